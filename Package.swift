@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// gentrain: one training engine, three front doors (C ABI, Python via ctypes, Swift).
+// Targets depend downward only:
+//   GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops)
+//     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers)
+//     <- Gentrain (the Swift API) and GentrainCABI (the C ABI, built as libgentrain.so).
+import PackageDescription
+
+let root = Context.packageDirectory
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "gentrain",
+    products: [
+        .library(name: "Gentrain", targets: ["Gentrain"]),
+        .library(name: "gentrain", type: .dynamic, targets: ["GentrainCABI"]),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CGentrain", path: "Sources/CGentrain"),
+        .target(name: "GentrainCore", dependencies: ["COpenBLAS"], swiftSettings: engineFlags),
+        .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
+        .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
+        .target(name: "Gentrain", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"]),
+        .target(
+            name: "GentrainCABI",
+            dependencies: ["CGentrain", "GentrainCore", "GentrainNN", "GentrainOptim"],
+            swiftSettings: engineFlags,
+            linkerSettings: [.unsafeFlags([
+                "-Xlinker", "-soname=libgentrain.so.0",
+                "-Xlinker", "--version-script=\(root)/Sources/GentrainCABI/exports.map",
+            ])]
+        ),
+        .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),
+        .executableTarget(name: "gentrain-bench", dependencies: ["Gentrain"], path: "bench/swift"),
+        .testTarget(name: "GentrainTests", dependencies: ["Gentrain"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

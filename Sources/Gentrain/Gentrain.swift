@@ -1,0 +1,5 @@
+// The Swift API: `import Gentrain` gives the engine's tensors, ops and autograd, the
+// modules and losses, and the optimizers, all over the same core as the C ABI.
+@_exported import GentrainCore
+@_exported import GentrainNN
+@_exported import GentrainOptim

@@ -1,0 +1,221 @@
+/// The reverse-mode engine: `backward` (accumulate into leaves' `.grad`) and `grad`
+/// (return gradients, PyTorch's `torch.autograd.grad`).
+///
+/// A pass finds the nodes reachable from the roots, keeps those on a path to a wanted
+/// gradient, counts each node's consumers, and runs nodes in topological order as their
+/// gradients complete. Each gradient is reduced to its input's shape (broadcasting) and
+/// cast to its dtype here, once, rather than in every op's backward.
+public enum Autograd {
+    private static let markLock = Mutex()
+    nonisolated(unsafe) private static var lastMark = 0
+
+    /// Computes the gradients of `tensors` (weighted by `gradTensors`, defaulting to 1 for
+    /// scalars) and accumulates them into the `.grad` of every leaf that requires grad.
+    /// `retainGraph` defaults to `createGraph`; `createGraph` records the gradient
+    /// computation itself, for higher-order gradients.
+    public static func backward(_ tensors: [Tensor], gradTensors: [Tensor?] = [], retainGraph: Bool? = nil,
+                                createGraph: Bool = false) throws {
+        _ = try run(roots: tensors, rootGrads: gradTensors, retain: retainGraph ?? createGraph,
+                    create: createGraph, targets: nil, allowUnused: true)
+    }
+
+    /// Returns the gradients of `outputs` with respect to `inputs`, without touching `.grad`.
+    /// An input the outputs do not depend on is an error unless `allowUnused`, which gives nil.
+    public static func grad(outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?] = [],
+                            retainGraph: Bool? = nil, createGraph: Bool = false,
+                            allowUnused: Bool = false) throws -> [Tensor?] {
+        for (i, t) in inputs.enumerated() where !t.requiresGrad {
+            throw GentrainError.autograd("grad: input \(i) does not require grad")
+        }
+        return try run(roots: outputs, rootGrads: gradOutputs, retain: retainGraph ?? createGraph,
+                       create: createGraph, targets: inputs, allowUnused: allowUnused)
+    }
+
+    private static func nextMark() -> Int {
+        markLock.withLock { lastMark += 1; return lastMark }
+    }
+
+    private static func run(roots: [Tensor], rootGrads: [Tensor?], retain: Bool, create: Bool,
+                            targets: [Tensor]?, allowUnused: Bool) throws -> [Tensor?] {
+        guard rootGrads.isEmpty || rootGrads.count == roots.count else {
+            throw GentrainError.argument("backward: got \(rootGrads.count) gradients for \(roots.count) tensors")
+        }
+        // Wanted gradients, by leaf tensor or by the node that produced a non-leaf.
+        var leafTarget: [ObjectIdentifier: Int] = [:]
+        var nodeTarget: [ObjectIdentifier: Int] = [:]
+        if let targets {
+            for (i, t) in targets.enumerated() {
+                if let fn = t.gradFn { nodeTarget[ObjectIdentifier(fn)] = i } else { leafTarget[ObjectIdentifier(t)] = i }
+            }
+        }
+        var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
+
+        // Seed gradients, checked against their roots.
+        var seeds: [Tensor] = []
+        for (i, root) in roots.enumerated() {
+            guard root.requiresGrad else {
+                throw GentrainError.autograd("element \(i) of tensors does not require grad and does not have a grad_fn")
+            }
+            let given = rootGrads.isEmpty ? nil : rootGrads[i]
+            if let given {
+                guard given.shape == root.shape else {
+                    throw GentrainError.shape("backward: gradient of shape \(shapeString(given.shape)) given for a tensor of shape \(shapeString(root.shape))")
+                }
+                seeds.append(given.dtype == root.dtype ? given : try given.to(root.dtype))
+            } else {
+                guard root.numel == 1 else {
+                    throw GentrainError.autograd("grad can be implicitly created only for scalar outputs, got shape \(shapeString(root.shape))")
+                }
+                seeds.append(try Tensor.ones(root.shape, dtype: root.dtype))
+            }
+        }
+
+        // Reachable nodes in post-order (inputs before the ops that consume them).
+        let mark = nextMark()
+        var order: [Node] = []
+        var stack: [(Node, Int)] = []
+        for root in roots {
+            guard let fn = root.gradFn, fn.visitMark != mark else { continue }
+            fn.visitMark = mark
+            stack.append((fn, 0))
+            while let (node, next) = stack.last {
+                if next < node.inputs.count {
+                    stack[stack.count - 1].1 = next + 1
+                    if case .node(let child) = node.inputs[next].edge, child.visitMark != mark {
+                        child.visitMark = mark
+                        stack.append((child, 0))
+                    }
+                } else {
+                    stack.removeLast()
+                    order.append(node)
+                }
+            }
+        }
+        // Which nodes lead to a wanted gradient, and how many consumers each has.
+        for node in order {
+            node.pendingGrad = nil
+            node.dependencies = 0
+            var needed = targets == nil ? false : nodeTarget[ObjectIdentifier(node)] != nil
+            for input in node.inputs where !needed {
+                switch input.edge {
+                case .none: break
+                case .leaf(let t): needed = targets == nil || leafTarget[ObjectIdentifier(t)] != nil
+                case .node(let child): needed = child.needed
+                }
+            }
+            node.needed = needed
+        }
+        for node in order where node.needed {
+            for input in node.inputs {
+                if case .node(let child) = input.edge, child.needed { child.dependencies += 1 }
+            }
+        }
+
+        for (root, seed) in zip(roots, seeds) {
+            if let fn = root.gradFn {
+                if fn.needed { fn.pendingGrad = try sumGrads(fn.pendingGrad, seed) }
+            } else {
+                try deliver(seed, toLeaf: root, targets: targets, leafTarget: leafTarget, results: &results, create: create)
+            }
+        }
+        var ready: [Node] = []
+        for root in roots {
+            if let fn = root.gradFn, fn.needed, fn.dependencies == 0, fn.visitMark == mark {
+                fn.visitMark = -mark   // queued once even when several roots share it
+                ready.append(fn)
+            }
+        }
+
+        while let node = ready.popLast() {
+            guard let g = node.pendingGrad else { continue }
+            node.pendingGrad = nil
+            if let i = nodeTarget[ObjectIdentifier(node)] { results[i] = g }
+            guard let fn = node.backwardFn else {
+                throw GentrainError.autograd("\(node.name): trying to backward through the graph a second time (or to use saved tensors after they were freed); saved values are freed by backward() and grad() unless retain_graph is true")
+            }
+            let grads = try GradMode.with(enabled: create) { try fn(node, g) }
+            if !retain { node.backwardFn = nil }
+            guard grads.count == node.inputs.count else {
+                throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputs.count) inputs")
+            }
+            for (i, input) in node.inputs.enumerated() {
+                let wanted: Bool
+                switch input.edge {
+                case .none: wanted = false
+                case .leaf(let t): wanted = targets == nil || leafTarget[ObjectIdentifier(t)] != nil
+                case .node(let child): wanted = child.needed
+                }
+                guard wanted else { continue }
+                guard let raw = grads[i] else {
+                    throw GentrainError.autograd("\(node.name): the derivative with respect to input \(i) is not implemented")
+                }
+                let gi = try conform(raw, to: input, node.name)
+                switch input.edge {
+                case .none: break
+                case .leaf(let t):
+                    try deliver(gi, toLeaf: t, targets: targets, leafTarget: leafTarget, results: &results, create: create)
+                case .node(let child):
+                    child.pendingGrad = try sumGrads(child.pendingGrad, gi)
+                    child.dependencies -= 1
+                    if child.dependencies == 0 { ready.append(child) }
+                }
+            }
+        }
+
+        if let targets {
+            for (i, t) in targets.enumerated() where results[i] == nil && !allowUnused {
+                _ = t
+                throw GentrainError.autograd("grad: input \(i) was not used in the graph of the outputs; pass allow_unused to get nil for it")
+            }
+        }
+        return results
+    }
+
+    private static func sumGrads(_ a: Tensor?, _ b: Tensor) throws -> Tensor {
+        guard let a else { return b }
+        return try a + b
+    }
+
+    /// Reduces a gradient over broadcast dimensions to its input's shape and casts it to the input's dtype.
+    private static func conform(_ g: Tensor, to input: Node.Input, _ name: String) throws -> Tensor {
+        var g = g
+        if g.shape != input.shape {
+            do { g = try g.sumToShape(input.shape) } catch {
+                throw GentrainError(.internal, "\(name): gradient of shape \(shapeString(g.shape)) does not reduce to input shape \(shapeString(input.shape))")
+            }
+        }
+        if g.dtype != input.dtype { g = try g.to(input.dtype) }
+        return g
+    }
+
+    private static func deliver(_ g: Tensor, toLeaf leaf: Tensor, targets: [Tensor]?, leafTarget: [ObjectIdentifier: Int],
+                                results: inout [Tensor?], create: Bool) throws {
+        if targets != nil {
+            if let i = leafTarget[ObjectIdentifier(leaf)] { results[i] = try sumGrads(results[i], g) }
+            return
+        }
+        if let existing = leaf.grad {
+            if create || existing.requiresGrad || !existing.isDenseOwner {
+                leaf.grad = try existing + g
+            } else {
+                try existing.addInPlace(g)
+            }
+        } else {
+            leaf.grad = create ? g : try g.ownedCopy()
+        }
+    }
+}
+
+extension Tensor {
+    /// Whether this tensor is the sole, dense user of its storage (safe to update in place).
+    var isDenseOwner: Bool {
+        offset == 0 && isContiguous && storage.byteCount == numel * dtype.itemSize && isKnownUniquelyReferenced(&storage)
+    }
+
+    /// This tensor when it owns its storage densely and has no history, else a fresh copy:
+    /// a `.grad` never aliases memory someone else can see.
+    func ownedCopy() throws -> Tensor {
+        if gradFn == nil && isDenseOwner { return self }
+        return try withNoGrad { try contiguousCopy() }
+    }
+}

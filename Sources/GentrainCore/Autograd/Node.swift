@@ -1,0 +1,86 @@
+/// One recorded op in the autograd graph: where the gradient of each input goes, and the
+/// function that maps the gradient of the output to the gradients of the inputs.
+///
+/// Backward functions are written with differentiable tensor ops, so running them with
+/// grad mode on (`create_graph`) records a graph of the gradient itself.
+public final class Node {
+    /// Where an input's gradient goes.
+    enum Edge {
+        /// The input does not require grad.
+        case none
+        /// A leaf that requires grad: its `.grad` accumulates.
+        case leaf(Tensor)
+        /// The output of another op.
+        case node(Node)
+    }
+
+    struct Input {
+        let edge: Edge
+        let shape: [Int]
+        let dtype: DType
+    }
+
+    /// The op's name, for error messages (`MulBackward`).
+    public let name: String
+    let inputs: [Input]
+    /// The output's shape and dtype, which the incoming gradient must have.
+    let outputShape: [Int]
+    let outputDtype: DType
+    /// Maps the output's gradient to one gradient per input (nil where not needed).
+    /// Set to nil once run without `retain_graph`, which frees what it saved.
+    var backwardFn: ((Node, Tensor) throws -> [Tensor?])?
+
+    // Scratch state of the current backward pass.
+    var pendingGrad: Tensor?
+    var dependencies = 0
+    var needed = false
+    var visitMark = 0
+
+    init(name: String, inputs: [Input], outputShape: [Int], outputDtype: DType,
+         backward: @escaping (Node, Tensor) throws -> [Tensor?]) {
+        self.name = name
+        self.inputs = inputs
+        self.outputShape = outputShape
+        self.outputDtype = outputDtype
+        backwardFn = backward
+    }
+
+    /// Whether the backward function must compute the gradient of input `i`.
+    @inline(__always)
+    public func needsInputGrad(_ i: Int) -> Bool {
+        switch inputs[i].edge {
+        case .none: return false
+        case .leaf: return true
+        case .node(let n): return n.needed
+        }
+    }
+
+    /// The op's own output, rebuilt from saved (detached) data with this node as its
+    /// producer: backward functions that use their output go through this, so that the
+    /// node does not own its output (no reference cycle) and double backward still sees it.
+    public func output(_ saved: Tensor) -> Tensor {
+        let t = saved.detach()
+        t.gradFn = self
+        return t
+    }
+}
+
+/// Records `out` as produced by an op over `inputs` with the given backward function, when
+/// grad mode is on and any input requires grad. Returns `out`.
+@inline(__always)
+@discardableResult
+func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
+            _ backward: @escaping (Node, Tensor) throws -> [Tensor?]) -> Tensor {
+    var any = false
+    for t in inputs where t.requiresGrad { any = true; break }
+    guard any && GradMode.isEnabled else { return out }
+    var recorded: [Node.Input] = []
+    recorded.reserveCapacity(inputs.count)
+    for t in inputs {
+        let edge: Node.Edge
+        if let fn = t.gradFn { edge = .node(fn) } else if t.leafRequiresGrad { edge = .leaf(t) } else { edge = .none }
+        recorded.append(Node.Input(edge: edge, shape: t.shape, dtype: t.dtype))
+    }
+    out.gradFn = Node(name: name, inputs: recorded, outputShape: out.shape, outputDtype: out.dtype, backward: backward)
+    return out
+}

@@ -1,0 +1,72 @@
+/// Copying and dtype conversion kernels.
+
+/// Copies the elements of `src` (any strides) into the contiguous `dst` of the same dtype.
+func copyStrided(_ src: Tensor, into dst: UnsafeMutableRawPointer) {
+    switch src.dtype.itemSize {
+    case 1: copyStrided(src, UInt8.self, dst)
+    case 2: copyStrided(src, UInt16.self, dst)
+    case 4: copyStrided(src, UInt32.self, dst)
+    default: copyStrided(src, UInt64.self, dst)
+    }
+}
+
+private func copyStrided<T>(_ src: Tensor, _: T.Type, _ dst: UnsafeMutableRawPointer) {
+    let s = src.pointer(T.self)
+    var d = dst.assumingMemoryBound(to: T.self)
+    forEachRun(src.shape, [src.strides]) { off, n, inner in
+        let p = s + off[0]
+        let st = inner[0]
+        if st == 1 {
+            d.update(from: p, count: n)
+        } else {
+            for i in 0..<n { d[i] = p[i * st] }
+        }
+        d += n
+    }
+}
+
+/// Converts `n` contiguous elements from one dtype to another.
+func convertElements(_ src: UnsafeRawPointer, _ from: DType, _ dst: UnsafeMutableRawPointer, _ to: DType, _ n: Int) {
+    if from == to {
+        dst.copyMemory(from: src, byteCount: n * from.itemSize)
+        return
+    }
+    switch (from, to) {
+    case (.float32, .float64): convertLoop(src, Float.self, dst, Double.self, n) { Double($0) }
+    case (.float64, .float32): convertLoop(src, Double.self, dst, Float.self, n) { Float($0) }
+    case (.float32, .bfloat16): convertLoop(src, Float.self, dst, BFloat16.self, n) { BFloat16($0) }
+    case (.bfloat16, .float32): convertLoop(src, BFloat16.self, dst, Float.self, n) { $0.floatValue }
+    case (.float32, .float16): convertLoop(src, Float.self, dst, Float16.self, n) { Float16($0) }
+    case (.float16, .float32): convertLoop(src, Float16.self, dst, Float.self, n) { Float($0) }
+    default:
+        withElementType(from) { S in
+            withElementType(to) { D in convertViaDouble(src, S, dst, D, n) }
+        }
+    }
+}
+
+@inline(__always)
+private func convertLoop<S, D>(_ src: UnsafeRawPointer, _: S.Type, _ dst: UnsafeMutableRawPointer, _: D.Type,
+                               _ n: Int, _ f: (S) -> D) {
+    let s = src.assumingMemoryBound(to: S.self)
+    let d = dst.assumingMemoryBound(to: D.self)
+    for i in 0..<n { d[i] = f(s[i]) }
+}
+
+private func convertViaDouble<S: Element, D: Element>(_ src: UnsafeRawPointer, _: S.Type, _ dst: UnsafeMutableRawPointer,
+                                                      _: D.Type, _ n: Int) {
+    convertLoop(src, S.self, dst, D.self, n) { D(fromDouble: $0.doubleValue) }
+}
+
+/// Calls `body` with the Swift element type of a dtype.
+func withElementType<R>(_ dtype: DType, _ body: (any Element.Type) -> R) -> R {
+    switch dtype {
+    case .float32: return body(Float.self)
+    case .float64: return body(Double.self)
+    case .bfloat16: return body(BFloat16.self)
+    case .float16: return body(Float16.self)
+    case .int32: return body(Int32.self)
+    case .int64: return body(Int64.self)
+    case .bool: return body(Bool.self)
+    }
+}

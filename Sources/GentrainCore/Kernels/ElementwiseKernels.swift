@@ -1,0 +1,136 @@
+/// Elementwise kernels over float32/float64 buffers. Each op is a `switch` outside a plain
+/// loop, so the loops vectorize and nothing is dispatched per element.
+
+/// Unary elementwise operations (parameters where PyTorch's functions take them).
+public enum UnaryOp: Sendable {
+    case neg, exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, sign, erf, log1p, expm1
+    case reciprocal, square
+    /// Exact GELU, `x·Φ(x)`.
+    case gelu
+    /// GELU's tanh approximation.
+    case geluTanh
+    case leakyRelu(slope: Double)
+    case softplus(beta: Double, threshold: Double)
+    case clamp(min: Double, max: Double)
+    case powScalar(Double)
+    case addScalar(Double)
+    case mulScalar(Double)
+    /// 1 where `x > 0`, else 0 (the derivative mask of relu).
+    case positiveMask
+    /// 1 where `min <= x <= max`, else 0 (clamp's derivative mask).
+    case insideMask(min: Double, max: Double)
+}
+
+/// Binary elementwise operations on operands of one dtype.
+public enum BinaryOp: Sendable {
+    case add, sub, mul, div, pow, maximum, minimum
+}
+
+/// Comparisons, giving bool.
+public enum CompareOp: Sendable {
+    case eq, ne, lt, le, gt, ge
+}
+
+@inline(__always)
+func map1<T>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, _ f: (T) -> T) {
+    for i in 0..<n { y[i] = f(x[i]) }
+}
+
+func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    switch op {
+    case .neg: map1(x, y, n) { -$0 }
+    case .exp: map1(x, y, n) { T.exp($0) }
+    case .log: map1(x, y, n) { T.log($0) }
+    case .sqrt: map1(x, y, n) { $0.squareRoot() }
+    case .rsqrt: map1(x, y, n) { 1 / $0.squareRoot() }
+    case .abs: map1(x, y, n) { Swift.abs($0) }
+    case .sin: map1(x, y, n) { T.sin($0) }
+    case .cos: map1(x, y, n) { T.cos($0) }
+    case .tanh: map1(x, y, n) { T.tanh($0) }
+    case .sigmoid: map1(x, y, n) { 1 / (1 + T.exp(-$0)) }
+    case .relu: map1(x, y, n) { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }
+    case .sign: map1(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? $0 : 0)) }
+    case .erf: map1(x, y, n) { T.erf($0) }
+    case .log1p: map1(x, y, n) { T.log1p($0) }
+    case .expm1: map1(x, y, n) { T.expm1($0) }
+    case .reciprocal: map1(x, y, n) { 1 / $0 }
+    case .square: map1(x, y, n) { $0 * $0 }
+    case .gelu:
+        let invSqrt2 = T(0.70710678118654752440)
+        map1(x, y, n) { $0 * T(0.5) * (1 + T.erf($0 * invSqrt2)) }
+    case .geluTanh:
+        let k = T(0.79788456080286535588)   // sqrt(2/pi)
+        map1(x, y, n) { $0 * T(0.5) * (1 + T.tanh(k * ($0 + T(0.044715) * $0 * $0 * $0))) }
+    case .leakyRelu(let slope):
+        let s = T(slope)
+        map1(x, y, n) { $0 > 0 ? $0 : $0 * s }
+    case .softplus(let beta, let threshold):
+        let b = T(beta), t = T(threshold)
+        map1(x, y, n) { $0 * b > t ? $0 : T.log1p(T.exp($0 * b)) / b }
+    case .clamp(let lo, let hi):
+        let l = T(lo), h = T(hi)
+        map1(x, y, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, l), h) }
+    case .powScalar(let e):
+        let p = T(e)
+        if e == 2 { map1(x, y, n) { $0 * $0 } }
+        else if e == 1 { map1(x, y, n) { $0 } }
+        else if e == 0.5 { map1(x, y, n) { $0.squareRoot() } }
+        else { map1(x, y, n) { T.pow($0, p) } }
+    case .addScalar(let c):
+        let v = T(c)
+        map1(x, y, n) { $0 + v }
+    case .mulScalar(let c):
+        let v = T(c)
+        map1(x, y, n) { $0 * v }
+    case .positiveMask: map1(x, y, n) { $0 > 0 ? 1 : 0 }
+    case .insideMask(let lo, let hi):
+        let l = T(lo), h = T(hi)
+        map1(x, y, n) { $0 >= l && $0 <= h ? 1 : 0 }
+    }
+}
+
+/// One run of a binary op: `out[i] = f(a[i*sa], b[i*sb])`, with the common stride
+/// patterns as separate loops so the compiler vectorizes them.
+@inline(__always)
+func map2<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int, _ out: UnsafeMutablePointer<T>,
+             _ n: Int, _ f: (T, T) -> T) {
+    if sa == 1 && sb == 1 {
+        for i in 0..<n { out[i] = f(a[i], b[i]) }
+    } else if sa == 1 && sb == 0 {
+        let bv = b[0]
+        for i in 0..<n { out[i] = f(a[i], bv) }
+    } else if sa == 0 && sb == 1 {
+        let av = a[0]
+        for i in 0..<n { out[i] = f(av, b[i]) }
+    } else {
+        for i in 0..<n { out[i] = f(a[i * sa], b[i * sb]) }
+    }
+}
+
+func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
+                                   _ out: UnsafeMutablePointer<T>, _ n: Int) {
+    switch op {
+    case .add: map2(a, sa, b, sb, out, n) { $0 + $1 }
+    case .sub: map2(a, sa, b, sb, out, n) { $0 - $1 }
+    case .mul: map2(a, sa, b, sb, out, n) { $0 * $1 }
+    case .div: map2(a, sa, b, sb, out, n) { $0 / $1 }
+    case .pow: map2(a, sa, b, sb, out, n) { T.pow($0, $1) }
+    case .maximum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.max($0, $1) }
+    case .minimum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.min($0, $1) }
+    }
+}
+
+func compareKernel<T: Comparable>(_ op: CompareOp, _ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
+                                  _ out: UnsafeMutablePointer<Bool>, _ n: Int) {
+    @inline(__always) func run(_ f: (T, T) -> Bool) {
+        for i in 0..<n { out[i] = f(a[i * sa], b[i * sb]) }
+    }
+    switch op {
+    case .eq: run { $0 == $1 }
+    case .ne: run { $0 != $1 }
+    case .lt: run { $0 < $1 }
+    case .le: run { $0 <= $1 }
+    case .gt: run { $0 > $1 }
+    case .ge: run { $0 >= $1 }
+    }
+}

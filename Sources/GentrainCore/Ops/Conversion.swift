@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Layout and dtype conversion, copying out, and the few in-place updates.
+extension Tensor {
+    /// A contiguous copy, recorded by autograd as an identity.
+    public func clone() throws -> Tensor {
+        let out = try contiguousCopy()
+        return record(out, "CloneBackward", [self]) { _, g in [g] }
+    }
+
+    /// This tensor if already contiguous, else a contiguous copy (autograd: identity).
+    public func contiguous() throws -> Tensor {
+        isContiguous ? self : try clone()
+    }
+
+    /// A contiguous copy with no autograd record.
+    func contiguousCopy() throws -> Tensor {
+        let out = try Tensor(empty: shape, dtype: dtype)
+        if isContiguous {
+            out.storage.data.copyMemory(from: storage.data + offset * dtype.itemSize, byteCount: numel * dtype.itemSize)
+        } else {
+            copyStrided(self, into: out.storage.data)
+        }
+        return out
+    }
+
+    /// This tensor converted to `dtype` (PyTorch's `.to(dtype)`); differentiable between
+    /// floating-point dtypes.
+    public func to(_ dtype: DType) throws -> Tensor {
+        if dtype == self.dtype { return self }
+        let src = isContiguous ? self : try contiguousCopy()
+        let out = try Tensor(empty: shape, dtype: dtype)
+        convertElements(src.storage.data + src.offset * src.dtype.itemSize, src.dtype, out.storage.data, dtype, numel)
+        guard dtype.isFloatingPoint && self.dtype.isFloatingPoint else { return out }
+        let from = self.dtype
+        return record(out, "ToCopyBackward", [self]) { _, g in [try g.to(from)] }
+    }
+
+    /// Copies the elements, row-major, into `buffer` as `dtype` (default: this tensor's).
+    public func copyOut(to buffer: UnsafeMutableRawPointer, byteCount: Int, dtype target: DType? = nil) throws {
+        let target = target ?? dtype
+        guard byteCount >= numel * target.itemSize else {
+            throw GentrainError.argument("copy_to: buffer of \(byteCount) bytes is too small for \(numel) elements of \(target) (\(numel * target.itemSize) bytes)")
+        }
+        let src = isContiguous ? self : try contiguousCopy()
+        convertElements(src.storage.data + src.offset * src.dtype.itemSize, src.dtype, buffer, target, numel)
+    }
+
+    /// The elements as Swift values of type T, converted.
+    public func toArray<T: Element>(_: T.Type = T.self) throws -> [T] {
+        var out = [T](repeating: T(fromDouble: 0), count: numel)
+        try out.withUnsafeMutableBytes { try copyOut(to: $0.baseAddress!, byteCount: $0.count, dtype: T.dtype) }
+        return out
+    }
+
+    /// The value of a one-element tensor (PyTorch's `.item()`).
+    public func item() throws -> Double {
+        guard numel == 1 else {
+            throw GentrainError.shape("item: a tensor with \(numel) elements cannot be converted to a scalar")
+        }
+        return try toArray(Double.self)[0]
+    }
+
+    /// Checks that this tensor may be updated in place: no history, not a view of a tensor that has one.
+    func checkInPlace(_ op: String) throws {
+        if gradFn != nil || (leafRequiresGrad && GradMode.isEnabled) {
+            throw GentrainError.autograd("\(op): a leaf that requires grad, or a tensor with history, cannot be updated in place outside no_grad")
+        }
+    }
+
+    /// Sets every element to zero, in place (`zero_()`).
+    public func zero_() throws {
+        try checkInPlace("zero_")
+        if isContiguous { memset(storage.data + offset * dtype.itemSize, 0, numel * dtype.itemSize); return }
+        try copy_(Tensor.zeros(shape, dtype: dtype))
+    }
+
+    /// Copies `src` (broadcast to this shape, converted to this dtype) into this tensor, in place.
+    public func copy_(_ src: Tensor) throws {
+        try checkInPlace("copy_")
+        let b = try broadcastShapes(shape, src.shape, "copy_")
+        guard b == shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(src.shape)) to \(shapeString(shape))") }
+        let converted = try withNoGrad { try src.to(dtype) }
+        let dst = storage.data
+        let size = dtype.itemSize
+        let srcBase = converted.storage.data
+        forEachRun(shape, [strides, broadcastStrides(converted, to: shape)]) { off, n, inner in
+            for i in 0..<n {
+                (dst + (offset + off[0] + i * inner[0]) * size)
+                    .copyMemory(from: srcBase + (converted.offset + off[1] + i * inner[1]) * size, byteCount: size)
+            }
+        }
+    }
+
+    /// `self += alpha * other`, in place, for contiguous float tensors of one shape (gradient
+    /// accumulation, optimizer updates).
+    public func addInPlace(_ other: Tensor, alpha: Double = 1) throws {
+        try checkInPlace("add_")
+        guard other.shape == shape, isContiguous else {
+            throw GentrainError.shape("add_: shapes \(shapeString(shape)) and \(shapeString(other.shape)) differ")
+        }
+        let o = try (other.dtype == dtype ? other : withNoGrad { try other.to(dtype) }).contiguous()
+        switch dtype {
+        case .float32: axpy(Float(alpha), o.pointer(Float.self), pointer(Float.self), numel)
+        case .float64: axpy(alpha, o.pointer(Double.self), pointer(Double.self), numel)
+        default:
+            let sum = try withNoGrad { try (self.to(.float32) + o.to(.float32) * alpha).to(dtype) }
+            try copy_(sum)
+        }
+    }
+
+    /// `self *= factor`, in place.
+    public func mulInPlace(_ factor: Double) throws {
+        try checkInPlace("mul_")
+        guard isContiguous else { try copy_(withNoGrad { try self * factor }); return }
+        switch dtype {
+        case .float32: let p = pointer(Float.self), f = Float(factor); for i in 0..<numel { p[i] *= f }
+        case .float64: let p = pointer(Double.self); for i in 0..<numel { p[i] *= factor }
+        default: try copy_(withNoGrad { try self * factor })
+        }
+    }
+}
+
+@inline(__always)
+private func axpy<T: FloatElement>(_ a: T, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    if a == 1 { for i in 0..<n { y[i] += x[i] } } else { for i in 0..<n { y[i] += a * x[i] } }
+}

@@ -1,0 +1,139 @@
+/// Creating tensors: constants, ranges, random values and host data.
+extension Tensor {
+    /// A tensor of `shape` filled with `value`.
+    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) throws -> Tensor {
+        let t = try Tensor(empty: shape, dtype: dtype, zeroed: value == 0)
+        if value != 0 { t.fill(value) }
+        return t
+    }
+
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
+        try Tensor(empty: shape, dtype: dtype, zeroed: true)
+    }
+
+    public static func ones(_ shape: [Int], dtype: DType = .float32) throws -> Tensor {
+        try full(shape, 1, dtype: dtype)
+    }
+
+    /// A 0-dimensional tensor holding `value`.
+    public static func scalar(_ value: Double, dtype: DType = .float32) throws -> Tensor {
+        try full([], value, dtype: dtype)
+    }
+
+    public func zerosLike() throws -> Tensor { try Tensor.zeros(shape, dtype: dtype) }
+    public func onesLike() throws -> Tensor { try Tensor.ones(shape, dtype: dtype) }
+
+    /// `[start, start + step, …]` below `end` (PyTorch's `arange`).
+    public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .int64) throws -> Tensor {
+        guard step != 0, start.isFinite, end.isFinite, step.isFinite else {
+            throw GentrainError.argument("arange: step must be nonzero and the bounds finite")
+        }
+        guard (step > 0 && end >= start) || (step < 0 && end <= start) else {
+            throw GentrainError.argument("arange: upper bound and larger bound inconsistent with step sign")
+        }
+        let n = Int(((end - start) / step).rounded(.up))
+        let t = try Tensor(empty: [n], dtype: dtype)
+        t.setElements(count: n) { start + Double($0) * step }
+        return t
+    }
+
+    /// The `n × m` identity matrix (`m` defaults to `n`).
+    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) throws -> Tensor {
+        let cols = m ?? n
+        let t = try zeros([n, cols], dtype: dtype)
+        let one = try scalar(1, dtype: dtype)
+        for i in 0..<Swift.min(n, cols) {
+            t.storage.data.advanced(by: (i * cols + i) * dtype.itemSize)
+                .copyMemory(from: one.storage.data, byteCount: dtype.itemSize)
+        }
+        return t
+    }
+
+    /// Uniform samples in [0, 1).
+    public static func rand(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) throws -> Tensor {
+        try floatTensor(shape, dtype, "rand")
+        let t = try Tensor(empty: shape, dtype: dtype)
+        withGenerator(generator) { g in
+            if dtype == .float64 { t.setElements(count: t.numel) { _ in g.nextDouble() } }
+            else { t.setElements(count: t.numel) { _ in Double(g.nextFloat()) } }
+        }
+        return t
+    }
+
+    /// Standard normal samples.
+    public static func randn(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) throws -> Tensor {
+        try floatTensor(shape, dtype, "randn")
+        let d = try Tensor(empty: shape, dtype: .float64)
+        withGenerator(generator) { g in g.fillNormal(d.pointer(Double.self), d.numel) }
+        return try d.to(dtype)
+    }
+
+    /// Uniform integers in `low..<high`.
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], dtype: DType = .int64,
+                               generator: Generator? = nil) throws -> Tensor {
+        guard high > low else { throw GentrainError.argument("randint: expected low < high, got \(low) >= \(high)") }
+        let t = try Tensor(empty: shape, dtype: dtype)
+        let span = UInt64(bitPattern: Int64(high &- low))
+        withGenerator(generator) { g in
+            t.setElements(count: t.numel) { _ in Double(low &+ Int(truncatingIfNeeded: g.nextInt(below: span))) }
+        }
+        return t
+    }
+
+    /// A tensor with a copy of `count` elements of `dtype` read from `data`.
+    public static func copying(_ data: UnsafeRawPointer, shape: [Int], dtype: DType) throws -> Tensor {
+        let t = try Tensor(empty: shape, dtype: dtype)
+        t.storage.data.copyMemory(from: data, byteCount: t.numel * dtype.itemSize)
+        return t
+    }
+
+    /// A tensor over host memory, without a copy. `onRelease` runs when no tensor uses it.
+    public static func borrowing(_ data: UnsafeMutableRawPointer, shape: [Int], dtype: DType,
+                                 onRelease: (() -> Void)?) throws -> Tensor {
+        let n = try checkedNumel(shape)
+        return Tensor(storage: Storage(borrowing: data, byteCount: n * dtype.itemSize, onRelease: onRelease),
+                      shape: shape, strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+    }
+
+    /// A tensor from Swift values, converted to `dtype`.
+    public convenience init<T: Element>(_ values: [T], shape: [Int]? = nil, dtype: DType? = nil) throws {
+        let shape = shape ?? [values.count]
+        guard try checkedNumel(shape) == values.count else {
+            throw GentrainError.shape("\(values.count) values do not fill shape \(shapeString(shape))")
+        }
+        let dtype = dtype ?? T.dtype
+        try self.init(empty: shape, dtype: dtype)
+        values.withUnsafeBytes { raw in
+            convertElements(raw.baseAddress!, T.dtype, storage.data, dtype, values.count)
+        }
+    }
+
+    private static func floatTensor(_ shape: [Int], _ dtype: DType, _ op: String) throws {
+        guard dtype.isFloatingPoint else { throw GentrainError.dtype("\(op): expected a floating point dtype, got \(dtype)") }
+    }
+
+    /// Writes `f(i)` to element i of this contiguous tensor, converted to its dtype.
+    func setElements(count: Int, _ f: (Int) -> Double) {
+        switch dtype {
+        case .float32: let p = pointer(Float.self); for i in 0..<count { p[i] = Float(f(i)) }
+        case .float64: let p = pointer(Double.self); for i in 0..<count { p[i] = f(i) }
+        case .int64: let p = pointer(Int64.self); for i in 0..<count { p[i] = Int64(fromDouble: f(i)) }
+        default:
+            withElementType(dtype) { T in setElementsGeneric(T, count, f) }
+        }
+    }
+
+    private func setElementsGeneric<T: Element>(_: T.Type, _ count: Int, _ f: (Int) -> Double) {
+        let p = pointer(T.self)
+        for i in 0..<count { p[i] = T(fromDouble: f(i)) }
+    }
+
+    /// Sets every element of this contiguous tensor to `value` (in place).
+    func fill(_ value: Double) {
+        switch dtype {
+        case .float32: pointer(Float.self).update(repeating: Float(value), count: numel)
+        case .float64: pointer(Double.self).update(repeating: value, count: numel)
+        default: setElements(count: numel) { _ in value }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// Dropout: zeroes elements with probability `p` and scales the rest by `1/(1-p)` in
+/// training; the identity in evaluation. The mask comes from the seeded generator.
+extension Tensor {
+    public func dropout(p: Double = 0.5, training: Bool = true, generator: Generator? = nil) throws -> Tensor {
+        guard p >= 0 && p <= 1 else { throw GentrainError.argument("dropout: probability has to be between 0 and 1, but got \(p)") }
+        guard training && p > 0 else { return self }
+        if p == 1 { return try mul(0) }
+        let mask = try Tensor(empty: shape, dtype: dtype.computeType)
+        let keep = 1 - p, scale = 1 / keep
+        withGenerator(generator) { g in
+            mask.setElements(count: mask.numel) { _ in g.nextDouble() < keep ? scale : 0 }
+        }
+        return try mul(mask)
+    }
+}

@@ -1,0 +1,90 @@
+/// The raw (unrecorded) elementwise forwards shared by the differentiable ops: dtype
+/// checks, half-precision compute in float32, broadcasting, and the kernel dispatch.
+
+/// `op` applied to every element of a floating-point tensor.
+func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
+    guard x.dtype.isFloatingPoint else {
+        throw GentrainError.dtype("\(name): expected a floating point tensor, got \(x.dtype)")
+    }
+    let ct = x.dtype.computeType
+    var src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
+    if !src.isContiguous { src = try src.contiguousCopy() }
+    let out = try Tensor(empty: x.shape, dtype: ct)
+    if ct == .float32 {
+        unaryKernel(op, src.pointer(Float.self), out.pointer(Float.self), out.numel)
+    } else {
+        unaryKernel(op, src.pointer(Double.self), out.pointer(Double.self), out.numel)
+    }
+    return ct == x.dtype ? out : try withNoGrad { try out.to(x.dtype) }
+}
+
+/// The dtype of a binary op's result, by PyTorch's promotion (wrapped 0-d scalars count less).
+func resultType(_ a: Tensor, _ b: Tensor) -> DType {
+    DType.promote(a.dtype, b.dtype, aIsScalar: a.ndim == 0, bIsScalar: b.ndim == 0)
+}
+
+/// `op` over two broadcast operands. Integer operands compute in float64 and convert back,
+/// except `div`, which is true division and gives float32 (the default dtype).
+func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws -> Tensor {
+    var dtype = resultType(a, b)
+    if !dtype.isFloatingPoint && op == .div { dtype = .float32 }
+    if dtype == .bool && op != .maximum && op != .minimum { dtype = .int64 }
+    let ct: DType = dtype.isFloatingPoint ? dtype.computeType : .float64
+    let shape = try broadcastShapes(a.shape, b.shape, name)
+    let (ac, bc) = try withNoGrad { (try a.to(ct), try b.to(ct)) }
+    let out = try Tensor(empty: shape, dtype: ct)
+    if ct == .float32 {
+        binaryLoop(op, ac, bc, out, Float.self)
+    } else {
+        binaryLoop(op, ac, bc, out, Double.self)
+    }
+    return ct == dtype ? out : try withNoGrad { try out.to(dtype) }
+}
+
+private func binaryLoop<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
+    let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+    if a.shape == b.shape && a.isContiguous && b.isContiguous {
+        binaryKernel(op, pa, 1, pb, 1, po, out.numel)
+        return
+    }
+    forEachRun(out.shape, [broadcastStrides(a, to: out.shape), broadcastStrides(b, to: out.shape), out.strides]) { off, n, inner in
+        binaryKernel(op, pa + off[0], inner[0], pb + off[1], inner[1], po + off[2], n)
+    }
+}
+
+/// A comparison of two broadcast operands, giving bool.
+func compareRaw(_ a: Tensor, _ b: Tensor, _ op: CompareOp, _ name: String) throws -> Tensor {
+    let dtype = resultType(a, b)
+    let ct: DType = dtype == .float32 ? .float32 : .float64
+    let shape = try broadcastShapes(a.shape, b.shape, name)
+    let (ac, bc) = try withNoGrad { (try a.to(ct), try b.to(ct)) }
+    let out = try Tensor(empty: shape, dtype: .bool)
+    let po = out.pointer(Bool.self)
+    func run<T: FloatElement>(_: T.Type) {
+        let pa = ac.pointer(T.self), pb = bc.pointer(T.self)
+        forEachRun(shape, [broadcastStrides(ac, to: shape), broadcastStrides(bc, to: shape), out.strides]) { off, n, inner in
+            compareKernel(op, pa + off[0], inner[0], pb + off[1], inner[1], po + off[2], n)
+        }
+    }
+    if ct == .float32 { run(Float.self) } else { run(Double.self) }
+    return out
+}
+
+/// `cond ? a : b` elementwise, all three broadcast.
+func whereRaw(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+    guard cond.dtype == .bool else { throw GentrainError.dtype("where: condition must be bool, got \(cond.dtype)") }
+    let dtype = resultType(a, b)
+    let shape = try broadcastShapes(cond.shape, broadcastShapes(a.shape, b.shape, "where"), "where")
+    let (ac, bc) = try withNoGrad { (try a.to(dtype), try b.to(dtype)) }
+    let out = try Tensor(empty: shape, dtype: dtype)
+    let size = dtype.itemSize
+    let pc = cond.pointer(Bool.self)
+    let pa = ac.storage.data + ac.offset * size, pb = bc.storage.data + bc.offset * size, po = out.storage.data
+    forEachRun(shape, [broadcastStrides(cond, to: shape), broadcastStrides(ac, to: shape), broadcastStrides(bc, to: shape), out.strides]) { off, n, inner in
+        for i in 0..<n {
+            let src = pc[off[0] + i * inner[0]] ? pa + (off[1] + i * inner[1]) * size : pb + (off[2] + i * inner[2]) * size
+            (po + (off[3] + i) * size).copyMemory(from: src, byteCount: size)
+        }
+    }
+    return out
+}

@@ -1,0 +1,175 @@
+/// Indexing ops: index_select, index_add, gather, scatter_add, masked_fill, embedding.
+/// Every index is checked against its dimension before any memory is touched.
+extension Tensor {
+    /// The index values of an int32/int64 tensor, each checked to lie in `-size..<size`
+    /// (negative counts from the end) and made non-negative.
+    func indexValues(_ size: Int, _ op: String, allowNegative: Bool = true) throws -> [Int] {
+        guard dtype == .int64 || dtype == .int32 else {
+            throw GentrainError.dtype("\(op): expected an int64 or int32 index tensor, got \(dtype)")
+        }
+        let raw = try toArray(Int64.self)
+        var out = [Int](repeating: 0, count: raw.count)
+        for (k, v) in raw.enumerated() {
+            let i = Int(v)
+            guard i < size && (i >= 0 || (allowNegative && i >= -size)) else {
+                throw GentrainError.index("\(op): index \(v) is out of bounds for dimension with size \(size)")
+            }
+            out[k] = i < 0 ? i + size : i
+        }
+        return out
+    }
+
+    /// The slices at `index` (1-D) along `dim`.
+    public func indexSelect(_ d: Int, _ index: Tensor) throws -> Tensor {
+        let i = try dim(d, "index_select")
+        guard index.ndim <= 1 else { throw GentrainError.shape("index_select: index must be 0- or 1-dimensional, got \(index.ndim)") }
+        let size = ndim == 0 ? 1 : shape[i]
+        let idx = try index.indexValues(size, "index_select")
+        let src = try withNoGrad { try contiguous() }
+        var outShape = shape
+        if ndim > 0 { outShape[i] = idx.count }
+        let out = try Tensor(empty: outShape, dtype: dtype)
+        let item = dtype.itemSize
+        let inner = shape[(ndim == 0 ? 0 : i + 1)...].reduce(1, *) * item
+        let outer = ndim == 0 ? 1 : shape[..<i].reduce(1, *)
+        let s = src.storage.data + src.offset * item, o = out.storage.data
+        for a in 0..<outer {
+            for (k, j) in idx.enumerated() {
+                (o + (a * idx.count + k) * inner).copyMemory(from: s + (a * size + j) * inner, byteCount: inner)
+            }
+        }
+        let inShape = shape
+        return record(out, "IndexSelectBackward", [self]) { _, g in
+            [try Tensor.zeros(inShape, dtype: g.dtype).indexAdd(i, index, g)]
+        }
+    }
+
+    /// This tensor with `source`'s slices added at `index` along `dim` (repeated indices add up).
+    public func indexAdd(_ d: Int, _ index: Tensor, _ source: Tensor) throws -> Tensor {
+        let i = try dim(d, "index_add")
+        guard dtype.isFloatingPoint else { throw GentrainError.dtype("index_add: expected a floating point tensor, got \(dtype)") }
+        let size = ndim == 0 ? 1 : shape[i]
+        let idx = try index.indexValues(size, "index_add")
+        var expected = shape
+        if ndim > 0 { expected[i] = idx.count }
+        guard source.shape == expected else {
+            throw GentrainError.shape("index_add: source of shape \(shapeString(source.shape)) does not match \(shapeString(expected))")
+        }
+        let out = try withNoGrad { try to(dtype.computeType).contiguousCopy() }
+        let src = try withNoGrad { try source.to(out.dtype).contiguous() }
+        let inner = shape[(ndim == 0 ? 0 : i + 1)...].reduce(1, *)
+        let outer = ndim == 0 ? 1 : shape[..<i].reduce(1, *)
+        func run<T: FloatElement>(_: T.Type) {
+            let o = out.pointer(T.self), s = src.pointer(T.self)
+            for a in 0..<outer {
+                for (k, j) in idx.enumerated() {
+                    let dst = o + (a * size + j) * inner, from = s + (a * idx.count + k) * inner
+                    for e in 0..<inner { dst[e] += from[e] }
+                }
+            }
+        }
+        if out.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let result = try withNoGrad { try out.to(dtype) }
+        return record(result, "IndexAddBackward", [self, source]) { node, g in
+            [g, node.needsInputGrad(1) ? try g.indexSelect(i, index) : nil]
+        }
+    }
+
+    /// Checks a gather/scatter index against this tensor and returns its values and the
+    /// strides that walk it.
+    private func gatherPlan(_ i: Int, _ index: Tensor, _ op: String) throws -> [Int] {
+        guard index.ndim == ndim else {
+            throw GentrainError.shape("\(op): index tensor must have the same number of dimensions as input (\(index.ndim) vs \(ndim))")
+        }
+        for d in 0..<ndim where d != i && index.shape[d] > shape[d] {
+            throw GentrainError.shape("\(op): size of index \(shapeString(index.shape)) exceeds input \(shapeString(shape)) at dimension \(d)")
+        }
+        return try index.indexValues(ndim == 0 ? 1 : shape[i], op, allowNegative: false)
+    }
+
+    /// `out[…][j][…] = self[…][index[…][j][…]][…]` along `dim` (PyTorch's `gather`).
+    public func gather(_ d: Int, _ index: Tensor) throws -> Tensor {
+        let i = try dim(d, "gather")
+        let idx = try gatherPlan(i, index, "gather")
+        let src = try withNoGrad { try contiguous() }
+        let out = try Tensor(empty: index.shape, dtype: dtype)
+        let item = dtype.itemSize
+        var walk = src.strides
+        if ndim > 0 { walk[i] = 0 }
+        let step = ndim == 0 ? 0 : src.strides[i]
+        let s = src.storage.data + src.offset * item, o = out.storage.data
+        var k = 0
+        forEachRun(index.shape, [walk]) { off, n, inner in
+            for e in 0..<n {
+                (o + k * item).copyMemory(from: s + (off[0] + e * inner[0] + idx[k] * step) * item, byteCount: item)
+                k += 1
+            }
+        }
+        let inShape = shape
+        return record(out, "GatherBackward", [self]) { _, g in
+            [try Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(i, index, g)]
+        }
+    }
+
+    /// This tensor with `src[…][j][…]` added at `index[…][j][…]` along `dim` (PyTorch's `scatter_add`).
+    public func scatterAdd(_ d: Int, _ index: Tensor, _ src: Tensor) throws -> Tensor {
+        let i = try dim(d, "scatter_add")
+        guard dtype.isFloatingPoint else { throw GentrainError.dtype("scatter_add: expected a floating point tensor, got \(dtype)") }
+        let idx = try gatherPlan(i, index, "scatter_add")
+        for dd in 0..<index.ndim where index.shape[dd] > src.shape[dd] {
+            throw GentrainError.shape("scatter_add: index \(shapeString(index.shape)) exceeds src \(shapeString(src.shape)) at dimension \(dd)")
+        }
+        let out = try withNoGrad { try to(dtype.computeType).contiguousCopy() }
+        let s = try withNoGrad { try src.to(out.dtype) }
+        var walk = out.strides
+        if ndim > 0 { walk[i] = 0 }
+        let step = ndim == 0 ? 0 : out.strides[i]
+        func run<T: FloatElement>(_: T.Type) {
+            let po = out.pointer(T.self), ps = s.pointer(T.self)
+            var k = 0
+            forEachRun(index.shape, [walk, s.strides]) { off, n, inner in
+                for e in 0..<n {
+                    po[off[0] + e * inner[0] + idx[k] * step] += ps[off[1] + e * inner[1]]
+                    k += 1
+                }
+            }
+        }
+        if out.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let result = try withNoGrad { try out.to(dtype) }
+        let srcShape = src.shape
+        return record(result, "ScatterAddBackward", [self, src]) { node, g in
+            guard node.needsInputGrad(1) else { return [g, nil] }
+            var gs = try g.gather(i, index)
+            if gs.shape != srcShape {   // src larger than index: the rest gets no gradient
+                gs = try Tensor.zeros(srcShape, dtype: g.dtype).sliceAssign(gs)
+            }
+            return [g, gs]
+        }
+    }
+
+    /// Zeros of this shape with `part` written at the leading corner (differentiable in `part`).
+    private func sliceAssign(_ part: Tensor) throws -> Tensor {
+        var r = part
+        for d in 0..<ndim where part.shape[d] != shape[d] {
+            var s = r.shape
+            s[d] = shape[d]
+            r = try r.sliceScatter(into: s, dim: d, start: 0, step: 1)
+        }
+        return r
+    }
+
+    /// `value` where `mask` is true, else this tensor (mask broadcasts).
+    public func maskedFill(_ mask: Tensor, _ value: Double) throws -> Tensor {
+        guard mask.dtype == .bool else { throw GentrainError.dtype("masked_fill: mask must be bool, got \(mask.dtype)") }
+        let b = try broadcastShapes(shape, mask.shape, "masked_fill")
+        guard b == shape else { throw GentrainError.shape("masked_fill: mask \(shapeString(mask.shape)) does not broadcast to \(shapeString(shape))") }
+        return try Tensor.where(mask, Tensor.scalar(value, dtype: dtype), self)
+    }
+}
+
+/// Rows of `weight` (`[num_embeddings, dim]`) at `indices` (any shape) → `[*indices.shape, dim]`.
+public func embedding(_ indices: Tensor, _ weight: Tensor) throws -> Tensor {
+    guard weight.ndim == 2 else { throw GentrainError.shape("embedding: weight must be 2-D, got \(shapeString(weight.shape))") }
+    let rows = try weight.indexSelect(0, indices.reshape([-1]))
+    return try rows.reshape(indices.shape + [weight.shape[1]])
+}

@@ -1,0 +1,82 @@
+/// Joining and splitting: cat, stack, split, chunk.
+extension Tensor {
+    /// Concatenates tensors along `dim`; all other sizes must match. Dtypes promote.
+    public static func cat(_ tensors: [Tensor], dim d: Int = 0) throws -> Tensor {
+        guard let first = tensors.first else { throw GentrainError.argument("cat: expected a non-empty list of tensors") }
+        let i = try first.dim(d, "cat")
+        guard first.ndim > 0 else { throw GentrainError.shape("cat: zero-dimensional tensor cannot be concatenated") }
+        var dtype = first.dtype
+        var total = 0
+        for (k, t) in tensors.enumerated() {
+            guard t.ndim == first.ndim else {
+                throw GentrainError.shape("cat: tensors must have the same number of dimensions: got \(first.ndim) and \(t.ndim) (tensor \(k))")
+            }
+            for j in 0..<t.ndim where j != i && t.shape[j] != first.shape[j] {
+                throw GentrainError.shape("cat: sizes of tensors must match except in dimension \(i); expected size \(first.shape[j]) but got size \(t.shape[j]) for tensor \(k) in dimension \(j)")
+            }
+            dtype = DType.promote(dtype, t.dtype)
+            total += t.shape[i]
+        }
+        var outShape = first.shape
+        outShape[i] = total
+        let out = try Tensor(empty: outShape, dtype: dtype)
+        var start = 0
+        var starts: [Int] = []
+        try withNoGrad {
+            for t in tensors {
+                starts.append(start)
+                if t.shape[i] > 0 { try out.narrow(i, start: start, length: t.shape[i]).copy_(t) }
+                start += t.shape[i]
+            }
+        }
+        let sizes = tensors.map { $0.shape[i] }
+        return record(out, "CatBackward", tensors) { node, g in
+            try (0..<sizes.count).map { k in
+                node.needsInputGrad(k) ? try g.narrow(i, start: starts[k], length: sizes[k]) : nil
+            }
+        }
+    }
+
+    /// Stacks same-shape tensors along a new dimension `dim`.
+    public static func stack(_ tensors: [Tensor], dim d: Int = 0) throws -> Tensor {
+        guard let first = tensors.first else { throw GentrainError.argument("stack: expected a non-empty list of tensors") }
+        for (k, t) in tensors.enumerated() where t.shape != first.shape {
+            throw GentrainError.shape("stack: expects each tensor to be equal size, but got \(shapeString(first.shape)) at entry 0 and \(shapeString(t.shape)) at entry \(k)")
+        }
+        let i = try normalizeDim(d, first.ndim + 1, "stack")
+        return try cat(tensors.map { try $0.unsqueeze(i) }, dim: i)
+    }
+
+    /// Pieces of `splitSize` along `dim` (the last may be smaller).
+    public func split(_ splitSize: Int, dim d: Int = 0) throws -> [Tensor] {
+        let i = try dim(d, "split")
+        guard splitSize > 0 || (ndim > 0 && shape[i] == 0) else {
+            throw GentrainError.argument("split: split_size must be positive, got \(splitSize)")
+        }
+        let size = shape[i]
+        let count = Swift.max((size + splitSize - 1) / Swift.max(splitSize, 1), 1)
+        return try (0..<count).map { k in
+            try narrow(i, start: k * splitSize, length: Swift.min(splitSize, size - k * splitSize))
+        }
+    }
+
+    /// Pieces with the given sizes along `dim`; they must add up to the dimension's size.
+    public func split(sizes: [Int], dim d: Int = 0) throws -> [Tensor] {
+        let i = try dim(d, "split")
+        guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[i] else {
+            throw GentrainError.argument("split_with_sizes: sizes \(sizes) must be non-negative and sum to \(shape[i])")
+        }
+        var start = 0
+        return try sizes.map { s in
+            defer { start += s }
+            return try narrow(i, start: start, length: s)
+        }
+    }
+
+    /// `chunks` pieces of equal size (the last may be smaller) along `dim`.
+    public func chunk(_ chunks: Int, dim d: Int = 0) throws -> [Tensor] {
+        guard chunks > 0 else { throw GentrainError.argument("chunk: number of chunks must be positive, got \(chunks)") }
+        let i = try dim(d, "chunk")
+        return try split(Swift.max((shape[i] + chunks - 1) / chunks, 1), dim: i)
+    }
+}

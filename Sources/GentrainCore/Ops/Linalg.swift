@@ -1,0 +1,99 @@
+/// Matrix products through OpenBLAS: matmul (batched, broadcasting) and linear.
+extension Tensor {
+    /// PyTorch's `matmul`: dot product for 1-D·1-D, matrix-vector, matrix-matrix, and
+    /// batched products whose batch dimensions broadcast.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        guard ndim > 0 && other.ndim > 0 else {
+            throw GentrainError.shape("matmul: both arguments need at least 1 dimension, got \(ndim)D and \(other.ndim)D")
+        }
+        if ndim == 1 && other.ndim == 1 {
+            return try unsqueeze(0).matmul(other.unsqueeze(1)).reshape([])
+        }
+        if ndim == 1 { return try unsqueeze(0).matmul(other).squeeze(-2) }
+        if other.ndim == 1 { return try matmul(other.unsqueeze(1)).squeeze(-1) }
+        if other.ndim == 2 && ndim > 2 && isContiguous {   // fold the batch into the rows
+            return try reshape([-1, shape[ndim - 1]]).matmul(other).reshape(Array(shape.dropLast()) + [other.shape[1]])
+        }
+        return try matmulND(other)
+    }
+
+    /// The product of two tensors of at least 2 dimensions each.
+    private func matmulND(_ other: Tensor) throws -> Tensor {
+        let (m, k) = (shape[ndim - 2], shape[ndim - 1])
+        let (k2, n) = (other.shape[other.ndim - 2], other.shape[other.ndim - 1])
+        guard k == k2 else {
+            throw GentrainError.shape("matmul: mat1 and mat2 shapes cannot be multiplied (\(m)x\(k) and \(k2)x\(n)); shapes \(shapeString(shape)) and \(shapeString(other.shape))")
+        }
+        let dtype = DType.promote(self.dtype, other.dtype)
+        guard dtype.isFloatingPoint else { throw GentrainError.dtype("matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)") }
+        let ct = dtype.computeType
+        let batch = try broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), "matmul")
+        let (a, b) = try withNoGrad { (try to(ct), try other.to(ct)) }
+        let out = try Tensor(empty: batch + [m, n], dtype: ct)
+        let sa = broadcastStrides(a, to: batch + [m, k]), sb = broadcastStrides(b, to: batch + [k, n])
+        func run<T: FloatElement>(_: T.Type) {
+            let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+            var index = 0
+            forEachRun(batch, [Array(sa.dropLast(2)), Array(sb.dropLast(2))]) { off, count, inner in
+                for j in 0..<count {
+                    gemm(m, n, k,
+                         MatrixOperand(pointer: pa + off[0] + j * inner[0], rowStride: sa[sa.count - 2], colStride: sa[sa.count - 1]),
+                         MatrixOperand(pointer: pb + off[1] + j * inner[1], rowStride: sb[sb.count - 2], colStride: sb[sb.count - 1]),
+                         po + index * m * n, ldc: n)
+                    index += 1
+                }
+            }
+        }
+        if ct == .float32 { run(Float.self) } else { run(Double.self) }
+        let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
+        let (x, y) = (self, other)
+        return record(result, "MmBackward", [x, y]) { node, g in
+            [node.needsInputGrad(0) ? try g.matmul(y.transpose(-1, -2)) : nil,
+             node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil]
+        }
+    }
+}
+
+/// `x Wᵀ + b` for `x` `[*, in]`, `weight` `[out, in]`, `bias` `[out]` (PyTorch's `F.linear`),
+/// as one GEMM that starts from the broadcast bias.
+public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws -> Tensor {
+    guard weight.ndim == 2, x.ndim >= 1, x.shape[x.ndim - 1] == weight.shape[1] else {
+        throw GentrainError.shape("linear: input \(shapeString(x.shape)) and weight \(shapeString(weight.shape)) cannot be multiplied (expected input [*, \(weight.ndim == 2 ? weight.shape[1] : -1)])")
+    }
+    let (outF, inF) = (weight.shape[0], weight.shape[1])
+    if let bias, bias.shape != [outF] {
+        throw GentrainError.shape("linear: bias of shape \(shapeString(bias.shape)) does not match \(outF) output features")
+    }
+    let dtype = x.dtype
+    guard dtype == .float32 || dtype == .float64, weight.dtype == dtype, bias.map({ $0.dtype == dtype }) ?? true else {
+        // Mixed or half dtypes: the general path handles promotion and compute types.
+        let y = try x.matmul(weight.t())
+        return try bias.map { try y.add($0) } ?? y
+    }
+    let rows = x.numel / Swift.max(inF, 1)
+    let x2 = try withNoGrad { try x.contiguous() }
+    let b = try bias.map { b in try withNoGrad { try b.contiguous() } }
+    let out = try Tensor(empty: Array(x.shape.dropLast()) + [outF], dtype: dtype)
+    func run<T: FloatElement>(_: T.Type) {
+        let po = out.pointer(T.self)
+        if let b {
+            let pb = b.pointer(T.self)
+            for r in 0..<rows { (po + r * outF).update(from: pb, count: outF) }
+        }
+        gemm(rows, outF, inF,
+             MatrixOperand(pointer: x2.pointer(T.self), rowStride: inF, colStride: 1),
+             MatrixOperand(pointer: weight.pointer(T.self), rowStride: weight.strides[1], colStride: weight.strides[0]),
+             po, ldc: outF, beta: bias == nil ? 0 : 1)
+    }
+    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    return record(out, "LinearBackward", inputs) { node, g in
+        let g2 = try g.reshape([-1, outF])
+        var grads: [Tensor?] = [
+            node.needsInputGrad(0) ? try g.matmul(weight) : nil,
+            node.needsInputGrad(1) ? try g2.t().matmul(x.reshape([-1, inF])) : nil,
+        ]
+        if bias != nil { grads.append(node.needsInputGrad(2) ? try g2.sum(dims: [0]) : nil) }
+        return grads
+    }
+}

@@ -1,0 +1,71 @@
+/// softmax and log_softmax along one dimension, computed stably (shifted by the row maximum).
+extension Tensor {
+    /// `exp(x) / Σ exp(x)` along `dim`; gradient `y · (g − Σ g·y)`.
+    public func softmax(dim d: Int) throws -> Tensor {
+        let i = try dim(d, "softmax")
+        let out = try softmaxRaw(i, log: false)
+        return recordWithOutput(out, "SoftmaxBackward", [self]) { _, g, y in
+            let gy = try g.mul(y)
+            return [try gy.sub(y.mul(gy.sum(dims: [i], keepdim: true)))]
+        }
+    }
+
+    /// `x − log Σ exp(x)` along `dim`; gradient `g − exp(y) · Σ g`.
+    public func logSoftmax(dim d: Int) throws -> Tensor {
+        let i = try dim(d, "log_softmax")
+        let out = try softmaxRaw(i, log: true)
+        return recordWithOutput(out, "LogSoftmaxBackward", [self]) { _, g, y in
+            [try g.sub(y.exp().mul(g.sum(dims: [i], keepdim: true)))]
+        }
+    }
+
+    /// The forward of softmax or log_softmax along dimension `i`, on rows made contiguous.
+    private func softmaxRaw(_ i: Int, log: Bool) throws -> Tensor {
+        guard dtype.isFloatingPoint else {
+            throw GentrainError.dtype("\(log ? "log_softmax" : "softmax"): expected a floating point tensor, got \(dtype)")
+        }
+        if ndim == 0 { return try unaryRaw(self, .mulScalar(0), "softmax").add(log ? 0 : 1) }
+        let last = ndim - 1
+        // Rows along the last dimension: move `i` there (a view), compute, move it back.
+        let moved = i == last ? self : try withNoGrad { try transpose(i, last) }
+        let ct = dtype.computeType
+        let src = try withNoGrad { try moved.to(ct).contiguous() }
+        let out = try Tensor(empty: src.shape, dtype: ct)
+        let n = src.shape[last]
+        let rows = n == 0 ? 0 : src.numel / n
+        if ct == .float32 {
+            softmaxRows(src.pointer(Float.self), out.pointer(Float.self), rows, n, log)
+        } else {
+            softmaxRows(src.pointer(Double.self), out.pointer(Double.self), rows, n, log)
+        }
+        let typed = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
+        return i == last ? typed : typed.view(shape: shape, strides: typed.strides.swappedAt(i, last), offset: 0)
+    }
+}
+
+private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ rows: Int, _ n: Int, _ log: Bool) {
+    for r in 0..<rows {
+        let a = x + r * n, o = y + r * n
+        var m = -T.infinity
+        for j in 0..<n where a[j] > m || a[j].isNaN { m = a[j] }
+        if m.isInfinite { m = 0 }
+        var s: T = 0
+        if log {
+            for j in 0..<n { s += T.exp(a[j] - m) }
+            let lse = m + T.log(s)
+            for j in 0..<n { o[j] = a[j] - lse }
+        } else {
+            for j in 0..<n { let e = T.exp(a[j] - m); o[j] = e; s += e }
+            let inv = 1 / s
+            for j in 0..<n { o[j] *= inv }
+        }
+    }
+}
+
+extension Array {
+    func swappedAt(_ i: Int, _ j: Int) -> [Element] {
+        var c = self
+        c.swapAt(i, j)
+        return c
+    }
+}

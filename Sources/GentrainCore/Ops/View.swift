@@ -1,0 +1,194 @@
+/// Shape ops. Views share storage with their input (no copy); `reshape` copies only when
+/// the input is not contiguous.
+extension Tensor {
+    /// The same elements in another shape; one dimension may be -1 (inferred).
+    public func reshape(_ newShape: [Int]) throws -> Tensor {
+        let target = try inferShape(newShape)
+        if target == shape { return self }
+        let src = isContiguous ? self : try withNoGrad { try contiguousCopy() }
+        let out = src.view(shape: target, strides: contiguousStrides(target), offset: src.offset)
+        let inShape = shape
+        return record(out, "ReshapeBackward", [self]) { _, g in [try g.reshape(inShape)] }
+    }
+
+    /// PyTorch's `view`: like reshape, but an error instead of a copy for non-contiguous input.
+    public func view(_ newShape: [Int]) throws -> Tensor {
+        guard isContiguous else {
+            throw GentrainError.shape("view: the tensor is not contiguous (shape \(shapeString(shape)), strides \(shapeString(strides))); use reshape")
+        }
+        return try reshape(newShape)
+    }
+
+    private func inferShape(_ s: [Int]) throws -> [Int] {
+        var out = s
+        var known = 1
+        var inferred: Int? = nil
+        for (i, d) in s.enumerated() {
+            if d == -1 {
+                if inferred != nil { throw GentrainError.shape("reshape: only one dimension can be inferred in \(shapeString(s))") }
+                inferred = i
+            } else if d < 0 {
+                throw GentrainError.shape("reshape: invalid shape dimension \(d) in \(shapeString(s))")
+            } else {
+                let (m, o) = known.multipliedReportingOverflow(by: d)
+                if o { throw GentrainError.shape("reshape: shape \(shapeString(s)) is too large") }
+                known = m
+            }
+        }
+        if let i = inferred {
+            guard known > 0, numel % known == 0 else {
+                throw GentrainError.shape("reshape: shape \(shapeString(s)) is invalid for input of size \(numel)")
+            }
+            out[i] = numel / known
+        } else if known != numel {
+            throw GentrainError.shape("reshape: shape \(shapeString(s)) is invalid for input of size \(numel)")
+        }
+        return out
+    }
+
+    /// Flattens dimensions `startDim...endDim` into one.
+    public func flatten(startDim: Int = 0, endDim: Int = -1) throws -> Tensor {
+        if ndim == 0 { return try reshape([1]) }
+        let s = try dim(startDim, "flatten"), e = try dim(endDim, "flatten")
+        guard s <= e else { throw GentrainError.argument("flatten: start_dim cannot come after end_dim") }
+        let merged = shape[s...e].reduce(1, *)
+        return try reshape(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
+    }
+
+    /// Reorders the dimensions: output dimension i is input dimension `dims[i]`.
+    public func permute(_ dims: [Int]) throws -> Tensor {
+        guard dims.count == ndim else {
+            throw GentrainError.shape("permute: number of dims don't match (\(dims.count) given for a \(ndim)-d tensor)")
+        }
+        let d = try dims.map { try dim($0, "permute") }
+        guard Set(d).count == d.count else { throw GentrainError.argument("permute: repeated dim in \(dims)") }
+        let out = view(shape: d.map { shape[$0] }, strides: d.map { strides[$0] }, offset: offset)
+        var inverse = [Int](repeating: 0, count: d.count)
+        for (i, j) in d.enumerated() { inverse[j] = i }
+        return record(out, "PermuteBackward", [self]) { _, g in [try g.permute(inverse)] }
+    }
+
+    /// Swaps two dimensions.
+    public func transpose(_ d0: Int, _ d1: Int) throws -> Tensor {
+        var order = Array(0..<ndim)
+        let a = try dim(d0, "transpose"), b = try dim(d1, "transpose")
+        if ndim == 0 { return self }
+        order.swapAt(a, b)
+        return try permute(order)
+    }
+
+    /// The transpose of a matrix (PyTorch's `.t()` / `.T` for 2-D).
+    public func t() throws -> Tensor {
+        guard ndim <= 2 else { throw GentrainError.shape("t: expects a tensor with <= 2 dimensions, got \(ndim)") }
+        return ndim < 2 ? self : try transpose(0, 1)
+    }
+
+    /// A view repeated along size-1 dimensions (stride 0); -1 keeps a size. New leading
+    /// dimensions may be added.
+    public func expand(_ sizes: [Int]) throws -> Tensor {
+        guard sizes.count >= ndim else {
+            throw GentrainError.shape("expand: the number of sizes provided (\(sizes.count)) must be greater or equal to the number of dimensions in the tensor (\(ndim))")
+        }
+        let lead = sizes.count - ndim
+        var newShape = sizes
+        var newStrides = [Int](repeating: 0, count: sizes.count)
+        for i in 0..<sizes.count {
+            if i < lead {
+                guard sizes[i] >= 0 else { throw GentrainError.shape("expand: -1 is not allowed in a leading, non-existing dimension") }
+                continue
+            }
+            let d = shape[i - lead]
+            let want = sizes[i] == -1 ? d : sizes[i]
+            if want == d { newShape[i] = d; newStrides[i] = strides[i - lead] }
+            else if d == 1 && want >= 0 { newShape[i] = want }
+            else {
+                throw GentrainError.shape("expand: the expanded size of the tensor (\(sizes[i])) must match the existing size (\(d)) at non-singleton dimension \(i); target sizes \(shapeString(sizes)), tensor sizes \(shapeString(shape))")
+            }
+        }
+        if newShape == shape { return self }
+        // The engine sums the gradient back to the input's shape.
+        return record(view(shape: newShape, strides: newStrides, offset: offset), "ExpandBackward", [self]) { _, g in [g] }
+    }
+
+    /// Inserts a dimension of size 1 at `d`.
+    public func unsqueeze(_ d: Int) throws -> Tensor {
+        let i = try normalizeDim(d, ndim + 1, "unsqueeze")
+        var s = shape
+        s.insert(1, at: i)
+        return try reshape(s)
+    }
+
+    /// Removes dimension `d` if it has size 1, or every size-1 dimension when `d` is nil.
+    public func squeeze(_ d: Int? = nil) throws -> Tensor {
+        if let d {
+            let i = try dim(d, "squeeze")
+            guard ndim > 0, shape[i] == 1 else { return self }
+            var s = shape
+            s.remove(at: i)
+            return try reshape(s)
+        }
+        return try reshape(shape.filter { $0 != 1 })
+    }
+
+    /// Elements `start, start+step, …` below `end` along `dim` (Python slicing: negative
+    /// bounds count from the end and are clamped). A view.
+    public func slice(_ d: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) throws -> Tensor {
+        let i = try dim(d, "slice")
+        guard ndim > 0 else { throw GentrainError.index("slice: cannot slice a 0-d tensor") }
+        guard step > 0 else { throw GentrainError.argument("slice: step must be positive, got \(step)") }
+        let size = shape[i]
+        func clampIndex(_ v: Int?, _ dflt: Int) -> Int {
+            guard var v else { return dflt }
+            if v < 0 { v += size }
+            return Swift.min(Swift.max(v, 0), size)
+        }
+        let s = clampIndex(start, 0)
+        let e = Swift.max(clampIndex(end, size), s)
+        let count = (e - s + step - 1) / step
+        var newShape = shape, newStrides = strides
+        newShape[i] = count
+        newStrides[i] = strides[i] * step
+        let out = view(shape: newShape, strides: newStrides, offset: offset + s * strides[i])
+        let inShape = shape
+        return record(out, "SliceBackward", [self]) { _, g in
+            [try g.sliceScatter(into: inShape, dim: i, start: s, step: step)]
+        }
+    }
+
+    /// `length` elements from `start` along `dim` (PyTorch's `narrow`).
+    public func narrow(_ d: Int, start: Int, length: Int) throws -> Tensor {
+        let i = try dim(d, "narrow")
+        guard ndim > 0, start >= -shape[i], start <= shape[i] else {
+            throw GentrainError.index("narrow: start (\(start)) out of range for dimension \(d) of size \(ndim > 0 ? shape[i] : 0)")
+        }
+        let s = start < 0 ? start + shape[i] : start
+        guard length >= 0, s + length <= shape[i] else {
+            throw GentrainError.index("narrow: start (\(s)) + length (\(length)) exceeds dimension size (\(shape[i]))")
+        }
+        return try slice(i, start: s, end: s + length)
+    }
+
+    /// The slice at `index` along `dim`, with that dimension removed (PyTorch's `select`).
+    public func select(_ d: Int, _ index: Int) throws -> Tensor {
+        let i = try dim(d, "select")
+        guard ndim > 0, index >= -shape[i], index < shape[i] else {
+            throw GentrainError.index("select: index \(index) is out of bounds for dimension \(d) with size \(ndim > 0 ? shape[i] : 0)")
+        }
+        let k = index < 0 ? index + shape[i] : index
+        return try slice(i, start: k, end: k + 1).squeeze(i)
+    }
+
+    /// Zeros of `shape` with this tensor written at `start, start+step, …` along `dim`:
+    /// the gradient of `slice`, itself differentiable (its gradient is the slice again).
+    func sliceScatter(into shape: [Int], dim: Int, start: Int, step: Int) throws -> Tensor {
+        let out = try Tensor.zeros(shape, dtype: dtype)
+        var regionStrides = out.strides
+        regionStrides[dim] *= step
+        let region = out.view(shape: self.shape, strides: regionStrides, offset: start * out.strides[dim])
+        try withNoGrad { try region.copy_(self) }
+        let end = start + (self.shape[dim] - 1) * step + 1
+        return record(out, "SliceScatterBackward", [self]) { _, g in
+            [try g.slice(dim, start: start, end: end, step: step)]
+        }
+    }
+}

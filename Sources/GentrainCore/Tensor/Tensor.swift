@@ -1,0 +1,148 @@
+/// An n-dimensional array: a view (shape, strides, offset, all in elements) over a shared
+/// `Storage`, plus its autograd record.
+///
+/// Tensors are immutable in shape; ops return new tensors, views share storage. The few
+/// in-place updates (optimizer steps, `.grad` accumulation, `zero_()`) are named as such.
+public final class Tensor {
+    public internal(set) var storage: Storage
+    public let shape: [Int]
+    public let strides: [Int]
+    /// Offset of the first element into `storage`, in elements.
+    public let offset: Int
+    public let dtype: DType
+    public let numel: Int
+
+    /// The node that produced this tensor, nil for leaves.
+    public internal(set) var gradFn: Node?
+    var leafRequiresGrad = false
+    /// The accumulated gradient of a leaf, set by `backward`.
+    public var grad: Tensor?
+
+    init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.dtype = dtype
+        var n = 1
+        for d in shape { n &*= d }
+        numel = n
+    }
+
+    /// A new contiguous tensor with uninitialized (or zeroed) memory; validates the shape.
+    public convenience init(empty shape: [Int], dtype: DType = .float32, zeroed: Bool = false) throws {
+        let n = try checkedNumel(shape)
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: dtype.itemSize)
+        if overflow { throw GentrainError(.outOfMemory, "tensor of shape \(shapeString(shape)) is too large") }
+        self.init(storage: try Storage(byteCount: bytes, zeroed: zeroed), shape: shape,
+                  strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+    }
+
+    public var ndim: Int { shape.count }
+
+    /// Whether gradients flow to or through this tensor.
+    public var requiresGrad: Bool { gradFn != nil || leafRequiresGrad }
+
+    /// A tensor no op produced (including every tensor that does not require grad).
+    public var isLeaf: Bool { gradFn == nil }
+
+    /// Marks a leaf as a parameter whose gradient `backward` accumulates in `.grad`
+    /// (PyTorch's `requires_grad_`). Only floating-point leaves can require gradients.
+    public func setRequiresGrad(_ flag: Bool) throws {
+        guard gradFn == nil else {
+            throw GentrainError.autograd("requires_grad can only be changed on leaf tensors; use detach() on a result of an op")
+        }
+        if flag && !dtype.isFloatingPoint {
+            throw GentrainError.dtype("only floating point tensors can require gradients, got \(dtype)")
+        }
+        leafRequiresGrad = flag
+    }
+
+    /// Whether the elements lie densely in row-major order.
+    public var isContiguous: Bool {
+        var expected = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+            if strides[i] != expected { return false }
+            expected &*= shape[i]
+        }
+        return true
+    }
+
+    /// Typed pointer to the first element. The caller has checked `dtype`.
+    @inline(__always)
+    public func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
+        storage.data.assumingMemoryBound(to: T.self) + offset
+    }
+
+    /// A view of the same storage with another shape and strides.
+    func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+    }
+
+    /// This tensor without its autograd history, sharing storage.
+    public func detach() -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+    }
+
+    /// Normalizes a possibly negative dimension index.
+    public func dim(_ d: Int, _ op: String) throws -> Int {
+        try normalizeDim(d, ndim, op)
+    }
+}
+
+/// Row-major strides of a shape.
+@inlinable
+public func contiguousStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 1, count: shape.count)
+    var s = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+        strides[i] = s
+        s &*= Swift.max(shape[i], 1)
+    }
+    return strides
+}
+
+/// The element count of a shape, rejecting negative sizes and overflow.
+public func checkedNumel(_ shape: [Int]) throws -> Int {
+    var n = 1
+    for d in shape {
+        if d < 0 { throw GentrainError.shape("negative dimension in shape \(shapeString(shape))") }
+        let (m, o) = n.multipliedReportingOverflow(by: d)
+        if o || m > (1 << 48) { throw GentrainError(.outOfMemory, "shape \(shapeString(shape)) has too many elements") }
+        n = m
+    }
+    return n
+}
+
+/// `d` in `0..<ndim` (negative counts from the end), or an index error naming the op.
+public func normalizeDim(_ d: Int, _ ndim: Int, _ op: String) throws -> Int {
+    let n = Swift.max(ndim, 1)
+    guard d >= -n && d < n else {
+        throw GentrainError.index("\(op): dimension out of range (expected to be in range of [\(-n), \(n - 1)], but got \(d))")
+    }
+    return d < 0 ? d + n : d
+}
+
+/// The shape two shapes broadcast to, by PyTorch's rules.
+public func broadcastShapes(_ a: [Int], _ b: [Int], _ op: String) throws -> [Int] {
+    if a == b { return a }
+    let n = Swift.max(a.count, b.count)
+    var out = [Int](repeating: 0, count: n)
+    for i in 0..<n {
+        let da = i < n - a.count ? 1 : a[i - (n - a.count)]
+        let db = i < n - b.count ? 1 : b[i - (n - b.count)]
+        if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else {
+            throw GentrainError.shape("\(op): the size of tensor a (\(da)) must match the size of tensor b (\(db)) at non-singleton dimension \(i); shapes \(shapeString(a)) and \(shapeString(b))")
+        }
+    }
+    return out
+}
+
+/// Strides that read `t` as if expanded to `shape` (stride 0 on broadcast dimensions).
+func broadcastStrides(_ t: Tensor, to shape: [Int]) -> [Int] {
+    if t.shape == shape { return t.strides }
+    let lead = shape.count - t.ndim
+    var s = [Int](repeating: 0, count: shape.count)
+    for i in 0..<t.ndim where t.shape[i] != 1 { s[lead + i] = t.strides[i] }
+    return s
+}

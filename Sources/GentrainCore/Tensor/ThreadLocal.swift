@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A value of reference type kept per thread (pthread keys): grad mode, autocast state and
+/// the C layer's last error message live in one of these.
+public final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
+    private var key = pthread_key_t()
+    private let make: () -> Value
+
+    public init(_ make: @escaping () -> Value) {
+        self.make = make
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<AnyObject>.fromOpaque(pointer).release() }
+        }
+    }
+
+    /// This thread's value, created on first use.
+    public var value: Value {
+        if let p = pthread_getspecific(key) {
+            return Unmanaged<Value>.fromOpaque(p).takeUnretainedValue()
+        }
+        let v = make()
+        pthread_setspecific(key, Unmanaged.passRetained(v as AnyObject).toOpaque())
+        return v
+    }
+}
+
+/// A plain mutex (pthread), for the few shared structures of the engine.
+public final class Mutex: @unchecked Sendable {
+    private let m: UnsafeMutablePointer<pthread_mutex_t>
+
+    public init() {
+        m = .allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(m)
+        m.deallocate()
+    }
+
+    @inline(__always)
+    public func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(m)
+        defer { pthread_mutex_unlock(m) }
+        return try body()
+    }
+}

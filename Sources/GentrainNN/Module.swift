@@ -1,0 +1,130 @@
+import GentrainCore
+
+/// The base of every layer and model, as PyTorch's `nn.Module`: named parameters and
+/// submodules in registration order, train/eval mode, and `forward`.
+///
+/// Subclass it and override `forward`; register parameters and children in `init` so that
+/// `namedParameters()` gives PyTorch's names (`0.weight`, `fc1.bias`).
+open class Module {
+    public private(set) var training = true
+    public private(set) var namedOwnParameters: [(String, Tensor)] = []
+    public private(set) var namedChildren: [(String, Module)] = []
+
+    public init() {}
+
+    /// Computes the module's output. Subclasses override this.
+    open func forward(_ input: Tensor) throws -> Tensor {
+        throw GentrainError(.unsupported, "\(type(of: self)) does not implement forward")
+    }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor { try forward(input) }
+
+    /// Adds a parameter (made a leaf that requires grad) under `name`.
+    @discardableResult
+    public func registerParameter(_ name: String, _ tensor: Tensor) throws -> Tensor {
+        try checkName(name)
+        try tensor.setRequiresGrad(true)
+        namedOwnParameters.append((name, tensor))
+        return tensor
+    }
+
+    /// Adds a submodule under `name`.
+    public func registerModule(_ name: String, _ module: Module) throws {
+        try checkName(name)
+        guard module !== self else { throw GentrainError(.invalidArgument, "a module cannot contain itself") }
+        namedChildren.append((name, module))
+    }
+
+    private func checkName(_ name: String) throws {
+        guard !name.isEmpty, !name.contains(".") else {
+            throw GentrainError(.invalidArgument, "parameter and module names must be non-empty and contain no '.', got '\(name)'")
+        }
+        guard !namedOwnParameters.contains(where: { $0.0 == name }) && !namedChildren.contains(where: { $0.0 == name }) else {
+            throw GentrainError(.invalidArgument, "attribute '\(name)' already exists")
+        }
+    }
+
+    /// Every parameter of this module and its descendants, with dotted names.
+    public func namedParameters() -> [(String, Tensor)] {
+        var out = namedOwnParameters
+        for (childName, child) in namedChildren {
+            out += child.namedParameters().map { ("\(childName).\($0.0)", $0.1) }
+        }
+        return out
+    }
+
+    public func parameters() -> [Tensor] { namedParameters().map(\.1) }
+
+    /// Sets training mode here and in every descendant (`eval()` is `train(false)`).
+    public func train(_ mode: Bool = true) {
+        training = mode
+        for (_, child) in namedChildren { child.train(mode) }
+    }
+
+    public func eval() { train(false) }
+
+    /// Clears the gradients of every parameter: to nil (PyTorch's default) or to zeros.
+    public func zeroGrad(setToNone: Bool = true) throws {
+        for p in parameters() {
+            if setToNone { p.grad = nil } else { try p.grad?.zero_() }
+        }
+    }
+
+    /// Freezes (false) or unfreezes every parameter.
+    public func requiresGrad_(_ flag: Bool) throws {
+        for p in parameters() { try p.setRequiresGrad(flag) }
+    }
+}
+
+/// `y = x Wᵀ + b`, PyTorch's `nn.Linear`, with its default initialization: weight and bias
+/// uniform in `±1/√in_features`.
+public final class Linear: Module {
+    public let weight: Tensor
+    public let bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, dtype: DType = .float32,
+                generator: Generator? = nil) throws {
+        guard inFeatures >= 0, outFeatures >= 0 else {
+            throw GentrainError(.invalidArgument, "Linear: feature counts must be non-negative, got \(inFeatures), \(outFeatures)")
+        }
+        let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
+        weight = try Init.uniform([outFeatures, inFeatures], -bound, bound, dtype: dtype, generator: generator)
+        self.bias = bias ? try Init.uniform([outFeatures], -bound, bound, dtype: dtype, generator: generator) : nil
+        super.init()
+        try registerParameter("weight", weight)
+        if let b = self.bias { try registerParameter("bias", b) }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try linear(input, weight, bias)
+    }
+}
+
+/// `max(x, 0)` as a module.
+public final class ReLU: Module {
+    public override func forward(_ input: Tensor) throws -> Tensor { try input.relu() }
+}
+
+/// Runs its children in order; they are named "0", "1", ….
+public final class Sequential: Module {
+    public init(_ modules: [Module]) throws {
+        super.init()
+        for (i, m) in modules.enumerated() { try registerModule(String(i), m) }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        var x = input
+        for (_, m) in namedChildren { x = try m.forward(x) }
+        return x
+    }
+}
+
+/// Parameter initializers (PyTorch's `nn.init`).
+public enum Init {
+    /// Uniform samples in `[low, high)`.
+    public static func uniform(_ shape: [Int], _ low: Double, _ high: Double, dtype: DType = .float32,
+                               generator: Generator? = nil) throws -> Tensor {
+        let u = try Tensor.rand(shape, dtype: dtype == .float64 ? .float64 : .float32, generator: generator)
+        return try withNoGrad { try u.mul(high - low).add(low).to(dtype) }
+    }
+}

@@ -25,8 +25,11 @@ let package = Package(
         .target(
             name: "GentrainCABI",
             dependencies: ["CGentrain", "GentrainCore", "GentrainNN", "GentrainOptim"],
+            exclude: ["exports.map"],
             swiftSettings: engineFlags,
             linkerSettings: [.unsafeFlags([
+                // lld keeps the engine's internal symbols out of the dynamic symbol table.
+                "-use-ld=lld",
                 "-Xlinker", "-soname=libgentrain.so.0",
                 "-Xlinker", "--version-script=\(root)/Sources/GentrainCABI/exports.map",
             ])]

@@ -78,7 +78,7 @@ public final class Generator: @unchecked Sendable {
     }
 
     /// The process-wide default generator (PyTorch's default CPU generator).
-    nonisolated(unsafe) public static let `default` = Generator(seed: 67280421310721)
+    public static let `default` = Generator(seed: 67280421310721)
     static let lock = Mutex()
 }
 

@@ -1,0 +1,52 @@
+import CGentrain
+import GentrainCore
+
+// Version, errors, threads, seed, grad mode.
+
+private let versionString: StaticString = "0.1.0"
+
+@c @implementation
+public func gentrain_version() -> UnsafePointer<CChar>? {
+    UnsafeRawPointer(versionString.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
+public func gentrain_abi_version() -> UInt32 { UInt32(GENTRAIN_ABI_VERSION) }
+
+@c @implementation
+public func gentrain_last_error() -> UnsafePointer<CChar>? { UnsafePointer(lastError.value.message) }
+
+private let statusNames: [StaticString] = [
+    "GENTRAIN_OK", "GENTRAIN_ERR_INVALID_ARGUMENT", "GENTRAIN_ERR_INVALID_HANDLE", "GENTRAIN_ERR_SHAPE",
+    "GENTRAIN_ERR_DTYPE", "GENTRAIN_ERR_OUT_OF_MEMORY", "GENTRAIN_ERR_IO", "GENTRAIN_ERR_NON_FINITE",
+    "GENTRAIN_ERR_UNSUPPORTED", "GENTRAIN_ERR_CALLBACK_FAILED", "GENTRAIN_ERR_INTERNAL", "GENTRAIN_ERR_INDEX",
+    "GENTRAIN_ERR_AUTOGRAD",
+]
+private let unknownStatus: StaticString = "GENTRAIN_ERR_UNKNOWN"
+
+@c @implementation
+public func gentrain_status_name(_ status: gentrain_status) -> UnsafePointer<CChar>? {
+    let i = Int(status.rawValue)
+    let name = i < statusNames.count ? statusNames[i] : unknownStatus
+    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
+public func gentrain_set_num_threads(_ n: Int32) -> gentrain_status {
+    guarded("gentrain_set_num_threads") { try Threads.set(Int(n)) }
+}
+
+@c @implementation
+public func gentrain_get_num_threads() -> Int32 { Int32(Threads.count) }
+
+@c @implementation
+public func gentrain_manual_seed(_ seed: UInt64) { manualSeed(seed) }
+
+@c @implementation
+public func gentrain_set_grad_enabled(_ enabled: Bool, _ previous: UnsafeMutablePointer<Bool>?) {
+    previous?.pointee = GradMode.isEnabled
+    GradMode.isEnabled = enabled
+}
+
+@c @implementation
+public func gentrain_is_grad_enabled() -> Bool { GradMode.isEnabled }

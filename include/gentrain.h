@@ -1,0 +1,405 @@
+/*
+ * gentrain.h — the C API of gentrain, an embeddable training runtime for neural networks.
+ *
+ * This header is the contract: the library implements exactly these declarations, the
+ * Python bindings are generated from them, and functions and enum values are only ever
+ * appended.
+ *
+ * Conventions
+ * - Every fallible function returns gentrain_status (GENTRAIN_OK is 0) and writes its
+ *   results through out-parameters, which come first. On failure the out-parameters are
+ *   set to NULL (handles) or left unchanged (numbers), and gentrain_last_error() gives a
+ *   message naming the function and what was wrong.
+ * - Handles are opaque. Every function that creates one (its name ends in _new, or it
+ *   returns a tensor through `out`) gives the caller one reference, which the caller
+ *   releases with the matching *_free; *_free(NULL) does nothing. A NULL, freed or
+ *   wrong-type handle passed anywhere else is an error (GENTRAIN_ERR_INVALID_HANDLE),
+ *   never a crash.
+ * - Objects keep what they need alive: freeing a tensor handle that a module, optimizer,
+ *   autograd graph or another tensor (a view) still uses is safe.
+ * - Arrays (shapes, lists of handles) are borrowed for the duration of the call.
+ * - Threads: grad mode and the last error are per thread. Handles may be used from several
+ *   threads, but one tensor, module or optimizer must not be used by two threads at once.
+ *   The default random generator is shared and locked.
+ */
+#ifndef GENTRAIN_H
+#define GENTRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GENTRAIN_VERSION_MAJOR 0
+#define GENTRAIN_VERSION_MINOR 1
+#define GENTRAIN_VERSION_PATCH 0
+/* Bumped when a declaration changes incompatibly; the bindings check it at load. */
+#define GENTRAIN_ABI_VERSION 1
+
+/* ---------------------------------------------------------------------------------------
+ * Status codes, dtypes, handles
+ * ------------------------------------------------------------------------------------- */
+
+typedef enum gentrain_status {
+    GENTRAIN_OK = 0,
+    GENTRAIN_ERR_INVALID_ARGUMENT = 1, /* a value out of its domain, a NULL out-parameter */
+    GENTRAIN_ERR_INVALID_HANDLE = 2,   /* NULL, freed, or of the wrong type */
+    GENTRAIN_ERR_SHAPE = 3,            /* shapes that do not fit together */
+    GENTRAIN_ERR_DTYPE = 4,            /* a dtype the operation does not take */
+    GENTRAIN_ERR_OUT_OF_MEMORY = 5,
+    GENTRAIN_ERR_IO = 6,
+    GENTRAIN_ERR_NON_FINITE = 7,
+    GENTRAIN_ERR_UNSUPPORTED = 8,
+    GENTRAIN_ERR_CALLBACK_FAILED = 9,
+    GENTRAIN_ERR_INTERNAL = 10,
+    GENTRAIN_ERR_INDEX = 11,           /* an index or dimension out of range */
+    GENTRAIN_ERR_AUTOGRAD = 12         /* a gradient that cannot be computed as asked */
+} gentrain_status;
+
+/* Element types. float32/float64 compute natively; bfloat16/float16 compute through
+ * float32; int32/int64 hold indices and targets; bool holds masks. */
+typedef enum gentrain_dtype {
+    GENTRAIN_FLOAT32 = 0,
+    GENTRAIN_FLOAT64 = 1,
+    GENTRAIN_BFLOAT16 = 2,
+    GENTRAIN_FLOAT16 = 3,
+    GENTRAIN_INT32 = 4,
+    GENTRAIN_INT64 = 5,
+    GENTRAIN_BOOL = 6
+} gentrain_dtype;
+
+/* How a loss reduces its per-element values. */
+typedef enum gentrain_reduction {
+    GENTRAIN_REDUCTION_NONE = 0,
+    GENTRAIN_REDUCTION_MEAN = 1,
+    GENTRAIN_REDUCTION_SUM = 2
+} gentrain_reduction;
+
+typedef struct gentrain_tensor gentrain_tensor;
+typedef struct gentrain_module gentrain_module;
+typedef struct gentrain_optimizer gentrain_optimizer;
+
+/* Called once when the engine no longer uses memory it borrowed from the host. */
+typedef void (*gentrain_deleter)(void *data, void *user_data);
+
+/* ---------------------------------------------------------------------------------------
+ * Library
+ * ------------------------------------------------------------------------------------- */
+
+/* "MAJOR.MINOR.PATCH"; a static string. */
+const char *gentrain_version(void);
+/* GENTRAIN_ABI_VERSION of the library. */
+uint32_t gentrain_abi_version(void);
+/* The message of the last failed call on this thread ("" if none). Valid until the next
+ * failing call on this thread. */
+const char *gentrain_last_error(void);
+/* The name of a status code ("GENTRAIN_ERR_SHAPE"); a static string. */
+const char *gentrain_status_name(gentrain_status status);
+
+/* Threads used for matrix products and large kernels (torch.set_num_threads). */
+gentrain_status gentrain_set_num_threads(int32_t n);
+int32_t gentrain_get_num_threads(void);
+/* Seeds the default random generator (torch.manual_seed). */
+void gentrain_manual_seed(uint64_t seed);
+
+/* Per-thread graph recording (torch.set_grad_enabled); `previous` may be NULL. */
+void gentrain_set_grad_enabled(bool enabled, bool *previous);
+bool gentrain_is_grad_enabled(void);
+
+/* ---------------------------------------------------------------------------------------
+ * Tensors: creation. Each returns a new tensor the caller frees with gentrain_tensor_free.
+ * Shapes are `ndim` int64 sizes (ndim 0 is a scalar; `shape` may then be NULL).
+ * ------------------------------------------------------------------------------------- */
+
+/* Copies `nbytes` (must equal numel * element size) from `data`. */
+gentrain_status gentrain_tensor_from_data(gentrain_tensor **out, const void *data, size_t nbytes,
+                                          gentrain_dtype dtype, const int64_t *shape, size_t ndim);
+/* Uses `data` in place (zero copy): the engine reads and writes it until no tensor uses
+ * it, then calls deleter(data, user_data) if deleter is not NULL. On failure the deleter
+ * is not called and the memory stays the caller's. `data` must be aligned to its dtype. */
+gentrain_status gentrain_tensor_from_blob(gentrain_tensor **out, void *data, size_t nbytes, gentrain_dtype dtype,
+                                          const int64_t *shape, size_t ndim, gentrain_deleter deleter,
+                                          void *user_data);
+gentrain_status gentrain_tensor_zeros(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
+gentrain_status gentrain_tensor_ones(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
+gentrain_status gentrain_tensor_full(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype,
+                                     double value);
+/* [start, start+step, ...) below end. */
+gentrain_status gentrain_tensor_arange(gentrain_tensor **out, double start, double end, double step,
+                                       gentrain_dtype dtype);
+/* The n x m identity. */
+gentrain_status gentrain_tensor_eye(gentrain_tensor **out, int64_t n, int64_t m, gentrain_dtype dtype);
+/* Uniform [0, 1) and standard normal samples from the default generator. */
+gentrain_status gentrain_tensor_rand(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
+gentrain_status gentrain_tensor_randn(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
+/* Uniform integers in [low, high). */
+gentrain_status gentrain_tensor_randint(gentrain_tensor **out, int64_t low, int64_t high, const int64_t *shape,
+                                        size_t ndim, gentrain_dtype dtype);
+/* Releases the caller's reference. */
+void gentrain_tensor_free(gentrain_tensor *tensor);
+
+/* ---------------------------------------------------------------------------------------
+ * Tensors: properties and data out
+ * ------------------------------------------------------------------------------------- */
+
+gentrain_status gentrain_tensor_ndim(size_t *out, const gentrain_tensor *tensor);
+/* Writes ndim sizes (strides, in elements) to `out`, which holds `capacity` values. */
+gentrain_status gentrain_tensor_shape(int64_t *out, size_t capacity, const gentrain_tensor *tensor);
+gentrain_status gentrain_tensor_strides(int64_t *out, size_t capacity, const gentrain_tensor *tensor);
+gentrain_status gentrain_tensor_dtype(gentrain_dtype *out, const gentrain_tensor *tensor);
+gentrain_status gentrain_tensor_numel(int64_t *out, const gentrain_tensor *tensor);
+gentrain_status gentrain_tensor_is_contiguous(bool *out, const gentrain_tensor *tensor);
+/* Copies the elements, row-major, converted to `dtype`, into `buffer` of `nbytes` bytes. */
+gentrain_status gentrain_tensor_copy_to(void *buffer, size_t nbytes, gentrain_dtype dtype,
+                                        const gentrain_tensor *tensor);
+/* A read-only pointer to the elements of a contiguous tensor, valid while the tensor handle
+ * lives (zero copy out). GENTRAIN_ERR_INVALID_ARGUMENT for a non-contiguous tensor. */
+gentrain_status gentrain_tensor_data(const void **out, const gentrain_tensor *tensor);
+/* The value of a one-element tensor, as double. */
+gentrain_status gentrain_tensor_item(double *out, const gentrain_tensor *tensor);
+
+/* ---------------------------------------------------------------------------------------
+ * Autograd
+ * ------------------------------------------------------------------------------------- */
+
+/* Marks a floating-point leaf as requiring grad (requires_grad_). */
+gentrain_status gentrain_tensor_set_requires_grad(gentrain_tensor *tensor, bool requires_grad);
+gentrain_status gentrain_tensor_requires_grad(bool *out, const gentrain_tensor *tensor);
+gentrain_status gentrain_tensor_is_leaf(bool *out, const gentrain_tensor *tensor);
+/* The accumulated gradient (a new handle), or *out = NULL when there is none. */
+gentrain_status gentrain_tensor_grad(gentrain_tensor **out, const gentrain_tensor *tensor);
+/* Sets (a tensor of the same shape) or clears (NULL) the gradient of a leaf. */
+gentrain_status gentrain_tensor_set_grad(gentrain_tensor *tensor, const gentrain_tensor *grad);
+/* The same data without autograd history. */
+gentrain_status gentrain_tensor_detach(gentrain_tensor **out, const gentrain_tensor *tensor);
+/* Accumulates d(tensor)/d(leaf), weighted by `grad` (NULL: 1, for one-element tensors),
+ * into the .grad of every leaf that requires grad. The graph is freed unless retain_graph;
+ * create_graph records the gradient computation for higher-order gradients. */
+gentrain_status gentrain_backward(const gentrain_tensor *tensor, const gentrain_tensor *grad, bool retain_graph,
+                                  bool create_graph);
+/* torch.autograd.grad: writes n_inputs new handles to `results` (NULL for an unused input
+ * when allow_unused), without touching .grad. `grad_outputs` may be NULL (all ones). */
+gentrain_status gentrain_autograd_grad(gentrain_tensor **results, const gentrain_tensor *const *outputs,
+                                       size_t n_outputs, const gentrain_tensor *const *inputs, size_t n_inputs,
+                                       const gentrain_tensor *const *grad_outputs, bool retain_graph,
+                                       bool create_graph, bool allow_unused);
+
+/* ---------------------------------------------------------------------------------------
+ * Ops. Each writes a new tensor to `out`; results are recorded for autograd when grad mode
+ * is on and an input requires grad. Binary ops broadcast and promote dtypes as PyTorch.
+ * ------------------------------------------------------------------------------------- */
+
+gentrain_status gentrain_add(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_sub(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_mul(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_div(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_pow(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_maximum(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_minimum(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* a + value, a * value, a ** value (the scalar does not change a's dtype). */
+gentrain_status gentrain_add_scalar(gentrain_tensor **out, const gentrain_tensor *a, double value);
+gentrain_status gentrain_mul_scalar(gentrain_tensor **out, const gentrain_tensor *a, double value);
+gentrain_status gentrain_pow_scalar(gentrain_tensor **out, const gentrain_tensor *a, double value);
+/* value - a, value / a */
+gentrain_status gentrain_rsub_scalar(gentrain_tensor **out, const gentrain_tensor *a, double value);
+gentrain_status gentrain_rdiv_scalar(gentrain_tensor **out, const gentrain_tensor *a, double value);
+
+gentrain_status gentrain_neg(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_exp(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_log(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_log1p(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_expm1(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_sqrt(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_rsqrt(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_abs(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_sign(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_sin(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_cos(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_erf(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_tanh(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_sigmoid(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_relu(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_leaky_relu(gentrain_tensor **out, const gentrain_tensor *x, double negative_slope);
+/* Exact GELU, or its tanh approximation when `tanh_approximation`. */
+gentrain_status gentrain_gelu(gentrain_tensor **out, const gentrain_tensor *x, bool tanh_approximation);
+gentrain_status gentrain_softplus(gentrain_tensor **out, const gentrain_tensor *x, double beta, double threshold);
+/* Limits to [min, max]; pass -INFINITY / INFINITY for no bound. */
+gentrain_status gentrain_clamp(gentrain_tensor **out, const gentrain_tensor *x, double min, double max);
+/* cond ? a : b, with `cond` bool; all three broadcast. */
+gentrain_status gentrain_where(gentrain_tensor **out, const gentrain_tensor *cond, const gentrain_tensor *a,
+                               const gentrain_tensor *b);
+/* Comparisons give bool tensors and have no gradient. */
+gentrain_status gentrain_eq(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_ne(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_lt(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_le(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_gt(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+gentrain_status gentrain_ge(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+
+/* Reductions over `ndims` dims (negative counts from the end; ndims 0: every dim). */
+gentrain_status gentrain_sum(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
+                             bool keepdim);
+gentrain_status gentrain_mean(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
+                              bool keepdim);
+/* Variance with Bessel's correction (1 is PyTorch's default). */
+gentrain_status gentrain_var(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
+                             int64_t correction, bool keepdim);
+gentrain_status gentrain_amax(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
+                              bool keepdim);
+gentrain_status gentrain_amin(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
+                              bool keepdim);
+gentrain_status gentrain_logsumexp(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims,
+                                   size_t ndims, bool keepdim);
+/* p-norm: p = 2, 1, INFINITY or any p > 0. */
+gentrain_status gentrain_norm(gentrain_tensor **out, const gentrain_tensor *x, double p, const int64_t *dims,
+                              size_t ndims, bool keepdim);
+/* Maximum / minimum along `dim` and the int64 index of the first one. */
+gentrain_status gentrain_max_dim(gentrain_tensor **values, gentrain_tensor **indices, const gentrain_tensor *x,
+                                 int64_t dim, bool keepdim);
+gentrain_status gentrain_min_dim(gentrain_tensor **values, gentrain_tensor **indices, const gentrain_tensor *x,
+                                 int64_t dim, bool keepdim);
+gentrain_status gentrain_argmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, bool keepdim);
+
+/* torch.matmul: 1-D and 2-D products, and batched ones with broadcast batch dims. */
+gentrain_status gentrain_matmul(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* x W^T + b for x [*, in], weight [out, in], bias [out] or NULL. */
+gentrain_status gentrain_linear(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
+                                const gentrain_tensor *bias);
+
+/* Shape ops. reshape copies only when x is not contiguous; the others are views. */
+gentrain_status gentrain_reshape(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *shape, size_t ndim);
+gentrain_status gentrain_flatten(gentrain_tensor **out, const gentrain_tensor *x, int64_t start_dim, int64_t end_dim);
+gentrain_status gentrain_permute(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims);
+gentrain_status gentrain_transpose(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim0, int64_t dim1);
+/* Sizes of -1 keep the existing size. */
+gentrain_status gentrain_expand(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *sizes, size_t ndim);
+gentrain_status gentrain_squeeze(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+gentrain_status gentrain_squeeze_all(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_unsqueeze(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+/* Python slicing x[start:end:step] along `dim` (bounds clamped; step > 0). */
+gentrain_status gentrain_slice(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, int64_t start,
+                               int64_t end, int64_t step);
+gentrain_status gentrain_narrow(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, int64_t start,
+                                int64_t length);
+/* x[..., index, ...] along `dim`, removing that dimension. */
+gentrain_status gentrain_select(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, int64_t index);
+gentrain_status gentrain_contiguous(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_clone(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_to_dtype(gentrain_tensor **out, const gentrain_tensor *x, gentrain_dtype dtype);
+gentrain_status gentrain_cat(gentrain_tensor **out, const gentrain_tensor *const *tensors, size_t n, int64_t dim);
+gentrain_status gentrain_stack(gentrain_tensor **out, const gentrain_tensor *const *tensors, size_t n, int64_t dim);
+/* Pieces of split_size along dim (torch.split). Writes *count; `outs` must hold that many
+ * (GENTRAIN_ERR_INVALID_ARGUMENT, with *count set, when capacity is too small). */
+gentrain_status gentrain_split(gentrain_tensor **outs, size_t capacity, size_t *count, const gentrain_tensor *x,
+                               int64_t split_size, int64_t dim);
+gentrain_status gentrain_chunk(gentrain_tensor **outs, size_t capacity, size_t *count, const gentrain_tensor *x,
+                               int64_t chunks, int64_t dim);
+
+/* Indexing; index tensors are int64 or int32 and every index is range-checked. */
+gentrain_status gentrain_index_select(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
+                                      const gentrain_tensor *index);
+gentrain_status gentrain_index_add(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
+                                   const gentrain_tensor *index, const gentrain_tensor *source);
+gentrain_status gentrain_gather(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
+                                const gentrain_tensor *index);
+gentrain_status gentrain_scatter_add(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
+                                     const gentrain_tensor *index, const gentrain_tensor *src);
+gentrain_status gentrain_masked_fill(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *mask,
+                                     double value);
+/* Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]. */
+gentrain_status gentrain_embedding(gentrain_tensor **out, const gentrain_tensor *indices,
+                                   const gentrain_tensor *weight);
+
+gentrain_status gentrain_softmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+gentrain_status gentrain_log_softmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+/* Zeroes elements with probability p and scales the rest by 1/(1-p) when training. */
+gentrain_status gentrain_dropout(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
+
+/* ---------------------------------------------------------------------------------------
+ * Losses. Option structs start with their own size so they can grow: fill one with the
+ * *_options_default function, change what you need, pass a pointer (or NULL for defaults).
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct gentrain_cross_entropy_options {
+    size_t struct_size;              /* sizeof(gentrain_cross_entropy_options) */
+    const gentrain_tensor *weight;   /* per-class weights [C] or NULL */
+    int64_t ignore_index;            /* default -100 */
+    gentrain_reduction reduction;    /* default GENTRAIN_REDUCTION_MEAN */
+    double label_smoothing;          /* default 0 */
+} gentrain_cross_entropy_options;
+
+void gentrain_cross_entropy_options_default(gentrain_cross_entropy_options *options);
+/* F.cross_entropy with class-index targets: input [N, C] or [N, C, d...] logits, target
+ * int64/int32 [N] or [N, d...]. */
+gentrain_status gentrain_cross_entropy(gentrain_tensor **out, const gentrain_tensor *input,
+                                       const gentrain_tensor *target, const gentrain_cross_entropy_options *options);
+
+/* ---------------------------------------------------------------------------------------
+ * Modules (torch.nn). A container keeps its children alive; the caller still frees each
+ * handle it got.
+ * ------------------------------------------------------------------------------------- */
+
+/* nn.Linear(in_features, out_features, bias) with PyTorch's default initialization. */
+gentrain_status gentrain_module_linear_new(gentrain_module **out, int64_t in_features, int64_t out_features,
+                                           bool bias);
+gentrain_status gentrain_module_relu_new(gentrain_module **out);
+/* nn.Sequential over `n` modules, named "0", "1", ... */
+gentrain_status gentrain_module_sequential_new(gentrain_module **out, gentrain_module *const *modules, size_t n);
+void gentrain_module_free(gentrain_module *module);
+gentrain_status gentrain_module_forward(gentrain_tensor **out, gentrain_module *module, const gentrain_tensor *input);
+/* train(true) / eval() on the module and its descendants. */
+gentrain_status gentrain_module_train(gentrain_module *module, bool mode);
+/* Parameters in PyTorch's order, with dotted names ("0.weight"). */
+gentrain_status gentrain_module_parameter_count(size_t *out, const gentrain_module *module);
+/* Parameter `index` (a new handle sharing the parameter's data) and its name, a string
+ * valid while the module handle lives; `name` may be NULL. */
+gentrain_status gentrain_module_parameter(gentrain_tensor **out, const char **name, const gentrain_module *module,
+                                          size_t index);
+gentrain_status gentrain_module_zero_grad(gentrain_module *module, bool set_to_none);
+
+/* ---------------------------------------------------------------------------------------
+ * Optimizers (torch.optim). The optimizer keeps its parameters alive.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct gentrain_sgd_options {
+    size_t struct_size;   /* sizeof(gentrain_sgd_options) */
+    double lr;            /* default 1e-3 */
+    double momentum;      /* default 0 */
+    double dampening;     /* default 0 */
+    double weight_decay;  /* default 0 */
+    bool nesterov;        /* default false */
+    bool maximize;        /* default false */
+} gentrain_sgd_options;
+
+typedef struct gentrain_adam_options {
+    size_t struct_size;   /* sizeof(gentrain_adam_options) */
+    double lr;            /* default 1e-3 */
+    double beta1;         /* default 0.9 */
+    double beta2;         /* default 0.999 */
+    double eps;           /* default 1e-8 */
+    double weight_decay;  /* default 0 (L2, added to the gradient) */
+    bool amsgrad;         /* default false */
+    bool maximize;        /* default false */
+} gentrain_adam_options;
+
+void gentrain_sgd_options_default(gentrain_sgd_options *options);
+void gentrain_adam_options_default(gentrain_adam_options *options);
+gentrain_status gentrain_optim_sgd_new(gentrain_optimizer **out, gentrain_tensor *const *params, size_t n,
+                                       const gentrain_sgd_options *options);
+gentrain_status gentrain_optim_adam_new(gentrain_optimizer **out, gentrain_tensor *const *params, size_t n,
+                                        const gentrain_adam_options *options);
+void gentrain_optim_free(gentrain_optimizer *optimizer);
+/* One update of every parameter that has a gradient. */
+gentrain_status gentrain_optim_step(gentrain_optimizer *optimizer);
+gentrain_status gentrain_optim_zero_grad(gentrain_optimizer *optimizer, bool set_to_none);
+gentrain_status gentrain_optim_get_lr(double *out, const gentrain_optimizer *optimizer);
+gentrain_status gentrain_optim_set_lr(gentrain_optimizer *optimizer, double lr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GENTRAIN_H */

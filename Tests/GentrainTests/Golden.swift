@@ -1,0 +1,154 @@
+import Foundation
+import Gentrain
+
+/// A tensor as the golden files store it: shape, dtype, flat values.
+struct StoredTensor {
+    let shape: [Int]
+    let dtype: String
+    let requiresGrad: Bool
+    let data: [Double]
+
+    init(_ json: Any) {
+        let d = json as! [String: Any]
+        shape = d["shape"] as! [Int]
+        dtype = d["dtype"] as! String
+        requiresGrad = d["requires_grad"] as? Bool ?? false
+        data = (d["data"] as! [Any]).map { ($0 as? Double) ?? Double($0 as! Int) }
+    }
+
+    /// The tensor in gentrain, floating-point data as `floatType`.
+    func tensor(_ floatType: DType) throws -> Tensor {
+        let dt: DType = dtype == "int64" ? .int64 : (dtype == "bool" ? .bool : floatType)
+        let t = try Tensor(data, shape: shape, dtype: dt)
+        if requiresGrad { try t.setRequiresGrad(true) }
+        return t
+    }
+}
+
+/// One op of the golden file: inputs, output, first and second-order gradients.
+struct GoldenCase {
+    let name: String
+    let inputs: [StoredTensor]
+    let output: StoredTensor
+    let w: StoredTensor
+    let grads: [StoredTensor]
+    let v: [StoredTensor]
+    let gradGrads: [StoredTensor]
+}
+
+enum Golden {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    static func json(_ file: String) -> [String: Any] {
+        let data = try! Data(contentsOf: directory.appendingPathComponent(file))
+        return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    static let cases: [GoldenCase] = (json("ops.json")["cases"] as! [[String: Any]]).map { c in
+        GoldenCase(name: c["name"] as! String,
+                   inputs: (c["inputs"] as! [Any]).map(StoredTensor.init),
+                   output: StoredTensor(c["output"]!), w: StoredTensor(c["w"]!),
+                   grads: (c["grads"] as! [Any]).map(StoredTensor.init),
+                   v: (c["v"] as! [Any]).map(StoredTensor.init),
+                   gradGrads: (c["grad_grads"] as! [Any]).map(StoredTensor.init))
+    }
+}
+
+/// The ops of the golden file, by name, as gentrain computes them.
+let opTable: [String: ([Tensor]) throws -> Tensor] = [
+    "add_broadcast": { try $0[0] + $0[1] },
+    "sub_broadcast": { try $0[0] - $0[1] },
+    "mul": { try $0[0] * $0[1] },
+    "mul_scalar_tensor": { try $0[0] * $0[1] },
+    "div": { try $0[0] / $0[1] },
+    "neg": { try -$0[0] },
+    "pow_tensor": { try $0[0].pow($0[1]) },
+    "pow_scalar3": { try $0[0].pow(3) },
+    "pow_scalar_half": { try $0[0].pow(0.5) },
+    "add_scalar": { try $0[0] + 2.5 },
+    "mul_scalar": { try $0[0] * -1.5 },
+    "rsub_scalar": { try 2 - $0[0] },
+    "rdiv_scalar": { try 3 / $0[0] },
+    "exp": { try $0[0].exp() },
+    "log": { try $0[0].log() },
+    "log1p": { try $0[0].log1p() },
+    "expm1": { try $0[0].expm1() },
+    "sqrt": { try $0[0].sqrt() },
+    "rsqrt": { try $0[0].rsqrt() },
+    "abs": { try $0[0].abs() },
+    "sin": { try $0[0].sin() },
+    "cos": { try $0[0].cos() },
+    "erf": { try $0[0].erf() },
+    "tanh": { try $0[0].tanh() },
+    "sigmoid": { try $0[0].sigmoid() },
+    "relu": { try $0[0].relu() },
+    "leaky_relu": { try $0[0].leakyRelu(negativeSlope: 0.2) },
+    "gelu": { try $0[0].gelu() },
+    "gelu_tanh": { try $0[0].gelu(approximate: "tanh") },
+    "softplus": { try $0[0].softplus(beta: 2, threshold: 5) },
+    "clamp": { try $0[0].clamp(min: -0.5, max: 0.7) },
+    "maximum": { try $0[0].maximum($0[1]) },
+    "minimum": { try $0[0].minimum($0[1]) },
+    "where": { x in
+        let cond = try Tensor.arange(0, 12).reshape([3, 4]).toArray(Int64.self).map { $0 % 3 == 0 }
+        return try Tensor.where(Tensor(cond, shape: [3, 4]), x[0], x[1])
+    },
+    "sum_all": { try $0[0].sum() },
+    "sum_dim_keepdim": { try $0[0].sum(dims: [1], keepdim: true) },
+    "sum_dims": { try $0[0].sum(dims: [0, 2]) },
+    "mean_dim": { try $0[0].mean(dims: [0]) },
+    "var_dim": { try $0[0].variance(dims: [1]) },
+    "var_all_biased": { try $0[0].variance(correction: 0) },
+    "amax_dim": { try $0[0].amax(dims: [1]) },
+    "amin_all": { try $0[0].amin() },
+    "max_dim_values": { try $0[0].max(dim: 0).values },
+    "min_dim_values_keepdim": { try $0[0].min(dim: 1, keepdim: true).values },
+    "logsumexp": { try $0[0].logsumexp(dims: [1]) },
+    "norm2_all": { try $0[0].norm() },
+    "norm2_dim": { try $0[0].norm(dims: [1]) },
+    "norm1_dim": { try $0[0].norm(p: 1, dims: [0]) },
+    "norm_inf": { try $0[0].norm(p: .infinity) },
+    "norm3": { try $0[0].norm(p: 3) },
+    "matmul_2d": { try $0[0].matmul($0[1]) },
+    "matmul_batched_broadcast": { try $0[0].matmul($0[1]) },
+    "matmul_batched_both": { try $0[0].matmul($0[1]) },
+    "matmul_mv": { try $0[0].matmul($0[1]) },
+    "matmul_vm": { try $0[0].matmul($0[1]) },
+    "matmul_dot": { try $0[0].matmul($0[1]) },
+    "matmul_transposed": { try $0[0].t().matmul($0[1].t()) },
+    "linear": { try linear($0[0], $0[1], $0[2]) },
+    "linear_3d_nobias": { try linear($0[0], $0[1]) },
+    "reshape": { try $0[0].reshape([2, 6]) * Tensor.arange(0, 12, dtype: $0[0].dtype).reshape([2, 6]) },
+    "permute": { try $0[0].permute([2, 0, 1]).sin() },
+    "transpose_contiguous": { try $0[0].transpose(0, 1).contiguous().exp() },
+    "expand": { try $0[0].expand([2, 3, 4]).tanh() },
+    "unsqueeze_squeeze": { try $0[0].unsqueeze(1).exp().squeeze(1) },
+    "flatten": { try $0[0].flatten(startDim: 1).sin() },
+    "cat": { try Tensor.cat([$0[0], $0[1]], dim: 1).exp() },
+    "stack": { try Tensor.stack([$0[0], $0[1]], dim: 1).tanh() },
+    "split_piece": { try $0[0].split(2, dim: 0)[2].exp() },
+    "chunk_piece": { try $0[0].chunk(3, dim: 1)[1].exp() },
+    "narrow": { try $0[0].narrow(0, start: 1, length: 3).exp() },
+    "slice_step": { try $0[0].slice(0, start: 1, end: 6, step: 2).exp() },
+    "slice_negative": { try $0[0].slice(1, start: -4).exp() },
+    "select": { try $0[0].select(1, -1).exp() },
+    "index_select": { try $0[0].indexSelect(0, $0[1]).sin() },
+    "index_add": { try $0[0].indexAdd(0, $0[1], $0[2]).sin() },
+    "gather": { try $0[0].gather(1, $0[1]).exp() },
+    "scatter_add": { try $0[0].scatterAdd(1, $0[1], $0[2]).sin() },
+    "masked_fill": { x in
+        try x[0].maskedFill(Tensor([true, false, true, false]), 0.5).exp()
+    },
+    "embedding": { try embedding($0[0], $0[1]).sin() },
+    "softmax": { try $0[0].softmax(dim: 1) },
+    "softmax_dim0": { try $0[0].softmax(dim: 0) },
+    "log_softmax": { try $0[0].logSoftmax(dim: 1) },
+    "log_softmax_3d_dim1": { try $0[0].logSoftmax(dim: 1) },
+    "cross_entropy_mean": { try crossEntropy($0[0], $0[1]) },
+    "cross_entropy_sum": { try crossEntropy($0[0], $0[1], reduction: .sum) },
+    "cross_entropy_none": { try crossEntropy($0[0], $0[1], reduction: .none) },
+    "cross_entropy_ignore": { try crossEntropy($0[0], $0[1]) },
+    "cross_entropy_weight": { try crossEntropy($0[0], $0[1], weight: $0[2]) },
+    "cross_entropy_smoothing": { try crossEntropy($0[0], $0[1], weight: $0[2], labelSmoothing: 0.1) },
+    "cross_entropy_kdim": { try crossEntropy($0[0], $0[1]) },
+]

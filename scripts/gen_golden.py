@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch golden files the Swift tests compare against.
+
+    pip install torch==2.13.0+cpu && python3 scripts/gen_golden.py
+
+Each op case holds its inputs, the output, the gradients of sum(out * w) with respect to
+every floating-point input, and the second-order gradients of sum(grad_i * v_i). The tests
+recompute all of it in gentrain (float64 and float32) and also check it by central
+differences; they never need torch.
+"""
+import json
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(1234)
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "GentrainTests", "Golden")
+
+
+def randn(*shape):
+    if len(shape) == 1 and isinstance(shape[0], tuple):
+        shape = shape[0]
+    return torch.randn(shape, dtype=torch.float64)
+
+
+def positive(*shape):
+    return torch.rand(*shape, dtype=torch.float64) + 0.5
+
+
+def away(*shape):  # |x| >= 0.2, so kinks and poles are far from the inputs
+    x = randn(*shape)
+    return x.sign() * (x.abs() + 0.2)
+
+
+def distinct(*shape):  # values far apart from each other (max/min/sort are smooth here)
+    n = math.prod(shape)
+    return (torch.randperm(n).to(torch.float64) * 0.37 + torch.rand(n, dtype=torch.float64) * 0.1).reshape(shape)
+
+
+class Const:
+    """An input that takes no gradient (class weights)."""
+
+    def __init__(self, t):
+        self.t = t
+
+
+def index(high, *shape):
+    return torch.randint(0, high, shape, dtype=torch.int64)
+
+
+# name: (inputs, function). Names are the keys the Swift tests look up.
+CASES = {
+    "add_broadcast": ([randn(3, 4), randn(4)], lambda a, b: a + b),
+    "sub_broadcast": ([randn(2, 3), randn(2, 1)], lambda a, b: a - b),
+    "mul": ([randn(3, 4), randn(3, 4)], lambda a, b: a * b),
+    "mul_scalar_tensor": ([randn(2, 3), randn(())], lambda a, b: a * b),
+    "div": ([randn(3, 4), away(3, 4)], lambda a, b: a / b),
+    "neg": ([randn(5)], lambda a: -a),
+    "pow_tensor": ([positive(3, 4), randn(3, 4)], lambda a, b: a ** b),
+    "pow_scalar3": ([randn(2, 5)], lambda a: a ** 3),
+    "pow_scalar_half": ([positive(2, 5)], lambda a: a ** 0.5),
+    "add_scalar": ([randn(4)], lambda a: a + 2.5),
+    "mul_scalar": ([randn(4)], lambda a: a * -1.5),
+    "rsub_scalar": ([randn(4)], lambda a: 2 - a),
+    "rdiv_scalar": ([away(4)], lambda a: 3 / a),
+    "exp": ([randn(2, 3)], torch.exp),
+    "log": ([positive(2, 3)], torch.log),
+    "log1p": ([positive(2, 3)], torch.log1p),
+    "expm1": ([randn(2, 3)], torch.expm1),
+    "sqrt": ([positive(2, 3)], torch.sqrt),
+    "rsqrt": ([positive(2, 3)], torch.rsqrt),
+    "abs": ([away(2, 3)], torch.abs),
+    "sin": ([randn(2, 3)], torch.sin),
+    "cos": ([randn(2, 3)], torch.cos),
+    "erf": ([randn(2, 3)], torch.erf),
+    "tanh": ([randn(2, 3)], torch.tanh),
+    "sigmoid": ([randn(2, 3)], torch.sigmoid),
+    "relu": ([away(3, 4)], torch.relu),
+    "leaky_relu": ([away(3, 4)], lambda a: F.leaky_relu(a, 0.2)),
+    "gelu": ([randn(3, 4)], F.gelu),
+    "gelu_tanh": ([randn(3, 4)], lambda a: F.gelu(a, approximate="tanh")),
+    "softplus": ([randn(3, 4) * 3], lambda a: F.softplus(a, beta=2, threshold=5)),
+    "clamp": ([away(3, 4)], lambda a: a.clamp(-0.5, 0.7)),
+    "maximum": ([distinct(3, 4), distinct(3, 4) + 0.05], torch.maximum),
+    "minimum": ([distinct(3, 4), distinct(3, 4) + 0.05], torch.minimum),
+    "where": ([randn(3, 4), randn(4)], lambda a, b: torch.where(torch.arange(12).reshape(3, 4) % 3 == 0, a, b)),
+    "sum_all": ([randn(3, 4)], lambda a: a.sum()),
+    "sum_dim_keepdim": ([randn(3, 4, 2)], lambda a: a.sum(dim=1, keepdim=True)),
+    "sum_dims": ([randn(3, 4, 2)], lambda a: a.sum(dim=(0, 2))),
+    "mean_dim": ([randn(3, 4)], lambda a: a.mean(dim=0)),
+    "var_dim": ([randn(3, 5)], lambda a: a.var(dim=1)),
+    "var_all_biased": ([randn(3, 5)], lambda a: a.var(correction=0)),
+    "amax_dim": ([distinct(3, 4)], lambda a: a.amax(dim=1)),
+    "amin_all": ([distinct(3, 4)], lambda a: a.amin()),
+    "max_dim_values": ([distinct(3, 4)], lambda a: a.max(dim=0).values),
+    "min_dim_values_keepdim": ([distinct(3, 4)], lambda a: a.min(dim=1, keepdim=True).values),
+    "logsumexp": ([randn(3, 4) * 3], lambda a: torch.logsumexp(a, dim=1)),
+    "norm2_all": ([randn(3, 4)], lambda a: a.norm()),
+    "norm2_dim": ([randn(3, 4)], lambda a: a.norm(dim=1)),
+    "norm1_dim": ([away(3, 4)], lambda a: a.norm(p=1, dim=0)),
+    "norm_inf": ([distinct(3, 4) - 2.1], lambda a: a.norm(p=float("inf"))),
+    "norm3": ([away(3, 4)], lambda a: a.norm(p=3)),
+    "matmul_2d": ([randn(3, 4), randn(4, 5)], torch.matmul),
+    "matmul_batched_broadcast": ([randn(2, 3, 4), randn(4, 5)], torch.matmul),
+    "matmul_batched_both": ([randn(2, 1, 3, 4), randn(3, 4, 2)], torch.matmul),
+    "matmul_mv": ([randn(3, 4), randn(4)], torch.matmul),
+    "matmul_vm": ([randn(4), randn(4, 3)], torch.matmul),
+    "matmul_dot": ([randn(4), randn(4)], torch.matmul),
+    "matmul_transposed": ([randn(4, 3), randn(5, 4)], lambda a, b: a.t() @ b.t()),
+    "linear": ([randn(5, 4), randn(3, 4), randn(3)], F.linear),
+    "linear_3d_nobias": ([randn(2, 5, 4), randn(3, 4)], F.linear),
+    "reshape": ([randn(3, 4)], lambda a: a.reshape(2, 6) * torch.arange(12.0).reshape(2, 6)),
+    "permute": ([randn(2, 3, 4)], lambda a: a.permute(2, 0, 1).sin()),
+    "transpose_contiguous": ([randn(3, 4)], lambda a: a.transpose(0, 1).contiguous().exp()),
+    "expand": ([randn(3, 1)], lambda a: a.expand(2, 3, 4).tanh()),
+    "unsqueeze_squeeze": ([randn(3, 4)], lambda a: a.unsqueeze(1).exp().squeeze(1)),
+    "flatten": ([randn(2, 3, 4)], lambda a: a.flatten(1).sin()),
+    "cat": ([randn(2, 3), randn(2, 2)], lambda a, b: torch.cat([a, b], dim=1).exp()),
+    "stack": ([randn(2, 3), randn(2, 3)], lambda a, b: torch.stack([a, b], dim=1).tanh()),
+    "split_piece": ([randn(5, 3)], lambda a: torch.split(a, 2, dim=0)[2].exp()),
+    "chunk_piece": ([randn(4, 6)], lambda a: torch.chunk(a, 3, dim=1)[1].exp()),
+    "narrow": ([randn(5, 3)], lambda a: a.narrow(0, 1, 3).exp()),
+    "slice_step": ([randn(7, 3)], lambda a: a[1:6:2].exp()),
+    "slice_negative": ([randn(3, 7)], lambda a: a[:, -4:].exp()),
+    "select": ([randn(3, 4)], lambda a: a.select(1, -1).exp()),
+    "index_select": ([randn(4, 3), index(4, 5)], lambda a, i: a.index_select(0, i).sin()),
+    "index_add": ([randn(4, 3), index(4, 5), randn(5, 3)], lambda a, i, s: a.index_add(0, i, s).sin()),
+    "gather": ([randn(3, 4), index(4, 3, 2)], lambda a, i: a.gather(1, i).exp()),
+    "scatter_add": ([randn(3, 4), index(4, 3, 2), randn(3, 2)], lambda a, i, s: a.scatter_add(1, i, s).sin()),
+    "masked_fill": ([randn(3, 4)], lambda a: a.masked_fill(torch.arange(4) % 2 == 0, 0.5).exp()),
+    "embedding": ([index(5, 2, 3), randn(5, 4)], lambda i, w: F.embedding(i, w).sin()),
+    "softmax": ([randn(3, 5)], lambda a: F.softmax(a, dim=1)),
+    "softmax_dim0": ([randn(3, 5)], lambda a: F.softmax(a, dim=0)),
+    "log_softmax": ([randn(3, 5)], lambda a: F.log_softmax(a, dim=1)),
+    "log_softmax_3d_dim1": ([randn(2, 3, 4)], lambda a: F.log_softmax(a, dim=1)),
+    "cross_entropy_mean": ([randn(6, 5), index(5, 6)], lambda x, t: F.cross_entropy(x, t)),
+    "cross_entropy_sum": ([randn(6, 5), index(5, 6)], lambda x, t: F.cross_entropy(x, t, reduction="sum")),
+    "cross_entropy_none": ([randn(6, 5), index(5, 6)], lambda x, t: F.cross_entropy(x, t, reduction="none")),
+    "cross_entropy_ignore": ([randn(6, 5), torch.tensor([1, -100, 3, 0, -100, 4])],
+                             lambda x, t: F.cross_entropy(x, t)),
+    "cross_entropy_weight": ([randn(6, 5), index(5, 6), Const(positive(5))],
+                             lambda x, t, w: F.cross_entropy(x, t, weight=w)),
+    "cross_entropy_smoothing": ([randn(6, 5), torch.tensor([1, -100, 3, 0, 2, 4]), Const(positive(5))],
+                                lambda x, t, w: F.cross_entropy(x, t, weight=w, label_smoothing=0.1)),
+    "cross_entropy_kdim": ([randn(2, 4, 3), index(4, 2, 3)], lambda x, t: F.cross_entropy(x, t)),
+}
+
+
+def encode(t):
+    return {"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""), "requires_grad": t.requires_grad,
+            "data": (t.detach() + 0).reshape(-1).tolist()}
+
+
+def op_case(name, inputs, fn):
+    inputs = [t.t.clone() if isinstance(t, Const) else t.clone().requires_grad_(t.is_floating_point())
+              for t in inputs]
+    out = fn(*inputs)
+    w = randn(*out.shape)
+    floats = [t for t in inputs if t.requires_grad]
+    grads = torch.autograd.grad((out * w).sum(), floats, create_graph=True)
+    vs = [randn(*t.shape) for t in floats]
+    s = sum((g * v).sum() for g, v in zip(grads, vs))
+    if s.requires_grad:
+        gg = torch.autograd.grad(s, floats, allow_unused=True)
+        gg = [torch.zeros_like(t) if g is None else g for t, g in zip(floats, gg)]
+    else:
+        gg = [torch.zeros_like(t) for t in floats]
+    return {"name": name, "inputs": [encode(t) for t in inputs], "output": encode(out), "w": encode(w),
+            "grads": [encode(g) for g in grads], "v": [encode(v) for v in vs], "grad_grads": [encode(g) for g in gg]}
+
+
+def wgan_gp_case():
+    """The WGAN-GP penalty of an MLP critic and its gradient with respect to the critic's weights."""
+    d = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16),
+                            torch.nn.LeakyReLU(0.2), torch.nn.Linear(16, 1)).double()
+    x = randn(8, 2).requires_grad_(True)
+    (g,) = torch.autograd.grad(d(x).sum(), x, create_graph=True)
+    penalty = ((g.norm(2, dim=1) - 1) ** 2).mean()
+    params = list(d.parameters())
+    grads = torch.autograd.grad(penalty, params, allow_unused=True)  # the last bias does not move the gradient
+    grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
+    return {"x": encode(x), "params": {k: encode(v) for k, v in d.state_dict().items()},
+            "penalty": penalty.item(), "grads": {k: encode(g) for k, g in zip(dict(d.named_parameters()), grads)}}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
+    with open(os.path.join(OUT, "ops.json"), "w") as f:
+        json.dump({"torch": torch.__version__, "cases": cases}, f)
+    with open(os.path.join(OUT, "wgan_gp.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **wgan_gp_case()}, f)
+    print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()

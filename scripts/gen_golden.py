@@ -185,6 +185,36 @@ def wgan_gp_case():
             "penalty": penalty.item(), "grads": {k: encode(g) for k, g in zip(dict(d.named_parameters()), grads)}}
 
 
+def training_case():
+    """Losses and final weights of 10 steps of a small MLP classifier under each optimizer."""
+    x, y = randn(16, 4), index(3, 16)
+    torch.manual_seed(7)
+    init = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).double().state_dict()
+    runs = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=0.1),
+        "sgd_momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        "sgd_nesterov_wd": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2),
+        "sgd_dampening_maximize": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.5, dampening=0.3, maximize=True),
+        "adam": lambda p: torch.optim.Adam(p, lr=1e-2),
+        "adam_defaults": lambda p: torch.optim.Adam(p),
+        "adam_amsgrad_wd": lambda p: torch.optim.Adam(p, lr=1e-2, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, amsgrad=True),
+    }
+    out = {"x": encode(x), "y": encode(y), "init": {k: encode(v) for k, v in init.items()}, "runs": {}}
+    for name, make in runs.items():
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).double()
+        model.load_state_dict(init)
+        opt = make(model.parameters())
+        losses = []
+        for _ in range(10):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        out["runs"][name] = {"losses": losses, "final": {k: encode(v) for k, v in model.state_dict().items()}}
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -192,6 +222,8 @@ def main():
         json.dump({"torch": torch.__version__, "cases": cases}, f)
     with open(os.path.join(OUT, "wgan_gp.json"), "w") as f:
         json.dump({"torch": torch.__version__, **wgan_gp_case()}, f)
+    with open(os.path.join(OUT, "training.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **training_case()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

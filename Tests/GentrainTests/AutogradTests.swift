@@ -1,0 +1,113 @@
+import XCTest
+import Gentrain
+
+/// The autograd engine's behaviour: accumulation, graph lifetime, grad mode, and its errors.
+final class AutogradTests: XCTestCase {
+    private func leaf(_ v: [Double], _ shape: [Int]? = nil) throws -> Tensor {
+        let t = try Tensor(v, shape: shape, dtype: .float64)
+        try t.setRequiresGrad(true)
+        return t
+    }
+
+    func testBackwardAccumulatesIntoLeaves() throws {
+        let x = try leaf([1, 2, 3])
+        let y = try (x * x).sum()
+        try Autograd.backward([y], retainGraph: true)
+        XCTAssertEqual(try values(x.grad), [2, 4, 6])
+        try Autograd.backward([y])
+        XCTAssertEqual(try values(x.grad), [4, 8, 12])
+        // The graph is freed now: a third backward is an error, not a crash.
+        XCTAssertThrowsError(try Autograd.backward([y])) { XCTAssertEqual(($0 as! GentrainError).kind, .autograd) }
+    }
+
+    func testGradientsOfFanOutAndBroadcast() throws {
+        let a = try leaf([1, 2, 3], [3, 1]), b = try leaf([10, 20])
+        let y = try (a * b + a).sum()
+        try Autograd.backward([y])
+        XCTAssertEqual(try values(a.grad), [32, 32, 32])   // Σ_j (b_j + 1)
+        XCTAssertEqual(try values(b.grad), [6, 6])
+        XCTAssertEqual(a.grad?.shape, [3, 1])
+    }
+
+    func testGradDoesNotTouchDotGrad() throws {
+        let x = try leaf([1, 2]), z = try leaf([5])
+        let y = try (x * 3).sum()
+        let g = try Autograd.grad(outputs: [y], inputs: [x, z], allowUnused: true)
+        XCTAssertEqual(try values(g[0]), [3, 3])
+        XCTAssertNil(g[1])
+        XCTAssertNil(x.grad)
+        let y2 = try (x * 3).sum()
+        XCTAssertThrowsError(try Autograd.grad(outputs: [y2], inputs: [z]))
+    }
+
+    func testGradWithRespectToAnIntermediate() throws {
+        let x = try leaf([1, 2])
+        let h = try x.exp()
+        let y = try (h * h).sum()
+        let g = try Autograd.grad(outputs: [y], inputs: [h])[0]!
+        assertClose(try values(g), [2 * Foundation.exp(1), 2 * Foundation.exp(2)], atol: 1e-12, rtol: 1e-12, "dy/dh")
+    }
+
+    func testNoGradAndDetach() throws {
+        let x = try leaf([1, 2])
+        let y = try withNoGrad { try x * 2 }
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertTrue(GradMode.isEnabled)
+        XCTAssertFalse(try x.detach().mul(2).requiresGrad)
+        XCTAssertThrowsError(try Autograd.backward([y]))
+    }
+
+    func testErrorsNameTheProblem() throws {
+        let x = try leaf([1, 2])
+        XCTAssertThrowsError(try Autograd.backward([x * 2])) { e in
+            XCTAssertTrue((e as! GentrainError).message.contains("scalar outputs"))
+        }
+        XCTAssertThrowsError(try Tensor([1] as [Int64]).setRequiresGrad(true))
+        XCTAssertThrowsError(try (x * 2).setRequiresGrad(false))
+        XCTAssertThrowsError(try x.zero_())   // in-place on a leaf that requires grad
+        try withNoGrad { try x.mulInPlace(2) }
+        XCTAssertEqual(try values(x), [2, 4])
+    }
+
+    func testDoubleBackwardThroughBackward() throws {
+        // d/dx (d/dx x³)² = d/dx 9x⁴ = 36x³
+        let x = try leaf([2])
+        let g = try Autograd.grad(outputs: [x.pow(3).sum()], inputs: [x], createGraph: true)[0]!
+        try Autograd.backward([g.pow(2).sum()])
+        XCTAssertEqual(try x.grad!.item(), 288, accuracy: 1e-9)
+    }
+
+    func testGradOutputsAndSeveralRoots() throws {
+        let x = try leaf([1, 2])
+        let y1 = try x * 2, y2 = try x * x
+        try Autograd.backward([y1, y2], gradTensors: [Tensor([1, 1] as [Double]), Tensor([0.5, 1] as [Double])])
+        XCTAssertEqual(try values(x.grad), [3, 6])
+    }
+
+    func testModulesAndDropout() throws {
+        let model = try Sequential([Linear(3, 4), ReLU(), Linear(4, 2, bias: false)])
+        XCTAssertEqual(model.namedParameters().map(\.0), ["0.weight", "0.bias", "2.weight"])
+        let w = model.parameters()[0]
+        let bound = 1 / Double(3).squareRoot()
+        XCTAssertTrue(try values(w).allSatisfy { abs($0) <= bound })
+        model.eval()
+        XCTAssertFalse(model.namedChildren[0].1.training)
+        let x = try Tensor.ones([100, 100])
+        XCTAssertTrue(try x.dropout(p: 0.5, training: false) === x)
+        let d = try x.dropout(p: 0.5, generator: Generator(seed: 3)).toArray(Float.self)
+        XCTAssertTrue(d.allSatisfy { $0 == 0 || $0 == 2 })
+        XCTAssertEqual(Double(d.filter { $0 == 0 }.count) / 10000, 0.5, accuracy: 0.03)
+        try model.requiresGrad_(false)
+        XCTAssertFalse(w.requiresGrad)
+    }
+
+    func testCrossEntropyEdgeCases() throws {
+        let logits = try leaf([1, 2, 3, 4, 5, 6], [2, 3])
+        let allIgnored = try crossEntropy(logits, Tensor([-100, -100] as [Int64]))
+        XCTAssertTrue(try allIgnored.item().isNaN)
+        XCTAssertThrowsError(try crossEntropy(logits, Tensor([3, 0] as [Int64])))
+        XCTAssertThrowsError(try crossEntropy(logits, Tensor([1.0, 0.0] as [Double])))
+        XCTAssertEqual(try crossEntropy(logits, Tensor([0, 5] as [Int64]), ignoreIndex: 5, reduction: .sum).item(),
+                       2.40760596444438, accuracy: 1e-12)
+    }
+}

@@ -6,7 +6,7 @@
  * appended.
  *
  * Conventions
- * - Every fallible function returns gentrain_status (GENTRAIN_OK is 0) and writes its
+ * - Every fallible function returns a gentrain_status, GENTRAIN_OK (0) on success, and writes its
  *   results through out-parameters, which come first. On failure the out-parameters are
  *   set to NULL (handles) or left unchanged (numbers), and gentrain_last_error() gives a
  *   message naming the function and what was wrong.

@@ -129,7 +129,8 @@ extension Tensor {
         let out = try unaryRaw(self, .mulScalar(v), "mul")
         return record(out, "MulBackward", [self]) { _, g in [try g.mul(v)] }
     }
-    public func div(_ v: Double) throws -> Tensor { try mul(1 / v) }
+    /// True division by a number (not a multiplication by its reciprocal, which rounds differently).
+    public func div(_ v: Double) throws -> Tensor { try div(Tensor.scalar(v, dtype: dtype.isFloatingPoint ? dtype : .float32)) }
 }
 
 /// Records an op whose backward uses its own output; the closure gets the output rebuilt by

@@ -1,0 +1,44 @@
+"""gentrain: an embeddable training runtime, driven from Python through its C ABI.
+
+Reads like PyTorch: `gentrain.tensor`, `Tensor` operators and methods, `autograd.grad`,
+`no_grad()`, `nn.Linear`, `nn.Sequential`, `nn.functional.cross_entropy`, `optim.Adam`.
+"""
+from . import autograd, nn, optim
+from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, float64, half, int32, int64, long
+from ._lib import (AutogradError, DTypeError, GentrainError, IndexError, InvalidArgumentError, InvalidHandleError,
+                   ShapeError, lib as _lib)
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import (Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, stack, tensor,
+                     where, zeros, zeros_like)
+
+bool = bool_  # noqa: A001 - PyTorch's name for the dtype
+
+__version__ = _lib.gentrain_version().decode()
+
+
+def manual_seed(seed):
+    """Seeds the default random generator."""
+    _lib.gentrain_manual_seed(seed & 0xFFFFFFFFFFFFFFFF)
+
+
+def set_num_threads(n):
+    from ._lib import check
+    check(_lib.gentrain_set_num_threads(n))
+
+
+def get_num_threads():
+    return _lib.gentrain_get_num_threads()
+
+
+def matmul(a, b):
+    return a @ b
+
+
+for _name in ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sign", "sin", "cos", "erf", "tanh", "sigmoid",
+              "relu", "clamp", "sum", "mean", "var", "std", "amax", "amin", "logsumexp", "norm", "max", "min", "argmax",
+              "reshape", "flatten", "permute", "transpose", "squeeze", "unsqueeze", "narrow", "select", "softmax",
+              "log_softmax", "maximum", "minimum", "gather", "index_select", "scatter_add", "masked_fill", "split",
+              "chunk", "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "neg", "clone",
+              "square"):
+    globals()[_name] = getattr(Tensor, _name)
+del _name

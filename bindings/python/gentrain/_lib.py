@@ -1,0 +1,95 @@
+"""Loads libgentrain through ctypes and turns failed calls into Python exceptions.
+
+The library is looked up, in order: the GENTRAIN_LIBRARY environment variable (a path),
+beside this package, then the system's library path (libgentrain.so.0).
+"""
+import ctypes
+import ctypes.util
+import os
+
+from . import _ffi
+
+
+class GentrainError(RuntimeError):
+    """A failed gentrain call; `status` is the C status code, the message is the library's."""
+
+    def __init__(self, message, status):
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidArgumentError(GentrainError, ValueError):
+    pass
+
+
+class InvalidHandleError(GentrainError, ValueError):
+    pass
+
+
+class ShapeError(GentrainError, ValueError):
+    pass
+
+
+class DTypeError(GentrainError, TypeError):
+    pass
+
+
+class IndexError(GentrainError, IndexError):  # noqa: A001 - also catchable as the builtin
+    pass
+
+
+class AutogradError(GentrainError):
+    pass
+
+
+_ERRORS = {1: InvalidArgumentError, 2: InvalidHandleError, 3: ShapeError, 4: DTypeError, 5: MemoryError,
+           11: IndexError, 12: AutogradError}
+
+
+def _candidates():
+    env = os.environ.get("GENTRAIN_LIBRARY")
+    if env:
+        yield env
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in ("libgentrain.so.0", "libgentrain.so"):
+        if os.path.exists(os.path.join(here, name)):
+            yield os.path.join(here, name)
+    yield "libgentrain.so.0"
+    found = ctypes.util.find_library("gentrain")
+    if found:
+        yield found
+
+
+def _load():
+    errors = []
+    for path in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+            break
+        except OSError as e:
+            errors.append(f"{path}: {e}")
+    else:
+        raise ImportError("gentrain: cannot load libgentrain; set GENTRAIN_LIBRARY to its path (" + "; ".join(errors) + ")")
+    for name, (restype, argtypes) in _ffi.FUNCTIONS.items():
+        f = getattr(lib, name)
+        f.restype = restype
+        f.argtypes = argtypes
+    if lib.gentrain_abi_version() != _ffi.ABI_VERSION:
+        raise ImportError(f"gentrain: library ABI {lib.gentrain_abi_version()} does not match the bindings' {_ffi.ABI_VERSION}")
+    return lib
+
+
+lib = _load()
+
+
+def raise_error(status):
+    """Raises the exception for a non-zero status, with the thread's last error message."""
+    message = lib.gentrain_last_error().decode()
+    if status == 5:
+        raise MemoryError(message)
+    raise _ERRORS.get(status, GentrainError)(message, status)
+
+
+def check(status):
+    if status:
+        raise_error(status)

@@ -1,0 +1,94 @@
+"""gentrain.autograd: `grad`, `backward`, and the grad-mode switches."""
+import functools
+from ctypes import byref, c_bool, c_void_p
+
+from ._lib import check, lib
+from .tensor import Tensor, _handles
+
+
+def _as_list(x):
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """The gradients of `outputs` with respect to `inputs` (torch.autograd.grad), without
+    touching `.grad`. Unused inputs give None when `allow_unused`."""
+    outs, ins = _as_list(outputs), _as_list(inputs)
+    oh, no = _handles(outs)
+    ih, ni = _handles(ins)
+    gh = None
+    if grad_outputs is not None:
+        gh = (c_void_p * no)(*[None if g is None else g._h for g in _as_list(grad_outputs)])
+    results = (c_void_p * ni)()
+    retain = create_graph if retain_graph is None else retain_graph
+    check(lib.gentrain_autograd_grad(results, oh, no, ih, ni, gh, retain, create_graph, allow_unused))
+    return tuple(Tensor._wrap(results[i]) if results[i] else None for i in range(ni))
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulates gradients of `tensors` into the leaves' `.grad`."""
+    ts = _as_list(tensors)
+    gs = [None] * len(ts) if grad_tensors is None else _as_list(grad_tensors)
+    for i, (t, g) in enumerate(zip(ts, gs)):
+        retain = True if i < len(ts) - 1 else (create_graph if retain_graph is None else retain_graph)
+        t.backward(g, retain_graph=retain, create_graph=create_graph)
+
+
+def is_grad_enabled():
+    return lib.gentrain_is_grad_enabled()
+
+
+class set_grad_enabled:
+    """Switches graph recording on this thread, as a call, a context manager or a decorator."""
+
+    def __init__(self, mode):
+        self.previous = c_bool()
+        lib.gentrain_set_grad_enabled(bool(mode), byref(self.previous))
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        lib.gentrain_set_grad_enabled(self.previous.value, None)
+
+    def __call__(self, fn):
+        mode = self.mode
+        self.__exit__()
+
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+
+class _GradMode:
+    mode = True
+
+    def __enter__(self):
+        self.previous = c_bool()
+        lib.gentrain_set_grad_enabled(self.mode, byref(self.previous))
+        return self
+
+    def __exit__(self, *exc):
+        lib.gentrain_set_grad_enabled(self.previous.value, None)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+
+class no_grad(_GradMode):
+    """`with gentrain.no_grad():` — ops record no graph (also a decorator)."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    mode = True

@@ -1,0 +1,680 @@
+"""gentrain.Tensor: a handle to an engine tensor, with PyTorch's operators and methods."""
+import builtins
+import ctypes
+from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
+
+import numpy as np
+
+from . import _dtype
+from ._lib import check, lib
+
+_Int64Array = ctypes.c_int64 * 64
+
+
+def _int64s(values):
+    values = tuple(values)
+    return (ctypes.c_int64 * max(len(values), 1))(*values), len(values)
+
+
+def _new(fn, *args):
+    """Calls a C function whose first parameter is `gentrain_tensor **out`; wraps the result."""
+    out = c_void_p()
+    st = fn(byref(out), *args)
+    if st:
+        check(st)
+    return Tensor._wrap(out.value)
+
+
+def _dims(dim):
+    """A dim argument (None, int, or sequence) as a C array and count; None is every dim."""
+    if dim is None:
+        return None, 0
+    if isinstance(dim, int):
+        dim = (dim,)
+    return _int64s(dim)
+
+
+def _shape_args(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return _int64s(size)
+
+
+class Tensor:
+    """A tensor of the engine. Create one with `gentrain.tensor`, `from_numpy`, `zeros`, …"""
+
+    __slots__ = ("_h", "__weakref__")
+    __hash__ = object.__hash__
+
+    @classmethod
+    def _wrap(cls, handle):
+        t = object.__new__(cls)
+        t._h = handle
+        return t
+
+    def __del__(self, _free=lib.gentrain_tensor_free):
+        if getattr(self, "_h", None):
+            _free(self._h)
+            self._h = None
+
+    # -- properties ------------------------------------------------------------------
+
+    @property
+    def shape(self):
+        n = c_size_t()
+        check(lib.gentrain_tensor_ndim(byref(n), self._h))
+        dims = _Int64Array()
+        check(lib.gentrain_tensor_shape(dims, 64, self._h))
+        return tuple(dims[: n.value])
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def stride(self):
+        dims = _Int64Array()
+        check(lib.gentrain_tensor_strides(dims, 64, self._h))
+        return tuple(dims[: self.ndim])
+
+    @property
+    def ndim(self):
+        n = c_size_t()
+        check(lib.gentrain_tensor_ndim(byref(n), self._h))
+        return n.value
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        n = c_int64()
+        check(lib.gentrain_tensor_numel(byref(n), self._h))
+        return n.value
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    @property
+    def dtype(self):
+        d = c_int()
+        check(lib.gentrain_tensor_dtype(byref(d), self._h))
+        return _dtype.BY_CODE[d.value]
+
+    def is_contiguous(self):
+        b = c_bool()
+        check(lib.gentrain_tensor_is_contiguous(byref(b), self._h))
+        return b.value
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    # -- data out ----------------------------------------------------------------------
+
+    def numpy(self):
+        """A numpy copy of the elements (bfloat16 comes out as float32).
+
+        Differs from PyTorch: the array does not share memory with the tensor.
+        """
+        dt = self.dtype
+        target = dt if dt.numpy is not None else _dtype.float32
+        out = np.empty(self.shape, dtype=target.numpy)
+        check(lib.gentrain_tensor_copy_to(out.ctypes.data_as(c_void_p), out.nbytes, target.code, self._h))
+        return out
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def item(self):
+        v = c_double()
+        check(lib.gentrain_tensor_item(byref(v), self._h))
+        return v.value if self.dtype.is_floating_point else (bool(v.value) if self.dtype is _dtype.bool_ else builtins.int(v.value))
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return builtins.bool(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"tensor({np.array2string(self.numpy(), separator=', ')}, dtype={self.dtype!r}{grad})"
+
+    # -- autograd ----------------------------------------------------------------------
+
+    @property
+    def requires_grad(self):
+        b = c_bool()
+        check(lib.gentrain_tensor_requires_grad(byref(b), self._h))
+        return b.value
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        check(lib.gentrain_tensor_set_requires_grad(self._h, builtins.bool(flag)))
+
+    def requires_grad_(self, flag=True):
+        self.requires_grad = flag
+        return self
+
+    @property
+    def is_leaf(self):
+        b = c_bool()
+        check(lib.gentrain_tensor_is_leaf(byref(b), self._h))
+        return b.value
+
+    @property
+    def grad(self):
+        out = c_void_p()
+        check(lib.gentrain_tensor_grad(byref(out), self._h))
+        return Tensor._wrap(out.value) if out.value else None
+
+    @grad.setter
+    def grad(self, value):
+        check(lib.gentrain_tensor_set_grad(self._h, None if value is None else value._h))
+
+    def detach(self):
+        return _new(lib.gentrain_tensor_detach, self._h)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        retain = create_graph if retain_graph is None else retain_graph
+        check(lib.gentrain_backward(self._h, None if gradient is None else gradient._h, retain, create_graph))
+
+    # -- arithmetic ----------------------------------------------------------------------
+
+    def _scalar(self, value):
+        dt = self.dtype if self.dtype.is_floating_point or isinstance(value, builtins.int) else _dtype.float32
+        return full((), value, dtype=dt)
+
+    def _binary(self, other, fn, scalar_fn=None):
+        if isinstance(other, Tensor):
+            return _new(fn, self._h, other._h)
+        if scalar_fn is not None and self.dtype.is_floating_point:
+            return _new(scalar_fn, self._h, builtins.float(other))
+        return _new(fn, self._h, self._scalar(other)._h)
+
+    def __add__(self, o):
+        return self._binary(o, lib.gentrain_add, lib.gentrain_add_scalar)
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        if isinstance(o, Tensor):
+            return _new(lib.gentrain_sub, self._h, o._h)
+        return self._binary(-o, lib.gentrain_add, lib.gentrain_add_scalar)
+
+    def __rsub__(self, o):
+        if self.dtype.is_floating_point:
+            return _new(lib.gentrain_rsub_scalar, self._h, builtins.float(o))
+        return self._scalar(o) - self
+
+    def __mul__(self, o):
+        return self._binary(o, lib.gentrain_mul, lib.gentrain_mul_scalar)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        return self._binary(o, lib.gentrain_div)
+
+    def __rtruediv__(self, o):
+        return self._scalar(o) / self
+
+    def __pow__(self, o):
+        return self._binary(o, lib.gentrain_pow, lib.gentrain_pow_scalar)
+
+    def __rpow__(self, o):
+        return self._scalar(o) ** self
+
+    def __neg__(self):
+        return _new(lib.gentrain_neg, self._h)
+
+    def __matmul__(self, o):
+        return _new(lib.gentrain_matmul, self._h, o._h)
+
+    def __eq__(self, o):
+        return self._binary(o, lib.gentrain_eq)
+
+    def __ne__(self, o):
+        return self._binary(o, lib.gentrain_ne)
+
+    def __lt__(self, o):
+        return self._binary(o, lib.gentrain_lt)
+
+    def __le__(self, o):
+        return self._binary(o, lib.gentrain_le)
+
+    def __gt__(self, o):
+        return self._binary(o, lib.gentrain_gt)
+
+    def __ge__(self, o):
+        return self._binary(o, lib.gentrain_ge)
+
+    add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def maximum(self, o):
+        return _new(lib.gentrain_maximum, self._h, o._h)
+
+    def minimum(self, o):
+        return _new(lib.gentrain_minimum, self._h, o._h)
+
+    # -- unary math ----------------------------------------------------------------------
+
+    def neg(self):
+        return -self
+
+    def exp(self):
+        return _new(lib.gentrain_exp, self._h)
+
+    def log(self):
+        return _new(lib.gentrain_log, self._h)
+
+    def log1p(self):
+        return _new(lib.gentrain_log1p, self._h)
+
+    def expm1(self):
+        return _new(lib.gentrain_expm1, self._h)
+
+    def sqrt(self):
+        return _new(lib.gentrain_sqrt, self._h)
+
+    def rsqrt(self):
+        return _new(lib.gentrain_rsqrt, self._h)
+
+    def abs(self):
+        return _new(lib.gentrain_abs, self._h)
+
+    __abs__ = abs
+
+    def sign(self):
+        return _new(lib.gentrain_sign, self._h)
+
+    def sin(self):
+        return _new(lib.gentrain_sin, self._h)
+
+    def cos(self):
+        return _new(lib.gentrain_cos, self._h)
+
+    def erf(self):
+        return _new(lib.gentrain_erf, self._h)
+
+    def tanh(self):
+        return _new(lib.gentrain_tanh, self._h)
+
+    def sigmoid(self):
+        return _new(lib.gentrain_sigmoid, self._h)
+
+    def relu(self):
+        return _new(lib.gentrain_relu, self._h)
+
+    def square(self):
+        return self ** 2
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        lo = -builtins.float("inf") if min is None else min
+        hi = builtins.float("inf") if max is None else max
+        return _new(lib.gentrain_clamp, self._h, builtins.float(lo), builtins.float(hi))
+
+    clip = clamp
+
+    # -- reductions ----------------------------------------------------------------------
+
+    def _reduce(self, fn, dim, keepdim):
+        dims, n = _dims(dim)
+        return _new(fn, self._h, dims, n, keepdim)
+
+    def sum(self, dim=None, keepdim=False):
+        return self._reduce(lib.gentrain_sum, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return self._reduce(lib.gentrain_mean, dim, keepdim)
+
+    def var(self, dim=None, correction=1, keepdim=False, unbiased=None):
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        dims, n = _dims(dim)
+        return _new(lib.gentrain_var, self._h, dims, n, correction, keepdim)
+
+    def std(self, dim=None, correction=1, keepdim=False):
+        return self.var(dim, correction, keepdim).sqrt()
+
+    def amax(self, dim=None, keepdim=False):
+        return self._reduce(lib.gentrain_amax, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return self._reduce(lib.gentrain_amin, dim, keepdim)
+
+    def logsumexp(self, dim=None, keepdim=False):
+        return self._reduce(lib.gentrain_logsumexp, dim, keepdim)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        dims, n = _dims(dim)
+        return _new(lib.gentrain_norm, self._h, builtins.float(p), dims, n, keepdim)
+
+    def _extremum(self, fn, reduce_all, dim, keepdim):
+        if dim is None:
+            return reduce_all(None, False)
+        values, indices = c_void_p(), c_void_p()
+        check(fn(byref(values), byref(indices), self._h, dim, keepdim))
+        return MaxResult(Tensor._wrap(values.value), Tensor._wrap(indices.value))
+
+    def max(self, dim=None, keepdim=False):
+        """The maximum, or `(values, indices)` along `dim`."""
+        return self._extremum(lib.gentrain_max_dim, self.amax, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return self._extremum(lib.gentrain_min_dim, self.amin, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        if dim is None:
+            return _new(lib.gentrain_argmax, self.reshape(-1)._h, 0, False)
+        return _new(lib.gentrain_argmax, self._h, dim, keepdim)
+
+    # -- shape ----------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        dims, n = _shape_args(shape)
+        return _new(lib.gentrain_reshape, self._h, dims, n)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _new(lib.gentrain_flatten, self._h, start_dim, end_dim)
+
+    def permute(self, *dims):
+        d, n = _shape_args(dims)
+        return _new(lib.gentrain_permute, self._h, d, n)
+
+    def transpose(self, dim0, dim1):
+        return _new(lib.gentrain_transpose, self._h, dim0, dim1)
+
+    def t(self):
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self):  # noqa: N802 - PyTorch's name
+        return self.permute(*reversed(range(self.ndim)))
+
+    def expand(self, *sizes):
+        d, n = _shape_args(sizes)
+        return _new(lib.gentrain_expand, self._h, d, n)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return _new(lib.gentrain_squeeze_all, self._h)
+        return _new(lib.gentrain_squeeze, self._h, dim)
+
+    def unsqueeze(self, dim):
+        return _new(lib.gentrain_unsqueeze, self._h, dim)
+
+    def narrow(self, dim, start, length):
+        return _new(lib.gentrain_narrow, self._h, dim, start, length)
+
+    def select(self, dim, index):
+        return _new(lib.gentrain_select, self._h, dim, index)
+
+    def contiguous(self):
+        return _new(lib.gentrain_contiguous, self._h)
+
+    def clone(self):
+        return _new(lib.gentrain_clone, self._h)
+
+    def to(self, dtype):
+        return _new(lib.gentrain_to_dtype, self._h, dtype.code)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool_)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def bfloat16(self):
+        return self.to(_dtype.bfloat16)
+
+    def split(self, split_size, dim=0):
+        return _pieces(lib.gentrain_split, self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _pieces(lib.gentrain_chunk, self, chunks, dim)
+
+    # -- indexing ---------------------------------------------------------------------------
+
+    def index_select(self, dim, index):
+        return _new(lib.gentrain_index_select, self._h, dim, index._h)
+
+    def index_add(self, dim, index, source):
+        return _new(lib.gentrain_index_add, self._h, dim, index._h, source._h)
+
+    def gather(self, dim, index):
+        return _new(lib.gentrain_gather, self._h, dim, index._h)
+
+    def scatter_add(self, dim, index, src):
+        return _new(lib.gentrain_scatter_add, self._h, dim, index._h, src._h)
+
+    def masked_fill(self, mask, value):
+        return _new(lib.gentrain_masked_fill, self._h, mask._h, builtins.float(value))
+
+    def __getitem__(self, key):
+        """Basic indexing: ints, slices (positive steps), None, Ellipsis, and one 1-D integer
+        tensor or list (index_select along its dimension)."""
+        if not isinstance(key, tuple):
+            key = (key,)
+        consumed = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
+        if builtins.sum(1 for k in key if k is Ellipsis) > 1:
+            raise IndexError("an index can only have a single ellipsis ('...')")
+        out, dim = self, 0
+        for k in key:
+            if k is Ellipsis:
+                dim += self.ndim - consumed
+            elif k is None:
+                out = out.unsqueeze(dim)
+                dim += 1
+            elif isinstance(k, builtins.int):
+                out = out.select(dim, k)
+            elif isinstance(k, slice):
+                start = 0 if k.start is None else k.start
+                stop = 2**62 if k.stop is None else k.stop
+                step = 1 if k.step is None else k.step
+                out = _new(lib.gentrain_slice, out._h, dim, start, stop, step)
+                dim += 1
+            elif isinstance(k, (Tensor, list, np.ndarray)):
+                index = k if isinstance(k, Tensor) else tensor(np.asarray(k, dtype=np.int64))
+                out = out.index_select(dim, index.reshape(-1))
+                dim += 1
+            else:
+                raise TypeError(f"gentrain: unsupported index {k!r}")
+        return out
+
+    # -- nn functions as methods ----------------------------------------------------------------
+
+    def softmax(self, dim):
+        return _new(lib.gentrain_softmax, self._h, dim)
+
+    def log_softmax(self, dim):
+        return _new(lib.gentrain_log_softmax, self._h, dim)
+
+
+class MaxResult(tuple):
+    """`(values, indices)` of max/min along a dimension."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def _pieces(fn, x, arg, dim):
+    count = c_size_t()
+    st = fn(None, 0, byref(count), x._h, arg, dim)
+    if st and count.value == 0:
+        check(st)
+    outs = (c_void_p * builtins.max(count.value, 1))()
+    check(fn(outs, count.value, byref(count), x._h, arg, dim))
+    return tuple(Tensor._wrap(outs[i]) for i in range(count.value))
+
+
+# -- creation ------------------------------------------------------------------------------------
+
+
+def _resolve_dtype(dtype, default=_dtype.float32):
+    return default if dtype is None else dtype
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A tensor with a copy of `data` (nested lists, numbers, numpy arrays, tensors).
+
+    Python floats give float32 (PyTorch's default dtype); numpy arrays keep their dtype.
+    """
+    if isinstance(data, Tensor):
+        t = data.detach().clone()
+    else:
+        arr = np.asarray(data)
+        if not isinstance(data, np.ndarray) and arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        if arr.dtype.kind in "iu" and arr.dtype != np.int32:
+            arr = arr.astype(np.int64)
+        arr = np.ascontiguousarray(arr)
+        dt = _dtype.from_numpy_dtype(arr.dtype)
+        shape, n = _int64s(arr.shape)
+        t = _new(lib.gentrain_tensor_from_data, arr.ctypes.data_as(c_void_p), arr.nbytes, dt.code, shape, n)
+    if dtype is not None and t.dtype is not dtype:
+        t = t.to(dtype)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+_borrowed = {}
+
+
+@ctypes.CFUNCTYPE(None, c_void_p, c_void_p)
+def _release_borrowed(data, key):
+    _borrowed.pop(key, None)
+
+
+def from_numpy(array):
+    """A tensor over the numpy array's memory (zero copy): writes on either side are seen by
+    the other. The array must be C-contiguous; it is kept alive while the tensor is."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError("from_numpy expects a numpy.ndarray")
+    if not array.flags.c_contiguous:
+        raise ValueError("from_numpy needs a C-contiguous array; use numpy.ascontiguousarray")
+    dt = _dtype.from_numpy_dtype(array.dtype)
+    key = id(array)
+    while key in _borrowed:
+        key += 1
+    _borrowed[key] = array
+    shape, n = _int64s(array.shape)
+    out = c_void_p()
+    st = lib.gentrain_tensor_from_blob(byref(out), array.ctypes.data_as(c_void_p), array.nbytes, dt.code, shape, n,
+                                       ctypes.cast(_release_borrowed, c_void_p), c_void_p(key))
+    if st:
+        _borrowed.pop(key, None)
+        check(st)
+    return Tensor._wrap(out.value)
+
+
+def _creator(fn):
+    def create(*size, dtype=None, requires_grad=False):
+        shape, n = _shape_args(size)
+        t = _new(fn, shape, n, _resolve_dtype(dtype).code)
+        return t.requires_grad_(True) if requires_grad else t
+
+    return create
+
+
+zeros = _creator(lib.gentrain_tensor_zeros)
+ones = _creator(lib.gentrain_tensor_ones)
+rand = _creator(lib.gentrain_tensor_rand)
+randn = _creator(lib.gentrain_tensor_randn)
+zeros.__doc__, ones.__doc__ = "Zeros of the given shape.", "Ones of the given shape."
+rand.__doc__, randn.__doc__ = "Uniform samples in [0, 1).", "Standard normal samples."
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    if isinstance(size, builtins.int):
+        size = (size,)
+    if dtype is None:
+        dtype = _dtype.int64 if isinstance(fill_value, builtins.int) and not isinstance(fill_value, builtins.bool) else _dtype.float32
+    shape, n = _int64s(size)
+    t = _new(lib.gentrain_tensor_full, shape, n, dtype.code, builtins.float(fill_value))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros_like(t, dtype=None):
+    return zeros(t.shape, dtype=dtype or t.dtype)
+
+
+def ones_like(t, dtype=None):
+    return ones(t.shape, dtype=dtype or t.dtype)
+
+
+def arange(start, end=None, step=1, dtype=None):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, builtins.int) for v in (start, end, step))
+        dtype = _dtype.int64 if ints else _dtype.float32
+    return _new(lib.gentrain_tensor_arange, builtins.float(start), builtins.float(end), builtins.float(step), dtype.code)
+
+
+def eye(n, m=None, dtype=None):
+    return _new(lib.gentrain_tensor_eye, n, n if m is None else m, _resolve_dtype(dtype).code)
+
+
+def randint(low, high=None, size=(), dtype=None):
+    if high is None:
+        low, high = 0, low
+    shape, n = _int64s(size)
+    return _new(lib.gentrain_tensor_randint, low, high, shape, n, _resolve_dtype(dtype, _dtype.int64).code)
+
+
+def _handles(tensors):
+    tensors = list(tensors)
+    return (c_void_p * builtins.max(len(tensors), 1))(*[t._h for t in tensors]), len(tensors)
+
+
+def cat(tensors, dim=0):
+    hs, n = _handles(tensors)
+    return _new(lib.gentrain_cat, hs, n, dim)
+
+
+def stack(tensors, dim=0):
+    hs, n = _handles(tensors)
+    return _new(lib.gentrain_stack, hs, n, dim)
+
+
+def where(condition, input, other):  # noqa: A002 - PyTorch's names
+    if not isinstance(input, Tensor):
+        input = full((), input, dtype=other.dtype)
+    if not isinstance(other, Tensor):
+        other = full((), other, dtype=input.dtype)
+    return _new(lib.gentrain_where, condition._h, input._h, other._h)

@@ -198,7 +198,8 @@ class Tensor:
             return _new(fn, self._h, other._h)
         if scalar_fn is not None and self.dtype.is_floating_point:
             return _new(scalar_fn, self._h, builtins.float(other))
-        return _new(fn, self._h, self._scalar(other)._h)
+        scalar = self._scalar(other)  # kept alive across the call
+        return _new(fn, self._h, scalar._h)
 
     def __add__(self, o):
         return self._binary(o, lib.gentrain_add, lib.gentrain_add_scalar)
@@ -374,7 +375,8 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:
-            return _new(lib.gentrain_argmax, self.reshape(-1)._h, 0, False)
+            flat = self.reshape(-1)
+            return _new(lib.gentrain_argmax, flat._h, 0, False)
         return _new(lib.gentrain_argmax, self._h, dim, keepdim)
 
     # -- shape ----------------------------------------------------------------------------
@@ -561,7 +563,8 @@ def tensor(data, dtype=None, requires_grad=False):
             arr = arr.astype(np.float32)
         if arr.dtype.kind in "iu" and arr.dtype != np.int32:
             arr = arr.astype(np.int64)
-        arr = np.ascontiguousarray(arr)
+        if not arr.flags.c_contiguous:
+            arr = arr.copy(order="C")
         dt = _dtype.from_numpy_dtype(arr.dtype)
         shape, n = _int64s(arr.shape)
         t = _new(lib.gentrain_tensor_from_data, arr.ctypes.data_as(c_void_p), arr.nbytes, dt.code, shape, n)

@@ -1,0 +1,136 @@
+import gc
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gentrain
+from gentrain.tensor import _borrowed
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def test_generated_signatures_match_the_header():
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_python_ffi.py"), "--check"], check=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32, np.int64, np.bool_])
+def test_numpy_copy_round_trip(dtype):
+    a = (np.arange(12).reshape(3, 4) % 5).astype(dtype)
+    t = gentrain.tensor(a)
+    assert t.shape == (3, 4)
+    assert t.dtype.numpy == dtype
+    out = t.numpy()
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, a)
+    a[0, 0] = 1
+    assert t.numpy()[0, 0] == 0  # a copy
+
+
+def test_python_values_follow_pytorch_defaults():
+    assert gentrain.tensor([1.5, 2]).dtype is gentrain.float32
+    assert gentrain.tensor([1, 2]).dtype is gentrain.int64
+    assert gentrain.tensor([True]).dtype is gentrain.bool
+    assert gentrain.tensor(np.array([1.0])).dtype is gentrain.float64
+    assert gentrain.tensor(3.0).shape == ()
+
+
+def test_from_numpy_shares_memory_and_keeps_the_array_alive():
+    a = np.zeros((2, 3), dtype=np.float32)
+    t = gentrain.from_numpy(a)
+    a[1, 2] = 7
+    assert t.numpy()[1, 2] == 7
+    view = t.transpose(0, 1)
+    del a, t
+    gc.collect()
+    assert view.numpy()[2, 1] == 7  # the engine still holds the array
+    assert len(_borrowed) == 1
+    del view
+    gc.collect()
+    assert len(_borrowed) == 0  # released once no tensor uses it
+    with pytest.raises(ValueError):
+        gentrain.from_numpy(np.zeros((3, 4), dtype=np.float32)[:, ::2])
+
+
+def test_bfloat16_rounds_and_reads_back_as_float32():
+    t = gentrain.tensor([1.0, 1.00390625, 3.0]).bfloat16()
+    assert t.dtype is gentrain.bfloat16
+    np.testing.assert_array_equal(t.numpy(), np.array([1.0, 1.0, 3.0], dtype=np.float32))
+
+
+def test_operators_broadcast_like_numpy():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 1)), rng.standard_normal(4)
+    ta, tb = gentrain.tensor(a), gentrain.tensor(b)
+    np.testing.assert_allclose((ta + tb).numpy(), a + b)
+    np.testing.assert_allclose((ta * tb - 2).numpy(), a * b - 2)
+    np.testing.assert_allclose((2 - ta / tb).numpy(), 2 - a / b)
+    np.testing.assert_allclose((3 / tb).numpy(), 3 / b)
+    np.testing.assert_allclose((abs(ta) ** 1.5).numpy(), np.abs(a) ** 1.5)
+    np.testing.assert_allclose((ta @ tb[None]).numpy(), a @ b[None])
+    np.testing.assert_array_equal((ta > tb).numpy(), a > b)
+    np.testing.assert_allclose(gentrain.where(ta > 0, ta, 0.0).numpy(), np.where(a > 0, a, 0))
+
+
+def test_reductions_and_indexing_like_numpy():
+    a = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    t = gentrain.tensor(a)
+    np.testing.assert_allclose(t.sum(dim=(0, 2)).numpy(), a.sum(axis=(0, 2)))
+    np.testing.assert_allclose(t.mean(1, keepdim=True).numpy(), a.mean(1, keepdims=True))
+    np.testing.assert_allclose(t.var(dim=2).numpy(), a.var(axis=2, ddof=1))
+    values, indices = t.max(dim=2)
+    np.testing.assert_array_equal(indices.numpy(), a.argmax(2))
+    assert t.max().item() == 23
+    for key in [1, (0, 2), (slice(None), slice(1, None)), (Ellipsis, slice(None, None, 2)), (None, 1, Ellipsis),
+                (1, slice(-2, None), 3), ([1, 0],)]:
+        np.testing.assert_array_equal(t[key].numpy(), a[key], err_msg=str(key))
+    assert [p.shape for p in t.split(2, dim=2)] == [(2, 3, 2), (2, 3, 2)]
+    assert gentrain.cat([t, t], dim=1).shape == (2, 6, 4)
+    assert gentrain.stack([t, t]).shape == (2, 2, 3, 4)
+
+
+def test_errors_raise_with_the_library_message():
+    with pytest.raises(gentrain.ShapeError, match=r"gentrain_add: .*\[2, 3\].*\[4\]"):
+        gentrain.zeros(2, 3) + gentrain.zeros(4)
+    with pytest.raises(IndexError, match="out of bounds"):
+        gentrain.zeros(3).index_select(0, gentrain.tensor([3]))
+    with pytest.raises(gentrain.DTypeError):
+        gentrain.tensor([1, 2]).exp()
+    with pytest.raises(gentrain.AutogradError, match="scalar outputs"):
+        gentrain.ones(2, requires_grad=True).mul(2).backward()
+    with pytest.raises(IndexError):
+        gentrain.zeros(2, 2)[5]
+
+
+def test_bad_handles_are_errors_not_crashes():
+    from ctypes import byref, c_void_p
+    lib = gentrain._lib
+    out = c_void_p()
+    assert lib.gentrain_exp(byref(out), None) == 2
+    assert "NULL" in lib.gentrain_last_error().decode()
+    assert lib.gentrain_exp(byref(out), c_void_p(0xDEAD0000)) == 2
+    assert out.value is None
+    t = gentrain.zeros(2)
+    stale = t._h
+    del t
+    gc.collect()
+    assert lib.gentrain_exp(byref(out), c_void_p(stale)) == 2
+    assert "not a live handle" in lib.gentrain_last_error().decode()
+
+
+def test_creation_functions():
+    gentrain.manual_seed(3)
+    a = gentrain.randn(4, 5).numpy()
+    gentrain.manual_seed(3)
+    np.testing.assert_array_equal(gentrain.randn(4, 5).numpy(), a)
+    u = gentrain.rand(1000).numpy()
+    assert (u >= 0).all() and (u < 1).all()
+    r = gentrain.randint(2, 5, (1000,)).numpy()
+    assert set(r.tolist()) == {2, 3, 4}
+    np.testing.assert_array_equal(gentrain.arange(5).numpy(), np.arange(5))
+    np.testing.assert_array_equal(gentrain.eye(2, 3).numpy(), np.eye(2, 3))
+    assert gentrain.full((2,), 1.5).numpy().tolist() == [1.5, 1.5]
+    gentrain.set_num_threads(1)
+    assert gentrain.get_num_threads() == 1

@@ -35,7 +35,6 @@ let package = Package(
             ])]
         ),
         .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),
-        .executableTarget(name: "gentrain-bench", dependencies: ["Gentrain"], path: "bench/swift"),
         .testTarget(name: "GentrainTests", dependencies: ["Gentrain"]),
     ],
     swiftLanguageModes: [.v5]

@@ -67,11 +67,7 @@ public func gentrain_tensor_full(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
 @c @implementation
 public func gentrain_tensor_arange(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ start: Double, _ end: Double, _ step: Double,
                                    _ dtype: gentrain_dtype) -> gentrain_status {
-    producing("gentrain_tensor_arange", out) {
-        let n = ((end - start) / step).rounded(.up)
-        guard !(n > 1e12) else { throw GentrainError(.outOfMemory, "arange of \(n) elements is too large") }
-        return try Tensor.arange(start, end, step: step, dtype: dtypeArg(dtype))
-    }
+    producing("gentrain_tensor_arange", out) { try Tensor.arange(start, end, step: step, dtype: dtypeArg(dtype)) }
 }
 
 @c @implementation

@@ -31,7 +31,9 @@ extension Tensor {
         guard (step > 0 && end >= start) || (step < 0 && end <= start) else {
             throw GentrainError.argument("arange: upper bound and larger bound inconsistent with step sign")
         }
-        let n = Int(((end - start) / step).rounded(.up))
+        let count = ((end - start) / step).rounded(.up)
+        guard count <= Double(1 << 48) else { throw GentrainError(.outOfMemory, "arange: \(count) elements is too large") }
+        let n = Int(count)
         let t = try Tensor(empty: [n], dtype: dtype)
         t.setElements(count: n) { start + Double($0) * step }
         return t

@@ -1,0 +1,616 @@
+/*
+ * The C API as a C program uses it: every function of include/gentrain.h, with the
+ * bad-input paths (NULL, freed and wrong-type handles, wrong dtype, shape mismatch,
+ * out-of-range index) checked for their status codes and messages. Run under valgrind
+ * by the test suite: no errors, no leaks.
+ */
+#include <gentrain.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0, checks = 0;
+
+#define EXPECT(cond)                                                                  \
+    do {                                                                              \
+        checks++;                                                                     \
+        if (!(cond)) {                                                                \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);       \
+        }                                                                             \
+    } while (0)
+
+#define OK(call)                                                                      \
+    do {                                                                              \
+        gentrain_status s_ = (call);                                                  \
+        checks++;                                                                     \
+        if (s_ != GENTRAIN_OK) {                                                      \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call,      \
+                    gentrain_last_error());                                           \
+        }                                                                             \
+    } while (0)
+
+/* The call fails with `code` and a message containing `text`. */
+#define FAILS(call, code, text)                                                       \
+    do {                                                                              \
+        gentrain_status s_ = (call);                                                  \
+        checks++;                                                                     \
+        if (s_ != (code) || !strstr(gentrain_last_error(), (text))) {                 \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: %s gave %s '%s', expected %s with '%s'\n",        \
+                    __FILE__, __LINE__, #call, gentrain_status_name(s_),              \
+                    gentrain_last_error(), gentrain_status_name(code), (text));       \
+        }                                                                             \
+    } while (0)
+
+static void count_release(void *data, void *user_data) {
+    (void)data;
+    *(int *)user_data += 1;
+}
+
+static gentrain_tensor *from_floats(const float *v, const int64_t *shape, size_t ndim) {
+    size_t n = 1;
+    for (size_t i = 0; i < ndim; i++) n *= (size_t)shape[i];
+    gentrain_tensor *t = NULL;
+    OK(gentrain_tensor_from_data(&t, v, n * sizeof(float), GENTRAIN_FLOAT32, shape, ndim));
+    return t;
+}
+
+static double item(const gentrain_tensor *t) {
+    double v = NAN;
+    OK(gentrain_tensor_item(&v, t));
+    return v;
+}
+
+static int close_to(double a, double b) { return fabs(a - b) <= 1e-5 + 1e-5 * fabs(b); }
+
+static void test_library(void) {
+    EXPECT(strcmp(gentrain_version(), "0.1.0") == 0);
+    EXPECT(gentrain_abi_version() == GENTRAIN_ABI_VERSION);
+    EXPECT(strcmp(gentrain_status_name(GENTRAIN_ERR_SHAPE), "GENTRAIN_ERR_SHAPE") == 0);
+    EXPECT(strcmp(gentrain_status_name((gentrain_status)999), "GENTRAIN_ERR_UNKNOWN") == 0);
+    OK(gentrain_set_num_threads(1));
+    EXPECT(gentrain_get_num_threads() == 1);
+    FAILS(gentrain_set_num_threads(0), GENTRAIN_ERR_INVALID_ARGUMENT, "gentrain_set_num_threads");
+    gentrain_manual_seed(1);
+    bool previous = false;
+    gentrain_set_grad_enabled(false, &previous);
+    EXPECT(previous && !gentrain_is_grad_enabled());
+    gentrain_set_grad_enabled(true, NULL);
+    EXPECT(gentrain_is_grad_enabled());
+}
+
+static void test_creation_and_properties(void) {
+    int64_t shape[2] = {2, 3};
+    gentrain_tensor *t = NULL;
+    OK(gentrain_tensor_zeros(&t, shape, 2, GENTRAIN_FLOAT32));
+    size_t ndim = 0;
+    int64_t dims[4], strides[4], numel = 0;
+    gentrain_dtype dtype;
+    bool contiguous = false;
+    OK(gentrain_tensor_ndim(&ndim, t));
+    OK(gentrain_tensor_shape(dims, 4, t));
+    OK(gentrain_tensor_strides(strides, 4, t));
+    OK(gentrain_tensor_numel(&numel, t));
+    OK(gentrain_tensor_dtype(&dtype, t));
+    OK(gentrain_tensor_is_contiguous(&contiguous, t));
+    EXPECT(ndim == 2 && dims[0] == 2 && dims[1] == 3 && strides[0] == 3 && strides[1] == 1);
+    EXPECT(numel == 6 && dtype == GENTRAIN_FLOAT32 && contiguous);
+    FAILS(gentrain_tensor_shape(dims, 1, t), GENTRAIN_ERR_INVALID_ARGUMENT, "capacity");
+    FAILS(gentrain_tensor_ndim(NULL, t), GENTRAIN_ERR_INVALID_ARGUMENT, "out is NULL");
+    gentrain_tensor_free(t);
+
+    gentrain_tensor *a = NULL;
+    OK(gentrain_tensor_ones(&a, shape, 2, GENTRAIN_FLOAT64));
+    gentrain_tensor *s = NULL;
+    OK(gentrain_sum(&s, a, NULL, 0, false));
+    EXPECT(item(s) == 6);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(a);
+
+    OK(gentrain_tensor_full(&a, shape, 2, GENTRAIN_INT32, 4));
+    int32_t ints[6];
+    OK(gentrain_tensor_copy_to(ints, sizeof ints, GENTRAIN_INT32, a));
+    EXPECT(ints[5] == 4);
+    FAILS(gentrain_tensor_copy_to(ints, 8, GENTRAIN_INT32, a), GENTRAIN_ERR_INVALID_ARGUMENT, "too small");
+    FAILS(gentrain_tensor_copy_to(ints, sizeof ints, (gentrain_dtype)42, a), GENTRAIN_ERR_DTYPE, "unknown dtype");
+    FAILS(gentrain_tensor_item(NULL, a), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    double v;
+    FAILS(gentrain_tensor_item(&v, a), GENTRAIN_ERR_SHAPE, "cannot be converted to a scalar");
+    gentrain_tensor_free(a);
+
+    OK(gentrain_tensor_arange(&a, 0, 5, 1, GENTRAIN_INT64));
+    int64_t r[5];
+    OK(gentrain_tensor_copy_to(r, sizeof r, GENTRAIN_INT64, a));
+    EXPECT(r[0] == 0 && r[4] == 4);
+    gentrain_tensor_free(a);
+    FAILS(gentrain_tensor_arange(&a, 0, 5, 0, GENTRAIN_INT64), GENTRAIN_ERR_INVALID_ARGUMENT, "step");
+    EXPECT(a == NULL);
+
+    OK(gentrain_tensor_eye(&a, 3, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_sum(&s, a, NULL, 0, false));
+    EXPECT(item(s) == 3);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(a);
+
+    OK(gentrain_tensor_rand(&a, shape, 2, GENTRAIN_FLOAT32));
+    gentrain_tensor_free(a);
+    OK(gentrain_tensor_randn(&a, shape, 2, GENTRAIN_FLOAT64));
+    gentrain_tensor_free(a);
+    OK(gentrain_tensor_randint(&a, 0, 10, shape, 2, GENTRAIN_INT64));
+    gentrain_tensor_free(a);
+    FAILS(gentrain_tensor_randint(&a, 5, 5, shape, 2, GENTRAIN_INT64), GENTRAIN_ERR_INVALID_ARGUMENT, "low < high");
+    FAILS(gentrain_tensor_rand(&a, shape, 2, GENTRAIN_INT64), GENTRAIN_ERR_DTYPE, "floating point");
+
+    int64_t bad[2] = {2, -1};
+    FAILS(gentrain_tensor_zeros(&a, bad, 2, GENTRAIN_FLOAT32), GENTRAIN_ERR_SHAPE, "negative dimension");
+    int64_t huge[3] = {1 << 30, 1 << 30, 1 << 30};
+    FAILS(gentrain_tensor_zeros(&a, huge, 3, GENTRAIN_FLOAT32), GENTRAIN_ERR_OUT_OF_MEMORY, "too many elements");
+    FAILS(gentrain_tensor_zeros(&a, NULL, 2, GENTRAIN_FLOAT32), GENTRAIN_ERR_INVALID_ARGUMENT, "shape is NULL");
+    FAILS(gentrain_tensor_zeros(NULL, shape, 2, GENTRAIN_FLOAT32), GENTRAIN_ERR_INVALID_ARGUMENT, "out is NULL");
+    float data[6] = {1, 2, 3, 4, 5, 6};
+    FAILS(gentrain_tensor_from_data(&a, data, 5, GENTRAIN_FLOAT32, shape, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "nbytes");
+    FAILS(gentrain_tensor_from_data(&a, NULL, 24, GENTRAIN_FLOAT32, shape, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "data is NULL");
+
+    /* Zero-copy in: the tensor sees host writes; the deleter runs once the last view is gone. */
+    int released = 0;
+    float *blob = malloc(sizeof(float) * 6);
+    for (int i = 0; i < 6; i++) blob[i] = (float)i;
+    gentrain_tensor *b = NULL, *bt = NULL;
+    FAILS(gentrain_tensor_from_blob(&b, (char *)blob + 1, sizeof(float) * 6, GENTRAIN_FLOAT32, shape, 2, count_release,
+                                    &released), GENTRAIN_ERR_INVALID_ARGUMENT, "aligned");
+    EXPECT(released == 0);
+    OK(gentrain_tensor_from_blob(&b, blob, sizeof(float) * 6, GENTRAIN_FLOAT32, shape, 2, count_release, &released));
+    blob[1] = 10;
+    OK(gentrain_transpose(&bt, b, 0, 1));
+    gentrain_tensor_free(b);
+    const void *view = NULL;
+    FAILS(gentrain_tensor_data(&view, bt), GENTRAIN_ERR_INVALID_ARGUMENT, "not contiguous");
+    gentrain_tensor *c = NULL;
+    OK(gentrain_contiguous(&c, bt));
+    OK(gentrain_tensor_data(&view, c));
+    EXPECT(((const float *)view)[2] == 10);
+    gentrain_tensor_free(c);
+    EXPECT(released == 0);
+    gentrain_tensor_free(bt);
+    EXPECT(released == 1);
+    free(blob);
+}
+
+static void test_handles(void) {
+    int64_t shape[1] = {3};
+    gentrain_tensor *t = NULL, *out = NULL;
+    OK(gentrain_tensor_ones(&t, shape, 1, GENTRAIN_FLOAT32));
+    gentrain_tensor *stale = t;
+    gentrain_tensor_free(t);
+    FAILS(gentrain_exp(&out, stale), GENTRAIN_ERR_INVALID_HANDLE, "gentrain_exp: x is not a live handle");
+    EXPECT(out == NULL);
+    FAILS(gentrain_exp(&out, NULL), GENTRAIN_ERR_INVALID_HANDLE, "x is NULL");
+    FAILS(gentrain_exp(&out, (gentrain_tensor *)(uintptr_t)0x7fff12345678ULL), GENTRAIN_ERR_INVALID_HANDLE, "not a live handle");
+    gentrain_module *relu = NULL;
+    OK(gentrain_module_relu_new(&relu));
+    FAILS(gentrain_exp(&out, (gentrain_tensor *)relu), GENTRAIN_ERR_INVALID_HANDLE, "a module handle, expected a tensor handle");
+    FAILS(gentrain_optim_step((gentrain_optimizer *)relu), GENTRAIN_ERR_INVALID_HANDLE, "expected a optimizer handle");
+    gentrain_tensor_free((gentrain_tensor *)relu); /* wrong kind: ignored */
+    gentrain_module_free(relu);
+    gentrain_module_free(relu);                    /* double free: ignored */
+    gentrain_tensor_free(NULL);
+    gentrain_module_free(NULL);
+    gentrain_optim_free(NULL);
+}
+
+static void test_elementwise(void) {
+    float av[4] = {0.5f, -1, 2, -3}, bv[2] = {2, 4};
+    int64_t sa[2] = {2, 2}, sb[1] = {2};
+    gentrain_tensor *a = from_floats(av, sa, 2), *b = from_floats(bv, sb, 1);
+    gentrain_status (*binaries[])(gentrain_tensor **, const gentrain_tensor *, const gentrain_tensor *) = {
+        gentrain_add, gentrain_sub, gentrain_mul, gentrain_div, gentrain_pow, gentrain_maximum, gentrain_minimum,
+        gentrain_eq, gentrain_ne, gentrain_lt, gentrain_le, gentrain_gt, gentrain_ge, gentrain_matmul};
+    /* a = [[0.5, -1], [2, -3]], b = [2, 4] broadcast over rows; comparisons count the trues. */
+    double expected_sum[] = {-1.5 + 12, -1.5 - 12, 1 - 4 + 4 - 12, 0.25 - 0.25 + 1 - 0.75, 0.25 + 1 + 4 + 81,
+                             2 + 4 + 2 + 4, 0.5 - 1 + 2 - 3, 1, 3, 3, 4, 0, 1, 1 - 4 + 4 - 12};
+    for (size_t i = 0; i < sizeof binaries / sizeof *binaries; i++) {
+        gentrain_tensor *r = NULL, *s = NULL, *f = NULL;
+        OK(binaries[i](&r, a, b));
+        OK(gentrain_to_dtype(&f, r, GENTRAIN_FLOAT64));
+        OK(gentrain_sum(&s, f, NULL, 0, false));
+        if (!close_to(item(s), expected_sum[i])) {
+            failures++;
+            fprintf(stderr, "binary op %zu: sum %g, expected %g\n", i, item(s), expected_sum[i]);
+        }
+        gentrain_tensor_free(r);
+        gentrain_tensor_free(f);
+        gentrain_tensor_free(s);
+    }
+    gentrain_tensor *r = NULL;
+    int64_t s3[1] = {3};
+    gentrain_tensor *c = NULL;
+    OK(gentrain_tensor_zeros(&c, s3, 1, GENTRAIN_FLOAT32));
+    FAILS(gentrain_add(&r, a, c), GENTRAIN_ERR_SHAPE, "the size of tensor a (2) must match the size of tensor b (3)");
+    EXPECT(strncmp(gentrain_last_error(), "gentrain_add: ", 14) == 0 && strstr(gentrain_last_error(), "[2, 2] and [3]"));
+    EXPECT(r == NULL);
+    FAILS(gentrain_matmul(&r, a, c), GENTRAIN_ERR_SHAPE, "cannot be multiplied");
+    gentrain_tensor_free(c);
+
+    gentrain_status (*scalars[])(gentrain_tensor **, const gentrain_tensor *, double) = {
+        gentrain_add_scalar, gentrain_mul_scalar, gentrain_pow_scalar, gentrain_rsub_scalar, gentrain_rdiv_scalar,
+        gentrain_leaky_relu};
+    double expected_scalar[] = {-1.5 + 8, -3, 0.25 + 1 + 4 + 9, 8 + 1.5, 4 - 2 + 1 - 2.0 / 3, 0.5 - 2 + 2 - 6};
+    for (size_t i = 0; i < sizeof scalars / sizeof *scalars; i++) {
+        gentrain_tensor *s = NULL;
+        OK(scalars[i](&r, a, 2));
+        OK(gentrain_sum(&s, r, NULL, 0, false));
+        EXPECT(close_to(item(s), expected_scalar[i]));
+        gentrain_tensor_free(r);
+        gentrain_tensor_free(s);
+    }
+
+    float pv[4] = {0.5f, 1, 2, 3};
+    gentrain_tensor *p = from_floats(pv, sa, 2);
+    gentrain_status (*unaries[])(gentrain_tensor **, const gentrain_tensor *) = {
+        gentrain_neg, gentrain_exp, gentrain_log, gentrain_log1p, gentrain_expm1, gentrain_sqrt, gentrain_rsqrt,
+        gentrain_abs, gentrain_sign, gentrain_sin, gentrain_cos, gentrain_erf, gentrain_tanh, gentrain_sigmoid,
+        gentrain_relu, gentrain_contiguous, gentrain_clone, gentrain_squeeze_all};
+    for (size_t i = 0; i < sizeof unaries / sizeof *unaries; i++) {
+        gentrain_tensor *s = NULL;
+        OK(unaries[i](&r, p));
+        OK(gentrain_sum(&s, r, NULL, 0, false));
+        EXPECT(isfinite(item(s)));
+        gentrain_tensor_free(r);
+        gentrain_tensor_free(s);
+    }
+    OK(gentrain_gelu(&r, p, true));
+    gentrain_tensor_free(r);
+    OK(gentrain_gelu(&r, p, false));
+    gentrain_tensor_free(r);
+    OK(gentrain_softplus(&r, p, 1, 20));
+    gentrain_tensor_free(r);
+    OK(gentrain_clamp(&r, a, -1, INFINITY));
+    gentrain_tensor *s = NULL;
+    OK(gentrain_sum(&s, r, NULL, 0, false));
+    EXPECT(item(s) == 0.5 - 1 + 2 - 1);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(r);
+
+    gentrain_tensor *mask = NULL, *w = NULL;
+    OK(gentrain_gt(&mask, a, b));
+    OK(gentrain_where(&w, mask, a, b));
+    OK(gentrain_sum(&s, w, NULL, 0, false));
+    EXPECT(item(s) == 2 + 4 + 2 + 4);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(w);
+    FAILS(gentrain_where(&w, a, a, b), GENTRAIN_ERR_DTYPE, "condition must be bool");
+    OK(gentrain_masked_fill(&w, a, mask, 9));
+    OK(gentrain_sum(&s, w, NULL, 0, false));
+    EXPECT(item(s) == 0.5 - 1 + 2 - 3);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(w);
+    gentrain_tensor_free(mask);
+
+    int64_t ishape[1] = {2};
+    int64_t iv[2] = {1, 1};
+    gentrain_tensor *ints = NULL;
+    OK(gentrain_tensor_from_data(&ints, iv, sizeof iv, GENTRAIN_INT64, ishape, 1));
+    FAILS(gentrain_exp(&r, ints), GENTRAIN_ERR_DTYPE, "expected a floating point tensor, got int64");
+    gentrain_tensor_free(ints);
+    gentrain_tensor_free(p);
+    gentrain_tensor_free(a);
+    gentrain_tensor_free(b);
+}
+
+static void test_reductions_and_shapes(void) {
+    float v[6] = {1, 5, 3, 4, 2, 6};
+    int64_t shape[2] = {2, 3};
+    gentrain_tensor *x = from_floats(v, shape, 2), *r = NULL, *idx = NULL;
+    int64_t dim1[1] = {1}, dim_bad[1] = {2};
+    gentrain_status (*reductions[])(gentrain_tensor **, const gentrain_tensor *, const int64_t *, size_t, bool) = {
+        gentrain_sum, gentrain_mean, gentrain_amax, gentrain_amin, gentrain_logsumexp};
+    double expected[] = {9, 3, 5, 1, 5.1429316};
+    for (size_t i = 0; i < sizeof reductions / sizeof *reductions; i++) {
+        OK(reductions[i](&r, x, dim1, 1, true));
+        int64_t dims[2];
+        OK(gentrain_tensor_shape(dims, 2, r));
+        float first[2];
+        OK(gentrain_tensor_copy_to(first, sizeof first, GENTRAIN_FLOAT32, r));
+        EXPECT(dims[0] == 2 && dims[1] == 1 && close_to(first[0], expected[i]));
+        gentrain_tensor_free(r);
+    }
+    FAILS(gentrain_sum(&r, x, dim_bad, 1, false), GENTRAIN_ERR_INDEX, "dimension out of range");
+    OK(gentrain_var(&r, x, dim1, 1, 1, false));
+    gentrain_tensor_free(r);
+    OK(gentrain_norm(&r, x, 2, NULL, 0, false));
+    EXPECT(close_to(item(r), sqrt(91.0)));
+    gentrain_tensor_free(r);
+    OK(gentrain_max_dim(&r, &idx, x, 1, false));
+    int64_t am[2];
+    OK(gentrain_tensor_copy_to(am, sizeof am, GENTRAIN_INT64, idx));
+    EXPECT(am[0] == 1 && am[1] == 2);
+    gentrain_tensor_free(r);
+    gentrain_tensor_free(idx);
+    OK(gentrain_min_dim(&r, &idx, x, 0, true));
+    gentrain_tensor_free(r);
+    gentrain_tensor_free(idx);
+    FAILS(gentrain_max_dim(&r, NULL, x, 0, true), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    OK(gentrain_argmax(&r, x, 0, false));
+    gentrain_tensor_free(r);
+
+    int64_t new_shape[2] = {3, -1}, bad_shape[1] = {4}, perm[2] = {1, 0}, sizes[3] = {2, 2, 3};
+    OK(gentrain_reshape(&r, x, new_shape, 2));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_reshape(&r, x, bad_shape, 1), GENTRAIN_ERR_SHAPE, "is invalid for input of size 6");
+    OK(gentrain_flatten(&r, x, 0, -1));
+    gentrain_tensor_free(r);
+    OK(gentrain_permute(&r, x, perm, 2));
+    gentrain_tensor_free(r);
+    OK(gentrain_transpose(&r, x, 0, 1));
+    gentrain_tensor_free(r);
+    OK(gentrain_expand(&r, x, sizes, 3));
+    gentrain_tensor_free(r);
+    OK(gentrain_unsqueeze(&r, x, 0));
+    gentrain_tensor *sq = NULL;
+    OK(gentrain_squeeze(&sq, r, 0));
+    gentrain_tensor_free(sq);
+    gentrain_tensor_free(r);
+    OK(gentrain_slice(&r, x, 1, 0, 3, 2));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_slice(&r, x, 1, 0, 3, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "step must be positive");
+    OK(gentrain_narrow(&r, x, 1, 1, 2));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_narrow(&r, x, 1, 2, 2), GENTRAIN_ERR_INDEX, "exceeds dimension size");
+    OK(gentrain_select(&r, x, 0, 1));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_select(&r, x, 0, 2), GENTRAIN_ERR_INDEX, "out of bounds");
+
+    const gentrain_tensor *pair[2] = {x, x};
+    OK(gentrain_cat(&r, pair, 2, 0));
+    gentrain_tensor_free(r);
+    OK(gentrain_stack(&r, pair, 2, 0));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_cat(&r, NULL, 2, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "tensors is NULL");
+    FAILS(gentrain_cat(&r, pair, 0, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "non-empty");
+
+    gentrain_tensor *pieces[4] = {NULL};
+    size_t count = 0;
+    FAILS(gentrain_split(pieces, 1, &count, x, 1, 1), GENTRAIN_ERR_INVALID_ARGUMENT, "outs holds 1");
+    EXPECT(count == 3);
+    OK(gentrain_split(pieces, 4, &count, x, 2, 1));
+    EXPECT(count == 2);
+    for (size_t i = 0; i < count; i++) gentrain_tensor_free(pieces[i]);
+    OK(gentrain_chunk(pieces, 4, &count, x, 2, 0));
+    EXPECT(count == 2);
+    for (size_t i = 0; i < count; i++) gentrain_tensor_free(pieces[i]);
+
+    int64_t iv[2] = {2, 0}, ishape[1] = {2}, gshape[2] = {2, 1}, oob[2] = {3, 0};
+    gentrain_tensor *index = NULL, *gindex = NULL, *bad = NULL, *src = NULL;
+    OK(gentrain_tensor_from_data(&index, iv, sizeof iv, GENTRAIN_INT64, ishape, 1));
+    OK(gentrain_tensor_from_data(&gindex, iv, sizeof iv, GENTRAIN_INT64, gshape, 2));
+    OK(gentrain_tensor_from_data(&bad, oob, sizeof oob, GENTRAIN_INT64, ishape, 1));
+    OK(gentrain_index_select(&r, x, 1, index));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_index_select(&r, x, 1, bad), GENTRAIN_ERR_INDEX, "index 3 is out of bounds for dimension with size 3");
+    gentrain_tensor *float_index = NULL;
+    OK(gentrain_to_dtype(&float_index, index, GENTRAIN_FLOAT32));
+    FAILS(gentrain_index_select(&r, x, 1, float_index), GENTRAIN_ERR_DTYPE, "index tensor");
+    gentrain_tensor_free(float_index);
+    OK(gentrain_gather(&r, x, 1, gindex));
+    float gathered[2];
+    OK(gentrain_tensor_copy_to(gathered, sizeof gathered, GENTRAIN_FLOAT32, r));
+    EXPECT(gathered[0] == 3 && gathered[1] == 4);
+    OK(gentrain_tensor_ones(&src, gshape, 2, GENTRAIN_FLOAT32));
+    gentrain_tensor *sa = NULL;
+    OK(gentrain_scatter_add(&sa, x, 1, gindex, src));
+    gentrain_tensor_free(sa);
+    gentrain_tensor_free(r);
+    int64_t sshape[2] = {2, 2};
+    gentrain_tensor *isrc = NULL;
+    OK(gentrain_tensor_ones(&isrc, sshape, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_index_add(&r, x, 1, index, isrc));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_index_add(&r, x, 1, index, src), GENTRAIN_ERR_SHAPE, "does not match");
+    gentrain_tensor *weight = NULL;
+    int64_t wshape[2] = {3, 4};
+    OK(gentrain_tensor_randn(&weight, wshape, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_embedding(&r, gindex, weight));
+    int64_t edims[3];
+    OK(gentrain_tensor_shape(edims, 3, r));
+    EXPECT(edims[0] == 2 && edims[1] == 1 && edims[2] == 4);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_embedding(&r, bad, weight), GENTRAIN_ERR_INDEX, "out of bounds");
+    OK(gentrain_softmax(&r, x, 1));
+    gentrain_tensor_free(r);
+    OK(gentrain_log_softmax(&r, x, 0));
+    gentrain_tensor_free(r);
+    OK(gentrain_dropout(&r, x, 0.5, true));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_dropout(&r, x, 1.5, true), GENTRAIN_ERR_INVALID_ARGUMENT, "between 0 and 1");
+    FAILS(gentrain_linear(&r, x, weight, NULL), GENTRAIN_ERR_SHAPE, "cannot be multiplied");
+    gentrain_tensor_free(weight);
+    gentrain_tensor_free(isrc);
+    gentrain_tensor_free(src);
+    gentrain_tensor_free(bad);
+    gentrain_tensor_free(gindex);
+    gentrain_tensor_free(index);
+    gentrain_tensor_free(x);
+}
+
+static void test_autograd(void) {
+    float v[3] = {1, 2, 3};
+    int64_t shape[1] = {3};
+    gentrain_tensor *x = from_floats(v, shape, 1), *y = NULL, *s = NULL, *g = NULL;
+    bool flag = true;
+    OK(gentrain_tensor_requires_grad(&flag, x));
+    EXPECT(!flag);
+    OK(gentrain_tensor_set_requires_grad(x, true));
+    OK(gentrain_mul(&y, x, x));
+    OK(gentrain_tensor_is_leaf(&flag, y));
+    EXPECT(!flag);
+    FAILS(gentrain_tensor_set_requires_grad(y, false), GENTRAIN_ERR_AUTOGRAD, "leaf");
+    FAILS(gentrain_backward(y, NULL, false, false), GENTRAIN_ERR_AUTOGRAD, "scalar outputs");
+    OK(gentrain_sum(&s, y, NULL, 0, false));
+
+    const gentrain_tensor *outs[1] = {s}, *ins[1] = {x};
+    gentrain_tensor *results[1] = {NULL};
+    OK(gentrain_autograd_grad(results, outs, 1, ins, 1, NULL, true, true, false));
+    float gv[3];
+    OK(gentrain_tensor_copy_to(gv, sizeof gv, GENTRAIN_FLOAT32, results[0]));
+    EXPECT(gv[0] == 2 && gv[2] == 6);
+    /* Second order through the gradient: d/dx sum(2x * 2x) = 8x */
+    gentrain_tensor *gg = NULL, *gs = NULL;
+    OK(gentrain_mul(&gg, results[0], results[0]));
+    OK(gentrain_sum(&gs, gg, NULL, 0, false));
+    OK(gentrain_backward(gs, NULL, false, false));
+    OK(gentrain_tensor_grad(&g, x));
+    OK(gentrain_tensor_copy_to(gv, sizeof gv, GENTRAIN_FLOAT32, g));
+    EXPECT(gv[0] == 8 && gv[2] == 24);
+    gentrain_tensor_free(g);
+    OK(gentrain_tensor_set_grad(x, NULL));
+    OK(gentrain_tensor_grad(&g, x));
+    EXPECT(g == NULL);
+
+    OK(gentrain_backward(s, NULL, false, false));
+    FAILS(gentrain_backward(s, NULL, false, false), GENTRAIN_ERR_AUTOGRAD, "second time");
+    OK(gentrain_tensor_grad(&g, x));
+    FAILS(gentrain_tensor_set_grad(x, s), GENTRAIN_ERR_SHAPE, "assigned grad");
+    OK(gentrain_tensor_set_grad(x, g));
+    gentrain_tensor_free(g);
+
+    gentrain_tensor *z = NULL, *unused = from_floats(v, shape, 1);
+    OK(gentrain_tensor_set_requires_grad(unused, true));
+    OK(gentrain_mul_scalar(&z, x, 3));
+    gentrain_tensor *zs = NULL;
+    OK(gentrain_sum(&zs, z, NULL, 0, false));
+    const gentrain_tensor *zo[1] = {zs}, *both[2] = {x, unused};
+    gentrain_tensor *two[2] = {NULL, NULL};
+    FAILS(gentrain_autograd_grad(two, zo, 1, both, 2, NULL, true, false, false), GENTRAIN_ERR_AUTOGRAD, "not used");
+    OK(gentrain_autograd_grad(two, zo, 1, both, 2, NULL, false, false, true));
+    EXPECT(two[0] != NULL && two[1] == NULL);
+    gentrain_tensor_free(two[0]);
+    FAILS(gentrain_autograd_grad(NULL, zo, 1, both, 2, NULL, false, false, true), GENTRAIN_ERR_INVALID_ARGUMENT, "results");
+
+    gentrain_tensor *d = NULL;
+    OK(gentrain_tensor_detach(&d, y));
+    OK(gentrain_tensor_requires_grad(&flag, d));
+    EXPECT(!flag);
+    gentrain_tensor_free(d);
+    int64_t ishape[1] = {1};
+    int64_t iv[1] = {1};
+    gentrain_tensor *ints = NULL;
+    OK(gentrain_tensor_from_data(&ints, iv, sizeof iv, GENTRAIN_INT64, ishape, 1));
+    FAILS(gentrain_tensor_set_requires_grad(ints, true), GENTRAIN_ERR_DTYPE, "floating point");
+    gentrain_tensor_free(ints);
+
+    gentrain_tensor_free(zs);
+    gentrain_tensor_free(z);
+    gentrain_tensor_free(unused);
+    gentrain_tensor_free(gs);
+    gentrain_tensor_free(gg);
+    gentrain_tensor_free(results[0]);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(x);
+}
+
+static void test_modules_losses_optimizers(void) {
+    gentrain_manual_seed(0);
+    gentrain_module *layers[3], *model = NULL;
+    OK(gentrain_module_linear_new(&layers[0], 4, 8, true));
+    OK(gentrain_module_relu_new(&layers[1]));
+    OK(gentrain_module_linear_new(&layers[2], 8, 3, false));
+    FAILS(gentrain_module_linear_new(&model, -1, 3, true), GENTRAIN_ERR_SHAPE, "negative");
+    OK(gentrain_module_sequential_new(&model, layers, 3));
+    FAILS(gentrain_module_sequential_new(&model, NULL, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "modules is NULL");
+    EXPECT(model == NULL);
+    OK(gentrain_module_sequential_new(&model, layers, 3));
+    for (int i = 0; i < 3; i++) gentrain_module_free(layers[i]);
+    size_t n = 0;
+    OK(gentrain_module_parameter_count(&n, model));
+    EXPECT(n == 3);
+    gentrain_tensor *params[3];
+    const char *names[3];
+    for (size_t i = 0; i < n; i++) OK(gentrain_module_parameter(&params[i], &names[i], model, i));
+    EXPECT(strcmp(names[0], "0.weight") == 0 && strcmp(names[1], "0.bias") == 0 && strcmp(names[2], "2.weight") == 0);
+    gentrain_tensor *extra = NULL;
+    FAILS(gentrain_module_parameter(&extra, NULL, model, 3), GENTRAIN_ERR_INDEX, "out of range");
+    OK(gentrain_module_train(model, false));
+    OK(gentrain_module_train(model, true));
+
+    int64_t xs[2] = {5, 4}, ys[1] = {5};
+    int64_t labels[5] = {0, 1, 2, -100, 1};
+    gentrain_tensor *x = NULL, *y = NULL, *logits = NULL, *loss = NULL;
+    OK(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_from_data(&y, labels, sizeof labels, GENTRAIN_INT64, ys, 1));
+    OK(gentrain_module_forward(&logits, model, x));
+    FAILS(gentrain_module_forward(&loss, model, y), GENTRAIN_ERR_SHAPE, "cannot be multiplied");
+
+    gentrain_cross_entropy_options ce;
+    gentrain_cross_entropy_options_default(&ce);
+    EXPECT(ce.ignore_index == -100 && ce.reduction == GENTRAIN_REDUCTION_MEAN && ce.label_smoothing == 0);
+    ce.reduction = GENTRAIN_REDUCTION_SUM;
+    gentrain_tensor *summed = NULL;
+    OK(gentrain_cross_entropy(&summed, logits, y, &ce));
+    OK(gentrain_cross_entropy(&loss, logits, y, NULL));
+    EXPECT(close_to(item(summed), 4 * item(loss)));
+    gentrain_tensor_free(summed);
+    ce.reduction = (gentrain_reduction)7;
+    FAILS(gentrain_cross_entropy(&summed, logits, y, &ce), GENTRAIN_ERR_INVALID_ARGUMENT, "reduction");
+    ce.struct_size = 0;
+    FAILS(gentrain_cross_entropy(&summed, logits, y, &ce), GENTRAIN_ERR_INVALID_ARGUMENT, "struct_size");
+    FAILS(gentrain_cross_entropy(&summed, logits, x, NULL), GENTRAIN_ERR_SHAPE, "expected target");
+
+    gentrain_sgd_options sgd;
+    gentrain_sgd_options_default(&sgd);
+    EXPECT(sgd.lr == 1e-3 && sgd.momentum == 0);
+    gentrain_optimizer *opt = NULL;
+    sgd.nesterov = true;
+    FAILS(gentrain_optim_sgd_new(&opt, params, n, &sgd), GENTRAIN_ERR_INVALID_ARGUMENT, "nesterov");
+    OK(gentrain_optim_sgd_new(&opt, params, n, NULL));
+    gentrain_optim_free(opt);
+    gentrain_adam_options adam;
+    gentrain_adam_options_default(&adam);
+    EXPECT(adam.beta2 == 0.999 && adam.eps == 1e-8);
+    adam.lr = 0.05;
+    OK(gentrain_optim_adam_new(&opt, params, n, &adam));
+    gentrain_optimizer *refused = NULL;
+    FAILS(gentrain_optim_adam_new(&refused, &x, 1, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "does not require grad");
+    EXPECT(refused == NULL);
+    double lr = 0;
+    OK(gentrain_optim_get_lr(&lr, opt));
+    EXPECT(lr == 0.05);
+    FAILS(gentrain_optim_set_lr(opt, -1), GENTRAIN_ERR_INVALID_ARGUMENT, "learning rate");
+    double first = item(loss), last = first;
+    for (int step = 0; step < 30; step++) {
+        gentrain_tensor *out = NULL, *l = NULL;
+        OK(gentrain_optim_zero_grad(opt, true));
+        OK(gentrain_module_forward(&out, model, x));
+        OK(gentrain_cross_entropy(&l, out, y, NULL));
+        OK(gentrain_backward(l, NULL, false, false));
+        OK(gentrain_optim_step(opt));
+        last = item(l);
+        gentrain_tensor_free(out);
+        gentrain_tensor_free(l);
+    }
+    EXPECT(last < 0.5 * first);
+    OK(gentrain_module_zero_grad(model, false));
+    OK(gentrain_optim_set_lr(opt, 0.01));
+    gentrain_optim_free(opt);
+    for (size_t i = 0; i < n; i++) gentrain_tensor_free(params[i]);
+    gentrain_tensor_free(loss);
+    gentrain_tensor_free(logits);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(y);
+    gentrain_module_free(model);
+}
+
+int main(void) {
+    test_library();
+    test_creation_and_properties();
+    test_handles();
+    test_elementwise();
+    test_reductions_and_shapes();
+    test_autograd();
+    test_modules_losses_optimizers();
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures ? 1 : 0;
+}

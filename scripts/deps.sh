@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing gentrain needs and the machine lacks: Debian packages
+# (OpenBLAS, CMake, pkg-config, valgrind) and Python packages (numpy, pytest). Idempotent.
+set -euo pipefail
+packages=(libopenblas-dev cmake pkg-config valgrind)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+python3 -c "import numpy, pytest" 2> /dev/null || python3 -m pip install -q numpy pytest
+command -v swift > /dev/null || { echo "gentrain needs Swift 6.3 on the PATH"; exit 1; }

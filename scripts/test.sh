@@ -9,6 +9,6 @@ cmake --build build -j"$(nproc)"
 echo "== C =="
 (cd build && ctest --output-on-failure)
 echo "== Swift =="
-swift test
+swift test --disable-swift-testing
 echo "== Python =="
 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 -m pytest -q bindings/python/tests

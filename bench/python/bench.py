@@ -1,0 +1,139 @@
+"""gentrain next to PyTorch on the same machine, in the same run.
+
+    python3 bench/python/bench.py [--seconds S] [--bench-binary build/bench_c]
+
+Workloads (issue numbers W1, W7, W8): W8 MLP 16-64-64-4 batch 8 Adam steps/s; W7 a chain of
+100 adds of 8-element tensors, forward and backward, microseconds per op; W1 MLP
+784-1024-1024-10 batch 256 Adam steps/s and peak memory. gentrain runs from C (the bench
+binary) and from Python; PyTorch from Python when it is installed. Each measurement runs in
+its own process so thread settings and peak memory do not leak between them.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def rate(step, seconds):
+    for _ in range(5):
+        step()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def peak_rss_mb():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def mlp_step(lib, sizes, batch):
+    """A training step closure for an MLP in `lib` (gentrain or torch, same spelling)."""
+    nn, F = lib.nn, lib.nn.functional
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    model = nn.Sequential(*layers)
+    opt = lib.optim.Adam(model.parameters())
+    x, y = lib.randn(batch, sizes[0]), lib.randint(0, sizes[-1], (batch,))
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
+def add_chain_us(lib, seconds):
+    a = lib.randn(8, requires_grad=True)
+    b = lib.randn(8)
+
+    def step():
+        x = a
+        for _ in range(100):
+            x = x + b
+        x.sum().backward()
+        a.grad = None
+
+    return 1e6 / rate(step, seconds) / 100
+
+
+def measure(framework, workload, threads, seconds):
+    """Runs in a child process: one measurement, printed as JSON."""
+    if framework == "torch":
+        import torch as lib
+        lib.set_num_threads(threads)
+    else:
+        sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+        import gentrain as lib
+        lib.set_num_threads(threads)
+    lib.manual_seed(0)
+    if workload == "w8":
+        value = rate(mlp_step(lib, [16, 64, 64, 4], 8), seconds)
+    elif workload == "w7":
+        value = add_chain_us(lib, seconds)
+    else:
+        value = rate(mlp_step(lib, [784, 1024, 1024, 10], 256), seconds)
+    print(json.dumps({"value": value, "rss": peak_rss_mb()}))
+
+
+def child(framework, workload, threads, seconds):
+    out = subprocess.run([sys.executable, __file__, "--child", framework, workload, str(threads), str(seconds)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def from_c(binary, workload, threads, seconds):
+    out = subprocess.run([binary, workload, str(threads), str(seconds)], capture_output=True, text=True, check=True)
+    parts = out.stdout.split()
+    return {"value": float(parts[2]), "rss": float(parts[4]) if len(parts) > 4 else None}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--bench-binary", default=os.path.join(ROOT, "build", "bench_c"))
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        framework, workload, threads, seconds = args.child
+        return measure(framework, workload, int(threads), float(seconds))
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+        print("PyTorch is not installed: gentrain's numbers only (pip install torch==2.13.0+cpu to compare)")
+    rows = [("w8", "steps/s", True), ("w7", "us/op", False), ("w1", "steps/s", True)]
+    print(f"{'workload':<10}{'threads':>8}{'gentrain C':>14}{'gentrain Py':>14}{'PyTorch':>12}{'C/PyTorch':>12}{'Py/PyTorch':>12}")
+    for workload, unit, higher_is_better in rows:
+        for threads in (1, 2):
+            c = from_c(args.bench_binary, workload, threads, args.seconds)
+            py = child("gentrain", workload, threads, args.seconds)
+            pt = child("torch", workload, threads, args.seconds) if have_torch else None
+
+            def ratio(v):
+                if pt is None:
+                    return "-"
+                r = v / pt["value"] if higher_is_better else pt["value"] / v
+                return f"{r:.2f}x"
+
+            print(f"{workload:<10}{threads:>8}{c['value']:>14.3g}{py['value']:>14.3g}"
+                  f"{(pt['value'] if pt else float('nan')):>12.3g}{ratio(c['value']):>12}{ratio(py['value']):>12}  {unit}")
+            if workload == "w1":
+                print(f"{'':<18}peak RSS MB: gentrain C {c['rss']:.0f}, gentrain Py {py['rss']:.0f}"
+                      + (f", PyTorch {pt['rss']:.0f}" if pt else ""))
+    print("ratios > 1 mean gentrain is faster")
+
+
+if __name__ == "__main__":
+    main()

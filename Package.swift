@@ -35,7 +35,7 @@ let package = Package(
             ])]
         ),
         .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),
-        .testTarget(name: "GentrainTests", dependencies: ["Gentrain"]),
+        .testTarget(name: "GentrainTests", dependencies: ["Gentrain"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -29,8 +29,12 @@ def rate(step, seconds):
 
 
 def peak_rss_mb():
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory (VmHWM; ru_maxrss would include the parent's across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def mlp_step(lib, sizes, batch):
@@ -107,11 +111,9 @@ def main():
     if args.child:
         framework, workload, threads, seconds = args.child
         return measure(framework, workload, int(threads), float(seconds))
-    try:
-        import torch  # noqa: F401
-        have_torch = True
-    except ImportError:
-        have_torch = False
+    import importlib.util
+    have_torch = importlib.util.find_spec("torch") is not None
+    if not have_torch:
         print("PyTorch is not installed: gentrain's numbers only (pip install torch==2.13.0+cpu to compare)")
     rows = [("w8", "steps/s", True), ("w7", "us/op", False), ("w1", "steps/s", True)]
     print(f"{'workload':<10}{'threads':>8}{'gentrain C':>14}{'gentrain Py':>14}{'PyTorch':>12}{'C/PyTorch':>12}{'Py/PyTorch':>12}")

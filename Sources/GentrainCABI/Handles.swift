@@ -24,7 +24,7 @@ final class HandleTable: @unchecked Sendable {
     private static let generationMask: UInt = (1 << generationBits) - 1
     private var slots: [Slot] = [Slot()]   // slot 0 unused: no handle is NULL
     private var free: [Int] = []
-    private let lock = Mutex()
+    private let lock = Lock()
 
     static let shared = HandleTable()
 
@@ -90,8 +90,9 @@ final class ModuleBox {
 }
 
 // Typed access to handles.
+// The kind check in `lookup` guarantees the class, so the downcasts need no dynamic check.
 func tensorArg(_ h: OpaquePointer?, _ what: String = "tensor") throws -> Tensor {
-    try HandleTable.shared.lookup(h, .tensor, what) as! Tensor
+    unsafeDowncast(try HandleTable.shared.lookup(h, .tensor, what), to: Tensor.self)
 }
 
 func optionalTensorArg(_ h: OpaquePointer?, _ what: String) throws -> Tensor? {
@@ -99,11 +100,11 @@ func optionalTensorArg(_ h: OpaquePointer?, _ what: String) throws -> Tensor? {
 }
 
 func moduleArg(_ h: OpaquePointer?) throws -> ModuleBox {
-    try HandleTable.shared.lookup(h, .module, "module") as! ModuleBox
+    unsafeDowncast(try HandleTable.shared.lookup(h, .module, "module"), to: ModuleBox.self)
 }
 
 func optimizerArg(_ h: OpaquePointer?) throws -> Optimizer {
-    try HandleTable.shared.lookup(h, .optimizer, "optimizer") as! Optimizer
+    unsafeDowncast(try HandleTable.shared.lookup(h, .optimizer, "optimizer"), to: Optimizer.self)
 }
 
 func newHandle(_ t: Tensor) -> OpaquePointer { HandleTable.shared.insert(t, .tensor) }
@@ -111,6 +112,7 @@ func newHandle(_ t: Tensor) -> OpaquePointer { HandleTable.shared.insert(t, .ten
 /// A list of `n` tensor handles.
 func tensorList(_ list: UnsafePointer<OpaquePointer?>?, _ n: Int, _ what: String) throws -> [Tensor] {
     if n == 0 { return [] }
+    guard n > 0, n <= 1 << 24 else { throw GentrainError(.invalidArgument, "\(what) has an invalid count \(UInt(bitPattern: n))") }
     guard let list else { throw GentrainError(.invalidArgument, "\(what) is NULL but its count is \(n)") }
     return try (0..<n).map { try tensorArg(list[$0], "\(what)[\($0)]") }
 }
@@ -119,7 +121,7 @@ func tensorList(_ list: UnsafePointer<OpaquePointer?>?, _ n: Int, _ what: String
 func int64List(_ p: UnsafePointer<Int64>?, _ n: Int, _ what: String) throws -> [Int] {
     if n == 0 { return [] }
     guard let p else { throw GentrainError(.invalidArgument, "\(what) is NULL but its length is \(n)") }
-    guard n <= 64 else { throw GentrainError(.invalidArgument, "\(what) has \(n) entries; at most 64 dimensions are supported") }
+    guard n > 0, n <= 64 else { throw GentrainError(.invalidArgument, "\(what) has \(UInt(bitPattern: n)) entries; at most 64 dimensions are supported") }
     return (0..<n).map { Int(p[$0]) }
 }
 

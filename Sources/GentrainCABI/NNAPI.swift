@@ -68,6 +68,7 @@ public func gentrain_module_relu_new(_ out: UnsafeMutablePointer<OpaquePointer?>
 public func gentrain_module_sequential_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ modules: UnsafePointer<OpaquePointer?>?,
                                            _ n: Int) -> gentrain_status {
     producingModule("gentrain_module_sequential_new", out) {
+        guard n >= 0, n <= 1 << 24 else { throw GentrainError(.invalidArgument, "n is invalid: \(UInt(bitPattern: n))") }
         guard n == 0 || modules != nil else { throw GentrainError(.invalidArgument, "modules is NULL but n is \(n)") }
         return try Sequential((0..<n).map { try moduleArg(modules![$0]).module })
     }

@@ -603,6 +603,48 @@ static void test_modules_losses_optimizers(void) {
     gentrain_module_free(model);
 }
 
+/* Extreme values a host might pass: each is an error or a well-defined result, never a trap. */
+static void test_hostile_values(void) {
+    float v[6] = {1, 2, 3, 4, 5, 6};
+    int64_t shape[2] = {2, 3};
+    gentrain_tensor *x = from_floats(v, shape, 2), *r = NULL;
+    OK(gentrain_slice(&r, x, 1, INT64_MIN, INT64_MAX, INT64_MAX));   /* one element: x[:, 0:] step huge */
+    int64_t dims[2];
+    OK(gentrain_tensor_shape(dims, 2, r));
+    EXPECT(dims[1] == 1);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_narrow(&r, x, 1, 1, INT64_MAX), GENTRAIN_ERR_INDEX, "exceeds dimension size");
+    gentrain_tensor *pieces[2] = {NULL, NULL};
+    size_t count = 0;
+    OK(gentrain_split(pieces, 2, &count, x, INT64_MAX, 1));
+    EXPECT(count == 1);
+    gentrain_tensor_free(pieces[0]);
+    gentrain_tensor *more[4];
+    OK(gentrain_chunk(more, 4, &count, x, INT64_MAX, 1));   /* as many chunks as elements, as PyTorch */
+    EXPECT(count == 3);
+    for (size_t i = 0; i < count; i++) gentrain_tensor_free(more[i]);
+    const gentrain_tensor *list[1] = {x};
+    FAILS(gentrain_cat(&r, list, (size_t)-1, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "invalid count");
+    FAILS(gentrain_reshape(&r, x, shape, (size_t)-1), GENTRAIN_ERR_INVALID_ARGUMENT, "at most 64");
+    FAILS(gentrain_tensor_zeros(&r, shape, 65, GENTRAIN_FLOAT32), GENTRAIN_ERR_INVALID_ARGUMENT, "at most 64");
+    int64_t huge[2] = {INT64_MAX, 2};
+    FAILS(gentrain_expand(&r, x, huge, 2), GENTRAIN_ERR_SHAPE, "expanded size");
+    FAILS(gentrain_tensor_eye(&r, INT64_MAX, INT64_MAX, GENTRAIN_FLOAT32), GENTRAIN_ERR_OUT_OF_MEMORY, "too many elements");
+    FAILS(gentrain_tensor_arange(&r, 0, 1e300, 1e-300, GENTRAIN_FLOAT32), GENTRAIN_ERR_OUT_OF_MEMORY, "too large");
+    FAILS(gentrain_tensor_arange(&r, 0, NAN, 1, GENTRAIN_FLOAT32), GENTRAIN_ERR_INVALID_ARGUMENT, "finite");
+    FAILS(gentrain_norm(&r, x, NAN, NULL, 0, false), GENTRAIN_ERR_INVALID_ARGUMENT, "p must be positive");
+    FAILS(gentrain_dropout(&r, x, NAN, true), GENTRAIN_ERR_INVALID_ARGUMENT, "between 0 and 1");
+    FAILS(gentrain_select(&r, x, INT64_MIN, 0), GENTRAIN_ERR_INDEX, "dimension out of range");
+    FAILS(gentrain_transpose(&r, x, 0, INT64_MAX), GENTRAIN_ERR_INDEX, "dimension out of range");
+    OK(gentrain_tensor_full(&r, shape, 2, GENTRAIN_INT64, NAN));   /* non-finite to integer: 0, as a cast */
+    gentrain_tensor_free(r);
+    size_t n_params = 0;
+    gentrain_module *m = NULL;
+    FAILS(gentrain_module_sequential_new(&m, NULL, (size_t)-1), GENTRAIN_ERR_INVALID_ARGUMENT, "invalid");
+    FAILS(gentrain_module_parameter_count(&n_params, NULL), GENTRAIN_ERR_INVALID_HANDLE, "module is NULL");
+    gentrain_tensor_free(x);
+}
+
 int main(void) {
     test_library();
     test_creation_and_properties();
@@ -611,6 +653,7 @@ int main(void) {
     test_reductions_and_shapes();
     test_autograd();
     test_modules_losses_optimizers();
+    test_hostile_values();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

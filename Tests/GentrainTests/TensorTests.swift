@@ -109,9 +109,18 @@ final class TensorTests: XCTestCase {
         do { first = try Tensor.zeros([size / 4]).storage.data }
         let second = try Tensor.zeros([size / 4]).storage.data
         XCTAssertEqual(first, second)
-        XCTAssertEqual(BufferCache.sizeClass(1000), 1024)
-        XCTAssertEqual(BufferCache.sizeClass(1025), 1280)
-        XCTAssertEqual(BufferCache.sizeClass(100), 128)
+        XCTAssertEqual(BufferCache.sizeClass(1000).size, 1024)
+        XCTAssertEqual(BufferCache.sizeClass(1025).size, 1280)
+        XCTAssertEqual(BufferCache.sizeClass(100).size, 128)
+        // Classes are distinct and ordered: every size maps to the smallest class that holds it.
+        var last = (index: -1, size: 0)
+        for bytes in stride(from: 1, through: 1 << 22, by: 37) {
+            let c = BufferCache.sizeClass(bytes)
+            XCTAssertGreaterThanOrEqual(c.size, bytes)
+            XCTAssertLessThanOrEqual(c.size, Swift.max(bytes + 63, bytes + bytes / 4 + 1))   // 64-byte steps, then quarters
+            XCTAssertTrue(c.index > last.index ? c.size > last.size : c == last, "\(bytes)")
+            last = c
+        }
     }
 
     func testIndexingOps() throws {

@@ -6,7 +6,7 @@
 /// gradients complete. Each gradient is reduced to its input's shape (broadcasting) and
 /// cast to its dtype here, once, rather than in every op's backward.
 public enum Autograd {
-    private static let markLock = Mutex()
+    private static let markLock = Lock()
     nonisolated(unsafe) private static var lastMark = 0
 
     /// Computes the gradients of `tensors` (weighted by `gradTensors`, defaulting to 1 for
@@ -129,7 +129,7 @@ public enum Autograd {
         while let node = ready.popLast() {
             guard let g = node.pendingGrad else { continue }
             node.pendingGrad = nil
-            if let i = nodeTarget[ObjectIdentifier(node)] { results[i] = g }
+            if targets != nil, let i = nodeTarget[ObjectIdentifier(node)] { results[i] = g }
             guard let fn = node.backwardFn else {
                 throw GentrainError.autograd("\(node.name): trying to backward through the graph a second time (or to use saved tensors after they were freed); saved values are freed by backward() and grad() unless retain_graph is true")
             }

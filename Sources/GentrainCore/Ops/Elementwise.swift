@@ -9,7 +9,7 @@ func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
     let ct = x.dtype.computeType
     var src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
     if !src.isContiguous { src = try src.contiguousCopy() }
-    let out = try Tensor(empty: x.shape, dtype: ct)
+    let out = try Tensor(emptyLike: src, dtype: ct)
     if ct == .float32 {
         unaryKernel(op, src.pointer(Float.self), out.pointer(Float.self), out.numel)
     } else {
@@ -31,8 +31,8 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
     if dtype == .bool && op != .maximum && op != .minimum { dtype = .int64 }
     let ct: DType = dtype.isFloatingPoint ? dtype.computeType : .float64
     let shape = try broadcastShapes(a.shape, b.shape, name)
-    let (ac, bc) = try withNoGrad { (try a.to(ct), try b.to(ct)) }
-    let out = try Tensor(empty: shape, dtype: ct)
+    let (ac, bc) = a.dtype == ct && b.dtype == ct ? (a, b) : try withNoGrad { (try a.to(ct), try b.to(ct)) }
+    let out = shape == a.shape ? try Tensor(emptyLike: a, dtype: ct) : try Tensor(empty: shape, dtype: ct)
     if ct == .float32 {
         binaryLoop(op, ac, bc, out, Float.self)
     } else {

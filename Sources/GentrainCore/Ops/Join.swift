@@ -54,7 +54,7 @@ extension Tensor {
             throw GentrainError.argument("split: split_size must be positive, got \(splitSize)")
         }
         let size = shape[i]
-        let count = Swift.max((size + splitSize - 1) / Swift.max(splitSize, 1), 1)
+        let count = size == 0 ? 1 : (size - 1) / Swift.max(splitSize, 1) + 1   // no overflow for any size
         return try (0..<count).map { k in
             try narrow(i, start: k * splitSize, length: Swift.min(splitSize, size - k * splitSize))
         }
@@ -77,6 +77,6 @@ extension Tensor {
     public func chunk(_ chunks: Int, dim d: Int = 0) throws -> [Tensor] {
         guard chunks > 0 else { throw GentrainError.argument("chunk: number of chunks must be positive, got \(chunks)") }
         let i = try dim(d, "chunk")
-        return try split(Swift.max((shape[i] + chunks - 1) / chunks, 1), dim: i)
+        return try split(shape[i] == 0 ? 1 : (shape[i] - 1) / chunks + 1, dim: i)
     }
 }

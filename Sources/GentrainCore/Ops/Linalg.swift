@@ -26,6 +26,7 @@ extension Tensor {
         }
         let dtype = DType.promote(self.dtype, other.dtype)
         guard dtype.isFloatingPoint else { throw GentrainError.dtype("matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)") }
+        try checkBlasSizes(m, n, k)
         let ct = dtype.computeType
         let batch = try broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), "matmul")
         let (a, b) = try withNoGrad { (try to(ct), try other.to(ct)) }
@@ -54,6 +55,14 @@ extension Tensor {
     }
 }
 
+/// OpenBLAS takes 32-bit sizes: larger matrices are an error, not a trap.
+private func checkBlasSizes(_ m: Int, _ n: Int, _ k: Int) throws {
+    let limit = Int(Int32.max)
+    guard m < limit, n < limit, k < limit, m * Swift.max(k, 1) < limit * 64, k * Swift.max(n, 1) < limit * 64 else {
+        throw GentrainError(.unsupported, "matmul: matrices of \(m)x\(k) and \(k)x\(n) exceed the 32-bit sizes of the BLAS interface")
+    }
+}
+
 /// `x Wᵀ + b` for `x` `[*, in]`, `weight` `[out, in]`, `bias` `[out]` (PyTorch's `F.linear`),
 /// as one GEMM that starts from the broadcast bias.
 public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws -> Tensor {
@@ -71,6 +80,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
         return try bias.map { try y.add($0) } ?? y
     }
     let rows = x.numel / Swift.max(inF, 1)
+    try checkBlasSizes(rows, outF, inF)
     let x2 = try withNoGrad { try x.contiguous() }
     let b = try bias.map { b in try withNoGrad { try b.contiguous() } }
     let out = try Tensor(empty: Array(x.shape.dropLast()) + [outF], dtype: dtype)

@@ -144,10 +144,10 @@ extension Tensor {
         }
         let s = clampIndex(start, 0)
         let e = Swift.max(clampIndex(end, size), s)
-        let count = (e - s + step - 1) / step
+        let count = e > s ? (e - s - 1) / step + 1 : 0   // no overflow for any step
         var newShape = shape, newStrides = strides
         newShape[i] = count
-        newStrides[i] = strides[i] * step
+        newStrides[i] = count > 1 ? strides[i] * step : strides[i]
         let out = view(shape: newShape, strides: newStrides, offset: offset + s * strides[i])
         let inShape = shape
         return record(out, "SliceBackward", [self]) { _, g in
@@ -162,7 +162,7 @@ extension Tensor {
             throw GentrainError.index("narrow: start (\(start)) out of range for dimension \(d) of size \(ndim > 0 ? shape[i] : 0)")
         }
         let s = start < 0 ? start + shape[i] : start
-        guard length >= 0, s + length <= shape[i] else {
+        guard length >= 0, length <= shape[i] - s else {
             throw GentrainError.index("narrow: start (\(s)) + length (\(length)) exceeds dimension size (\(shape[i]))")
         }
         return try slice(i, start: s, end: s + length)
@@ -186,7 +186,7 @@ extension Tensor {
         regionStrides[dim] *= step
         let region = out.view(shape: self.shape, strides: regionStrides, offset: start * out.strides[dim])
         try withNoGrad { try region.copy_(self) }
-        let end = start + (self.shape[dim] - 1) * step + 1
+        let end = self.shape[dim] == 0 ? start : start + (self.shape[dim] - 1) * step + 1
         return record(out, "SliceScatterBackward", [self]) { _, g in
             [try g.slice(dim, start: start, end: end, step: step)]
         }

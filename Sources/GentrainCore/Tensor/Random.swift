@@ -79,7 +79,7 @@ public final class Generator: @unchecked Sendable {
 
     /// The process-wide default generator (PyTorch's default CPU generator).
     public static let `default` = Generator(seed: 67280421310721)
-    static let lock = Mutex()
+    static let lock = Lock()
 }
 
 /// Seeds the default generator (PyTorch's `torch.manual_seed`).

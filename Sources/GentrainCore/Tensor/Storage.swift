@@ -9,44 +9,50 @@ import Glibc
 /// power of two, so at most 25 % is wasted). Freed buffers wait in their class's list
 /// until reused; the cache holds at most `limit` bytes in all.
 public enum BufferCache {
-    private static let lock = Mutex()
-    private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    private static var cachedBytes = 0
+    private static let lock = Lock()
+    /// Free buffers by size-class index.
+    nonisolated(unsafe) private static var free = [[UnsafeMutableRawPointer]](repeating: [], count: classCount)
+    nonisolated(unsafe) private static var cachedBytes = 0
     /// The most bytes the cache keeps for reuse (default 1 GiB).
     nonisolated(unsafe) public static var limit = 1 << 30
+    private static let classCount = 8 + 4 * 54
 
-    /// The size class a request of `bytes` is served from.
-    static func sizeClass(_ bytes: Int) -> Int {
-        if bytes <= 512 { return max(64, (bytes + 63) & ~63) }
+    /// The size class a request of `bytes` is served from: its index and its size.
+    static func sizeClass(_ bytes: Int) -> (index: Int, size: Int) {
+        if bytes <= 512 {
+            let k = Swift.max((bytes + 63) >> 6, 1)
+            return (k - 1, k << 6)
+        }
         let top = Int.bitWidth - 1 - (bytes - 1).leadingZeroBitCount   // 2^top < bytes <= 2^(top+1)
         let quarter = 1 << (top - 2)
-        return (bytes + quarter - 1) / quarter * quarter
+        let k = (bytes + quarter - 1) >> (top - 2)                       // 5...8 quarters
+        return (8 + (top - 9) * 4 + (k - 5), k * quarter)
     }
 
-    /// A 64-byte aligned buffer of at least `bytes` bytes, and its class.
+    /// A 64-byte aligned buffer of at least `bytes` bytes, and its class index.
     static func allocate(_ bytes: Int) throws -> (UnsafeMutableRawPointer, Int) {
-        let cls = sizeClass(bytes)
+        let (index, size) = sizeClass(bytes)
         let reused: UnsafeMutableRawPointer? = lock.withLock {
-            guard let p = free[cls]?.popLast() else { return nil }
-            cachedBytes -= cls
+            guard let p = free[index].popLast() else { return nil }
+            cachedBytes -= size
             return p
         }
-        if let reused { return (reused, cls) }
+        if let reused { return (reused, index) }
         var p: UnsafeMutableRawPointer?
-        if posix_memalign(&p, 64, cls) != 0 || p == nil {
+        if posix_memalign(&p, 64, size) != 0 || p == nil {
             release()   // give back what the cache holds, then try once more
-            if posix_memalign(&p, 64, cls) != 0 || p == nil {
+            if posix_memalign(&p, 64, size) != 0 || p == nil {
                 throw GentrainError(.outOfMemory, "out of memory allocating \(bytes) bytes")
             }
         }
-        return (p!, cls)
+        return (p!, index)
     }
 
-    static func recycle(_ p: UnsafeMutableRawPointer, _ cls: Int) {
+    static func recycle(_ p: UnsafeMutableRawPointer, _ index: Int, _ size: Int) {
         let kept: Bool = lock.withLock {
-            guard cachedBytes + cls <= limit else { return false }
-            free[cls, default: []].append(p)
-            cachedBytes += cls
+            guard cachedBytes + size <= limit else { return false }
+            free[index].append(p)
+            cachedBytes += size
             return true
         }
         if !kept { Glibc.free(p) }
@@ -55,8 +61,11 @@ public enum BufferCache {
     /// Frees every cached buffer.
     public static func release() {
         let all: [UnsafeMutableRawPointer] = lock.withLock {
-            defer { free = [:]; cachedBytes = 0 }
-            return free.values.flatMap { $0 }
+            defer {
+                for i in free.indices { free[i].removeAll() }
+                cachedBytes = 0
+            }
+            return free.flatMap { $0 }
         }
         for p in all { Glibc.free(p) }
     }
@@ -67,16 +76,16 @@ public enum BufferCache {
 public final class Storage: @unchecked Sendable {
     public let data: UnsafeMutableRawPointer
     public let byteCount: Int
-    private let sizeClass: Int          // 0 for borrowed memory
+    private let sizeClass: Int          // -1 for borrowed memory
     private let onRelease: (() -> Void)?
 
     /// Engine-owned memory of `byteCount` bytes, zero-filled when `zeroed`.
     public init(byteCount: Int, zeroed: Bool = false) throws {
-        let (p, cls) = try BufferCache.allocate(max(byteCount, 1))
+        let (p, index) = try BufferCache.allocate(max(byteCount, 1))
         if zeroed { memset(p, 0, byteCount) }
         data = p
         self.byteCount = byteCount
-        sizeClass = cls
+        sizeClass = index
         onRelease = nil
     }
 
@@ -85,11 +94,11 @@ public final class Storage: @unchecked Sendable {
     public init(borrowing data: UnsafeMutableRawPointer, byteCount: Int, onRelease: (() -> Void)?) {
         self.data = data
         self.byteCount = byteCount
-        sizeClass = 0
+        sizeClass = -1
         self.onRelease = onRelease
     }
 
     deinit {
-        if sizeClass > 0 { BufferCache.recycle(data, sizeClass) } else { onRelease?() }
+        if sizeClass >= 0 { BufferCache.recycle(data, sizeClass, BufferCache.sizeClass(Swift.max(byteCount, 1)).size) } else { onRelease?() }
     }
 }

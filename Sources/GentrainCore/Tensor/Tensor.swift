@@ -11,6 +11,8 @@ public final class Tensor {
     public let offset: Int
     public let dtype: DType
     public let numel: Int
+    /// Whether the elements lie densely in row-major order.
+    public let isContiguous: Bool
 
     /// The node that produced this tensor, nil for leaves.
     public internal(set) var gradFn: Node?
@@ -27,6 +29,7 @@ public final class Tensor {
         var n = 1
         for d in shape { n &*= d }
         numel = n
+        isContiguous = isRowMajor(shape, strides)
     }
 
     /// A new contiguous tensor with uninitialized (or zeroed) memory; validates the shape.
@@ -36,6 +39,17 @@ public final class Tensor {
         if overflow { throw GentrainError(.outOfMemory, "tensor of shape \(shapeString(shape)) is too large") }
         self.init(storage: try Storage(byteCount: bytes, zeroed: zeroed), shape: shape,
                   strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+    }
+
+    /// A new contiguous tensor of `like`'s shape, sharing its shape and strides arrays when
+    /// `like` is contiguous (no allocation for them on the hot path of elementwise ops).
+    convenience init(emptyLike like: Tensor, dtype: DType) throws {
+        guard like.isContiguous && like.offset == 0 else {
+            try self.init(empty: like.shape, dtype: dtype)
+            return
+        }
+        self.init(storage: try Storage(byteCount: like.numel * dtype.itemSize), shape: like.shape,
+                  strides: like.strides, offset: 0, dtype: dtype)
     }
 
     public var ndim: Int { shape.count }
@@ -58,15 +72,6 @@ public final class Tensor {
         leafRequiresGrad = flag
     }
 
-    /// Whether the elements lie densely in row-major order.
-    public var isContiguous: Bool {
-        var expected = 1
-        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
-            if strides[i] != expected { return false }
-            expected &*= shape[i]
-        }
-        return true
-    }
 
     /// Typed pointer to the first element. The caller has checked `dtype`.
     @inline(__always)
@@ -88,6 +93,17 @@ public final class Tensor {
     public func dim(_ d: Int, _ op: String) throws -> Int {
         try normalizeDim(d, ndim, op)
     }
+}
+
+/// Whether `strides` lay `shape` out densely in row-major order (size-1 dimensions aside).
+@inline(__always)
+func isRowMajor(_ shape: [Int], _ strides: [Int]) -> Bool {
+    var expected = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+        if strides[i] != expected { return false }
+        expected &*= shape[i]
+    }
+    return true
 }
 
 /// Row-major strides of a shape.

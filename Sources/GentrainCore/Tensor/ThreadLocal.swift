@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A value of reference type kept per thread (pthread keys): grad mode, autocast state and
 /// the C layer's last error message live in one of these.
@@ -26,24 +27,15 @@ public final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
     }
 }
 
-/// A plain mutex (pthread), for the few shared structures of the engine.
-public final class Mutex: @unchecked Sendable {
-    private let m: UnsafeMutablePointer<pthread_mutex_t>
+/// A lock for the few shared structures of the engine (the standard library's futex-based
+/// mutex: cheap when uncontended, which is the common case).
+public final class Lock: @unchecked Sendable {
+    private let m = Synchronization.Mutex<Void>(())
 
-    public init() {
-        m = .allocate(capacity: 1)
-        pthread_mutex_init(m, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(m)
-        m.deallocate()
-    }
+    public init() {}
 
     @inline(__always)
     public func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(m)
-        defer { pthread_mutex_unlock(m) }
-        return try body()
+        try m.withLock { _ in try body() }
     }
 }

@@ -118,7 +118,12 @@ public enum Autograd {
                 try deliver(seed, toLeaf: root, targets: targets, leafTarget: leafTarget, results: &results, create: create)
             }
         }
+        // Gradient functions record a graph only for create_graph; set once for the pass.
+        let previousMode = GradMode.isEnabled
+        GradMode.isEnabled = create
+        defer { GradMode.isEnabled = previousMode }
         var ready: [Node] = []
+        ready.reserveCapacity(order.count)
         for root in roots {
             if let fn = root.gradFn, fn.needed, fn.dependencies == 0, fn.visitMark == mark {
                 fn.visitMark = -mark   // queued once even when several roots share it
@@ -133,7 +138,7 @@ public enum Autograd {
             guard let fn = node.backwardFn else {
                 throw GentrainError.autograd("\(node.name): trying to backward through the graph a second time (or to use saved tensors after they were freed); saved values are freed by backward() and grad() unless retain_graph is true")
             }
-            let grads = try GradMode.with(enabled: create) { try fn(node, g) }
+            let grads = try fn(node, g)
             if !retain { node.backwardFn = nil }
             guard grads.count == node.inputs.count else {
                 throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputs.count) inputs")

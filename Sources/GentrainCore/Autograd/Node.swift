@@ -23,9 +23,6 @@ public final class Node {
     /// The op's name, for error messages (`MulBackward`).
     public let name: String
     let inputs: [Input]
-    /// The output's shape and dtype, which the incoming gradient must have.
-    let outputShape: [Int]
-    let outputDtype: DType
     /// Maps the output's gradient to one gradient per input (nil where not needed).
     /// Set to nil once run without `retain_graph`, which frees what it saved.
     var backwardFn: ((Node, Tensor) throws -> [Tensor?])?
@@ -36,12 +33,9 @@ public final class Node {
     var needed = false
     var visitMark = 0
 
-    init(name: String, inputs: [Input], outputShape: [Int], outputDtype: DType,
-         backward: @escaping (Node, Tensor) throws -> [Tensor?]) {
+    init(name: String, inputs: [Input], backward: @escaping (Node, Tensor) throws -> [Tensor?]) {
         self.name = name
         self.inputs = inputs
-        self.outputShape = outputShape
-        self.outputDtype = outputDtype
         backwardFn = backward
     }
 
@@ -74,13 +68,11 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
     var any = false
     for t in inputs where t.requiresGrad { any = true; break }
     guard any && GradMode.isEnabled else { return out }
-    var recorded: [Node.Input] = []
-    recorded.reserveCapacity(inputs.count)
-    for t in inputs {
+    let recorded = inputs.map { t in
         let edge: Node.Edge
         if let fn = t.gradFn { edge = .node(fn) } else if t.leafRequiresGrad { edge = .leaf(t) } else { edge = .none }
-        recorded.append(Node.Input(edge: edge, shape: t.shape, dtype: t.dtype))
+        return Node.Input(edge: edge, shape: t.shape, dtype: t.dtype)
     }
-    out.gradFn = Node(name: name, inputs: recorded, outputShape: out.shape, outputDtype: out.dtype, backward: backward)
+    out.gradFn = Node(name: name, inputs: recorded, backward: backward)
     return out
 }

@@ -29,15 +29,15 @@ public enum BufferCache {
         return (8 + (top - 9) * 4 + (k - 5), k * quarter)
     }
 
-    /// A 64-byte aligned buffer of at least `bytes` bytes, and its class index.
-    static func allocate(_ bytes: Int) throws -> (UnsafeMutableRawPointer, Int) {
+    /// A 64-byte aligned buffer of at least `bytes` bytes, its class index and its size.
+    static func allocate(_ bytes: Int) throws -> (UnsafeMutableRawPointer, Int, Int) {
         let (index, size) = sizeClass(bytes)
         let reused: UnsafeMutableRawPointer? = lock.withLock {
             guard let p = free[index].popLast() else { return nil }
             cachedBytes -= size
             return p
         }
-        if let reused { return (reused, index) }
+        if let reused { return (reused, index, size) }
         var p: UnsafeMutableRawPointer?
         if posix_memalign(&p, 64, size) != 0 || p == nil {
             release()   // give back what the cache holds, then try once more
@@ -45,7 +45,7 @@ public enum BufferCache {
                 throw GentrainError(.outOfMemory, "out of memory allocating \(bytes) bytes")
             }
         }
-        return (p!, index)
+        return (p!, index, size)
     }
 
     static func recycle(_ p: UnsafeMutableRawPointer, _ index: Int, _ size: Int) {
@@ -77,15 +77,17 @@ public final class Storage: @unchecked Sendable {
     public let data: UnsafeMutableRawPointer
     public let byteCount: Int
     private let sizeClass: Int          // -1 for borrowed memory
+    private let capacity: Int           // bytes of the size class
     private let onRelease: (() -> Void)?
 
     /// Engine-owned memory of `byteCount` bytes, zero-filled when `zeroed`.
     public init(byteCount: Int, zeroed: Bool = false) throws {
-        let (p, index) = try BufferCache.allocate(max(byteCount, 1))
+        let (p, index, size) = try BufferCache.allocate(max(byteCount, 1))
         if zeroed { memset(p, 0, byteCount) }
         data = p
         self.byteCount = byteCount
         sizeClass = index
+        capacity = size
         onRelease = nil
     }
 
@@ -95,10 +97,11 @@ public final class Storage: @unchecked Sendable {
         self.data = data
         self.byteCount = byteCount
         sizeClass = -1
+        capacity = byteCount
         self.onRelease = onRelease
     }
 
     deinit {
-        if sizeClass >= 0 { BufferCache.recycle(data, sizeClass, BufferCache.sizeClass(Swift.max(byteCount, 1)).size) } else { onRelease?() }
+        if sizeClass >= 0 { BufferCache.recycle(data, sizeClass, capacity) } else { onRelease?() }
     }
 }

@@ -215,6 +215,127 @@ def training_case():
     return out
 
 
+OPTIMIZERS = {  # name: (class, options); "sign" -1 feeds the negated gradient (for maximize)
+    "sgd_nesterov_wd": (torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3)),
+    "adam_amsgrad_wd": (torch.optim.Adam, dict(lr=0.01, betas=(0.9, 0.99), weight_decay=1e-2, amsgrad=True)),
+    "adamw": (torch.optim.AdamW, dict(lr=0.01, weight_decay=0.05)),
+    "rmsprop_centered_momentum": (torch.optim.RMSprop, dict(lr=0.005, momentum=0.5, centered=True, weight_decay=1e-3)),
+    "adagrad_decay": (torch.optim.Adagrad, dict(lr=0.05, lr_decay=1e-3, initial_accumulator_value=0.1, weight_decay=1e-3)),
+}
+EXTRA_OPTIMIZERS = {
+    "sgd": (torch.optim.SGD, dict(lr=0.05)),
+    "sgd_dampening_maximize": (torch.optim.SGD, dict(lr=0.05, momentum=0.8, dampening=0.3, maximize=True)),
+    "adam_defaults": (torch.optim.Adam, dict()),
+    "adam_maximize_eps": (torch.optim.Adam, dict(lr=0.02, eps=1e-6, maximize=True)),
+    "adam_low_beta1": (torch.optim.Adam, dict(lr=0.01, betas=(0.3, 0.999))),
+    "adamw_amsgrad": (torch.optim.AdamW, dict(lr=0.01, amsgrad=True)),
+    "rmsprop": (torch.optim.RMSprop, dict()),
+    "rmsprop_momentum_alpha": (torch.optim.RMSprop, dict(lr=0.005, alpha=0.9, momentum=0.9)),
+    "adagrad": (torch.optim.Adagrad, dict()),
+    "adagrad_maximize_eps": (torch.optim.Adagrad, dict(lr=0.05, eps=1e-6, maximize=True)),
+}
+SCHEDULERS = {
+    "none": None,
+    "exponential": lambda o, n: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.98),
+    "step": lambda o, n: torch.optim.lr_scheduler.StepLR(o, step_size=30, gamma=0.5),
+    "multistep": lambda o, n: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[20, 50, 50, 120], gamma=0.5),
+    "cosine": lambda o, n: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=40, eta_min=1e-4),
+    "warm_restarts": lambda o, n: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=10, T_mult=2, eta_min=1e-5),
+    "linear": lambda o, n: torch.optim.lr_scheduler.LinearLR(o, start_factor=0.25, end_factor=1.0, total_iters=40),
+    "lambda": lambda o, n: torch.optim.lr_scheduler.LambdaLR(o, lr_lambda=lambda e: 1 / (1 + 0.05 * e)),
+    "sequential": lambda o, n: torch.optim.lr_scheduler.SequentialLR(
+        o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=10),
+            torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.99)], milestones=[10]),
+    "onecycle": lambda o, n: torch.optim.lr_scheduler.OneCycleLR(
+        o, max_lr=[10 * g["lr"] for g in o.param_groups], total_steps=200, cycle_momentum=not n.startswith("adagrad")),
+    "plateau": lambda o, n: torch.optim.lr_scheduler.ReduceLROnPlateau(o, factor=0.5, patience=5, threshold=1e-3),
+}
+STEPS = 200
+PLATEAU_METRIC = [max(1.0 - 0.01 * t, 0.5) + 0.001 * (t % 7) for t in range(STEPS)]
+
+
+def optimizer_run(make, options, scheduler, name, dtype, problem):
+    """Trains two parameter groups on the gradient g = sign·((a·p)·|p| + b), fed directly so that
+    both frameworks see bit-identical gradients; returns the lrs of every step and the parameters
+    after steps 100 and 200."""
+    p0, a, b = problem
+    params = [t.clone().to(dtype).requires_grad_(True) for t in p0]
+    a, b = [t.to(dtype) for t in a], [t.to(dtype) for t in b]
+    group_lr = options.get("lr", make.__init__.__defaults__[0] if make.__init__.__defaults__ else 1e-3)
+    opt = make([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.5 * group_lr}], **options)
+    sched = SCHEDULERS[scheduler](opt, name) if SCHEDULERS[scheduler] else None
+    sign = -1.0 if options.get("maximize") else 1.0
+    lrs, snapshots = [], {}
+    for t in range(STEPS):
+        with torch.no_grad():
+            for p, ai, bi in zip(params, a, b):
+                p.grad = ((ai * p) * p.abs() + bi) * sign
+        opt.step()
+        if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            sched.step(PLATEAU_METRIC[t])
+        elif sched is not None:
+            sched.step()
+        lrs.append([g["lr"] for g in opt.param_groups])
+        if t + 1 in (100, STEPS):
+            snapshots[str(t + 1)] = [encode(p) for p in params]
+    return {"lrs": lrs, "params": snapshots}
+
+
+def optimizer_cases():
+    torch.manual_seed(11)
+    problem = ([randn(5, 3), randn(4)], [torch.rand(5, 3, dtype=torch.float64) + 0.5, torch.rand(4, dtype=torch.float64) + 0.5],
+               [randn(5, 3) * 0.1, randn(4) * 0.1])
+    runs = []
+    for opt_name, (make, options) in OPTIMIZERS.items():
+        for sched in SCHEDULERS:
+            runs.append((opt_name, make, options, sched))
+    for opt_name, (make, options) in EXTRA_OPTIMIZERS.items():
+        runs.append((opt_name, make, options, "none"))
+    out = {"steps": STEPS, "plateau_metric": PLATEAU_METRIC, "problem": {
+        "p": [encode(t) for t in problem[0]], "a": [encode(t) for t in problem[1]], "b": [encode(t) for t in problem[2]]},
+        "runs": []}
+    for opt_name, make, options, sched in runs:
+        r64 = optimizer_run(make, options, sched, opt_name, torch.float64, problem)
+        r32 = optimizer_run(make, options, sched, opt_name, torch.float32, problem)
+        opts = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()}
+        out["runs"].append({"optimizer": opt_name, "class": make.__name__, "options": opts, "scheduler": sched,
+                            "float64": r64, "float32": {"params": r32["params"]}})
+    return out
+
+
+def scheduler_cases():
+    """Learning-rate sequences alone, including fractional epochs and restarts."""
+    import warnings
+    warnings.filterwarnings("ignore", category=UserWarning)  # stepping without optimizer steps, on purpose
+    def seq(make, steps, epochs=None):
+        p = [torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)]
+        opt = torch.optim.SGD([{"params": [p[0]]}, {"params": [p[1]], "lr": 0.3}], lr=0.1, momentum=0.9)
+        s = make(opt)
+        out = [s.get_last_lr()]
+        for i in range(steps):
+            s.step() if epochs is None else s.step(epochs[i])
+            out.append(s.get_last_lr())
+        return out
+
+    fractional = [e + i / 7 for e in range(12) for i in range(7)]
+    lr_sched = torch.optim.lr_scheduler
+    return {
+        "warm_restarts_fractional_tmult2": {"epochs": fractional, "lrs": seq(
+            lambda o: lr_sched.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2, eta_min=0.001), len(fractional), fractional)},
+        "warm_restarts_fractional_tmult1": {"epochs": fractional, "lrs": seq(
+            lambda o: lr_sched.CosineAnnealingWarmRestarts(o, T_0=3), len(fractional), fractional)},
+        "warm_restarts_tmult3": {"lrs": seq(lambda o: lr_sched.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=3), 60)},
+        "cosine_long": {"lrs": seq(lambda o: lr_sched.CosineAnnealingLR(o, T_max=7, eta_min=0.01), 50)},
+        "onecycle_three_phase_linear": {"lrs": seq(lambda o: lr_sched.OneCycleLR(
+            o, max_lr=[1.0, 2.0], total_steps=30, three_phase=True, anneal_strategy="linear"), 30)},
+        "linear_decay": {"lrs": seq(lambda o: lr_sched.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=9), 15)},
+        "step_closed_form": {"epochs": [0, 3, 7, 12, 30], "lrs": seq(lambda o: lr_sched.StepLR(o, step_size=4), 5, [0, 3, 7, 12, 30])},
+        "sequential_three": {"lrs": seq(lambda o: lr_sched.SequentialLR(o, [
+            lr_sched.LinearLR(o, start_factor=0.5, total_iters=3), lr_sched.StepLR(o, step_size=2, gamma=0.5),
+            lr_sched.CosineAnnealingLR(o, T_max=5)], milestones=[4, 9]), 20)},
+    }
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -224,6 +345,10 @@ def main():
         json.dump({"torch": torch.__version__, **wgan_gp_case()}, f)
     with open(os.path.join(OUT, "training.json"), "w") as f:
         json.dump({"torch": torch.__version__, **training_case()}, f)
+    with open(os.path.join(OUT, "optim.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **optimizer_cases()}, f)
+    with open(os.path.join(OUT, "schedulers.json"), "w") as f:
+        json.dump({"torch": torch.__version__, "cases": scheduler_cases()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

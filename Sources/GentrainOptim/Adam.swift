@@ -3,52 +3,97 @@ import Glibc
 #endif
 import GentrainCore
 
-/// Adam, PyTorch's `optim.Adam` (L2 weight decay added to the gradient) and its update:
-/// `m ← m + (1−β1)(g − m)`, `v ← β2·v + (1−β2)·g²`,
-/// `θ ← θ − lr/(1−β1ᵗ) · m / (√v̂ / √(1−β2ᵗ) + eps)` with `v̂ = v`, or its running maximum (amsgrad).
-public final class Adam: Optimizer {
-    public let beta1: Double, beta2: Double, eps: Double, weightDecay: Double, amsgrad: Bool, maximize: Bool
-    private let state = StateBuffers()
+/// Adam, PyTorch's `optim.Adam`: `g ← ±grad (+ wd·θ)`, `m ← lerp(m, g, 1−β1)`,
+/// `v ← β2·v + (1−β2)·g²`, `θ ← θ − lr/(1−β1ᵗ) · m / (√v̂ / √(1−β2ᵗ) + eps)` with `v̂ = v`
+/// or its running maximum (amsgrad). With `decoupled_weight_decay` the decay is
+/// `θ ← θ·(1 − lr·wd)` before the update instead (AdamW).
+public class Adam: Optimizer {
+    public static let defaultOptions: [String: Double] = [
+        "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0, "amsgrad": 0, "maximize": 0,
+        "decoupled_weight_decay": 0,
+    ]
 
     public init(_ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
                 weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) throws {
-        guard eps >= 0 else { throw GentrainError(.invalidArgument, "Adam: invalid epsilon value: \(eps)") }
-        guard betas.0 >= 0 && betas.0 < 1 else { throw GentrainError(.invalidArgument, "Adam: invalid beta parameter at index 0: \(betas.0)") }
-        guard betas.1 >= 0 && betas.1 < 1 else { throw GentrainError(.invalidArgument, "Adam: invalid beta parameter at index 1: \(betas.1)") }
-        guard weightDecay >= 0 else { throw GentrainError(.invalidArgument, "Adam: invalid weight_decay value: \(weightDecay)") }
-        (beta1, beta2, self.eps, self.weightDecay, self.amsgrad, self.maximize) = (betas.0, betas.1, eps, weightDecay, amsgrad, maximize)
-        try super.init(params, lr: lr)
+        try super.init(params, defaults: Adam.defaultOptions, options: [
+            "lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weight_decay": weightDecay,
+            "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0,
+        ])
     }
 
-    public override func update(_ param: Tensor, _ grad: Tensor, _ group: ParamGroup) throws {
-        let id = ObjectIdentifier(param)
-        let step = state.steps[id, default: 0] + 1
-        state.steps[id] = step
-        let buffers = try state.get(param, count: amsgrad ? 3 : 2)
-        if param.dtype == .float32 { run(param, grad, buffers, step, group.lr, Float.self) }
-        else { run(param, grad, buffers, step, group.lr, Double.self) }
+    /// An Adam over `params` with options by PyTorch's names (others take the defaults).
+    public init(_ params: [Tensor], options: [String: Double]) throws {
+        try super.init(params, defaults: Adam.defaultOptions, options: options)
     }
 
-    private func run<T: FloatElement>(_ param: Tensor, _ grad: Tensor, _ buffers: [Tensor], _ step: Int, _ lr: Double, _: T.Type) {
-        let p = param.pointer(T.self), g = grad.pointer(T.self)
-        let m = buffers[0].pointer(T.self), v = buffers[1].pointer(T.self)
-        let vmax = amsgrad ? buffers[2].pointer(T.self) : nil
-        let bc1 = 1 - Glibc.pow(beta1, Double(step))
-        let bc2Sqrt = (1 - Glibc.pow(beta2, Double(step))).squareRoot()
-        let stepSize = T(lr / bc1), bc2SqrtT = T(bc2Sqrt)
-        let (w1, b2, c2, e, wd) = (T(1 - beta1), T(beta2), T(1 - beta2), T(eps), T(weightDecay))
-        let sign: T = maximize ? -1 : 1
-        for i in 0..<param.numel {
-            var d = sign * g[i]
-            if weightDecay != 0 { d += wd * p[i] }
-            m[i] += w1 * (d - m[i])
-            v[i] = v[i] * b2 + c2 * d * d
-            var vi = v[i]
-            if let vmax {
-                vmax[i] = Swift.max(vmax[i], vi)
-                vi = vmax[i]
-            }
-            p[i] -= stepSize * m[i] / (vi.squareRoot() / bc2SqrtT + e)
+    override init(_ params: [Tensor], defaults: [String: Double], options: [String: Double]) throws {
+        try super.init(params, defaults: defaults, options: options)
+    }
+
+    public override func validate(_ o: [String: Double]) throws {
+        try super.validate(o)
+        guard o["eps"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid epsilon value: \(o["eps"]!)") }
+        guard o["beta1"]! >= 0 && o["beta1"]! < 1 else { throw GentrainError(.invalidArgument, "Invalid beta parameter at index 0: \(o["beta1"]!)") }
+        guard o["beta2"]! >= 0 && o["beta2"]! < 1 else { throw GentrainError(.invalidArgument, "Invalid beta parameter at index 1: \(o["beta2"]!)") }
+        guard o["weight_decay"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid weight_decay value: \(o["weight_decay"]!)") }
+    }
+
+    public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
+        let amsgrad = group["amsgrad"] != 0
+        let m = try state.buffer("exp_avg", like: param), v = try state.buffer("exp_avg_sq", like: param)
+        let vmax = amsgrad ? try state.buffer("max_exp_avg_sq", like: param) : nil
+        let (beta1, beta2) = (group["beta1"], group["beta2"])
+        let bc1 = 1 - Glibc.pow(beta1, state.step)
+        let bc2Sqrt = (1 - Glibc.pow(beta2, state.step)).squareRoot()
+        withElements(param) { T in
+            adamUpdate(T, param, grad, m, v, vmax, lr: group.lr, beta1: beta1, beta2: beta2, eps: group["eps"],
+                       weightDecay: group["weight_decay"], decoupled: group["decoupled_weight_decay"] != 0,
+                       maximize: group["maximize"] != 0, bc1: bc1, bc2Sqrt: bc2Sqrt)
         }
+    }
+}
+
+/// AdamW, PyTorch's `optim.AdamW`: Adam with decoupled weight decay (default 1e-2).
+public final class AdamW: Adam {
+    public static let defaultOptionsW: [String: Double] = Adam.defaultOptions.merging(
+        ["weight_decay": 1e-2, "decoupled_weight_decay": 1]) { _, new in new }
+
+    public override init(_ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
+                         weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false) throws {
+        try super.init(params, defaults: AdamW.defaultOptionsW, options: [
+            "lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weight_decay": weightDecay,
+            "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0,
+        ])
+    }
+
+    /// An AdamW over `params` with options by PyTorch's names (others take the defaults).
+    public override init(_ params: [Tensor], options: [String: Double]) throws {
+        try super.init(params, defaults: AdamW.defaultOptionsW, options: options)
+    }
+}
+
+private func adamUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Tensor, _ mBuf: Tensor, _ vBuf: Tensor,
+                                         _ vmaxBuf: Tensor?, lr: Double, beta1: Double, beta2: Double, eps: Double,
+                                         weightDecay: Double, decoupled: Bool, maximize: Bool, bc1: Double, bc2Sqrt: Double) {
+    let p = param.pointer(T.self), g = grad.pointer(T.self)
+    let m = mBuf.pointer(T.self), v = vBuf.pointer(T.self), vmax = vmaxBuf?.pointer(T.self)
+    let stepSize = T(lr / bc1), bc2 = T(bc2Sqrt), e = T(eps)
+    let w = T(1 - beta1), b2 = T(beta2), c2 = T(1 - beta2), wd = T(weightDecay)
+    let decay = T(1 - lr * weightDecay)
+    let sign: T = maximize ? -1 : 1
+    let lerpLow = 1 - beta1 < 0.5   // lerp's two exact forms, as PyTorch computes them
+    for i in 0..<param.numel {
+        var d = sign * g[i]
+        if weightDecay != 0 {
+            if decoupled { p[i] *= decay } else { d += wd * p[i] }
+        }
+        m[i] = lerpLow ? m[i] + w * (d - m[i]) : d - (d - m[i]) * (1 - w)
+        v[i] = v[i] * b2 + c2 * d * d
+        var vi = v[i]
+        if let vmax {
+            vmax[i] = Swift.max(vmax[i], vi)
+            vi = vmax[i]
+        }
+        p[i] -= stepSize * m[i] / (vi.squareRoot() / bc2 + e)
     }
 }

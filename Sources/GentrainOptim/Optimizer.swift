@@ -1,28 +1,78 @@
 import GentrainCore
 
-/// A set of parameters with its own hyper-parameters (PyTorch's param_groups entry).
+/// A set of parameters and its hyper-parameters (an entry of PyTorch's `param_groups`).
+///
+/// Options are numbers under PyTorch's names (`lr`, `momentum`, `weight_decay`, …); flags
+/// are 0 or 1 (`nesterov`, `amsgrad`, `maximize`, `centered`).
+/// Differs from PyTorch: Adam's `betas` pair is stored as `beta1` and `beta2`.
 public final class ParamGroup {
-    public var params: [Tensor]
-    public var lr: Double
-    public init(params: [Tensor], lr: Double) {
+    public internal(set) var params: [Tensor]
+    public var options: [String: Double]
+
+    public init(params: [Tensor], options: [String: Double] = [:]) {
         self.params = params
-        self.lr = lr
+        self.options = options
+    }
+
+    /// An option's value (0 when absent).
+    public subscript(_ name: String) -> Double {
+        get { options[name] ?? 0 }
+        set { options[name] = newValue }
+    }
+
+    public var lr: Double {
+        get { self["lr"] }
+        set { self["lr"] = newValue }
     }
 }
 
-/// The base of the optimizers: parameter groups, per-parameter state, `zeroGrad`, and a
-/// `step` that updates each parameter in one fused pass over its data, gradient and state.
-open class Optimizer {
-    public private(set) var paramGroups: [ParamGroup] = []
+/// One parameter's optimizer state: its step count and named buffers (PyTorch's names:
+/// `exp_avg`, `exp_avg_sq`, `momentum_buffer`, `square_avg`, `sum`, …).
+public final class ParamState {
+    public var step: Double = 0
+    public var buffers: [String: Tensor] = [:]
 
-    public init(_ params: [Tensor], lr: Double) throws {
-        guard lr >= 0, lr.isFinite else { throw GentrainError(.invalidArgument, "invalid learning rate: \(lr)") }
-        try addParamGroup(ParamGroup(params: params, lr: lr))
+    public init() {}
+
+    /// The buffer `name`, created filled with `initial` in the parameter's shape and dtype.
+    func buffer(_ name: String, like p: Tensor, initial: Double = 0) throws -> Tensor {
+        if let b = buffers[name] { return b }
+        let b = try Tensor.full(p.shape, initial, dtype: p.dtype)
+        buffers[name] = b
+        return b
+    }
+}
+
+/// The base of the optimizers, as PyTorch's `torch.optim.Optimizer`: parameter groups with
+/// their own hyper-parameters, per-parameter state, `zeroGrad`, `step`, and state dicts.
+/// Each optimizer updates a parameter in one fused pass over its data, gradient and state.
+open class Optimizer {
+    /// Every option the optimizer takes, with the value groups get unless they give their own:
+    /// the class's defaults overridden by the constructor's options (PyTorch's `defaults`).
+    public let defaults: [String: Double]
+    public private(set) var paramGroups: [ParamGroup] = []
+    /// Per-parameter state, by parameter identity.
+    public private(set) var state: [ObjectIdentifier: ParamState] = [:]
+
+    /// An optimizer over `params` with `options` overriding the class's `defaults`.
+    public init(_ params: [Tensor], defaults: [String: Double], options: [String: Double] = [:]) throws {
+        for name in options.keys where defaults[name] == nil {
+            throw GentrainError(.invalidArgument, "\(type(of: self)) has no option '\(name)'")
+        }
+        self.defaults = defaults.merging(options) { _, given in given }
+        try addParamGroup(params)
     }
 
-    /// Adds a group; a parameter may belong to one group only.
-    public func addParamGroup(_ group: ParamGroup) throws {
-        for p in group.params {
+    /// Adds a group; options it does not give take the optimizer's defaults. A parameter
+    /// may belong to one group only.
+    public func addParamGroup(_ params: [Tensor], options: [String: Double] = [:]) throws {
+        guard !params.isEmpty else { throw GentrainError(.invalidArgument, "optimizer got an empty parameter list") }
+        for name in options.keys where defaults[name] == nil && !Optimizer.scheduleKeys.contains(name) {
+            throw GentrainError(.invalidArgument, "\(type(of: self)) has no option '\(name)'")
+        }
+        let merged = defaults.merging(options) { _, given in given }
+        try validate(merged)
+        for p in params {
             guard p.isLeaf, p.requiresGrad else {
                 throw GentrainError(.invalidArgument, "optimizer: can't optimize a non-leaf tensor or one that does not require grad")
             }
@@ -33,10 +83,23 @@ open class Optimizer {
                 throw GentrainError(.invalidArgument, "optimizer: some parameters appear in more than one parameter group")
             }
         }
-        paramGroups.append(group)
+        if Set(params.map(ObjectIdentifier.init)).count != params.count {
+            throw GentrainError(.invalidArgument, "optimizer: a parameter group contains a parameter twice")
+        }
+        paramGroups.append(ParamGroup(params: params, options: merged))
     }
 
-    /// The learning rate of every group.
+    /// Keys schedulers keep in groups besides the optimizer's own options.
+    static let scheduleKeys: Set<String> = ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"]
+
+    /// Checks a group's options (each optimizer states its own ranges, as PyTorch does).
+    open func validate(_ options: [String: Double]) throws {
+        guard let lr = options["lr"], lr >= 0, lr.isFinite else {
+            throw GentrainError(.invalidArgument, "Invalid learning rate: \(options["lr"] ?? .nan)")
+        }
+    }
+
+    /// The learning rate of the first group; setting it sets every group's.
     public var lr: Double {
         get { paramGroups.first?.lr ?? 0 }
         set { for g in paramGroups { g.lr = newValue } }
@@ -55,33 +118,119 @@ open class Optimizer {
     public func step() throws {
         try withNoGrad {
             for group in paramGroups {
+                try validate(group.options)
                 for p in group.params {
                     guard let g = p.grad else { continue }
                     guard g.shape == p.shape else {
                         throw GentrainError(.shape, "optimizer: gradient \(shapeString(g.shape)) does not match parameter \(shapeString(p.shape))")
                     }
                     let grad = try g.to(p.dtype).contiguous()
-                    try update(p, grad, group)
+                    let s = paramState(p)
+                    s.step += 1
+                    try update(p, grad, s, group)
                 }
             }
         }
     }
 
-    /// Updates one parameter in place from its (contiguous, same-dtype) gradient.
-    open func update(_ param: Tensor, _ grad: Tensor, _ group: ParamGroup) throws {
+    /// The state of `p`, created empty on first use.
+    public func paramState(_ p: Tensor) -> ParamState {
+        if let s = state[ObjectIdentifier(p)] { return s }
+        let s = ParamState()
+        state[ObjectIdentifier(p)] = s
+        return s
+    }
+
+    /// Updates one parameter in place from its (contiguous, same-dtype) gradient; `state.step`
+    /// has already been incremented.
+    open func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
         throw GentrainError(.unsupported, "\(type(of: self)) does not implement update")
+    }
+
+    /// Calls `body` with typed pointers: float32 or float64.
+    func withElements(_ param: Tensor, _ body: (any FloatElement.Type) throws -> Void) rethrows {
+        if param.dtype == .float32 { try body(Float.self) } else { try body(Double.self) }
+    }
+
+    // MARK: state dicts
+
+    /// Everything the optimizer holds, with parameters as indices in group order (PyTorch's
+    /// `state_dict()`): each group's options and parameter indices, and each parameter's state.
+    public func stateDict() -> OptimizerStateDict {
+        var d = OptimizerStateDict()
+        var index = 0
+        for g in paramGroups {
+            var indices: [Int] = []
+            for p in g.params {
+                if let s = state[ObjectIdentifier(p)] {
+                    d.state[index] = .init(step: s.step, buffers: s.buffers)
+                }
+                indices.append(index)
+                index += 1
+            }
+            d.groups.append(.init(options: g.options, params: indices))
+        }
+        return d
+    }
+
+    /// Restores a state dict of an optimizer over parameters of the same shapes and grouping.
+    /// Buffers are copied into fresh tensors of each parameter's dtype.
+    public func loadStateDict(_ d: OptimizerStateDict) throws {
+        guard d.groups.count == paramGroups.count else {
+            throw GentrainError(.invalidArgument, "loaded state dict has \(d.groups.count) parameter groups, the optimizer has \(paramGroups.count)")
+        }
+        for (g, saved) in zip(paramGroups, d.groups) where g.params.count != saved.params.count {
+            throw GentrainError(.invalidArgument, "loaded state dict contains a parameter group of \(saved.params.count) parameters that doesn't match the size of the optimizer's group (\(g.params.count))")
+        }
+        let params = paramGroups.flatMap(\.params)
+        var newState: [ObjectIdentifier: ParamState] = [:]
+        for (i, saved) in d.state {
+            guard i >= 0, i < params.count else { throw GentrainError(.index, "state for parameter \(i) of \(params.count)") }
+            let p = params[i]
+            let s = ParamState()
+            s.step = saved.step
+            for (name, b) in saved.buffers {
+                guard b.shape == p.shape else {
+                    throw GentrainError(.shape, "state '\(name)' of parameter \(i) has shape \(shapeString(b.shape)), the parameter \(shapeString(p.shape))")
+                }
+                s.buffers[name] = try withNoGrad { try b.to(p.dtype).contiguousCopyDetached() }
+            }
+            newState[ObjectIdentifier(p)] = s
+        }
+        for (g, saved) in zip(paramGroups, d.groups) {
+            try validate(saved.options)
+            g.options = saved.options
+        }
+        state = newState
     }
 }
 
-/// Per-parameter optimizer state tensors, created zeroed on first use.
-final class StateBuffers {
-    private var buffers: [ObjectIdentifier: [Tensor]] = [:]
-    var steps: [ObjectIdentifier: Int] = [:]
+/// An optimizer's state as plain values (see `Optimizer.stateDict()`).
+public struct OptimizerStateDict {
+    public struct Group {
+        public var options: [String: Double]
+        public var params: [Int]
+        public init(options: [String: Double], params: [Int]) {
+            self.options = options
+            self.params = params
+        }
+    }
+    public struct State {
+        public var step: Double
+        public var buffers: [String: Tensor]
+        public init(step: Double, buffers: [String: Tensor]) {
+            self.step = step
+            self.buffers = buffers
+        }
+    }
+    public var groups: [Group] = []
+    public var state: [Int: State] = [:]
+    public init() {}
+}
 
-    func get(_ p: Tensor, count: Int) throws -> [Tensor] {
-        if let b = buffers[ObjectIdentifier(p)] { return b }
-        let b = try (0..<count).map { _ in try Tensor.zeros(p.shape, dtype: p.dtype) }
-        buffers[ObjectIdentifier(p)] = b
-        return b
+extension Tensor {
+    /// A contiguous copy that owns its memory and has no history.
+    public func contiguousCopyDetached() throws -> Tensor {
+        try withNoGrad { try detach().clone().detach() }
     }
 }

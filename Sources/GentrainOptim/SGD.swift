@@ -1,46 +1,59 @@
 import GentrainCore
 
-/// Stochastic gradient descent with momentum, PyTorch's `optim.SGD` and its update:
-/// `g ← ±grad + wd·θ`; `b ← μ·b + (1−τ)·g` (b = g on the first step);
-/// `g ← g + μ·b` (nesterov) or `g ← b`; `θ ← θ − lr·g`.
+/// Stochastic gradient descent, PyTorch's `optim.SGD`:
+/// `g ← ±grad + wd·θ`; with momentum `b ← μ·b + (1−τ)·g` (`b = g` on the first step) and
+/// `g ← g + μ·b` (nesterov) or `g ← b`; then `θ ← θ − lr·g`.
 public final class SGD: Optimizer {
-    public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool, maximize: Bool
-    private let state = StateBuffers()
+    public static let defaultOptions: [String: Double] = [
+        "lr": 1e-3, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": 0, "maximize": 0,
+    ]
 
     public init(_ params: [Tensor], lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) throws {
-        guard momentum >= 0 else { throw GentrainError(.invalidArgument, "SGD: invalid momentum value: \(momentum)") }
-        guard weightDecay >= 0 else { throw GentrainError(.invalidArgument, "SGD: invalid weight_decay value: \(weightDecay)") }
-        guard !nesterov || (momentum > 0 && dampening == 0) else {
-            throw GentrainError(.invalidArgument, "SGD: nesterov momentum requires a momentum and zero dampening")
-        }
-        (self.momentum, self.dampening, self.weightDecay, self.nesterov, self.maximize) =
-            (momentum, dampening, weightDecay, nesterov, maximize)
-        try super.init(params, lr: lr)
+        try super.init(params, defaults: SGD.defaultOptions, options: [
+            "lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weightDecay,
+            "nesterov": nesterov ? 1 : 0, "maximize": maximize ? 1 : 0,
+        ])
     }
 
-    public override func update(_ param: Tensor, _ grad: Tensor, _ group: ParamGroup) throws {
-        let id = ObjectIdentifier(param)
-        let first = state.steps[id] == nil
-        state.steps[id, default: 0] += 1
-        let buf = momentum != 0 ? try state.get(param, count: 1)[0] : nil
-        if param.dtype == .float32 { run(param, grad, buf, first, group.lr, Float.self) }
-        else { run(param, grad, buf, first, group.lr, Double.self) }
+    /// An SGD over `params` with options by PyTorch's names (others take the defaults).
+    public init(_ params: [Tensor], options: [String: Double]) throws {
+        try super.init(params, defaults: SGD.defaultOptions, options: options)
     }
 
-    private func run<T: FloatElement>(_ param: Tensor, _ grad: Tensor, _ buf: Tensor?, _ first: Bool, _ lr: Double, _: T.Type) {
-        let p = param.pointer(T.self), g = grad.pointer(T.self)
-        let b = buf?.pointer(T.self)
-        let (mu, damp, wd, lrT) = (T(momentum), T(1 - dampening), T(weightDecay), T(lr))
-        let sign: T = maximize ? -1 : 1
-        for i in 0..<param.numel {
-            var d = sign * g[i]
-            if weightDecay != 0 { d += wd * p[i] }
-            if let b {
-                b[i] = first ? d : mu * b[i] + damp * d
-                d = nesterov ? d + mu * b[i] : b[i]
-            }
-            p[i] -= lrT * d
+    public override func validate(_ o: [String: Double]) throws {
+        try super.validate(o)
+        guard o["momentum"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid momentum value: \(o["momentum"]!)") }
+        guard o["weight_decay"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid weight_decay value: \(o["weight_decay"]!)") }
+        if o["nesterov"]! != 0 && (o["momentum"]! <= 0 || o["dampening"]! != 0) {
+            throw GentrainError(.invalidArgument, "Nesterov momentum requires a momentum and zero dampening")
         }
+    }
+
+    public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
+        let momentum = group["momentum"]
+        let first = state.buffers["momentum_buffer"] == nil
+        let buf = momentum != 0 ? try state.buffer("momentum_buffer", like: param) : nil
+        withElements(param) { T in
+            sgdUpdate(T, param, grad, buf, first: first, lr: group.lr, momentum: momentum, dampening: group["dampening"],
+                      weightDecay: group["weight_decay"], nesterov: group["nesterov"] != 0, maximize: group["maximize"] != 0)
+        }
+    }
+}
+
+private func sgdUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Tensor, _ buf: Tensor?, first: Bool,
+                                        lr: Double, momentum: Double, dampening: Double, weightDecay: Double,
+                                        nesterov: Bool, maximize: Bool) {
+    let p = param.pointer(T.self), g = grad.pointer(T.self), b = buf?.pointer(T.self)
+    let (mu, damp, wd, lrT) = (T(momentum), T(1 - dampening), T(weightDecay), T(lr))
+    let sign: T = maximize ? -1 : 1
+    for i in 0..<param.numel {
+        var d = sign * g[i]
+        if weightDecay != 0 { d += wd * p[i] }
+        if let b {
+            b[i] = first ? d : mu * b[i] + damp * d
+            d = nesterov ? d + mu * b[i] : b[i]
+        }
+        p[i] -= lrT * d
     }
 }

@@ -1,0 +1,71 @@
+import GentrainCore
+
+/// RMSprop, PyTorch's `optim.RMSprop`: `v ← α·v + (1−α)·g²`; centered: `ḡ ← lerp(ḡ, g, 1−α)`,
+/// `avg = √(v − ḡ²) + eps`, else `avg = √v + eps` (eps outside the root); with momentum
+/// `b ← μ·b + g/avg`, `θ ← θ − lr·b`, else `θ ← θ − lr·g/avg`.
+public final class RMSprop: Optimizer {
+    public static let defaultOptions: [String: Double] = [
+        "lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0, "momentum": 0, "centered": 0, "maximize": 0,
+    ]
+
+    public init(_ params: [Tensor], lr: Double = 1e-2, alpha: Double = 0.99, eps: Double = 1e-8, weightDecay: Double = 0,
+                momentum: Double = 0, centered: Bool = false, maximize: Bool = false) throws {
+        try super.init(params, defaults: RMSprop.defaultOptions, options: [
+            "lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weightDecay, "momentum": momentum,
+            "centered": centered ? 1 : 0, "maximize": maximize ? 1 : 0,
+        ])
+    }
+
+    /// An RMSprop over `params` with options by PyTorch's names (others take the defaults).
+    public init(_ params: [Tensor], options: [String: Double]) throws {
+        try super.init(params, defaults: RMSprop.defaultOptions, options: options)
+    }
+
+    public override func validate(_ o: [String: Double]) throws {
+        try super.validate(o)
+        guard o["eps"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid epsilon value: \(o["eps"]!)") }
+        guard o["momentum"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid momentum value: \(o["momentum"]!)") }
+        guard o["weight_decay"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid weight_decay value: \(o["weight_decay"]!)") }
+        guard o["alpha"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid alpha value: \(o["alpha"]!)") }
+    }
+
+    public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
+        let momentum = group["momentum"], centered = group["centered"] != 0
+        let sq = try state.buffer("square_avg", like: param)
+        let buf = momentum > 0 ? try state.buffer("momentum_buffer", like: param) : nil
+        let gavg = centered ? try state.buffer("grad_avg", like: param) : nil
+        withElements(param) { T in
+            rmspropUpdate(T, param, grad, sq, buf, gavg, lr: group.lr, alpha: group["alpha"], eps: group["eps"],
+                          weightDecay: group["weight_decay"], momentum: momentum, maximize: group["maximize"] != 0)
+        }
+    }
+}
+
+private func rmspropUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Tensor, _ sqBuf: Tensor, _ momBuf: Tensor?,
+                                            _ avgBuf: Tensor?, lr: Double, alpha: Double, eps: Double, weightDecay: Double,
+                                            momentum: Double, maximize: Bool) {
+    let p = param.pointer(T.self), g = grad.pointer(T.self), sq = sqBuf.pointer(T.self)
+    let b = momBuf?.pointer(T.self), ga = avgBuf?.pointer(T.self)
+    let (a, c, e, wd, mu, lrT) = (T(alpha), T(1 - alpha), T(eps), T(weightDecay), T(momentum), T(lr))
+    let sign: T = maximize ? -1 : 1
+    let lerpLow = 1 - alpha < 0.5
+    for i in 0..<param.numel {
+        var d = sign * g[i]
+        if weightDecay != 0 { d += wd * p[i] }
+        sq[i] = sq[i] * a + c * d * d
+        var avg: T
+        if let ga {
+            ga[i] = lerpLow ? ga[i] + c * (d - ga[i]) : d - (d - ga[i]) * (1 - c)
+            avg = (sq[i] - ga[i] * ga[i]).squareRoot()
+        } else {
+            avg = sq[i].squareRoot()
+        }
+        avg += e
+        if let b {
+            b[i] = b[i] * mu + d / avg
+            p[i] -= lrT * b[i]
+        } else {
+            p[i] -= lrT * d / avg
+        }
+    }
+}

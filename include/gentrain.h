@@ -398,6 +398,128 @@ gentrain_status gentrain_optim_zero_grad(gentrain_optimizer *optimizer, bool set
 gentrain_status gentrain_optim_get_lr(double *out, const gentrain_optimizer *optimizer);
 gentrain_status gentrain_optim_set_lr(gentrain_optimizer *optimizer, double lr);
 
+/* ---------------------------------------------------------------------------------------
+ * Optimizers by name, with options by PyTorch's names, and parameter groups.
+ * ------------------------------------------------------------------------------------- */
+
+/* An optimizer of class `name` ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad") over `params`,
+ * with `n_options` options given as names and values (PyTorch's keyword names; Adam's betas
+ * are "beta1" and "beta2"; flags such as "nesterov", "amsgrad", "centered", "maximize" are
+ * 0 or 1). Options not given take the class's defaults; the given ones become the defaults
+ * of groups added later, as in PyTorch. Unknown names and out-of-range values are errors.
+ * `option_names` and `option_values` may be NULL when n_options is 0. */
+gentrain_status gentrain_optim_new(gentrain_optimizer **out, const char *name, gentrain_tensor *const *params,
+                                   size_t n_params, const char *const *option_names, const double *option_values,
+                                   size_t n_options);
+/* Adds a parameter group with its own options (the others from the optimizer's defaults). */
+gentrain_status gentrain_optim_add_param_group(gentrain_optimizer *optimizer, gentrain_tensor *const *params,
+                                               size_t n_params, const char *const *option_names,
+                                               const double *option_values, size_t n_options);
+gentrain_status gentrain_optim_group_count(size_t *out, const gentrain_optimizer *optimizer);
+/* A group's option ("lr", "momentum", "initial_lr", ...). */
+gentrain_status gentrain_optim_get_option(double *out, const gentrain_optimizer *optimizer, size_t group,
+                                          const char *name);
+/* Sets a group's option; the value is checked when the next step runs. */
+gentrain_status gentrain_optim_set_option(gentrain_optimizer *optimizer, size_t group, const char *name,
+                                          double value);
+
+/* ---------------------------------------------------------------------------------------
+ * Gradient clipping (torch.nn.utils)
+ * ------------------------------------------------------------------------------------- */
+
+/* clip_grad_norm_: scales the gradients of `params` so that their total `norm_type`-norm
+ * (2, INFINITY, or any p > 0) is at most max_norm, by min(max_norm / (total + 1e-6), 1);
+ * writes the total before clipping to `total_norm` (may be NULL). Parameters without a
+ * gradient are skipped. A non-finite total is GENTRAIN_ERR_NON_FINITE when
+ * error_if_nonfinite, else it scales the gradients anyway (inf zeroes them). */
+gentrain_status gentrain_clip_grad_norm(double *total_norm, gentrain_tensor *const *params, size_t n,
+                                        double max_norm, double norm_type, bool error_if_nonfinite);
+/* clip_grad_value_: clamps every gradient to [-clip_value, clip_value]. */
+gentrain_status gentrain_clip_grad_value(gentrain_tensor *const *params, size_t n, double clip_value);
+
+/* ---------------------------------------------------------------------------------------
+ * Learning-rate schedulers (torch.optim.lr_scheduler), with PyTorch's formulas and stepping
+ * rules: creating one sets the groups' initial_lr and takes the initial step. A scheduler
+ * keeps its optimizer alive.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct gentrain_scheduler gentrain_scheduler;
+
+/* Called with the epoch and the group index; writes the factor by which the group's base lr
+ * is multiplied, and returns GENTRAIN_OK (anything else fails the step that called it). */
+typedef gentrain_status
+    (*gentrain_lr_lambda)(double *factor, int64_t epoch, size_t group, void *user_data);
+/* Releases user data when its owner is freed. */
+typedef void (*gentrain_destructor)(void *user_data);
+
+gentrain_status gentrain_scheduler_exponential_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                                   double gamma);
+gentrain_status gentrain_scheduler_step_lr_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                               int64_t step_size, double gamma);
+gentrain_status gentrain_scheduler_multistep_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                                 const int64_t *milestones, size_t n_milestones, double gamma);
+gentrain_status gentrain_scheduler_linear_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                              double start_factor, double end_factor, int64_t total_iters);
+gentrain_status gentrain_scheduler_cosine_new(gentrain_scheduler **out, gentrain_optimizer *optimizer, int64_t t_max,
+                                              double eta_min);
+gentrain_status gentrain_scheduler_cosine_warm_restarts_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                                            int64_t t_0, int64_t t_mult, double eta_min);
+/* LambdaLR: lr = base_lr * lambda(epoch). `destroy` (may be NULL) runs on user_data when the
+ * scheduler is freed, and also when creation fails. */
+gentrain_status gentrain_scheduler_lambda_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                              gentrain_lr_lambda lr_lambda, void *user_data,
+                                              gentrain_destructor destroy);
+/* SequentialLR over schedulers built on the same optimizer, switching at the milestones
+ * (n_milestones = n - 1). It keeps them alive. */
+gentrain_status gentrain_scheduler_sequential_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                                  gentrain_scheduler *const *schedulers, size_t n,
+                                                  const int64_t *milestones, size_t n_milestones);
+
+typedef struct gentrain_one_cycle_options {
+    size_t struct_size;       /* sizeof(gentrain_one_cycle_options) */
+    double max_lr;            /* required (> 0); every group's peak */
+    int64_t total_steps;      /* required (> 0) */
+    double pct_start;         /* default 0.3 */
+    bool anneal_linear;       /* default false: cosine */
+    bool cycle_momentum;      /* default true (momentum, or Adam's beta1) */
+    double base_momentum;     /* default 0.85 */
+    double max_momentum;      /* default 0.95 */
+    double div_factor;        /* default 25 */
+    double final_div_factor;  /* default 1e4 */
+    bool three_phase;         /* default false */
+} gentrain_one_cycle_options;
+
+typedef struct gentrain_plateau_options {
+    size_t struct_size;       /* sizeof(gentrain_plateau_options) */
+    bool mode_max;            /* default false: "min" */
+    double factor;            /* default 0.1 */
+    int64_t patience;         /* default 10 */
+    double threshold;         /* default 1e-4 */
+    bool threshold_abs;       /* default false: "rel" */
+    int64_t cooldown;         /* default 0 */
+    double min_lr;            /* default 0 */
+    double eps;               /* default 1e-8 */
+} gentrain_plateau_options;
+
+void gentrain_one_cycle_options_default(gentrain_one_cycle_options *options);
+void gentrain_plateau_options_default(gentrain_plateau_options *options);
+gentrain_status gentrain_scheduler_one_cycle_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                                 const gentrain_one_cycle_options *options);
+/* ReduceLROnPlateau: step it with gentrain_scheduler_step_metric. */
+gentrain_status gentrain_scheduler_plateau_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
+                                               const gentrain_plateau_options *options);
+void gentrain_scheduler_free(gentrain_scheduler *scheduler);
+/* One step (call it after the optimizer's step). */
+gentrain_status gentrain_scheduler_step(gentrain_scheduler *scheduler);
+/* Jumps to `epoch` through the closed form; CosineAnnealingWarmRestarts takes fractional
+ * epochs. */
+gentrain_status gentrain_scheduler_step_epoch(gentrain_scheduler *scheduler, double epoch);
+/* ReduceLROnPlateau's step with this epoch's metric. */
+gentrain_status gentrain_scheduler_step_metric(gentrain_scheduler *scheduler, double metric);
+/* get_last_lr(): writes one lr per parameter group (at most `capacity`) and their count. */
+gentrain_status gentrain_scheduler_get_last_lr(double *out, size_t capacity, size_t *count,
+                                               const gentrain_scheduler *scheduler);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,7 +8,7 @@ import GentrainOptim
 
 /// What a handle refers to; a handle passed where another kind is expected is an error.
 enum HandleKind: String {
-    case tensor, module, optimizer
+    case tensor, module, optimizer, scheduler
 }
 
 /// The live handles. A handle value encodes a slot index and the slot's generation, so a
@@ -107,7 +107,18 @@ func optimizerArg(_ h: OpaquePointer?) throws -> Optimizer {
     unsafeDowncast(try HandleTable.shared.lookup(h, .optimizer, "optimizer"), to: Optimizer.self)
 }
 
+/// A scheduler handle's object: an `LRScheduler` or a `ReduceLROnPlateau`.
+func schedulerArg(_ h: OpaquePointer?) throws -> AnyObject {
+    try HandleTable.shared.lookup(h, .scheduler, "scheduler")
+}
+
 func newHandle(_ t: Tensor) -> OpaquePointer { HandleTable.shared.insert(t, .tensor) }
+
+/// A C string argument.
+func stringArg(_ p: UnsafePointer<CChar>?, _ what: String) throws -> String {
+    guard let p else { throw GentrainError(.invalidArgument, "\(what) is NULL") }
+    return String(cString: p)
+}
 
 /// A list of `n` tensor handles.
 func tensorList(_ list: UnsafePointer<OpaquePointer?>?, _ n: Int, _ what: String) throws -> [Tensor] {

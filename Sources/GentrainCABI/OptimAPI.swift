@@ -73,3 +73,96 @@ public func gentrain_optim_set_lr(_ optimizer: OpaquePointer?, _ lr: Double) -> 
         try optimizerArg(optimizer).lr = lr
     }
 }
+
+/// Options given as parallel arrays of names and values.
+private func optionsArg(_ names: UnsafePointer<UnsafePointer<CChar>?>?, _ values: UnsafePointer<Double>?,
+                        _ n: Int) throws -> [String: Double] {
+    if n == 0 { return [:] }
+    guard n > 0, n <= 64 else { throw GentrainError(.invalidArgument, "n_options is invalid: \(UInt(bitPattern: n))") }
+    guard let names, let values else { throw GentrainError(.invalidArgument, "option_names or option_values is NULL") }
+    var out: [String: Double] = [:]
+    for i in 0..<n { out[try stringArg(names[i], "option_names[\(i)]")] = values[i] }
+    return out
+}
+
+@c @implementation
+public func gentrain_optim_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ name: UnsafePointer<CChar>?,
+                               _ params: UnsafePointer<OpaquePointer?>?, _ nParams: Int,
+                               _ optionNames: UnsafePointer<UnsafePointer<CChar>?>?, _ optionValues: UnsafePointer<Double>?,
+                               _ nOptions: Int) -> gentrain_status {
+    producingOptimizer("gentrain_optim_new", out, params, nParams) { p in
+        let options = try optionsArg(optionNames, optionValues, nOptions)
+        switch try stringArg(name, "name") {
+        case "SGD": return try SGD(p, options: options)
+        case "Adam": return try Adam(p, options: options)
+        case "AdamW": return try AdamW(p, options: options)
+        case "RMSprop": return try RMSprop(p, options: options)
+        case "Adagrad": return try Adagrad(p, options: options)
+        case let other: throw GentrainError(.invalidArgument, "unknown optimizer '\(other)' (SGD, Adam, AdamW, RMSprop, Adagrad)")
+        }
+    }
+}
+
+@c @implementation
+public func gentrain_optim_add_param_group(_ optimizer: OpaquePointer?, _ params: UnsafePointer<OpaquePointer?>?, _ nParams: Int,
+                                           _ optionNames: UnsafePointer<UnsafePointer<CChar>?>?,
+                                           _ optionValues: UnsafePointer<Double>?, _ nOptions: Int) -> gentrain_status {
+    guarded("gentrain_optim_add_param_group") {
+        try optimizerArg(optimizer).addParamGroup(tensorList(params, nParams, "params"),
+                                                  options: optionsArg(optionNames, optionValues, nOptions))
+    }
+}
+
+@c @implementation
+public func gentrain_optim_group_count(_ out: UnsafeMutablePointer<Int>?, _ optimizer: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_optim_group_count") { try write(out) { try optimizerArg(optimizer).paramGroups.count } }
+}
+
+private func group(_ optimizer: OpaquePointer?, _ index: Int) throws -> ParamGroup {
+    let groups = try optimizerArg(optimizer).paramGroups
+    guard index >= 0, index < groups.count else {
+        throw GentrainError(.index, "group \(index) is out of range for \(groups.count) parameter groups")
+    }
+    return groups[index]
+}
+
+@c @implementation
+public func gentrain_optim_get_option(_ out: UnsafeMutablePointer<Double>?, _ optimizer: OpaquePointer?, _ index: Int,
+                                      _ name: UnsafePointer<CChar>?) -> gentrain_status {
+    guarded("gentrain_optim_get_option") {
+        let g = try group(optimizer, index), key = try stringArg(name, "name")
+        guard let v = g.options[key] else { throw GentrainError(.invalidArgument, "the group has no option '\(key)'") }
+        try write(out) { v }
+    }
+}
+
+@c @implementation
+public func gentrain_optim_set_option(_ optimizer: OpaquePointer?, _ index: Int, _ name: UnsafePointer<CChar>?,
+                                      _ value: Double) -> gentrain_status {
+    guarded("gentrain_optim_set_option") {
+        let opt = try optimizerArg(optimizer)
+        let g = try group(optimizer, index), key = try stringArg(name, "name")
+        guard g.options[key] != nil || opt.defaults[key] != nil else {
+            throw GentrainError(.invalidArgument, "\(type(of: opt)) has no option '\(key)'")
+        }
+        var changed = g.options
+        changed[key] = value
+        try opt.validate(changed)
+        g[key] = value
+    }
+}
+
+@c @implementation
+public func gentrain_clip_grad_norm(_ totalNorm: UnsafeMutablePointer<Double>?, _ params: UnsafePointer<OpaquePointer?>?, _ n: Int,
+                                    _ maxNorm: Double, _ normType: Double, _ errorIfNonfinite: Bool) -> gentrain_status {
+    guarded("gentrain_clip_grad_norm") {
+        let total = try clipGradNorm(tensorList(params, n, "params"), maxNorm: maxNorm, normType: normType,
+                                     errorIfNonfinite: errorIfNonfinite)
+        totalNorm?.pointee = try total.item()
+    }
+}
+
+@c @implementation
+public func gentrain_clip_grad_value(_ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ clipValue: Double) -> gentrain_status {
+    guarded("gentrain_clip_grad_value") { try clipGradValue(tensorList(params, n, "params"), clipValue: clipValue) }
+}

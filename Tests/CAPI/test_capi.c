@@ -564,7 +564,7 @@ static void test_modules_losses_optimizers(void) {
     EXPECT(sgd.lr == 1e-3 && sgd.momentum == 0);
     gentrain_optimizer *opt = NULL;
     sgd.nesterov = true;
-    FAILS(gentrain_optim_sgd_new(&opt, params, n, &sgd), GENTRAIN_ERR_INVALID_ARGUMENT, "nesterov");
+    FAILS(gentrain_optim_sgd_new(&opt, params, n, &sgd), GENTRAIN_ERR_INVALID_ARGUMENT, "Nesterov");
     OK(gentrain_optim_sgd_new(&opt, params, n, NULL));
     gentrain_optim_free(opt);
     gentrain_adam_options adam;
@@ -601,6 +601,145 @@ static void test_modules_losses_optimizers(void) {
     gentrain_tensor_free(x);
     gentrain_tensor_free(y);
     gentrain_module_free(model);
+}
+
+static gentrain_status half_every_ten(double *factor, int64_t epoch, size_t group, void *user_data) {
+    (void)group;
+    *(int *)user_data += 1;
+    *factor = epoch >= 10 ? 0.5 : 1.0;
+    return GENTRAIN_OK;
+}
+
+static gentrain_status failing_lambda(double *factor, int64_t epoch, size_t group, void *user_data) {
+    (void)factor, (void)group, (void)user_data;
+    return epoch > 0 ? GENTRAIN_ERR_INVALID_ARGUMENT : (*factor = 1, GENTRAIN_OK);
+}
+
+static void count_destroy(void *user_data) { *((int *)user_data + 1) += 1; }
+
+static void test_optim_schedulers(void) {
+    int64_t shape[1] = {2};
+    gentrain_tensor *w = NULL, *v = NULL;
+    OK(gentrain_tensor_ones(&w, shape, 1, GENTRAIN_FLOAT64));
+    OK(gentrain_tensor_ones(&v, shape, 1, GENTRAIN_FLOAT64));
+    OK(gentrain_tensor_set_requires_grad(w, true));
+    OK(gentrain_tensor_set_requires_grad(v, true));
+    const char *names[3] = {"lr", "momentum", "nesterov"};
+    double values[3] = {0.1, 0.9, 1};
+    gentrain_optimizer *opt = NULL;
+    FAILS(gentrain_optim_new(&opt, "Adamax", &w, 1, NULL, NULL, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "unknown optimizer");
+    const char *bad_name[1] = {"betas"};
+    FAILS(gentrain_optim_new(&opt, "SGD", &w, 1, bad_name, values, 1), GENTRAIN_ERR_INVALID_ARGUMENT, "no option 'betas'");
+    double bad_value[1] = {-1};
+    FAILS(gentrain_optim_new(&opt, "SGD", &w, 1, names, bad_value, 1), GENTRAIN_ERR_INVALID_ARGUMENT, "Invalid learning rate");
+    OK(gentrain_optim_new(&opt, "SGD", &w, 1, names, values, 3));
+    const char *group_names[1] = {"lr"};
+    double group_values[1] = {0.3};
+    OK(gentrain_optim_add_param_group(opt, &v, 1, group_names, group_values, 1));
+    FAILS(gentrain_optim_add_param_group(opt, &v, 1, NULL, NULL, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "more than one parameter group");
+    size_t groups = 0;
+    OK(gentrain_optim_group_count(&groups, opt));
+    EXPECT(groups == 2);
+    double option = 0;
+    OK(gentrain_optim_get_option(&option, opt, 1, "momentum"));
+    EXPECT(option == 0.9);   /* the constructor's options are the later groups' defaults */
+    FAILS(gentrain_optim_get_option(&option, opt, 2, "lr"), GENTRAIN_ERR_INDEX, "out of range");
+    FAILS(gentrain_optim_get_option(&option, opt, 0, "beta1"), GENTRAIN_ERR_INVALID_ARGUMENT, "no option");
+    FAILS(gentrain_optim_set_option(opt, 0, "momentum", -1), GENTRAIN_ERR_INVALID_ARGUMENT, "momentum");
+    OK(gentrain_optim_set_option(opt, 0, "dampening", 0));
+
+    gentrain_scheduler *warmup = NULL, *decay = NULL, *seq = NULL, *s = NULL;
+    OK(gentrain_scheduler_linear_new(&warmup, opt, 0.5, 1.0, 4));
+    OK(gentrain_scheduler_exponential_new(&decay, opt, 0.5));
+    gentrain_scheduler *parts[2] = {warmup, decay};
+    int64_t milestones[1] = {4};
+    FAILS(gentrain_scheduler_sequential_new(&seq, opt, parts, 2, milestones, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "milestone");
+    OK(gentrain_scheduler_sequential_new(&seq, opt, parts, 2, milestones, 1));
+    gentrain_scheduler_free(warmup);
+    gentrain_scheduler_free(decay);
+    double lrs[2];
+    size_t count = 0;
+    OK(gentrain_scheduler_get_last_lr(lrs, 2, &count, seq));
+    EXPECT(count == 2 && close_to(lrs[0], 0.05) && close_to(lrs[1], 0.15));
+    FAILS(gentrain_scheduler_get_last_lr(lrs, 1, &count, seq), GENTRAIN_ERR_INVALID_ARGUMENT, "holds 1");
+    for (int i = 0; i < 5; i++) {
+        gentrain_tensor *g = NULL;
+        OK(gentrain_tensor_ones(&g, shape, 1, GENTRAIN_FLOAT64));
+        OK(gentrain_tensor_set_grad(w, g));
+        OK(gentrain_tensor_set_grad(v, g));
+        gentrain_tensor_free(g);
+        double norm = 0;
+        OK(gentrain_clip_grad_norm(&norm, (gentrain_tensor *[]){w, v}, 2, 1.0, 2.0, true));
+        EXPECT(close_to(norm, 2.0));
+        OK(gentrain_clip_grad_value((gentrain_tensor *[]){w, v}, 2, 0.1));
+        OK(gentrain_optim_step(opt));
+        OK(gentrain_scheduler_step(seq));
+    }
+    OK(gentrain_scheduler_get_last_lr(lrs, 2, &count, seq));
+    EXPECT(close_to(lrs[0], 0.05));   /* warm-up done at 4, then one decay step: 0.1 * 0.5 */
+    FAILS(gentrain_clip_grad_norm(NULL, &w, 1, 1.0, -2, false), GENTRAIN_ERR_INVALID_ARGUMENT, "norm_type");
+    FAILS(gentrain_scheduler_step_metric(seq, 1.0), GENTRAIN_ERR_INVALID_ARGUMENT, "only ReduceLROnPlateau");
+    gentrain_scheduler_free(seq);
+
+    OK(gentrain_scheduler_step_lr_new(&s, opt, 2, 0.5));
+    OK(gentrain_scheduler_step_epoch(s, 4));
+    OK(gentrain_optim_get_option(&option, opt, 0, "lr"));
+    EXPECT(close_to(option, 0.1 * 0.25));
+    FAILS(gentrain_scheduler_step_epoch(s, 1.5), GENTRAIN_ERR_INVALID_ARGUMENT, "whole number");
+    gentrain_scheduler_free(s);
+    FAILS(gentrain_scheduler_step_lr_new(&s, opt, 0, 0.5), GENTRAIN_ERR_INVALID_ARGUMENT, "step_size");
+    int64_t marks[2] = {1, 3};
+    OK(gentrain_scheduler_multistep_new(&s, opt, marks, 2, 0.1));
+    gentrain_scheduler_free(s);
+    OK(gentrain_scheduler_cosine_new(&s, opt, 10, 0.0));
+    gentrain_scheduler_free(s);
+    OK(gentrain_scheduler_cosine_warm_restarts_new(&s, opt, 2, 2, 0.0));
+    OK(gentrain_scheduler_step_epoch(s, 2.5));   /* fractional epochs */
+    gentrain_scheduler_free(s);
+    FAILS(gentrain_scheduler_cosine_warm_restarts_new(&s, opt, 2, 0, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "T_mult");
+
+    int counters[2] = {0, 0};   /* calls, destructions */
+    OK(gentrain_scheduler_lambda_new(&s, opt, half_every_ten, counters, count_destroy));
+    for (int i = 0; i < 10; i++) OK(gentrain_scheduler_step(s));
+    OK(gentrain_scheduler_get_last_lr(lrs, 2, &count, s));
+    EXPECT(counters[0] == 22 && counters[1] == 0);
+    gentrain_scheduler_free(s);
+    EXPECT(counters[1] == 1);
+    FAILS(gentrain_scheduler_lambda_new(&s, NULL, half_every_ten, counters, count_destroy), GENTRAIN_ERR_INVALID_HANDLE, "optimizer");
+    EXPECT(counters[1] == 2);   /* a failed creation releases the user data too */
+    OK(gentrain_scheduler_lambda_new(&s, opt, failing_lambda, NULL, NULL));
+    FAILS(gentrain_scheduler_step(s), GENTRAIN_ERR_CALLBACK_FAILED, "lr_lambda callback failed");
+    gentrain_scheduler_free(s);
+
+    gentrain_one_cycle_options cycle;
+    gentrain_one_cycle_options_default(&cycle);
+    FAILS(gentrain_scheduler_one_cycle_new(&s, opt, &cycle), GENTRAIN_ERR_INVALID_ARGUMENT, "max_lr");
+    cycle.max_lr = 1.0;
+    cycle.total_steps = 3;
+    OK(gentrain_scheduler_one_cycle_new(&s, opt, &cycle));
+    for (int i = 0; i < 3; i++) OK(gentrain_scheduler_step(s));
+    FAILS(gentrain_scheduler_step(s), GENTRAIN_ERR_INVALID_ARGUMENT, "total steps");
+    gentrain_scheduler_free(s);
+
+    gentrain_plateau_options plateau;
+    gentrain_plateau_options_default(&plateau);
+    plateau.patience = 0;
+    plateau.factor = 0.5;
+    OK(gentrain_scheduler_plateau_new(&s, opt, &plateau));
+    OK(gentrain_optim_set_option(opt, 0, "lr", 1.0));
+    OK(gentrain_scheduler_step_metric(s, 1.0));
+    OK(gentrain_scheduler_step_metric(s, 2.0));   /* worse: halve */
+    OK(gentrain_scheduler_get_last_lr(lrs, 2, &count, s));
+    EXPECT(lrs[0] == 0.5);
+    FAILS(gentrain_scheduler_step(s), GENTRAIN_ERR_INVALID_ARGUMENT, "metric");
+    FAILS(gentrain_scheduler_step_epoch(s, 1), GENTRAIN_ERR_INVALID_ARGUMENT, "metric");
+    gentrain_scheduler_free(s);
+    gentrain_scheduler_free(NULL);
+    FAILS(gentrain_scheduler_step((gentrain_scheduler *)opt), GENTRAIN_ERR_INVALID_HANDLE, "expected a scheduler handle");
+
+    gentrain_optim_free(opt);
+    gentrain_tensor_free(w);
+    gentrain_tensor_free(v);
 }
 
 /* Extreme values a host might pass: each is an error or a well-defined result, never a trap. */
@@ -653,6 +792,7 @@ int main(void) {
     test_reductions_and_shapes();
     test_autograd();
     test_modules_losses_optimizers();
+    test_optim_schedulers();
     test_hostile_values();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

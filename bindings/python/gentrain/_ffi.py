@@ -39,6 +39,36 @@ class AdamOptions(Structure):
     ]
 
 
+class OneCycleOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("max_lr", c_double),
+        ("total_steps", c_int64),
+        ("pct_start", c_double),
+        ("anneal_linear", c_bool),
+        ("cycle_momentum", c_bool),
+        ("base_momentum", c_double),
+        ("max_momentum", c_double),
+        ("div_factor", c_double),
+        ("final_div_factor", c_double),
+        ("three_phase", c_bool),
+    ]
+
+
+class PlateauOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("mode_max", c_bool),
+        ("factor", c_double),
+        ("patience", c_int64),
+        ("threshold", c_double),
+        ("threshold_abs", c_bool),
+        ("cooldown", c_int64),
+        ("min_lr", c_double),
+        ("eps", c_double),
+    ]
+
+
 # name: (restype, argtypes)
 FUNCTIONS = {
     "gentrain_version": (c_char_p, []),
@@ -175,4 +205,28 @@ FUNCTIONS = {
     "gentrain_optim_zero_grad": (c_int, [c_void_p, c_bool]),
     "gentrain_optim_get_lr": (c_int, [c_void_p, c_void_p]),
     "gentrain_optim_set_lr": (c_int, [c_void_p, c_double]),
+    "gentrain_optim_new": (c_int, [c_void_p, c_char_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
+    "gentrain_optim_add_param_group": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
+    "gentrain_optim_group_count": (c_int, [c_void_p, c_void_p]),
+    "gentrain_optim_get_option": (c_int, [c_void_p, c_void_p, c_size_t, c_char_p]),
+    "gentrain_optim_set_option": (c_int, [c_void_p, c_size_t, c_char_p, c_double]),
+    "gentrain_clip_grad_norm": (c_int, [c_void_p, c_void_p, c_size_t, c_double, c_double, c_bool]),
+    "gentrain_clip_grad_value": (c_int, [c_void_p, c_size_t, c_double]),
+    "gentrain_scheduler_exponential_new": (c_int, [c_void_p, c_void_p, c_double]),
+    "gentrain_scheduler_step_lr_new": (c_int, [c_void_p, c_void_p, c_int64, c_double]),
+    "gentrain_scheduler_multistep_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_double]),
+    "gentrain_scheduler_linear_new": (c_int, [c_void_p, c_void_p, c_double, c_double, c_int64]),
+    "gentrain_scheduler_cosine_new": (c_int, [c_void_p, c_void_p, c_int64, c_double]),
+    "gentrain_scheduler_cosine_warm_restarts_new": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_double]),
+    "gentrain_scheduler_lambda_new": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_scheduler_sequential_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
+    "gentrain_one_cycle_options_default": (None, [c_void_p]),
+    "gentrain_plateau_options_default": (None, [c_void_p]),
+    "gentrain_scheduler_one_cycle_new": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_scheduler_plateau_new": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_scheduler_free": (None, [c_void_p]),
+    "gentrain_scheduler_step": (c_int, [c_void_p]),
+    "gentrain_scheduler_step_epoch": (c_int, [c_void_p, c_double]),
+    "gentrain_scheduler_step_metric": (c_int, [c_void_p, c_double]),
+    "gentrain_scheduler_get_last_lr": (c_int, [c_void_p, c_size_t, c_void_p, c_void_p]),
 }

@@ -42,8 +42,16 @@ class AutogradError(GentrainError):
     pass
 
 
+class NonFiniteError(GentrainError, FloatingPointError):
+    pass
+
+
+class CallbackError(GentrainError):
+    pass
+
+
 _ERRORS = {1: InvalidArgumentError, 2: InvalidHandleError, 3: ShapeError, 4: DTypeError, 5: MemoryError,
-           11: IndexError, 12: AutogradError}
+           7: NonFiniteError, 9: CallbackError, 11: IndexError, 12: AutogradError}
 
 
 def _candidates():

@@ -4,7 +4,7 @@ import math
 from collections import OrderedDict
 
 from .. import tensor as _t
-from . import functional
+from . import functional, utils
 from .functional import cross_entropy
 
 F = functional
@@ -165,4 +165,4 @@ class CrossEntropyLoss(Module):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-__all__ = ["Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "CrossEntropyLoss", "functional", "F"]
+__all__ = ["Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "CrossEntropyLoss", "functional", "F", "utils"]

@@ -1,0 +1,23 @@
+"""gentrain.nn.utils: gradient clipping, as torch.nn.utils."""
+from ctypes import byref, c_double
+
+from .._lib import check, lib
+from ..tensor import Tensor, _handles, tensor
+
+
+def _params(parameters):
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """Scales the gradients so their total norm is at most max_norm; returns the total norm
+    before clipping (a 0-d tensor)."""
+    hs, n = _handles(_params(parameters))
+    total = c_double()
+    check(lib.gentrain_clip_grad_norm(byref(total), hs, n, float(max_norm), float(norm_type), bool(error_if_nonfinite)))
+    return tensor(total.value)
+
+
+def clip_grad_value_(parameters, clip_value):
+    hs, n = _handles(_params(parameters))
+    check(lib.gentrain_clip_grad_value(hs, n, float(clip_value)))

@@ -1,0 +1,153 @@
+"""gentrain.optim: optimizers with PyTorch's names, defaults and update formulas, each
+parameter updated in one fused pass by the engine. Parameter groups as in PyTorch:
+`Adam([{"params": a}, {"params": b, "lr": 1e-4}], lr=1e-3)`."""
+import ctypes
+from ctypes import byref, c_double, c_size_t, c_void_p
+
+from .._lib import check, lib
+from ..tensor import _handles
+from . import lr_scheduler  # noqa: F401
+
+
+def _options(options):
+    """PyTorch keyword options as (names, values) arrays: betas → beta1/beta2, bools → 0/1."""
+    flat = {}
+    for key, value in options.items():
+        if key == "betas":
+            flat["beta1"], flat["beta2"] = float(value[0]), float(value[1])
+        elif key in ("foreach", "fused", "capturable", "differentiable"):
+            continue  # implementation switches of PyTorch; gentrain always fuses
+        else:
+            flat[key] = float(value)
+    names = (ctypes.c_char_p * max(len(flat), 1))(*[k.encode() for k in flat])
+    values = (c_double * max(len(flat), 1))(*flat.values())
+    return names, values, len(flat)
+
+
+class ParamGroup:
+    """One entry of `optimizer.param_groups`: `group["lr"]` reads and writes the engine's value."""
+
+    def __init__(self, optimizer, index, params):
+        self._optimizer, self._index, self.params = optimizer, index, params
+
+    def __getitem__(self, key):
+        if key == "params":
+            return self.params
+        if key == "betas":
+            return (self["beta1"], self["beta2"])
+        value = c_double()
+        check(lib.gentrain_optim_get_option(byref(value), self._optimizer._h, self._index, key.encode()))
+        return value.value
+
+    def __setitem__(self, key, value):
+        if key == "betas":
+            self["beta1"], self["beta2"] = value
+            return
+        check(lib.gentrain_optim_set_option(self._optimizer._h, self._index, key.encode(), float(value)))
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except Exception:
+            return default
+
+
+class Optimizer:
+    """The base of the optimizers; `name` is the engine's class name."""
+
+    name = None
+
+    def __init__(self, params, defaults):
+        params = list(params)
+        groups = params if params and isinstance(params[0], dict) else [{"params": params}]
+        groups = [dict(g, params=list(g["params"])) for g in groups]
+        names, values, n = _options(defaults)
+        hs, count = _handles(groups[0]["params"])
+        out = c_void_p()
+        check(lib.gentrain_optim_new(byref(out), self.name.encode(), hs, count, names, values, n))
+        self._h = out.value
+        self._params = [groups[0]["params"]]
+        for key, value in groups[0].items():
+            if key != "params":
+                ParamGroup(self, 0, None)[key] = value
+        for g in groups[1:]:
+            self.add_param_group(g)
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            lib.gentrain_optim_free(self._h)
+            self._h = None
+
+    def add_param_group(self, param_group):
+        params = list(param_group["params"])
+        names, values, n = _options({k: v for k, v in param_group.items() if k != "params"})
+        hs, count = _handles(params)
+        check(lib.gentrain_optim_add_param_group(self._h, hs, count, names, values, n))
+        self._params.append(params)
+
+    @property
+    def param_groups(self):
+        return [ParamGroup(self, i, p) for i, p in enumerate(self._params)]
+
+    def step(self):
+        check(lib.gentrain_optim_step(self._h))
+
+    def zero_grad(self, set_to_none=True):
+        check(lib.gentrain_optim_zero_grad(self._h, set_to_none))
+
+    @property
+    def lr(self):
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value):
+        for g in self.param_groups:
+            g["lr"] = value
+
+
+class SGD(Optimizer):
+    name = "SGD"
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False, **kw):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize, **kw))
+
+
+class Adam(Optimizer):
+    name = "Adam"
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False,
+                 **kw):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, **kw))
+
+
+class AdamW(Optimizer):
+    name = "AdamW"
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, **kw):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, **kw))
+
+
+class RMSprop(Optimizer):
+    name = "RMSprop"
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
+                 maximize=False, **kw):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize, **kw))
+
+
+class Adagrad(Optimizer):
+    name = "Adagrad"
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
+                 maximize=False, **kw):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
+                                      **kw))
+
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

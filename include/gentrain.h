@@ -477,7 +477,7 @@ gentrain_status gentrain_scheduler_sequential_new(gentrain_scheduler **out, gent
 
 typedef struct gentrain_one_cycle_options {
     size_t struct_size;       /* sizeof(gentrain_one_cycle_options) */
-    double max_lr;            /* required (> 0); every group's peak */
+    double max_lr;            /* every group's peak (> 0), unless max_lrs is given */
     int64_t total_steps;      /* required (> 0) */
     double pct_start;         /* default 0.3 */
     bool anneal_linear;       /* default false: cosine */
@@ -487,6 +487,8 @@ typedef struct gentrain_one_cycle_options {
     double div_factor;        /* default 25 */
     double final_div_factor;  /* default 1e4 */
     bool three_phase;         /* default false */
+    const double *max_lrs;    /* default NULL; else one peak per parameter group (max_lr unused) */
+    size_t n_max_lrs;         /* the number of values in max_lrs */
 } gentrain_one_cycle_options;
 
 typedef struct gentrain_plateau_options {

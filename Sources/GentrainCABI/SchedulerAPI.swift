@@ -125,7 +125,7 @@ public func gentrain_one_cycle_options_default(_ options: UnsafeMutablePointer<g
     options?.pointee = gentrain_one_cycle_options(
         struct_size: MemoryLayout<gentrain_one_cycle_options>.size, max_lr: 0, total_steps: 0, pct_start: 0.3,
         anneal_linear: false, cycle_momentum: true, base_momentum: 0.85, max_momentum: 0.95, div_factor: 25,
-        final_div_factor: 1e4, three_phase: false)
+        final_div_factor: 1e4, three_phase: false, max_lrs: nil, n_max_lrs: 0)
 }
 
 @c @implementation
@@ -141,8 +141,15 @@ public func gentrain_scheduler_one_cycle_new(_ out: UnsafeMutablePointer<OpaqueP
     producingScheduler("gentrain_scheduler_one_cycle_new", out, optimizer) { opt in
         guard options != nil else { throw GentrainError(.invalidArgument, "options is NULL: max_lr and total_steps are required") }
         let o = try readOptions(options) { gentrain_one_cycle_options_default($0) }
-        guard o.max_lr > 0, o.max_lr.isFinite else { throw GentrainError(.invalidArgument, "max_lr must be positive, got \(o.max_lr)") }
-        return try OneCycleLR(opt, maxLR: [o.max_lr], totalSteps: intArg(o.total_steps, "total_steps", min: 1),
+        var peaks = [o.max_lr]
+        if let p = o.max_lrs {
+            guard o.n_max_lrs == opt.paramGroups.count else {
+                throw GentrainError(.invalidArgument, "max_lrs holds \(o.n_max_lrs) values for \(opt.paramGroups.count) parameter groups")
+            }
+            peaks = (0..<o.n_max_lrs).map { p[$0] }
+        }
+        guard peaks.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw GentrainError(.invalidArgument, "max_lr must be positive, got \(peaks)") }
+        return try OneCycleLR(opt, maxLR: peaks, totalSteps: intArg(o.total_steps, "total_steps", min: 1),
                               pctStart: o.pct_start, anneal: o.anneal_linear ? .linear : .cos, cycleMomentum: o.cycle_momentum,
                               baseMomentum: o.base_momentum, maxMomentum: o.max_momentum, divFactor: o.div_factor,
                               finalDivFactor: o.final_div_factor, threePhase: o.three_phase)

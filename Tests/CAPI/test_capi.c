@@ -720,6 +720,15 @@ static void test_optim_schedulers(void) {
     for (int i = 0; i < 3; i++) OK(gentrain_scheduler_step(s));
     FAILS(gentrain_scheduler_step(s), GENTRAIN_ERR_INVALID_ARGUMENT, "total steps");
     gentrain_scheduler_free(s);
+    double peaks[2] = {1.0, 2.0};
+    cycle.max_lrs = peaks;
+    cycle.n_max_lrs = 1;
+    FAILS(gentrain_scheduler_one_cycle_new(&s, opt, &cycle), GENTRAIN_ERR_INVALID_ARGUMENT, "max_lrs holds 1");
+    cycle.n_max_lrs = 2;
+    OK(gentrain_scheduler_one_cycle_new(&s, opt, &cycle));
+    OK(gentrain_scheduler_get_last_lr(lrs, 2, &count, s));
+    EXPECT(close_to(lrs[1], 2.0 / 25));
+    gentrain_scheduler_free(s);
 
     gentrain_plateau_options plateau;
     gentrain_plateau_options_default(&plateau);

@@ -52,6 +52,8 @@ class OneCycleOptions(Structure):
         ("div_factor", c_double),
         ("final_div_factor", c_double),
         ("three_phase", c_bool),
+        ("max_lrs", c_void_p),
+        ("n_max_lrs", c_size_t),
     ]
 
 

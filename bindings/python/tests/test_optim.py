@@ -39,8 +39,6 @@ def test_param_groups_read_and_write_like_pytorch():
         lr_scheduler.CosineAnnealingLR(o, T_max=5)], milestones=[4, 9])),
 ])
 def test_scheduler_sequences_match_pytorch(name, make):
-    if name == "onecycle_three_phase_linear":
-        pytest.skip("per-group max_lr is not available through the C API")
     case = json.load(open(os.path.join(GOLDEN, "schedulers.json")))["cases"][name]
     opt = two_groups(gentrain.optim.SGD, lr=0.1, momentum=0.9)
     s = make(opt)

@@ -115,19 +115,18 @@ class OneCycleLR(LRScheduler):
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
                  anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
                  final_div_factor=1e4, three_phase=False):
-        if isinstance(max_lr, (list, tuple)):
-            if len(set(max_lr)) != 1:
-                raise NotImplementedError("gentrain's OneCycleLR takes one max_lr for all parameter groups")
-            max_lr = max_lr[0]
+        peaks = list(max_lr) if isinstance(max_lr, (list, tuple)) else []
+        self._max_lrs = (c_double * max(len(peaks), 1))(*peaks)
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
             total_steps = epochs * steps_per_epoch
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        o = _ffi.OneCycleOptions(sizeof(_ffi.OneCycleOptions), float(max_lr), int(total_steps), float(pct_start),
-                                 anneal_strategy == "linear", bool(cycle_momentum), float(base_momentum),
-                                 float(max_momentum), float(div_factor), float(final_div_factor), bool(three_phase))
+        o = _ffi.OneCycleOptions(sizeof(_ffi.OneCycleOptions), 0.0 if peaks else float(max_lr), int(total_steps),
+                                 float(pct_start), anneal_strategy == "linear", bool(cycle_momentum), float(base_momentum),
+                                 float(max_momentum), float(div_factor), float(final_div_factor), bool(three_phase),
+                                 ctypes.cast(self._max_lrs, c_void_p) if peaks else None, len(peaks))
         super().__init__(optimizer, lib.gentrain_scheduler_one_cycle_new, byref(o))
 
 

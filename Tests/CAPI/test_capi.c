@@ -725,6 +725,7 @@ static void test_optim_schedulers(void) {
     cycle.n_max_lrs = 1;
     FAILS(gentrain_scheduler_one_cycle_new(&s, opt, &cycle), GENTRAIN_ERR_INVALID_ARGUMENT, "max_lrs holds 1");
     cycle.n_max_lrs = 2;
+    cycle.total_steps = 100;   /* the warm-up phase starts at max_lr / div_factor */
     OK(gentrain_scheduler_one_cycle_new(&s, opt, &cycle));
     OK(gentrain_scheduler_get_last_lr(lrs, 2, &count, s));
     EXPECT(close_to(lrs[1], 2.0 / 25));

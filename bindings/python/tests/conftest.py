@@ -4,7 +4,8 @@ import sys
 # Use the library built in this checkout unless GENTRAIN_LIBRARY says otherwise.
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 if "GENTRAIN_LIBRARY" not in os.environ:
-    built = os.path.join(ROOT, ".build", "release", "libgentrain.so")
-    if os.path.exists(built):
-        os.environ["GENTRAIN_LIBRARY"] = built
+    for built in (os.path.join(ROOT, "build", "libgentrain.so.0"), os.path.join(ROOT, ".build", "release", "libgentrain.so")):
+        if os.path.exists(built):
+            os.environ["GENTRAIN_LIBRARY"] = built
+            break
 sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))

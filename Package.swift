@@ -2,7 +2,8 @@
 // gentrain: one training engine, three front doors (C ABI, Python via ctypes, Swift).
 // Targets depend downward only:
 //   GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops)
-//     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers)
+//     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers, schedulers)
+//     <- GentrainIO (safetensors, training checkpoints)
 //     <- Gentrain (the Swift API) and GentrainCABI (the C ABI, built as libgentrain.so).
 import PackageDescription
 
@@ -21,10 +22,11 @@ let package = Package(
         .target(name: "GentrainCore", dependencies: ["COpenBLAS"], swiftSettings: engineFlags),
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
         .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
-        .target(name: "Gentrain", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"]),
+        .target(name: "GentrainIO", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"], swiftSettings: engineFlags),
+        .target(name: "Gentrain", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim", "GentrainIO"]),
         .target(
             name: "GentrainCABI",
-            dependencies: ["CGentrain", "GentrainCore", "GentrainNN", "GentrainOptim"],
+            dependencies: ["CGentrain", "GentrainCore", "GentrainNN", "GentrainOptim", "GentrainIO"],
             exclude: ["exports.map"],
             swiftSettings: engineFlags,
             linkerSettings: [.unsafeFlags([

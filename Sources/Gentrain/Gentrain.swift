@@ -3,3 +3,4 @@
 @_exported import GentrainCore
 @_exported import GentrainNN
 @_exported import GentrainOptim
+@_exported import GentrainIO

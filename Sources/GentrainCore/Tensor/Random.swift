@@ -92,3 +92,11 @@ func withGenerator<R>(_ g: Generator?, _ body: (Generator) throws -> R) rethrows
     if let g { return try body(g) }
     return try Generator.lock.withLock { try body(Generator.default) }
 }
+
+extension Generator {
+    /// The default generator's whole state, read and written under its lock (for checkpoints).
+    public static var defaultState: [UInt64] {
+        get { lock.withLock { Generator.default.state } }
+        set { lock.withLock { Generator.default.state = newValue } }
+    }
+}

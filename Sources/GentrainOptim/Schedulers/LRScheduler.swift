@@ -93,3 +93,12 @@ open class LRScheduler {
         return v
     }
 }
+
+/// A scheduler whose state a checkpoint saves and restores (every scheduler here).
+public protocol SchedulerState: AnyObject {
+    func stateDict() -> [String: [Double]]
+    func loadStateDict(_ d: [String: [Double]]) throws
+}
+
+extension LRScheduler: SchedulerState {}
+extension ReduceLROnPlateau: SchedulerState {}

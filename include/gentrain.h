@@ -522,6 +522,39 @@ gentrain_status gentrain_scheduler_step_metric(gentrain_scheduler *scheduler, do
 gentrain_status gentrain_scheduler_get_last_lr(double *out, size_t capacity, size_t *count,
                                                const gentrain_scheduler *scheduler);
 
+/* ---------------------------------------------------------------------------------------
+ * Training checkpoints: one safetensors file (readable by Python's safetensors package) with
+ * the model's named tensors, the optimizers' state keyed by parameter name, the schedulers,
+ * the default random generator, step and epoch counters, and user key-values. Register what
+ * a run consists of once, then save as often as needed; a save is atomic (a crash leaves the
+ * old file or the new one), and loading checks every name, shape and dtype before changing
+ * anything. The checkpoint keeps what is registered alive.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct gentrain_checkpoint gentrain_checkpoint;
+
+gentrain_status gentrain_checkpoint_new(gentrain_checkpoint **out);
+void gentrain_checkpoint_free(gentrain_checkpoint *checkpoint);
+/* A model tensor (parameter or buffer) under `name`. */
+gentrain_status gentrain_checkpoint_add_tensor(gentrain_checkpoint *checkpoint, const char *name,
+                                               gentrain_tensor *tensor);
+/* Every parameter of `module` under its dotted name, prefixed by `prefix` (may be ""). */
+gentrain_status gentrain_checkpoint_add_module(gentrain_checkpoint *checkpoint, const char *prefix,
+                                               gentrain_module *module);
+/* An optimizer; its parameters must have been added as tensors. */
+gentrain_status gentrain_checkpoint_add_optimizer(gentrain_checkpoint *checkpoint, gentrain_optimizer *optimizer);
+gentrain_status gentrain_checkpoint_add_scheduler(gentrain_checkpoint *checkpoint, gentrain_scheduler *scheduler);
+gentrain_status gentrain_checkpoint_set_counters(gentrain_checkpoint *checkpoint, int64_t step, int64_t epoch);
+gentrain_status gentrain_checkpoint_get_counters(int64_t *step, int64_t *epoch, const gentrain_checkpoint *checkpoint);
+/* A user key-value (both UTF-8 strings). */
+gentrain_status gentrain_checkpoint_set_metadata(gentrain_checkpoint *checkpoint, const char *key, const char *value);
+/* The value of `key`, or *value = NULL when absent; valid until the checkpoint changes. */
+gentrain_status gentrain_checkpoint_get_metadata(const char **value, const gentrain_checkpoint *checkpoint,
+                                                 const char *key);
+gentrain_status gentrain_checkpoint_save(const gentrain_checkpoint *checkpoint, const char *path);
+/* Restores everything registered from `path`, and the counters and metadata. */
+gentrain_status gentrain_checkpoint_load(gentrain_checkpoint *checkpoint, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,5 +14,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" > /dev/null
 fi
-python3 -c "import numpy, pytest" 2> /dev/null || python3 -m pip install -q numpy pytest
+python3 -c "import numpy, pytest, safetensors" 2> /dev/null || python3 -m pip install -q numpy pytest safetensors
 command -v swift > /dev/null || { echo "gentrain needs Swift 6.3 on the PATH"; exit 1; }

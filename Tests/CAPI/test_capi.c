@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures = 0, checks = 0;
 
@@ -752,6 +753,95 @@ static void test_optim_schedulers(void) {
     gentrain_tensor_free(v);
 }
 
+static void test_checkpoint(void) {
+    gentrain_manual_seed(5);
+    gentrain_module *fc = NULL;
+    OK(gentrain_module_linear_new(&fc, 3, 2, true));
+    gentrain_tensor *params[2];
+    OK(gentrain_module_parameter(&params[0], NULL, fc, 0));
+    OK(gentrain_module_parameter(&params[1], NULL, fc, 1));
+    gentrain_optimizer *opt = NULL;
+    OK(gentrain_optim_new(&opt, "AdamW", params, 2, NULL, NULL, 0));
+    gentrain_scheduler *sched = NULL;
+    OK(gentrain_scheduler_cosine_new(&sched, opt, 10, 0.0));
+    gentrain_checkpoint *ck = NULL;
+    OK(gentrain_checkpoint_new(&ck));
+    FAILS(gentrain_checkpoint_add_optimizer(ck, opt), GENTRAIN_ERR_INVALID_ARGUMENT, "register the optimizer's parameters");
+    OK(gentrain_checkpoint_add_module(ck, "fc.", fc));
+    FAILS(gentrain_checkpoint_add_tensor(ck, "fc.weight", params[0]), GENTRAIN_ERR_INVALID_ARGUMENT, "already registered");
+    OK(gentrain_checkpoint_add_optimizer(ck, opt));
+    OK(gentrain_checkpoint_add_scheduler(ck, sched));
+    OK(gentrain_checkpoint_set_counters(ck, 7, 2));
+    OK(gentrain_checkpoint_set_metadata(ck, "note", "first"));
+
+    int64_t xs[2] = {4, 3}, ys[1] = {4};
+    int64_t labels[4] = {0, 1, 1, 0};
+    gentrain_tensor *x = NULL, *y = NULL;
+    OK(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_from_data(&y, labels, sizeof labels, GENTRAIN_INT64, ys, 1));
+    for (int i = 0; i < 2; i++) {
+        gentrain_tensor *out = NULL, *loss = NULL;
+        OK(gentrain_module_forward(&out, fc, x));
+        OK(gentrain_cross_entropy(&loss, out, y, NULL));
+        OK(gentrain_backward(loss, NULL, false, false));
+        OK(gentrain_optim_step(opt));
+        OK(gentrain_scheduler_step(sched));
+        gentrain_tensor_free(out);
+        gentrain_tensor_free(loss);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/gentrain-capi-%d.ckpt", (int)getpid());
+    OK(gentrain_checkpoint_save(ck, path));
+    float saved[6], now[6];
+    OK(gentrain_tensor_copy_to(saved, sizeof saved, GENTRAIN_FLOAT32, params[0]));
+
+    /* Change everything, then restore it. */
+    gentrain_tensor *out = NULL, *loss = NULL;
+    OK(gentrain_module_forward(&out, fc, x));
+    OK(gentrain_cross_entropy(&loss, out, y, NULL));
+    OK(gentrain_backward(loss, NULL, false, false));
+    OK(gentrain_optim_step(opt));
+    gentrain_tensor_free(out);
+    gentrain_tensor_free(loss);
+    OK(gentrain_checkpoint_set_counters(ck, 0, 0));
+    OK(gentrain_checkpoint_set_metadata(ck, "note", "changed"));
+    OK(gentrain_checkpoint_load(ck, path));
+    OK(gentrain_tensor_copy_to(now, sizeof now, GENTRAIN_FLOAT32, params[0]));
+    EXPECT(memcmp(saved, now, sizeof saved) == 0);
+    int64_t step = 0, epoch = 0;
+    OK(gentrain_checkpoint_get_counters(&step, &epoch, ck));
+    EXPECT(step == 7 && epoch == 2);
+    const char *note = NULL;
+    OK(gentrain_checkpoint_get_metadata(&note, ck, "note"));
+    EXPECT(note && strcmp(note, "first") == 0);
+    OK(gentrain_checkpoint_get_metadata(&note, ck, "absent"));
+    EXPECT(note == NULL);
+
+    /* A checkpoint of another shape is refused and changes nothing. */
+    gentrain_module *other = NULL;
+    gentrain_checkpoint *ck2 = NULL;
+    OK(gentrain_module_linear_new(&other, 3, 5, true));
+    OK(gentrain_checkpoint_new(&ck2));
+    OK(gentrain_checkpoint_add_module(ck2, "fc.", other));
+    FAILS(gentrain_checkpoint_load(ck2, path), GENTRAIN_ERR_INVALID_ARGUMENT, "'fc.weight': shape [2, 3] in the file, [5, 3] in the model");
+    FAILS(gentrain_checkpoint_load(ck2, "/nonexistent/x.ckpt"), GENTRAIN_ERR_IO, "cannot open");
+    FAILS(gentrain_checkpoint_save(ck2, "/nonexistent/x.ckpt"), GENTRAIN_ERR_IO, "cannot create");
+    FAILS(gentrain_checkpoint_save(ck2, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "path is NULL");
+    gentrain_checkpoint_free(ck2);
+    gentrain_module_free(other);
+    remove(path);
+
+    gentrain_checkpoint_free(ck);
+    gentrain_checkpoint_free(NULL);
+    gentrain_scheduler_free(sched);
+    gentrain_optim_free(opt);
+    gentrain_tensor_free(params[0]);
+    gentrain_tensor_free(params[1]);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(y);
+    gentrain_module_free(fc);
+}
+
 /* Extreme values a host might pass: each is an error or a well-defined result, never a trap. */
 static void test_hostile_values(void) {
     float v[6] = {1, 2, 3, 4, 5, 6};
@@ -803,6 +893,7 @@ int main(void) {
     test_autograd();
     test_modules_losses_optimizers();
     test_optim_schedulers();
+    test_checkpoint();
     test_hostile_values();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

@@ -8,7 +8,8 @@
 import PackageDescription
 
 let root = Context.packageDirectory
-let engineFlags: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+// -fno-math-errno: square roots become instructions (and vectorize) instead of errno-setting libm calls.
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xcc", "-fno-math-errno"])]
 
 let package = Package(
     name: "gentrain",

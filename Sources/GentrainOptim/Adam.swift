@@ -77,23 +77,38 @@ private func adamUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Ten
                                          weightDecay: Double, decoupled: Bool, maximize: Bool, bc1: Double, bc2Sqrt: Double) {
     let p = param.pointer(T.self), g = grad.pointer(T.self)
     let m = mBuf.pointer(T.self), v = vBuf.pointer(T.self), vmax = vmaxBuf?.pointer(T.self)
+    let n = param.numel
     let stepSize = T(lr / bc1), bc2 = T(bc2Sqrt), e = T(eps)
     let w = T(1 - beta1), b2 = T(beta2), c2 = T(1 - beta2), wd = T(weightDecay)
-    let decay = T(1 - lr * weightDecay)
     let sign: T = maximize ? -1 : 1
-    let lerpLow = 1 - beta1 < 0.5   // lerp's two exact forms, as PyTorch computes them
-    for i in 0..<param.numel {
-        var d = sign * g[i]
-        if weightDecay != 0 {
-            if decoupled { p[i] *= decay } else { d += wd * p[i] }
+    if weightDecay != 0 && decoupled {
+        let decay = T(1 - lr * weightDecay)
+        for i in 0..<n { p[i] *= decay }
+    }
+    let coupled = weightDecay != 0 && !decoupled
+    // One branch-free loop per option combination, so that each vectorizes.
+    @inline(__always) func run(_ coupled: Bool, _ lerpLow: Bool, _ vmax: UnsafeMutablePointer<T>?) {
+        for i in 0..<n {
+            var d = sign * g[i]
+            if coupled { d += wd * p[i] }
+            // lerp(m, d, w) in its two exact forms, as PyTorch computes it
+            let mi = lerpLow ? m[i] + w * (d - m[i]) : d - (d - m[i]) * (1 - w)
+            m[i] = mi
+            let vi = v[i] * b2 + c2 * d * d
+            v[i] = vi
+            var vhat = vi
+            if let vmax {
+                vhat = Swift.max(vmax[i], vi)
+                vmax[i] = vhat
+            }
+            p[i] -= stepSize * mi / (vhat.squareRoot() / bc2 + e)
         }
-        m[i] = lerpLow ? m[i] + w * (d - m[i]) : d - (d - m[i]) * (1 - w)
-        v[i] = v[i] * b2 + c2 * d * d
-        var vi = v[i]
-        if let vmax {
-            vmax[i] = Swift.max(vmax[i], vi)
-            vi = vmax[i]
-        }
-        p[i] -= stepSize * m[i] / (vi.squareRoot() / bc2 + e)
+    }
+    switch (coupled, 1 - beta1 < 0.5, vmax) {
+    case (false, true, nil): run(false, true, nil)
+    case (true, true, nil): run(true, true, nil)
+    case (false, true, let vm?): run(false, true, vm)
+    case (true, true, let vm?): run(true, true, vm)
+    case (let c, false, let vm): run(c, false, vm)
     }
 }

@@ -81,14 +81,12 @@ private func adamUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Ten
     let stepSize = T(lr / bc1), bc2 = T(bc2Sqrt), e = T(eps)
     let w = T(1 - beta1), b2 = T(beta2), c2 = T(1 - beta2), wd = T(weightDecay)
     let sign: T = maximize ? -1 : 1
-    if weightDecay != 0 && decoupled {
-        let decay = T(1 - lr * weightDecay)
-        for i in 0..<n { p[i] *= decay }
-    }
-    let coupled = weightDecay != 0 && !decoupled
-    // One branch-free loop per option combination, so that each vectorizes.
-    @inline(__always) func run(_ coupled: Bool, _ lerpLow: Bool, _ vmax: UnsafeMutablePointer<T>?) {
+    let decay = T(1 - lr * weightDecay)
+    // One branch-free loop per option combination, so that each vectorizes. Weight decay is
+    // added to the gradient (coupled, Adam) or scales the parameter first (decoupled, AdamW).
+    @inline(__always) func run(_ coupled: Bool, _ scaled: Bool, _ lerpLow: Bool, _ vmax: UnsafeMutablePointer<T>?) {
         for i in 0..<n {
+            if scaled { p[i] *= decay }
             var d = sign * g[i]
             if coupled { d += wd * p[i] }
             // lerp(m, d, w) in its two exact forms, as PyTorch computes it
@@ -104,11 +102,14 @@ private func adamUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Ten
             p[i] -= stepSize * mi / (vhat.squareRoot() / bc2 + e)
         }
     }
-    switch (coupled, 1 - beta1 < 0.5, vmax) {
-    case (false, true, nil): run(false, true, nil)
-    case (true, true, nil): run(true, true, nil)
-    case (false, true, let vm?): run(false, true, vm)
-    case (true, true, let vm?): run(true, true, vm)
-    case (let c, false, let vm): run(c, false, vm)
+    let coupled = weightDecay != 0 && !decoupled, scaled = weightDecay != 0 && decoupled
+    switch (coupled, scaled, 1 - beta1 < 0.5, vmax) {
+    case (false, false, true, nil): run(false, false, true, nil)
+    case (true, false, true, nil): run(true, false, true, nil)
+    case (false, true, true, nil): run(false, true, true, nil)
+    case (false, false, true, let vm?): run(false, false, true, vm)
+    case (true, false, true, let vm?): run(true, false, true, vm)
+    case (false, true, true, let vm?): run(false, true, true, vm)
+    case (let c, let sc, let low, let vm): run(c, sc, low, vm)
     }
 }

@@ -10,5 +10,7 @@ echo "== C =="
 (cd build && ctest --output-on-failure)
 echo "== Swift =="
 swift test --disable-swift-testing
+swift build -c release --product digits-swift
+.build/release/digits-swift data/digits.csv
 echo "== Python =="
 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 -m pytest -q bindings/python/tests

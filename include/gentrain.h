@@ -423,6 +423,19 @@ gentrain_status gentrain_optim_get_option(double *out, const gentrain_optimizer 
 gentrain_status gentrain_optim_set_option(gentrain_optimizer *optimizer, size_t group, const char *name,
                                           double value);
 
+/* An optimizer's per-parameter state (PyTorch's state_dict()["state"]), as entries of a
+ * parameter index (in group order) and a name: a buffer ("exp_avg", "momentum_buffer", ...)
+ * or "step". Entry order is stable between changes. */
+gentrain_status gentrain_optim_state_count(size_t *out, const gentrain_optimizer *optimizer);
+/* Entry i: a copy of its value (steps as 0-d float64), its parameter index, and its name (a
+ * static string); `param_index` and `name` may be NULL. */
+gentrain_status gentrain_optim_state_get(gentrain_tensor **value, size_t *param_index, const char **name,
+                                         const gentrain_optimizer *optimizer, size_t i);
+/* Sets a state entry from a copy of `value`: a buffer of the parameter's shape, or "step"
+ * (one number). Creates the parameter's state if it has none. */
+gentrain_status gentrain_optim_state_set(gentrain_optimizer *optimizer, size_t param_index, const char *name,
+                                         const gentrain_tensor *value);
+
 /* ---------------------------------------------------------------------------------------
  * Gradient clipping (torch.nn.utils)
  * ------------------------------------------------------------------------------------- */
@@ -518,6 +531,16 @@ gentrain_status gentrain_scheduler_step(gentrain_scheduler *scheduler);
 gentrain_status gentrain_scheduler_step_epoch(gentrain_scheduler *scheduler, double epoch);
 /* ReduceLROnPlateau's step with this epoch's metric. */
 gentrain_status gentrain_scheduler_step_metric(gentrain_scheduler *scheduler, double metric);
+/* A scheduler's state (PyTorch's state_dict()), as named lists of numbers ("last_epoch",
+ * "base_lrs", "T_cur", ...). */
+gentrain_status gentrain_scheduler_state_count(size_t *out, const gentrain_scheduler *scheduler);
+/* Entry i: its name (a static string) and values (at most `capacity`; their number in
+ * `count`). `key` may be NULL. */
+gentrain_status gentrain_scheduler_state_get(const char **key, double *values, size_t capacity, size_t *count,
+                                             const gentrain_scheduler *scheduler, size_t i);
+/* Replaces one entry; the whole state is checked as a scheduler's state. */
+gentrain_status gentrain_scheduler_state_set(gentrain_scheduler *scheduler, const char *key, const double *values,
+                                             size_t count);
 /* get_last_lr(): writes one lr per parameter group (at most `capacity`) and their count. */
 gentrain_status gentrain_scheduler_get_last_lr(double *out, size_t capacity, size_t *count,
                                                const gentrain_scheduler *scheduler);

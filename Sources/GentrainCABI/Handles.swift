@@ -192,3 +192,16 @@ func write<T>(_ out: UnsafeMutablePointer<T>?, _ value: () throws -> T) throws {
     guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
     out.pointee = try value()
 }
+
+/// A name as a C string that lives as long as the process (state keys are a small set).
+func internedCString(_ s: String) -> UnsafePointer<CChar> {
+    internLock.withLock {
+        if let p = interned[s] { return UnsafePointer(p) }
+        let p = strdup(s)!
+        interned[s] = p
+        return UnsafePointer(p)
+    }
+}
+
+private let internLock = Lock()
+nonisolated(unsafe) private var interned: [String: UnsafeMutablePointer<CChar>] = [:]

@@ -166,3 +166,52 @@ public func gentrain_clip_grad_norm(_ totalNorm: UnsafeMutablePointer<Double>?, 
 public func gentrain_clip_grad_value(_ params: UnsafePointer<OpaquePointer?>?, _ n: Int, _ clipValue: Double) -> gentrain_status {
     guarded("gentrain_clip_grad_value") { try clipGradValue(tensorList(params, n, "params"), clipValue: clipValue) }
 }
+
+/// The optimizer's state entries in a stable order: (parameter index, name).
+private func stateEntries(_ d: OptimizerStateDict) -> [(Int, String)] {
+    d.state.keys.sorted().flatMap { i in [(i, "step")] + d.state[i]!.buffers.keys.sorted().map { (i, $0) } }
+}
+
+@c @implementation
+public func gentrain_optim_state_count(_ out: UnsafeMutablePointer<Int>?, _ optimizer: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_optim_state_count") { try write(out) { stateEntries(try optimizerArg(optimizer).stateDict()).count } }
+}
+
+@c @implementation
+public func gentrain_optim_state_get(_ value: UnsafeMutablePointer<OpaquePointer?>?, _ paramIndex: UnsafeMutablePointer<Int>?,
+                                     _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?, _ optimizer: OpaquePointer?,
+                                     _ i: Int) -> gentrain_status {
+    producing("gentrain_optim_state_get", value) {
+        let d = try optimizerArg(optimizer).stateDict()
+        let entries = stateEntries(d)
+        guard i >= 0, i < entries.count else { throw GentrainError(.index, "state entry \(i) is out of range for \(entries.count) entries") }
+        let (p, n) = entries[i]
+        paramIndex?.pointee = p
+        name?.pointee = internedCString(n)
+        let s = d.state[p]!
+        return n == "step" ? try Tensor.scalar(s.step, dtype: .float64) : try s.buffers[n]!.contiguousCopyDetached()
+    }
+}
+
+@c @implementation
+public func gentrain_optim_state_set(_ optimizer: OpaquePointer?, _ paramIndex: Int, _ name: UnsafePointer<CChar>?,
+                                     _ value: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_optim_state_set") {
+        let opt = try optimizerArg(optimizer)
+        let key = try stringArg(name, "name"), v = try tensorArg(value, "value")
+        let count = opt.paramGroups.reduce(0) { $0 + $1.params.count }
+        guard paramIndex >= 0, paramIndex < count else {
+            throw GentrainError(.index, "parameter index \(paramIndex) is out of range for \(count) parameters")
+        }
+        var d = opt.stateDict()
+        var s = d.state[paramIndex] ?? .init(step: 0, buffers: [:])
+        if key == "step" {
+            guard v.numel == 1 else { throw GentrainError(.shape, "step must be one number, got shape \(shapeString(v.shape))") }
+            s.step = try v.item()
+        } else {
+            s.buffers[key] = v
+        }
+        d.state[paramIndex] = s
+        try opt.loadStateDict(d)
+    }
+}

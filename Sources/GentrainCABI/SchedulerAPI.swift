@@ -221,3 +221,43 @@ public func gentrain_scheduler_get_last_lr(_ out: UnsafeMutablePointer<Double>?,
         for (i, lr) in lrs.enumerated() { out[i] = lr }
     }
 }
+
+private func schedulerState(_ h: OpaquePointer?) throws -> SchedulerState {
+    try schedulerArg(h) as! SchedulerState
+}
+
+@c @implementation
+public func gentrain_scheduler_state_count(_ out: UnsafeMutablePointer<Int>?, _ scheduler: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_scheduler_state_count") { try write(out) { try schedulerState(scheduler).stateDict().count } }
+}
+
+@c @implementation
+public func gentrain_scheduler_state_get(_ key: UnsafeMutablePointer<UnsafePointer<CChar>?>?, _ values: UnsafeMutablePointer<Double>?,
+                                         _ capacity: Int, _ count: UnsafeMutablePointer<Int>?, _ scheduler: OpaquePointer?,
+                                         _ i: Int) -> gentrain_status {
+    guarded("gentrain_scheduler_state_get") {
+        let entries = try schedulerState(scheduler).stateDict().sorted { $0.key < $1.key }
+        guard i >= 0, i < entries.count else { throw GentrainError(.index, "state entry \(i) is out of range for \(entries.count) entries") }
+        let (k, v) = entries[i]
+        key?.pointee = internedCString(k)
+        try write(count) { v.count }
+        guard capacity >= v.count, v.isEmpty || values != nil else {
+            throw GentrainError(.invalidArgument, "values holds \(capacity) numbers but '\(k)' has \(v.count)")
+        }
+        for (j, x) in v.enumerated() { values![j] = x }
+    }
+}
+
+@c @implementation
+public func gentrain_scheduler_state_set(_ scheduler: OpaquePointer?, _ key: UnsafePointer<CChar>?, _ values: UnsafePointer<Double>?,
+                                         _ count: Int) -> gentrain_status {
+    guarded("gentrain_scheduler_state_set") {
+        let s = try schedulerState(scheduler)
+        guard count >= 0, count <= 1 << 20, count == 0 || values != nil else {
+            throw GentrainError(.invalidArgument, "values is NULL or its count is invalid")
+        }
+        var d = s.stateDict()
+        d[try stringArg(key, "key")] = (0..<count).map { values![$0] }
+        try s.loadStateDict(d)
+    }
+}

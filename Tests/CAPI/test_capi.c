@@ -618,6 +618,13 @@ static gentrain_status failing_lambda(double *factor, int64_t epoch, size_t grou
 
 static void count_destroy(void *user_data) { *((int *)user_data + 1) += 1; }
 
+/* A one-element tensor that no parameter's state buffer can take. */
+static gentrain_tensor *x_scalar_for_state(void) {
+    static gentrain_tensor *t = NULL;
+    if (!t) OK(gentrain_tensor_zeros(&t, NULL, 0, GENTRAIN_FLOAT64));
+    return t;
+}
+
 static void test_optim_schedulers(void) {
     int64_t shape[1] = {2};
     gentrain_tensor *w = NULL, *v = NULL;
@@ -732,6 +739,39 @@ static void test_optim_schedulers(void) {
     EXPECT(close_to(lrs[1], 2.0 / 25));
     gentrain_scheduler_free(s);
 
+    /* State dicts: read an entry, write it back changed, and see it. */
+    size_t n_state = 0, n_entries = 0, param_index = 99;
+    OK(gentrain_optim_state_count(&n_state, opt));
+    EXPECT(n_state == 4);   /* two parameters: step and momentum_buffer each */
+    gentrain_tensor *entry = NULL;
+    const char *entry_name = NULL;
+    OK(gentrain_optim_state_get(&entry, &param_index, &entry_name, opt, 0));
+    EXPECT(param_index == 0 && strcmp(entry_name, "step") == 0);
+    gentrain_tensor_free(entry);
+    OK(gentrain_optim_state_get(&entry, &param_index, &entry_name, opt, 1));
+    EXPECT(param_index == 0 && strcmp(entry_name, "momentum_buffer") == 0);
+    OK(gentrain_optim_state_set(opt, 1, "momentum_buffer", entry));
+    FAILS(gentrain_optim_state_set(opt, 1, "momentum_buffer", x_scalar_for_state()), GENTRAIN_ERR_SHAPE, "has shape");
+    FAILS(gentrain_optim_state_set(opt, 5, "step", entry), GENTRAIN_ERR_INDEX, "out of range");
+    FAILS(gentrain_optim_state_get(&entry, NULL, NULL, opt, 9), GENTRAIN_ERR_INDEX, "out of range");
+    gentrain_tensor_free(entry);
+    gentrain_scheduler *expo = NULL;
+    OK(gentrain_scheduler_exponential_new(&expo, opt, 0.5));
+    OK(gentrain_scheduler_state_count(&n_entries, expo));
+    EXPECT(n_entries == 5);   /* _last_lr, _step_count, base_lrs, gamma, last_epoch */
+    const char *key = NULL;
+    double state_values[4];
+    size_t n_values = 0;
+    OK(gentrain_scheduler_state_get(&key, state_values, 4, &n_values, expo, 3));
+    EXPECT(strcmp(key, "gamma") == 0 && n_values == 1 && state_values[0] == 0.5);
+    double new_gamma = 0.25;
+    OK(gentrain_scheduler_state_set(expo, "gamma", &new_gamma, 1));
+    OK(gentrain_scheduler_state_get(&key, state_values, 4, &n_values, expo, 3));
+    EXPECT(state_values[0] == 0.25);
+    FAILS(gentrain_scheduler_state_set(expo, "base_lrs", &new_gamma, 1), GENTRAIN_ERR_INVALID_ARGUMENT, "must hold 2 values");
+    FAILS(gentrain_scheduler_state_get(&key, state_values, 0, &n_values, expo, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "holds 0");
+    gentrain_scheduler_free(expo);
+
     gentrain_plateau_options plateau;
     gentrain_plateau_options_default(&plateau);
     plateau.patience = 0;
@@ -751,6 +791,7 @@ static void test_optim_schedulers(void) {
     gentrain_optim_free(opt);
     gentrain_tensor_free(w);
     gentrain_tensor_free(v);
+    gentrain_tensor_free(x_scalar_for_state());
 }
 
 static void test_checkpoint(void) {

@@ -121,3 +121,32 @@ def test_gradient_accumulation_over_micro_batches():
     for chunk in x.split(2):
         (((chunk @ acc) ** 2).mean() / 4).backward()
     np.testing.assert_allclose(acc.grad.numpy(), full.grad.numpy(), rtol=1e-6)
+
+
+def test_state_dicts_round_trip_and_resume_identically():
+    def make(values):
+        p = gentrain.tensor(values, requires_grad=True)
+        opt = gentrain.optim.Adam([p], lr=0.05, amsgrad=True)
+        return p, opt, lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2)
+
+    def train(p, opt, sched, n):
+        for _ in range(n):
+            with gentrain.no_grad():
+                p.grad = p * p + 1
+            opt.step()
+            sched.step()
+
+    p1, o1, s1 = make([0.5, -1.0, 2.0])
+    train(p1, o1, s1, 10)
+    p2, o2, s2 = make([0.5, -1.0, 2.0])
+    train(p2, o2, s2, 5)
+    opt_state, sched_state = o2.state_dict(), s2.state_dict()
+    assert set(opt_state["state"][0]) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    assert opt_state["state"][0]["step"] == 5.0
+    assert opt_state["param_groups"][0]["params"] == [0]
+    assert "T_cur" in sched_state
+    p3, o3, s3 = make(p2.tolist())
+    o3.load_state_dict(opt_state)
+    s3.load_state_dict(sched_state)
+    train(p3, o3, s3, 5)
+    assert p3.tolist() == p1.tolist()

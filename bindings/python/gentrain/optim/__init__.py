@@ -5,7 +5,7 @@ import ctypes
 from ctypes import byref, c_double, c_size_t, c_void_p
 
 from .._lib import check, lib
-from ..tensor import _handles
+from ..tensor import Tensor, _handles, tensor
 from . import lr_scheduler  # noqa: F401
 
 
@@ -91,6 +91,48 @@ class Optimizer:
 
     def step(self):
         check(lib.gentrain_optim_step(self._h))
+
+    def state_dict(self):
+        """PyTorch's layout: {"state": {index: {"step": float, buffer: Tensor}}, "param_groups":
+        [{option: value, "params": [indices]}]}, indices in group order. Tensors are copies."""
+        n = c_size_t()
+        check(lib.gentrain_optim_state_count(byref(n), self._h))
+        state = {}
+        for i in range(n.value):
+            value, index, name = c_void_p(), c_size_t(), ctypes.c_char_p()
+            check(lib.gentrain_optim_state_get(byref(value), byref(index), byref(name), self._h, i))
+            t = Tensor._wrap(value.value)
+            state.setdefault(index.value, {})[name.value.decode()] = t.item() if name.value == b"step" else t
+        groups, first = [], 0
+        for g in self.param_groups:
+            options = {k: g[k] for k in self._option_names(g)}
+            groups.append(dict(options, params=list(range(first, first + len(g.params)))))
+            first += len(g.params)
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restores a state_dict() of an optimizer with the same parameter shapes and grouping."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self._params):
+            raise ValueError(f"loaded state dict has {len(groups)} parameter groups, the optimizer has {len(self._params)}")
+        for g, saved in zip(self.param_groups, groups):
+            for k, v in saved.items():
+                if k != "params":
+                    g[k] = v
+        for index, entries in state_dict["state"].items():
+            for name, value in entries.items():
+                v = tensor(float(value), dtype=None) if name == "step" else value
+                check(lib.gentrain_optim_state_set(self._h, int(index), name.encode(), v._h))
+
+    @staticmethod
+    def _option_names(group):
+        names = []
+        for k in ("lr", "initial_lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "beta1", "beta2",
+                  "eps", "amsgrad", "decoupled_weight_decay", "alpha", "centered", "lr_decay",
+                  "initial_accumulator_value", "max_lr", "min_lr", "max_momentum", "base_momentum"):
+            if group.get(k) is not None:
+                names.append(k)
+        return names
 
     def zero_grad(self, set_to_none=True):
         check(lib.gentrain_optim_zero_grad(self._h, set_to_none))

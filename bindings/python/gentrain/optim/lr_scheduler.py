@@ -29,6 +29,24 @@ class LRScheduler:
         else:
             check(lib.gentrain_scheduler_step_epoch(self._h, float(epoch)))
 
+    def state_dict(self):
+        """The scheduler's state as {name: list of numbers} (one-element lists for scalars)."""
+        n = c_size_t()
+        check(lib.gentrain_scheduler_state_count(byref(n), self._h))
+        out = {}
+        for i in range(n.value):
+            key, count = ctypes.c_char_p(), c_size_t()
+            values = (c_double * 64)()
+            check(lib.gentrain_scheduler_state_get(byref(key), values, 64, byref(count), self._h, i))
+            out[key.value.decode()] = list(values[: count.value])
+        return out
+
+    def load_state_dict(self, state_dict):
+        for key, values in state_dict.items():
+            values = list(values) if isinstance(values, (list, tuple)) else [values]
+            check(lib.gentrain_scheduler_state_set(self._h, key.encode(), (c_double * max(len(values), 1))(*values),
+                                                   len(values)))
+
     def get_last_lr(self):
         n = len(self.optimizer.param_groups)
         out, count = (c_double * n)(), c_size_t()

@@ -70,44 +70,68 @@ public enum Autograd {
             }
         }
 
-        // Reachable nodes in post-order (inputs before the ops that consume them).
         let mark = nextMark()
-        var order: [Node] = []
-        var stack: [(Node, Int)] = []
-        for root in roots {
-            guard let fn = root.gradFn, fn.visitMark != mark else { continue }
-            fn.visitMark = mark
-            stack.append((fn, 0))
-            while let (node, next) = stack.last {
-                if next < node.inputs.count {
-                    stack[stack.count - 1].1 = next + 1
-                    if case .node(let child) = node.inputs[next].edge, child.visitMark != mark {
-                        child.visitMark = mark
-                        stack.append((child, 0))
+        if targets == nil {
+            // backward(): every node leads to a leaf that requires grad (that is why it was
+            // recorded), so all reachable nodes run; count each one's consumers.
+            var stack: [Node] = []
+            for root in roots {
+                guard let fn = root.gradFn, fn.visitMark != mark else { continue }
+                fn.reset(mark, needed: true)
+                stack.append(fn)
+            }
+            while let node = stack.popLast() {
+                for input in node.inputs {
+                    guard case .node(let child) = input.edge else { continue }
+                    if child.visitMark != mark {
+                        child.reset(mark, needed: true)
+                        stack.append(child)
                     }
-                } else {
-                    stack.removeLast()
-                    order.append(node)
+                    child.dependencies += 1
                 }
             }
-        }
-        // Which nodes lead to a wanted gradient, and how many consumers each has.
-        for node in order {
-            node.pendingGrad = nil
-            node.dependencies = 0
-            var needed = targets == nil ? false : nodeTarget[ObjectIdentifier(node)] != nil
-            for input in node.inputs where !needed {
-                switch input.edge {
-                case .none: break
-                case .leaf(let t): needed = targets == nil || leafTarget[ObjectIdentifier(t)] != nil
-                case .node(let child): needed = child.needed
+        } else {
+            // grad(): only nodes on a path to a wanted gradient run. Find the reachable nodes in
+            // post-order (inputs before the ops that consume them), mark the needed ones, then
+            // count each needed node's needed consumers.
+            var order: [Node] = []
+            var stack: [Node] = [], next: [Int] = []
+            for root in roots {
+                guard let fn = root.gradFn, fn.visitMark != mark else { continue }
+                fn.visitMark = mark
+                stack.append(fn)
+                next.append(0)
+                while let node = stack.last {
+                    let i = next[next.count - 1]
+                    if i < node.inputs.count {
+                        next[next.count - 1] = i + 1
+                        if case .node(let child) = node.inputs[i].edge, child.visitMark != mark {
+                            child.visitMark = mark
+                            stack.append(child)
+                            next.append(0)
+                        }
+                    } else {
+                        stack.removeLast()
+                        next.removeLast()
+                        order.append(node)
+                    }
                 }
             }
-            node.needed = needed
-        }
-        for node in order where node.needed {
-            for input in node.inputs {
-                if case .node(let child) = input.edge, child.needed { child.dependencies += 1 }
+            for node in order {
+                var needed = nodeTarget[ObjectIdentifier(node)] != nil
+                for input in node.inputs where !needed {
+                    switch input.edge {
+                    case .none: break
+                    case .leaf(let t): needed = leafTarget[ObjectIdentifier(t)] != nil
+                    case .node(let child): needed = child.needed
+                    }
+                }
+                node.reset(mark, needed: needed)
+            }
+            for node in order where node.needed {
+                for input in node.inputs {
+                    if case .node(let child) = input.edge, child.needed { child.dependencies += 1 }
+                }
             }
         }
 
@@ -123,7 +147,6 @@ public enum Autograd {
         GradMode.isEnabled = create
         defer { GradMode.isEnabled = previousMode }
         var ready: [Node] = []
-        ready.reserveCapacity(order.count)
         for root in roots {
             if let fn = root.gradFn, fn.needed, fn.dependencies == 0, fn.visitMark == mark {
                 fn.visitMark = -mark   // queued once even when several roots share it

@@ -39,6 +39,15 @@ public final class Node {
         backwardFn = backward
     }
 
+    /// Prepares the node for the backward pass `mark`.
+    @inline(__always)
+    func reset(_ mark: Int, needed: Bool) {
+        visitMark = mark
+        pendingGrad = nil
+        dependencies = 0
+        self.needed = needed
+    }
+
     /// Whether the backward function must compute the gradient of input `i`.
     @inline(__always)
     public func needsInputGrad(_ i: Int) -> Bool {
@@ -68,11 +77,35 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
     var any = false
     for t in inputs where t.requiresGrad { any = true; break }
     guard any && GradMode.isEnabled else { return out }
-    let recorded = inputs.map { t in
+    out.gradFn = Node(name: name, inputs: inputs.map(Node.Input.init), backward: backward)
+    return out
+}
+
+/// `record` for a one-input op (no array of inputs to build when nothing is recorded).
+@inline(__always)
+@discardableResult
+func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (Node, Tensor) throws -> [Tensor?]) -> Tensor {
+    guard x.requiresGrad && GradMode.isEnabled else { return out }
+    out.gradFn = Node(name: name, inputs: [Node.Input(x)], backward: backward)
+    return out
+}
+
+/// `record` for a two-input op.
+@inline(__always)
+@discardableResult
+func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
+            _ backward: @escaping (Node, Tensor) throws -> [Tensor?]) -> Tensor {
+    guard (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled else { return out }
+    out.gradFn = Node(name: name, inputs: [Node.Input(a), Node.Input(b)], backward: backward)
+    return out
+}
+
+extension Node.Input {
+    /// Where the gradient of `t` goes: its producer, itself as a leaf, or nowhere.
+    @inline(__always)
+    init(_ t: Tensor) {
         let edge: Node.Edge
         if let fn = t.gradFn { edge = .node(fn) } else if t.leafRequiresGrad { edge = .leaf(t) } else { edge = .none }
-        return Node.Input(edge: edge, shape: t.shape, dtype: t.dtype)
+        self.init(edge: edge, shape: t.shape, dtype: t.dtype)
     }
-    out.gradFn = Node(name: name, inputs: recorded, backward: backward)
-    return out
 }

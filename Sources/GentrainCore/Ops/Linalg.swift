@@ -48,7 +48,7 @@ extension Tensor {
         if ct == .float32 { run(Float.self) } else { run(Double.self) }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         let (x, y) = (self, other)
-        return record(result, "MmBackward", [x, y]) { node, g in
+        return record(result, "MmBackward", x, y) { node, g in
             [node.needsInputGrad(0) ? try g.matmul(y.transpose(-1, -2)) : nil,
              node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil]
         }

@@ -26,6 +26,6 @@ public func gentrain_autograd_grad(_ results: UnsafeMutablePointer<OpaquePointer
             try (0..<nOutputs).map { try optionalTensorArg(gradOutputs![$0], "grad_outputs[\($0)]") }
         let grads = try Autograd.grad(outputs: outs, inputs: ins, gradOutputs: gradOuts, retainGraph: retainGraph,
                                       createGraph: createGraph, allowUnused: allowUnused)
-        for (i, g) in grads.enumerated() { results[i] = g.map(newHandle) }
+        for (i, h) in try newHandles(grads).enumerated() { results[i] = h }
     }
 }

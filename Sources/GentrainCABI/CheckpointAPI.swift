@@ -46,7 +46,7 @@ public func gentrain_checkpoint_new(_ out: UnsafeMutablePointer<OpaquePointer?>?
     out?.pointee = nil
     return guarded("gentrain_checkpoint_new") {
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        out.pointee = HandleTable.shared.insert(CheckpointBox(), .checkpoint)
+        out.pointee = try HandleTable.shared.insert(CheckpointBox(), .checkpoint)
     }
 }
 

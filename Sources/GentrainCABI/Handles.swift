@@ -13,63 +13,98 @@ enum HandleKind: String {
 
 /// The live handles. A handle value encodes a slot index and the slot's generation, so a
 /// freed, forged or wrong-kind handle is recognized without dereferencing anything.
+///
+/// Slots live in fixed chunks that never move, so lookups read them without a lock; creating
+/// and freeing handles take the lock. (Using a handle on one thread while freeing it on
+/// another is outside the threading contract of the header, as for any C object.)
 final class HandleTable: @unchecked Sendable {
     private struct Slot {
-        var object: AnyObject?
-        var kind: HandleKind = .tensor
-        var generation: UInt = 1
+        var object: Unmanaged<AnyObject>?
+        var generation: UInt
+        var kind: HandleKind
     }
 
     private static let generationBits = 24
     private static let generationMask: UInt = (1 << generationBits) - 1
-    private var slots: [Slot] = [Slot()]   // slot 0 unused: no handle is NULL
+    private static let chunkBits = 12, chunkSize = 1 << 12, maxChunks = 1 << 14   // up to 64M handles
+    private let chunks = UnsafeMutablePointer<UnsafeMutablePointer<Slot>?>.allocate(capacity: HandleTable.maxChunks)
+    private var count = 1   // slot 0 is never used: no handle is NULL
     private var free: [Int] = []
     private let lock = Lock()
 
     static let shared = HandleTable()
 
-    func insert(_ object: AnyObject, _ kind: HandleKind) -> OpaquePointer {
-        lock.withLock {
+    private init() {
+        chunks.initialize(repeating: nil, count: HandleTable.maxChunks)
+    }
+
+    @inline(__always)
+    private func slot(_ index: Int) -> UnsafeMutablePointer<Slot>? {
+        guard index > 0, index < HandleTable.maxChunks << HandleTable.chunkBits,
+              let chunk = chunks[index >> HandleTable.chunkBits] else { return nil }
+        return chunk + (index & (HandleTable.chunkSize - 1))
+    }
+
+    func insert(_ object: AnyObject, _ kind: HandleKind) throws -> OpaquePointer {
+        let retained = Unmanaged.passRetained(object)
+        return try lock.withLock {
             let index: Int
-            if let reused = free.popLast() { index = reused } else { index = slots.count; slots.append(Slot()) }
-            slots[index].object = object
-            slots[index].kind = kind
-            let bits = UInt(index) << HandleTable.generationBits | (slots[index].generation & HandleTable.generationMask)
+            if let reused = free.popLast() {
+                index = reused
+            } else {
+                index = count
+                let c = index >> HandleTable.chunkBits
+                guard c < HandleTable.maxChunks else {
+                    retained.release()
+                    throw GentrainError(.outOfMemory, "too many live handles (\(index)); free the ones no longer needed")
+                }
+                if chunks[c] == nil {
+                    let chunk = UnsafeMutablePointer<Slot>.allocate(capacity: HandleTable.chunkSize)
+                    chunk.initialize(repeating: Slot(object: nil, generation: 1, kind: .tensor), count: HandleTable.chunkSize)
+                    chunks[c] = chunk
+                }
+                count += 1
+            }
+            let s = slot(index)!
+            s.pointee.kind = kind
+            s.pointee.object = retained
+            let bits = UInt(index) << HandleTable.generationBits | (s.pointee.generation & HandleTable.generationMask)
             return OpaquePointer(bitPattern: bits)!
         }
     }
 
+    @inline(__always)
+    private func decode(_ handle: OpaquePointer) -> (Int, UInt) {
+        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
+        return (Int(bits >> HandleTable.generationBits), bits & HandleTable.generationMask)
+    }
+
     func lookup(_ handle: OpaquePointer?, _ kind: HandleKind, _ what: String) throws -> AnyObject {
         guard let handle else { throw GentrainError(.invalidHandle, "\(what) is NULL") }
-        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
-        let index = Int(bits >> HandleTable.generationBits), generation = bits & HandleTable.generationMask
-        return try lock.withLock {
-            guard index > 0, index < slots.count, let object = slots[index].object,
-                  slots[index].generation & HandleTable.generationMask == generation else {
-                throw GentrainError(.invalidHandle, "\(what) is not a live handle (freed, or never created)")
-            }
-            guard slots[index].kind == kind else {
-                throw GentrainError(.invalidHandle, "\(what) is a \(slots[index].kind.rawValue) handle, expected a \(kind.rawValue) handle")
-            }
-            return object
+        let (index, generation) = decode(handle)
+        guard let s = slot(index), let object = s.pointee.object,
+              s.pointee.generation & HandleTable.generationMask == generation else {
+            throw GentrainError(.invalidHandle, "\(what) is not a live handle (freed, or never created)")
         }
+        guard s.pointee.kind == kind else {
+            throw GentrainError(.invalidHandle, "\(what) is a \(s.pointee.kind.rawValue) handle, expected a \(kind.rawValue) handle")
+        }
+        return object.takeUnretainedValue()
     }
 
     /// Releases a handle; unknown handles are ignored (the free functions return nothing).
     func remove(_ handle: OpaquePointer?, _ kind: HandleKind) {
         guard let handle else { return }
-        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
-        let index = Int(bits >> HandleTable.generationBits), generation = bits & HandleTable.generationMask
-        let released: AnyObject? = lock.withLock {
-            guard index > 0, index < slots.count, slots[index].object != nil, slots[index].kind == kind,
-                  slots[index].generation & HandleTable.generationMask == generation else { return nil }
-            let object = slots[index].object
-            slots[index].object = nil
-            slots[index].generation &+= 1
+        let (index, generation) = decode(handle)
+        let released: Unmanaged<AnyObject>? = lock.withLock {
+            guard let s = slot(index), let object = s.pointee.object, s.pointee.kind == kind,
+                  s.pointee.generation & HandleTable.generationMask == generation else { return nil }
+            s.pointee.object = nil
+            s.pointee.generation &+= 1
             free.append(index)
             return object
         }
-        _ = released   // the object is released here, outside the lock
+        released?.release()   // outside the lock: a deinit may free other handles
     }
 }
 
@@ -112,7 +147,19 @@ func schedulerArg(_ h: OpaquePointer?) throws -> AnyObject {
     try HandleTable.shared.lookup(h, .scheduler, "scheduler")
 }
 
-func newHandle(_ t: Tensor) -> OpaquePointer { HandleTable.shared.insert(t, .tensor) }
+func newHandle(_ t: Tensor) throws -> OpaquePointer { try HandleTable.shared.insert(t, .tensor) }
+
+/// Handles for several results: all of them, or none (those made are freed on failure).
+func newHandles(_ tensors: [Tensor?]) throws -> [OpaquePointer?] {
+    var made: [OpaquePointer?] = []
+    do {
+        for t in tensors { made.append(try t.map(newHandle)) }
+    } catch {
+        for h in made { HandleTable.shared.remove(h, .tensor) }
+        throw error
+    }
+    return made
+}
 
 /// A C string argument.
 func stringArg(_ p: UnsafePointer<CChar>?, _ what: String) throws -> String {
@@ -182,7 +229,7 @@ func producing(_ function: StaticString, _ out: UnsafeMutablePointer<OpaquePoint
     out?.pointee = nil
     return guarded(function) {
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        out.pointee = newHandle(try body())
+        out.pointee = try newHandle(body())
     }
 }
 

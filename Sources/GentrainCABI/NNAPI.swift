@@ -46,7 +46,7 @@ private func producingModule(_ name: StaticString, _ out: UnsafeMutablePointer<O
     out?.pointee = nil
     return guarded(name) {
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        out.pointee = HandleTable.shared.insert(ModuleBox(try body()), .module)
+        out.pointee = try HandleTable.shared.insert(ModuleBox(body()), .module)
     }
 }
 

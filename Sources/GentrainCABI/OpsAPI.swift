@@ -91,8 +91,9 @@ private func extremum(_ name: StaticString, _ values: TensorOut?, _ indices: Ten
     return guarded(name) {
         guard let values, let indices else { throw GentrainError(.invalidArgument, "values or indices is NULL") }
         let r = try f(tensorArg(x, "x"))
-        values.pointee = newHandle(r.values)
-        indices.pointee = newHandle(r.indices)
+        let handles = try newHandles([r.values, r.indices])
+        values.pointee = handles[0]
+        indices.pointee = handles[1]
     }
 }
 
@@ -141,7 +142,7 @@ private func pieces(_ name: StaticString, _ outs: TensorOut?, _ capacity: Int, _
         guard let outs, capacity >= parts.count else {
             throw GentrainError(.invalidArgument, "outs holds \(capacity) handles but there are \(parts.count) pieces")
         }
-        for (i, p) in parts.enumerated() { outs[i] = newHandle(p) }
+        for (i, h) in try newHandles(parts).enumerated() { outs[i] = h }
     }
 }
 

@@ -22,7 +22,7 @@ private func producingOptimizer(_ name: StaticString, _ out: UnsafeMutablePointe
     out?.pointee = nil
     return guarded(name) {
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        out.pointee = HandleTable.shared.insert(try body(tensorList(params, n, "params")), .optimizer)
+        out.pointee = try HandleTable.shared.insert(body(tensorList(params, n, "params")), .optimizer)
     }
 }
 

@@ -9,7 +9,7 @@ private func producingScheduler(_ name: StaticString, _ out: UnsafeMutablePointe
     out?.pointee = nil
     return guarded(name) {
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        out.pointee = HandleTable.shared.insert(try body(optimizerArg(optimizer)), .scheduler)
+        out.pointee = try HandleTable.shared.insert(body(optimizerArg(optimizer)), .scheduler)
     }
 }
 

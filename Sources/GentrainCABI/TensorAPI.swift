@@ -191,7 +191,7 @@ public func gentrain_tensor_grad(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
     return guarded("gentrain_tensor_grad") {
         let t = try tensorArg(tensor)
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        out.pointee = t.grad.map(newHandle)
+        out.pointee = try t.grad.map(newHandle)
     }
 }
 

@@ -25,7 +25,7 @@ public final class Node {
     let inputs: [Input]
     /// Maps the output's gradient to one gradient per input (nil where not needed).
     /// Set to nil once run without `retain_graph`, which frees what it saved.
-    var backwardFn: ((Node, Tensor) throws -> [Tensor?])?
+    var backwardFn: ((Node, Tensor) throws -> Grads)?
 
     // Scratch state of the current backward pass.
     var pendingGrad: Tensor?
@@ -33,7 +33,7 @@ public final class Node {
     var needed = false
     var visitMark = 0
 
-    init(name: String, inputs: [Input], backward: @escaping (Node, Tensor) throws -> [Tensor?]) {
+    init(name: String, inputs: [Input], backward: @escaping (Node, Tensor) throws -> Grads) {
         self.name = name
         self.inputs = inputs
         backwardFn = backward
@@ -68,12 +68,39 @@ public final class Node {
     }
 }
 
+/// The gradients a backward function returns, one per input (nil where not needed). Written
+/// as an array literal (`[ga, gb]`); up to two are stored inline, so the common ops build no
+/// array on the way back.
+public struct Grads: ExpressibleByArrayLiteral {
+    private var first: Tensor?, second: Tensor?
+    private var rest: [Tensor?] = []
+    public let count: Int
+
+    @inline(__always)
+    public init(arrayLiteral elements: Tensor?...) {
+        self.init(elements)
+    }
+
+    @inline(__always)
+    public init(_ elements: [Tensor?]) {
+        count = elements.count
+        if count > 0 { first = elements[0] }
+        if count > 1 { second = elements[1] }
+        if count > 2 { rest = Array(elements[2...]) }
+    }
+
+    @inline(__always)
+    public subscript(_ i: Int) -> Tensor? {
+        i == 0 ? first : (i == 1 ? second : rest[i - 2])
+    }
+}
+
 /// Records `out` as produced by an op over `inputs` with the given backward function, when
 /// grad mode is on and any input requires grad. Returns `out`.
 @inline(__always)
 @discardableResult
 func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
-            _ backward: @escaping (Node, Tensor) throws -> [Tensor?]) -> Tensor {
+            _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
     var any = false
     for t in inputs where t.requiresGrad { any = true; break }
     guard any && GradMode.isEnabled else { return out }
@@ -84,7 +111,7 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
 /// `record` for a one-input op (no array of inputs to build when nothing is recorded).
 @inline(__always)
 @discardableResult
-func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (Node, Tensor) throws -> [Tensor?]) -> Tensor {
+func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
     guard x.requiresGrad && GradMode.isEnabled else { return out }
     out.gradFn = Node(name: name, inputs: [Node.Input(x)], backward: backward)
     return out
@@ -94,7 +121,7 @@ func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (N
 @inline(__always)
 @discardableResult
 func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
-            _ backward: @escaping (Node, Tensor) throws -> [Tensor?]) -> Tensor {
+            _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
     guard (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled else { return out }
     out.gradFn = Node(name: name, inputs: [Node.Input(a), Node.Input(b)], backward: backward)
     return out

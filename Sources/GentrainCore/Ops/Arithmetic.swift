@@ -138,7 +138,7 @@ extension Tensor {
 @inline(__always)
 @discardableResult
 func recordWithOutput(_ out: Tensor, _ name: String, _ x: Tensor,
-                      _ backward: @escaping (Node, Tensor, Tensor) throws -> [Tensor?]) -> Tensor {
+                      _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) -> Tensor {
     guard x.requiresGrad && GradMode.isEnabled else { return out }
     let saved = out.detach()
     return record(out, name, x) { node, g in try backward(node, g, node.output(saved)) }
@@ -148,7 +148,7 @@ func recordWithOutput(_ out: Tensor, _ name: String, _ x: Tensor,
 @inline(__always)
 @discardableResult
 func recordWithOutput(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
-                      _ backward: @escaping (Node, Tensor, Tensor) throws -> [Tensor?]) -> Tensor {
+                      _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) -> Tensor {
     guard (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled else { return out }
     let saved = out.detach()
     return record(out, name, a, b) { node, g in try backward(node, g, node.output(saved)) }

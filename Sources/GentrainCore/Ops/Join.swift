@@ -31,9 +31,9 @@ extension Tensor {
         }
         let sizes = tensors.map { $0.shape[i] }
         return record(out, "CatBackward", tensors) { node, g in
-            try (0..<sizes.count).map { k in
+            Grads(try (0..<sizes.count).map { k in
                 node.needsInputGrad(k) ? try g.narrow(i, start: starts[k], length: sizes[k]) : nil
-            }
+            })
         }
     }
 

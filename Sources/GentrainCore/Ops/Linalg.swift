@@ -104,6 +104,6 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
             node.needsInputGrad(1) ? try g2.t().matmul(x.reshape([-1, inF])) : nil,
         ]
         if bias != nil { grads.append(node.needsInputGrad(2) ? try g2.sum(dims: [0]) : nil) }
-        return grads
+        return Grads(grads)
     }
 }

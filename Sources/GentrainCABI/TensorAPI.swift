@@ -10,6 +10,13 @@ private func shapeArg(_ shape: UnsafePointer<Int64>?, _ ndim: Int) throws -> [In
     return s
 }
 
+/// An entry point that creates a tensor from a C shape and dtype.
+@inline(__always)
+private func creating(_ name: StaticString, _ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?,
+                      _ ndim: Int, _ dtype: gentrain_dtype, _ make: ([Int], DType) throws -> Tensor) -> gentrain_status {
+    producing(name, out) { try make(shapeArg(shape, ndim), dtypeArg(dtype)) }
+}
+
 private func checkBytes(_ nbytes: Int, _ shape: [Int], _ dtype: DType) throws {
     let needed = try checkedNumel(shape) * dtype.itemSize
     guard nbytes == needed else {
@@ -49,19 +56,19 @@ public func gentrain_tensor_from_blob(_ out: UnsafeMutablePointer<OpaquePointer?
 @c @implementation
 public func gentrain_tensor_zeros(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
                                   _ dtype: gentrain_dtype) -> gentrain_status {
-    producing("gentrain_tensor_zeros", out) { try Tensor.zeros(shapeArg(shape, ndim), dtype: dtypeArg(dtype)) }
+    creating("gentrain_tensor_zeros", out, shape, ndim, dtype) { try Tensor.zeros($0, dtype: $1) }
 }
 
 @c @implementation
 public func gentrain_tensor_ones(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
                                  _ dtype: gentrain_dtype) -> gentrain_status {
-    producing("gentrain_tensor_ones", out) { try Tensor.ones(shapeArg(shape, ndim), dtype: dtypeArg(dtype)) }
+    creating("gentrain_tensor_ones", out, shape, ndim, dtype) { try Tensor.ones($0, dtype: $1) }
 }
 
 @c @implementation
 public func gentrain_tensor_full(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
                                  _ dtype: gentrain_dtype, _ value: Double) -> gentrain_status {
-    producing("gentrain_tensor_full", out) { try Tensor.full(shapeArg(shape, ndim), value, dtype: dtypeArg(dtype)) }
+    creating("gentrain_tensor_full", out, shape, ndim, dtype) { try Tensor.full($0, value, dtype: $1) }
 }
 
 @c @implementation
@@ -82,21 +89,19 @@ public func gentrain_tensor_eye(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
 @c @implementation
 public func gentrain_tensor_rand(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
                                  _ dtype: gentrain_dtype) -> gentrain_status {
-    producing("gentrain_tensor_rand", out) { try Tensor.rand(shapeArg(shape, ndim), dtype: dtypeArg(dtype)) }
+    creating("gentrain_tensor_rand", out, shape, ndim, dtype) { try Tensor.rand($0, dtype: $1) }
 }
 
 @c @implementation
 public func gentrain_tensor_randn(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
                                   _ dtype: gentrain_dtype) -> gentrain_status {
-    producing("gentrain_tensor_randn", out) { try Tensor.randn(shapeArg(shape, ndim), dtype: dtypeArg(dtype)) }
+    creating("gentrain_tensor_randn", out, shape, ndim, dtype) { try Tensor.randn($0, dtype: $1) }
 }
 
 @c @implementation
 public func gentrain_tensor_randint(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ low: Int64, _ high: Int64,
                                     _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: gentrain_dtype) -> gentrain_status {
-    producing("gentrain_tensor_randint", out) {
-        try Tensor.randint(Int(low), Int(high), shapeArg(shape, ndim), dtype: dtypeArg(dtype))
-    }
+    creating("gentrain_tensor_randint", out, shape, ndim, dtype) { try Tensor.randint(Int(low), Int(high), $0, dtype: $1) }
 }
 
 @c @implementation

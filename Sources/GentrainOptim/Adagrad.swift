@@ -45,10 +45,16 @@ private func adagradUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: 
     let p = param.pointer(T.self), g = grad.pointer(T.self), s = sumBuf.pointer(T.self)
     let (c, e, wd) = (T(clr), T(eps), T(weightDecay))
     let sign: T = maximize ? -1 : 1
-    for i in 0..<param.numel {
-        var d = sign * g[i]
-        if weightDecay != 0 { d += wd * p[i] }
-        s[i] += d * d
-        p[i] -= c * d / (s[i].squareRoot() + e)
+    let n = param.numel
+    // One branch-free loop per option combination, so that each vectorizes.
+    @inline(__always) func run(_ decay: Bool) {
+        for i in 0..<n {
+            var d = sign * g[i]
+            if decay { d += wd * p[i] }
+            let si = s[i] + d * d
+            s[i] = si
+            p[i] -= c * d / (si.squareRoot() + e)
+        }
     }
+    if weightDecay != 0 { run(true) } else { run(false) }
 }

@@ -45,27 +45,39 @@ private func rmspropUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: 
                                             _ avgBuf: Tensor?, lr: Double, alpha: Double, eps: Double, weightDecay: Double,
                                             momentum: Double, maximize: Bool) {
     let p = param.pointer(T.self), g = grad.pointer(T.self), sq = sqBuf.pointer(T.self)
-    let b = momBuf?.pointer(T.self), ga = avgBuf?.pointer(T.self)
     let (a, c, e, wd, mu, lrT) = (T(alpha), T(1 - alpha), T(eps), T(weightDecay), T(momentum), T(lr))
     let sign: T = maximize ? -1 : 1
-    let lerpLow = 1 - alpha < 0.5
-    for i in 0..<param.numel {
-        var d = sign * g[i]
-        if weightDecay != 0 { d += wd * p[i] }
-        sq[i] = sq[i] * a + c * d * d
-        var avg: T
-        if let ga {
-            ga[i] = lerpLow ? ga[i] + c * (d - ga[i]) : d - (d - ga[i]) * (1 - c)
-            avg = (sq[i] - ga[i] * ga[i]).squareRoot()
-        } else {
-            avg = sq[i].squareRoot()
+    let n = param.numel
+    // One branch-free loop per option combination, so that each vectorizes.
+    @inline(__always) func run(_ decay: Bool, _ b: UnsafeMutablePointer<T>?, _ ga: UnsafeMutablePointer<T>?, _ lerpLow: Bool) {
+        for i in 0..<n {
+            var d = sign * g[i]
+            if decay { d += wd * p[i] }
+            let s = sq[i] * a + c * d * d
+            sq[i] = s
+            var avg: T
+            if let ga {
+                let gi = lerpLow ? ga[i] + c * (d - ga[i]) : d - (d - ga[i]) * (1 - c)
+                ga[i] = gi
+                avg = (s - gi * gi).squareRoot()
+            } else {
+                avg = s.squareRoot()
+            }
+            avg += e
+            if let b {
+                b[i] = b[i] * mu + d / avg
+                p[i] -= lrT * b[i]
+            } else {
+                p[i] -= lrT * d / avg
+            }
         }
-        avg += e
-        if let b {
-            b[i] = b[i] * mu + d / avg
-            p[i] -= lrT * b[i]
-        } else {
-            p[i] -= lrT * d / avg
-        }
+    }
+    let decay = weightDecay != 0
+    switch (decay, momBuf?.pointer(T.self), avgBuf?.pointer(T.self), 1 - alpha < 0.5) {
+    case (false, nil, nil, _): run(false, nil, nil, true)
+    case (true, nil, nil, _): run(true, nil, nil, true)
+    case (false, let b?, nil, _): run(false, b, nil, true)
+    case (true, let b?, nil, _): run(true, b, nil, true)
+    case (let d, let b, let ga, let low): run(d, b, ga, low)
     }
 }

@@ -44,16 +44,30 @@ public final class SGD: Optimizer {
 private func sgdUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Tensor, _ buf: Tensor?, first: Bool,
                                         lr: Double, momentum: Double, dampening: Double, weightDecay: Double,
                                         nesterov: Bool, maximize: Bool) {
-    let p = param.pointer(T.self), g = grad.pointer(T.self), b = buf?.pointer(T.self)
+    let p = param.pointer(T.self), g = grad.pointer(T.self)
     let (mu, damp, wd, lrT) = (T(momentum), T(1 - dampening), T(weightDecay), T(lr))
     let sign: T = maximize ? -1 : 1
-    for i in 0..<param.numel {
-        var d = sign * g[i]
-        if weightDecay != 0 { d += wd * p[i] }
-        if let b {
-            b[i] = first ? d : mu * b[i] + damp * d
-            d = nesterov ? d + mu * b[i] : b[i]
+    let n = param.numel
+    // One branch-free loop per option combination, so that each vectorizes.
+    @inline(__always) func run(_ decay: Bool, _ b: UnsafeMutablePointer<T>?, _ first: Bool, _ nesterov: Bool) {
+        for i in 0..<n {
+            var d = sign * g[i]
+            if decay { d += wd * p[i] }
+            if let b {
+                b[i] = first ? d : mu * b[i] + damp * d
+                d = nesterov ? d + mu * b[i] : b[i]
+            }
+            p[i] -= lrT * d
         }
-        p[i] -= lrT * d
+    }
+    let decay = weightDecay != 0
+    switch (decay, buf?.pointer(T.self), first, nesterov) {
+    case (false, nil, _, _): run(false, nil, false, false)
+    case (true, nil, _, _): run(true, nil, false, false)
+    case (false, let b?, false, false): run(false, b, false, false)
+    case (true, let b?, false, false): run(true, b, false, false)
+    case (false, let b?, false, true): run(false, b, false, true)
+    case (true, let b?, false, true): run(true, b, false, true)
+    case (let d, let b?, true, let nv): run(d, b, true, nv)
     }
 }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import GentrainCore
+import Foundation
 import Gentrain
 
 /// Tensors: creation, views over shared storage, dtypes, broadcasting, and the errors users hit.
@@ -156,5 +157,30 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(try big.softmax(dim: 0).toArray(Float.self), [0.5, 0.5])
         XCTAssertEqual(try big.logsumexp().item(), 1000.6931471805599, accuracy: 1e-3)
         XCTAssertEqual(try Tensor([-Float.infinity, 0]).logSoftmax(dim: 0).toArray(Float.self), [-.infinity, 0])
+    }
+}
+
+extension TensorTests {
+    func testSizeClassesRoundTrip() {
+        for bytes in [1, 64, 65, 512, 513, 1000, 4096, 65536, 65537, 1 << 30] {
+            let c = BufferCache.sizeClass(bytes)
+            XCTAssertEqual(BufferCache.classSize(c.index), c.size, "\(bytes)")
+        }
+        XCTAssertEqual(BufferCache.sizeClass(65536).index, BufferCache.localClasses - 1)
+    }
+
+    func testBuffersOfAThreadThatEndedAreReused() throws {
+        BufferCache.release()   // empty this thread's list and the shared cache
+        final class Box: @unchecked Sendable { var pointer: UnsafeMutableRawPointer? }
+        let freedThere = Box()
+        let thread = Thread {
+            let t = try! Tensor.zeros([16])   // made and freed on the other thread: cached there
+            freedThere.pointer = t.storage.data
+        }
+        thread.start()
+        while !thread.isFinished { usleep(1000) }
+        usleep(20000)   // the thread's cache hands its buffers to the shared cache as the thread ends
+        let t = try Tensor.zeros([16])
+        XCTAssertEqual(t.storage.data, freedThere.pointer)
     }
 }

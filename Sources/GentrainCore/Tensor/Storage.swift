@@ -7,7 +7,8 @@ import Glibc
 ///
 /// Sizes are rounded up to classes (64-byte steps up to 512 bytes, then four classes per
 /// power of two, so at most 25 % is wasted). Freed buffers wait in their class's list
-/// until reused; the cache holds at most `limit` bytes in all.
+/// until reused; the cache holds at most `limit` bytes in all. Small buffers (up to 64 KiB,
+/// the per-op overhead case) first go to a per-thread list of at most 4 MiB, which needs no lock.
 public enum BufferCache {
     private static let lock = Lock()
     /// Free buffers by size-class index.
@@ -29,9 +30,41 @@ public enum BufferCache {
         return (8 + (top - 9) * 4 + (k - 5), k * quarter)
     }
 
+    /// Size classes served from the per-thread lists (up to 64 KiB) and their byte budget.
+    static let localClasses = 36
+    static let localLimit = 4 << 20
+
+    /// A thread's own free small buffers; given back to the shared cache when the thread ends.
+    final class Local {
+        var lists = [[UnsafeMutableRawPointer]](repeating: [], count: BufferCache.localClasses)
+        var bytes = 0
+
+        deinit {
+            for (index, list) in lists.enumerated() {
+                for p in list { BufferCache.recycleShared(p, index, BufferCache.classSize(index)) }
+            }
+        }
+    }
+
+    static let local = ThreadLocal { Local() }
+
+    /// The size of class `index` (for classes above 512 bytes).
+    static func classSize(_ index: Int) -> Int {
+        if index < 8 { return (index + 1) << 6 }
+        let top = (index - 8) / 4 + 9, k = (index - 8) % 4 + 5
+        return k << (top - 2)
+    }
+
     /// A 64-byte aligned buffer of at least `bytes` bytes, its class index and its size.
     static func allocate(_ bytes: Int) throws -> (UnsafeMutableRawPointer, Int, Int) {
         let (index, size) = sizeClass(bytes)
+        if index < localClasses {
+            let l = local.value
+            if let p = l.lists[index].popLast() {
+                l.bytes -= size
+                return (p, index, size)
+            }
+        }
         let reused: UnsafeMutableRawPointer? = lock.withLock {
             guard let p = free[index].popLast() else { return nil }
             cachedBytes -= size
@@ -49,6 +82,18 @@ public enum BufferCache {
     }
 
     static func recycle(_ p: UnsafeMutableRawPointer, _ index: Int, _ size: Int) {
+        if index < localClasses {
+            let l = local.value
+            if l.bytes + size <= localLimit {
+                l.lists[index].append(p)
+                l.bytes += size
+                return
+            }
+        }
+        recycleShared(p, index, size)
+    }
+
+    static func recycleShared(_ p: UnsafeMutableRawPointer, _ index: Int, _ size: Int) {
         let kept: Bool = lock.withLock {
             guard cachedBytes + size <= limit else { return false }
             free[index].append(p)
@@ -58,8 +103,14 @@ public enum BufferCache {
         if !kept { Glibc.free(p) }
     }
 
-    /// Frees every cached buffer.
+    /// Frees every cached buffer (of the shared cache and of this thread's list).
     public static func release() {
+        let l = local.value
+        for (index, list) in l.lists.enumerated() {
+            for p in list { Glibc.free(p) }
+            l.lists[index].removeAll()
+        }
+        l.bytes = 0
         let all: [UnsafeMutableRawPointer] = lock.withLock {
             defer {
                 for i in free.indices { free[i].removeAll() }

@@ -7,49 +7,90 @@ public enum Reduction: Int32, Sendable {
     case sum = 2
 }
 
-/// Cross-entropy between logits `input` (`[N, C]` or `[N, C, d1, …]`, class dimension 1) and
-/// class-index `target` (`[N]` or `[N, d1, …]`), PyTorch's `F.cross_entropy`:
-/// `−w[y]·log softmax(x)[y]`, with targets equal to `ignoreIndex` contributing nothing.
-/// `mean` divides by the summed weights of the counted targets (nan when all are ignored).
-/// `labelSmoothing` ε mixes in the uniform distribution: `(1−ε)·nll + ε/C · Σ_c −w[c]·log p_c`.
-public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
-                         reduction: Reduction = .mean, labelSmoothing: Double = 0) throws -> Tensor {
-    guard input.ndim >= 1 else { throw GentrainError(.shape, "cross_entropy: input must have at least 1 dimension") }
-    guard labelSmoothing >= 0 && labelSmoothing <= 1 else {
-        throw GentrainError(.invalidArgument, "cross_entropy: label_smoothing must be between 0.0 and 1.0, got \(labelSmoothing)")
+/// Applies a reduction to per-element losses.
+func reduce(_ losses: Tensor, _ reduction: Reduction) throws -> Tensor {
+    switch reduction {
+    case .none: return losses
+    case .mean: return try losses.mean()
+    case .sum: return try losses.sum()
     }
-    // Logits as rows [M, C]; targets as [M].
+}
+
+/// Class-index targets as rows: `[M]` int64 with validity checked, for input `[N, C, d…]`.
+private func classTargets(_ input: Tensor, _ target: Tensor, _ ignoreIndex: Int, _ op: String) throws -> (rowsShape: [Int], classes: Int, t: Tensor) {
+    guard input.ndim >= 1 else { throw GentrainError(.shape, "\(op): input must have at least 1 dimension") }
     let classes = input.shape[input.ndim == 1 ? 0 : 1]
     let batchShape = input.ndim == 1 ? [] : [input.shape[0]] + Array(input.shape.dropFirst(2))
     guard target.shape == batchShape else {
-        throw GentrainError(.shape, "cross_entropy: expected target of shape \(shapeString(batchShape)) for input \(shapeString(input.shape)), got \(shapeString(target.shape))")
+        throw GentrainError(.shape, "\(op): expected target of shape \(shapeString(batchShape)) for input \(shapeString(input.shape)), got \(shapeString(target.shape))")
     }
     guard target.dtype == .int64 || target.dtype == .int32 else {
-        throw GentrainError(.dtype, "cross_entropy: expected class indices of dtype int64 or int32, got \(target.dtype)")
+        throw GentrainError(.dtype, "\(op): expected class indices of dtype int64 or int32, got \(target.dtype)")
     }
-    if let weight, weight.shape != [classes] {
-        throw GentrainError(.shape, "cross_entropy: weight of shape \(shapeString(weight.shape)) given for \(classes) classes")
-    }
-    let rows: Tensor
-    if input.ndim <= 2 {
-        rows = try input.reshape([-1, classes])
-    } else {
-        var order = [0] + Array(2..<input.ndim)
-        order.append(1)
-        rows = try input.permute(order).reshape([-1, classes])
-    }
-    let logp = try rows.logSoftmax(dim: 1)
     let t = try target.reshape([-1]).to(.int64)
-    let values = try t.toArray(Int64.self)
-    for v in values where v != Int64(ignoreIndex) && (v < 0 || v >= Int64(classes)) {
-        throw GentrainError(.index, "cross_entropy: target \(v) is out of bounds for \(classes) classes")
+    for v in try t.toArray(Int64.self) where v != Int64(ignoreIndex) && (v < 0 || v >= Int64(classes)) {
+        throw GentrainError(.index, "\(op): target \(v) is out of bounds for \(classes) classes")
+    }
+    return (batchShape, classes, t)
+}
+
+/// `[N, C, d…]` as rows `[M, C]` with the class dimension last.
+private func classRows(_ input: Tensor, _ classes: Int) throws -> Tensor {
+    if input.ndim <= 2 { return try input.reshape([-1, classes]) }
+    var order = [0] + Array(2..<input.ndim)
+    order.append(1)
+    return try input.permute(order).reshape([-1, classes])
+}
+
+/// Negative log-likelihood of class-index `target` under log-probabilities `input`
+/// (`[N, C]` or `[N, C, d…]`), PyTorch's `F.nll_loss`: `−w[y]·input[y]`, targets equal to
+/// `ignoreIndex` contributing nothing; `mean` divides by the summed weights of the counted
+/// targets (nan when all are ignored).
+public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+                    reduction: Reduction = .mean) throws -> Tensor {
+    let (batchShape, classes, t) = try classTargets(input, target, ignoreIndex, "nll_loss")
+    let rows = try classRows(input, classes)
+    let (losses, w) = try weightedNLL(rows, t, weight, ignoreIndex, classes, "nll_loss")
+    switch reduction {
+    case .none: return try losses.reshape(batchShape)
+    case .sum: return try losses.sum()
+    case .mean: return try losses.sum().div(w.sum())
+    }
+}
+
+/// Per-row `−w[y]·logp[y]` and the per-row weights (0 for ignored rows).
+private func weightedNLL(_ logp: Tensor, _ t: Tensor, _ weight: Tensor?, _ ignoreIndex: Int, _ classes: Int,
+                         _ op: String) throws -> (Tensor, Tensor) {
+    if let weight, weight.shape != [classes] {
+        throw GentrainError(.shape, "\(op): weight of shape \(shapeString(weight.shape)) given for \(classes) classes")
     }
     let valid = try t.ne(Tensor.scalar(Double(ignoreIndex), dtype: .int64))
     let safe = try Tensor.where(valid, t, Tensor.scalar(0, dtype: .int64))
     let validF = try valid.to(logp.dtype)
     let w = try (weight.map { try $0.to(logp.dtype).indexSelect(0, safe) } ?? Tensor.ones(safe.shape, dtype: logp.dtype)).mul(validF)
-    var losses = try logp.gather(1, safe.unsqueeze(1)).squeeze(1).neg().mul(w)
+    return (try logp.gather(1, safe.unsqueeze(1)).squeeze(1).neg().mul(w), w)
+}
+
+/// Cross-entropy between logits `input` (`[N, C]` or `[N, C, d1, …]`, class dimension 1) and
+/// `target`, PyTorch's `F.cross_entropy`. Targets are class indices (`[N]` or `[N, d1, …]`,
+/// int64/int32) or class probabilities (the input's shape, floating point).
+///
+/// With indices: `−w[y]·log softmax(x)[y]`, targets equal to `ignoreIndex` contributing
+/// nothing; `mean` divides by the summed weights of the counted targets (nan when all are
+/// ignored); `labelSmoothing` ε mixes in the uniform distribution:
+/// `(1−ε)·nll + ε/C · Σ_c −w[c]·log p_c`. With probabilities: `−Σ_c w[c]·t_c·log p_c`,
+/// smoothed as `t·(1−ε) + ε/C`, and `mean` divides by the number of samples.
+public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+                         reduction: Reduction = .mean, labelSmoothing: Double = 0) throws -> Tensor {
+    guard labelSmoothing >= 0 && labelSmoothing <= 1 else {
+        throw GentrainError(.invalidArgument, "cross_entropy: label_smoothing must be between 0.0 and 1.0, got \(labelSmoothing)")
+    }
+    if target.dtype.isFloatingPoint { return try crossEntropyProbabilities(input, target, weight, reduction, labelSmoothing) }
+    let (batchShape, classes, t) = try classTargets(input, target, ignoreIndex, "cross_entropy")
+    let logp = try classRows(input, classes).logSoftmax(dim: 1)
+    var (losses, w) = try weightedNLL(logp, t, weight, ignoreIndex, classes, "cross_entropy")
     if labelSmoothing > 0 {
+        let validF = try t.ne(Tensor.scalar(Double(ignoreIndex), dtype: .int64)).to(logp.dtype)
         let perClass = try weight.map { try logp.mul($0.to(logp.dtype)) } ?? logp
         let smooth = try perClass.sum(dims: [1]).neg().mul(validF)
         losses = try losses.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / Double(classes)))
@@ -58,5 +99,31 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     case .none: return try losses.reshape(batchShape)
     case .sum: return try losses.sum()
     case .mean: return try losses.sum().div(w.sum())
+    }
+}
+
+private func crossEntropyProbabilities(_ input: Tensor, _ target: Tensor, _ weight: Tensor?, _ reduction: Reduction,
+                                       _ labelSmoothing: Double) throws -> Tensor {
+    guard target.shape == input.shape, input.ndim >= 1 else {
+        throw GentrainError(.shape, "cross_entropy: probability targets must have the input's shape \(shapeString(input.shape)), got \(shapeString(target.shape))")
+    }
+    let classDim = input.ndim == 1 ? 0 : 1
+    let classes = input.shape[classDim]
+    var t = target
+    if labelSmoothing > 0 { t = try t.mul(1 - labelSmoothing).add(labelSmoothing / Double(classes)) }
+    var terms = try input.logSoftmax(dim: classDim).mul(t)
+    if let weight {
+        guard weight.shape == [classes] else {
+            throw GentrainError(.shape, "cross_entropy: weight of shape \(shapeString(weight.shape)) given for \(classes) classes")
+        }
+        var s = [Int](repeating: 1, count: input.ndim)
+        s[classDim] = classes
+        terms = try terms.mul(weight.to(input.dtype).reshape(s))
+    }
+    let losses = try terms.sum(dims: [classDim]).neg()
+    switch reduction {
+    case .none: return losses
+    case .sum: return try losses.sum()
+    case .mean: return try losses.sum().div(Double(input.ndim == 1 ? 1 : losses.numel))
     }
 }

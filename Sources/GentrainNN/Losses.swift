@@ -46,15 +46,15 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
     return try reduce(losses, reduction)
 }
 
-/// Binary cross-entropy on logits, stable for large |x| (PyTorch's
-/// `F.binary_cross_entropy_with_logits`): `(1−t)·x + (1 + (p−1)·t)·(log(1 + e^{−|x|}) + max(−x, 0))`
-/// with `p = posWeight` (1 when absent), times `weight`.
+/// Binary cross-entropy on logits, PyTorch's `F.binary_cross_entropy_with_logits`:
+/// `(1−t)·x + (1 + (p−1)·t)·softplus(−x)` with `p = posWeight` (1 when absent), times
+/// `weight`. softplus is computed stably, so large |x| neither overflows nor loses the gradient.
 public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil,
                                          reduction: Reduction = .mean) throws -> Tensor {
     guard input.shape == target.shape else {
         throw GentrainError(.shape, "binary_cross_entropy_with_logits: target \(shapeString(target.shape)) and input \(shapeString(input.shape)) must have the same shape")
     }
-    let softTerm = try input.abs().neg().exp().log1p().add(input.neg().clamp(min: 0))
+    let softTerm = try input.neg().softplus()
     let logWeight = try posWeight.map { try $0.sub(1).mul(target).add(1) }
     var losses = try target.neg().add(1).mul(input).add(logWeight.map { try $0.mul(softTerm) } ?? softTerm)
     if let weight { losses = try losses.mul(weight) }

@@ -84,6 +84,8 @@ typedef struct gentrain_optimizer gentrain_optimizer;
 
 /* Called once when the engine no longer uses memory it borrowed from the host. */
 typedef void (*gentrain_deleter)(void *data, void *user_data);
+/* Releases user data when its owner is freed. */
+typedef void (*gentrain_destructor)(void *user_data);
 
 /* ---------------------------------------------------------------------------------------
  * Library
@@ -140,6 +142,8 @@ gentrain_status gentrain_tensor_randint(gentrain_tensor **out, int64_t low, int6
                                         size_t ndim, gentrain_dtype dtype);
 /* Releases the caller's reference. */
 void gentrain_tensor_free(gentrain_tensor *tensor);
+/* A second handle to the same tensor (history included); both are freed separately. */
+gentrain_status gentrain_tensor_retain(gentrain_tensor **out, const gentrain_tensor *tensor);
 
 /* ---------------------------------------------------------------------------------------
  * Tensors: properties and data out
@@ -186,6 +190,32 @@ gentrain_status gentrain_autograd_grad(gentrain_tensor **results, const gentrain
                                        size_t n_outputs, const gentrain_tensor *const *inputs, size_t n_inputs,
                                        const gentrain_tensor *const *grad_outputs, bool retain_graph,
                                        bool create_graph, bool allow_unused);
+
+/* ---------------------------------------------------------------------------------------
+ * Custom ops with a user backward (torch.autograd.Function)
+ * ------------------------------------------------------------------------------------- */
+
+/* Computes the op: writes a new tensor (the caller of gentrain functions owns it, and hands
+ * it over) to *output. `inputs` are borrowed for the call; grad mode is off. */
+typedef gentrain_status
+    (*gentrain_custom_forward)(gentrain_tensor **output, const gentrain_tensor *const *inputs, size_t n_inputs,
+                               void *user_data);
+/* Maps the output's gradient to one gradient per input: writes n_inputs new tensors (or NULL
+ * for an input that needs none) to grad_inputs, handing them over. Everything passed in is
+ * borrowed for the call. Computing with gentrain ops here makes the gradient differentiable
+ * in turn (create_graph). */
+typedef gentrain_status
+    (*gentrain_custom_backward)(gentrain_tensor **grad_inputs, const gentrain_tensor *grad_output,
+                                const gentrain_tensor *const *inputs, size_t n_inputs, const gentrain_tensor *output,
+                                void *user_data);
+
+/* Applies a custom op named `name` to `inputs`; its backward is `backward`. A callback that
+ * returns an error fails the call (or the backward pass) with GENTRAIN_ERR_CALLBACK_FAILED
+ * and its message. `destroy` (may be NULL) runs on user_data once the op's graph is gone,
+ * or when the call fails. */
+gentrain_status gentrain_custom_op(gentrain_tensor **out, const char *name, const gentrain_tensor *const *inputs,
+                                   size_t n_inputs, gentrain_custom_forward forward, gentrain_custom_backward backward,
+                                   void *user_data, gentrain_destructor destroy);
 
 /* ---------------------------------------------------------------------------------------
  * Ops. Each writes a new tensor to `out`; results are recorded for autograd when grad mode
@@ -462,9 +492,6 @@ typedef struct gentrain_scheduler gentrain_scheduler;
  * is multiplied, and returns GENTRAIN_OK (anything else fails the step that called it). */
 typedef gentrain_status
     (*gentrain_lr_lambda)(double *factor, int64_t epoch, size_t group, void *user_data);
-/* Releases user data when its owner is freed. */
-typedef void (*gentrain_destructor)(void *user_data);
-
 gentrain_status gentrain_scheduler_exponential_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                    double gamma);
 gentrain_status gentrain_scheduler_step_lr_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,

@@ -110,6 +110,11 @@ public func gentrain_tensor_free(_ tensor: OpaquePointer?) {
 }
 
 @c @implementation
+public func gentrain_tensor_retain(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ tensor: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_tensor_retain", out) { try tensorArg(tensor) }
+}
+
+@c @implementation
 public func gentrain_tensor_ndim(_ out: UnsafeMutablePointer<Int>?, _ tensor: OpaquePointer?) -> gentrain_status {
     guarded("gentrain_tensor_ndim") { try write(out) { try tensorArg(tensor).ndim } }
 }

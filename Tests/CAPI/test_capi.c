@@ -184,8 +184,18 @@ static void test_handles(void) {
     int64_t shape[1] = {3};
     gentrain_tensor *t = NULL, *out = NULL;
     OK(gentrain_tensor_ones(&t, shape, 1, GENTRAIN_FLOAT32));
+    gentrain_tensor *second = NULL;
+    OK(gentrain_tensor_retain(&second, t));
+    EXPECT(second != t);
     gentrain_tensor *stale = t;
     gentrain_tensor_free(t);
+    double one = 0;
+    gentrain_tensor *first = NULL;
+    OK(gentrain_select(&first, second, 0, 0));   /* the second handle outlives the first */
+    OK(gentrain_tensor_item(&one, first));
+    EXPECT(one == 1);
+    gentrain_tensor_free(first);
+    gentrain_tensor_free(second);
     FAILS(gentrain_exp(&out, stale), GENTRAIN_ERR_INVALID_HANDLE, "gentrain_exp: x is not a live handle");
     EXPECT(out == NULL);
     FAILS(gentrain_exp(&out, NULL), GENTRAIN_ERR_INVALID_HANDLE, "x is NULL");
@@ -558,7 +568,7 @@ static void test_modules_losses_optimizers(void) {
     FAILS(gentrain_cross_entropy(&summed, logits, y, &ce), GENTRAIN_ERR_INVALID_ARGUMENT, "reduction");
     ce.struct_size = 0;
     FAILS(gentrain_cross_entropy(&summed, logits, y, &ce), GENTRAIN_ERR_INVALID_ARGUMENT, "struct_size");
-    FAILS(gentrain_cross_entropy(&summed, logits, x, NULL), GENTRAIN_ERR_SHAPE, "expected target");
+    FAILS(gentrain_cross_entropy(&summed, logits, x, NULL), GENTRAIN_ERR_SHAPE, "probability targets must have the input's shape");
 
     gentrain_sgd_options sgd;
     gentrain_sgd_options_default(&sgd);
@@ -883,6 +893,92 @@ static void test_checkpoint(void) {
     gentrain_module_free(fc);
 }
 
+/* A custom cube op: forward x³, backward 3x²·g written with gentrain ops (so it is
+ * differentiable in turn). user_data counts calls; destroy counts releases. */
+static gentrain_status cube_forward(gentrain_tensor **output, const gentrain_tensor *const *inputs, size_t n,
+                                    void *user_data) {
+    ((int *)user_data)[0] += 1;
+    if (n != 1) return GENTRAIN_ERR_INVALID_ARGUMENT;
+    return gentrain_pow_scalar(output, inputs[0], 3);
+}
+
+static gentrain_status cube_backward(gentrain_tensor **grads, const gentrain_tensor *grad, const gentrain_tensor *const *inputs,
+                                     size_t n, const gentrain_tensor *output, void *user_data) {
+    (void)n, (void)output;
+    ((int *)user_data)[1] += 1;
+    gentrain_tensor *sq = NULL, *scaled = NULL;
+    gentrain_status s = gentrain_pow_scalar(&sq, inputs[0], 2);
+    if (s == GENTRAIN_OK) s = gentrain_mul_scalar(&scaled, sq, 3);
+    if (s == GENTRAIN_OK) s = gentrain_mul(&grads[0], scaled, grad);
+    gentrain_tensor_free(sq);
+    gentrain_tensor_free(scaled);
+    return s;
+}
+
+static gentrain_status failing_forward(gentrain_tensor **output, const gentrain_tensor *const *inputs, size_t n, void *user_data) {
+    (void)output, (void)n, (void)user_data;
+    gentrain_tensor *bad = NULL;
+    int64_t wrong[1] = {7};
+    return gentrain_reshape(&bad, inputs[0], wrong, 1);   /* fails: 3 elements are not 7 */
+}
+
+static gentrain_status wrong_shape_backward(gentrain_tensor **grads, const gentrain_tensor *grad, const gentrain_tensor *const *inputs,
+                                            size_t n, const gentrain_tensor *output, void *user_data) {
+    (void)grad, (void)inputs, (void)n, (void)output, (void)user_data;
+    int64_t shape[1] = {5};
+    return gentrain_tensor_zeros(&grads[0], shape, 1, GENTRAIN_FLOAT64);
+}
+
+static void count_release_pair(void *user_data) { ((int *)user_data)[2] += 1; }
+
+static void test_custom_op(void) {
+    int calls[3] = {0, 0, 0};
+    double xv[3] = {1, -2, 0.5};
+    int64_t shape[1] = {3};
+    gentrain_tensor *x = NULL, *y = NULL, *s = NULL;
+    OK(gentrain_tensor_from_data(&x, xv, sizeof xv, GENTRAIN_FLOAT64, shape, 1));
+    OK(gentrain_tensor_set_requires_grad(x, true));
+    const gentrain_tensor *ins[1] = {x};
+    OK(gentrain_custom_op(&y, "cube", ins, 1, cube_forward, cube_backward, calls, count_release_pair));
+    OK(gentrain_sum(&s, y, NULL, 0, false));
+    EXPECT(item(s) == 1 - 8 + 0.125);
+    /* First order through the callback, with a graph: d/dx Σx³ = 3x². */
+    const gentrain_tensor *outs[1] = {s};
+    gentrain_tensor *g[1] = {NULL};
+    OK(gentrain_autograd_grad(g, outs, 1, ins, 1, NULL, true, true, false));
+    double gv[3];
+    OK(gentrain_tensor_copy_to(gv, sizeof gv, GENTRAIN_FLOAT64, g[0]));
+    EXPECT(gv[0] == 3 && gv[1] == 12 && gv[2] == 0.75);
+    /* Second order: d/dx Σ3x² = 6x. */
+    gentrain_tensor *gs = NULL;
+    OK(gentrain_sum(&gs, g[0], NULL, 0, false));
+    OK(gentrain_backward(gs, NULL, false, false));
+    gentrain_tensor *xg = NULL;
+    OK(gentrain_tensor_grad(&xg, x));
+    OK(gentrain_tensor_copy_to(gv, sizeof gv, GENTRAIN_FLOAT64, xg));
+    EXPECT(gv[0] == 6 && gv[1] == -12 && gv[2] == 3);
+    EXPECT(calls[0] == 1 && calls[1] == 1 && calls[2] == 0);
+    gentrain_tensor_free(xg);
+    gentrain_tensor_free(gs);
+    gentrain_tensor_free(g[0]);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(y);
+    EXPECT(calls[2] == 1);   /* the graph is gone: user data released once */
+
+    FAILS(gentrain_custom_op(&y, "broken", ins, 1, failing_forward, cube_backward, calls, count_release_pair),
+          GENTRAIN_ERR_CALLBACK_FAILED, "custom op 'broken': the forward callback failed with GENTRAIN_ERR_SHAPE (gentrain_reshape");
+    EXPECT(y == NULL && calls[2] == 2);
+    FAILS(gentrain_custom_op(&y, "nothing", ins, 1, NULL, cube_backward, calls, count_release_pair),
+          GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    EXPECT(calls[2] == 3);
+    OK(gentrain_custom_op(&y, "bad_grad", ins, 1, cube_forward, wrong_shape_backward, calls, NULL));
+    OK(gentrain_sum(&s, y, NULL, 0, false));
+    FAILS(gentrain_backward(s, NULL, false, false), GENTRAIN_ERR_AUTOGRAD, "bad_grad: backward returned a gradient of shape [5] for input 0 of shape [3]");
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(x);
+}
+
 /* Extreme values a host might pass: each is an error or a well-defined result, never a trap. */
 static void test_hostile_values(void) {
     float v[6] = {1, 2, 3, 4, 5, 6};
@@ -935,6 +1031,7 @@ int main(void) {
     test_modules_losses_optimizers();
     test_optim_schedulers();
     test_checkpoint();
+    test_custom_op();
     test_hostile_values();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

@@ -111,3 +111,34 @@ final class AutogradTests: XCTestCase {
                        2.40760596444438, accuracy: 1e-12)
     }
 }
+
+extension AutogradTests {
+    /// y = x³ with a hand-written backward 3x²·g.
+    private func cube(_ x: Tensor) throws -> Tensor {
+        try customOp("cube", [x], forward: { try $0[0].pow(3) }, backward: { inputs, _, g in
+            [try inputs[0].pow(2).mul(3).mul(g)]
+        })
+    }
+
+    func testCustomOpGradcheckFirstAndSecondOrder() throws {
+        let x = try Tensor([0.5, -1.2, 2.0] as [Double])
+        try x.setRequiresGrad(true)
+        let g = try Autograd.grad(outputs: [cube(x).sum()], inputs: [x], createGraph: true)[0]!
+        let numeric = try numericGradient([x], 0) { try self.cube($0[0]).sum().item() }
+        assertClose(try values(g), numeric, atol: 1e-8, rtol: 1e-7, "first order")
+        try Autograd.backward([g.sum()])
+        assertClose(try values(x.grad), [3, -7.2, 12], atol: 1e-12, rtol: 1e-12, "second order (6x)")
+    }
+
+    func testCustomOpChecksItsGradients() throws {
+        let x = try leaf([1, 2])
+        let wrong = try customOp("wrong", [x], forward: { try $0[0].mul(2) }, backward: { _, _, _ in [try Tensor.zeros([3], dtype: .float64)] })
+        XCTAssertThrowsError(try Autograd.backward([wrong.sum()])) { e in
+            XCTAssertTrue((e as! GentrainError).message.contains("wrong: backward returned a gradient of shape [3] for input 0 of shape [2]"))
+        }
+        let missing = try customOp("missing", [x], forward: { try $0[0].mul(2) }, backward: { _, _, _ in [nil] })
+        XCTAssertThrowsError(try Autograd.backward([missing.sum()])) { e in
+            XCTAssertTrue((e as! GentrainError).message.contains("missing: the derivative with respect to input 0 is not implemented"))
+        }
+    }
+}

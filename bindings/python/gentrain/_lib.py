@@ -6,6 +6,7 @@ beside this package, then the system's library path (libgentrain.so.0).
 import ctypes
 import ctypes.util
 import os
+import threading
 
 from . import _ffi
 
@@ -90,9 +91,19 @@ def _load():
 lib = _load()
 
 
+# An exception raised in a Python callback (lr_lambda, custom op), raised again by the call
+# that failed because of it.
+pending_callback_error = threading.local()
+
+
 def raise_error(status):
-    """Raises the exception for a non-zero status, with the thread's last error message."""
+    """Raises the exception for a non-zero status, with the thread's last error message; a
+    failure caused by a Python callback raises the callback's own exception."""
     message = lib.gentrain_last_error().decode()
+    error = getattr(pending_callback_error, "value", None)
+    if status == 9 and error is not None:
+        pending_callback_error.value = None
+        raise error
     if status == 5:
         raise MemoryError(message)
     raise _ERRORS.get(status, GentrainError)(message, status)

@@ -92,3 +92,6 @@ class no_grad(_GradMode):
 
 class enable_grad(_GradMode):
     mode = True
+
+
+from .function import Function, FunctionCtx  # noqa: E402 - the module builds on the ones above

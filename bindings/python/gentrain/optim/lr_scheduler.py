@@ -4,7 +4,7 @@ import ctypes
 from ctypes import POINTER, byref, c_double, c_int, c_int64, c_size_t, c_void_p, sizeof
 
 from .. import _ffi
-from .._lib import check, lib
+from .._lib import check, lib, pending_callback_error
 
 _LAMBDA = ctypes.CFUNCTYPE(c_int, POINTER(c_double), c_int64, c_size_t, c_void_p)
 
@@ -97,27 +97,17 @@ class LambdaLR(LRScheduler):
         self._lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
         if len(self._lambdas) != n:
             raise ValueError(f"Expected {n} lr_lambdas, but got {len(self._lambdas)}")
-        self._error = None
 
         def call(factor, epoch, group, _):
             try:
                 factor[0] = float(self._lambdas[group](epoch))
                 return 0
-            except BaseException as e:  # noqa: BLE001 - handed back to the caller of step()
-                self._error = e
+            except BaseException as e:  # noqa: BLE001 - raised again by the step that called it
+                pending_callback_error.value = e
                 return 9
 
         self._callback = _LAMBDA(call)
         super().__init__(optimizer, lib.gentrain_scheduler_lambda_new, ctypes.cast(self._callback, c_void_p), None, None)
-
-    def step(self, epoch=None):
-        try:
-            super().step(epoch)
-        except Exception:
-            if self._error is not None:
-                error, self._error = self._error, None
-                raise error
-            raise
 
 
 class SequentialLR(LRScheduler):

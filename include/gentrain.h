@@ -75,8 +75,19 @@ typedef enum gentrain_dtype {
 typedef enum gentrain_reduction {
     GENTRAIN_REDUCTION_NONE = 0,
     GENTRAIN_REDUCTION_MEAN = 1,
-    GENTRAIN_REDUCTION_SUM = 2
+    GENTRAIN_REDUCTION_SUM = 2,
+    GENTRAIN_REDUCTION_BATCHMEAN = 3  /* the sum over the first dimension's size: kl_div, vae_kl_divergence */
 } gentrain_reduction;
+
+/* The GAN objectives of gentrain_gan_loss. */
+typedef enum gentrain_gan_loss_kind {
+    GENTRAIN_GAN_WASSERSTEIN_CRITIC = 0,       /* mean(D(fake)) - mean(D(real)) */
+    GENTRAIN_GAN_WASSERSTEIN_GENERATOR = 1,    /* -mean(D(fake)) */
+    GENTRAIN_GAN_NONSATURATING_DISCRIMINATOR = 2, /* mean(softplus(-real)) + mean(softplus(fake)), on logits */
+    GENTRAIN_GAN_NONSATURATING_GENERATOR = 3,  /* mean(softplus(-fake)) */
+    GENTRAIN_GAN_HINGE_DISCRIMINATOR = 4,      /* mean(relu(1 - real)) + mean(relu(1 + fake)) */
+    GENTRAIN_GAN_HINGE_GENERATOR = 5           /* -mean(D(fake)) */
+} gentrain_gan_loss_kind;
 
 typedef struct gentrain_tensor gentrain_tensor;
 typedef struct gentrain_module gentrain_module;
@@ -366,6 +377,78 @@ void gentrain_cross_entropy_options_default(gentrain_cross_entropy_options *opti
  * int64/int32 [N] or [N, d...]. */
 gentrain_status gentrain_cross_entropy(gentrain_tensor **out, const gentrain_tensor *input,
                                        const gentrain_tensor *target, const gentrain_cross_entropy_options *options);
+
+/* F.nll_loss on log-probabilities, with the options of cross_entropy (label_smoothing must be 0). */
+gentrain_status gentrain_nll_loss(gentrain_tensor **out, const gentrain_tensor *input, const gentrain_tensor *target,
+                                  const gentrain_cross_entropy_options *options);
+/* The regression losses (PyTorch's F.*_loss); input and target broadcast. */
+gentrain_status gentrain_mse_loss(gentrain_tensor **out, const gentrain_tensor *input, const gentrain_tensor *target,
+                                  gentrain_reduction reduction);
+gentrain_status gentrain_l1_loss(gentrain_tensor **out, const gentrain_tensor *input, const gentrain_tensor *target,
+                                 gentrain_reduction reduction);
+/* 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (PyTorch's default beta 1). */
+gentrain_status gentrain_smooth_l1_loss(gentrain_tensor **out, const gentrain_tensor *input,
+                                        const gentrain_tensor *target, gentrain_reduction reduction, double beta);
+/* 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (PyTorch's default delta 1). */
+gentrain_status gentrain_huber_loss(gentrain_tensor **out, const gentrain_tensor *input, const gentrain_tensor *target,
+                                    gentrain_reduction reduction, double delta);
+/* On probabilities; each log clamped at -100. `weight` may be NULL. */
+gentrain_status gentrain_binary_cross_entropy(gentrain_tensor **out, const gentrain_tensor *input,
+                                              const gentrain_tensor *target, const gentrain_tensor *weight,
+                                              gentrain_reduction reduction);
+/* On logits, stable for any |x|; `weight` and `pos_weight` may be NULL. */
+gentrain_status gentrain_binary_cross_entropy_with_logits(gentrain_tensor **out, const gentrain_tensor *input,
+                                                          const gentrain_tensor *target, const gentrain_tensor *weight,
+                                                          const gentrain_tensor *pos_weight,
+                                                          gentrain_reduction reduction);
+/* KL divergence with `input` as log-probabilities (target as log-probabilities too when
+ * log_target); BATCHMEAN is the mathematically correct reduction. */
+gentrain_status gentrain_kl_div(gentrain_tensor **out, const gentrain_tensor *input, const gentrain_tensor *target,
+                                gentrain_reduction reduction, bool log_target);
+/* Gaussian negative log-likelihood with variances `var` (clamped to at least eps). */
+gentrain_status gentrain_gaussian_nll_loss(gentrain_tensor **out, const gentrain_tensor *input,
+                                           const gentrain_tensor *target, const gentrain_tensor *var, bool full,
+                                           double eps, gentrain_reduction reduction);
+gentrain_status gentrain_cosine_similarity(gentrain_tensor **out, const gentrain_tensor *x1, const gentrain_tensor *x2,
+                                           int64_t dim, double eps);
+/* y holds 1 or -1 per row. */
+gentrain_status gentrain_cosine_embedding_loss(gentrain_tensor **out, const gentrain_tensor *x1,
+                                               const gentrain_tensor *x2, const gentrain_tensor *y, double margin,
+                                               gentrain_reduction reduction);
+
+/* ---------------------------------------------------------------------------------------
+ * Generative models: the VAE's KL term, GAN objectives with the WGAN-GP penalty, REINFORCE.
+ * ------------------------------------------------------------------------------------- */
+
+/* -0.5 * sum(1 + logvar - mu^2 - exp(logvar)), reduced (SUM as in the VAE paper, NONE, MEAN
+ * or BATCHMEAN); an infinite logvar gives an infinite KL, never nan. */
+gentrain_status gentrain_vae_kl_divergence(gentrain_tensor **out, const gentrain_tensor *mu,
+                                           const gentrain_tensor *logvar, gentrain_reduction reduction);
+/* mu + exp(0.5 logvar) * eps with eps ~ N(0, 1) from the default generator. */
+gentrain_status gentrain_reparameterize(gentrain_tensor **out, const gentrain_tensor *mu, const gentrain_tensor *logvar);
+/* A GAN objective on critic/discriminator outputs; `real` is NULL for the generator losses. */
+gentrain_status gentrain_gan_loss(gentrain_tensor **out, gentrain_gan_loss_kind kind, const gentrain_tensor *real,
+                                  const gentrain_tensor *fake);
+/* A function of one tensor (a critic): writes a new tensor to *output, handing it over. */
+typedef gentrain_status
+    (*gentrain_tensor_fn)(gentrain_tensor **output, const gentrain_tensor *input, void *user_data);
+/* lambda * mean((||grad_x critic(x_hat)||_2 - 1)^2) at x_hat = eps real + (1 - eps) fake, eps
+ * uniform per sample (default generator); differentiable in the critic's weights. */
+gentrain_status gentrain_gradient_penalty(gentrain_tensor **out, gentrain_tensor_fn critic, void *user_data,
+                                          const gentrain_tensor *real, const gentrain_tensor *fake, double lambda);
+/* Samples one class per row of logits [*, V] from softmax(logits / temperature), among the
+ * top_k largest (0: all), from the default generator: int64 [*]. */
+gentrain_status gentrain_sample(gentrain_tensor **out, const gentrain_tensor *logits, double temperature,
+                                int64_t top_k);
+/* log softmax(logits)[actions] along the last dimension. */
+gentrain_status gentrain_log_probs(gentrain_tensor **out, const gentrain_tensor *logits, const gentrain_tensor *actions);
+/* -sum p log p of each row of softmax(logits). */
+gentrain_status gentrain_entropy(gentrain_tensor **out, const gentrain_tensor *logits);
+/* -mean((R - b) * sum_t log p_t) - entropy_beta * mean(entropy) for log_probs [N] or [N, T]
+ * and host rewards [N]; baseline (a tensor broadcasting to [N]) and entropy may be NULL. */
+gentrain_status gentrain_reinforce_loss(gentrain_tensor **out, const gentrain_tensor *log_probs,
+                                        const gentrain_tensor *rewards, const gentrain_tensor *baseline,
+                                        const gentrain_tensor *entropy, double entropy_beta);
 
 /* ---------------------------------------------------------------------------------------
  * Modules (torch.nn). A container keeps its children alive; the caller still frees each

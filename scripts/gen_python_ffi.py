@@ -18,7 +18,7 @@ SCALARS = {
     "uint32_t": "c_uint32", "uint64_t": "c_uint64", "size_t": "c_size_t", "gentrain_status": "c_int",
     "gentrain_dtype": "c_int", "gentrain_reduction": "c_int", "gentrain_deleter": "c_void_p",
     "gentrain_lr_lambda": "c_void_p", "gentrain_destructor": "c_void_p", "gentrain_custom_forward": "c_void_p",
-    "gentrain_custom_backward": "c_void_p",
+    "gentrain_custom_backward": "c_void_p", "gentrain_tensor_fn": "c_void_p", "gentrain_gan_loss_kind": "c_int",
 }
 
 

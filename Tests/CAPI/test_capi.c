@@ -979,6 +979,131 @@ static void test_custom_op(void) {
     gentrain_tensor_free(x);
 }
 
+/* The value of the loss a call wrote to *t (read after the call: argument order is unspecified). */
+static double loss_value(gentrain_status s, gentrain_tensor **t) {
+    double v = NAN;
+    checks++;
+    if (s != GENTRAIN_OK) { failures++; fprintf(stderr, "loss failed: %s\n", gentrain_last_error()); return v; }
+    v = item(*t);
+    gentrain_tensor_free(*t);
+    return v;
+}
+
+/* critic(x) = tanh(x @ [0.5, -1.5]^T) for x [N, 2]; user_data is the weight tensor. */
+static gentrain_status tanh_critic(gentrain_tensor **output, const gentrain_tensor *input, void *user_data) {
+    gentrain_tensor *h = NULL;
+    gentrain_status s = gentrain_matmul(&h, input, (const gentrain_tensor *)user_data);
+    if (s == GENTRAIN_OK) s = gentrain_tanh(output, h);
+    gentrain_tensor_free(h);
+    return s;
+}
+
+static gentrain_status failing_critic(gentrain_tensor **output, const gentrain_tensor *input, void *user_data) {
+    (void)output, (void)input, (void)user_data;
+    return GENTRAIN_ERR_UNSUPPORTED;
+}
+
+static void test_losses(void) {
+    double pv[2] = {1, 2}, zv[2] = {0, 0}, probs[2] = {0.25, 0.75}, targets[2] = {0, 1};
+    int64_t shape[1] = {2};
+    gentrain_tensor *p = NULL, *z = NULL, *q = NULL, *t = NULL, *r = NULL;
+    OK(gentrain_tensor_from_data(&p, pv, sizeof pv, GENTRAIN_FLOAT64, shape, 1));
+    OK(gentrain_tensor_from_data(&z, zv, sizeof zv, GENTRAIN_FLOAT64, shape, 1));
+    OK(gentrain_tensor_from_data(&q, probs, sizeof probs, GENTRAIN_FLOAT64, shape, 1));
+    OK(gentrain_tensor_from_data(&t, targets, sizeof targets, GENTRAIN_FLOAT64, shape, 1));
+    EXPECT(loss_value(gentrain_mse_loss(&r, p, z, GENTRAIN_REDUCTION_MEAN), &r) == 2.5);
+    EXPECT(loss_value(gentrain_l1_loss(&r, p, z, GENTRAIN_REDUCTION_SUM), &r) == 3);
+    EXPECT(loss_value(gentrain_smooth_l1_loss(&r, p, z, GENTRAIN_REDUCTION_MEAN, 1.0), &r) == 1.0);
+    EXPECT(loss_value(gentrain_huber_loss(&r, p, z, GENTRAIN_REDUCTION_MEAN, 1.0), &r) == 1.0);
+    EXPECT(close_to(loss_value(gentrain_binary_cross_entropy(&r, q, t, NULL, GENTRAIN_REDUCTION_MEAN), &r), -log(0.75)));
+    EXPECT(close_to(loss_value(gentrain_binary_cross_entropy_with_logits(&r, z, t, NULL, NULL, GENTRAIN_REDUCTION_MEAN), &r), log(2.0)));
+    EXPECT(close_to(loss_value(gentrain_binary_cross_entropy_with_logits(&r, z, t, q, p, GENTRAIN_REDUCTION_SUM), &r),
+                    0.25 * log(2.0) + 0.75 * 2 * log(2.0)));
+    FAILS(gentrain_mse_loss(&r, p, z, GENTRAIN_REDUCTION_BATCHMEAN), GENTRAIN_ERR_INVALID_ARGUMENT, "not one of NONE, MEAN, SUM");
+    FAILS(gentrain_binary_cross_entropy(&r, q, p, NULL, 7), GENTRAIN_ERR_INVALID_ARGUMENT, "reduction 7");
+    gentrain_tensor *logq = NULL;
+    OK(gentrain_log(&logq, q));
+    EXPECT(close_to(loss_value(gentrain_kl_div(&r, logq, q, GENTRAIN_REDUCTION_BATCHMEAN, false), &r), 0));
+    EXPECT(close_to(loss_value(gentrain_kl_div(&r, logq, logq, GENTRAIN_REDUCTION_SUM, true), &r), 0));
+    EXPECT(close_to(loss_value(gentrain_gaussian_nll_loss(&r, p, z, q, false, 1e-6, GENTRAIN_REDUCTION_SUM), &r),
+                    0.5 * (log(0.25) + 1 / 0.25) + 0.5 * (log(0.75) + 4 / 0.75)));
+    gentrain_tensor *negative = NULL;
+    OK(gentrain_neg(&negative, q));
+    FAILS(gentrain_gaussian_nll_loss(&r, p, z, negative, false, 1e-6, GENTRAIN_REDUCTION_SUM), GENTRAIN_ERR_INVALID_ARGUMENT, "negative");
+    gentrain_tensor_free(negative);
+    EXPECT(close_to(loss_value(gentrain_cosine_similarity(&r, p, q, 0, 1e-8), &r), (0.25 + 1.5) / (sqrt(5) * sqrt(0.625))));
+    int64_t rows[2] = {1, 2};
+    gentrain_tensor *a = NULL, *b = NULL, *y = NULL;
+    OK(gentrain_reshape(&a, p, rows, 2));
+    OK(gentrain_reshape(&b, q, rows, 2));
+    double yv[1] = {-1};
+    int64_t one[1] = {1};
+    OK(gentrain_tensor_from_data(&y, yv, sizeof yv, GENTRAIN_FLOAT64, one, 1));
+    double cosine = (0.25 + 1.5) / sqrt((5 + 1e-12) * (0.625 + 1e-12));
+    EXPECT(close_to(loss_value(gentrain_cosine_embedding_loss(&r, a, b, y, 0.5, GENTRAIN_REDUCTION_MEAN), &r), cosine - 0.5));
+
+    /* nll_loss takes the cross-entropy options; label smoothing is refused. */
+    gentrain_tensor *logits = NULL, *logp = NULL, *cls = NULL;
+    int64_t ls[2] = {2, 3}, cs[1] = {2}, cv[2] = {2, 0};
+    OK(gentrain_tensor_randn(&logits, ls, 2, GENTRAIN_FLOAT64));
+    OK(gentrain_log_softmax(&logp, logits, 1));
+    OK(gentrain_tensor_from_data(&cls, cv, sizeof cv, GENTRAIN_INT64, cs, 1));
+    double nll = loss_value(gentrain_nll_loss(&r, logp, cls, NULL), &r);
+    EXPECT(close_to(nll, loss_value(gentrain_cross_entropy(&r, logits, cls, NULL), &r)));
+    gentrain_cross_entropy_options ce;
+    gentrain_cross_entropy_options_default(&ce);
+    ce.label_smoothing = 0.1;
+    FAILS(gentrain_nll_loss(&r, logp, cls, &ce), GENTRAIN_ERR_INVALID_ARGUMENT, "label_smoothing");
+
+    /* VAE, GAN, REINFORCE. */
+    EXPECT(loss_value(gentrain_vae_kl_divergence(&r, z, z, GENTRAIN_REDUCTION_SUM), &r) == 0);
+    OK(gentrain_reparameterize(&r, z, z));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_vae_kl_divergence(&r, z, a, GENTRAIN_REDUCTION_SUM), GENTRAIN_ERR_SHAPE, "differ");
+    EXPECT(loss_value(gentrain_gan_loss(&r, GENTRAIN_GAN_WASSERSTEIN_CRITIC, p, z), &r) == -1.5);
+    EXPECT(loss_value(gentrain_gan_loss(&r, GENTRAIN_GAN_WASSERSTEIN_GENERATOR, NULL, p), &r) == -1.5);
+    EXPECT(close_to(loss_value(gentrain_gan_loss(&r, GENTRAIN_GAN_NONSATURATING_DISCRIMINATOR, z, z), &r), 2 * log(2.0)));
+    EXPECT(close_to(loss_value(gentrain_gan_loss(&r, GENTRAIN_GAN_NONSATURATING_GENERATOR, NULL, z), &r), log(2.0)));
+    EXPECT(loss_value(gentrain_gan_loss(&r, GENTRAIN_GAN_HINGE_DISCRIMINATOR, p, z), &r) == 0 + 1);
+    EXPECT(loss_value(gentrain_gan_loss(&r, GENTRAIN_GAN_HINGE_GENERATOR, NULL, p), &r) == -1.5);
+    FAILS(gentrain_gan_loss(&r, GENTRAIN_GAN_HINGE_DISCRIMINATOR, NULL, p), GENTRAIN_ERR_INVALID_HANDLE, "real is NULL");
+    FAILS(gentrain_gan_loss(&r, (gentrain_gan_loss_kind)9, p, p), GENTRAIN_ERR_INVALID_ARGUMENT, "unknown GAN loss");
+
+    double wv[2] = {0.5, -1.5};
+    int64_t ws[2] = {2, 1}, xs[2] = {3, 2};
+    gentrain_tensor *w = NULL, *real = NULL, *fake = NULL, *dw = NULL;
+    OK(gentrain_tensor_from_data(&w, wv, sizeof wv, GENTRAIN_FLOAT64, ws, 2));
+    OK(gentrain_tensor_set_requires_grad(w, true));
+    OK(gentrain_tensor_randn(&real, xs, 2, GENTRAIN_FLOAT64));
+    OK(gentrain_tensor_randn(&fake, xs, 2, GENTRAIN_FLOAT64));
+    OK(gentrain_gradient_penalty(&r, tanh_critic, w, real, fake, 10));
+    OK(gentrain_backward(r, NULL, false, false));
+    OK(gentrain_tensor_grad(&dw, w));
+    EXPECT(dw != NULL);
+    gentrain_tensor_free(dw);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_gradient_penalty(&r, failing_critic, NULL, real, fake, 10), GENTRAIN_ERR_CALLBACK_FAILED, "GENTRAIN_ERR_UNSUPPORTED");
+    FAILS(gentrain_gradient_penalty(&r, NULL, NULL, real, fake, 10), GENTRAIN_ERR_INVALID_ARGUMENT, "critic is NULL");
+
+    gentrain_tensor *actions = NULL, *lp = NULL, *ent = NULL, *rewards = NULL;
+    OK(gentrain_sample(&actions, logits, 1.0, 2));
+    int64_t picked[2];
+    OK(gentrain_tensor_copy_to(picked, sizeof picked, GENTRAIN_INT64, actions));
+    EXPECT(picked[0] >= 0 && picked[0] < 3 && picked[1] >= 0 && picked[1] < 3);
+    FAILS(gentrain_sample(&r, logits, 0, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "temperature");
+    FAILS(gentrain_sample(&r, logits, 1, 4), GENTRAIN_ERR_INVALID_ARGUMENT, "top_k");
+    OK(gentrain_log_probs(&lp, logits, actions));
+    OK(gentrain_entropy(&ent, logits));
+    double rv[2] = {1, 2};
+    OK(gentrain_tensor_from_data(&rewards, rv, sizeof rv, GENTRAIN_FLOAT64, shape, 1));
+    OK(gentrain_reinforce_loss(&r, lp, rewards, NULL, ent, 0.01));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_reinforce_loss(&r, lp, a, NULL, NULL, 0), GENTRAIN_ERR_SHAPE, "rewards");
+
+    gentrain_tensor *all[] = {p, z, q, t, logq, a, b, y, logits, logp, cls, w, real, fake, actions, lp, ent, rewards};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) gentrain_tensor_free(all[i]);
+}
+
 /* Extreme values a host might pass: each is an error or a well-defined result, never a trap. */
 static void test_hostile_values(void) {
     float v[6] = {1, 2, 3, 4, 5, 6};
@@ -1032,6 +1157,7 @@ int main(void) {
     test_optim_schedulers();
     test_checkpoint();
     test_custom_op();
+    test_losses();
     test_hostile_values();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

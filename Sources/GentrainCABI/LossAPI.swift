@@ -1,0 +1,186 @@
+import CGentrain
+import GentrainCore
+import GentrainNN
+
+// Losses and the generative-model helpers.
+
+private func reductionArg(_ r: gentrain_reduction) throws -> Reduction {
+    guard let v = Reduction(rawValue: Int32(bitPattern: r.rawValue)) else {
+        throw GentrainError(.invalidArgument, "reduction \(r.rawValue) is not one of NONE, MEAN, SUM for this loss")
+    }
+    return v
+}
+
+private func klReductionArg(_ r: gentrain_reduction) throws -> KLReduction {
+    switch r {
+    case GENTRAIN_REDUCTION_NONE: return .none
+    case GENTRAIN_REDUCTION_MEAN: return .mean
+    case GENTRAIN_REDUCTION_SUM: return .sum
+    case GENTRAIN_REDUCTION_BATCHMEAN: return .batchmean
+    default: throw GentrainError(.invalidArgument, "unknown reduction \(r.rawValue)")
+    }
+}
+
+
+@c @implementation
+public func gentrain_nll_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                              _ options: UnsafePointer<gentrain_cross_entropy_options>?) -> gentrain_status {
+    producing("gentrain_nll_loss", out) {
+        let o = try readOptions(options) { gentrain_cross_entropy_options_default($0) }
+        guard o.label_smoothing == 0 else { throw GentrainError(.invalidArgument, "nll_loss takes no label_smoothing") }
+        return try nllLoss(tensorArg(input, "input"), tensorArg(target, "target"), weight: optionalTensorArg(o.weight, "options.weight"),
+                           ignoreIndex: Int(o.ignore_index), reduction: reductionArg(o.reduction))
+    }
+}
+
+@c @implementation
+public func gentrain_mse_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_mse_loss", out) { try mseLoss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_l1_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_l1_loss", out) { try l1Loss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_smooth_l1_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction,
+                                    _ beta: Double) -> gentrain_status {
+    producing("gentrain_smooth_l1_loss", out) {
+        try smoothL1Loss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction), beta: beta)
+    }
+}
+
+@c @implementation
+public func gentrain_huber_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction,
+                                _ delta: Double) -> gentrain_status {
+    producing("gentrain_huber_loss", out) {
+        try huberLoss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction), delta: delta)
+    }
+}
+
+@c @implementation
+public func gentrain_binary_cross_entropy(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ weight: OpaquePointer?,
+                                          _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_binary_cross_entropy", out) {
+        try binaryCrossEntropy(tensorArg(input, "input"), tensorArg(target, "target"), weight: optionalTensorArg(weight, "weight"),
+                               reduction: reductionArg(reduction))
+    }
+}
+
+@c @implementation
+public func gentrain_binary_cross_entropy_with_logits(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                                                      _ weight: OpaquePointer?, _ posWeight: OpaquePointer?,
+                                                      _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_binary_cross_entropy_with_logits", out) {
+        try binaryCrossEntropyWithLogits(tensorArg(input, "input"), tensorArg(target, "target"), weight: optionalTensorArg(weight, "weight"),
+                                         posWeight: optionalTensorArg(posWeight, "pos_weight"), reduction: reductionArg(reduction))
+    }
+}
+
+@c @implementation
+public func gentrain_kl_div(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction,
+                            _ logTarget: Bool) -> gentrain_status {
+    producing("gentrain_kl_div", out) {
+        try klDiv(tensorArg(input, "input"), tensorArg(target, "target"), reduction: klReductionArg(reduction), logTarget: logTarget)
+    }
+}
+
+@c @implementation
+public func gentrain_gaussian_nll_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ variance: OpaquePointer?,
+                                       _ full: Bool, _ eps: Double, _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_gaussian_nll_loss", out) {
+        try gaussianNLLLoss(tensorArg(input, "input"), tensorArg(target, "target"), variance: tensorArg(variance, "var"), full: full,
+                            eps: eps, reduction: reductionArg(reduction))
+    }
+}
+
+@c @implementation
+public func gentrain_cosine_similarity(_ out: TensorOut?, _ x1: OpaquePointer?, _ x2: OpaquePointer?, _ dim: Int64, _ eps: Double) -> gentrain_status {
+    producing("gentrain_cosine_similarity", out) { try cosineSimilarity(tensorArg(x1, "x1"), tensorArg(x2, "x2"), dim: Int(dim), eps: eps) }
+}
+
+@c @implementation
+public func gentrain_cosine_embedding_loss(_ out: TensorOut?, _ x1: OpaquePointer?, _ x2: OpaquePointer?, _ y: OpaquePointer?,
+                                           _ margin: Double, _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_cosine_embedding_loss", out) {
+        try cosineEmbeddingLoss(tensorArg(x1, "x1"), tensorArg(x2, "x2"), tensorArg(y, "y"), margin: margin, reduction: reductionArg(reduction))
+    }
+}
+
+@c @implementation
+public func gentrain_vae_kl_divergence(_ out: TensorOut?, _ mu: OpaquePointer?, _ logvar: OpaquePointer?,
+                                       _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_vae_kl_divergence", out) {
+        try vaeKLDivergence(mu: tensorArg(mu, "mu"), logvar: tensorArg(logvar, "logvar"), reduction: klReductionArg(reduction))
+    }
+}
+
+@c @implementation
+public func gentrain_reparameterize(_ out: TensorOut?, _ mu: OpaquePointer?, _ logvar: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_reparameterize", out) { try reparameterize(mu: tensorArg(mu, "mu"), logvar: tensorArg(logvar, "logvar")) }
+}
+
+@c @implementation
+public func gentrain_gan_loss(_ out: TensorOut?, _ kind: gentrain_gan_loss_kind, _ real: OpaquePointer?, _ fake: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_gan_loss", out) {
+        let f = try tensorArg(fake, "fake")
+        func r() throws -> Tensor { try tensorArg(real, "real") }
+        switch kind {
+        case GENTRAIN_GAN_WASSERSTEIN_CRITIC: return try GANLoss.wassersteinCritic(real: r(), fake: f)
+        case GENTRAIN_GAN_WASSERSTEIN_GENERATOR: return try GANLoss.wassersteinGenerator(fake: f)
+        case GENTRAIN_GAN_NONSATURATING_DISCRIMINATOR: return try GANLoss.nonSaturatingDiscriminator(real: r(), fake: f)
+        case GENTRAIN_GAN_NONSATURATING_GENERATOR: return try GANLoss.nonSaturatingGenerator(fake: f)
+        case GENTRAIN_GAN_HINGE_DISCRIMINATOR: return try GANLoss.hingeDiscriminator(real: r(), fake: f)
+        case GENTRAIN_GAN_HINGE_GENERATOR: return try GANLoss.hingeGenerator(fake: f)
+        default: throw GentrainError(.invalidArgument, "unknown GAN loss kind \(kind.rawValue)")
+        }
+    }
+}
+
+@c @implementation
+public func gentrain_gradient_penalty(_ out: TensorOut?, _ critic: gentrain_tensor_fn?, _ userData: UnsafeMutableRawPointer?,
+                                      _ real: OpaquePointer?, _ fake: OpaquePointer?, _ lambda: Double) -> gentrain_status {
+    producing("gentrain_gradient_penalty", out) {
+        guard let critic else { throw GentrainError(.invalidArgument, "critic is NULL") }
+        return try GANLoss.gradientPenalty(critic: { x in
+            let input = try newHandle(x)
+            defer { HandleTable.shared.remove(input, .tensor) }
+            var result: OpaquePointer? = nil
+            let status = critic(&result, input, userData)
+            defer { HandleTable.shared.remove(result, .tensor) }
+            guard status == GENTRAIN_OK else {
+                throw GentrainError(.callbackFailed, "the critic callback failed with \(String(cString: gentrain_status_name(status)!)): \(String(cString: gentrain_last_error()!))")
+            }
+            return try tensorArg(result, "the critic's output")
+        }, real: tensorArg(real, "real"), fake: tensorArg(fake, "fake"), lambda: lambda)
+    }
+}
+
+@c @implementation
+public func gentrain_sample(_ out: TensorOut?, _ logits: OpaquePointer?, _ temperature: Double, _ topK: Int64) -> gentrain_status {
+    producing("gentrain_sample", out) {
+        guard topK >= 0, topK <= Int64(Int32.max) else { throw GentrainError(.invalidArgument, "top_k must be >= 0, got \(topK)") }
+        return try Reinforce.sample(logits: tensorArg(logits, "logits"), temperature: temperature, topK: topK == 0 ? nil : Int(topK))
+    }
+}
+
+@c @implementation
+public func gentrain_log_probs(_ out: TensorOut?, _ logits: OpaquePointer?, _ actions: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_log_probs", out) { try Reinforce.logProbabilities(logits: tensorArg(logits, "logits"), actions: tensorArg(actions, "actions")) }
+}
+
+@c @implementation
+public func gentrain_entropy(_ out: TensorOut?, _ logits: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_entropy", out) { try Reinforce.entropy(logits: tensorArg(logits, "logits")) }
+}
+
+@c @implementation
+public func gentrain_reinforce_loss(_ out: TensorOut?, _ logProbs: OpaquePointer?, _ rewards: OpaquePointer?, _ baseline: OpaquePointer?,
+                                    _ entropy: OpaquePointer?, _ entropyBeta: Double) -> gentrain_status {
+    producing("gentrain_reinforce_loss", out) {
+        try Reinforce.loss(logProbs: tensorArg(logProbs, "log_probs"), rewards: tensorArg(rewards, "rewards"),
+                           baseline: optionalTensorArg(baseline, "baseline"), entropy: optionalTensorArg(entropy, "entropy"),
+                           entropyBeta: entropyBeta)
+    }
+}

@@ -1,0 +1,95 @@
+"""gentrain.generative: the VAE's KL term and reparameterization, GAN objectives with the
+WGAN-GP gradient penalty, and REINFORCE for sequence generation (see include/gentrain.h)."""
+import ctypes
+from ctypes import POINTER, byref, c_int, c_void_p
+
+from . import _lib
+from ._lib import check, lib
+from .tensor import Tensor, _new
+
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
+_GAN = {("wasserstein", "critic"): 0, ("wasserstein", "generator"): 1, ("nonsaturating", "discriminator"): 2,
+        ("nonsaturating", "generator"): 3, ("hinge", "discriminator"): 4, ("hinge", "generator"): 5}
+_CRITIC = ctypes.CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, c_void_p)
+
+
+def vae_kl_divergence(mu, logvar, reduction="sum"):
+    """-0.5 * sum(1 + logvar - mu^2 - exp(logvar)); infinite logvar gives inf, never nan."""
+    return _new(lib.gentrain_vae_kl_divergence, mu._h, logvar._h, _REDUCTIONS[reduction])
+
+
+def reparameterize(mu, logvar):
+    """mu + exp(0.5 logvar) * eps, eps ~ N(0, 1) from the seeded default generator."""
+    return _new(lib.gentrain_reparameterize, mu._h, logvar._h)
+
+
+def gan_loss(kind, role, fake, real=None):
+    """kind: "wasserstein", "nonsaturating" (on logits) or "hinge"; role: "critic" /
+    "discriminator" (needs `real`) or "generator"."""
+    if role == "critic":
+        role = "critic" if kind == "wasserstein" else "discriminator"
+    elif role == "discriminator" and kind == "wasserstein":
+        role = "critic"
+    code = _GAN[(kind, role)]
+    return _new(lib.gentrain_gan_loss, code, None if real is None else real._h, fake._h)
+
+
+def gradient_penalty(critic, real, fake, lambda_=10.0):
+    """WGAN-GP: lambda * mean((||grad_x critic(x_hat)||_2 - 1)^2) at x_hat = eps real + (1 - eps) fake.
+    `critic` is any callable (a module) from a tensor to a tensor; the penalty's gradient reaches its weights."""
+    def call(output, x, _):
+        try:
+            out_t = critic(_retain(x))
+            h = c_void_p()
+            check(lib.gentrain_tensor_retain(byref(h), out_t._h))
+            output[0] = h.value
+            return 0
+        except BaseException as e:  # noqa: BLE001 - raised again by gradient_penalty
+            _lib.pending_callback_error.value = e
+            return 9
+
+    fn = _CRITIC(call)
+    return _new(lib.gentrain_gradient_penalty, ctypes.cast(fn, c_void_p), None, real._h, fake._h, float(lambda_))
+
+
+def _retain(handle):
+    out = c_void_p()
+    check(lib.gentrain_tensor_retain(byref(out), handle))
+    return Tensor._wrap(out.value)
+
+
+def sample(logits, temperature=1.0, top_k=None):
+    """One class per row of logits [*, V] from softmax(logits / temperature), among the top_k."""
+    return _new(lib.gentrain_sample, logits._h, float(temperature), int(top_k or 0))
+
+
+def log_probs(logits, actions):
+    return _new(lib.gentrain_log_probs, logits._h, actions._h)
+
+
+def entropy(logits):
+    return _new(lib.gentrain_entropy, logits._h)
+
+
+def reinforce_loss(log_probs, rewards, baseline=None, entropy=None, entropy_beta=0.0):  # noqa: A002
+    """-mean((R - b) * sum_t log p_t) - entropy_beta * mean(entropy)."""
+    if baseline is not None and not isinstance(baseline, Tensor):
+        from .tensor import full
+        baseline = full((), float(baseline), dtype=log_probs.dtype)
+    return _new(lib.gentrain_reinforce_loss, log_probs._h, rewards._h, None if baseline is None else baseline._h,
+                None if entropy is None else entropy._h, float(entropy_beta))
+
+
+class MovingAverageBaseline:
+    """b <- momentum * b + (1 - momentum) * mean(R); `update` returns the baseline before the update."""
+
+    def __init__(self, momentum=0.9):
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum, self.value = momentum, None
+
+    def update(self, rewards):
+        mean = float(rewards.double().mean().item()) if isinstance(rewards, Tensor) else float(sum(rewards) / len(rewards))
+        before = mean if self.value is None else self.value
+        self.value = mean if self.value is None else self.momentum * self.value + (1 - self.momentum) * mean
+        return before

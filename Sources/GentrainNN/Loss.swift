@@ -87,14 +87,15 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     }
     if target.dtype.isFloatingPoint { return try crossEntropyProbabilities(input, target, weight, reduction, labelSmoothing) }
     let (batchShape, classes, t) = try classTargets(input, target, ignoreIndex, "cross_entropy")
-    let logp = try classRows(input, classes).logSoftmax(dim: 1)
-    var (losses, w) = try weightedNLL(logp, t, weight, ignoreIndex, classes, "cross_entropy")
-    if labelSmoothing > 0 {
-        let validF = try t.ne(Tensor.scalar(Double(ignoreIndex), dtype: .int64)).to(logp.dtype)
-        let perClass = try weight.map { try logp.mul($0.to(logp.dtype)) } ?? logp
-        let smooth = try perClass.sum(dims: [1]).neg().mul(validF)
-        losses = try losses.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing / Double(classes)))
+    let rows = try classRows(input, classes)
+    guard rows.dtype.isFloatingPoint else { throw GentrainError(.dtype, "cross_entropy: expected floating point logits, got \(rows.dtype)") }
+    if let weight, weight.shape != [classes] {
+        throw GentrainError(.shape, "cross_entropy: weight of shape \(shapeString(weight.shape)) given for \(classes) classes")
     }
+    let rule = FusedCrossEntropy(targets: try t.toArray(Int64.self), classes: classes, ignoreIndex: Int64(ignoreIndex),
+                                 weight: try weight.map { try $0.to(.float64).toArray(Double.self) }, smoothing: labelSmoothing)
+    let losses = try rule.apply(rows, t)
+    let w = try Tensor(rule.rowWeights, dtype: losses.dtype)
     switch reduction {
     case .none: return try losses.reshape(batchShape)
     case .sum: return try losses.sum()

@@ -1,0 +1,73 @@
+import GentrainCore
+
+/// Cross-entropy with class-index targets on logits rows `[M, C]`, fused with log-softmax:
+/// the forward walks each row once (max, log-sum-exp, the target's and the weighted logits'
+/// sums) and allocates only the `[M]` losses, so a language model's `[N*T, V]` logits get no
+/// `[N*T, V]` log-probabilities; backward recomputes softmax, the one `[M, C]` buffer its
+/// gradient needs, from differentiable ops (so double backward works).
+///
+/// Per row with target y (weights w, W = Σ w, smoothing ε, C classes):
+/// `loss = (1−ε)·w_y·(lse − x_y) + ε/C·(W·lse − Σ_c w_c·x_c)`, 0 for ignored rows;
+/// `d loss/dx = (1−ε)·w_y·(p − onehot_y) + ε/C·(W·p − w)`.
+struct FusedCrossEntropy {
+    let targets: [Int64]
+    let classes: Int
+    let ignoreIndex: Int64
+    let weight: [Double]?
+    let smoothing: Double
+
+    /// `w_y` per row, 0 for ignored rows (the mean's denominator).
+    var rowWeights: [Double] {
+        targets.map { $0 == ignoreIndex ? 0 : (weight?[Int($0)] ?? 1) }
+    }
+
+    func apply(_ rows: Tensor, _ t: Tensor) throws -> Tensor {
+        let rowW = rowWeights
+        return try customOp("CrossEntropyBackward", [rows], forward: { inputs in
+            let x = try inputs[0].contiguous()
+            let computeType: DType = x.dtype == .float64 ? .float64 : .float32
+            let xc = try x.to(computeType)
+            let out = try Tensor.zeros([targets.count], dtype: computeType)
+            if computeType == .float32 { forward(xc, out, rowW, Float.self) } else { forward(xc, out, rowW, Double.self) }
+            return try out.to(x.dtype)
+        }, backward: { inputs, _, g in
+            let x = inputs[0]
+            let p = try x.softmax(dim: 1)
+            let safe = try Tensor(targets.map { $0 == ignoreIndex ? 0 : $0 }).unsqueeze(1)
+            let onehot = try Tensor.zeros(x.shape, dtype: x.dtype).scatterAdd(1, safe, Tensor.ones([targets.count, 1], dtype: x.dtype))
+            var grad = try p.sub(onehot).mul(Tensor(rowW, shape: [targets.count, 1], dtype: x.dtype).mul(1 - smoothing))
+            if smoothing > 0 {
+                let valid = try Tensor(targets.map { $0 == ignoreIndex ? 0.0 : 1.0 }, shape: [targets.count, 1], dtype: x.dtype)
+                let wc = try Tensor(weight ?? Array(repeating: 1, count: classes), shape: [1, classes], dtype: x.dtype)
+                let total = weight?.reduce(0, +) ?? Double(classes)
+                grad = try grad.add(p.mul(total).sub(wc).mul(valid).mul(smoothing / Double(classes)))
+            }
+            return [try grad.mul(g.unsqueeze(1))]
+        })
+    }
+
+    private func forward<T: FloatElement>(_ x: Tensor, _ out: Tensor, _ rowW: [Double], _: T.Type) {
+        let px = x.pointer(T.self), po = out.pointer(T.self)
+        let c = classes
+        let eps = T(smoothing), keep = T(1 - smoothing), perClass = T(smoothing / Double(classes))
+        let wc = weight.map { $0.map { T($0) } }
+        let total = T(weight?.reduce(0, +) ?? Double(classes))
+        for m in 0..<targets.count where targets[m] != ignoreIndex {
+            let row = px + m * c
+            var mx = -T.infinity
+            for j in 0..<c where row[j] > mx || row[j].isNaN { mx = row[j] }
+            let shift = mx.isInfinite ? 0 : mx
+            var s: T = 0
+            for j in 0..<c { s += T.exp(row[j] - shift) }
+            let lse = shift + T.log(s)
+            let y = Int(targets[m])
+            var loss = keep * T(rowW[m]) * (lse - row[y])
+            if eps > 0 {
+                var weighted: T = 0
+                if let wc { for j in 0..<c { weighted += wc[j] * row[j] } } else { for j in 0..<c { weighted += row[j] } }
+                loss += perClass * (total * lse - weighted)
+            }
+            po[m] = loss
+        }
+    }
+}

@@ -1003,7 +1003,40 @@ static gentrain_status failing_critic(gentrain_tensor **output, const gentrain_t
     return GENTRAIN_ERR_UNSUPPORTED;
 }
 
+/* The seed's custom loss from C: mse_loss(pred, target) + alpha * norm(pred, 2). */
+static gentrain_status regularized_mse(gentrain_tensor **out, const gentrain_tensor *pred, const gentrain_tensor *target,
+                                       double alpha) {
+    gentrain_tensor *mse = NULL, *norm = NULL, *scaled = NULL;
+    gentrain_status s = gentrain_mse_loss(&mse, pred, target, GENTRAIN_REDUCTION_MEAN);
+    if (s == GENTRAIN_OK) s = gentrain_norm(&norm, pred, 2, NULL, 0, false);
+    if (s == GENTRAIN_OK) s = gentrain_mul_scalar(&scaled, norm, alpha);
+    if (s == GENTRAIN_OK) s = gentrain_add(out, mse, scaled);
+    gentrain_tensor_free(mse);
+    gentrain_tensor_free(norm);
+    gentrain_tensor_free(scaled);
+    return s;
+}
+
 static void test_losses(void) {
+    {
+        double pv3[3] = {1, -2, 3}, tv3[3] = {0, 0, 1};
+        int64_t s3[1] = {3};
+        gentrain_tensor *pred = NULL, *target = NULL, *loss = NULL, *grad = NULL;
+        OK(gentrain_tensor_from_data(&pred, pv3, sizeof pv3, GENTRAIN_FLOAT64, s3, 1));
+        OK(gentrain_tensor_from_data(&target, tv3, sizeof tv3, GENTRAIN_FLOAT64, s3, 1));
+        OK(gentrain_tensor_set_requires_grad(pred, true));
+        OK(regularized_mse(&loss, pred, target, 0.5));
+        EXPECT(close_to(item(loss), 3 + 0.5 * sqrt(14)));
+        OK(gentrain_backward(loss, NULL, false, false));
+        OK(gentrain_tensor_grad(&grad, pred));
+        double gv[3];
+        OK(gentrain_tensor_copy_to(gv, sizeof gv, GENTRAIN_FLOAT64, grad));
+        EXPECT(close_to(gv[0], 2.0 / 3 + 0.5 / sqrt(14)) && close_to(gv[2], 4.0 / 3 + 1.5 / sqrt(14)));
+        gentrain_tensor_free(grad);
+        gentrain_tensor_free(loss);
+        gentrain_tensor_free(pred);
+        gentrain_tensor_free(target);
+    }
     double pv[2] = {1, 2}, zv[2] = {0, 0}, probs[2] = {0.25, 0.75}, targets[2] = {0, 1};
     int64_t shape[1] = {2};
     gentrain_tensor *p = NULL, *z = NULL, *q = NULL, *t = NULL, *r = NULL;

@@ -76,3 +76,24 @@ final class GenerativeLossTests: XCTestCase {
         XCTAssertThrowsError(try Reinforce.loss(logProbs: logp, rewards: Tensor([1] as [Double])))
     }
 }
+
+/// The seed's custom loss, composed from primitives: `mse_loss(pred, target) + alpha·‖pred‖₂`.
+struct RegularizedMSE {
+    let alpha: Double
+
+    func callAsFunction(_ pred: Tensor, _ target: Tensor) throws -> Tensor {
+        try mseLoss(pred, target).add(pred.norm(p: 2).mul(alpha))
+    }
+}
+
+extension GenerativeLossTests {
+    func testCustomLossByComposition() throws {
+        let pred = try Tensor([1, -2, 3] as [Double]), target = try Tensor([0, 0, 1] as [Double])
+        try pred.setRequiresGrad(true)
+        let loss = try RegularizedMSE(alpha: 0.5)(pred, target)
+        XCTAssertEqual(try loss.item(), (1 + 4 + 4) / 3.0 + 0.5 * Foundation.sqrt(14), accuracy: 1e-12)
+        try Autograd.backward([loss])
+        let n = Foundation.sqrt(14.0)
+        assertClose(try values(pred.grad), [2.0 / 3 + 0.5 / n, -4.0 / 3 - 1 / n, 4.0 / 3 + 1.5 / n], atol: 1e-12, rtol: 1e-12, "grad")
+    }
+}

@@ -78,3 +78,24 @@ def test_sampling_and_baseline():
     b = G.MovingAverageBaseline(0.5)
     assert b.update(gentrain.tensor([1.0, 3.0])) == 2.0
     assert b.update([4.0, 4.0]) == 2.0 and b.value == 3.0
+
+
+class RegularizedMSE(gentrain.nn.Module):
+    """The seed's custom loss: mse_loss(pred, target) + alpha * norm(pred, p=2)."""
+
+    def __init__(self, alpha):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, pred, target):
+        return F.mse_loss(pred, target) + self.alpha * pred.norm(p=2)
+
+
+def test_custom_loss_module_by_composition():
+    pred = gentrain.tensor([1.0, -2.0, 3.0], dtype=gentrain.float64, requires_grad=True)
+    target = gentrain.tensor([0.0, 0.0, 1.0], dtype=gentrain.float64)
+    loss = RegularizedMSE(0.5)(pred, target)
+    assert loss.item() == pytest.approx(9 / 3 + 0.5 * np.sqrt(14), rel=1e-12)
+    loss.backward()
+    n = np.sqrt(14)
+    np.testing.assert_allclose(pred.grad.numpy(), [2 / 3 + 0.5 / n, -4 / 3 - 1 / n, 4 / 3 + 1.5 / n], rtol=1e-12)

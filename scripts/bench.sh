@@ -5,4 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j"$(nproc)" > /dev/null
-GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 bench/python/bench.py --seconds "${1:-3}" --bench-binary build/bench_c
+export GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0"
+echo "== W8, W7, W1: training steps and per-op overhead =="
+python3 bench/python/bench.py --seconds "${1:-3}" --bench-binary build/bench_c
+echo "== W3, W4: VAE and WGAN-GP =="
+python3 bench/python/generative.py --seconds "${1:-3}"
+echo "== Adam step over 10M parameters =="
+python3 bench/python/adam_step.py

@@ -1,0 +1,140 @@
+"""W3 (VAE) and W4 (WGAN-GP) training throughput: gentrain next to PyTorch, one and two
+threads, each measurement in its own process.
+
+    python3 bench/python/generative.py [--seconds S]
+
+W3: VAE 784-400-(20, 20), 20-400-784 with sigmoid, BCE (sum) + KL, Adam, batch 128: steps/s.
+W4: WGAN-GP on the 2-D 8-gaussians mixture, critic and generator MLPs with three 512-wide
+hidden layers, 5 critic steps with the gradient penalty (lambda 10) and 1 generator step per
+iteration, Adam(1e-4, betas (0.5, 0.9)), batch 256: iterations/s.
+"""
+import argparse
+import importlib.util
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def rate(step, seconds):
+    for _ in range(3):
+        step()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def mlp(nn, sizes, last=None):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    if last is not None:
+        layers.append(last)
+    return nn.Sequential(*layers)
+
+
+def vae_step(lib, framework):
+    nn, F = lib.nn, lib.nn.functional
+    enc, mu_head, lv_head = mlp(nn, [784, 400]), nn.Linear(400, 20), nn.Linear(400, 20)
+    dec = nn.Sequential(nn.Linear(20, 400), nn.ReLU(), nn.Linear(400, 784), nn.Sigmoid())
+    params = [p for m in (enc, mu_head, lv_head, dec) for p in m.parameters()]
+    opt = lib.optim.Adam(params, lr=1e-3)
+    x = lib.rand(128, 784)
+
+    def step():
+        opt.zero_grad()
+        h = enc(x).relu()
+        mu, logvar = mu_head(h), lv_head(h)
+        if framework == "torch":
+            z = mu + (0.5 * logvar).exp() * lib.randn_like(mu)
+            kl = -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum()
+        else:
+            z = lib.generative.reparameterize(mu, logvar)
+            kl = lib.generative.vae_kl_divergence(mu, logvar)
+        loss = F.binary_cross_entropy(dec(z), x, reduction="sum") + kl
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def wgan_step(lib, framework):
+    nn = lib.nn
+    critic, gen = mlp(nn, [2, 512, 512, 512, 1]), mlp(nn, [2, 512, 512, 512, 2])
+    c_opt = lib.optim.Adam(critic.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    g_opt = lib.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.5, 0.9))
+    centers = lib.tensor([[math.cos(2 * math.pi * k / 8) * 2, math.sin(2 * math.pi * k / 8) * 2] for k in range(8)])
+
+    def real_batch():
+        idx = lib.randint(0, 8, (256,))
+        return centers[idx] + 0.02 * lib.randn(256, 2)
+
+    def penalty(real, fake):
+        if framework == "torch":
+            eps = lib.rand(256, 1)
+            x = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+            (g,) = lib.autograd.grad(critic(x).sum(), x, create_graph=True)
+            return 10 * ((g.norm(2, dim=1) - 1) ** 2).mean()
+        return lib.generative.gradient_penalty(critic, real, fake, 10.0)
+
+    def step():
+        for _ in range(5):
+            real = real_batch()
+            with lib.no_grad():
+                fake = gen(lib.randn(256, 2))
+            c_opt.zero_grad()
+            loss = critic(fake).mean() - critic(real).mean() + penalty(real, fake)
+            loss.backward()
+            c_opt.step()
+        g_opt.zero_grad()
+        (-critic(gen(lib.randn(256, 2))).mean()).backward()
+        g_opt.step()
+
+    return step
+
+
+def measure(framework, workload, threads, seconds):
+    if framework == "torch":
+        import torch as lib
+    else:
+        sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+        import gentrain as lib
+    lib.set_num_threads(threads)
+    lib.manual_seed(0)
+    make = vae_step if workload == "w3" else wgan_step
+    print(json.dumps({"value": rate(make(lib, framework), seconds)}))
+
+
+def child(*args):
+    out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)["value"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        framework, workload, threads, seconds = a.child
+        return measure(framework, workload, int(threads), float(seconds))
+    have_torch = importlib.util.find_spec("torch") is not None
+    print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}")
+    for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s")):
+        for threads in (1, 2):
+            g = child("gentrain", workload, threads, a.seconds)
+            t = child("torch", workload, threads, a.seconds) if have_torch else float("nan")
+            print(f"{workload:<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x  {unit}")
+    print("gentrain from Python; ratios > 1 mean gentrain is faster")
+
+
+if __name__ == "__main__":
+    main()

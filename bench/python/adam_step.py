@@ -6,25 +6,18 @@ default and foreach Adam, one and two threads, each in its own process.
 import argparse
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from harness import child as run_child
+from harness import framework
 
 
-def measure(framework, threads, foreach, repeats):
-    if framework == "torch":
-        import torch as lib
-    else:
-        sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
-        import gentrain as lib
-    lib.set_num_threads(threads)
+def measure(name, threads, foreach, repeats):
+    lib = framework(name, threads)
     params = [lib.randn(100_000, requires_grad=True) for _ in range(100)]
     for p in params:
         p.grad = lib.randn(100_000)
-    kw = {"foreach": foreach} if framework == "torch" else {}
+    kw = {"foreach": foreach} if name == "torch" else {}
     opt = lib.optim.Adam(params, lr=1e-3, **kw)
     for _ in range(3):
         opt.step()
@@ -38,8 +31,7 @@ def measure(framework, threads, foreach, repeats):
 
 
 def child(*args):
-    out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)["ms"]
+    return run_child(__file__, *args)["ms"]
 
 
 def main():
@@ -48,8 +40,8 @@ def main():
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        framework, threads, foreach, repeats = a.child
-        return measure(framework, int(threads), foreach == "True", int(repeats))
+        name, threads, foreach, repeats = a.child
+        return measure(name, int(threads), foreach == "True", int(repeats))
     have_torch = importlib.util.find_spec("torch") is not None
     print(f"{'threads':>8}{'gentrain ms':>14}{'torch ms':>12}{'foreach ms':>12}{'vs default':>12}{'vs foreach':>12}")
     for threads in (1, 2):

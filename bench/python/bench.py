@@ -12,29 +12,9 @@ import argparse
 import json
 import os
 import subprocess
-import sys
-import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def rate(step, seconds):
-    for _ in range(5):
-        step()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        n += 1
-    return n / (time.perf_counter() - start)
-
-
-def peak_rss_mb():
-    """Peak resident memory (VmHWM; ru_maxrss would include the parent's across exec)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+from harness import ROOT, framework, peak_rss_mb, rate
+from harness import child as run_child
 
 
 def mlp_step(lib, sizes, batch):
@@ -71,16 +51,9 @@ def add_chain_us(lib, seconds):
     return 1e6 / rate(step, seconds) / 100
 
 
-def measure(framework, workload, threads, seconds):
+def measure(name, workload, threads, seconds):
     """Runs in a child process: one measurement, printed as JSON."""
-    if framework == "torch":
-        import torch as lib
-        lib.set_num_threads(threads)
-    else:
-        sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
-        import gentrain as lib
-        lib.set_num_threads(threads)
-    lib.manual_seed(0)
+    lib = framework(name, threads)
     if workload == "w8":
         value = rate(mlp_step(lib, [16, 64, 64, 4], 8), seconds)
     elif workload == "w7":
@@ -90,10 +63,8 @@ def measure(framework, workload, threads, seconds):
     print(json.dumps({"value": value, "rss": peak_rss_mb()}))
 
 
-def child(framework, workload, threads, seconds):
-    out = subprocess.run([sys.executable, __file__, "--child", framework, workload, str(threads), str(seconds)],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+def child(name, workload, threads, seconds):
+    return run_child(__file__, name, workload, threads, seconds)
 
 
 def from_c(binary, workload, threads, seconds):
@@ -109,8 +80,8 @@ def main():
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        framework, workload, threads, seconds = args.child
-        return measure(framework, workload, int(threads), float(seconds))
+        name, workload, threads, seconds = args.child
+        return measure(name, workload, int(threads), float(seconds))
     import importlib.util
     have_torch = importlib.util.find_spec("torch") is not None
     if not have_torch:

@@ -12,22 +12,9 @@ import argparse
 import importlib.util
 import json
 import math
-import os
-import subprocess
-import sys
-import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def rate(step, seconds):
-    for _ in range(3):
-        step()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        step()
-        n += 1
-    return n / (time.perf_counter() - start)
+from harness import child as run_child
+from harness import framework, rate
 
 
 def mlp(nn, sizes, last=None):
@@ -101,21 +88,14 @@ def wgan_step(lib, framework):
     return step
 
 
-def measure(framework, workload, threads, seconds):
-    if framework == "torch":
-        import torch as lib
-    else:
-        sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
-        import gentrain as lib
-    lib.set_num_threads(threads)
-    lib.manual_seed(0)
+def measure(name, workload, threads, seconds):
+    lib = framework(name, threads)
     make = vae_step if workload == "w3" else wgan_step
-    print(json.dumps({"value": rate(make(lib, framework), seconds)}))
+    print(json.dumps({"value": rate(make(lib, name), seconds, warmup=3)}))
 
 
 def child(*args):
-    out = subprocess.run([sys.executable, __file__, "--child", *map(str, args)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)["value"]
+    return run_child(__file__, *args)["value"]
 
 
 def main():
@@ -124,8 +104,8 @@ def main():
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        framework, workload, threads, seconds = a.child
-        return measure(framework, workload, int(threads), float(seconds))
+        name, workload, threads, seconds = a.child
+        return measure(name, workload, int(threads), float(seconds))
     have_torch = importlib.util.find_spec("torch") is not None
     print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}")
     for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s")):

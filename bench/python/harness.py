@@ -1,0 +1,47 @@
+"""What the benchmark scripts share: timing loops, peak memory, and running one measurement
+per child process (so thread settings and peak memory do not leak between measurements)."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def rate(step, seconds, warmup=5):
+    """Calls per second of `step` over about `seconds`, after `warmup` calls."""
+    for _ in range(warmup):
+        step()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def peak_rss_mb():
+    """Peak resident memory (VmHWM; ru_maxrss would include the parent's across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def framework(name, threads):
+    """`torch` or this checkout's `gentrain`, set to `threads` threads and seeded."""
+    if name == "torch":
+        import torch as lib
+    else:
+        sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+        import gentrain as lib
+    lib.set_num_threads(threads)
+    lib.manual_seed(0)
+    return lib
+
+
+def child(script, *args):
+    """Runs `script --child args…` and returns the JSON it prints."""
+    out = subprocess.run([sys.executable, script, "--child", *map(str, args)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)

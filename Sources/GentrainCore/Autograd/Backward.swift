@@ -81,8 +81,8 @@ public enum Autograd {
                 stack.append(fn)
             }
             while let node = stack.popLast() {
-                for input in node.inputs {
-                    guard case .node(let child) = input.edge else { continue }
+                for k in 0..<node.inputCount {
+                    guard case .node(let child) = node.input(k).edge else { continue }
                     if child.visitMark != mark {
                         child.reset(mark, needed: true)
                         stack.append(child)
@@ -103,9 +103,9 @@ public enum Autograd {
                 next.append(0)
                 while let node = stack.last {
                     let i = next[next.count - 1]
-                    if i < node.inputs.count {
+                    if i < node.inputCount {
                         next[next.count - 1] = i + 1
-                        if case .node(let child) = node.inputs[i].edge, child.visitMark != mark {
+                        if case .node(let child) = node.input(i).edge, child.visitMark != mark {
                             child.visitMark = mark
                             stack.append(child)
                             next.append(0)
@@ -119,8 +119,8 @@ public enum Autograd {
             }
             for node in order {
                 var needed = nodeTarget[ObjectIdentifier(node)] != nil
-                for input in node.inputs where !needed {
-                    switch input.edge {
+                for k in 0..<node.inputCount where !needed {
+                    switch node.input(k).edge {
                     case .none: break
                     case .leaf(let t): needed = leafTarget[ObjectIdentifier(t)] != nil
                     case .node(let child): needed = child.needed
@@ -129,8 +129,8 @@ public enum Autograd {
                 node.reset(mark, needed: needed)
             }
             for node in order where node.needed {
-                for input in node.inputs {
-                    if case .node(let child) = input.edge, child.needed { child.dependencies += 1 }
+                for k in 0..<node.inputCount {
+                    if case .node(let child) = node.input(k).edge, child.needed { child.dependencies += 1 }
                 }
             }
         }
@@ -163,10 +163,11 @@ public enum Autograd {
             }
             let grads = try fn(node, g)
             if !retain { node.backwardFn = nil }
-            guard grads.count == node.inputs.count else {
-                throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputs.count) inputs")
+            guard grads.count == node.inputCount else {
+                throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputCount) inputs")
             }
-            for (i, input) in node.inputs.enumerated() {
+            for i in 0..<node.inputCount {
+                let input = node.input(i)
                 let wanted: Bool
                 switch input.edge {
                 case .none: wanted = false

@@ -22,7 +22,13 @@ public final class Node {
 
     /// The op's name, for error messages (`MulBackward`).
     public let name: String
-    let inputs: [Input]
+    // The inputs: the first two inline (no array for the common ops), any others in `more`.
+    private let first: Input?, second: Input?, more: [Input]
+    let inputCount: Int
+
+    /// Input `i` (`i < inputCount`).
+    @inline(__always)
+    func input(_ i: Int) -> Input { i == 0 ? first! : (i == 1 ? second! : more[i - 2]) }
     /// Maps the output's gradient to one gradient per input (nil where not needed).
     /// Set to nil once run without `retain_graph`, which frees what it saved.
     var backwardFn: ((Node, Tensor) throws -> Grads)?
@@ -33,9 +39,10 @@ public final class Node {
     var needed = false
     var visitMark = 0
 
-    init(name: String, inputs: [Input], backward: @escaping (Node, Tensor) throws -> Grads) {
+    init(name: String, _ first: Input?, _ second: Input?, more: [Input] = [], backward: @escaping (Node, Tensor) throws -> Grads) {
         self.name = name
-        self.inputs = inputs
+        (self.first, self.second, self.more) = (first, second, more)
+        inputCount = (first == nil ? 0 : 1) + (second == nil ? 0 : 1) + more.count
         backwardFn = backward
     }
 
@@ -51,7 +58,7 @@ public final class Node {
     /// Whether the backward function must compute the gradient of input `i`.
     @inline(__always)
     public func needsInputGrad(_ i: Int) -> Bool {
-        switch inputs[i].edge {
+        switch input(i).edge {
         case .none: return false
         case .leaf: return true
         case .node(let n): return n.needed
@@ -104,7 +111,8 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
     var any = false
     for t in inputs where t.requiresGrad { any = true; break }
     guard any && GradMode.isEnabled else { return out }
-    out.gradFn = Node(name: name, inputs: inputs.map(Node.Input.init), backward: backward)
+    let all = inputs.map(Node.Input.init)
+    out.gradFn = Node(name: name, all.first, all.count > 1 ? all[1] : nil, more: Array(all.dropFirst(2)), backward: backward)
     return out
 }
 
@@ -113,7 +121,7 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
 @discardableResult
 func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
     guard x.requiresGrad && GradMode.isEnabled else { return out }
-    out.gradFn = Node(name: name, inputs: [Node.Input(x)], backward: backward)
+    out.gradFn = Node(name: name, Node.Input(x), nil, backward: backward)
     return out
 }
 
@@ -123,7 +131,7 @@ func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (N
 func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
             _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
     guard (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled else { return out }
-    out.gradFn = Node(name: name, inputs: [Node.Input(a), Node.Input(b)], backward: backward)
+    out.gradFn = Node(name: name, Node.Input(a), Node.Input(b), backward: backward)
     return out
 }
 

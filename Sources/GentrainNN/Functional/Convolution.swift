@@ -1,0 +1,99 @@
+import GentrainCore
+
+/// How a convolution pads its input: explicit amounts per side of each spatial axis,
+/// PyTorch's `"same"` (stride 1; extra padding goes after, as PyTorch puts it), or `"valid"`.
+public enum ConvPadding: Sendable {
+    case explicit(Int, Int)
+    case same
+    case valid
+}
+
+/// 2-D convolution, PyTorch's `F.conv2d`: `x` `[N, C, H, W]`, `weight` `[O, C/groups, kh, kw]`,
+/// `bias` `[O]`. Built as unfold (im2col) + one batched GEMM per group, so every gradient,
+/// including the second order, follows from those ops.
+public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                   padding: ConvPadding = .explicit(0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+    guard x.ndim == 4, weight.ndim == 4 else {
+        throw GentrainError(.shape, "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
+    }
+    let (n, c) = (x.shape[0], x.shape[1])
+    let (o, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    guard groups > 0, c % groups == 0, o % groups == 0, cg == c / groups else {
+        throw GentrainError(.shape, "conv2d: \(c) input channels and weight \(shapeString(weight.shape)) do not fit \(groups) groups")
+    }
+    if let bias, bias.shape != [o] { throw GentrainError(.shape, "conv2d: bias of shape \(shapeString(bias.shape)) for \(o) output channels") }
+    var input = x
+    var pads = (0, 0)
+    switch padding {
+    case .explicit(let ph, let pw): pads = (ph, pw)
+    case .valid: break
+    case .same:
+        guard stride == (1, 1) else { throw GentrainError(.invalidArgument, "conv2d: padding='same' is not supported for strided convolutions") }
+        let (th, tw) = (dilation.0 * (kh - 1), dilation.1 * (kw - 1))
+        if th % 2 == 0 && tw % 2 == 0 { pads = (th / 2, tw / 2) } else { input = try x.pad([tw / 2, tw - tw / 2, th / 2, th - th / 2]) }
+    }
+    let g = WindowGeometry(kernel: (kh, kw), stride: stride, padding: pads, dilation: dilation)
+    let cols = try input.unfold(g)                                     // [N, C·kh·kw, L]
+    let (oh, ow) = (g.positions(input.shape[2], 0), g.positions(input.shape[3], 1))
+    let k = cg * kh * kw
+    let y = try weight.reshape([groups, o / groups, k]).matmul(cols.reshape([n, groups, k, oh * ow]))   // [N, g, O/g, L]
+    let out = try y.reshape([n, o, oh, ow])
+    return try bias.map { try out.add($0.reshape([1, o, 1, 1])) } ?? out
+}
+
+/// 1-D convolution, PyTorch's `F.conv1d`: `x` `[N, C, L]`, `weight` `[O, C/groups, k]`.
+public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: ConvPadding = .explicit(0, 0),
+                   dilation: Int = 1, groups: Int = 1) throws -> Tensor {
+    guard x.ndim == 3, weight.ndim == 3 else {
+        throw GentrainError(.shape, "conv1d: expected input [N, C, L] and weight [O, C/groups, k], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
+    }
+    let pad2: ConvPadding
+    switch padding {
+    case .explicit(let p, _): pad2 = .explicit(0, p)
+    case .same: pad2 = .same
+    case .valid: pad2 = .valid
+    }
+    return try conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias: bias, stride: (1, stride), padding: pad2,
+                      dilation: (1, dilation), groups: groups).squeeze(2)
+}
+
+/// Transposed 2-D convolution, PyTorch's `F.conv_transpose2d`: `x` `[N, Cin, H, W]`, `weight`
+/// `[Cin, Cout/groups, kh, kw]`; output size `(H−1)·s − 2p + d·(k−1) + outputPadding + 1`.
+/// Built as one GEMM per group + fold (col2im).
+public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                            padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), groups: Int = 1,
+                            dilation: (Int, Int) = (1, 1)) throws -> Tensor {
+    guard x.ndim == 4, weight.ndim == 4 else {
+        throw GentrainError(.shape, "conv_transpose2d: expected input [N, Cin, H, W] and weight [Cin, Cout/groups, kh, kw], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
+    }
+    let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (coutG, kh, kw) = (weight.shape[1], weight.shape[2], weight.shape[3])
+    guard groups > 0, cin % groups == 0, weight.shape[0] == cin else {
+        throw GentrainError(.shape, "conv_transpose2d: \(cin) input channels and weight \(shapeString(weight.shape)) do not fit \(groups) groups")
+    }
+    guard outputPadding.0 >= 0, outputPadding.1 >= 0,
+          outputPadding.0 < Swift.max(stride.0, dilation.0), outputPadding.1 < Swift.max(stride.1, dilation.1) else {
+        throw GentrainError(.invalidArgument, "conv_transpose2d: output padding must be smaller than either stride or dilation")
+    }
+    let cout = coutG * groups
+    if let bias, bias.shape != [cout] { throw GentrainError(.shape, "conv_transpose2d: bias of shape \(shapeString(bias.shape)) for \(cout) output channels") }
+    let hOut = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
+    let wOut = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
+    guard hOut > 0, wOut > 0 else { throw GentrainError(.shape, "conv_transpose2d: the output would be empty") }
+    let k = coutG * kh * kw
+    let wt = try weight.reshape([groups, cin / groups, k]).transpose(1, 2)                          // [g, K, Cin/g]
+    let cols = try wt.matmul(x.reshape([n, groups, cin / groups, h * w])).reshape([n, cout * kh * kw, h * w])
+    let g = WindowGeometry(kernel: (kh, kw), stride: stride, padding: padding, dilation: dilation)
+    let out = try cols.fold(into: [n, cout, hOut, wOut], g)
+    return try bias.map { try out.add($0.reshape([1, cout, 1, 1])) } ?? out
+}
+
+/// Rearranges `[N, C·r², H, W]` into `[N, C, H·r, W·r]`, PyTorch's `F.pixel_shuffle` (the
+/// upsampling layer of super-resolution generators).
+public func pixelShuffle(_ x: Tensor, upscaleFactor r: Int) throws -> Tensor {
+    guard x.ndim == 4, r > 0, x.shape[1] % (r * r) == 0 else {
+        throw GentrainError(.shape, "pixel_shuffle: expected [N, C·\(r)², H, W], got \(shapeString(x.shape))")
+    }
+    let (n, c, h, w) = (x.shape[0], x.shape[1] / (r * r), x.shape[2], x.shape[3])
+    return try x.reshape([n, c, r, r, h, w]).permute([0, 1, 4, 2, 5, 3]).reshape([n, c, h * r, w * r])
+}

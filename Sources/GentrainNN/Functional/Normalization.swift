@@ -1,0 +1,88 @@
+import GentrainCore
+
+/// `(x − mean) / √(var + eps)` over `dims` (biased variance), then `· weight + bias` when given
+/// (already shaped to broadcast).
+private func normalize(_ x: Tensor, _ dims: [Int], _ weight: Tensor?, _ bias: Tensor?, _ eps: Double) throws -> Tensor {
+    let mean = try x.mean(dims: dims, keepdim: true)
+    let variance = try x.variance(dims: dims, correction: 0, keepdim: true)
+    var y = try x.sub(mean).div(variance.add(eps).sqrt())
+    if let weight { y = try y.mul(weight) }
+    if let bias { y = try y.add(bias) }
+    return y
+}
+
+/// A per-channel tensor `[C]` shaped to broadcast over `[N, C, …]`.
+private func perChannel(_ t: Tensor?, _ ndim: Int, _ c: Int, _ op: String) throws -> Tensor? {
+    guard let t else { return nil }
+    guard t.shape == [c] else { throw GentrainError(.shape, "\(op): expected a tensor of shape [\(c)], got \(shapeString(t.shape))") }
+    return try t.reshape([1, c] + Array(repeating: 1, count: ndim - 2))
+}
+
+/// Batch normalization over `[N, C, …]`, PyTorch's `F.batch_norm`: in training, the batch's
+/// statistics (biased variance) normalize, and the running ones (when given) are updated in
+/// place as `(1 − momentum)·running + momentum·batch` with the unbiased variance; in
+/// evaluation, the running statistics normalize.
+public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
+                      training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) throws -> Tensor {
+    guard x.ndim >= 2 else { throw GentrainError(.shape, "batch_norm: expected [N, C, …], got \(shapeString(x.shape))") }
+    let c = x.shape[1]
+    let dims = [0] + Array(2..<x.ndim)
+    let w = try perChannel(weight, x.ndim, c, "batch_norm"), b = try perChannel(bias, x.ndim, c, "batch_norm")
+    if training {
+        let count = dims.reduce(1) { $0 * x.shape[$1] }
+        guard count > 1 else { throw GentrainError(.invalidArgument, "batch_norm: expected more than 1 value per channel when training, got input size \(shapeString(x.shape))") }
+        try withNoGrad {
+            if let runningMean {
+                try runningMean.copy_(runningMean.mul(1 - momentum).add(x.detach().mean(dims: dims).mul(momentum)))
+            }
+            if let runningVar {
+                let unbiased = try x.detach().variance(dims: dims, correction: 1)
+                try runningVar.copy_(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)))
+            }
+        }
+        return try normalize(x, dims, w, b, eps)
+    }
+    guard let runningMean, let runningVar else {
+        throw GentrainError(.invalidArgument, "batch_norm: evaluation needs running_mean and running_var")
+    }
+    let m = try perChannel(runningMean, x.ndim, c, "batch_norm")!, v = try perChannel(runningVar, x.ndim, c, "batch_norm")!
+    var y = try x.sub(m).div(v.add(eps).sqrt())
+    if let w { y = try y.mul(w) }
+    if let b { y = try y.add(b) }
+    return y
+}
+
+/// Layer normalization over the trailing `normalizedShape`, PyTorch's `F.layer_norm`.
+public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
+    let k = normalizedShape.count
+    guard k >= 1, k <= x.ndim, Array(x.shape.suffix(k)) == normalizedShape else {
+        throw GentrainError(.shape, "layer_norm: normalized shape \(shapeString(normalizedShape)) does not end input \(shapeString(x.shape))")
+    }
+    for t in [weight, bias].compactMap({ $0 }) where t.shape != normalizedShape {
+        throw GentrainError(.shape, "layer_norm: weight and bias must have shape \(shapeString(normalizedShape)), got \(shapeString(t.shape))")
+    }
+    return try normalize(x, Array((x.ndim - k)..<x.ndim), weight, bias, eps)
+}
+
+/// Group normalization of `[N, C, …]` over `groups` channel groups, PyTorch's `F.group_norm`.
+public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
+    guard x.ndim >= 2, groups > 0, x.shape[1] % groups == 0 else {
+        throw GentrainError(.shape, "group_norm: expected [N, C, …] with C divisible by \(groups), got \(shapeString(x.shape))")
+    }
+    let grouped = try x.reshape([x.shape[0], groups, -1])
+    let y = try normalize(grouped, [2], nil, nil, eps).reshape(x.shape)
+    let c = x.shape[1]
+    var out = y
+    if let w = try perChannel(weight, x.ndim, c, "group_norm") { out = try out.mul(w) }
+    if let b = try perChannel(bias, x.ndim, c, "group_norm") { out = try out.add(b) }
+    return out
+}
+
+/// Instance normalization of `[N, C, …]` over each sample's channel, PyTorch's
+/// `F.instance_norm` without running statistics.
+public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
+    guard x.ndim >= 3 else { throw GentrainError(.shape, "instance_norm: expected [N, C, …], got \(shapeString(x.shape))") }
+    let c = x.shape[1]
+    return try normalize(x, Array(2..<x.ndim), perChannel(weight, x.ndim, c, "instance_norm"),
+                         perChannel(bias, x.ndim, c, "instance_norm"), eps)
+}

@@ -1,0 +1,105 @@
+import GentrainCore
+
+/// Max over each window, PyTorch's `F.max_pool2d` (stride defaults to the kernel); the
+/// gradient goes to the first maximum of each window, as in PyTorch.
+public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      dilation: (Int, Int) = (1, 1)) throws -> Tensor {
+    guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
+        throw GentrainError(.invalidArgument, "max_pool2d: pad should be at most half of effective kernel size")
+    }
+    let (g, windows) = try windowsOf(x, kernel, stride ?? kernel, padding, dilation, padValue: -.infinity)
+    let (oh, ow) = (g.positions(x.shape[2], 0), g.positions(x.shape[3], 1))
+    return try windows.max(dim: 2).values.reshape([x.shape[0], x.shape[1], oh, ow])
+}
+
+/// Mean over each window, PyTorch's `F.avg_pool2d`; with `countIncludePad` false the padding
+/// is left out of each window's count.
+public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      countIncludePad: Bool = true) throws -> Tensor {
+    guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
+        throw GentrainError(.invalidArgument, "avg_pool2d: pad should be at most half of kernel size")
+    }
+    let s = stride ?? kernel
+    let (g, windows) = try windowsOf(x, kernel, s, padding, (1, 1), padValue: 0)
+    let (oh, ow) = (g.positions(x.shape[2], 0), g.positions(x.shape[3], 1))
+    var sums = try windows.sum(dims: [2])
+    if countIncludePad || (padding.0 == 0 && padding.1 == 0) {
+        sums = try sums.div(Double(kernel.0 * kernel.1))
+    } else {
+        let ones = try Tensor.ones([1, 1, x.shape[2], x.shape[3]], dtype: x.dtype)
+        let counts = try withNoGrad { try windowsOf(ones, kernel, s, padding, (1, 1), padValue: 0).1.sum(dims: [2]) }
+        sums = try sums.div(counts)
+    }
+    return try sums.reshape([x.shape[0], x.shape[1], oh, ow])
+}
+
+/// `[N, C, H, W]` as windows `[N, C, kh·kw, L]`.
+private func windowsOf(_ x: Tensor, _ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
+                       padValue: Double) throws -> (WindowGeometry, Tensor) {
+    guard x.ndim == 4 else { throw GentrainError(.shape, "pooling: expected [N, C, H, W], got \(shapeString(x.shape))") }
+    let g = WindowGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    let cols = try x.unfold(g, padValue: padValue)
+    return (g, try cols.reshape([x.shape[0], x.shape[1], kernel.0 * kernel.1, -1]))
+}
+
+/// Averages over `outputSize` windows that tile the input, PyTorch's `F.adaptive_avg_pool2d`:
+/// window i along an axis of size n spans `⌊i·n/out⌋ ..< ⌈(i+1)·n/out⌉`.
+public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Tensor {
+    guard x.ndim == 4, outputSize.0 > 0, outputSize.1 > 0 else {
+        throw GentrainError(.shape, "adaptive_avg_pool2d: expected [N, C, H, W] and a positive output size, got \(shapeString(x.shape))")
+    }
+    func along(_ t: Tensor, _ dim: Int, _ out: Int) throws -> Tensor {
+        let n = t.shape[dim]
+        if n % out == 0 {   // equal windows: one reshape and mean
+            var s = t.shape
+            s[dim] = out
+            s.insert(n / out, at: dim + 1)
+            return try t.reshape(s).mean(dims: [dim + 1])
+        }
+        return try Tensor.cat((0..<out).map { i in
+            let start = i * n / out, end = ((i + 1) * n + out - 1) / out
+            return try t.narrow(dim, start: start, length: end - start).mean(dims: [dim], keepdim: true)
+        }, dim: dim)
+    }
+    return try along(along(x, 2, outputSize.0), 3, outputSize.1)
+}
+
+/// How `upsample` interpolates.
+public enum UpsampleMode: Sendable {
+    case nearest
+    /// Bilinear with `align_corners=False`, PyTorch's default.
+    case bilinear
+}
+
+/// Resizes `[N, C, H, W]` to `size`, PyTorch's `F.interpolate` (nearest, or bilinear with
+/// align_corners False).
+public func upsample(_ x: Tensor, size: (Int, Int), mode: UpsampleMode = .nearest) throws -> Tensor {
+    guard x.ndim == 4, size.0 > 0, size.1 > 0 else {
+        throw GentrainError(.shape, "upsample: expected [N, C, H, W] and a positive size, got \(shapeString(x.shape))")
+    }
+    func along(_ t: Tensor, _ dim: Int, _ out: Int) throws -> Tensor {
+        let n = t.shape[dim]
+        if n == out { return t }
+        switch mode {
+        case .nearest:
+            let scale = Float(n) / Float(out)
+            let idx = (0..<out).map { Int64(Swift.min(Int((Float($0) * scale).rounded(.down)), n - 1)) }
+            return try t.indexSelect(dim, Tensor(idx))
+        case .bilinear:
+            let scale = Double(n) / Double(out)
+            var i0: [Int64] = [], i1: [Int64] = [], lambda: [Double] = []
+            for o in 0..<out {
+                let src = Swift.max((Double(o) + 0.5) * scale - 0.5, 0)
+                let lo = Swift.min(Int(src), n - 1)
+                i0.append(Int64(lo))
+                i1.append(Int64(Swift.min(lo + 1, n - 1)))
+                lambda.append(src - Double(lo))
+            }
+            var shape = [Int](repeating: 1, count: t.ndim)
+            shape[dim] = out
+            let l = try Tensor(lambda, shape: shape, dtype: t.dtype)
+            return try t.indexSelect(dim, Tensor(i0)).mul(l.neg().add(1)).add(t.indexSelect(dim, Tensor(i1)).mul(l))
+        }
+    }
+    return try along(along(x, 2, size.0), 3, size.1)
+}

@@ -360,6 +360,63 @@ gentrain_status gentrain_log_softmax(gentrain_tensor **out, const gentrain_tenso
 gentrain_status gentrain_dropout(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
 
 /* ---------------------------------------------------------------------------------------
+ * Layers as functions (PyTorch's F.conv2d, F.max_pool2d, F.batch_norm, ...). Images are
+ * [N, C, H, W]; pairs are (height, width).
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct gentrain_conv_options {
+    size_t struct_size;         /* sizeof(gentrain_conv_options) */
+    int64_t stride[2];          /* default {1, 1} */
+    int64_t padding[2];         /* default {0, 0} */
+    int64_t dilation[2];        /* default {1, 1} */
+    int64_t groups;             /* default 1 */
+    bool padding_same;          /* default false; true: PyTorch's padding="same" (stride 1) */
+    int64_t output_padding[2];  /* default {0, 0}; conv_transpose2d only */
+} gentrain_conv_options;
+
+void gentrain_conv_options_default(gentrain_conv_options *options);
+/* weight [O, C/groups, kh, kw]; bias [O] or NULL; options NULL for the defaults. */
+gentrain_status gentrain_conv2d(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
+                                const gentrain_tensor *bias, const gentrain_conv_options *options);
+/* x [N, C, L], weight [O, C/groups, k]; the options' second entries apply. */
+gentrain_status gentrain_conv1d(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
+                                const gentrain_tensor *bias, const gentrain_conv_options *options);
+/* weight [Cin, Cout/groups, kh, kw]; bias [Cout] or NULL. */
+gentrain_status gentrain_conv_transpose2d(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
+                                          const gentrain_tensor *bias, const gentrain_conv_options *options);
+/* im2col: [N, C, H, W] -> [N, C*kh*kw, L], windows by the options' stride, padding, dilation. */
+gentrain_status gentrain_unfold(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_h, int64_t kernel_w,
+                                const gentrain_conv_options *options);
+/* col2im: [N, C*kh*kw, L] -> [N, C, height, width], overlaps summed. */
+gentrain_status gentrain_fold(gentrain_tensor **out, const gentrain_tensor *x, int64_t height, int64_t width,
+                              int64_t kernel_h, int64_t kernel_w, const gentrain_conv_options *options);
+/* stride 0 means the kernel size. */
+gentrain_status gentrain_max_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_h, int64_t kernel_w,
+                                    int64_t stride_h, int64_t stride_w, int64_t padding_h, int64_t padding_w);
+gentrain_status gentrain_avg_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_h, int64_t kernel_w,
+                                    int64_t stride_h, int64_t stride_w, int64_t padding_h, int64_t padding_w,
+                                    bool count_include_pad);
+gentrain_status gentrain_adaptive_avg_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t height,
+                                             int64_t width);
+/* Nearest, or bilinear with align_corners false. */
+gentrain_status gentrain_upsample(gentrain_tensor **out, const gentrain_tensor *x, int64_t height, int64_t width,
+                                  bool bilinear);
+gentrain_status gentrain_pixel_shuffle(gentrain_tensor **out, const gentrain_tensor *x, int64_t upscale_factor);
+/* Zero padding: n pads as (before, after) pairs from the last dimension backwards (F.pad). */
+gentrain_status gentrain_pad(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *pads, size_t n);
+/* Training: batch statistics normalize and the running ones (may be NULL) are updated in
+ * place; evaluation: the running ones normalize. weight and bias may be NULL. */
+gentrain_status gentrain_batch_norm(gentrain_tensor **out, const gentrain_tensor *x, gentrain_tensor *running_mean,
+                                    gentrain_tensor *running_var, const gentrain_tensor *weight,
+                                    const gentrain_tensor *bias, bool training, double momentum, double eps);
+gentrain_status gentrain_layer_norm(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *normalized_shape,
+                                    size_t ndim, const gentrain_tensor *weight, const gentrain_tensor *bias, double eps);
+gentrain_status gentrain_group_norm(gentrain_tensor **out, const gentrain_tensor *x, int64_t groups,
+                                    const gentrain_tensor *weight, const gentrain_tensor *bias, double eps);
+gentrain_status gentrain_instance_norm(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
+                                       const gentrain_tensor *bias, double eps);
+
+/* ---------------------------------------------------------------------------------------
  * Losses. Option structs start with their own size so they can grow: fill one with the
  * *_options_default function, change what you need, pass a pointer (or NULL for defaults).
  * ------------------------------------------------------------------------------------- */

@@ -57,8 +57,9 @@ def structs(text):
         for line in m.group(2).split(";"):
             line = line.strip()
             if line:
-                t, n = split_param(line)
-                fields.append((n, ctype(t)))
+                array = re.match(r"(.*?)\[(\d+)\]\s*$", line)   # `int64_t stride[2]`
+                t, n = split_param(array.group(1) if array else line)
+                fields.append((n, f"({ctype(t)} * {array.group(2)})" if array else ctype(t)))
         yield m.group(1), fields
 
 

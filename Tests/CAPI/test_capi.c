@@ -1137,6 +1137,117 @@ static void test_losses(void) {
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) gentrain_tensor_free(all[i]);
 }
 
+static void expect_shape(const gentrain_tensor *t, int64_t a, int64_t b, int64_t c, int64_t d) {
+    int64_t dims[4] = {0, 0, 0, 0};
+    size_t n = 0;
+    OK(gentrain_tensor_ndim(&n, t));
+    OK(gentrain_tensor_shape(dims, 4, t));
+    EXPECT(dims[0] == a && dims[1] == b && dims[2] == c && (n < 4 || dims[3] == d));
+}
+
+static void test_layers(void) {
+    int64_t xs[4] = {2, 4, 8, 8}, ws[4] = {6, 2, 3, 3}, bs[1] = {6}, ts[4] = {4, 3, 4, 4};
+    gentrain_tensor *x = NULL, *w = NULL, *b = NULL, *tw = NULL, *r = NULL, *r2 = NULL;
+    OK(gentrain_tensor_randn(&x, xs, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&w, ws, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&b, bs, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&tw, ts, 4, GENTRAIN_FLOAT32));
+    gentrain_conv_options conv;
+    gentrain_conv_options_default(&conv);
+    EXPECT(conv.stride[0] == 1 && conv.groups == 1 && !conv.padding_same);
+    conv.groups = 2;
+    conv.stride[0] = conv.stride[1] = 2;
+    conv.padding[0] = conv.padding[1] = 1;
+    OK(gentrain_conv2d(&r, x, w, b, &conv));
+    expect_shape(r, 2, 6, 4, 4);
+    gentrain_tensor_free(r);
+    conv.groups = 3;
+    FAILS(gentrain_conv2d(&r, x, w, b, &conv), GENTRAIN_ERR_SHAPE, "groups");
+    conv.groups = 1;
+    conv.stride[0] = 0;
+    FAILS(gentrain_conv2d(&r, x, w, b, &conv), GENTRAIN_ERR_INVALID_ARGUMENT, "stride");
+    gentrain_conv_options_default(&conv);
+    conv.padding_same = true;
+    gentrain_tensor *w4 = NULL;
+    int64_t w4s[4] = {3, 4, 2, 2};
+    OK(gentrain_tensor_randn(&w4, w4s, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_conv2d(&r, x, w4, NULL, &conv));
+    expect_shape(r, 2, 3, 8, 8);
+    gentrain_tensor_free(r);
+    gentrain_tensor_free(w4);
+
+    gentrain_conv_options_default(&conv);
+    conv.stride[0] = conv.stride[1] = 2;
+    conv.padding[0] = conv.padding[1] = 1;
+    conv.output_padding[0] = conv.output_padding[1] = 1;
+    OK(gentrain_conv_transpose2d(&r, x, tw, NULL, &conv));
+    expect_shape(r, 2, 3, 17, 17);   /* (8 - 1)*2 - 2 + 3 + 1 + 1 */
+    gentrain_tensor_free(r);
+
+    gentrain_tensor *seq = NULL, *k1 = NULL;
+    int64_t ss[3] = {2, 4, 10}, ks[3] = {5, 4, 3};
+    OK(gentrain_tensor_randn(&seq, ss, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&k1, ks, 3, GENTRAIN_FLOAT32));
+    gentrain_conv_options_default(&conv);
+    conv.stride[1] = 2;
+    OK(gentrain_conv1d(&r, seq, k1, NULL, &conv));
+    expect_shape(r, 2, 5, 4, 0);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_conv1d(&r, x, k1, NULL, NULL), GENTRAIN_ERR_SHAPE, "expected input [N, C, L]");
+
+    OK(gentrain_unfold(&r, x, 3, 3, NULL));
+    expect_shape(r, 2, 36, 36, 0);
+    OK(gentrain_fold(&r2, r, 8, 8, 3, 3, NULL));
+    expect_shape(r2, 2, 4, 8, 8);
+    gentrain_tensor_free(r);
+    gentrain_tensor_free(r2);
+    FAILS(gentrain_unfold(&r, x, 0, 3, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "kernel");
+
+    OK(gentrain_max_pool2d(&r, x, 2, 2, 0, 0, 0, 0));
+    expect_shape(r, 2, 4, 4, 4);
+    gentrain_tensor_free(r);
+    OK(gentrain_avg_pool2d(&r, x, 3, 3, 2, 2, 1, 1, false));
+    expect_shape(r, 2, 4, 4, 4);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_max_pool2d(&r, x, 2, 2, 0, 0, 2, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "half");
+    OK(gentrain_adaptive_avg_pool2d(&r, x, 3, 1));
+    expect_shape(r, 2, 4, 3, 1);
+    gentrain_tensor_free(r);
+    OK(gentrain_upsample(&r, x, 16, 12, true));
+    expect_shape(r, 2, 4, 16, 12);
+    gentrain_tensor_free(r);
+    OK(gentrain_pixel_shuffle(&r, x, 2));
+    expect_shape(r, 2, 1, 16, 16);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_pixel_shuffle(&r, x, 3), GENTRAIN_ERR_SHAPE, "pixel_shuffle");
+    int64_t pads[4] = {1, 2, 0, 3};
+    OK(gentrain_pad(&r, x, pads, 4));
+    expect_shape(r, 2, 4, 11, 11);
+    gentrain_tensor_free(r);
+
+    int64_t cs[1] = {4};
+    gentrain_tensor *rm = NULL, *rv = NULL;
+    OK(gentrain_tensor_zeros(&rm, cs, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_ones(&rv, cs, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_batch_norm(&r, x, rm, rv, NULL, NULL, true, 0.1, 1e-5));
+    gentrain_tensor_free(r);
+    OK(gentrain_batch_norm(&r, x, rm, rv, NULL, NULL, false, 0.1, 1e-5));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_batch_norm(&r, x, NULL, NULL, NULL, NULL, false, 0.1, 1e-5), GENTRAIN_ERR_INVALID_ARGUMENT, "running_mean");
+    int64_t ln[2] = {8, 8};
+    OK(gentrain_layer_norm(&r, x, ln, 2, NULL, NULL, 1e-5));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_layer_norm(&r, x, ln, 1, b, NULL, 1e-5), GENTRAIN_ERR_SHAPE, "weight and bias");
+    OK(gentrain_group_norm(&r, x, 2, rv, rm, 1e-5));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_group_norm(&r, x, 3, NULL, NULL, 1e-5), GENTRAIN_ERR_SHAPE, "divisible");
+    OK(gentrain_instance_norm(&r, x, NULL, NULL, 1e-5));
+    gentrain_tensor_free(r);
+
+    gentrain_tensor *all[] = {x, w, b, tw, seq, k1, rm, rv};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) gentrain_tensor_free(all[i]);
+}
+
 /* Extreme values a host might pass: each is an error or a well-defined result, never a trap. */
 static void test_hostile_values(void) {
     float v[6] = {1, 2, 3, 4, 5, 6};
@@ -1191,6 +1302,7 @@ int main(void) {
     test_checkpoint();
     test_custom_op();
     test_losses();
+    test_layers();
     test_hostile_values();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

@@ -4,6 +4,18 @@ from ctypes import Structure, c_bool, c_char_p, c_double, c_int, c_int32, c_int6
 ABI_VERSION = 1
 
 
+class ConvOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("stride", (c_int64 * 2)),
+        ("padding", (c_int64 * 2)),
+        ("dilation", (c_int64 * 2)),
+        ("groups", c_int64),
+        ("padding_same", c_bool),
+        ("output_padding", (c_int64 * 2)),
+    ]
+
+
 class CrossEntropyOptions(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -189,6 +201,22 @@ FUNCTIONS = {
     "gentrain_softmax": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_log_softmax": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_dropout": (c_int, [c_void_p, c_void_p, c_double, c_bool]),
+    "gentrain_conv_options_default": (None, [c_void_p]),
+    "gentrain_conv2d": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_conv1d": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_conv_transpose2d": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_unfold": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_void_p]),
+    "gentrain_fold": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_int64, c_void_p]),
+    "gentrain_max_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64, c_int64]),
+    "gentrain_avg_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64, c_int64, c_bool]),
+    "gentrain_adaptive_avg_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64]),
+    "gentrain_upsample": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_bool]),
+    "gentrain_pixel_shuffle": (c_int, [c_void_p, c_void_p, c_int64]),
+    "gentrain_pad": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t]),
+    "gentrain_batch_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_bool, c_double, c_double]),
+    "gentrain_layer_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_double]),
+    "gentrain_group_norm": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_void_p, c_double]),
+    "gentrain_instance_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_double]),
     "gentrain_cross_entropy_options_default": (None, [c_void_p]),
     "gentrain_cross_entropy": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_nll_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),

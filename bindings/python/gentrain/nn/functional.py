@@ -1,4 +1,5 @@
 """gentrain.nn.functional: PyTorch's `F` functions over the engine."""
+import ctypes
 from ctypes import byref, sizeof
 
 from .. import _ffi
@@ -135,3 +136,106 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
 __all__ += ["nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
             "binary_cross_entropy_with_logits", "kl_div", "gaussian_nll_loss", "cosine_similarity",
             "cosine_embedding_loss"]
+
+
+# -- layers as functions ---------------------------------------------------------------------
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _conv_options(stride=1, padding=0, dilation=1, groups=1, output_padding=0, one_d=False):
+    o = _ffi.ConvOptions()
+    lib.gentrain_conv_options_default(byref(o))
+    pick = (lambda v: (1, v) if isinstance(v, int) else (1, v[0])) if one_d else _pair
+    pad0 = 0 if one_d else None
+    o.stride[:] = pick(stride)
+    if padding == "same":
+        o.padding_same = True
+    elif padding != "valid":
+        o.padding[:] = (pad0, padding if isinstance(padding, int) else padding[0]) if one_d else _pair(padding)
+    o.dilation[:] = pick(dilation)
+    o.groups = groups
+    o.output_padding[:] = _pair(output_padding)
+    return o
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    return _new(lib.gentrain_conv2d, input._h, weight._h, _h(bias), byref(_conv_options(stride, padding, dilation, groups)))
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    o = _conv_options(stride, padding, dilation, groups, one_d=True)
+    return _new(lib.gentrain_conv1d, input._h, weight._h, _h(bias), byref(o))
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):  # noqa: A002
+    o = _conv_options(stride, padding, dilation, groups, output_padding)
+    return _new(lib.gentrain_conv_transpose2d, input._h, weight._h, _h(bias), byref(o))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
+    kh, kw = _pair(kernel_size)
+    return _new(lib.gentrain_unfold, input._h, kh, kw, byref(_conv_options(stride, padding, dilation)))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
+    (h, w), (kh, kw) = _pair(output_size), _pair(kernel_size)
+    return _new(lib.gentrain_fold, input._h, h, w, kh, kw, byref(_conv_options(stride, padding, dilation)))
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0):  # noqa: A002
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride or 0), _pair(padding)
+    return _new(lib.gentrain_max_pool2d, input._h, kh, kw, sh, sw, ph, pw)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):  # noqa: A002
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride or 0), _pair(padding)
+    return _new(lib.gentrain_avg_pool2d, input._h, kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    h, w = _pair(output_size)
+    return _new(lib.gentrain_adaptive_avg_pool2d, input._h, h, w)
+
+
+def interpolate(input, size, mode="nearest", align_corners=None):  # noqa: A002
+    if mode not in ("nearest", "bilinear") or align_corners:
+        raise NotImplementedError("gentrain's interpolate supports mode 'nearest' and 'bilinear' (align_corners=False)")
+    h, w = _pair(size)
+    return _new(lib.gentrain_upsample, input._h, h, w, mode == "bilinear")
+
+
+def pixel_shuffle(input, upscale_factor):  # noqa: A002
+    return _new(lib.gentrain_pixel_shuffle, input._h, upscale_factor)
+
+
+def pad(input, pad, mode="constant", value=0.0):  # noqa: A002
+    if mode != "constant" or value != 0:
+        raise NotImplementedError("gentrain's pad supports zero constant padding")
+    pads = (ctypes.c_int64 * max(len(pad), 1))(*pad)
+    return _new(lib.gentrain_pad, input._h, pads, len(pad))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):  # noqa: A002
+    return _new(lib.gentrain_batch_norm, input._h, _h(running_mean), _h(running_var), _h(weight), _h(bias), bool(training),
+                float(momentum), float(eps))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    dims = (ctypes.c_int64 * len(shape))(*shape)
+    return _new(lib.gentrain_layer_norm, input._h, dims, len(shape), _h(weight), _h(bias), float(eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    return _new(lib.gentrain_group_norm, input._h, num_groups, _h(weight), _h(bias), float(eps))
+
+
+def instance_norm(input, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    return _new(lib.gentrain_instance_norm, input._h, _h(weight), _h(bias), float(eps))
+
+
+__all__ += ["conv2d", "conv1d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+            "interpolate", "pixel_shuffle", "pad", "batch_norm", "layer_norm", "group_norm", "instance_norm"]

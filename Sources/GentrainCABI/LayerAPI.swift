@@ -1,0 +1,167 @@
+import CGentrain
+import GentrainCore
+import GentrainNN
+
+// Layers as functions.
+
+@c @implementation
+public func gentrain_conv_options_default(_ options: UnsafeMutablePointer<gentrain_conv_options>?) {
+    options?.pointee = gentrain_conv_options(struct_size: MemoryLayout<gentrain_conv_options>.size, stride: (1, 1), padding: (0, 0),
+                                             dilation: (1, 1), groups: 1, padding_same: false, output_padding: (0, 0))
+}
+
+/// Validated sizes from C: each in `min...Int32.max`.
+private func size(_ v: Int64, _ what: String, min: Int64) throws -> Int {
+    guard v >= min, v <= Int64(Int32.max) else { throw GentrainError(.invalidArgument, "\(what) must be in \(min)...\(Int32.max), got \(v)") }
+    return Int(v)
+}
+
+private struct ConvArgs {
+    let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), outputPadding: (Int, Int), groups: Int, same: Bool
+
+    init(_ p: UnsafePointer<gentrain_conv_options>?) throws {
+        let o = try readOptions(p) { gentrain_conv_options_default($0) }
+        stride = (try size(o.stride.0, "stride", min: 1), try size(o.stride.1, "stride", min: 1))
+        padding = (try size(o.padding.0, "padding", min: 0), try size(o.padding.1, "padding", min: 0))
+        dilation = (try size(o.dilation.0, "dilation", min: 1), try size(o.dilation.1, "dilation", min: 1))
+        outputPadding = (try size(o.output_padding.0, "output_padding", min: 0), try size(o.output_padding.1, "output_padding", min: 0))
+        groups = try size(o.groups, "groups", min: 1)
+        same = o.padding_same
+    }
+
+    var convPadding: ConvPadding { same ? .same : .explicit(padding.0, padding.1) }
+    func geometry(_ kh: Int64, _ kw: Int64) throws -> WindowGeometry {
+        WindowGeometry(kernel: (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1)), stride: stride, padding: padding, dilation: dilation)
+    }
+}
+
+@c @implementation
+public func gentrain_conv2d(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                            _ options: UnsafePointer<gentrain_conv_options>?) -> gentrain_status {
+    producing("gentrain_conv2d", out) {
+        let a = try ConvArgs(options)
+        return try conv2d(tensorArg(x, "x"), tensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), stride: a.stride,
+                          padding: a.convPadding, dilation: a.dilation, groups: a.groups)
+    }
+}
+
+@c @implementation
+public func gentrain_conv1d(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                            _ options: UnsafePointer<gentrain_conv_options>?) -> gentrain_status {
+    producing("gentrain_conv1d", out) {
+        let a = try ConvArgs(options)
+        return try conv1d(tensorArg(x, "x"), tensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), stride: a.stride.1,
+                          padding: a.same ? .same : .explicit(a.padding.1, a.padding.1), dilation: a.dilation.1, groups: a.groups)
+    }
+}
+
+@c @implementation
+public func gentrain_conv_transpose2d(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                                      _ options: UnsafePointer<gentrain_conv_options>?) -> gentrain_status {
+    producing("gentrain_conv_transpose2d", out) {
+        let a = try ConvArgs(options)
+        return try convTranspose2d(tensorArg(x, "x"), tensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), stride: a.stride,
+                                   padding: a.padding, outputPadding: a.outputPadding, groups: a.groups, dilation: a.dilation)
+    }
+}
+
+@c @implementation
+public func gentrain_unfold(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64,
+                            _ options: UnsafePointer<gentrain_conv_options>?) -> gentrain_status {
+    producing("gentrain_unfold", out) { try tensorArg(x, "x").unfold(ConvArgs(options).geometry(kh, kw)) }
+}
+
+@c @implementation
+public func gentrain_fold(_ out: TensorOut?, _ x: OpaquePointer?, _ height: Int64, _ width: Int64, _ kh: Int64, _ kw: Int64,
+                          _ options: UnsafePointer<gentrain_conv_options>?) -> gentrain_status {
+    producing("gentrain_fold", out) {
+        let t = try tensorArg(x, "x")
+        let k = try ConvArgs(options).geometry(kh, kw)
+        guard t.ndim == 3 else { throw GentrainError(.shape, "fold: expected [N, C·kh·kw, L], got \(shapeString(t.shape))") }
+        let c = t.shape[1] / (k.kernel.0 * k.kernel.1)
+        return try t.fold(into: [t.shape[0], c, size(height, "height", min: 1), size(width, "width", min: 1)], k)
+    }
+}
+
+@c @implementation
+public func gentrain_max_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64, _ sh: Int64, _ sw: Int64,
+                                _ ph: Int64, _ pw: Int64) -> gentrain_status {
+    producing("gentrain_max_pool2d", out) {
+        let k = (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1))
+        let s = (sh == 0 ? k.0 : try size(sh, "stride", min: 1), sw == 0 ? k.1 : try size(sw, "stride", min: 1))
+        return try maxPool2d(tensorArg(x, "x"), kernel: k, stride: s, padding: (size(ph, "padding", min: 0), size(pw, "padding", min: 0)))
+    }
+}
+
+@c @implementation
+public func gentrain_avg_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64, _ sh: Int64, _ sw: Int64,
+                                _ ph: Int64, _ pw: Int64, _ countIncludePad: Bool) -> gentrain_status {
+    producing("gentrain_avg_pool2d", out) {
+        let k = (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1))
+        let s = (sh == 0 ? k.0 : try size(sh, "stride", min: 1), sw == 0 ? k.1 : try size(sw, "stride", min: 1))
+        return try avgPool2d(tensorArg(x, "x"), kernel: k, stride: s, padding: (size(ph, "padding", min: 0), size(pw, "padding", min: 0)),
+                             countIncludePad: countIncludePad)
+    }
+}
+
+@c @implementation
+public func gentrain_adaptive_avg_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ height: Int64, _ width: Int64) -> gentrain_status {
+    producing("gentrain_adaptive_avg_pool2d", out) {
+        try adaptiveAvgPool2d(tensorArg(x, "x"), outputSize: (size(height, "height", min: 1), size(width, "width", min: 1)))
+    }
+}
+
+@c @implementation
+public func gentrain_upsample(_ out: TensorOut?, _ x: OpaquePointer?, _ height: Int64, _ width: Int64, _ bilinear: Bool) -> gentrain_status {
+    producing("gentrain_upsample", out) {
+        try upsample(tensorArg(x, "x"), size: (size(height, "height", min: 1), size(width, "width", min: 1)),
+                     mode: bilinear ? .bilinear : .nearest)
+    }
+}
+
+@c @implementation
+public func gentrain_pixel_shuffle(_ out: TensorOut?, _ x: OpaquePointer?, _ factor: Int64) -> gentrain_status {
+    producing("gentrain_pixel_shuffle", out) { try pixelShuffle(tensorArg(x, "x"), upscaleFactor: size(factor, "upscale_factor", min: 1)) }
+}
+
+@c @implementation
+public func gentrain_pad(_ out: TensorOut?, _ x: OpaquePointer?, _ pads: UnsafePointer<Int64>?, _ n: Int) -> gentrain_status {
+    producing("gentrain_pad", out) { try tensorArg(x, "x").pad(int64List(pads, n, "pads")) }
+}
+
+@c @implementation
+public func gentrain_batch_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ runningMean: OpaquePointer?, _ runningVar: OpaquePointer?,
+                                _ weight: OpaquePointer?, _ bias: OpaquePointer?, _ training: Bool, _ momentum: Double,
+                                _ eps: Double) -> gentrain_status {
+    producing("gentrain_batch_norm", out) {
+        try batchNorm(tensorArg(x, "x"), runningMean: optionalTensorArg(runningMean, "running_mean"),
+                      runningVar: optionalTensorArg(runningVar, "running_var"), weight: optionalTensorArg(weight, "weight"),
+                      bias: optionalTensorArg(bias, "bias"), training: training, momentum: momentum, eps: eps)
+    }
+}
+
+@c @implementation
+public func gentrain_layer_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
+                                _ weight: OpaquePointer?, _ bias: OpaquePointer?, _ eps: Double) -> gentrain_status {
+    producing("gentrain_layer_norm", out) {
+        try layerNorm(tensorArg(x, "x"), normalizedShape: int64List(shape, ndim, "normalized_shape"),
+                      weight: optionalTensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), eps: eps)
+    }
+}
+
+@c @implementation
+public func gentrain_group_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ groups: Int64, _ weight: OpaquePointer?,
+                                _ bias: OpaquePointer?, _ eps: Double) -> gentrain_status {
+    producing("gentrain_group_norm", out) {
+        try groupNorm(tensorArg(x, "x"), groups: size(groups, "groups", min: 1), weight: optionalTensorArg(weight, "weight"),
+                      bias: optionalTensorArg(bias, "bias"), eps: eps)
+    }
+}
+
+@c @implementation
+public func gentrain_instance_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                                  _ eps: Double) -> gentrain_status {
+    producing("gentrain_instance_norm", out) {
+        try instanceNorm(tensorArg(x, "x"), weight: optionalTensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), eps: eps)
+    }
+}

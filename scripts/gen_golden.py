@@ -392,6 +392,27 @@ def scheduler_cases():
     }
 
 
+def perceptual_case():
+    """A small conv feature extractor saved as safetensors, and a perceptual loss through it."""
+    from safetensors.torch import save_file
+    torch.manual_seed(21)
+    extractor = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
+                                    torch.nn.Conv2d(4, 8, 3, stride=2, padding=1), torch.nn.LeakyReLU(0.2),
+                                    torch.nn.Conv2d(8, 8, 3, padding=1)).double()
+    save_file({k: v.contiguous() for k, v in extractor.state_dict().items()}, os.path.join(OUT, "perceptual_extractor.safetensors"))
+    generated = torch.rand(2, 1, 8, 8, dtype=torch.float64, requires_grad=True)
+    real = torch.rand(2, 1, 8, 8, dtype=torch.float64)
+    layers = {1: 1.0, 3: 0.5, 4: 0.25}
+    loss, g, r = 0, generated, real
+    for i, layer in enumerate(extractor):
+        g, r = layer(g), layer(r)
+        if i in layers:
+            loss = loss + layers[i] * F.mse_loss(g, r)
+    (grad,) = torch.autograd.grad(loss, generated)
+    return {"generated": encode(generated), "real": encode(real), "layers": {str(k): v for k, v in layers.items()},
+            "loss": loss.item(), "grad": encode(grad)}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -405,6 +426,8 @@ def main():
         json.dump({"torch": torch.__version__, **optimizer_cases()}, f)
     with open(os.path.join(OUT, "schedulers.json"), "w") as f:
         json.dump({"torch": torch.__version__, "cases": scheduler_cases()}, f)
+    with open(os.path.join(OUT, "perceptual.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **perceptual_case()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

@@ -8,6 +8,8 @@ import GentrainCore
 open class Module {
     public private(set) var training = true
     public private(set) var namedOwnParameters: [(String, Tensor)] = []
+    /// State that is saved but not trained (running statistics), PyTorch's buffers.
+    public private(set) var namedOwnBuffers: [(String, Tensor)] = []
     public private(set) var namedChildren: [(String, Module)] = []
 
     public init() {}
@@ -28,6 +30,14 @@ open class Module {
         return tensor
     }
 
+    /// Adds a buffer (saved in the state dict, not trained) under `name`.
+    @discardableResult
+    public func registerBuffer(_ name: String, _ tensor: Tensor) throws -> Tensor {
+        try checkName(name)
+        namedOwnBuffers.append((name, tensor))
+        return tensor
+    }
+
     /// Adds a submodule under `name`.
     public func registerModule(_ name: String, _ module: Module) throws {
         try checkName(name)
@@ -39,7 +49,8 @@ open class Module {
         guard !name.isEmpty, !name.contains(".") else {
             throw GentrainError(.invalidArgument, "parameter and module names must be non-empty and contain no '.', got '\(name)'")
         }
-        guard !namedOwnParameters.contains(where: { $0.0 == name }) && !namedChildren.contains(where: { $0.0 == name }) else {
+        guard !namedOwnParameters.contains(where: { $0.0 == name }) && !namedChildren.contains(where: { $0.0 == name }),
+              !namedOwnBuffers.contains(where: { $0.0 == name }) else {
             throw GentrainError(.invalidArgument, "attribute '\(name)' already exists")
         }
     }
@@ -54,6 +65,49 @@ open class Module {
     }
 
     public func parameters() -> [Tensor] { namedParameters().map(\.1) }
+
+    /// Every buffer of this module and its descendants, with dotted names.
+    public func namedBuffers() -> [(String, Tensor)] {
+        var out = namedOwnBuffers
+        for (childName, child) in namedChildren {
+            out += child.namedBuffers().map { ("\(childName).\($0.0)", $0.1) }
+        }
+        return out
+    }
+
+    /// Parameters and buffers by PyTorch's state-dict names, in PyTorch's order (each module's
+    /// own parameters, then its buffers, then its children's).
+    public func stateDict() -> [(String, Tensor)] {
+        var out = namedOwnParameters + namedOwnBuffers
+        for (childName, child) in namedChildren {
+            out += child.stateDict().map { ("\(childName).\($0.0)", $0.1) }
+        }
+        return out
+    }
+
+    /// Copies `state` into the parameters and buffers (PyTorch's `load_state_dict`). With
+    /// `strict`, the names must match exactly; shapes must always match. Checked first: on a
+    /// mismatch nothing changes and the error lists the problems.
+    public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws {
+        let mine = stateDict()
+        var given: [String: Tensor] = [:]
+        for (n, t) in state { given[n] = t }
+        var problems: [String] = []
+        for (n, t) in mine {
+            guard let s = given[n] else { if strict { problems.append("missing key '\(n)'") }; continue }
+            if s.shape != t.shape { problems.append("size mismatch for '\(n)': \(shapeString(s.shape)) given, \(shapeString(t.shape)) in the module") }
+        }
+        if strict {
+            let names = Set(mine.map(\.0))
+            for (n, _) in state where !names.contains(n) { problems.append("unexpected key '\(n)'") }
+        }
+        guard problems.isEmpty else {
+            throw GentrainError(.invalidArgument, "load_state_dict: " + problems.joined(separator: "; "))
+        }
+        try withNoGrad {
+            for (n, t) in mine { if let s = given[n] { try t.copy_(s) } }
+        }
+    }
 
     /// Sets training mode here and in every descendant (`eval()` is `train(false)`).
     public func train(_ mode: Bool = true) {

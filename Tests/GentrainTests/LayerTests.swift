@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Gentrain
 
 /// Layer behaviour beyond the golden table: running statistics, evaluation mode, bad shapes.
@@ -37,5 +38,76 @@ final class LayerTests: XCTestCase {
         XCTAssertThrowsError(try convTranspose2d(x, Tensor.randn([4, 2, 3, 3]), stride: (2, 2), outputPadding: (2, 0)))
         XCTAssertThrowsError(try maxPool2d(x, kernel: (2, 2), padding: (2, 2)))
         XCTAssertThrowsError(try x.unfold(WindowGeometry(kernel: (0, 1))))
+    }
+}
+
+extension LayerTests {
+    /// The extractor of the golden file, built from gentrain modules.
+    private func extractor() throws -> Sequential {
+        try Sequential([Conv2d(1, 4, kernelSize: (3, 3), padding: .explicit(1, 1)), ReLU(),
+                        Conv2d(4, 8, kernelSize: (3, 3), stride: (2, 2), padding: .explicit(1, 1)), Layers.leakyReLU(0.2),
+                        Conv2d(8, 8, kernelSize: (3, 3), padding: .explicit(1, 1))])
+    }
+
+    func testPerceptualLossThroughAnExtractorSavedByPyTorch() throws {
+        let net = try extractor()
+        for p in net.parameters() { try withNoGrad { try p.copy_(p.to(.float64)) } }
+        let weights = Golden.directory.appendingPathComponent("perceptual_extractor.safetensors").path
+        // The module holds float32; PyTorch saved float64: load converts, as load_state_dict does.
+        try net.load(from: weights)
+        let double = try Sequential(net.namedChildren.map(\.1))
+        XCTAssertEqual(double.stateDict().map(\.0), ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
+        let json = Golden.json("perceptual.json")
+        let generated = try StoredTensor(json["generated"]!).tensor(.float32)
+        try generated.setRequiresGrad(true)
+        let real = try StoredTensor(json["real"]!).tensor(.float32)
+        let loss = try PerceptualLoss(extractor: net, layers: [1: 1.0, 3: 0.5, 4: 0.25])(generated, real)
+        XCTAssertEqual(try loss.item(), json["loss"] as! Double, accuracy: 1e-5 * abs(json["loss"] as! Double))
+        try Autograd.backward([loss])
+        assertClose(try values(generated.grad), StoredTensor(json["grad"]!).data, atol: 1e-6, rtol: 1e-4, "d loss / d generated")
+        XCTAssertTrue(net.parameters().allSatisfy { $0.grad == nil && !$0.requiresGrad })   // frozen
+    }
+
+    func testModuleStateDictRoundTripAndMismatches() throws {
+        let dir = "/tmp/gentrain-layers-\(getpid())"
+        mkdir(dir, 0o755)
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let a = try Sequential([Conv2d(3, 4, kernelSize: (3, 3)), BatchNorm(4), Layers.gelu(), Linear(4, 2)])
+        let b = try Sequential([Conv2d(3, 4, kernelSize: (3, 3)), BatchNorm(4), Layers.gelu(), Linear(4, 2)])
+        XCTAssertEqual(a.stateDict().map(\.0), ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                                                "1.num_batches_tracked", "3.weight", "3.bias"])
+        try a.save(to: "\(dir)/a.safetensors")
+        try b.load(from: "\(dir)/a.safetensors")
+        for ((_, x), (_, y)) in zip(a.stateDict(), b.stateDict()) { XCTAssertEqual(try values(x), try values(y)) }
+        let c = try Sequential([Conv2d(3, 5, kernelSize: (3, 3))])
+        XCTAssertThrowsError(try c.load(from: "\(dir)/a.safetensors")) { e in
+            let m = (e as! GentrainError).message
+            XCTAssertTrue(m.contains("size mismatch for '0.weight'") && m.contains("unexpected key '1.running_mean'"), m)
+        }
+        // BatchNorm counts batches and updates its running statistics in training only.
+        let bn = try BatchNorm(2)
+        _ = try bn(Tensor.randn([4, 2]))
+        bn.eval()
+        _ = try bn(Tensor.randn([4, 2]))
+        XCTAssertEqual(try bn.numBatchesTracked.item(), 1)
+    }
+
+    func testEmbeddingPaddingRowGetsNoGradient() throws {
+        let e = try Embedding(5, 3, paddingIdx: 0)
+        XCTAssertEqual(try e.weight.select(0, 0).toArray(Float.self), [0, 0, 0])
+        try Autograd.backward([e(Tensor([0, 2, 0] as [Int64])).sum()])
+        XCTAssertEqual(try e.weight.grad!.toArray(Float.self), [0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    }
+
+    func testInitializers() throws {
+        let w = try Tensor.zeros([64, 32])
+        _ = try Init.xavierUniform_(w)
+        let bound = (6.0 / 96).squareRoot()
+        XCTAssertTrue(try values(w).allSatisfy { abs($0) <= bound })
+        _ = try Init.kaimingNormal_(w, nonlinearity: "relu")
+        XCTAssertEqual(try w.variance().item(), 2.0 / 32, accuracy: 0.01)
+        _ = try Init.constant_(w, 0.5)
+        XCTAssertEqual(try w.mean().item(), 0.5)
+        XCTAssertThrowsError(try Init.fans(Tensor.zeros([3])))
     }
 }

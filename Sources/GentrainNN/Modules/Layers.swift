@@ -1,0 +1,229 @@
+import GentrainCore
+
+/// The layers of generative models as modules, with PyTorch's parameter names, buffers and
+/// default initializations (weights and biases uniform in ±1/√fan_in for convolutions).
+
+/// A convolution's weight and bias, initialized as PyTorch does (kaiming uniform with a = √5,
+/// so uniform in ±1/√fan_in, and the bias in the same range).
+private func convParameters(weightShape: [Int], outChannels: Int, bias: Bool) throws -> (Tensor, Tensor?) {
+    let w = try Tensor.zeros(weightShape)
+    _ = try Init.kaimingUniform_(w, a: 5.0.squareRoot())
+    let bound = 1 / Double(try Init.fans(w).0).squareRoot()
+    return (w, bias ? try Init.uniform([outChannels], -bound, bound) : nil)
+}
+
+/// `nn.Conv2d`: weight `[out, in/groups, kh, kw]`, bias `[out]`.
+public final class Conv2d: Module {
+    public let weight: Tensor, bias: Tensor?
+    public let stride: (Int, Int), padding: ConvPadding, dilation: (Int, Int), groups: Int
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: ConvPadding = .explicit(0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) throws {
+        guard groups > 0, inChannels % groups == 0, outChannels % groups == 0, kernelSize.0 > 0, kernelSize.1 > 0 else {
+            throw GentrainError(.invalidArgument, "Conv2d: channels must be divisible by groups and the kernel positive")
+        }
+        (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
+        (weight, self.bias) = try convParameters(weightShape: [outChannels, inChannels / groups, kernelSize.0, kernelSize.1],
+                                                 outChannels: outChannels, bias: bias)
+        super.init()
+        try registerParameter("weight", weight)
+        if let b = self.bias { try registerParameter("bias", b) }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try conv2d(input, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+}
+
+/// `nn.ConvTranspose2d`: weight `[in, out/groups, kh, kw]`, bias `[out]`.
+public final class ConvTranspose2d: Module {
+    public let weight: Tensor, bias: Tensor?
+    public let stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), groups: Int, dilation: (Int, Int)
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                outputPadding: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true, dilation: (Int, Int) = (1, 1)) throws {
+        guard groups > 0, inChannels % groups == 0, outChannels % groups == 0 else {
+            throw GentrainError(.invalidArgument, "ConvTranspose2d: channels must be divisible by groups")
+        }
+        (self.stride, self.padding, self.outputPadding, self.groups, self.dilation) = (stride, padding, outputPadding, groups, dilation)
+        (weight, self.bias) = try convParameters(weightShape: [inChannels, outChannels / groups, kernelSize.0, kernelSize.1],
+                                                 outChannels: outChannels, bias: bias)
+        super.init()
+        try registerParameter("weight", weight)
+        if let b = self.bias { try registerParameter("bias", b) }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try convTranspose2d(input, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                            groups: groups, dilation: dilation)
+    }
+}
+
+/// `nn.BatchNorm1d` / `nn.BatchNorm2d`: weight ones, bias zeros, buffers `running_mean`,
+/// `running_var`, `num_batches_tracked`; batch statistics in training, running ones in eval.
+public final class BatchNorm: Module {
+    public let weight: Tensor?, bias: Tensor?, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor
+    public let momentum: Double, eps: Double
+
+    public init(_ features: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) throws {
+        (self.eps, self.momentum) = (eps, momentum)
+        weight = affine ? try Tensor.ones([features]) : nil
+        bias = affine ? try Tensor.zeros([features]) : nil
+        runningMean = try Tensor.zeros([features])
+        runningVar = try Tensor.ones([features])
+        numBatchesTracked = try Tensor.zeros([], dtype: .int64)
+        super.init()
+        if let weight, let bias {
+            try registerParameter("weight", weight)
+            try registerParameter("bias", bias)
+        }
+        try registerBuffer("running_mean", runningMean)
+        try registerBuffer("running_var", runningVar)
+        try registerBuffer("num_batches_tracked", numBatchesTracked)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        if training { try withNoGrad { try numBatchesTracked.copy_(numBatchesTracked.add(Tensor.scalar(1, dtype: .int64))) } }
+        return try batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                             training: training, momentum: momentum, eps: eps)
+    }
+}
+
+/// `nn.LayerNorm` over the trailing `normalizedShape` (weight ones, bias zeros).
+public final class LayerNorm: Module {
+    public let normalizedShape: [Int], eps: Double, weight: Tensor?, bias: Tensor?
+
+    public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true) throws {
+        (self.normalizedShape, self.eps) = (normalizedShape, eps)
+        weight = elementwiseAffine ? try Tensor.ones(normalizedShape) : nil
+        bias = elementwiseAffine ? try Tensor.zeros(normalizedShape) : nil
+        super.init()
+        if let weight, let bias {
+            try registerParameter("weight", weight)
+            try registerParameter("bias", bias)
+        }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try layerNorm(input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
+    }
+}
+
+/// `nn.GroupNorm` (weight ones, bias zeros).
+public final class GroupNorm: Module {
+    public let groups: Int, eps: Double, weight: Tensor?, bias: Tensor?
+
+    public init(_ groups: Int, _ channels: Int, eps: Double = 1e-5, affine: Bool = true) throws {
+        guard groups > 0, channels % groups == 0 else { throw GentrainError(.invalidArgument, "GroupNorm: num_channels must be divisible by num_groups") }
+        (self.groups, self.eps) = (groups, eps)
+        weight = affine ? try Tensor.ones([channels]) : nil
+        bias = affine ? try Tensor.zeros([channels]) : nil
+        super.init()
+        if let weight, let bias {
+            try registerParameter("weight", weight)
+            try registerParameter("bias", bias)
+        }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try groupNorm(input, groups: groups, weight: weight, bias: bias, eps: eps)
+    }
+}
+
+/// A module from a function of one tensor: the parameter-free layers (activations, pooling,
+/// reshaping) as PyTorch modules.
+public final class Lambda: Module {
+    public let name: String
+    private let body: (Tensor) throws -> Tensor
+
+    public init(_ name: String, _ body: @escaping (Tensor) throws -> Tensor) {
+        (self.name, self.body) = (name, body)
+        super.init()
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor { try body(input) }
+}
+
+/// The parameter-free layers, named as PyTorch's modules.
+public enum Layers {
+    public static func leakyReLU(_ slope: Double = 0.01) -> Module { Lambda("LeakyReLU") { try $0.leakyRelu(negativeSlope: slope) } }
+    public static func gelu(approximate: String = "none") -> Module { Lambda("GELU") { try $0.gelu(approximate: approximate) } }
+    public static func silu() -> Module { Lambda("SiLU") { try $0.mul($0.sigmoid()) } }
+    public static func elu(_ alpha: Double = 1) -> Module {
+        Lambda("ELU") { x in try Tensor.where(x.gt(0), x, x.expm1().mul(alpha)) }
+    }
+    public static func tanh() -> Module { Lambda("Tanh") { try $0.tanh() } }
+    public static func sigmoid() -> Module { Lambda("Sigmoid") { try $0.sigmoid() } }
+    public static func softplus(beta: Double = 1, threshold: Double = 20) -> Module {
+        Lambda("Softplus") { try $0.softplus(beta: beta, threshold: threshold) }
+    }
+    public static func softmax(dim: Int) -> Module { Lambda("Softmax") { try $0.softmax(dim: dim) } }
+    public static func logSoftmax(dim: Int) -> Module { Lambda("LogSoftmax") { try $0.logSoftmax(dim: dim) } }
+    public static func flatten(startDim: Int = 1, endDim: Int = -1) -> Module {
+        Lambda("Flatten") { try $0.flatten(startDim: startDim, endDim: endDim) }
+    }
+    public static func unflatten(dim: Int, sizes: [Int]) -> Module {
+        Lambda("Unflatten") { x in
+            let d = try x.dim(dim, "unflatten")
+            return try x.reshape(Array(x.shape[..<d]) + sizes + Array(x.shape[(d + 1)...]))
+        }
+    }
+    public static func maxPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Module {
+        Lambda("MaxPool2d") { try GentrainNN.maxPool2d($0, kernel: kernel, stride: stride, padding: padding) }
+    }
+    public static func avgPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Module {
+        Lambda("AvgPool2d") { try GentrainNN.avgPool2d($0, kernel: kernel, stride: stride, padding: padding) }
+    }
+    public static func adaptiveAvgPool2d(_ size: (Int, Int)) -> Module {
+        Lambda("AdaptiveAvgPool2d") { try GentrainNN.adaptiveAvgPool2d($0, outputSize: size) }
+    }
+    public static func upsample(size: (Int, Int), mode: UpsampleMode = .nearest) -> Module {
+        Lambda("Upsample") { try GentrainNN.upsample($0, size: size, mode: mode) }
+    }
+    public static func pixelShuffle(_ r: Int) -> Module { Lambda("PixelShuffle") { try GentrainNN.pixelShuffle($0, upscaleFactor: r) } }
+    public static func instanceNorm2d(eps: Double = 1e-5) -> Module { Lambda("InstanceNorm2d") { try instanceNorm($0, eps: eps) } }
+}
+
+/// `nn.Dropout`: active in training only, from the default generator.
+public final class Dropout: Module {
+    public let p: Double
+    public init(_ p: Double = 0.5) throws {
+        guard p >= 0 && p <= 1 else { throw GentrainError(.invalidArgument, "dropout probability has to be between 0 and 1, but got \(p)") }
+        self.p = p
+        super.init()
+    }
+    public override func forward(_ input: Tensor) throws -> Tensor { try input.dropout(p: p, training: training) }
+}
+
+/// `nn.Embedding`: weight `[num, dim]` from N(0, 1); the `paddingIdx` row starts at zero and
+/// receives no gradient.
+public final class Embedding: Module {
+    public let weight: Tensor, paddingIdx: Int?
+
+    public init(_ num: Int, _ dim: Int, paddingIdx: Int? = nil) throws {
+        if let p = paddingIdx, p < -num || p >= num { throw GentrainError(.index, "Embedding: padding_idx must be within num_embeddings") }
+        self.paddingIdx = paddingIdx.map { $0 < 0 ? $0 + num : $0 }
+        let w = try Tensor.randn([num, dim])
+        if let p = self.paddingIdx { try withNoGrad { try w.select(0, p).copy_(Tensor.scalar(0)) } }
+        weight = w
+        super.init()
+        try registerParameter("weight", weight)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        let out = try embedding(input, weight)
+        guard let p = paddingIdx else { return out }
+        let mask = try input.eq(Tensor.scalar(Double(p), dtype: input.dtype)).unsqueeze(-1)
+        return try Tensor.where(mask, out.detach(), out)   // same values, no gradient for the padding row
+    }
+}
+
+/// An ordered list of modules, named "0", "1", … (PyTorch's `nn.ModuleList`).
+public final class ModuleList: Module {
+    public init(_ modules: [Module]) throws {
+        super.init()
+        for (i, m) in modules.enumerated() { try registerModule(String(i), m) }
+    }
+    public subscript(_ i: Int) -> Module { namedChildren[i].1 }
+    public var count: Int { namedChildren.count }
+}

@@ -529,6 +529,34 @@ gentrain_status gentrain_module_parameter_count(size_t *out, const gentrain_modu
 gentrain_status gentrain_module_parameter(gentrain_tensor **out, const char **name, const gentrain_module *module,
                                           size_t index);
 gentrain_status gentrain_module_zero_grad(gentrain_module *module, bool set_to_none);
+/* nn.Conv2d(in_channels, out_channels, (kernel_h, kernel_w), stride, padding, dilation, groups,
+ * bias) with PyTorch's default initialization; options NULL for the defaults (output_padding is
+ * not used). */
+gentrain_status gentrain_module_conv2d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
+                                           int64_t kernel_h, int64_t kernel_w, const gentrain_conv_options *options,
+                                           bool bias);
+/* nn.LeakyReLU(negative_slope). */
+gentrain_status gentrain_module_leaky_relu_new(gentrain_module **out, double negative_slope);
+/* requires_grad_(requires_grad) on every parameter: false freezes the module. */
+gentrain_status gentrain_module_requires_grad(gentrain_module *module, bool requires_grad);
+/* Writes the state dict (parameters and buffers by PyTorch's names) to a safetensors file,
+ * atomically; PyTorch reads it with safetensors.torch.load_file + load_state_dict. */
+gentrain_status gentrain_module_save(const gentrain_module *module, const char *path);
+/* load_state_dict from a safetensors file, for example one written by
+ * safetensors.torch.save_file(model.state_dict(), path): shapes must match, dtypes convert;
+ * `strict` also rejects missing and unexpected names. On error nothing changes and the message
+ * lists every problem. */
+gentrain_status gentrain_module_load(gentrain_module *module, const char *path, bool strict);
+/* The same for `n` tensors the caller names (a model written with the functional ops). */
+gentrain_status gentrain_load_safetensors(const char *path, const char *const *names, gentrain_tensor *const *tensors,
+                                          size_t n, bool strict);
+/* Perceptual loss: sum over i of weights[i] * mse_loss(phi_k(generated), phi_k(real)), k = layers[i],
+ * where phi_k is the output of child k of `extractor` (an nn.Sequential). The extractor is
+ * frozen first (requires_grad false, eval mode); the gradient reaches `generated`, and none
+ * flows into `real`. Combine with an adversarial loss as lambda_adv * gan + lambda_perc * this. */
+gentrain_status gentrain_perceptual_loss(gentrain_tensor **out, gentrain_module *extractor, const int64_t *layers,
+                                         const double *weights, size_t n, const gentrain_tensor *generated,
+                                         const gentrain_tensor *real);
 
 /* ---------------------------------------------------------------------------------------
  * Optimizers (torch.optim). The optimizer keeps its parameters alive.

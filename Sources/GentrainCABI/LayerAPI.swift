@@ -11,12 +11,12 @@ public func gentrain_conv_options_default(_ options: UnsafeMutablePointer<gentra
 }
 
 /// Validated sizes from C: each in `min...Int32.max`.
-private func size(_ v: Int64, _ what: String, min: Int64) throws -> Int {
+func size(_ v: Int64, _ what: String, min: Int64) throws -> Int {
     guard v >= min, v <= Int64(Int32.max) else { throw GentrainError(.invalidArgument, "\(what) must be in \(min)...\(Int32.max), got \(v)") }
     return Int(v)
 }
 
-private struct ConvArgs {
+struct ConvArgs {
     let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), outputPadding: (Int, Int), groups: Int, same: Bool
 
     init(_ p: UnsafePointer<gentrain_conv_options>?) throws {

@@ -41,7 +41,7 @@ public func gentrain_cross_entropy(_ out: UnsafeMutablePointer<OpaquePointer?>?,
     }
 }
 
-private func producingModule(_ name: StaticString, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+func producingModule(_ name: StaticString, _ out: UnsafeMutablePointer<OpaquePointer?>?,
                              _ body: () throws -> Module) -> gentrain_status {
     out?.pointee = nil
     return guarded(name) {

@@ -89,24 +89,7 @@ open class Module {
     /// `strict`, the names must match exactly; shapes must always match. Checked first: on a
     /// mismatch nothing changes and the error lists the problems.
     public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws {
-        let mine = stateDict()
-        var given: [String: Tensor] = [:]
-        for (n, t) in state { given[n] = t }
-        var problems: [String] = []
-        for (n, t) in mine {
-            guard let s = given[n] else { if strict { problems.append("missing key '\(n)'") }; continue }
-            if s.shape != t.shape { problems.append("size mismatch for '\(n)': \(shapeString(s.shape)) given, \(shapeString(t.shape)) in the module") }
-        }
-        if strict {
-            let names = Set(mine.map(\.0))
-            for (n, _) in state where !names.contains(n) { problems.append("unexpected key '\(n)'") }
-        }
-        guard problems.isEmpty else {
-            throw GentrainError(.invalidArgument, "load_state_dict: " + problems.joined(separator: "; "))
-        }
-        try withNoGrad {
-            for (n, t) in mine { if let s = given[n] { try t.copy_(s) } }
-        }
+        try loadNamedTensors(into: stateDict(), from: state, strict: strict)
     }
 
     /// Sets training mode here and in every descendant (`eval()` is `train(false)`).
@@ -180,5 +163,28 @@ public enum Init {
                                generator: Generator? = nil) throws -> Tensor {
         let u = try Tensor.rand(shape, dtype: dtype == .float64 ? .float64 : .float32, generator: generator)
         return try withNoGrad { try u.mul(high - low).add(low).to(dtype) }
+    }
+}
+
+/// `load_state_dict` for any named tensors: copies each of `state` into the tensor of the same
+/// name in `targets` (converting dtype; shapes must match). `strict` also requires that no name
+/// is missing or unexpected. Every problem is reported at once, and on error nothing changes.
+public func loadNamedTensors(into targets: [(String, Tensor)], from state: [(String, Tensor)], strict: Bool = true) throws {
+    var given: [String: Tensor] = [:]
+    for (n, t) in state { given[n] = t }
+    var problems: [String] = []
+    for (n, t) in targets {
+        guard let s = given[n] else { if strict { problems.append("missing key '\(n)'") }; continue }
+        if s.shape != t.shape { problems.append("size mismatch for '\(n)': \(shapeString(s.shape)) given, \(shapeString(t.shape)) in the module") }
+    }
+    if strict {
+        let names = Set(targets.map(\.0))
+        for (n, _) in state where !names.contains(n) { problems.append("unexpected key '\(n)'") }
+    }
+    guard problems.isEmpty else {
+        throw GentrainError(.invalidArgument, "load_state_dict: " + problems.joined(separator: "; "))
+    }
+    try withNoGrad {
+        for (n, t) in targets { if let s = given[n] { try t.copy_(s) } }
     }
 }

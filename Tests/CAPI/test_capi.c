@@ -1290,7 +1290,169 @@ static void test_hostile_values(void) {
     gentrain_tensor_free(x);
 }
 
-int main(void) {
+/* The extractor of the perceptual-loss golden case, as PyTorch built it: Conv(1,4,3,p1), ReLU,
+ * Conv(4,8,3,s2,p1), LeakyReLU(0.2), Conv(8,8,3,p1). `children` receives the five handles. */
+static gentrain_module *perceptual_extractor(gentrain_module **children) {
+    gentrain_conv_options conv;
+    gentrain_conv_options_default(&conv);
+    conv.padding[0] = conv.padding[1] = 1;
+    OK(gentrain_module_conv2d_new(&children[0], 1, 4, 3, 3, &conv, true));
+    OK(gentrain_module_relu_new(&children[1]));
+    conv.stride[0] = conv.stride[1] = 2;
+    OK(gentrain_module_conv2d_new(&children[2], 4, 8, 3, 3, &conv, true));
+    OK(gentrain_module_leaky_relu_new(&children[3], 0.2));
+    conv.stride[0] = conv.stride[1] = 1;
+    OK(gentrain_module_conv2d_new(&children[4], 8, 8, 3, 3, &conv, true));
+    gentrain_module *seq = NULL;
+    OK(gentrain_module_sequential_new(&seq, children, 5));
+    return seq;
+}
+
+static void free_modules(gentrain_module **modules, size_t n) {
+    for (size_t i = 0; i < n; i++) gentrain_module_free(modules[i]);
+}
+
+/* max |a - b| over all elements. */
+static double max_abs_diff(const gentrain_tensor *a, const gentrain_tensor *b) {
+    gentrain_tensor *d = NULL, *m = NULL, *mx = NULL;
+    OK(gentrain_sub(&d, a, b));
+    OK(gentrain_abs(&m, d));
+    OK(gentrain_amax(&mx, m, NULL, 0, false));
+    double v = item(mx);
+    gentrain_tensor_free(mx);
+    gentrain_tensor_free(m);
+    gentrain_tensor_free(d);
+    return v;
+}
+
+static void test_module_files_and_perceptual_loss(const char *golden_dir) {
+    gentrain_module *a_children[5], *b_children[5], *bad = NULL;
+    gentrain_module *a = perceptual_extractor(a_children), *b = perceptual_extractor(b_children);
+    FAILS(gentrain_module_conv2d_new(&bad, 3, 4, 0, 3, NULL, true), GENTRAIN_ERR_INVALID_ARGUMENT, "kernel");
+    FAILS(gentrain_module_leaky_relu_new(&bad, NAN), GENTRAIN_ERR_INVALID_ARGUMENT, "negative_slope");
+    EXPECT(bad == NULL);
+
+    /* Save and load: b becomes a copy of a. */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/gentrain-capi-module-%d.safetensors", (int)getpid());
+    OK(gentrain_module_save(a, path));
+    OK(gentrain_module_load(b, path, true));
+    int64_t xs[4] = {2, 1, 8, 8};
+    gentrain_tensor *x = NULL, *ya = NULL, *yb = NULL;
+    OK(gentrain_tensor_randn(&x, xs, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_module_forward(&ya, a, x));
+    OK(gentrain_module_forward(&yb, b, x));
+    EXPECT(max_abs_diff(ya, yb) == 0);
+    gentrain_tensor_free(yb);
+
+    /* A file whose names or shapes differ: an error listing the problems; nothing changes. */
+    gentrain_module *c_children[1], *c = NULL;
+    OK(gentrain_module_conv2d_new(&c_children[0], 1, 5, 3, 3, NULL, true));
+    OK(gentrain_module_sequential_new(&c, c_children, 1));
+    FAILS(gentrain_module_load(c, path, true), GENTRAIN_ERR_INVALID_ARGUMENT, "size mismatch for '0.weight'");
+    FAILS(gentrain_module_load(c, path, true), GENTRAIN_ERR_INVALID_ARGUMENT, "unexpected key '2.weight'");
+    FAILS(gentrain_module_load(c, "/nonexistent/x.safetensors", true), GENTRAIN_ERR_IO, "nonexistent");
+    OK(gentrain_module_save(c, path));
+    FAILS(gentrain_module_load(a, path, true), GENTRAIN_ERR_INVALID_ARGUMENT, "missing key '2.weight'");
+    FAILS(gentrain_module_load(a, path, false), GENTRAIN_ERR_INVALID_ARGUMENT, "size mismatch");
+    OK(gentrain_module_forward(&yb, a, x));   /* unchanged by the failed loads */
+    EXPECT(max_abs_diff(ya, yb) == 0);
+    gentrain_tensor_free(yb);
+    gentrain_tensor_free(ya);
+
+    /* Named tensors of a functional model, loaded from the same file. */
+    int64_t ws[4] = {5, 1, 3, 3}, bs[1] = {5};
+    gentrain_tensor *w = NULL, *bias = NULL, *c_w = NULL;
+    OK(gentrain_tensor_zeros(&w, ws, 4, GENTRAIN_FLOAT64));
+    OK(gentrain_tensor_zeros(&bias, bs, 1, GENTRAIN_FLOAT64));
+    const char *names[2] = {"0.weight", "0.bias"};
+    gentrain_tensor *tensors[2] = {w, bias};
+    OK(gentrain_load_safetensors(path, names, tensors, 2, true));
+    OK(gentrain_module_parameter(&c_w, NULL, c, 0));
+    EXPECT(max_abs_diff(w, c_w) == 0);   /* float32 weights read into float64 tensors */
+    names[1] = "bias";
+    FAILS(gentrain_load_safetensors(path, names, tensors, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "missing key 'bias'");
+    FAILS(gentrain_load_safetensors(path, NULL, tensors, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    gentrain_tensor_free(c_w);
+    gentrain_tensor_free(w);
+    gentrain_tensor_free(bias);
+    unlink(path);
+
+    /* Weights saved by PyTorch (safetensors.torch.save_file of a float64 state_dict). */
+    if (golden_dir) {
+        char golden[1024];
+        snprintf(golden, sizeof golden, "%s/perceptual_extractor.safetensors", golden_dir);
+        OK(gentrain_module_load(b, golden, true));
+    }
+
+    /* The perceptual loss equals its definition through the children, and its gradient reaches
+     * the generated images only. */
+    gentrain_tensor *gen = NULL, *real = NULL, *loss = NULL, *grad = NULL;
+    OK(gentrain_tensor_randn(&gen, xs, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&real, xs, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_set_requires_grad(gen, true));
+    int64_t layers[3] = {1, 3, 4};
+    double weights[3] = {1.0, 0.5, 0.25};
+    OK(gentrain_perceptual_loss(&loss, b, layers, weights, 3, gen, real));
+    double expected = 0;
+    gentrain_tensor *g = NULL, *r = NULL;
+    OK(gentrain_tensor_retain(&g, gen));
+    OK(gentrain_tensor_retain(&r, real));
+    for (int k = 0, next = 0; k < 5; k++) {
+        gentrain_tensor *g2 = NULL, *r2 = NULL, *term = NULL;
+        OK(gentrain_module_forward(&g2, b_children[k], g));
+        OK(gentrain_module_forward(&r2, b_children[k], r));
+        gentrain_tensor_free(g);
+        gentrain_tensor_free(r);
+        g = g2, r = r2;
+        if (next < 3 && layers[next] == k) {
+            OK(gentrain_mse_loss(&term, g, r, GENTRAIN_REDUCTION_MEAN));
+            expected += weights[next++] * item(term);
+            gentrain_tensor_free(term);
+        }
+    }
+    gentrain_tensor_free(g);
+    gentrain_tensor_free(r);
+    EXPECT(close_to(item(loss), expected));
+    OK(gentrain_backward(loss, NULL, false, false));
+    OK(gentrain_tensor_grad(&grad, gen));
+    EXPECT(grad != NULL);
+    gentrain_tensor *p = NULL, *pg = NULL;
+    bool requires = true;
+    OK(gentrain_module_parameter(&p, NULL, b, 0));
+    OK(gentrain_tensor_requires_grad(&requires, p));
+    EXPECT(!requires);   /* frozen */
+    OK(gentrain_tensor_grad(&pg, p));
+    EXPECT(pg == NULL);
+    OK(gentrain_module_requires_grad(b, true));
+    OK(gentrain_tensor_requires_grad(&requires, p));
+    EXPECT(requires);
+    gentrain_tensor_free(p);
+    gentrain_tensor_free(loss);   /* a failing call sets *out to NULL */
+    layers[1] = 1;
+    FAILS(gentrain_perceptual_loss(&loss, b, layers, weights, 3, gen, real), GENTRAIN_ERR_INVALID_ARGUMENT, "twice");
+    layers[1] = 5;
+    FAILS(gentrain_perceptual_loss(&loss, b, layers, weights, 3, gen, real), GENTRAIN_ERR_INVALID_ARGUMENT, "0..<5");
+    FAILS(gentrain_perceptual_loss(&loss, b_children[0], layers, weights, 1, gen, real), GENTRAIN_ERR_INVALID_ARGUMENT,
+          "Sequential");
+    gentrain_tensor *small = NULL;
+    int64_t small_shape[4] = {2, 1, 4, 4};
+    OK(gentrain_tensor_randn(&small, small_shape, 4, GENTRAIN_FLOAT32));
+    FAILS(gentrain_perceptual_loss(&loss, b, layers, weights, 1, gen, small), GENTRAIN_ERR_SHAPE, "differ");
+    gentrain_tensor_free(small);
+    gentrain_tensor_free(grad);
+    gentrain_tensor_free(gen);
+    gentrain_tensor_free(real);
+    gentrain_tensor_free(x);
+    gentrain_module_free(a);
+    gentrain_module_free(b);
+    gentrain_module_free(c);
+    free_modules(a_children, 5);
+    free_modules(b_children, 5);
+    free_modules(c_children, 1);
+}
+
+int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
     test_handles();
@@ -1304,6 +1466,7 @@ int main(void) {
     test_losses();
     test_layers();
     test_hostile_values();
+    test_module_files_and_perceptual_loss(argc > 1 ? argv[1] : NULL);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

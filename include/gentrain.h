@@ -547,7 +547,11 @@ gentrain_status gentrain_module_save(const gentrain_module *module, const char *
  * `strict` also rejects missing and unexpected names. On error nothing changes and the message
  * lists every problem. */
 gentrain_status gentrain_module_load(gentrain_module *module, const char *path, bool strict);
-/* The same for `n` tensors the caller names (a model written with the functional ops). */
+/* Writes `n` named tensors to a safetensors file, atomically (a model written with the
+ * functional ops; PyTorch reads it with safetensors.torch.load_file). Names must be unique. */
+gentrain_status gentrain_save_safetensors(const char *path, const char *const *names,
+                                          const gentrain_tensor *const *tensors, size_t n);
+/* load_state_dict for `n` tensors the caller names, as gentrain_module_load. */
 gentrain_status gentrain_load_safetensors(const char *path, const char *const *names, gentrain_tensor *const *tensors,
                                           size_t n, bool strict);
 /* Perceptual loss: sum over i of weights[i] * mse_loss(phi_k(generated), phi_k(real)), k = layers[i],

@@ -1370,6 +1370,13 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
     OK(gentrain_load_safetensors(path, names, tensors, 2, true));
     OK(gentrain_module_parameter(&c_w, NULL, c, 0));
     EXPECT(max_abs_diff(w, c_w) == 0);   /* float32 weights read into float64 tensors */
+    /* Round trip of named tensors, and the checks. */
+    OK(gentrain_save_safetensors(path, names, (const gentrain_tensor *const *)tensors, 2));
+    OK(gentrain_load_safetensors(path, names, tensors, 2, true));
+    EXPECT(max_abs_diff(w, c_w) == 0);
+    const char *same[2] = {"w", "w"};
+    FAILS(gentrain_save_safetensors(path, same, (const gentrain_tensor *const *)tensors, 2), GENTRAIN_ERR_INVALID_ARGUMENT,
+          "unique");
     names[1] = "bias";
     FAILS(gentrain_load_safetensors(path, names, tensors, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "missing key 'bias'");
     FAILS(gentrain_load_safetensors(path, NULL, tensors, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");

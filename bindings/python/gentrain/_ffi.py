@@ -252,6 +252,7 @@ FUNCTIONS = {
     "gentrain_module_requires_grad": (c_int, [c_void_p, c_bool]),
     "gentrain_module_save": (c_int, [c_void_p, c_char_p]),
     "gentrain_module_load": (c_int, [c_void_p, c_char_p, c_bool]),
+    "gentrain_save_safetensors": (c_int, [c_char_p, c_void_p, c_void_p, c_size_t]),
     "gentrain_load_safetensors": (c_int, [c_char_p, c_void_p, c_void_p, c_size_t, c_bool]),
     "gentrain_perceptual_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
     "gentrain_sgd_options_default": (None, [c_void_p]),

@@ -5,6 +5,8 @@ from ctypes import POINTER, byref, c_int, c_void_p
 
 from . import _lib
 from ._lib import check, lib
+from .autograd import no_grad
+from .nn.functional import mse_loss
 from .tensor import Tensor, _new
 
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
@@ -93,3 +95,34 @@ class MovingAverageBaseline:
         before = mean if self.value is None else self.value
         self.value = mean if self.value is None else self.momentum * self.value + (1 - self.momentum) * mean
         return before
+
+
+class PerceptualLoss:
+    """A perceptual (feature) loss: the weighted sum, over chosen children of a frozen feature
+    extractor (an `nn.Sequential`), of `mse_loss(phi_k(generated), phi_k(real))`. `layers` maps
+    child indices to weights. The extractor is frozen (requires_grad False, eval mode); the
+    gradient reaches `generated` only. Combine as `lam_adv * gan + lam_perc * perceptual(g, r)`.
+
+        phi = nn.Sequential(...).load("features.safetensors")
+        perceptual = PerceptualLoss(phi, {3: 1.0, 8: 0.5})
+    """
+
+    def __init__(self, extractor, layers):
+        n = len(extractor)
+        if not layers or any(not 0 <= k < n for k in layers):
+            raise ValueError(f"perceptual loss: layer indices must be in 0..{n - 1} and not empty")
+        self.extractor, self.layers = extractor, dict(layers)
+        extractor.requires_grad_(False).eval()
+
+    def __call__(self, generated, real):
+        if generated.shape != real.shape:
+            raise ValueError(f"perceptual loss: generated {generated.shape} and real {real.shape} differ")
+        g, r, total = generated, real.detach(), None
+        for k in range(max(self.layers) + 1):
+            g = self.extractor[k](g)
+            with no_grad():
+                r = self.extractor[k](r)
+            if k in self.layers:
+                term = mse_loss(g, r) * self.layers[k]
+                total = term if total is None else total + term
+        return total

@@ -117,3 +117,35 @@ def test_custom_loss_module_by_composition():
     loss.backward()
     n = np.sqrt(14)
     np.testing.assert_allclose(pred.grad.numpy(), [2 / 3 + 0.5 / n, -4 / 3 - 1 / n, 4 / 3 + 1.5 / n], rtol=1e-12)
+
+
+def test_perceptual_loss_through_an_extractor_saved_by_pytorch(tmp_path):
+    nn = gentrain.nn
+    golden = os.path.dirname(GOLDEN)
+    case = json.load(open(os.path.join(golden, "perceptual.json")))
+    phi = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 8, 3, stride=2, padding=1),
+                        nn.LeakyReLU(0.2), nn.Conv2d(8, 8, 3, padding=1))
+    assert list(phi.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    phi.load(os.path.join(golden, "perceptual_extractor.safetensors"))   # float64 file into float32 weights
+    generated = load(case["generated"]).float().detach().requires_grad_()
+    real = load(case["real"]).float()
+    perceptual = G.PerceptualLoss(phi, {int(k): v for k, v in case["layers"].items()})
+    loss = perceptual(generated, real)
+    np.testing.assert_allclose(loss.item(), case["loss"], rtol=1e-5)
+    loss.backward()
+    np.testing.assert_allclose(generated.grad.numpy().reshape(-1), case["grad"]["data"], rtol=1e-4, atol=1e-6)
+    assert all(p.grad is None and not p.requires_grad for p in phi.parameters())
+    with pytest.raises(ValueError, match="layer indices"):
+        G.PerceptualLoss(phi, {5: 1.0})
+
+    # Save and load round trip; a file that does not fit changes nothing.
+    phi.save(tmp_path / "phi.safetensors")
+    other = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 8, 3, stride=2, padding=1),
+                          nn.LeakyReLU(0.2), nn.Conv2d(8, 8, 3, padding=1)).load(tmp_path / "phi.safetensors")
+    for (n, a), (_, b) in zip(phi.state_dict().items(), other.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=n)
+    small = nn.Sequential(nn.Conv2d(1, 5, 3))
+    before = small[0].weight.numpy().copy()
+    with pytest.raises(gentrain.InvalidArgumentError, match="size mismatch for '0.weight'.*unexpected key '2.weight'"):
+        small.load(tmp_path / "phi.safetensors")
+    np.testing.assert_array_equal(small[0].weight.numpy(), before)

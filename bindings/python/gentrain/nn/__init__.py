@@ -2,8 +2,10 @@
 as attributes in `__init__`, and write `forward`."""
 import math
 from collections import OrderedDict
+from ctypes import c_char_p, c_void_p
 
 from .. import tensor as _t
+from .._lib import check, lib
 from . import functional, utils
 from .functional import cross_entropy
 
@@ -92,12 +94,36 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    def state_dict(self):
+        """The parameters by dotted name ("0.weight"), as PyTorch names them."""
+        return OrderedDict(self.named_parameters())
+
+    def save(self, path):
+        """Writes the state dict to a safetensors file, atomically; PyTorch reads it with
+        `safetensors.torch.load_file` + `load_state_dict`."""
+        names, handles, n = _named_arrays(self.state_dict())
+        check(lib.gentrain_save_safetensors(str(path).encode(), names, handles, n))
+
+    def load(self, path, strict=True):
+        """`load_state_dict` from a safetensors file, for example one PyTorch wrote with
+        `safetensors.torch.save_file(model.state_dict(), path)`: shapes must match, dtypes
+        convert; `strict` also rejects missing and unexpected names. On error nothing changes."""
+        names, handles, n = _named_arrays(self.state_dict())
+        check(lib.gentrain_load_safetensors(str(path).encode(), names, handles, n, strict))
+        return self
+
     def __repr__(self):
         lines = [f"  ({n}): {m!r}".replace("\n", "\n  ") for n, m in self._modules.items()]
         return f"{type(self).__name__}(" + ("\n" + "\n".join(lines) + "\n" if lines else self.extra_repr()) + ")"
 
     def extra_repr(self):
         return ""
+
+
+def _named_arrays(named):
+    names = [k.encode() for k in named]
+    return ((c_char_p * max(len(names), 1))(*names), (c_void_p * max(len(names), 1))(*[t._h for t in named.values()]),
+            len(names))
 
 
 def _uniform(shape, bound):
@@ -119,6 +145,37 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Conv2d(Module):
+    """2-D convolution over [N, C, H, W] with PyTorch's default initialization (uniform in
+    ±1/√fan_in, fan_in = in_channels/groups · kernel area)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True):
+        super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError("Conv2d: in_channels and out_channels must be divisible by groups")
+        kh, kw = functional._pair(kernel_size)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        fan_in = in_channels // groups * kh * kw
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        self.weight = Parameter(_uniform((out_channels, in_channels // groups, kh, kw), bound))
+        self.bias = Parameter(_uniform((out_channels,), bound)) if bias else None
+
+    def forward(self, x):
+        return functional.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def extra_repr(self):
+        return f"{self.weight.shape[1] * self.groups}, {self.weight.shape[0]}, kernel_size={tuple(self.weight.shape[2:])}"
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return functional.leaky_relu(x, self.negative_slope)
 
 
 class ReLU(Module):
@@ -165,4 +222,4 @@ class CrossEntropyLoss(Module):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-__all__ = ["Module", "Parameter", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "CrossEntropyLoss", "functional", "F", "utils"]
+__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "ReLU", "Tanh", "Sigmoid", "Sequential", "CrossEntropyLoss", "functional", "F", "utils"]

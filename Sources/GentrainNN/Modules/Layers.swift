@@ -26,8 +26,7 @@ public final class Conv2d: Module {
         (weight, self.bias) = try convParameters(weightShape: [outChannels, inChannels / groups, kernelSize.0, kernelSize.1],
                                                  outChannels: outChannels, bias: bias)
         super.init()
-        try registerParameter("weight", weight)
-        if let b = self.bias { try registerParameter("bias", b) }
+        try registerWeightAndBias(weight, self.bias)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
@@ -49,8 +48,7 @@ public final class ConvTranspose2d: Module {
         (weight, self.bias) = try convParameters(weightShape: [inChannels, outChannels / groups, kernelSize.0, kernelSize.1],
                                                  outChannels: outChannels, bias: bias)
         super.init()
-        try registerParameter("weight", weight)
-        if let b = self.bias { try registerParameter("bias", b) }
+        try registerWeightAndBias(weight, self.bias)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
@@ -67,16 +65,12 @@ public final class BatchNorm: Module {
 
     public init(_ features: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) throws {
         (self.eps, self.momentum) = (eps, momentum)
-        weight = affine ? try Tensor.ones([features]) : nil
-        bias = affine ? try Tensor.zeros([features]) : nil
+        (weight, bias) = affine ? (try Tensor.ones([features]), try Tensor.zeros([features])) : (nil, nil)
         runningMean = try Tensor.zeros([features])
         runningVar = try Tensor.ones([features])
         numBatchesTracked = try Tensor.zeros([], dtype: .int64)
         super.init()
-        if let weight, let bias {
-            try registerParameter("weight", weight)
-            try registerParameter("bias", bias)
-        }
+        try registerWeightAndBias(weight, bias)
         try registerBuffer("running_mean", runningMean)
         try registerBuffer("running_var", runningVar)
         try registerBuffer("num_batches_tracked", numBatchesTracked)
@@ -95,17 +89,21 @@ public final class LayerNorm: Module {
 
     public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true) throws {
         (self.normalizedShape, self.eps) = (normalizedShape, eps)
-        weight = elementwiseAffine ? try Tensor.ones(normalizedShape) : nil
-        bias = elementwiseAffine ? try Tensor.zeros(normalizedShape) : nil
+        (weight, bias) = elementwiseAffine ? (try Tensor.ones(normalizedShape), try Tensor.zeros(normalizedShape)) : (nil, nil)
         super.init()
-        if let weight, let bias {
-            try registerParameter("weight", weight)
-            try registerParameter("bias", bias)
-        }
+        try registerWeightAndBias(weight, bias)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
         try layerNorm(input, normalizedShape: normalizedShape, weight: weight, bias: bias, eps: eps)
+    }
+}
+
+extension Module {
+    /// Registers a layer's (optional) "weight" and "bias" parameters.
+    func registerWeightAndBias(_ weight: Tensor?, _ bias: Tensor?) throws {
+        if let weight { try registerParameter("weight", weight) }
+        if let bias { try registerParameter("bias", bias) }
     }
 }
 
@@ -116,13 +114,9 @@ public final class GroupNorm: Module {
     public init(_ groups: Int, _ channels: Int, eps: Double = 1e-5, affine: Bool = true) throws {
         guard groups > 0, channels % groups == 0 else { throw GentrainError(.invalidArgument, "GroupNorm: num_channels must be divisible by num_groups") }
         (self.groups, self.eps) = (groups, eps)
-        weight = affine ? try Tensor.ones([channels]) : nil
-        bias = affine ? try Tensor.zeros([channels]) : nil
+        (weight, bias) = affine ? (try Tensor.ones([channels]), try Tensor.zeros([channels])) : (nil, nil)
         super.init()
-        if let weight, let bias {
-            try registerParameter("weight", weight)
-            try registerParameter("bias", bias)
-        }
+        try registerWeightAndBias(weight, bias)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {

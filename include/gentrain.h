@@ -506,6 +506,12 @@ gentrain_status gentrain_entropy(gentrain_tensor **out, const gentrain_tensor *l
 gentrain_status gentrain_reinforce_loss(gentrain_tensor **out, const gentrain_tensor *log_probs,
                                         const gentrain_tensor *rewards, const gentrain_tensor *baseline,
                                         const gentrain_tensor *entropy, double entropy_beta);
+/* The moving-average REINFORCE baseline, its state in the caller's *value (NAN before the first
+ * batch): writes to *baseline the value for this batch (the state before the update; the batch
+ * mean the first time), then updates *value = momentum * *value + (1 - momentum) * mean(rewards).
+ * momentum in [0, 1) (0.9 is usual). */
+gentrain_status gentrain_moving_average_baseline(double *baseline, double *value, double momentum,
+                                                 const gentrain_tensor *rewards);
 
 /* ---------------------------------------------------------------------------------------
  * Modules (torch.nn). A container keeps its children alive; the caller still frees each

@@ -184,3 +184,15 @@ public func gentrain_reinforce_loss(_ out: TensorOut?, _ logProbs: OpaquePointer
                            entropyBeta: entropyBeta)
     }
 }
+
+@c @implementation
+public func gentrain_moving_average_baseline(_ baseline: UnsafeMutablePointer<Double>?, _ value: UnsafeMutablePointer<Double>?,
+                                             _ momentum: Double, _ rewards: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_moving_average_baseline") {
+        guard let baseline, let value else { throw GentrainError(.invalidArgument, "baseline or value is NULL") }
+        guard momentum >= 0 && momentum < 1 else { throw GentrainError(.invalidArgument, "baseline momentum must be in [0, 1), got \(momentum)") }
+        let state = value.pointee.isNaN ? nil : value.pointee
+        let (b, v) = try MovingAverageBaseline.step(state, momentum: momentum, rewards: tensorArg(rewards, "rewards"))
+        (baseline.pointee, value.pointee) = (b, v)
+    }
+}

@@ -1132,6 +1132,19 @@ static void test_losses(void) {
     OK(gentrain_reinforce_loss(&r, lp, rewards, NULL, ent, 0.01));
     gentrain_tensor_free(r);
     FAILS(gentrain_reinforce_loss(&r, lp, a, NULL, NULL, 0), GENTRAIN_ERR_SHAPE, "rewards");
+    /* The moving-average baseline: the batch mean first, then the state before each update. */
+    double baseline = 0, state = NAN;
+    OK(gentrain_moving_average_baseline(&baseline, &state, 0.5, rewards));   /* mean 1.5 */
+    EXPECT(baseline == 1.5 && state == 1.5);
+    rv[0] = rv[1] = 3.5;
+    gentrain_tensor *rewards2 = NULL;
+    OK(gentrain_tensor_from_data(&rewards2, rv, sizeof rv, GENTRAIN_FLOAT64, shape, 1));
+    OK(gentrain_moving_average_baseline(&baseline, &state, 0.5, rewards2));
+    EXPECT(baseline == 1.5 && state == 2.5);
+    FAILS(gentrain_moving_average_baseline(&baseline, &state, 1.0, rewards2), GENTRAIN_ERR_INVALID_ARGUMENT, "momentum");
+    FAILS(gentrain_moving_average_baseline(&baseline, NULL, 0.5, rewards2), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    EXPECT(state == 2.5);
+    gentrain_tensor_free(rewards2);
 
     gentrain_tensor *all[] = {p, z, q, t, logq, a, b, y, logits, logp, cls, w, real, fake, actions, lp, ent, rewards};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) gentrain_tensor_free(all[i]);

@@ -153,9 +153,16 @@ public final class MovingAverageBaseline {
     /// Folds in a batch of rewards and returns the baseline to use for it (the value before the update).
     @discardableResult
     public func update(_ rewards: Tensor) throws -> Double {
-        let mean = try rewards.to(.float64).mean().item()
-        let before = value ?? mean
-        value = value.map { momentum * $0 + (1 - momentum) * mean } ?? mean
+        let (before, after) = try Self.step(value, momentum: momentum, rewards: rewards)
+        value = after
         return before
+    }
+
+    /// One update of a baseline whose state the caller keeps: the baseline for this batch and
+    /// the new state. `momentum` is assumed checked.
+    public static func step(_ value: Double?, momentum: Double, rewards: Tensor) throws -> (baseline: Double, value: Double) {
+        guard rewards.numel > 0 else { throw GentrainError(.shape, "baseline: rewards are empty") }
+        let mean = try rewards.to(.float64).mean().item()
+        return (value ?? mean, value.map { momentum * $0 + (1 - momentum) * mean } ?? mean)
     }
 }

@@ -238,6 +238,7 @@ FUNCTIONS = {
     "gentrain_log_probs": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_entropy": (c_int, [c_void_p, c_void_p]),
     "gentrain_reinforce_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_double]),
+    "gentrain_moving_average_baseline": (c_int, [c_void_p, c_void_p, c_double, c_void_p]),
     "gentrain_module_linear_new": (c_int, [c_void_p, c_int64, c_int64, c_bool]),
     "gentrain_module_relu_new": (c_int, [c_void_p]),
     "gentrain_module_sequential_new": (c_int, [c_void_p, c_void_p, c_size_t]),

@@ -1,13 +1,15 @@
 """gentrain.generative: the VAE's KL term and reparameterization, GAN objectives with the
 WGAN-GP gradient penalty, and REINFORCE for sequence generation (see include/gentrain.h)."""
 import ctypes
+import math
 from ctypes import POINTER, byref, c_int, c_void_p
 
 from . import _lib
 from ._lib import check, lib
 from .autograd import no_grad
 from .nn.functional import mse_loss
-from .tensor import Tensor, _new
+from ._dtype import float64
+from .tensor import Tensor, _new, tensor
 
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
 _GAN = {("wasserstein", "critic"): 0, ("wasserstein", "generator"): 1, ("nonsaturating", "discriminator"): 2,
@@ -83,7 +85,8 @@ def reinforce_loss(log_probs, rewards, baseline=None, entropy=None, entropy_beta
 
 
 class MovingAverageBaseline:
-    """b <- momentum * b + (1 - momentum) * mean(R); `update` returns the baseline before the update."""
+    """b <- momentum * b + (1 - momentum) * mean(R); `update` returns the baseline before the
+    update (the batch mean the first time). Rewards: a tensor or a sequence of numbers."""
 
     def __init__(self, momentum=0.9):
         if not 0 <= momentum < 1:
@@ -91,10 +94,12 @@ class MovingAverageBaseline:
         self.momentum, self.value = momentum, None
 
     def update(self, rewards):
-        mean = float(rewards.double().mean().item()) if isinstance(rewards, Tensor) else float(sum(rewards) / len(rewards))
-        before = mean if self.value is None else self.value
-        self.value = mean if self.value is None else self.momentum * self.value + (1 - self.momentum) * mean
-        return before
+        if not isinstance(rewards, Tensor):
+            rewards = tensor([float(r) for r in rewards], dtype=float64)
+        baseline, state = ctypes.c_double(), ctypes.c_double(math.nan if self.value is None else self.value)
+        check(lib.gentrain_moving_average_baseline(byref(baseline), byref(state), self.momentum, rewards._h))
+        self.value = state.value
+        return baseline.value
 
 
 class PerceptualLoss:

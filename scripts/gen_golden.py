@@ -413,6 +413,37 @@ def perceptual_case():
             "loss": loss.item(), "grad": encode(grad)}
 
 
+def recurrent_case():
+    """A 2-layer LSTM with a given state and a batch-first GRU: outputs, final states, and the
+    gradients of a weighted sum of them with respect to the input and every weight."""
+    torch.manual_seed(23)
+    out = {}
+    for name, module, batch_first in [("lstm", torch.nn.LSTM(3, 4, num_layers=2), False),
+                                      ("gru", torch.nn.GRU(3, 4, batch_first=True), True)]:
+        module = module.double()
+        x = torch.randn(2, 5, 3, dtype=torch.float64) if batch_first else torch.randn(5, 2, 3, dtype=torch.float64)
+        x.requires_grad_(True)
+        layers = module.num_layers
+        h0 = torch.randn(layers, 2, 4, dtype=torch.float64)
+        if name == "lstm":
+            c0 = torch.randn(layers, 2, 4, dtype=torch.float64)
+            y, (h, c) = module(x, (h0, c0))
+            finals = [h, c]
+        else:
+            y, h = module(x, h0)
+            finals = [h]
+        w = torch.randn_like(y)
+        loss = (y * w).sum() + sum((f * (i + 1)).sum() for i, f in enumerate(finals))
+        params = dict(module.named_parameters())
+        grads = torch.autograd.grad(loss, [x] + list(params.values()))
+        out[name] = {"state": {k: encode(v) for k, v in params.items()}, "input": encode(x), "h0": encode(h0),
+                     "output": encode(y), "w": encode(w), "finals": [encode(f) for f in finals], "loss": loss.item(),
+                     "grads": {k: encode(g) for k, g in zip(["input"] + list(params), grads)}}
+        if name == "lstm":
+            out[name]["c0"] = encode(c0)
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -428,6 +459,8 @@ def main():
         json.dump({"torch": torch.__version__, "cases": scheduler_cases()}, f)
     with open(os.path.join(OUT, "perceptual.json"), "w") as f:
         json.dump({"torch": torch.__version__, **perceptual_case()}, f)
+    with open(os.path.join(OUT, "recurrent.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **recurrent_case()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

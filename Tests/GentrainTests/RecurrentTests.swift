@@ -1,0 +1,67 @@
+import XCTest
+import Gentrain
+
+/// LSTM and GRU against PyTorch (golden `recurrent.json`): outputs, final states and the
+/// gradients with respect to the input and every weight, with PyTorch's parameter names.
+final class RecurrentTests: XCTestCase {
+    private func tensor(_ json: Any) throws -> Tensor { try StoredTensor(json).tensor(.float32) }
+
+    /// Loads the case's weights into `module`, runs `run` on its input and checks everything.
+    private func check(_ name: String, _ module: Module, _ run: (Tensor, [String: Any]) throws -> [Tensor]) throws {
+        let json = Golden.json("recurrent.json")[name] as! [String: Any]
+        let state = json["state"] as! [String: Any]
+        XCTAssertEqual(Set(module.stateDict().map(\.0)), Set(state.keys), "\(name): PyTorch's parameter names")
+        try module.loadStateDict(state.map { ($0.key, try tensor($0.value)) })
+        let x = try tensor(json["input"]!)
+        try x.setRequiresGrad(true)
+        let outs = try run(x, json)
+        let expected = [json["output"]!] + (json["finals"] as! [Any])
+        for (o, e) in zip(outs, expected) {
+            XCTAssertEqual(o.shape, StoredTensor(e).shape)
+            assertClose(try values(o), StoredTensor(e).data, atol: 1e-6, rtol: 1e-5, "\(name) forward")
+        }
+        var loss = try outs[0].mul(tensor(json["w"]!)).sum()
+        for (i, f) in outs.dropFirst().enumerated() { loss = try loss.add(f.mul(Double(i + 1)).sum()) }
+        XCTAssertEqual(try loss.item(), json["loss"] as! Double, accuracy: 1e-5 * abs(json["loss"] as! Double))
+        let grads = json["grads"] as! [String: Any]
+        let params = module.namedParameters()
+        let got = try Autograd.grad(outputs: [loss], inputs: [x] + params.map(\.1))
+        for (n, g) in zip(["input"] + params.map(\.0), got) {
+            assertClose(try values(g), StoredTensor(grads[n]!).data, atol: 1e-5, rtol: 1e-4, "\(name) d/d\(n)")
+        }
+    }
+
+    func testTwoLayerLSTMWithAGivenStateMatchesPyTorch() throws {
+        let lstm = try LSTM(3, 4, numLayers: 2)
+        try check("lstm", lstm) { x, json in
+            let (y, h, c) = try lstm(x, (try tensor(json["h0"]!), try tensor(json["c0"]!)))
+            return [y, h, c]
+        }
+    }
+
+    func testBatchFirstGRUMatchesPyTorch() throws {
+        let gru = try GRU(3, 4, batchFirst: true)
+        try check("gru", gru) { x, json in
+            let (y, h) = try gru(x, try tensor(json["h0"]!))
+            return [y, h]
+        }
+    }
+
+    func testCellsAreOneStepOfTheLayersAndShapesAreChecked() throws {
+        let lstm = try LSTM(3, 5), cell = try LSTMCell(3, 5)
+        try cell.loadStateDict(lstm.stateDict().map { (String($0.0.dropLast(3)), $0.1) })   // "weight_ih_l0" → "weight_ih"
+        let x = try Tensor.randn([1, 2, 3])
+        let (y, _, c) = try lstm(x)
+        let (h1, c1) = try cell(x.select(0, 0))
+        XCTAssertEqual(try values(y.select(0, 0)), try values(h1))
+        XCTAssertEqual(try values(c.select(0, 0)), try values(c1))
+        let gru = try GRU(3, 5), gcell = try GRUCell(3, 5)
+        try gcell.loadStateDict(gru.stateDict().map { (String($0.0.dropLast(3)), $0.1) })
+        XCTAssertEqual(try values(gru(x, nil).output.select(0, 0)), try values(gcell(x.select(0, 0), nil)))
+        XCTAssertThrowsError(try lstm(Tensor.randn([2, 3])))                                  // not [T, N, I]
+        XCTAssertThrowsError(try lstm(x, (Tensor.zeros([2, 2, 5]), Tensor.zeros([1, 2, 5]))))    // h0 shape
+        XCTAssertThrowsError(try LSTM(3, 0))
+        XCTAssertEqual(try GRU(3, 4, numLayers: 3, bias: false).namedParameters().map(\.0),
+                       ["weight_ih_l0", "weight_hh_l0", "weight_ih_l1", "weight_hh_l1", "weight_ih_l2", "weight_hh_l2"])
+    }
+}

@@ -24,9 +24,13 @@ public func gruCell(_ x: Tensor, _ h: Tensor, weightIH: Tensor, weightHH: Tensor
     return try n.add(z.mul(h.sub(n)))
 }
 
-/// The weights of one recurrent layer (or cell).
-struct RecurrentWeights {
-    let ih: Tensor, hh: Tensor, biasIH: Tensor?, biasHH: Tensor?
+/// The weights of one recurrent layer (or cell): `[gates·H, in]`, `[gates·H, H]`, `[gates·H]`.
+public struct RecurrentWeights {
+    public let ih: Tensor, hh: Tensor, biasIH: Tensor?, biasHH: Tensor?
+
+    public init(ih: Tensor, hh: Tensor, biasIH: Tensor?, biasHH: Tensor?) {
+        (self.ih, self.hh, self.biasIH, self.biasHH) = (ih, hh, biasIH, biasHH)
+    }
 
     /// `weight_ih`, `weight_hh` (and biases), each uniform in ±1/√hidden as PyTorch initializes them.
     init(gates: Int, input: Int, hidden: Int, bias: Bool) throws {
@@ -53,20 +57,86 @@ private func checkSizes(_ name: String, input: Int, hidden: Int, layers: Int = 1
     }
 }
 
-/// A zero state `[count, N, H]`-shaped when the caller gives none, else the caller's, checked.
-private func initialState(_ given: Tensor?, _ name: String, layers: Int, batch: Int, hidden: Int, like x: Tensor) throws -> Tensor {
-    guard let given else { return try Tensor.zeros([layers, batch, hidden], dtype: x.dtype) }
-    guard given.shape == [layers, batch, hidden] else {
-        throw GentrainError(.shape, "\(name) must be \(shapeString([layers, batch, hidden])), got \(shapeString(given.shape))")
+/// A stack of recurrent layers over a sequence, checked: its steps, batch size and hidden size.
+private struct RecurrentRun {
+    var steps: [Tensor]
+    let batch: Int, hidden: Int, batchFirst: Bool
+
+    /// input `[T, N, I]` (`[N, T, I]` with batchFirst); each layer's weights have `gates·H` rows.
+    init(_ name: String, _ input: Tensor, _ layers: [RecurrentWeights], gates: Int, batchFirst: Bool) throws {
+        guard let first = layers.first else { throw GentrainError(.invalidArgument, "\(name): no layers") }
+        guard input.ndim == 3 else {
+            throw GentrainError(.shape, "\(name): expected input \(batchFirst ? "[N, T, I]" : "[T, N, I]"), got \(shapeString(input.shape))")
+        }
+        let hidden = first.hh.ndim == 2 ? first.hh.shape[1] : 0
+        for (l, w) in layers.enumerated() {
+            let inSize = l == 0 ? input.shape[2] : hidden, rows = gates * hidden
+            guard hidden > 0, w.ih.shape == [rows, inSize], w.hh.shape == [rows, hidden],
+                  w.biasIH.map({ $0.shape == [rows] }) ?? true, w.biasHH.map({ $0.shape == [rows] }) ?? true else {
+                throw GentrainError(.shape, "\(name): layer \(l) needs weight_ih \(shapeString([rows, inSize])), weight_hh \(shapeString([rows, hidden])) and biases [\(rows)]; got \(shapeString(w.ih.shape)), \(shapeString(w.hh.shape))")
+            }
+        }
+        let x = batchFirst ? try input.transpose(0, 1) : input
+        steps = try (0..<x.shape[0]).map { try x.select(0, $0) }
+        (batch, self.hidden, self.batchFirst) = (x.shape[1], hidden, batchFirst)
     }
-    return given
+
+    /// The caller's state `[L, N, H]`, checked, or zeros.
+    func state(_ given: Tensor?, _ name: String, layers: Int, like x: Tensor) throws -> Tensor {
+        guard let given else { return try Tensor.zeros([layers, batch, hidden], dtype: x.dtype) }
+        guard given.shape == [layers, batch, hidden] else {
+            throw GentrainError(.shape, "\(name) must be \(shapeString([layers, batch, hidden])), got \(shapeString(given.shape))")
+        }
+        return given
+    }
+
+    /// The last layer's outputs in the input's layout.
+    func output() throws -> Tensor { try Tensor.stack(steps, dim: batchFirst ? 1 : 0) }
 }
 
-/// The stacked layers shared by `LSTM` and `GRU`: input `[T, N, I]` (`[N, T, I]` with
-/// batchFirst); parameters `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, … per layer.
+/// Multi-layer LSTM (the computation of PyTorch's `nn.LSTM`): input `[T, N, I]` (`[N, T, I]`
+/// with batchFirst), h0 and c0 `[L, N, H]` (zeros when nil) → output `[T, N, H]` (or
+/// `[N, T, H]`), h_n and c_n `[L, N, H]`.
+public func lstm(_ input: Tensor, _ state: (h: Tensor?, c: Tensor?) = (nil, nil), layers: [RecurrentWeights],
+                 batchFirst: Bool = false) throws -> (output: Tensor, h: Tensor, c: Tensor) {
+    var run = try RecurrentRun("lstm", input, layers, gates: 4, batchFirst: batchFirst)
+    let h0 = try run.state(state.h, "h0", layers: layers.count, like: input)
+    let c0 = try run.state(state.c, "c0", layers: layers.count, like: input)
+    var hs: [Tensor] = [], cs: [Tensor] = []
+    for (l, w) in layers.enumerated() {
+        var h = try h0.select(0, l), c = try c0.select(0, l)
+        for t in run.steps.indices {
+            (h, c) = try lstmCell(run.steps[t], h, c, weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
+            run.steps[t] = h
+        }
+        hs.append(h)
+        cs.append(c)
+    }
+    return (try run.output(), try Tensor.stack(hs), try Tensor.stack(cs))
+}
+
+/// Multi-layer GRU (the computation of PyTorch's `nn.GRU`): input `[T, N, I]` (`[N, T, I]` with
+/// batchFirst), h0 `[L, N, H]` (zeros when nil) → output `[T, N, H]` (or `[N, T, H]`), h_n `[L, N, H]`.
+public func gru(_ input: Tensor, _ h0: Tensor? = nil, layers: [RecurrentWeights], batchFirst: Bool = false) throws -> (output: Tensor, h: Tensor) {
+    var run = try RecurrentRun("gru", input, layers, gates: 3, batchFirst: batchFirst)
+    let h0 = try run.state(h0, "h0", layers: layers.count, like: input)
+    var hs: [Tensor] = []
+    for (l, w) in layers.enumerated() {
+        var h = try h0.select(0, l)
+        for t in run.steps.indices {
+            h = try gruCell(run.steps[t], h, weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
+            run.steps[t] = h
+        }
+        hs.append(h)
+    }
+    return (try run.output(), try Tensor.stack(hs))
+}
+
+/// The parameters shared by `LSTM` and `GRU`: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
+/// `bias_hh_l0`, … per layer.
 public class RecurrentLayers: Module {
     public let inputSize: Int, hiddenSize: Int, numLayers: Int, batchFirst: Bool
-    let layers: [RecurrentWeights]
+    public let layers: [RecurrentWeights]
 
     init(_ name: String, gates: Int, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool) throws {
         try checkSizes(name, input: inputSize, hidden: hiddenSize, layers: numLayers)
@@ -77,23 +147,6 @@ public class RecurrentLayers: Module {
         super.init()
         for (l, w) in layers.enumerated() { try w.register(on: self, suffix: "_l\(l)") }
     }
-
-    /// The input as time-major steps `T × [N, I]`, checked.
-    func steps(_ input: Tensor) throws -> [Tensor] {
-        guard input.ndim == 3, input.shape[2] == inputSize else {
-            throw GentrainError(.shape, "\(type(of: self)): expected input \(batchFirst ? "[N, T, \(inputSize)]" : "[T, N, \(inputSize)]"), got \(shapeString(input.shape))")
-        }
-        let x = batchFirst ? try input.transpose(0, 1) : input
-        return try (0..<x.shape[0]).map { try x.select(0, $0) }
-    }
-
-    /// Stacks per-step outputs `T × [N, H]` in the input's layout.
-    func sequence(_ outputs: [Tensor]) throws -> Tensor {
-        try Tensor.stack(outputs, dim: batchFirst ? 1 : 0)
-    }
-
-    /// The batch size of the checked input.
-    func batch(_ input: Tensor) -> Int { input.shape[batchFirst ? 0 : 1] }
 }
 
 /// `nn.LSTM`: returns the last layer's outputs for every step and each layer's final (h, c).
@@ -103,24 +156,9 @@ public final class LSTM: RecurrentLayers {
                        batchFirst: batchFirst)
     }
 
-    /// input `[T, N, I]` (or `[N, T, I]`), state h0, c0 `[numLayers, N, H]` (zeros when nil) →
-    /// output `[T, N, H]` (or `[N, T, H]`), h_n and c_n `[numLayers, N, H]`.
+    /// See `lstm(_:_:layers:batchFirst:)`.
     public func callAsFunction(_ input: Tensor, _ state: (h: Tensor, c: Tensor)? = nil) throws -> (output: Tensor, h: Tensor, c: Tensor) {
-        var xs = try steps(input)
-        let n = batch(input)
-        let h0 = try initialState(state?.h, "h0", layers: numLayers, batch: n, hidden: hiddenSize, like: input)
-        let c0 = try initialState(state?.c, "c0", layers: numLayers, batch: n, hidden: hiddenSize, like: input)
-        var hs: [Tensor] = [], cs: [Tensor] = []
-        for (l, w) in layers.enumerated() {
-            var h = try h0.select(0, l), c = try c0.select(0, l)
-            for t in xs.indices {
-                (h, c) = try lstmCell(xs[t], h, c, weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
-                xs[t] = h
-            }
-            hs.append(h)
-            cs.append(c)
-        }
-        return (try sequence(xs), try Tensor.stack(hs), try Tensor.stack(cs))
+        try lstm(input, (state?.h, state?.c), layers: layers, batchFirst: batchFirst)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor { try self(input).output }
@@ -133,21 +171,9 @@ public final class GRU: RecurrentLayers {
                        batchFirst: batchFirst)
     }
 
-    /// input `[T, N, I]` (or `[N, T, I]`), h0 `[numLayers, N, H]` (zeros when nil) → output
-    /// `[T, N, H]` (or `[N, T, H]`) and h_n `[numLayers, N, H]`.
+    /// See `gru(_:_:layers:batchFirst:)`.
     public func callAsFunction(_ input: Tensor, _ h0: Tensor?) throws -> (output: Tensor, h: Tensor) {
-        var xs = try steps(input)
-        let h0 = try initialState(h0, "h0", layers: numLayers, batch: batch(input), hidden: hiddenSize, like: input)
-        var hs: [Tensor] = []
-        for (l, w) in layers.enumerated() {
-            var h = try h0.select(0, l)
-            for t in xs.indices {
-                h = try gruCell(xs[t], h, weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
-                xs[t] = h
-            }
-            hs.append(h)
-        }
-        return (try sequence(xs), try Tensor.stack(hs))
+        try gru(input, h0, layers: layers, batchFirst: batchFirst)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor { try self(input, nil).output }

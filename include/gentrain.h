@@ -360,6 +360,32 @@ gentrain_status gentrain_log_softmax(gentrain_tensor **out, const gentrain_tenso
 gentrain_status gentrain_dropout(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
 
 /* ---------------------------------------------------------------------------------------
+ * Recurrent layers as functions: the computations of nn.LSTM / nn.GRU with PyTorch's gate
+ * order (LSTM: input, forget, cell, output; GRU: reset, update, new). `weights` holds four
+ * entries per layer, in PyTorch's parameter order: weight_ih [G*H, in], weight_hh [G*H, H],
+ * bias_ih [G*H], bias_hh [G*H] (biases may be NULL); G is 4 for the LSTM, 3 for the GRU.
+ * ------------------------------------------------------------------------------------- */
+
+/* input [T, N, I] ([N, T, I] when batch_first); h0 and c0 [L, N, H], or NULL for zeros.
+ * Writes output [T, N, H] ([N, T, H]) and h_n, c_n [L, N, H]. */
+gentrain_status gentrain_lstm(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
+                              const gentrain_tensor *input, const gentrain_tensor *h0, const gentrain_tensor *c0,
+                              const gentrain_tensor *const *weights, size_t num_layers, bool batch_first);
+/* As gentrain_lstm without the cell state. */
+gentrain_status gentrain_gru(gentrain_tensor **output, gentrain_tensor **h_n, const gentrain_tensor *input,
+                             const gentrain_tensor *h0, const gentrain_tensor *const *weights, size_t num_layers,
+                             bool batch_first);
+/* One LSTM step (nn.LSTMCell): x [N, I], h and c [N, H] -> h_out, c_out [N, H]. */
+gentrain_status gentrain_lstm_cell(gentrain_tensor **h_out, gentrain_tensor **c_out, const gentrain_tensor *x,
+                                   const gentrain_tensor *h, const gentrain_tensor *c, const gentrain_tensor *weight_ih,
+                                   const gentrain_tensor *weight_hh, const gentrain_tensor *bias_ih,
+                                   const gentrain_tensor *bias_hh);
+/* One GRU step (nn.GRUCell): x [N, I], h [N, H] -> [N, H]. */
+gentrain_status gentrain_gru_cell(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *h,
+                                  const gentrain_tensor *weight_ih, const gentrain_tensor *weight_hh,
+                                  const gentrain_tensor *bias_ih, const gentrain_tensor *bias_hh);
+
+/* ---------------------------------------------------------------------------------------
  * Layers as functions (PyTorch's F.conv2d, F.max_pool2d, F.batch_norm, ...). Images are
  * [N, C, H, W]; pairs are (height, width).
  * ------------------------------------------------------------------------------------- */

@@ -233,6 +233,16 @@ func producing(_ function: StaticString, _ out: UnsafeMutablePointer<OpaquePoint
     }
 }
 
+/// An entry point that produces several tensors (all or none; every out set to NULL first).
+func producing(_ function: StaticString, _ outs: [UnsafeMutablePointer<OpaquePointer?>?],
+               _ body: () throws -> [Tensor]) -> gentrain_status {
+    for out in outs { out?.pointee = nil }
+    return guarded(function) {
+        guard outs.allSatisfy({ $0 != nil }) else { throw GentrainError(.invalidArgument, "an output pointer is NULL") }
+        for (out, h) in zip(outs, try newHandles(body())) { out!.pointee = h }
+    }
+}
+
 /// Writes a value through a non-NULL out-parameter.
 @inline(__always)
 func write<T>(_ out: UnsafeMutablePointer<T>?, _ value: () throws -> T) throws {

@@ -86,14 +86,9 @@ public func gentrain_where(_ out: TensorOut?, _ cond: OpaquePointer?, _ a: Opaqu
 
 private func extremum(_ name: StaticString, _ values: TensorOut?, _ indices: TensorOut?, _ x: OpaquePointer?,
                       _ f: (Tensor) throws -> (values: Tensor, indices: Tensor)) -> gentrain_status {
-    values?.pointee = nil
-    indices?.pointee = nil
-    return guarded(name) {
-        guard let values, let indices else { throw GentrainError(.invalidArgument, "values or indices is NULL") }
+    producing(name, [values, indices]) {
         let r = try f(tensorArg(x, "x"))
-        let handles = try newHandles([r.values, r.indices])
-        values.pointee = handles[0]
-        indices.pointee = handles[1]
+        return [r.values, r.indices]
     }
 }
 

@@ -1472,6 +1472,86 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
     free_modules(c_children, 1);
 }
 
+static void test_recurrent(void) {
+    /* A 2-layer LSTM (I 3, H 4) and a GRU over [T 5, N 2, I 3]. */
+    int64_t xs[3] = {5, 2, 3}, x1s[3] = {1, 2, 3};
+    gentrain_tensor *x = NULL, *x1 = NULL, *lw[8], *gw[4], *bad = NULL;
+    OK(gentrain_tensor_randn(&x, xs, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x1, x1s, 3, GENTRAIN_FLOAT32));
+    int64_t shapes[8][2] = {{16, 3}, {16, 4}, {16, 0}, {16, 0}, {16, 4}, {16, 4}, {16, 0}, {16, 0}};
+    for (int i = 0; i < 8; i++) OK(gentrain_tensor_randn(&lw[i], shapes[i], shapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32));
+    int64_t gshapes[4][2] = {{12, 3}, {12, 4}, {12, 0}, {12, 0}};
+    for (int i = 0; i < 4; i++) OK(gentrain_tensor_randn(&gw[i], gshapes[i], gshapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32));
+
+    gentrain_tensor *y = NULL, *h = NULL, *c = NULL;
+    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 2, false));
+    expect_shape(y, 5, 2, 4, 0);
+    expect_shape(h, 2, 2, 4, 0);
+    expect_shape(c, 2, 2, 4, 0);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(h);
+    gentrain_tensor_free(c);
+
+    /* One step of the first layer equals the cell from a zero state. */
+    gentrain_tensor *step = NULL, *zero = NULL, *hc = NULL, *cc = NULL, *h0 = NULL;
+    int64_t hs[2] = {2, 4};
+    OK(gentrain_select(&step, x1, 0, 0));
+    OK(gentrain_tensor_zeros(&zero, hs, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_lstm(&y, &h, &c, x1, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false));
+    OK(gentrain_lstm_cell(&hc, &cc, step, zero, zero, lw[0], lw[1], lw[2], lw[3]));
+    OK(gentrain_select(&h0, h, 0, 0));
+    EXPECT(max_abs_diff(h0, hc) == 0);
+    gentrain_tensor_free(h0);
+    OK(gentrain_select(&h0, c, 0, 0));
+    EXPECT(max_abs_diff(h0, cc) == 0);
+    gentrain_tensor_free(h0);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(h);
+    gentrain_tensor_free(c);
+    gentrain_tensor_free(hc);
+    gentrain_tensor_free(cc);
+
+    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, true));   /* [N 1, T 2, I 3] */
+    expect_shape(y, 1, 2, 4, 0);
+    expect_shape(h, 1, 1, 4, 0);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(h);
+    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, false));
+    OK(gentrain_gru_cell(&hc, step, zero, gw[0], gw[1], NULL, NULL));   /* biases optional */
+    expect_shape(hc, 2, 4, 0, 0);
+    gentrain_tensor_free(hc);
+    OK(gentrain_gru_cell(&hc, step, zero, gw[0], gw[1], gw[2], gw[3]));
+    OK(gentrain_select(&h0, h, 0, 0));
+    EXPECT(max_abs_diff(h0, hc) == 0);
+    gentrain_tensor_free(h0);
+    gentrain_tensor_free(hc);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(h);
+
+    /* Bad input: an error each, nothing written. */
+    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, NULL, 1, false), GENTRAIN_ERR_INVALID_ARGUMENT, "weights is NULL");
+    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+          "num_layers");
+    FAILS(gentrain_lstm(&y, NULL, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+          "NULL");
+    FAILS(gentrain_gru(&y, &h, x, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_SHAPE, "weight_ih [12, 3]");
+    FAILS(gentrain_lstm(&y, &h, &c, x, zero, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_SHAPE, "h0");
+    FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_SHAPE,
+          "expected input");
+    int64_t five[2] = {5, 3};
+    OK(gentrain_tensor_randn(&bad, five, 2, GENTRAIN_FLOAT32));
+    FAILS(gentrain_lstm_cell(&hc, &cc, step, zero, zero, bad, lw[1], NULL, NULL), GENTRAIN_ERR_SHAPE, "lstm_cell");
+    FAILS(gentrain_gru_cell(&hc, step, zero, bad, gw[1], NULL, NULL), GENTRAIN_ERR_SHAPE, "gru_cell");
+    EXPECT(y == NULL && h == NULL && c == NULL && hc == NULL && cc == NULL);
+    gentrain_tensor_free(bad);
+    gentrain_tensor_free(step);
+    gentrain_tensor_free(zero);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(x1);
+    for (int i = 0; i < 8; i++) gentrain_tensor_free(lw[i]);
+    for (int i = 0; i < 4; i++) gentrain_tensor_free(gw[i]);
+}
+
 int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
@@ -1486,6 +1566,7 @@ int main(int argc, char **argv) {
     test_losses();
     test_layers();
     test_hostile_values();
+    test_recurrent();
     test_module_files_and_perceptual_loss(argc > 1 ? argv[1] : NULL);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

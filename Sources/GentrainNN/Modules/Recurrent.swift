@@ -4,10 +4,20 @@ import GentrainCore
 // is built from differentiable ops (two matrix products, then the gates on one [N, k·H]
 // tensor), so gradients of any order flow through time.
 
+/// The state `[N, H]` and weights `[gates·H, *]`, `[gates·H, H]` of one step agree.
+private func checkCell(_ name: String, gates: Int, _ h: Tensor, _ weightIH: Tensor, _ weightHH: Tensor) throws {
+    let hidden = h.shape.last ?? 0
+    guard h.ndim == 2, hidden > 0, weightIH.ndim == 2, weightIH.shape[0] == gates * hidden, weightHH.shape == [gates * hidden, hidden] else {
+        throw GentrainError(.shape, "\(name): h \(shapeString(h.shape)) needs weight_ih [\(gates)·H, I] and weight_hh [\(gates)·H, H]; got \(shapeString(weightIH.shape)), \(shapeString(weightHH.shape))")
+    }
+}
+
 /// One LSTM step. x `[N, I]`, h and c `[N, H]`; weightIH `[4H, I]`, weightHH `[4H, H]`, biases
 /// `[4H]`; gates in PyTorch's order (input, forget, cell, output). Returns (h', c').
 public func lstmCell(_ x: Tensor, _ h: Tensor, _ c: Tensor, weightIH: Tensor, weightHH: Tensor,
                      biasIH: Tensor?, biasHH: Tensor?) throws -> (h: Tensor, c: Tensor) {
+    try checkCell("lstm_cell", gates: 4, h, weightIH, weightHH)
+    guard c.shape == h.shape else { throw GentrainError(.shape, "lstm_cell: c \(shapeString(c.shape)) and h \(shapeString(h.shape)) differ") }
     let gates = try linear(x, weightIH, biasIH).add(linear(h, weightHH, biasHH)).chunk(4, dim: 1)   // 4 × [N, H]
     let i = try gates[0].sigmoid(), f = try gates[1].sigmoid(), g = try gates[2].tanh(), o = try gates[3].sigmoid()
     let c2 = try f.mul(c).add(i.mul(g))
@@ -18,6 +28,7 @@ public func lstmCell(_ x: Tensor, _ h: Tensor, _ c: Tensor, weightIH: Tensor, we
 /// gates in PyTorch's order (reset, update, new): n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),
 /// h' = (1 − z) ⊙ n + z ⊙ h.
 public func gruCell(_ x: Tensor, _ h: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?) throws -> Tensor {
+    try checkCell("gru_cell", gates: 3, h, weightIH, weightHH)
     let gi = try linear(x, weightIH, biasIH).chunk(3, dim: 1), gh = try linear(h, weightHH, biasHH).chunk(3, dim: 1)
     let r = try gi[0].add(gh[0]).sigmoid(), z = try gi[1].add(gh[1]).sigmoid()
     let n = try gi[2].add(r.mul(gh[2])).tanh()

@@ -149,3 +149,47 @@ def test_perceptual_loss_through_an_extractor_saved_by_pytorch(tmp_path):
     with pytest.raises(gentrain.InvalidArgumentError, match="size mismatch for '0.weight'.*unexpected key '2.weight'"):
         small.load(tmp_path / "phi.safetensors")
     np.testing.assert_array_equal(small[0].weight.numpy(), before)
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+def test_recurrent_layers_match_pytorch(name):
+    nn = gentrain.nn
+    case = json.load(open(os.path.join(os.path.dirname(GOLDEN), "recurrent.json")))[name]
+    module = nn.LSTM(3, 4, num_layers=2) if name == "lstm" else nn.GRU(3, 4, batch_first=True)
+    assert list(module.state_dict()) == list(case["state"])   # PyTorch's names, in its order
+    for key, stored in case["state"].items():
+        setattr(module, key, nn.Parameter(load(stored)))
+    x = load(case["input"]).detach().requires_grad_()
+    if name == "lstm":
+        y, (h, c) = module(x, (load(case["h0"]), load(case["c0"])))
+        finals = [h, c]
+    else:
+        y, h = module(x, load(case["h0"]))
+        finals = [h]
+    for got, expected in zip([y] + finals, [case["output"]] + case["finals"]):
+        assert list(got.shape) == expected["shape"]
+        np.testing.assert_allclose(got.numpy().reshape(-1), expected["data"], rtol=1e-10, atol=1e-12)
+    loss = (y * load(case["w"])).sum()
+    for i, f in enumerate(finals):
+        loss = loss + (f * (i + 1)).sum()
+    params = list(module.named_parameters())
+    grads = gentrain.autograd.grad(loss, [x] + [p for _, p in params])
+    for key, g in zip(["input"] + [n for n, _ in params], grads):
+        np.testing.assert_allclose(g.numpy().reshape(-1), case["grads"][key]["data"], rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+def test_recurrent_cells_are_one_step_of_the_layers():
+    nn = gentrain.nn
+    lstm, cell = nn.LSTM(3, 5), nn.LSTMCell(3, 5)
+    for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        setattr(cell, n, getattr(lstm, n + "_l0"))
+    x = gentrain.randn(1, 2, 3)
+    y, (h, c) = lstm(x)
+    h1, c1 = cell(x[0])
+    np.testing.assert_array_equal(h1.numpy(), y[0].numpy())
+    np.testing.assert_array_equal(c1.numpy(), c[0].numpy())
+    gru, gcell = nn.GRU(3, 5, bias=False), nn.GRUCell(3, 5, bias=False)
+    gcell.weight_ih, gcell.weight_hh = gru.weight_ih_l0, gru.weight_hh_l0
+    np.testing.assert_array_equal(gcell(x[0]).numpy(), gru(x)[0][0].numpy())
+    with pytest.raises(gentrain.ShapeError, match="expected input"):
+        lstm(gentrain.randn(2, 3))

@@ -2,7 +2,7 @@
 as attributes in `__init__`, and write `forward`."""
 import math
 from collections import OrderedDict
-from ctypes import c_char_p, c_void_p
+from ctypes import byref, c_char_p, c_void_p
 
 from .. import tensor as _t
 from .._lib import check, lib
@@ -213,6 +213,110 @@ class Sequential(Module):
         return len(self._modules)
 
 
+class _Recurrent(Module):
+    """The parameters of nn.LSTM / nn.GRU: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
+    bias_hh_l{k} per layer, uniform in ±1/√hidden_size as PyTorch initializes them."""
+
+    _gates = 0
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False):
+        super().__init__()
+        if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
+            raise ValueError(f"{type(self).__name__}: input_size, hidden_size and num_layers must be positive")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        bound, rows = 1 / math.sqrt(hidden_size), self._gates * hidden_size
+        for k in range(num_layers):
+            for name, shape in [("weight_ih", (rows, input_size if k == 0 else hidden_size)), ("weight_hh", (rows, hidden_size))] + \
+                    ([("bias_ih", (rows,)), ("bias_hh", (rows,))] if bias else []):
+                setattr(self, f"{name}_l{k}", Parameter(_uniform(shape, bound)))
+
+    def _weights(self):
+        """The C array of four handles per layer (NULL for absent biases)."""
+        handles = []
+        for k in range(self.num_layers):
+            handles += [getattr(self, f"{n}_l{k}", None) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        return (c_void_p * len(handles))(*[None if t is None else t._h for t in handles])
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, batch_first={self.batch_first}"
+
+
+def _outputs(call, count, *args):
+    """Calls a C function that writes `count` tensors first, and wraps them."""
+    outs = [c_void_p() for _ in range(count)]
+    check(call(*[byref(o) for o in outs], *args))
+    return [_t.Tensor._wrap(o.value) for o in outs]
+
+
+def _h(t):
+    return None if t is None else t._h
+
+
+class LSTM(_Recurrent):
+    """input [T, N, I] ([N, T, I] with batch_first), hx = (h0, c0) [num_layers, N, H] or None →
+    (output, (h_n, c_n)), as PyTorch's nn.LSTM."""
+
+    _gates = 4
+
+    def forward(self, input, hx=None):  # noqa: A002
+        h0, c0 = hx if hx is not None else (None, None)
+        y, h, c = _outputs(lib.gentrain_lstm, 3, input._h, _h(h0), _h(c0), self._weights(), self.num_layers, self.batch_first)
+        return y, (h, c)
+
+
+class GRU(_Recurrent):
+    """input [T, N, I] ([N, T, I] with batch_first), hx = h0 [num_layers, N, H] or None →
+    (output, h_n), as PyTorch's nn.GRU."""
+
+    _gates = 3
+
+    def forward(self, input, hx=None):  # noqa: A002
+        y, h = _outputs(lib.gentrain_gru, 2, input._h, _h(hx), self._weights(), self.num_layers, self.batch_first)
+        return y, h
+
+
+class _Cell(Module):
+    _gates = 0
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__()
+        if input_size <= 0 or hidden_size <= 0:
+            raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be positive")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        bound, rows = 1 / math.sqrt(hidden_size), self._gates * hidden_size
+        self.weight_ih = Parameter(_uniform((rows, input_size), bound))
+        self.weight_hh = Parameter(_uniform((rows, hidden_size), bound))
+        self.bias_ih = Parameter(_uniform((rows,), bound)) if bias else None
+        self.bias_hh = Parameter(_uniform((rows,), bound)) if bias else None
+
+    def _zeros(self, x):
+        return _t.zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
+
+    def _weights(self):
+        return self.weight_ih._h, self.weight_hh._h, _h(self.bias_ih), _h(self.bias_hh)
+
+
+class LSTMCell(_Cell):
+    """One step: x [N, I], hx = (h, c) [N, H] or None (zeros) → (h', c')."""
+
+    _gates = 4
+
+    def forward(self, input, hx=None):  # noqa: A002
+        h, c = hx if hx is not None else (self._zeros(input),) * 2
+        return tuple(_outputs(lib.gentrain_lstm_cell, 2, input._h, h._h, c._h, *self._weights()))
+
+
+class GRUCell(_Cell):
+    """One step: x [N, I], hx [N, H] or None (zeros) → h'."""
+
+    _gates = 3
+
+    def forward(self, input, hx=None):  # noqa: A002
+        h = hx if hx is not None else self._zeros(input)
+        return _outputs(lib.gentrain_gru_cell, 1, input._h, h._h, *self._weights())[0]
+
+
 class CrossEntropyLoss(Module):
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__()
@@ -222,4 +326,4 @@ class CrossEntropyLoss(Module):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "ReLU", "Tanh", "Sigmoid", "Sequential", "CrossEntropyLoss", "functional", "F", "utils"]
+__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "ReLU", "Tanh", "Sigmoid", "Sequential", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]

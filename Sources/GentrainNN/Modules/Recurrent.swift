@@ -190,21 +190,31 @@ public final class GRU: RecurrentLayers {
     public override func forward(_ input: Tensor) throws -> Tensor { try self(input, nil).output }
 }
 
-/// `nn.LSTMCell`: one step, x `[N, I]`, state `[N, H]` each (zeros when nil).
-public final class LSTMCell: Module {
-    let weights: RecurrentWeights
+/// The parameters shared by `LSTMCell` and `GRUCell`: `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+public class RecurrentCell: Module {
+    public let weights: RecurrentWeights
     public let hiddenSize: Int
 
-    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true) throws {
-        try checkSizes("LSTMCell", input: inputSize, hidden: hiddenSize)
+    init(_ name: String, gates: Int, inputSize: Int, hiddenSize: Int, bias: Bool) throws {
+        try checkSizes(name, input: inputSize, hidden: hiddenSize)
         self.hiddenSize = hiddenSize
-        weights = try RecurrentWeights(gates: 4, input: inputSize, hidden: hiddenSize, bias: bias)
+        weights = try RecurrentWeights(gates: gates, input: inputSize, hidden: hiddenSize, bias: bias)
         super.init()
         try weights.register(on: self, suffix: "")
     }
 
+    /// The zero state `[N, H]` for input x `[N, I]`.
+    func zeroState(_ x: Tensor) throws -> Tensor { try Tensor.zeros([x.shape.first ?? 0, hiddenSize], dtype: x.dtype) }
+}
+
+/// `nn.LSTMCell`: one step, x `[N, I]`, state `[N, H]` each (zeros when nil).
+public final class LSTMCell: RecurrentCell {
+    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true) throws {
+        try super.init("LSTMCell", gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias)
+    }
+
     public func callAsFunction(_ x: Tensor, _ state: (h: Tensor, c: Tensor)? = nil) throws -> (h: Tensor, c: Tensor) {
-        let zero = try Tensor.zeros([x.shape.first ?? 0, hiddenSize], dtype: x.dtype)
+        let zero = try zeroState(x)
         return try lstmCell(x, state?.h ?? zero, state?.c ?? zero, weightIH: weights.ih, weightHH: weights.hh,
                             biasIH: weights.biasIH, biasHH: weights.biasHH)
     }
@@ -213,21 +223,13 @@ public final class LSTMCell: Module {
 }
 
 /// `nn.GRUCell`: one step, x `[N, I]`, h `[N, H]` (zeros when nil).
-public final class GRUCell: Module {
-    let weights: RecurrentWeights
-    public let hiddenSize: Int
-
+public final class GRUCell: RecurrentCell {
     public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true) throws {
-        try checkSizes("GRUCell", input: inputSize, hidden: hiddenSize)
-        self.hiddenSize = hiddenSize
-        weights = try RecurrentWeights(gates: 3, input: inputSize, hidden: hiddenSize, bias: bias)
-        super.init()
-        try weights.register(on: self, suffix: "")
+        try super.init("GRUCell", gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias)
     }
 
     public func callAsFunction(_ x: Tensor, _ h: Tensor?) throws -> Tensor {
-        try gruCell(x, h ?? Tensor.zeros([x.shape.first ?? 0, hiddenSize], dtype: x.dtype), weightIH: weights.ih,
-                    weightHH: weights.hh, biasIH: weights.biasIH, biasHH: weights.biasHH)
+        try gruCell(x, h ?? zeroState(x), weightIH: weights.ih, weightHH: weights.hh, biasIH: weights.biasIH, biasHH: weights.biasHH)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor { try self(input, nil) }

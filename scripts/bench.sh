@@ -12,3 +12,5 @@ echo "== W3, W4: VAE and WGAN-GP =="
 python3 bench/python/generative.py --seconds "${1:-3}"
 echo "== Adam step over 10M parameters =="
 python3 bench/python/adam_step.py
+echo "== W2: character LSTM language model =="
+python3 bench/python/recurrent.py --seconds "${1:-3}"

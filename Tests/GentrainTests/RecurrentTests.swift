@@ -64,4 +64,27 @@ final class RecurrentTests: XCTestCase {
         XCTAssertEqual(try GRU(3, 4, numLayers: 3, bias: false).namedParameters().map(\.0),
                        ["weight_ih_l0", "weight_hh_l0", "weight_ih_l1", "weight_hh_l1", "weight_ih_l2", "weight_hh_l2"])
     }
+
+    func testSecondOrderGradientsThroughTimeMatchCentralDifferences() throws {
+        // A 2-step GRU and LSTM in float64: d/dθ Σ (∂L/∂θ)·v against central differences of it.
+        for kind in ["lstm", "gru"] {
+            let g = kind == "lstm" ? 4 : 3
+            let inputs = try [Tensor.randn([2, 2, 3], dtype: .float64), Tensor.randn([g * 2, 3], dtype: .float64),
+                              Tensor.randn([g * 2, 2], dtype: .float64), Tensor.randn([g * 2], dtype: .float64)]
+            for t in inputs { try t.setRequiresGrad(true) }
+            let f: ([Tensor]) throws -> Tensor = { x in
+                let w = RecurrentWeights(ih: x[1], hh: x[2], biasIH: x[3], biasHH: nil)
+                return kind == "lstm" ? try lstm(x[0], layers: [w]).output : try gru(x[0], layers: [w]).output
+            }
+            let w = try Tensor.randn([2, 2, 2], dtype: .float64)
+            let v = try inputs.map { try Tensor.randn($0.shape, dtype: .float64) }
+            let analytic = try secondOrder(f, inputs, w, v)
+            for i in inputs.indices {
+                let numeric = try numericGradient(inputs, i) { xs in
+                    try zip(firstOrder(f, xs, w), v).map { try ($0 * $1).sum().item() }.reduce(0, +)
+                }
+                assertClose(try values(analytic[i]), numeric, atol: 1e-6, rtol: 1e-5, "\(kind) second order, input \(i)")
+            }
+        }
+    }
 }

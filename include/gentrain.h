@@ -367,14 +367,16 @@ gentrain_status gentrain_dropout(gentrain_tensor **out, const gentrain_tensor *x
  * ------------------------------------------------------------------------------------- */
 
 /* input [T, N, I] ([N, T, I] when batch_first); h0 and c0 [L, N, H], or NULL for zeros.
- * Writes output [T, N, H] ([N, T, H]) and h_n, c_n [L, N, H]. */
+ * Writes output [T, N, H] ([N, T, H]) and h_n, c_n [L, N, H]. When `training`, each layer's
+ * outputs but the last's go through dropout with probability `dropout` (in [0, 1]). */
 gentrain_status gentrain_lstm(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
                               const gentrain_tensor *input, const gentrain_tensor *h0, const gentrain_tensor *c0,
-                              const gentrain_tensor *const *weights, size_t num_layers, bool batch_first);
+                              const gentrain_tensor *const *weights, size_t num_layers, bool batch_first,
+                              double dropout, bool training);
 /* As gentrain_lstm without the cell state. */
 gentrain_status gentrain_gru(gentrain_tensor **output, gentrain_tensor **h_n, const gentrain_tensor *input,
                              const gentrain_tensor *h0, const gentrain_tensor *const *weights, size_t num_layers,
-                             bool batch_first);
+                             bool batch_first, double dropout, bool training);
 /* One LSTM step (nn.LSTMCell): x [N, I], h and c [N, H] -> h_out, c_out [N, H]. */
 gentrain_status gentrain_lstm_cell(gentrain_tensor **h_out, gentrain_tensor **c_out, const gentrain_tensor *x,
                                    const gentrain_tensor *h, const gentrain_tensor *c, const gentrain_tensor *weight_ih,

@@ -18,20 +18,22 @@ private func layerWeights(_ weights: UnsafePointer<OpaquePointer?>?, _ numLayers
 
 @c @implementation
 public func gentrain_lstm(_ output: TensorOut?, _ hN: TensorOut?, _ cN: TensorOut?, _ input: OpaquePointer?, _ h0: OpaquePointer?,
-                          _ c0: OpaquePointer?, _ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int, _ batchFirst: Bool) -> gentrain_status {
+                          _ c0: OpaquePointer?, _ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int, _ batchFirst: Bool,
+                          _ dropout: Double, _ training: Bool) -> gentrain_status {
     producing("gentrain_lstm", [output, hN, cN]) {
         let r = try lstm(tensorArg(input, "input"), (try optionalTensorArg(h0, "h0"), try optionalTensorArg(c0, "c0")),
-                         layers: layerWeights(weights, numLayers), batchFirst: batchFirst)
+                         layers: layerWeights(weights, numLayers), batchFirst: batchFirst, dropout: dropout, training: training)
         return [r.output, r.h, r.c]
     }
 }
 
 @c @implementation
 public func gentrain_gru(_ output: TensorOut?, _ hN: TensorOut?, _ input: OpaquePointer?, _ h0: OpaquePointer?,
-                         _ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int, _ batchFirst: Bool) -> gentrain_status {
+                         _ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int, _ batchFirst: Bool, _ dropout: Double,
+                         _ training: Bool) -> gentrain_status {
     producing("gentrain_gru", [output, hN]) {
         let r = try gru(tensorArg(input, "input"), optionalTensorArg(h0, "h0"), layers: layerWeights(weights, numLayers),
-                        batchFirst: batchFirst)
+                        batchFirst: batchFirst, dropout: dropout, training: training)
         return [r.output, r.h]
     }
 }

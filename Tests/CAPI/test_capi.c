@@ -1484,7 +1484,7 @@ static void test_recurrent(void) {
     for (int i = 0; i < 4; i++) OK(gentrain_tensor_randn(&gw[i], gshapes[i], gshapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32));
 
     gentrain_tensor *y = NULL, *h = NULL, *c = NULL;
-    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 2, false));
+    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 2, false, 0.0, false));
     expect_shape(y, 5, 2, 4, 0);
     expect_shape(h, 2, 2, 4, 0);
     expect_shape(c, 2, 2, 4, 0);
@@ -1497,7 +1497,7 @@ static void test_recurrent(void) {
     int64_t hs[2] = {2, 4};
     OK(gentrain_select(&step, x1, 0, 0));
     OK(gentrain_tensor_zeros(&zero, hs, 2, GENTRAIN_FLOAT32));
-    OK(gentrain_lstm(&y, &h, &c, x1, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false));
+    OK(gentrain_lstm(&y, &h, &c, x1, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false));
     OK(gentrain_lstm_cell(&hc, &cc, step, zero, zero, lw[0], lw[1], lw[2], lw[3]));
     OK(gentrain_select(&h0, h, 0, 0));
     EXPECT(max_abs_diff(h0, hc) == 0);
@@ -1511,12 +1511,12 @@ static void test_recurrent(void) {
     gentrain_tensor_free(hc);
     gentrain_tensor_free(cc);
 
-    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, true));   /* [N 1, T 2, I 3] */
+    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, true, 0.0, false));   /* [N 1, T 2, I 3] */
     expect_shape(y, 1, 2, 4, 0);
     expect_shape(h, 1, 1, 4, 0);
     gentrain_tensor_free(y);
     gentrain_tensor_free(h);
-    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, false));
+    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, false, 0.0, false));
     OK(gentrain_gru_cell(&hc, step, zero, gw[0], gw[1], NULL, NULL));   /* biases optional */
     expect_shape(hc, 2, 4, 0, 0);
     gentrain_tensor_free(hc);
@@ -1528,15 +1528,29 @@ static void test_recurrent(void) {
     gentrain_tensor_free(y);
     gentrain_tensor_free(h);
 
+    /* Dropout 1 between two layers in training: the second layer runs on zeros. */
+    gentrain_tensor *zeros_in = NULL, *y_alone = NULL, *h_alone = NULL, *c_alone = NULL;
+    int64_t zs[3] = {5, 2, 4};
+    OK(gentrain_tensor_zeros(&zeros_in, zs, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 2, false, 1.0, true));
+    OK(gentrain_lstm(&y_alone, &h_alone, &c_alone, zeros_in, NULL, NULL, (const gentrain_tensor *const *)lw + 4, 1, false, 0.0,
+                     false));
+    EXPECT(max_abs_diff(y, y_alone) == 0);
+    gentrain_tensor *tensors_done[] = {zeros_in, y_alone, h_alone, c_alone, y, h, c};
+    for (size_t i = 0; i < 7; i++) gentrain_tensor_free(tensors_done[i]);
+    y = h = c = NULL;
+    FAILS(gentrain_gru(&y, &h, x, NULL, (const gentrain_tensor *const *)gw, 1, false, 2.0, true), GENTRAIN_ERR_INVALID_ARGUMENT,
+          "dropout");
+
     /* Bad input: an error each, nothing written. */
-    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, NULL, 1, false), GENTRAIN_ERR_INVALID_ARGUMENT, "weights is NULL");
-    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, NULL, 1, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT, "weights is NULL");
+    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 0, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
           "num_layers");
-    FAILS(gentrain_lstm(&y, NULL, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_lstm(&y, NULL, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
           "NULL");
-    FAILS(gentrain_gru(&y, &h, x, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_SHAPE, "weight_ih [12, 3]");
-    FAILS(gentrain_lstm(&y, &h, &c, x, zero, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_SHAPE, "h0");
-    FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false), GENTRAIN_ERR_SHAPE,
+    FAILS(gentrain_gru(&y, &h, x, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "weight_ih [12, 3]");
+    FAILS(gentrain_lstm(&y, &h, &c, x, zero, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "h0");
+    FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE,
           "expected input");
     int64_t five[2] = {5, 3};
     OK(gentrain_tensor_randn(&bad, five, 2, GENTRAIN_FLOAT32));

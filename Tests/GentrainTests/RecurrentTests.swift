@@ -87,4 +87,18 @@ final class RecurrentTests: XCTestCase {
             }
         }
     }
+
+    func testDropoutBetweenLayersInTrainingOnly() throws {
+        let net = try LSTM(3, 4, numLayers: 2, dropout: 1)
+        let x = try Tensor.randn([5, 2, 3])
+        // p = 1 zeroes the first layer's outputs: the second layer then runs on zeros.
+        let trained = try net(x).output
+        let alone = try lstm(Tensor.zeros([5, 2, 4]), layers: [net.layers[1]]).output
+        XCTAssertEqual(try values(trained), try values(alone))
+        net.eval()
+        let plain = try lstm(x, layers: net.layers).output
+        XCTAssertEqual(try values(net(x).output), try values(plain))
+        XCTAssertNotEqual(try values(plain), try values(alone))
+        XCTAssertThrowsError(try GRU(3, 4, dropout: 1.5))
+    }
 }

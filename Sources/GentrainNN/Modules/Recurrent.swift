@@ -71,11 +71,13 @@ private func checkSizes(_ name: String, input: Int, hidden: Int, layers: Int = 1
 /// A stack of recurrent layers over a sequence, checked: its steps, batch size and hidden size.
 private struct RecurrentRun {
     var steps: [Tensor]
-    let batch: Int, hidden: Int, batchFirst: Bool
+    let batch: Int, hidden: Int, batchFirst: Bool, dropout: Double, training: Bool
 
     /// input `[T, N, I]` (`[N, T, I]` with batchFirst); each layer's weights have `gates·H` rows.
-    init(_ name: String, _ input: Tensor, _ layers: [RecurrentWeights], gates: Int, batchFirst: Bool) throws {
+    init(_ name: String, _ input: Tensor, _ layers: [RecurrentWeights], gates: Int, batchFirst: Bool, dropout: Double,
+         training: Bool) throws {
         guard let first = layers.first else { throw GentrainError(.invalidArgument, "\(name): no layers") }
+        guard dropout >= 0 && dropout <= 1 else { throw GentrainError(.invalidArgument, "\(name): dropout must be in [0, 1], got \(dropout)") }
         guard input.ndim == 3 else {
             throw GentrainError(.shape, "\(name): expected input \(batchFirst ? "[N, T, I]" : "[T, N, I]"), got \(shapeString(input.shape))")
         }
@@ -89,7 +91,7 @@ private struct RecurrentRun {
         }
         let x = batchFirst ? try input.transpose(0, 1) : input
         steps = try (0..<x.shape[0]).map { try x.select(0, $0) }
-        (batch, self.hidden, self.batchFirst) = (x.shape[1], hidden, batchFirst)
+        (batch, self.hidden, self.batchFirst, self.dropout, self.training) = (x.shape[1], hidden, batchFirst, dropout, training)
     }
 
     /// The caller's state `[L, N, H]`, checked, or zeros.
@@ -101,16 +103,23 @@ private struct RecurrentRun {
         return given
     }
 
+    /// Dropout on a finished layer's outputs when another layer follows.
+    mutating func between(_ layer: Int, of count: Int) throws {
+        guard layer < count - 1, dropout > 0, training else { return }
+        steps = try steps.map { try $0.dropout(p: dropout, training: true) }
+    }
+
     /// The last layer's outputs in the input's layout.
     func output() throws -> Tensor { try Tensor.stack(steps, dim: batchFirst ? 1 : 0) }
 }
 
 /// Multi-layer LSTM (the computation of PyTorch's `nn.LSTM`): input `[T, N, I]` (`[N, T, I]`
 /// with batchFirst), h0 and c0 `[L, N, H]` (zeros when nil) → output `[T, N, H]` (or
-/// `[N, T, H]`), h_n and c_n `[L, N, H]`.
+/// `[N, T, H]`), h_n and c_n `[L, N, H]`. With `dropout` p and `training`, each layer's outputs
+/// but the last go through dropout before the next layer, as in PyTorch.
 public func lstm(_ input: Tensor, _ state: (h: Tensor?, c: Tensor?) = (nil, nil), layers: [RecurrentWeights],
-                 batchFirst: Bool = false) throws -> (output: Tensor, h: Tensor, c: Tensor) {
-    var run = try RecurrentRun("lstm", input, layers, gates: 4, batchFirst: batchFirst)
+                 batchFirst: Bool = false, dropout: Double = 0, training: Bool = false) throws -> (output: Tensor, h: Tensor, c: Tensor) {
+    var run = try RecurrentRun("lstm", input, layers, gates: 4, batchFirst: batchFirst, dropout: dropout, training: training)
     let h0 = try run.state(state.h, "h0", layers: layers.count, like: input)
     let c0 = try run.state(state.c, "c0", layers: layers.count, like: input)
     var hs: [Tensor] = [], cs: [Tensor] = []
@@ -122,14 +131,17 @@ public func lstm(_ input: Tensor, _ state: (h: Tensor?, c: Tensor?) = (nil, nil)
         }
         hs.append(h)
         cs.append(c)
+        try run.between(l, of: layers.count)
     }
     return (try run.output(), try Tensor.stack(hs), try Tensor.stack(cs))
 }
 
 /// Multi-layer GRU (the computation of PyTorch's `nn.GRU`): input `[T, N, I]` (`[N, T, I]` with
-/// batchFirst), h0 `[L, N, H]` (zeros when nil) → output `[T, N, H]` (or `[N, T, H]`), h_n `[L, N, H]`.
-public func gru(_ input: Tensor, _ h0: Tensor? = nil, layers: [RecurrentWeights], batchFirst: Bool = false) throws -> (output: Tensor, h: Tensor) {
-    var run = try RecurrentRun("gru", input, layers, gates: 3, batchFirst: batchFirst)
+/// batchFirst), h0 `[L, N, H]` (zeros when nil) → output `[T, N, H]` (or `[N, T, H]`), h_n `[L, N, H]`;
+/// `dropout` between layers as `lstm`'s.
+public func gru(_ input: Tensor, _ h0: Tensor? = nil, layers: [RecurrentWeights], batchFirst: Bool = false,
+                dropout: Double = 0, training: Bool = false) throws -> (output: Tensor, h: Tensor) {
+    var run = try RecurrentRun("gru", input, layers, gates: 3, batchFirst: batchFirst, dropout: dropout, training: training)
     let h0 = try run.state(h0, "h0", layers: layers.count, like: input)
     var hs: [Tensor] = []
     for (l, w) in layers.enumerated() {
@@ -139,6 +151,7 @@ public func gru(_ input: Tensor, _ h0: Tensor? = nil, layers: [RecurrentWeights]
             run.steps[t] = h
         }
         hs.append(h)
+        try run.between(l, of: layers.count)
     }
     return (try run.output(), try Tensor.stack(hs))
 }
@@ -146,12 +159,14 @@ public func gru(_ input: Tensor, _ h0: Tensor? = nil, layers: [RecurrentWeights]
 /// The parameters shared by `LSTM` and `GRU`: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
 /// `bias_hh_l0`, … per layer.
 public class RecurrentLayers: Module {
-    public let inputSize: Int, hiddenSize: Int, numLayers: Int, batchFirst: Bool
+    public let inputSize: Int, hiddenSize: Int, numLayers: Int, batchFirst: Bool, dropout: Double
     public let layers: [RecurrentWeights]
 
-    init(_ name: String, gates: Int, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool) throws {
+    init(_ name: String, gates: Int, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool,
+         dropout: Double) throws {
         try checkSizes(name, input: inputSize, hidden: hiddenSize, layers: numLayers)
-        (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst) = (inputSize, hiddenSize, numLayers, batchFirst)
+        guard dropout >= 0 && dropout <= 1 else { throw GentrainError(.invalidArgument, "\(name): dropout must be in [0, 1], got \(dropout)") }
+        (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst, self.dropout) = (inputSize, hiddenSize, numLayers, batchFirst, dropout)
         layers = try (0..<numLayers).map {
             try RecurrentWeights(gates: gates, input: $0 == 0 ? inputSize : hiddenSize, hidden: hiddenSize, bias: bias)
         }
@@ -162,14 +177,15 @@ public class RecurrentLayers: Module {
 
 /// `nn.LSTM`: returns the last layer's outputs for every step and each layer's final (h, c).
 public final class LSTM: RecurrentLayers {
-    public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false) throws {
+    public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                dropout: Double = 0) throws {
         try super.init("LSTM", gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                       batchFirst: batchFirst)
+                       batchFirst: batchFirst, dropout: dropout)
     }
 
     /// See `lstm(_:_:layers:batchFirst:)`.
     public func callAsFunction(_ input: Tensor, _ state: (h: Tensor, c: Tensor)? = nil) throws -> (output: Tensor, h: Tensor, c: Tensor) {
-        try lstm(input, (state?.h, state?.c), layers: layers, batchFirst: batchFirst)
+        try lstm(input, (state?.h, state?.c), layers: layers, batchFirst: batchFirst, dropout: dropout, training: training)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor { try self(input).output }
@@ -177,14 +193,15 @@ public final class LSTM: RecurrentLayers {
 
 /// `nn.GRU`: returns the last layer's outputs for every step and each layer's final h.
 public final class GRU: RecurrentLayers {
-    public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false) throws {
+    public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+                dropout: Double = 0) throws {
         try super.init("GRU", gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                       batchFirst: batchFirst)
+                       batchFirst: batchFirst, dropout: dropout)
     }
 
     /// See `gru(_:_:layers:batchFirst:)`.
     public func callAsFunction(_ input: Tensor, _ h0: Tensor?) throws -> (output: Tensor, h: Tensor) {
-        try gru(input, h0, layers: layers, batchFirst: batchFirst)
+        try gru(input, h0, layers: layers, batchFirst: batchFirst, dropout: dropout, training: training)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor { try self(input, nil).output }

@@ -193,3 +193,17 @@ def test_recurrent_cells_are_one_step_of_the_layers():
     np.testing.assert_array_equal(gcell(x[0]).numpy(), gru(x)[0][0].numpy())
     with pytest.raises(gentrain.ShapeError, match="expected input"):
         lstm(gentrain.randn(2, 3))
+
+
+def test_lstm_dropout_between_layers_in_training_only():
+    nn = gentrain.nn
+    net = nn.LSTM(3, 4, num_layers=2, dropout=1.0)
+    second = nn.LSTM(4, 4)
+    for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        setattr(second, n + "_l0", getattr(net, n + "_l1"))
+    x = gentrain.randn(5, 2, 3)
+    np.testing.assert_array_equal(net(x)[0].numpy(), second(gentrain.zeros(5, 2, 4))[0].numpy())
+    net.eval()
+    assert not np.array_equal(net(x)[0].numpy(), second(gentrain.zeros(5, 2, 4))[0].numpy())
+    with pytest.raises(ValueError, match="dropout"):
+        nn.GRU(3, 4, dropout=2)

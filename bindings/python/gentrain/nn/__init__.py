@@ -219,12 +219,14 @@ class _Recurrent(Module):
 
     _gates = 0
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False):
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0):
         super().__init__()
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(f"{type(self).__name__}: input_size, hidden_size and num_layers must be positive")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first = bias, batch_first
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         bound, rows = 1 / math.sqrt(hidden_size), self._gates * hidden_size
         for k in range(num_layers):
             for name, shape in [("weight_ih", (rows, input_size if k == 0 else hidden_size)), ("weight_hh", (rows, hidden_size))] + \
@@ -255,13 +257,14 @@ def _h(t):
 
 class LSTM(_Recurrent):
     """input [T, N, I] ([N, T, I] with batch_first), hx = (h0, c0) [num_layers, N, H] or None →
-    (output, (h_n, c_n)), as PyTorch's nn.LSTM."""
+    (output, (h_n, c_n)), as PyTorch's nn.LSTM (dropout between layers in training mode)."""
 
     _gates = 4
 
     def forward(self, input, hx=None):  # noqa: A002
         h0, c0 = hx if hx is not None else (None, None)
-        y, h, c = _outputs(lib.gentrain_lstm, 3, input._h, _h(h0), _h(c0), self._weights(), self.num_layers, self.batch_first)
+        y, h, c = _outputs(lib.gentrain_lstm, 3, input._h, _h(h0), _h(c0), self._weights(), self.num_layers, self.batch_first,
+                           self.dropout, self.training)
         return y, (h, c)
 
 
@@ -272,7 +275,8 @@ class GRU(_Recurrent):
     _gates = 3
 
     def forward(self, input, hx=None):  # noqa: A002
-        y, h = _outputs(lib.gentrain_gru, 2, input._h, _h(hx), self._weights(), self.num_layers, self.batch_first)
+        y, h = _outputs(lib.gentrain_gru, 2, input._h, _h(hx), self._weights(), self.num_layers, self.batch_first,
+                        self.dropout, self.training)
         return y, h
 
 

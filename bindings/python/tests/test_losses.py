@@ -207,3 +207,41 @@ def test_lstm_dropout_between_layers_in_training_only():
     assert not np.array_equal(net(x)[0].numpy(), second(gentrain.zeros(5, 2, 4))[0].numpy())
     with pytest.raises(ValueError, match="dropout"):
         nn.GRU(3, 4, dropout=2)
+
+
+def test_layer_modules_state_dicts_and_modes(tmp_path):
+    nn, F = gentrain.nn, gentrain.nn.functional
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3))
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                                      "1.num_batches_tracked", "4.weight", "4.bias"]
+    x = gentrain.randn(5, 1, 4, 4)
+    net(x)
+    bn = net[1]
+    assert bn.num_batches_tracked.item() == 1 and np.abs(bn.running_mean.numpy()).sum() > 0
+    net.save(tmp_path / "net.safetensors")
+    other = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3))
+    other.load(tmp_path / "net.safetensors")
+    for (n, a), (_, b) in zip(net.state_dict().items(), other.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=n)
+    net.eval(), other.eval()
+    np.testing.assert_array_equal(net(x).numpy(), other(x).numpy())
+    assert net[1].num_batches_tracked.item() == 1   # eval does not count
+    h = net[0](x)
+    expected = F.batch_norm(h, bn.running_mean, bn.running_var, bn.weight, bn.bias, training=False)
+    np.testing.assert_allclose(bn(h).numpy(), expected.numpy())
+
+    # The parameter-free modules are their functions.
+    y = gentrain.randn(2, 4, 6, 6)
+    for module, fn in [(nn.GELU("tanh"), lambda t: F.gelu(t, approximate="tanh")), (nn.Softplus(beta=2.0), lambda t: F.softplus(t, 2.0)),
+                       (nn.LogSoftmax(dim=1), lambda t: F.log_softmax(t, 1)), (nn.MaxPool2d(3, 2, 1), lambda t: F.max_pool2d(t, 3, 2, 1)),
+                       (nn.AvgPool2d(2), lambda t: F.avg_pool2d(t, 2)), (nn.AdaptiveAvgPool2d((2, 3)), lambda t: F.adaptive_avg_pool2d(t, (2, 3))),
+                       (nn.PixelShuffle(2), lambda t: F.pixel_shuffle(t, 2)),
+                       (nn.Upsample(size=(9, 9), mode="bilinear", align_corners=False),
+                        lambda t: F.interpolate(t, (9, 9), mode="bilinear", align_corners=False)),
+                       (nn.LayerNorm((6, 6)), lambda t: F.layer_norm(t, (6, 6))), (nn.GroupNorm(2, 4), lambda t: F.group_norm(t, 2)),
+                       (nn.InstanceNorm2d(4), F.instance_norm)]:
+        np.testing.assert_allclose(module(y).numpy(), fn(y).numpy(), rtol=1e-6, atol=1e-7, err_msg=repr(module))
+    drop = nn.Dropout(0.5)
+    assert (drop(y).numpy() == 0).any()
+    drop.eval()
+    np.testing.assert_array_equal(drop(y).numpy(), y.numpy())

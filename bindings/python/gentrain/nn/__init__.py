@@ -4,6 +4,7 @@ import math
 from collections import OrderedDict
 from ctypes import byref, c_char_p, c_void_p
 
+from .. import _dtype
 from .. import tensor as _t
 from .._lib import check, lib
 from . import functional, utils
@@ -34,6 +35,7 @@ class Module:
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
@@ -44,7 +46,20 @@ class Module:
             params[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
+        elif name in self._buffers:
+            self._buffers[name] = value
         object.__setattr__(self, name, value)
+
+    def register_buffer(self, name, tensor):
+        """State saved in the state dict but not trained (running statistics)."""
+        self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix=""):
+        for name, b in self._buffers.items():
+            yield prefix + name, b
+        for name, m in self._modules.items():
+            yield from m.named_buffers(prefix + name + ".")
 
     def register_parameter(self, name, param):
         setattr(self, name, param)
@@ -94,9 +109,13 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def state_dict(self):
-        """The parameters by dotted name ("0.weight"), as PyTorch names them."""
-        return OrderedDict(self.named_parameters())
+    def state_dict(self, prefix=""):
+        """Parameters and buffers by dotted name ("0.weight", "1.running_mean") in PyTorch's order."""
+        out = OrderedDict((prefix + n, p) for n, p in self._parameters.items())
+        out.update((prefix + n, b) for n, b in self._buffers.items())
+        for name, m in self._modules.items():
+            out.update(m.state_dict(prefix + name + "."))
+        return out
 
     def save(self, path):
         """Writes the state dict to a safetensors file, atomically; PyTorch reads it with
@@ -176,6 +195,127 @@ class LeakyReLU(Module):
 
     def forward(self, x):
         return functional.leaky_relu(x, self.negative_slope)
+
+
+class _Function(Module):
+    """A parameter-free layer applying `functional.<name>` with fixed keyword options."""
+
+    _fn = None
+
+    def __init__(self, **options):
+        super().__init__()
+        self.options = options
+
+    def forward(self, x):
+        return getattr(functional, self._fn)(x, **self.options)
+
+    def extra_repr(self):
+        return ", ".join(f"{k}={v!r}" for k, v in self.options.items())
+
+
+def _layer(name, fn, signature, doc):
+    """A `_Function` subclass whose constructor takes `signature` (names with defaults, in order)."""
+    def __init__(self, *args, **kwargs):
+        options = dict(signature)
+        options.update(zip(signature, args))
+        options.update(kwargs)
+        _Function.__init__(self, **options)
+    return type(name, (_Function,), {"_fn": fn, "__init__": __init__, "__doc__": doc})
+
+
+GELU = _layer("GELU", "gelu", {"approximate": "none"}, "GELU(approximate='none' or 'tanh').")
+Softplus = _layer("Softplus", "softplus", {"beta": 1.0, "threshold": 20.0}, "log(1 + exp(beta x)) / beta.")
+Softmax = _layer("Softmax", "softmax", {"dim": -1}, "softmax along `dim`.")
+LogSoftmax = _layer("LogSoftmax", "log_softmax", {"dim": -1}, "log_softmax along `dim`.")
+MaxPool2d = _layer("MaxPool2d", "max_pool2d", {"kernel_size": 2, "stride": None, "padding": 0}, "2-D max pooling.")
+AvgPool2d = _layer("AvgPool2d", "avg_pool2d", {"kernel_size": 2, "stride": None, "padding": 0, "count_include_pad": True},
+                   "2-D average pooling.")
+AdaptiveAvgPool2d = _layer("AdaptiveAvgPool2d", "adaptive_avg_pool2d", {"output_size": 1}, "Average pooling to a size.")
+PixelShuffle = _layer("PixelShuffle", "pixel_shuffle", {"upscale_factor": 2}, "[N, C r², H, W] → [N, C, H r, W r].")
+Upsample = _layer("Upsample", "interpolate", {"size": None, "mode": "nearest", "align_corners": None},
+                  "Nearest or bilinear resizing to `size`.")
+
+
+class Flatten(Module):
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+
+class Dropout(Module):
+    """Zeroes elements with probability p and scales the rest by 1/(1-p), in training mode only."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x):
+        return functional.dropout(x, self.p, self.training)
+
+
+class _Norm(Module):
+    """Optional affine parameters (weight ones, bias zeros) of `shape`."""
+
+    def __init__(self, shape, affine, eps):
+        super().__init__()
+        self.eps = eps
+        self.weight = Parameter(_t.ones(*shape)) if affine else None
+        self.bias = Parameter(_t.zeros(*shape)) if affine else None
+
+
+class BatchNorm2d(_Norm):
+    """Batch normalization over the channels of [N, C, *]: batch statistics in training (updating
+    running_mean/var with `momentum` and counting num_batches_tracked), running ones in eval."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True):
+        super().__init__((num_features,), affine, eps)
+        self.momentum = momentum
+        self.register_buffer("running_mean", _t.zeros(num_features))
+        self.register_buffer("running_var", _t.ones(num_features))
+        self.register_buffer("num_batches_tracked", _t.zeros((), dtype=_dtype.int64))
+
+    def forward(self, x):
+        if self.training:
+            self.num_batches_tracked = self.num_batches_tracked + 1
+        return functional.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                                     self.momentum, self.eps)
+
+
+BatchNorm1d = type("BatchNorm1d", (BatchNorm2d,), {"__doc__": "Batch normalization over [N, C] or [N, C, L]."})
+
+
+class LayerNorm(_Norm):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True):
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        super().__init__(shape, elementwise_affine, eps)
+        self.normalized_shape = shape
+
+    def forward(self, x):
+        return functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+
+class GroupNorm(_Norm):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True):
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError("GroupNorm: num_channels must be divisible by num_groups")
+        super().__init__((num_channels,), affine, eps)
+        self.num_groups = num_groups
+
+    def forward(self, x):
+        return functional.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+
+class InstanceNorm2d(_Norm):
+    def __init__(self, num_features, eps=1e-5, affine=False):
+        super().__init__((num_features,), affine, eps)
+
+    def forward(self, x):
+        return functional.instance_norm(x, self.weight, self.bias, self.eps)
 
 
 class ReLU(Module):
@@ -330,4 +470,6 @@ class CrossEntropyLoss(Module):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "ReLU", "Tanh", "Sigmoid", "Sequential", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]
+__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "GELU", "Softplus", "Softmax", "LogSoftmax",
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Dropout", "BatchNorm1d",
+           "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]

@@ -241,6 +241,13 @@ def test_layer_modules_state_dicts_and_modes(tmp_path):
                        (nn.LayerNorm((6, 6)), lambda t: F.layer_norm(t, (6, 6))), (nn.GroupNorm(2, 4), lambda t: F.group_norm(t, 2)),
                        (nn.InstanceNorm2d(4), F.instance_norm)]:
         np.testing.assert_allclose(module(y).numpy(), fn(y).numpy(), rtol=1e-6, atol=1e-7, err_msg=repr(module))
+    v = np.array([-3.0, -0.5, 0.0, 0.5, 2.0])
+    t = gentrain.tensor(v, requires_grad=True)
+    np.testing.assert_allclose(nn.SiLU()(t).numpy(), v / (1 + np.exp(-v)), rtol=1e-12)
+    out = nn.ELU(alpha=0.7)(t)
+    np.testing.assert_allclose(out.numpy(), np.where(v > 0, v, 0.7 * np.expm1(v)), rtol=1e-12)
+    (g,) = gentrain.autograd.grad(out.sum(), [t])
+    np.testing.assert_allclose(g.numpy(), np.where(v > 0, 1.0, 0.7 * np.exp(v)), rtol=1e-12)   # PyTorch: alpha·e^x at x ≤ 0
     drop = nn.Dropout(0.5)
     assert (drop(y).numpy() == 0).any()
     drop.eval()

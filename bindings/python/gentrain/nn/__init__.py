@@ -224,6 +224,8 @@ def _layer(name, fn, signature, doc):
 
 
 GELU = _layer("GELU", "gelu", {"approximate": "none"}, "GELU(approximate='none' or 'tanh').")
+SiLU = _layer("SiLU", "silu", {}, "x · sigmoid(x).")
+ELU = _layer("ELU", "elu", {"alpha": 1.0}, "x for x > 0, else alpha (exp(x) - 1).")
 Softplus = _layer("Softplus", "softplus", {"beta": 1.0, "threshold": 20.0}, "log(1 + exp(beta x)) / beta.")
 Softmax = _layer("Softmax", "softmax", {"dim": -1}, "softmax along `dim`.")
 LogSoftmax = _layer("LogSoftmax", "log_softmax", {"dim": -1}, "log_softmax along `dim`.")
@@ -470,6 +472,6 @@ class CrossEntropyLoss(Module):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "GELU", "Softplus", "Softmax", "LogSoftmax",
+__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax", "LogSoftmax",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Dropout", "BatchNorm1d",
            "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]

@@ -27,6 +27,16 @@ def gelu(input, approximate="none"):  # noqa: A002
     return _new(lib.gentrain_gelu, input._h, approximate == "tanh")
 
 
+def silu(input):  # noqa: A002
+    """x · sigmoid(x)."""
+    return input * input.sigmoid()
+
+
+def elu(input, alpha=1.0):  # noqa: A002
+    """x where x > 0, else alpha · (exp(x) − 1); composed so that gradients of any order exist."""
+    return input.relu() + input.clamp(max=0).expm1() * alpha
+
+
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
     return _new(lib.gentrain_softplus, input._h, float(beta), float(threshold))
 
@@ -64,7 +74,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return _new(lib.gentrain_cross_entropy, input._h, target._h, byref(options))
 
 
-__all__ = ["linear", "relu", "leaky_relu", "gelu", "softplus", "sigmoid", "tanh", "softmax", "log_softmax",
+__all__ = ["linear", "relu", "leaky_relu", "gelu", "silu", "elu", "softplus", "sigmoid", "tanh", "softmax", "log_softmax",
            "dropout", "embedding", "cross_entropy", "Tensor"]
 
 

@@ -248,6 +248,13 @@ def test_layer_modules_state_dicts_and_modes(tmp_path):
     np.testing.assert_allclose(out.numpy(), np.where(v > 0, v, 0.7 * np.expm1(v)), rtol=1e-12)
     (g,) = gentrain.autograd.grad(out.sum(), [t])
     np.testing.assert_allclose(g.numpy(), np.where(v > 0, 1.0, 0.7 * np.exp(v)), rtol=1e-12)   # PyTorch: alpha·e^x at x ≤ 0
+    up = nn.ConvTranspose2d(4, 6, 4, stride=2, padding=1, groups=2)
+    assert up.weight.shape == (4, 3, 4, 4)
+    assert abs(up.weight.numpy()).max() <= 1 / np.sqrt(3 * 16)   # PyTorch's bound: 1/sqrt(out/groups * k²)
+    np.testing.assert_allclose(up(y).numpy(), F.conv_transpose2d(y, up.weight, up.bias, 2, 1, groups=2).numpy(), rtol=1e-6)
+    emb = nn.Embedding(10, 3)
+    idx = gentrain.tensor(np.array([[1, 9], [0, 1]]))
+    np.testing.assert_array_equal(emb(idx).numpy(), emb.weight.numpy()[[[1, 9], [0, 1]]])
     drop = nn.Dropout(0.5)
     assert (drop(y).numpy() == 0).any()
     drop.eval()

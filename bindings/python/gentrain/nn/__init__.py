@@ -188,6 +188,38 @@ class Conv2d(Module):
         return f"{self.weight.shape[1] * self.groups}, {self.weight.shape[0]}, kernel_size={tuple(self.weight.shape[2:])}"
 
 
+class ConvTranspose2d(Module):
+    """Transposed 2-D convolution (weight [in, out/groups, kh, kw]) with PyTorch's default
+    initialization: uniform in ±1/√fan_in, fan_in = out_channels/groups · kernel area."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1):
+        super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError("ConvTranspose2d: in_channels and out_channels must be divisible by groups")
+        kh, kw = functional._pair(kernel_size)
+        self.stride, self.padding, self.output_padding, self.groups, self.dilation = stride, padding, output_padding, groups, dilation
+        fan_in = out_channels // groups * kh * kw
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        self.weight = Parameter(_uniform((in_channels, out_channels // groups, kh, kw), bound))
+        self.bias = Parameter(_uniform((out_channels,), bound)) if bias else None
+
+    def forward(self, x):
+        return functional.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                           self.groups, self.dilation)
+
+
+class Embedding(Module):
+    """A lookup table [num_embeddings, embedding_dim], initialized N(0, 1) as PyTorch does."""
+
+    def __init__(self, num_embeddings, embedding_dim):
+        super().__init__()
+        self.weight = Parameter(_t.randn(num_embeddings, embedding_dim))
+
+    def forward(self, indices):
+        return functional.embedding(indices, self.weight)
+
+
 class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01):
         super().__init__()
@@ -472,6 +504,6 @@ class CrossEntropyLoss(Module):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-__all__ = ["Module", "Parameter", "Linear", "Conv2d", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax", "LogSoftmax",
+__all__ = ["Module", "Parameter", "Linear", "Conv2d", "ConvTranspose2d", "Embedding", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax", "LogSoftmax",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Dropout", "BatchNorm1d",
            "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]

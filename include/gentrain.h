@@ -582,7 +582,8 @@ gentrain_status gentrain_module_save(const gentrain_module *module, const char *
  * lists every problem. */
 gentrain_status gentrain_module_load(gentrain_module *module, const char *path, bool strict);
 /* Writes `n` named tensors to a safetensors file, atomically (a model written with the
- * functional ops; PyTorch reads it with safetensors.torch.load_file). Names must be unique. */
+ * functional ops; PyTorch reads it with safetensors.torch.load_file). Names must be unique and
+ * not "__metadata__". */
 gentrain_status gentrain_save_safetensors(const char *path, const char *const *names,
                                           const gentrain_tensor *const *tensors, size_t n);
 /* load_state_dict for `n` tensors the caller names, as gentrain_module_load. */

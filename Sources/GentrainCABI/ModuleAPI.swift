@@ -54,9 +54,7 @@ private func namedTensors(_ names: UnsafePointer<UnsafePointer<CChar>?>?, _ tens
 public func gentrain_save_safetensors(_ path: UnsafePointer<CChar>?, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
                                       _ tensors: UnsafePointer<OpaquePointer?>?, _ n: Int) -> gentrain_status {
     guarded("gentrain_save_safetensors") {
-        let named = try namedTensors(names, tensors, n)
-        guard Set(named.map(\.0)).count == named.count else { throw GentrainError(.invalidArgument, "names must be unique") }
-        try SafeTensors.save(named, metadata: [:], to: stringArg(path, "path"))
+        try SafeTensors.save(namedTensors(names, tensors, n), metadata: [:], to: stringArg(path, "path"))
     }
 }
 

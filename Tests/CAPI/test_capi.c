@@ -1389,7 +1389,7 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
     EXPECT(max_abs_diff(w, c_w) == 0);
     const char *same[2] = {"w", "w"};
     FAILS(gentrain_save_safetensors(path, same, (const gentrain_tensor *const *)tensors, 2), GENTRAIN_ERR_INVALID_ARGUMENT,
-          "unique");
+          "duplicate");
     names[1] = "bias";
     FAILS(gentrain_load_safetensors(path, names, tensors, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "missing key 'bias'");
     FAILS(gentrain_load_safetensors(path, NULL, tensors, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");

@@ -68,6 +68,10 @@ private func checkSizes(_ name: String, input: Int, hidden: Int, layers: Int = 1
     }
 }
 
+private func checkDropout(_ name: String, _ dropout: Double) throws {
+    guard dropout >= 0 && dropout <= 1 else { throw GentrainError(.invalidArgument, "\(name): dropout must be in [0, 1], got \(dropout)") }
+}
+
 /// A stack of recurrent layers over a sequence, checked: its steps, batch size and hidden size.
 private struct RecurrentRun {
     var steps: [Tensor]
@@ -77,9 +81,9 @@ private struct RecurrentRun {
     init(_ name: String, _ input: Tensor, _ layers: [RecurrentWeights], gates: Int, batchFirst: Bool, dropout: Double,
          training: Bool) throws {
         guard let first = layers.first else { throw GentrainError(.invalidArgument, "\(name): no layers") }
-        guard dropout >= 0 && dropout <= 1 else { throw GentrainError(.invalidArgument, "\(name): dropout must be in [0, 1], got \(dropout)") }
-        guard input.ndim == 3 else {
-            throw GentrainError(.shape, "\(name): expected input \(batchFirst ? "[N, T, I]" : "[T, N, I]"), got \(shapeString(input.shape))")
+        try checkDropout(name, dropout)
+        guard input.ndim == 3, input.shape[batchFirst ? 1 : 0] > 0 else {
+            throw GentrainError(.shape, "\(name): expected input of at least one step \(batchFirst ? "[N, T, I]" : "[T, N, I]"), got \(shapeString(input.shape))")
         }
         let hidden = first.hh.ndim == 2 ? first.hh.shape[1] : 0
         for (l, w) in layers.enumerated() {
@@ -165,7 +169,7 @@ public class RecurrentLayers: Module {
     init(_ name: String, gates: Int, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool,
          dropout: Double) throws {
         try checkSizes(name, input: inputSize, hidden: hiddenSize, layers: numLayers)
-        guard dropout >= 0 && dropout <= 1 else { throw GentrainError(.invalidArgument, "\(name): dropout must be in [0, 1], got \(dropout)") }
+        try checkDropout(name, dropout)
         (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst, self.dropout) = (inputSize, hiddenSize, numLayers, batchFirst, dropout)
         layers = try (0..<numLayers).map {
             try RecurrentWeights(gates: gates, input: $0 == 0 ? inputSize : hiddenSize, hidden: hiddenSize, bias: bias)

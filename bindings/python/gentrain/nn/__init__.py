@@ -8,7 +8,7 @@ from .. import _dtype
 from .. import tensor as _t
 from .._lib import check, lib
 from . import functional, utils
-from .functional import cross_entropy
+from .functional import _h, cross_entropy
 
 F = functional
 
@@ -140,9 +140,9 @@ class Module:
 
 
 def _named_arrays(named):
-    names = [k.encode() for k in named]
-    return ((c_char_p * max(len(names), 1))(*names), (c_void_p * max(len(names), 1))(*[t._h for t in named.values()]),
-            len(names))
+    """The C arrays of names and tensor handles of an ordered dict, and their count."""
+    handles, n = _t._handles(named.values())
+    return (c_char_p * max(n, 1))(*[k.encode() for k in named]), handles, n
 
 
 def _uniform(shape, bound):
@@ -387,6 +387,15 @@ class Sequential(Module):
         return len(self._modules)
 
 
+def _recurrent_parameters(module, suffix, input_size, hidden_size, bias):
+    """weight_ih, weight_hh (and bias_ih, bias_hh) + suffix on `module`, uniform in ±1/√hidden_size
+    as PyTorch initializes them; `module._gates` rows per hidden unit."""
+    bound, rows = 1 / math.sqrt(hidden_size), module._gates * hidden_size
+    shapes = [("weight_ih", (rows, input_size)), ("weight_hh", (rows, hidden_size))]
+    for name, shape in shapes + ([("bias_ih", (rows,)), ("bias_hh", (rows,))] if bias else []):
+        setattr(module, name + suffix, Parameter(_uniform(shape, bound)))
+
+
 class _Recurrent(Module):
     """The parameters of nn.LSTM / nn.GRU: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
     bias_hh_l{k} per layer, uniform in ±1/√hidden_size as PyTorch initializes them."""
@@ -401,18 +410,15 @@ class _Recurrent(Module):
             raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        bound, rows = 1 / math.sqrt(hidden_size), self._gates * hidden_size
         for k in range(num_layers):
-            for name, shape in [("weight_ih", (rows, input_size if k == 0 else hidden_size)), ("weight_hh", (rows, hidden_size))] + \
-                    ([("bias_ih", (rows,)), ("bias_hh", (rows,))] if bias else []):
-                setattr(self, f"{name}_l{k}", Parameter(_uniform(shape, bound)))
+            _recurrent_parameters(self, f"_l{k}", input_size if k == 0 else hidden_size, hidden_size, bias)
 
     def _weights(self):
         """The C array of four handles per layer (NULL for absent biases)."""
         handles = []
         for k in range(self.num_layers):
             handles += [getattr(self, f"{n}_l{k}", None) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        return (c_void_p * len(handles))(*[None if t is None else t._h for t in handles])
+        return (c_void_p * len(handles))(*[_h(t) for t in handles])
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, batch_first={self.batch_first}"
@@ -423,10 +429,6 @@ def _outputs(call, count, *args):
     outs = [c_void_p() for _ in range(count)]
     check(call(*[byref(o) for o in outs], *args))
     return [_t.Tensor._wrap(o.value) for o in outs]
-
-
-def _h(t):
-    return None if t is None else t._h
 
 
 class LSTM(_Recurrent):
@@ -462,11 +464,9 @@ class _Cell(Module):
         if input_size <= 0 or hidden_size <= 0:
             raise ValueError(f"{type(self).__name__}: input_size and hidden_size must be positive")
         self.input_size, self.hidden_size = input_size, hidden_size
-        bound, rows = 1 / math.sqrt(hidden_size), self._gates * hidden_size
-        self.weight_ih = Parameter(_uniform((rows, input_size), bound))
-        self.weight_hh = Parameter(_uniform((rows, hidden_size), bound))
-        self.bias_ih = Parameter(_uniform((rows,), bound)) if bias else None
-        self.bias_hh = Parameter(_uniform((rows,), bound)) if bias else None
+        _recurrent_parameters(self, "", input_size, hidden_size, bias)
+        if not bias:
+            self.bias_ih = self.bias_hh = None
 
     def _zeros(self, x):
         return _t.zeros(x.shape[0], self.hidden_size, dtype=x.dtype)

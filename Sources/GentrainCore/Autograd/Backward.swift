@@ -42,13 +42,15 @@ public enum Autograd {
         }
         // Wanted gradients, by leaf tensor or by the node that produced a non-leaf.
         var leafTarget: [ObjectIdentifier: Int] = [:]
-        var nodeTarget: [ObjectIdentifier: Int] = [:]
+        // (target index, output index) of each wanted non-leaf, by its producer.
+        var nodeTarget: [ObjectIdentifier: [(Int, Int)]] = [:]
         if let targets {
             for (i, t) in targets.enumerated() {
-                if let fn = t.gradFn { nodeTarget[ObjectIdentifier(fn)] = i } else { leafTarget[ObjectIdentifier(t)] = i }
+                if let fn = t.gradFn { nodeTarget[ObjectIdentifier(fn), default: []].append((i, t.outputIndex)) } else { leafTarget[ObjectIdentifier(t)] = i }
             }
         }
-        var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
+        let mark = nextMark()
+        var sink = GradientSink(targets: targets, leafTarget: leafTarget, create: create, mark: mark)
 
         // Seed gradients, checked against their roots.
         var seeds: [Tensor] = []
@@ -70,7 +72,6 @@ public enum Autograd {
             }
         }
 
-        let mark = nextMark()
         if targets == nil {
             // backward(): every node leads to a leaf that requires grad (that is why it was
             // recorded), so all reachable nodes run; count each one's consumers.
@@ -82,7 +83,7 @@ public enum Autograd {
             }
             while let node = stack.popLast() {
                 for k in 0..<node.inputCount {
-                    guard case .node(let child) = node.input(k).edge else { continue }
+                    guard case .node(let child, _) = node.input(k).edge else { continue }
                     if child.visitMark != mark {
                         child.reset(mark, needed: true)
                         stack.append(child)
@@ -105,7 +106,7 @@ public enum Autograd {
                     let i = next[next.count - 1]
                     if i < node.inputCount {
                         next[next.count - 1] = i + 1
-                        if case .node(let child) = node.input(i).edge, child.visitMark != mark {
+                        if case .node(let child, _) = node.input(i).edge, child.visitMark != mark {
                             child.visitMark = mark
                             stack.append(child)
                             next.append(0)
@@ -123,23 +124,23 @@ public enum Autograd {
                     switch node.input(k).edge {
                     case .none: break
                     case .leaf(let t): needed = leafTarget[ObjectIdentifier(t)] != nil
-                    case .node(let child): needed = child.needed
+                    case .node(let child, _): needed = child.needed
                     }
                 }
                 node.reset(mark, needed: needed)
             }
             for node in order where node.needed {
                 for k in 0..<node.inputCount {
-                    if case .node(let child) = node.input(k).edge, child.needed { child.dependencies += 1 }
+                    if case .node(let child, _) = node.input(k).edge, child.needed { child.dependencies += 1 }
                 }
             }
         }
 
         for (root, seed) in zip(roots, seeds) {
             if let fn = root.gradFn {
-                if fn.needed { fn.pendingGrad = try sumGrads(fn.pendingGrad, seed) }
+                if fn.needed { try fn.accumulate(seed, output: root.outputIndex) }
             } else {
-                try deliver(seed, toLeaf: root, targets: targets, leafTarget: leafTarget, results: &results, create: create)
+                try sink.deliver(seed, toLeaf: root, shared: true)
             }
         }
         // Gradient functions record a graph only for create_graph; set once for the pass.
@@ -155,14 +156,24 @@ public enum Autograd {
         }
 
         while let node = ready.popLast() {
-            guard let g = node.pendingGrad else { continue }
-            node.pendingGrad = nil
-            if targets != nil, let i = nodeTarget[ObjectIdentifier(node)] { results[i] = g }
-            guard let fn = node.backwardFn else {
+            guard node.hasPendingGrad else { continue }
+            if targets != nil, let wanted = nodeTarget[ObjectIdentifier(node)] {
+                for (i, k) in wanted { sink.results[i] = node.pending(k) }
+            }
+            guard !node.isFreed else {
                 throw GentrainError.autograd("\(node.name): trying to backward through the graph a second time (or to use saved tensors after they were freed); saved values are freed by backward() and grad() unless retain_graph is true")
             }
-            let grads = try fn(node, g)
-            if !retain { node.backwardFn = nil }
+            let grads: Grads
+            if let fn = node.backwardFn, let g = node.pendingGrad {
+                node.pendingGrad = nil
+                grads = try fn(node, g)
+            } else {
+                let gs = [node.pendingGrad] + node.pendingOthers
+                node.pendingGrad = nil
+                node.pendingOthers = []
+                grads = try node.multiBackwardFn!(node, gs)
+            }
+            if !retain { (node.backwardFn, node.multiBackwardFn) = (nil, nil) }
             guard grads.count == node.inputCount else {
                 throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputCount) inputs")
             }
@@ -172,7 +183,7 @@ public enum Autograd {
                 switch input.edge {
                 case .none: wanted = false
                 case .leaf(let t): wanted = targets == nil || leafTarget[ObjectIdentifier(t)] != nil
-                case .node(let child): wanted = child.needed
+                case .node(let child, _): wanted = child.needed
                 }
                 guard wanted else { continue }
                 guard let raw = grads[i] else {
@@ -182,9 +193,10 @@ public enum Autograd {
                 switch input.edge {
                 case .none: break
                 case .leaf(let t):
-                    try deliver(gi, toLeaf: t, targets: targets, leafTarget: leafTarget, results: &results, create: create)
-                case .node(let child):
-                    child.pendingGrad = try sumGrads(child.pendingGrad, gi)
+                    try sink.deliver(gi, toLeaf: t)
+                case .node(let child, let k):
+                    try sink.handedToNode(gi)
+                    try child.accumulate(gi, output: k)
                     child.dependencies -= 1
                     if child.dependencies == 0 { ready.append(child) }
                 }
@@ -192,17 +204,12 @@ public enum Autograd {
         }
 
         if let targets {
-            for (i, t) in targets.enumerated() where results[i] == nil && !allowUnused {
+            for (i, t) in targets.enumerated() where sink.results[i] == nil && !allowUnused {
                 _ = t
                 throw GentrainError.autograd("grad: input \(i) was not used in the graph of the outputs; pass allow_unused to get nil for it")
             }
         }
-        return results
-    }
-
-    private static func sumGrads(_ a: Tensor?, _ b: Tensor) throws -> Tensor {
-        guard let a else { return b }
-        return try a + b
+        return sink.results
     }
 
     /// Reduces a gradient over broadcast dimensions to its input's shape and casts it to the input's dtype.
@@ -216,21 +223,54 @@ public enum Autograd {
         if g.dtype != input.dtype { g = try g.to(input.dtype) }
         return g
     }
+}
 
-    private static func deliver(_ g: Tensor, toLeaf leaf: Tensor, targets: [Tensor]?, leafTarget: [ObjectIdentifier: Int],
-                                results: inout [Tensor?], create: Bool) throws {
+/// Where a pass's gradients of leaves go: `grad()`'s results, or the leaves' `.grad`.
+///
+/// A `.grad` takes over the gradient tensor itself when nothing else can see it (no copy), and
+/// later passes add into it in place. So a tensor handed to a leaf must not reach anything else:
+/// one handed on twice in a pass (an op returning the same gradient for two inputs, a seed
+/// the caller still holds) is copied first. Tensors carry the mark of the pass that last
+/// handed them on, so the common case costs no lookup.
+private struct GradientSink {
+    let targets: [Tensor]?, leafTarget: [ObjectIdentifier: Int], create: Bool, mark: Int
+    var results: [Tensor?]
+    /// The leaves that took over a gradient tensor in this pass, by that tensor.
+    private var adopted: [ObjectIdentifier: Tensor] = [:]
+
+    init(targets: [Tensor]?, leafTarget: [ObjectIdentifier: Int], create: Bool, mark: Int) {
+        (self.targets, self.leafTarget, self.create, self.mark) = (targets, leafTarget, create, mark)
+        results = Array(repeating: nil, count: targets?.count ?? 0)
+    }
+
+    /// Notes `g` going to a node: a leaf that took it over gets its own copy.
+    mutating func handedToNode(_ g: Tensor) throws {
+        guard targets == nil && !create else { return }
+        if g.handedMark == mark, let leaf = adopted.removeValue(forKey: ObjectIdentifier(g)), leaf.grad === g {
+            leaf.grad = try withNoGrad { try g.contiguousCopy() }
+        }
+        g.handedMark = mark
+    }
+
+    /// Adds `g` to a leaf's gradient (`shared`: the caller may still hold `g`).
+    mutating func deliver(_ g: Tensor, toLeaf leaf: Tensor, shared: Bool = false) throws {
         if targets != nil {
-            if let i = leafTarget[ObjectIdentifier(leaf)] { results[i] = try sumGrads(results[i], g) }
+            if let i = leafTarget[ObjectIdentifier(leaf)] { results[i] = try results[i].map { try $0 + g } ?? g }
             return
         }
         if let existing = leaf.grad {
-            if create || existing.requiresGrad || !existing.isDenseOwner {
+            if create || existing.requiresGrad || !existing.isDenseOwner || existing.handedMark == mark {
                 leaf.grad = try existing + g
             } else {
                 try existing.addInPlace(g)
             }
+        } else if create {
+            leaf.grad = g
         } else {
-            leaf.grad = create ? g : try g.ownedCopy()
+            let owned = shared || g.handedMark == mark ? try withNoGrad { try g.contiguousCopy() } : try g.ownedCopy()
+            if owned === g { adopted[ObjectIdentifier(g)] = leaf }
+            g.handedMark = mark
+            leaf.grad = owned
         }
     }
 }

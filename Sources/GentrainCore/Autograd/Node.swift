@@ -1,5 +1,7 @@
 /// One recorded op in the autograd graph: where the gradient of each input goes, and the
-/// function that maps the gradient of the output to the gradients of the inputs.
+/// function that maps the gradient of the output to the gradients of the inputs. An op with
+/// several outputs (`unbind`, `split`, a fused recurrent cell) is one node whose backward
+/// receives one gradient per output (nil for an output nothing used).
 ///
 /// Backward functions are written with differentiable tensor ops, so running them with
 /// grad mode on (`create_graph`) records a graph of the gradient itself.
@@ -10,8 +12,8 @@ public final class Node {
         case none
         /// A leaf that requires grad: its `.grad` accumulates.
         case leaf(Tensor)
-        /// The output of another op.
-        case node(Node)
+        /// Output `k` of another op.
+        case node(Node, Int)
     }
 
     struct Input {
@@ -32,9 +34,14 @@ public final class Node {
     /// Maps the output's gradient to one gradient per input (nil where not needed).
     /// Set to nil once run without `retain_graph`, which frees what it saved.
     var backwardFn: ((Node, Tensor) throws -> Grads)?
+    /// The backward function of a node with several outputs, nil elsewhere (and once freed).
+    var multiBackwardFn: ((Node, [Tensor?]) throws -> Grads)?
+    /// How many outputs the op has.
+    let outputCount: Int
 
-    // Scratch state of the current backward pass.
+    // Scratch state of the current backward pass: the gradient of output 0, and of the others.
     var pendingGrad: Tensor?
+    var pendingOthers: [Tensor?] = []
     var dependencies = 0
     var needed = false
     var visitMark = 0
@@ -44,13 +51,43 @@ public final class Node {
         (self.first, self.second, self.more) = (first, second, more)
         inputCount = (first == nil ? 0 : 1) + (second == nil ? 0 : 1) + more.count
         backwardFn = backward
+        outputCount = 1
     }
+
+    /// A node with `outputs` outputs.
+    init(name: String, inputs: [Input], outputs: Int, backward: @escaping (Node, [Tensor?]) throws -> Grads) {
+        self.name = name
+        (first, second, more) = (inputs.first, inputs.count > 1 ? inputs[1] : nil, Array(inputs.dropFirst(2)))
+        inputCount = inputs.count
+        multiBackwardFn = backward
+        outputCount = outputs
+    }
+
+    /// Whether the backward function was freed (by a pass without `retain_graph`).
+    var isFreed: Bool { backwardFn == nil && multiBackwardFn == nil }
+
+    /// Adds `g` to the pending gradient of output `k`.
+    @inline(__always)
+    func accumulate(_ g: Tensor, output k: Int) throws {
+        if k == 0 {
+            pendingGrad = try pendingGrad.map { try $0 + g } ?? g
+        } else {
+            pendingOthers[k - 1] = try pendingOthers[k - 1].map { try $0 + g } ?? g
+        }
+    }
+
+    /// The pending gradient of output `k`.
+    func pending(_ k: Int) -> Tensor? { k == 0 ? pendingGrad : pendingOthers[k - 1] }
+
+    /// Whether any output has received a gradient.
+    var hasPendingGrad: Bool { pendingGrad != nil || pendingOthers.contains { $0 != nil } }
 
     /// Prepares the node for the backward pass `mark`.
     @inline(__always)
     func reset(_ mark: Int, needed: Bool) {
         visitMark = mark
         pendingGrad = nil
+        if outputCount > 1 { pendingOthers = Array(repeating: nil, count: outputCount - 1) }
         dependencies = 0
         self.needed = needed
     }
@@ -61,16 +98,17 @@ public final class Node {
         switch input(i).edge {
         case .none: return false
         case .leaf: return true
-        case .node(let n): return n.needed
+        case .node(let n, _): return n.needed
         }
     }
 
     /// The op's own output, rebuilt from saved (detached) data with this node as its
     /// producer: backward functions that use their output go through this, so that the
     /// node does not own its output (no reference cycle) and double backward still sees it.
-    public func output(_ saved: Tensor) -> Tensor {
+    public func output(_ saved: Tensor, _ k: Int = 0) -> Tensor {
         let t = saved.detach()
         t.gradFn = self
+        t.outputIndex = k
         return t
     }
 }
@@ -135,12 +173,26 @@ func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
     return out
 }
 
+/// Records `outs` as the outputs of one op over `inputs`, when grad mode is on and any input
+/// requires grad. The backward function gets one gradient per output, nil where none arrived.
+@discardableResult
+func recordMulti(_ outs: [Tensor], _ name: String, _ inputs: [Tensor],
+                 _ backward: @escaping (Node, [Tensor?]) throws -> Grads) -> [Tensor] {
+    guard GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) else { return outs }
+    let node = Node(name: name, inputs: inputs.map(Node.Input.init), outputs: outs.count, backward: backward)
+    for (k, t) in outs.enumerated() {
+        t.gradFn = node
+        t.outputIndex = k
+    }
+    return outs
+}
+
 extension Node.Input {
     /// Where the gradient of `t` goes: its producer, itself as a leaf, or nowhere.
     @inline(__always)
     init(_ t: Tensor) {
         let edge: Node.Edge
-        if let fn = t.gradFn { edge = .node(fn) } else if t.leafRequiresGrad { edge = .leaf(t) } else { edge = .none }
+        if let fn = t.gradFn { edge = .node(fn, t.outputIndex) } else if t.leafRequiresGrad { edge = .leaf(t) } else { edge = .none }
         self.init(edge: edge, shape: t.shape, dtype: t.dtype)
     }
 }

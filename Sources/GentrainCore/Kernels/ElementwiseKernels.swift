@@ -47,7 +47,7 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .sin: map1(x, y, n) { T.sin($0) }
     case .cos: map1(x, y, n) { T.cos($0) }
     case .tanh: map1(x, y, n) { T.tanh($0) }
-    case .sigmoid: map1(x, y, n) { 1 / (1 + T.exp(-$0)) }
+    case .sigmoid: map1(x, y, n) { T.sigmoid($0) }
     case .relu: map1(x, y, n) { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }
     case .sign: map1(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? $0 : 0)) }
     case .erf: map1(x, y, n) { T.erf($0) }

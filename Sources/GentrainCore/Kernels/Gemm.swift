@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A matrix operand for `gemm`: a pointer and the strides of its rows and columns.
 struct MatrixOperand<T> {
@@ -8,8 +11,9 @@ struct MatrixOperand<T> {
 }
 
 /// `C = alpha · A·B + beta · C` for row-major C (`[m, n]`, leading dimension `ldc`), with A
-/// `[m, k]` and B `[k, n]` read through their strides: a transposed view goes to OpenBLAS
-/// as a transpose flag, anything else is packed first.
+/// `[m, k]` and B `[k, n]` read through their strides: a transposed view goes to the BLAS
+/// as a transpose flag, anything else is packed first. float32 products run on oneDNN when
+/// it is installed (see `GemmBackend`), everything else on OpenBLAS.
 func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, _ b: MatrixOperand<T>,
                            _ c: UnsafeMutablePointer<T>, ldc: Int, alpha: T = 1, beta: T = 0) {
     if m == 0 || n == 0 { return }
@@ -31,7 +35,11 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
     }
     let (ta, pa, lda) = layout(a, m, k)
     let (tb, pb, ldb) = layout(b, k, n)
-    if T.self == Float.self {
+    if T.self == Float.self, let dnnl = OneDNN.library, GemmBackend.current == .onednn {
+        dnnl.sgemm(ta, tb, m, n, k, Float(alpha), UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), lda,
+                   UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), ldb, Float(beta),
+                   UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc)
+    } else if T.self == Float.self {
         cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
                     UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), Int32(lda),
                     UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
@@ -44,7 +52,58 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
     }
 }
 
-/// Threads the engine uses: OpenBLAS's pool (PyTorch's `torch.set_num_threads`).
+/// The library that computes float32 matrix products.
+///
+/// oneDNN (Debian `libdnnl2`, loaded at run time when present) generates its kernels for the
+/// running CPU, which is about twice OpenBLAS's speed wherever OpenBLAS runs an older core's
+/// kernels (as with `OPENBLAS_CORETYPE=Haswell` on newer processors). OpenBLAS is the baseline:
+/// float64 always uses it, and so does everything when oneDNN is absent or the environment
+/// says `GENTRAIN_GEMM=openblas`.
+public enum GemmBackend: Sendable {
+    case openblas, onednn
+
+    nonisolated(unsafe) private static var chosen: GemmBackend = {
+        let env = getenv("GENTRAIN_GEMM").map { String(cString: $0) }
+        return env != "openblas" && OneDNN.library != nil ? .onednn : .openblas
+    }()
+
+    /// The backend in use. Setting `.onednn` when oneDNN did not load is an error.
+    public static var current: GemmBackend { chosen }
+
+    public static func set(_ backend: GemmBackend) throws {
+        guard backend == .openblas || OneDNN.library != nil else {
+            throw GentrainError(.unsupported, "oneDNN (libdnnl.so.2) is not installed; float32 products run on OpenBLAS")
+        }
+        chosen = backend
+    }
+}
+
+/// oneDNN's row-major `dnnl_sgemm` and the OpenMP thread setting it runs under, from the shared
+/// library when it loads.
+struct OneDNN {
+    private typealias Sgemm = @convention(c) (CChar, CChar, Int64, Int64, Int64, Float, UnsafePointer<Float>?, Int64,
+                                              UnsafePointer<Float>?, Int64, Float, UnsafeMutablePointer<Float>?, Int64) -> Int32
+    private typealias SetThreads = @convention(c) (Int32) -> Void
+    private let sgemmFn: Sgemm
+    private let setThreads: SetThreads?
+
+    static let library: OneDNN? = {
+        guard let handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL), let f = dlsym(handle, "dnnl_sgemm") else { return nil }
+        let threads = dlsym(handle, "omp_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
+        return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self), setThreads: threads)
+    }()
+
+    /// Products under 32 MFLOP run on one thread: waking a second costs more than it saves.
+    func sgemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+               _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+               _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        setThreads?(Int32(2 * m * n * k < 1 << 25 ? 1 : Threads.count))
+        let flag = { (t: CBLAS_TRANSPOSE) -> CChar in t == CblasNoTrans ? 78 : 84 }   // "N", "T"
+        _ = sgemmFn(flag(ta), flag(tb), Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+    }
+}
+
+/// Threads the engine uses for matrix products (PyTorch's `torch.set_num_threads`).
 public enum Threads {
     /// Sets the number of threads (at least 1).
     public static func set(_ n: Int) throws {

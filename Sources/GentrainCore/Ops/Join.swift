@@ -1,4 +1,4 @@
-/// Joining and splitting: cat, stack, split, chunk.
+/// Joining and splitting: cat, stack, split, chunk, unbind.
 extension Tensor {
     /// Concatenates tensors along `dim`; all other sizes must match. Dtypes promote.
     public static func cat(_ tensors: [Tensor], dim d: Int = 0) throws -> Tensor {
@@ -55,21 +55,40 @@ extension Tensor {
         }
         let size = shape[i]
         let count = size == 0 ? 1 : (size - 1) / Swift.max(splitSize, 1) + 1   // no overflow for any size
-        return try (0..<count).map { k in
-            try narrow(i, start: k * splitSize, length: Swift.min(splitSize, size - k * splitSize))
-        }
+        return try split(sizes: (0..<count).map { Swift.min(splitSize, size - $0 * splitSize) }, dim: i)
     }
 
     /// Pieces with the given sizes along `dim`; they must add up to the dimension's size.
+    /// The pieces are views and one node: its backward concatenates their gradients (zeros
+    /// for pieces nothing used), so splitting into n pieces costs one gradient, not n.
     public func split(sizes: [Int], dim d: Int = 0) throws -> [Tensor] {
         let i = try dim(d, "split")
         guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[i] else {
             throw GentrainError.argument("split_with_sizes: sizes \(sizes) must be non-negative and sum to \(shape[i])")
         }
         var start = 0
-        return try sizes.map { s in
-            defer { start += s }
-            return try narrow(i, start: start, length: s)
+        let pieces = try withNoGrad {
+            try sizes.map { s in
+                defer { start += s }
+                return try narrow(i, start: start, length: s)
+            }
+        }
+        let dtype = self.dtype
+        return recordMulti(pieces, "SplitBackward", [self]) { _, gs in
+            [try Tensor.cat(zip(gs, pieces).map { g, p in try g ?? Tensor.zeros(p.shape, dtype: dtype) }, dim: i)]
+        }
+    }
+
+    /// The slices along `dim`, that dimension removed (PyTorch's `unbind`); like `split`,
+    /// one node whose backward stacks the slices' gradients.
+    public func unbind(_ d: Int = 0) throws -> [Tensor] {
+        let i = try dim(d, "unbind")
+        guard ndim > 0 else { throw GentrainError.index("unbind: a zero-dimensional tensor has no dimension to unbind") }
+        let slices = try withNoGrad { try (0..<shape[i]).map { try select(i, $0) } }
+        guard !slices.isEmpty else { return [] }
+        let dtype = self.dtype, sliceShape = slices[0].shape
+        return recordMulti(slices, "UnbindBackward", [self]) { _, gs in
+            [try Tensor.stack(gs.map { try $0 ?? Tensor.zeros(sliceShape, dtype: dtype) }, dim: i)]
         }
     }
 

@@ -16,6 +16,7 @@ public protocol FloatElement: Element, BinaryFloatingPoint {
     static func log1p(_ x: Self) -> Self
     static func expm1(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
+    static func sigmoid(_ x: Self) -> Self
     static func sin(_ x: Self) -> Self
     static func cos(_ x: Self) -> Self
     static func erf(_ x: Self) -> Self
@@ -26,11 +27,12 @@ extension Float: FloatElement {
     public static var dtype: DType { .float32 }
     @inline(__always) public init(fromDouble v: Double) { self = Float(v) }
     @inline(__always) public var doubleValue: Double { Double(self) }
-    @inline(__always) public static func exp(_ x: Float) -> Float { expf(x) }
+    @inline(__always) public static func exp(_ x: Float) -> Float { VectorMath.exp(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
     @inline(__always) public static func log1p(_ x: Float) -> Float { log1pf(x) }
     @inline(__always) public static func expm1(_ x: Float) -> Float { expm1f(x) }
-    @inline(__always) public static func tanh(_ x: Float) -> Float { tanhf(x) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { VectorMath.tanh(x) }
+    @inline(__always) public static func sigmoid(_ x: Float) -> Float { VectorMath.sigmoid(x) }
     @inline(__always) public static func sin(_ x: Float) -> Float { sinf(x) }
     @inline(__always) public static func cos(_ x: Float) -> Float { cosf(x) }
     @inline(__always) public static func erf(_ x: Float) -> Float { erff(x) }
@@ -46,6 +48,10 @@ extension Double: FloatElement {
     @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
     @inline(__always) public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
     @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inline(__always) public static func sigmoid(_ x: Double) -> Double {
+        let e = Glibc.exp(-Swift.abs(x)), s = 1 / (1 + e)
+        return x < 0 ? e * s : s
+    }
     @inline(__always) public static func sin(_ x: Double) -> Double { Glibc.sin(x) }
     @inline(__always) public static func cos(_ x: Double) -> Double { Glibc.cos(x) }
     @inline(__always) public static func erf(_ x: Double) -> Double { Glibc.erf(x) }

@@ -16,6 +16,10 @@ public final class Tensor {
 
     /// The node that produced this tensor, nil for leaves.
     public internal(set) var gradFn: Node?
+    /// Which output of `gradFn` this tensor is.
+    var outputIndex = 0
+    /// The last backward pass that handed this tensor on as a gradient (see `GradientSink`).
+    var handedMark = 0
     var leafRequiresGrad = false
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?

@@ -1,8 +1,9 @@
 import GentrainCore
 
-// Recurrent layers with PyTorch's gate order, parameter names and initialization. Each step
-// is built from differentiable ops (two matrix products, then the gates on one [N, k·H]
-// tensor), so gradients of any order flow through time.
+// Recurrent layers with PyTorch's gate order, parameter names and initialization. A layer
+// projects all steps' inputs in one GEMM ([T·N, I] × [I, k·H]); each step then adds one
+// [N, H] × [H, k·H] product and runs the fused gates (`lstmGates`, `gruGates`). Every piece is
+// differentiable, so gradients of any order flow through time.
 
 /// The state `[N, H]` and weights `[gates·H, *]`, `[gates·H, H]` of one step agree.
 private func checkCell(_ name: String, gates: Int, _ h: Tensor, _ weightIH: Tensor, _ weightHH: Tensor) throws {
@@ -18,10 +19,7 @@ public func lstmCell(_ x: Tensor, _ h: Tensor, _ c: Tensor, weightIH: Tensor, we
                      biasIH: Tensor?, biasHH: Tensor?) throws -> (h: Tensor, c: Tensor) {
     try checkCell("lstm_cell", gates: 4, h, weightIH, weightHH)
     guard c.shape == h.shape else { throw GentrainError(.shape, "lstm_cell: c \(shapeString(c.shape)) and h \(shapeString(h.shape)) differ") }
-    let gates = try linear(x, weightIH, biasIH).add(linear(h, weightHH, biasHH)).chunk(4, dim: 1)   // 4 × [N, H]
-    let i = try gates[0].sigmoid(), f = try gates[1].sigmoid(), g = try gates[2].tanh(), o = try gates[3].sigmoid()
-    let c2 = try f.mul(c).add(i.mul(g))
-    return (try o.mul(c2.tanh()), c2)
+    return try lstmGates(linear(x, weightIH, biasIH), linear(h, weightHH, biasHH), c)
 }
 
 /// One GRU step. x `[N, I]`, h `[N, H]`; weightIH `[3H, I]`, weightHH `[3H, H]`, biases `[3H]`;
@@ -29,10 +27,7 @@ public func lstmCell(_ x: Tensor, _ h: Tensor, _ c: Tensor, weightIH: Tensor, we
 /// h' = (1 − z) ⊙ n + z ⊙ h.
 public func gruCell(_ x: Tensor, _ h: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?) throws -> Tensor {
     try checkCell("gru_cell", gates: 3, h, weightIH, weightHH)
-    let gi = try linear(x, weightIH, biasIH).chunk(3, dim: 1), gh = try linear(h, weightHH, biasHH).chunk(3, dim: 1)
-    let r = try gi[0].add(gh[0]).sigmoid(), z = try gi[1].add(gh[1]).sigmoid()
-    let n = try gi[2].add(r.mul(gh[2])).tanh()
-    return try n.add(z.mul(h.sub(n)))
+    return try gruGates(linear(x, weightIH, biasIH), linear(h, weightHH, biasHH), h)
 }
 
 /// The weights of one recurrent layer (or cell): `[gates·H, in]`, `[gates·H, H]`, `[gates·H]`.
@@ -74,7 +69,8 @@ private func checkDropout(_ name: String, _ dropout: Double) throws {
 
 /// A stack of recurrent layers over a sequence, checked: its steps, batch size and hidden size.
 private struct RecurrentRun {
-    var steps: [Tensor]
+    /// The current layer's input, time-major `[T, N, I]`.
+    var sequence: Tensor
     let batch: Int, hidden: Int, batchFirst: Bool, dropout: Double, training: Bool
 
     /// input `[T, N, I]` (`[N, T, I]` with batchFirst); each layer's weights have `gates·H` rows.
@@ -93,9 +89,8 @@ private struct RecurrentRun {
                 throw GentrainError(.shape, "\(name): layer \(l) needs weight_ih \(shapeString([rows, inSize])), weight_hh \(shapeString([rows, hidden])) and biases [\(rows)]; got \(shapeString(w.ih.shape)), \(shapeString(w.hh.shape))")
             }
         }
-        let x = batchFirst ? try input.transpose(0, 1) : input
-        steps = try (0..<x.shape[0]).map { try x.select(0, $0) }
-        (batch, self.hidden, self.batchFirst, self.dropout, self.training) = (x.shape[1], hidden, batchFirst, dropout, training)
+        sequence = batchFirst ? try input.transpose(0, 1) : input
+        (batch, self.hidden, self.batchFirst, self.dropout, self.training) = (sequence.shape[1], hidden, batchFirst, dropout, training)
     }
 
     /// The caller's state `[L, N, H]`, checked, or zeros.
@@ -107,14 +102,15 @@ private struct RecurrentRun {
         return given
     }
 
-    /// Dropout on a finished layer's outputs when another layer follows.
-    mutating func between(_ layer: Int, of count: Int) throws {
-        guard layer < count - 1, dropout > 0, training else { return }
-        steps = try steps.map { try $0.dropout(p: dropout, training: true) }
+    /// Runs layer `l` of `count`: all steps' input projections in one GEMM, then `step` maps
+    /// each step's projection `[N, k·H]` to its output h `[N, H]`. The outputs are the next
+    /// layer's input, through dropout when training; the last layer's are in the input's layout.
+    mutating func layer(_ l: Int, of count: Int, _ w: RecurrentWeights, step: (Tensor) throws -> Tensor) throws {
+        let outputs = try linear(sequence, w.ih, w.biasIH).unbind(0).map(step)
+        let last = l == count - 1
+        sequence = try Tensor.stack(outputs, dim: last && batchFirst ? 1 : 0)
+        if !last && dropout > 0 && training { sequence = try sequence.dropout(p: dropout, training: true) }
     }
-
-    /// The last layer's outputs in the input's layout.
-    func output() throws -> Tensor { try Tensor.stack(steps, dim: batchFirst ? 1 : 0) }
 }
 
 /// Multi-layer LSTM (the computation of PyTorch's `nn.LSTM`): input `[T, N, I]` (`[N, T, I]`
@@ -129,15 +125,14 @@ public func lstm(_ input: Tensor, _ state: (h: Tensor?, c: Tensor?) = (nil, nil)
     var hs: [Tensor] = [], cs: [Tensor] = []
     for (l, w) in layers.enumerated() {
         var h = try h0.select(0, l), c = try c0.select(0, l)
-        for t in run.steps.indices {
-            (h, c) = try lstmCell(run.steps[t], h, c, weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
-            run.steps[t] = h
+        try run.layer(l, of: layers.count, w) { x in
+            (h, c) = try lstmGates(x, linear(h, w.hh, w.biasHH), c)
+            return h
         }
         hs.append(h)
         cs.append(c)
-        try run.between(l, of: layers.count)
     }
-    return (try run.output(), try Tensor.stack(hs), try Tensor.stack(cs))
+    return (run.sequence, try Tensor.stack(hs), try Tensor.stack(cs))
 }
 
 /// Multi-layer GRU (the computation of PyTorch's `nn.GRU`): input `[T, N, I]` (`[N, T, I]` with
@@ -150,14 +145,13 @@ public func gru(_ input: Tensor, _ h0: Tensor? = nil, layers: [RecurrentWeights]
     var hs: [Tensor] = []
     for (l, w) in layers.enumerated() {
         var h = try h0.select(0, l)
-        for t in run.steps.indices {
-            h = try gruCell(run.steps[t], h, weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
-            run.steps[t] = h
+        try run.layer(l, of: layers.count, w) { x in
+            h = try gruGates(x, linear(h, w.hh, w.biasHH), h)
+            return h
         }
         hs.append(h)
-        try run.between(l, of: layers.count)
     }
-    return (try run.output(), try Tensor.stack(hs))
+    return (run.sequence, try Tensor.stack(hs))
 }
 
 /// The parameters shared by `LSTM` and `GRU`: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,

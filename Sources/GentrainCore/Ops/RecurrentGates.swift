@@ -1,0 +1,192 @@
+/// The gate arithmetic of an LSTM and a GRU step, fused: one pass over the rows forward and
+/// one backward, instead of one op (and one buffer) per gate. The matrix products stay outside
+/// (the caller's `linear`s), so a layer can compute all steps' input projections in one GEMM.
+///
+/// Backward runs the fused kernel for first-order gradients; under `create_graph` it is the
+/// same formula written with differentiable ops, so gradients of any order flow through.
+
+/// Rows `[N, k·H]` → (N, H) for a gate tensor, checked against the state `[N, H]`.
+private func gateSizes(_ name: String, _ gates: Int, _ gi: Tensor, _ gh: Tensor, _ state: Tensor) throws -> (Int, Int) {
+    guard state.ndim == 2, gi.shape == [state.shape[0], gates * state.shape[1]], gh.shape == gi.shape else {
+        throw GentrainError.shape("\(name): expected gate inputs [N, \(gates)·H] for a state [N, H]; got \(shapeString(gi.shape)), \(shapeString(gh.shape)) and \(shapeString(state.shape))")
+    }
+    guard gi.dtype.isFloatingPoint, gi.dtype == gh.dtype, gi.dtype == state.dtype else {
+        throw GentrainError.dtype("\(name): expected floating point tensors of one dtype, got \(gi.dtype), \(gh.dtype) and \(state.dtype)")
+    }
+    return (state.shape[0], state.shape[1])
+}
+
+/// Contiguous copies in the compute dtype, for the kernels.
+private func kernelOperands(_ ts: [Tensor?], _ ct: DType) throws -> [Tensor?] {
+    try withNoGrad { try ts.map { t in try t.map { try $0.to(ct).contiguous() } } }
+}
+
+/// `cols` columns starting at `col` of a row-major `[rows, width]` tensor.
+private func columns(_ t: Tensor, _ col: Int, _ cols: Int) throws -> Tensor {
+    try t.narrow(1, start: col, length: cols)
+}
+
+/// The LSTM step's gates: pre-activations `gi + gh` (`[N, 4H]`, PyTorch's gate order input,
+/// forget, cell, output), previous cell state `c` `[N, H]` → (h', c'), each `[N, H]`:
+/// c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c').
+public func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Tensor, c: Tensor) {
+    let (n, hidden) = try gateSizes("lstm_gates", 4, gi, gh, c)
+    let dtype = c.dtype, ct = dtype.computeType
+    let ops = try kernelOperands([gi, gh, c], ct)
+    // act: the four activated gates [N, 4H]; tc = tanh(c') [N, H].
+    let act = try Tensor(empty: [n, 4 * hidden], dtype: ct)
+    let (h2, c2, tc) = (try Tensor(empty: [n, hidden], dtype: ct), try Tensor(empty: [n, hidden], dtype: ct),
+                        try Tensor(empty: [n, hidden], dtype: ct))
+    func forward<T: FloatElement>(_: T.Type) {
+        let pgi = ops[0]!.pointer(T.self), pgh = ops[1]!.pointer(T.self), pc = ops[2]!.pointer(T.self)
+        let pa = act.pointer(T.self), ph = h2.pointer(T.self), pc2 = c2.pointer(T.self), ptc = tc.pointer(T.self)
+        let width = 4 * hidden
+        for r in 0..<n {
+            let a = pa + r * width, x = pgi + r * width, y = pgh + r * width
+            for j in 0..<width { a[j] = x[j] + y[j] }
+            // The activations as whole runs through the vectorized kernels.
+            unaryKernel(.sigmoid, a, a, 2 * hidden)
+            unaryKernel(.tanh, a + 2 * hidden, a + 2 * hidden, hidden)
+            unaryKernel(.sigmoid, a + 3 * hidden, a + 3 * hidden, hidden)
+            let cr = pc + r * hidden, c2r = pc2 + r * hidden, tcr = ptc + r * hidden, hr = ph + r * hidden
+            for j in 0..<hidden { c2r[j] = a[hidden + j] * cr[j] + a[j] * a[2 * hidden + j] }
+            unaryKernel(.tanh, c2r, tcr, hidden)
+            for j in 0..<hidden { hr[j] = a[3 * hidden + j] * tcr[j] }
+        }
+    }
+    if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
+    let (hOut, cOut) = ct == dtype ? (h2, c2) : try withNoGrad { (try h2.to(dtype), try c2.to(dtype)) }
+    let outs = recordMulti([hOut, cOut], "LstmGatesBackward", [gi, gh, c]) { node, gs in
+        let dG: Tensor, dc: Tensor
+        if GradMode.isEnabled {
+            (dG, dc) = try lstmGatesBackwardOps(gi, gh, c, dh: gs[0], dc: gs[1])
+        } else {
+            (dG, dc) = try lstmGatesBackwardKernel(act, c: ops[2]!, tc: tc, dh: gs[0], dc: gs[1], n: n, hidden: hidden)
+        }
+        return [node.needsInputGrad(0) ? dG : nil, node.needsInputGrad(1) ? dG : nil, node.needsInputGrad(2) ? dc : nil]
+    }
+    return (outs[0], outs[1])
+}
+
+/// First-order LSTM gate gradients in one pass: (d pre-activations `[N, 4H]`, d c `[N, H]`).
+private func lstmGatesBackwardKernel(_ act: Tensor, c: Tensor, tc: Tensor, dh: Tensor?, dc: Tensor?,
+                                     n: Int, hidden: Int) throws -> (Tensor, Tensor) {
+    let ct = act.dtype
+    let grads = try kernelOperands([dh, dc], ct)
+    let dG = try Tensor(empty: [n, 4 * hidden], dtype: ct), dcPrev = try Tensor(empty: [n, hidden], dtype: ct)
+    func run<T: FloatElement>(_: T.Type) {
+        let pa = act.pointer(T.self), pc = c.pointer(T.self), ptc = tc.pointer(T.self)
+        let pdh = grads[0]?.pointer(T.self), pdc = grads[1]?.pointer(T.self)
+        let pg = dG.pointer(T.self), pcp = dcPrev.pointer(T.self)
+        let width = 4 * hidden
+        for r in 0..<n {
+            let a = pa + r * width, g = pg + r * width, off = r * hidden
+            for j in 0..<hidden {
+                let i = a[j], f = a[hidden + j], cell = a[2 * hidden + j], o = a[3 * hidden + j], t = ptc[off + j]
+                let dhj = pdh?[off + j] ?? 0
+                let dct = (pdc?[off + j] ?? 0) + dhj * o * (1 - t * t)
+                g[j] = dct * cell * i * (1 - i)
+                g[hidden + j] = dct * pc[off + j] * f * (1 - f)
+                g[2 * hidden + j] = dct * i * (1 - cell * cell)
+                g[3 * hidden + j] = dhj * t * o * (1 - o)
+                pcp[off + j] = dct * f
+            }
+        }
+    }
+    if ct == .float32 { run(Float.self) } else { run(Double.self) }
+    return (dG, dcPrev)
+}
+
+/// The LSTM gate gradients written with differentiable ops (for `create_graph`).
+private func lstmGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ c: Tensor, dh: Tensor?, dc: Tensor?) throws -> (Tensor, Tensor) {
+    let gates = try gi.add(gh).chunk(4, dim: 1)
+    let i = try gates[0].sigmoid(), f = try gates[1].sigmoid(), g = try gates[2].tanh(), o = try gates[3].sigmoid()
+    let tc = try f.mul(c).add(i.mul(g)).tanh()
+    let zeros = try Tensor.zeros(c.shape, dtype: c.dtype)
+    let dh = dh ?? zeros
+    let dct = try (dc ?? zeros).add(dh.mul(o).mul(tc.square().neg().add(1)))
+    func dSigmoid(_ s: Tensor) throws -> Tensor { try s.mul(s.neg().add(1)) }
+    let dG = try Tensor.cat([dct.mul(g).mul(dSigmoid(i)), dct.mul(c).mul(dSigmoid(f)),
+                             dct.mul(i).mul(g.square().neg().add(1)), dh.mul(tc).mul(dSigmoid(o))], dim: 1)
+    return (dG, try dct.mul(f))
+}
+
+/// The GRU step's gates: input projection `gi` and hidden projection `gh` (`[N, 3H]`, PyTorch's
+/// order reset, update, new, biases included), previous state `h` `[N, H]` → h' `[N, H]`:
+/// r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r·gh_n), h' = (1 − z)·n + z·h.
+public func gruGates(_ gi: Tensor, _ gh: Tensor, _ h: Tensor) throws -> Tensor {
+    let (n, hidden) = try gateSizes("gru_gates", 3, gi, gh, h)
+    let dtype = h.dtype, ct = dtype.computeType
+    let ops = try kernelOperands([gi, gh, h], ct)
+    // act: r, z and n after activation [N, 3H].
+    let act = try Tensor(empty: [n, 3 * hidden], dtype: ct), h2 = try Tensor(empty: [n, hidden], dtype: ct)
+    func forward<T: FloatElement>(_: T.Type) {
+        let pgi = ops[0]!.pointer(T.self), pgh = ops[1]!.pointer(T.self), ph = ops[2]!.pointer(T.self)
+        let pa = act.pointer(T.self), po = h2.pointer(T.self)
+        let width = 3 * hidden
+        for r in 0..<n {
+            let a = pa + r * width, x = pgi + r * width, y = pgh + r * width
+            for j in 0..<(2 * hidden) { a[j] = x[j] + y[j] }
+            unaryKernel(.sigmoid, a, a, 2 * hidden)
+            for j in 0..<hidden { a[2 * hidden + j] = x[2 * hidden + j] + a[j] * y[2 * hidden + j] }
+            unaryKernel(.tanh, a + 2 * hidden, a + 2 * hidden, hidden)
+            let hr = ph + r * hidden, out = po + r * hidden
+            for j in 0..<hidden {
+                let z = a[hidden + j], nj = a[2 * hidden + j]
+                out[j] = nj + z * (hr[j] - nj)
+            }
+        }
+    }
+    if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
+    let out = ct == dtype ? h2 : try withNoGrad { try h2.to(dtype) }
+    return recordMulti([out], "GruGatesBackward", [gi, gh, h]) { node, gs in
+        let (dgi, dgh, dh): (Tensor, Tensor, Tensor)
+        if GradMode.isEnabled {
+            (dgi, dgh, dh) = try gruGatesBackwardOps(gi, gh, h, dOut: gs[0]!)
+        } else {
+            (dgi, dgh, dh) = try gruGatesBackwardKernel(act, gh: ops[1]!, h: ops[2]!, dOut: gs[0]!, n: n, hidden: hidden)
+        }
+        return [node.needsInputGrad(0) ? dgi : nil, node.needsInputGrad(1) ? dgh : nil, node.needsInputGrad(2) ? dh : nil]
+    }[0]
+}
+
+/// First-order GRU gate gradients in one pass: (d gi `[N, 3H]`, d gh `[N, 3H]`, d h `[N, H]`).
+private func gruGatesBackwardKernel(_ act: Tensor, gh: Tensor, h: Tensor, dOut: Tensor, n: Int,
+                                    hidden: Int) throws -> (Tensor, Tensor, Tensor) {
+    let ct = act.dtype
+    let d = try kernelOperands([dOut], ct)[0]!
+    let dgi = try Tensor(empty: [n, 3 * hidden], dtype: ct), dgh = try Tensor(empty: [n, 3 * hidden], dtype: ct)
+    let dh = try Tensor(empty: [n, hidden], dtype: ct)
+    func run<T: FloatElement>(_: T.Type) {
+        let pa = act.pointer(T.self), pgh = gh.pointer(T.self), ph = h.pointer(T.self), pd = d.pointer(T.self)
+        let pi = dgi.pointer(T.self), pj = dgh.pointer(T.self), pdh = dh.pointer(T.self)
+        let width = 3 * hidden
+        for r in 0..<n {
+            let a = pa + r * width, y = pgh + r * width, gi = pi + r * width, gh = pj + r * width, off = r * hidden
+            for j in 0..<hidden {
+                let rj = a[j], z = a[hidden + j], nj = a[2 * hidden + j], g = pd[off + j]
+                let dn = g * (1 - z) * (1 - nj * nj)
+                let dz = g * (ph[off + j] - nj) * z * (1 - z)
+                let dr = dn * y[2 * hidden + j] * rj * (1 - rj)
+                (gi[j], gi[hidden + j], gi[2 * hidden + j]) = (dr, dz, dn)
+                (gh[j], gh[hidden + j], gh[2 * hidden + j]) = (dr, dz, dn * rj)
+                pdh[off + j] = g * z
+            }
+        }
+    }
+    if ct == .float32 { run(Float.self) } else { run(Double.self) }
+    return (dgi, dgh, dh)
+}
+
+/// The GRU gate gradients written with differentiable ops (for `create_graph`).
+private func gruGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ h: Tensor, dOut: Tensor) throws -> (Tensor, Tensor, Tensor) {
+    let hidden = h.shape[1]
+    let r = try columns(gi, 0, hidden).add(columns(gh, 0, hidden)).sigmoid()
+    let z = try columns(gi, hidden, hidden).add(columns(gh, hidden, hidden)).sigmoid()
+    let ghn = try columns(gh, 2 * hidden, hidden)
+    let nn = try columns(gi, 2 * hidden, hidden).add(r.mul(ghn)).tanh()
+    let dn = try dOut.mul(z.neg().add(1)).mul(nn.square().neg().add(1))
+    let dz = try dOut.mul(h.sub(nn)).mul(z.mul(z.neg().add(1)))
+    let dr = try dn.mul(ghn).mul(r.mul(r.neg().add(1)))
+    return (try Tensor.cat([dr, dz, dn], dim: 1), try Tensor.cat([dr, dz, dn.mul(r)], dim: 1), try dOut.mul(z))
+}

@@ -1,0 +1,100 @@
+import XCTest
+@testable import GentrainCore
+import Gentrain
+
+/// Ops with several outputs (one autograd node for all): split, chunk, unbind and the fused
+/// recurrent gates; and the two matrix-product backends.
+final class MultiOutputTests: XCTestCase {
+    private func leaf(_ shape: [Int]) throws -> Tensor {
+        let t = try Tensor.randn(shape, dtype: .float64)
+        try t.setRequiresGrad(true)
+        return t
+    }
+
+    /// Pieces nothing uses get zero gradient; pieces used twice accumulate; second order works.
+    func testSplitAndUnbindGradients() throws {
+        let x = try leaf([4, 6])
+        let f: ([Tensor]) throws -> Tensor = { xs in
+            let pieces = try xs[0].split(sizes: [1, 3, 2], dim: 1)   // the middle one unused
+            let rows = try xs[0].unbind(0)
+            return try Tensor.cat([pieces[0].square().mul(pieces[2].narrow(1, start: 0, length: 1)), pieces[0]], dim: 1)
+                .sum(dims: [1]).add(rows[3].sum()).add(rows[3].sum())
+        }
+        let w = try Tensor.randn([4], dtype: .float64)
+        let g = try firstOrder(f, [x], w)[0]
+        let numeric = try numericGradient([x], 0) { xs in try weightedSum(f(xs), w).item() }
+        assertClose(try values(g), numeric, atol: 1e-7, rtol: 1e-6, "split/unbind first order")
+        XCTAssertEqual(try values(g.narrow(1, start: 1, length: 3).narrow(0, start: 0, length: 3)), [Double](repeating: 0, count: 9))
+        let v = try Tensor.randn([4, 6], dtype: .float64)
+        let second = try secondOrder(f, [x], w, [v])[0]
+        let numeric2 = try numericGradient([x], 0) { xs in try (firstOrder(f, xs, w)[0] * v).sum().item() }
+        assertClose(try values(second), numeric2, atol: 1e-6, rtol: 1e-5, "split/unbind second order")
+    }
+
+    /// `grad` with respect to one output of a multi-output op.
+    func testGradWithRespectToOnePiece() throws {
+        let x = try leaf([3, 2])
+        let rows = try x.unbind(0)
+        let y = try (rows[1] * rows[2]).sum()
+        let grads = try Autograd.grad(outputs: [y], inputs: [rows[2], rows[1]])
+        XCTAssertEqual(try values(grads[0]), try values(rows[1]))
+        XCTAssertEqual(try values(grads[1]), try values(rows[2]))
+        XCTAssertEqual(try x.chunk(2, dim: 1).count, 2)
+        XCTAssertThrowsError(try Tensor.scalar(1).unbind())
+    }
+
+    /// The fused gates' first-order kernels equal their differentiable formulas (used under
+    /// create_graph), for every input, with gradients arriving at h only, c only, or both.
+    func testFusedGateKernelsMatchTheirFormulas() throws {
+        let (n, h) = (3, 5)
+        for kind in ["lstm", "gru"] {
+            let k = kind == "lstm" ? 4 : 3
+            let inputs = try [leaf([n, k * h]), leaf([n, k * h]), leaf([n, h])]
+            for use in 0..<3 where kind == "lstm" || use == 0 {
+                let (wh, wc) = try (Tensor.randn([n, h], dtype: .float64), Tensor.randn([n, h], dtype: .float64))
+                let loss: () throws -> Tensor = {
+                    if kind == "gru" { return try weightedSum(gruGates(inputs[0], inputs[1], inputs[2]), wh) }
+                    let (h2, c2) = try lstmGates(inputs[0], inputs[1], inputs[2])
+                    return use == 0 ? try weightedSum(h2, wh) : use == 1 ? try weightedSum(c2, wc) : try weightedSum(h2, wh) + weightedSum(c2, wc)
+                }
+                let kernel = try Autograd.grad(outputs: [loss()], inputs: inputs)
+                let formula = try Autograd.grad(outputs: [loss()], inputs: inputs, createGraph: true)
+                for i in 0..<3 {
+                    assertClose(try values(kernel[i]), try values(formula[i]), atol: 1e-12, rtol: 1e-12, "\(kind) input \(i), use \(use)")
+                }
+            }
+        }
+    }
+
+    /// One gradient tensor serves both projections: the two leaves' `.grad`s must not alias.
+    func testSharedGradientDoesNotAliasLeafGrads() throws {
+        let gi = try leaf([2, 8]), gh = try leaf([2, 8]), c = try leaf([2, 2])
+        let y = try lstmGates(gi, gh, c).h.sum()
+        try Autograd.backward([y], retainGraph: true)
+        let once = try values(gi.grad)
+        try Autograd.backward([y])
+        XCTAssertEqual(try values(gi.grad), once.map { 2 * $0 })
+        XCTAssertEqual(try values(gh.grad), once.map { 2 * $0 })
+    }
+
+    func testGateShapesAreChecked() throws {
+        let x = try Tensor.randn([2, 8])
+        XCTAssertThrowsError(try lstmGates(x, x, Tensor.randn([2, 3])))
+        XCTAssertThrowsError(try gruGates(x, x, Tensor.randn([2, 2])))
+        XCTAssertThrowsError(try lstmGates(x, x.to(.float64), Tensor.randn([2, 2])))
+    }
+
+    /// oneDNN and OpenBLAS give the same float32 products, for transposed operands and a bias.
+    func testGemmBackendsAgree() throws {
+        guard OneDNN.library != nil else { throw XCTSkip("oneDNN is not installed") }
+        let before = GemmBackend.current
+        defer { try? GemmBackend.set(before) }
+        let a = try Tensor.randn([37, 53]), b = try Tensor.randn([29, 53]), bias = try Tensor.randn([29])
+        var results: [[Double]] = []
+        for backend in [GemmBackend.openblas, .onednn] {
+            try GemmBackend.set(backend)
+            results.append(try values(linear(a, b, bias)) + values(a.t().matmul(a)) + values(b.matmul(a.t())))
+        }
+        assertClose(results[1], results[0], atol: 1e-4, rtol: 1e-5, "oneDNN vs OpenBLAS")
+    }
+}

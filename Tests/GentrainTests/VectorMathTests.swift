@@ -1,0 +1,56 @@
+import XCTest
+@testable import GentrainCore
+import Foundation
+
+/// float32 exp, tanh and sigmoid (the vectorized implementations) against float64 libm.
+final class VectorMathTests: XCTestCase {
+    /// The distance in units in the last place between a float32 result and the exact value.
+    private func ulps(_ got: Float, _ exact: Double) -> Double {
+        let rounded = Float(exact)
+        if got == rounded { return 0 }
+        let ulp = Double(rounded.isFinite && rounded != 0 ? rounded.ulp : Float.leastNonzeroMagnitude)
+        return Swift.abs(Double(got) - exact) / ulp
+    }
+
+    func testAgainstDoublePrecisionOverTheWholeRange() {
+        var worst: [String: Double] = ["exp": 0, "tanh": 0, "sigmoid": 0]
+        var x: Float = -120
+        while x < 120 {
+            for v in [x, x / 1000, x / 1e6] {
+                let d = Double(v)
+                worst["exp"] = Swift.max(worst["exp"]!, ulps(VectorMath.exp(v), Foundation.exp(d)))
+                worst["tanh"] = Swift.max(worst["tanh"]!, ulps(VectorMath.tanh(v), Foundation.tanh(d)))
+                worst["sigmoid"] = Swift.max(worst["sigmoid"]!, ulps(VectorMath.sigmoid(v), 1 / (1 + Foundation.exp(-d))))
+            }
+            x += 0.00137
+        }
+        for (name, w) in worst { XCTAssertLessThanOrEqual(w, 3, name) }
+    }
+
+    func testSpecialValues() {
+        XCTAssertEqual(VectorMath.exp(0), 1)
+        XCTAssertEqual(VectorMath.exp(-.infinity), 0)
+        XCTAssertEqual(VectorMath.exp(.infinity), .infinity)
+        XCTAssertEqual(VectorMath.exp(89), .infinity)          // overflows as expf does
+        XCTAssertEqual(VectorMath.exp(-104), 0)
+        XCTAssertGreaterThan(VectorMath.exp(-100), 0)          // subnormal, not flushed
+        XCTAssertTrue(VectorMath.exp(.nan).isNaN)
+        XCTAssertEqual(VectorMath.tanh(.infinity), 1)
+        XCTAssertEqual(VectorMath.tanh(-.infinity), -1)
+        XCTAssertTrue(VectorMath.tanh(.nan).isNaN)
+        XCTAssertEqual(VectorMath.tanh(-0.0).sign, .minus)
+        XCTAssertEqual(VectorMath.sigmoid(-200), 0)
+        XCTAssertEqual(VectorMath.sigmoid(200), 1)
+        XCTAssertTrue(VectorMath.sigmoid(.nan).isNaN)
+    }
+
+    /// The ops use them: a float32 tensor agrees with its float64 twin.
+    func testTensorOpsUseThem() throws {
+        let x = try Tensor.arange(-30, 30, step: 0.06, dtype: .float32)
+        let x64 = try x.to(.float64)
+        for (f, name) in [({ try $0.exp() }, "exp"), ({ try $0.tanh() }, "tanh"), ({ try $0.sigmoid() }, "sigmoid")] as [((Tensor) throws -> Tensor, String)] {
+            let a = try f(x).toArray(Double.self), b = try f(x64).toArray(Double.self)
+            for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 3e-7 * Swift.max(1, Swift.abs(v)), name) }
+        }
+    }
+}

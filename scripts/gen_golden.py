@@ -444,6 +444,111 @@ def recurrent_case():
     return out
 
 
+class _Dcgan(torch.nn.Module):
+    """Critic conv 1->8->16 (k4 s2 p1) + linear; generator linear -> BatchNorm -> ConvTranspose2d x2."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.critic = nn.Sequential(nn.Conv2d(1, 8, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(8, 16, 4, 2, 1),
+                                    nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(16 * 7 * 7, 1))
+        self.head = nn.Linear(16, 16 * 7 * 7)
+        self.body = nn.Sequential(nn.BatchNorm2d(16), nn.ReLU(), nn.ConvTranspose2d(16, 8, 4, 2, 1), nn.BatchNorm2d(8),
+                                  nn.ReLU(), nn.ConvTranspose2d(8, 1, 4, 2, 1), nn.Tanh())
+
+    def generate(self, z):
+        return self.body(self.head(z).reshape(-1, 16, 7, 7))
+
+
+class _LanguageModel(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(20, 8)
+        self.lstm = torch.nn.LSTM(8, 16, num_layers=2, batch_first=True)
+        self.head = torch.nn.Linear(16, 20)
+
+    def loss(self, x, y):
+        out, _ = self.lstm(self.emb(x))
+        return F.cross_entropy(self.head(out).reshape(-1, 20), y.reshape(-1))
+
+
+class _ConvVae(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.enc = nn.Sequential(nn.Conv2d(1, 4, 3, 2, 1), nn.ReLU(), nn.Conv2d(4, 8, 3, 2, 1), nn.ReLU(), nn.Flatten(),
+                                 nn.Linear(8 * 7 * 7, 8))
+        self.dec_in = nn.Linear(4, 8 * 7 * 7)
+        self.dec = nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(8, 4, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(4, 1, 4, 2, 1),
+                                 nn.Sigmoid())
+
+    def loss(self, x, eps):
+        mu, logvar = self.enc(x).chunk(2, dim=1)
+        z = mu + (0.5 * logvar).exp() * eps
+        recon = self.dec(self.dec_in(z).reshape(-1, 8, 7, 7))
+        kl = -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum()
+        return F.binary_cross_entropy(recon, x, reduction="sum") + kl
+
+
+def training_runs_case():
+    """20 float32 training steps of a DCGAN, an LSTM language model and a conv VAE: the initial
+    weights (safetensors, as PyTorch writes them), every step's data, and the losses."""
+    from safetensors.torch import save_file
+    torch.manual_seed(31)
+    steps, out = 20, {}
+
+    def save(name, model):
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(OUT, f"train_{name}.safetensors"))
+
+    gan = _Dcgan()
+    save("dcgan", gan)
+    real, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.randn(steps, 8, 16)
+    c_opt = torch.optim.Adam(gan.critic.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_opt = torch.optim.Adam(list(gan.head.parameters()) + list(gan.body.parameters()), lr=2e-4, betas=(0.5, 0.999))
+    ones, zeros, losses = torch.ones(8, 1), torch.zeros(8, 1), []
+    for i in range(steps):
+        fake = gan.generate(z[i])
+        c_opt.zero_grad()
+        d_loss = F.binary_cross_entropy_with_logits(gan.critic(real), ones) + \
+            F.binary_cross_entropy_with_logits(gan.critic(fake.detach()), zeros)
+        d_loss.backward()
+        c_opt.step()
+        g_opt.zero_grad()
+        g_loss = F.binary_cross_entropy_with_logits(gan.critic(fake), ones)
+        g_loss.backward()
+        g_opt.step()
+        losses += [d_loss.item(), g_loss.item()]
+    out["dcgan"] = {"real": encode(real), "z": encode(z), "losses": losses}
+
+    lm = _LanguageModel()
+    save("lm", lm)
+    x, y = torch.randint(0, 20, (steps, 4, 10)), torch.randint(0, 20, (steps, 4, 10))
+    opt = torch.optim.RMSprop(lm.parameters(), lr=1e-2)
+    losses = []
+    for i in range(steps):
+        opt.zero_grad()
+        loss = lm.loss(x[i], y[i])
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(lm.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+    out["lm"] = {"x": encode(x), "y": encode(y), "losses": losses}
+
+    vae = _ConvVae()
+    save("vae", vae)
+    images, eps = torch.rand(8, 1, 28, 28), torch.randn(steps, 8, 4)
+    opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
+    losses = []
+    for i in range(steps):
+        opt.zero_grad()
+        loss = vae.loss(images, eps[i])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    out["vae"] = {"x": encode(images), "eps": encode(eps), "losses": losses}
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -461,6 +566,8 @@ def main():
         json.dump({"torch": torch.__version__, **perceptual_case()}, f)
     with open(os.path.join(OUT, "recurrent.json"), "w") as f:
         json.dump({"torch": torch.__version__, **recurrent_case()}, f)
+    with open(os.path.join(OUT, "training_runs.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **training_runs_case()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

@@ -1,4 +1,4 @@
-"""W3 (VAE) and W4 (WGAN-GP) training throughput: gentrain next to PyTorch, one and two
+"""W3 (VAE), W4 (WGAN-GP) and W5 (DCGAN) training throughput: gentrain next to PyTorch, one and two
 threads, each measurement in its own process.
 
     python3 bench/python/generative.py [--seconds S]
@@ -7,6 +7,9 @@ W3: VAE 784-400-(20, 20), 20-400-784 with sigmoid, BCE (sum) + KL, Adam, batch 1
 W4: WGAN-GP on the 2-D 8-gaussians mixture, critic and generator MLPs with three 512-wide
 hidden layers, 5 critic steps with the gradient penalty (lambda 10) and 1 generator step per
 iteration, Adam(1e-4, betas (0.5, 0.9)), batch 256: iterations/s.
+W5: DCGAN on 28x28x1, batch 64: critic conv 1->64->128 (k4 s2 p1, LeakyReLU 0.2) + linear,
+generator linear 100->128*7*7 then ConvTranspose2d 128->64->1 (k4 s2 p1, ReLU, tanh); one
+critic and one generator step with BCE-with-logits, Adam(2e-4, betas (0.5, 0.999)): iterations/s.
 """
 import argparse
 import importlib.util
@@ -88,9 +91,41 @@ def wgan_step(lib, framework):
     return step
 
 
+def dcgan_step(lib, framework):
+    nn, F = lib.nn, lib.nn.functional
+    critic = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1),
+                           nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+    head = nn.Linear(100, 128 * 7 * 7)
+    body = nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),
+                         nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+    c_opt = lib.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_opt = lib.optim.Adam(list(head.parameters()) + list(body.parameters()), lr=2e-4, betas=(0.5, 0.999))
+    real, ones, zeros = lib.rand(64, 1, 28, 28) * 2 - 1, lib.ones(64, 1), lib.zeros(64, 1)
+
+    def generate():
+        return body(head(lib.randn(64, 100)).reshape(64, 128, 7, 7))
+
+    def step():
+        c_opt.zero_grad()
+        with lib.no_grad():
+            fake = generate()
+        loss = F.binary_cross_entropy_with_logits(critic(real), ones) + \
+            F.binary_cross_entropy_with_logits(critic(fake), zeros)
+        loss.backward()
+        c_opt.step()
+        g_opt.zero_grad()
+        F.binary_cross_entropy_with_logits(critic(generate()), ones).backward()
+        g_opt.step()
+
+    return step
+
+
+WORKLOADS = {"w3": vae_step, "w4": wgan_step, "w5": dcgan_step}
+
+
 def measure(name, workload, threads, seconds):
     lib = framework(name, threads)
-    make = vae_step if workload == "w3" else wgan_step
+    make = WORKLOADS[workload]
     print(json.dumps({"value": rate(make(lib, name), seconds, warmup=3)}))
 
 
@@ -108,7 +143,7 @@ def main():
         return measure(name, workload, int(threads), float(seconds))
     have_torch = importlib.util.find_spec("torch") is not None
     print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}")
-    for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s")):
+    for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s"), ("w5", "iterations/s")):
         for threads in (1, 2):
             g = child("gentrain", workload, threads, a.seconds)
             t = child("torch", workload, threads, a.seconds) if have_torch else float("nan")

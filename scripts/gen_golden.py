@@ -549,6 +549,47 @@ def training_runs_case():
     return out
 
 
+def attention_case():
+    """nn.MultiheadAttention (cross-attention with both masks; causal self-attention with
+    per-head weights) and scaled_dot_product_attention: outputs, weights and gradients."""
+    torch.manual_seed(41)
+    out = {}
+    cases = [("cross", True, dict(average_attn_weights=True)), ("causal", False, dict(average_attn_weights=False))]
+    for name, batch_first, options in cases:
+        mha = torch.nn.MultiheadAttention(8, 2, batch_first=batch_first).double()
+        if name == "cross":
+            q = torch.randn(2, 3, 8, dtype=torch.float64, requires_grad=True)
+            k, v = (torch.randn(2, 4, 8, dtype=torch.float64, requires_grad=True) for _ in range(2))
+            masks = dict(key_padding_mask=torch.tensor([[False, False, True, False], [False, True, True, False]]),
+                         attn_mask=torch.randn(3, 4, dtype=torch.float64))
+            y, weights = mha(q, k, v, **masks, **options)
+        else:
+            q = torch.randn(5, 2, 8, dtype=torch.float64, requires_grad=True)
+            k = v = q
+            masks = dict(attn_mask=torch.ones(5, 5, dtype=torch.bool).triu(1))
+            y, weights = mha(q, q, q, is_causal=True, **masks, **options)
+        wy, ww = torch.randn_like(y), torch.randn_like(weights)
+        loss = (y * wy).sum() + (weights * ww).sum()
+        params = dict(mha.named_parameters())
+        inputs = [q] if name == "causal" else [q, k, v]
+        grads = torch.autograd.grad(loss, inputs + list(params.values()))
+        out[name] = {"state": {k2: encode(t) for k2, t in params.items()}, "inputs": [encode(t) for t in inputs],
+                     "masks": {k2: encode(t) for k2, t in masks.items()}, "output": encode(y), "weights": encode(weights),
+                     "wy": encode(wy), "ww": encode(ww), "grads": [encode(g) for g in grads]}
+    q = torch.randn(2, 3, 5, 4, dtype=torch.float64, requires_grad=True)
+    k = torch.randn(2, 3, 6, 4, dtype=torch.float64, requires_grad=True)
+    v = torch.randn(2, 3, 6, 7, dtype=torch.float64, requires_grad=True)
+    mask = torch.rand(5, 6) > 0.3
+    mask[:, 0] = True
+    for name, kwargs in [("sdpa_mask", dict(attn_mask=mask, scale=0.3)), ("sdpa_causal", dict(is_causal=True))]:
+        y = F.scaled_dot_product_attention(q, k, v, **kwargs)
+        w = torch.randn_like(y)
+        grads = torch.autograd.grad((y * w).sum(), [q, k, v])
+        out[name] = {"inputs": [encode(t) for t in (q, k, v)], "output": encode(y), "w": encode(w),
+                     "grads": [encode(g) for g in grads], "mask": encode(mask), "scale": kwargs.get("scale")}
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -568,6 +609,8 @@ def main():
         json.dump({"torch": torch.__version__, **recurrent_case()}, f)
     with open(os.path.join(OUT, "training_runs.json"), "w") as f:
         json.dump({"torch": torch.__version__, **training_runs_case()}, f)
+    with open(os.path.join(OUT, "attention.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **attention_case()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

@@ -353,6 +353,10 @@ gentrain_status gentrain_masked_fill(gentrain_tensor **out, const gentrain_tenso
 /* Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]. */
 gentrain_status gentrain_embedding(gentrain_tensor **out, const gentrain_tensor *indices,
                                    const gentrain_tensor *weight);
+/* As gentrain_embedding; rows looked up at padding_idx (negative counts from the end) pass no
+ * gradient to weight (F.embedding's padding_idx). */
+gentrain_status gentrain_embedding_with_padding_idx(gentrain_tensor **out, const gentrain_tensor *indices,
+                                                    const gentrain_tensor *weight, int64_t padding_idx);
 
 gentrain_status gentrain_softmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
 gentrain_status gentrain_log_softmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
@@ -541,6 +545,45 @@ gentrain_status gentrain_reinforce_loss(gentrain_tensor **out, const gentrain_te
 gentrain_status gentrain_moving_average_baseline(double *baseline, double *value, double momentum,
                                                  const gentrain_tensor *rewards);
 
+/* Attention (nn.MultiheadAttention's computation and F.scaled_dot_product_attention). */
+typedef struct gentrain_attention_options {
+    size_t struct_size;                        /* sizeof(gentrain_attention_options) */
+    const gentrain_tensor *key_padding_mask;   /* default NULL; [N, S]: bool (true = ignore) or float (added) */
+    const gentrain_tensor *attn_mask;          /* default NULL; [L, S] or [N*heads, L, S]: bool (true = not
+                                                  allowed) or float (added) */
+    bool need_weights;                         /* default true */
+    bool average_attn_weights;                 /* default true: weights [N, L, S], else [N, heads, L, S] */
+    bool is_causal;                            /* default false; without attn_mask, blocks later positions */
+    bool batch_first;                          /* default false: [L, N, E]; true: [N, L, E] */
+    double dropout;                            /* default 0, on the attention weights when training */
+    bool training;                             /* default false */
+} gentrain_attention_options;
+
+void gentrain_attention_options_default(gentrain_attention_options *options);
+/* Multi-head attention of query [L, N, E] over key, value [S, N, E] (or batch-first, or unbatched
+ * [L, E]) with in_proj_weight [3E, E], in_proj_bias [3E] or NULL, out_proj_weight [E, E] and
+ * out_proj_bias [E] or NULL. *attn_weights gets the weights when options->need_weights, else
+ * NULL (then attn_weights may be NULL). */
+gentrain_status gentrain_multi_head_attention(gentrain_tensor **output, gentrain_tensor **attn_weights,
+                                              const gentrain_tensor *query, const gentrain_tensor *key,
+                                              const gentrain_tensor *value, int64_t num_heads,
+                                              const gentrain_tensor *in_proj_weight, const gentrain_tensor *in_proj_bias,
+                                              const gentrain_tensor *out_proj_weight, const gentrain_tensor *out_proj_bias,
+                                              const gentrain_attention_options *options);
+/* As gentrain_multi_head_attention with a MultiheadAttention module's parameters, batch_first,
+ * dropout and training mode (the options' own three are not used). */
+gentrain_status gentrain_module_attention_forward(gentrain_tensor **output, gentrain_tensor **attn_weights,
+                                                  gentrain_module *module, const gentrain_tensor *query,
+                                                  const gentrain_tensor *key, const gentrain_tensor *value,
+                                                  const gentrain_attention_options *options);
+/* softmax(q k^T * scale + mask) v for q [*, L, E], k [*, S, E], v [*, S, Ev]. attn_mask NULL, bool
+ * (true = takes part) or float (added); is_causal excludes attn_mask; scale NULL for 1/sqrt(E);
+ * dropout_p applies to the weights. */
+gentrain_status gentrain_scaled_dot_product_attention(gentrain_tensor **out, const gentrain_tensor *q,
+                                                      const gentrain_tensor *k, const gentrain_tensor *v,
+                                                      const gentrain_tensor *attn_mask, double dropout_p,
+                                                      bool is_causal, const double *scale);
+
 /* ---------------------------------------------------------------------------------------
  * Modules (torch.nn). A container keeps its children alive; the caller still frees each
  * handle it got.
@@ -571,6 +614,56 @@ gentrain_status gentrain_module_conv2d_new(gentrain_module **out, int64_t in_cha
                                            bool bias);
 /* nn.LeakyReLU(negative_slope). */
 gentrain_status gentrain_module_leaky_relu_new(gentrain_module **out, double negative_slope);
+/* nn.ConvTranspose2d(in_channels, out_channels, (kernel_h, kernel_w), stride, padding,
+ * output_padding, groups, bias, dilation) with PyTorch's default initialization; options NULL for
+ * the defaults (padding_same is not allowed). */
+gentrain_status gentrain_module_conv_transpose2d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
+                                                     int64_t kernel_h, int64_t kernel_w,
+                                                     const gentrain_conv_options *options, bool bias);
+/* nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, momentum, affine): running statistics as
+ * buffers (running_mean, running_var, num_batches_tracked); batch statistics in training mode. */
+gentrain_status gentrain_module_batch_norm_new(gentrain_module **out, int64_t num_features, double eps, double momentum,
+                                               bool affine);
+/* nn.LayerNorm(normalized_shape[0..ndim), eps, elementwise_affine). */
+gentrain_status gentrain_module_layer_norm_new(gentrain_module **out, const int64_t *normalized_shape, size_t ndim,
+                                               double eps, bool elementwise_affine);
+/* nn.GroupNorm(num_groups, num_channels, eps, affine). */
+gentrain_status gentrain_module_group_norm_new(gentrain_module **out, int64_t num_groups, int64_t num_channels,
+                                               double eps, bool affine);
+/* nn.Embedding(num_embeddings, embedding_dim, padding_idx): input int64 indices of any shape;
+ * padding_idx NULL for none, else its row starts at zero and gets no gradient. */
+gentrain_status gentrain_module_embedding_new(gentrain_module **out, int64_t num_embeddings, int64_t embedding_dim,
+                                              const int64_t *padding_idx);
+/* nn.Dropout(p): active in training mode only. */
+gentrain_status gentrain_module_dropout_new(gentrain_module **out, double p);
+/* A parameter-free layer by PyTorch's module name, with its defaults: "ReLU", "Tanh", "Sigmoid",
+ * "GELU", "SiLU", "ELU", "Softplus", "Flatten", "Identity", "InstanceNorm2d". */
+gentrain_status gentrain_module_layer_new(gentrain_module **out, const char *name);
+/* nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first) with PyTorch's names
+ * and initialization. gentrain_module_forward runs self-attention and returns the output only;
+ * gentrain_module_attention_forward takes query, key, value and masks. */
+gentrain_status gentrain_module_multihead_attention_new(gentrain_module **out, int64_t embed_dim, int64_t num_heads,
+                                                        double dropout, bool bias, bool batch_first);
+/* nn.ModuleDict over `n` named modules (names unique, no '.'); it has no forward. */
+gentrain_status gentrain_module_dict_new(gentrain_module **out, const char *const *names, gentrain_module *const *modules,
+                                         size_t n);
+/* The descendant at a dotted path such as "critic.0" (PyTorch's get_submodule): a new handle to
+ * the same module. */
+gentrain_status gentrain_module_submodule(gentrain_module **out, const gentrain_module *module, const char *path);
+/* A module's forward written by the host: *out receives a new tensor handle (which the library
+ * takes over) computed from `input` (borrowed for the call) with differentiable gentrain ops, so
+ * gradients reach the module's parameters. */
+typedef gentrain_status
+    (*gentrain_module_forward_fn)(gentrain_tensor **out, const gentrain_tensor *input, void *user_data);
+/* A module defined by the host: `forward` with `user_data`, `n_parameters` parameters (leaf float
+ * tensors; they get requires_grad) and `n_children` submodules under the given names, which
+ * state dicts, optimizers, train/eval and save/load see as for any module. `destroy` (may be
+ * NULL) runs on `user_data` once nothing uses the module any more, also when this call fails. */
+gentrain_status gentrain_module_custom_new(gentrain_module **out, gentrain_module_forward_fn forward, void *user_data,
+                                           gentrain_destructor destroy, const char *const *parameter_names,
+                                           gentrain_tensor *const *parameters, size_t n_parameters,
+                                           const char *const *child_names, gentrain_module *const *children,
+                                           size_t n_children);
 /* requires_grad_(requires_grad) on every parameter: false freezes the module. */
 gentrain_status gentrain_module_requires_grad(gentrain_module *module, bool requires_grad);
 /* Writes the state dict (parameters and buffers by PyTorch's names) to a safetensors file,

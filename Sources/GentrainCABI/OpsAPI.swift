@@ -191,6 +191,14 @@ public func gentrain_embedding(_ out: TensorOut?, _ indices: OpaquePointer?, _ w
     producing("gentrain_embedding", out) { try embedding(tensorArg(indices, "indices"), tensorArg(weight, "weight")) }
 }
 
+@c @implementation
+public func gentrain_embedding_with_padding_idx(_ out: TensorOut?, _ indices: OpaquePointer?, _ weight: OpaquePointer?,
+                                                _ paddingIdx: Int64) -> gentrain_status {
+    producing("gentrain_embedding_with_padding_idx", out) {
+        try embedding(tensorArg(indices, "indices"), tensorArg(weight, "weight"), paddingIdx: Int(clamping: paddingIdx))
+    }
+}
+
 @c @implementation public func gentrain_softmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status { unary("gentrain_softmax", out, x) { try $0.softmax(dim: Int(dim)) } }
 @c @implementation public func gentrain_log_softmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status { unary("gentrain_log_softmax", out, x) { try $0.logSoftmax(dim: Int(dim)) } }
 @c @implementation public func gentrain_dropout(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double, _ training: Bool) -> gentrain_status { unary("gentrain_dropout", out, x) { try $0.dropout(p: p, training: training) } }

@@ -55,6 +55,18 @@ open class Module {
         }
     }
 
+    /// The descendant at a dotted path ("encoder.0"), PyTorch's `get_submodule`; "" is this module.
+    public func submodule(_ path: String) throws -> Module {
+        var m: Module = self
+        for name in path.split(separator: ".", omittingEmptySubsequences: false) where !path.isEmpty {
+            guard let child = m.namedChildren.first(where: { $0.0 == name })?.1 else {
+                throw GentrainError(.invalidArgument, "no submodule '\(name)' in '\(path)'")
+            }
+            m = child
+        }
+        return m
+    }
+
     /// Every parameter of this module and its descendants, with dotted names.
     public func namedParameters() -> [(String, Tensor)] {
         var out = namedOwnParameters

@@ -1566,6 +1566,241 @@ static void test_recurrent(void) {
     for (int i = 0; i < 4; i++) gentrain_tensor_free(gw[i]);
 }
 
+/* Sum of all elements as a new scalar. */
+static gentrain_tensor *total(const gentrain_tensor *t) {
+    gentrain_tensor *s = NULL;
+    OK(gentrain_sum(&s, t, NULL, 0, false));
+    return s;
+}
+
+/* The host module of the test: y = x W^T + b through gentrain ops on the module's parameters. */
+typedef struct { gentrain_tensor *weight, *bias; int calls, destroyed, fail; } affine_state;
+
+static gentrain_status affine_forward(gentrain_tensor **out, const gentrain_tensor *input, void *user_data) {
+    affine_state *st = user_data;
+    st->calls++;
+    if (st->fail) return gentrain_linear(out, input, st->bias, NULL);   /* a shape error, reported by the module */
+    return gentrain_linear(out, input, st->weight, st->bias);
+}
+
+static void affine_destroy(void *user_data) { ((affine_state *)user_data)->destroyed++; }
+
+static void test_more_modules_and_attention(void) {
+    gentrain_manual_seed(3);
+    gentrain_module *m = NULL, *bad = NULL;
+    gentrain_tensor *x = NULL, *y = NULL, *z = NULL, *s = NULL, *g = NULL;
+    int64_t img[4] = {2, 4, 5, 5};
+    OK(gentrain_tensor_randn(&x, img, 4, GENTRAIN_FLOAT32));
+
+    /* ConvTranspose2d: (5 - 1) * 2 - 2 + 3 + 1 = 10. */
+    gentrain_conv_options co;
+    gentrain_conv_options_default(&co);
+    co.stride[0] = co.stride[1] = 2;
+    co.padding[0] = co.padding[1] = 1;
+    co.output_padding[0] = co.output_padding[1] = 1;
+    OK(gentrain_module_conv_transpose2d_new(&m, 4, 3, 3, 3, &co, true));
+    OK(gentrain_module_forward(&y, m, x));
+    expect_shape(y, 2, 3, 10, 10);
+    gentrain_tensor_free(y);
+    gentrain_module_free(m);
+    co.padding_same = true;
+    FAILS(gentrain_module_conv_transpose2d_new(&bad, 4, 3, 3, 3, &co, true), GENTRAIN_ERR_INVALID_ARGUMENT, "padding_same");
+
+    /* Normalization modules: batch statistics in training, running ones in eval. */
+    OK(gentrain_module_batch_norm_new(&m, 4, 1e-5, 0.1, true));
+    OK(gentrain_module_forward(&y, m, x));
+    int64_t c_dims[3] = {0, 2, 3};
+    OK(gentrain_mean(&s, y, c_dims, 3, false));
+    OK(gentrain_abs(&z, s));
+    OK(gentrain_amax(&g, z, NULL, 0, false));
+    EXPECT(item(g) < 1e-5);
+    gentrain_tensor *fresh[3] = {s, z, g};
+    for (int i = 0; i < 3; i++) gentrain_tensor_free(fresh[i]);
+    OK(gentrain_module_train(m, false));
+    OK(gentrain_module_forward(&z, m, x));
+    EXPECT(max_abs_diff(y, z) > 1e-3);   /* running statistics moved only 10% of the way */
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(z);
+    gentrain_module_free(m);
+    FAILS(gentrain_module_batch_norm_new(&bad, 4, 0, 0.1, true), GENTRAIN_ERR_INVALID_ARGUMENT, "eps");
+    FAILS(gentrain_module_batch_norm_new(&bad, 4, 1e-5, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "momentum");
+    int64_t ln_shape[2] = {5, 5};
+    OK(gentrain_module_layer_norm_new(&m, ln_shape, 2, 1e-5, true));
+    OK(gentrain_module_forward(&y, m, x));
+    expect_shape(y, 2, 4, 5, 5);
+    gentrain_tensor_free(y);
+    gentrain_module_free(m);
+    FAILS(gentrain_module_layer_norm_new(&bad, NULL, 2, 1e-5, true), GENTRAIN_ERR_INVALID_ARGUMENT, "normalized_shape");
+    OK(gentrain_module_group_norm_new(&m, 2, 4, 1e-5, true));
+    OK(gentrain_module_forward(&y, m, x));
+    gentrain_tensor_free(y);
+    gentrain_module_free(m);
+    FAILS(gentrain_module_group_norm_new(&bad, 3, 4, 1e-5, true), GENTRAIN_ERR_INVALID_ARGUMENT, "divisible");
+
+    /* Dropout is the identity in eval; the named layers run. */
+    OK(gentrain_module_dropout_new(&m, 0.5));
+    OK(gentrain_module_train(m, false));
+    OK(gentrain_module_forward(&y, m, x));
+    EXPECT(max_abs_diff(y, x) == 0);
+    gentrain_tensor_free(y);
+    gentrain_module_free(m);
+    FAILS(gentrain_module_dropout_new(&bad, 1.5), GENTRAIN_ERR_INVALID_ARGUMENT, "between 0 and 1");
+    const char *layer_names[] = {"ReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "Softplus", "Flatten", "Identity", "InstanceNorm2d"};
+    for (size_t i = 0; i < sizeof layer_names / sizeof *layer_names; i++) {
+        OK(gentrain_module_layer_new(&m, layer_names[i]));
+        OK(gentrain_module_forward(&y, m, x));
+        gentrain_tensor_free(y);
+        gentrain_module_free(m);
+    }
+    FAILS(gentrain_module_layer_new(&bad, "Swish"), GENTRAIN_ERR_INVALID_ARGUMENT, "unknown layer 'Swish'");
+    FAILS(gentrain_module_layer_new(&bad, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "name is NULL");
+
+    /* Embedding with padding_idx: that row starts at zero and gets no gradient (module and function). */
+    int64_t pad = 1, ids[4] = {1, 0, 1, 2}, ids_shape[1] = {4};
+    gentrain_tensor *idx = NULL, *w = NULL;
+    OK(gentrain_tensor_from_data(&idx, ids, sizeof ids, GENTRAIN_INT64, ids_shape, 1));
+    OK(gentrain_module_embedding_new(&m, 3, 2, &pad));
+    OK(gentrain_module_parameter(&w, NULL, m, 0));
+    OK(gentrain_module_forward(&y, m, idx));
+    s = total(y);
+    OK(gentrain_backward(s, NULL, false, false));
+    OK(gentrain_tensor_grad(&g, w));
+    float gv[6];
+    OK(gentrain_tensor_copy_to(gv, sizeof gv, GENTRAIN_FLOAT32, g));
+    EXPECT(gv[0] == 1 && gv[1] == 1 && gv[2] == 0 && gv[3] == 0 && gv[4] == 1 && gv[5] == 1);
+    gentrain_tensor *fn = NULL;
+    OK(gentrain_embedding_with_padding_idx(&fn, idx, w, -2));
+    EXPECT(max_abs_diff(fn, y) == 0);
+    gentrain_tensor_free(fn);
+    FAILS(gentrain_embedding_with_padding_idx(&fn, idx, w, 3), GENTRAIN_ERR_INDEX, "padding_idx 3");
+    gentrain_tensor *done[4] = {y, s, g, w};
+    for (int i = 0; i < 4; i++) gentrain_tensor_free(done[i]);
+    gentrain_module_free(m);
+    FAILS(gentrain_module_embedding_new(&bad, 3, 2, &ids_shape[0]), GENTRAIN_ERR_INDEX, "padding_idx");
+
+    /* ModuleDict and submodules by dotted path. */
+    gentrain_module *parts[2], *dict = NULL, *seq = NULL, *found = NULL;
+    OK(gentrain_module_linear_new(&parts[0], 3, 2, true));
+    OK(gentrain_module_layer_new(&parts[1], "Tanh"));
+    OK(gentrain_module_sequential_new(&seq, parts, 2));
+    const char *dict_names[2] = {"body", "head"};
+    gentrain_module *entries[2] = {seq, parts[0]};
+    OK(gentrain_module_dict_new(&dict, dict_names, entries, 2));
+    OK(gentrain_module_submodule(&found, dict, "body.0"));
+    size_t count = 0;
+    OK(gentrain_module_parameter_count(&count, found));
+    EXPECT(count == 2);
+    gentrain_module_free(found);
+    FAILS(gentrain_module_submodule(&found, dict, "body.7"), GENTRAIN_ERR_INVALID_ARGUMENT, "no submodule '7'");
+    FAILS(gentrain_module_forward(&y, dict, x), GENTRAIN_ERR_UNSUPPORTED, "ModuleDict has no forward");
+    const char *twice[2] = {"a", "a"};
+    FAILS(gentrain_module_dict_new(&bad, twice, entries, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "already exists");
+    gentrain_module_free(dict);
+    free_modules(parts, 2);
+    gentrain_module_free(seq);
+
+    /* A module written by the host: its parameters train like any module's. */
+    affine_state st = {0};
+    int64_t ws[2] = {2, 3}, bs[1] = {2}, xs2[2] = {4, 3};
+    OK(gentrain_tensor_randn(&st.weight, ws, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_zeros(&st.bias, bs, 1, GENTRAIN_FLOAT32));
+    const char *pnames[2] = {"weight", "bias"};
+    gentrain_tensor *pvals[2] = {st.weight, st.bias};
+    gentrain_module *kid = NULL, *custom = NULL;
+    OK(gentrain_module_layer_new(&kid, "Tanh"));
+    const char *kid_names[1] = {"act"};
+    OK(gentrain_module_custom_new(&custom, affine_forward, &st, affine_destroy, pnames, pvals, 2, kid_names, &kid, 1));
+    gentrain_module_free(kid);
+    gentrain_tensor *x2 = NULL;
+    OK(gentrain_tensor_randn(&x2, xs2, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_module_forward(&y, custom, x2));
+    expect_shape(y, 4, 2, 0, 0);
+    s = total(y);
+    OK(gentrain_backward(s, NULL, false, false));
+    OK(gentrain_tensor_grad(&g, st.bias));
+    float bg[2];
+    OK(gentrain_tensor_copy_to(bg, sizeof bg, GENTRAIN_FLOAT32, g));
+    EXPECT(bg[0] == 4 && bg[1] == 4);
+    OK(gentrain_module_parameter_count(&count, custom));
+    EXPECT(count == 2);
+    gentrain_tensor *custom_done[3] = {y, s, g};
+    for (int i = 0; i < 3; i++) gentrain_tensor_free(custom_done[i]);
+    st.fail = 1;
+    FAILS(gentrain_module_forward(&y, custom, x2), GENTRAIN_ERR_CALLBACK_FAILED, "forward callback failed");
+    EXPECT(st.calls == 2 && st.destroyed == 0);
+    gentrain_module_free(custom);
+    EXPECT(st.destroyed == 1);
+    FAILS(gentrain_module_custom_new(&bad, NULL, &st, affine_destroy, NULL, NULL, 0, NULL, NULL, 0),
+          GENTRAIN_ERR_INVALID_ARGUMENT, "forward is NULL");
+    EXPECT(st.destroyed == 2);
+    gentrain_tensor *not_leaf = NULL;
+    OK(gentrain_tensor_set_requires_grad(x2, true));
+    OK(gentrain_relu(&not_leaf, x2));
+    FAILS(gentrain_module_custom_new(&bad, affine_forward, &st, affine_destroy, pnames, &not_leaf, 1, NULL, NULL, 0),
+          GENTRAIN_ERR_INVALID_ARGUMENT, "leaf");
+    EXPECT(st.destroyed == 3 && bad == NULL);
+    gentrain_tensor *custom_rest[4] = {not_leaf, x2, st.weight, st.bias};
+    for (int i = 0; i < 4; i++) gentrain_tensor_free(custom_rest[i]);
+
+    /* Attention: the module and the function agree; need_weights off gives no weights. */
+    gentrain_module *mha = NULL;
+    OK(gentrain_module_multihead_attention_new(&mha, 8, 2, 0.0, true, true));
+    FAILS(gentrain_module_multihead_attention_new(&bad, 8, 3, 0.0, true, true), GENTRAIN_ERR_INVALID_ARGUMENT, "divisible");
+    int64_t qs[3] = {2, 3, 8}, ks[3] = {2, 4, 8};
+    gentrain_tensor *q = NULL, *k = NULL, *out1 = NULL, *w1 = NULL, *out2 = NULL, *w2 = NULL, *p[4];
+    OK(gentrain_tensor_randn(&q, qs, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&k, ks, 3, GENTRAIN_FLOAT32));
+    gentrain_attention_options ao;
+    gentrain_attention_options_default(&ao);
+    EXPECT(ao.need_weights && ao.average_attn_weights && !ao.is_causal && !ao.batch_first && ao.dropout == 0);
+    OK(gentrain_module_attention_forward(&out1, &w1, mha, q, k, k, &ao));
+    expect_shape(out1, 2, 3, 8, 0);
+    expect_shape(w1, 2, 3, 4, 0);
+    for (size_t i = 0; i < 4; i++) OK(gentrain_module_parameter(&p[i], NULL, mha, i));
+    ao.batch_first = true;
+    OK(gentrain_multi_head_attention(&out2, &w2, q, k, k, 2, p[0], p[1], p[2], p[3], &ao));
+    EXPECT(max_abs_diff(out1, out2) < 1e-6 && max_abs_diff(w1, w2) < 1e-6);
+    gentrain_tensor *attn_done[4] = {out1, w1, out2, w2};
+    for (int i = 0; i < 4; i++) gentrain_tensor_free(attn_done[i]);
+    ao.need_weights = false;
+    w1 = q;   /* overwritten with NULL */
+    OK(gentrain_multi_head_attention(&out1, &w1, q, k, k, 2, p[0], p[1], p[2], p[3], &ao));
+    EXPECT(w1 == NULL);
+    gentrain_tensor_free(out1);
+    OK(gentrain_module_forward(&out1, mha, q));   /* self-attention */
+    expect_shape(out1, 2, 3, 8, 0);
+    gentrain_tensor_free(out1);
+    FAILS(gentrain_multi_head_attention(&out1, NULL, q, k, k, 3, p[0], p[1], p[2], p[3], &ao), GENTRAIN_ERR_INVALID_ARGUMENT, "divisible");
+    ao.struct_size = 0;
+    FAILS(gentrain_multi_head_attention(&out1, NULL, q, k, k, 2, p[0], p[1], p[2], p[3], &ao), GENTRAIN_ERR_INVALID_ARGUMENT, "struct_size");
+    gentrain_attention_options_default(&ao);
+    int64_t bad_mask_shape[2] = {3, 3};
+    gentrain_tensor *bad_mask = NULL;
+    OK(gentrain_tensor_zeros(&bad_mask, bad_mask_shape, 2, GENTRAIN_FLOAT32));
+    ao.attn_mask = bad_mask;
+    FAILS(gentrain_module_attention_forward(&out1, &w1, mha, q, k, k, &ao), GENTRAIN_ERR_SHAPE, "attn_mask must be");
+    FAILS(gentrain_module_attention_forward(&out1, &w1, mha, q, k, NULL, &ao), GENTRAIN_ERR_INVALID_HANDLE, "value");
+    gentrain_tensor_free(bad_mask);
+    for (size_t i = 0; i < 4; i++) gentrain_tensor_free(p[i]);
+    gentrain_module_free(mha);
+
+    /* Scaled dot-product attention: is_causal equals the explicit lower-triangular mask. */
+    int64_t tri[2] = {4, 4};
+    bool lower[16];
+    for (int i = 0; i < 16; i++) lower[i] = (i % 4) <= (i / 4);
+    gentrain_tensor *mask = NULL, *a1 = NULL, *a2 = NULL;
+    OK(gentrain_tensor_from_data(&mask, lower, sizeof lower, GENTRAIN_BOOL, tri, 2));
+    double scale = 0.25;
+    OK(gentrain_scaled_dot_product_attention(&a1, k, k, k, NULL, 0.0, true, &scale));
+    OK(gentrain_scaled_dot_product_attention(&a2, k, k, k, mask, 0.0, false, &scale));
+    EXPECT(max_abs_diff(a1, a2) < 1e-6);
+    gentrain_tensor_free(a2);
+    FAILS(gentrain_scaled_dot_product_attention(&a2, k, k, k, mask, 0.0, true, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "not both");
+    FAILS(gentrain_scaled_dot_product_attention(&a2, q, x, k, NULL, 0.0, false, NULL), GENTRAIN_ERR_SHAPE, "expected q");
+    gentrain_tensor *sdpa_done[5] = {mask, a1, q, k, x};
+    for (int i = 0; i < 5; i++) gentrain_tensor_free(sdpa_done[i]);
+}
+
 int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
@@ -1581,6 +1816,7 @@ int main(int argc, char **argv) {
     test_layers();
     test_hostile_values();
     test_recurrent();
+    test_more_modules_and_attention();
     test_module_files_and_perceptual_loss(argc > 1 ? argv[1] : NULL);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

@@ -168,8 +168,15 @@ extension Tensor {
 }
 
 /// Rows of `weight` (`[num_embeddings, dim]`) at `indices` (any shape) → `[*indices.shape, dim]`.
-public func embedding(_ indices: Tensor, _ weight: Tensor) throws -> Tensor {
+/// Rows looked up at `paddingIdx` (negative counts from the end) pass no gradient to `weight`.
+public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = nil) throws -> Tensor {
     guard weight.ndim == 2 else { throw GentrainError.shape("embedding: weight must be 2-D, got \(shapeString(weight.shape))") }
-    let rows = try weight.indexSelect(0, indices.reshape([-1]))
-    return try rows.reshape(indices.shape + [weight.shape[1]])
+    let num = weight.shape[0]
+    if let p = paddingIdx, p < -num || p >= num {
+        throw GentrainError.index("embedding: padding_idx \(p) must be within num_embeddings (\(num))")
+    }
+    let out = try weight.indexSelect(0, indices.reshape([-1])).reshape(indices.shape + [weight.shape[1]])
+    guard let p = paddingIdx.map({ $0 < 0 ? $0 + num : $0 }) else { return out }
+    let mask = try indices.eq(Tensor.scalar(Double(p), dtype: indices.dtype)).unsqueeze(-1)
+    return try Tensor.where(mask, out.detach(), out)   // same values, no gradient for the padding row
 }

@@ -73,9 +73,9 @@ extension Tensor {
                 return try narrow(i, start: start, length: s)
             }
         }
-        let dtype = self.dtype
+        let dtype = self.dtype, shapes = pieces.map(\.shape)   // not the pieces: they hold the node
         return recordMulti(pieces, "SplitBackward", [self]) { _, gs in
-            [try Tensor.cat(zip(gs, pieces).map { g, p in try g ?? Tensor.zeros(p.shape, dtype: dtype) }, dim: i)]
+            [try Tensor.cat(zip(gs, shapes).map { g, shape in try g ?? Tensor.zeros(shape, dtype: dtype) }, dim: i)]
         }
     }
 

@@ -147,6 +147,7 @@ public enum Layers {
         Lambda("ELU") { x in try Tensor.where(x.gt(0), x, x.expm1().mul(alpha)) }
     }
     public static func tanh() -> Module { Lambda("Tanh") { try $0.tanh() } }
+    public static func identity() -> Module { Lambda("Identity") { $0 } }
     public static func sigmoid() -> Module { Lambda("Sigmoid") { try $0.sigmoid() } }
     public static func softplus(beta: Double = 1, threshold: Double = 20) -> Module {
         Lambda("Softplus") { try $0.softplus(beta: beta, threshold: threshold) }
@@ -204,12 +205,7 @@ public final class Embedding: Module {
         try registerParameter("weight", weight)
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
-        let out = try embedding(input, weight)
-        guard let p = paddingIdx else { return out }
-        let mask = try input.eq(Tensor.scalar(Double(p), dtype: input.dtype)).unsqueeze(-1)
-        return try Tensor.where(mask, out.detach(), out)   // same values, no gradient for the padding row
-    }
+    public override func forward(_ input: Tensor) throws -> Tensor { try embedding(input, weight, paddingIdx: paddingIdx) }
 }
 
 /// An ordered list of modules, named "0", "1", … (PyTorch's `nn.ModuleList`).
@@ -221,3 +217,20 @@ public final class ModuleList: Module {
     public subscript(_ i: Int) -> Module { namedChildren[i].1 }
     public var count: Int { namedChildren.count }
 }
+
+/// Modules by name in insertion order (PyTorch's `nn.ModuleDict`). It has no forward of its own:
+/// the module that holds it decides how its entries combine.
+public final class ModuleDict: Module {
+    public init(_ modules: [(String, Module)] = []) throws {
+        super.init()
+        for (name, m) in modules { try registerModule(name, m) }
+    }
+    public subscript(_ name: String) -> Module? { namedChildren.first { $0.0 == name }?.1 }
+    public var keys: [String] { namedChildren.map(\.0) }
+    public var count: Int { namedChildren.count }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        throw GentrainError(.unsupported, "ModuleDict has no forward; call its entries")
+    }
+}
+

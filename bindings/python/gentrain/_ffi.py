@@ -26,6 +26,20 @@ class CrossEntropyOptions(Structure):
     ]
 
 
+class AttentionOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("key_padding_mask", c_void_p),
+        ("attn_mask", c_void_p),
+        ("need_weights", c_bool),
+        ("average_attn_weights", c_bool),
+        ("is_causal", c_bool),
+        ("batch_first", c_bool),
+        ("dropout", c_double),
+        ("training", c_bool),
+    ]
+
+
 class SgdOptions(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -198,6 +212,7 @@ FUNCTIONS = {
     "gentrain_scatter_add": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_void_p]),
     "gentrain_masked_fill": (c_int, [c_void_p, c_void_p, c_void_p, c_double]),
     "gentrain_embedding": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_embedding_with_padding_idx": (c_int, [c_void_p, c_void_p, c_void_p, c_int64]),
     "gentrain_softmax": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_log_softmax": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_dropout": (c_int, [c_void_p, c_void_p, c_double, c_bool]),
@@ -243,6 +258,10 @@ FUNCTIONS = {
     "gentrain_entropy": (c_int, [c_void_p, c_void_p]),
     "gentrain_reinforce_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_double]),
     "gentrain_moving_average_baseline": (c_int, [c_void_p, c_void_p, c_double, c_void_p]),
+    "gentrain_attention_options_default": (None, [c_void_p]),
+    "gentrain_multi_head_attention": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_int64, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_module_attention_forward": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_scaled_dot_product_attention": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_double, c_bool, c_void_p]),
     "gentrain_module_linear_new": (c_int, [c_void_p, c_int64, c_int64, c_bool]),
     "gentrain_module_relu_new": (c_int, [c_void_p]),
     "gentrain_module_sequential_new": (c_int, [c_void_p, c_void_p, c_size_t]),
@@ -254,6 +273,17 @@ FUNCTIONS = {
     "gentrain_module_zero_grad": (c_int, [c_void_p, c_bool]),
     "gentrain_module_conv2d_new": (c_int, [c_void_p, c_int64, c_int64, c_int64, c_int64, c_void_p, c_bool]),
     "gentrain_module_leaky_relu_new": (c_int, [c_void_p, c_double]),
+    "gentrain_module_conv_transpose2d_new": (c_int, [c_void_p, c_int64, c_int64, c_int64, c_int64, c_void_p, c_bool]),
+    "gentrain_module_batch_norm_new": (c_int, [c_void_p, c_int64, c_double, c_double, c_bool]),
+    "gentrain_module_layer_norm_new": (c_int, [c_void_p, c_void_p, c_size_t, c_double, c_bool]),
+    "gentrain_module_group_norm_new": (c_int, [c_void_p, c_int64, c_int64, c_double, c_bool]),
+    "gentrain_module_embedding_new": (c_int, [c_void_p, c_int64, c_int64, c_void_p]),
+    "gentrain_module_dropout_new": (c_int, [c_void_p, c_double]),
+    "gentrain_module_layer_new": (c_int, [c_void_p, c_char_p]),
+    "gentrain_module_multihead_attention_new": (c_int, [c_void_p, c_int64, c_int64, c_double, c_bool, c_bool]),
+    "gentrain_module_dict_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t]),
+    "gentrain_module_submodule": (c_int, [c_void_p, c_void_p, c_char_p]),
+    "gentrain_module_custom_new": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
     "gentrain_module_requires_grad": (c_int, [c_void_p, c_bool]),
     "gentrain_module_save": (c_int, [c_void_p, c_char_p]),
     "gentrain_module_load": (c_int, [c_void_p, c_char_p, c_bool]),

@@ -110,4 +110,30 @@ extension LayerTests {
         XCTAssertEqual(try w.mean().item(), 0.5)
         XCTAssertThrowsError(try Init.fans(Tensor.zeros([3])))
     }
+
+    /// A model composed in Swift: ModuleDict entries and dotted submodule paths, PyTorch's names.
+    func testModuleDictAndSubmodules() throws {
+        final class Heads: Module {
+            let body = try! Sequential([Linear(3, 4), ReLU()])
+            let heads = try! ModuleDict([("mu", Linear(4, 2)), ("logvar", Linear(4, 2, bias: false))])
+            override init() {
+                super.init()
+                try! registerModule("body", body)
+                try! registerModule("heads", heads)
+            }
+            override func forward(_ x: Tensor) throws -> Tensor {
+                let h = try body(x)
+                return try heads["mu"]!(h) + heads["logvar"]!(h)
+            }
+        }
+        let m = Heads()
+        XCTAssertEqual(m.stateDict().map(\.0), ["body.0.weight", "body.0.bias", "heads.mu.weight", "heads.mu.bias", "heads.logvar.weight"])
+        XCTAssertEqual(m.heads.keys, ["mu", "logvar"])
+        XCTAssertTrue(try m.submodule("heads.logvar") === m.heads["logvar"]!)
+        XCTAssertTrue(try m.submodule("") === m)
+        XCTAssertThrowsError(try m.submodule("heads.sigma"))
+        XCTAssertThrowsError(try m.heads.forward(Tensor.zeros([1, 4])))
+        try Autograd.backward([m(Tensor.randn([5, 3])).sum()])
+        XCTAssertTrue(m.parameters().allSatisfy { $0.grad != nil })
+    }
 }

@@ -210,14 +210,23 @@ class ConvTranspose2d(Module):
 
 
 class Embedding(Module):
-    """A lookup table [num_embeddings, embedding_dim], initialized N(0, 1) as PyTorch does."""
+    """A lookup table [num_embeddings, embedding_dim], initialized N(0, 1) as PyTorch does; the
+    `padding_idx` row (negative counts from the end) starts at zero and gets no gradient."""
 
-    def __init__(self, num_embeddings, embedding_dim):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
         super().__init__()
-        self.weight = Parameter(_t.randn(num_embeddings, embedding_dim))
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise IndexError("padding_idx must be within num_embeddings")
+            padding_idx %= num_embeddings
+        self.padding_idx = padding_idx
+        weight = _t.randn(num_embeddings, embedding_dim)
+        if padding_idx is not None:
+            weight = weight * _t.tensor([[float(i != padding_idx)] for i in range(num_embeddings)])
+        self.weight = Parameter(weight)
 
     def forward(self, indices):
-        return functional.embedding(indices, self.weight)
+        return functional.embedding(indices, self.weight, self.padding_idx)
 
 
 class LeakyReLU(Module):
@@ -387,6 +396,85 @@ class Sequential(Module):
         return len(self._modules)
 
 
+class ModuleList(Module):
+    """Modules in a list, named "0", "1", …; it has no forward of its own."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        for m in modules:
+            self.append(m)
+
+    def append(self, module):
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def __getitem__(self, i):
+        return list(self._modules.values())[i]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class ModuleDict(Module):
+    """Modules by name in insertion order; it has no forward of its own."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        for name, m in (dict(modules or {})).items():
+            self[name] = m
+
+    def __setitem__(self, name, module):
+        if not isinstance(module, Module) or not name or "." in name:
+            raise ValueError(f"ModuleDict entries are modules under names without '.', got {name!r}")
+        self.add_module(name, module)
+
+    def __getitem__(self, name):
+        return self._modules[name]
+
+    def __contains__(self, name):
+        return name in self._modules
+
+    def __len__(self):
+        return len(self._modules)
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+
+class MultiheadAttention(Module):
+    """PyTorch's nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first): parameters
+    in_proj_weight [3E, E] (xavier uniform), in_proj_bias [3E] (zeros) and out_proj (a Linear
+    with zero bias). forward(query, key, value, …) → (output, weights or None)."""
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=False):
+        super().__init__()
+        if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
+            raise ValueError("embed_dim must be divisible by num_heads")
+        self.embed_dim, self.num_heads, self.dropout, self.batch_first = embed_dim, num_heads, dropout, batch_first
+        self.in_proj_weight = Parameter(_uniform((3 * embed_dim, embed_dim), math.sqrt(6 / (4 * embed_dim))))
+        self.in_proj_bias = Parameter(_t.zeros(3 * embed_dim)) if bias else None
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
+        if bias:
+            self.out_proj.bias = Parameter(_t.zeros(embed_dim))
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                average_attn_weights=True, is_causal=False):
+        return functional.multi_head_attention(
+            query, key, value, self.num_heads, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight,
+            self.out_proj.bias, key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            average_attn_weights=average_attn_weights, is_causal=is_causal, batch_first=self.batch_first,
+            dropout_p=self.dropout, training=self.training)
+
+
 def _recurrent_parameters(module, suffix, input_size, hidden_size, bias):
     """weight_ih, weight_hh (and bias_ih, bias_hh) + suffix on `module`, uniform in ±1/√hidden_size
     as PyTorch initializes them; `module._gates` rows per hidden unit."""
@@ -506,4 +594,4 @@ class CrossEntropyLoss(Module):
 
 __all__ = ["Module", "Parameter", "Linear", "Conv2d", "ConvTranspose2d", "Embedding", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax", "LogSoftmax",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Dropout", "BatchNorm1d",
-           "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]
+           "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "ModuleList", "ModuleDict", "MultiheadAttention", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]

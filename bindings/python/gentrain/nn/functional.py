@@ -3,7 +3,7 @@ import ctypes
 from ctypes import byref, sizeof
 
 from .. import _ffi
-from .._lib import lib
+from .._lib import check, lib
 from ..tensor import Tensor, _new
 
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
@@ -61,8 +61,11 @@ def dropout(input, p=0.5, training=True):  # noqa: A002
     return _new(lib.gentrain_dropout, input._h, float(p), bool(training))
 
 
-def embedding(input, weight):  # noqa: A002
-    return _new(lib.gentrain_embedding, input._h, weight._h)
+def embedding(input, weight, padding_idx=None):  # noqa: A002
+    """Rows of `weight` at `input`; rows looked up at `padding_idx` pass no gradient."""
+    if padding_idx is None:
+        return _new(lib.gentrain_embedding, input._h, weight._h)
+    return _new(lib.gentrain_embedding_with_padding_idx, input._h, weight._h, int(padding_idx))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):  # noqa: A002
@@ -249,3 +252,38 @@ def instance_norm(input, weight=None, bias=None, eps=1e-5):  # noqa: A002
 
 __all__ += ["conv2d", "conv1d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
             "interpolate", "pixel_shuffle", "pad", "batch_norm", "layer_norm", "group_norm", "instance_norm"]
+
+
+# -- attention ---------------------------------------------------------------------------------
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(q kᵀ · scale + mask) v; a bool `attn_mask` is true where a position takes part."""
+    s = None if scale is None else byref(ctypes.c_double(scale))
+    return _new(lib.gentrain_scaled_dot_product_attention, query._h, key._h, value._h, _h(attn_mask), float(dropout_p),
+                bool(is_causal), s)
+
+
+def _attention_options(key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal, batch_first=False,
+                       dropout=0.0, training=False):
+    return _ffi.AttentionOptions(sizeof(_ffi.AttentionOptions), _h(key_padding_mask), _h(attn_mask), bool(need_weights),
+                                 bool(average_attn_weights), bool(is_causal), bool(batch_first), float(dropout),
+                                 bool(training))
+
+
+def _attention(call, need_weights, options, *args):
+    out, weights = ctypes.c_void_p(), ctypes.c_void_p()
+    check(call(byref(out), byref(weights), *args, byref(options)))
+    return Tensor._wrap(out.value), (Tensor._wrap(weights.value) if need_weights else None)
+
+
+def multi_head_attention(query, key, value, num_heads, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
+                         key_padding_mask=None, need_weights=True, attn_mask=None, average_attn_weights=True,
+                         is_causal=False, batch_first=False, dropout_p=0.0, training=False):
+    """nn.MultiheadAttention's computation with the given projections → (output, weights or None)."""
+    options = _attention_options(key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal, batch_first,
+                                 dropout_p, training)
+    return _attention(lib.gentrain_multi_head_attention, need_weights, options, query._h, key._h, value._h, int(num_heads),
+                      in_proj_weight._h, _h(in_proj_bias), out_proj_weight._h, _h(out_proj_bias))
+
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention"]

@@ -1,0 +1,126 @@
+"""MultiheadAttention and scaled_dot_product_attention against PyTorch (golden attention.json);
+ModuleList / ModuleDict; Embedding's padding_idx."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import gentrain as gt
+from gentrain import nn
+from gentrain.nn import functional as F
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "Tests", "GentrainTests", "Golden")
+
+
+@pytest.fixture(scope="module")
+def golden():
+    with open(os.path.join(GOLDEN, "attention.json")) as f:
+        return json.load(f)
+
+
+def stored(entry, requires_grad=False):
+    dtype = {"int64": np.int64, "bool": np.bool_}.get(entry["dtype"], np.float64)
+    t = gt.from_numpy(np.array(entry["data"], dtype=dtype).reshape(entry["shape"]))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def close(t, entry, tol=1e-10):
+    np.testing.assert_allclose(np.array(t.tolist()).reshape(-1), entry["data"], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name", ["cross", "causal"])
+def test_multihead_attention_matches_pytorch(golden, name):
+    case = golden[name]
+    mha = nn.MultiheadAttention(8, 2, batch_first=name == "cross")
+    assert [n for n, _ in mha.named_parameters()] == list(case["state"])
+    params = {n: stored(e, True) for n, e in case["state"].items()}
+    inputs = [stored(e, True) for e in case["inputs"]]
+    masks = {n: stored(e) for n, e in case["masks"].items()}
+    q, k, v = (inputs * 3)[:3] if name == "causal" else inputs
+    y, w = F.multi_head_attention(q, k, v, 2, params["in_proj_weight"], params["in_proj_bias"], params["out_proj.weight"],
+                                  params["out_proj.bias"], key_padding_mask=masks.get("key_padding_mask"),
+                                  attn_mask=None if name == "causal" else masks["attn_mask"],
+                                  average_attn_weights=name == "cross", is_causal=name == "causal",
+                                  batch_first=name == "cross")
+    close(y, case["output"])
+    close(w, case["weights"])
+    loss = (y * stored(case["wy"])).sum() + (w * stored(case["ww"])).sum()
+    grads = gt.autograd.grad(loss, inputs + list(params.values()))
+    for g, e in zip(grads, case["grads"]):
+        close(g, e, 1e-9)
+    # The module, with the same parameters loaded (float32).
+    state = {n: params[n].detach().to(gt.float32) for n in params}
+    _load(mha, state)
+    y32, w32 = mha(*(t.detach().to(gt.float32) for t in (q, k, v)), key_padding_mask=masks.get("key_padding_mask"),
+                   attn_mask=None if name == "causal" else masks["attn_mask"].to(gt.float32),
+                   average_attn_weights=name == "cross", is_causal=name == "causal")
+    close(y32, case["output"], 1e-5)
+    close(w32, case["weights"], 1e-5)
+
+
+def _load(module, state):
+    import tempfile
+    from safetensors.numpy import save_file
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.safetensors")
+        save_file({n: np.array(t.tolist(), dtype=np.float32) for n, t in state.items()}, path)
+        module.load(path)
+
+
+@pytest.mark.parametrize("name", ["sdpa_mask", "sdpa_causal"])
+def test_scaled_dot_product_attention_matches_pytorch(golden, name):
+    case = golden[name]
+    q, k, v = (stored(e, True) for e in case["inputs"])
+    if name == "sdpa_mask":
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=stored(case["mask"]), scale=case["scale"])
+    else:
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    close(y, case["output"])
+    for g, e in zip(gt.autograd.grad((y * stored(case["w"])).sum(), [q, k, v]), case["grads"]):
+        close(g, e, 1e-9)
+
+
+def test_attention_errors_and_no_weights():
+    mha = nn.MultiheadAttention(8, 2)
+    x = gt.randn(5, 2, 8)
+    y, w = mha(x, x, x, need_weights=False)
+    assert w is None and y.shape == (5, 2, 8)
+    with pytest.raises(gt.GentrainError, match="attn_mask must be"):
+        mha(x, x, x, attn_mask=gt.zeros(4, 5))
+    with pytest.raises(ValueError):
+        nn.MultiheadAttention(8, 3)
+
+
+def test_module_list_and_dict_name_their_entries():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 3)])
+            self.heads = nn.ModuleDict({"mu": nn.Linear(3, 1), "logvar": nn.Linear(3, 1, bias=False)})
+
+        def forward(self, x):
+            for b in self.blocks:
+                x = b(x)
+            return self.heads["mu"](x) + self.heads["logvar"](x)
+
+    m = Model()
+    assert list(m.state_dict()) == ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+                                    "heads.mu.weight", "heads.mu.bias", "heads.logvar.weight"]
+    assert len(m.blocks) == 2 and "mu" in m.heads and list(m.heads.keys()) == ["mu", "logvar"]
+    m(gt.randn(4, 2)).sum().backward()
+    assert all(p.grad is not None for p in m.parameters())
+    with pytest.raises(ValueError):
+        m.heads["a.b"] = nn.ReLU()
+
+
+def test_embedding_padding_idx():
+    emb = nn.Embedding(4, 3, padding_idx=-1)
+    assert emb.padding_idx == 3
+    assert emb.weight[3].tolist() == [0.0, 0.0, 0.0]
+    idx = gt.tensor([3, 0, 3, 1])
+    emb(idx).sum().backward()
+    g = emb.weight.grad.tolist()
+    assert g[3] == [0.0, 0.0, 0.0] and g[0] == [1.0, 1.0, 1.0]
+    with pytest.raises(IndexError):
+        nn.Embedding(4, 3, padding_idx=4)

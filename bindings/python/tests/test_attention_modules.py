@@ -124,3 +124,24 @@ def test_embedding_padding_idx():
     assert g[3] == [0.0, 0.0, 0.0] and g[0] == [1.0, 1.0, 1.0]
     with pytest.raises(IndexError):
         nn.Embedding(4, 3, padding_idx=4)
+
+
+def test_module_load_rejects_malformed_files_and_changes_nothing(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 2))
+    before = [p.tolist() for p in model.parameters()]
+    good = tmp_path / "good.safetensors"
+    nn.Sequential(nn.Linear(3, 2)).save(good)
+    data = good.read_bytes()
+    header_len = int.from_bytes(data[:8], "little")
+    broken = {
+        "truncated": data[:-5],
+        "header_length_past_end": (10**6).to_bytes(8, "little") + data[8:],
+        "short": data[:5],
+        "offsets_out_of_range": data[:8] + data[8:8 + header_len].replace(b'"data_offsets":[0,', b'"data_offsets":[9999,') + data[8 + header_len:],
+    }
+    for name, content in broken.items():
+        path = tmp_path / f"{name}.safetensors"
+        path.write_bytes(content)
+        with pytest.raises(gt.GentrainError):
+            model.load(path)
+        assert [p.tolist() for p in model.parameters()] == before, name

@@ -78,26 +78,23 @@ public enum GemmBackend: Sendable {
     }
 }
 
-/// oneDNN's row-major `dnnl_sgemm` and the OpenMP thread setting it runs under, from the shared
-/// library when it loads.
+/// oneDNN's row-major `dnnl_sgemm`, from the shared library when it loads. It runs on the
+/// OpenMP threads (`OpenMP.runtime`).
 struct OneDNN {
     private typealias Sgemm = @convention(c) (CChar, CChar, Int64, Int64, Int64, Float, UnsafePointer<Float>?, Int64,
                                               UnsafePointer<Float>?, Int64, Float, UnsafeMutablePointer<Float>?, Int64) -> Int32
-    private typealias SetThreads = @convention(c) (Int32) -> Void
     private let sgemmFn: Sgemm
-    private let setThreads: SetThreads?
 
     static let library: OneDNN? = {
         guard let handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL), let f = dlsym(handle, "dnnl_sgemm") else { return nil }
-        let threads = dlsym(handle, "omp_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
-        return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self), setThreads: threads)
+        return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self))
     }()
 
     /// Products under 32 MFLOP run on one thread: waking a second costs more than it saves.
     func sgemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
                _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        setThreads?(Int32(2 * m * n * k < 1 << 25 ? 1 : Threads.count))
+        OpenMP.runtime?.setThreads(Int32(2 * m * n * k < 1 << 25 ? 1 : Threads.count))
         let flag = { (t: CBLAS_TRANSPOSE) -> CChar in t == CblasNoTrans ? 78 : 84 }   // "N", "T"
         _ = sgemmFn(flag(ta), flag(tb), Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
     }

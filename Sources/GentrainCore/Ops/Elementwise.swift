@@ -1,6 +1,9 @@
 /// The raw (unrecorded) elementwise forwards shared by the differentiable ops: dtype
 /// checks, half-precision compute in float32, broadcasting, and the kernel dispatch.
 
+/// Elements per thread below which an elementwise kernel is not split.
+let elementwiseGrain = 1 << 16
+
 /// `op` applied to every element of a floating-point tensor.
 func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
     guard x.dtype.isFloatingPoint else {
@@ -10,11 +13,11 @@ func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
     var src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
     if !src.isContiguous { src = try src.contiguousCopy() }
     let out = try Tensor(emptyLike: src, dtype: ct)
-    if ct == .float32 {
-        unaryKernel(op, src.pointer(Float.self), out.pointer(Float.self), out.numel)
-    } else {
-        unaryKernel(op, src.pointer(Double.self), out.pointer(Double.self), out.numel)
+    func run<T: FloatElement>(_: T.Type) {
+        let (px, py) = (src.pointer(T.self), out.pointer(T.self))
+        parallelFor(out.numel, grain: elementwiseGrain) { r in unaryKernel(op, px + r.lowerBound, py + r.lowerBound, r.count) }
     }
+    if ct == .float32 { run(Float.self) } else { run(Double.self) }
     return ct == x.dtype ? out : try withNoGrad { try out.to(x.dtype) }
 }
 
@@ -44,7 +47,9 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
 private func binaryLoop<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
     let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
     if a.shape == b.shape && a.isContiguous && b.isContiguous {
-        binaryKernel(op, pa, 1, pb, 1, po, out.numel)
+        parallelFor(out.numel, grain: elementwiseGrain) { r in
+            binaryKernel(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, po + r.lowerBound, r.count)
+        }
         return
     }
     forEachRun(out.shape, [broadcastStrides(a, to: out.shape), broadcastStrides(b, to: out.shape), out.strides]) { off, n, inner in

@@ -9,8 +9,8 @@ public enum ConvPadding: Sendable {
 }
 
 /// 2-D convolution, PyTorch's `F.conv2d`: `x` `[N, C, H, W]`, `weight` `[O, C/groups, kh, kw]`,
-/// `bias` `[O]`. Built as unfold (im2col) + one batched GEMM per group, so every gradient,
-/// including the second order, follows from those ops.
+/// `bias` `[O]`. Built as unfold (im2col, the batch inside the columns) + one GEMM per group
+/// for the whole batch, so every gradient, including the second order, follows from those ops.
 public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: ConvPadding = .explicit(0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
     guard x.ndim == 4, weight.ndim == 4 else {
@@ -33,12 +33,12 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (
         if th % 2 == 0 && tw % 2 == 0 { pads = (th / 2, tw / 2) } else { input = try x.pad([tw / 2, tw - tw / 2, th / 2, th - th / 2]) }
     }
     let g = WindowGeometry(kernel: (kh, kw), stride: stride, padding: pads, dilation: dilation)
-    let cols = try input.unfold(g)                                     // [N, C·kh·kw, L]
+    let cols = try input.unfoldBatchColumns(g)                         // [C·kh·kw, N·L]
     let (oh, ow) = (g.positions(input.shape[2], 0), g.positions(input.shape[3], 1))
     let k = cg * kh * kw
-    let y = try weight.reshape([groups, o / groups, k]).matmul(cols.reshape([n, groups, k, oh * ow]))   // [N, g, O/g, L]
-    let out = try y.reshape([n, o, oh, ow])
-    return try bias.map { try out.add($0.reshape([1, o, 1, 1])) } ?? out
+    let y = try weight.reshape([groups, o / groups, k]).matmul(cols.reshape([groups, k, n * oh * ow]))   // [g, O/g, N·L]
+    let out = try y.reshape([o, n, oh, ow]).transpose(0, 1)
+    return try bias.map { try out.add($0.reshape([1, o, 1, 1])) } ?? out.contiguous()
 }
 
 /// 1-D convolution, PyTorch's `F.conv1d`: `x` `[N, C, L]`, `weight` `[O, C/groups, k]`.
@@ -59,7 +59,7 @@ public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: I
 
 /// Transposed 2-D convolution, PyTorch's `F.conv_transpose2d`: `x` `[N, Cin, H, W]`, `weight`
 /// `[Cin, Cout/groups, kh, kw]`; output size `(H−1)·s − 2p + d·(k−1) + outputPadding + 1`.
-/// Built as one GEMM per group + fold (col2im).
+/// Built as one GEMM per group for the whole batch + fold (col2im).
 public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                             padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), groups: Int = 1,
                             dilation: (Int, Int) = (1, 1)) throws -> Tensor {
@@ -82,9 +82,10 @@ public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
     guard hOut > 0, wOut > 0 else { throw GentrainError(.shape, "conv_transpose2d: the output would be empty") }
     let k = coutG * kh * kw
     let wt = try weight.reshape([groups, cin / groups, k]).transpose(1, 2)                          // [g, K, Cin/g]
-    let cols = try wt.matmul(x.reshape([n, groups, cin / groups, h * w])).reshape([n, cout * kh * kw, h * w])
+    let xs = try x.reshape([n, groups, cin / groups, h * w]).permute([1, 2, 0, 3]).reshape([groups, cin / groups, n * h * w])
+    let cols = try wt.matmul(xs).reshape([cout * kh * kw, n * h * w])                                // one GEMM per group
     let g = WindowGeometry(kernel: (kh, kw), stride: stride, padding: padding, dilation: dilation)
-    let out = try cols.fold(into: [n, cout, hOut, wOut], g)
+    let out = try cols.foldBatchColumns(into: [n, cout, hOut, wOut], g)
     return try bias.map { try out.add($0.reshape([1, cout, 1, 1])) } ?? out
 }
 

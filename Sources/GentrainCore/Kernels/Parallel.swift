@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Splits `0..<count` into contiguous chunks of at least `grain` items and runs `body` on them
+/// over the engine's threads (`Threads.count`); small ranges run inline on the caller's thread.
+/// `body` must only write what its own chunk owns.
+///
+/// The threads are OpenMP's (libgomp's, which oneDNN's products also run on): one pool for
+/// every kernel, so spinning workers of one never compete with another's. Without libgomp,
+/// everything runs on the caller's thread.
+@inline(__always)
+func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+    let threads = Swift.min(Threads.count, count / Swift.max(grain, 1))
+    guard threads > 1, let omp = OpenMP.runtime else {
+        body(0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let job = ParallelJob(count: count, threads: threads, body: body)
+        withExtendedLifetime(job) {
+            omp.parallel(parallelJobEntry, Unmanaged.passUnretained(job).toOpaque(), UInt32(threads), 0)
+        }
+    }
+}
+
+/// One `parallelFor` call, as the OpenMP threads see it.
+private final class ParallelJob {
+    let count: Int, threads: Int, body: (Range<Int>) -> Void
+    init(count: Int, threads: Int, body: @escaping (Range<Int>) -> Void) { (self.count, self.threads, self.body) = (count, threads, body) }
+}
+
+/// What each OpenMP thread runs: its share of the job.
+private let parallelJobEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
+    let job = Unmanaged<ParallelJob>.fromOpaque(context!).takeUnretainedValue()
+    let t = Int(OpenMP.runtime!.threadNum())
+    job.body((job.count * t / job.threads)..<(job.count * (t + 1) / job.threads))
+}
+
+/// libgomp's entry points, from the process when oneDNN (or anything else) loaded it.
+struct OpenMP {
+    typealias Parallel = @convention(c) (@convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
+    let parallel: Parallel
+    let threadNum: @convention(c) () -> Int32
+    let setThreads: @convention(c) (Int32) -> Void
+
+    static let runtime: OpenMP? = {
+        _ = OneDNN.library   // loads libgomp with oneDNN
+        guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD) ?? dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL),
+              let p = dlsym(handle, "GOMP_parallel"), let n = dlsym(handle, "omp_get_thread_num"),
+              let s = dlsym(handle, "omp_set_num_threads") else { return nil }
+        return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self), threadNum: unsafeBitCast(n, to: (@convention(c) () -> Int32).self),
+                      setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self))
+    }()
+}

@@ -84,10 +84,12 @@ struct OneDNN {
     private typealias Sgemm = @convention(c) (CChar, CChar, Int64, Int64, Int64, Float, UnsafePointer<Float>?, Int64,
                                               UnsafePointer<Float>?, Int64, Float, UnsafeMutablePointer<Float>?, Int64) -> Int32
     private let sgemmFn: Sgemm
+    /// The library's handle: its dependencies (libgomp) are looked up through it.
+    let handle: UnsafeMutableRawPointer
 
     static let library: OneDNN? = {
         guard let handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL), let f = dlsym(handle, "dnnl_sgemm") else { return nil }
-        return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self))
+        return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self), handle: handle)
     }()
 
     /// Products under 32 MFLOP run on one thread: waking a second costs more than it saves.

@@ -7,8 +7,8 @@ import Glibc
 /// `body` must only write what its own chunk owns.
 ///
 /// The threads are OpenMP's (libgomp's, which oneDNN's products also run on): one pool for
-/// every kernel, so spinning workers of one never compete with another's. Without libgomp,
-/// everything runs on the caller's thread.
+/// every kernel, so spinning workers of one never compete with another's. Without oneDNN (and
+/// so libgomp), the engine's own kernels run on the caller's thread.
 @inline(__always)
 func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
     let threads = Swift.min(Threads.count, count / Swift.max(grain, 1))
@@ -37,7 +37,7 @@ private let parallelJobEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void 
     job.body((job.count * t / job.threads)..<(job.count * (t + 1) / job.threads))
 }
 
-/// libgomp's entry points, from the process when oneDNN (or anything else) loaded it.
+/// libgomp's entry points, found through oneDNN, which depends on it.
 struct OpenMP {
     typealias Parallel = @convention(c) (@convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
     let parallel: Parallel
@@ -45,8 +45,7 @@ struct OpenMP {
     let setThreads: @convention(c) (Int32) -> Void
 
     static let runtime: OpenMP? = {
-        _ = OneDNN.library   // loads libgomp with oneDNN
-        guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD) ?? dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL),
+        guard let handle = OneDNN.library?.handle,   // libgomp comes with oneDNN
               let p = dlsym(handle, "GOMP_parallel"), let n = dlsym(handle, "omp_get_thread_num"),
               let s = dlsym(handle, "omp_set_num_threads") else { return nil }
         return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self), threadNum: unsafeBitCast(n, to: (@convention(c) () -> Int32).self),

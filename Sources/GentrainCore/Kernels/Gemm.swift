@@ -92,13 +92,32 @@ struct OneDNN {
         return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self), handle: handle)
     }()
 
-    /// Products under 32 MFLOP run on one thread: waking a second costs more than it saves.
+    /// Large products (from 32 MFLOP) use oneDNN's own threading. Middle-sized ones (from 2 MFLOP,
+    /// such as a recurrent step's [32, 256] × [256, 1024]) are split here into one block of rows or
+    /// columns per thread, each a single-threaded product: oneDNN's threading does poorly on them.
     func sgemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
                _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        OpenMP.runtime?.setThreads(Int32(2 * m * n * k < 1 << 25 ? 1 : Threads.count))
-        let flag = { (t: CBLAS_TRANSPOSE) -> CChar in t == CblasNoTrans ? 78 : 84 }   // "N", "T"
-        _ = sgemmFn(flag(ta), flag(tb), Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+        let flops = 2 * m * n * k
+        let (aT, bT) = (ta != CblasNoTrans, tb != CblasNoTrans)
+        func run(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+            _ = sgemmFn(aT ? 84 : 78, bT ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+        }
+        if flops >= 1 << 25 || flops < 1 << 21 || Threads.count == 1 {
+            OpenMP.runtime?.setThreads(Int32(flops < 1 << 25 ? 1 : Threads.count))
+            run(m, n, a, b, c)
+        } else if n >= m {
+            // Columns j0..<j1 of C: B's columns start at j0 (row-major) or its rows do (transposed).
+            parallelFor(n, grain: 64) { cols in
+                OpenMP.runtime?.setThreads(1)
+                run(m, cols.count, a, b + (bT ? cols.lowerBound * ldb : cols.lowerBound), c + cols.lowerBound)
+            }
+        } else {
+            parallelFor(m, grain: 16) { rows in
+                OpenMP.runtime?.setThreads(1)
+                run(rows.count, n, a + (aT ? rows.lowerBound : rows.lowerBound * lda), b, c + rows.lowerBound * ldc)
+            }
+        }
     }
 }
 

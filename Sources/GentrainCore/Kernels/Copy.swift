@@ -25,6 +25,30 @@ private func copyStrided<T>(_ src: Tensor, _: T.Type, _ dst: UnsafeMutableRawPoi
     }
 }
 
+/// Copies `src` (read through `sourceStrides`, which may broadcast) into `dst` of the same dtype
+/// and shape, any strides: runs that are contiguous on both sides as one block.
+func copyStrided(from src: Tensor, sourceStrides: [Int], into dst: Tensor) {
+    switch dst.dtype.itemSize {
+    case 1: copyRuns(src, sourceStrides, dst, UInt8.self)
+    case 2: copyRuns(src, sourceStrides, dst, UInt16.self)
+    case 4: copyRuns(src, sourceStrides, dst, UInt32.self)
+    default: copyRuns(src, sourceStrides, dst, UInt64.self)
+    }
+}
+
+private func copyRuns<T>(_ src: Tensor, _ sourceStrides: [Int], _ dst: Tensor, _: T.Type) {
+    let s = src.pointer(T.self), d = dst.pointer(T.self)
+    forEachRun(dst.shape, [dst.strides, sourceStrides]) { off, n, inner in
+        let (to, from) = (d + off[0], s + off[1])
+        let (ds, ss) = (inner[0], inner[1])
+        if ds == 1 && ss == 1 {
+            UnsafeMutableRawPointer(to).copyMemory(from: from, byteCount: n * MemoryLayout<T>.stride)   // memmove
+        } else {
+            for i in 0..<n { to[i * ds] = from[i * ss] }
+        }
+    }
+}
+
 /// Converts `n` contiguous elements from one dtype to another.
 func convertElements(_ src: UnsafeRawPointer, _ from: DType, _ dst: UnsafeMutableRawPointer, _ to: DType, _ n: Int) {
     if from == to {

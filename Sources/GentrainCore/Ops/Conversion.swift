@@ -83,15 +83,7 @@ extension Tensor {
         let b = try broadcastShapes(shape, src.shape, "copy_")
         guard b == shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(src.shape)) to \(shapeString(shape))") }
         let converted = try withNoGrad { try src.to(dtype) }
-        let dst = storage.data
-        let size = dtype.itemSize
-        let srcBase = converted.storage.data
-        forEachRun(shape, [strides, broadcastStrides(converted, to: shape)]) { off, n, inner in
-            for i in 0..<n {
-                (dst + (offset + off[0] + i * inner[0]) * size)
-                    .copyMemory(from: srcBase + (converted.offset + off[1] + i * inner[1]) * size, byteCount: size)
-            }
-        }
+        copyStrided(from: converted, sourceStrides: broadcastStrides(converted, to: shape), into: self)
     }
 
     /// `self += alpha * other`, in place, for contiguous float tensors of one shape (gradient

@@ -38,21 +38,9 @@ public func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Ten
     let (h2, c2, tc) = (try Tensor(empty: [n, hidden], dtype: ct), try Tensor(empty: [n, hidden], dtype: ct),
                         try Tensor(empty: [n, hidden], dtype: ct))
     func forward<T: FloatElement>(_: T.Type) {
-        let pgi = ops[0]!.pointer(T.self), pgh = ops[1]!.pointer(T.self), pc = ops[2]!.pointer(T.self)
-        let pa = act.pointer(T.self), ph = h2.pointer(T.self), pc2 = c2.pointer(T.self), ptc = tc.pointer(T.self)
-        let width = 4 * hidden
-        for r in 0..<n {
-            let a = pa + r * width, x = pgi + r * width, y = pgh + r * width
-            for j in 0..<width { a[j] = x[j] + y[j] }
-            // The activations as whole runs through the vectorized kernels.
-            unaryKernel(.sigmoid, a, a, 2 * hidden)
-            unaryKernel(.tanh, a + 2 * hidden, a + 2 * hidden, hidden)
-            unaryKernel(.sigmoid, a + 3 * hidden, a + 3 * hidden, hidden)
-            let cr = pc + r * hidden, c2r = pc2 + r * hidden, tcr = ptc + r * hidden, hr = ph + r * hidden
-            for j in 0..<hidden { c2r[j] = a[hidden + j] * cr[j] + a[j] * a[2 * hidden + j] }
-            unaryKernel(.tanh, c2r, tcr, hidden)
-            for j in 0..<hidden { hr[j] = a[3 * hidden + j] * tcr[j] }
-        }
+        let pa = act.pointer(T.self)
+        binaryKernel(.add, ops[0]!.pointer(T.self), 1, ops[1]!.pointer(T.self), 1, pa, n * 4 * hidden)
+        lstmForwardRows(n, hidden, pa, ops[2]!.pointer(T.self), c2.pointer(T.self), tc.pointer(T.self), h2.pointer(T.self))
     }
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
     let (hOut, cOut) = ct == dtype ? (h2, c2) : try withNoGrad { (try h2.to(dtype), try c2.to(dtype)) }
@@ -75,30 +63,15 @@ private func lstmGatesBackwardKernel(_ act: Tensor, c: Tensor, tc: Tensor, dh: T
     let grads = try kernelOperands([dh, dc], ct)
     let dG = try Tensor(empty: [n, 4 * hidden], dtype: ct), dcPrev = try Tensor(empty: [n, hidden], dtype: ct)
     func run<T: FloatElement>(_: T.Type) {
-        let pa = act.pointer(T.self), pc = c.pointer(T.self), ptc = tc.pointer(T.self)
-        let pdh = grads[0]?.pointer(T.self), pdc = grads[1]?.pointer(T.self)
-        let pg = dG.pointer(T.self), pcp = dcPrev.pointer(T.self)
-        let width = 4 * hidden
-        for r in 0..<n {
-            let a = pa + r * width, g = pg + r * width, off = r * hidden
-            for j in 0..<hidden {
-                let i = a[j], f = a[hidden + j], cell = a[2 * hidden + j], o = a[3 * hidden + j], t = ptc[off + j]
-                let dhj = pdh?[off + j] ?? 0
-                let dct = (pdc?[off + j] ?? 0) + dhj * o * (1 - t * t)
-                g[j] = dct * cell * i * (1 - i)
-                g[hidden + j] = dct * pc[off + j] * f * (1 - f)
-                g[2 * hidden + j] = dct * i * (1 - cell * cell)
-                g[3 * hidden + j] = dhj * t * o * (1 - o)
-                pcp[off + j] = dct * f
-            }
-        }
+        lstmBackwardRows(n, hidden, act.pointer(T.self), c.pointer(T.self), tc.pointer(T.self), grads[0]?.pointer(T.self),
+                         grads[1]?.pointer(T.self), dG.pointer(T.self), dcPrev.pointer(T.self))
     }
     if ct == .float32 { run(Float.self) } else { run(Double.self) }
     return (dG, dcPrev)
 }
 
 /// The LSTM gate gradients written with differentiable ops (for `create_graph`).
-private func lstmGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ c: Tensor, dh: Tensor?, dc: Tensor?) throws -> (Tensor, Tensor) {
+func lstmGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ c: Tensor, dh: Tensor?, dc: Tensor?) throws -> (Tensor, Tensor) {
     let gates = try gi.add(gh).chunk(4, dim: 1)
     let i = try gates[0].sigmoid(), f = try gates[1].sigmoid(), g = try gates[2].tanh(), o = try gates[3].sigmoid()
     let tc = try f.mul(c).add(i.mul(g)).tanh()
@@ -121,21 +94,8 @@ public func gruGates(_ gi: Tensor, _ gh: Tensor, _ h: Tensor) throws -> Tensor {
     // act: r, z and n after activation [N, 3H].
     let act = try Tensor(empty: [n, 3 * hidden], dtype: ct), h2 = try Tensor(empty: [n, hidden], dtype: ct)
     func forward<T: FloatElement>(_: T.Type) {
-        let pgi = ops[0]!.pointer(T.self), pgh = ops[1]!.pointer(T.self), ph = ops[2]!.pointer(T.self)
-        let pa = act.pointer(T.self), po = h2.pointer(T.self)
-        let width = 3 * hidden
-        for r in 0..<n {
-            let a = pa + r * width, x = pgi + r * width, y = pgh + r * width
-            for j in 0..<(2 * hidden) { a[j] = x[j] + y[j] }
-            unaryKernel(.sigmoid, a, a, 2 * hidden)
-            for j in 0..<hidden { a[2 * hidden + j] = x[2 * hidden + j] + a[j] * y[2 * hidden + j] }
-            unaryKernel(.tanh, a + 2 * hidden, a + 2 * hidden, hidden)
-            let hr = ph + r * hidden, out = po + r * hidden
-            for j in 0..<hidden {
-                let z = a[hidden + j], nj = a[2 * hidden + j]
-                out[j] = nj + z * (hr[j] - nj)
-            }
-        }
+        gruForwardRows(n, hidden, ops[0]!.pointer(T.self), ops[1]!.pointer(T.self), ops[2]!.pointer(T.self), act.pointer(T.self),
+                       h2.pointer(T.self))
     }
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
     let out = ct == dtype ? h2 : try withNoGrad { try h2.to(dtype) }
@@ -158,28 +118,15 @@ private func gruGatesBackwardKernel(_ act: Tensor, gh: Tensor, h: Tensor, dOut: 
     let dgi = try Tensor(empty: [n, 3 * hidden], dtype: ct), dgh = try Tensor(empty: [n, 3 * hidden], dtype: ct)
     let dh = try Tensor(empty: [n, hidden], dtype: ct)
     func run<T: FloatElement>(_: T.Type) {
-        let pa = act.pointer(T.self), pgh = gh.pointer(T.self), ph = h.pointer(T.self), pd = d.pointer(T.self)
-        let pi = dgi.pointer(T.self), pj = dgh.pointer(T.self), pdh = dh.pointer(T.self)
-        let width = 3 * hidden
-        for r in 0..<n {
-            let a = pa + r * width, y = pgh + r * width, gi = pi + r * width, gh = pj + r * width, off = r * hidden
-            for j in 0..<hidden {
-                let rj = a[j], z = a[hidden + j], nj = a[2 * hidden + j], g = pd[off + j]
-                let dn = g * (1 - z) * (1 - nj * nj)
-                let dz = g * (ph[off + j] - nj) * z * (1 - z)
-                let dr = dn * y[2 * hidden + j] * rj * (1 - rj)
-                (gi[j], gi[hidden + j], gi[2 * hidden + j]) = (dr, dz, dn)
-                (gh[j], gh[hidden + j], gh[2 * hidden + j]) = (dr, dz, dn * rj)
-                pdh[off + j] = g * z
-            }
-        }
+        gruBackwardRows(n, hidden, act.pointer(T.self), gh.pointer(T.self), h.pointer(T.self), d.pointer(T.self),
+                        dgi.pointer(T.self), dgh.pointer(T.self), dh.pointer(T.self))
     }
     if ct == .float32 { run(Float.self) } else { run(Double.self) }
     return (dgi, dgh, dh)
 }
 
 /// The GRU gate gradients written with differentiable ops (for `create_graph`).
-private func gruGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ h: Tensor, dOut: Tensor) throws -> (Tensor, Tensor, Tensor) {
+func gruGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ h: Tensor, dOut: Tensor) throws -> (Tensor, Tensor, Tensor) {
     let hidden = h.shape[1]
     let r = try columns(gi, 0, hidden).add(columns(gh, 0, hidden)).sigmoid()
     let z = try columns(gi, hidden, hidden).add(columns(gh, hidden, hidden)).sigmoid()
@@ -190,3 +137,82 @@ private func gruGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ h: Tensor, dOut: 
     let dr = try dn.mul(ghn).mul(r.mul(r.neg().add(1)))
     return (try Tensor.cat([dr, dz, dn], dim: 1), try Tensor.cat([dr, dz, dn.mul(r)], dim: 1), try dOut.mul(z))
 }
+
+// The row kernels, shared by the step ops above and the sequence ops (`lstmLayer`, `gruLayer`).
+
+/// LSTM forward over `n` rows: `a` `[n, 4H]` holds the pre-activations and receives the
+/// activated gates; c `[n, H]` → c2, tc = tanh(c2), h2.
+func lstmForwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ a: UnsafeMutablePointer<T>, _ c: UnsafePointer<T>,
+                                      _ c2: UnsafeMutablePointer<T>, _ tc: UnsafeMutablePointer<T>, _ h2: UnsafeMutablePointer<T>) {
+    let width = 4 * hidden
+    for r in 0..<n {
+        let a = a + r * width
+        // The activations as whole runs through the vectorized kernels.
+        unaryKernel(.sigmoid, a, a, 2 * hidden)
+        unaryKernel(.tanh, a + 2 * hidden, a + 2 * hidden, hidden)
+        unaryKernel(.sigmoid, a + 3 * hidden, a + 3 * hidden, hidden)
+        let cr = c + r * hidden, c2r = c2 + r * hidden, tcr = tc + r * hidden, hr = h2 + r * hidden
+        for j in 0..<hidden { c2r[j] = a[hidden + j] * cr[j] + a[j] * a[2 * hidden + j] }
+        unaryKernel(.tanh, c2r, tcr, hidden)
+        for j in 0..<hidden { hr[j] = a[3 * hidden + j] * tcr[j] }
+    }
+}
+
+/// LSTM backward over `n` rows: from the activated gates, c, tanh(c') and the gradients of h'
+/// and c' (nil: zero) to d pre-activations `[n, 4H]` and d c (`dcPrev` may be `dc`).
+func lstmBackwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ act: UnsafePointer<T>, _ c: UnsafePointer<T>,
+                                       _ tc: UnsafePointer<T>, _ dh: UnsafePointer<T>?, _ dc: UnsafePointer<T>?,
+                                       _ dG: UnsafeMutablePointer<T>, _ dcPrev: UnsafeMutablePointer<T>) {
+    let width = 4 * hidden
+    for r in 0..<n {
+        let a = act + r * width, g = dG + r * width, off = r * hidden
+        for j in 0..<hidden {
+            let i = a[j], f = a[hidden + j], cell = a[2 * hidden + j], o = a[3 * hidden + j], t = tc[off + j]
+            let dhj = dh?[off + j] ?? 0
+            let dct = (dc?[off + j] ?? 0) + dhj * o * (1 - t * t)
+            g[j] = dct * cell * i * (1 - i)
+            g[hidden + j] = dct * c[off + j] * f * (1 - f)
+            g[2 * hidden + j] = dct * i * (1 - cell * cell)
+            g[3 * hidden + j] = dhj * t * o * (1 - o)
+            dcPrev[off + j] = dct * f
+        }
+    }
+}
+
+/// GRU forward over `n` rows: gi, gh `[n, 3H]`, h `[n, H]` → activated r, z, n in `act` and h'.
+func gruForwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ gi: UnsafePointer<T>, _ gh: UnsafePointer<T>,
+                                     _ h: UnsafePointer<T>, _ act: UnsafeMutablePointer<T>, _ h2: UnsafeMutablePointer<T>) {
+    let width = 3 * hidden
+    for r in 0..<n {
+        let a = act + r * width, x = gi + r * width, y = gh + r * width
+        for j in 0..<(2 * hidden) { a[j] = x[j] + y[j] }
+        unaryKernel(.sigmoid, a, a, 2 * hidden)
+        for j in 0..<hidden { a[2 * hidden + j] = x[2 * hidden + j] + a[j] * y[2 * hidden + j] }
+        unaryKernel(.tanh, a + 2 * hidden, a + 2 * hidden, hidden)
+        let hr = h + r * hidden, out = h2 + r * hidden
+        for j in 0..<hidden {
+            let z = a[hidden + j], nj = a[2 * hidden + j]
+            out[j] = nj + z * (hr[j] - nj)
+        }
+    }
+}
+
+/// GRU backward over `n` rows: d gi, d gh `[n, 3H]`, and the direct part of d h (d h'·z).
+func gruBackwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ act: UnsafePointer<T>, _ gh: UnsafePointer<T>,
+                                      _ h: UnsafePointer<T>, _ dOut: UnsafePointer<T>, _ dgi: UnsafeMutablePointer<T>,
+                                      _ dgh: UnsafeMutablePointer<T>, _ dh: UnsafeMutablePointer<T>) {
+    let width = 3 * hidden
+    for r in 0..<n {
+        let a = act + r * width, y = gh + r * width, gi = dgi + r * width, gh = dgh + r * width, off = r * hidden
+        for j in 0..<hidden {
+            let rj = a[j], z = a[hidden + j], nj = a[2 * hidden + j], g = dOut[off + j]
+            let dn = g * (1 - z) * (1 - nj * nj)
+            let dz = g * (h[off + j] - nj) * z * (1 - z)
+            let dr = dn * y[2 * hidden + j] * rj * (1 - rj)
+            (gi[j], gi[hidden + j], gi[2 * hidden + j]) = (dr, dz, dn)
+            (gh[j], gh[hidden + j], gh[2 * hidden + j]) = (dr, dz, dn * rj)
+            dh[off + j] = g * z
+        }
+    }
+}
+

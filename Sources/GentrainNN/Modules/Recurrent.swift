@@ -1,9 +1,9 @@
 import GentrainCore
 
-// Recurrent layers with PyTorch's gate order, parameter names and initialization. A layer
-// projects all steps' inputs in one GEMM ([T·N, I] × [I, k·H]); each step then adds one
-// [N, H] × [H, k·H] product and runs the fused gates (`lstmGates`, `gruGates`). Every piece is
-// differentiable, so gradients of any order flow through time.
+// Recurrent layers with PyTorch's gate order, parameter names and initialization. Each layer
+// is one sequence op (`lstmLayer`, `gruLayer`: one GEMM for all steps' input projections, one
+// [N, H] × [H, k·H] product and the fused gates per step); cells use the step ops
+// (`lstmGates`, `gruGates`). Gradients of any order flow through time.
 
 /// The state `[N, H]` and weights `[gates·H, *]`, `[gates·H, H]` of one step agree.
 private func checkCell(_ name: String, gates: Int, _ h: Tensor, _ weightIH: Tensor, _ weightHH: Tensor) throws {
@@ -102,13 +102,11 @@ private struct RecurrentRun {
         return given
     }
 
-    /// Runs layer `l` of `count`: all steps' input projections in one GEMM, then `step` maps
-    /// each step's projection `[N, k·H]` to its output h `[N, H]`. The outputs are the next
-    /// layer's input, through dropout when training; the last layer's are in the input's layout.
-    mutating func layer(_ l: Int, of count: Int, _ w: RecurrentWeights, step: (Tensor) throws -> Tensor) throws {
-        let outputs = try linear(sequence, w.ih, w.biasIH).unbind(0).map(step)
+    /// Takes layer `l` of `count`'s output `[T, N, H]` as the next layer's input, through dropout
+    /// when training; the last layer's stays as the result, in the input's layout.
+    mutating func finish(_ l: Int, of count: Int, _ output: Tensor) throws {
         let last = l == count - 1
-        sequence = try Tensor.stack(outputs, dim: last && batchFirst ? 1 : 0)
+        sequence = last && batchFirst ? try output.transpose(0, 1) : output
         if !last && dropout > 0 && training { sequence = try sequence.dropout(p: dropout, training: true) }
     }
 }
@@ -124,13 +122,11 @@ public func lstm(_ input: Tensor, _ state: (h: Tensor?, c: Tensor?) = (nil, nil)
     let c0 = try run.state(state.c, "c0", layers: layers.count, like: input)
     var hs: [Tensor] = [], cs: [Tensor] = []
     for (l, w) in layers.enumerated() {
-        var h = try h0.select(0, l), c = try c0.select(0, l)
-        try run.layer(l, of: layers.count, w) { x in
-            (h, c) = try lstmGates(x, linear(h, w.hh, w.biasHH), c)
-            return h
-        }
-        hs.append(h)
-        cs.append(c)
+        let r = try lstmLayer(run.sequence, h0.select(0, l), c0.select(0, l), weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH,
+                              biasHH: w.biasHH)
+        hs.append(r.h)
+        cs.append(r.c)
+        try run.finish(l, of: layers.count, r.output)
     }
     return (run.sequence, try Tensor.stack(hs), try Tensor.stack(cs))
 }
@@ -144,12 +140,9 @@ public func gru(_ input: Tensor, _ h0: Tensor? = nil, layers: [RecurrentWeights]
     let h0 = try run.state(h0, "h0", layers: layers.count, like: input)
     var hs: [Tensor] = []
     for (l, w) in layers.enumerated() {
-        var h = try h0.select(0, l)
-        try run.layer(l, of: layers.count, w) { x in
-            h = try gruGates(x, linear(h, w.hh, w.biasHH), h)
-            return h
-        }
-        hs.append(h)
+        let r = try gruLayer(run.sequence, h0.select(0, l), weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
+        hs.append(r.h)
+        try run.finish(l, of: layers.count, r.output)
     }
     return (run.sequence, try Tensor.stack(hs))
 }

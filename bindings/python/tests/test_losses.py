@@ -186,11 +186,12 @@ def test_recurrent_cells_are_one_step_of_the_layers():
     x = gentrain.randn(1, 2, 3)
     y, (h, c) = lstm(x)
     h1, c1 = cell(x[0])
-    np.testing.assert_array_equal(h1.numpy(), y[0].numpy())
-    np.testing.assert_array_equal(c1.numpy(), c[0].numpy())
+    # the same sums in another order: the layer adds both biases before its products
+    np.testing.assert_allclose(h1.numpy(), y[0].numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(c1.numpy(), c[0].numpy(), rtol=1e-6, atol=1e-6)
     gru, gcell = nn.GRU(3, 5, bias=False), nn.GRUCell(3, 5, bias=False)
     gcell.weight_ih, gcell.weight_hh = gru.weight_ih_l0, gru.weight_hh_l0
-    np.testing.assert_array_equal(gcell(x[0]).numpy(), gru(x)[0][0].numpy())
+    np.testing.assert_allclose(gcell(x[0]).numpy(), gru(x)[0][0].numpy(), rtol=1e-6, atol=1e-6)
     with pytest.raises(gentrain.ShapeError, match="expected input"):
         lstm(gentrain.randn(2, 3))
 

@@ -30,9 +30,11 @@ def peak_rss_mb():
 
 
 def framework(name, threads):
-    """`torch` or this checkout's `gentrain`, set to `threads` threads and seeded."""
-    if name == "torch":
+    """`torch`, `torch-native` (PyTorch with its oneDNN path off) or this checkout's `gentrain`,
+    set to `threads` threads and seeded."""
+    if name.startswith("torch"):
         import torch as lib
+        lib.backends.mkldnn.enabled = name == "torch"
     else:
         sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
         import gentrain as lib

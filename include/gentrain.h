@@ -664,6 +664,19 @@ gentrain_status gentrain_module_custom_new(gentrain_module **out, gentrain_modul
                                            gentrain_tensor *const *parameters, size_t n_parameters,
                                            const char *const *child_names, gentrain_module *const *children,
                                            size_t n_children);
+/* nn.init: fill `tensor` in place (no gradient is recorded), from the default generator.
+ * uniform_(a, b), normal_(mean, std), constant_(value). */
+gentrain_status gentrain_init_uniform(gentrain_tensor *tensor, double a, double b);
+gentrain_status gentrain_init_normal(gentrain_tensor *tensor, double mean, double std);
+gentrain_status gentrain_init_constant(gentrain_tensor *tensor, double value);
+/* xavier_uniform_(gain), or xavier_normal_(gain) when `normal`. */
+gentrain_status gentrain_init_xavier(gentrain_tensor *tensor, double gain, bool normal);
+/* kaiming_uniform_(a, mode, nonlinearity), or kaiming_normal_ when `normal`; mode is "fan_out"
+ * when `fan_out`, else "fan_in"; nonlinearity NULL for "leaky_relu". */
+gentrain_status gentrain_init_kaiming(gentrain_tensor *tensor, double a, bool fan_out, const char *nonlinearity,
+                                      bool normal);
+/* nn.init.calculate_gain(nonlinearity, param); param NULL for the default (0.01 for leaky_relu). */
+gentrain_status gentrain_calculate_gain(double *out, const char *nonlinearity, const double *param);
 /* requires_grad_(requires_grad) on every parameter: false freezes the module. */
 gentrain_status gentrain_module_requires_grad(gentrain_module *module, bool requires_grad);
 /* Writes the state dict (parameters and buffers by PyTorch's names) to a safetensors file,

@@ -1742,6 +1742,43 @@ static void test_more_modules_and_attention(void) {
     gentrain_tensor *custom_rest[4] = {not_leaf, x2, st.weight, st.bias};
     for (int i = 0; i < 4; i++) gentrain_tensor_free(custom_rest[i]);
 
+    /* nn.init in place: bounds and statistics of PyTorch's formulas, errors for bad arguments. */
+    int64_t wshape[2] = {256, 128};
+    gentrain_tensor *wt = NULL, *stat = NULL;
+    OK(gentrain_tensor_zeros(&wt, wshape, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_init_xavier(wt, 1.0, false));
+    OK(gentrain_abs(&z, wt));
+    OK(gentrain_amax(&stat, z, NULL, 0, false));
+    EXPECT(item(stat) <= sqrt(6.0 / 384) && item(stat) > 0.95 * sqrt(6.0 / 384));
+    gentrain_tensor_free(z);
+    gentrain_tensor_free(stat);
+    OK(gentrain_init_kaiming(wt, 0.0, true, "relu", true));
+    OK(gentrain_var(&stat, wt, NULL, 0, 1, false));
+    EXPECT(fabs(sqrt(item(stat)) - sqrt(2.0 / 256)) < 0.03 * sqrt(2.0 / 256));
+    gentrain_tensor_free(stat);
+    OK(gentrain_init_kaiming(wt, 0.2, false, NULL, false));
+    OK(gentrain_init_xavier(wt, 2.0, true));
+    OK(gentrain_init_normal(wt, 3.0, 0.5));
+    OK(gentrain_mean(&stat, wt, NULL, 0, false));
+    EXPECT(fabs(item(stat) - 3.0) < 0.01);
+    gentrain_tensor_free(stat);
+    OK(gentrain_init_uniform(wt, -0.5, 0.25));
+    OK(gentrain_init_constant(wt, 0.5));
+    OK(gentrain_mean(&stat, wt, NULL, 0, false));
+    EXPECT(item(stat) == 0.5);
+    gentrain_tensor_free(stat);
+    FAILS(gentrain_init_uniform(wt, 1.0, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "a <= b");
+    FAILS(gentrain_init_normal(wt, 0.0, -1.0), GENTRAIN_ERR_INVALID_ARGUMENT, "std >= 0");
+    FAILS(gentrain_init_kaiming(wt, 0.0, false, "swish", false), GENTRAIN_ERR_INVALID_ARGUMENT, "unsupported nonlinearity");
+    FAILS(gentrain_init_xavier(NULL, 1.0, false), GENTRAIN_ERR_INVALID_HANDLE, "tensor");
+    gentrain_tensor_free(wt);
+    double gain = 0, slope = 0.2;
+    OK(gentrain_calculate_gain(&gain, "leaky_relu", &slope));
+    EXPECT(close_to(gain, sqrt(2.0 / 1.04)));
+    OK(gentrain_calculate_gain(&gain, "tanh", NULL));
+    EXPECT(close_to(gain, 5.0 / 3));
+    FAILS(gentrain_calculate_gain(NULL, "tanh", NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "out is NULL");
+
     /* Attention: the module and the function agree; need_weights off gives no weights. */
     gentrain_module *mha = NULL;
     OK(gentrain_module_multihead_attention_new(&mha, 8, 2, 0.0, true, true));

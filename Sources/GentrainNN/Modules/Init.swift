@@ -44,12 +44,13 @@ extension Init {
     }
 
     /// The gain PyTorch's `calculate_gain` gives for "relu", "leaky_relu" (slope a),
-    /// "tanh", "linear"/"sigmoid"/"conv…".
+    /// "tanh", "selu", "linear"/"sigmoid"/"conv…".
     public static func gain(_ nonlinearity: String, _ a: Double = 0.01) throws -> Double {
         switch nonlinearity {
         case "relu": return 2.0.squareRoot()
         case "leaky_relu": return (2 / (1 + a * a)).squareRoot()
         case "tanh": return 5.0 / 3
+        case "selu": return 0.75
         case "linear", "sigmoid", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d": return 1
         default: throw GentrainError(.invalidArgument, "unsupported nonlinearity \(nonlinearity)")
         }

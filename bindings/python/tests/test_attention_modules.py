@@ -145,3 +145,42 @@ def test_module_load_rejects_malformed_files_and_changes_nothing(tmp_path):
         with pytest.raises(gt.GentrainError):
             model.load(path)
         assert [p.tolist() for p in model.parameters()] == before, name
+
+
+def test_init_functions_follow_pytorch_formulas():
+    init = nn.init
+    gt.manual_seed(0)
+    w = gt.zeros(256, 128)
+    bound = (6 / (256 + 128)) ** 0.5 * 2.0
+    values = np.array(init.xavier_uniform_(w, gain=2.0).tolist())
+    assert np.abs(values).max() <= bound and np.abs(values).max() > 0.95 * bound
+    np.testing.assert_allclose(np.array(init.xavier_normal_(w).tolist()).std(), (2 / 384) ** 0.5, rtol=0.03)
+    np.testing.assert_allclose(np.array(init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu").tolist()).std(),
+                               (2 / 256) ** 0.5, rtol=0.03)
+    bound = 3 ** 0.5 * (2 / (1 + 0.2 ** 2)) ** 0.5 / 128 ** 0.5
+    values = np.array(init.kaiming_uniform_(w, a=0.2).tolist())
+    assert np.abs(values).max() <= bound and np.abs(values).max() > 0.95 * bound
+    assert np.array(init.uniform_(w, -0.5, 0.25).tolist()).min() >= -0.5
+    np.testing.assert_allclose(np.array(init.normal_(w, 3.0, 0.5).tolist()).mean(), 3.0, atol=0.01)
+    assert set(np.array(init.ones_(w).tolist()).ravel()) == {1.0}
+    assert set(np.array(init.zeros_(w).tolist()).ravel()) == {0.0}
+    assert set(np.array(init.constant_(w, 0.3).tolist()).ravel()) == {np.float32(0.3)}
+    assert init.calculate_gain("relu") == pytest.approx(2 ** 0.5)
+    assert init.calculate_gain("leaky_relu") == pytest.approx((2 / (1 + 0.01 ** 2)) ** 0.5)
+    assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx((2 / 1.04) ** 0.5)
+    assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    assert init.calculate_gain("selu") == 0.75
+    with pytest.raises(gt.GentrainError, match="unsupported nonlinearity"):
+        init.calculate_gain("swish")
+    with pytest.raises(ValueError):
+        init.kaiming_uniform_(w, mode="fan_avg")
+    # A parameter keeps requiring grad and records nothing.
+    p = nn.Linear(3, 4).weight
+    init.xavier_uniform_(p)
+    assert p.requires_grad and p.is_leaf
+
+
+def test_unflatten():
+    x = gt.randn(2, 12, 5)
+    assert nn.Unflatten(1, (3, 4))(x).shape == (2, 3, 4, 5)
+    assert nn.Unflatten(-1, (5, 1))(x).shape == (2, 12, 5, 1)

@@ -7,7 +7,7 @@ from ctypes import byref, c_char_p, c_void_p
 from .. import _dtype
 from .. import tensor as _t
 from .._lib import check, lib
-from . import functional, utils
+from . import functional, init, utils
 from .functional import _h, cross_entropy
 
 F = functional
@@ -286,6 +286,18 @@ class Flatten(Module):
 
     def forward(self, x):
         return x.flatten(self.start_dim, self.end_dim)
+
+
+class Unflatten(Module):
+    """Splits dimension `dim` into `unflattened_size`."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        d = self.dim % x.ndim
+        return x.reshape(*x.shape[:d], *self.unflattened_size, *x.shape[d + 1:])
 
 
 class Dropout(Module):
@@ -593,5 +605,5 @@ class CrossEntropyLoss(Module):
 
 
 __all__ = ["Module", "Parameter", "Linear", "Conv2d", "ConvTranspose2d", "Embedding", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax", "LogSoftmax",
-           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Dropout", "BatchNorm1d",
-           "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "ModuleList", "ModuleDict", "MultiheadAttention", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "utils"]
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Unflatten", "Dropout", "BatchNorm1d",
+           "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "ModuleList", "ModuleDict", "MultiheadAttention", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "init", "utils"]

@@ -1,0 +1,64 @@
+"""gentrain.nn.init: PyTorch's in-place initializations (no gradient is recorded)."""
+from ctypes import byref, c_double
+
+from .._lib import check, lib
+
+_MODES = ("fan_in", "fan_out")
+
+
+def uniform_(tensor, a=0.0, b=1.0):
+    check(lib.gentrain_init_uniform(tensor._h, float(a), float(b)))
+    return tensor
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    check(lib.gentrain_init_normal(tensor._h, float(mean), float(std)))
+    return tensor
+
+
+def constant_(tensor, val):
+    check(lib.gentrain_init_constant(tensor._h, float(val)))
+    return tensor
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    check(lib.gentrain_init_xavier(tensor._h, float(gain), False))
+    return tensor
+
+
+def xavier_normal_(tensor, gain=1.0):
+    check(lib.gentrain_init_xavier(tensor._h, float(gain), True))
+    return tensor
+
+
+def _kaiming(tensor, a, mode, nonlinearity, normal):
+    if mode not in _MODES:
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    check(lib.gentrain_init_kaiming(tensor._h, float(a), mode == "fan_out", nonlinearity.encode(), normal))
+    return tensor
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    return _kaiming(tensor, a, mode, nonlinearity, False)
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    return _kaiming(tensor, a, mode, nonlinearity, True)
+
+
+def calculate_gain(nonlinearity, param=None):
+    out = c_double()
+    check(lib.gentrain_calculate_gain(byref(out), nonlinearity.encode(), None if param is None else byref(c_double(param))))
+    return out.value
+
+
+__all__ = ["uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+           "kaiming_normal_", "calculate_gain"]

@@ -136,4 +136,15 @@ extension LayerTests {
         try Autograd.backward([m(Tensor.randn([5, 3])).sum()])
         XCTAssertTrue(m.parameters().allSatisfy { $0.grad != nil })
     }
+
+    func testConv1dModuleIsTheFunctionWithItsParameters() throws {
+        let conv = try Conv1d(4, 6, kernelSize: 3, stride: 2, padding: .explicit(1, 1))
+        XCTAssertEqual(conv.stateDict().map(\.0), ["weight", "bias"])
+        XCTAssertEqual(conv.weight.shape, [6, 4, 3])
+        let x = try Tensor.randn([2, 4, 9])
+        let y = try conv(x)
+        XCTAssertEqual(y.shape, [2, 6, 5])
+        XCTAssertEqual(try values(y), try values(conv1d(x, conv.weight, bias: conv.bias, stride: 2, padding: .explicit(1, 1))))
+        XCTAssertThrowsError(try Conv1d(4, 6, kernelSize: 3, groups: 4))
+    }
 }

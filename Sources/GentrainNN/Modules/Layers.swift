@@ -34,6 +34,28 @@ public final class Conv2d: Module {
     }
 }
 
+/// `nn.Conv1d`: weight `[out, in/groups, k]`, bias `[out]`, over `[N, C, L]`.
+public final class Conv1d: Module {
+    public let weight: Tensor, bias: Tensor?
+    public let stride: Int, padding: ConvPadding, dilation: Int, groups: Int
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = .explicit(0, 0),
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true) throws {
+        guard groups > 0, inChannels % groups == 0, outChannels % groups == 0, kernelSize > 0 else {
+            throw GentrainError(.invalidArgument, "Conv1d: channels must be divisible by groups and the kernel positive")
+        }
+        (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
+        (weight, self.bias) = try convParameters(weightShape: [outChannels, inChannels / groups, kernelSize], outChannels: outChannels,
+                                                 bias: bias)
+        super.init()
+        try registerWeightAndBias(weight, self.bias)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try conv1d(input, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+}
+
 /// `nn.ConvTranspose2d`: weight `[in, out/groups, kh, kw]`, bias `[out]`.
 public final class ConvTranspose2d: Module {
     public let weight: Tensor, bias: Tensor?

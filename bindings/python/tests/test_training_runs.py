@@ -128,3 +128,27 @@ def test_conv_vae_matches_pytorch(runs):
         opt.step()
         losses.append(loss.item())
     check(losses, data["losses"])
+
+
+def test_trained_model_saves_what_pytorch_loads(runs, tmp_path):
+    """And back: the file gentrain writes has PyTorch's names, shapes and dtypes (buffers too)."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    gan = load(Dcgan(), "dcgan")
+    gan.generate(stored(runs["dcgan"]["z"])[0])   # one training-mode pass moves the BatchNorm statistics
+    gan.save(tmp_path / "gan.safetensors")
+    ours = safetensors_numpy.load_file(str(tmp_path / "gan.safetensors"))
+    theirs = safetensors_numpy.load_file(os.path.join(GOLDEN, "train_dcgan.safetensors"))
+    assert sorted(ours) == sorted(theirs)
+    for name, value in theirs.items():
+        assert ours[name].shape == value.shape and ours[name].dtype == value.dtype, name
+    assert ours["body.0.num_batches_tracked"] == theirs["body.0.num_batches_tracked"] + 1
+    np.testing.assert_array_equal(ours["critic.0.weight"], theirs["critic.0.weight"])
+
+
+def test_conv1d_module():
+    conv = nn.Conv1d(4, 6, 3, stride=2, padding=1)
+    x = gt.randn(2, 4, 9)
+    assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
+    y = conv(x)
+    assert y.shape == (2, 6, 5)
+    np.testing.assert_array_equal(y.numpy(), F.conv1d(x, conv.weight, conv.bias, 2, 1).numpy())

@@ -188,6 +188,24 @@ class Conv2d(Module):
         return f"{self.weight.shape[1] * self.groups}, {self.weight.shape[0]}, kernel_size={tuple(self.weight.shape[2:])}"
 
 
+class Conv1d(Module):
+    """1-D convolution over [N, C, L] with PyTorch's default initialization (uniform in
+    ±1/√fan_in, fan_in = in_channels/groups · kernel_size)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True):
+        super().__init__()
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError("Conv1d: in_channels and out_channels must be divisible by groups")
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        fan_in = in_channels // groups * kernel_size
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        self.weight = Parameter(_uniform((out_channels, in_channels // groups, kernel_size), bound))
+        self.bias = Parameter(_uniform((out_channels,), bound)) if bias else None
+
+    def forward(self, x):
+        return functional.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
 class ConvTranspose2d(Module):
     """Transposed 2-D convolution (weight [in, out/groups, kh, kw]) with PyTorch's default
     initialization: uniform in ±1/√fan_in, fan_in = out_channels/groups · kernel area."""
@@ -604,6 +622,6 @@ class CrossEntropyLoss(Module):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
-__all__ = ["Module", "Parameter", "Linear", "Conv2d", "ConvTranspose2d", "Embedding", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax", "LogSoftmax",
+__all__ = ["Module", "Parameter", "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "Embedding", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softmax", "LogSoftmax",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Unflatten", "Dropout", "BatchNorm1d",
            "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "ReLU", "Tanh", "Sigmoid", "Sequential", "ModuleList", "ModuleDict", "MultiheadAttention", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "functional", "F", "init", "utils"]

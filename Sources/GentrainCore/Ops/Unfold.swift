@@ -114,13 +114,13 @@ struct ColumnLayout {
     static func batchInColumns(batch: Int, positions: Int) -> ColumnLayout { ColumnLayout(batchStride: positions, rowStride: batch * positions) }
 }
 
-/// Visits every (image plane, kernel offset) of a window layout: `body(plane, start of its
-/// columns, the input row of output row 0, the inside range of output columns, the input
-/// column of output column 0)`; output row y reads input row `iy0 + y·stride` (in the padding
-/// when outside `0..<h`). `unfold` and `fold` are the two directions of one walk.
+/// Visits every (image plane, kernel row i) of a window layout: `body(plane, start of the
+/// columns of kernel offset (i, 0), iy0)`; kernel offset (i, j)'s columns start `j·rowStride`
+/// later, and output row y reads input row `iy0 + y·stride` (in the padding when outside
+/// `0..<h`). `unfold` and `fold` are the two directions of one walk.
 @inline(__always)
-private func forEachWindowOffset(_ n: Int, _ c: Int, _ h: Int, _ w: Int, _ g: WindowGeometry, _ layout: ColumnLayout,
-                                 _ body: (_ plane: Int, _ start: Int, _ iy0: Int, _ lo: Int, _ hi: Int, _ x0: Int) -> Void) {
+private func forEachKernelRow(_ n: Int, _ c: Int, _ h: Int, _ w: Int, _ g: WindowGeometry, _ layout: ColumnLayout,
+                              _ body: (_ plane: Int, _ start: Int, _ iy0: Int) -> Void) {
     let (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
     let (kh, kw) = g.kernel
     // Image planes are independent (each one's rows are read or written by one thread).
@@ -128,37 +128,70 @@ private func forEachWindowOffset(_ n: Int, _ c: Int, _ h: Int, _ w: Int, _ g: Wi
         for plane in planes {
             let (b, ch) = plane.quotientAndRemainder(dividingBy: c)
             for i in 0..<kh {
-                for j in 0..<kw {
-                    let x0 = j * g.dilation.1 - g.padding.1
-                    let (lo, hi) = insideRange(ow, w, stride: g.stride.1, offset: x0)
-                    let start = b * layout.batchStride + ((ch * kh + i) * kw + j) * layout.rowStride
-                    body(plane, start, i * g.dilation.0 - g.padding.0, lo, hi, x0)
-                }
+                body(plane, b * layout.batchStride + ch * kh * kw * layout.rowStride + i * kw * layout.rowStride,
+                     i * g.dilation.0 - g.padding.0)
             }
         }
+    }
+}
+
+/// The kernel columns of one kernel row, in runs: two neighbouring columns together when the
+/// stride is 2 and the dilation 1 (their windows interleave, so one pass reads or writes both
+/// as consecutive elements), else one at a time. `body(j, paired, x0, lo, hi)`: output columns
+/// `lo..<hi` are inside the image for every column of the run; x0 is column j's input column
+/// for output column 0.
+@inline(__always)
+private func forEachColumnRun(_ g: WindowGeometry, _ w: Int, _ ow: Int, _ body: (_ j: Int, _ paired: Bool, _ x0: Int, _ lo: Int, _ hi: Int) -> Void) {
+    let (kw, s, d) = (g.kernel.1, g.stride.1, g.dilation.1)
+    var j = 0
+    while j < kw {
+        let x0 = j * d - g.padding.1
+        let paired = s == 2 && d == 1 && j + 1 < kw
+        var (lo, hi) = insideRange(ow, w, stride: s, offset: x0)
+        if paired {
+            let next = insideRange(ow, w, stride: s, offset: x0 + 1)
+            (lo, hi) = (Swift.max(lo, next.lo), Swift.min(hi, next.hi))
+            if lo > hi { lo = hi }
+        }
+        body(j, paired, x0, lo, hi)
+        j += paired ? 2 : 1
     }
 }
 
 /// The kernel of `unfold`: out[n, (c·kh + i)·kw + j, y·ow + x] = in[n, c, y·sh − ph + i·dh, x·sw − pw + j·dw].
 private func windows<T: FloatElement>(_ x: Tensor, _ out: Tensor, _ g: WindowGeometry, _ layout: ColumnLayout, _ pad: T, _: T.Type) {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (oh, ow) = (g.positions(h, 0), g.positions(w, 1)), (sy, s) = g.stride
+    let (oh, ow) = (g.positions(h, 0), g.positions(w, 1)), (sy, s) = g.stride, rs = layout.rowStride
     let px = x.pointer(T.self), po = out.pointer(T.self)
-    forEachWindowOffset(n, c, h, w, g, layout) { plane, start, iy0, lo, hi, x0 in
-        for y in 0..<oh {
-            let dst = po + start + y * ow, iy = iy0 + y * sy
-            guard iy >= 0 && iy < h else {
-                for xx in 0..<ow { dst[xx] = pad }
-                continue
+    forEachKernelRow(n, c, h, w, g, layout) { plane, start, iy0 in
+        forEachColumnRun(g, w, ow) { j, paired, x0, lo, hi in
+            let rows = paired ? 2 : 1
+            for y in 0..<oh {
+                let dst = po + start + j * rs + y * ow, iy = iy0 + y * sy
+                guard iy >= 0 && iy < h else {
+                    for r in 0..<rows { for xx in 0..<ow { dst[r * rs + xx] = pad } }
+                    continue
+                }
+                let src = px + plane * h * w + iy * w
+                // The edges, checked one by one; then the inside without checks.
+                for r in 0..<rows {
+                    func edge(_ xx: Int) {
+                        let ix = xx * s + x0 + r
+                        dst[r * rs + xx] = ix >= 0 && ix < w ? src[ix] : pad
+                    }
+                    for xx in 0..<lo { edge(xx) }
+                    for xx in hi..<ow { edge(xx) }
+                }
+                let inside = src + x0
+                if paired {
+                    let second = dst + rs
+                    for xx in lo..<hi { (dst[xx], second[xx]) = (inside[2 * xx], inside[2 * xx + 1]) }
+                } else if s == 1 {
+                    for xx in lo..<hi { dst[xx] = inside[xx] }
+                } else {
+                    for xx in lo..<hi { dst[xx] = inside[xx * s] }
+                }
             }
-            let src = px + plane * h * w + iy * w + x0
-            for xx in 0..<lo { dst[xx] = pad }
-            if s == 1 {
-                for xx in lo..<hi { dst[xx] = src[xx] }
-            } else {
-                for xx in lo..<hi { dst[xx] = src[xx * s] }
-            }
-            for xx in hi..<ow { dst[xx] = pad }
         }
     }
 }
@@ -166,17 +199,35 @@ private func windows<T: FloatElement>(_ x: Tensor, _ out: Tensor, _ g: WindowGeo
 /// The kernel of `fold`: the adjoint of `windows` (the same walk, adding instead of reading).
 private func sumWindows<T: FloatElement>(_ cols: Tensor, _ out: Tensor, _ g: WindowGeometry, _ layout: ColumnLayout, _: T.Type) {
     let (n, c, h, w) = (out.shape[0], out.shape[1], out.shape[2], out.shape[3])
-    let (oh, ow) = (g.positions(h, 0), g.positions(w, 1)), (sy, s) = g.stride
+    let (oh, ow) = (g.positions(h, 0), g.positions(w, 1)), (sy, s) = g.stride, rs = layout.rowStride
     let pc = cols.pointer(T.self), po = out.pointer(T.self)
-    forEachWindowOffset(n, c, h, w, g, layout) { plane, start, iy0, lo, hi, x0 in
-        for y in 0..<oh {
-            let iy = iy0 + y * sy
-            guard iy >= 0 && iy < h else { continue }
-            let src = pc + start + y * ow, dst = po + plane * h * w + iy * w + x0
-            if s == 1 {
-                for xx in lo..<hi { dst[xx] += src[xx] }
-            } else {
-                for xx in lo..<hi { dst[xx * s] += src[xx] }
+    forEachKernelRow(n, c, h, w, g, layout) { plane, start, iy0 in
+        forEachColumnRun(g, w, ow) { j, paired, x0, lo, hi in
+            let rows = paired ? 2 : 1
+            for y in 0..<oh {
+                let iy = iy0 + y * sy
+                guard iy >= 0 && iy < h else { continue }
+                let src = pc + start + j * rs + y * ow, dst = po + plane * h * w + iy * w
+                for r in 0..<rows {
+                    func edge(_ xx: Int) {
+                        let ix = xx * s + x0 + r
+                        if ix >= 0 && ix < w { dst[ix] += src[r * rs + xx] }
+                    }
+                    for xx in 0..<lo { edge(xx) }
+                    for xx in hi..<ow { edge(xx) }
+                }
+                let inside = dst + x0
+                if paired {
+                    let second = src + rs
+                    for xx in lo..<hi {
+                        inside[2 * xx] += src[xx]
+                        inside[2 * xx + 1] += second[xx]
+                    }
+                } else if s == 1 {
+                    for xx in lo..<hi { inside[xx] += src[xx] }
+                } else {
+                    for xx in lo..<hi { inside[xx * s] += src[xx] }
+                }
             }
         }
     }

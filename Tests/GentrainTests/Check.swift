@@ -57,3 +57,20 @@ func numericGradient(_ inputs: [Tensor], _ index: Int, eps: Double = 1e-6, _ sca
     }
     return out
 }
+
+/// Checks the second-order gradients of `f` (its output weighted by `w`, the gradients by `v`)
+/// against central differences of the first-order ones, for every input that requires grad.
+func assertSecondOrderMatchesCentralDifferences(_ f: ([Tensor]) throws -> Tensor, _ inputs: [Tensor], _ w: Tensor, _ v: [Tensor],
+                                                atol: Double, rtol: Double, _ what: String,
+                                                file: StaticString = #filePath, line: UInt = #line) throws {
+    let analytic = try secondOrder(f, inputs, w, v)
+    var k = 0
+    for (i, x) in inputs.enumerated() where x.requiresGrad {
+        let numeric = try numericGradient(inputs, i) { xs in
+            try zip(firstOrder(f, xs, w), v).reduce(0) { $0 + (try ($1.0 * $1.1).sum().item()) }
+        }
+        assertClose(try values(analytic[k]), numeric, atol: atol, rtol: rtol, "\(what) d2/dx\(i)", file: file, line: line)
+        k += 1
+    }
+}
+

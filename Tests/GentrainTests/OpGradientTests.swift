@@ -57,16 +57,7 @@ final class OpGradientTests: XCTestCase {
             let f = opTable[c.name]!
             let inputs = try c.inputs.map { try $0.tensor(.float64) }
             let w = try c.w.tensor(.float64), v = try c.v.map { try $0.tensor(.float64) }
-            let analytic = try secondOrder(f, inputs, w, v)
-            var k = 0
-            for (i, x) in inputs.enumerated() where x.requiresGrad {
-                let numeric = try numericGradient(inputs, i) { xs in
-                    let grads = try firstOrder(f, xs, w)
-                    return try zip(grads, v).reduce(0) { $0 + (try ($1.0 * $1.1).sum().item()) }
-                }
-                assertClose(try values(analytic[k]), numeric, atol: 1e-5, rtol: 1e-4, "\(c.name) d2/dx\(i)")
-                k += 1
-            }
+            try assertSecondOrderMatchesCentralDifferences(f, inputs, w, v, atol: 1e-5, rtol: 1e-4, c.name)
         }
     }
 }

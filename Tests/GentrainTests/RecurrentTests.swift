@@ -79,13 +79,7 @@ final class RecurrentTests: XCTestCase {
             }
             let w = try Tensor.randn([2, 2, 2], dtype: .float64)
             let v = try inputs.map { try Tensor.randn($0.shape, dtype: .float64) }
-            let analytic = try secondOrder(f, inputs, w, v)
-            for i in inputs.indices {
-                let numeric = try numericGradient(inputs, i) { xs in
-                    try zip(firstOrder(f, xs, w), v).map { try ($0 * $1).sum().item() }.reduce(0, +)
-                }
-                assertClose(try values(analytic[i]), numeric, atol: 1e-6, rtol: 1e-5, "\(kind) second order, input \(i)")
-            }
+            try assertSecondOrderMatchesCentralDifferences(f, inputs, w, v, atol: 1e-6, rtol: 1e-5, "\(kind) second order")
         }
     }
 

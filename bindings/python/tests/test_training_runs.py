@@ -35,6 +35,20 @@ def check(losses, expected):
         assert abs(got - want) <= 1e-4 * abs(want), f"step {step}: {got} vs PyTorch {want}"
 
 
+def train(opt, steps, loss_at, before_step=None):
+    """`steps` optimizer steps on loss_at(i); the losses."""
+    losses = []
+    for i in range(steps):
+        opt.zero_grad()
+        loss = loss_at(i)
+        loss.backward()
+        if before_step:
+            before_step()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
 class Dcgan(nn.Module):
     def __init__(self):
         super().__init__()
@@ -87,14 +101,8 @@ def test_lstm_language_model_matches_pytorch(runs):
     data = runs["lm"]
     x, y = stored(data["x"]), stored(data["y"])
     opt = gt.optim.RMSprop(lm.parameters(), lr=1e-2)
-    losses = []
-    for i in range(len(data["losses"])):
-        opt.zero_grad()
-        loss = lm.loss(x[i], y[i])
-        loss.backward()
-        nn.utils.clip_grad_norm_(lm.parameters(), 1.0)
-        opt.step()
-        losses.append(loss.item())
+    losses = train(opt, len(data["losses"]), lambda i: lm.loss(x[i], y[i]),
+                   lambda: nn.utils.clip_grad_norm_(lm.parameters(), 1.0))
     check(losses, data["losses"])
 
 
@@ -120,14 +128,7 @@ def test_conv_vae_matches_pytorch(runs):
     data = runs["vae"]
     x, eps = stored(data["x"]), stored(data["eps"])
     opt = gt.optim.Adam(vae.parameters(), lr=1e-3)
-    losses = []
-    for i in range(len(data["losses"])):
-        opt.zero_grad()
-        loss = vae.loss(x, eps[i])
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    check(losses, data["losses"])
+    check(train(opt, len(data["losses"]), lambda i: vae.loss(x, eps[i])), data["losses"])
 
 
 def test_trained_model_saves_what_pytorch_loads(runs, tmp_path):

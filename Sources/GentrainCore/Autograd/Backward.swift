@@ -195,7 +195,6 @@ public enum Autograd {
                 case .leaf(let t):
                     try sink.deliver(gi, toLeaf: t)
                 case .node(let child, let k):
-                    try sink.handedToNode(gi)
                     try child.accumulate(gi, output: k)
                     child.dependencies -= 1
                     if child.dependencies == 0 { ready.append(child) }
@@ -227,32 +226,23 @@ public enum Autograd {
 
 /// Where a pass's gradients of leaves go: `grad()`'s results, or the leaves' `.grad`.
 ///
-/// A `.grad` takes over the gradient tensor itself when nothing else can see it (no copy), and
-/// later passes add into it in place. So a tensor handed to a leaf must not reach anything else:
-/// one handed on twice in a pass (an op returning the same gradient for two inputs, a seed
-/// the caller still holds) is copied first. Tensors carry the mark of the pass that last
-/// handed them on, so the common case costs no lookup.
+/// A `.grad` takes over the gradient tensor itself when nothing else can keep it (no copy), and
+/// later passes add into it in place. So a tensor one leaf took over must not become another
+/// leaf's too (an op can return one gradient for two inputs): the second gets a copy. Until
+/// the pass ends, nodes may still read a taken-over tensor, so no in-place adds into it
+/// happen during the pass; a seed the caller gave is always copied. Tensors carry the mark
+/// of the pass that last handed them to a leaf, so this costs no lookup.
 private struct GradientSink {
     let targets: [Tensor]?, leafTarget: [ObjectIdentifier: Int], create: Bool, mark: Int
     var results: [Tensor?]
-    /// The leaves that took over a gradient tensor in this pass, by that tensor.
-    private var adopted: [ObjectIdentifier: Tensor] = [:]
 
     init(targets: [Tensor]?, leafTarget: [ObjectIdentifier: Int], create: Bool, mark: Int) {
         (self.targets, self.leafTarget, self.create, self.mark) = (targets, leafTarget, create, mark)
         results = Array(repeating: nil, count: targets?.count ?? 0)
     }
 
-    /// Notes `g` going to a node: a leaf that took it over gets its own copy.
-    mutating func handedToNode(_ g: Tensor) throws {
-        guard targets == nil && !create else { return }
-        if g.handedMark == mark, let leaf = adopted.removeValue(forKey: ObjectIdentifier(g)), leaf.grad === g {
-            leaf.grad = try withNoGrad { try g.contiguousCopy() }
-        }
-        g.handedMark = mark
-    }
-
-    /// Adds `g` to a leaf's gradient (`shared`: the caller may still hold `g`).
+    /// Adds `g` to a leaf's gradient, or to `grad()`'s result for it (`shared`: the caller may
+    /// still hold `g`).
     mutating func deliver(_ g: Tensor, toLeaf leaf: Tensor, shared: Bool = false) throws {
         if targets != nil {
             if let i = leafTarget[ObjectIdentifier(leaf)] { results[i] = try results[i].map { try $0 + g } ?? g }
@@ -268,8 +258,7 @@ private struct GradientSink {
             leaf.grad = g
         } else {
             let owned = shared || g.handedMark == mark ? try withNoGrad { try g.contiguousCopy() } : try g.ownedCopy()
-            if owned === g { adopted[ObjectIdentifier(g)] = leaf }
-            g.handedMark = mark
+            if owned === g { g.handedMark = mark }
             leaf.grad = owned
         }
     }

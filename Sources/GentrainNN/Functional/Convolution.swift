@@ -37,8 +37,9 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (
     let (oh, ow) = (g.positions(input.shape[2], 0), g.positions(input.shape[3], 1))
     let k = cg * kh * kw
     let y = try weight.reshape([groups, o / groups, k]).matmul(cols.reshape([groups, k, n * oh * ow]))   // [g, O/g, N·L]
-    let out = try y.reshape([o, n, oh, ow]).transpose(0, 1)
-    return try bias.map { try out.add($0.reshape([1, o, 1, 1])) } ?? out.contiguous()
+    // The bias added while the product is [O, N·L] (long runs per channel), then one copy into [N, O, oh, ow].
+    let biased = try bias.map { try y.reshape([o, n * oh * ow]).add($0.reshape([o, 1])) } ?? y
+    return try biased.reshape([o, n, oh, ow]).transpose(0, 1).contiguous()
 }
 
 /// 1-D convolution, PyTorch's `F.conv1d`: `x` `[N, C, L]`, `weight` `[O, C/groups, k]`.

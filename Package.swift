@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // gentrain: one training engine, three front doors (C ABI, Python via ctypes, Swift).
 // Targets depend downward only:
-//   GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops)
+//   GentrainMath (vectorizable float math) <- GentrainKernelsAVX2 (loops built for AVX2 + FMA)
+//   <- GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops)
 //     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers, schedulers)
 //     <- GentrainIO (safetensors, training checkpoints)
 //     <- Gentrain (the Swift API) and GentrainCABI (the C ABI, built as libgentrain.so).
@@ -20,7 +21,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CGentrain", path: "Sources/CGentrain"),
-        .target(name: "GentrainCore", dependencies: ["COpenBLAS"], swiftSettings: engineFlags),
+        .target(name: "GentrainMath", swiftSettings: engineFlags),
+        // Compiled for Haswell's instruction set (AVX2, FMA); called only on CPUs that have it.
+        .target(name: "GentrainKernelsAVX2", dependencies: ["GentrainMath"],
+                swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "GentrainMath", "GentrainKernelsAVX2"], swiftSettings: engineFlags),
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
         .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
         .target(name: "GentrainIO", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"], swiftSettings: engineFlags),
@@ -38,7 +43,7 @@ let package = Package(
             ])]
         ),
         .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),
-        .testTarget(name: "GentrainTests", dependencies: ["Gentrain"], exclude: ["Golden"]),
+        .testTarget(name: "GentrainTests", dependencies: ["Gentrain", "GentrainMath", "GentrainKernelsAVX2"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,8 +1,11 @@
 import XCTest
 @testable import GentrainCore
+import GentrainMath
+import GentrainKernelsAVX2
 import Foundation
 
-/// float32 exp, tanh and sigmoid (the vectorized implementations) against float64 libm.
+/// float32 exp, tanh and sigmoid (the vectorized implementations, baseline and AVX2 builds)
+/// against float64 libm.
 final class VectorMathTests: XCTestCase {
     /// The distance in units in the last place between a float32 result and the exact value.
     private func ulps(_ got: Float, _ exact: Double) -> Double {
@@ -51,6 +54,25 @@ final class VectorMathTests: XCTestCase {
         for (f, name) in [({ try $0.exp() }, "exp"), ({ try $0.tanh() }, "tanh"), ({ try $0.sigmoid() }, "sigmoid")] as [((Tensor) throws -> Tensor, String)] {
             let a = try f(x).toArray(Double.self), b = try f(x64).toArray(Double.self)
             for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 3e-7 * Swift.max(1, Swift.abs(v)), name) }
+        }
+    }
+
+    /// The AVX2 loops compute what the baseline ones do (FMA may round the last bit differently).
+    func testAVX2LoopsAgreeWithTheBaseline() throws {
+        guard CPU.hasAVX2 else { throw XCTSkip("this CPU has no AVX2 + FMA") }
+        var x = (0..<4001).map { Float($0 - 2000) * 0.05 }
+        x += [0, -0.0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 88.5, -103]
+        var y = [Float](repeating: 0, count: x.count)
+        let cases: [(String, (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void, (Float) -> Float)] = [
+            ("exp", AVX2Kernels.exp, VectorMath.exp), ("tanh", AVX2Kernels.tanh, VectorMath.tanh),
+            ("sigmoid", AVX2Kernels.sigmoid, VectorMath.sigmoid)]
+        for (name, loop, scalar) in cases {
+            loop(x, &y, x.count)
+            for (xi, yi) in zip(x, y) {
+                let expected = scalar(xi)
+                if expected.isNaN { XCTAssertTrue(yi.isNaN, "\(name)(\(xi))"); continue }
+                XCTAssertEqual(yi, expected, accuracy: 2 * expected.ulp, "\(name)(\(xi))")
+            }
         }
     }
 }

@@ -1,3 +1,6 @@
+import GentrainKernelsAVX2
+import GentrainMath
+
 /// Elementwise kernels over float32/float64 buffers. Each op is a `switch` outside a plain
 /// loop, so the loops vectorize and nothing is dispatched per element.
 
@@ -31,12 +34,23 @@ public enum CompareOp: Sendable {
     case eq, ne, lt, le, gt, ge
 }
 
+/// The AVX2 build of a float32 op's loop, where there is one and the CPU runs it.
 @inline(__always)
-func map1<T>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int, _ f: (T) -> T) {
-    for i in 0..<n { y[i] = f(x[i]) }
+private func avx2Loop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+    guard CPU.hasAVX2 else { return nil }
+    switch op {
+    case .exp: return AVX2Kernels.exp
+    case .tanh: return AVX2Kernels.tanh
+    case .sigmoid: return AVX2Kernels.sigmoid
+    default: return nil
+    }
 }
 
 func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    if T.self == Float.self, let loop = avx2Loop(op) {
+        loop(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+        return
+    }
     switch op {
     case .neg: map1(x, y, n) { -$0 }
     case .exp: map1(x, y, n) { T.exp($0) }

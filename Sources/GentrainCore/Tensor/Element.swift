@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import GentrainMath
 
 /// A storable element type: every dtype has one, and converts through Double.
 public protocol Element {

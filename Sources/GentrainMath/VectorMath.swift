@@ -1,12 +1,15 @@
-/// float32 `exp` and `tanh` written branch-free, so that loops over buffers that call them
-/// vectorize (libm's are scalar calls, and were a fifth of a recurrent training step).
-/// Errors stay within a few ulp of the correctly rounded result; special values
-/// (±inf, nan, overflow to inf, underflow through the subnormals to 0) follow IEEE.
-enum VectorMath {
+/// float32 `exp`, `tanh` and `sigmoid` written branch-free, so that loops over buffers that
+/// call them vectorize (libm's are scalar calls, and were a fifth of a recurrent training step).
+/// Errors stay within a few ulp of the correctly rounded result; special values (±inf, nan,
+/// overflow to inf, underflow through the subnormals to 0) follow IEEE.
+///
+/// Inlinable on purpose: each module that loops over them compiles them for its own target
+/// CPU (the engine for the baseline, GentrainKernelsAVX2 for AVX2 + FMA).
+public enum VectorMath {
     /// eˣ: x = n·ln 2 + r with |r| ≤ ln 2 / 2, a degree-6 polynomial for eʳ, and 2ⁿ built in
     /// the exponent bits (in two factors, so subnormal results and overflow come out right).
-    @inline(__always)
-    static func exp(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func exp(_ x: Float) -> Float {
         let xc = x < -104 ? -104 : (x > 89 ? 89 : x)   // nan passes through
         // Round x·log2(e) to an integer with the 1.5·2²³ trick: no conversion that could trap.
         let shifter: Float = 12582912
@@ -28,8 +31,8 @@ enum VectorMath {
     }
 
     /// tanh x: an odd polynomial below |x| = 0.625, 1 − 2/(e²ˣ + 1) above (with x's sign).
-    @inline(__always)
-    static func tanh(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func tanh(_ x: Float) -> Float {
         let a = Swift.abs(x)
         let z = x * x
         var p: Float = -5.70498872745e-3
@@ -43,8 +46,8 @@ enum VectorMath {
     }
 
     /// 1 / (1 + e⁻ˣ), as e / (1 + e) with e = eˣ for negative x: exact in both tails.
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func sigmoid(_ x: Float) -> Float {
         let e = exp(-Swift.abs(x))
         let s = 1 / (1 + e)
         return x < 0 ? e * s : s

@@ -1,7 +1,7 @@
 """W3 (VAE), W4 (WGAN-GP) and W5 (DCGAN) training throughput: gentrain next to PyTorch, one and two
 threads, each measurement in its own process.
 
-    python3 bench/python/generative.py [--seconds S]
+    python3 bench/python/generative.py [--seconds S] [--repeats R]
 
 W3: VAE 784-400-(20, 20), 20-400-784 with sigmoid, BCE (sum) + KL, Adam, batch 128: steps/s.
 W4: WGAN-GP on the 2-D 8-gaussians mixture, critic and generator MLPs with three 512-wide
@@ -17,7 +17,7 @@ import json
 import math
 
 from harness import child as run_child
-from harness import framework, rate
+from harness import alternating_medians, framework, rate
 
 
 def mlp(nn, sizes, last=None):
@@ -136,17 +136,18 @@ def child(*args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--repeats", type=int, default=1, help="alternating rounds; each side's median is shown")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         name, workload, threads, seconds = a.child
         return measure(name, workload, int(threads), float(seconds))
-    have_torch = importlib.util.find_spec("torch") is not None
+    names = ["gentrain"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
     print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}")
     for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s"), ("w5", "iterations/s")):
         for threads in (1, 2):
-            g = child("gentrain", workload, threads, a.seconds)
-            t = child("torch", workload, threads, a.seconds) if have_torch else float("nan")
+            m = alternating_medians(lambda name: child(name, workload, threads, a.seconds), names, a.repeats)
+            g, t = m["gentrain"], m.get("torch", float("nan"))
             print(f"{workload:<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x  {unit}")
     print("gentrain from Python; ratios > 1 mean gentrain is faster")
 

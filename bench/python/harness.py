@@ -47,3 +47,15 @@ def child(script, *args):
     """Runs `script --child args…` and returns the JSON it prints."""
     out = subprocess.run([sys.executable, script, "--child", *map(str, args)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+def alternating_medians(measure, names, repeats):
+    """Runs measure(name) for each name in turn, `repeats` rounds, and returns each name's median:
+    alternating keeps a slow spell of a shared machine from landing on one side only."""
+    import statistics
+    values = {name: [] for name in names}
+    for _ in range(repeats):
+        for name in names:
+            values[name].append(measure(name))
+    return {name: statistics.median(v) for name, v in values.items()}
+

@@ -1,7 +1,7 @@
 """W2, a character LSTM language model: gentrain next to PyTorch, one and two threads, each
 measurement in its own process.
 
-    python3 bench/python/recurrent.py [--seconds S]
+    python3 bench/python/recurrent.py [--seconds S] [--repeats R]
 
 Vocabulary 65, embedding 64, one LSTM layer of 256, sequence 64, batch 32, cross-entropy on
 the [N*T, V] logits, RMSprop, clip_grad_norm 1.0: training steps/s.
@@ -11,7 +11,7 @@ import importlib.util
 import json
 
 from harness import child as run_child
-from harness import framework, rate
+from harness import alternating_medians, framework, rate
 
 V, E, H, T, N = 65, 64, 256, 64, 32
 
@@ -43,17 +43,17 @@ def measure(name, threads, seconds):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--repeats", type=int, default=1, help="alternating rounds; each side's median is shown")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         name, threads, seconds = a.child
         return measure(name, int(threads), float(seconds))
-    have_torch = importlib.util.find_spec("torch") is not None
+    names = ["gentrain"] + (["torch", "torch-native"] if importlib.util.find_spec("torch") is not None else [])
     print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}{'PyTorch native':>16}{'ratio':>10}")
     for threads in (1, 2):
-        g = run_child(__file__, "gentrain", threads, a.seconds)["value"]
-        t, n = (run_child(__file__, name, threads, a.seconds)["value"] if have_torch else float("nan")
-                for name in ("torch", "torch-native"))
+        m = alternating_medians(lambda name: run_child(__file__, name, threads, a.seconds)["value"], names, a.repeats)
+        g, t, n = m["gentrain"], m.get("torch", float("nan")), m.get("torch-native", float("nan"))
         print(f"{'w2':<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x{n:>16.2f}{g / n:>9.2f}x  steps/s")
     print("gentrain from Python; ratios > 1 mean gentrain is faster. PyTorch runs nn.LSTM on oneDNN's fused RNN;")
     print("'native' is PyTorch with that path off (torch.backends.mkldnn.enabled = False)")

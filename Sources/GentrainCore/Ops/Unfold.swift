@@ -185,11 +185,11 @@ private func windows<T: FloatElement>(_ x: Tensor, _ out: Tensor, _ g: WindowGeo
                 let inside = src + x0
                 if paired {
                     let second = dst + rs
-                    for xx in lo..<hi { (dst[xx], second[xx]) = (inside[2 &* xx], inside[2 &* xx &+ 1]) }   // wrapping: no overflow checks in the loop
+                    for xx in lo..<hi { (dst[xx], second[xx]) = (inside[2 * xx], inside[2 * xx + 1]) }
                 } else if s == 1 {
                     for xx in lo..<hi { dst[xx] = inside[xx] }
                 } else {
-                    for xx in lo..<hi { dst[xx] = inside[xx &* s] }
+                    for xx in lo..<hi { dst[xx] = inside[xx * s] }
                 }
             }
         }
@@ -220,13 +220,13 @@ private func sumWindows<T: FloatElement>(_ cols: Tensor, _ out: Tensor, _ g: Win
                 if paired {
                     let second = src + rs
                     for xx in lo..<hi {
-                        inside[2 &* xx] += src[xx]   // wrapping: no overflow checks in the loop
-                        inside[2 &* xx &+ 1] += second[xx]
+                        inside[2 * xx] += src[xx]
+                        inside[2 * xx + 1] += second[xx]
                     }
                 } else if s == 1 {
                     for xx in lo..<hi { inside[xx] += src[xx] }
                 } else {
-                    for xx in lo..<hi { inside[xx &* s] += src[xx] }
+                    for xx in lo..<hi { inside[xx * s] += src[xx] }
                 }
             }
         }

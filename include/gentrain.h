@@ -112,7 +112,8 @@ const char *gentrain_last_error(void);
 /* The name of a status code ("GENTRAIN_ERR_SHAPE"); a static string. */
 const char *gentrain_status_name(gentrain_status status);
 
-/* Threads used for matrix products and large kernels (torch.set_num_threads). */
+/* Threads used for matrix products and large kernels (torch.set_num_threads). A process forked
+ * after the threads started runs on one thread: the thread pool does not survive fork(). */
 gentrain_status gentrain_set_num_threads(int32_t n);
 int32_t gentrain_get_num_threads(void);
 /* Seeds the default random generator (torch.manual_seed). */

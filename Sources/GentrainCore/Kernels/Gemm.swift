@@ -103,9 +103,10 @@ struct OneDNN {
         func run(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
             _ = sgemmFn(aT ? 84 : 78, bT ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
         }
+        let threads = Threads.usable
         if !aT && bT && m < n && k >= 1024 && flops >= 1 << 25 {
             // A·Bᵀ with a long inner dimension (a weight gradient) runs faster as (B·Aᵀ)ᵀ.
-            OpenMP.runtime?.setThreads(Int32(Threads.count))
+            OpenMP.runtime?.setThreads(Int32(threads))
             let t = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
             defer { t.deallocate() }
             _ = sgemmFn(78, 84, Int64(n), Int64(m), Int64(k), alpha, b, Int64(ldb), a, Int64(lda), 0, t, Int64(m))
@@ -113,8 +114,8 @@ struct OneDNN {
                 let row = c + i * ldc
                 if beta == 0 { for j in 0..<n { row[j] = t[j * m + i] } } else { for j in 0..<n { row[j] = beta * row[j] + t[j * m + i] } }
             }
-        } else if flops >= 1 << 25 || flops < 1 << 21 || Threads.count == 1 {
-            OpenMP.runtime?.setThreads(Int32(flops < 1 << 25 ? 1 : Threads.count))
+        } else if flops >= 1 << 25 || flops < 1 << 21 || threads == 1 {
+            OpenMP.runtime?.setThreads(Int32(flops < 1 << 25 ? 1 : threads))
             run(m, n, a, b, c)
         } else if n >= m {
             // Columns j0..<j1 of C: B's columns start at j0 (row-major) or its rows do (transposed).
@@ -140,4 +141,8 @@ public enum Threads {
     }
 
     public static var count: Int { Int(openblas_get_num_threads()) }
+
+    /// The threads kernels use now: `count`, or one in a child process forked after the thread
+    /// pool started (see `OpenMP.forked`).
+    static var usable: Int { OpenMP.forked ? 1 : count }
 }

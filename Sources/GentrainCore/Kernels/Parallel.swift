@@ -11,7 +11,7 @@ import Glibc
 /// so libgomp), the engine's own kernels run on the caller's thread.
 @inline(__always)
 func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-    let threads = Swift.min(Threads.count, count / Swift.max(grain, 1))
+    let threads = Swift.min(Threads.usable, count / Swift.max(grain, 1))
     guard threads > 1, let omp = OpenMP.runtime else {
         body(0..<count)
         return
@@ -44,10 +44,15 @@ struct OpenMP {
     let threadNum: @convention(c) () -> Int32
     let setThreads: @convention(c) (Int32) -> Void
 
+    /// Set in the child of a fork(): the parent's OpenMP pool does not survive it (a parallel
+    /// region there waits forever for threads that are gone), so the child runs on one thread.
+    nonisolated(unsafe) static var forked = false
+
     static let runtime: OpenMP? = {
         guard let handle = OneDNN.library?.handle,   // libgomp comes with oneDNN
               let p = dlsym(handle, "GOMP_parallel"), let n = dlsym(handle, "omp_get_thread_num"),
               let s = dlsym(handle, "omp_set_num_threads") else { return nil }
+        pthread_atfork(nil, nil) { OpenMP.forked = true }
         return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self), threadNum: unsafeBitCast(n, to: (@convention(c) () -> Int32).self),
                       setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self))
     }()

@@ -184,3 +184,23 @@ def test_unflatten():
     x = gt.randn(2, 12, 5)
     assert nn.Unflatten(1, (3, 4))(x).shape == (2, 3, 4, 5)
     assert nn.Unflatten(-1, (5, 1))(x).shape == (2, 12, 5, 1)
+
+
+def test_a_forked_child_keeps_working():
+    """The thread pool does not survive fork(): the child runs on one thread instead of waiting
+    for threads that are gone (it used to hang)."""
+    import multiprocessing
+    gt.set_num_threads(2)
+    x, a = gt.randn(1 << 20), gt.randn(512, 512)
+    x.exp(), a @ a   # start the pool in the parent
+
+    def child():
+        ok = abs(float(x.exp().sum()) - float(x.exp().sum())) == 0 and (a @ a).shape == (512, 512)
+        os._exit(0 if ok else 1)
+
+    p = multiprocessing.get_context("fork").Process(target=child)
+    p.start()
+    p.join(timeout=60)
+    if p.is_alive():
+        p.kill()
+    assert p.exitcode == 0

@@ -268,6 +268,10 @@ gentrain_status gentrain_leaky_relu(gentrain_tensor **out, const gentrain_tensor
 /* Exact GELU, or its tanh approximation when `tanh_approximation`. */
 gentrain_status gentrain_gelu(gentrain_tensor **out, const gentrain_tensor *x, bool tanh_approximation);
 gentrain_status gentrain_softplus(gentrain_tensor **out, const gentrain_tensor *x, double beta, double threshold);
+/* x * sigmoid(x) (nn.SiLU). */
+gentrain_status gentrain_silu(gentrain_tensor **out, const gentrain_tensor *x);
+/* x where x > 0, else alpha * (exp(x) - 1) (nn.ELU). */
+gentrain_status gentrain_elu(gentrain_tensor **out, const gentrain_tensor *x, double alpha);
 /* Limits to [min, max]; pass -INFINITY / INFINITY for no bound. */
 gentrain_status gentrain_clamp(gentrain_tensor **out, const gentrain_tensor *x, double min, double max);
 /* cond ? a : b, with `cond` bool; all three broadcast. */

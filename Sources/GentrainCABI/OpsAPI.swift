@@ -66,6 +66,8 @@ private func reduction(_ name: StaticString, _ out: TensorOut?, _ x: OpaquePoint
 @c @implementation public func gentrain_relu(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status { unary("gentrain_relu", out, x) { try $0.relu() } }
 @c @implementation public func gentrain_leaky_relu(_ out: TensorOut?, _ x: OpaquePointer?, _ slope: Double) -> gentrain_status { unary("gentrain_leaky_relu", out, x) { try $0.leakyRelu(negativeSlope: slope) } }
 @c @implementation public func gentrain_gelu(_ out: TensorOut?, _ x: OpaquePointer?, _ tanhApproximation: Bool) -> gentrain_status { unary("gentrain_gelu", out, x) { try $0.gelu(approximate: tanhApproximation ? "tanh" : "none") } }
+@c @implementation public func gentrain_silu(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status { unary("gentrain_silu", out, x) { try $0.silu() } }
+@c @implementation public func gentrain_elu(_ out: TensorOut?, _ x: OpaquePointer?, _ alpha: Double) -> gentrain_status { unary("gentrain_elu", out, x) { try $0.elu(alpha: alpha) } }
 @c @implementation public func gentrain_softplus(_ out: TensorOut?, _ x: OpaquePointer?, _ beta: Double, _ threshold: Double) -> gentrain_status { unary("gentrain_softplus", out, x) { try $0.softplus(beta: beta, threshold: threshold) } }
 @c @implementation public func gentrain_clamp(_ out: TensorOut?, _ x: OpaquePointer?, _ lo: Double, _ hi: Double) -> gentrain_status { unary("gentrain_clamp", out, x) { try $0.clamp(min: lo, max: hi) } }
 

@@ -278,6 +278,16 @@ static void test_elementwise(void) {
     gentrain_tensor_free(r);
     OK(gentrain_softplus(&r, p, 1, 20));
     gentrain_tensor_free(r);
+    float act[4];
+    OK(gentrain_elu(&r, a, 2.0));   /* x > 0: x, else 2 (e^x - 1) */
+    OK(gentrain_tensor_copy_to(act, sizeof act, GENTRAIN_FLOAT32, r));
+    EXPECT(close_to(act[0], 0.5) && close_to(act[1], 2 * (exp(-1.0) - 1)) && close_to(act[2], 2) && close_to(act[3], 2 * (exp(-3.0) - 1)));
+    gentrain_tensor_free(r);
+    OK(gentrain_silu(&r, a));       /* x sigmoid(x) */
+    OK(gentrain_tensor_copy_to(act, sizeof act, GENTRAIN_FLOAT32, r));
+    EXPECT(close_to(act[0], 0.5 / (1 + exp(-0.5))) && close_to(act[3], -3 / (1 + exp(3.0))));
+    gentrain_tensor_free(r);
+    FAILS(gentrain_silu(&r, NULL), GENTRAIN_ERR_INVALID_HANDLE, "x is NULL");
     OK(gentrain_clamp(&r, a, -1, INFINITY));
     gentrain_tensor *s = NULL;
     OK(gentrain_sum(&s, r, NULL, 0, false));

@@ -97,6 +97,14 @@ extension Tensor {
         }
     }
 
+    /// x · sigmoid(x) (SiLU, "swish"), composed so that gradients of any order exist.
+    public func silu() throws -> Tensor { try mul(sigmoid()) }
+
+    /// x where x > 0, else `alpha · (exp(x) − 1)` (ELU), composed so that gradients of any order exist.
+    public func elu(alpha: Double = 1) throws -> Tensor {
+        try Tensor.where(gt(0), self, expm1().mul(alpha))
+    }
+
     /// GELU, exact (`approximate: "none"`) or with the tanh approximation (`"tanh"`).
     public func gelu(approximate: String = "none") throws -> Tensor {
         let x = self

@@ -164,10 +164,8 @@ public final class Lambda: Module {
 public enum Layers {
     public static func leakyReLU(_ slope: Double = 0.01) -> Module { Lambda("LeakyReLU") { try $0.leakyRelu(negativeSlope: slope) } }
     public static func gelu(approximate: String = "none") -> Module { Lambda("GELU") { try $0.gelu(approximate: approximate) } }
-    public static func silu() -> Module { Lambda("SiLU") { try $0.mul($0.sigmoid()) } }
-    public static func elu(_ alpha: Double = 1) -> Module {
-        Lambda("ELU") { x in try Tensor.where(x.gt(0), x, x.expm1().mul(alpha)) }
-    }
+    public static func silu() -> Module { Lambda("SiLU") { try $0.silu() } }
+    public static func elu(_ alpha: Double = 1) -> Module { Lambda("ELU") { try $0.elu(alpha: alpha) } }
     public static func tanh() -> Module { Lambda("Tanh") { try $0.tanh() } }
     public static func identity() -> Module { Lambda("Identity") { $0 } }
     public static func sigmoid() -> Module { Lambda("Sigmoid") { try $0.sigmoid() } }

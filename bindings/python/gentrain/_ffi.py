@@ -168,6 +168,8 @@ FUNCTIONS = {
     "gentrain_leaky_relu": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_gelu": (c_int, [c_void_p, c_void_p, c_bool]),
     "gentrain_softplus": (c_int, [c_void_p, c_void_p, c_double, c_double]),
+    "gentrain_silu": (c_int, [c_void_p, c_void_p]),
+    "gentrain_elu": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_clamp": (c_int, [c_void_p, c_void_p, c_double, c_double]),
     "gentrain_where": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_eq": (c_int, [c_void_p, c_void_p, c_void_p]),

@@ -29,12 +29,12 @@ def gelu(input, approximate="none"):  # noqa: A002
 
 def silu(input):  # noqa: A002
     """x · sigmoid(x)."""
-    return input * input.sigmoid()
+    return _new(lib.gentrain_silu, input._h)
 
 
 def elu(input, alpha=1.0):  # noqa: A002
-    """x where x > 0, else alpha · (exp(x) − 1); composed so that gradients of any order exist."""
-    return input.relu() + input.clamp(max=0).expm1() * alpha
+    """x where x > 0, else alpha · (exp(x) − 1); gradients of any order exist."""
+    return _new(lib.gentrain_elu, input._h, float(alpha))
 
 
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002

@@ -644,6 +644,8 @@ gentrain_status gentrain_module_dropout_new(gentrain_module **out, double p);
 /* A parameter-free layer by PyTorch's module name, with its defaults: "ReLU", "Tanh", "Sigmoid",
  * "GELU", "SiLU", "ELU", "Softplus", "Flatten", "Identity", "InstanceNorm2d". */
 gentrain_status gentrain_module_layer_new(gentrain_module **out, const char *name);
+/* nn.Softmax(dim), or nn.LogSoftmax(dim) when `log`. */
+gentrain_status gentrain_module_softmax_new(gentrain_module **out, int64_t dim, bool log);
 /* nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first) with PyTorch's names
  * and initialization. gentrain_module_forward runs self-attention and returns the output only;
  * gentrain_module_attention_forward takes query, key, value and masks. */

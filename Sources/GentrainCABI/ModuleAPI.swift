@@ -171,6 +171,14 @@ public func gentrain_module_layer_new(_ out: UnsafeMutablePointer<OpaquePointer?
 }
 
 @c @implementation
+public func gentrain_module_softmax_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ dim: Int64, _ log: Bool) -> gentrain_status {
+    producingModule("gentrain_module_softmax_new", out) {
+        guard dim >= -64 && dim < 64 else { throw GentrainError(.index, "dim \(dim) is out of range") }
+        return log ? Layers.logSoftmax(dim: Int(dim)) : Layers.softmax(dim: Int(dim))
+    }
+}
+
+@c @implementation
 public func gentrain_module_multihead_attention_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ embedDim: Int64, _ numHeads: Int64,
                                                    _ dropout: Double, _ bias: Bool, _ batchFirst: Bool) -> gentrain_status {
     producingModule("gentrain_module_multihead_attention_new", out) {

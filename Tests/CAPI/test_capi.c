@@ -1663,6 +1663,29 @@ static void test_more_modules_and_attention(void) {
         gentrain_module_free(m);
     }
     FAILS(gentrain_module_layer_new(&bad, "Swish"), GENTRAIN_ERR_INVALID_ARGUMENT, "unknown layer 'Swish'");
+    /* Softmax over the channels sums to one; LogSoftmax is its log. */
+    OK(gentrain_module_softmax_new(&m, 1, false));
+    OK(gentrain_module_forward(&y, m, x));
+    int64_t channels[1] = {1};
+    OK(gentrain_sum(&s, y, channels, 1, false));
+    OK(gentrain_add_scalar(&z, s, -1.0));
+    OK(gentrain_abs(&g, z));
+    gentrain_tensor *worst = NULL;
+    OK(gentrain_amax(&worst, g, NULL, 0, false));
+    EXPECT(item(worst) < 1e-5);
+    gentrain_tensor *sm_done[4] = {s, z, g, worst};
+    for (int i = 0; i < 4; i++) gentrain_tensor_free(sm_done[i]);
+    gentrain_module_free(m);
+    OK(gentrain_module_softmax_new(&m, -3, true));
+    OK(gentrain_module_forward(&z, m, x));
+    OK(gentrain_log(&s, y));
+    EXPECT(max_abs_diff(s, z) < 1e-5);
+    gentrain_tensor *lsm_done[3] = {y, z, s};
+    for (int i = 0; i < 3; i++) gentrain_tensor_free(lsm_done[i]);
+    gentrain_module_free(m);
+    OK(gentrain_module_softmax_new(&m, 9, false));
+    FAILS(gentrain_module_forward(&y, m, x), GENTRAIN_ERR_INDEX, "dim");
+    gentrain_module_free(m);
     FAILS(gentrain_module_layer_new(&bad, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "name is NULL");
 
     /* Embedding with padding_idx: that row starts at zero and gets no gradient (module and function). */

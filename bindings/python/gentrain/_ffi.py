@@ -282,6 +282,7 @@ FUNCTIONS = {
     "gentrain_module_embedding_new": (c_int, [c_void_p, c_int64, c_int64, c_void_p]),
     "gentrain_module_dropout_new": (c_int, [c_void_p, c_double]),
     "gentrain_module_layer_new": (c_int, [c_void_p, c_char_p]),
+    "gentrain_module_softmax_new": (c_int, [c_void_p, c_int64, c_bool]),
     "gentrain_module_multihead_attention_new": (c_int, [c_void_p, c_int64, c_int64, c_double, c_bool, c_bool]),
     "gentrain_module_dict_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t]),
     "gentrain_module_submodule": (c_int, [c_void_p, c_void_p, c_char_p]),

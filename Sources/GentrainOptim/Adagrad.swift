@@ -47,8 +47,8 @@ private func adagradUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: 
     let sign: T = maximize ? -1 : 1
     let n = param.numel
     // One branch-free loop per option combination, so that each vectorizes.
-    @inline(__always) func run(_ decay: Bool) {
-        for i in 0..<n {
+    @inline(__always) func run(_ decay: Bool, _ range: Range<Int>) {
+        for i in range {
             var d = sign * g[i]
             if decay { d += wd * p[i] }
             let si = s[i] + d * d
@@ -56,5 +56,8 @@ private func adagradUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: 
             p[i] -= c * d / (si.squareRoot() + e)
         }
     }
-    if weightDecay != 0 { run(true) } else { run(false) }
+    let decay = weightDecay != 0
+    parallelFor(n, grain: optimizerGrain) { r in   // elements are independent
+        if decay { run(true, r) } else { run(false, r) }
+    }
 }

@@ -84,8 +84,8 @@ private func adamUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Ten
     let decay = T(1 - lr * weightDecay)
     // One branch-free loop per option combination, so that each vectorizes. Weight decay is
     // added to the gradient (coupled, Adam) or scales the parameter first (decoupled, AdamW).
-    @inline(__always) func run(_ coupled: Bool, _ scaled: Bool, _ lerpLow: Bool, _ vmax: UnsafeMutablePointer<T>?) {
-        for i in 0..<n {
+    @inline(__always) func run(_ coupled: Bool, _ scaled: Bool, _ lerpLow: Bool, _ vmax: UnsafeMutablePointer<T>?, _ range: Range<Int>) {
+        for i in range {
             if scaled { p[i] *= decay }
             var d = sign * g[i]
             if coupled { d += wd * p[i] }
@@ -103,13 +103,16 @@ private func adamUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Ten
         }
     }
     let coupled = weightDecay != 0 && !decoupled, scaled = weightDecay != 0 && decoupled
-    switch (coupled, scaled, 1 - beta1 < 0.5, vmax) {
-    case (false, false, true, nil): run(false, false, true, nil)
-    case (true, false, true, nil): run(true, false, true, nil)
-    case (false, true, true, nil): run(false, true, true, nil)
-    case (false, false, true, let vm?): run(false, false, true, vm)
-    case (true, false, true, let vm?): run(true, false, true, vm)
-    case (false, true, true, let vm?): run(false, true, true, vm)
-    case (let c, let sc, let low, let vm): run(c, sc, low, vm)
+    let lerpLow = 1 - beta1 < 0.5
+    parallelFor(n, grain: optimizerGrain) { r in   // elements are independent
+        switch (coupled, scaled, lerpLow, vmax) {
+        case (false, false, true, nil): run(false, false, true, nil, r)
+        case (true, false, true, nil): run(true, false, true, nil, r)
+        case (false, true, true, nil): run(false, true, true, nil, r)
+        case (false, false, true, let vm?): run(false, false, true, vm, r)
+        case (true, false, true, let vm?): run(true, false, true, vm, r)
+        case (false, true, true, let vm?): run(false, true, true, vm, r)
+        case (let c, let sc, let low, let vm): run(c, sc, low, vm, r)
+        }
     }
 }

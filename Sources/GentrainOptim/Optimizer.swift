@@ -234,3 +234,7 @@ extension Tensor {
         try withNoGrad { try detach().clone().detach() }
     }
 }
+
+/// Elements per thread below which an optimizer's update of one tensor is not split.
+let optimizerGrain = 1 << 14
+

@@ -49,8 +49,9 @@ private func rmspropUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: 
     let sign: T = maximize ? -1 : 1
     let n = param.numel
     // One branch-free loop per option combination, so that each vectorizes.
-    @inline(__always) func run(_ decay: Bool, _ b: UnsafeMutablePointer<T>?, _ ga: UnsafeMutablePointer<T>?, _ lerpLow: Bool) {
-        for i in 0..<n {
+    @inline(__always) func run(_ decay: Bool, _ b: UnsafeMutablePointer<T>?, _ ga: UnsafeMutablePointer<T>?, _ lerpLow: Bool,
+                               _ range: Range<Int>) {
+        for i in range {
             var d = sign * g[i]
             if decay { d += wd * p[i] }
             let s = sq[i] * a + c * d * d
@@ -72,12 +73,14 @@ private func rmspropUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: 
             }
         }
     }
-    let decay = weightDecay != 0
-    switch (decay, momBuf?.pointer(T.self), avgBuf?.pointer(T.self), 1 - alpha < 0.5) {
-    case (false, nil, nil, _): run(false, nil, nil, true)
-    case (true, nil, nil, _): run(true, nil, nil, true)
-    case (false, let b?, nil, _): run(false, b, nil, true)
-    case (true, let b?, nil, _): run(true, b, nil, true)
-    case (let d, let b, let ga, let low): run(d, b, ga, low)
+    let decay = weightDecay != 0, momentum = momBuf?.pointer(T.self), average = avgBuf?.pointer(T.self), lerpLow = 1 - alpha < 0.5
+    parallelFor(n, grain: optimizerGrain) { r in   // elements are independent
+        switch (decay, momentum, average, lerpLow) {
+        case (false, nil, nil, _): run(false, nil, nil, true, r)
+        case (true, nil, nil, _): run(true, nil, nil, true, r)
+        case (false, let b?, nil, _): run(false, b, nil, true, r)
+        case (true, let b?, nil, _): run(true, b, nil, true, r)
+        case (let d, let b, let ga, let low): run(d, b, ga, low, r)
+        }
     }
 }

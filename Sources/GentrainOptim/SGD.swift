@@ -49,8 +49,8 @@ private func sgdUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Tens
     let sign: T = maximize ? -1 : 1
     let n = param.numel
     // One branch-free loop per option combination, so that each vectorizes.
-    @inline(__always) func run(_ decay: Bool, _ b: UnsafeMutablePointer<T>?, _ first: Bool, _ nesterov: Bool) {
-        for i in 0..<n {
+    @inline(__always) func run(_ decay: Bool, _ b: UnsafeMutablePointer<T>?, _ first: Bool, _ nesterov: Bool, _ range: Range<Int>) {
+        for i in range {
             var d = sign * g[i]
             if decay { d += wd * p[i] }
             if let b {
@@ -60,14 +60,16 @@ private func sgdUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Tens
             p[i] -= lrT * d
         }
     }
-    let decay = weightDecay != 0
-    switch (decay, buf?.pointer(T.self), first, nesterov) {
-    case (false, nil, _, _): run(false, nil, false, false)
-    case (true, nil, _, _): run(true, nil, false, false)
-    case (false, let b?, false, false): run(false, b, false, false)
-    case (true, let b?, false, false): run(true, b, false, false)
-    case (false, let b?, false, true): run(false, b, false, true)
-    case (true, let b?, false, true): run(true, b, false, true)
-    case (let d, let b?, true, let nv): run(d, b, true, nv)
+    let decay = weightDecay != 0, momentum = buf?.pointer(T.self)
+    parallelFor(n, grain: optimizerGrain) { r in   // elements are independent
+        switch (decay, momentum, first, nesterov) {
+        case (false, nil, _, _): run(false, nil, false, false, r)
+        case (true, nil, _, _): run(true, nil, false, false, r)
+        case (false, let b?, false, false): run(false, b, false, false, r)
+        case (true, let b?, false, false): run(true, b, false, false, r)
+        case (false, let b?, false, true): run(false, b, false, true, r)
+        case (true, let b?, false, true): run(true, b, false, true, r)
+        case (let d, let b?, true, let nv): run(d, b, true, nv, r)
+        }
     }
 }

@@ -10,7 +10,7 @@ import Glibc
 /// every kernel, so spinning workers of one never compete with another's. Without oneDNN (and
 /// so libgomp), the engine's own kernels run on the caller's thread.
 @inline(__always)
-func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
     let threads = Swift.min(Threads.usable, count / Swift.max(grain, 1))
     guard threads > 1, let omp = OpenMP.runtime else {
         body(0..<count)

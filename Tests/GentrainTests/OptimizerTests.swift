@@ -221,4 +221,34 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(opt.paramGroups.map(\.lr), [1e-3, 0.5])
         XCTAssertThrowsError(try OneCycleLR(try Adagrad([p]), maxLR: [0.1], totalSteps: 10))   // no momentum to cycle
     }
+
+    /// A large tensor's update is split across the threads; the result does not depend on how.
+    func testUpdatesSplitAcrossThreadsEqualOneThread() throws {
+        let threads = Threads.count
+        defer { try? Threads.set(threads) }
+        let start = try Tensor.randn([100_003]), grad = try Tensor.randn([100_003])
+        let makers: [(String, ([Tensor]) throws -> Optimizer)] = [
+            ("SGD", { try SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true) }),
+            ("Adam", { try Adam($0, lr: 0.01, weightDecay: 0.1, amsgrad: true) }),
+            ("AdamW", { try AdamW($0, lr: 0.01) }),
+            ("RMSprop", { try RMSprop($0, lr: 0.01, weightDecay: 0.1, momentum: 0.5, centered: true) }),
+            ("Adagrad", { try Adagrad($0, lr: 0.1, weightDecay: 0.1) }),
+        ]
+        for (name, make) in makers {
+            var results: [[Double]] = []
+            for n in [1, 2] {
+                try Threads.set(n)
+                let p = try start.clone().detach()
+                try p.setRequiresGrad(true)
+                let opt = try make([p])
+                for _ in 0..<3 {
+                    p.grad = try grad.clone()
+                    try opt.step()
+                }
+                results.append(try values(p))
+            }
+            XCTAssertEqual(results[0], results[1], name)
+        }
+    }
 }
+

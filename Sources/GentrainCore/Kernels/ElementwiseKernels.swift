@@ -20,6 +20,8 @@ public enum UnaryOp: Sendable {
     case mulScalar(Double)
     /// 1 where `x > 0`, else 0 (the derivative mask of relu).
     case positiveMask
+    /// 1 where `x > 0`, else `slope` (the derivative of leaky_relu).
+    case leakyMask(slope: Double)
     /// 1 where `min <= x <= max`, else 0 (clamp's derivative mask).
     case insideMask(min: Double, max: Double)
 }
@@ -97,6 +99,9 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
         let v = T(c)
         map1(x, y, n) { $0 * v }
     case .positiveMask: map1(x, y, n) { $0 > 0 ? 1 : 0 }
+    case .leakyMask(let slope):
+        let sl = T(slope)
+        map1(x, y, n) { $0 > 0 ? 1 : sl }
     case .insideMask(let lo, let hi):
         let l = T(lo), h = T(hi)
         map1(x, y, n) { $0 >= l && $0 <= h ? 1 : 0 }

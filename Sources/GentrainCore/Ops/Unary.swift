@@ -92,8 +92,7 @@ extension Tensor {
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         let x = self
         return record(try unaryRaw(x, .leakyRelu(slope: negativeSlope), "leaky_relu"), "LeakyReluBackward", x) { _, g in
-            let mask = try unaryRaw(x, .positiveMask, "leaky_relu")
-            return [try g.mul(mask.mul(1 - negativeSlope).add(negativeSlope))]
+            [try g.mul(unaryRaw(x, .leakyMask(slope: negativeSlope), "leaky_relu"))]
         }
     }
 

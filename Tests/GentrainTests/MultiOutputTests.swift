@@ -77,6 +77,19 @@ final class MultiOutputTests: XCTestCase {
         XCTAssertEqual(try values(gh.grad), once.map { 2 * $0 })
     }
 
+    /// Elementwise ops whose first-order backward is one fused kernel agree with the same
+    /// formula in ops (what `create_graph` runs).
+    func testFusedElementwiseBackwardsMatchTheirFormulas() throws {
+        let x = try leaf([5, 7]), w = try Tensor.randn([5, 7], dtype: .float64)
+        let ops: [(String, (Tensor) throws -> Tensor)] = [("tanh", { try $0.tanh() }), ("sigmoid", { try $0.sigmoid() }),
+                                                           ("leaky_relu", { try $0.leakyRelu(negativeSlope: 0.2) })]
+        for (name, f) in ops {
+            let fused = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x])[0]!
+            let formula = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x], createGraph: true)[0]!
+            assertClose(try values(fused), try values(formula), atol: 1e-15, rtol: 1e-14, name)
+        }
+    }
+
     func testGateShapesAreChecked() throws {
         let x = try Tensor.randn([2, 8])
         XCTAssertThrowsError(try lstmGates(x, x, Tensor.randn([2, 3])))

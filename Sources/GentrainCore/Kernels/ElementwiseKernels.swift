@@ -29,6 +29,8 @@ public enum UnaryOp: Sendable {
 /// Binary elementwise operations on operands of one dtype.
 public enum BinaryOp: Sendable {
     case add, sub, mul, div, pow, maximum, minimum
+    /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output.
+    case tanhBackward, sigmoidBackward
 }
 
 /// Comparisons, giving bool.
@@ -136,6 +138,8 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .pow: map2(a, sa, b, sb, out, n) { T.pow($0, $1) }
     case .maximum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.max($0, $1) }
     case .minimum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.min($0, $1) }
+    case .tanhBackward: map2(a, sa, b, sb, out, n) { $0 * (1 - $1 * $1) }
+    case .sigmoidBackward: map2(a, sa, b, sb, out, n) { $0 * ($1 * (1 - $1)) }
     }
 }
 

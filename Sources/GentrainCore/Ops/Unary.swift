@@ -68,15 +68,18 @@ extension Tensor {
         }
     }
 
+    /// Gradient `g·(1 − y²)` from the output y: one fused pass for first-order gradients, the
+    /// same formula in differentiable ops under `create_graph`.
     public func tanh() throws -> Tensor {
         recordWithOutput(try unaryRaw(self, .tanh, "tanh"), "TanhBackward", self) { _, g, y in
-            [try g.mul(y.square().neg().add(1))]
+            [GradMode.isEnabled ? try g.mul(y.square().neg().add(1)) : try binaryRaw(g, y, .tanhBackward, "tanh_backward")]
         }
     }
 
+    /// Gradient `g·y·(1 − y)` from the output y (fused for first order, as `tanh`).
     public func sigmoid() throws -> Tensor {
         recordWithOutput(try unaryRaw(self, .sigmoid, "sigmoid"), "SigmoidBackward", self) { _, g, y in
-            [try g.mul(y.mul(y.neg().add(1)))]
+            [GradMode.isEnabled ? try g.mul(y.mul(y.neg().add(1))) : try binaryRaw(g, y, .sigmoidBackward, "sigmoid_backward")]
         }
     }
 

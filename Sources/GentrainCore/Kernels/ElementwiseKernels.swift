@@ -116,7 +116,11 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
 func map2<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int, _ out: UnsafeMutablePointer<T>,
              _ n: Int, _ f: (T, T) -> T) {
     if sa == 1 && sb == 1 {
-        for i in 0..<n { out[i] = f(a[i], b[i]) }
+        if UnsafePointer(out) == a {   // in place: its own loop, or the overlap check makes it scalar
+            for i in 0..<n { out[i] = f(out[i], b[i]) }
+        } else {
+            for i in 0..<n { out[i] = f(a[i], b[i]) }
+        }
     } else if sa == 1 && sb == 0 {
         let bv = b[0]
         for i in 0..<n { out[i] = f(a[i], bv) }

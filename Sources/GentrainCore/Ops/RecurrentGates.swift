@@ -60,11 +60,12 @@ public func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Ten
 private func lstmGatesBackwardKernel(_ act: Tensor, c: Tensor, tc: Tensor, dh: Tensor?, dc: Tensor?,
                                      n: Int, hidden: Int) throws -> (Tensor, Tensor) {
     let ct = act.dtype
-    let grads = try kernelOperands([dh, dc], ct)
+    // A gradient that did not arrive is zero (the kernel's loop then has no branches).
+    let grads = try kernelOperands([dh, dc], ct).map { try $0 ?? Tensor.zeros([n, hidden], dtype: ct) }
     let dG = try Tensor(empty: [n, 4 * hidden], dtype: ct), dcPrev = try Tensor(empty: [n, hidden], dtype: ct)
     func run<T: FloatElement>(_: T.Type) {
-        lstmBackwardRows(n, hidden, act.pointer(T.self), c.pointer(T.self), tc.pointer(T.self), grads[0]?.pointer(T.self),
-                         grads[1]?.pointer(T.self), dG.pointer(T.self), dcPrev.pointer(T.self))
+        lstmBackwardRows(n, hidden, act.pointer(T.self), c.pointer(T.self), tc.pointer(T.self), grads[0].pointer(T.self),
+                         grads[1].pointer(T.self), dG.pointer(T.self), dcPrev.pointer(T.self))
     }
     if ct == .float32 { run(Float.self) } else { run(Double.self) }
     return (dG, dcPrev)
@@ -159,17 +160,17 @@ func lstmForwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ a: UnsafeMutabl
 }
 
 /// LSTM backward over `n` rows: from the activated gates, c, tanh(c') and the gradients of h'
-/// and c' (nil: zero) to d pre-activations `[n, 4H]` and d c (`dcPrev` may be `dc`).
+/// and c' to d pre-activations `[n, 4H]` and d c (`dcPrev` may be `dc`).
 func lstmBackwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ act: UnsafePointer<T>, _ c: UnsafePointer<T>,
-                                       _ tc: UnsafePointer<T>, _ dh: UnsafePointer<T>?, _ dc: UnsafePointer<T>?,
+                                       _ tc: UnsafePointer<T>, _ dh: UnsafePointer<T>, _ dc: UnsafePointer<T>,
                                        _ dG: UnsafeMutablePointer<T>, _ dcPrev: UnsafeMutablePointer<T>) {
     let width = 4 * hidden
     for r in 0..<n {
         let a = act + r * width, g = dG + r * width, off = r * hidden
         for j in 0..<hidden {
             let i = a[j], f = a[hidden + j], cell = a[2 * hidden + j], o = a[3 * hidden + j], t = tc[off + j]
-            let dhj = dh?[off + j] ?? 0
-            let dct = (dc?[off + j] ?? 0) + dhj * o * (1 - t * t)
+            let dhj = dh[off + j]
+            let dct = dc[off + j] + dhj * o * (1 - t * t)
             g[j] = dct * cell * i * (1 - i)
             g[hidden + j] = dct * c[off + j] * f * (1 - f)
             g[2 * hidden + j] = dct * i * (1 - cell * cell)

@@ -102,11 +102,13 @@ public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor,
         let d = try operands(gs, ct)
         let wanted = (0..<inputs.count).map { node.needsInputGrad($0) }
         let dG = try Tensor(empty: [steps, n, width], dtype: ct)
-        let dh = try Tensor.zeros([n, hidden], dtype: ct), dc = try Tensor.zeros([n, hidden], dtype: ct)
+        // dc and the next step's dc in two buffers, swapped each step (no aliasing in the kernel's loop).
+        let dh = try Tensor.zeros([n, hidden], dtype: ct), dcs = try [Tensor.zeros([n, hidden], dtype: ct), Tensor.zeros([n, hidden], dtype: ct)]
         let grads = try [x, weightIH, weightHH].enumerated().map { k, t in wanted[[0, 3, 4][k]] ? try Tensor(empty: t.shape, dtype: ct) : nil }
         let db = wanted.count > 5 && (wanted[5] || wanted.last!) ? try Tensor(empty: [width], dtype: ct) : nil
         func backward<T: FloatElement>(_: T.Type) {
-            let pdh = dh.pointer(T.self), pdc = dc.pointer(T.self), pg = dG.pointer(T.self), state = n * hidden
+            let pdh = dh.pointer(T.self), pg = dG.pointer(T.self), state = n * hidden
+            var (pdc, next) = (dcs[0].pointer(T.self), dcs[1].pointer(T.self))
             if let g = d[1] { pdh.update(from: g.pointer(T.self), count: state) }
             if let g = d[2] { pdc.update(from: g.pointer(T.self), count: state) }
             let whh = ops[4]!.pointer(T.self)
@@ -114,14 +116,15 @@ public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor,
                 if let g = d[0] { binaryKernel(.add, pdh, 1, g.pointer(T.self) + t * state, 1, pdh, state) }
                 let gt = pg + t * n * width
                 lstmBackwardRows(n, hidden, act.pointer(T.self) + t * n * width, cs.pointer(T.self) + t * state,
-                                 tcs.pointer(T.self) + t * state, pdh, pdc, gt, pdc)
+                                 tcs.pointer(T.self) + t * state, pdh, pdc, gt, next)
+                swap(&pdc, &next)
                 gemm(n, hidden, width, matrix(gt, width), matrix(whh, hidden), pdh, ldc: hidden)
             }
             projectionGrads(rows, width, inSize, pg, ops[0]!.pointer(T.self), ops[3]!.pointer(T.self), dW: grads[1], db: db, dx: grads[0])
             projectionGrads(rows, width, hidden, pg, hs.pointer(T.self), whh, dW: grads[2], db: nil, dx: nil)
         }
         if ct == .float32 { backward(Float.self) } else { backward(Double.self) }
-        var all: [Tensor?] = [grads[0], dh, dc, grads[1], grads[2]]
+        var all: [Tensor?] = [grads[0], dh, dcs[steps % 2], grads[1], grads[2]]   // where the last swap left dc
         if biasIH != nil { all.append(db) }
         if biasHH != nil { all.append(db) }
         return Grads(zip(all, wanted).map { $1 ? $0 : nil })

@@ -209,26 +209,29 @@ public func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Tens
         let d = try operands(gs, ct)
         let wanted = (0..<inputs.count).map { node.needsInputGrad($0) }
         let dGI = try Tensor(empty: [steps, n, width], dtype: ct), dGH = try Tensor(empty: [steps, n, width], dtype: ct)
-        let dh = try Tensor.zeros([n, hidden], dtype: ct)
+        // dh and the previous step's dh in two buffers, swapped each step (no aliasing in the kernel's loop).
+        let dhs = try [Tensor.zeros([n, hidden], dtype: ct), Tensor.zeros([n, hidden], dtype: ct)]
         let grads = try [x, weightIH, weightHH].enumerated().map { k, t in wanted[[0, 2, 3][k]] ? try Tensor(empty: t.shape, dtype: ct) : nil }
         let dbi = biasIH != nil && wanted[4] ? try Tensor(empty: [width], dtype: ct) : nil
         let dbh = biasHH != nil && wanted.last! ? try Tensor(empty: [width], dtype: ct) : nil
         func backward<T: FloatElement>(_: T.Type) {
-            let pdh = dh.pointer(T.self), state = n * hidden, whh = ops[3]!.pointer(T.self)
+            var (pdh, previous) = (dhs[0].pointer(T.self), dhs[1].pointer(T.self))
+            let state = n * hidden, whh = ops[3]!.pointer(T.self)
             if let g = d[1] { pdh.update(from: g.pointer(T.self), count: state) }
             for t in (0..<steps).reversed() {
                 if let g = d[0] { binaryKernel(.add, pdh, 1, g.pointer(T.self) + t * state, 1, pdh, state) }
                 let at = t * n * width, gh = dGH.pointer(T.self) + at
                 gruBackwardRows(n, hidden, act.pointer(T.self) + at, ghs.pointer(T.self) + at, hs.pointer(T.self) + t * state,
-                                pdh, dGI.pointer(T.self) + at, gh, pdh)
-                gemm(n, hidden, width, matrix(gh, width), matrix(whh, hidden), pdh, ldc: hidden, beta: 1)
+                                pdh, dGI.pointer(T.self) + at, gh, previous)
+                gemm(n, hidden, width, matrix(gh, width), matrix(whh, hidden), previous, ldc: hidden, beta: 1)
+                swap(&pdh, &previous)
             }
             projectionGrads(rows, width, inSize, dGI.pointer(T.self), ops[0]!.pointer(T.self), ops[2]!.pointer(T.self),
                             dW: grads[1], db: dbi, dx: grads[0])
             projectionGrads(rows, width, hidden, dGH.pointer(T.self), hs.pointer(T.self), whh, dW: grads[2], db: dbh, dx: nil)
         }
         if ct == .float32 { backward(Float.self) } else { backward(Double.self) }
-        var all: [Tensor?] = [grads[0], dh, grads[1], grads[2]]
+        var all: [Tensor?] = [grads[0], dhs[steps % 2], grads[1], grads[2]]   // where the last swap left dh
         if biasIH != nil { all.append(dbi) }
         if biasHH != nil { all.append(dbh) }
         return Grads(zip(all, wanted).map { $1 ? $0 : nil })

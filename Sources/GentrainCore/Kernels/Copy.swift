@@ -1,30 +1,5 @@
 /// Copying and dtype conversion kernels.
 
-/// Copies the elements of `src` (any strides) into the contiguous `dst` of the same dtype.
-func copyStrided(_ src: Tensor, into dst: UnsafeMutableRawPointer) {
-    switch src.dtype.itemSize {
-    case 1: copyStrided(src, UInt8.self, dst)
-    case 2: copyStrided(src, UInt16.self, dst)
-    case 4: copyStrided(src, UInt32.self, dst)
-    default: copyStrided(src, UInt64.self, dst)
-    }
-}
-
-private func copyStrided<T>(_ src: Tensor, _: T.Type, _ dst: UnsafeMutableRawPointer) {
-    let s = src.pointer(T.self)
-    var d = dst.assumingMemoryBound(to: T.self)
-    forEachRun(src.shape, [src.strides]) { off, n, inner in
-        let p = s + off[0]
-        let st = inner[0]
-        if st == 1 {
-            d.update(from: p, count: n)
-        } else {
-            for i in 0..<n { d[i] = p[i * st] }
-        }
-        d += n
-    }
-}
-
 /// Copies `src` (read through `sourceStrides`, which may broadcast) into `dst` of the same dtype
 /// and shape, any strides: runs that are contiguous on both sides as one block.
 func copyStrided(from src: Tensor, sourceStrides: [Int], into dst: Tensor) {

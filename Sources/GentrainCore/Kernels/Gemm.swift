@@ -104,11 +104,13 @@ struct OneDNN {
             _ = sgemmFn(aT ? 84 : 78, bT ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
         }
         let threads = Threads.usable
-        if !aT && bT && m < n && k >= 1024 && flops >= 1 << 25 {
-            // A·Bᵀ with a long inner dimension (a weight gradient) runs faster as (B·Aᵀ)ᵀ.
+        if !aT && bT && m < n && k >= 1024 && flops >= 1 << 25,
+           let (buffer, index, size) = try? BufferCache.allocate(n * m * MemoryLayout<Float>.stride) {
+            // A·Bᵀ with a long inner dimension (a weight gradient) runs faster as (B·Aᵀ)ᵀ, computed
+            // into a cached buffer, then transposed into C.
+            defer { BufferCache.recycle(buffer, index, size) }
             OpenMP.runtime?.setThreads(Int32(threads))
-            let t = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
-            defer { t.deallocate() }
+            let t = buffer.assumingMemoryBound(to: Float.self)
             _ = sgemmFn(78, 84, Int64(n), Int64(m), Int64(k), alpha, b, Int64(ldb), a, Int64(lda), 0, t, Int64(m))
             for i in 0..<m {
                 let row = c + i * ldc

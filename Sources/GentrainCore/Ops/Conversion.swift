@@ -21,7 +21,7 @@ extension Tensor {
         if isContiguous {
             out.storage.data.copyMemory(from: storage.data + offset * dtype.itemSize, byteCount: numel * dtype.itemSize)
         } else {
-            copyStrided(self, into: out.storage.data)
+            copyStrided(from: self, sourceStrides: strides, into: out)
         }
         return out
     }

@@ -73,8 +73,8 @@ public func multiHeadAttention(query: Tensor, key: Tensor, value: Tensor, numHea
     func layout(_ x: Tensor) throws -> Tensor { !batched ? try x.unsqueeze(1) : batchFirst ? try x.transpose(0, 1) : x }
     let (q0, k0, v0) = (try layout(query), try layout(key), try layout(value))
     let (l, n, e) = (q0.shape[0], q0.shape[1], q0.shape[2]), s = k0.shape[0]
-    guard numHeads > 0, e % numHeads == 0 else {
-        throw GentrainError(.invalidArgument, "multi_head_attention: embed_dim \(e) must be divisible by num_heads \(numHeads)")
+    guard numHeads > 0, e > 0, e % numHeads == 0 else {
+        throw GentrainError(.invalidArgument, "multi_head_attention: embed_dim \(e) must be positive and divisible by num_heads \(numHeads)")
     }
     guard k0.shape == [s, n, e], v0.shape == [s, n, e] else {
         throw GentrainError(.shape, "multi_head_attention: key and value must be [S, N, \(e)] like the query's batch; got \(shapeString(key.shape)), \(shapeString(value.shape))")

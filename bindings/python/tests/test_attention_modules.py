@@ -90,6 +90,9 @@ def test_attention_errors_and_no_weights():
         mha(x, x, x, attn_mask=gt.zeros(4, 5))
     with pytest.raises(ValueError):
         nn.MultiheadAttention(8, 3)
+    empty = gt.zeros(2, 1, 0)   # an empty embedding is an error, not a crash
+    with pytest.raises(gt.GentrainError, match="must be positive"):
+        F.multi_head_attention(empty, empty, empty, 1, gt.zeros(0, 0), None, gt.zeros(0, 0), None)
 
 
 def test_module_list_and_dict_name_their_entries():

@@ -240,7 +240,7 @@ class Embedding(Module):
         self.padding_idx = padding_idx
         weight = _t.randn(num_embeddings, embedding_dim)
         if padding_idx is not None:
-            weight = weight * _t.tensor([[float(i != padding_idx)] for i in range(num_embeddings)])
+            weight = weight.masked_fill((_t.arange(num_embeddings) == padding_idx).unsqueeze(1), 0.0)
         self.weight = Parameter(weight)
 
     def forward(self, indices):

@@ -2,7 +2,7 @@
 // gentrain: one training engine, three front doors (C ABI, Python via ctypes, Swift).
 // Targets depend downward only:
 //   GentrainMath (vectorizable float math) <- GentrainKernelsAVX2 (loops built for AVX2 + FMA)
-//   <- GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops)
+//   <- GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops; CGentrainDNNL: oneDNN convolutions)
 //     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers, schedulers)
 //     <- GentrainIO (safetensors, training checkpoints)
 //     <- Gentrain (the Swift API) and GentrainCABI (the C ABI, built as libgentrain.so).
@@ -21,11 +21,13 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CGentrain", path: "Sources/CGentrain"),
+        // oneDNN's convolutions, called through dlopen (the header is needed to build, the library optional to run).
+        .target(name: "CGentrainDNNL"),
         .target(name: "GentrainMath", swiftSettings: engineFlags),
         // Compiled for Haswell's instruction set (AVX2, FMA); called only on CPUs that have it.
         .target(name: "GentrainKernelsAVX2", dependencies: ["GentrainMath"],
                 swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "haswell"])]),
-        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "GentrainMath", "GentrainKernelsAVX2"], swiftSettings: engineFlags),
+        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "GentrainMath", "GentrainKernelsAVX2"], swiftSettings: engineFlags),
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
         .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
         .target(name: "GentrainIO", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"], swiftSettings: engineFlags),

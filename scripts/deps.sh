@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing gentrain needs and the machine lacks: Debian packages
-# (OpenBLAS; oneDNN, which float32 matrix products use when present; CMake, pkg-config, valgrind)
+# (OpenBLAS; oneDNN, which float32 matrix products and convolutions use when present, and its
+# header, which building the convolution shim needs; CMake, pkg-config, valgrind)
 # and Python packages (numpy, pytest, safetensors). Idempotent.
 set -euo pipefail
-packages=(libopenblas-dev libdnnl2 cmake pkg-config valgrind)
+packages=(libopenblas-dev libdnnl2 libdnnl-dev cmake pkg-config valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")

@@ -201,6 +201,15 @@ CASES = {
     "instance_norm": ([randn(2, 3, 4, 3)], lambda x: F.instance_norm(x)),
     "reinforce": ([randn(4, 3, 6), index(6, 4, 3), Const(randn(4)), Const(randn(()))],
                   lambda logits, a, r, b: -((r - b) * logits.log_softmax(-1).gather(-1, a.unsqueeze(-1)).squeeze(-1).sum(1)).mean()),
+    # At least 8 channels per group on both sides: float32 runs these on oneDNN's convolutions.
+    "conv2d_wide": ([randn(2, 8, 9, 7), randn(16, 8, 3, 3), randn(16)],
+                    lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2))),
+    "conv2d_wide_groups": ([randn(1, 16, 6, 5), randn(16, 8, 3, 3)], lambda x, w: F.conv2d(x, w, padding=1, groups=2).tanh()),
+    "conv_transpose2d_wide": ([randn(2, 16, 4, 3), randn(16, 8, 4, 4), randn(8)],
+                              lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1)),
+    # Output padding beyond the stride (allowed below the dilation): rows no window reaches.
+    "conv_transpose2d_dilated_pad": ([randn(1, 2, 3, 3), randn(2, 3, 3, 2)],
+                                     lambda x, w: F.conv_transpose2d(x, w, dilation=(2, 3), output_padding=(1, 2))),
 }
 
 

@@ -1,7 +1,7 @@
 """W3 (VAE), W4 (WGAN-GP) and W5 (DCGAN) training throughput: gentrain next to PyTorch, one and two
 threads, each measurement in its own process.
 
-    python3 bench/python/generative.py [--seconds S] [--repeats R]
+    python3 bench/python/generative.py [--seconds S] [--repeats R] [--workloads w3,w4,w5]
 
 W3: VAE 784-400-(20, 20), 20-400-784 with sigmoid, BCE (sum) + KL, Adam, batch 128: steps/s.
 W4: WGAN-GP on the 2-D 8-gaussians mixture, critic and generator MLPs with three 512-wide
@@ -137,6 +137,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3)
     ap.add_argument("--repeats", type=int, default=1, help="alternating rounds; each side's median is shown")
+    ap.add_argument("--workloads", default="w3,w4,w5", help="comma-separated subset of w3, w4, w5")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -145,6 +146,8 @@ def main():
     names = ["gentrain"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
     print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}")
     for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s"), ("w5", "iterations/s")):
+        if workload not in a.workloads.split(","):
+            continue
         for threads in (1, 2):
             m = alternating_medians(lambda name: child(name, workload, threads, a.seconds), names, a.repeats)
             g, t = m["gentrain"], m.get("torch", float("nan"))

@@ -9,8 +9,8 @@ public enum ConvPadding: Sendable {
 }
 
 /// 2-D convolution, PyTorch's `F.conv2d`: `x` `[N, C, H, W]`, `weight` `[O, C/groups, kh, kw]`,
-/// `bias` `[O]`. Built as unfold (im2col, the batch inside the columns) + one GEMM per group
-/// for the whole batch, so every gradient, including the second order, follows from those ops.
+/// `bias` `[O]`. The convolution's forward pass (`Tensor.convolution`), whose gradients of every
+/// order are its other passes; the bias is a broadcast add.
 public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: ConvPadding = .explicit(0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
     guard x.ndim == 4, weight.ndim == 4 else {
@@ -32,14 +32,11 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (
         let (th, tw) = (dilation.0 * (kh - 1), dilation.1 * (kw - 1))
         if th % 2 == 0 && tw % 2 == 0 { pads = (th / 2, tw / 2) } else { input = try x.pad([tw / 2, tw - tw / 2, th / 2, th - th / 2]) }
     }
-    let g = WindowGeometry(kernel: (kh, kw), stride: stride, padding: pads, dilation: dilation)
-    let cols = try input.unfoldBatchColumns(g)                         // [C·kh·kw, N·L]
-    let (oh, ow) = (g.positions(input.shape[2], 0), g.positions(input.shape[3], 1))
-    let k = cg * kh * kw
-    let y = try weight.reshape([groups, o / groups, k]).matmul(cols.reshape([groups, k, n * oh * ow]))   // [g, O/g, N·L]
-    // The bias added while the product is [O, N·L] (long runs per channel), then one copy into [N, O, oh, ow].
-    let biased = try bias.map { try y.reshape([o, n * oh * ow]).add($0.reshape([o, 1])) } ?? y
-    return try biased.reshape([o, n, oh, ow]).transpose(0, 1).contiguous()
+    let geometry = try ConvolutionGeometry(src: input.shape, weight: weight.shape,
+                                           window: WindowGeometry(kernel: (kh, kw), stride: stride, padding: pads, dilation: dilation),
+                                           groups: groups)
+    let y = try Tensor.convolution(.forward, input, weight, geometry)
+    return try bias.map { try y.add($0.reshape([1, o, 1, 1])) } ?? y
 }
 
 /// 1-D convolution, PyTorch's `F.conv1d`: `x` `[N, C, L]`, `weight` `[O, C/groups, k]`.
@@ -60,7 +57,6 @@ public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: I
 
 /// Transposed 2-D convolution, PyTorch's `F.conv_transpose2d`: `x` `[N, Cin, H, W]`, `weight`
 /// `[Cin, Cout/groups, kh, kw]`; output size `(H−1)·s − 2p + d·(k−1) + outputPadding + 1`.
-/// Built as one GEMM per group for the whole batch + fold (col2im).
 public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                             padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), groups: Int = 1,
                             dilation: (Int, Int) = (1, 1)) throws -> Tensor {
@@ -81,12 +77,14 @@ public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
     let hOut = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
     let wOut = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
     guard hOut > 0, wOut > 0 else { throw GentrainError(.shape, "conv_transpose2d: the output would be empty") }
-    let k = coutG * kh * kw
-    let wt = try weight.reshape([groups, cin / groups, k]).transpose(1, 2)                          // [g, K, Cin/g]
-    let xs = try x.reshape([n, groups, cin / groups, h * w]).permute([1, 2, 0, 3]).reshape([groups, cin / groups, n * h * w])
-    let cols = try wt.matmul(xs).reshape([cout * kh * kw, n * h * w])                                // one GEMM per group
-    let g = WindowGeometry(kernel: (kh, kw), stride: stride, padding: padding, dilation: dilation)
-    let out = try cols.foldBatchColumns(into: [n, cout, hOut, wOut], g)
+    // The adjoint of convolving the output with `weight`: that convolution's backward-data pass.
+    // Rows and columns of output padding no window reaches (when the padding is not below the
+    // stride, only possible with dilation) are zeros padded on afterwards.
+    let window = WindowGeometry(kernel: (kh, kw), stride: stride, padding: padding, dilation: dilation)
+    let reached = (window.positions(hOut, 0) == h ? hOut : hOut - outputPadding.0, window.positions(wOut, 1) == w ? wOut : wOut - outputPadding.1)
+    let geometry = try ConvolutionGeometry(src: [n, cout, reached.0, reached.1], weight: weight.shape, window: window, groups: groups)
+    var out = try Tensor.convolution(.backwardData, x, weight, geometry)
+    if reached != (hOut, wOut) { out = try out.pad([0, wOut - reached.1, 0, hOut - reached.0]) }
     return try bias.map { try out.add($0.reshape([1, cout, 1, 1])) } ?? out
 }
 

@@ -1,0 +1,52 @@
+import XCTest
+@testable import GentrainCore
+import Gentrain
+
+/// The convolution passes: oneDNN's and the GEMM path's agree, for every pass and the second
+/// order, on the geometries oneDNN serves (the golden table checks both against PyTorch).
+final class ConvolutionTests: XCTestCase {
+    /// Geometries with at least 8 channels per group: strides, padding, dilation, groups, odd
+    /// sizes, batch 1, and the DCGAN critic's 64 → 128 layer.
+    let geometries: [ConvolutionGeometry] = [
+        try! ConvolutionGeometry(src: [64, 64, 14, 14], weight: [128, 64, 4, 4], window: WindowGeometry(kernel: (4, 4), stride: (2, 2), padding: (1, 1)), groups: 1),
+        try! ConvolutionGeometry(src: [1, 16, 9, 7], weight: [24, 8, 3, 2], window: WindowGeometry(kernel: (3, 2), stride: (1, 2), padding: (2, 0), dilation: (2, 1)), groups: 2),
+        try! ConvolutionGeometry(src: [3, 8, 5, 6], weight: [8, 8, 1, 1], window: WindowGeometry(kernel: (1, 1)), groups: 1),
+    ]
+
+    func testOneDNNServesWideGeometriesOnly() throws {
+        guard OneDNN.library != nil, GemmBackend.current == .onednn else { throw XCTSkip("oneDNN is not in use") }
+        for g in geometries {
+            let conv = try XCTUnwrap(OneDNNConvolution.serving(g), "\(g.src) (*) \(g.weight)")
+            XCTAssertTrue(conv === OneDNNConvolution.serving(g), "primitives are kept per geometry")
+        }
+        let image = try ConvolutionGeometry(src: [4, 1, 28, 28], weight: [64, 1, 4, 4], window: WindowGeometry(kernel: (4, 4), stride: (2, 2), padding: (1, 1)), groups: 1)
+        XCTAssertNil(OneDNNConvolution.serving(image), "one input channel stays on the GEMM path")
+    }
+
+    func testBackendsAgreeOnEveryPassAndSecondOrder() throws {
+        guard OneDNN.library != nil else { throw XCTSkip("oneDNN is not installed") }
+        let before = GemmBackend.current
+        defer { try? GemmBackend.set(before) }
+        for g in geometries {
+            let src = try Tensor.randn(g.src), weight = try Tensor.randn(g.weight), dst = try Tensor.randn(g.dst)
+            let v = try Tensor.randn(g.src), w = try Tensor.randn(g.weight)
+            var results: [[Double]] = []
+            for backend in [GemmBackend.openblas, .onednn] {
+                try GemmBackend.set(backend)
+                let (x, k) = (src.detach(), weight.detach())
+                try x.setRequiresGrad(true)
+                try k.setRequiresGrad(true)
+                let y = try Tensor.convolution(.forward, x, k, g)
+                let back = try Tensor.convolution(.backwardData, dst, weight, g)
+                let gw = try Tensor.convolution(.backwardWeights, src, dst, g)
+                // First order with the graph kept, then the gradient of <grads, (v, w)>.
+                let grads = try Autograd.grad(outputs: [y.mul(dst).sum()], inputs: [x, k], createGraph: true)
+                let inner = try grads[0]!.mul(v).sum().add(grads[1]!.mul(w).sum())
+                let second = try Autograd.grad(outputs: [inner], inputs: [x, k], allowUnused: true)
+                results.append(try values(y) + values(back) + values(gw) + values(grads[0]) + values(grads[1])
+                               + values(second[0]) + values(second[1]))
+            }
+            assertClose(results[1], results[0], atol: 2e-3, rtol: 1e-4, "oneDNN vs GEMM \(g.src) (*) \(g.weight)")
+        }
+    }
+}

@@ -1168,6 +1168,60 @@ static void expect_shape(const gentrain_tensor *t, int64_t a, int64_t b, int64_t
     EXPECT(dims[0] == a && dims[1] == b && dims[2] == c && (n < 4 || dims[3] == d));
 }
 
+/* A convolution wide enough (8 -> 16 channels) to run on oneDNN when it is installed: output
+ * and weight gradient against direct loops. */
+static void test_wide_conv(void) {
+    enum { N = 2, C = 8, O = 16, S = 5, K = 3 };
+    static float xv[N * C * S * S], wv[O * C * K * K], yv[N * O * S * S], gwv[O * C * K * K];
+    for (int i = 0; i < N * C * S * S; i++) xv[i] = (float)((i * 37 % 101) - 50) / 50.0f;
+    for (int i = 0; i < O * C * K * K; i++) wv[i] = (float)((i * 53 % 97) - 48) / 48.0f;
+    int64_t xs[4] = {N, C, S, S}, ws[4] = {O, C, K, K};
+    gentrain_tensor *x = NULL, *w = NULL, *y = NULL, *loss = NULL, *gw = NULL;
+    OK(gentrain_tensor_from_data(&x, xv, sizeof xv, GENTRAIN_FLOAT32, xs, 4));
+    OK(gentrain_tensor_from_data(&w, wv, sizeof wv, GENTRAIN_FLOAT32, ws, 4));
+    OK(gentrain_tensor_set_requires_grad(w, true));
+    gentrain_conv_options conv;
+    gentrain_conv_options_default(&conv);
+    conv.padding[0] = conv.padding[1] = 1;
+    OK(gentrain_conv2d(&y, x, w, NULL, &conv));
+    OK(gentrain_sum(&loss, y, NULL, 0, false));
+    OK(gentrain_backward(loss, NULL, false, false));
+    OK(gentrain_tensor_grad(&gw, w));
+    OK(gentrain_tensor_copy_to(yv, sizeof yv, GENTRAIN_FLOAT32, y));
+    OK(gentrain_tensor_copy_to(gwv, sizeof gwv, GENTRAIN_FLOAT32, gw));
+    double worst_y = 0, worst_gw = 0;
+    for (int o = 0; o < O; o++)
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < K; i++)
+                for (int j = 0; j < K; j++) {
+                    double gsum = 0;   /* d sum(y) / d w[o, c, i, j]: the inputs under that tap */
+                    for (int n = 0; n < N; n++)
+                        for (int p = 0; p < S; p++)
+                            for (int q = 0; q < S; q++) {
+                                int h = p + i - 1, v = q + j - 1;
+                                if (h >= 0 && h < S && v >= 0 && v < S) gsum += xv[((n * C + c) * S + h) * S + v];
+                            }
+                    worst_gw = fmax(worst_gw, fabs(gsum - gwv[((o * C + c) * K + i) * K + j]));
+                }
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < O; o++)
+            for (int p = 0; p < S; p++)
+                for (int q = 0; q < S; q++) {
+                    double acc = 0;
+                    for (int c = 0; c < C; c++)
+                        for (int i = 0; i < K; i++)
+                            for (int j = 0; j < K; j++) {
+                                int h = p + i - 1, v = q + j - 1;
+                                if (h >= 0 && h < S && v >= 0 && v < S)
+                                    acc += xv[((n * C + c) * S + h) * S + v] * wv[((o * C + c) * K + i) * K + j];
+                            }
+                    worst_y = fmax(worst_y, fabs(acc - yv[((n * O + o) * S + p) * S + q]));
+                }
+    EXPECT(worst_y < 1e-4 && worst_gw < 1e-4);
+    gentrain_tensor *all[] = {x, w, y, loss, gw};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) gentrain_tensor_free(all[i]);
+}
+
 static void test_layers(void) {
     int64_t xs[4] = {2, 4, 8, 8}, ws[4] = {6, 2, 3, 3}, bs[1] = {6}, ts[4] = {4, 3, 4, 4};
     gentrain_tensor *x = NULL, *w = NULL, *b = NULL, *tw = NULL, *r = NULL, *r2 = NULL;
@@ -1884,6 +1938,7 @@ int main(int argc, char **argv) {
     test_custom_op();
     test_losses();
     test_layers();
+    test_wide_conv();
     test_hostile_values();
     test_recurrent();
     test_more_modules_and_attention();

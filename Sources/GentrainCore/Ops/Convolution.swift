@@ -104,9 +104,10 @@ private func convolutionByGemm(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor
 
 /// oneDNN's primitives for one convolution geometry (forward, backward data, backward weights),
 /// made on first use and kept per geometry. They serve float32 when oneDNN is loaded and chosen
-/// (`GemmBackend.current == .onednn`) and both sides have at least 8 channels per group: a
-/// narrow side (an image's 1 or 3 channels) makes a short GEMM dimension, where the GEMM path
-/// is the faster one (measured 2–9× on a 1→64 channel layer).
+/// (`GemmBackend.current == .onednn`) and both sides have at least 8 channels per group. With
+/// a narrow side (an image's 1 or 3 channels) the GEMM path is as fast or faster: on the
+/// DCGAN's 1 → 64 layer (batch 64, 28×28, k4 s2) oneDNN's backward-data pass took 2.1 ms
+/// against 0.4 ms, the other two passes about even.
 final class OneDNNConvolution: @unchecked Sendable {
     private let handle: OpaquePointer
     private let geometry: ConvolutionGeometry

@@ -108,13 +108,14 @@ final class MultiOutputTests: XCTestCase {
         let a = try Tensor.randn([37, 53]), b = try Tensor.randn([29, 53]), bias = try Tensor.randn([29])
         let tall = try Tensor.randn([300, 100]), wide = try Tensor.randn([100, 400])   // 12 and 24 MFLOP
         let p = try Tensor.randn([64, 1024]), q = try Tensor.randn([256, 1024]), qb = try Tensor.randn([256])   // A·Bᵀ, long K
+        let dG = try Tensor.randn([2048, 512]), hs = try Tensor.randn([2048, 64])   // Aᵀ·B, long K: a weight gradient
         var results: [[Double]] = []
         for backend in [GemmBackend.openblas, .onednn] {
             try GemmBackend.set(backend)
             results.append(try values(linear(a, b, bias)) + values(a.t().matmul(a)) + values(b.matmul(a.t()))
                            + values(tall.matmul(wide.narrow(1, start: 0, length: 200))) + values(tall.t().t().matmul(wide))
                            + values(wide.t().matmul(tall.t())) + values(linear(tall, wide.t(), nil))
-                           + values(linear(p, q, qb)) + values(p.matmul(q.t())))
+                           + values(linear(p, q, qb)) + values(p.matmul(q.t())) + values(dG.t().matmul(hs)))
         }
         assertClose(results[1], results[0], atol: 1e-3, rtol: 1e-5, "oneDNN vs OpenBLAS")
     }

@@ -98,8 +98,18 @@ final class RecurrentTests: XCTestCase {
     }
 
     /// The sequence ops' gradients of everything, initial states included, equal those of the
-    /// same recurrence run cell by cell (float64, first order: the fused kernels).
+    /// same recurrence run cell by cell (float64, first order: the fused kernels), also with the
+    /// batch split across two threads.
     func testLayerGradientsEqualCellByCell() throws {
+        let threads = Threads.count
+        defer { try? Threads.set(threads) }
+        for (batch, threadCount) in [(2, 2), (20, 1), (20, 2)] {
+            try Threads.set(threadCount)
+            try checkLayerAgainstCells(batch: batch)
+        }
+    }
+
+    private func checkLayerAgainstCells(batch n: Int) throws {
         func leaf(_ shape: [Int]) throws -> Tensor {
             let t = try Tensor.randn(shape, dtype: .float64)
             try t.setRequiresGrad(true)
@@ -107,9 +117,9 @@ final class RecurrentTests: XCTestCase {
         }
         for kind in ["lstm", "gru"] {
             let g = kind == "lstm" ? 4 : 3
-            let x = try leaf([5, 2, 3]), h0 = try leaf([2, 4]), c0 = try leaf([2, 4])
+            let x = try leaf([5, n, 3]), h0 = try leaf([n, 4]), c0 = try leaf([n, 4])
             let w = try [leaf([g * 4, 3]), leaf([g * 4, 4]), leaf([g * 4]), leaf([g * 4])]
-            let wy = try Tensor.randn([5, 2, 4], dtype: .float64), wh = try Tensor.randn([2, 4], dtype: .float64)
+            let wy = try Tensor.randn([5, n, 4], dtype: .float64), wh = try Tensor.randn([n, 4], dtype: .float64)
             let inputs = kind == "lstm" ? [x, h0, c0] + w : [x, h0] + w
             // The layer op.
             var loss: Tensor
@@ -135,9 +145,37 @@ final class RecurrentTests: XCTestCase {
             if kind == "lstm" { cellLoss = try cellLoss + (c * wh).sum() }
             let cells = try Autograd.grad(outputs: [cellLoss], inputs: inputs)
             for (i, (a, b)) in zip(layer, cells).enumerated() {
-                assertClose(try values(a), try values(b), atol: 1e-12, rtol: 1e-10, "\(kind) input \(i)")
+                assertClose(try values(a), try values(b), atol: 1e-12, rtol: 1e-10, "\(kind) input \(i), batch \(n), \(Threads.count) threads")
             }
         }
     }
-}
 
+    /// float32 layers with the batch split across threads give what one thread gives (to the
+    /// rounding of differently blocked products): outputs and every gradient.
+    func testFloat32LayersOnTwoThreadsEqualOne() throws {
+        let threads = Threads.count
+        defer { try? Threads.set(threads) }
+        for kind in ["lstm", "gru"] {
+            let g = kind == "lstm" ? 4 : 3
+            let data = try [Tensor.randn([6, 32, 16]), Tensor.randn([32, 64]), Tensor.randn([32, 64]), Tensor.randn([g * 64, 16]),
+                            Tensor.randn([g * 64, 64]), Tensor.randn([g * 64]), Tensor.randn([g * 64])]
+            let wy = try Tensor.randn([6, 32, 64])
+            var results: [[Double]] = []
+            for n in [1, 2] {
+                try Threads.set(n)
+                let leaves = try data.map { t -> Tensor in
+                    let l = t.detach()
+                    try l.setRequiresGrad(true)
+                    return l
+                }
+                let inputs = kind == "lstm" ? leaves : [leaves[0], leaves[1]] + leaves[3...]
+                let out = kind == "lstm"
+                    ? try lstmLayer(leaves[0], leaves[1], leaves[2], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
+                    : try gruLayer(leaves[0], leaves[1], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
+                let grads = try Autograd.grad(outputs: [(out * wy).sum()], inputs: inputs)
+                results.append(try values(out) + grads.flatMap { try values($0) })
+            }
+            assertClose(results[1], results[0], atol: 1e-4, rtol: 1e-4, "\(kind): 2 threads vs 1")
+        }
+    }
+}

@@ -43,6 +43,10 @@ struct OpenMP {
     let parallel: Parallel
     let threadNum: @convention(c) () -> Int32
     let setThreads: @convention(c) (Int32) -> Void
+    let inParallelFn: @convention(c) () -> Int32
+
+    /// Whether the calling thread is inside a parallel region: kernels called there run on it alone.
+    static var inParallel: Bool { runtime.map { $0.inParallelFn() != 0 } ?? false }
 
     /// Set in the child of a fork(): the parent's OpenMP pool does not survive it (a parallel
     /// region there waits forever for threads that are gone), so the child runs on one thread.
@@ -51,9 +55,10 @@ struct OpenMP {
     static let runtime: OpenMP? = {
         guard let handle = OneDNN.library?.handle,   // libgomp comes with oneDNN
               let p = dlsym(handle, "GOMP_parallel"), let n = dlsym(handle, "omp_get_thread_num"),
-              let s = dlsym(handle, "omp_set_num_threads") else { return nil }
+              let s = dlsym(handle, "omp_set_num_threads"), let i = dlsym(handle, "omp_in_parallel") else { return nil }
         pthread_atfork(nil, nil) { OpenMP.forked = true }
         return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self), threadNum: unsafeBitCast(n, to: (@convention(c) () -> Int32).self),
-                      setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self))
+                      setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self),
+                      inParallelFn: unsafeBitCast(i, to: (@convention(c) () -> Int32).self))
     }()
 }

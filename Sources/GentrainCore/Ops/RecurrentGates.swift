@@ -161,22 +161,25 @@ func lstmForwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ a: UnsafeMutabl
 
 /// LSTM backward over `n` rows: from the activated gates, c, tanh(c') and the gradients of h'
 /// and c' to d pre-activations `[n, 4H]` and d c (`dcPrev` may be `dc`).
+///
+/// One short loop per output here and in `gruBackwardRows`: a loop that writes several arrays
+/// while reading many others needs more overlap checks than the vectorizer makes, and runs scalar.
 func lstmBackwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ act: UnsafePointer<T>, _ c: UnsafePointer<T>,
                                        _ tc: UnsafePointer<T>, _ dh: UnsafePointer<T>, _ dc: UnsafePointer<T>,
                                        _ dG: UnsafeMutablePointer<T>, _ dcPrev: UnsafeMutablePointer<T>) {
     let width = 4 * hidden
     for r in 0..<n {
-        let a = act + r * width, g = dG + r * width, off = r * hidden
-        for j in 0..<hidden {
-            let i = a[j], f = a[hidden + j], cell = a[2 * hidden + j], o = a[3 * hidden + j], t = tc[off + j]
-            let dhj = dh[off + j]
-            let dct = dc[off + j] + dhj * o * (1 - t * t)
-            g[j] = dct * cell * i * (1 - i)
-            g[hidden + j] = dct * c[off + j] * f * (1 - f)
-            g[2 * hidden + j] = dct * i * (1 - cell * cell)
-            g[3 * hidden + j] = dhj * t * o * (1 - o)
-            dcPrev[off + j] = dct * f
-        }
+        let (i, f, cell, o) = (act + r * width, act + r * width + hidden, act + r * width + 2 * hidden, act + r * width + 3 * hidden)
+        let (dI, dF, dCell, dO) = (dG + r * width, dG + r * width + hidden, dG + r * width + 2 * hidden, dG + r * width + 3 * hidden)
+        let off = r * hidden
+        let (t, dhr, dcr, cr, dct) = (tc + off, dh + off, dc + off, c + off, dcPrev + off)
+        // d c' in total: its own gradient plus the path through h' = o·tanh(c')
+        for j in 0..<hidden { dct[j] = dcr[j] + dhr[j] * o[j] * (1 - t[j] * t[j]) }
+        for j in 0..<hidden { dO[j] = dhr[j] * t[j] * o[j] * (1 - o[j]) }
+        for j in 0..<hidden { dI[j] = dct[j] * cell[j] * i[j] * (1 - i[j]) }
+        for j in 0..<hidden { dCell[j] = dct[j] * i[j] * (1 - cell[j] * cell[j]) }
+        for j in 0..<hidden { dF[j] = dct[j] * cr[j] * f[j] * (1 - f[j]) }
+        for j in 0..<hidden { dct[j] *= f[j] }
     }
 }
 
@@ -204,16 +207,15 @@ func gruBackwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ act: UnsafePoin
                                       _ dgh: UnsafeMutablePointer<T>, _ dh: UnsafeMutablePointer<T>) {
     let width = 3 * hidden
     for r in 0..<n {
-        let a = act + r * width, y = gh + r * width, gi = dgi + r * width, gh = dgh + r * width, off = r * hidden
-        for j in 0..<hidden {
-            let rj = a[j], z = a[hidden + j], nj = a[2 * hidden + j], g = dOut[off + j]
-            let dn = g * (1 - z) * (1 - nj * nj)
-            let dz = g * (h[off + j] - nj) * z * (1 - z)
-            let dr = dn * y[2 * hidden + j] * rj * (1 - rj)
-            (gi[j], gi[hidden + j], gi[2 * hidden + j]) = (dr, dz, dn)
-            (gh[j], gh[hidden + j], gh[2 * hidden + j]) = (dr, dz, dn * rj)
-            dh[off + j] = g * z
-        }
+        let (rg, z, nn, ghn) = (act + r * width, act + r * width + hidden, act + r * width + 2 * hidden, gh + r * width + 2 * hidden)
+        let (dr, dz, dn) = (dgi + r * width, dgi + r * width + hidden, dgi + r * width + 2 * hidden)
+        let off = r * hidden
+        let (g, hr, dhr, dghr) = (dOut + off, h + off, dh + off, dgh + r * width)
+        for j in 0..<hidden { dn[j] = g[j] * (1 - z[j]) * (1 - nn[j] * nn[j]) }
+        for j in 0..<hidden { dz[j] = g[j] * (hr[j] - nn[j]) * z[j] * (1 - z[j]) }
+        for j in 0..<hidden { dr[j] = dn[j] * ghn[j] * rg[j] * (1 - rg[j]) }
+        for j in 0..<(2 * hidden) { dghr[j] = dr[j] }   // d r and d z, the same for gh
+        for j in 0..<hidden { dghr[2 * hidden + j] = dn[j] * rg[j] }
+        for j in 0..<hidden { dhr[j] = g[j] * z[j] }
     }
 }
-

@@ -4,6 +4,11 @@
 /// gate kernels and leaves the weight gradients to three GEMMs over all T·N rows at once
 /// (instead of T small ones).
 ///
+/// The batch's rows are independent through time, so the recurrences split the batch across the
+/// threads (`parallelFor` over rows, blocks of at least 8): each thread runs every step for its
+/// rows, with no synchronization between steps; the per-step products are too small to split
+/// well themselves. The forward's product takes W_hh transposed once per call, as [H, k·H].
+///
 /// Under `create_graph`, backward is the same recurrence written with differentiable ops
 /// (recomputing the forward from the inputs), so gradients of any order flow through time.
 
@@ -39,8 +44,8 @@ private func matrix<T>(_ p: UnsafeMutablePointer<T>, _ cols: Int, transposed: Bo
     transposed ? MatrixOperand(pointer: p, rowStride: 1, colStride: cols) : MatrixOperand(pointer: p, rowStride: cols, colStride: 1)
 }
 
-/// `out[rows, width] = x[rows, in] · wᵀ + b1 + b2` (biases optional).
-private func project<T: FloatElement>(_ rows: Int, _ width: Int, _ inSize: Int, _ x: UnsafeMutablePointer<T>, _ w: UnsafeMutablePointer<T>,
+/// `out[rows, width] = x[rows, in] · wT + b1 + b2` (biases optional), `wT` `[in, width]`.
+private func project<T: FloatElement>(_ rows: Int, _ width: Int, _ inSize: Int, _ x: UnsafeMutablePointer<T>, _ wT: MatrixOperand<T>,
                                       _ biases: [UnsafeMutablePointer<T>], _ out: UnsafeMutablePointer<T>) {
     if !biases.isEmpty {
         for r in 0..<rows {
@@ -49,7 +54,7 @@ private func project<T: FloatElement>(_ rows: Int, _ width: Int, _ inSize: Int, 
             for b in biases.dropFirst() { for j in 0..<width { o[j] += b[j] } }
         }
     }
-    gemm(rows, width, inSize, matrix(x, inSize), matrix(w, inSize, transposed: true), out, ldc: width, beta: biases.isEmpty ? 0 : 1)
+    gemm(rows, width, inSize, matrix(x, inSize), wT, out, ldc: width, beta: biases.isEmpty ? 0 : 1)
 }
 
 /// The weight, bias and input gradients from the pre-activation gradients `dG` `[T·N, k·H]` of
@@ -80,16 +85,21 @@ public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor,
     let act = try Tensor(empty: [steps, n, width], dtype: ct)
     let hs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct), cs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct)
     let tcs = try Tensor(empty: [steps, n, hidden], dtype: ct)
+    let whhT = try withNoGrad { try ops[4]!.t().contiguous() }   // [H, 4H]
     func forward<T: FloatElement>(_: T.Type) {
         let pa = act.pointer(T.self), ph = hs.pointer(T.self), pc = cs.pointer(T.self), ptc = tcs.pointer(T.self)
-        let whh = ops[4]!.pointer(T.self), state = n * hidden
-        project(rows, width, inSize, ops[0]!.pointer(T.self), ops[3]!.pointer(T.self), [ops[5], ops[6]].compactMap { $0?.pointer(T.self) }, pa)
+        let wT = whhT.pointer(T.self), state = n * hidden
+        project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[3]!.pointer(T.self), inSize, transposed: true),
+                [ops[5], ops[6]].compactMap { $0?.pointer(T.self) }, pa)
         ph.update(from: ops[1]!.pointer(T.self), count: state)
         pc.update(from: ops[2]!.pointer(T.self), count: state)
-        for t in 0..<steps {
-            let a = pa + t * n * width
-            gemm(n, width, hidden, matrix(ph + t * state, hidden), matrix(whh, hidden, transposed: true), a, ldc: width, beta: 1)
-            lstmForwardRows(n, hidden, a, pc + t * state, pc + (t + 1) * state, ptc + t * state, ph + (t + 1) * state)
+        parallelFor(n, grain: 8) { block in
+            let (r0, m) = (block.lowerBound, block.count)
+            for t in 0..<steps {
+                let a = pa + (t * n + r0) * width, s = t * state + r0 * hidden
+                gemm(m, width, hidden, matrix(ph + s, hidden), matrix(wT, width), a, ldc: width, beta: 1)
+                lstmForwardRows(m, hidden, a, pc + s, pc + s + state, ptc + s, ph + s + state)
+            }
         }
     }
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
@@ -107,18 +117,22 @@ public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor,
         let grads = try [x, weightIH, weightHH].enumerated().map { k, t in wanted[[0, 3, 4][k]] ? try Tensor(empty: t.shape, dtype: ct) : nil }
         let db = wanted.count > 5 && (wanted[5] || wanted.last!) ? try Tensor(empty: [width], dtype: ct) : nil
         func backward<T: FloatElement>(_: T.Type) {
-            let pdh = dh.pointer(T.self), pg = dG.pointer(T.self), state = n * hidden
-            var (pdc, next) = (dcs[0].pointer(T.self), dcs[1].pointer(T.self))
-            if let g = d[1] { pdh.update(from: g.pointer(T.self), count: state) }
-            if let g = d[2] { pdc.update(from: g.pointer(T.self), count: state) }
+            let pg = dG.pointer(T.self), state = n * hidden
+            if let g = d[1] { dh.pointer(T.self).update(from: g.pointer(T.self), count: state) }
+            if let g = d[2] { dcs[0].pointer(T.self).update(from: g.pointer(T.self), count: state) }
             let whh = ops[4]!.pointer(T.self)
-            for t in (0..<steps).reversed() {
-                if let g = d[0] { binaryKernel(.add, pdh, 1, g.pointer(T.self) + t * state, 1, pdh, state) }
-                let gt = pg + t * n * width
-                lstmBackwardRows(n, hidden, act.pointer(T.self) + t * n * width, cs.pointer(T.self) + t * state,
-                                 tcs.pointer(T.self) + t * state, pdh, pdc, gt, next)
-                swap(&pdc, &next)
-                gemm(n, hidden, width, matrix(gt, width), matrix(whh, hidden), pdh, ldc: hidden)
+            parallelFor(n, grain: 8) { block in
+                let (r0, m) = (block.lowerBound, block.count), o = r0 * hidden
+                let pdh = dh.pointer(T.self) + o
+                var (pdc, next) = (dcs[0].pointer(T.self) + o, dcs[1].pointer(T.self) + o)
+                for t in (0..<steps).reversed() {
+                    let s = t * state + o, gt = pg + (t * n + r0) * width
+                    if let g = d[0] { binaryKernel(.add, pdh, 1, g.pointer(T.self) + s, 1, pdh, m * hidden) }
+                    lstmBackwardRows(m, hidden, act.pointer(T.self) + (t * n + r0) * width, cs.pointer(T.self) + s,
+                                     tcs.pointer(T.self) + s, pdh, pdc, gt, next)
+                    swap(&pdc, &next)
+                    gemm(m, hidden, width, matrix(gt, width), matrix(whh, hidden), pdh, ldc: hidden)
+                }
             }
             projectionGrads(rows, width, inSize, pg, ops[0]!.pointer(T.self), ops[3]!.pointer(T.self), dW: grads[1], db: db, dx: grads[0])
             projectionGrads(rows, width, hidden, pg, hs.pointer(T.self), whh, dW: grads[2], db: nil, dx: nil)
@@ -188,15 +202,20 @@ public func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Tens
     // Saved for backward: the input and hidden projections and activated gates of every step, h_0…h_T.
     let gis = try Tensor(empty: [steps, n, width], dtype: ct), ghs = try Tensor(empty: [steps, n, width], dtype: ct)
     let act = try Tensor(empty: [steps, n, width], dtype: ct), hs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct)
+    let whhT = try withNoGrad { try ops[3]!.t().contiguous() }   // [H, 3H]
     func forward<T: FloatElement>(_: T.Type) {
         let pgi = gis.pointer(T.self), pgh = ghs.pointer(T.self), pa = act.pointer(T.self), ph = hs.pointer(T.self)
-        let whh = ops[3]!.pointer(T.self), state = n * hidden, bhh = ops[5].map { [$0.pointer(T.self)] } ?? []
-        project(rows, width, inSize, ops[0]!.pointer(T.self), ops[2]!.pointer(T.self), ops[4].map { [$0.pointer(T.self)] } ?? [], pgi)
+        let wT = whhT.pointer(T.self), state = n * hidden, bhh = ops[5].map { [$0.pointer(T.self)] } ?? []
+        project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[2]!.pointer(T.self), inSize, transposed: true),
+                ops[4].map { [$0.pointer(T.self)] } ?? [], pgi)
         ph.update(from: ops[1]!.pointer(T.self), count: state)
-        for t in 0..<steps {
-            let at = t * n * width
-            project(n, width, hidden, ph + t * state, whh, bhh, pgh + at)
-            gruForwardRows(n, hidden, pgi + at, pgh + at, ph + t * state, pa + at, ph + (t + 1) * state)
+        parallelFor(n, grain: 8) { block in
+            let (r0, m) = (block.lowerBound, block.count)
+            for t in 0..<steps {
+                let at = (t * n + r0) * width, s = t * state + r0 * hidden
+                project(m, width, hidden, ph + s, matrix(wT, width), bhh, pgh + at)
+                gruForwardRows(m, hidden, pgi + at, pgh + at, ph + s, pa + at, ph + s + state)
+            }
         }
     }
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
@@ -215,16 +234,19 @@ public func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Tens
         let dbi = biasIH != nil && wanted[4] ? try Tensor(empty: [width], dtype: ct) : nil
         let dbh = biasHH != nil && wanted.last! ? try Tensor(empty: [width], dtype: ct) : nil
         func backward<T: FloatElement>(_: T.Type) {
-            var (pdh, previous) = (dhs[0].pointer(T.self), dhs[1].pointer(T.self))
             let state = n * hidden, whh = ops[3]!.pointer(T.self)
-            if let g = d[1] { pdh.update(from: g.pointer(T.self), count: state) }
-            for t in (0..<steps).reversed() {
-                if let g = d[0] { binaryKernel(.add, pdh, 1, g.pointer(T.self) + t * state, 1, pdh, state) }
-                let at = t * n * width, gh = dGH.pointer(T.self) + at
-                gruBackwardRows(n, hidden, act.pointer(T.self) + at, ghs.pointer(T.self) + at, hs.pointer(T.self) + t * state,
-                                pdh, dGI.pointer(T.self) + at, gh, previous)
-                gemm(n, hidden, width, matrix(gh, width), matrix(whh, hidden), previous, ldc: hidden, beta: 1)
-                swap(&pdh, &previous)
+            if let g = d[1] { dhs[0].pointer(T.self).update(from: g.pointer(T.self), count: state) }
+            parallelFor(n, grain: 8) { block in
+                let (r0, m) = (block.lowerBound, block.count), o = r0 * hidden
+                var (pdh, previous) = (dhs[0].pointer(T.self) + o, dhs[1].pointer(T.self) + o)
+                for t in (0..<steps).reversed() {
+                    let s = t * state + o, at = (t * n + r0) * width, gh = dGH.pointer(T.self) + at
+                    if let g = d[0] { binaryKernel(.add, pdh, 1, g.pointer(T.self) + s, 1, pdh, m * hidden) }
+                    gruBackwardRows(m, hidden, act.pointer(T.self) + at, ghs.pointer(T.self) + at, hs.pointer(T.self) + s,
+                                    pdh, dGI.pointer(T.self) + at, gh, previous)
+                    gemm(m, hidden, width, matrix(gh, width), matrix(whh, hidden), previous, ldc: hidden, beta: 1)
+                    swap(&pdh, &previous)
+                }
             }
             projectionGrads(rows, width, inSize, dGI.pointer(T.self), ops[0]!.pointer(T.self), ops[2]!.pointer(T.self),
                             dW: grads[1], db: dbi, dx: grads[0])

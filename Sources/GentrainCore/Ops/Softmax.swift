@@ -46,20 +46,55 @@ extension Tensor {
 private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ rows: Int, _ n: Int, _ log: Bool) {
     for r in 0..<rows {
         let a = x + r * n, o = y + r * n
-        var m = -T.infinity
-        for j in 0..<n where a[j] > m || a[j].isNaN { m = a[j] }
-        if m.isInfinite { m = 0 }
-        var s: T = 0
+        let m = rowShift(a, n)
+        let s = expShiftedSum(a, m, o, n)
         if log {
-            for j in 0..<n { s += T.exp(a[j] - m) }
             let lse = m + T.log(s)
             for j in 0..<n { o[j] = a[j] - lse }
         } else {
-            for j in 0..<n { let e = T.exp(a[j] - m); o[j] = e; s += e }
             let inv = 1 / s
             for j in 0..<n { o[j] *= inv }
         }
     }
+}
+
+/// log Σ exp over each row of `x` `[M, C]` (float32 or float64), without autograd: the fused
+/// cross-entropy's forward (one pass per row, no `[M, C]` buffer).
+package func logSumExpRows(_ x: Tensor) throws -> Tensor {
+    guard x.ndim == 2, x.dtype == .float32 || x.dtype == .float64 else {
+        throw GentrainError.shape("logsumexp rows: expected a float32 or float64 [M, C] tensor, got \(x.dtype) \(shapeString(x.shape))")
+    }
+    let src = try withNoGrad { try x.contiguous() }
+    let (rows, n) = (x.shape[0], x.shape[1])
+    let out = try Tensor(empty: [rows], dtype: x.dtype)
+    func run<T: FloatElement>(_: T.Type) {
+        let px = src.pointer(T.self), po = out.pointer(T.self)
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(n, 1))
+        defer { scratch.deallocate() }
+        for r in 0..<rows {
+            let shift = rowShift(px + r * n, n)
+            po[r] = shift + T.log(expShiftedSum(px + r * n, shift, scratch, n))
+        }
+    }
+    if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    return out
+}
+
+/// The shift that keeps a row's exponentials in range: its maximum (NaN if it has one), 0 when
+/// that is infinite.
+private func rowShift<T: FloatElement>(_ a: UnsafePointer<T>, _ n: Int) -> T {
+    var m = -T.infinity
+    for j in 0..<n where a[j] > m || a[j].isNaN { m = a[j] }
+    return m.isInfinite ? 0 : m
+}
+
+/// Writes exp(a[j] − shift) to `e` and returns their sum: the exponentials through the
+/// vectorized kernel, the sum in partial sums (a loop adding exponentials one by one cannot
+/// vectorize).
+private func expShiftedSum<T: FloatElement>(_ a: UnsafePointer<T>, _ shift: T, _ e: UnsafeMutablePointer<T>, _ n: Int) -> T {
+    for j in 0..<n { e[j] = a[j] - shift }
+    unaryKernel(.exp, e, e, n)
+    return sumRun(e, 1, n)
 }
 
 extension Array {

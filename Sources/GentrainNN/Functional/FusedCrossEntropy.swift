@@ -1,8 +1,8 @@
 import GentrainCore
 
 /// Cross-entropy with class-index targets on logits rows `[M, C]`, fused with log-softmax:
-/// the forward walks each row once (max, log-sum-exp, the target's and the weighted logits'
-/// sums) and allocates only the `[M]` losses, so a language model's `[N*T, V]` logits get no
+/// the forward takes each row's log-sum-exp (`logSumExpRows`), then the target's and the
+/// weighted logits' sums, and allocates only `[M]` values, so a language model's `[N*T, V]` logits get no
 /// `[N*T, V]` log-probabilities; backward recomputes softmax, the one `[M, C]` buffer its
 /// gradient needs, from differentiable ops (so double backward works).
 ///
@@ -28,7 +28,8 @@ struct FusedCrossEntropy {
             let computeType: DType = x.dtype == .float64 ? .float64 : .float32
             let xc = try x.to(computeType)
             let out = try Tensor.zeros([targets.count], dtype: computeType)
-            if computeType == .float32 { forward(xc, out, rowW, Float.self) } else { forward(xc, out, rowW, Double.self) }
+            let lse = try logSumExpRows(xc)
+            if computeType == .float32 { forward(xc, lse, out, rowW, Float.self) } else { forward(xc, lse, out, rowW, Double.self) }
             return try out.to(x.dtype)
         }, backward: { inputs, _, g in
             let x = inputs[0]
@@ -46,20 +47,15 @@ struct FusedCrossEntropy {
         })
     }
 
-    private func forward<T: FloatElement>(_ x: Tensor, _ out: Tensor, _ rowW: [Double], _: T.Type) {
-        let px = x.pointer(T.self), po = out.pointer(T.self)
+    /// The losses from the logits and their rows' log-sum-exp.
+    private func forward<T: FloatElement>(_ x: Tensor, _ lse: Tensor, _ out: Tensor, _ rowW: [Double], _: T.Type) {
+        let px = x.pointer(T.self), po = out.pointer(T.self), pl = lse.pointer(T.self)
         let c = classes
         let eps = T(smoothing), keep = T(1 - smoothing), perClass = T(smoothing / Double(classes))
         let wc = weight.map { $0.map { T($0) } }
         let total = T(weight?.reduce(0, +) ?? Double(classes))
         for m in 0..<targets.count where targets[m] != ignoreIndex {
-            let row = px + m * c
-            var mx = -T.infinity
-            for j in 0..<c where row[j] > mx || row[j].isNaN { mx = row[j] }
-            let shift = mx.isInfinite ? 0 : mx
-            var s: T = 0
-            for j in 0..<c { s += T.exp(row[j] - shift) }
-            let lse = shift + T.log(s)
+            let row = px + m * c, lse = pl[m]
             let y = Int(targets[m])
             var loss = keep * T(rowW[m]) * (lse - row[y])
             if eps > 0 {

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // gentrain: one training engine, three front doors (C ABI, Python via ctypes, Swift).
 // Targets depend downward only:
-//   GentrainMath (vectorizable float math) <- GentrainKernelsAVX2 (loops built for AVX2 + FMA)
+//   GentrainMath (vectorizable float math) <- GentrainKernelsAVX2, GentrainKernelsAVX512 (loops built for wider CPUs)
 //   <- GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops; CGentrainDNNL: oneDNN convolutions)
 //     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers, schedulers)
 //     <- GentrainIO (safetensors, training checkpoints)
@@ -24,10 +24,15 @@ let package = Package(
         // oneDNN's convolutions, called through dlopen (the header is needed to build, the library optional to run).
         .target(name: "CGentrainDNNL"),
         .target(name: "GentrainMath", swiftSettings: engineFlags),
-        // Compiled for Haswell's instruction set (AVX2, FMA); called only on CPUs that have it.
+        // One source compiled for Haswell's instruction set (AVX2, FMA) and for AVX-512 (Skylake-X's
+        // set, which Intel's and AMD's AVX-512 CPUs share, with 512-bit vectors preferred); each
+        // called only on CPUs that have it.
         .target(name: "GentrainKernelsAVX2", dependencies: ["GentrainMath"],
                 swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "haswell"])]),
-        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "GentrainMath", "GentrainKernelsAVX2"], swiftSettings: engineFlags),
+        .target(name: "GentrainKernelsAVX512", dependencies: ["GentrainMath"],
+                swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "skylake-avx512", "-Xcc", "-mprefer-vector-width=512"])]),
+        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
+                swiftSettings: engineFlags),
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
         .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
         .target(name: "GentrainIO", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"], swiftSettings: engineFlags),
@@ -45,7 +50,8 @@ let package = Package(
             ])]
         ),
         .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),
-        .testTarget(name: "GentrainTests", dependencies: ["Gentrain", "GentrainMath", "GentrainKernelsAVX2"], exclude: ["Golden"]),
+        .testTarget(name: "GentrainTests", dependencies: ["Gentrain", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
+                    exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )

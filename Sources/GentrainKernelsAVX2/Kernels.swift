@@ -1,9 +1,10 @@
 import GentrainMath
 
-/// float32 loops over buffers compiled for AVX2 + FMA (this module only): the engine calls them
-/// when the CPU has both (`CPU.hasAVX2`), about twice the speed of the baseline build's.
-/// `y` may be `x`.
-public enum AVX2Kernels {
+/// float32 loops over buffers compiled for a wider instruction set than the engine's baseline.
+/// This one source is built twice: `GentrainKernelsAVX2` (AVX2 + FMA) and
+/// `GentrainKernelsAVX512` (AVX-512 F/CD/BW/DQ/VL with 512-bit vectors, a symbolic link to this
+/// file); the engine calls the widest build the CPU runs (`CPU.kernels`). `y` may be `x`.
+public enum WideKernels {
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.exp) }
 
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.tanh) }

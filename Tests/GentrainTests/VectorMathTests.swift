@@ -2,6 +2,7 @@ import XCTest
 @testable import GentrainCore
 import GentrainMath
 import GentrainKernelsAVX2
+import GentrainKernelsAVX512
 import Foundation
 
 /// float32 exp, tanh and sigmoid (the vectorized implementations, baseline and AVX2 builds)
@@ -57,21 +58,31 @@ final class VectorMathTests: XCTestCase {
         }
     }
 
-    /// The AVX2 loops compute what the baseline ones do (FMA may round the last bit differently).
-    func testAVX2LoopsAgreeWithTheBaseline() throws {
-        guard CPU.hasAVX2 else { throw XCTSkip("this CPU has no AVX2 + FMA") }
+    /// The AVX2 and AVX-512 loops compute what the baseline ones do (FMA may round the last bit
+    /// differently), each where the CPU runs it.
+    func testWideLoopsAgreeWithTheBaseline() throws {
+        guard CPU.kernels >= .avx2 else { throw XCTSkip("this CPU has no AVX2 + FMA") }
         var x = (0..<4001).map { Float($0 - 2000) * 0.05 }
         x += [0, -0.0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 88.5, -103]
         var y = [Float](repeating: 0, count: x.count)
-        let cases: [(String, (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void, (Float) -> Float)] = [
-            ("exp", AVX2Kernels.exp, VectorMath.exp), ("tanh", AVX2Kernels.tanh, VectorMath.tanh),
-            ("sigmoid", AVX2Kernels.sigmoid, VectorMath.sigmoid)]
+        typealias Loop = (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+        var cases: [(String, Loop, (Float) -> Float)] = [
+            ("avx2 exp", GentrainKernelsAVX2.WideKernels.exp, VectorMath.exp), ("avx2 tanh", GentrainKernelsAVX2.WideKernels.tanh, VectorMath.tanh),
+            ("avx2 sigmoid", GentrainKernelsAVX2.WideKernels.sigmoid, VectorMath.sigmoid)]
+        if CPU.kernels == .avx512 {
+            cases += [("avx512 exp", GentrainKernelsAVX512.WideKernels.exp, VectorMath.exp),
+                      ("avx512 tanh", GentrainKernelsAVX512.WideKernels.tanh, VectorMath.tanh),
+                      ("avx512 sigmoid", GentrainKernelsAVX512.WideKernels.sigmoid, VectorMath.sigmoid)]
+        }
         for (name, loop, scalar) in cases {
-            loop(x, &y, x.count)
-            for (xi, yi) in zip(x, y) {
-                let expected = scalar(xi)
-                if expected.isNaN { XCTAssertTrue(yi.isNaN, "\(name)(\(xi))"); continue }
-                XCTAssertEqual(yi, expected, accuracy: 2 * expected.ulp, "\(name)(\(xi))")
+            for count in [x.count, 7, 33] {   // vector bodies and remainders
+                y = [Float](repeating: 0, count: x.count)
+                loop(x, &y, count)
+                for (xi, yi) in zip(x.prefix(count), y) {
+                    let expected = scalar(xi)
+                    if expected.isNaN { XCTAssertTrue(yi.isNaN, "\(name)(\(xi))"); continue }
+                    XCTAssertEqual(yi, expected, accuracy: 2 * expected.ulp, "\(name)(\(xi))")
+                }
             }
         }
     }

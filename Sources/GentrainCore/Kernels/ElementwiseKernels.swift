@@ -1,4 +1,5 @@
 import GentrainKernelsAVX2
+import GentrainKernelsAVX512
 import GentrainMath
 
 /// Elementwise kernels over float32/float64 buffers. Each op is a `switch` outside a plain
@@ -38,20 +39,23 @@ public enum CompareOp: Sendable {
     case eq, ne, lt, le, gt, ge
 }
 
-/// The AVX2 build of a float32 op's loop, where there is one and the CPU runs it.
+/// The wide build of a float32 op's loop (`WideKernels`) the CPU runs, where there is one.
 @inline(__always)
-private func avx2Loop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
-    guard CPU.hasAVX2 else { return nil }
-    switch op {
-    case .exp: return AVX2Kernels.exp
-    case .tanh: return AVX2Kernels.tanh
-    case .sigmoid: return AVX2Kernels.sigmoid
+private func wideLoop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+    switch (CPU.kernels, op) {
+    case (.baseline, _): return nil
+    case (.avx512, .exp): return GentrainKernelsAVX512.WideKernels.exp
+    case (.avx512, .tanh): return GentrainKernelsAVX512.WideKernels.tanh
+    case (.avx512, .sigmoid): return GentrainKernelsAVX512.WideKernels.sigmoid
+    case (.avx2, .exp): return GentrainKernelsAVX2.WideKernels.exp
+    case (.avx2, .tanh): return GentrainKernelsAVX2.WideKernels.tanh
+    case (.avx2, .sigmoid): return GentrainKernelsAVX2.WideKernels.sigmoid
     default: return nil
     }
 }
 
 func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
-    if T.self == Float.self, let loop = avx2Loop(op) {
+    if T.self == Float.self, let loop = wideLoop(op) {
         loop(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
         return
     }

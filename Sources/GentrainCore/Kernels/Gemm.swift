@@ -114,9 +114,16 @@ struct OneDNN {
             OpenMP.runtime?.setThreads(Int32(threads))
             let t = buffer.assumingMemoryBound(to: Float.self)
             _ = sgemmFn(bT ? 78 : 84, aT ? 78 : 84, Int64(n), Int64(m), Int64(k), alpha, b, Int64(ldb), a, Int64(lda), 0, t, Int64(m))
-            for i in 0..<m {
-                let row = c + i * ldc
-                if beta == 0 { for j in 0..<n { row[j] = t[j * m + i] } } else { for j in 0..<n { row[j] = beta * row[j] + t[j * m + i] } }
+            // In 32 × 32 tiles (both sides stay in cache), rows of tiles across the threads.
+            parallelFor((m + 31) / 32, grain: 1) { tiles in
+                for i0 in stride(from: tiles.lowerBound * 32, to: Swift.min(tiles.upperBound * 32, m), by: 32) {
+                    for j0 in stride(from: 0, to: n, by: 32) {
+                        for i in i0..<Swift.min(i0 + 32, m) {
+                            let row = c + i * ldc, col = t + i
+                            for j in j0..<Swift.min(j0 + 32, n) { row[j] = (beta == 0 ? 0 : beta * row[j]) + col[j * m] }
+                        }
+                    }
+                }
             }
         } else if flops >= 1 << 25 || flops < 1 << 21 || threads == 1 {
             OpenMP.runtime?.setThreads(Int32(flops < 1 << 25 ? 1 : threads))

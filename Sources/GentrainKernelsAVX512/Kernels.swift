@@ -1,0 +1,1 @@
+../GentrainKernelsAVX2/Kernels.swift

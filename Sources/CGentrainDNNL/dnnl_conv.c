@@ -40,7 +40,7 @@ static void dnnl_load(void) {
     dnnl.loaded = 1;
 }
 
-int gt_dnnl_available(void) {
+static int dnnl_available(void) {
     pthread_once(&dnnl_once, dnnl_load);
     return dnnl.loaded;
 }
@@ -104,7 +104,7 @@ static int make_pass(pass_t *pass, dnnl_primitive_desc_t pd, const int args[3], 
 }
 
 gt_conv *gt_conv_create(const gt_conv_geometry *g) {
-    if (!gt_dnnl_available()) return NULL;
+    if (!dnnl_available()) return NULL;
     gt_conv *conv = calloc(1, sizeof(gt_conv));
     if (!conv) return NULL;
     dnnl_memory_desc_t src, weights, dst, src_any, weights_any, dst_any;
@@ -227,7 +227,6 @@ int gt_conv_backward_weights(const gt_conv *conv, const float *src, const float 
 
 #else
 
-int gt_dnnl_available(void) { return 0; }
 gt_conv *gt_conv_create(const gt_conv_geometry *geometry) { (void)geometry; return NULL; }
 void gt_conv_destroy(gt_conv *conv) { (void)conv; }
 size_t gt_conv_workspace_size(const gt_conv *conv, gt_conv_pass pass) { (void)conv; (void)pass; return 0; }

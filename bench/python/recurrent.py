@@ -4,14 +4,16 @@ measurement in its own process.
     python3 bench/python/recurrent.py [--seconds S] [--repeats R]
 
 Vocabulary 65, embedding 64, one LSTM layer of 256, sequence 64, batch 32, cross-entropy on
-the [N*T, V] logits, RMSprop, clip_grad_norm 1.0: training steps/s.
+the [N*T, V] logits, RMSprop, clip_grad_norm 1.0: training steps/s, and the GFLOP/s they
+amount to next to what a large float32 matrix product reaches on the same threads.
 """
 import argparse
 import importlib.util
 import json
+import os
 
 from harness import child as run_child
-from harness import alternating_medians, framework, rate
+from harness import ROOT, alternating_medians, framework, rate
 
 V, E, H, T, N = 65, 64, 256, 64, 32
 
@@ -35,7 +37,20 @@ def lm_step(lib, framework):
     return step
 
 
+# Multiply-adds of one step, counted as 2 FLOPs each: the LSTM's input and recurrent products
+# forward, their input, state and weight gradients backward, and the output layer's three.
+FLOPS = 2 * T * N * (3 * 4 * H * (E + H) + 3 * H * V)
+
+
 def measure(name, threads, seconds):
+    if name == "peak":   # a large float32 product: what the machine's cores sustain
+        import sys
+        sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+        import gentrain as lib
+        lib.set_num_threads(threads)
+        a, b = lib.randn(2048, 2048), lib.randn(2048, 2048)
+        print(json.dumps({"value": rate(lambda: a @ b, seconds, warmup=2) * 2 * 2048 ** 3}))
+        return
     lib = framework(name, threads)
     print(json.dumps({"value": rate(lm_step(lib, name), seconds, warmup=3)}))
 
@@ -55,8 +70,11 @@ def main():
         m = alternating_medians(lambda name: run_child(__file__, name, threads, a.seconds)["value"], names, a.repeats)
         g, t, n = m["gentrain"], m.get("torch", float("nan")), m.get("torch-native", float("nan"))
         print(f"{'w2':<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x{n:>16.2f}{g / n:>9.2f}x  steps/s")
+        peak = run_child(__file__, "peak", threads, a.seconds)["value"]
+        print(f"{'':<10}{'':>8}{g * FLOPS / 1e9:>12.0f}{t * FLOPS / 1e9:>12.0f}{'':>10}{n * FLOPS / 1e9:>16.0f}{'':>10}"
+              f"  GFLOP/s; a 2048^3 float32 product runs at {peak / 1e9:.0f}")
     print("gentrain from Python; ratios > 1 mean gentrain is faster. PyTorch runs nn.LSTM on oneDNN's fused RNN;")
-    print("'native' is PyTorch with that path off (torch.backends.mkldnn.enabled = False)")
+    print(f"'native' is PyTorch with that path off (torch.backends.mkldnn.enabled = False). A step is {FLOPS / 1e9:.2f} GFLOP.")
 
 
 if __name__ == "__main__":

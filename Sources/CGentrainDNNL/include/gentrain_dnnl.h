@@ -22,9 +22,6 @@ typedef struct {
 
 typedef enum { GT_CONV_FORWARD = 0, GT_CONV_BACKWARD_DATA = 1, GT_CONV_BACKWARD_WEIGHTS = 2 } gt_conv_pass;
 
-/// Whether oneDNN loaded (libdnnl.so.2 through `dlopen`).
-int gt_dnnl_available(void);
-
 /// The primitives for one geometry, or NULL when oneDNN is absent or does not take it.
 /// Creating costs about a millisecond: callers keep them.
 gt_conv *gt_conv_create(const gt_conv_geometry *geometry);

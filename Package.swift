@@ -10,6 +10,8 @@ import PackageDescription
 
 let root = Context.packageDirectory
 // -fno-math-errno: square roots become instructions (and vectorize) instead of errno-setting libm calls.
+// C targets' debug information in DWARF 4, as the Swift code's: valgrind 3.19 cannot read clang's DWARF 5.
+let cFlags: [CSetting] = [.unsafeFlags(["-gdwarf-4"])]
 let engineFlags: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xcc", "-fno-math-errno"])]
 
 let package = Package(
@@ -22,7 +24,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CGentrain", path: "Sources/CGentrain"),
         // oneDNN's convolutions, called through dlopen (the header is needed to build, the library optional to run).
-        .target(name: "CGentrainDNNL"),
+        .target(name: "CGentrainDNNL", cSettings: cFlags),
+        // CPUID and XGETBV: which wide kernel builds the CPU runs.
+        .target(name: "CGentrainCPU", cSettings: cFlags),
         .target(name: "GentrainMath", swiftSettings: engineFlags),
         // One source compiled for Haswell's instruction set (AVX2, FMA) and for AVX-512 (Skylake-X's
         // set, which Intel's and AMD's AVX-512 CPUs share, with 512-bit vectors preferred); each
@@ -31,7 +35,7 @@ let package = Package(
                 swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "haswell"])]),
         .target(name: "GentrainKernelsAVX512", dependencies: ["GentrainMath"],
                 swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "skylake-avx512", "-Xcc", "-mprefer-vector-width=512"])]),
-        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
+        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "CGentrainCPU", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
                 swiftSettings: engineFlags),
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
         .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),

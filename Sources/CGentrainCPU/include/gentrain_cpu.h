@@ -1,0 +1,14 @@
+// What the running CPU executes, asked of the CPU itself (CPUID) and of the OS (XGETBV: which
+// vector registers it saves), so that emulators and VMs that hide an extension are believed.
+#ifndef GENTRAIN_CPU_H
+#define GENTRAIN_CPU_H
+
+enum {
+    GT_CPU_AVX2_FMA = 1,  // AVX2 and FMA, with the OS saving ymm registers
+    GT_CPU_AVX512 = 2,    // AVX-512 F, CD, BW, DQ and VL, with the OS saving zmm registers
+};
+
+/// The GT_CPU_* flags of this CPU (0 on other architectures).
+int gt_cpu_features(void);
+
+#endif

@@ -6,11 +6,13 @@ import Gentrain
 /// order, on the geometries oneDNN serves (the golden table checks both against PyTorch).
 final class ConvolutionTests: XCTestCase {
     /// Geometries with at least 8 channels per group: strides, padding, dilation, groups, odd
-    /// sizes, batch 1, and the DCGAN critic's 64 → 128 layer.
+    /// sizes, batch 1, strides that skip the edge, and the DCGAN critic's 64 → 128 layer.
     let geometries: [ConvolutionGeometry] = [
         try! ConvolutionGeometry(src: [64, 64, 14, 14], weight: [128, 64, 4, 4], window: WindowGeometry(kernel: (4, 4), stride: (2, 2), padding: (1, 1)), groups: 1),
         try! ConvolutionGeometry(src: [1, 16, 9, 7], weight: [24, 8, 3, 2], window: WindowGeometry(kernel: (3, 2), stride: (1, 2), padding: (2, 0), dilation: (2, 1)), groups: 2),
         try! ConvolutionGeometry(src: [3, 8, 5, 6], weight: [8, 8, 1, 1], window: WindowGeometry(kernel: (1, 1)), groups: 1),
+        // The stride skips the last rows and columns (oneDNN's padding after them is negative).
+        try! ConvolutionGeometry(src: [2, 8, 5, 7], weight: [16, 8, 2, 1], window: WindowGeometry(kernel: (2, 1), stride: (3, 3)), groups: 1),
     ]
 
     func testOneDNNServesWideGeometriesOnly() throws {

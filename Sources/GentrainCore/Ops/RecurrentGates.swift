@@ -40,7 +40,7 @@ public func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Ten
     func forward<T: FloatElement>(_: T.Type) {
         let pa = act.pointer(T.self)
         binaryKernel(.add, ops[0]!.pointer(T.self), 1, ops[1]!.pointer(T.self), 1, pa, n * 4 * hidden)
-        lstmForwardRows(n, hidden, pa, ops[2]!.pointer(T.self), c2.pointer(T.self), tc.pointer(T.self), h2.pointer(T.self))
+        lstmForwardRows(n, hidden, pa, bias: nil, ops[2]!.pointer(T.self), c2.pointer(T.self), tc.pointer(T.self), h2.pointer(T.self))
     }
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
     let (hOut, cOut) = ct == dtype ? (h2, c2) : try withNoGrad { (try h2.to(dtype), try c2.to(dtype)) }
@@ -141,13 +141,15 @@ func gruGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ h: Tensor, dOut: Tensor) 
 
 // The row kernels, shared by the step ops above and the sequence ops (`lstmLayer`, `gruLayer`).
 
-/// LSTM forward over `n` rows: `a` `[n, 4H]` holds the pre-activations and receives the
-/// activated gates; c `[n, H]` → c2, tc = tanh(c2), h2.
-func lstmForwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ a: UnsafeMutablePointer<T>, _ c: UnsafePointer<T>,
+/// LSTM forward over `n` rows: `a` `[n, 4H]` holds the pre-activations (without `bias` `[4H]`,
+/// when given, which is added here) and receives the activated gates; c `[n, H]` → c2,
+/// tc = tanh(c2), h2.
+func lstmForwardRows<T: FloatElement>(_ n: Int, _ hidden: Int, _ a: UnsafeMutablePointer<T>, bias: UnsafePointer<T>?, _ c: UnsafePointer<T>,
                                       _ c2: UnsafeMutablePointer<T>, _ tc: UnsafeMutablePointer<T>, _ h2: UnsafeMutablePointer<T>) {
     let width = 4 * hidden
     for r in 0..<n {
         let a = a + r * width
+        if let bias { for j in 0..<width { a[j] += bias[j] } }
         // The activations as whole runs through the vectorized kernels.
         unaryKernel(.sigmoid, a, a, 2 * hidden)
         unaryKernel(.tanh, a + 2 * hidden, a + 2 * hidden, hidden)

@@ -86,11 +86,18 @@ public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor,
     let hs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct), cs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct)
     let tcs = try Tensor(empty: [steps, n, hidden], dtype: ct)
     let whhT = try withNoGrad { try ops[4]!.t().contiguous() }   // [H, 4H]
+    // The two biases as one, added by the gate kernel (no pass over all T·N rows to fill them in).
+    let bias = try withNoGrad { () -> Tensor? in
+        switch (ops[5], ops[6]) {
+        case let (bi?, bh?): try bi.add(bh)
+        case let (b?, nil), let (nil, b?): b
+        case (nil, nil): nil
+        }
+    }
     func forward<T: FloatElement>(_: T.Type) {
         let pa = act.pointer(T.self), ph = hs.pointer(T.self), pc = cs.pointer(T.self), ptc = tcs.pointer(T.self)
-        let wT = whhT.pointer(T.self), state = n * hidden
-        project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[3]!.pointer(T.self), inSize, transposed: true),
-                [ops[5], ops[6]].compactMap { $0?.pointer(T.self) }, pa)
+        let wT = whhT.pointer(T.self), state = n * hidden, pb = bias.map { UnsafePointer($0.pointer(T.self)) }
+        project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[3]!.pointer(T.self), inSize, transposed: true), [], pa)
         ph.update(from: ops[1]!.pointer(T.self), count: state)
         pc.update(from: ops[2]!.pointer(T.self), count: state)
         parallelFor(n, grain: 8) { block in
@@ -98,7 +105,7 @@ public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor,
             for t in 0..<steps {
                 let a = pa + (t * n + r0) * width, s = t * state + r0 * hidden
                 gemm(m, width, hidden, matrix(ph + s, hidden), matrix(wT, width), a, ldc: width, beta: 1)
-                lstmForwardRows(m, hidden, a, pc + s, pc + s + state, ptc + s, ph + s + state)
+                lstmForwardRows(m, hidden, a, bias: pb, pc + s, pc + s + state, ptc + s, ph + s + state)
             }
         }
     }

@@ -35,6 +35,8 @@ final class LayerTests: XCTestCase {
         XCTAssertThrowsError(try conv2d(x, Tensor.randn([6, 2, 3, 3]), groups: 3))             // groups
         XCTAssertThrowsError(try conv2d(x, Tensor.randn([8, 4, 3, 3]), stride: (2, 2), padding: .same))
         XCTAssertThrowsError(try conv2d(Tensor.randn([1, 4, 2, 2]), Tensor.randn([8, 4, 3, 3])))   // kernel larger than input
+        XCTAssertThrowsError(try conv2d(x, Tensor.randn([8, 4, 3, 3], dtype: .float64)))          // dtypes differ (as PyTorch)
+        XCTAssertThrowsError(try conv2d(x.to(.int64), Tensor.randn([8, 4, 3, 3]).to(.int64)))      // integers
         XCTAssertThrowsError(try convTranspose2d(x, Tensor.randn([4, 2, 3, 3]), stride: (2, 2), outputPadding: (2, 0)))
         XCTAssertThrowsError(try maxPool2d(x, kernel: (2, 2), padding: (2, 2)))
         XCTAssertThrowsError(try x.unfold(WindowGeometry(kernel: (0, 1))))

@@ -55,8 +55,10 @@ extension Tensor {
         guard a.shape == shapeA, b.shape == shapeB else {
             throw GentrainError.shape("convolution: expected operands \(shapeString(shapeA)) and \(shapeString(shapeB)), got \(shapeString(a.shape)) and \(shapeString(b.shape))")
         }
-        let dtype = DType.promote(a.dtype, b.dtype)
-        guard dtype.isFloatingPoint else { throw GentrainError.dtype("convolution: expected floating point tensors, got \(a.dtype) and \(b.dtype)") }
+        guard a.dtype == b.dtype, a.dtype.isFloatingPoint else {   // as PyTorch: no promotion
+            throw GentrainError.dtype("convolution: expected floating point operands of one dtype, got \(a.dtype) and \(b.dtype)")
+        }
+        let dtype = a.dtype
         let ct = dtype.computeType
         let out = try withNoGrad { () throws -> Tensor in
             let (x, y) = (try a.to(ct).contiguous(), try b.to(ct).contiguous())

@@ -16,7 +16,7 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (
     guard x.ndim == 4, weight.ndim == 4 else {
         throw GentrainError(.shape, "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
     }
-    let (n, c) = (x.shape[0], x.shape[1])
+    let c = x.shape[1]
     let (o, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
     guard groups > 0, c % groups == 0, o % groups == 0, cg == c / groups else {
         throw GentrainError(.shape, "conv2d: \(c) input channels and weight \(shapeString(weight.shape)) do not fit \(groups) groups")

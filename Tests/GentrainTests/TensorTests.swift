@@ -55,6 +55,23 @@ final class TensorTests: XCTestCase {
         XCTAssertThrowsError(try t.view([24]))
     }
 
+    /// Copies of transposed matrices go in tiles: every element lands where it belongs, for
+    /// sizes that are not multiples of the tile, with leading dimensions, and a view at an offset.
+    func testTransposedCopies() throws {
+        for (rows, cols) in [(37, 45), (8, 100), (64, 33)] {
+            let x = try Tensor.arange(0, Double(3 * rows * cols)).reshape([3, rows, cols])
+            let y = try x.transpose(1, 2).contiguous()                       // [3, cols, rows]
+            let v = try y.toArray(Double.self)
+            for b in 0..<3 { for i in 0..<cols { for j in 0..<rows {
+                XCTAssertEqual(v[(b * cols + i) * rows + j], Double((b * rows + j) * cols + i))
+            } } }
+        }
+        let m = try Tensor.arange(0, 40 * 30).reshape([40, 30])
+        let part = try m.narrow(0, start: 3, length: 20).t().contiguous()    // [30, 20] from row 3 on
+        XCTAssertEqual(try part.toArray(Double.self)[0..<3], [90, 120, 150])
+        XCTAssertEqual(try part.toArray(Double.self)[20], 91)
+    }
+
     func testBroadcastingArithmetic() throws {
         let a = try Tensor([1, 2, 3] as [Float]).reshape([3, 1])
         let b = try Tensor([10, 20] as [Float])

@@ -22,6 +22,27 @@ final class LayerTests: XCTestCase {
         XCTAssertThrowsError(try batchNorm(x, runningMean: nil, runningVar: nil, training: false))
     }
 
+    /// max_pool2d's choice as PyTorch makes it: the first maximum of a window on ties, a NaN over
+    /// any number (the last NaN), never a padding position; the gradient goes where the value came from.
+    func testMaxPoolTiesNaNAndPadding() throws {
+        let x = try Tensor([1, 1, 0, 5,
+                            1, 1, .nan, 2,
+                            -3, -4, -1, -2,
+                            -5, -6, .nan, -9] as [Float], shape: [1, 1, 4, 4])
+        try x.setRequiresGrad(true)
+        let y = try maxPool2d(x, kernel: (2, 2))
+        let v = try y.toArray(Float.self)
+        XCTAssertEqual(v[0], 1)
+        XCTAssertTrue(v[1].isNaN)
+        XCTAssertEqual(v[2], -3)
+        XCTAssertTrue(v[3].isNaN)
+        try Autograd.backward([y], gradTensors: [Tensor.ones([1, 1, 2, 2])])
+        XCTAssertEqual(try x.grad!.toArray(Float.self), [1, 0, 0, 0,  0, 0, 1, 0,  1, 0, 0, 0,  0, 0, 1, 0])
+        // Padding: a window that is half padding takes its inside maximum, even when negative.
+        let z = try maxPool2d(Tensor([-2, -1, -3, -4] as [Float], shape: [1, 1, 2, 2]), kernel: (2, 2), stride: (1, 1), padding: (1, 1))
+        XCTAssertEqual(try z.toArray(Float.self), [-2, -1, -1, -2, -1, -1, -3, -3, -4])
+    }
+
     func testConvolutionShapesAndErrors() throws {
         let x = try Tensor.randn([2, 4, 9, 9])
         XCTAssertEqual(try conv2d(x, Tensor.randn([8, 4, 4, 4]), stride: (2, 2), padding: .explicit(1, 1)).shape, [2, 8, 4, 4])

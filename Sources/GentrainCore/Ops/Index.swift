@@ -77,14 +77,26 @@ extension Tensor {
 
     /// Checks a gather/scatter index against this tensor and returns its values and the
     /// strides that walk it.
-    private func gatherPlan(_ i: Int, _ index: Tensor, _ op: String) throws -> [Int] {
+    /// The index of gather/scatter_add as a contiguous int64 tensor, every value checked to lie in
+    /// `0..<shape[i]` (one pass, no array of Swift integers).
+    private func gatherPlan(_ i: Int, _ index: Tensor, _ op: String) throws -> Tensor {
         guard index.ndim == ndim else {
             throw GentrainError.shape("\(op): index tensor must have the same number of dimensions as input (\(index.ndim) vs \(ndim))")
         }
         for d in 0..<ndim where d != i && index.shape[d] > shape[d] {
             throw GentrainError.shape("\(op): size of index \(shapeString(index.shape)) exceeds input \(shapeString(shape)) at dimension \(d)")
         }
-        return try index.indexValues(ndim == 0 ? 1 : shape[i], op, allowNegative: false)
+        guard index.dtype == .int64 || index.dtype == .int32 else {
+            throw GentrainError.dtype("\(op): expected an int64 or int32 index tensor, got \(index.dtype)")
+        }
+        let idx = try withNoGrad { try index.to(.int64).contiguous() }
+        let p = idx.pointer(Int64.self), size = Int64(ndim == 0 ? 1 : shape[i])
+        var outside: Int64 = 0
+        for k in 0..<idx.numel { outside |= (p[k] < 0 || p[k] >= size) ? 1 : 0 }
+        if outside != 0, let k = (0..<idx.numel).first(where: { p[$0] < 0 || p[$0] >= size }) {
+            throw GentrainError.index("\(op): index \(p[k]) is out of bounds for dimension with size \(size)")
+        }
+        return idx
     }
 
     /// `out[…][j][…] = self[…][index[…][j][…]][…]` along `dim` (PyTorch's `gather`).
@@ -93,17 +105,24 @@ extension Tensor {
         let idx = try gatherPlan(i, index, "gather")
         let src = try withNoGrad { try contiguous() }
         let out = try Tensor(empty: index.shape, dtype: dtype)
-        let item = dtype.itemSize
         var walk = src.strides
         if ndim > 0 { walk[i] = 0 }
         let step = ndim == 0 ? 0 : src.strides[i]
-        let s = src.storage.data + src.offset * item, o = out.storage.data
-        var k = 0
-        forEachRun(index.shape, [walk]) { off, n, inner in
-            for e in 0..<n {
-                (o + k * item).copyMemory(from: s + (off[0] + e * inner[0] + idx[k] * step) * item, byteCount: item)
-                k += 1
+        func run<T>(_: T.Type) {   // elements moved as same-sized integers
+            let s = src.pointer(T.self), o = out.pointer(T.self), pi = idx.pointer(Int64.self)
+            var k = 0
+            forEachRun(index.shape, [walk]) { off, n, inner in
+                for e in 0..<n {
+                    o[k] = s[off[0] + e * inner[0] + Int(pi[k]) * step]
+                    k += 1
+                }
             }
+        }
+        switch dtype.itemSize {
+        case 1: run(UInt8.self)
+        case 2: run(UInt16.self)
+        case 4: run(UInt32.self)
+        default: run(UInt64.self)
         }
         let inShape = shape
         return record(out, "GatherBackward", self) { _, g in
@@ -125,11 +144,11 @@ extension Tensor {
         if ndim > 0 { walk[i] = 0 }
         let step = ndim == 0 ? 0 : out.strides[i]
         func run<T: FloatElement>(_: T.Type) {
-            let po = out.pointer(T.self), ps = s.pointer(T.self)
+            let po = out.pointer(T.self), ps = s.pointer(T.self), pi = idx.pointer(Int64.self)
             var k = 0
             forEachRun(index.shape, [walk, s.strides]) { off, n, inner in
                 for e in 0..<n {
-                    po[off[0] + e * inner[0] + idx[k] * step] += ps[off[1] + e * inner[1]]
+                    po[off[0] + e * inner[0] + Int(pi[k]) * step] += ps[off[1] + e * inner[1]]
                     k += 1
                 }
             }

@@ -438,6 +438,10 @@ gentrain_status gentrain_adaptive_avg_pool2d(gentrain_tensor **out, const gentra
 /* Nearest, or bilinear with align_corners false. */
 gentrain_status gentrain_upsample(gentrain_tensor **out, const gentrain_tensor *x, int64_t height, int64_t width,
                                   bool bilinear);
+/* By scale factors (positive): the output is floor(size * factor), and the factors map output to
+ * input coordinates (F.interpolate(scale_factor=...) without recompute_scale_factor). */
+gentrain_status gentrain_upsample_scale(gentrain_tensor **out, const gentrain_tensor *x, double scale_h, double scale_w,
+                                        bool bilinear);
 gentrain_status gentrain_pixel_shuffle(gentrain_tensor **out, const gentrain_tensor *x, int64_t upscale_factor);
 /* Zero padding: n pads as (before, after) pairs from the last dimension backwards (F.pad). */
 gentrain_status gentrain_pad(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *pads, size_t n);

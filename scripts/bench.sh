@@ -14,3 +14,5 @@ echo "== Adam step over 10M parameters =="
 python3 bench/python/adam_step.py
 echo "== W2: character LSTM language model =="
 python3 bench/python/recurrent.py --seconds "${1:-3}" --repeats "${2:-3}"
+echo "== Layers: forward + backward per layer =="
+python3 bench/python/layers.py

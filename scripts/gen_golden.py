@@ -210,6 +210,9 @@ CASES = {
     # Output padding beyond the stride (allowed below the dilation): rows no window reaches.
     "conv_transpose2d_dilated_pad": ([randn(1, 2, 3, 3), randn(2, 3, 3, 2)],
                                      lambda x, w: F.conv_transpose2d(x, w, dilation=(2, 3), output_padding=(1, 2))),
+    # Scale factors that are not size ratios: the factor maps coordinates, not in/out.
+    "upsample_scale_nearest": ([randn(1, 2, 5, 4)], lambda x: F.interpolate(x, scale_factor=1.7, mode="nearest").sin()),
+    "upsample_scale_bilinear": ([randn(2, 1, 3, 5)], lambda x: F.interpolate(x, scale_factor=(2.5, 1.3), mode="bilinear").sin()),
 }
 
 

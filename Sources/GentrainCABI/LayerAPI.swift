@@ -120,6 +120,13 @@ public func gentrain_upsample(_ out: TensorOut?, _ x: OpaquePointer?, _ height: 
 }
 
 @c @implementation
+public func gentrain_upsample_scale(_ out: TensorOut?, _ x: OpaquePointer?, _ scaleH: Double, _ scaleW: Double, _ bilinear: Bool) -> gentrain_status {
+    producing("gentrain_upsample_scale", out) {
+        try upsample(tensorArg(x, "x"), scaleFactor: (scaleH, scaleW), mode: bilinear ? .bilinear : .nearest)
+    }
+}
+
+@c @implementation
 public func gentrain_pixel_shuffle(_ out: TensorOut?, _ x: OpaquePointer?, _ factor: Int64) -> gentrain_status {
     producing("gentrain_pixel_shuffle", out) { try pixelShuffle(tensorArg(x, "x"), upscaleFactor: size(factor, "upscale_factor", min: 1)) }
 }

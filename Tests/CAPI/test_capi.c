@@ -1293,6 +1293,10 @@ static void test_layers(void) {
     OK(gentrain_upsample(&r, x, 16, 12, true));
     expect_shape(r, 2, 4, 16, 12);
     gentrain_tensor_free(r);
+    OK(gentrain_upsample_scale(&r, x, 2.0, 1.5, false));
+    expect_shape(r, 2, 4, 16, 12);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_upsample_scale(&r, x, 0.0, 2.0, true), GENTRAIN_ERR_INVALID_ARGUMENT, "scale factors");
     OK(gentrain_pixel_shuffle(&r, x, 2));
     expect_shape(r, 2, 1, 16, 16);
     gentrain_tensor_free(r);

@@ -134,22 +134,31 @@ public enum UpsampleMode: Sendable {
     case bilinear
 }
 
-/// Resizes `[N, C, H, W]` to `size`, PyTorch's `F.interpolate` (nearest, or bilinear with
-/// align_corners False).
-public func upsample(_ x: Tensor, size: (Int, Int), mode: UpsampleMode = .nearest) throws -> Tensor {
-    guard x.ndim == 4, size.0 > 0, size.1 > 0 else {
-        throw GentrainError(.shape, "upsample: expected [N, C, H, W] and a positive size, got \(shapeString(x.shape))")
+/// Resizes `[N, C, H, W]` to `size`, or by `scaleFactor` (the output size is ⌊size·factor⌋ and
+/// the factor itself maps output to input coordinates, as PyTorch does without
+/// `recompute_scale_factor`), PyTorch's `F.interpolate` (nearest, or bilinear with align_corners
+/// False). Exactly one of `size` and `scaleFactor` is given.
+public func upsample(_ x: Tensor, size: (Int, Int)? = nil, scaleFactor: (Double, Double)? = nil,
+                     mode: UpsampleMode = .nearest) throws -> Tensor {
+    guard x.ndim == 4 else { throw GentrainError(.shape, "upsample: expected [N, C, H, W], got \(shapeString(x.shape))") }
+    guard (size == nil) != (scaleFactor == nil) else {
+        throw GentrainError(.invalidArgument, "upsample: give either a size or a scale factor")
     }
-    func along(_ t: Tensor, _ dim: Int, _ out: Int) throws -> Tensor {
+    if let f = scaleFactor, !(f.0 > 0 && f.1 > 0 && f.0.isFinite && f.1.isFinite) {
+        throw GentrainError(.invalidArgument, "upsample: scale factors must be positive and finite, got (\(f.0), \(f.1))")
+    }
+    let out = size ?? (Int((Double(x.shape[2]) * scaleFactor!.0).rounded(.down)), Int((Double(x.shape[3]) * scaleFactor!.1).rounded(.down)))
+    guard out.0 > 0, out.1 > 0 else { throw GentrainError(.shape, "upsample: the output \(out) would be empty") }
+    func along(_ t: Tensor, _ dim: Int, _ out: Int, _ factor: Double?) throws -> Tensor {
         let n = t.shape[dim]
         if n == out { return t }
+        // Output to input coordinates: 1/factor when one is given, else input/output size.
+        let scale = factor.map { 1 / $0 } ?? Double(n) / Double(out)
         switch mode {
         case .nearest:
-            let scale = Float(n) / Float(out)
-            let idx = (0..<out).map { Int64(Swift.min(Int((Float($0) * scale).rounded(.down)), n - 1)) }
+            let idx = (0..<out).map { Int64(Swift.min(Int((Float($0) * Float(scale)).rounded(.down)), n - 1)) }
             return try t.indexSelect(dim, Tensor(idx))
         case .bilinear:
-            let scale = Double(n) / Double(out)
             var i0: [Int64] = [], i1: [Int64] = [], lambda: [Double] = []
             for o in 0..<out {
                 let src = Swift.max((Double(o) + 0.5) * scale - 0.5, 0)
@@ -164,5 +173,5 @@ public func upsample(_ x: Tensor, size: (Int, Int), mode: UpsampleMode = .neares
             return try t.indexSelect(dim, Tensor(i0)).mul(l.neg().add(1)).add(t.indexSelect(dim, Tensor(i1)).mul(l))
         }
     }
-    return try along(along(x, 2, size.0), 3, size.1)
+    return try along(along(x, 2, out.0, scaleFactor?.0), 3, out.1, scaleFactor?.1)
 }

@@ -195,6 +195,11 @@ public enum Layers {
     public static func upsample(size: (Int, Int), mode: UpsampleMode = .nearest) -> Module {
         Lambda("Upsample") { try GentrainNN.upsample($0, size: size, mode: mode) }
     }
+
+    /// `nn.Upsample(scale_factor=…)`.
+    public static func upsample(scaleFactor: (Double, Double), mode: UpsampleMode = .nearest) -> Module {
+        Lambda("Upsample") { try GentrainNN.upsample($0, scaleFactor: scaleFactor, mode: mode) }
+    }
     public static func pixelShuffle(_ r: Int) -> Module { Lambda("PixelShuffle") { try GentrainNN.pixelShuffle($0, upscaleFactor: r) } }
     public static func instanceNorm2d(eps: Double = 1e-5) -> Module { Lambda("InstanceNorm2d") { try instanceNorm($0, eps: eps) } }
 }

@@ -232,6 +232,7 @@ FUNCTIONS = {
     "gentrain_avg_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_int64, c_int64, c_int64, c_bool]),
     "gentrain_adaptive_avg_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64]),
     "gentrain_upsample": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_bool]),
+    "gentrain_upsample_scale": (c_int, [c_void_p, c_void_p, c_double, c_double, c_bool]),
     "gentrain_pixel_shuffle": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_pad": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t]),
     "gentrain_batch_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_bool, c_double, c_double]),

@@ -45,6 +45,8 @@ PYTHON = {
     "conv2d_wide_groups": lambda x, w: F.conv2d(x, w, padding=1, groups=2).tanh(),
     "conv_transpose2d_wide": lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
     "conv_transpose2d_dilated_pad": lambda x, w: F.conv_transpose2d(x, w, dilation=(2, 3), output_padding=(1, 2)),
+    "upsample_scale_nearest": lambda x: F.interpolate(x, scale_factor=1.7, mode="nearest").sin(),
+    "upsample_scale_bilinear": lambda x: gentrain.nn.Upsample(scale_factor=(2.5, 1.3), mode="bilinear")(x).sin(),
     "max_pool2d": lambda x: F.max_pool2d(x, 3, stride=2, padding=1),
     "avg_pool2d_pad_exclude": lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
     "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, (3, 2)),

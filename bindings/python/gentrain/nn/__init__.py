@@ -293,8 +293,9 @@ AvgPool2d = _layer("AvgPool2d", "avg_pool2d", {"kernel_size": 2, "stride": None,
                    "2-D average pooling.")
 AdaptiveAvgPool2d = _layer("AdaptiveAvgPool2d", "adaptive_avg_pool2d", {"output_size": 1}, "Average pooling to a size.")
 PixelShuffle = _layer("PixelShuffle", "pixel_shuffle", {"upscale_factor": 2}, "[N, C r², H, W] → [N, C, H r, W r].")
-Upsample = _layer("Upsample", "interpolate", {"size": None, "mode": "nearest", "align_corners": None},
-                  "Nearest or bilinear resizing to `size`.")
+Upsample = _layer("Upsample", "interpolate", {"size": None, "scale_factor": None, "mode": "nearest", "align_corners": None,
+                                              "recompute_scale_factor": None},
+                  "Nearest or bilinear resizing to `size` or by `scale_factor`.")
 
 
 class Flatten(Module):

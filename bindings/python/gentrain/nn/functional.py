@@ -1,5 +1,6 @@
 """gentrain.nn.functional: PyTorch's `F` functions over the engine."""
 import ctypes
+import math
 from ctypes import byref, sizeof
 
 from .. import _ffi
@@ -155,7 +156,7 @@ __all__ += ["nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "
 
 
 def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
+    return (v, v) if isinstance(v, (int, float)) else tuple(v)
 
 
 def _conv_options(stride=1, padding=0, dilation=1, groups=1, output_padding=0, one_d=False):
@@ -213,9 +214,17 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     return _new(lib.gentrain_adaptive_avg_pool2d, input._h, h, w)
 
 
-def interpolate(input, size, mode="nearest", align_corners=None):  # noqa: A002
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):  # noqa: A002
     if mode not in ("nearest", "bilinear") or align_corners:
         raise NotImplementedError("gentrain's interpolate supports mode 'nearest' and 'bilinear' (align_corners=False)")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("either size or scale_factor should be defined")
+    if scale_factor is not None and not recompute_scale_factor:
+        sh, sw = _pair(scale_factor)
+        return _new(lib.gentrain_upsample_scale, input._h, float(sh), float(sw), mode == "bilinear")
+    if size is None:   # recompute_scale_factor: the size from the factors, then sampled by size
+        sh, sw = _pair(scale_factor)
+        size = (math.floor(input.shape[2] * sh), math.floor(input.shape[3] * sw))
     h, w = _pair(size)
     return _new(lib.gentrain_upsample, input._h, h, w, mode == "bilinear")
 

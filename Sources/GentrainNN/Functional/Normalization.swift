@@ -1,14 +1,14 @@
 import GentrainCore
 
-/// `(x − mean) / √(var + eps)` over `dims` (biased variance), then `· weight + bias` when given
-/// (already shaped to broadcast).
-private func normalize(_ x: Tensor, _ dims: [Int], _ weight: Tensor?, _ bias: Tensor?, _ eps: Double) throws -> Tensor {
-    let mean = try x.mean(dims: dims, keepdim: true)
-    let variance = try x.variance(dims: dims, correction: 0, keepdim: true)
-    var y = try x.sub(mean).div(variance.add(eps).sqrt())
+/// x normalized per group (`Tensor.normalizedGroups`: x read as `[outer, groups, inner]`), then
+/// `· weight + bias` when given (already shaped to broadcast).
+private func normalize(_ x: Tensor, outer: Int, groups: Int, inner: Int, _ weight: Tensor?, _ bias: Tensor?,
+                       _ eps: Double) throws -> (y: Tensor, mean: Tensor, variance: Tensor) {
+    let n = try x.normalizedGroups(outer: outer, groups: groups, inner: inner, eps: eps)
+    var y = n.normalized
     if let weight { y = try y.mul(weight) }
     if let bias { y = try y.add(bias) }
-    return y
+    return (y, n.mean, n.variance)
 }
 
 /// A per-channel tensor `[C]` shaped to broadcast over `[N, C, …]`.
@@ -26,21 +26,18 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, we
                       training: Bool, momentum: Double = 0.1, eps: Double = 1e-5) throws -> Tensor {
     guard x.ndim >= 2 else { throw GentrainError(.shape, "batch_norm: expected [N, C, …], got \(shapeString(x.shape))") }
     let c = x.shape[1]
-    let dims = [0] + Array(2..<x.ndim)
     let w = try perChannel(weight, x.ndim, c, "batch_norm"), b = try perChannel(bias, x.ndim, c, "batch_norm")
     if training {
-        let count = dims.reduce(1) { $0 * x.shape[$1] }
+        let inner = x.shape.dropFirst(2).reduce(1, *), count = x.shape[0] * inner
         guard count > 1 else { throw GentrainError(.invalidArgument, "batch_norm: expected more than 1 value per channel when training, got input size \(shapeString(x.shape))") }
+        let (y, mean, variance) = try normalize(x, outer: x.shape[0], groups: c, inner: inner, w, b, eps)
         try withNoGrad {
-            if let runningMean {
-                try runningMean.copy_(runningMean.mul(1 - momentum).add(x.detach().mean(dims: dims).mul(momentum)))
-            }
-            if let runningVar {
-                let unbiased = try x.detach().variance(dims: dims, correction: 1)
-                try runningVar.copy_(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)))
+            if let runningMean { try runningMean.copy_(runningMean.mul(1 - momentum).add(mean.mul(momentum))) }
+            if let runningVar {   // the unbiased variance
+                try runningVar.copy_(runningVar.mul(1 - momentum).add(variance.mul(momentum * Double(count) / Double(count - 1))))
             }
         }
-        return try normalize(x, dims, w, b, eps)
+        return y
     }
     guard let runningMean, let runningVar else {
         throw GentrainError(.invalidArgument, "batch_norm: evaluation needs running_mean and running_var")
@@ -61,7 +58,9 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
     for t in [weight, bias].compactMap({ $0 }) where t.shape != normalizedShape {
         throw GentrainError(.shape, "layer_norm: weight and bias must have shape \(shapeString(normalizedShape)), got \(shapeString(t.shape))")
     }
-    return try normalize(x, Array((x.ndim - k)..<x.ndim), weight, bias, eps)
+    let inner = normalizedShape.reduce(1, *)
+    guard inner > 0 else { throw GentrainError(.shape, "layer_norm: the normalized shape \(shapeString(normalizedShape)) is empty") }
+    return try normalize(x, outer: 1, groups: x.numel / inner, inner: inner, weight, bias, eps).y
 }
 
 /// Group normalization of `[N, C, …]` over `groups` channel groups, PyTorch's `F.group_norm`.
@@ -69,10 +68,9 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Ten
     guard x.ndim >= 2, groups > 0, x.shape[1] % groups == 0 else {
         throw GentrainError(.shape, "group_norm: expected [N, C, …] with C divisible by \(groups), got \(shapeString(x.shape))")
     }
-    let grouped = try x.reshape([x.shape[0], groups, -1])
-    let y = try normalize(grouped, [2], nil, nil, eps).reshape(x.shape)
-    let c = x.shape[1]
-    var out = y
+    let c = x.shape[1], inner = x.numel / Swift.max(x.shape[0] * groups, 1)
+    guard inner > 0 else { throw GentrainError(.shape, "group_norm: expected a non-empty [N, C, …], got \(shapeString(x.shape))") }
+    var out = try normalize(x, outer: 1, groups: x.shape[0] * groups, inner: inner, nil, nil, eps).y
     if let w = try perChannel(weight, x.ndim, c, "group_norm") { out = try out.mul(w) }
     if let b = try perChannel(bias, x.ndim, c, "group_norm") { out = try out.add(b) }
     return out
@@ -82,7 +80,8 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Ten
 /// `F.instance_norm` without running statistics.
 public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
     guard x.ndim >= 3 else { throw GentrainError(.shape, "instance_norm: expected [N, C, …], got \(shapeString(x.shape))") }
-    let c = x.shape[1]
-    return try normalize(x, Array(2..<x.ndim), perChannel(weight, x.ndim, c, "instance_norm"),
-                         perChannel(bias, x.ndim, c, "instance_norm"), eps)
+    let c = x.shape[1], inner = x.shape.dropFirst(2).reduce(1, *)
+    guard inner > 0 else { throw GentrainError(.shape, "instance_norm: expected a non-empty [N, C, …], got \(shapeString(x.shape))") }
+    return try normalize(x, outer: 1, groups: x.shape[0] * c, inner: inner, perChannel(weight, x.ndim, c, "instance_norm"),
+                         perChannel(bias, x.ndim, c, "instance_norm"), eps).y
 }

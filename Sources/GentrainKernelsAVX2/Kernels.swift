@@ -10,4 +10,11 @@ public enum WideKernels {
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.tanh) }
 
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.sigmoid) }
+
+    public static func gelu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.gelu) }
+
+    /// GELU's gradient g·(Φ(x) + x·φ(x)) (`out` a third buffer).
+    public static func geluBackward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { out[i] = g[i] * VectorMath.geluSlope(x[i]) }
+    }
 }

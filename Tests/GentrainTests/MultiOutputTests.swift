@@ -82,7 +82,8 @@ final class MultiOutputTests: XCTestCase {
     func testFusedElementwiseBackwardsMatchTheirFormulas() throws {
         let x = try leaf([5, 7]), w = try Tensor.randn([5, 7], dtype: .float64)
         let ops: [(String, (Tensor) throws -> Tensor)] = [("tanh", { try $0.tanh() }), ("sigmoid", { try $0.sigmoid() }),
-                                                           ("leaky_relu", { try $0.leakyRelu(negativeSlope: 0.2) })]
+                                                           ("leaky_relu", { try $0.leakyRelu(negativeSlope: 0.2) }),
+                                                           ("gelu", { try $0.gelu() })]
         for (name, f) in ops {
             let fused = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x])[0]!
             let formula = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x], createGraph: true)[0]!

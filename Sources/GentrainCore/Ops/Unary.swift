@@ -113,7 +113,8 @@ extension Tensor {
         switch approximate {
         case "none":
             return record(try unaryRaw(x, .gelu, "gelu"), "GeluBackward", x) { _, g in
-                // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+                // d/dx x·Φ(x) = Φ(x) + x·φ(x): one fused pass for first order, ops under create_graph
+                guard GradMode.isEnabled else { return [try binaryRaw(g, x, .geluBackward, "gelu_backward")] }
                 let cdf = try x.mul(0.70710678118654752440).erf().add(1).mul(0.5)
                 let pdf = try x.square().mul(-0.5).exp().mul(0.39894228040143267794)
                 return [try g.mul(cdf.add(x.mul(pdf)))]

@@ -21,6 +21,8 @@ public protocol FloatElement: Element, BinaryFloatingPoint {
     static func sin(_ x: Self) -> Self
     static func cos(_ x: Self) -> Self
     static func erf(_ x: Self) -> Self
+    /// Φ(x), the standard normal CDF.
+    static func normalCDF(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
 }
 
@@ -36,7 +38,8 @@ extension Float: FloatElement {
     @inline(__always) public static func sigmoid(_ x: Float) -> Float { VectorMath.sigmoid(x) }
     @inline(__always) public static func sin(_ x: Float) -> Float { sinf(x) }
     @inline(__always) public static func cos(_ x: Float) -> Float { cosf(x) }
-    @inline(__always) public static func erf(_ x: Float) -> Float { erff(x) }
+    @inline(__always) public static func erf(_ x: Float) -> Float { VectorMath.erf(x) }
+    @inline(__always) public static func normalCDF(_ x: Float) -> Float { VectorMath.normalCDF(x) }
     @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 }
 
@@ -56,6 +59,7 @@ extension Double: FloatElement {
     @inline(__always) public static func sin(_ x: Double) -> Double { Glibc.sin(x) }
     @inline(__always) public static func cos(_ x: Double) -> Double { Glibc.cos(x) }
     @inline(__always) public static func erf(_ x: Double) -> Double { Glibc.erf(x) }
+    @inline(__always) public static func normalCDF(_ x: Double) -> Double { 0.5 * Glibc.erfc(-x * 0.70710678118654752440) }
     @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 }
 

@@ -1,64 +1,103 @@
-/// Picking rows and columns of each plane of `[N, C, H, W]`: nearest-neighbour resizing. The
-/// pick and its adjoint (adding each picked element back where it came from) are each other's
-/// gradient, so every order of derivative is one of the two; both are one pass over the planes.
-extension Tensor {
-    /// `out[n, c, i, j] = self[n, c, rows[i], columns[j]]`, `[N, C, rows.count, columns.count]`.
-    public func pickPlanes(rows: [Int], columns: [Int]) throws -> Tensor {
-        guard ndim == 4, dtype.isFloatingPoint, rows.allSatisfy({ (0..<shape[2]).contains($0) }),
-              columns.allSatisfy({ (0..<shape[3]).contains($0) }) else {
-            throw GentrainError.shape("pick_planes: expected a floating point [N, C, H, W] and rows and columns inside it, got \(dtype) \(shapeString(shape))")
+/// Resampling each plane of `[N, C, H, W]` from weighted taps of its rows and columns: nearest
+/// (one tap) and bilinear (two) resizing. The resampling and its adjoint (adding each output back
+/// onto its taps with the same weights) are each other's gradient, so every order of derivative
+/// is one of the two; both are one pass over the planes.
+
+/// Where each output line along one axis reads the input: `taps` input lines per output line,
+/// each with its weight (`indices` and `weights` hold `outputs · taps` entries).
+public struct PlaneTaps: Sendable {
+    public let taps: Int
+    public let indices: [Int]
+    public let weights: [Double]
+    /// The input size along the axis.
+    public let inputSize: Int
+
+    public init(taps: Int, indices: [Int], weights: [Double], inputSize: Int) throws {
+        guard taps >= 1, indices.count == weights.count, indices.count % taps == 0,
+              indices.allSatisfy({ (0..<inputSize).contains($0) }) else {
+            throw GentrainError.argument("plane taps: \(indices.count) indices and \(weights.count) weights in groups of \(taps), inside 0..<\(inputSize), expected")
         }
-        let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
-        let ct = dtype.computeType
-        let x = try withNoGrad { try to(ct).contiguous() }
-        let out = try Tensor(empty: [shape[0], shape[1], rows.count, columns.count], dtype: ct)
-        func run<T: FloatElement>(_: T.Type) {
-            let (px, po, oh, ow) = (x.pointer(T.self), out.pointer(T.self), rows.count, columns.count)
-            columns.withUnsafeBufferPointer { cols in
-                parallelFor(planes, grain: 4) { block in
-                    for p in block {
-                        for (i, r) in rows.enumerated() {
-                            let (src, dst) = (px + (p * h + r) * w, po + (p * oh + i) * ow)
-                            for j in 0..<ow { dst[j] = src[cols[j]] }
-                        }
-                    }
-                }
-            }
-        }
-        if ct == .float32 { run(Float.self) } else { run(Double.self) }
-        let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
-        let inShape = shape
-        return record(result, "PickPlanesBackward", self) { _, g in
-            [try g.placePlanes(rows: rows, columns: columns, into: (inShape[2], inShape[3]))]
-        }
+        (self.taps, self.indices, self.weights, self.inputSize) = (taps, indices, weights, inputSize)
     }
 
-    /// The adjoint of `pickPlanes`: `[N, C, size.0, size.1]` zeros with `self[n, c, i, j]` added
-    /// at `[n, c, rows[i], columns[j]]`.
-    public func placePlanes(rows: [Int], columns: [Int], into size: (Int, Int)) throws -> Tensor {
-        guard ndim == 4, dtype.isFloatingPoint, shape[2] == rows.count, shape[3] == columns.count,
-              rows.allSatisfy({ (0..<size.0).contains($0) }), columns.allSatisfy({ (0..<size.1).contains($0) }) else {
-            throw GentrainError.shape("place_planes: expected a floating point [N, C, \(rows.count), \(columns.count)] placed inside \(size), got \(dtype) \(shapeString(shape))")
+    public var outputs: Int { indices.count / taps }
+}
+
+extension Tensor {
+    /// `out[n, c, i, j] = Σ_a Σ_b rows.w[i, a] · columns.w[j, b] · self[n, c, rows[i, a], columns[j, b]]`.
+    public func resamplePlanes(rows: PlaneTaps, columns: PlaneTaps) throws -> Tensor {
+        guard ndim == 4, dtype.isFloatingPoint, shape[2] == rows.inputSize, shape[3] == columns.inputSize else {
+            throw GentrainError.shape("resample_planes: expected a floating point [N, C, \(rows.inputSize), \(columns.inputSize)], got \(dtype) \(shapeString(shape))")
         }
-        let (planes, h, w) = (shape[0] * shape[1], size.0, size.1)
-        let ct = dtype.computeType
-        let g = try withNoGrad { try to(ct).contiguous() }
-        let out = try Tensor(empty: [shape[0], shape[1], h, w], dtype: ct, zeroed: true)
-        func run<T: FloatElement>(_: T.Type) {
-            let (pg, po, gh, gw) = (g.pointer(T.self), out.pointer(T.self), rows.count, columns.count)
-            columns.withUnsafeBufferPointer { cols in
+        let out = try planePass(self, from: (shape[2], shape[3]), to: (rows.outputs, columns.outputs), rows, columns, adjoint: false)
+        return record(out, "ResamplePlanesBackward", self) { _, g in [try g.resamplePlanesAdjoint(rows: rows, columns: columns)] }
+    }
+
+    /// The adjoint of `resamplePlanes`: `[N, C, rows.inputSize, columns.inputSize]`, each element
+    /// of `self` added onto its taps with their weights.
+    public func resamplePlanesAdjoint(rows: PlaneTaps, columns: PlaneTaps) throws -> Tensor {
+        guard ndim == 4, dtype.isFloatingPoint, shape[2] == rows.outputs, shape[3] == columns.outputs else {
+            throw GentrainError.shape("resample_planes backward: expected a floating point [N, C, \(rows.outputs), \(columns.outputs)], got \(dtype) \(shapeString(shape))")
+        }
+        let out = try planePass(self, from: (shape[2], shape[3]), to: (rows.inputSize, columns.inputSize), rows, columns, adjoint: true)
+        return record(out, "ResamplePlanesAdjointBackward", self) { _, g in [try g.resamplePlanes(rows: rows, columns: columns)] }
+    }
+}
+
+/// One pass over the planes: resampling (`adjoint` false: each output element gathers its taps)
+/// or its adjoint (each input element of the pass is added onto its taps).
+private func planePass(_ t: Tensor, from: (Int, Int), to: (Int, Int), _ rows: PlaneTaps, _ columns: PlaneTaps, adjoint: Bool) throws -> Tensor {
+    let planes = t.shape[0] * t.shape[1]
+    let ct = t.dtype.computeType
+    let x = try withNoGrad { try t.to(ct).contiguous() }
+    let out = try Tensor(empty: [t.shape[0], t.shape[1], to.0, to.1], dtype: ct, zeroed: true)
+    func run<T: FloatElement>(_: T.Type) {
+        let (px, po) = (x.pointer(T.self), out.pointer(T.self))
+        let (rk, ck) = (rows.taps, columns.taps)
+        let columnWeights = columns.weights.map { T($0) }
+        columns.indices.withUnsafeBufferPointer { ci in
+            columnWeights.withUnsafeBufferPointer { cw in
                 parallelFor(planes, grain: 4) { block in
                     for p in block {
-                        for (i, r) in rows.enumerated() {
-                            let (src, dst) = (pg + (p * gh + i) * gw, po + (p * h + r) * w)
-                            for j in 0..<gw { dst[cols[j]] += src[j] }
+                        let (src, dst) = (px + p * from.0 * from.1, po + p * to.0 * to.1)
+                        // Line i of the resampled side and line r of the other, weight wr.
+                        for i in 0..<rows.outputs {
+                            for a in 0..<rk {
+                                let (r, wr) = (rows.indices[i * rk + a], T(rows.weights[i * rk + a]))
+                                if wr == 0 { continue }
+                                if adjoint {
+                                    let (g, acc) = (src + i * from.1, dst + r * to.1)
+                                    if ck == 1 {
+                                        for j in 0..<columns.outputs { acc[ci[j]] += cw[j] * wr * g[j] }
+                                    } else {
+                                        for j in 0..<columns.outputs {
+                                            let v = wr * g[j]
+                                            for b in 0..<ck { acc[ci[j * ck + b]] += cw[j * ck + b] * v }
+                                        }
+                                    }
+                                } else {
+                                    let (line, acc) = (src + r * from.1, dst + i * to.1)
+                                    switch ck {   // nearest and bilinear spelled out: the general loop costs 2× on them
+                                    case 1: for j in 0..<columns.outputs { acc[j] += wr * cw[j] * line[ci[j]] }
+                                    case 2:
+                                        for j in 0..<columns.outputs {
+                                            acc[j] += wr * (cw[2 * j] * line[ci[2 * j]] + cw[2 * j + 1] * line[ci[2 * j + 1]])
+                                        }
+                                    default:
+                                        for j in 0..<columns.outputs {
+                                            var s: T = 0
+                                            for b in 0..<ck { s += cw[j * ck + b] * line[ci[j * ck + b]] }
+                                            acc[j] += wr * s
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        if ct == .float32 { run(Float.self) } else { run(Double.self) }
-        let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
-        return record(result, "PlacePlanesBackward", self) { _, gg in [try gg.pickPlanes(rows: rows, columns: columns)] }
     }
+    if ct == .float32 { run(Float.self) } else { run(Double.self) }
+    return ct == t.dtype ? out : try withNoGrad { try out.to(t.dtype) }
 }

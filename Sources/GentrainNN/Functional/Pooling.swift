@@ -149,32 +149,26 @@ public func upsample(_ x: Tensor, size: (Int, Int)? = nil, scaleFactor: (Double,
     }
     let out = size ?? (Int((Double(x.shape[2]) * scaleFactor!.0).rounded(.down)), Int((Double(x.shape[3]) * scaleFactor!.1).rounded(.down)))
     guard out.0 > 0, out.1 > 0 else { throw GentrainError(.shape, "upsample: the output \(out) would be empty") }
-    // Output to input coordinates: 1/factor when one is given, else input/output size.
-    func scale(_ n: Int, _ out: Int, _ factor: Double?) -> Double { factor.map { 1 / $0 } ?? Double(n) / Double(out) }
-    if mode == .nearest {   // each output row and column is one input row and column
-        func nearest(_ n: Int, _ out: Int, _ factor: Double?) -> [Int] {
-            let s = Float(scale(n, out, factor))
-            return (0..<out).map { Swift.min(Int((Float($0) * s).rounded(.down)), n - 1) }
+    // The input lines each output line reads, per axis: the nearest one, or the two around its
+    // centre weighted by distance (bilinear); output to input coordinates scale by 1/factor when
+    // one is given, else by input/output size.
+    func taps(_ n: Int, _ out: Int, _ factor: Double?) throws -> PlaneTaps {
+        let scale = factor.map { 1 / $0 } ?? Double(n) / Double(out)
+        switch mode {
+        case .nearest:
+            let s = Float(scale)
+            return try PlaneTaps(taps: 1, indices: (0..<out).map { Swift.min(Int((Float($0) * s).rounded(.down)), n - 1) },
+                                 weights: Array(repeating: 1, count: out), inputSize: n)
+        case .bilinear:
+            var indices: [Int] = [], weights: [Double] = []
+            for o in 0..<out {
+                let src = Swift.max((Double(o) + 0.5) * scale - 0.5, 0)
+                let lo = Swift.min(Int(src), n - 1), lambda = src - Double(lo)
+                indices += [lo, Swift.min(lo + 1, n - 1)]
+                weights += [1 - lambda, lambda]
+            }
+            return try PlaneTaps(taps: 2, indices: indices, weights: weights, inputSize: n)
         }
-        return try x.pickPlanes(rows: nearest(x.shape[2], out.0, scaleFactor?.0), columns: nearest(x.shape[3], out.1, scaleFactor?.1))
     }
-    // Bilinear: along each axis, two input lines weighted by the distance to them.
-    func along(_ t: Tensor, _ dim: Int, _ out: Int, _ factor: Double?) throws -> Tensor {
-        let n = t.shape[dim]
-        if n == out { return t }
-        let scale = scale(n, out, factor)
-        var i0: [Int64] = [], i1: [Int64] = [], lambda: [Double] = []
-        for o in 0..<out {
-            let src = Swift.max((Double(o) + 0.5) * scale - 0.5, 0)
-            let lo = Swift.min(Int(src), n - 1)
-            i0.append(Int64(lo))
-            i1.append(Int64(Swift.min(lo + 1, n - 1)))
-            lambda.append(src - Double(lo))
-        }
-        var shape = [Int](repeating: 1, count: t.ndim)
-        shape[dim] = out
-        let l = try Tensor(lambda, shape: shape, dtype: t.dtype)
-        return try t.indexSelect(dim, Tensor(i0)).mul(l.neg().add(1)).add(t.indexSelect(dim, Tensor(i1)).mul(l))
-    }
-    return try along(along(x, 2, out.0, scaleFactor?.0), 3, out.1, scaleFactor?.1)
+    return try x.resamplePlanes(rows: taps(x.shape[2], out.0, scaleFactor?.0), columns: taps(x.shape[3], out.1, scaleFactor?.1))
 }

@@ -13,8 +13,15 @@ public enum WideKernels {
 
     public static func gelu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.gelu) }
 
+    public static func silu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.silu) }
+
     /// GELU's gradient g·(Φ(x) + x·φ(x)) (`out` a third buffer).
     public static func geluBackward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
         for i in 0..<n { out[i] = g[i] * VectorMath.geluSlope(x[i]) }
+    }
+
+    /// SiLU's gradient g·σ(x)·(1 + x·(1 − σ(x))) (`out` a third buffer).
+    public static func siluBackward(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { out[i] = g[i] * VectorMath.siluSlope(x[i]) }
     }
 }

@@ -69,6 +69,17 @@ public enum VectorMath {
         return Swift.abs(z) < 0.5 ? 0.5 + 0.5 * erfSeries(z) : (z < 0 ? c : 1 - c)
     }
 
+    /// SiLU, x·σ(x).
+    @inlinable @inline(__always)
+    public static func silu(_ x: Float) -> Float { x * sigmoid(x) }
+
+    /// SiLU's derivative, σ(x)·(1 + x·(1 − σ(x))).
+    @inlinable @inline(__always)
+    public static func siluSlope(_ x: Float) -> Float {
+        let s = sigmoid(x)
+        return s * (1 + x * (1 - s))
+    }
+
     /// GELU, x·Φ(x).
     @inlinable @inline(__always)
     public static func gelu(_ x: Float) -> Float { x * normalCDF(x) }

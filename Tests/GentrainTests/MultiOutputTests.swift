@@ -83,7 +83,7 @@ final class MultiOutputTests: XCTestCase {
         let x = try leaf([5, 7]), w = try Tensor.randn([5, 7], dtype: .float64)
         let ops: [(String, (Tensor) throws -> Tensor)] = [("tanh", { try $0.tanh() }), ("sigmoid", { try $0.sigmoid() }),
                                                            ("leaky_relu", { try $0.leakyRelu(negativeSlope: 0.2) }),
-                                                           ("gelu", { try $0.gelu() })]
+                                                           ("gelu", { try $0.gelu() }), ("silu", { try $0.silu() })]
         for (name, f) in ops {
             let fused = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x])[0]!
             let formula = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x], createGraph: true)[0]!

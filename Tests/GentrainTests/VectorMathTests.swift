@@ -97,14 +97,19 @@ final class VectorMathTests: XCTestCase {
             ("avx2 exp", GentrainKernelsAVX2.WideKernels.exp, VectorMath.exp), ("avx2 tanh", GentrainKernelsAVX2.WideKernels.tanh, VectorMath.tanh),
             ("avx2 sigmoid", GentrainKernelsAVX2.WideKernels.sigmoid, VectorMath.sigmoid),
             ("avx2 gelu", GentrainKernelsAVX2.WideKernels.gelu, VectorMath.gelu),
-            ("avx2 gelu slope", { GentrainKernelsAVX2.WideKernels.geluBackward([Float](repeating: 1, count: $2), $0, $1, $2) }, VectorMath.geluSlope)]
+            ("avx2 gelu slope", { GentrainKernelsAVX2.WideKernels.geluBackward([Float](repeating: 1, count: $2), $0, $1, $2) }, VectorMath.geluSlope),
+            ("avx2 silu", GentrainKernelsAVX2.WideKernels.silu, VectorMath.silu),
+            ("avx2 silu slope", { GentrainKernelsAVX2.WideKernels.siluBackward([Float](repeating: 1, count: $2), $0, $1, $2) }, VectorMath.siluSlope)]
         if CPU.kernels == .avx512 {
             cases += [("avx512 exp", GentrainKernelsAVX512.WideKernels.exp, VectorMath.exp),
                       ("avx512 tanh", GentrainKernelsAVX512.WideKernels.tanh, VectorMath.tanh),
                       ("avx512 sigmoid", GentrainKernelsAVX512.WideKernels.sigmoid, VectorMath.sigmoid),
                       ("avx512 gelu", GentrainKernelsAVX512.WideKernels.gelu, VectorMath.gelu),
                       ("avx512 gelu slope", { GentrainKernelsAVX512.WideKernels.geluBackward([Float](repeating: 1, count: $2), $0, $1, $2) },
-                       VectorMath.geluSlope)]
+                       VectorMath.geluSlope),
+                      ("avx512 silu", GentrainKernelsAVX512.WideKernels.silu, VectorMath.silu),
+                      ("avx512 silu slope", { GentrainKernelsAVX512.WideKernels.siluBackward([Float](repeating: 1, count: $2), $0, $1, $2) },
+                       VectorMath.siluSlope)]
         }
         for (name, loop, scalar) in cases {
             for count in [x.count, 7, 33] {   // vector bodies and remainders

@@ -11,6 +11,8 @@ public enum UnaryOp: Sendable {
     case reciprocal, square
     /// Exact GELU, `x·Φ(x)`.
     case gelu
+    /// SiLU, `x·σ(x)`.
+    case silu
     /// GELU's tanh approximation.
     case geluTanh
     case leakyRelu(slope: Double)
@@ -31,8 +33,8 @@ public enum UnaryOp: Sendable {
 public enum BinaryOp: Sendable {
     case add, sub, mul, div, pow, maximum, minimum
     /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output;
-    /// g·(Φ(x) + x·φ(x)): GELU's from its input.
-    case tanhBackward, sigmoidBackward, geluBackward
+    /// g·(Φ(x) + x·φ(x)) and g·σ(x)·(1 + x·(1 − σ(x))): GELU's and SiLU's from their input.
+    case tanhBackward, sigmoidBackward, geluBackward, siluBackward
 }
 
 /// Comparisons, giving bool.
@@ -40,12 +42,14 @@ public enum CompareOp: Sendable {
     case eq, ne, lt, le, gt, ge
 }
 
-/// The wide build of GELU's gradient loop, where the CPU runs one.
-private func wideGeluBackward() -> ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
-    switch CPU.kernels {
-    case .baseline: nil
-    case .avx2: GentrainKernelsAVX2.WideKernels.geluBackward
-    case .avx512: GentrainKernelsAVX512.WideKernels.geluBackward
+/// The wide build of GELU's or SiLU's gradient loop, where the CPU runs one.
+private func wideSlopeLoop(_ op: BinaryOp) -> ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+    switch (CPU.kernels, op) {
+    case (.avx2, .geluBackward): GentrainKernelsAVX2.WideKernels.geluBackward
+    case (.avx2, .siluBackward): GentrainKernelsAVX2.WideKernels.siluBackward
+    case (.avx512, .geluBackward): GentrainKernelsAVX512.WideKernels.geluBackward
+    case (.avx512, .siluBackward): GentrainKernelsAVX512.WideKernels.siluBackward
+    default: nil
     }
 }
 
@@ -58,10 +62,12 @@ private func wideLoop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePoi
     case (.avx512, .tanh): return GentrainKernelsAVX512.WideKernels.tanh
     case (.avx512, .sigmoid): return GentrainKernelsAVX512.WideKernels.sigmoid
     case (.avx512, .gelu): return GentrainKernelsAVX512.WideKernels.gelu
+    case (.avx512, .silu): return GentrainKernelsAVX512.WideKernels.silu
     case (.avx2, .exp): return GentrainKernelsAVX2.WideKernels.exp
     case (.avx2, .tanh): return GentrainKernelsAVX2.WideKernels.tanh
     case (.avx2, .sigmoid): return GentrainKernelsAVX2.WideKernels.sigmoid
     case (.avx2, .gelu): return GentrainKernelsAVX2.WideKernels.gelu
+    case (.avx2, .silu): return GentrainKernelsAVX2.WideKernels.silu
     default: return nil
     }
 }
@@ -90,6 +96,7 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .reciprocal: map1(x, y, n) { 1 / $0 }
     case .square: map1(x, y, n) { $0 * $0 }
     case .gelu: map1(x, y, n) { $0 * T.normalCDF($0) }
+    case .silu: map1(x, y, n) { $0 * T.sigmoid($0) }
     case .geluTanh:
         let k = T(0.79788456080286535588)   // sqrt(2/pi)
         map1(x, y, n) { $0 * T(0.5) * (1 + T.tanh(k * ($0 + T(0.044715) * $0 * $0 * $0))) }
@@ -158,15 +165,20 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .minimum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.min($0, $1) }
     case .tanhBackward: map2(a, sa, b, sb, out, n) { $0 * (1 - $1 * $1) }
     case .sigmoidBackward: map2(a, sa, b, sb, out, n) { $0 * ($1 * (1 - $1)) }
-    case .geluBackward:   // g·(Φ(x) + x·φ(x)), as a loop of its own: a closure this large is not inlined into map2
-        if T.self == Float.self, sa == 1, sb == 1, UnsafePointer(out) != a, UnsafePointer(out) != b, let loop = wideGeluBackward() {
+    case .geluBackward, .siluBackward:   // loops of their own: closures this large are not inlined into map2
+        if T.self == Float.self, sa == 1, sb == 1, UnsafePointer(out) != a, UnsafePointer(out) != b, let loop = wideSlopeLoop(op) {
             loop(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
                  UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), n)
-            return
-        }
-        for i in 0..<n {
-            let x = b[i * sb]
-            out[i] = a[i * sa] * (T.normalCDF(x) + x * T(0.39894228040143267794) * T.exp(-0.5 * x * x))
+        } else if op == .geluBackward {
+            for i in 0..<n {
+                let x = b[i * sb]
+                out[i] = a[i * sa] * (T.normalCDF(x) + x * T(0.39894228040143267794) * T.exp(-0.5 * x * x))
+            }
+        } else {
+            for i in 0..<n {
+                let (x, s) = (b[i * sb], T.sigmoid(b[i * sb]))
+                out[i] = a[i * sa] * s * (1 + x * (1 - s))
+            }
         }
     }
 }

@@ -99,8 +99,16 @@ extension Tensor {
         }
     }
 
-    /// x · sigmoid(x) (SiLU, "swish"), composed so that gradients of any order exist.
-    public func silu() throws -> Tensor { try mul(sigmoid()) }
+    /// x · sigmoid(x) (SiLU, "swish"); gradient σ(x)·(1 + x·(1 − σ(x))), one fused pass for first
+    /// order, the same formula in differentiable ops under `create_graph`.
+    public func silu() throws -> Tensor {
+        let x = self
+        return record(try unaryRaw(x, .silu, "silu"), "SiluBackward", x) { _, g in
+            guard GradMode.isEnabled else { return [try binaryRaw(g, x, .siluBackward, "silu_backward")] }
+            let s = try x.sigmoid()
+            return [try g.mul(s.mul(x.mul(s.neg().add(1)).add(1)))]
+        }
+    }
 
     /// x where x > 0, else `alpha · (exp(x) − 1)` (ELU), composed so that gradients of any order exist.
     public func elu(alpha: Double = 1) throws -> Tensor {

@@ -47,6 +47,8 @@ PYTHON = {
     "conv_transpose2d_dilated_pad": lambda x, w: F.conv_transpose2d(x, w, dilation=(2, 3), output_padding=(1, 2)),
     "upsample_scale_nearest": lambda x: F.interpolate(x, scale_factor=1.7, mode="nearest").sin(),
     "upsample_scale_bilinear": lambda x: gentrain.nn.Upsample(scale_factor=(2.5, 1.3), mode="bilinear")(x).sin(),
+    "silu": lambda x: F.silu(x),
+    "elu": lambda x: F.elu(x, alpha=0.7),
     "max_pool2d": lambda x: F.max_pool2d(x, 3, stride=2, padding=1),
     "avg_pool2d_pad_exclude": lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False),
     "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, (3, 2)),

@@ -68,8 +68,8 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Ten
     guard x.ndim >= 2, groups > 0, x.shape[1] % groups == 0 else {
         throw GentrainError(.shape, "group_norm: expected [N, C, …] with C divisible by \(groups), got \(shapeString(x.shape))")
     }
-    let c = x.shape[1], inner = x.numel / Swift.max(x.shape[0] * groups, 1)
-    guard inner > 0 else { throw GentrainError(.shape, "group_norm: expected a non-empty [N, C, …], got \(shapeString(x.shape))") }
+    let c = x.shape[1], inner = c / groups * x.shape.dropFirst(2).reduce(1, *)
+    guard inner > 0 else { throw GentrainError(.shape, "group_norm: expected channels and spatial sizes above 0, got \(shapeString(x.shape))") }
     var out = try normalize(x, outer: 1, groups: x.shape[0] * groups, inner: inner, nil, nil, eps).y
     if let w = try perChannel(weight, x.ndim, c, "group_norm") { out = try out.mul(w) }
     if let b = try perChannel(bias, x.ndim, c, "group_norm") { out = try out.add(b) }

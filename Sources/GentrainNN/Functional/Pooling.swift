@@ -11,9 +11,8 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
     guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
         throw GentrainError(.invalidArgument, "max_pool2d: pad should be at most half of effective kernel size")
     }
-    guard x.ndim == 4, x.dtype.isFloatingPoint else {
-        throw GentrainError(.shape, "max_pool2d: expected a floating point [N, C, H, W] input, got \(x.dtype) \(shapeString(x.shape))")
-    }
+    guard x.ndim == 4 else { throw GentrainError(.shape, "max_pool2d: expected [N, C, H, W], got \(shapeString(x.shape))") }
+    guard x.dtype.isFloatingPoint else { throw GentrainError(.dtype, "max_pool2d: expected a floating point input, got \(x.dtype)") }
     let g = WindowGeometry(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation)
     guard kernel.0 > 0, kernel.1 > 0, g.stride.0 > 0, g.stride.1 > 0, dilation.0 > 0, dilation.1 > 0, padding.0 >= 0, padding.1 >= 0 else {
         throw GentrainError(.invalidArgument, "max_pool2d: kernel, stride and dilation must be positive and padding non-negative")

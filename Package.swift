@@ -2,16 +2,17 @@
 // gentrain: one training engine, three front doors (C ABI, Python via ctypes, Swift).
 // Targets depend downward only:
 //   GentrainMath (vectorizable float math) <- GentrainKernelsAVX2, GentrainKernelsAVX512 (loops built for wider CPUs)
-//   <- GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops; CGentrainDNNL: oneDNN convolutions)
+//   <- GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops; CGentrainDNNL: oneDNN convolutions;
+//      CGentrainCPU: CPUID)
 //     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers, schedulers)
 //     <- GentrainIO (safetensors, training checkpoints)
 //     <- Gentrain (the Swift API) and GentrainCABI (the C ABI, built as libgentrain.so).
 import PackageDescription
 
 let root = Context.packageDirectory
-// -fno-math-errno: square roots become instructions (and vectorize) instead of errno-setting libm calls.
 // C targets' debug information in DWARF 4, as the Swift code's: valgrind 3.19 cannot read clang's DWARF 5.
 let cFlags: [CSetting] = [.unsafeFlags(["-gdwarf-4"])]
+// -fno-math-errno: square roots become instructions (and vectorize) instead of errno-setting libm calls.
 let engineFlags: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xcc", "-fno-math-errno"])]
 
 let package = Package(

@@ -30,7 +30,8 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, we
     if training {
         let inner = x.shape.dropFirst(2).reduce(1, *), count = x.shape[0] * inner
         guard count > 1 else { throw GentrainError(.invalidArgument, "batch_norm: expected more than 1 value per channel when training, got input size \(shapeString(x.shape))") }
-        let (y, mean, variance) = try normalize(x, outer: x.shape[0], groups: c, inner: inner, w, b, eps)
+        // The channels are the groups: their weight and bias go into the same pass.
+        let (y, mean, variance) = try x.normalizedGroups(outer: x.shape[0], groups: c, inner: inner, eps: eps, weight: weight, bias: bias)
         try withNoGrad {
             if let runningMean { try runningMean.copy_(runningMean.mul(1 - momentum).add(mean.mul(momentum))) }
             if let runningVar {   // the unbiased variance

@@ -1297,6 +1297,7 @@ static void test_layers(void) {
     expect_shape(r, 2, 4, 16, 12);
     gentrain_tensor_free(r);
     FAILS(gentrain_upsample_scale(&r, x, 0.0, 2.0, true), GENTRAIN_ERR_INVALID_ARGUMENT, "scale factors");
+    FAILS(gentrain_upsample_scale(&r, x, 1e300, 1.0, false), GENTRAIN_ERR_INVALID_ARGUMENT, "too large");
     OK(gentrain_pixel_shuffle(&r, x, 2));
     expect_shape(r, 2, 1, 16, 16);
     gentrain_tensor_free(r);

@@ -146,8 +146,15 @@ public func upsample(_ x: Tensor, size: (Int, Int)? = nil, scaleFactor: (Double,
     if let f = scaleFactor, !(f.0 > 0 && f.1 > 0 && f.0.isFinite && f.1.isFinite) {
         throw GentrainError(.invalidArgument, "upsample: scale factors must be positive and finite, got (\(f.0), \(f.1))")
     }
-    let out = size ?? (Int((Double(x.shape[2]) * scaleFactor!.0).rounded(.down)), Int((Double(x.shape[3]) * scaleFactor!.1).rounded(.down)))
+    let scaled = scaleFactor.map { ((Double(x.shape[2]) * $0.0).rounded(.down), (Double(x.shape[3]) * $0.1).rounded(.down)) }
+    if let s = scaled, !(s.0 <= Double(Int32.max) && s.1 <= Double(Int32.max)) {
+        throw GentrainError(.invalidArgument, "upsample: the output size (\(s.0), \(s.1)) is too large")
+    }
+    let out = size ?? (Int(scaled!.0), Int(scaled!.1))
     guard out.0 > 0, out.1 > 0 else { throw GentrainError(.shape, "upsample: the output \(out) would be empty") }
+    // The per-line tables below hold up to 4 numbers per output line: that much memory is claimed
+    // first, so that a size too large for memory is an error rather than a crash while they fill.
+    _ = try Tensor(empty: [out.0 + out.1, 4], dtype: .float64)
     // The input lines each output line reads, per axis: the nearest one, or the two around its
     // centre weighted by distance (bilinear); output to input coordinates scale by 1/factor when
     // one is given, else by input/output size.

@@ -1,77 +1,14 @@
 import GentrainCore
 
 /// Max over each window, PyTorch's `F.max_pool2d` (stride defaults to the kernel); the
-/// gradient goes to the first maximum of each window (a NaN counts as the maximum), as in PyTorch.
-///
-/// One pass over each channel's plane finds the values and where they came from; backward adds
-/// the gradient at those places (`gather`'s gradient, a `scatterAdd`), whose own gradient reads
-/// them back, so every order of derivative is one of the two.
+/// gradient goes to the first maximum of each window (a NaN counts as the maximum), as in PyTorch
+/// (`Tensor.maxPool2d`).
 public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       dilation: (Int, Int) = (1, 1)) throws -> Tensor {
     guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
         throw GentrainError(.invalidArgument, "max_pool2d: pad should be at most half of effective kernel size")
     }
-    guard x.ndim == 4 else { throw GentrainError(.shape, "max_pool2d: expected [N, C, H, W], got \(shapeString(x.shape))") }
-    guard x.dtype.isFloatingPoint else { throw GentrainError(.dtype, "max_pool2d: expected a floating point input, got \(x.dtype)") }
-    let g = WindowGeometry(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation)
-    guard kernel.0 > 0, kernel.1 > 0, g.stride.0 > 0, g.stride.1 > 0, dilation.0 > 0, dilation.1 > 0, padding.0 >= 0, padding.1 >= 0 else {
-        throw GentrainError(.invalidArgument, "max_pool2d: kernel, stride and dilation must be positive and padding non-negative")
-    }
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
-    guard oh > 0, ow > 0 else { throw GentrainError(.shape, "max_pool2d: the window does not fit input \(shapeString(x.shape))") }
-    let ct: DType = x.dtype == .float64 ? .float64 : .float32   // half types compute in float32
-    let src = try withNoGrad { try x.to(ct).contiguous() }
-    let values = try Tensor(empty: [n, c, oh * ow], dtype: ct), indices = try Tensor(empty: [n, c, oh * ow], dtype: .int64)
-    // The kernel taps inside the input for each output row and column (the rest is padding).
-    func taps(_ outputs: Int, _ size: Int, _ k: Int, _ s: Int, _ p: Int, _ d: Int) -> [Range<Int>] {
-        (0..<outputs).map { o in
-            let start = o * s - p
-            let first = start >= 0 ? 0 : (-start + d - 1) / d
-            return first..<Swift.min(k, start < size ? (size - 1 - start) / d + 1 : 0)
-        }
-    }
-    let (rowTaps, columnTaps) = (taps(oh, h, kernel.0, g.stride.0, padding.0, dilation.0), taps(ow, w, kernel.1, g.stride.1, padding.1, dilation.1))
-    func run<T: FloatElement>(_: T.Type) {
-        let (px, pv, pi) = (src.pointer(T.self), values.pointer(T.self), indices.pointer(Int64.self))
-        let (s0, s1, p0, p1, d0, d1) = (g.stride.0, g.stride.1, padding.0, padding.1, dilation.0, dilation.1)
-        parallelFor(n * c, grain: 4) { planes in
-            for plane in planes {
-                let (input, out, at) = (px + plane * h * w, pv + plane * oh * ow, pi + plane * oh * ow)
-                for i in 0..<oh {
-                    let rows = rowTaps[i], r0 = i * s0 - p0
-                    for j in 0..<ow {
-                        let cols = columnTaps[j], q0 = j * s1 - p1
-                        var place = (r0 + rows.lowerBound * d0) * w + q0 + cols.lowerBound * d1   // the first tap inside
-                        var best = input[place], nans = 0
-                        for a in rows {
-                            let line = (r0 + a * d0) * w + q0
-                            for b in cols {
-                                // Selects and a count, no branch: testing for NaN in the choice
-                                // itself made this loop 3× slower.
-                                let v = input[line + b * d1], take = v > best
-                                nans &+= v.isNaN ? 1 : 0
-                                best = take ? v : best
-                                place = take ? line + b * d1 : place
-                            }
-                        }
-                        if nans > 0 {   // a NaN wins (the last one, as PyTorch's scan leaves it)
-                            for a in rows {
-                                let line = (r0 + a * d0) * w + q0
-                                for b in cols where input[line + b * d1].isNaN { (best, place) = (input[line + b * d1], line + b * d1) }
-                            }
-                        }
-                        (out[i * ow + j], at[i * ow + j]) = (best, Int64(place))
-                    }
-                }
-            }
-        }
-    }
-    if ct == .float32 { run(Float.self) } else { run(Double.self) }
-    // With autograd, the values are x's planes read at the indices: `gather` is differentiable in
-    // x (its gradient adds at the indices, and that one's reads them back).
-    if x.requiresGrad && GradMode.isEnabled { return try x.reshape([n, c, h * w]).gather(2, indices).reshape([n, c, oh, ow]) }
-    return try withNoGrad { try values.to(x.dtype).reshape([n, c, oh, ow]) }
+    return try x.maxPool2d(WindowGeometry(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation))
 }
 
 /// Mean over each window, PyTorch's `F.avg_pool2d`; with `countIncludePad` false the padding

@@ -3,12 +3,11 @@ import GentrainCore
 /// x normalized per group (`Tensor.normalizedGroups`: x read as `[outer, groups, inner]`), then
 /// `· weight + bias` when given (already shaped to broadcast).
 private func normalize(_ x: Tensor, outer: Int, groups: Int, inner: Int, _ weight: Tensor?, _ bias: Tensor?,
-                       _ eps: Double) throws -> (y: Tensor, mean: Tensor, variance: Tensor) {
-    let n = try x.normalizedGroups(outer: outer, groups: groups, inner: inner, eps: eps)
-    var y = n.normalized
+                       _ eps: Double) throws -> Tensor {
+    var y = try x.normalizedGroups(outer: outer, groups: groups, inner: inner, eps: eps).normalized
     if let weight { y = try y.mul(weight) }
     if let bias { y = try y.add(bias) }
-    return (y, n.mean, n.variance)
+    return y
 }
 
 /// A per-channel tensor `[C]` shaped to broadcast over `[N, C, …]`.
@@ -61,7 +60,7 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
     }
     let inner = normalizedShape.reduce(1, *)
     guard inner > 0 else { throw GentrainError(.shape, "layer_norm: the normalized shape \(shapeString(normalizedShape)) is empty") }
-    return try normalize(x, outer: 1, groups: x.numel / inner, inner: inner, weight, bias, eps).y
+    return try normalize(x, outer: 1, groups: x.numel / inner, inner: inner, weight, bias, eps)
 }
 
 /// Group normalization of `[N, C, …]` over `groups` channel groups, PyTorch's `F.group_norm`.
@@ -71,10 +70,8 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Ten
     }
     let c = x.shape[1], inner = c / groups * x.shape.dropFirst(2).reduce(1, *)
     guard inner > 0 else { throw GentrainError(.shape, "group_norm: expected channels and spatial sizes above 0, got \(shapeString(x.shape))") }
-    var out = try normalize(x, outer: 1, groups: x.shape[0] * groups, inner: inner, nil, nil, eps).y
-    if let w = try perChannel(weight, x.ndim, c, "group_norm") { out = try out.mul(w) }
-    if let b = try perChannel(bias, x.ndim, c, "group_norm") { out = try out.add(b) }
-    return out
+    return try normalize(x, outer: 1, groups: x.shape[0] * groups, inner: inner, perChannel(weight, x.ndim, c, "group_norm"),
+                         perChannel(bias, x.ndim, c, "group_norm"), eps)
 }
 
 /// Instance normalization of `[N, C, …]` over each sample's channel, PyTorch's
@@ -84,5 +81,5 @@ public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil
     let c = x.shape[1], inner = x.shape.dropFirst(2).reduce(1, *)
     guard inner > 0 else { throw GentrainError(.shape, "instance_norm: expected a non-empty [N, C, …], got \(shapeString(x.shape))") }
     return try normalize(x, outer: 1, groups: x.shape[0] * c, inner: inner, perChannel(weight, x.ndim, c, "instance_norm"),
-                         perChannel(bias, x.ndim, c, "instance_norm"), eps).y
+                         perChannel(bias, x.ndim, c, "instance_norm"), eps)
 }

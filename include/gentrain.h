@@ -112,6 +112,14 @@ const char *gentrain_last_error(void);
 /* The name of a status code ("GENTRAIN_ERR_SHAPE"); a static string. */
 const char *gentrain_status_name(gentrain_status status);
 
+/* Receives a warning where PyTorch warns (e.g. a regression loss whose target broadcasts to
+ * another shape); the call that warned goes on and succeeds. `message` is valid during the
+ * call only. Called on the thread that warned, possibly on several threads at once. */
+typedef void (*gentrain_warning_fn)(const char *message, void *user_data);
+/* Sets the process-wide warning handler; NULL restores the default, which writes each distinct
+ * warning to standard error once. `user_data` is passed to every call and never freed. */
+void gentrain_set_warning_handler(gentrain_warning_fn handler, void *user_data);
+
 /* Threads used for matrix products and large kernels (torch.set_num_threads). A process forked
  * after the threads started runs on one thread: the thread pool does not survive fork(). */
 gentrain_status gentrain_set_num_threads(int32_t n);
@@ -171,6 +179,11 @@ gentrain_status gentrain_tensor_is_contiguous(bool *out, const gentrain_tensor *
 /* Copies the elements, row-major, converted to `dtype`, into `buffer` of `nbytes` bytes. */
 gentrain_status gentrain_tensor_copy_to(void *buffer, size_t nbytes, gentrain_dtype dtype,
                                         const gentrain_tensor *tensor);
+/* Copies `src` into `dst` in place (PyTorch's `dst.copy_(src)`): `src` broadcasts to `dst`'s
+ * shape and is converted to its dtype; `dst` keeps its identity, so a checkpoint, optimizer or
+ * module that holds it sees the new values. Not recorded by autograd; an in-place change of a
+ * leaf that requires grad is GENTRAIN_ERR_INVALID_ARGUMENT outside no-grad mode. */
+gentrain_status gentrain_tensor_copy_(gentrain_tensor *dst, const gentrain_tensor *src);
 /* A read-only pointer to the elements of a contiguous tensor, valid while the tensor handle
  * lives (zero copy out). GENTRAIN_ERR_INVALID_ARGUMENT for a non-contiguous tensor. */
 gentrain_status gentrain_tensor_data(const void **out, const gentrain_tensor *tensor);
@@ -912,7 +925,8 @@ void gentrain_checkpoint_free(gentrain_checkpoint *checkpoint);
 /* A model tensor (parameter or buffer) under `name`. */
 gentrain_status gentrain_checkpoint_add_tensor(gentrain_checkpoint *checkpoint, const char *name,
                                                gentrain_tensor *tensor);
-/* Every parameter of `module` under its dotted name, prefixed by `prefix` (may be ""). */
+/* Every parameter and buffer of `module` (its state dict: BatchNorm's running statistics too)
+ * under its dotted name, prefixed by `prefix` (may be ""). */
 gentrain_status gentrain_checkpoint_add_module(gentrain_checkpoint *checkpoint, const char *prefix,
                                                gentrain_module *module);
 /* An optimizer; its parameters must have been added as tensors. */

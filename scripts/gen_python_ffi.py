@@ -19,7 +19,7 @@ SCALARS = {
     "gentrain_dtype": "c_int", "gentrain_reduction": "c_int", "gentrain_deleter": "c_void_p",
     "gentrain_lr_lambda": "c_void_p", "gentrain_destructor": "c_void_p", "gentrain_custom_forward": "c_void_p",
     "gentrain_custom_backward": "c_void_p", "gentrain_tensor_fn": "c_void_p", "gentrain_gan_loss_kind": "c_int",
-    "gentrain_module_forward_fn": "c_void_p",
+    "gentrain_module_forward_fn": "c_void_p", "gentrain_warning_fn": "c_void_p",
 }
 
 

@@ -72,7 +72,7 @@ public func gentrain_checkpoint_add_module(_ checkpoint: OpaquePointer?, _ prefi
                                            _ module: OpaquePointer?) -> gentrain_status {
     changing("gentrain_checkpoint_add_module", checkpoint) { box in
         let p = try stringArg(prefix, "prefix")
-        let named = try moduleArg(module).module.namedParameters().map { (p + $0.0, $0.1) }
+        let named = try moduleArg(module).module.stateDict().map { (p + $0.0, $0.1) }
         let taken = Set(box.checkpoint.tensors.map(\.0))
         if let clash = named.first(where: { taken.contains($0.0) }) {
             throw GentrainError(.invalidArgument, "a tensor named '\(clash.0)' is already registered")

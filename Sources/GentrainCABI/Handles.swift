@@ -13,6 +13,8 @@ enum HandleKind: String {
 
 /// The live handles. A handle value encodes a slot index and the slot's generation, so a
 /// freed, forged or wrong-kind handle is recognized without dereferencing anything.
+/// Generations have 38 bits and a slot whose generation is used up is retired, never reused:
+/// a stale handle cannot name a new object however long the process runs.
 ///
 /// Slots live in fixed chunks that never move, so lookups read them without a lock; creating
 /// and freeing handles take the lock. (Using a handle on one thread while freeing it on
@@ -24,9 +26,9 @@ final class HandleTable: @unchecked Sendable {
         var kind: HandleKind
     }
 
-    private static let generationBits = 24
+    private static let generationBits = 38   // 26 bits of slot index above them
     private static let generationMask: UInt = (1 << generationBits) - 1
-    private static let chunkBits = 12, chunkSize = 1 << 12, maxChunks = 1 << 14   // up to 64M handles
+    private static let chunkBits = 12, chunkSize = 1 << 12, maxChunks = 1 << 14   // up to 64M handles (2^26)
     private let chunks = UnsafeMutablePointer<UnsafeMutablePointer<Slot>?>.allocate(capacity: HandleTable.maxChunks)
     private var count = 1   // slot 0 is never used: no handle is NULL
     private var free: [Int] = []
@@ -100,8 +102,8 @@ final class HandleTable: @unchecked Sendable {
             guard let s = slot(index), let object = s.pointee.object, s.pointee.kind == kind,
                   s.pointee.generation & HandleTable.generationMask == generation else { return nil }
             s.pointee.object = nil
-            s.pointee.generation &+= 1
-            free.append(index)
+            s.pointee.generation += 1
+            if s.pointee.generation < HandleTable.generationMask { free.append(index) }   // else retired
             return object
         }
         released?.release()   // outside the lock: a deinit may free other handles

@@ -31,6 +31,19 @@ public func gentrain_status_name(_ status: gentrain_status) -> UnsafePointer<CCh
     return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
+/// The host's warning handler and its user data.
+private struct WarningHandler: @unchecked Sendable {
+    let fn: gentrain_warning_fn
+    let userData: UnsafeMutableRawPointer?
+}
+
+@c @implementation
+public func gentrain_set_warning_handler(_ handler: gentrain_warning_fn?, _ userData: UnsafeMutableRawPointer?) {
+    guard let handler else { return Warnings.setHandler(nil) }
+    let h = WarningHandler(fn: handler, userData: userData)
+    Warnings.setHandler { message in message.withCString { h.fn($0, h.userData) } }
+}
+
 @c @implementation
 public func gentrain_set_num_threads(_ n: Int32) -> gentrain_status {
     guarded("gentrain_set_num_threads") { try Threads.set(Int(n)) }

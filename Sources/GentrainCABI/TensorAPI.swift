@@ -165,6 +165,11 @@ public func gentrain_tensor_copy_to(_ buffer: UnsafeMutableRawPointer?, _ nbytes
 }
 
 @c @implementation
+public func gentrain_tensor_copy_(_ dst: OpaquePointer?, _ src: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_tensor_copy_") { try tensorArg(dst, "dst").copy_(tensorArg(src, "src")) }
+}
+
+@c @implementation
 public func gentrain_tensor_data(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?, _ tensor: OpaquePointer?) -> gentrain_status {
     guarded("gentrain_tensor_data") {
         let t = try tensorArg(tensor)

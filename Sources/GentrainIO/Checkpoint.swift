@@ -162,12 +162,13 @@ public final class TrainingCheckpoint {
             throw GentrainError(.invalidArgument, "checkpoint \(path) has no valid step and epoch counters")
         }
 
-        // Everything checked: apply.
+        // Everything checked (the optimizers' and schedulers' values too): apply.
+        let applyOptimizers = try zip(optimizers, optimizerStates).map { try $0.prepareLoad($1) }
+        let applySchedulers = try zip(schedulers, schedulerStates).map { try $0.prepareLoad($1) }
         try withNoGrad {
             for (name, t) in tensors { try t.copyRaw(from: byName["model.\(name)"]!) }
         }
-        for (opt, d) in zip(optimizers, optimizerStates) { try opt.loadStateDict(d) }
-        for (s, d) in zip(schedulers, schedulerStates) { try s.loadStateDict(d) }
+        for apply in applyOptimizers + applySchedulers { apply() }
         if let rng { Generator.defaultState = rng }
         self.step = step
         self.epoch = epoch

@@ -12,8 +12,9 @@ func malformed(_ what: String) -> GentrainError {
 /// PyTorch use: an 8-byte little-endian header length, a JSON header naming each tensor's
 /// dtype, shape and byte range, optional string metadata under `__metadata__`, then the data.
 ///
-/// Every header field is checked before any data is read: a file with a bad header length,
-/// offsets out of range, an unknown dtype, a shape that does not match its byte range, or
+/// Every header field is checked before any data is read, as strictly as the format's reference
+/// reader: a file with a bad header length, an unknown dtype, a shape that does not match its
+/// byte range, byte ranges that overlap, leave gaps or stop short of the end of the file, or
 /// truncated data is an error, never a crash.
 public enum SafeTensors {
     static let maxHeaderBytes = 100 << 20
@@ -93,7 +94,7 @@ public enum SafeTensors {
         }
         let dataStart = 8 + n, dataSize = size - dataStart
         var metadata: [String: String] = [:]
-        var tensors: [(String, Tensor)] = []
+        var entriesFound: [(name: String, dtype: DType, shape: [Int], begin: Int, end: Int)] = []
         var seen = Set<String>()
         for (name, entry) in entries {
             guard seen.insert(name).inserted else { throw malformed("\(path): tensor '\(name)' appears twice") }
@@ -126,9 +127,21 @@ public enum SafeTensors {
             guard numel.multipliedReportingOverflow(by: dtype.itemSize) == (end - begin, false) else {
                 throw malformed("\(path): tensor '\(name)' of shape \(shapeString(shape)) and dtype \(code) needs \(numel * dtype.itemSize) bytes, its range holds \(end - begin)")
             }
-            let t = try Tensor(empty: shape, dtype: dtype)
-            try file.read(into: t.storage.data, count: end - begin, at: dataStart + begin)
-            tensors.append((name, t))
+            entriesFound.append((name, dtype, shape, begin, end))
+        }
+        // The byte ranges tile the data exactly: in offset order each starts where the last ended.
+        var next = 0
+        for e in entriesFound.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
+            guard e.begin == next else {
+                throw malformed("\(path): tensor '\(e.name)' starts at byte \(e.begin) of the data, expected \(next) (ranges overlap or leave a gap)")
+            }
+            next = e.end
+        }
+        guard next == dataSize else { throw malformed("\(path): the tensors cover \(next) of the \(dataSize) data bytes") }
+        let tensors = try entriesFound.map { e -> (String, Tensor) in
+            let t = try Tensor(empty: e.shape, dtype: e.dtype)
+            try file.read(into: t.storage.data, count: e.end - e.begin, at: dataStart + e.begin)
+            return (e.name, t)
         }
         return (tensors, metadata)
     }
@@ -154,6 +167,7 @@ enum AtomicFile {
     }
 
     static func write(_ path: String, _ body: (Writer) throws -> Void) throws {
+        removeStaleTemporaries(of: path)
         let tmp = "\(path).tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw GentrainError(.io, "cannot create \(tmp): \(String(cString: strerror(errno)))") }
@@ -176,6 +190,23 @@ enum AtomicFile {
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}
+
+extension AtomicFile {
+    /// Removes `<path>.tmp.<pid>` files left by saves of processes that no longer exist (killed
+    /// mid-save). A file of a live process, or one this process cannot see, is left alone.
+    static func removeStaleTemporaries(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".tmp."
+        guard let d = opendir(dir.isEmpty ? "/" : dir) else { return }
+        defer { closedir(d) }
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count)), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink((dir.isEmpty ? "" : dir) + "/" + name) }
+        }
     }
 }
 

@@ -174,8 +174,12 @@ open class Optimizer {
     }
 
     /// Restores a state dict of an optimizer over parameters of the same shapes and grouping.
-    /// Buffers are copied into fresh tensors of each parameter's dtype.
-    public func loadStateDict(_ d: OptimizerStateDict) throws {
+    /// Buffers are copied into fresh tensors of each parameter's dtype. On any error nothing changes.
+    public func loadStateDict(_ d: OptimizerStateDict) throws { try prepareLoad(d)() }
+
+    /// Checks a state dict completely (grouping, shapes, steps, every group's options) and
+    /// returns the change that applies it, which cannot fail.
+    public func prepareLoad(_ d: OptimizerStateDict) throws -> () -> Void {
         guard d.groups.count == paramGroups.count else {
             throw GentrainError(.invalidArgument, "loaded state dict has \(d.groups.count) parameter groups, the optimizer has \(paramGroups.count)")
         }
@@ -187,6 +191,9 @@ open class Optimizer {
         for (i, saved) in d.state {
             guard i >= 0, i < params.count else { throw GentrainError(.index, "state for parameter \(i) of \(params.count)") }
             let p = params[i]
+            guard saved.step >= 0, saved.step <= Double(1 << 53), saved.step == saved.step.rounded() else {
+                throw GentrainError(.invalidArgument, "state of parameter \(i): step must be a whole number from 0 to 2^53, got \(saved.step)")
+            }
             let s = ParamState()
             s.step = saved.step
             for (name, b) in saved.buffers {
@@ -197,11 +204,11 @@ open class Optimizer {
             }
             newState[ObjectIdentifier(p)] = s
         }
-        for (g, saved) in zip(paramGroups, d.groups) {
-            try validate(saved.options)
-            g.options = saved.options
+        for saved in d.groups { try validate(saved.options) }
+        return {
+            for (g, saved) in zip(self.paramGroups, d.groups) { g.options = saved.options }
+            self.state = newState
         }
-        state = newState
     }
 }
 

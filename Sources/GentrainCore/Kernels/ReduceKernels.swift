@@ -4,42 +4,90 @@
 /// How a reduction combines elements.
 enum ReduceOp { case sum, max, min }
 
-/// Reduces the floating-point tensor `x` over `dims` (sorted, distinct), keeping them as size 1.
+/// Element types extrema compare in their own type: floats (a NaN wins) and integers (exactly,
+/// int64 beyond 2^53 included). Booleans compare as int32.
+protocol OrderedElement: Element, Comparable {
+    static var lowest: Self { get }
+    static var highest: Self { get }
+    var isNaN: Bool { get }
+}
+
+extension Float: OrderedElement {
+    static var lowest: Float { -.infinity }
+    static var highest: Float { .infinity }
+}
+
+extension Double: OrderedElement {
+    static var lowest: Double { -.infinity }
+    static var highest: Double { .infinity }
+}
+
+extension Int32: OrderedElement {
+    static var lowest: Int32 { .min }
+    static var highest: Int32 { .max }
+    var isNaN: Bool { false }
+}
+
+extension Int64: OrderedElement {
+    static var lowest: Int64 { .min }
+    static var highest: Int64 { .max }
+    var isNaN: Bool { false }
+}
+
+/// The dtype a reduction runs in: float32 for the half types, int32 for bool (extrema), else its own.
+private func reductionType(_ dtype: DType) -> DType { dtype == .bool ? .int32 : dtype.computeType }
+
+/// Reduces `x` over `dims` (sorted, distinct), keeping them as size 1: sums of floating-point
+/// tensors, extrema of any dtype (in the result, the input's dtype).
 func reduceRaw(_ x: Tensor, _ dims: [Int], _ op: ReduceOp) throws -> Tensor {
-    let ct = x.dtype.computeType
+    let ct = reductionType(x.dtype)
+    guard op != .sum || ct.isFloatingPoint else { throw GentrainError.dtype("sum: the kernel takes floating-point tensors, got \(x.dtype)") }
     let src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
     var keepShape = x.shape
     for d in dims { keepShape[d] = 1 }
     let out = try Tensor(empty: keepShape, dtype: ct)
-    if ct == .float32 { reduceLoop(src, out, op, Float.self) } else { reduceLoop(src, out, op, Double.self) }
+    switch (op, ct) {
+    case (.sum, .float32): sumLoop(src, out, Float.self)
+    case (.sum, _): sumLoop(src, out, Double.self)
+    case (_, .float32): extremumLoop(src, out, max: op == .max, Float.self)
+    case (_, .int32): extremumLoop(src, out, max: op == .max, Int32.self)
+    case (_, .int64): extremumLoop(src, out, max: op == .max, Int64.self)
+    default: extremumLoop(src, out, max: op == .max, Double.self)
+    }
     return ct == x.dtype ? out : try withNoGrad { try out.to(x.dtype) }
 }
 
-private func reduceLoop<T: FloatElement>(_ x: Tensor, _ out: Tensor, _ op: ReduceOp, _: T.Type) {
+private func sumLoop<T: FloatElement>(_ x: Tensor, _ out: Tensor, _: T.Type) {
     let po = out.pointer(T.self), px = x.pointer(T.self)
-    let initial: T = op == .sum ? 0 : (op == .max ? -T.infinity : T.infinity)
-    po.update(repeating: initial, count: out.numel)
+    po.update(repeating: 0, count: out.numel)
     forEachRun(x.shape, [x.strides, broadcastStrides(out, to: x.shape)]) { off, n, inner in
         let a = px + off[0], o = po + off[1]
         let sa = inner[0], so = inner[1]
-        switch op {
-        case .sum:
-            if so == 0 {
-                o[0] += sumRun(a, sa, n)
-            } else if sa == 1 && so == 1 {
-                for i in 0..<n { o[i] += a[i] }
-            } else {
-                for i in 0..<n { o[i * so] += a[i * sa] }
-            }
-        case .max:
+        if so == 0 {
+            o[0] += sumRun(a, sa, n)
+        } else if sa == 1 && so == 1 {
+            for i in 0..<n { o[i] += a[i] }
+        } else {
+            for i in 0..<n { o[i * so] += a[i * sa] }
+        }
+    }
+}
+
+private func extremumLoop<T: OrderedElement>(_ x: Tensor, _ out: Tensor, max: Bool, _: T.Type) {
+    let po = out.pointer(T.self), px = x.pointer(T.self)
+    po.update(repeating: max ? T.lowest : T.highest, count: out.numel)
+    forEachRun(x.shape, [x.strides, broadcastStrides(out, to: x.shape)]) { off, n, inner in
+        let a = px + off[0], o = po + off[1]
+        let sa = inner[0], so = inner[1]
+        if max {
             for i in 0..<n {
-                let v = a[i * sa], m = o[i * so]
-                if v > m || v.isNaN { o[i * so] = v }
+                let v = a[i * sa]
+                if v > o[i * so] || v.isNaN { o[i * so] = v }
             }
-        case .min:
+        } else {
             for i in 0..<n {
-                let v = a[i * sa], m = o[i * so]
-                if v < m || v.isNaN { o[i * so] = v }
+                let v = a[i * sa]
+                if v < o[i * so] || v.isNaN { o[i * so] = v }
             }
         }
     }
@@ -66,7 +114,7 @@ func argExtremumRaw(_ x: Tensor, _ dim: Int, max: Bool) throws -> (values: Tenso
     guard size > 0 else {
         throw GentrainError.index("\(max ? "max" : "min"): cannot reduce over a zero-size dimension \(dim)")
     }
-    let ct = x.dtype.computeType
+    let ct = reductionType(x.dtype)
     let src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
     var keepShape = x.shape
     keepShape[dim] = 1
@@ -76,7 +124,7 @@ func argExtremumRaw(_ x: Tensor, _ dim: Int, max: Bool) throws -> (values: Tenso
     var walkStrides = src.strides
     walkStrides[dim] = 0
     let step = src.strides[dim]
-    func run<T: FloatElement>(_: T.Type) {
+    func run<T: OrderedElement>(_: T.Type) {
         let px = src.pointer(T.self), pv = values.pointer(T.self), pi = indices.pointer(Int64.self)
         var k = 0
         forEachRun(keepShape, [Array(walkStrides)]) { off, n, inner in
@@ -94,6 +142,11 @@ func argExtremumRaw(_ x: Tensor, _ dim: Int, max: Bool) throws -> (values: Tenso
             }
         }
     }
-    if ct == .float32 { run(Float.self) } else { run(Double.self) }
+    switch ct {
+    case .float32: run(Float.self)
+    case .int32: run(Int32.self)
+    case .int64: run(Int64.self)
+    default: run(Double.self)
+    }
     return (ct == x.dtype ? values : try withNoGrad { try values.to(x.dtype) }, indices)
 }

@@ -21,7 +21,7 @@ extension Tensor {
 
     /// The slices at `index` (1-D) along `dim`.
     public func indexSelect(_ d: Int, _ index: Tensor) throws -> Tensor {
-        let i = try dim(d, "index_select")
+        let i = try sizedDim(d, "index_select")
         guard index.ndim <= 1 else { throw GentrainError.shape("index_select: index must be 0- or 1-dimensional, got \(index.ndim)") }
         let size = ndim == 0 ? 1 : shape[i]
         let idx = try index.indexValues(size, "index_select")
@@ -46,7 +46,7 @@ extension Tensor {
 
     /// This tensor with `source`'s slices added at `index` along `dim` (repeated indices add up).
     public func indexAdd(_ d: Int, _ index: Tensor, _ source: Tensor) throws -> Tensor {
-        let i = try dim(d, "index_add")
+        let i = try sizedDim(d, "index_add")
         guard dtype.isFloatingPoint else { throw GentrainError.dtype("index_add: expected a floating point tensor, got \(dtype)") }
         let size = ndim == 0 ? 1 : shape[i]
         let idx = try index.indexValues(size, "index_add")
@@ -101,7 +101,7 @@ extension Tensor {
 
     /// `out[…][j][…] = self[…][index[…][j][…]][…]` along `dim` (PyTorch's `gather`).
     public func gather(_ d: Int, _ index: Tensor) throws -> Tensor {
-        let i = try dim(d, "gather")
+        let i = try sizedDim(d, "gather")
         let idx = try gatherPlan(i, index, "gather")
         let src = try withNoGrad { try contiguous() }
         let out = try Tensor(empty: index.shape, dtype: dtype)
@@ -132,7 +132,7 @@ extension Tensor {
 
     /// This tensor with `src[…][j][…]` added at `index[…][j][…]` along `dim` (PyTorch's `scatter_add`).
     public func scatterAdd(_ d: Int, _ index: Tensor, _ src: Tensor) throws -> Tensor {
-        let i = try dim(d, "scatter_add")
+        let i = try sizedDim(d, "scatter_add")
         guard dtype.isFloatingPoint else { throw GentrainError.dtype("scatter_add: expected a floating point tensor, got \(dtype)") }
         let idx = try gatherPlan(i, index, "scatter_add")
         for dd in 0..<index.ndim where index.shape[dd] > src.shape[dd] {

@@ -49,7 +49,7 @@ extension Tensor {
 
     /// Pieces of `splitSize` along `dim` (the last may be smaller).
     public func split(_ splitSize: Int, dim d: Int = 0) throws -> [Tensor] {
-        let i = try dim(d, "split")
+        let i = try sizedDim(d, "split")
         guard splitSize > 0 || (ndim > 0 && shape[i] == 0) else {
             throw GentrainError.argument("split: split_size must be positive, got \(splitSize)")
         }
@@ -62,7 +62,7 @@ extension Tensor {
     /// The pieces are views and one node: its backward concatenates their gradients (zeros
     /// for pieces nothing used), so splitting into n pieces costs one gradient, not n.
     public func split(sizes: [Int], dim d: Int = 0) throws -> [Tensor] {
-        let i = try dim(d, "split")
+        let i = try sizedDim(d, "split")
         guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[i] else {
             throw GentrainError.argument("split_with_sizes: sizes \(sizes) must be non-negative and sum to \(shape[i])")
         }
@@ -82,7 +82,7 @@ extension Tensor {
     /// The slices along `dim`, that dimension removed (PyTorch's `unbind`); like `split`,
     /// one node whose backward stacks the slices' gradients.
     public func unbind(_ d: Int = 0) throws -> [Tensor] {
-        let i = try dim(d, "unbind")
+        let i = try sizedDim(d, "unbind")
         guard ndim > 0 else { throw GentrainError.index("unbind: a zero-dimensional tensor has no dimension to unbind") }
         let slices = try withNoGrad { try (0..<shape[i]).map { try select(i, $0) } }
         guard !slices.isEmpty else { return [] }
@@ -95,7 +95,7 @@ extension Tensor {
     /// `chunks` pieces of equal size (the last may be smaller) along `dim`.
     public func chunk(_ chunks: Int, dim d: Int = 0) throws -> [Tensor] {
         guard chunks > 0 else { throw GentrainError.argument("chunk: number of chunks must be positive, got \(chunks)") }
-        let i = try dim(d, "chunk")
+        let i = try sizedDim(d, "chunk")
         return try split(shape[i] == 0 ? 1 : (shape[i] - 1) / chunks + 1, dim: i)
     }
 }

@@ -245,6 +245,9 @@ extension Tensor {
             let d = ndim - 1 - k, (before, after) = (pads[2 * k], pads[2 * k + 1])
             if before == 0 && after == 0 { continue }
             var s = r.shape
+            guard before <= maxElements, after <= maxElements, s[d] + before + after <= maxElements else {
+                throw GentrainError(.outOfMemory, "pad: padding \(shapeString(r.shape)) by (\(before), \(after)) along dimension \(d) is too large")
+            }
             s[d] += before + after
             r = try r.sliceScatter(into: s, dim: d, start: before, step: 1)
         }

@@ -97,6 +97,13 @@ public final class Tensor {
     public func dim(_ d: Int, _ op: String) throws -> Int {
         try normalizeDim(d, ndim, op)
     }
+
+    /// `d` for an op that reads the dimension's size: as `dim`, but a 0-d tensor (which has no
+    /// sizes, though dims 0 and -1 name it) is an error.
+    public func sizedDim(_ d: Int, _ op: String) throws -> Int {
+        guard ndim > 0 else { throw GentrainError.index("\(op): expected a tensor with at least one dimension, got a 0-d tensor") }
+        return try dim(d, op)
+    }
 }
 
 /// Whether `strides` lay `shape` out densely in row-major order (size-1 dimensions aside).
@@ -122,17 +129,22 @@ public func contiguousStrides(_ shape: [Int]) -> [Int] {
     return strides
 }
 
-/// The element count of a shape, rejecting negative sizes and overflow.
+/// The element count of a shape, rejecting negative sizes and overflow. The product of the
+/// sizes with zeros counted as 1 is bounded too (by 2^48), so that the strides and offsets of
+/// an empty tensor such as [2, 0, 2^62] cannot overflow in the loops either.
 public func checkedNumel(_ shape: [Int]) throws -> Int {
-    var n = 1
+    var n = 1, extent = 1
     for d in shape {
         if d < 0 { throw GentrainError.shape("negative dimension in shape \(shapeString(shape))") }
-        let (m, o) = n.multipliedReportingOverflow(by: d)
-        if o || m > (1 << 48) { throw GentrainError(.outOfMemory, "shape \(shapeString(shape)) has too many elements") }
-        n = m
+        let (e, o) = extent.multipliedReportingOverflow(by: Swift.max(d, 1))
+        if o || e > maxElements { throw GentrainError(.outOfMemory, "shape \(shapeString(shape)) has too many elements") }
+        (n, extent) = (n * d, e)
     }
     return n
 }
+
+/// The most elements (and the largest extent of an empty shape) a tensor may have: 2^48.
+public let maxElements = 1 << 48
 
 /// `d` in `0..<ndim` (negative counts from the end), or an index error naming the op.
 public func normalizeDim(_ d: Int, _ ndim: Int, _ op: String) throws -> Int {

@@ -100,6 +100,9 @@ public enum Reinforce {
                 for j in 0..<v { if row[j] >= cut && kept < topK { kept += 1 } else { row[j] = 0 } }
             }
             let total = row.reduce(0, +)
+            guard total.isFinite, total > 0 else {
+                throw GentrainError(.invalidArgument, "sample: probability tensor contains either inf, nan or element < 0 (row \(r) of the logits)")
+            }
             var target = uniforms[r] * total, chosen = v - 1
             for j in 0..<v where row[j] > 0 {
                 target -= row[j]

@@ -8,18 +8,21 @@ import GentrainCore
 
 /// `(input − target)²`, PyTorch's `F.mse_loss`.
 public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) throws -> Tensor {
-    try reduce(input.sub(target).square(), reduction)
+    warnIfBroadcast(input, target)
+    return try reduce(input.sub(target).square(), reduction)
 }
 
 /// `|input − target|`, PyTorch's `F.l1_loss`.
 public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) throws -> Tensor {
-    try reduce(input.sub(target).abs(), reduction)
+    warnIfBroadcast(input, target)
+    return try reduce(input.sub(target).abs(), reduction)
 }
 
 /// `0.5·d²/β` where `|d| < β`, else `|d| − 0.5·β` (`d = input − target`); β = 0 is L1.
 /// PyTorch's `F.smooth_l1_loss`.
 public func smoothL1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, beta: Double = 1) throws -> Tensor {
     guard beta >= 0 else { throw GentrainError(.invalidArgument, "smooth_l1_loss does not support negative values for beta") }
+    warnIfBroadcast(input, target)
     let z = try input.sub(target).abs()
     if beta == 0 { return try reduce(z, reduction) }
     return try reduce(Tensor.where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta)), reduction)
@@ -28,6 +31,7 @@ public func smoothL1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction
 /// `0.5·d²` where `|d| < δ`, else `δ·(|d| − 0.5·δ)`, PyTorch's `F.huber_loss`.
 public func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, delta: Double = 1) throws -> Tensor {
     guard delta > 0 else { throw GentrainError(.invalidArgument, "huber_loss does not support non-positive values for delta") }
+    warnIfBroadcast(input, target)
     let z = try input.sub(target).abs()
     return try reduce(Tensor.where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)), reduction)
 }
@@ -38,6 +42,12 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
                                reduction: Reduction = .mean) throws -> Tensor {
     guard input.shape == target.shape else {
         throw GentrainError(.shape, "binary_cross_entropy: target \(shapeString(target.shape)) and input \(shapeString(input.shape)) must have the same shape")
+    }
+    if input.numel > 0 {
+        let (lo, hi) = try withNoGrad { (try input.amin().item(), try input.amax().item()) }
+        guard lo >= 0 && hi <= 1 else {   // NaN fails too, as in PyTorch
+            throw GentrainError(.invalidArgument, "binary_cross_entropy: all elements of input should be between 0 and 1 (found values in [\(lo), \(hi)])")
+        }
     }
     let logX = try input.log().clamp(min: -100)
     let log1mX = try input.neg().add(1).log().clamp(min: -100)
@@ -131,4 +141,12 @@ public func cosineEmbeddingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin:
     let pos = try Tensor.where(y.eq(1), cos.neg().add(1), zero)
     let neg = try Tensor.where(y.eq(-1), cos.sub(margin).clamp(min: 0), zero)
     return try reduce(pos.add(neg), reduction)
+}
+
+/// PyTorch's warning for the elementwise regression losses when the target's shape differs from
+/// the input's (broadcasting then likely gives a wrong loss: [4, 1] against [4] is [4, 4]).
+func warnIfBroadcast(_ input: Tensor, _ target: Tensor) {
+    if input.shape != target.shape {
+        Warnings.warn("Using a target size (\(shapeString(target.shape))) that is different to the input size (\(shapeString(input.shape))). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.")
+    }
 }

@@ -179,7 +179,7 @@ public enum Layers {
     }
     public static func unflatten(dim: Int, sizes: [Int]) -> Module {
         Lambda("Unflatten") { x in
-            let d = try x.dim(dim, "unflatten")
+            let d = try x.sizedDim(dim, "unflatten")
             return try x.reshape(Array(x.shape[..<d]) + sizes + Array(x.shape[(d + 1)...]))
         }
     }

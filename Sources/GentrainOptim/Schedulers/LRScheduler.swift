@@ -71,13 +71,22 @@ open class LRScheduler {
         ["last_epoch": [Double(lastEpoch)], "_step_count": [Double(stepCount)], "base_lrs": baseLRs, "_last_lr": lastLR]
     }
 
-    /// Restores a state from `stateDict()`.
-    open func loadStateDict(_ d: [String: [Double]]) throws {
-        lastEpoch = Int(try scalar(d, "last_epoch"))
-        stepCount = Int(try scalar(d, "_step_count"))
-        baseLRs = try vector(d, "base_lrs", count: optimizer.paramGroups.count)
-        lastLR = try vector(d, "_last_lr", count: optimizer.paramGroups.count)
+    /// Checks a state from `stateDict()` completely (names, counts, every number's range) and
+    /// returns the change that applies it, which cannot fail: a bad state changes nothing.
+    public final func prepareLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let epoch = try integer(d, "last_epoch", min: -1)
+        let steps = try integer(d, "_step_count", min: 0)
+        let base = try vector(d, "base_lrs", count: optimizer.paramGroups.count)
+        let last = try vector(d, "_last_lr", count: optimizer.paramGroups.count)
+        let own = try prepareOwnLoad(d)
+        return {
+            (self.lastEpoch, self.stepCount, self.baseLRs, self.lastLR) = (epoch, steps, base, last)
+            own()
+        }
     }
+
+    /// A subclass's part of `prepareLoad`: checks its own entries and returns their assignment.
+    open func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void { {} }
 
     func scalar(_ d: [String: [Double]], _ key: String) throws -> Double {
         guard let v = d[key], v.count == 1 else {
@@ -92,12 +101,35 @@ open class LRScheduler {
         }
         return v
     }
+
+    /// A whole number in `min...2^53` (exact in a Double; epoch arithmetic on it cannot overflow).
+    func integer(_ d: [String: [Double]], _ key: String, min: Int) throws -> Int {
+        try stateInteger(try scalar(d, key), key, min: min, owner: "\(type(of: self))")
+    }
+}
+
+/// The largest whole number a scheduler state holds.
+let maxStateInteger = Double(1 << 53)
+
+/// `v` as an integer when it is a whole number in `min...2^53`; anything else (NaN, ±inf, a
+/// fraction, a huge value) is an error rather than a trapping conversion.
+func stateInteger(_ v: Double, _ key: String, min: Int, owner: String) throws -> Int {
+    guard v.isFinite, v == v.rounded(), v >= Double(min), v <= maxStateInteger else {
+        throw GentrainError(.invalidArgument, "\(owner) state: '\(key)' must be a whole number from \(min) to 2^53, got \(v)")
+    }
+    return Int(v)
 }
 
 /// A scheduler whose state a checkpoint saves and restores (every scheduler here).
 public protocol SchedulerState: AnyObject {
     func stateDict() -> [String: [Double]]
-    func loadStateDict(_ d: [String: [Double]]) throws
+    /// Checks a state completely and returns the change that applies it (which cannot fail).
+    func prepareLoad(_ d: [String: [Double]]) throws -> () -> Void
+}
+
+extension SchedulerState {
+    /// Restores a state from `stateDict()`; on any error nothing changes.
+    public func loadStateDict(_ d: [String: [Double]]) throws { try prepareLoad(d)() }
 }
 
 extension LRScheduler: SchedulerState {}

@@ -20,9 +20,9 @@ public final class ExponentialLR: LRScheduler {
     public override func closedFormLR() -> [Double]? { baseLRs.map { $0 * pow(gamma, Double(lastEpoch)) } }
 
     public override func stateDict() -> [String: [Double]] { super.stateDict().merging(["gamma": [gamma]]) { $1 } }
-    public override func loadStateDict(_ d: [String: [Double]]) throws {
-        try super.loadStateDict(d)
-        gamma = try scalar(d, "gamma")
+    public override func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let gamma = try scalar(d, "gamma")
+        return { self.gamma = gamma }
     }
 }
 
@@ -50,10 +50,9 @@ public final class StepLR: LRScheduler {
     public override func stateDict() -> [String: [Double]] {
         super.stateDict().merging(["step_size": [Double(stepSize)], "gamma": [gamma]]) { $1 }
     }
-    public override func loadStateDict(_ d: [String: [Double]]) throws {
-        try super.loadStateDict(d)
-        stepSize = Int(try scalar(d, "step_size"))
-        gamma = try scalar(d, "gamma")
+    public override func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let (stepSize, gamma) = (try integer(d, "step_size", min: 1), try scalar(d, "gamma"))
+        return { (self.stepSize, self.gamma) = (stepSize, gamma) }
     }
 }
 
@@ -82,10 +81,12 @@ public final class MultiStepLR: LRScheduler {
     public override func stateDict() -> [String: [Double]] {
         super.stateDict().merging(["milestones": milestones.map(Double.init), "gamma": [gamma]]) { $1 }
     }
-    public override func loadStateDict(_ d: [String: [Double]]) throws {
-        try super.loadStateDict(d)
-        milestones = (d["milestones"] ?? []).map { Int($0) }.sorted()
-        gamma = try scalar(d, "gamma")
+    public override func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let milestones = try (d["milestones"] ?? []).map {
+            try stateInteger($0, "milestones", min: Int(-maxStateInteger), owner: "MultiStepLR")
+        }.sorted()
+        let gamma = try scalar(d, "gamma")
+        return { (self.milestones, self.gamma) = (milestones, gamma) }
     }
 }
 
@@ -124,11 +125,10 @@ public final class LinearLR: LRScheduler {
         super.stateDict().merging(["start_factor": [startFactor], "end_factor": [endFactor],
                                    "total_iters": [Double(totalIters)]]) { $1 }
     }
-    public override func loadStateDict(_ d: [String: [Double]]) throws {
-        try super.loadStateDict(d)
-        startFactor = try scalar(d, "start_factor")
-        endFactor = try scalar(d, "end_factor")
-        totalIters = Int(try scalar(d, "total_iters"))
+    public override func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let (start, end) = (try scalar(d, "start_factor"), try scalar(d, "end_factor"))
+        let total = try integer(d, "total_iters", min: Int(-maxStateInteger))
+        return { (self.startFactor, self.endFactor, self.totalIters) = (start, end, total) }
     }
 }
 
@@ -165,10 +165,9 @@ public final class CosineAnnealingLR: LRScheduler {
     public override func stateDict() -> [String: [Double]] {
         super.stateDict().merging(["T_max": [Double(tMax)], "eta_min": [etaMin]]) { $1 }
     }
-    public override func loadStateDict(_ d: [String: [Double]]) throws {
-        try super.loadStateDict(d)
-        tMax = Int(try scalar(d, "T_max"))
-        etaMin = try scalar(d, "eta_min")
+    public override func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let (tMax, etaMin) = (try integer(d, "T_max", min: 1), try scalar(d, "eta_min"))
+        return { (self.tMax, self.etaMin) = (tMax, etaMin) }
     }
 }
 
@@ -205,8 +204,8 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
 
     /// Jumps to a possibly fractional epoch (`epoch + i / iters` within an epoch).
     public func step(epoch: Double) throws {
-        guard epoch >= 0, epoch.isFinite else {
-            throw GentrainError(.invalidArgument, "CosineAnnealingWarmRestarts: expected non-negative epoch, but got \(epoch)")
+        guard epoch >= 0, epoch <= maxStateInteger else {
+            throw GentrainError(.invalidArgument, "CosineAnnealingWarmRestarts: expected an epoch from 0 to 2^53, but got \(epoch)")
         }
         let t0d = Double(t0)
         if epoch >= t0d {
@@ -234,13 +233,13 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
         super.stateDict().merging(["T_0": [Double(t0)], "T_mult": [Double(tMult)], "eta_min": [etaMin], "T_i": [tI],
                                    "T_cur": [tCur]]) { $1 }
     }
-    public override func loadStateDict(_ d: [String: [Double]]) throws {
-        try super.loadStateDict(d)
-        t0 = Int(try scalar(d, "T_0"))
-        tMult = Int(try scalar(d, "T_mult"))
-        etaMin = try scalar(d, "eta_min")
-        tI = try scalar(d, "T_i")
-        tCur = try scalar(d, "T_cur")
+    public override func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let (t0, tMult) = (try integer(d, "T_0", min: 1), try integer(d, "T_mult", min: 1))
+        let (etaMin, tI, tCur) = (try scalar(d, "eta_min"), try scalar(d, "T_i"), try scalar(d, "T_cur"))
+        guard tI > 0, tI.isFinite, tCur.isFinite else {
+            throw GentrainError(.invalidArgument, "CosineAnnealingWarmRestarts state: T_i must be positive and T_cur finite, got \(tI) and \(tCur)")
+        }
+        return { (self.t0, self.tMult, self.etaMin, self.tI, self.tCur) = (t0, tMult, etaMin, tI, tCur) }
     }
 }
 
@@ -318,14 +317,14 @@ public final class SequentialLR: LRScheduler {
         return d
     }
 
-    public override func loadStateDict(_ d: [String: [Double]]) throws {
-        try super.loadStateDict(d)
-        for (i, s) in schedulers.enumerated() {
+    public override func prepareOwnLoad(_ d: [String: [Double]]) throws -> () -> Void {
+        let parts = try schedulers.enumerated().map { i, s in
             let prefix = "_schedulers.\(i)."
             var sub: [String: [Double]] = [:]
             for (k, v) in d where k.hasPrefix(prefix) { sub[String(k.dropFirst(prefix.count))] = v }
-            try s.loadStateDict(sub)
+            return try s.prepareLoad(sub)
         }
+        return { for apply in parts { apply() } }
     }
 }
 
@@ -489,12 +488,15 @@ public final class ReduceLROnPlateau {
          "last_epoch": [Double(lastEpoch)], "_last_lr": lastLR]
     }
 
-    public func loadStateDict(_ d: [String: [Double]]) throws {
+    public func prepareLoad(_ d: [String: [Double]]) throws -> () -> Void {
         guard let b = d["best"]?.first, let n = d["num_bad_epochs"]?.first, let c = d["cooldown_counter"]?.first,
               let e = d["last_epoch"]?.first, let l = d["_last_lr"], l.count == optimizer.paramGroups.count else {
             throw GentrainError(.invalidArgument, "ReduceLROnPlateau state: missing or malformed entries")
         }
-        (best, numBadEpochs, cooldownCounter, lastEpoch, lastLR) = (b, Int(n), Int(c), Int(e), l)
+        let counts = try [("num_bad_epochs", n), ("cooldown_counter", c), ("last_epoch", e)].map {
+            try stateInteger($1, $0, min: 0, owner: "ReduceLROnPlateau")
+        }
+        return { (self.best, self.numBadEpochs, self.cooldownCounter, self.lastEpoch, self.lastLR) = (b, counts[0], counts[1], counts[2], l) }
     }
 }
 

@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import os
 import threading
+import warnings
 
 from . import _ffi
 
@@ -89,6 +90,15 @@ def _load():
 
 
 lib = _load()
+
+
+@ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
+def _warning_handler(message, _user_data):
+    """The library's warnings (where PyTorch warns) as Python UserWarnings."""
+    warnings.warn(message.decode(errors="replace"), UserWarning, stacklevel=3)
+
+
+lib.gentrain_set_warning_handler(_warning_handler, None)
 
 
 # An exception raised in a Python callback (lr_lambda, custom op), raised again by the call

@@ -20,7 +20,7 @@ class Checkpoint:
         self._keep = []
         named = dict(tensors or {})
         if model is not None:
-            named.update(model.named_parameters())
+            named.update(model.state_dict())
         for name, t in named.items():
             check(lib.gentrain_checkpoint_add_tensor(self._h, name.encode(), t._h))
             self._keep.append(t)

@@ -164,6 +164,12 @@ class Tensor:
         self.requires_grad = flag
         return self
 
+    def copy_(self, src):
+        """Copies `src` (broadcast, converted to this dtype) into this tensor in place."""
+        src = src if isinstance(src, Tensor) else tensor(src, dtype=self.dtype)
+        check(lib.gentrain_tensor_copy_(self._h, src._h))
+        return self
+
     @property
     def is_leaf(self):
         b = c_bool()

@@ -355,7 +355,8 @@ class BatchNorm2d(_Norm):
 
     def forward(self, x):
         if self.training:
-            self.num_batches_tracked = self.num_batches_tracked + 1
+            # In place, so that a checkpoint holding the buffer sees the count.
+            self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
         return functional.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
                                      self.momentum, self.eps)
 

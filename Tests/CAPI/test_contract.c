@@ -1,0 +1,417 @@
+/*
+ * The embedding contract, one regression test per finding of the contract review: values a
+ * host passes that used to trap, read out of bounds or give silent garbage now give an error
+ * (or a warning) and change nothing. Run plainly, under valgrind and under ASan + UBSan.
+ *
+ *   test_contract WORK_DIR [--quick]   (--quick skips the 2^24-cycle handle test: valgrind)
+ */
+#include <gentrain.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures = 0, checks = 0;
+
+#define EXPECT(cond)                                                                  \
+    do {                                                                              \
+        checks++;                                                                     \
+        if (!(cond)) {                                                                \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond);       \
+        }                                                                             \
+    } while (0)
+
+#define OK(call)                                                                      \
+    do {                                                                              \
+        gentrain_status s_ = (call);                                                  \
+        checks++;                                                                     \
+        if (s_ != GENTRAIN_OK) {                                                      \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call,      \
+                    gentrain_last_error());                                           \
+        }                                                                             \
+    } while (0)
+
+/* The call fails (any status but OK) with a message containing `text`. */
+#define FAILS(call, text)                                                             \
+    do {                                                                              \
+        gentrain_status s_ = (call);                                                  \
+        checks++;                                                                     \
+        if (s_ == GENTRAIN_OK || !strstr(gentrain_last_error(), (text))) {            \
+            failures++;                                                               \
+            fprintf(stderr, "%s:%d: %s gave %s '%s', expected an error with '%s'\n",  \
+                    __FILE__, __LINE__, #call, gentrain_status_name(s_),              \
+                    s_ ? gentrain_last_error() : "", (text));                         \
+        }                                                                             \
+    } while (0)
+
+static char work[512];
+
+/* `name` inside the work directory, written into `path` (1024 bytes). */
+static const char *in_work(char *path, const char *name) {
+    snprintf(path, 1024, "%s/%s", work, name);
+    return path;
+}
+
+static gentrain_tensor *make(gentrain_dtype dtype, const void *data, size_t item, const int64_t *shape, size_t ndim) {
+    size_t n = 1;
+    for (size_t i = 0; i < ndim; i++) n *= (size_t)shape[i];
+    gentrain_tensor *t = NULL;
+    OK(gentrain_tensor_from_data(&t, data, n * item, dtype, shape, ndim));
+    return t;
+}
+
+static double item(const gentrain_tensor *t) {
+    double v = NAN;
+    OK(gentrain_tensor_item(&v, t));
+    return v;
+}
+
+/* Finding 1: scheduler state values that used to trap, and zero step sizes that divided by zero. */
+static void test_scheduler_states(void) {
+    int64_t shape[] = {2};
+    gentrain_tensor *p = NULL;
+    OK(gentrain_tensor_zeros(&p, shape, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_set_requires_grad(p, true));
+    gentrain_optimizer *opt = NULL;
+    OK(gentrain_optim_sgd_new(&opt, &p, 1, NULL));
+    gentrain_scheduler *s[4] = {NULL};
+    OK(gentrain_scheduler_step_lr_new(&s[0], opt, 3, 0.5));
+    OK(gentrain_scheduler_cosine_new(&s[1], opt, 10, 0.0));
+    OK(gentrain_scheduler_cosine_warm_restarts_new(&s[2], opt, 5, 2, 0.0));
+    OK(gentrain_scheduler_exponential_new(&s[3], opt, 0.9));
+    const double bad[] = {NAN, INFINITY, -INFINITY, 9.3e18, 1e300, 2.5};
+    for (int k = 0; k < 4; k++) {
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            FAILS(gentrain_scheduler_state_set(s[k], "last_epoch", &bad[i], 1), "last_epoch");
+        }
+        OK(gentrain_scheduler_step(s[k]));   /* still usable */
+    }
+    const double zero = 0;
+    FAILS(gentrain_scheduler_state_set(s[0], "step_size", &zero, 1), "step_size");
+    FAILS(gentrain_scheduler_state_set(s[1], "T_max", &zero, 1), "T_max");
+    FAILS(gentrain_scheduler_state_set(s[2], "T_0", &zero, 1), "T_0");
+    FAILS(gentrain_scheduler_state_set(s[2], "T_i", &zero, 1), "T_i");
+    FAILS(gentrain_scheduler_step_epoch(s[2], 1e300), "epoch");
+    FAILS(gentrain_scheduler_step_epoch(s[2], NAN), "epoch");
+    OK(gentrain_scheduler_step_epoch(s[2], 7.5));
+    for (int k = 0; k < 4; k++) gentrain_scheduler_free(s[k]);
+    gentrain_optim_free(opt);
+    gentrain_tensor_free(p);
+}
+
+/* Finding 2: extrema of integer tensors are computed in their own type. */
+static void test_integer_extrema(void) {
+    const int32_t a[] = {5, -7, 3, 9, -2, 1};
+    int64_t shape[] = {2, 3};
+    gentrain_tensor *x = make(GENTRAIN_INT32, a, 4, shape, 2);
+    gentrain_tensor *values = NULL, *indices = NULL, *out = NULL;
+    OK(gentrain_max_dim(&values, &indices, x, 1, false));
+    int32_t v[2] = {0};
+    int64_t ix[2] = {0};
+    OK(gentrain_tensor_copy_to(v, sizeof v, GENTRAIN_INT32, values));
+    OK(gentrain_tensor_copy_to(ix, sizeof ix, GENTRAIN_INT64, indices));
+    EXPECT(v[0] == 5 && v[1] == 9 && ix[0] == 0 && ix[1] == 0);
+    gentrain_tensor_free(values);
+    gentrain_tensor_free(indices);
+    OK(gentrain_min_dim(&values, &indices, x, 1, false));
+    OK(gentrain_tensor_copy_to(v, sizeof v, GENTRAIN_INT32, values));
+    OK(gentrain_tensor_copy_to(ix, sizeof ix, GENTRAIN_INT64, indices));
+    EXPECT(v[0] == -7 && v[1] == -2 && ix[0] == 1 && ix[1] == 1);
+    gentrain_tensor_free(values);
+    gentrain_tensor_free(indices);
+    OK(gentrain_amax(&out, x, NULL, 0, false));
+    EXPECT(item(out) == 9);
+    gentrain_tensor_free(out);
+    OK(gentrain_amin(&out, x, NULL, 0, false));
+    EXPECT(item(out) == -7);
+    gentrain_tensor_free(out);
+    gentrain_tensor_free(x);
+
+    /* int64 beyond 2^53 compares exactly. */
+    const int64_t b[] = {-5, -1, -3, (int64_t)1 << 60, ((int64_t)1 << 60) + 1};
+    int64_t n3[] = {3}, n2[] = {2};
+    x = make(GENTRAIN_INT64, b, 8, n3, 1);
+    OK(gentrain_argmax(&out, x, 0, false));
+    EXPECT(item(out) == 1);
+    gentrain_tensor_free(out);
+    gentrain_tensor_free(x);
+    x = make(GENTRAIN_INT64, b + 3, 8, n2, 1);
+    OK(gentrain_argmax(&out, x, 0, false));
+    EXPECT(item(out) == 1);
+    gentrain_tensor_free(out);
+    gentrain_tensor_free(x);
+
+    const bool c[] = {false, true, false};
+    x = make(GENTRAIN_BOOL, c, 1, n3, 1);
+    OK(gentrain_amax(&out, x, NULL, 0, false));
+    EXPECT(item(out) == 1);
+    gentrain_tensor_free(out);
+    OK(gentrain_argmax(&out, x, 0, false));
+    EXPECT(item(out) == 1);
+    gentrain_tensor_free(out);
+    gentrain_tensor_free(x);
+}
+
+/* Finding 3: argument values that used to trap in index arithmetic. */
+static void test_trapping_arguments(void) {
+    gentrain_tensor *scalar = NULL, *outs[4] = {NULL}, *out = NULL;
+    OK(gentrain_tensor_full(&scalar, NULL, 0, GENTRAIN_FLOAT32, 1.0));
+    size_t count = 0;
+    FAILS(gentrain_chunk(outs, 4, &count, scalar, 2, 0), "0-d");
+    FAILS(gentrain_split(outs, 4, &count, scalar, 1, -1), "0-d");
+    int64_t one[] = {3};
+    gentrain_tensor *x = NULL;
+    OK(gentrain_tensor_zeros(&x, one, 1, GENTRAIN_FLOAT32));
+    int64_t pads[] = {(int64_t)1 << 62, (int64_t)1 << 62};
+    FAILS(gentrain_pad(&out, x, pads, 2), "too large");
+    EXPECT(out == NULL);
+    gentrain_tensor_free(x);
+    int64_t huge[] = {2, 2, 0, (int64_t)1 << 62};
+    FAILS(gentrain_tensor_zeros(&x, huge, 4, GENTRAIN_FLOAT32), "too many elements");
+    int64_t empty[] = {2, 2, 0, (int64_t)1 << 40};
+    OK(gentrain_tensor_zeros(&x, empty, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_add(&out, x, x));
+    gentrain_tensor_free(out);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(scalar);
+}
+
+/* Overwrites the 8-byte float64 value of tensor `name` in a safetensors file. */
+static int patch_f64(const char *path, const char *name, double value) {
+    FILE *f = fopen(path, "r+b");
+    if (!f) return 0;
+    uint64_t n = 0;
+    int ok = fread(&n, 8, 1, f) == 1 && n < (1u << 20);
+    char *header = ok ? calloc(1, n + 1) : NULL;
+    ok = ok && header && fread(header, 1, n, f) == n;
+    char key[256];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *at = ok ? strstr(header, key) : NULL;
+    const char *offsets = at ? strstr(at, "\"data_offsets\":[") : NULL;
+    long begin = -1;
+    ok = offsets && sscanf(offsets, "\"data_offsets\":[%ld", &begin) == 1;
+    ok = ok && fseek(f, (long)(8 + n) + begin, SEEK_SET) == 0 && fwrite(&value, 8, 1, f) == 1;
+    free(header);
+    fclose(f);
+    return ok;
+}
+
+/* Findings 4 and 5: a failed load changes nothing; BatchNorm's buffers resume bit-exactly. */
+static void test_checkpoint_contract(void) {
+    gentrain_module *bn = NULL;
+    OK(gentrain_module_batch_norm_new(&bn, 3, 1e-5, 0.1, true));
+    gentrain_tensor *params[2] = {NULL};
+    for (size_t i = 0; i < 2; i++) OK(gentrain_module_parameter(&params[i], NULL, bn, i));
+    gentrain_optimizer *opt = NULL;
+    OK(gentrain_optim_adam_new(&opt, params, 2, NULL));
+    gentrain_scheduler *sched = NULL;
+    OK(gentrain_scheduler_step_lr_new(&sched, opt, 2, 0.5));
+    gentrain_checkpoint *ckpt = NULL;
+    OK(gentrain_checkpoint_new(&ckpt));
+    OK(gentrain_checkpoint_add_module(ckpt, "bn.", bn));
+    OK(gentrain_checkpoint_add_optimizer(ckpt, opt));
+    OK(gentrain_checkpoint_add_scheduler(ckpt, sched));
+
+    int64_t shape[] = {4, 3};
+    float data[12];
+    for (int i = 0; i < 12; i++) data[i] = (float)(i * i % 7) - 2.5f;
+    gentrain_tensor *x = make(GENTRAIN_FLOAT32, data, 4, shape, 2);
+    /* One training step, then save. */
+    gentrain_tensor *y = NULL, *loss = NULL, *sq = NULL;
+    OK(gentrain_module_forward(&y, bn, x));
+    OK(gentrain_mul(&sq, y, y));
+    OK(gentrain_sum(&loss, sq, NULL, 0, false));
+    OK(gentrain_backward(loss, NULL, false, false));
+    OK(gentrain_optim_step(opt));
+    OK(gentrain_scheduler_step(sched));
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(sq);
+    gentrain_tensor_free(loss);
+    char path[1024], broken[1024];
+    in_work(path, "bn.ckpt");
+    OK(gentrain_checkpoint_save(ckpt, path));
+    float saved_eval[12], resumed_eval[12];
+    OK(gentrain_module_train(bn, false));
+    OK(gentrain_module_forward(&y, bn, x));
+    OK(gentrain_tensor_copy_to(saved_eval, sizeof saved_eval, GENTRAIN_FLOAT32, y));
+    gentrain_tensor_free(y);
+
+    /* More training changes the running statistics. */
+    OK(gentrain_module_train(bn, true));
+    OK(gentrain_module_forward(&y, bn, x));
+    gentrain_tensor_free(y);
+    OK(gentrain_module_train(bn, false));
+
+    /* A file whose scheduler state is NaN: the load fails and the model keeps its values. */
+    in_work(broken, "bn-broken.ckpt");
+    OK(gentrain_checkpoint_save(ckpt, broken));
+    gentrain_tensor *w = NULL;
+    OK(gentrain_module_parameter(&w, NULL, bn, 0));
+    const double changed[] = {7.0};
+    gentrain_tensor *seven = NULL;
+    OK(gentrain_tensor_full(&seven, (int64_t[]){3}, 1, GENTRAIN_FLOAT32, changed[0]));
+    gentrain_set_grad_enabled(false, NULL);
+    OK(gentrain_tensor_copy_(w, seven));
+    gentrain_set_grad_enabled(true, NULL);
+    EXPECT(patch_f64(broken, "scheduler.0.last_epoch", NAN));
+    FAILS(gentrain_checkpoint_load(ckpt, broken), "last_epoch");
+    float wv[3] = {0};
+    OK(gentrain_tensor_copy_to(wv, sizeof wv, GENTRAIN_FLOAT32, w));
+    EXPECT(wv[0] == 7.0f && wv[1] == 7.0f && wv[2] == 7.0f);
+    EXPECT(patch_f64(broken, "scheduler.0.last_epoch", 1.0));
+    EXPECT(patch_f64(broken, "scheduler.0.step_size", 0.0));
+    FAILS(gentrain_checkpoint_load(ckpt, broken), "step_size");
+    OK(gentrain_tensor_copy_to(wv, sizeof wv, GENTRAIN_FLOAT32, w));
+    EXPECT(wv[0] == 7.0f);
+
+    /* The good file restores parameters and buffers: eval outputs are bit-identical. */
+    OK(gentrain_checkpoint_load(ckpt, path));
+    OK(gentrain_module_forward(&y, bn, x));
+    OK(gentrain_tensor_copy_to(resumed_eval, sizeof resumed_eval, GENTRAIN_FLOAT32, y));
+    EXPECT(memcmp(saved_eval, resumed_eval, sizeof saved_eval) == 0);
+    gentrain_tensor_free(y);
+
+    /* Finding 6: temporary files of dead processes are removed by the next save; a live
+     * process's (pid 1) stays. */
+    char stale[1100], live[1100];
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, NULL, 0);
+    snprintf(stale, sizeof stale, "%s.tmp.%d", path, (int)child);
+    snprintf(live, sizeof live, "%s.tmp.1", path);
+    FILE *f = fopen(stale, "wb");
+    if (f) fclose(f);
+    f = fopen(live, "wb");
+    if (f) fclose(f);
+    OK(gentrain_checkpoint_save(ckpt, path));
+    EXPECT(access(stale, F_OK) != 0);
+    EXPECT(access(live, F_OK) == 0);
+    unlink(live);
+
+    gentrain_tensor_free(seven);
+    gentrain_tensor_free(w);
+    gentrain_tensor_free(x);
+    gentrain_checkpoint_free(ckpt);
+    gentrain_scheduler_free(sched);
+    gentrain_optim_free(opt);
+    for (size_t i = 0; i < 2; i++) gentrain_tensor_free(params[i]);
+    gentrain_module_free(bn);
+}
+
+/* Finding 8: a freed handle stays invalid after more create/free cycles than 24 bits hold. */
+static void test_handle_generations(void) {
+    gentrain_tensor *first = NULL, *t = NULL;
+    OK(gentrain_tensor_zeros(&first, NULL, 0, GENTRAIN_FLOAT32));
+    gentrain_tensor_free(first);
+    for (long i = 0; i < (1L << 24) + 8; i++) {
+        if (gentrain_tensor_zeros(&t, NULL, 0, GENTRAIN_FLOAT32) != GENTRAIN_OK) break;
+        gentrain_tensor_free(t);
+    }
+    OK(gentrain_tensor_zeros(&t, NULL, 0, GENTRAIN_FLOAT32));
+    bool leaf = false;
+    FAILS(gentrain_tensor_is_leaf(&leaf, first), "not a live handle");
+    gentrain_tensor_free(t);
+}
+
+static int warnings_seen = 0;
+static char last_warning[512];
+
+static void on_warning(const char *message, void *user_data) {
+    (void)user_data;
+    warnings_seen++;
+    snprintf(last_warning, sizeof last_warning, "%s", message);
+}
+
+/* Finding 9: silent garbage where PyTorch refuses or warns. */
+static void test_refusals_and_warnings(void) {
+    const float nan_logits[] = {0.0f, NAN, 1.0f};
+    int64_t shape[] = {1, 3};
+    gentrain_tensor *logits = make(GENTRAIN_FLOAT32, nan_logits, 4, shape, 2), *out = NULL;
+    FAILS(gentrain_sample(&out, logits, 1.0, 0), "nan");
+    EXPECT(out == NULL);
+    gentrain_tensor_free(logits);
+
+    const float probs[] = {0.5f, 1.5f}, targets[] = {1.0f, 0.0f};
+    int64_t two[] = {2};
+    gentrain_tensor *input = make(GENTRAIN_FLOAT32, probs, 4, two, 1), *target = make(GENTRAIN_FLOAT32, targets, 4, two, 1);
+    FAILS(gentrain_binary_cross_entropy(&out, input, target, NULL, GENTRAIN_REDUCTION_MEAN), "between 0 and 1");
+    gentrain_tensor_free(input);
+    gentrain_tensor_free(target);
+
+    gentrain_set_warning_handler(on_warning, NULL);
+    int64_t column[] = {4, 1}, row[] = {4};
+    gentrain_tensor *a = NULL, *b = NULL;
+    OK(gentrain_tensor_zeros(&a, column, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_zeros(&b, row, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_mse_loss(&out, a, b, GENTRAIN_REDUCTION_MEAN));
+    EXPECT(warnings_seen == 1 && strstr(last_warning, "target size"));
+    gentrain_tensor_free(out);
+    OK(gentrain_mse_loss(&out, a, a, GENTRAIN_REDUCTION_MEAN));
+    EXPECT(warnings_seen == 1);
+    gentrain_tensor_free(out);
+    gentrain_set_warning_handler(NULL, NULL);
+    gentrain_tensor_free(a);
+    gentrain_tensor_free(b);
+}
+
+/* Writes a safetensors file of two F32 tensors "a" [1] and "b" [1] with the given offsets and
+ * `data_bytes` bytes of data. */
+static void write_safetensors(const char *path, int a0, int a1, int b0, int b1, int data_bytes) {
+    char header[256];
+    int n = snprintf(header, sizeof header,
+                     "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%d,%d]},"
+                     "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%d,%d]}}",
+                     a0, a1, b0, b1);
+    while (n % 8) header[n++] = ' ';
+    uint64_t length = (uint64_t)n;
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    fwrite(&length, 8, 1, f);
+    fwrite(header, 1, (size_t)n, f);
+    for (int i = 0; i < data_bytes; i++) fputc(0, f);
+    fclose(f);
+}
+
+/* Finding 10: the safetensors reader is as strict as the format's reference reader. */
+static void test_strict_safetensors(void) {
+    gentrain_tensor *a = NULL, *b = NULL;
+    int64_t one[] = {1};
+    OK(gentrain_tensor_zeros(&a, one, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_zeros(&b, one, 1, GENTRAIN_FLOAT32));
+    const char *names[] = {"a", "b"};
+    gentrain_tensor *tensors[] = {a, b};
+    char path[1024];
+    in_work(path, "strict.safetensors");
+    write_safetensors(path, 0, 4, 4, 8, 8);
+    OK(gentrain_load_safetensors(path, names, tensors, 2, true));
+    write_safetensors(path, 0, 4, 0, 4, 4);   /* overlap */
+    FAILS(gentrain_load_safetensors(path, names, tensors, 2, true), "overlap");
+    write_safetensors(path, 0, 4, 8, 12, 12);   /* gap */
+    FAILS(gentrain_load_safetensors(path, names, tensors, 2, true), "gap");
+    write_safetensors(path, 0, 4, 4, 8, 12);   /* trailing bytes */
+    FAILS(gentrain_load_safetensors(path, names, tensors, 2, true), "cover 8 of the 12");
+    gentrain_tensor_free(a);
+    gentrain_tensor_free(b);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_contract WORK_DIR [--quick]\n");
+        return 2;
+    }
+    snprintf(work, sizeof work, "%s", argv[1]);
+    int quick = argc > 2 && strcmp(argv[2], "--quick") == 0;
+    test_scheduler_states();
+    test_integer_extrema();
+    test_trapping_arguments();
+    test_checkpoint_contract();
+    if (!quick) test_handle_generations();
+    test_refusals_and_warnings();
+    test_strict_safetensors();
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures ? 1 : 0;
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The second command of the README: every test suite — C (CTest, with valgrind, the export
-# list, a downstream find_package project, no-toolchain runs), Swift (XCTest) and Python (pytest).
+# list, a downstream find_package project, no-toolchain runs, fault injection), the C tests and
+# the libFuzzer targets under ASan + UBSan, Swift (XCTest) and Python (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -8,6 +9,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j"$(nproc)"
 echo "== C =="
 (cd build && ctest --output-on-failure)
+echo "== C under ASan + UBSan, and the fuzz targets (GENTRAIN_FUZZ_SECONDS each, default 120) =="
+Tests/Fuzz/run.sh "${GENTRAIN_FUZZ_SECONDS:-120}"
 echo "== Swift =="
 swift test --disable-swift-testing
 swift build -c release --product digits-swift

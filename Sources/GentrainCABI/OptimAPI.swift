@@ -147,7 +147,7 @@ public func gentrain_optim_set_option(_ optimizer: OpaquePointer?, _ index: Int,
         }
         var changed = g.options
         changed[key] = value
-        try opt.validate(changed)
+        try opt.checkOptions(changed)
         g[key] = value
     }
 }

@@ -71,7 +71,7 @@ open class Optimizer {
             throw GentrainError(.invalidArgument, "\(type(of: self)) has no option '\(name)'")
         }
         let merged = defaults.merging(options) { _, given in given }
-        try validate(merged)
+        try checkOptions(merged)
         for p in params {
             guard p.isLeaf, p.requiresGrad else {
                 throw GentrainError(.invalidArgument, "optimizer: can't optimize a non-leaf tensor or one that does not require grad")
@@ -92,7 +92,16 @@ open class Optimizer {
     /// Keys schedulers keep in groups besides the optimizer's own options.
     static let scheduleKeys: Set<String> = ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"]
 
-    /// Checks a group's options (each optimizer states its own ranges, as PyTorch does).
+    /// Checks a group's options: every option of `defaults` present (a state dict from a file
+    /// may lack some), then each in its range (`validate`).
+    public final func checkOptions(_ options: [String: Double]) throws {
+        if let missing = defaults.keys.sorted().first(where: { options[$0] == nil }) {
+            throw GentrainError(.invalidArgument, "\(type(of: self)): a parameter group has no '\(missing)'")
+        }
+        try validate(options)
+    }
+
+    /// Checks a group's options, all present (each optimizer states its own ranges, as PyTorch does).
     open func validate(_ options: [String: Double]) throws {
         guard let lr = options["lr"], lr >= 0, lr.isFinite else {
             throw GentrainError(.invalidArgument, "Invalid learning rate: \(options["lr"] ?? .nan)")
@@ -118,7 +127,7 @@ open class Optimizer {
     public func step() throws {
         try withNoGrad {
             for group in paramGroups {
-                try validate(group.options)
+                try checkOptions(group.options)
                 for p in group.params {
                     guard let g = p.grad else { continue }
                     guard g.shape == p.shape else {
@@ -204,7 +213,7 @@ open class Optimizer {
             }
             newState[ObjectIdentifier(p)] = s
         }
-        for saved in d.groups { try validate(saved.options) }
+        for saved in d.groups { try checkOptions(saved.options) }
         return {
             for (g, saved) in zip(self.paramGroups, d.groups) { g.options = saved.options }
             self.state = newState

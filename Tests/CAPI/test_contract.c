@@ -4,6 +4,7 @@
  * (or a warning) and change nothing. Run plainly, under valgrind and under ASan + UBSan.
  *
  *   test_contract WORK_DIR [--quick]   (--quick skips the 2^24-cycle handle test: valgrind)
+ *   test_contract WORK_DIR --fault     (one training step under GENTRAIN_FAIL_ALLOC)
  */
 #include <gentrain.h>
 #include <math.h>
@@ -398,12 +399,83 @@ static void test_strict_safetensors(void) {
     gentrain_tensor_free(b);
 }
 
+/* Finding 12: one training step of an MLP (forward, loss, backward, clip, Adam, scheduler)
+ * and a checkpoint save. Returns the first failing status (GENTRAIN_OK when none failed). */
+static gentrain_status training_step_and_save(const char *path) {
+    gentrain_status s = GENTRAIN_OK;
+    gentrain_module *layers[3] = {NULL}, *model = NULL;
+    gentrain_tensor *params[4] = {NULL}, *x = NULL, *y = NULL, *logits = NULL, *loss = NULL;
+    gentrain_optimizer *opt = NULL;
+    gentrain_scheduler *sched = NULL;
+    gentrain_checkpoint *ckpt = NULL;
+    int64_t xs[] = {8, 16}, ys[] = {8};
+    double norm = 0;
+#define STEP(call) if (s == GENTRAIN_OK) s = (call)
+    STEP(gentrain_module_linear_new(&layers[0], 16, 32, true));
+    STEP(gentrain_module_relu_new(&layers[1]));
+    STEP(gentrain_module_linear_new(&layers[2], 32, 4, true));
+    STEP(gentrain_module_sequential_new(&model, layers, 3));
+    for (size_t i = 0; i < 4; i++) STEP(gentrain_module_parameter(&params[i], NULL, model, i));
+    STEP(gentrain_optim_adam_new(&opt, params, 4, NULL));
+    STEP(gentrain_scheduler_exponential_new(&sched, opt, 0.9));
+    STEP(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32));
+    STEP(gentrain_tensor_randint(&y, 0, 4, ys, 1, GENTRAIN_INT64));
+    STEP(gentrain_module_forward(&logits, model, x));
+    STEP(gentrain_cross_entropy(&loss, logits, y, NULL));
+    STEP(gentrain_backward(loss, NULL, false, false));
+    STEP(gentrain_clip_grad_norm(&norm, params, 4, 1.0, 2.0, false));
+    STEP(gentrain_optim_step(opt));
+    STEP(gentrain_scheduler_step(sched));
+    STEP(gentrain_checkpoint_new(&ckpt));
+    STEP(gentrain_checkpoint_add_module(ckpt, "", model));
+    STEP(gentrain_checkpoint_add_optimizer(ckpt, opt));
+    STEP(gentrain_checkpoint_add_scheduler(ckpt, sched));
+    STEP(gentrain_checkpoint_save(ckpt, path));
+#undef STEP
+    gentrain_checkpoint_free(ckpt);
+    gentrain_scheduler_free(sched);
+    gentrain_optim_free(opt);
+    gentrain_tensor_free(loss);
+    gentrain_tensor_free(logits);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(y);
+    for (size_t i = 0; i < 4; i++) gentrain_tensor_free(params[i]);
+    for (size_t i = 0; i < 3; i++) gentrain_module_free(layers[i]);
+    gentrain_module_free(model);
+    return s;
+}
+
+/* Run with GENTRAIN_FAIL_ALLOC=N (Tests/CAPI/fault_injection.sh): the step either succeeds or
+ * fails with GENTRAIN_ERR_OUT_OF_MEMORY and a second step then succeeds. Prints "fault", or
+ * "no fault" when the step made fewer than N requests; any other outcome exits 1. */
+static int fault_injection(void) {
+    char path[1024];
+    in_work(path, "fault.ckpt");
+    gentrain_status first = training_step_and_save(path);
+    if (first != GENTRAIN_OK && first != GENTRAIN_ERR_OUT_OF_MEMORY) {
+        fprintf(stderr, "the injected failure gave %s: %s\n", gentrain_status_name(first), gentrain_last_error());
+        return 1;
+    }
+    if (first == GENTRAIN_OK) {
+        printf("no fault\n");
+        return 0;
+    }
+    gentrain_status second = training_step_and_save(path);
+    if (second != GENTRAIN_OK) {
+        fprintf(stderr, "the step after the injected failure failed: %s\n", gentrain_last_error());
+        return 1;
+    }
+    printf("fault\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_contract WORK_DIR [--quick]\n");
         return 2;
     }
     snprintf(work, sizeof work, "%s", argv[1]);
+    if (argc > 2 && strcmp(argv[2], "--fault") == 0) return fault_injection();
     int quick = argc > 2 && strcmp(argv[2], "--quick") == 0;
     test_scheduler_states();
     test_integer_extrema();

@@ -12,9 +12,14 @@ public enum Autograd {
     /// Computes the gradients of `tensors` (weighted by `gradTensors`, defaulting to 1 for
     /// scalars) and accumulates them into the `.grad` of every leaf that requires grad.
     /// `retainGraph` defaults to `createGraph`; `createGraph` records the gradient
-    /// computation itself, for higher-order gradients.
+    /// computation itself, for higher-order gradients — and, as in PyTorch, makes each leaf's
+    /// `.grad` refer back to the leaf (a reference cycle: clear `.grad` after use; a warning
+    /// says so).
     public static func backward(_ tensors: [Tensor], gradTensors: [Tensor?] = [], retainGraph: Bool? = nil,
                                 createGraph: Bool = false) throws {
+        if createGraph {
+            Warnings.warn("Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the cycle and avoid the leak.")
+        }
         _ = try run(roots: tensors, rootGrads: gradTensors, retain: retainGraph ?? createGraph,
                     create: createGraph, targets: nil, allowUnused: true)
     }
@@ -72,6 +77,10 @@ public enum Autograd {
             }
         }
 
+        // Every node this pass visits; whatever gradients still wait in them when the pass ends
+        // (an error midway) are dropped.
+        var touched: [Node] = []
+        defer { for node in touched { node.clearPending() } }
         if targets == nil {
             // backward(): every node leads to a leaf that requires grad (that is why it was
             // recorded), so all reachable nodes run; count each one's consumers.
@@ -82,6 +91,7 @@ public enum Autograd {
                 stack.append(fn)
             }
             while let node = stack.popLast() {
+                touched.append(node)
                 for k in 0..<node.inputCount {
                     guard case .node(let child, _) = node.input(k).edge else { continue }
                     if child.visitMark != mark {
@@ -118,6 +128,7 @@ public enum Autograd {
                     }
                 }
             }
+            touched = order
             for node in order {
                 var needed = nodeTarget[ObjectIdentifier(node)] != nil
                 for k in 0..<node.inputCount where !needed {

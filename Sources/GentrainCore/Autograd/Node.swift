@@ -92,6 +92,13 @@ public final class Node {
         self.needed = needed
     }
 
+    /// Drops the gradients waiting here: a pass that fails midway must not leave them behind
+    /// (a seed that is the node's own output would make a reference cycle).
+    func clearPending() {
+        pendingGrad = nil
+        if !pendingOthers.isEmpty { pendingOthers = Array(repeating: nil, count: pendingOthers.count) }
+    }
+
     /// Whether the backward function must compute the gradient of input `i`.
     @inline(__always)
     public func needsInputGrad(_ i: Int) -> Bool {

@@ -105,6 +105,7 @@ extension Tensor {
                 throw GentrainError.shape("expand: the expanded size of the tensor (\(sizes[i])) must match the existing size (\(d)) at non-singleton dimension \(i); target sizes \(shapeString(sizes)), tensor sizes \(shapeString(shape))")
             }
         }
+        _ = try checkedNumel(newShape)   // a view too must have a countable shape
         if newShape == shape { return self }
         // The engine sums the gradient back to the input's shape.
         return record(view(shape: newShape, strides: newStrides, offset: offset), "ExpandBackward", self) { _, g in [g] }

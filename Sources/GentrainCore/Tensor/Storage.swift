@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A size-bucketed cache of freed buffers, so that a training step, which frees and
 /// allocates the same sizes every iteration, does not go to malloc for every tensor.
@@ -55,8 +56,25 @@ public enum BufferCache {
         return k << (top - 2)
     }
 
+    /// The largest buffer one tensor may have, `GENTRAIN_MAX_ALLOC_BYTES` (default: no limit
+    /// but memory): a larger request is an out-of-memory error, as when malloc fails. A host
+    /// that must bound the engine's memory sets it; the fuzzers do.
+    static let maxBytes: Int = environmentInteger("GENTRAIN_MAX_ALLOC_BYTES") ?? Int.max
+
+    /// Fault injection for tests: with `GENTRAIN_FAIL_ALLOC=N`, the N-th buffer request of the
+    /// process fails as if memory were exhausted (cache hits count too, so every request of a
+    /// training step can be made to fail in turn).
+    static let failingRequest: Int? = environmentInteger("GENTRAIN_FAIL_ALLOC")
+    private static let requests = Atomic<Int>(0)
+
     /// A 64-byte aligned buffer of at least `bytes` bytes, its class index and its size.
     static func allocate(_ bytes: Int) throws -> (UnsafeMutableRawPointer, Int, Int) {
+        guard bytes <= maxBytes else {
+            throw GentrainError(.outOfMemory, "out of memory allocating \(bytes) bytes (GENTRAIN_MAX_ALLOC_BYTES is \(maxBytes))")
+        }
+        if let n = failingRequest, requests.add(1, ordering: .relaxed).newValue == n {
+            throw GentrainError(.outOfMemory, "out of memory allocating \(bytes) bytes (GENTRAIN_FAIL_ALLOC=\(n))")
+        }
         let (index, size) = sizeClass(bytes)
         if index < localClasses {
             let l = local.value
@@ -155,4 +173,9 @@ public final class Storage: @unchecked Sendable {
     deinit {
         if sizeClass >= 0 { BufferCache.recycle(data, sizeClass, capacity) } else { onRelease?() }
     }
+}
+
+/// A whole number from the environment variable `name`, or nil when unset or not a number.
+func environmentInteger(_ name: String) -> Int? {
+    getenv(name).flatMap { Int(String(cString: $0)) }
 }

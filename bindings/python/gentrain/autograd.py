@@ -18,7 +18,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ih, ni = _handles(ins)
     gh = None
     if grad_outputs is not None:
-        gh = (c_void_p * no)(*[None if g is None else g._h for g in _as_list(grad_outputs)])
+        gs = _as_list(grad_outputs)
+        gh = (c_void_p * no)(*[None if g is None else g._h for g in gs])
+        gh.tensors = gs   # alive across the call
     results = (c_void_p * ni)()
     retain = create_graph if retain_graph is None else retain_graph
     check(lib.gentrain_autograd_grad(results, oh, no, ih, ni, gh, retain, create_graph, allow_unused))

@@ -667,8 +667,12 @@ def randint(low, high=None, size=(), dtype=None):
 
 
 def _handles(tensors):
+    """A C array of the tensors' handles and its length. The array keeps the tensors alive, so
+    temporaries (a generator's, `parameters()`) outlive the C call that reads their handles."""
     tensors = list(tensors)
-    return (c_void_p * builtins.max(len(tensors), 1))(*[t._h for t in tensors]), len(tensors)
+    array = (c_void_p * builtins.max(len(tensors), 1))(*[t._h for t in tensors])
+    array.tensors = tensors
+    return array, len(tensors)
 
 
 def cat(tensors, dim=0):

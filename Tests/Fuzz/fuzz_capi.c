@@ -1,0 +1,347 @@
+/*
+ * libFuzzer target: the input is a program of C-API calls over a pool of handles. Each step
+ * reads an opcode and its arguments from the input: tensors of fuzzed shapes and dtypes, every
+ * op family with fuzzed dims, sizes and values (the extremes included), autograd, losses,
+ * optimizers, schedulers with fuzzed state values, checkpoint save and load, and frees at
+ * any point — the freed handles stay in the pool, so later steps use them after free. Any
+ * status is fine; a crash, a sanitizer report or a leak is a finding.
+ */
+#include <gentrain.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} input;
+
+static uint8_t byte(input *in) {
+    if (in->n == 0) return 0;
+    in->n--;
+    return *in->p++;
+}
+
+/* Small values mostly, and the values that break index arithmetic. */
+static int64_t integer(input *in) {
+    static const int64_t extremes[] = {0, 1, -1, 2, -2, 3, 63, 64, 1LL << 31, 1LL << 32, 1LL << 48, 1LL << 62,
+                                       INT64_MAX, INT64_MIN, -(1LL << 62), 1LL << 53};
+    uint8_t b = byte(in);
+    if (b < 200) return (int64_t)(b % 8) - 2;
+    return extremes[b % (sizeof extremes / sizeof extremes[0])];
+}
+
+static double number(input *in) {
+    static const double extremes[] = {0, 1, -1, 0.5, 2, 1e-8, 1e300, -1e300, 9.3e18, 1e-320};
+    uint8_t b = byte(in);
+    if (b < 160) return (double)(b % 16) / 4 - 1;
+    if (b < 170) return NAN;
+    if (b < 180) return INFINITY;
+    if (b < 185) return -INFINITY;
+    return extremes[b % (sizeof extremes / sizeof extremes[0])];
+}
+
+#define POOL 12
+static gentrain_tensor *tensors[POOL];
+static gentrain_module *modules[2];
+static gentrain_optimizer *optimizers[2];
+static gentrain_scheduler *schedulers[2];
+static gentrain_checkpoint *checkpoint;
+static char path[64];
+
+static gentrain_tensor *any_tensor(input *in) { return tensors[byte(in) % POOL]; }
+
+/* Frees a tensor handle as a careful host does: .grad reset first, because after
+ * backward(create_graph=true) a leaf's gradient refers back to it (a cycle, as in PyTorch). */
+static void release(gentrain_tensor *t) {
+    gentrain_tensor_set_grad(t, NULL);
+    gentrain_tensor_free(t);
+}
+
+static void release_module(gentrain_module *m) {
+    gentrain_module_zero_grad(m, true);
+    gentrain_module_free(m);
+}
+
+/* Stores a result in a slot, freeing the slot's old handle. */
+static void put(input *in, gentrain_tensor *t) {
+    if (!t) return;
+    int k = byte(in) % POOL;
+    release(tensors[k]);
+    tensors[k] = t;
+}
+
+static void make_tensor(input *in) {
+    int64_t shape[5];
+    size_t ndim = byte(in) % 5;
+    for (size_t i = 0; i < ndim; i++) shape[i] = byte(in) < 250 ? byte(in) % 5 : integer(in);
+    static const gentrain_dtype dtypes[] = {GENTRAIN_FLOAT32, GENTRAIN_FLOAT64, GENTRAIN_BFLOAT16, GENTRAIN_FLOAT16,
+                                            GENTRAIN_INT32, GENTRAIN_INT64, GENTRAIN_BOOL};
+    gentrain_dtype dtype = dtypes[byte(in) % 7];
+    gentrain_tensor *t = NULL;
+    switch (byte(in) % 4) {
+    case 0: gentrain_tensor_rand(&t, shape, ndim, dtype); break;
+    case 1: gentrain_tensor_full(&t, shape, ndim, dtype, number(in)); break;
+    case 2: gentrain_tensor_randint(&t, integer(in), integer(in), shape, ndim, dtype); break;
+    default: {
+        /* From host data, with a fuzzed byte count. */
+        uint8_t data[256];
+        size_t nbytes = byte(in);
+        for (size_t i = 0; i < nbytes; i++) data[i] = byte(in);
+        gentrain_tensor_from_data(&t, data, nbytes, dtype, shape, ndim);
+    }
+    }
+    if (t && byte(in) % 2) gentrain_tensor_set_requires_grad(t, true);
+    put(in, t);
+}
+
+static void unary(input *in) {
+    gentrain_tensor *x = any_tensor(in), *out = NULL;
+    int64_t d = integer(in), e = integer(in);
+    int64_t dims[3] = {integer(in), integer(in), integer(in)};
+    size_t nd = byte(in) % 4;
+    switch (byte(in) % 26) {
+    case 0: gentrain_exp(&out, x); break;
+    case 1: gentrain_log(&out, x); break;
+    case 2: gentrain_sqrt(&out, x); break;
+    case 3: gentrain_relu(&out, x); break;
+    case 4: gentrain_neg(&out, x); break;
+    case 5: gentrain_sum(&out, x, dims, nd, byte(in) % 2); break;
+    case 6: gentrain_mean(&out, x, dims, nd, byte(in) % 2); break;
+    case 7: gentrain_var(&out, x, dims, nd, integer(in), byte(in) % 2); break;
+    case 8: gentrain_amax(&out, x, dims, nd, byte(in) % 2); break;
+    case 9: gentrain_logsumexp(&out, x, dims, nd, byte(in) % 2); break;
+    case 10: gentrain_norm(&out, x, number(in), dims, nd, byte(in) % 2); break;
+    case 11: gentrain_argmax(&out, x, d, byte(in) % 2); break;
+    case 12: gentrain_softmax(&out, x, d); break;
+    case 13: gentrain_log_softmax(&out, x, d); break;
+    case 14: gentrain_reshape(&out, x, dims, nd); break;
+    case 15: gentrain_permute(&out, x, dims, nd); break;
+    case 16: gentrain_transpose(&out, x, d, e); break;
+    case 17: gentrain_expand(&out, x, dims, nd); break;
+    case 18: gentrain_slice(&out, x, d, e, integer(in), integer(in)); break;
+    case 19: gentrain_narrow(&out, x, d, e, integer(in)); break;
+    case 20: gentrain_select(&out, x, d, e); break;
+    case 21: gentrain_flatten(&out, x, d, e); break;
+    case 22: gentrain_pad(&out, x, dims, nd); break;
+    case 23: gentrain_clamp(&out, x, number(in), number(in)); break;
+    case 24: gentrain_pow_scalar(&out, x, number(in)); break;
+    default: {
+        gentrain_tensor *values = NULL, *indices = NULL;
+        if (gentrain_max_dim(&values, &indices, x, d, byte(in) % 2) == GENTRAIN_OK) {
+            put(in, values);
+            out = indices;
+        }
+    }
+    }
+    put(in, out);
+}
+
+static void binary(input *in) {
+    gentrain_tensor *a = any_tensor(in), *b = any_tensor(in), *c = any_tensor(in), *out = NULL;
+    int64_t d = integer(in);
+    switch (byte(in) % 18) {
+    case 0: gentrain_add(&out, a, b); break;
+    case 1: gentrain_sub(&out, a, b); break;
+    case 2: gentrain_mul(&out, a, b); break;
+    case 3: gentrain_div(&out, a, b); break;
+    case 4: gentrain_matmul(&out, a, b); break;
+    case 5: gentrain_linear(&out, a, b, byte(in) % 2 ? c : NULL); break;
+    case 6: gentrain_where(&out, a, b, c); break;
+    case 7: gentrain_index_select(&out, a, d, b); break;
+    case 8: gentrain_gather(&out, a, d, b); break;
+    case 9: gentrain_scatter_add(&out, a, d, b, c); break;
+    case 10: gentrain_index_add(&out, a, d, b, c); break;
+    case 11: gentrain_masked_fill(&out, a, b, number(in)); break;
+    case 12: gentrain_embedding(&out, a, b); break;
+    case 13: {
+        gentrain_tensor *list[3] = {a, b, c};
+        if (byte(in) % 2) gentrain_cat(&out, (const gentrain_tensor *const *)list, 1 + byte(in) % 3, d);
+        else gentrain_stack(&out, (const gentrain_tensor *const *)list, 1 + byte(in) % 3, d);
+        break;
+    }
+    case 14: gentrain_cross_entropy(&out, a, b, NULL); break;
+    case 15: gentrain_mse_loss(&out, a, b, (gentrain_reduction)(byte(in) % 3)); break;
+    case 16: gentrain_binary_cross_entropy(&out, a, b, byte(in) % 2 ? c : NULL, GENTRAIN_REDUCTION_MEAN); break;
+    default: gentrain_conv2d(&out, a, b, byte(in) % 2 ? c : NULL, NULL); break;
+    }
+    put(in, out);
+}
+
+static void pieces(input *in) {
+    gentrain_tensor *outs[8] = {NULL};
+    size_t count = 0;
+    gentrain_tensor *x = any_tensor(in);
+    gentrain_status s = byte(in) % 2 ? gentrain_split(outs, 8, &count, x, integer(in), integer(in))
+                                     : gentrain_chunk(outs, 8, &count, x, integer(in), integer(in));
+    if (s != GENTRAIN_OK) return;
+    for (size_t i = 0; i < count && i < 8; i++) put(in, outs[i]);
+}
+
+static int trace;
+
+static void autograd(input *in) {
+    gentrain_tensor *y = any_tensor(in), *x = any_tensor(in);
+    if (trace) fprintf(stderr, "  autograd y=%p x=%p\n", (void *)y, (void *)x);
+    if (byte(in) % 2) {
+        if (trace) fprintf(stderr, "  backward\n");
+        /* Not with create_graph: then a leaf's .grad refers back to the leaf (PyTorch's documented
+         * cycle, reported through the warning handler), which leaks once the host has dropped
+         * the leaf's handle. Higher orders go through gentrain_autograd_grad below. */
+        gentrain_backward(y, byte(in) % 2 ? any_tensor(in) : NULL, byte(in) % 2, false);
+    } else {
+        gentrain_tensor *results[1] = {NULL};
+        if (gentrain_autograd_grad(results, (const gentrain_tensor *const *)&y, 1, (const gentrain_tensor *const *)&x, 1,
+                                   NULL, byte(in) % 2, byte(in) % 2, byte(in) % 2) == GENTRAIN_OK)
+            put(in, results[0]);
+    }
+}
+
+static void training(input *in) {
+    int k = byte(in) % 2;
+    switch (byte(in) % 9) {
+    case 0: {
+        gentrain_optim_free(optimizers[k]);
+        optimizers[k] = NULL;
+        gentrain_tensor *params[2] = {any_tensor(in), any_tensor(in)};
+        if (byte(in) % 2) gentrain_optim_sgd_new(&optimizers[k], params, 1 + byte(in) % 2, NULL);
+        else gentrain_optim_adam_new(&optimizers[k], params, 1 + byte(in) % 2, NULL);
+        break;
+    }
+    case 1: gentrain_optim_step(optimizers[k]); break;
+    case 2: gentrain_optim_set_lr(optimizers[k], number(in)); break;
+    case 3: {
+        gentrain_scheduler_free(schedulers[k]);
+        schedulers[k] = NULL;
+        switch (byte(in) % 4) {
+        case 0: gentrain_scheduler_step_lr_new(&schedulers[k], optimizers[k], integer(in), number(in)); break;
+        case 1: gentrain_scheduler_cosine_new(&schedulers[k], optimizers[k], integer(in), number(in)); break;
+        case 2: gentrain_scheduler_cosine_warm_restarts_new(&schedulers[k], optimizers[k], integer(in), integer(in), number(in)); break;
+        default: gentrain_scheduler_linear_new(&schedulers[k], optimizers[k], number(in), number(in), integer(in)); break;
+        }
+        break;
+    }
+    case 4: gentrain_scheduler_step(schedulers[k]); break;
+    case 5: gentrain_scheduler_step_epoch(schedulers[k], number(in)); break;
+    case 6: {
+        static const char *keys[] = {"last_epoch", "_step_count", "step_size", "T_max", "T_0", "T_mult", "T_i", "T_cur",
+                                     "total_iters", "base_lrs", "gamma"};
+        double values[2] = {number(in), number(in)};
+        gentrain_scheduler_state_set(schedulers[k], keys[byte(in) % 11], values, byte(in) % 3);
+        break;
+    }
+    case 7: {
+        gentrain_tensor *params[2] = {any_tensor(in), any_tensor(in)};
+        double total = 0;
+        gentrain_clip_grad_norm(&total, params, 1 + byte(in) % 2, number(in), number(in), byte(in) % 2);
+        break;
+    }
+    default: {
+        release_module(modules[k]);
+        modules[k] = NULL;
+        if (byte(in) % 2) gentrain_module_linear_new(&modules[k], integer(in), integer(in), byte(in) % 2);
+        else gentrain_module_batch_norm_new(&modules[k], integer(in), number(in), number(in), byte(in) % 2);
+        gentrain_tensor *out = NULL;
+        gentrain_module_forward(&out, modules[k], any_tensor(in));
+        put(in, out);
+    }
+    }
+}
+
+static void files(input *in) {
+    int k = byte(in) % 2;
+    switch (byte(in) % 6) {
+    case 0:
+        gentrain_checkpoint_free(checkpoint);
+        checkpoint = NULL;
+        gentrain_checkpoint_new(&checkpoint);
+        break;
+    case 1: {
+        char name[8];
+        snprintf(name, sizeof name, "t%d", byte(in) % 4);
+        gentrain_checkpoint_add_tensor(checkpoint, name, any_tensor(in));
+        break;
+    }
+    case 2: gentrain_checkpoint_add_module(checkpoint, "m.", modules[k]); break;
+    case 3:
+        if (byte(in) % 2) gentrain_checkpoint_add_optimizer(checkpoint, optimizers[k]);
+        else gentrain_checkpoint_add_scheduler(checkpoint, schedulers[k]);
+        break;
+    case 4: gentrain_checkpoint_save(checkpoint, path); break;
+    default: gentrain_checkpoint_load(checkpoint, path); break;
+    }
+}
+
+/* Prints the pool's shapes (GENTRAIN_FUZZ_TRACE). */
+static void show_pool(int step) {
+    fprintf(stderr, "step %d:", step);
+    for (int i = 0; i < POOL; i++) {
+        size_t ndim = 0;
+        int64_t shape[64], strides[64];
+        if (gentrain_tensor_ndim(&ndim, tensors[i]) != GENTRAIN_OK) continue;
+        gentrain_tensor_shape(shape, 64, tensors[i]);
+        gentrain_tensor_strides(strides, 64, tensors[i]);
+        fprintf(stderr, " [%d]", i);
+        for (size_t d = 0; d < ndim; d++) fprintf(stderr, "%s%lld/%lld", d ? "," : "(", (long long)shape[d], (long long)strides[d]);
+        fprintf(stderr, ndim ? ")" : "()");
+    }
+    fprintf(stderr, "\n");
+}
+
+static void ignore_warning(const char *message, void *user_data) {
+    (void)message;
+    (void)user_data;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    gentrain_set_warning_handler(ignore_warning, NULL);
+    if (!path[0]) snprintf(path, sizeof path, "/tmp/gentrain-fuzz-%d.ckpt", (int)getpid());
+    gentrain_manual_seed(0);
+    input in = {data, size};
+    trace = getenv("GENTRAIN_FUZZ_TRACE") != NULL;   /* to see what a crash input does */
+    for (int step = 0; step < 64 && in.n > 0; step++) {
+        if (trace) show_pool(step);
+        uint8_t op = byte(&in);
+        if (trace) fprintf(stderr, "  op %d, next bytes %d %d %d %d\n", op % 10, in.n > 0 ? in.p[0] : -1, in.n > 1 ? in.p[1] : -1,
+                           in.n > 2 ? in.p[2] : -1, in.n > 3 ? in.p[3] : -1);
+        switch (op % 10) {
+        case 0: case 1: make_tensor(&in); break;
+        case 2: case 3: unary(&in); break;
+        case 4: case 5: binary(&in); break;
+        case 6: pieces(&in); break;
+        case 7: autograd(&in); break;
+        case 8: training(&in); break;
+        default:
+            if (op & 0x80) {
+                files(&in);
+            } else {
+                /* Free a slot but keep the stale handle in another one. */
+                int a = byte(&in) % POOL, b = byte(&in) % POOL;
+                if (a != b) release(tensors[b]);
+                release(tensors[a]);
+                tensors[b] = tensors[a];
+                if (a != b) tensors[a] = NULL;
+            }
+        }
+    }
+    /* Release everything (stale handles are harmless to free again). */
+    for (int i = 0; i < POOL; i++) {
+        release(tensors[i]);
+        tensors[i] = NULL;
+    }
+    for (int k = 0; k < 2; k++) {
+        gentrain_scheduler_free(schedulers[k]);
+        gentrain_optim_free(optimizers[k]);
+        release_module(modules[k]);
+        schedulers[k] = NULL;
+        optimizers[k] = NULL;
+        modules[k] = NULL;
+    }
+    gentrain_checkpoint_free(checkpoint);
+    checkpoint = NULL;
+    unlink(path);
+    return 0;
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds libgentrain with AddressSanitizer (and the engine's code with coverage for the fuzzer),
+# the fuzz targets and the C tests with ASan + UBSan, then:
+#   1. runs the C tests (test_capi, test_contract) against the sanitized library;
+#   2. replays every regression input in Tests/Fuzz/regressions/<target>/;
+#   3. fuzzes each target for SECONDS seconds (default 120) from the seed corpus.
+# Exits non-zero on any crash, sanitizer report or failed test; a crash input is left in
+# build-fuzz/crashes/<target>/ — copy it to Tests/Fuzz/regressions/<target>/ once fixed.
+#
+#   Tests/Fuzz/run.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+seconds="${1:-120}"
+out="$root/build-fuzz"
+mkdir -p "$out"
+
+# The library: the same release build as CMake's, with ASan and edge coverage in the Swift code.
+echo "== building libgentrain with ASan =="
+swift build -c release --product gentrain -Xswiftc -static-stdlib \
+  -Xswiftc -sanitize=fuzzer,address \
+  --scratch-path "$root/.build-asan" > "$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
+libdir="$root/.build-asan/release"
+ln -sf libgentrain.so "$libdir/libgentrain.so.0"   # its SONAME
+
+cc="clang -fuse-ld=lld"
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
+link=(-I "$root/include" -L "$libdir" -lgentrain -lm -Wl,-rpath,"$libdir")
+$cc $san -fsanitize=fuzzer "$root/Tests/Fuzz/fuzz_capi.c" "${link[@]}" -o "$out/fuzz_capi"
+$cc $san -fsanitize=fuzzer "$root/Tests/Fuzz/fuzz_load.c" "${link[@]}" -o "$out/fuzz_load"
+$cc $san -std=c11 -D_POSIX_C_SOURCE=200809L "$root/Tests/CAPI/test_capi.c" "${link[@]}" -o "$out/test_capi"
+$cc $san -std=c11 -D_POSIX_C_SOURCE=200809L "$root/Tests/CAPI/test_contract.c" "${link[@]}" -o "$out/test_contract"
+
+# The Swift runtime keeps metadata caches for the life of the process: not leaks.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
+export LSAN_OPTIONS="suppressions=$root/Tests/Fuzz/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# A tensor buffer over 256 MiB is an out-of-memory error (the fuzzer's shapes reach 2^62).
+export GENTRAIN_MAX_ALLOC_BYTES=$((256 << 20))
+
+echo "== C tests under ASan + UBSan =="
+"$out/test_capi" "$root/Tests/GentrainTests/Golden"
+mkdir -p "$out/contract"
+"$out/test_contract" "$out/contract"
+
+echo "== fuzz seed corpus =="
+rm -rf "$out/corpus"
+mkdir -p "$out/corpus/fuzz_capi" "$out/corpus/fuzz_load"
+GENTRAIN_FUZZ_SEED="$out/corpus/fuzz_load" "$out/fuzz_load"
+cp "$root"/Tests/Fuzz/corpus/fuzz_capi/* "$out/corpus/fuzz_capi/" 2> /dev/null || true
+
+status=0
+for target in fuzz_capi fuzz_load; do
+  regressions="$root/Tests/Fuzz/regressions/$target"
+  if compgen -G "$regressions/*" > /dev/null; then
+    echo "== $target: regression inputs =="
+    "$out/$target" -runs=0 "$regressions"/* 2>&1 | tail -2
+  fi
+  echo "== $target: ${seconds}s =="
+  mkdir -p "$out/crashes/$target"
+  if ! "$out/$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
+       -print_final_stats=1 -artifact_prefix="$out/crashes/$target/" "$out/corpus/$target" \
+       > "$out/$target.log" 2>&1; then
+    status=1
+    echo "$target found a crash:"
+    grep -E "ERROR|SUMMARY|runtime error|Fatal error|deadly signal|Test unit written" "$out/$target.log" | head -20
+  fi
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/$target.log" || true
+done
+exit $status

@@ -1,0 +1,59 @@
+"""The embedding contract from Python: temporaries outlive the calls that use them, the
+library's warnings arrive as UserWarnings, garbage inputs are refused as PyTorch refuses them,
+and a checkpoint holds a model's buffers."""
+import warnings
+
+import numpy as np
+import pytest
+
+import gentrain
+import gentrain.nn as nn
+import gentrain.nn.functional as F
+
+
+def test_temporary_parameters_outlive_the_call():
+    model = nn.Linear(2, 2)
+    model(gentrain.ones(3, 2)).sum().backward()
+    # A generator of a temporary module's parameters: the handles stay valid across the call.
+    norm = nn.utils.clip_grad_norm_(nn.Linear(2, 2).parameters(), 1.0)
+    assert float(norm) == 0.0
+    assert float(nn.utils.clip_grad_norm_((p for p in model.parameters()), 1.0)) > 0
+
+
+def test_broadcasting_regression_loss_warns():
+    with pytest.warns(UserWarning, match="target size"):
+        F.mse_loss(gentrain.zeros(4, 1), gentrain.zeros(4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.mse_loss(gentrain.zeros(4), gentrain.zeros(4))
+
+
+def test_garbage_is_refused():
+    with pytest.raises(gentrain.InvalidArgumentError, match="between 0 and 1"):
+        F.binary_cross_entropy(gentrain.tensor([0.5, 1.5]), gentrain.tensor([1.0, 0.0]))
+    with pytest.raises(gentrain.InvalidArgumentError, match="nan"):
+        gentrain.generative.sample(gentrain.tensor([[0.0, float("nan"), 1.0]]))
+
+
+def test_integer_extrema():
+    x = gentrain.tensor([[5, -7, 3], [9, -2, 1]], dtype=gentrain.int32)
+    values, indices = x.max(dim=1)
+    assert values.tolist() == [5, 9] and indices.tolist() == [0, 0]
+    assert gentrain.tensor([-5, -1, -3], dtype=gentrain.int64).argmax().item() == 1
+
+
+def test_checkpoint_resumes_batch_norm_buffers(tmp_path):
+    gentrain.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    x = gentrain.randn(8, 3)
+    model(x)
+    path = tmp_path / "bn.ckpt"
+    gentrain.Checkpoint(model).save(path)
+    model.eval()
+    expected = model(x).numpy()
+    model.train()
+    model(x * 3)   # moves the running statistics and the batch count
+    gentrain.Checkpoint(model).load(path)
+    model.eval()
+    np.testing.assert_array_equal(model(x).numpy(), expected)
+    assert model[1].num_batches_tracked.item() == 1

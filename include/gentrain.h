@@ -19,8 +19,19 @@
  *   autograd graph or another tensor (a view) still uses is safe.
  * - Arrays (shapes, lists of handles) are borrowed for the duration of the call.
  * - Threads: grad mode and the last error are per thread. Handles may be used from several
- *   threads, but one tensor, module or optimizer must not be used by two threads at once.
- *   The default random generator is shared and locked.
+ *   threads, but one tensor, module, optimizer, scheduler or checkpoint must not be changed by
+ *   one thread while another uses it; reading one object from several threads at once (the
+ *   same input tensor, a module's forward) is fine. A violation is detected where it would
+ *   corrupt memory and fails with GENTRAIN_ERR_MISUSE: a leaf's gradient written by two
+ *   backward passes, one graph walked by two passes, an optimizer, scheduler, module or
+ *   checkpoint changed while in use. Data that ops only read and write as numbers (a tensor's
+ *   elements) is not checked: a race there gives wrong numbers, not a crash. Freeing a handle
+ *   while another thread uses it is safe: the call in progress keeps the object alive. The
+ *   default random generator is shared and locked.
+ * - Memory: a tensor buffer that cannot be allocated is GENTRAIN_ERR_OUT_OF_MEMORY and the
+ *   call changes nothing. Small bookkeeping allocations (handle slots, graph nodes, strings)
+ *   come from the Swift runtime, which ends the process when malloc fails, as most C libraries
+ *   do. GENTRAIN_MAX_ALLOC_BYTES (environment, bytes) caps one tensor buffer.
  */
 #ifndef GENTRAIN_H
 #define GENTRAIN_H
@@ -56,7 +67,8 @@ typedef enum gentrain_status {
     GENTRAIN_ERR_CALLBACK_FAILED = 9,
     GENTRAIN_ERR_INTERNAL = 10,
     GENTRAIN_ERR_INDEX = 11,           /* an index or dimension out of range */
-    GENTRAIN_ERR_AUTOGRAD = 12         /* a gradient that cannot be computed as asked */
+    GENTRAIN_ERR_AUTOGRAD = 12,        /* a gradient that cannot be computed as asked */
+    GENTRAIN_ERR_MISUSE = 13           /* an object used by two threads at once (see Threads) */
 } gentrain_status;
 
 /* Element types. float32/float64 compute natively; bfloat16/float16 compute through

@@ -11,6 +11,8 @@ import GentrainOptim
 /// A checkpoint handle's object: the checkpoint and the C strings handed out for metadata.
 final class CheckpointBox {
     let checkpoint = TrainingCheckpoint(tensors: [])
+    /// Every call holds the checkpoint: two threads using one at once is a misuse.
+    let use = UseGuard()
     private var strings: [UnsafeMutablePointer<CChar>] = []
 
     func cString(_ s: String) -> UnsafePointer<CChar> {
@@ -32,10 +34,17 @@ private func checkpointArg(_ h: OpaquePointer?) throws -> CheckpointBox {
     unsafeDowncast(try HandleTable.shared.lookup(h, .checkpoint, "checkpoint"), to: CheckpointBox.self)
 }
 
-/// Runs `body` on a checkpoint that it changes.
-private func changing(_ name: StaticString, _ h: OpaquePointer?, _ body: (CheckpointBox) throws -> Void) -> gentrain_status {
+/// Runs `body` holding the checkpoint.
+private func using(_ name: StaticString, _ h: OpaquePointer?, _ body: (CheckpointBox) throws -> Void) -> gentrain_status {
     guarded(name) {
         let box = try checkpointArg(h)
+        try box.use.exclusive("the checkpoint") { try body(box) }
+    }
+}
+
+/// Runs `body` on a checkpoint that it changes (the strings handed out before are freed).
+private func changing(_ name: StaticString, _ h: OpaquePointer?, _ body: (CheckpointBox) throws -> Void) -> gentrain_status {
+    using(name, h) { box in
         box.changed()
         try body(box)
     }
@@ -111,8 +120,8 @@ public func gentrain_checkpoint_set_counters(_ checkpoint: OpaquePointer?, _ ste
 @c @implementation
 public func gentrain_checkpoint_get_counters(_ step: UnsafeMutablePointer<Int64>?, _ epoch: UnsafeMutablePointer<Int64>?,
                                              _ checkpoint: OpaquePointer?) -> gentrain_status {
-    guarded("gentrain_checkpoint_get_counters") {
-        let c = try checkpointArg(checkpoint).checkpoint
+    using("gentrain_checkpoint_get_counters", checkpoint) { box in
+        let c = box.checkpoint
         try write(step) { Int64(c.step) }
         try write(epoch) { Int64(c.epoch) }
     }
@@ -130,8 +139,7 @@ public func gentrain_checkpoint_set_metadata(_ checkpoint: OpaquePointer?, _ key
 public func gentrain_checkpoint_get_metadata(_ value: UnsafeMutablePointer<UnsafePointer<CChar>?>?, _ checkpoint: OpaquePointer?,
                                              _ key: UnsafePointer<CChar>?) -> gentrain_status {
     value?.pointee = nil
-    return guarded("gentrain_checkpoint_get_metadata") {
-        let box = try checkpointArg(checkpoint)
+    return using("gentrain_checkpoint_get_metadata", checkpoint) { box in
         guard let value else { throw GentrainError(.invalidArgument, "value is NULL") }
         value.pointee = box.checkpoint.metadata[try stringArg(key, "key")].map(box.cString)
     }
@@ -139,7 +147,7 @@ public func gentrain_checkpoint_get_metadata(_ value: UnsafeMutablePointer<Unsaf
 
 @c @implementation
 public func gentrain_checkpoint_save(_ checkpoint: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> gentrain_status {
-    guarded("gentrain_checkpoint_save") { try checkpointArg(checkpoint).checkpoint.save(to: stringArg(path, "path")) }
+    using("gentrain_checkpoint_save", checkpoint) { box in try box.checkpoint.save(to: stringArg(path, "path")) }
 }
 
 @c @implementation

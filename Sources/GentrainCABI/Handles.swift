@@ -16,9 +16,9 @@ enum HandleKind: String {
 /// Generations have 38 bits and a slot whose generation is used up is retired, never reused:
 /// a stale handle cannot name a new object however long the process runs.
 ///
-/// Slots live in fixed chunks that never move, so lookups read them without a lock; creating
-/// and freeing handles take the lock. (Using a handle on one thread while freeing it on
-/// another is outside the threading contract of the header, as for any C object.)
+/// Slots live in fixed chunks that never move. A lookup takes the lock and returns a strong
+/// reference, so a handle freed by another thread meanwhile leaves the object alive until the
+/// call that looked it up is done.
 final class HandleTable: @unchecked Sendable {
     private struct Slot {
         var object: Unmanaged<AnyObject>?
@@ -84,14 +84,16 @@ final class HandleTable: @unchecked Sendable {
     func lookup(_ handle: OpaquePointer?, _ kind: HandleKind, _ what: String) throws -> AnyObject {
         guard let handle else { throw GentrainError(.invalidHandle, "\(what) is NULL") }
         let (index, generation) = decode(handle)
-        guard let s = slot(index), let object = s.pointee.object,
-              s.pointee.generation & HandleTable.generationMask == generation else {
-            throw GentrainError(.invalidHandle, "\(what) is not a live handle (freed, or never created)")
+        let (object, found): (AnyObject?, HandleKind?) = lock.withLock {
+            guard let s = slot(index), let object = s.pointee.object,
+                  s.pointee.generation & HandleTable.generationMask == generation else { return (nil, nil) }
+            return s.pointee.kind == kind ? (object.takeUnretainedValue(), kind) : (nil, s.pointee.kind)
         }
-        guard s.pointee.kind == kind else {
-            throw GentrainError(.invalidHandle, "\(what) is a \(s.pointee.kind.rawValue) handle, expected a \(kind.rawValue) handle")
+        guard let found else { throw GentrainError(.invalidHandle, "\(what) is not a live handle (freed, or never created)") }
+        guard let object else {
+            throw GentrainError(.invalidHandle, "\(what) is a \(found.rawValue) handle, expected a \(kind.rawValue) handle")
         }
-        return object.takeUnretainedValue()
+        return object
     }
 
     /// Releases a handle; unknown handles are ignored (the free functions return nothing).
@@ -114,13 +116,16 @@ final class HandleTable: @unchecked Sendable {
 final class ModuleBox {
     let module: Module
     private var names: [String: UnsafeMutablePointer<CChar>] = [:]
+    private let lock = Lock()   // names are handed out to threads reading the module at once
     init(_ module: Module) { self.module = module }
 
     func cName(_ name: String) -> UnsafePointer<CChar> {
-        if let p = names[name] { return UnsafePointer(p) }
-        let p = strdup(name)!
-        names[name] = p
-        return UnsafePointer(p)
+        lock.withLock {
+            if let p = names[name] { return UnsafePointer(p) }
+            let p = strdup(name)!
+            names[name] = p
+            return UnsafePointer(p)
+        }
     }
 
     deinit { for p in names.values { free(p) } }

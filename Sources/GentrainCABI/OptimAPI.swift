@@ -63,14 +63,14 @@ public func gentrain_optim_zero_grad(_ optimizer: OpaquePointer?, _ setToNone: B
 
 @c @implementation
 public func gentrain_optim_get_lr(_ out: UnsafeMutablePointer<Double>?, _ optimizer: OpaquePointer?) -> gentrain_status {
-    guarded("gentrain_optim_get_lr") { try write(out) { try optimizerArg(optimizer).lr } }
+    guarded("gentrain_optim_get_lr") { try holding(optimizer) { opt in try write(out) { opt.lr } } }
 }
 
 @c @implementation
 public func gentrain_optim_set_lr(_ optimizer: OpaquePointer?, _ lr: Double) -> gentrain_status {
     guarded("gentrain_optim_set_lr") {
         guard lr >= 0, lr.isFinite else { throw GentrainError(.invalidArgument, "invalid learning rate: \(lr)") }
-        try optimizerArg(optimizer).lr = lr
+        try holding(optimizer) { opt in opt.lr = lr }
     }
 }
 
@@ -115,11 +115,17 @@ public func gentrain_optim_add_param_group(_ optimizer: OpaquePointer?, _ params
 
 @c @implementation
 public func gentrain_optim_group_count(_ out: UnsafeMutablePointer<Int>?, _ optimizer: OpaquePointer?) -> gentrain_status {
-    guarded("gentrain_optim_group_count") { try write(out) { try optimizerArg(optimizer).paramGroups.count } }
+    guarded("gentrain_optim_group_count") { try holding(optimizer) { opt in try write(out) { opt.paramGroups.count } } }
 }
 
-private func group(_ optimizer: OpaquePointer?, _ index: Int) throws -> ParamGroup {
-    let groups = try optimizerArg(optimizer).paramGroups
+/// Runs `body` holding the optimizer: a call on it while another thread steps it is a misuse.
+private func holding<R>(_ optimizer: OpaquePointer?, _ body: (Optimizer) throws -> R) throws -> R {
+    let opt = try optimizerArg(optimizer)
+    return try opt.use.exclusive("the optimizer") { try body(opt) }
+}
+
+private func group(_ opt: Optimizer, _ index: Int) throws -> ParamGroup {
+    let groups = opt.paramGroups
     guard index >= 0, index < groups.count else {
         throw GentrainError(.index, "group \(index) is out of range for \(groups.count) parameter groups")
     }
@@ -130,9 +136,11 @@ private func group(_ optimizer: OpaquePointer?, _ index: Int) throws -> ParamGro
 public func gentrain_optim_get_option(_ out: UnsafeMutablePointer<Double>?, _ optimizer: OpaquePointer?, _ index: Int,
                                       _ name: UnsafePointer<CChar>?) -> gentrain_status {
     guarded("gentrain_optim_get_option") {
-        let g = try group(optimizer, index), key = try stringArg(name, "name")
-        guard let v = g.options[key] else { throw GentrainError(.invalidArgument, "the group has no option '\(key)'") }
-        try write(out) { v }
+        try holding(optimizer) { opt in
+            let g = try group(opt, index), key = try stringArg(name, "name")
+            guard let v = g.options[key] else { throw GentrainError(.invalidArgument, "the group has no option '\(key)'") }
+            try write(out) { v }
+        }
     }
 }
 
@@ -140,15 +148,16 @@ public func gentrain_optim_get_option(_ out: UnsafeMutablePointer<Double>?, _ op
 public func gentrain_optim_set_option(_ optimizer: OpaquePointer?, _ index: Int, _ name: UnsafePointer<CChar>?,
                                       _ value: Double) -> gentrain_status {
     guarded("gentrain_optim_set_option") {
-        let opt = try optimizerArg(optimizer)
-        let g = try group(optimizer, index), key = try stringArg(name, "name")
-        guard g.options[key] != nil || opt.defaults[key] != nil else {
-            throw GentrainError(.invalidArgument, "\(type(of: opt)) has no option '\(key)'")
+        try holding(optimizer) { opt in
+            let g = try group(opt, index), key = try stringArg(name, "name")
+            guard g.options[key] != nil || opt.defaults[key] != nil else {
+                throw GentrainError(.invalidArgument, "\(type(of: opt)) has no option '\(key)'")
+            }
+            var changed = g.options
+            changed[key] = value
+            try opt.checkOptions(changed)
+            g[key] = value
         }
-        var changed = g.options
-        changed[key] = value
-        try opt.checkOptions(changed)
-        g[key] = value
     }
 }
 
@@ -174,7 +183,7 @@ private func stateEntries(_ d: OptimizerStateDict) -> [(Int, String)] {
 
 @c @implementation
 public func gentrain_optim_state_count(_ out: UnsafeMutablePointer<Int>?, _ optimizer: OpaquePointer?) -> gentrain_status {
-    guarded("gentrain_optim_state_count") { try write(out) { stateEntries(try optimizerArg(optimizer).stateDict()).count } }
+    guarded("gentrain_optim_state_count") { try holding(optimizer) { opt in try write(out) { stateEntries(opt.stateDict()).count } } }
 }
 
 @c @implementation
@@ -182,7 +191,7 @@ public func gentrain_optim_state_get(_ value: UnsafeMutablePointer<OpaquePointer
                                      _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?, _ optimizer: OpaquePointer?,
                                      _ i: Int) -> gentrain_status {
     producing("gentrain_optim_state_get", value) {
-        let d = try optimizerArg(optimizer).stateDict()
+        let d = try holding(optimizer) { $0.stateDict() }
         let entries = stateEntries(d)
         guard i >= 0, i < entries.count else { throw GentrainError(.index, "state entry \(i) is out of range for \(entries.count) entries") }
         let (p, n) = entries[i]
@@ -196,22 +205,23 @@ public func gentrain_optim_state_get(_ value: UnsafeMutablePointer<OpaquePointer
 @c @implementation
 public func gentrain_optim_state_set(_ optimizer: OpaquePointer?, _ paramIndex: Int, _ name: UnsafePointer<CChar>?,
                                      _ value: OpaquePointer?) -> gentrain_status {
-    guarded("gentrain_optim_state_set") {
-        let opt = try optimizerArg(optimizer)
-        let key = try stringArg(name, "name"), v = try tensorArg(value, "value")
-        let count = opt.paramGroups.reduce(0) { $0 + $1.params.count }
-        guard paramIndex >= 0, paramIndex < count else {
-            throw GentrainError(.index, "parameter index \(paramIndex) is out of range for \(count) parameters")
-        }
-        var d = opt.stateDict()
-        var s = d.state[paramIndex] ?? .init(step: 0, buffers: [:])
-        if key == "step" {
-            guard v.numel == 1 else { throw GentrainError(.shape, "step must be one number, got shape \(shapeString(v.shape))") }
-            s.step = try v.item()
-        } else {
-            s.buffers[key] = v
-        }
-        d.state[paramIndex] = s
-        try opt.loadStateDict(d)
+    guarded("gentrain_optim_state_set") { try holding(optimizer) { opt in try setState(opt, paramIndex, name, value) } }
+}
+
+private func setState(_ opt: Optimizer, _ paramIndex: Int, _ name: UnsafePointer<CChar>?, _ value: OpaquePointer?) throws {
+    let key = try stringArg(name, "name"), v = try tensorArg(value, "value")
+    let count = opt.paramGroups.reduce(0) { $0 + $1.params.count }
+    guard paramIndex >= 0, paramIndex < count else {
+        throw GentrainError(.index, "parameter index \(paramIndex) is out of range for \(count) parameters")
     }
+    var d = opt.stateDict()
+    var s = d.state[paramIndex] ?? .init(step: 0, buffers: [:])
+    if key == "step" {
+        guard v.numel == 1 else { throw GentrainError(.shape, "step must be one number, got shape \(shapeString(v.shape))") }
+        s.step = try v.item()
+    } else {
+        s.buffers[key] = v
+    }
+    d.state[paramIndex] = s
+    try opt.loadStateDict(d)
 }

@@ -179,7 +179,7 @@ public func gentrain_scheduler_step(_ scheduler: OpaquePointer?) -> gentrain_sta
         guard let s = try schedulerArg(scheduler) as? LRScheduler else {
             throw GentrainError(.invalidArgument, "ReduceLROnPlateau steps with a metric: use gentrain_scheduler_step_metric")
         }
-        try s.step()
+        try holdingOptimizer(of: s) { try s.step() }
     }
 }
 
@@ -187,14 +187,14 @@ public func gentrain_scheduler_step(_ scheduler: OpaquePointer?) -> gentrain_sta
 public func gentrain_scheduler_step_epoch(_ scheduler: OpaquePointer?, _ epoch: Double) -> gentrain_status {
     guarded("gentrain_scheduler_step_epoch") {
         let s = try schedulerArg(scheduler)
-        if let w = s as? CosineAnnealingWarmRestarts { return try w.step(epoch: epoch) }
+        if let w = s as? CosineAnnealingWarmRestarts { return try holdingOptimizer(of: w) { try w.step(epoch: epoch) } }
         guard let s = s as? LRScheduler else {
             throw GentrainError(.invalidArgument, "ReduceLROnPlateau steps with a metric: use gentrain_scheduler_step_metric")
         }
         guard epoch >= 0, epoch <= Double(Int32.max), epoch == epoch.rounded() else {
             throw GentrainError(.invalidArgument, "epoch must be a whole number >= 0 for this scheduler, got \(epoch)")
         }
-        try s.step(epoch: Int(epoch))
+        try holdingOptimizer(of: s) { try s.step(epoch: Int(epoch)) }
     }
 }
 
@@ -204,7 +204,7 @@ public func gentrain_scheduler_step_metric(_ scheduler: OpaquePointer?, _ metric
         guard let s = try schedulerArg(scheduler) as? ReduceLROnPlateau else {
             throw GentrainError(.invalidArgument, "only ReduceLROnPlateau steps with a metric; use gentrain_scheduler_step")
         }
-        s.step(metric: metric)
+        try holdingOptimizer(of: s) { s.step(metric: metric) }
     }
 }
 
@@ -213,7 +213,7 @@ public func gentrain_scheduler_get_last_lr(_ out: UnsafeMutablePointer<Double>?,
                                            _ scheduler: OpaquePointer?) -> gentrain_status {
     guarded("gentrain_scheduler_get_last_lr") {
         let s = try schedulerArg(scheduler)
-        let lrs = (s as? LRScheduler)?.getLastLR() ?? (s as! ReduceLROnPlateau).getLastLR()
+        let lrs = try holdingOptimizer(of: s) { (s as? LRScheduler)?.getLastLR() ?? (s as! ReduceLROnPlateau).getLastLR() }
         try write(count) { lrs.count }
         guard let out, capacity >= lrs.count else {
             throw GentrainError(.invalidArgument, "out holds \(capacity) values but there are \(lrs.count) parameter groups")
@@ -222,13 +222,23 @@ public func gentrain_scheduler_get_last_lr(_ out: UnsafeMutablePointer<Double>?,
     }
 }
 
+/// Runs `body` holding the scheduler's optimizer, whose learning rates a scheduler changes: two
+/// threads using one scheduler, or one stepping it during the optimizer's step, is a misuse.
+private func holdingOptimizer<R>(of s: AnyObject, _ body: () throws -> R) throws -> R {
+    let optimizer = (s as? LRScheduler)?.optimizer ?? (s as! ReduceLROnPlateau).optimizer
+    return try optimizer.use.exclusive("the scheduler's optimizer", body)
+}
+
 private func schedulerState(_ h: OpaquePointer?) throws -> SchedulerState {
     try schedulerArg(h) as! SchedulerState
 }
 
 @c @implementation
 public func gentrain_scheduler_state_count(_ out: UnsafeMutablePointer<Int>?, _ scheduler: OpaquePointer?) -> gentrain_status {
-    guarded("gentrain_scheduler_state_count") { try write(out) { try schedulerState(scheduler).stateDict().count } }
+    guarded("gentrain_scheduler_state_count") {
+        let s = try schedulerState(scheduler)
+        try write(out) { try holdingOptimizer(of: s) { s.stateDict().count } }
+    }
 }
 
 @c @implementation
@@ -236,7 +246,8 @@ public func gentrain_scheduler_state_get(_ key: UnsafeMutablePointer<UnsafePoint
                                          _ capacity: Int, _ count: UnsafeMutablePointer<Int>?, _ scheduler: OpaquePointer?,
                                          _ i: Int) -> gentrain_status {
     guarded("gentrain_scheduler_state_get") {
-        let entries = try schedulerState(scheduler).stateDict().sorted { $0.key < $1.key }
+        let s = try schedulerState(scheduler)
+        let entries = try holdingOptimizer(of: s) { s.stateDict().sorted { $0.key < $1.key } }
         guard i >= 0, i < entries.count else { throw GentrainError(.index, "state entry \(i) is out of range for \(entries.count) entries") }
         let (k, v) = entries[i]
         key?.pointee = internedCString(k)
@@ -256,8 +267,11 @@ public func gentrain_scheduler_state_set(_ scheduler: OpaquePointer?, _ key: Uns
         guard count >= 0, count <= 1 << 20, count == 0 || values != nil else {
             throw GentrainError(.invalidArgument, "values is NULL or its count is invalid")
         }
-        var d = s.stateDict()
-        d[try stringArg(key, "key")] = (0..<count).map { values![$0] }
-        try s.loadStateDict(d)
+        let k = try stringArg(key, "key")
+        try holdingOptimizer(of: s) {
+            var d = s.stateDict()
+            d[k] = (0..<count).map { values![$0] }
+            try s.loadStateDict(d)
+        }
     }
 }

@@ -166,7 +166,10 @@ public func gentrain_tensor_copy_to(_ buffer: UnsafeMutableRawPointer?, _ nbytes
 
 @c @implementation
 public func gentrain_tensor_copy_(_ dst: OpaquePointer?, _ src: OpaquePointer?) -> gentrain_status {
-    guarded("gentrain_tensor_copy_") { try tensorArg(dst, "dst").copy_(tensorArg(src, "src")) }
+    guarded("gentrain_tensor_copy_") {
+        let d = try tensorArg(dst, "dst"), s = try tensorArg(src, "src")
+        try d.use.exclusive("dst") { try d.copy_(s) }
+    }
 }
 
 @c @implementation
@@ -206,7 +209,7 @@ public func gentrain_tensor_grad(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
     return guarded("gentrain_tensor_grad") {
         let t = try tensorArg(tensor)
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        out.pointee = try t.grad.map(newHandle)
+        out.pointee = try t.use.shared("the tensor's .grad") { try t.grad.map(newHandle) }
     }
 }
 
@@ -218,7 +221,7 @@ public func gentrain_tensor_set_grad(_ tensor: OpaquePointer?, _ grad: OpaquePoi
         if let g, g.shape != t.shape || g.dtype != t.dtype {
             throw GentrainError(.shape, "assigned grad has shape \(shapeString(g.shape)) and dtype \(g.dtype), the tensor has \(shapeString(t.shape)) and \(t.dtype)")
         }
-        t.grad = g
+        try t.use.exclusive("the tensor's .grad") { t.grad = g }
     }
 }
 

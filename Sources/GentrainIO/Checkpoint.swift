@@ -49,8 +49,20 @@ public final class TrainingCheckpoint {
         return n
     }
 
+    /// Runs `body` holding every optimizer, so that none steps on another thread meanwhile.
+    private func holdingOptimizers<R>(_ body: () throws -> R) throws -> R {
+        var held: [Optimizer] = []
+        defer { for o in held { o.use.release() } }
+        for o in optimizers where try o.use.acquire("an optimizer of the checkpoint") { held.append(o) }
+        return try body()
+    }
+
     /// Writes the checkpoint to `path` atomically (the old file stays until the new one is complete).
     public func save(to path: String) throws {
+        try holdingOptimizers { try write(to: path) }
+    }
+
+    private func write(to path: String) throws {
         let names = try names()
         var out: [(String, Tensor)] = tensors.map { ("model.\($0.0)", $0.1) }
         var meta: [String: String] = ["gentrain.format": TrainingCheckpoint.format, "gentrain.step": String(step),
@@ -87,6 +99,10 @@ public final class TrainingCheckpoint {
     /// Restores everything from `path` into this checkpoint's objects. Every name, shape and
     /// dtype is checked first; on a mismatch nothing is changed and the error lists them.
     public func load(from path: String) throws {
+        try holdingOptimizers { try read(from: path) }
+    }
+
+    private func read(from path: String) throws {
         let (saved, meta) = try SafeTensors.load(path)
         guard meta["gentrain.format"] == TrainingCheckpoint.format else {
             throw GentrainError(.io, "\(path) is not a gentrain training checkpoint (format '\(meta["gentrain.format"] ?? "none")')")

@@ -114,9 +114,7 @@ open class Module {
 
     /// Clears the gradients of every parameter: to nil (PyTorch's default) or to zeros.
     public func zeroGrad(setToNone: Bool = true) throws {
-        for p in parameters() {
-            if setToNone { p.grad = nil } else { try p.grad?.zero_() }
-        }
+        for p in parameters() { try p.zeroGrad(setToNone: setToNone) }
     }
 
     /// Freezes (false) or unfreezes every parameter.

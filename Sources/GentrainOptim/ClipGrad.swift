@@ -12,7 +12,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
                          errorIfNonfinite: Bool = false) throws -> Tensor {
     guard normType > 0 else { throw GentrainError(.invalidArgument, "clip_grad_norm_: norm_type must be positive, got \(normType)") }
     return try withNoGrad {
-        let grads = parameters.compactMap(\.grad)
+        let grads = try gradients(parameters)
         guard !grads.isEmpty else { return try Tensor.scalar(0) }
         let norms = try grads.map { try $0.norm(p: normType) }
         let total = try Tensor.stack(norms).norm(p: normType)
@@ -29,6 +29,11 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
 /// Clamps every gradient of `parameters` to `[-clipValue, clipValue]` in place (PyTorch's `clip_grad_value_`).
 public func clipGradValue(_ parameters: [Tensor], clipValue: Double) throws {
     try withNoGrad {
-        for g in parameters.compactMap(\.grad) { try g.copy_(g.clamp(min: -clipValue, max: clipValue)) }
+        for g in try gradients(parameters) { try g.copy_(g.clamp(min: -clipValue, max: clipValue)) }
     }
+}
+
+/// The gradients of the parameters that have one.
+private func gradients(_ parameters: [Tensor]) throws -> [Tensor] {
+    try parameters.compactMap { p in try p.use.shared("a parameter's .grad") { p.grad } }
 }

@@ -53,6 +53,8 @@ open class Optimizer {
     public private(set) var paramGroups: [ParamGroup] = []
     /// Per-parameter state, by parameter identity.
     public private(set) var state: [ObjectIdentifier: ParamState] = [:]
+    /// Guards the groups and state against two threads at once (a step, a scheduler's change).
+    public let use = UseGuard()
 
     /// An optimizer over `params` with `options` overriding the class's `defaults`.
     public init(_ params: [Tensor], defaults: [String: Double], options: [String: Double] = [:]) throws {
@@ -66,6 +68,10 @@ open class Optimizer {
     /// Adds a group; options it does not give take the optimizer's defaults. A parameter
     /// may belong to one group only.
     public func addParamGroup(_ params: [Tensor], options: [String: Double] = [:]) throws {
+        try use.exclusive("the optimizer") { try addGroup(params, options) }
+    }
+
+    private func addGroup(_ params: [Tensor], _ options: [String: Double]) throws {
         guard !params.isEmpty else { throw GentrainError(.invalidArgument, "optimizer got an empty parameter list") }
         for name in options.keys where defaults[name] == nil && !Optimizer.scheduleKeys.contains(name) {
             throw GentrainError(.invalidArgument, "\(type(of: self)) has no option '\(name)'")
@@ -116,27 +122,31 @@ open class Optimizer {
 
     /// Clears the gradients of every parameter: to nil (PyTorch's default) or to zeros.
     public func zeroGrad(setToNone: Bool = true) throws {
-        for g in paramGroups {
-            for p in g.params {
-                if setToNone { p.grad = nil } else { try p.grad?.zero_() }
+        try use.exclusive("the optimizer") {
+            for g in paramGroups {
+                for p in g.params { try p.zeroGrad(setToNone: setToNone) }
             }
         }
     }
 
     /// Updates every parameter that has a gradient.
     public func step() throws {
-        try withNoGrad {
-            for group in paramGroups {
-                try checkOptions(group.options)
-                for p in group.params {
-                    guard let g = p.grad else { continue }
-                    guard g.shape == p.shape else {
-                        throw GentrainError(.shape, "optimizer: gradient \(shapeString(g.shape)) does not match parameter \(shapeString(p.shape))")
+        try use.exclusive("the optimizer") {
+            try withNoGrad {
+                for group in paramGroups {
+                    try checkOptions(group.options)
+                    for p in group.params {
+                        try p.use.exclusive("a parameter") {
+                            guard let g = p.grad else { return }
+                            guard g.shape == p.shape else {
+                                throw GentrainError(.shape, "optimizer: gradient \(shapeString(g.shape)) does not match parameter \(shapeString(p.shape))")
+                            }
+                            let grad = try g.to(p.dtype).contiguous()
+                            let s = paramState(p)
+                            s.step += 1
+                            try update(p, grad, s, group)
+                        }
                     }
-                    let grad = try g.to(p.dtype).contiguous()
-                    let s = paramState(p)
-                    s.step += 1
-                    try update(p, grad, s, group)
                 }
             }
         }
@@ -184,7 +194,10 @@ open class Optimizer {
 
     /// Restores a state dict of an optimizer over parameters of the same shapes and grouping.
     /// Buffers are copied into fresh tensors of each parameter's dtype. On any error nothing changes.
-    public func loadStateDict(_ d: OptimizerStateDict) throws { try prepareLoad(d)() }
+    public func loadStateDict(_ d: OptimizerStateDict) throws {
+        let apply = try prepareLoad(d)
+        try use.exclusive("the optimizer") { apply() }
+    }
 
     /// Checks a state dict completely (grouping, shapes, steps, every group's options) and
     /// returns the change that applies it, which cannot fail.

@@ -8,10 +8,12 @@
  */
 #include <gentrain.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures = 0, checks = 0;
@@ -399,6 +401,92 @@ static void test_strict_safetensors(void) {
     gentrain_tensor_free(b);
 }
 
+/* Finding 7: one model trained from two threads at once, and a handle freed while another
+ * thread uses it. Every call either works or says GENTRAIN_ERR_MISUSE / INVALID_HANDLE; the
+ * process never crashes (the sanitizer run checks the memory too). */
+typedef struct {
+    gentrain_module *model;
+    gentrain_optimizer *optimizer;
+    gentrain_tensor *x, *y;
+    int iterations, ok, misuse, other;
+} shared_training;
+
+static void *train_thread(void *arg) {
+    shared_training *t = arg;
+    for (int i = 0; i < t->iterations; i++) {
+        gentrain_tensor *logits = NULL, *loss = NULL;
+        gentrain_status s = gentrain_module_forward(&logits, t->model, t->x);
+        if (s == GENTRAIN_OK) s = gentrain_cross_entropy(&loss, logits, t->y, NULL);
+        if (s == GENTRAIN_OK) s = gentrain_backward(loss, NULL, false, false);
+        if (s == GENTRAIN_OK) s = gentrain_optim_step(t->optimizer);
+        if (s == GENTRAIN_OK) s = gentrain_optim_zero_grad(t->optimizer, true);
+        __atomic_add_fetch(s == GENTRAIN_OK ? &t->ok : s == GENTRAIN_ERR_MISUSE ? &t->misuse : &t->other, 1, __ATOMIC_RELAXED);
+        gentrain_tensor_free(loss);
+        gentrain_tensor_free(logits);
+    }
+    return NULL;
+}
+
+typedef struct {
+    gentrain_tensor *x;
+    int iterations, ok, invalid, other;
+} shared_reading;
+
+static void *read_thread(void *arg) {
+    shared_reading *r = arg;
+    for (int i = 0; i < r->iterations; i++) {
+        gentrain_tensor *out = NULL;
+        gentrain_status s = gentrain_mul(&out, r->x, r->x);
+        __atomic_add_fetch(s == GENTRAIN_OK ? &r->ok : s == GENTRAIN_ERR_INVALID_HANDLE ? &r->invalid : &r->other, 1,
+                           __ATOMIC_RELAXED);
+        gentrain_tensor_free(out);
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    gentrain_module *layers[3] = {NULL}, *model = NULL;
+    OK(gentrain_module_linear_new(&layers[0], 8, 16, true));
+    OK(gentrain_module_relu_new(&layers[1]));
+    OK(gentrain_module_linear_new(&layers[2], 16, 3, true));
+    OK(gentrain_module_sequential_new(&model, layers, 3));
+    gentrain_tensor *params[4] = {NULL};
+    for (size_t i = 0; i < 4; i++) OK(gentrain_module_parameter(&params[i], NULL, model, i));
+    gentrain_optimizer *opt = NULL;
+    OK(gentrain_optim_sgd_new(&opt, params, 4, NULL));
+    shared_training t = {model, opt, NULL, NULL, 300, 0, 0, 0};
+    OK(gentrain_tensor_randn(&t.x, (int64_t[]){16, 8}, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randint(&t.y, 0, 3, (int64_t[]){16}, 1, GENTRAIN_INT64));
+    pthread_t a, b;
+    pthread_create(&a, NULL, train_thread, &t);
+    pthread_create(&b, NULL, train_thread, &t);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    EXPECT(t.ok + t.misuse == 600 && t.other == 0);
+    EXPECT(t.ok > 0);
+    if (t.other) fprintf(stderr, "two-thread training: %d ok, %d misuse, %d other: %s\n", t.ok, t.misuse, t.other, gentrain_last_error());
+
+    /* Reading one tensor from two threads is allowed; freeing it meanwhile is safe. */
+    shared_reading r = {t.x, 2000, 0, 0, 0};
+    pthread_create(&a, NULL, read_thread, &r);
+    pthread_create(&b, NULL, read_thread, &r);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    EXPECT(r.ok == 4000);
+    r.ok = 0;
+    pthread_create(&a, NULL, read_thread, &r);
+    nanosleep(&(struct timespec){0, 2000000}, NULL);
+    gentrain_tensor_free(t.x);
+    pthread_join(a, NULL);
+    EXPECT(r.ok + r.invalid == 2000 && r.other == 0);
+
+    gentrain_tensor_free(t.y);
+    gentrain_optim_free(opt);
+    for (size_t i = 0; i < 4; i++) gentrain_tensor_free(params[i]);
+    for (size_t i = 0; i < 3; i++) gentrain_module_free(layers[i]);
+    gentrain_module_free(model);
+}
+
 /* Finding 12: one training step of an MLP (forward, loss, backward, clip, Adam, scheduler)
  * and a checkpoint save. Returns the first failing status (GENTRAIN_OK when none failed). */
 static gentrain_status training_step_and_save(const char *path) {
@@ -484,6 +572,7 @@ int main(int argc, char **argv) {
     if (!quick) test_handle_generations();
     test_refusals_and_warnings();
     test_strict_safetensors();
+    test_threads();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -25,7 +25,7 @@ ln -sf libgentrain.so "$libdir/libgentrain.so.0"   # its SONAME
 
 cc="clang -fuse-ld=lld"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
-link=(-I "$root/include" -L "$libdir" -lgentrain -lm -Wl,-rpath,"$libdir")
+link=(-I "$root/include" -L "$libdir" -lgentrain -lm -pthread -Wl,-rpath,"$libdir")
 $cc $san -fsanitize=fuzzer "$root/Tests/Fuzz/fuzz_capi.c" "${link[@]}" -o "$out/fuzz_capi"
 $cc $san -fsanitize=fuzzer "$root/Tests/Fuzz/fuzz_load.c" "${link[@]}" -o "$out/fuzz_load"
 $cc $san -std=c11 -D_POSIX_C_SOURCE=200809L "$root/Tests/CAPI/test_capi.c" "${link[@]}" -o "$out/test_capi"

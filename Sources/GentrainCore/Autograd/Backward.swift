@@ -77,16 +77,23 @@ public enum Autograd {
             }
         }
 
-        // Every node this pass visits; whatever gradients still wait in them when the pass ends
-        // (an error midway) are dropped.
-        var touched: [Node] = []
-        defer { for node in touched { node.clearPending() } }
+        // Every node this pass visits, held for this thread; whatever gradients still wait in them
+        // when the pass ends (an error midway) are dropped.
+        var touched: [Node] = [], claimed: [Node] = []
+        defer {
+            for node in touched { node.clearPending() }
+            for node in claimed { node.use.release() }
+        }
+        func claim(_ node: Node) throws {
+            if try node.use.acquire("the autograd graph (\(node.name))") { claimed.append(node) }
+        }
         if targets == nil {
             // backward(): every node leads to a leaf that requires grad (that is why it was
             // recorded), so all reachable nodes run; count each one's consumers.
             var stack: [Node] = []
             for root in roots {
                 guard let fn = root.gradFn, fn.visitMark != mark else { continue }
+                try claim(fn)
                 fn.reset(mark, needed: true)
                 stack.append(fn)
             }
@@ -95,6 +102,7 @@ public enum Autograd {
                 for k in 0..<node.inputCount {
                     guard case .node(let child, _) = node.input(k).edge else { continue }
                     if child.visitMark != mark {
+                        try claim(child)
                         child.reset(mark, needed: true)
                         stack.append(child)
                     }
@@ -109,6 +117,7 @@ public enum Autograd {
             var stack: [Node] = [], next: [Int] = []
             for root in roots {
                 guard let fn = root.gradFn, fn.visitMark != mark else { continue }
+                try claim(fn)
                 fn.visitMark = mark
                 stack.append(fn)
                 next.append(0)
@@ -117,6 +126,7 @@ public enum Autograd {
                     if i < node.inputCount {
                         next[next.count - 1] = i + 1
                         if case .node(let child, _) = node.input(i).edge, child.visitMark != mark {
+                            try claim(child)
                             child.visitMark = mark
                             stack.append(child)
                             next.append(0)
@@ -259,6 +269,10 @@ private struct GradientSink {
             if let i = leafTarget[ObjectIdentifier(leaf)] { results[i] = try results[i].map { try $0 + g } ?? g }
             return
         }
+        try leaf.use.exclusive("a leaf's .grad") { try accumulate(g, into: leaf, shared: shared) }
+    }
+
+    private func accumulate(_ g: Tensor, into leaf: Tensor, shared: Bool) throws {
         if let existing = leaf.grad {
             if create || existing.requiresGrad || !existing.isDenseOwner || existing.handedMark == mark {
                 leaf.grad = try existing + g

@@ -45,6 +45,8 @@ public final class Node {
     var dependencies = 0
     var needed = false
     var visitMark = 0
+    /// Held by the pass that walks the node: a second thread's pass through it is a misuse.
+    let use = UseGuard()
 
     init(name: String, _ first: Input?, _ second: Input?, more: [Input] = [], backward: @escaping (Node, Tensor) throws -> Grads) {
         self.name = name

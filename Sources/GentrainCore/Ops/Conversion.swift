@@ -70,6 +70,13 @@ extension Tensor {
         }
     }
 
+    /// Clears the gradient: to nil (PyTorch's default for `zero_grad`) or to zeros.
+    public func zeroGrad(setToNone: Bool = true) throws {
+        try use.exclusive("a tensor's .grad") {
+            if setToNone { grad = nil } else { try grad?.zero_() }
+        }
+    }
+
     /// Sets every element to zero, in place (`zero_()`).
     public func zero_() throws {
         try checkInPlace("zero_")

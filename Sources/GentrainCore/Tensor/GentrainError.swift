@@ -15,6 +15,8 @@ public struct GentrainError: Error, CustomStringConvertible, Sendable {
         case `internal` = 10
         case index = 11
         case autograd = 12
+        /// One object used by two threads at once.
+        case misuse = 13
     }
 
     public let kind: Kind

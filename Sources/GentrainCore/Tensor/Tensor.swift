@@ -23,6 +23,8 @@ public final class Tensor {
     var leafRequiresGrad = false
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
+    /// Guards `grad` and in-place updates against two threads at once (see `UseGuard`).
+    public let use = UseGuard()
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
         self.storage = storage

@@ -6,7 +6,7 @@ Reads like PyTorch: `gentrain.tensor`, `Tensor` operators and methods, `autograd
 from . import autograd, generative, nn, optim
 from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, float64, half, int32, int64, long
 from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, IndexError, InvalidArgumentError,
-                   InvalidHandleError, NonFiniteError, ShapeError, lib as _lib)
+                   InvalidHandleError, MisuseError, NonFiniteError, ShapeError, lib as _lib)
 from .checkpoint import Checkpoint
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import (Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, stack, tensor,

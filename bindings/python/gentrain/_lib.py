@@ -52,8 +52,12 @@ class CallbackError(GentrainError):
     pass
 
 
+class MisuseError(GentrainError):
+    """One object used by two threads at once."""
+
+
 _ERRORS = {1: InvalidArgumentError, 2: InvalidHandleError, 3: ShapeError, 4: DTypeError, 5: MemoryError,
-           7: NonFiniteError, 9: CallbackError, 11: IndexError, 12: AutogradError}
+           7: NonFiniteError, 9: CallbackError, 11: IndexError, 12: AutogradError, 13: MisuseError}
 
 
 def _candidates():

@@ -15,9 +15,18 @@
  *   releases with the matching *_free; *_free(NULL) does nothing. A NULL, freed or
  *   wrong-type handle passed anywhere else is an error (GENTRAIN_ERR_INVALID_HANDLE),
  *   never a crash.
+ * - Outputs: every handle written through an out-parameter, whatever its name (out, values
+ *   and indices, h_n and c_n, outs, results, grad_inputs), is a new reference the caller owns
+ *   and frees. An output pointer may be NULL only where its comment says so; elsewhere NULL is
+ *   GENTRAIN_ERR_INVALID_ARGUMENT. Handles the library passes to a callback are borrowed for
+ *   the callback; tensors a callback writes to its outputs are handed over to the library,
+ *   which frees them also when the callback then reports failure.
+ * - Freeing: a handle is checked, never dereferenced, so freeing one twice, or freeing a stale
+ *   or forged value, does nothing.
  * - Objects keep what they need alive: freeing a tensor handle that a module, optimizer,
  *   autograd graph or another tensor (a view) still uses is safe.
- * - Arrays (shapes, lists of handles) are borrowed for the duration of the call.
+ * - Arrays (shapes, lists of handles) are borrowed for the duration of the call. Lists of
+ *   tensors are `gentrain_tensor *const *`: a plain `gentrain_tensor *arr[]` passes as is.
  * - Threads: grad mode and the last error are per thread. Handles may be used from several
  *   threads, but one tensor, module, optimizer, scheduler or checkpoint must not be changed by
  *   one thread while another uses it; reading one object from several threads at once (the
@@ -142,6 +151,13 @@ void gentrain_manual_seed(uint64_t seed);
 /* Per-thread graph recording (torch.set_grad_enabled); `previous` may be NULL. */
 void gentrain_set_grad_enabled(bool enabled, bool *previous);
 bool gentrain_is_grad_enabled(void);
+/* Anomaly detection (torch.autograd.set_detect_anomaly), per thread: while on, every op recorded
+ * for autograd checks its output and every backward function its gradients, and the first NaN
+ * or infinity fails the call with GENTRAIN_ERR_NON_FINITE, naming the op ("the forward of 'log'",
+ * "Function 'SqrtBackward' returned nan values in its 0th output"). Slow: for debugging.
+ * `previous` may be NULL. */
+void gentrain_set_detect_anomaly(bool enabled, bool *previous);
+bool gentrain_is_anomaly_enabled(void);
 
 /* ---------------------------------------------------------------------------------------
  * Tensors: creation. Each returns a new tensor the caller frees with gentrain_tensor_free.
@@ -197,7 +213,9 @@ gentrain_status gentrain_tensor_copy_to(void *buffer, size_t nbytes, gentrain_dt
  * leaf that requires grad is GENTRAIN_ERR_INVALID_ARGUMENT outside no-grad mode. */
 gentrain_status gentrain_tensor_copy_(gentrain_tensor *dst, const gentrain_tensor *src);
 /* A read-only pointer to the elements of a contiguous tensor, valid while the tensor handle
- * lives (zero copy out). GENTRAIN_ERR_INVALID_ARGUMENT for a non-contiguous tensor. */
+ * lives (zero copy out). It points at the tensor's memory itself, so later in-place updates
+ * (an optimizer step, gentrain_tensor_copy_) are visible through it. GENTRAIN_ERR_INVALID_ARGUMENT
+ * for a non-contiguous tensor. */
 gentrain_status gentrain_tensor_data(const void **out, const gentrain_tensor *tensor);
 /* The value of a one-element tensor, as double. */
 gentrain_status gentrain_tensor_item(double *out, const gentrain_tensor *tensor);
@@ -223,9 +241,9 @@ gentrain_status gentrain_backward(const gentrain_tensor *tensor, const gentrain_
                                   bool create_graph);
 /* torch.autograd.grad: writes n_inputs new handles to `results` (NULL for an unused input
  * when allow_unused), without touching .grad. `grad_outputs` may be NULL (all ones). */
-gentrain_status gentrain_autograd_grad(gentrain_tensor **results, const gentrain_tensor *const *outputs,
-                                       size_t n_outputs, const gentrain_tensor *const *inputs, size_t n_inputs,
-                                       const gentrain_tensor *const *grad_outputs, bool retain_graph,
+gentrain_status gentrain_autograd_grad(gentrain_tensor **results, gentrain_tensor *const *outputs,
+                                       size_t n_outputs, gentrain_tensor *const *inputs, size_t n_inputs,
+                                       gentrain_tensor *const *grad_outputs, bool retain_graph,
                                        bool create_graph, bool allow_unused);
 
 /* ---------------------------------------------------------------------------------------
@@ -250,7 +268,7 @@ typedef gentrain_status
  * returns an error fails the call (or the backward pass) with GENTRAIN_ERR_CALLBACK_FAILED
  * and its message. `destroy` (may be NULL) runs on user_data once the op's graph is gone,
  * or when the call fails. */
-gentrain_status gentrain_custom_op(gentrain_tensor **out, const char *name, const gentrain_tensor *const *inputs,
+gentrain_status gentrain_custom_op(gentrain_tensor **out, const char *name, gentrain_tensor *const *inputs,
                                    size_t n_inputs, gentrain_custom_forward forward, gentrain_custom_backward backward,
                                    void *user_data, gentrain_destructor destroy);
 
@@ -287,6 +305,14 @@ gentrain_status gentrain_sin(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_cos(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_erf(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_tanh(gentrain_tensor **out, const gentrain_tensor *x);
+/* Bool tensors: true where x is NaN / +-inf / neither (integer tensors: never / never / always). */
+gentrain_status gentrain_isnan(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_isinf(gentrain_tensor **out, const gentrain_tensor *x);
+gentrain_status gentrain_isfinite(gentrain_tensor **out, const gentrain_tensor *x);
+/* torch.nan_to_num: NaN -> nan, +inf -> *posinf, -inf -> *neginf; posinf / neginf NULL for the
+ * dtype's largest / lowest finite value. Gradient 1 where kept, 0 where replaced. */
+gentrain_status gentrain_nan_to_num(gentrain_tensor **out, const gentrain_tensor *x, double nan, const double *posinf,
+                                    const double *neginf);
 gentrain_status gentrain_sigmoid(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_relu(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_leaky_relu(gentrain_tensor **out, const gentrain_tensor *x, double negative_slope);
@@ -360,8 +386,8 @@ gentrain_status gentrain_select(gentrain_tensor **out, const gentrain_tensor *x,
 gentrain_status gentrain_contiguous(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_clone(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_to_dtype(gentrain_tensor **out, const gentrain_tensor *x, gentrain_dtype dtype);
-gentrain_status gentrain_cat(gentrain_tensor **out, const gentrain_tensor *const *tensors, size_t n, int64_t dim);
-gentrain_status gentrain_stack(gentrain_tensor **out, const gentrain_tensor *const *tensors, size_t n, int64_t dim);
+gentrain_status gentrain_cat(gentrain_tensor **out, gentrain_tensor *const *tensors, size_t n, int64_t dim);
+gentrain_status gentrain_stack(gentrain_tensor **out, gentrain_tensor *const *tensors, size_t n, int64_t dim);
 /* Pieces of split_size along dim (torch.split). Writes *count; `outs` must hold that many
  * (GENTRAIN_ERR_INVALID_ARGUMENT, with *count set, when capacity is too small). */
 gentrain_status gentrain_split(gentrain_tensor **outs, size_t capacity, size_t *count, const gentrain_tensor *x,
@@ -405,11 +431,11 @@ gentrain_status gentrain_dropout(gentrain_tensor **out, const gentrain_tensor *x
  * outputs but the last's go through dropout with probability `dropout` (in [0, 1]). */
 gentrain_status gentrain_lstm(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
                               const gentrain_tensor *input, const gentrain_tensor *h0, const gentrain_tensor *c0,
-                              const gentrain_tensor *const *weights, size_t num_layers, bool batch_first,
+                              gentrain_tensor *const *weights, size_t num_layers, bool batch_first,
                               double dropout, bool training);
 /* As gentrain_lstm without the cell state. */
 gentrain_status gentrain_gru(gentrain_tensor **output, gentrain_tensor **h_n, const gentrain_tensor *input,
-                             const gentrain_tensor *h0, const gentrain_tensor *const *weights, size_t num_layers,
+                             const gentrain_tensor *h0, gentrain_tensor *const *weights, size_t num_layers,
                              bool batch_first, double dropout, bool training);
 /* One LSTM step (nn.LSTMCell): x [N, I], h and c [N, H] -> h_out, c_out [N, H]. */
 gentrain_status gentrain_lstm_cell(gentrain_tensor **h_out, gentrain_tensor **c_out, const gentrain_tensor *x,
@@ -727,7 +753,7 @@ gentrain_status gentrain_module_load(gentrain_module *module, const char *path, 
  * functional ops; PyTorch reads it with safetensors.torch.load_file). Names must be unique and
  * not "__metadata__". */
 gentrain_status gentrain_save_safetensors(const char *path, const char *const *names,
-                                          const gentrain_tensor *const *tensors, size_t n);
+                                          gentrain_tensor *const *tensors, size_t n);
 /* load_state_dict for `n` tensors the caller names, as gentrain_module_load. */
 gentrain_status gentrain_load_safetensors(const char *path, const char *const *names, gentrain_tensor *const *tensors,
                                           size_t n, bool strict);

@@ -63,3 +63,12 @@ public func gentrain_set_grad_enabled(_ enabled: Bool, _ previous: UnsafeMutable
 
 @c @implementation
 public func gentrain_is_grad_enabled() -> Bool { GradMode.isEnabled }
+
+@c @implementation
+public func gentrain_set_detect_anomaly(_ enabled: Bool, _ previous: UnsafeMutablePointer<Bool>?) {
+    previous?.pointee = AnomalyMode.isEnabled
+    AnomalyMode.isEnabled = enabled
+}
+
+@c @implementation
+public func gentrain_is_anomaly_enabled() -> Bool { AnomalyMode.isEnabled }

@@ -204,3 +204,15 @@ public func gentrain_embedding_with_padding_idx(_ out: TensorOut?, _ indices: Op
 @c @implementation public func gentrain_softmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status { unary("gentrain_softmax", out, x) { try $0.softmax(dim: Int(dim)) } }
 @c @implementation public func gentrain_log_softmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status { unary("gentrain_log_softmax", out, x) { try $0.logSoftmax(dim: Int(dim)) } }
 @c @implementation public func gentrain_dropout(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double, _ training: Bool) -> gentrain_status { unary("gentrain_dropout", out, x) { try $0.dropout(p: p, training: training) } }
+
+// MARK: NaN and infinities
+
+@c @implementation public func gentrain_isnan(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status { unary("gentrain_isnan", out, x) { try $0.isnan() } }
+@c @implementation public func gentrain_isinf(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status { unary("gentrain_isinf", out, x) { try $0.isinf() } }
+@c @implementation public func gentrain_isfinite(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status { unary("gentrain_isfinite", out, x) { try $0.isfinite() } }
+
+@c @implementation
+public func gentrain_nan_to_num(_ out: TensorOut?, _ x: OpaquePointer?, _ nan: Double, _ posinf: UnsafePointer<Double>?,
+                                _ neginf: UnsafePointer<Double>?) -> gentrain_status {
+    unary("gentrain_nan_to_num", out, x) { try $0.nanToNum(nan: nan, posinf: posinf?.pointee, neginf: neginf?.pointee) }
+}

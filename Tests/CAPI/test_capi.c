@@ -384,7 +384,7 @@ static void test_reductions_and_shapes(void) {
     gentrain_tensor_free(r);
     FAILS(gentrain_select(&r, x, 0, 2), GENTRAIN_ERR_INDEX, "out of bounds");
 
-    const gentrain_tensor *pair[2] = {x, x};
+    gentrain_tensor *pair[2] = {x, x};
     OK(gentrain_cat(&r, pair, 2, 0));
     gentrain_tensor_free(r);
     OK(gentrain_stack(&r, pair, 2, 0));
@@ -471,7 +471,7 @@ static void test_autograd(void) {
     FAILS(gentrain_backward(y, NULL, false, false), GENTRAIN_ERR_AUTOGRAD, "scalar outputs");
     OK(gentrain_sum(&s, y, NULL, 0, false));
 
-    const gentrain_tensor *outs[1] = {s}, *ins[1] = {x};
+    gentrain_tensor *outs[1] = {s}, *ins[1] = {x};
     gentrain_tensor *results[1] = {NULL};
     OK(gentrain_autograd_grad(results, outs, 1, ins, 1, NULL, true, true, false));
     float gv[3];
@@ -502,7 +502,7 @@ static void test_autograd(void) {
     OK(gentrain_mul_scalar(&z, x, 3));
     gentrain_tensor *zs = NULL;
     OK(gentrain_sum(&zs, z, NULL, 0, false));
-    const gentrain_tensor *zo[1] = {zs}, *both[2] = {x, unused};
+    gentrain_tensor *zo[1] = {zs}, *both[2] = {x, unused};
     gentrain_tensor *two[2] = {NULL, NULL};
     FAILS(gentrain_autograd_grad(two, zo, 1, both, 2, NULL, true, false, false), GENTRAIN_ERR_AUTOGRAD, "not used");
     OK(gentrain_autograd_grad(two, zo, 1, both, 2, NULL, false, false, true));
@@ -948,12 +948,12 @@ static void test_custom_op(void) {
     gentrain_tensor *x = NULL, *y = NULL, *s = NULL;
     OK(gentrain_tensor_from_data(&x, xv, sizeof xv, GENTRAIN_FLOAT64, shape, 1));
     OK(gentrain_tensor_set_requires_grad(x, true));
-    const gentrain_tensor *ins[1] = {x};
+    gentrain_tensor *ins[1] = {x};
     OK(gentrain_custom_op(&y, "cube", ins, 1, cube_forward, cube_backward, calls, count_release_pair));
     OK(gentrain_sum(&s, y, NULL, 0, false));
     EXPECT(item(s) == 1 - 8 + 0.125);
     /* First order through the callback, with a graph: d/dx Σx³ = 3x². */
-    const gentrain_tensor *outs[1] = {s};
+    gentrain_tensor *outs[1] = {s};
     gentrain_tensor *g[1] = {NULL};
     OK(gentrain_autograd_grad(g, outs, 1, ins, 1, NULL, true, true, false));
     double gv[3];
@@ -1350,7 +1350,7 @@ static void test_hostile_values(void) {
     OK(gentrain_chunk(more, 4, &count, x, INT64_MAX, 1));   /* as many chunks as elements, as PyTorch */
     EXPECT(count == 3);
     for (size_t i = 0; i < count; i++) gentrain_tensor_free(more[i]);
-    const gentrain_tensor *list[1] = {x};
+    gentrain_tensor *list[1] = {x};
     FAILS(gentrain_cat(&r, list, (size_t)-1, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "invalid count");
     FAILS(gentrain_reshape(&r, x, shape, (size_t)-1), GENTRAIN_ERR_INVALID_ARGUMENT, "at most 64");
     FAILS(gentrain_tensor_zeros(&r, shape, 65, GENTRAIN_FLOAT32), GENTRAIN_ERR_INVALID_ARGUMENT, "at most 64");
@@ -1453,11 +1453,11 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
     OK(gentrain_module_parameter(&c_w, NULL, c, 0));
     EXPECT(max_abs_diff(w, c_w) == 0);   /* float32 weights read into float64 tensors */
     /* Round trip of named tensors, and the checks. */
-    OK(gentrain_save_safetensors(path, names, (const gentrain_tensor *const *)tensors, 2));
+    OK(gentrain_save_safetensors(path, names, tensors, 2));
     OK(gentrain_load_safetensors(path, names, tensors, 2, true));
     EXPECT(max_abs_diff(w, c_w) == 0);
     const char *same[2] = {"w", "w"};
-    FAILS(gentrain_save_safetensors(path, same, (const gentrain_tensor *const *)tensors, 2), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_save_safetensors(path, same, tensors, 2), GENTRAIN_ERR_INVALID_ARGUMENT,
           "duplicate");
     names[1] = "bias";
     FAILS(gentrain_load_safetensors(path, names, tensors, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "missing key 'bias'");
@@ -1553,7 +1553,7 @@ static void test_recurrent(void) {
     for (int i = 0; i < 4; i++) OK(gentrain_tensor_randn(&gw[i], gshapes[i], gshapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32));
 
     gentrain_tensor *y = NULL, *h = NULL, *c = NULL;
-    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 2, false, 0.0, false));
+    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 2, false, 0.0, false));
     expect_shape(y, 5, 2, 4, 0);
     expect_shape(h, 2, 2, 4, 0);
     expect_shape(c, 2, 2, 4, 0);
@@ -1566,7 +1566,7 @@ static void test_recurrent(void) {
     int64_t hs[2] = {2, 4};
     OK(gentrain_select(&step, x1, 0, 0));
     OK(gentrain_tensor_zeros(&zero, hs, 2, GENTRAIN_FLOAT32));
-    OK(gentrain_lstm(&y, &h, &c, x1, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false));
+    OK(gentrain_lstm(&y, &h, &c, x1, NULL, NULL, lw, 1, false, 0.0, false));
     OK(gentrain_lstm_cell(&hc, &cc, step, zero, zero, lw[0], lw[1], lw[2], lw[3]));
     OK(gentrain_select(&h0, h, 0, 0));
     EXPECT(max_abs_diff(h0, hc) < 1e-6);
@@ -1580,12 +1580,12 @@ static void test_recurrent(void) {
     gentrain_tensor_free(hc);
     gentrain_tensor_free(cc);
 
-    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, true, 0.0, false));   /* [N 1, T 2, I 3] */
+    OK(gentrain_gru(&y, &h, x1, NULL, gw, 1, true, 0.0, false));   /* [N 1, T 2, I 3] */
     expect_shape(y, 1, 2, 4, 0);
     expect_shape(h, 1, 1, 4, 0);
     gentrain_tensor_free(y);
     gentrain_tensor_free(h);
-    OK(gentrain_gru(&y, &h, x1, NULL, (const gentrain_tensor *const *)gw, 1, false, 0.0, false));
+    OK(gentrain_gru(&y, &h, x1, NULL, gw, 1, false, 0.0, false));
     OK(gentrain_gru_cell(&hc, step, zero, gw[0], gw[1], NULL, NULL));   /* biases optional */
     expect_shape(hc, 2, 4, 0, 0);
     gentrain_tensor_free(hc);
@@ -1601,25 +1601,25 @@ static void test_recurrent(void) {
     gentrain_tensor *zeros_in = NULL, *y_alone = NULL, *h_alone = NULL, *c_alone = NULL;
     int64_t zs[3] = {5, 2, 4};
     OK(gentrain_tensor_zeros(&zeros_in, zs, 3, GENTRAIN_FLOAT32));
-    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 2, false, 1.0, true));
-    OK(gentrain_lstm(&y_alone, &h_alone, &c_alone, zeros_in, NULL, NULL, (const gentrain_tensor *const *)lw + 4, 1, false, 0.0,
+    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 2, false, 1.0, true));
+    OK(gentrain_lstm(&y_alone, &h_alone, &c_alone, zeros_in, NULL, NULL, lw + 4, 1, false, 0.0,
                      false));
     EXPECT(max_abs_diff(y, y_alone) == 0);
     gentrain_tensor *tensors_done[] = {zeros_in, y_alone, h_alone, c_alone, y, h, c};
     for (size_t i = 0; i < 7; i++) gentrain_tensor_free(tensors_done[i]);
     y = h = c = NULL;
-    FAILS(gentrain_gru(&y, &h, x, NULL, (const gentrain_tensor *const *)gw, 1, false, 2.0, true), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_gru(&y, &h, x, NULL, gw, 1, false, 2.0, true), GENTRAIN_ERR_INVALID_ARGUMENT,
           "dropout");
 
     /* Bad input: an error each, nothing written. */
     FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, NULL, 1, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT, "weights is NULL");
-    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 0, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 0, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
           "num_layers");
-    FAILS(gentrain_lstm(&y, NULL, &c, x, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_lstm(&y, NULL, &c, x, NULL, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
           "NULL");
-    FAILS(gentrain_gru(&y, &h, x, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "weight_ih [12, 3]");
-    FAILS(gentrain_lstm(&y, &h, &c, x, zero, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "h0");
-    FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, (const gentrain_tensor *const *)lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE,
+    FAILS(gentrain_gru(&y, &h, x, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "weight_ih [12, 3]");
+    FAILS(gentrain_lstm(&y, &h, &c, x, zero, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "h0");
+    FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE,
           "expected input");
     int64_t five[2] = {5, 3};
     OK(gentrain_tensor_randn(&bad, five, 2, GENTRAIN_FLOAT32));

@@ -361,6 +361,66 @@ static void test_refusals_and_warnings(void) {
     gentrain_tensor_free(b);
 }
 
+/* Non-finite values: isnan / isinf / isfinite / nan_to_num, and anomaly mode naming the op that
+ * produced the first NaN or infinity in forward (log of a negative) and backward (sqrt at 0). */
+static void test_non_finite(void) {
+    const float v[] = {0.0f, NAN, INFINITY, -INFINITY, 1.5f};
+    int64_t five[] = {5};
+    gentrain_tensor *x = make(GENTRAIN_FLOAT32, v, 4, five, 1), *out = NULL;
+    bool b[5] = {0};
+    OK(gentrain_isnan(&out, x));
+    OK(gentrain_tensor_copy_to(b, sizeof b, GENTRAIN_BOOL, out));
+    EXPECT(!b[0] && b[1] && !b[2] && !b[3] && !b[4]);
+    gentrain_tensor_free(out);
+    OK(gentrain_isinf(&out, x));
+    OK(gentrain_tensor_copy_to(b, sizeof b, GENTRAIN_BOOL, out));
+    EXPECT(!b[0] && !b[1] && b[2] && b[3] && !b[4]);
+    gentrain_tensor_free(out);
+    OK(gentrain_isfinite(&out, x));
+    OK(gentrain_tensor_copy_to(b, sizeof b, GENTRAIN_BOOL, out));
+    EXPECT(b[0] && !b[1] && !b[2] && !b[3] && b[4]);
+    gentrain_tensor_free(out);
+    float r[5] = {0};
+    OK(gentrain_nan_to_num(&out, x, 0.0, NULL, NULL));
+    OK(gentrain_tensor_copy_to(r, sizeof r, GENTRAIN_FLOAT32, out));
+    EXPECT(r[0] == 0 && r[1] == 0 && r[2] == 3.4028234663852886e38f && r[3] == -3.4028234663852886e38f && r[4] == 1.5f);
+    gentrain_tensor_free(out);
+    const double big = 100, small = -7;
+    OK(gentrain_nan_to_num(&out, x, 2.0, &big, &small));
+    OK(gentrain_tensor_copy_to(r, sizeof r, GENTRAIN_FLOAT32, out));
+    EXPECT(r[1] == 2 && r[2] == 100 && r[3] == -7);
+    gentrain_tensor_free(out);
+    gentrain_tensor_free(x);
+
+    bool previous = true;
+    gentrain_set_detect_anomaly(true, &previous);
+    EXPECT(!previous && gentrain_is_anomaly_enabled());
+    const float minus_one = -1.0f, zero = 0.0f;
+    int64_t one[] = {1};
+    x = make(GENTRAIN_FLOAT32, &minus_one, 4, one, 1);
+    OK(gentrain_tensor_set_requires_grad(x, true));
+    FAILS(gentrain_log(&out, x), "the forward of 'Log'");
+    EXPECT(out == NULL);
+    gentrain_tensor_free(x);
+    x = make(GENTRAIN_FLOAT32, &zero, 4, one, 1);
+    OK(gentrain_tensor_set_requires_grad(x, true));
+    gentrain_tensor *y = NULL, *s = NULL;
+    OK(gentrain_sqrt(&y, x));
+    OK(gentrain_sum(&s, y, NULL, 0, false));
+    FAILS(gentrain_backward(s, NULL, false, false), "Function 'SqrtBackward' returned inf values in its 0th output");
+    gentrain_set_detect_anomaly(false, NULL);
+    EXPECT(!gentrain_is_anomaly_enabled());
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(y);
+    /* Off again: the same backward gives an infinite gradient silently, as in PyTorch. */
+    OK(gentrain_sqrt(&y, x));
+    OK(gentrain_sum(&s, y, NULL, 0, false));
+    OK(gentrain_backward(s, NULL, false, false));
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(x);
+}
+
 /* Writes a safetensors file of two F32 tensors "a" [1] and "b" [1] with the given offsets and
  * `data_bytes` bytes of data. */
 static void write_safetensors(const char *path, int a0, int a1, int b0, int b1, int data_bytes) {
@@ -572,6 +632,7 @@ int main(int argc, char **argv) {
     if (!quick) test_handle_generations();
     test_refusals_and_warnings();
     test_strict_safetensors();
+    test_non_finite();
     test_threads();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

@@ -159,8 +159,8 @@ static void binary(input *in) {
     case 12: gentrain_embedding(&out, a, b); break;
     case 13: {
         gentrain_tensor *list[3] = {a, b, c};
-        if (byte(in) % 2) gentrain_cat(&out, (const gentrain_tensor *const *)list, 1 + byte(in) % 3, d);
-        else gentrain_stack(&out, (const gentrain_tensor *const *)list, 1 + byte(in) % 3, d);
+        if (byte(in) % 2) gentrain_cat(&out, list, 1 + byte(in) % 3, d);
+        else gentrain_stack(&out, list, 1 + byte(in) % 3, d);
         break;
     }
     case 14: gentrain_cross_entropy(&out, a, b, NULL); break;
@@ -194,7 +194,7 @@ static void autograd(input *in) {
         gentrain_backward(y, byte(in) % 2 ? any_tensor(in) : NULL, byte(in) % 2, false);
     } else {
         gentrain_tensor *results[1] = {NULL};
-        if (gentrain_autograd_grad(results, (const gentrain_tensor *const *)&y, 1, (const gentrain_tensor *const *)&x, 1,
+        if (gentrain_autograd_grad(results, &y, 1, &x, 1,
                                    NULL, byte(in) % 2, byte(in) % 2, byte(in) % 2) == GENTRAIN_OK)
             put(in, results[0]);
     }

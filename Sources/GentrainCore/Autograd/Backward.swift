@@ -198,6 +198,9 @@ public enum Autograd {
             guard grads.count == node.inputCount else {
                 throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputCount) inputs")
             }
+            if AnomalyMode.isEnabled {
+                for i in 0..<grads.count { if let g = grads[i] { try AnomalyMode.checkBackward(g, node.name, i) } }
+            }
             for i in 0..<node.inputCount {
                 let input = node.input(i)
                 let wanted: Bool

@@ -10,7 +10,7 @@ public func customOp(_ name: String, _ inputs: [Tensor], forward: ([Tensor]) thr
     let detached = inputs.map { $0.detach() }
     let out = try withNoGrad { try forward(detached) }.detach()
     let saved = inputs
-    return recordOutput(out, name, inputs) { node, g, y in
+    return try recordOutput(out, name, inputs) { node, g, y in
         let grads = try backward(saved, y, g)
         guard grads.count == saved.count else {
             throw GentrainError.autograd("\(name): backward returned \(grads.count) gradients for \(saved.count) inputs")
@@ -26,7 +26,7 @@ public func customOp(_ name: String, _ inputs: [Tensor], forward: ([Tensor]) thr
 
 /// Records an n-input op whose backward uses its output (see `recordWithOutput`).
 func recordOutput(_ out: Tensor, _ name: String, _ inputs: [Tensor],
-                  _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) -> Tensor {
+                  _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) throws -> Tensor {
     let saved = out.detach()
-    return record(out, name, inputs) { node, g in try backward(node, g, node.output(saved)) }
+    return try record(out, name, inputs) { node, g in try backward(node, g, node.output(saved)) }
 }

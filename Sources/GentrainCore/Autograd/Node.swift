@@ -154,10 +154,12 @@ public struct Grads: ExpressibleByArrayLiteral {
 @inline(__always)
 @discardableResult
 func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
-            _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
+            _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     var any = false
     for t in inputs where t.requiresGrad { any = true; break }
-    guard any && GradMode.isEnabled else { return out }
+    let mode = GradMode.state.value
+    guard any && mode.gradEnabled else { return out }
+    if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
     let all = inputs.map(Node.Input.init)
     out.gradFn = Node(name: name, all.first, all.count > 1 ? all[1] : nil, more: Array(all.dropFirst(2)), backward: backward)
     return out
@@ -166,8 +168,11 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
 /// `record` for a one-input op (no array of inputs to build when nothing is recorded).
 @inline(__always)
 @discardableResult
-func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
-    guard x.requiresGrad && GradMode.isEnabled else { return out }
+func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
+    guard x.requiresGrad else { return out }
+    let mode = GradMode.state.value
+    guard mode.gradEnabled else { return out }
+    if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
     out.gradFn = Node(name: name, Node.Input(x), nil, backward: backward)
     return out
 }
@@ -176,8 +181,11 @@ func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (N
 @inline(__always)
 @discardableResult
 func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
-            _ backward: @escaping (Node, Tensor) throws -> Grads) -> Tensor {
-    guard (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled else { return out }
+            _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
+    guard a.requiresGrad || b.requiresGrad else { return out }
+    let mode = GradMode.state.value
+    guard mode.gradEnabled else { return out }
+    if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
     out.gradFn = Node(name: name, Node.Input(a), Node.Input(b), backward: backward)
     return out
 }
@@ -186,8 +194,10 @@ func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
 /// requires grad. The backward function gets one gradient per output, nil where none arrived.
 @discardableResult
 func recordMulti(_ outs: [Tensor], _ name: String, _ inputs: [Tensor],
-                 _ backward: @escaping (Node, [Tensor?]) throws -> Grads) -> [Tensor] {
-    guard GradMode.isEnabled && inputs.contains(where: { $0.requiresGrad }) else { return outs }
+                 _ backward: @escaping (Node, [Tensor?]) throws -> Grads) throws -> [Tensor] {
+    let mode = GradMode.state.value
+    guard mode.gradEnabled && inputs.contains(where: { $0.requiresGrad }) else { return outs }
+    if mode.anomalyEnabled { for t in outs { try AnomalyMode.checkForward(t, name) } }
     let node = Node(name: name, inputs: inputs.map(Node.Input.init), outputs: outs.count, backward: backward)
     for (k, t) in outs.enumerated() {
         t.gradFn = node

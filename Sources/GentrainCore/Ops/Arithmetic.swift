@@ -5,13 +5,13 @@ extension Tensor {
     public func add(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
         if alpha != 1 { return try add(other.mul(alpha)) }
         let out = try binaryRaw(self, other, .add, "add")
-        return record(out, "AddBackward", self, other) { _, g in [g, g] }
+        return try record(out, "AddBackward", self, other) { _, g in [g, g] }
     }
 
     public func sub(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
         if alpha != 1 { return try sub(other.mul(alpha)) }
         let out = try binaryRaw(self, other, .sub, "sub")
-        return record(out, "SubBackward", self, other) { node, g in
+        return try record(out, "SubBackward", self, other) { node, g in
             [g, node.needsInputGrad(1) ? try g.neg() : nil]
         }
     }
@@ -19,7 +19,7 @@ extension Tensor {
     public func mul(_ other: Tensor) throws -> Tensor {
         let out = try binaryRaw(self, other, .mul, "mul")
         let (a, b) = (self, other)
-        return record(out, "MulBackward", a, b) { node, g in
+        return try record(out, "MulBackward", a, b) { node, g in
             [node.needsInputGrad(0) ? try g.mul(b) : nil,
              node.needsInputGrad(1) ? try g.mul(a) : nil]
         }
@@ -28,7 +28,7 @@ extension Tensor {
     public func div(_ other: Tensor) throws -> Tensor {
         let out = try binaryRaw(self, other, .div, "div")
         let (a, b) = (self, other)
-        return record(out, "DivBackward", a, b) { node, g in
+        return try record(out, "DivBackward", a, b) { node, g in
             [node.needsInputGrad(0) ? try g.div(b) : nil,
              node.needsInputGrad(1) ? try g.neg().mul(a).div(b.mul(b)) : nil]
         }
@@ -39,7 +39,7 @@ extension Tensor {
     public func pow(_ exponent: Tensor) throws -> Tensor {
         let out = try binaryRaw(self, exponent, .pow, "pow")
         let (a, b) = (self, exponent)
-        return recordWithOutput(out, "PowBackward", a, b) { node, g, y in
+        return try recordWithOutput(out, "PowBackward", a, b) { node, g, y in
             var ga: Tensor? = nil, gb: Tensor? = nil
             if node.needsInputGrad(0) { ga = try g.mul(b).mul(a.pow(b.sub(Tensor.scalar(1, dtype: b.dtype)))) }
             if node.needsInputGrad(1) {
@@ -54,7 +54,7 @@ extension Tensor {
     public func pow(_ exponent: Double) throws -> Tensor {
         let out = try unaryRaw(self, .powScalar(exponent), "pow")
         let x = self
-        return record(out, "PowBackward", x) { _, g in
+        return try record(out, "PowBackward", x) { _, g in
             if exponent == 0 { return [try g.mul(0)] }
             if exponent == 1 { return [g] }
             if exponent == 2 { return [try g.mul(x).mul(2)] }
@@ -64,7 +64,7 @@ extension Tensor {
 
     public func neg() throws -> Tensor {
         let out = try unaryRaw(self, .neg, "neg")
-        return record(out, "NegBackward", self) { _, g in [try g.neg()] }
+        return try record(out, "NegBackward", self) { _, g in [try g.neg()] }
     }
 
     /// Elementwise maximum; where the operands tie, each gets half the gradient.
@@ -81,7 +81,7 @@ extension Tensor {
                           _ wins: @escaping (Tensor, Tensor) throws -> Tensor) throws -> Tensor {
         let out = try binaryRaw(self, other, op, name)
         let (a, b) = (self, other)
-        return record(out, name, [a, b]) { node, g in
+        return try record(out, name, [a, b]) { node, g in
             let dt = g.dtype
             let half = try a.eq(b).to(dt).mul(0.5)
             let wa = try wins(a, b).to(dt).add(half)
@@ -93,7 +93,7 @@ extension Tensor {
     /// `cond ? a : b`, elementwise with broadcasting (PyTorch's `torch.where`).
     public static func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try whereRaw(cond, a, b)
-        return record(out, "WhereBackward", a, b) { node, g in
+        return try record(out, "WhereBackward", a, b) { node, g in
             let zero = try Tensor.scalar(0, dtype: g.dtype)
             return [node.needsInputGrad(0) ? try Tensor.where(cond, g, zero) : nil,
                     node.needsInputGrad(1) ? try Tensor.where(cond, zero, g) : nil]
@@ -122,12 +122,12 @@ extension Tensor {
     // Number operands: a 0-dimensional tensor of this tensor's dtype, so they do not promote.
     public func add(_ v: Double) throws -> Tensor {
         let out = try unaryRaw(self, .addScalar(v), "add")
-        return record(out, "AddBackward", self) { _, g in [g] }
+        return try record(out, "AddBackward", self) { _, g in [g] }
     }
     public func sub(_ v: Double) throws -> Tensor { try add(-v) }
     public func mul(_ v: Double) throws -> Tensor {
         let out = try unaryRaw(self, .mulScalar(v), "mul")
-        return record(out, "MulBackward", self) { _, g in [try g.mul(v)] }
+        return try record(out, "MulBackward", self) { _, g in [try g.mul(v)] }
     }
     /// True division by a number (not a multiplication by its reciprocal, which rounds differently).
     public func div(_ v: Double) throws -> Tensor { try div(Tensor.scalar(v, dtype: dtype.isFloatingPoint ? dtype : .float32)) }
@@ -138,20 +138,20 @@ extension Tensor {
 @inline(__always)
 @discardableResult
 func recordWithOutput(_ out: Tensor, _ name: String, _ x: Tensor,
-                      _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) -> Tensor {
+                      _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) throws -> Tensor {
     guard x.requiresGrad && GradMode.isEnabled else { return out }
     let saved = out.detach()
-    return record(out, name, x) { node, g in try backward(node, g, node.output(saved)) }
+    return try record(out, name, x) { node, g in try backward(node, g, node.output(saved)) }
 }
 
 /// `recordWithOutput` for a two-input op.
 @inline(__always)
 @discardableResult
 func recordWithOutput(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
-                      _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) -> Tensor {
+                      _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) throws -> Tensor {
     guard (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled else { return out }
     let saved = out.detach()
-    return record(out, name, a, b) { node, g in try backward(node, g, node.output(saved)) }
+    return try record(out, name, a, b) { node, g in try backward(node, g, node.output(saved)) }
 }
 
 // Operators, PyTorch style: `try a * b + c`.

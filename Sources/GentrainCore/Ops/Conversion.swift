@@ -7,7 +7,7 @@ extension Tensor {
     /// A contiguous copy, recorded by autograd as an identity.
     public func clone() throws -> Tensor {
         let out = try contiguousCopy()
-        return record(out, "CloneBackward", self) { _, g in [g] }
+        return try record(out, "CloneBackward", self) { _, g in [g] }
     }
 
     /// This tensor if already contiguous, else a contiguous copy (autograd: identity).
@@ -35,7 +35,7 @@ extension Tensor {
         convertElements(src.storage.data + src.offset * src.dtype.itemSize, src.dtype, out.storage.data, dtype, numel)
         guard dtype.isFloatingPoint && self.dtype.isFloatingPoint else { return out }
         let from = self.dtype
-        return record(out, "ToCopyBackward", self) { _, g in [try g.to(from)] }
+        return try record(out, "ToCopyBackward", self) { _, g in [try g.to(from)] }
     }
 
     /// Copies the elements, row-major, into `buffer` as `dtype` (default: this tensor's).

@@ -66,7 +66,7 @@ extension Tensor {
             return try convolutionByGemm(pass, x, y, g)
         }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
-        return record(result, "ConvolutionBackward", a, b) { node, grad in
+        return try record(result, "ConvolutionBackward", a, b) { node, grad in
             let (needA, needB) = (node.needsInputGrad(0), node.needsInputGrad(1))
             switch pass {
             case .forward:          // dst = F(src, weight)

@@ -48,7 +48,7 @@ extension Tensor {
         if ct == .float32 { run(Float.self) } else { run(Double.self) }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         let (x, y) = (self, other)
-        return record(result, "MmBackward", x, y) { node, g in
+        return try record(result, "MmBackward", x, y) { node, g in
             [node.needsInputGrad(0) ? try g.matmul(y.transpose(-1, -2)) : nil,
              node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil]
         }
@@ -97,7 +97,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
     }
     if dtype == .float32 { run(Float.self) } else { run(Double.self) }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return record(out, "LinearBackward", inputs) { node, g in
+    return try record(out, "LinearBackward", inputs) { node, g in
         let g2 = try g.reshape([-1, outF])
         var grads: [Tensor?] = [
             node.needsInputGrad(0) ? try g.matmul(weight) : nil,

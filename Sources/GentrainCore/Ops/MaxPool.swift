@@ -61,7 +61,7 @@ extension Tensor {
         }
         if ct == .float32 { run(Float.self) } else { run(Double.self) }
         let result = ct == dtype ? values : try withNoGrad { try values.to(dtype) }
-        return record(try result.reshape([n, c, oh, ow]), "MaxPool2DBackward", self) { _, grad in
+        return try record(try result.reshape([n, c, oh, ow]), "MaxPool2DBackward", self) { _, grad in
             [try Tensor.zeros([n, c, h * w], dtype: grad.dtype).scatterAdd(2, indices, grad.reshape([n, c, oh * ow])).reshape([n, c, h, w])]
         }
     }

@@ -53,7 +53,7 @@ extension Tensor {
         let (result, means, variances) = ct == dtype ? (out, mean, variance) : try withNoGrad { (try out.to(dtype), try mean.to(dtype), try variance.to(dtype)) }
         let input = self
         let inputs = [input] + [weight, bias].compactMap { $0 }
-        let normalized = record(result, "NormalizeBackward", inputs) { node, g in
+        let normalized = try record(result, "NormalizeBackward", inputs) { node, g in
             let grads: (Tensor?, Tensor?, Tensor?) = GradMode.isEnabled
                 ? try normalizeBackwardOps(input, g, weight, outer, groups, inner, eps)
                 : try normalizeBackward(input, g, means, variances, weight, outer, groups, inner, eps)

@@ -44,7 +44,7 @@ public func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Ten
     }
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
     let (hOut, cOut) = ct == dtype ? (h2, c2) : try withNoGrad { (try h2.to(dtype), try c2.to(dtype)) }
-    let outs = recordMulti([hOut, cOut], "LstmGatesBackward", [gi, gh, c]) { node, gs in
+    let outs = try recordMulti([hOut, cOut], "LstmGatesBackward", [gi, gh, c]) { node, gs in
         let dG: Tensor, dc: Tensor
         if GradMode.isEnabled {
             (dG, dc) = try lstmGatesBackwardOps(gi, gh, c, dh: gs[0], dc: gs[1])
@@ -100,7 +100,7 @@ public func gruGates(_ gi: Tensor, _ gh: Tensor, _ h: Tensor) throws -> Tensor {
     }
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
     let out = ct == dtype ? h2 : try withNoGrad { try h2.to(dtype) }
-    return recordMulti([out], "GruGatesBackward", [gi, gh, h]) { node, gs in
+    return try recordMulti([out], "GruGatesBackward", [gi, gh, h]) { node, gs in
         let (dgi, dgh, dh): (Tensor, Tensor, Tensor)
         if GradMode.isEnabled {
             (dgi, dgh, dh) = try gruGatesBackwardOps(gi, gh, h, dOut: gs[0]!)

@@ -112,7 +112,7 @@ public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor,
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
     let results = try withNoGrad { try [hs.narrow(0, start: 1, length: steps), hs.select(0, steps), cs.select(0, steps)].map { try $0.to(dtype) } }
     let inputs = [x, h0, c0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
-    let outs = recordMulti(results, "LstmBackward", inputs) { node, gs in
+    let outs = try recordMulti(results, "LstmBackward", inputs) { node, gs in
         if GradMode.isEnabled {
             return try lstmLayerBackwardOps(x, h0, c0, weightIH, weightHH, biasIH, biasHH, gs, node)
         }
@@ -228,7 +228,7 @@ public func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Tens
     if ct == .float32 { forward(Float.self) } else { forward(Double.self) }
     let results = try withNoGrad { try [hs.narrow(0, start: 1, length: steps), hs.select(0, steps)].map { try $0.to(dtype) } }
     let inputs = [x, h0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
-    let outs = recordMulti(results, "GruBackward", inputs) { node, gs in
+    let outs = try recordMulti(results, "GruBackward", inputs) { node, gs in
         if GradMode.isEnabled {
             return try gruLayerBackwardOps(x, h0, weightIH, weightHH, biasIH, biasHH, gs, node)
         }

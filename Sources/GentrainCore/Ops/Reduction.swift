@@ -22,7 +22,7 @@ extension Tensor {
         let out = keepdim ? keep : keep.view(shape: reducedShape(d, keepdim: false),
                                               strides: contiguousStrides(reducedShape(d, keepdim: false)), offset: 0)
         let inShape = shape, keepShape = keep.shape
-        return record(out, "SumBackward", src) { _, g in [try g.reshape(keepShape).expand(inShape)] }
+        return try record(out, "SumBackward", src) { _, g in [try g.reshape(keepShape).expand(inShape)] }
     }
 
     public func mean(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
@@ -58,7 +58,7 @@ extension Tensor {
         let outShape = reducedShape(d, keepdim: keepdim)
         let out = keep.view(shape: outShape, strides: contiguousStrides(outShape), offset: 0)
         let x = self, keepShape = keep.shape
-        return recordWithOutput(out, name == "amax" ? "AmaxBackward" : "AminBackward", x) { _, g, y in
+        return try recordWithOutput(out, name == "amax" ? "AmaxBackward" : "AminBackward", x) { _, g, y in
             let mask = try x.eq(y.detach().reshape(keepShape)).to(g.dtype)
             let share = try mask.div(mask.sum(dims: d, keepdim: true))
             return [try g.reshape(keepShape).mul(share)]
@@ -88,7 +88,7 @@ extension Tensor {
         let v = values.view(shape: outShape, strides: contiguousStrides(outShape), offset: 0)
         let idx = indices.view(shape: outShape, strides: contiguousStrides(outShape), offset: 0)
         let inShape = x.shape, keepShape = values.shape
-        record(v, max ? "MaxBackward" : "MinBackward", [x]) { _, g in
+        try record(v, max ? "MaxBackward" : "MinBackward", [x]) { _, g in
             [try Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(i, indices, g.reshape(keepShape))]
         }
         return (ndim == 0 ? try v.reshape([]) : v, idx)
@@ -118,7 +118,7 @@ extension Tensor {
             let outShape = reducedShape(d, keepdim: keepdim)
             let out = keep.view(shape: outShape, strides: contiguousStrides(outShape), offset: 0)
             let keepShape = keep.shape
-            return recordWithOutput(out, "NormBackward", x) { _, g, y in
+            return try recordWithOutput(out, "NormBackward", x) { _, g, y in
                 let yk = try y.reshape(keepShape)
                 let scale = try Tensor.where(yk.eq(0), Tensor.scalar(0, dtype: g.dtype), g.reshape(keepShape).div(yk))
                 return [try x.mul(scale)]

@@ -4,7 +4,7 @@ extension Tensor {
     public func softmax(dim d: Int) throws -> Tensor {
         let i = try dim(d, "softmax")
         let out = try softmaxRaw(i, log: false)
-        return recordWithOutput(out, "SoftmaxBackward", self) { _, g, y in
+        return try recordWithOutput(out, "SoftmaxBackward", self) { _, g, y in
             let gy = try g.mul(y)
             return [try gy.sub(y.mul(gy.sum(dims: [i], keepdim: true)))]
         }
@@ -14,7 +14,7 @@ extension Tensor {
     public func logSoftmax(dim d: Int) throws -> Tensor {
         let i = try dim(d, "log_softmax")
         let out = try softmaxRaw(i, log: true)
-        return recordWithOutput(out, "LogSoftmaxBackward", self) { _, g, y in
+        return try recordWithOutput(out, "LogSoftmaxBackward", self) { _, g, y in
             [try g.sub(y.exp().mul(g.sum(dims: [i], keepdim: true)))]
         }
     }

@@ -2,36 +2,36 @@
 /// ops, using the saved output where that is cheaper (exp, sqrt, tanh, sigmoid).
 extension Tensor {
     public func exp() throws -> Tensor {
-        recordWithOutput(try unaryRaw(self, .exp, "exp"), "ExpBackward", self) { _, g, y in [try g.mul(y)] }
+        try recordWithOutput(try unaryRaw(self, .exp, "exp"), "ExpBackward", self) { _, g, y in [try g.mul(y)] }
     }
 
     public func log() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .log, "log"), "LogBackward", x) { _, g in [try g.div(x)] }
+        return try record(try unaryRaw(x, .log, "log"), "LogBackward", x) { _, g in [try g.div(x)] }
     }
 
     public func log1p() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .log1p, "log1p"), "Log1pBackward", x) { _, g in [try g.div(x.add(1))] }
+        return try record(try unaryRaw(x, .log1p, "log1p"), "Log1pBackward", x) { _, g in [try g.div(x.add(1))] }
     }
 
     public func expm1() throws -> Tensor {
-        recordWithOutput(try unaryRaw(self, .expm1, "expm1"), "Expm1Backward", self) { _, g, y in [try g.mul(y.add(1))] }
+        try recordWithOutput(try unaryRaw(self, .expm1, "expm1"), "Expm1Backward", self) { _, g, y in [try g.mul(y.add(1))] }
     }
 
     public func sqrt() throws -> Tensor {
-        recordWithOutput(try unaryRaw(self, .sqrt, "sqrt"), "SqrtBackward", self) { _, g, y in [try g.div(y.mul(2))] }
+        try recordWithOutput(try unaryRaw(self, .sqrt, "sqrt"), "SqrtBackward", self) { _, g, y in [try g.div(y.mul(2))] }
     }
 
     /// `1 / sqrt(x)`; gradient `-y³ / 2`.
     public func rsqrt() throws -> Tensor {
-        recordWithOutput(try unaryRaw(self, .rsqrt, "rsqrt"), "RsqrtBackward", self) { _, g, y in
+        try recordWithOutput(try unaryRaw(self, .rsqrt, "rsqrt"), "RsqrtBackward", self) { _, g, y in
             [try g.mul(y.pow(3)).mul(-0.5)]
         }
     }
 
     public func reciprocal() throws -> Tensor {
-        recordWithOutput(try unaryRaw(self, .reciprocal, "reciprocal"), "ReciprocalBackward", self) { _, g, y in
+        try recordWithOutput(try unaryRaw(self, .reciprocal, "reciprocal"), "ReciprocalBackward", self) { _, g, y in
             [try g.mul(y.mul(y)).neg()]
         }
     }
@@ -41,29 +41,29 @@ extension Tensor {
     /// |x|; gradient `sign(x)` (0 at 0).
     public func abs() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .abs, "abs"), "AbsBackward", x) { _, g in [try g.mul(x.sign())] }
+        return try record(try unaryRaw(x, .abs, "abs"), "AbsBackward", x) { _, g in [try g.mul(x.sign())] }
     }
 
     /// -1, 0 or 1; no gradient (its derivative is zero almost everywhere).
     public func sign() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .sign, "sign"), "SignBackward", x) { _, g in [try g.mul(0)] }
+        return try record(try unaryRaw(x, .sign, "sign"), "SignBackward", x) { _, g in [try g.mul(0)] }
     }
 
     public func sin() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .sin, "sin"), "SinBackward", x) { _, g in [try g.mul(x.cos())] }
+        return try record(try unaryRaw(x, .sin, "sin"), "SinBackward", x) { _, g in [try g.mul(x.cos())] }
     }
 
     public func cos() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .cos, "cos"), "CosBackward", x) { _, g in [try g.mul(x.sin()).neg()] }
+        return try record(try unaryRaw(x, .cos, "cos"), "CosBackward", x) { _, g in [try g.mul(x.sin()).neg()] }
     }
 
     /// Error function; gradient `2/√π · exp(-x²)`.
     public func erf() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .erf, "erf"), "ErfBackward", x) { _, g in
+        return try record(try unaryRaw(x, .erf, "erf"), "ErfBackward", x) { _, g in
             [try g.mul(x.square().neg().exp()).mul(1.12837916709551257390)]
         }
     }
@@ -71,14 +71,14 @@ extension Tensor {
     /// Gradient `g·(1 − y²)` from the output y: one fused pass for first-order gradients, the
     /// same formula in differentiable ops under `create_graph`.
     public func tanh() throws -> Tensor {
-        recordWithOutput(try unaryRaw(self, .tanh, "tanh"), "TanhBackward", self) { _, g, y in
+        try recordWithOutput(try unaryRaw(self, .tanh, "tanh"), "TanhBackward", self) { _, g, y in
             [GradMode.isEnabled ? try g.mul(y.square().neg().add(1)) : try binaryRaw(g, y, .tanhBackward, "tanh_backward")]
         }
     }
 
     /// Gradient `g·y·(1 − y)` from the output y (fused for first order, as `tanh`).
     public func sigmoid() throws -> Tensor {
-        recordWithOutput(try unaryRaw(self, .sigmoid, "sigmoid"), "SigmoidBackward", self) { _, g, y in
+        try recordWithOutput(try unaryRaw(self, .sigmoid, "sigmoid"), "SigmoidBackward", self) { _, g, y in
             [GradMode.isEnabled ? try g.mul(y.mul(y.neg().add(1))) : try binaryRaw(g, y, .sigmoidBackward, "sigmoid_backward")]
         }
     }
@@ -86,7 +86,7 @@ extension Tensor {
     /// max(x, 0); gradient 1 where x > 0.
     public func relu() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .relu, "relu"), "ReluBackward", x) { _, g in
+        return try record(try unaryRaw(x, .relu, "relu"), "ReluBackward", x) { _, g in
             [try g.mul(unaryRaw(x, .positiveMask, "relu"))]
         }
     }
@@ -94,7 +94,7 @@ extension Tensor {
     /// x where x > 0, else `negativeSlope · x` (PyTorch's default slope 0.01).
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .leakyRelu(slope: negativeSlope), "leaky_relu"), "LeakyReluBackward", x) { _, g in
+        return try record(try unaryRaw(x, .leakyRelu(slope: negativeSlope), "leaky_relu"), "LeakyReluBackward", x) { _, g in
             [try g.mul(unaryRaw(x, .leakyMask(slope: negativeSlope), "leaky_relu"))]
         }
     }
@@ -103,7 +103,7 @@ extension Tensor {
     /// order, the same formula in differentiable ops under `create_graph`.
     public func silu() throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .silu, "silu"), "SiluBackward", x) { _, g in
+        return try record(try unaryRaw(x, .silu, "silu"), "SiluBackward", x) { _, g in
             guard GradMode.isEnabled else { return [try binaryRaw(g, x, .siluBackward, "silu_backward")] }
             let s = try x.sigmoid()
             return [try g.mul(s.mul(x.mul(s.neg().add(1)).add(1)))]
@@ -120,7 +120,7 @@ extension Tensor {
         let x = self
         switch approximate {
         case "none":
-            return record(try unaryRaw(x, .gelu, "gelu"), "GeluBackward", x) { _, g in
+            return try record(try unaryRaw(x, .gelu, "gelu"), "GeluBackward", x) { _, g in
                 // d/dx x·Φ(x) = Φ(x) + x·φ(x): one fused pass for first order, ops under create_graph
                 guard GradMode.isEnabled else { return [try binaryRaw(g, x, .geluBackward, "gelu_backward")] }
                 let cdf = try x.mul(0.70710678118654752440).erf().add(1).mul(0.5)
@@ -128,7 +128,7 @@ extension Tensor {
                 return [try g.mul(cdf.add(x.mul(pdf)))]
             }
         case "tanh":
-            return record(try unaryRaw(x, .geluTanh, "gelu"), "GeluBackward", x) { _, g in
+            return try record(try unaryRaw(x, .geluTanh, "gelu"), "GeluBackward", x) { _, g in
                 // y = x/2 (1 + tanh(u)), u = k (x + c x³)
                 let k = 0.79788456080286535588, c = 0.044715
                 let t = try x.pow(3).mul(c).add(x).mul(k).tanh()
@@ -144,7 +144,7 @@ extension Tensor {
     /// `log(1 + exp(β x)) / β`, or x where `β x > threshold` (PyTorch's defaults β 1, threshold 20).
     public func softplus(beta: Double = 1, threshold: Double = 20) throws -> Tensor {
         let x = self
-        return record(try unaryRaw(x, .softplus(beta: beta, threshold: threshold), "softplus"), "SoftplusBackward", x) { _, g in
+        return try record(try unaryRaw(x, .softplus(beta: beta, threshold: threshold), "softplus"), "SoftplusBackward", x) { _, g in
             let bx = try x.mul(beta)
             let s = try Tensor.where(bx.gt(threshold), Tensor.scalar(1, dtype: g.dtype), bx.sigmoid())
             return [try g.mul(s)]
@@ -155,7 +155,7 @@ extension Tensor {
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {
         let l = lo ?? -Double.infinity, h = hi ?? Double.infinity
         let x = self
-        return record(try unaryRaw(x, .clamp(min: l, max: h), "clamp"), "ClampBackward", x) { _, g in
+        return try record(try unaryRaw(x, .clamp(min: l, max: h), "clamp"), "ClampBackward", x) { _, g in
             [try g.mul(unaryRaw(x, .insideMask(min: l, max: h), "clamp"))]
         }
     }

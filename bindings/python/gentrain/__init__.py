@@ -9,8 +9,8 @@ from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, Inde
                    InvalidHandleError, MisuseError, NonFiniteError, ShapeError, lib as _lib)
 from .checkpoint import Checkpoint
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import (Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, stack, tensor,
-                     where, zeros, zeros_like)
+from .tensor import (Tensor, arange, cat, eye, from_numpy, full, isfinite, isinf, isnan, nan_to_num, ones, ones_like,
+                     rand, randint, randn, stack, tensor, where, zeros, zeros_like)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 

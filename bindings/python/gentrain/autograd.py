@@ -96,4 +96,44 @@ class enable_grad(_GradMode):
     mode = True
 
 
+def is_anomaly_enabled():
+    return lib.gentrain_is_anomaly_enabled()
+
+
+class set_detect_anomaly:
+    """Anomaly detection on this thread (torch.autograd.set_detect_anomaly), as a call or a
+    context manager: the first op whose output or gradient holds NaN or infinity raises
+    `gentrain.NonFiniteError` naming the op. Slow: for debugging."""
+
+    def __init__(self, mode):
+        self.previous = c_bool()
+        lib.gentrain_set_detect_anomaly(bool(mode), byref(self.previous))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        lib.gentrain_set_detect_anomaly(self.previous.value, None)
+
+
+class detect_anomaly:
+    """`with gentrain.autograd.detect_anomaly():` — anomaly detection inside the block (also a decorator)."""
+
+    def __enter__(self):
+        self.previous = c_bool()
+        lib.gentrain_set_detect_anomaly(True, byref(self.previous))
+        return self
+
+    def __exit__(self, *exc):
+        lib.gentrain_set_detect_anomaly(self.previous.value, None)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with detect_anomaly():
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+
 from .function import Function, FunctionCtx  # noqa: E402 - the module builds on the ones above

@@ -164,6 +164,21 @@ class Tensor:
         self.requires_grad = flag
         return self
 
+    def isnan(self):
+        return _new(lib.gentrain_isnan, self._h)
+
+    def isinf(self):
+        return _new(lib.gentrain_isinf, self._h)
+
+    def isfinite(self):
+        return _new(lib.gentrain_isfinite, self._h)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN -> nan, +inf -> posinf, -inf -> neginf (None: the dtype's largest finite values)."""
+        pos = None if posinf is None else byref(c_double(posinf))
+        neg = None if neginf is None else byref(c_double(neginf))
+        return _new(lib.gentrain_nan_to_num, self._h, builtins.float(nan), pos, neg)
+
     def copy_(self, src):
         """Copies `src` (broadcast, converted to this dtype) into this tensor in place."""
         src = src if isinstance(src, Tensor) else tensor(src, dtype=self.dtype)
@@ -691,3 +706,19 @@ def where(condition, input, other):  # noqa: A002 - PyTorch's names
     if not isinstance(other, Tensor):
         other = full((), other, dtype=input.dtype)
     return _new(lib.gentrain_where, condition._h, input._h, other._h)
+
+
+def isnan(input):  # noqa: A002 - PyTorch's name
+    return input.isnan()
+
+
+def isinf(input):  # noqa: A002
+    return input.isinf()
+
+
+def isfinite(input):  # noqa: A002
+    return input.isfinite()
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002
+    return input.nan_to_num(nan, posinf, neginf)

@@ -57,3 +57,24 @@ def test_checkpoint_resumes_batch_norm_buffers(tmp_path):
     model.eval()
     np.testing.assert_array_equal(model(x).numpy(), expected)
     assert model[1].num_batches_tracked.item() == 1
+
+
+def test_non_finite_helpers():
+    x = gentrain.tensor([0.0, float("nan"), float("inf"), float("-inf"), 1.5])
+    assert gentrain.isnan(x).tolist() == [False, True, False, False, False]
+    assert x.isinf().tolist() == [False, False, True, True, False]
+    assert gentrain.isfinite(x).tolist() == [True, False, False, False, True]
+    np.testing.assert_array_equal(gentrain.nan_to_num(x, posinf=9.0).numpy(),
+                                  np.array([0, 0, 9, np.finfo(np.float32).min, 1.5], dtype=np.float32))
+
+
+def test_detect_anomaly_names_the_op():
+    x = gentrain.tensor([-1.0], requires_grad=True)
+    with gentrain.autograd.detect_anomaly():
+        with pytest.raises(gentrain.NonFiniteError, match="forward of 'Log'"):
+            x.log()
+        z = gentrain.tensor([0.0], requires_grad=True)
+        with pytest.raises(gentrain.NonFiniteError, match="SqrtBackward"):
+            z.sqrt().sum().backward()
+    assert not gentrain.autograd.is_anomaly_enabled()
+    x.log()   # off again: NaN passes silently, as in PyTorch

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: the input is a program of C-API calls over a pool of handles. Each step
  * reads an opcode and its arguments from the input: tensors of fuzzed shapes and dtypes, every
- * op family with fuzzed dims, sizes and values (the extremes included), autograd, losses,
+ * op family and layer with fuzzed dims, sizes, geometry and values (the extremes included),
+ * option structs of wrong sizes, autograd, losses,
  * optimizers, schedulers with fuzzed state values, checkpoint save and load, and frees at
  * any point — the freed handles stay in the pool, so later steps use them after free. Any
  * status is fine; a crash, a sanitizer report or a leak is a finding.
@@ -121,7 +122,12 @@ static void unary(input *in) {
     case 14: gentrain_reshape(&out, x, dims, nd); break;
     case 15: gentrain_permute(&out, x, dims, nd); break;
     case 16: gentrain_transpose(&out, x, d, e); break;
-    case 17: gentrain_expand(&out, x, dims, nd); break;
+    case 17:
+        /* An expanded view costs no memory but every op over it time in proportion to its size:
+         * views beyond 2^24 elements are valid but would make slow inputs, not findings. */
+        if (nd == 0 || (uint64_t)llabs(dims[0]) * (nd > 1 ? (uint64_t)llabs(dims[1]) + 1 : 1) < (1u << 24))
+            gentrain_expand(&out, x, dims, nd);
+        break;
     case 18: gentrain_slice(&out, x, d, e, integer(in), integer(in)); break;
     case 19: gentrain_narrow(&out, x, d, e, integer(in)); break;
     case 20: gentrain_select(&out, x, d, e); break;
@@ -167,6 +173,81 @@ static void binary(input *in) {
     case 15: gentrain_mse_loss(&out, a, b, (gentrain_reduction)(byte(in) % 3)); break;
     case 16: gentrain_binary_cross_entropy(&out, a, b, byte(in) % 2 ? c : NULL, GENTRAIN_REDUCTION_MEAN); break;
     default: gentrain_conv2d(&out, a, b, byte(in) % 2 ? c : NULL, NULL); break;
+    }
+    put(in, out);
+}
+
+/* Layers: convolutions, pooling, resampling, normalization, recurrent layers, attention, the
+ * losses with options — fuzzed geometry (kernel, stride, padding, dilation, groups, sizes). */
+static void layers(input *in) {
+    gentrain_tensor *x = any_tensor(in), *w = any_tensor(in), *b = byte(in) % 2 ? any_tensor(in) : NULL, *out = NULL;
+    gentrain_conv_options o;
+    gentrain_conv_options_default(&o);
+    if (byte(in) % 2) {
+        for (int i = 0; i < 2; i++) {
+            o.stride[i] = integer(in);
+            o.padding[i] = integer(in);
+            o.dilation[i] = integer(in);
+            o.output_padding[i] = integer(in);
+        }
+        o.groups = integer(in);
+        o.padding_same = byte(in) % 2;
+    }
+    if (byte(in) % 8 == 0) o.struct_size = byte(in);   /* a wrong struct size */
+    int64_t k = integer(in), l = integer(in), m = integer(in), n = integer(in);
+    switch (byte(in) % 22) {
+    case 0: gentrain_conv2d(&out, x, w, b, &o); break;
+    case 1: gentrain_conv1d(&out, x, w, b, &o); break;
+    case 2: gentrain_conv_transpose2d(&out, x, w, b, &o); break;
+    case 3: gentrain_unfold(&out, x, k, l, &o); break;
+    case 4: gentrain_fold(&out, x, k, l, m, n, &o); break;
+    case 5: gentrain_max_pool2d(&out, x, k, l, m, n, integer(in), integer(in)); break;
+    case 6: gentrain_avg_pool2d(&out, x, k, l, m, n, integer(in), integer(in), byte(in) % 2); break;
+    case 7: gentrain_adaptive_avg_pool2d(&out, x, k, l); break;
+    case 8: gentrain_upsample(&out, x, k, l, byte(in) % 2); break;
+    case 9: gentrain_upsample_scale(&out, x, number(in), number(in), byte(in) % 2); break;
+    case 10: gentrain_pixel_shuffle(&out, x, k); break;
+    case 11: gentrain_batch_norm(&out, x, byte(in) % 2 ? any_tensor(in) : NULL, byte(in) % 2 ? any_tensor(in) : NULL, w, b,
+                                 byte(in) % 2, number(in), number(in)); break;
+    case 12: {
+        int64_t shape[2] = {k, l};
+        gentrain_layer_norm(&out, x, shape, byte(in) % 3, w, b, number(in));
+        break;
+    }
+    case 13: gentrain_group_norm(&out, x, k, w, b, number(in)); break;
+    case 14: gentrain_instance_norm(&out, x, w, b, number(in)); break;
+    case 15: gentrain_dropout(&out, x, number(in), byte(in) % 2); break;
+    case 16: gentrain_embedding_with_padding_idx(&out, x, w, k); break;
+    case 17: {
+        gentrain_tensor *h = NULL, *c = NULL, *weights[8];
+        for (int i = 0; i < 8; i++) weights[i] = any_tensor(in);
+        size_t layers_n = byte(in) % 3;
+        if (byte(in) % 2) {
+            if (gentrain_lstm(&out, &h, &c, x, byte(in) % 2 ? w : NULL, byte(in) % 2 ? b : NULL, weights, layers_n,
+                              byte(in) % 2, number(in), byte(in) % 2) == GENTRAIN_OK) {
+                put(in, h);
+                put(in, c);
+            }
+        } else if (gentrain_gru(&out, &h, x, byte(in) % 2 ? w : NULL, weights, layers_n, byte(in) % 2, number(in),
+                                byte(in) % 2) == GENTRAIN_OK) {
+            put(in, h);
+        }
+        break;
+    }
+    case 18: gentrain_scaled_dot_product_attention(&out, x, w, any_tensor(in), b, number(in), byte(in) % 2, NULL); break;
+    case 19: {
+        gentrain_cross_entropy_options ce;
+        gentrain_cross_entropy_options_default(&ce);
+        ce.weight = b;
+        ce.ignore_index = k;
+        ce.reduction = (gentrain_reduction)(byte(in) % 4);
+        ce.label_smoothing = number(in);
+        if (byte(in) % 2) gentrain_cross_entropy(&out, x, w, &ce);
+        else gentrain_nll_loss(&out, x, w, &ce);
+        break;
+    }
+    case 20: gentrain_sample(&out, x, number(in), k); break;
+    default: gentrain_gaussian_nll_loss(&out, x, w, any_tensor(in), byte(in) % 2, number(in), GENTRAIN_REDUCTION_SUM); break;
     }
     put(in, out);
 }
@@ -309,7 +390,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            in.n > 2 ? in.p[2] : -1, in.n > 3 ? in.p[3] : -1);
         switch (op % 10) {
         case 0: case 1: make_tensor(&in); break;
-        case 2: case 3: unary(&in); break;
+        case 2: unary(&in); break;
+        case 3: layers(&in); break;
         case 4: case 5: binary(&in); break;
         case 6: pieces(&in); break;
         case 7: autograd(&in); break;

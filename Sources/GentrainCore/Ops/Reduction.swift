@@ -36,7 +36,8 @@ extension Tensor {
         let d = try reductionDims(dims, "var")
         let count = d.reduce(1) { $0 * shape[$1] }
         let centered = try sub(mean(dims: d, keepdim: true))
-        return try centered.square().sum(dims: d, keepdim: keepdim).div(Double(Swift.max(count - correction, 0)))
+        // In Double: any correction a caller passes, Int.min included, is a number here.
+        return try centered.square().sum(dims: d, keepdim: keepdim).div(Swift.max(Double(count) - Double(correction), 0))
     }
 
     /// The largest element over `dims`; tied maxima share the gradient equally.

@@ -23,9 +23,15 @@ public struct WindowGeometry: Equatable, Sendable {
         return size + 2 * p < span ? 0 : (size + 2 * p - span) / s + 1
     }
 
-    func validate(_ op: String) throws {
+    /// Checks the signs, and bounds every value by 2^31 so that the size arithmetic
+    /// (`dilation·(kernel−1)`, `size + 2·padding`) cannot overflow.
+    public func validate(_ op: String) throws {
         guard kernel.0 > 0, kernel.1 > 0, stride.0 > 0, stride.1 > 0, dilation.0 > 0, dilation.1 > 0, padding.0 >= 0, padding.1 >= 0 else {
             throw GentrainError.argument("\(op): kernel, stride and dilation must be positive and padding non-negative")
+        }
+        let values = [kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1]
+        guard values.allSatisfy({ $0 <= Int(Int32.max) }) else {
+            throw GentrainError.argument("\(op): kernel, stride, padding and dilation must be below 2^31, got \(values)")
         }
     }
 }

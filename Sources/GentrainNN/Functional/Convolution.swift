@@ -65,13 +65,15 @@ public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
     }
     let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (coutG, kh, kw) = (weight.shape[1], weight.shape[2], weight.shape[3])
-    guard groups > 0, cin % groups == 0, weight.shape[0] == cin else {
+    guard groups > 0, groups <= Swift.max(cin, 1), cin % groups == 0, weight.shape[0] == cin else {
         throw GentrainError(.shape, "conv_transpose2d: \(cin) input channels and weight \(shapeString(weight.shape)) do not fit \(groups) groups")
     }
     guard outputPadding.0 >= 0, outputPadding.1 >= 0,
           outputPadding.0 < Swift.max(stride.0, dilation.0), outputPadding.1 < Swift.max(stride.1, dilation.1) else {
         throw GentrainError(.invalidArgument, "conv_transpose2d: output padding must be smaller than either stride or dilation")
     }
+    let window = WindowGeometry(kernel: (kh, kw), stride: stride, padding: padding, dilation: dilation)
+    try window.validate("conv_transpose2d")   // bounds every value, so the sizes below cannot overflow
     let cout = coutG * groups
     if let bias, bias.shape != [cout] { throw GentrainError(.shape, "conv_transpose2d: bias of shape \(shapeString(bias.shape)) for \(cout) output channels") }
     let hOut = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
@@ -80,7 +82,6 @@ public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
     // The adjoint of convolving the output with `weight`: that convolution's backward-data pass.
     // Rows and columns of output padding no window reaches (when the padding is not below the
     // stride, only possible with dilation) are zeros padded on afterwards.
-    let window = WindowGeometry(kernel: (kh, kw), stride: stride, padding: padding, dilation: dilation)
     let reached = (window.positions(hOut, 0) == h ? hOut : hOut - outputPadding.0, window.positions(wOut, 1) == w ? wOut : wOut - outputPadding.1)
     let geometry = try ConvolutionGeometry(src: [n, cout, reached.0, reached.1], weight: weight.shape, window: window, groups: groups)
     var out = try Tensor.convolution(.backwardData, x, weight, geometry)
@@ -91,7 +92,7 @@ public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
 /// Rearranges `[N, C·r², H, W]` into `[N, C, H·r, W·r]`, PyTorch's `F.pixel_shuffle` (the
 /// upsampling layer of super-resolution generators).
 public func pixelShuffle(_ x: Tensor, upscaleFactor r: Int) throws -> Tensor {
-    guard x.ndim == 4, r > 0, x.shape[1] % (r * r) == 0 else {
+    guard x.ndim == 4, r > 0, r <= 1 << 20, x.shape[1] % (r * r) == 0 else {
         throw GentrainError(.shape, "pixel_shuffle: expected [N, C·\(r)², H, W], got \(shapeString(x.shape))")
     }
     let (n, c, h, w) = (x.shape[0], x.shape[1] / (r * r), x.shape[2], x.shape[3])

@@ -15,10 +15,11 @@ public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
 /// is left out of each window's count.
 public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       countIncludePad: Bool = true) throws -> Tensor {
+    let s = stride ?? kernel
+    try WindowGeometry(kernel: kernel, stride: s, padding: padding).validate("avg_pool2d")   // before any arithmetic
     guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
         throw GentrainError(.invalidArgument, "avg_pool2d: pad should be at most half of kernel size")
     }
-    let s = stride ?? kernel
     let (g, windows) = try windowsOf(x, kernel, s, padding, (1, 1), padValue: 0)
     let (oh, ow) = (g.positions(x.shape[2], 0), g.positions(x.shape[3], 1))
     var sums = try windows.sum(dims: [2])

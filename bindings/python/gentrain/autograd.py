@@ -66,16 +66,23 @@ class set_grad_enabled:
         return wrapped
 
 
-class _GradMode:
+class _Switch:
+    """A per-thread switch of the library as a context manager and a decorator: sets `mode`
+    through `_set` on entry and restores the previous value on exit."""
+
     mode = True
+
+    @staticmethod
+    def _set(mode, previous):
+        raise NotImplementedError
 
     def __enter__(self):
         self.previous = c_bool()
-        lib.gentrain_set_grad_enabled(self.mode, byref(self.previous))
+        type(self)._set(self.mode, byref(self.previous))
         return self
 
     def __exit__(self, *exc):
-        lib.gentrain_set_grad_enabled(self.previous.value, None)
+        type(self)._set(self.previous.value, None)
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -84,6 +91,10 @@ class _GradMode:
                 return fn(*args, **kwargs)
 
         return wrapped
+
+
+class _GradMode(_Switch):
+    _set = staticmethod(lambda mode, previous: lib.gentrain_set_grad_enabled(mode, previous))
 
 
 class no_grad(_GradMode):
@@ -116,24 +127,10 @@ class set_detect_anomaly:
         lib.gentrain_set_detect_anomaly(self.previous.value, None)
 
 
-class detect_anomaly:
+class detect_anomaly(_Switch):
     """`with gentrain.autograd.detect_anomaly():` — anomaly detection inside the block (also a decorator)."""
 
-    def __enter__(self):
-        self.previous = c_bool()
-        lib.gentrain_set_detect_anomaly(True, byref(self.previous))
-        return self
-
-    def __exit__(self, *exc):
-        lib.gentrain_set_detect_anomaly(self.previous.value, None)
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapped(*args, **kwargs):
-            with detect_anomaly():
-                return fn(*args, **kwargs)
-
-        return wrapped
+    _set = staticmethod(lambda mode, previous: lib.gentrain_set_detect_anomaly(mode, previous))
 
 
 from .function import Function, FunctionCtx  # noqa: E402 - the module builds on the ones above

@@ -99,6 +99,17 @@ static void make_tensor(input *in) {
     put(in, t);
 }
 
+/* Whether sizes make a view of fewer than 2^24 elements (-1 and other negatives count as 1). */
+static int small_view(const int64_t *sizes, size_t n) {
+    uint64_t total = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (sizes[i] >= (1 << 24)) return 0;
+        total *= sizes[i] > 1 ? (uint64_t)sizes[i] : 1;
+        if (total >= (1u << 24)) return 0;
+    }
+    return 1;
+}
+
 static void unary(input *in) {
     gentrain_tensor *x = any_tensor(in), *out = NULL;
     int64_t d = integer(in), e = integer(in);
@@ -125,7 +136,7 @@ static void unary(input *in) {
     case 17:
         /* An expanded view costs no memory but every op over it time in proportion to its size:
          * views beyond 2^24 elements are valid but would make slow inputs, not findings. */
-        if (nd == 0 || (uint64_t)llabs(dims[0]) * (nd > 1 ? (uint64_t)llabs(dims[1]) + 1 : 1) < (1u << 24))
+        if (small_view(dims, nd))
             gentrain_expand(&out, x, dims, nd);
         break;
     case 18: gentrain_slice(&out, x, d, e, integer(in), integer(in)); break;

@@ -19,7 +19,7 @@ static gentrain_checkpoint *checkpoint;
 static gentrain_tensor *weight;
 static char path[64];
 
-/* The objects the corpus was written from (Tests/Fuzz/run.sh --seed writes it). */
+/* The objects the seed corpus is written from (Tests/Fuzz/run.sh writes it each run). */
 static void setup(void) {
     gentrain_manual_seed(1);
     gentrain_module *children[2] = {NULL, NULL};
@@ -49,8 +49,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argv;
     setup();
     snprintf(path, sizeof path, "/tmp/gentrain-fuzz-load-%d", (int)getpid());
-    /* With GENTRAIN_FUZZ_SEED=DIR, write the seed corpus there and stop. */
-    const char *seed = getenv("GENTRAIN_FUZZ_SEED");
+    /* With GENTRAIN_FUZZ_WRITE_CORPUS=DIR, write the seed corpus there and stop. */
+    const char *seed = getenv("GENTRAIN_FUZZ_WRITE_CORPUS");
     if (seed) {
         char out[512];
         snprintf(out, sizeof out, "%s/checkpoint.safetensors", seed);

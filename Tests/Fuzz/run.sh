@@ -7,6 +7,9 @@
 # Exits non-zero on any crash, sanitizer report or failed test; a crash input is left in
 # build-fuzz/crashes/<target>/ — copy it to Tests/Fuzz/regressions/<target>/ once fixed.
 #
+# The random seed is fixed (GENTRAIN_FUZZ_RANDOM_SEED, default 1), so that a run retraces the
+# inputs of an earlier run on the same build as far as its time allows.
+#
 #   Tests/Fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -46,7 +49,7 @@ mkdir -p "$out/contract"
 echo "== fuzz seed corpus =="
 rm -rf "$out/corpus"
 mkdir -p "$out/corpus/fuzz_capi" "$out/corpus/fuzz_load"
-GENTRAIN_FUZZ_SEED="$out/corpus/fuzz_load" "$out/fuzz_load"
+GENTRAIN_FUZZ_WRITE_CORPUS="$out/corpus/fuzz_load" "$out/fuzz_load"
 cp "$root"/Tests/Fuzz/corpus/fuzz_capi/* "$out/corpus/fuzz_capi/" 2> /dev/null || true
 
 status=0
@@ -59,7 +62,7 @@ for target in fuzz_capi fuzz_load; do
   echo "== $target: ${seconds}s =="
   mkdir -p "$out/crashes/$target"
   if ! "$out/$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 -max_len=4096 \
-       -print_final_stats=1 -artifact_prefix="$out/crashes/$target/" "$out/corpus/$target" \
+       -seed="${GENTRAIN_FUZZ_RANDOM_SEED:-1}" -print_final_stats=1 -artifact_prefix="$out/crashes/$target/" "$out/corpus/$target" \
        > "$out/$target.log" 2>&1; then
     status=1
     echo "$target found a crash:"

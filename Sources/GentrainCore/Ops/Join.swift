@@ -55,6 +55,7 @@ extension Tensor {
         }
         let size = shape[i]
         let count = size == 0 ? 1 : (size - 1) / Swift.max(splitSize, 1) + 1   // no overflow for any size
+        try checkPieceCount(count, "split")
         return try split(sizes: (0..<count).map { Swift.min(splitSize, size - $0 * splitSize) }, dim: i)
     }
 
@@ -84,6 +85,7 @@ extension Tensor {
     public func unbind(_ d: Int = 0) throws -> [Tensor] {
         let i = try sizedDim(d, "unbind")
         guard ndim > 0 else { throw GentrainError.index("unbind: a zero-dimensional tensor has no dimension to unbind") }
+        try checkPieceCount(shape[i], "unbind")
         let slices = try withNoGrad { try (0..<shape[i]).map { try select(i, $0) } }
         guard !slices.isEmpty else { return [] }
         let dtype = self.dtype, sliceShape = slices[0].shape
@@ -98,4 +100,10 @@ extension Tensor {
         let i = try sizedDim(d, "chunk")
         return try split(shape[i] == 0 ? 1 : (shape[i] - 1) / chunks + 1, dim: i)
     }
+}
+
+/// The most pieces one split or unbind makes (each is a tensor object): 2^24. More, say a long
+/// expanded view split into single elements, is an out-of-memory error rather than an abort.
+private func checkPieceCount(_ count: Int, _ op: String) throws {
+    guard count <= 1 << 24 else { throw GentrainError(.outOfMemory, "\(op): \(count) pieces are too many (at most 2^24)") }
 }

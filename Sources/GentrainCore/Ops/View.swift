@@ -184,7 +184,7 @@ extension Tensor {
     func sliceScatter(into shape: [Int], dim: Int, start: Int, step: Int) throws -> Tensor {
         let out = try Tensor.zeros(shape, dtype: dtype)
         var regionStrides = out.strides
-        regionStrides[dim] *= step
+        if self.shape[dim] > 1 { regionStrides[dim] *= step }   // one element: the step never applies (and may be huge)
         let region = out.view(shape: self.shape, strides: regionStrides, offset: start * out.strides[dim])
         try withNoGrad { try region.copy_(self) }
         let end = self.shape[dim] == 0 ? start : start + (self.shape[dim] - 1) * step + 1

@@ -87,7 +87,7 @@ extension Tensor {
     public func relu() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .relu, "relu"), "ReluBackward", x) { _, g in
-            [try g.mul(unaryRaw(x, .positiveMask, "relu"))]
+            [try piecewiseLinearGradient(g, x, .positiveMask, "relu")]
         }
     }
 
@@ -95,7 +95,7 @@ extension Tensor {
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .leakyRelu(slope: negativeSlope), "leaky_relu"), "LeakyReluBackward", x) { _, g in
-            [try g.mul(unaryRaw(x, .leakyMask(slope: negativeSlope), "leaky_relu"))]
+            [try piecewiseLinearGradient(g, x, .leakyMask(slope: negativeSlope), "leaky_relu")]
         }
     }
 
@@ -158,5 +158,17 @@ extension Tensor {
         return try record(try unaryRaw(x, .clamp(min: l, max: h), "clamp"), "ClampBackward", x) { _, g in
             [try g.mul(unaryRaw(x, .insideMask(min: l, max: h), "clamp"))]
         }
+    }
+}
+
+/// `g · slope(x)`, the first-order gradient of a piecewise-linear op (relu, leaky_relu), as an
+/// op of both `g` and `x` (PyTorch's `threshold_backward`): under create_graph `x` stays in the
+/// graph with a zero derivative, so `grad(penalty, x)` of a critic made of ReLUs gives zeros
+/// rather than calling `x` unused.
+private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, _ slope: UnaryOp, _ name: String) throws -> Tensor {
+    let s = try unaryRaw(x, slope, name)
+    let out = try withNoGrad { try g.mul(s) }
+    return try record(out, "\(name == "relu" ? "Threshold" : "LeakyRelu")BackwardBackward", g, x) { node, gg in
+        [node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.zeros(x.shape, dtype: x.dtype) : nil]
     }
 }

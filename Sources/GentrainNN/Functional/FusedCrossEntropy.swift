@@ -43,7 +43,10 @@ struct FusedCrossEntropy {
                 let total = weight?.reduce(0, +) ?? Double(classes)
                 grad = try grad.add(p.mul(total).sub(wc).mul(valid).mul(smoothing / Double(classes)))
             }
-            return [try grad.mul(g.unsqueeze(1))]
+            // Ignored rows get no gradient whatever g is (a mean over no rows makes g inf: PyTorch's
+            // gradient is 0 there, not 0·inf = NaN).
+            let counted = try Tensor(targets.map { $0 != ignoreIndex }, shape: [targets.count, 1])
+            return [try grad.mul(Tensor.where(counted, g.unsqueeze(1), Tensor.scalar(0, dtype: g.dtype)))]
         })
     }
 

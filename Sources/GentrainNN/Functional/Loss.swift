@@ -68,7 +68,10 @@ private func weightedNLL(_ logp: Tensor, _ t: Tensor, _ weight: Tensor?, _ ignor
     let safe = try Tensor.where(valid, t, Tensor.scalar(0, dtype: .int64))
     let validF = try valid.to(logp.dtype)
     let w = try (weight.map { try $0.to(logp.dtype).indexSelect(0, safe) } ?? Tensor.ones(safe.shape, dtype: logp.dtype)).mul(validF)
-    return (try logp.gather(1, safe.unsqueeze(1)).squeeze(1).neg().mul(w), w)
+    // Ignored rows through `where`, not only a zero weight: their gradient stays 0 even when a
+    // mean over no counted rows makes the incoming gradient inf (PyTorch's gradient is 0 there).
+    let losses = try logp.gather(1, safe.unsqueeze(1)).squeeze(1).neg().mul(w)
+    return (try Tensor.where(valid, losses, Tensor.scalar(0, dtype: losses.dtype)), w)
 }
 
 /// Cross-entropy between logits `input` (`[N, C]` or `[N, C, d1, …]`, class dimension 1) and

@@ -78,3 +78,32 @@ def test_detect_anomaly_names_the_op():
             z.sqrt().sum().backward()
     assert not gentrain.autograd.is_anomaly_enabled()
     x.log()   # off again: NaN passes silently, as in PyTorch
+
+
+def test_clip_grad_norm_returns_the_gradients_dtype():
+    p = gentrain.ones(3, dtype=gentrain.float64, requires_grad=True)
+    (p * p).sum().backward()
+    assert nn.utils.clip_grad_norm_([p], 1.0).dtype == gentrain.float64
+    assert nn.utils.clip_grad_norm_([gentrain.ones(2, requires_grad=True)], 1.0).dtype == gentrain.float32
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_all_targets_ignored_gives_a_zero_gradient(loss):
+    # PyTorch: the mean over no counted targets is nan, and the gradient is 0 (not nan).
+    x = gentrain.randn(3, 4, requires_grad=True)
+    inp = x if loss == "cross_entropy" else F.log_softmax(x, dim=1)
+    out = getattr(F, loss)(inp, gentrain.tensor([-100, -100, -100]))
+    assert np.isnan(out.item())
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4), dtype=np.float32))
+
+
+@pytest.mark.parametrize("activation", [F.relu, F.leaky_relu])
+def test_double_backward_through_piecewise_linear_activations_gives_zeros(activation):
+    # PyTorch: x stays in the graph of the first-order gradient (threshold_backward), so the
+    # gradient penalty of a critic made of ReLUs has a zero gradient with respect to x.
+    x = gentrain.randn(4, 3, requires_grad=True)
+    w = gentrain.randn(3, 5)
+    (g,) = gentrain.autograd.grad(activation(x @ w).sum(), x, create_graph=True)
+    (gx,) = gentrain.autograd.grad((g * g).sum(), x)
+    np.testing.assert_array_equal(gx.numpy(), np.zeros((4, 3), dtype=np.float32))

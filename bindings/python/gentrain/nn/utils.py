@@ -12,10 +12,13 @@ def _params(parameters):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scales the gradients so their total norm is at most max_norm; returns the total norm
     before clipping (a 0-d tensor)."""
-    hs, n = _handles(_params(parameters))
+    params = _params(parameters)
+    hs, n = _handles(params)
     total = c_double()
     check(lib.gentrain_clip_grad_norm(byref(total), hs, n, float(max_norm), float(norm_type), bool(error_if_nonfinite)))
-    return tensor(total.value)
+    # In the gradients' dtype, as PyTorch (float32 when no parameter has a gradient).
+    dtype = next((g.dtype for g in (p.grad for p in params) if g is not None), None)
+    return tensor(total.value, dtype=dtype)
 
 
 def clip_grad_value_(parameters, clip_value):

@@ -152,6 +152,18 @@ public final class ReLU: Module {
     public override func forward(_ input: Tensor) throws -> Tensor { try input.relu() }
 }
 
+/// `x` where positive, else `negativeSlope · x`, as a module (PyTorch's `nn.LeakyReLU`).
+public final class LeakyReLU: Module {
+    public let negativeSlope: Double
+
+    public init(negativeSlope: Double = 0.01) {
+        self.negativeSlope = negativeSlope
+        super.init()
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor { try input.leakyRelu(negativeSlope: negativeSlope) }
+}
+
 /// Runs its children in order; they are named "0", "1", ….
 public final class Sequential: Module {
     public init(_ modules: [Module]) throws {

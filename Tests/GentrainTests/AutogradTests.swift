@@ -141,4 +141,16 @@ extension AutogradTests {
             XCTAssertTrue((e as! GentrainError).message.contains("missing: the derivative with respect to input 0 is not implemented"))
         }
     }
+
+    /// PyTorch's spelling: `loss.backward()`, and `LeakyReLU` as a module type like `ReLU`.
+    func testTensorBackwardAndLeakyReLUModule() throws {
+        let x = try Tensor([-2, 3] as [Double])
+        try x.setRequiresGrad(true)
+        let act = LeakyReLU(negativeSlope: 0.5)
+        try act(x).sum().backward()
+        XCTAssertEqual(try x.grad!.toArray(Double.self), [0.5, 1])
+        let y = try x.mul(x)
+        try y.backward(Tensor([1, 1] as [Double]))
+        XCTAssertEqual(try x.grad!.toArray(Double.self), [0.5 - 4, 1 + 6])
+    }
 }

@@ -248,6 +248,14 @@ public enum Autograd {
     }
 }
 
+extension Tensor {
+    /// Accumulates this tensor's gradient into the leaves' `.grad` (PyTorch's `loss.backward()`):
+    /// `Autograd.backward([self], gradTensors: [gradient])`.
+    public func backward(_ gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) throws {
+        try Autograd.backward([self], gradTensors: [gradient], retainGraph: retainGraph, createGraph: createGraph)
+    }
+}
+
 /// Where a pass's gradients of leaves go: `grad()`'s results, or the leaves' `.grad`.
 ///
 /// A `.grad` takes over the gradient tensor itself when nothing else can keep it (no copy), and

@@ -58,6 +58,8 @@ extern "C" {
 #define GENTRAIN_VERSION_PATCH 0
 /* Bumped when a declaration changes incompatibly; the bindings check it at load. */
 #define GENTRAIN_ABI_VERSION 1
+/* The most dimensions a tensor has; shapes, strides and dim lists hold at most this many. */
+#define GENTRAIN_MAX_DIMS 64
 
 /* ---------------------------------------------------------------------------------------
  * Status codes, dtypes, handles

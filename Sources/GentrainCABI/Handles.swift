@@ -186,7 +186,9 @@ func tensorList(_ list: UnsafePointer<OpaquePointer?>?, _ n: Int, _ what: String
 func int64List(_ p: UnsafePointer<Int64>?, _ n: Int, _ what: String) throws -> [Int] {
     if n == 0 { return [] }
     guard let p else { throw GentrainError(.invalidArgument, "\(what) is NULL but its length is \(n)") }
-    guard n > 0, n <= 64 else { throw GentrainError(.invalidArgument, "\(what) has \(UInt(bitPattern: n)) entries; at most 64 dimensions are supported") }
+    guard n > 0, n <= Int(GENTRAIN_MAX_DIMS) else {
+        throw GentrainError(.invalidArgument, "\(what) has \(UInt(bitPattern: n)) entries; at most \(GENTRAIN_MAX_DIMS) dimensions are supported")
+    }
     return (0..<n).map { Int(p[$0]) }
 }
 

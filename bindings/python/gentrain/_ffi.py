@@ -2,6 +2,7 @@
 from ctypes import Structure, c_bool, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 
 ABI_VERSION = 1
+MAX_DIMS = 64
 
 
 class ConvOptions(Structure):

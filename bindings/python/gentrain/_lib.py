@@ -84,12 +84,21 @@ def _load():
             errors.append(f"{path}: {e}")
     else:
         raise ImportError("gentrain: cannot load libgentrain; set GENTRAIN_LIBRARY to its path (" + "; ".join(errors) + ")")
+    # The ABI first: a package newer than its library must say so, not fail on a missing symbol.
+    lib.gentrain_abi_version.restype = ctypes.c_uint32
+    lib.gentrain_abi_version.argtypes = []
+    if lib.gentrain_abi_version() != _ffi.ABI_VERSION:
+        raise ImportError(f"gentrain: the library at {path} has ABI {lib.gentrain_abi_version()}, this package needs "
+                          f"ABI {_ffi.ABI_VERSION}; install the library of the same gentrain version")
+    missing = [name for name in _ffi.FUNCTIONS if not hasattr(lib, name)]
+    if missing:
+        raise ImportError(f"gentrain: the library at {path} is older than this package: it lacks {', '.join(missing[:5])}"
+                          + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+                          + "; install the library of the same gentrain version")
     for name, (restype, argtypes) in _ffi.FUNCTIONS.items():
         f = getattr(lib, name)
         f.restype = restype
         f.argtypes = argtypes
-    if lib.gentrain_abi_version() != _ffi.ABI_VERSION:
-        raise ImportError(f"gentrain: library ABI {lib.gentrain_abi_version()} does not match the bindings' {_ffi.ABI_VERSION}")
     return lib
 
 

@@ -5,10 +5,10 @@ from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _ffi
 from ._lib import check, lib
 
-_Int64Array = ctypes.c_int64 * 64
+_Int64Array = ctypes.c_int64 * _ffi.MAX_DIMS
 
 
 def _int64s(values):
@@ -64,7 +64,7 @@ class Tensor:
         n = c_size_t()
         check(lib.gentrain_tensor_ndim(byref(n), self._h))
         dims = _Int64Array()
-        check(lib.gentrain_tensor_shape(dims, 64, self._h))
+        check(lib.gentrain_tensor_shape(dims, _ffi.MAX_DIMS, self._h))
         return tuple(dims[: n.value])
 
     def size(self, dim=None):
@@ -72,7 +72,7 @@ class Tensor:
 
     def stride(self):
         dims = _Int64Array()
-        check(lib.gentrain_tensor_strides(dims, 64, self._h))
+        check(lib.gentrain_tensor_strides(dims, _ffi.MAX_DIMS, self._h))
         return tuple(dims[: self.ndim])
 
     @property

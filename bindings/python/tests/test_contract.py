@@ -107,3 +107,22 @@ def test_double_backward_through_piecewise_linear_activations_gives_zeros(activa
     (g,) = gentrain.autograd.grad(activation(x @ w).sum(), x, create_graph=True)
     (gx,) = gentrain.autograd.grad((g * g).sum(), x)
     np.testing.assert_array_equal(gx.numpy(), np.zeros((4, 3), dtype=np.float32))
+
+
+def test_a_package_newer_than_its_library_says_so(monkeypatch):
+    import importlib
+    from gentrain import _ffi
+    _lib = importlib.import_module("gentrain._lib")   # the module (gentrain._lib is the loaded library)
+    monkeypatch.setitem(_ffi.FUNCTIONS, "gentrain_from_a_later_version", (None, []))
+    with pytest.raises(ImportError, match="older than this package: it lacks gentrain_from_a_later_version"):
+        _lib._load()
+    monkeypatch.setattr(_ffi, "ABI_VERSION", _ffi.ABI_VERSION + 1)
+    with pytest.raises(ImportError, match="this package needs ABI"):
+        _lib._load()
+
+
+def test_max_dims_comes_from_the_header():
+    from gentrain import _ffi
+    assert _ffi.MAX_DIMS == 64
+    with pytest.raises(gentrain.InvalidArgumentError, match="at most 64 dimensions"):
+        gentrain.zeros(*([1] * 65))

@@ -186,9 +186,7 @@ enum AtomicFile {
             throw GentrainError(.io, "cannot rename \(tmp) to \(path): \(message)")
         }
         // Make the rename itself durable.
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[..<$0]) } ?? "."
-        let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = open(directory(of: path).path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 }
@@ -197,16 +195,22 @@ extension AtomicFile {
     /// Removes `<path>.tmp.<pid>` files left by saves of processes that no longer exist (killed
     /// mid-save). A file of a live process, or one this process cannot see, is left alone.
     static func removeStaleTemporaries(of path: String) {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[..<$0]) } ?? "."
-        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".tmp."
-        guard let d = opendir(dir.isEmpty ? "/" : dir) else { return }
+        let (dir, file) = directory(of: path)
+        let prefix = file + ".tmp."
+        guard let d = opendir(dir) else { return }
         defer { closedir(d) }
         while let entry = readdir(d) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count)), pid > 0, pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink((dir.isEmpty ? "" : dir) + "/" + name) }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
         }
+    }
+
+    /// The directory of `path` ("." for a bare name, "/" at the root) and the name within it.
+    static func directory(of path: String) -> (path: String, file: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let dir = String(path[..<slash])
+        return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
     }
 }
 

@@ -213,9 +213,7 @@ open class Optimizer {
         for (i, saved) in d.state {
             guard i >= 0, i < params.count else { throw GentrainError(.index, "state for parameter \(i) of \(params.count)") }
             let p = params[i]
-            guard saved.step >= 0, saved.step <= Double(1 << 53), saved.step == saved.step.rounded() else {
-                throw GentrainError(.invalidArgument, "state of parameter \(i): step must be a whole number from 0 to 2^53, got \(saved.step)")
-            }
+            _ = try stateInteger(saved.step, "step", min: 0, owner: "\(type(of: self)) parameter \(i)")
             let s = ParamState()
             s.step = saved.step
             for (name, b) in saved.buffers {

@@ -77,15 +77,18 @@ public enum Autograd {
             }
         }
 
-        // Every node this pass visits, held for this thread; whatever gradients still wait in them
-        // when the pass ends (an error midway) are dropped.
-        var touched: [Node] = [], claimed: [Node] = []
+        // Every node this pass visits is held for this thread until the pass ends; then whatever
+        // gradients still wait in them (an error midway) are dropped.
+        var claimed: [Node] = []
+        let me = ThreadID.current
         defer {
-            for node in touched { node.clearPending() }
-            for node in claimed { node.use.release() }
+            for node in claimed {
+                node.clearPending()
+                node.use.release()
+            }
         }
         func claim(_ node: Node) throws {
-            if try node.use.acquire("the autograd graph (\(node.name))") { claimed.append(node) }
+            if try node.use.acquire(by: me, "the autograd graph (\(node.name))") { claimed.append(node) }
         }
         if targets == nil {
             // backward(): every node leads to a leaf that requires grad (that is why it was
@@ -98,7 +101,6 @@ public enum Autograd {
                 stack.append(fn)
             }
             while let node = stack.popLast() {
-                touched.append(node)
                 for k in 0..<node.inputCount {
                     guard case .node(let child, _) = node.input(k).edge else { continue }
                     if child.visitMark != mark {
@@ -138,7 +140,6 @@ public enum Autograd {
                     }
                 }
             }
-            touched = order
             for node in order {
                 var needed = nodeTarget[ObjectIdentifier(node)] != nil
                 for k in 0..<node.inputCount where !needed {

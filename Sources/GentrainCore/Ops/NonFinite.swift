@@ -22,10 +22,9 @@ extension Tensor {
         guard dtype.isFloatingPoint else { return self }
         let largest = dtype.largestFinite
         let (isNaN, isPos, isNeg) = try withNoGrad { (try isnan(), try eq(Double.infinity), try eq(-Double.infinity)) }
-        let replaced = try Tensor.where(isNaN, Tensor.scalar(nan, dtype: dtype),
-                                        Tensor.where(isPos, Tensor.scalar(posinf ?? largest, dtype: dtype),
-                                                     Tensor.where(isNeg, Tensor.scalar(neginf ?? -largest, dtype: dtype), self)))
-        return replaced
+        return try Tensor.where(isNaN, Tensor.scalar(nan, dtype: dtype),
+                                Tensor.where(isPos, Tensor.scalar(posinf ?? largest, dtype: dtype),
+                                             Tensor.where(isNeg, Tensor.scalar(neginf ?? -largest, dtype: dtype), self)))
     }
 }
 

@@ -47,7 +47,12 @@ public struct UseGuard: ~Copyable, @unchecked Sendable {
     /// Takes the object for the writing thread until `release()` (for uses that span a loop,
     /// such as the nodes of a backward pass). False when this thread already holds it.
     public func acquire(_ what: @autoclosure () -> String) throws -> Bool {
-        let me = -ThreadID.current
+        try acquire(by: ThreadID.current, what())
+    }
+
+    /// `acquire` for the thread whose `ThreadID.current` is `thread` (read once for many objects).
+    func acquire(by thread: Int, _ what: @autoclosure () -> String) throws -> Bool {
+        let me = -thread
         let (exchanged, found) = state.compareExchange(expected: 0, desired: me, ordering: .acquiring)
         if exchanged { return true }
         guard found == me else { throw UseGuard.conflict(what()) }

@@ -271,3 +271,11 @@ func internedCString(_ s: String) -> UnsafePointer<CChar> {
 
 private let internLock = Lock()
 nonisolated(unsafe) private var interned: [String: UnsafeMutablePointer<CChar>] = [:]
+
+/// A C enum's value as the engine's Swift enum of the same values.
+func enumArg<E: RawRepresentable & CaseIterable>(_ raw: UInt32, _ what: String) throws -> E where E.RawValue == Int32 {
+    guard let value = E(rawValue: Int32(bitPattern: raw)) else {
+        throw GentrainError(.invalidArgument, "\(what) \(raw) is not one of \(E.allCases.map { "\($0)" }.joined(separator: ", "))")
+    }
+    return value
+}

@@ -127,11 +127,6 @@ public func gentrain_upsample_scale(_ out: TensorOut?, _ x: OpaquePointer?, _ sc
 }
 
 @c @implementation
-public func gentrain_pixel_shuffle(_ out: TensorOut?, _ x: OpaquePointer?, _ factor: Int64) -> gentrain_status {
-    producing("gentrain_pixel_shuffle", out) { try pixelShuffle(tensorArg(x, "x"), upscaleFactor: size(factor, "upscale_factor", min: 1)) }
-}
-
-@c @implementation
 public func gentrain_pad(_ out: TensorOut?, _ x: OpaquePointer?, _ pads: UnsafePointer<Int64>?, _ n: Int) -> gentrain_status {
     producing("gentrain_pad", out) { try tensorArg(x, "x").pad(int64List(pads, n, "pads")) }
 }
@@ -144,31 +139,5 @@ public func gentrain_batch_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ runnin
         try batchNorm(tensorArg(x, "x"), runningMean: optionalTensorArg(runningMean, "running_mean"),
                       runningVar: optionalTensorArg(runningVar, "running_var"), weight: optionalTensorArg(weight, "weight"),
                       bias: optionalTensorArg(bias, "bias"), training: training, momentum: momentum, eps: eps)
-    }
-}
-
-@c @implementation
-public func gentrain_layer_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
-                                _ weight: OpaquePointer?, _ bias: OpaquePointer?, _ eps: Double) -> gentrain_status {
-    producing("gentrain_layer_norm", out) {
-        try layerNorm(tensorArg(x, "x"), normalizedShape: int64List(shape, ndim, "normalized_shape"),
-                      weight: optionalTensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), eps: eps)
-    }
-}
-
-@c @implementation
-public func gentrain_group_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ groups: Int64, _ weight: OpaquePointer?,
-                                _ bias: OpaquePointer?, _ eps: Double) -> gentrain_status {
-    producing("gentrain_group_norm", out) {
-        try groupNorm(tensorArg(x, "x"), groups: size(groups, "groups", min: 1), weight: optionalTensorArg(weight, "weight"),
-                      bias: optionalTensorArg(bias, "bias"), eps: eps)
-    }
-}
-
-@c @implementation
-public func gentrain_instance_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?, _ bias: OpaquePointer?,
-                                  _ eps: Double) -> gentrain_status {
-    producing("gentrain_instance_norm", out) {
-        try instanceNorm(tensorArg(x, "x"), weight: optionalTensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), eps: eps)
     }
 }

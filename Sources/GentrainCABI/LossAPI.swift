@@ -4,14 +4,14 @@ import GentrainNN
 
 // Losses and the generative-model helpers.
 
-private func reductionArg(_ r: gentrain_reduction) throws -> Reduction {
+func reductionArg(_ r: gentrain_reduction) throws -> Reduction {
     guard let v = Reduction(rawValue: Int32(bitPattern: r.rawValue)) else {
         throw GentrainError(.invalidArgument, "reduction \(r.rawValue) is not one of NONE, MEAN, SUM for this loss")
     }
     return v
 }
 
-private func klReductionArg(_ r: gentrain_reduction) throws -> KLReduction {
+func klReductionArg(_ r: gentrain_reduction) throws -> KLReduction {
     switch r {
     case GENTRAIN_REDUCTION_NONE: return .none
     case GENTRAIN_REDUCTION_MEAN: return .mean
@@ -31,94 +31,6 @@ public func gentrain_nll_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ targ
         return try nllLoss(tensorArg(input, "input"), tensorArg(target, "target"), weight: optionalTensorArg(o.weight, "options.weight"),
                            ignoreIndex: Int(o.ignore_index), reduction: reductionArg(o.reduction))
     }
-}
-
-@c @implementation
-public func gentrain_mse_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction) -> gentrain_status {
-    producing("gentrain_mse_loss", out) { try mseLoss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction)) }
-}
-
-@c @implementation
-public func gentrain_l1_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction) -> gentrain_status {
-    producing("gentrain_l1_loss", out) { try l1Loss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction)) }
-}
-
-@c @implementation
-public func gentrain_smooth_l1_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction,
-                                    _ beta: Double) -> gentrain_status {
-    producing("gentrain_smooth_l1_loss", out) {
-        try smoothL1Loss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction), beta: beta)
-    }
-}
-
-@c @implementation
-public func gentrain_huber_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction,
-                                _ delta: Double) -> gentrain_status {
-    producing("gentrain_huber_loss", out) {
-        try huberLoss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction), delta: delta)
-    }
-}
-
-@c @implementation
-public func gentrain_binary_cross_entropy(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ weight: OpaquePointer?,
-                                          _ reduction: gentrain_reduction) -> gentrain_status {
-    producing("gentrain_binary_cross_entropy", out) {
-        try binaryCrossEntropy(tensorArg(input, "input"), tensorArg(target, "target"), weight: optionalTensorArg(weight, "weight"),
-                               reduction: reductionArg(reduction))
-    }
-}
-
-@c @implementation
-public func gentrain_binary_cross_entropy_with_logits(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
-                                                      _ weight: OpaquePointer?, _ posWeight: OpaquePointer?,
-                                                      _ reduction: gentrain_reduction) -> gentrain_status {
-    producing("gentrain_binary_cross_entropy_with_logits", out) {
-        try binaryCrossEntropyWithLogits(tensorArg(input, "input"), tensorArg(target, "target"), weight: optionalTensorArg(weight, "weight"),
-                                         posWeight: optionalTensorArg(posWeight, "pos_weight"), reduction: reductionArg(reduction))
-    }
-}
-
-@c @implementation
-public func gentrain_kl_div(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ reduction: gentrain_reduction,
-                            _ logTarget: Bool) -> gentrain_status {
-    producing("gentrain_kl_div", out) {
-        try klDiv(tensorArg(input, "input"), tensorArg(target, "target"), reduction: klReductionArg(reduction), logTarget: logTarget)
-    }
-}
-
-@c @implementation
-public func gentrain_gaussian_nll_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ variance: OpaquePointer?,
-                                       _ full: Bool, _ eps: Double, _ reduction: gentrain_reduction) -> gentrain_status {
-    producing("gentrain_gaussian_nll_loss", out) {
-        try gaussianNLLLoss(tensorArg(input, "input"), tensorArg(target, "target"), variance: tensorArg(variance, "var"), full: full,
-                            eps: eps, reduction: reductionArg(reduction))
-    }
-}
-
-@c @implementation
-public func gentrain_cosine_similarity(_ out: TensorOut?, _ x1: OpaquePointer?, _ x2: OpaquePointer?, _ dim: Int64, _ eps: Double) -> gentrain_status {
-    producing("gentrain_cosine_similarity", out) { try cosineSimilarity(tensorArg(x1, "x1"), tensorArg(x2, "x2"), dim: Int(dim), eps: eps) }
-}
-
-@c @implementation
-public func gentrain_cosine_embedding_loss(_ out: TensorOut?, _ x1: OpaquePointer?, _ x2: OpaquePointer?, _ y: OpaquePointer?,
-                                           _ margin: Double, _ reduction: gentrain_reduction) -> gentrain_status {
-    producing("gentrain_cosine_embedding_loss", out) {
-        try cosineEmbeddingLoss(tensorArg(x1, "x1"), tensorArg(x2, "x2"), tensorArg(y, "y"), margin: margin, reduction: reductionArg(reduction))
-    }
-}
-
-@c @implementation
-public func gentrain_vae_kl_divergence(_ out: TensorOut?, _ mu: OpaquePointer?, _ logvar: OpaquePointer?,
-                                       _ reduction: gentrain_reduction) -> gentrain_status {
-    producing("gentrain_vae_kl_divergence", out) {
-        try vaeKLDivergence(mu: tensorArg(mu, "mu"), logvar: tensorArg(logvar, "logvar"), reduction: klReductionArg(reduction))
-    }
-}
-
-@c @implementation
-public func gentrain_reparameterize(_ out: TensorOut?, _ mu: OpaquePointer?, _ logvar: OpaquePointer?) -> gentrain_status {
-    producing("gentrain_reparameterize", out) { try reparameterize(mu: tensorArg(mu, "mu"), logvar: tensorArg(logvar, "logvar")) }
 }
 
 @c @implementation

@@ -173,7 +173,7 @@ static void binary(input *in) {
     case 9: gentrain_scatter_add(&out, a, d, b, c); break;
     case 10: gentrain_index_add(&out, a, d, b, c); break;
     case 11: gentrain_masked_fill(&out, a, b, number(in)); break;
-    case 12: gentrain_embedding(&out, a, b); break;
+    case 12: gentrain_embedding(&out, a, b, NULL); break;
     case 13: {
         gentrain_tensor *list[3] = {a, b, c};
         if (byte(in) % 2) gentrain_cat(&out, list, 1 + byte(in) % 3, d);
@@ -228,7 +228,7 @@ static void layers(input *in) {
     case 13: gentrain_group_norm(&out, x, k, w, b, number(in)); break;
     case 14: gentrain_instance_norm(&out, x, w, b, number(in)); break;
     case 15: gentrain_dropout(&out, x, number(in), byte(in) % 2); break;
-    case 16: gentrain_embedding_with_padding_idx(&out, x, w, k); break;
+    case 16: gentrain_embedding(&out, x, w, &k); break;
     case 17: {
         gentrain_tensor *h = NULL, *c = NULL, *weights[8];
         for (int i = 0; i < 8; i++) weights[i] = any_tensor(in);

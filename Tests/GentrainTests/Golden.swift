@@ -101,7 +101,7 @@ let opTable: [String: ([Tensor]) throws -> Tensor] = [
     "relu": { try $0[0].relu() },
     "leaky_relu": { try $0[0].leakyRelu(negativeSlope: 0.2) },
     "gelu": { try $0[0].gelu() },
-    "gelu_tanh": { try $0[0].gelu(approximate: "tanh") },
+    "gelu_tanh": { try $0[0].gelu(approximate: .tanh) },
     "softplus": { try $0[0].softplus(beta: 2, threshold: 5) },
     "clamp": { try $0[0].clamp(min: -0.5, max: 0.7) },
     "maximum": { try $0[0].maximum($0[1]) },

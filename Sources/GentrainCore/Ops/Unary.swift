@@ -115,11 +115,11 @@ extension Tensor {
         try Tensor.where(gt(0), self, expm1().mul(alpha))
     }
 
-    /// GELU, exact (`approximate: "none"`) or with the tanh approximation (`"tanh"`).
-    public func gelu(approximate: String = "none") throws -> Tensor {
+    /// GELU, exact (`x·Φ(x)`) or with the tanh approximation.
+    public func gelu(approximate: GELUApproximation = .none) throws -> Tensor {
         let x = self
         switch approximate {
-        case "none":
+        case .none:
             return try record(try unaryRaw(x, .gelu, "gelu"), "GeluBackward", x) { _, g in
                 // d/dx x·Φ(x) = Φ(x) + x·φ(x): one fused pass for first order, ops under create_graph
                 guard GradMode.isEnabled else { return [try binaryRaw(g, x, .geluBackward, "gelu_backward")] }
@@ -127,7 +127,7 @@ extension Tensor {
                 let pdf = try x.square().mul(-0.5).exp().mul(0.39894228040143267794)
                 return [try g.mul(cdf.add(x.mul(pdf)))]
             }
-        case "tanh":
+        case .tanh:
             return try record(try unaryRaw(x, .geluTanh, "gelu"), "GeluBackward", x) { _, g in
                 // y = x/2 (1 + tanh(u)), u = k (x + c x³)
                 let k = 0.79788456080286535588, c = 0.044715
@@ -136,8 +136,6 @@ extension Tensor {
                 let dy = try t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du))
                 return [try g.mul(dy)]
             }
-        default:
-            throw GentrainError.argument("gelu: approximate must be 'none' or 'tanh', got '\(approximate)'")
         }
     }
 
@@ -171,4 +169,9 @@ private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, _ slope: UnaryOp,
     return try record(out, "\(name == "relu" ? "Threshold" : "LeakyRelu")BackwardBackward", g, x) { node, gg in
         [node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.zeros(x.shape, dtype: x.dtype) : nil]
     }
+}
+
+/// GELU's formula (PyTorch's `approximate`): exact, or the tanh approximation.
+public enum GELUApproximation: Int32, CaseIterable, Sendable {
+    case none = 0, tanh = 1
 }

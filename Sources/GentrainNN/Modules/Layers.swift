@@ -163,7 +163,7 @@ public final class Lambda: Module {
 /// The parameter-free layers, named as PyTorch's modules.
 public enum Layers {
     public static func leakyReLU(_ slope: Double = 0.01) -> Module { LeakyReLU(negativeSlope: slope) }
-    public static func gelu(approximate: String = "none") -> Module { Lambda("GELU") { try $0.gelu(approximate: approximate) } }
+    public static func gelu(approximate: GELUApproximation = .none) -> Module { Lambda("GELU") { try $0.gelu(approximate: approximate) } }
     public static func silu() -> Module { Lambda("SiLU") { try $0.silu() } }
     public static func elu(_ alpha: Double = 1) -> Module { Lambda("ELU") { try $0.elu(alpha: alpha) } }
     public static func tanh() -> Module { Lambda("Tanh") { try $0.tanh() } }

@@ -9,8 +9,9 @@ from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, Inde
                    InvalidHandleError, MisuseError, NonFiniteError, ShapeError, lib as _lib)
 from .checkpoint import Checkpoint
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import (Tensor, arange, cat, eye, from_numpy, full, isfinite, isinf, isnan, nan_to_num, ones, ones_like,
-                     rand, randint, randn, stack, tensor, where, zeros, zeros_like)
+from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
+from .tensor import (Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, stack, tensor, where,
+                     zeros, zeros_like)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 
@@ -35,11 +36,8 @@ def matmul(a, b):
     return a @ b
 
 
-for _name in ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sign", "sin", "cos", "erf", "tanh", "sigmoid",
-              "relu", "clamp", "sum", "mean", "var", "std", "amax", "amin", "logsumexp", "norm", "max", "min", "argmax",
-              "reshape", "flatten", "permute", "transpose", "squeeze", "unsqueeze", "narrow", "select", "softmax",
-              "log_softmax", "maximum", "minimum", "gather", "index_select", "scatter_add", "masked_fill", "split",
-              "chunk", "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "neg", "clone",
-              "square"):
+# The hand-written Tensor methods that PyTorch also has as torch.<name>.
+for _name in ("clamp", "var", "std", "max", "min", "argmax", "reshape", "permute", "squeeze", "split", "chunk", "eq", "ne",
+              "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

@@ -105,7 +105,7 @@ def _load():
 lib = _load()
 
 
-@ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_void_p)
+@_ffi.WarningFn
 def _warning_handler(message, _user_data):
     """The library's warnings (where PyTorch warns) as Python UserWarnings."""
     warnings.warn(message.decode(errors="replace"), UserWarning, stacklevel=3)

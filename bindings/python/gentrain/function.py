@@ -19,16 +19,13 @@ exception in either is raised again from the call that ran it.
 """
 import ctypes
 import threading
-from ctypes import POINTER, byref, c_int, c_size_t, c_void_p
+from ctypes import byref, c_void_p
 
-from . import _lib
+from . import _ffi, _lib
 from ._lib import check, lib
 from .autograd import no_grad
 from .tensor import Tensor, _handles
 
-_FORWARD = ctypes.CFUNCTYPE(c_int, POINTER(c_void_p), POINTER(c_void_p), c_size_t, c_void_p)
-_BACKWARD = ctypes.CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, POINTER(c_void_p), c_size_t, c_void_p, c_void_p)
-_DESTROY = ctypes.CFUNCTYPE(None, c_void_p)
 _live = {}   # key -> (Function subclass, ctx, tensor inputs), while the engine holds the op
 _next_key = [1]
 _key_lock = threading.Lock()
@@ -54,7 +51,7 @@ def _failed(error):
     return 9   # GENTRAIN_ERR_CALLBACK_FAILED
 
 
-@_FORWARD
+@_ffi.CustomForward
 def _forward(output, inputs, n, key):
     try:
         cls, ctx, args = _live[key]
@@ -68,7 +65,7 @@ def _forward(output, inputs, n, key):
         return _failed(e)
 
 
-@_BACKWARD
+@_ffi.CustomBackward
 def _backward(grad_inputs, grad_output, inputs, n, output, key):
     try:
         cls, ctx, args = _live[key]
@@ -86,7 +83,7 @@ def _backward(grad_inputs, grad_output, inputs, n, output, key):
         return _failed(e)
 
 
-@_DESTROY
+@_ffi.Destructor
 def _destroy(key):
     _live.pop(key, None)
 

@@ -2,24 +2,20 @@
 WGAN-GP gradient penalty, and REINFORCE for sequence generation (see include/gentrain.h)."""
 import ctypes
 import math
-from ctypes import POINTER, byref, c_int, c_void_p
+from ctypes import byref, c_void_p
 
-from . import _lib
+from . import _convert, _ffi, _lib
 from ._lib import check, lib
 from .autograd import no_grad
 from .nn.functional import mse_loss
 from ._dtype import float64
 from .tensor import Tensor, _new, tensor
 
-_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
-_GAN = {("wasserstein", "critic"): 0, ("wasserstein", "generator"): 1, ("nonsaturating", "discriminator"): 2,
-        ("nonsaturating", "generator"): 3, ("hinge", "discriminator"): 4, ("hinge", "generator"): 5}
-_CRITIC = ctypes.CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, c_void_p)
 
 
 def vae_kl_divergence(mu, logvar, reduction="sum"):
     """-0.5 * sum(1 + logvar - mu^2 - exp(logvar)); infinite logvar gives inf, never nan."""
-    return _new(lib.gentrain_vae_kl_divergence, mu._h, logvar._h, _REDUCTIONS[reduction])
+    return _new(lib.gentrain_vae_kl_divergence, mu._h, logvar._h, _convert.reduction(reduction, batchmean=True))
 
 
 def reparameterize(mu, logvar):
@@ -34,7 +30,9 @@ def gan_loss(kind, role, fake, real=None):
         role = "critic" if kind == "wasserstein" else "discriminator"
     elif role == "discriminator" and kind == "wasserstein":
         role = "critic"
-    code = _GAN[(kind, role)]
+    code = getattr(_ffi, f"GAN_{kind.upper()}_{role.upper()}", None)
+    if kind not in ("wasserstein", "nonsaturating", "hinge") or code is None:
+        raise ValueError(f"unknown GAN loss kind {kind!r} with role {role!r}")
     return _new(lib.gentrain_gan_loss, code, None if real is None else real._h, fake._h)
 
 
@@ -52,7 +50,7 @@ def gradient_penalty(critic, real, fake, lambda_=10.0):
             _lib.pending_callback_error.value = e
             return 9
 
-    fn = _CRITIC(call)
+    fn = _ffi.TensorFn(call)
     return _new(lib.gentrain_gradient_penalty, ctypes.cast(fn, c_void_p), None, real._h, fake._h, float(lambda_))
 
 

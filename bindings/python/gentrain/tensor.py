@@ -6,14 +6,11 @@ from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
 import numpy as np
 
 from . import _dtype, _ffi
+from ._convert import dims as _dims, int64s as _int64s
 from ._lib import check, lib
+from ._ops import TensorOps
 
 _Int64Array = ctypes.c_int64 * _ffi.MAX_DIMS
-
-
-def _int64s(values):
-    values = tuple(values)
-    return (ctypes.c_int64 * max(len(values), 1))(*values), len(values)
 
 
 def _new(fn, *args):
@@ -25,26 +22,21 @@ def _new(fn, *args):
     return Tensor._wrap(out.value)
 
 
-def _dims(dim):
-    """A dim argument (None, int, or sequence) as a C array and count; None is every dim."""
-    if dim is None:
-        return None, 0
-    if isinstance(dim, int):
-        dim = (dim,)
-    return _int64s(dim)
-
-
 def _shape_args(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     return _int64s(size)
 
 
-class Tensor:
-    """A tensor of the engine. Create one with `gentrain.tensor`, `from_numpy`, `zeros`, …"""
+class Tensor(TensorOps):
+    """A tensor of the engine. Create one with `gentrain.tensor`, `from_numpy`, `zeros`, …
+
+    The methods that forward to one C function come from `TensorOps` (generated from
+    api/ops.py); the ones here do more (operators with scalars, indexing, conversions)."""
 
     __slots__ = ("_h", "__weakref__")
     __hash__ = object.__hash__
+    _op = staticmethod(_new)
 
     @classmethod
     def _wrap(cls, handle):
@@ -164,21 +156,6 @@ class Tensor:
         self.requires_grad = flag
         return self
 
-    def isnan(self):
-        return _new(lib.gentrain_isnan, self._h)
-
-    def isinf(self):
-        return _new(lib.gentrain_isinf, self._h)
-
-    def isfinite(self):
-        return _new(lib.gentrain_isfinite, self._h)
-
-    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        """NaN -> nan, +inf -> posinf, -inf -> neginf (None: the dtype's largest finite values)."""
-        pos = None if posinf is None else byref(c_double(posinf))
-        neg = None if neginf is None else byref(c_double(neginf))
-        return _new(lib.gentrain_nan_to_num, self._h, builtins.float(nan), pos, neg)
-
     def copy_(self, src):
         """Copies `src` (broadcast, converted to this dtype) into this tensor in place."""
         src = src if isinstance(src, Tensor) else tensor(src, dtype=self.dtype)
@@ -255,7 +232,7 @@ class Tensor:
         return self._scalar(o) ** self
 
     def __neg__(self):
-        return _new(lib.gentrain_neg, self._h)
+        return self.neg()
 
     def __matmul__(self, o):
         return _new(lib.gentrain_matmul, self._h, o._h)
@@ -281,60 +258,10 @@ class Tensor:
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    def maximum(self, o):
-        return _new(lib.gentrain_maximum, self._h, o._h)
-
-    def minimum(self, o):
-        return _new(lib.gentrain_minimum, self._h, o._h)
-
     # -- unary math ----------------------------------------------------------------------
 
-    def neg(self):
-        return -self
-
-    def exp(self):
-        return _new(lib.gentrain_exp, self._h)
-
-    def log(self):
-        return _new(lib.gentrain_log, self._h)
-
-    def log1p(self):
-        return _new(lib.gentrain_log1p, self._h)
-
-    def expm1(self):
-        return _new(lib.gentrain_expm1, self._h)
-
-    def sqrt(self):
-        return _new(lib.gentrain_sqrt, self._h)
-
-    def rsqrt(self):
-        return _new(lib.gentrain_rsqrt, self._h)
-
-    def abs(self):
-        return _new(lib.gentrain_abs, self._h)
-
-    __abs__ = abs
-
-    def sign(self):
-        return _new(lib.gentrain_sign, self._h)
-
-    def sin(self):
-        return _new(lib.gentrain_sin, self._h)
-
-    def cos(self):
-        return _new(lib.gentrain_cos, self._h)
-
-    def erf(self):
-        return _new(lib.gentrain_erf, self._h)
-
-    def tanh(self):
-        return _new(lib.gentrain_tanh, self._h)
-
-    def sigmoid(self):
-        return _new(lib.gentrain_sigmoid, self._h)
-
-    def relu(self):
-        return _new(lib.gentrain_relu, self._h)
+    def __abs__(self):
+        return self.abs()
 
     def square(self):
         return self ** 2
@@ -348,16 +275,6 @@ class Tensor:
 
     # -- reductions ----------------------------------------------------------------------
 
-    def _reduce(self, fn, dim, keepdim):
-        dims, n = _dims(dim)
-        return _new(fn, self._h, dims, n, keepdim)
-
-    def sum(self, dim=None, keepdim=False):
-        return self._reduce(lib.gentrain_sum, dim, keepdim)
-
-    def mean(self, dim=None, keepdim=False):
-        return self._reduce(lib.gentrain_mean, dim, keepdim)
-
     def var(self, dim=None, correction=1, keepdim=False, unbiased=None):
         if unbiased is not None:
             correction = 1 if unbiased else 0
@@ -366,19 +283,6 @@ class Tensor:
 
     def std(self, dim=None, correction=1, keepdim=False):
         return self.var(dim, correction, keepdim).sqrt()
-
-    def amax(self, dim=None, keepdim=False):
-        return self._reduce(lib.gentrain_amax, dim, keepdim)
-
-    def amin(self, dim=None, keepdim=False):
-        return self._reduce(lib.gentrain_amin, dim, keepdim)
-
-    def logsumexp(self, dim=None, keepdim=False):
-        return self._reduce(lib.gentrain_logsumexp, dim, keepdim)
-
-    def norm(self, p=2, dim=None, keepdim=False):
-        dims, n = _dims(dim)
-        return _new(lib.gentrain_norm, self._h, builtins.float(p), dims, n, keepdim)
 
     def _extremum(self, fn, reduce_all, dim, keepdim):
         if dim is None:
@@ -408,15 +312,9 @@ class Tensor:
 
     view = reshape
 
-    def flatten(self, start_dim=0, end_dim=-1):
-        return _new(lib.gentrain_flatten, self._h, start_dim, end_dim)
-
     def permute(self, *dims):
         d, n = _shape_args(dims)
         return _new(lib.gentrain_permute, self._h, d, n)
-
-    def transpose(self, dim0, dim1):
-        return _new(lib.gentrain_transpose, self._h, dim0, dim1)
 
     def t(self):
         return self if self.ndim < 2 else self.transpose(0, 1)
@@ -436,21 +334,6 @@ class Tensor:
         if dim is None:
             return _new(lib.gentrain_squeeze_all, self._h)
         return _new(lib.gentrain_squeeze, self._h, dim)
-
-    def unsqueeze(self, dim):
-        return _new(lib.gentrain_unsqueeze, self._h, dim)
-
-    def narrow(self, dim, start, length):
-        return _new(lib.gentrain_narrow, self._h, dim, start, length)
-
-    def select(self, dim, index):
-        return _new(lib.gentrain_select, self._h, dim, index)
-
-    def contiguous(self):
-        return _new(lib.gentrain_contiguous, self._h)
-
-    def clone(self):
-        return _new(lib.gentrain_clone, self._h)
 
     def to(self, dtype):
         return _new(lib.gentrain_to_dtype, self._h, dtype.code)
@@ -484,21 +367,6 @@ class Tensor:
 
     # -- indexing ---------------------------------------------------------------------------
 
-    def index_select(self, dim, index):
-        return _new(lib.gentrain_index_select, self._h, dim, index._h)
-
-    def index_add(self, dim, index, source):
-        return _new(lib.gentrain_index_add, self._h, dim, index._h, source._h)
-
-    def gather(self, dim, index):
-        return _new(lib.gentrain_gather, self._h, dim, index._h)
-
-    def scatter_add(self, dim, index, src):
-        return _new(lib.gentrain_scatter_add, self._h, dim, index._h, src._h)
-
-    def masked_fill(self, mask, value):
-        return _new(lib.gentrain_masked_fill, self._h, mask._h, builtins.float(value))
-
     def __getitem__(self, key):
         """Basic indexing: ints, slices (positive steps), None, Ellipsis, and one 1-D integer
         tensor or list (index_select along its dimension)."""
@@ -529,14 +397,6 @@ class Tensor:
             else:
                 raise TypeError(f"gentrain: unsupported index {k!r}")
         return out
-
-    # -- nn functions as methods ----------------------------------------------------------------
-
-    def softmax(self, dim):
-        return _new(lib.gentrain_softmax, self._h, dim)
-
-    def log_softmax(self, dim):
-        return _new(lib.gentrain_log_softmax, self._h, dim)
 
 
 class MaxResult(tuple):
@@ -599,7 +459,7 @@ def tensor(data, dtype=None, requires_grad=False):
 _borrowed = {}
 
 
-@ctypes.CFUNCTYPE(None, c_void_p, c_void_p)
+@_ffi.Deleter
 def _release_borrowed(data, key):
     _borrowed.pop(key, None)
 
@@ -707,18 +567,3 @@ def where(condition, input, other):  # noqa: A002 - PyTorch's names
         other = full((), other, dtype=input.dtype)
     return _new(lib.gentrain_where, condition._h, input._h, other._h)
 
-
-def isnan(input):  # noqa: A002 - PyTorch's name
-    return input.isnan()
-
-
-def isinf(input):  # noqa: A002
-    return input.isinf()
-
-
-def isfinite(input):  # noqa: A002
-    return input.isfinite()
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002
-    return input.nan_to_num(nan, posinf, neginf)

@@ -1,12 +1,11 @@
 """gentrain.optim.lr_scheduler: PyTorch's schedulers, same names, arguments and stepping rules,
 computed by the engine."""
 import ctypes
-from ctypes import POINTER, byref, c_double, c_int, c_int64, c_size_t, c_void_p, sizeof
+from ctypes import byref, c_double, c_int64, c_size_t, c_void_p, sizeof
 
 from .. import _ffi
 from .._lib import check, lib, pending_callback_error
 
-_LAMBDA = ctypes.CFUNCTYPE(c_int, POINTER(c_double), c_int64, c_size_t, c_void_p)
 
 
 class LRScheduler:
@@ -106,7 +105,7 @@ class LambdaLR(LRScheduler):
                 pending_callback_error.value = e
                 return 9
 
-        self._callback = _LAMBDA(call)
+        self._callback = _ffi.LrLambda(call)
         super().__init__(optimizer, lib.gentrain_scheduler_lambda_new, ctypes.cast(self._callback, c_void_p), None, None)
 
 

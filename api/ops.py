@@ -1,0 +1,296 @@
+"""The op table: one entry per op whose doors are pure forwarding.
+
+`scripts/gen_api.py` turns each entry into
+- its declaration and comment in `include/gentrain.h` (between the `@generated` markers of its section),
+- its C entry point in `Sources/GentrainCABI/Generated/<Section>.swift` (validate, call the engine, hand out a handle),
+- its Python doors in `bindings/python/gentrain/_ops.py` (Tensor methods, `gentrain.<name>`) and
+  `bindings/python/gentrain/nn/_functional_ops.py` (`gentrain.nn.functional.<name>`),
+- its rows in `Tests/CAPI/test_generated.c` (a NULL handle and a NULL `out` are refused).
+
+What stays hand-written: the engine (each op with its gradient, in Swift), and every door that does
+more than forward — several outputs, lists, callbacks, option structs, Python overloads (`x + 1`,
+`x[1:3]`, `argmax()` over every element). See README, "Adding an op".
+
+Entry: op(name, *args, swift=..., doc=..., py=...)
+- args: "x" is a tensor; otherwise "<type> <name>[:<python name>][ = <PyTorch's default>]" with
+  type one of tensor, tensor? (may be NULL), double, int64, count (an int64 in 1...2^31-1), bool,
+  dims (int64 list + its length), dtype,
+  reduction (none/mean/sum), kl_reduction (also batchmean), double?, int64? (may be NULL: none),
+  enum:<name> (one of an enum(...)'s values; Python passes the value's name as a string).
+- swift: the engine call, each {arg} replaced by the validated value.
+- doc: the header's comment (PyTorch's defaults are appended); pydoc: the docstring, where the C
+  wording (NULL, counts) does not fit Python.
+- py: where Python gets it: "method" (Tensor.<name>), "torch" (gentrain.<name>), "F"
+  (gentrain.nn.functional.<name>). The first tensor is `self` / `input` in Python unless renamed.
+"""
+
+SECTIONS = {}  # section -> list of ops, in table order
+ENUMS = {}     # name -> Enum: a mode argument's values (C enum, Swift enum, Python strings)
+
+
+class Op:
+    def __init__(self, section, name, args, swift, doc, pydoc, py):
+        self.section, self.name, self.swift, self.doc, self.py = section, name, swift, doc, py.split()
+        self.pydoc = pydoc or doc
+        self.args = [Arg.parse(a) for a in args]
+
+
+class Arg:
+    TYPES = ("tensor", "tensor?", "double", "int64", "count", "bool", "dims", "dtype", "reduction", "kl_reduction",
+             "double?", "int64?")
+
+    def __init__(self, type_, name, pyname, default):
+        assert type_ in self.TYPES or type_[len("enum:"):] in ENUMS, type_
+        self.type, self.name, self.pyname, self.default = type_, name, pyname, default
+
+    @classmethod
+    def parse(cls, text):
+        decl, _, default = text.partition("=")
+        parts = decl.split()
+        type_, name = ("tensor", parts[0]) if len(parts) == 1 else parts
+        name, _, pyname = name.partition(":")
+        return cls(type_, name, pyname or None, default.strip() or None)
+
+
+class Enum:
+    def __init__(self, name, swift, values, doc):
+        self.name, self.swift, self.values, self.doc = name, swift, values, doc
+
+
+def enum(name, swift, values, doc):
+    """A mode: `gentrain_<name>` in C with GENTRAIN_<NAME>_<VALUE> = 0, 1, ...; the Swift enum `swift`
+    (Int32 raw values in the same order); the values' names as strings in Python."""
+    ENUMS[name] = Enum(name, swift, values, doc)
+
+
+_section = None
+
+
+def section(name):
+    global _section
+    _section = name
+    SECTIONS[name] = []
+
+
+def op(name, *args, swift, doc, pydoc=None, py=""):
+    SECTIONS[_section].append(Op(_section, name, args, swift, doc, pydoc, py))
+
+
+# ------------------------------------------------------------------------------------------------
+section("Ops")
+
+op("add", "a", "b:other", swift="{a}.add({b})", doc="a + b, broadcasting (torch.add).")
+op("sub", "a", "b:other", swift="{a}.sub({b})", doc="a - b, broadcasting (torch.sub).")
+op("mul", "a", "b:other", swift="{a}.mul({b})", doc="a * b, broadcasting (torch.mul).")
+op("div", "a", "b:other", swift="{a}.div({b})", doc="a / b, broadcasting; true division (torch.div).")
+op("pow", "a", "b:exponent", swift="{a}.pow({b})", doc="a ** b, broadcasting (torch.pow).")
+op("maximum", "a", "b:other", swift="{a}.maximum({b})", py="method torch",
+   doc="The larger of a and b, elementwise; NaN if either is NaN (torch.maximum).")
+op("minimum", "a", "b:other", swift="{a}.minimum({b})", py="method torch",
+   doc="The smaller of a and b, elementwise; NaN if either is NaN (torch.minimum).")
+op("add_scalar", "a", "double value", swift="{a}.add({value})", doc="a + value; the scalar does not change a's dtype.")
+op("mul_scalar", "a", "double value", swift="{a}.mul({value})", doc="a * value; the scalar does not change a's dtype.")
+op("pow_scalar", "a", "double value", swift="{a}.pow({value})", doc="a ** value; the scalar does not change a's dtype.")
+op("rsub_scalar", "a", "double value", swift="{value} - {a}", doc="value - a.")
+op("rdiv_scalar", "a", "double value", swift="{value} / {a}", doc="value / a.")
+op("matmul", "a", "b:other", swift="{a}.matmul({b})",
+   doc="torch.matmul: 1-D and 2-D products, and batched ones with broadcast batch dims.")
+
+op("neg", "x", swift="{x}.neg()", py="method torch", doc="-x (torch.neg).")
+op("exp", "x", swift="{x}.exp()", py="method torch", doc="e^x (torch.exp).")
+op("log", "x", swift="{x}.log()", py="method torch", doc="The natural logarithm (torch.log).")
+op("log1p", "x", swift="{x}.log1p()", py="method torch", doc="log(1 + x), accurate near 0 (torch.log1p).")
+op("expm1", "x", swift="{x}.expm1()", py="method torch", doc="e^x - 1, accurate near 0 (torch.expm1).")
+op("sqrt", "x", swift="{x}.sqrt()", py="method torch", doc="The square root (torch.sqrt).")
+op("rsqrt", "x", swift="{x}.rsqrt()", py="method torch", doc="1 / sqrt(x) (torch.rsqrt).")
+op("abs", "x", swift="{x}.abs()", py="method torch", doc="|x|; its gradient is sign(x), 0 at 0 (torch.abs).")
+op("sign", "x", swift="{x}.sign()", py="method torch", doc="-1, 0 or 1; its gradient is zero (torch.sign).")
+op("sin", "x", swift="{x}.sin()", py="method torch", doc="The sine (torch.sin).")
+op("cos", "x", swift="{x}.cos()", py="method torch", doc="The cosine (torch.cos).")
+op("erf", "x", swift="{x}.erf()", py="method torch", doc="The error function (torch.erf).")
+op("tanh", "x", swift="{x}.tanh()", py="method torch F", doc="The hyperbolic tangent (torch.tanh).")
+op("sigmoid", "x", swift="{x}.sigmoid()", py="method torch F", doc="1 / (1 + e^-x) (torch.sigmoid).")
+op("relu", "x", swift="{x}.relu()", py="method torch F", doc="max(x, 0) (torch.relu).")
+op("leaky_relu", "x", "double negative_slope = 0.01", swift="{x}.leakyRelu(negativeSlope: {negative_slope})", py="F",
+   doc="x where x >= 0, else negative_slope * x (F.leaky_relu).")
+op("silu", "x", swift="{x}.silu()", py="F", doc="x * sigmoid(x) (F.silu, nn.SiLU).")
+op("elu", "x", "double alpha = 1.0", swift="{x}.elu(alpha: {alpha})", py="F",
+   doc="x where x > 0, else alpha * (e^x - 1) (F.elu); gradients of any order.")
+op("softplus", "x", "double beta = 1.0", "double threshold = 20.0",
+   swift="{x}.softplus(beta: {beta}, threshold: {threshold})", py="F",
+   doc="log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (F.softplus).")
+enum("gelu_approximate", "GELUApproximation", ["none", "tanh"], doc="GELU's formula: exact, or the tanh approximation.")
+op("gelu", "x", "enum:gelu_approximate approximate = 'none'", swift="{x}.gelu(approximate: {approximate})", py="F",
+   doc="x * Phi(x) with Phi the standard normal CDF, or its tanh approximation (F.gelu).")
+op("clamp", "x", "double min", "double max", swift="{x}.clamp(min: {min}, max: {max})",
+   doc="x limited to [min, max]; pass -INFINITY / INFINITY for no bound (torch.clamp).")
+op("isnan", "x", swift="{x}.isnan()", py="method torch", doc="A bool tensor, true where x is NaN (never for integers).")
+op("isinf", "x", swift="{x}.isinf()", py="method torch",
+   doc="A bool tensor, true where x is +-infinity (never for integers).")
+op("isfinite", "x", swift="{x}.isfinite()", py="method torch",
+   doc="A bool tensor, true where x is neither NaN nor infinite (always for integers).")
+op("nan_to_num", "x", "double nan = 0.0", "double? posinf = None", "double? neginf = None",
+   swift="{x}.nanToNum(nan: {nan}, posinf: {posinf}, neginf: {neginf})", py="method torch",
+   doc="NaN -> nan, +inf -> *posinf, -inf -> *neginf; posinf / neginf NULL for the dtype's largest "
+       "and lowest finite values (torch.nan_to_num).",
+   pydoc="NaN -> nan, +inf -> posinf, -inf -> neginf; None for the dtype's largest and lowest finite values.")
+op("where", "cond", "a", "b", swift="Tensor.where({cond}, {a}, {b})",
+   doc="cond ? a : b, with `cond` bool; all three broadcast (torch.where).")
+
+op("eq", "a", "b:other", swift="{a}.eq({b})", doc="a == b as a bool tensor, broadcasting; no gradient.")
+op("ne", "a", "b:other", swift="{a}.ne({b})", doc="a != b as a bool tensor, broadcasting; no gradient.")
+op("lt", "a", "b:other", swift="{a}.lt({b})", doc="a < b as a bool tensor, broadcasting; no gradient.")
+op("le", "a", "b:other", swift="{a}.le({b})", doc="a <= b as a bool tensor, broadcasting; no gradient.")
+op("gt", "a", "b:other", swift="{a}.gt({b})", doc="a > b as a bool tensor, broadcasting; no gradient.")
+op("ge", "a", "b:other", swift="{a}.ge({b})", doc="a >= b as a bool tensor, broadcasting; no gradient.")
+
+REDUCE = ("dims dims:dim = None", "bool keepdim = False")
+op("sum", "x", *REDUCE, swift="{x}.sum(dims: {dims}, keepdim: {keepdim})", py="method torch",
+   doc="The sum over `ndims` dims (negative counts from the end; ndims 0: every dim) (torch.sum).",
+   pydoc="The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim).")
+op("mean", "x", *REDUCE, swift="{x}.mean(dims: {dims}, keepdim: {keepdim})", py="method torch",
+   doc="The mean over `ndims` dims (ndims 0: every dim) (torch.mean).",
+   pydoc="The mean over `dim` (an int or a sequence; None: every dim).")
+op("amax", "x", *REDUCE, swift="{x}.amax(dims: {dims}, keepdim: {keepdim})", py="method torch",
+   doc="The maximum over `ndims` dims (ndims 0: every dim), in x's dtype; the gradient is shared "
+       "evenly among ties (torch.amax).",
+   pydoc="The maximum over `dim` (None: every dim), in the tensor's dtype; the gradient is shared evenly "
+         "among ties.")
+op("amin", "x", *REDUCE, swift="{x}.amin(dims: {dims}, keepdim: {keepdim})", py="method torch",
+   doc="The minimum over `ndims` dims (ndims 0: every dim), as amax (torch.amin).",
+   pydoc="The minimum over `dim` (None: every dim), as amax.")
+op("logsumexp", "x", *REDUCE, swift="{x}.logsumexp(dims: {dims}, keepdim: {keepdim})", py="method torch",
+   doc="log(sum(exp(x))) over `ndims` dims (ndims 0: every dim), computed stably (torch.logsumexp).",
+   pydoc="log(sum(exp(x))) over `dim` (None: every dim), computed stably.")
+op("var", "x", "dims dims", "int64 correction", "bool keepdim",
+   swift="{x}.variance(dims: {dims}, correction: {correction}, keepdim: {keepdim})",
+   doc="The variance over `ndims` dims (ndims 0: every dim) with `correction` subtracted from the "
+       "count (1, Bessel's correction, is PyTorch's default) (torch.var).")
+op("norm", "x", "double p = 2", *REDUCE, swift="{x}.norm(p: {p}, dims: {dims}, keepdim: {keepdim})",
+   py="method torch", doc="The p-norm over `ndims` dims (ndims 0: every dim); p is 2, 1, INFINITY or "
+                          "any p > 0 (torch.norm).",
+   pydoc="The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0.")
+op("argmax", "x", "int64 dim", "bool keepdim", swift="{x}.argmax(dim: {dim}, keepdim: {keepdim})",
+   doc="The int64 index of the first maximum along `dim` (torch.argmax).")
+
+op("reshape", "x", "dims shape", swift="{x}.reshape({shape})",
+   doc="The same elements in `shape` (one size may be -1); a view when x is contiguous, else a copy.")
+op("permute", "x", "dims dims", swift="{x}.permute({dims})", doc="A view with the dimensions in the order `dims`.")
+op("expand", "x", "dims sizes", swift="{x}.expand({sizes})",
+   doc="A view broadcast to `sizes` (-1 keeps a size); no memory is copied (Tensor.expand).")
+op("flatten", "x", "int64 start_dim = 0", "int64 end_dim = -1",
+   swift="{x}.flatten(startDim: {start_dim}, endDim: {end_dim})", py="method torch",
+   doc="Dimensions start_dim...end_dim merged into one (torch.flatten).")
+op("transpose", "x", "int64 dim0", "int64 dim1", swift="{x}.transpose({dim0}, {dim1})", py="method torch",
+   doc="A view with dim0 and dim1 swapped (torch.transpose).")
+op("squeeze", "x", "int64 dim", swift="{x}.squeeze({dim})",
+   doc="A view without `dim` if its size is 1, else x itself (torch.squeeze with a dim).")
+op("squeeze_all", "x", swift="{x}.squeeze()", doc="A view without every dimension of size 1 (torch.squeeze).")
+op("unsqueeze", "x", "int64 dim", swift="{x}.unsqueeze({dim})", py="method torch",
+   doc="A view with a new dimension of size 1 at `dim` (torch.unsqueeze).")
+op("slice", "x", "int64 dim", "int64 start", "int64 end", "int64 step",
+   swift="{x}.slice({dim}, start: {start}, end: {end}, step: {step})",
+   doc="Python slicing x[start:end:step] along `dim` (bounds clamped; step > 0): a view.")
+op("narrow", "x", "int64 dim", "int64 start", "int64 length",
+   swift="{x}.narrow({dim}, start: {start}, length: {length})", py="method torch",
+   doc="A view of `length` entries along `dim` from `start` (torch.narrow).")
+op("select", "x", "int64 dim", "int64 index", swift="{x}.select({dim}, {index})", py="method torch",
+   doc="x[..., index, ...] along `dim`, removing that dimension: a view (torch.select).")
+op("contiguous", "x", swift="{x}.contiguous()", py="method",
+   doc="x itself when contiguous, else a row-major copy (Tensor.contiguous).")
+op("clone", "x", swift="{x}.clone()", py="method torch", doc="A copy with its own memory; gradients flow back (torch.clone).")
+op("to_dtype", "x", "dtype dtype", swift="{x}.to({dtype})",
+   doc="x converted to `dtype`; x itself when it has that dtype (Tensor.to).")
+
+op("index_select", "x", "int64 dim", "index", swift="{x}.indexSelect({dim}, {index})", py="method torch",
+   doc="The entries of x at the int64/int32 `index` along `dim`; every index is range-checked (torch.index_select).")
+op("index_add", "x", "int64 dim", "index", "source", swift="{x}.indexAdd({dim}, {index}, {source})",
+   py="method torch", doc="x with `source` slices added at `index` along `dim` (torch.index_add).")
+op("gather", "x", "int64 dim", "index", swift="{x}.gather({dim}, {index})", py="method torch",
+   doc="out[i][j] = x[i][index[i][j]] for dim 1, and so on (torch.gather).")
+op("scatter_add", "x", "int64 dim", "index", "src", swift="{x}.scatterAdd({dim}, {index}, {src})",
+   py="method torch", doc="x with `src` added at `index` along `dim`, the inverse of gather (torch.scatter_add).")
+op("masked_fill", "x", "mask", "double value", swift="{x}.maskedFill({mask}, {value})", py="method torch",
+   doc="x with `value` where the bool `mask` (broadcast to x) is true (torch.masked_fill).")
+
+# ------------------------------------------------------------------------------------------------
+section("Layers")
+
+op("linear", "x:input", "weight", "tensor? bias = None", swift="linear({x}, {weight}, {bias})", py="F",
+   doc="x W^T + b for x [*, in], weight [out, in], bias [out] or NULL (F.linear).")
+op("softmax", "x", "int64 dim", swift="{x}.softmax(dim: {dim})", py="method torch F",
+   doc="exp(x) / sum(exp(x)) along `dim` (F.softmax).")
+op("log_softmax", "x", "int64 dim", swift="{x}.logSoftmax(dim: {dim})", py="method torch F",
+   doc="log(softmax(x)) along `dim`, computed stably (F.log_softmax).")
+op("dropout", "x", "double p = 0.5", "bool training = True", swift="{x}.dropout(p: {p}, training: {training})",
+   py="F", doc="Zeroes elements with probability p and scales the rest by 1/(1-p) when training; x "
+               "itself otherwise (F.dropout).")
+op("embedding", "indices:input", "weight", "int64? padding_idx = None",
+   swift="embedding({indices}, {weight}, paddingIdx: {padding_idx})", py="F",
+   doc="Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]; rows looked up "
+       "at *padding_idx (negative counts from the end; NULL for none) pass no gradient (F.embedding).",
+   pydoc="Rows of weight [num_embeddings, dim] at `input` -> [*input.shape, dim]; rows looked up at "
+         "`padding_idx` (negative counts from the end) pass no gradient.")
+op("pixel_shuffle", "x:input", "count upscale_factor", swift="pixelShuffle({x}, upscaleFactor: {upscale_factor})", py="F",
+   doc="[N, C r^2, H, W] -> [N, C, H r, W r] (F.pixel_shuffle).")
+op("layer_norm", "x:input", "dims normalized_shape", "tensor? weight = None", "tensor? bias = None",
+   "double eps = 1e-5", swift="layerNorm({x}, normalizedShape: {normalized_shape}, weight: {weight}, bias: {bias}, eps: {eps})",
+   py="F", doc="Normalizes over the last dims given by `normalized_shape`, then scales by weight and "
+               "shifts by bias (each that shape, or NULL) (F.layer_norm).")
+op("group_norm", "x:input", "count groups:num_groups", "tensor? weight = None", "tensor? bias = None",
+   "double eps = 1e-5", swift="groupNorm({x}, groups: {groups}, weight: {weight}, bias: {bias}, eps: {eps})", py="F",
+   doc="Normalizes each of `groups` channel groups of [N, C, *], then per-channel weight and bias "
+       "[C] (or NULL) (F.group_norm).")
+op("instance_norm", "x:input", "tensor? weight = None", "tensor? bias = None", "double eps = 1e-5",
+   swift="instanceNorm({x}, weight: {weight}, bias: {bias}, eps: {eps})", py="F",
+   doc="Normalizes each channel of each sample of [N, C, *] over its own elements, then weight and "
+       "bias [C] (or NULL) (F.instance_norm without running statistics).")
+
+# ------------------------------------------------------------------------------------------------
+section("Losses")
+
+op("mse_loss", "input", "target", "reduction reduction = 'mean'",
+   swift="mseLoss({input}, {target}, reduction: {reduction})", py="F",
+   doc="(input - target)^2, reduced (F.mse_loss); input and target broadcast (with a warning when "
+       "that changes the shape, as PyTorch).")
+op("l1_loss", "input", "target", "reduction reduction = 'mean'",
+   swift="l1Loss({input}, {target}, reduction: {reduction})", py="F", doc="|input - target|, reduced (F.l1_loss).")
+op("smooth_l1_loss", "input", "target", "reduction reduction = 'mean'", "double beta = 1.0",
+   swift="smoothL1Loss({input}, {target}, reduction: {reduction}, beta: {beta})", py="F",
+   doc="0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, for d = input - target (F.smooth_l1_loss).")
+op("huber_loss", "input", "target", "reduction reduction = 'mean'", "double delta = 1.0",
+   swift="huberLoss({input}, {target}, reduction: {reduction}, delta: {delta})", py="F",
+   doc="0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (F.huber_loss).")
+op("binary_cross_entropy", "input", "target", "tensor? weight = None", "reduction reduction = 'mean'",
+   swift="binaryCrossEntropy({input}, {target}, weight: {weight}, reduction: {reduction})", py="F",
+   doc="-(t log p + (1 - t) log(1 - p)) on probabilities `input` in [0, 1], each log clamped at -100; "
+       "`weight` (or NULL) scales each element (F.binary_cross_entropy).")
+op("binary_cross_entropy_with_logits", "input", "target", "tensor? weight = None", "reduction reduction = 'mean'",
+   "tensor? pos_weight = None",
+   swift="binaryCrossEntropyWithLogits({input}, {target}, weight: {weight}, posWeight: {pos_weight}, reduction: {reduction})",
+   py="F", doc="Binary cross-entropy on logits, stable for any |x|; `weight` and `pos_weight` (the "
+               "positive class's weight per class) may be NULL (F.binary_cross_entropy_with_logits).")
+op("kl_div", "input", "target", "kl_reduction reduction = 'mean'", "bool log_target = False",
+   swift="klDiv({input}, {target}, reduction: {reduction}, logTarget: {log_target})", py="F",
+   doc="The KL divergence with `input` as log-probabilities (and `target` too when log_target) "
+       "(F.kl_div); GENTRAIN_REDUCTION_BATCHMEAN is the mathematically correct mean.")
+op("gaussian_nll_loss", "input", "target", "var", "bool full = False", "double eps = 1e-6",
+   "reduction reduction = 'mean'",
+   swift="gaussianNLLLoss({input}, {target}, variance: {var}, full: {full}, eps: {eps}, reduction: {reduction})",
+   doc="The Gaussian negative log-likelihood with variances `var` (clamped to at least eps); "
+               "`full` adds the constant 0.5 log(2 pi) (F.gaussian_nll_loss).")
+op("cosine_similarity", "x1", "x2", "int64 dim = 1", "double eps = 1e-8",
+   swift="cosineSimilarity({x1}, {x2}, dim: {dim}, eps: {eps})", py="F",
+   doc="x1 . x2 / max(||x1|| ||x2||, eps) along `dim` (F.cosine_similarity).")
+op("cosine_embedding_loss", "x1:input1", "x2:input2", "y:target", "double margin = 0.0",
+   "reduction reduction = 'mean'",
+   swift="cosineEmbeddingLoss({x1}, {x2}, {y}, margin: {margin}, reduction: {reduction})", py="F",
+   doc="1 - cos(x1, x2) where y is 1, max(0, cos(x1, x2) - margin) where y is -1, per row "
+       "(F.cosine_embedding_loss).")
+op("vae_kl_divergence", "mu", "logvar", "kl_reduction reduction",
+   swift="vaeKLDivergence(mu: {mu}, logvar: {logvar}, reduction: {reduction})",
+   doc="-0.5 * sum(1 + logvar - mu^2 - exp(logvar)), the VAE's KL term, reduced: SUM as in the VAE "
+       "paper, NONE, MEAN over elements, or BATCHMEAN (the sum over the first dimension's size).")
+op("reparameterize", "mu", "logvar", swift="reparameterize(mu: {mu}, logvar: {logvar})",
+   doc="mu + exp(0.5 logvar) * eps with eps ~ N(0, 1) from the default generator (the VAE's "
+       "reparameterization trick).")

@@ -183,9 +183,11 @@ op("flatten", "x", "int64 start_dim = 0", "int64 end_dim = -1",
    doc="Dimensions start_dim...end_dim merged into one (torch.flatten).")
 op("transpose", "x", "int64 dim0", "int64 dim1", swift="{x}.transpose({dim0}, {dim1})", py="method torch",
    doc="A view with dim0 and dim1 swapped (torch.transpose).")
-op("squeeze", "x", "int64 dim", swift="{x}.squeeze({dim})",
-   doc="A view without `dim` if its size is 1, else x itself (torch.squeeze with a dim).")
-op("squeeze_all", "x", swift="{x}.squeeze()", doc="A view without every dimension of size 1 (torch.squeeze).")
+op("squeeze", "x", "dims dims:dim = None", swift="{x}.squeeze(dims: {dims})", py="method torch",
+   doc="A view without those of the `ndims` dims that have size 1; without every dimension of size 1 "
+       "when ndims is 0 (torch.squeeze).",
+   pydoc="A view without those of `dim` (an int or a sequence) that have size 1; without every dimension "
+         "of size 1 when dim is None.")
 op("unsqueeze", "x", "int64 dim", swift="{x}.unsqueeze({dim})", py="method torch",
    doc="A view with a new dimension of size 1 at `dim` (torch.unsqueeze).")
 op("slice", "x", "int64 dim", "int64 start", "int64 end", "int64 step",

@@ -57,7 +57,7 @@ extern "C" {
 #define GENTRAIN_VERSION_MINOR 1
 #define GENTRAIN_VERSION_PATCH 0
 /* Bumped when a declaration changes incompatibly; the bindings check it at load. */
-#define GENTRAIN_ABI_VERSION 1
+#define GENTRAIN_ABI_VERSION 2
 /* The most dimensions a tensor has; shapes, strides and dim lists hold at most this many. */
 #define GENTRAIN_MAX_DIMS 64
 
@@ -423,10 +423,9 @@ gentrain_status gentrain_expand(gentrain_tensor **out, const gentrain_tensor *x,
 gentrain_status gentrain_flatten(gentrain_tensor **out, const gentrain_tensor *x, int64_t start_dim, int64_t end_dim);
 /* A view with dim0 and dim1 swapped (torch.transpose). */
 gentrain_status gentrain_transpose(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim0, int64_t dim1);
-/* A view without `dim` if its size is 1, else x itself (torch.squeeze with a dim). */
-gentrain_status gentrain_squeeze(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
-/* A view without every dimension of size 1 (torch.squeeze). */
-gentrain_status gentrain_squeeze_all(gentrain_tensor **out, const gentrain_tensor *x);
+/* A view without those of the `ndims` dims that have size 1; without every dimension of size 1 when
+ * ndims is 0 (torch.squeeze). PyTorch's defaults: dims every dim (ndims 0). */
+gentrain_status gentrain_squeeze(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims);
 /* A view with a new dimension of size 1 at `dim` (torch.unsqueeze). */
 gentrain_status gentrain_unsqueeze(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
 /* Python slicing x[start:end:step] along `dim` (bounds clamped; step > 0): a view. */
@@ -540,21 +539,48 @@ gentrain_status gentrain_unfold(gentrain_tensor **out, const gentrain_tensor *x,
 /* col2im: [N, C*kh*kw, L] -> [N, C, height, width], overlaps summed. */
 gentrain_status gentrain_fold(gentrain_tensor **out, const gentrain_tensor *x, int64_t height, int64_t width,
                               int64_t kernel_h, int64_t kernel_w, const gentrain_conv_options *options);
-/* stride 0 means the kernel size. */
+/* The windows of gentrain_max_pool2d and gentrain_avg_pool2d beyond the kernel size. */
+typedef struct gentrain_pool2d_options {
+    size_t struct_size;         /* sizeof(gentrain_pool2d_options) */
+    int64_t stride[2];          /* default {0, 0}: the kernel size (PyTorch's stride=None) */
+    int64_t padding[2];         /* default {0, 0}; at most half the kernel */
+    bool count_include_pad;     /* default true; avg_pool2d only: padded zeros count in each mean */
+} gentrain_pool2d_options;
+
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
+void gentrain_pool2d_options_default(gentrain_pool2d_options *options);
+/* F.max_pool2d: the maximum of each kernel_h x kernel_w window of x [N, C, H, W] (or [C, H, W]);
+ * options NULL for the defaults. The gradient goes to the first maximum of each window. */
 gentrain_status gentrain_max_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_h, int64_t kernel_w,
-                                    int64_t stride_h, int64_t stride_w, int64_t padding_h, int64_t padding_w);
+                                    const gentrain_pool2d_options *options);
+/* F.avg_pool2d: the mean of each kernel_h x kernel_w window; options NULL for the defaults. */
 gentrain_status gentrain_avg_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_h, int64_t kernel_w,
-                                    int64_t stride_h, int64_t stride_w, int64_t padding_h, int64_t padding_w,
-                                    bool count_include_pad);
+                                    const gentrain_pool2d_options *options);
+/* F.adaptive_avg_pool2d: means over windows that cover x [N, C, H, W] in a height x width grid. */
 gentrain_status gentrain_adaptive_avg_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t height,
                                              int64_t width);
-/* Nearest, or bilinear with align_corners false. */
-gentrain_status gentrain_upsample(gentrain_tensor **out, const gentrain_tensor *x, int64_t height, int64_t width,
-                                  bool bilinear);
-/* By scale factors (positive): the output is floor(size * factor), and the factors map output to
- * input coordinates (F.interpolate(scale_factor=...) without recompute_scale_factor). */
-gentrain_status gentrain_upsample_scale(gentrain_tensor **out, const gentrain_tensor *x, double scale_h, double scale_w,
-                                        bool bilinear);
+
+/* How gentrain_interpolate samples. */
+typedef enum gentrain_interpolate_mode {
+    GENTRAIN_INTERPOLATE_NEAREST = 0,   /* the nearest input pixel (PyTorch's "nearest") */
+    GENTRAIN_INTERPOLATE_BILINEAR = 1   /* bilinear, align_corners false */
+} gentrain_interpolate_mode;
+
+/* The output grid of gentrain_interpolate: a size, or scale factors. */
+typedef struct gentrain_interpolate_options {
+    size_t struct_size;              /* sizeof(gentrain_interpolate_options) */
+    int64_t size[2];                 /* default {0, 0}: none; else the output's height and width */
+    double scale_factor[2];          /* default {0, 0}: none; else the output is floor(size * factor),
+                                        and the factors map output to input coordinates */
+    gentrain_interpolate_mode mode;  /* default GENTRAIN_INTERPOLATE_NEAREST */
+} gentrain_interpolate_options;
+
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
+void gentrain_interpolate_options_default(gentrain_interpolate_options *options);
+/* F.interpolate of x [N, C, H, W] to the options' size or by their scale factors (exactly one of
+ * the two is given; GENTRAIN_ERR_INVALID_ARGUMENT otherwise, and for a NULL `options`). */
+gentrain_status gentrain_interpolate(gentrain_tensor **out, const gentrain_tensor *x,
+                                     const gentrain_interpolate_options *options);
 /* Zero padding: n pads as (before, after) pairs from the last dimension backwards (F.pad). */
 gentrain_status gentrain_pad(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *pads, size_t n);
 /* Training: batch statistics normalize and the running ones (may be NULL) are updated in
@@ -804,8 +830,10 @@ gentrain_status gentrain_module_dropout_new(gentrain_module **out, double p);
 /* A parameter-free layer by PyTorch's module name, with its defaults: "ReLU", "Tanh", "Sigmoid",
  * "GELU", "SiLU", "ELU", "Softplus", "Flatten", "Identity", "InstanceNorm2d". */
 gentrain_status gentrain_module_layer_new(gentrain_module **out, const char *name);
-/* nn.Softmax(dim), or nn.LogSoftmax(dim) when `log`. */
-gentrain_status gentrain_module_softmax_new(gentrain_module **out, int64_t dim, bool log);
+/* nn.Softmax(dim). */
+gentrain_status gentrain_module_softmax_new(gentrain_module **out, int64_t dim);
+/* nn.LogSoftmax(dim). */
+gentrain_status gentrain_module_log_softmax_new(gentrain_module **out, int64_t dim);
 /* nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first) with PyTorch's names
  * and initialization. gentrain_module_forward runs self-attention and returns the output only;
  * gentrain_module_attention_forward takes query, key, value and masks. */
@@ -831,21 +859,30 @@ gentrain_status gentrain_module_custom_new(gentrain_module **out, gentrain_modul
                                            gentrain_tensor *const *parameters, size_t n_parameters,
                                            const char *const *child_names, gentrain_module *const *children,
                                            size_t n_children);
-/* nn.init: fill `tensor` in place (no gradient is recorded), from the default generator.
- * uniform_(a, b), normal_(mean, std), constant_(value). */
+/* nn.init.uniform_(tensor, a, b): fills a floating-point `tensor` in place (no gradient is
+ * recorded) with samples of U(a, b) from the default generator; a <= b, both finite. */
 gentrain_status gentrain_init_uniform(gentrain_tensor *tensor, double a, double b);
+/* nn.init.normal_(tensor, mean, std): in place, as gentrain_init_uniform; std >= 0. */
 gentrain_status gentrain_init_normal(gentrain_tensor *tensor, double mean, double std);
+/* nn.init.constant_(tensor, value): every element set to `value`, in place. */
 gentrain_status gentrain_init_constant(gentrain_tensor *tensor, double value);
-/* xavier_uniform_(gain), or xavier_normal_(gain) when `normal`. */
-gentrain_status gentrain_init_xavier(gentrain_tensor *tensor, double gain, bool normal);
-/* kaiming_uniform_(a, mode, nonlinearity), or kaiming_normal_ when `normal`; mode is "fan_out"
- * when `fan_out`, else "fan_in"; nonlinearity NULL for "leaky_relu". */
-gentrain_status gentrain_init_kaiming(gentrain_tensor *tensor, double a, bool fan_out, const char *nonlinearity,
-                                      bool normal);
+/* nn.init.xavier_uniform_(tensor, gain): U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)). */
+gentrain_status gentrain_init_xavier_uniform(gentrain_tensor *tensor, double gain);
+/* nn.init.xavier_normal_(tensor, gain): N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). */
+gentrain_status gentrain_init_xavier_normal(gentrain_tensor *tensor, double gain);
+/* nn.init.kaiming_uniform_(tensor, a, mode, nonlinearity): U(-b, b) with b = gain * sqrt(3 / fan),
+ * fan by `mode` ("fan_in" or "fan_out"; NULL for "fan_in") and gain by `nonlinearity` (NULL for
+ * "leaky_relu", whose slope is `a`). */
+gentrain_status gentrain_init_kaiming_uniform(gentrain_tensor *tensor, double a, const char *mode,
+                                              const char *nonlinearity);
+/* nn.init.kaiming_normal_(tensor, a, mode, nonlinearity): N(0, std^2) with std = gain / sqrt(fan),
+ * the arguments as gentrain_init_kaiming_uniform's. */
+gentrain_status gentrain_init_kaiming_normal(gentrain_tensor *tensor, double a, const char *mode,
+                                             const char *nonlinearity);
 /* nn.init.calculate_gain(nonlinearity, param); param NULL for the default (0.01 for leaky_relu). */
-gentrain_status gentrain_calculate_gain(double *out, const char *nonlinearity, const double *param);
+gentrain_status gentrain_init_calculate_gain(double *out, const char *nonlinearity, const double *param);
 /* requires_grad_(requires_grad) on every parameter: false freezes the module. */
-gentrain_status gentrain_module_requires_grad(gentrain_module *module, bool requires_grad);
+gentrain_status gentrain_module_set_requires_grad(gentrain_module *module, bool requires_grad);
 /* Writes the state dict (parameters and buffers by PyTorch's names) to a safetensors file,
  * atomically; PyTorch reads it with safetensors.torch.load_file + load_state_dict. */
 gentrain_status gentrain_module_save(const gentrain_module *module, const char *path);

@@ -41,27 +41,45 @@ public func gentrain_init_constant(_ tensor: OpaquePointer?, _ value: Double) ->
 }
 
 @c @implementation
-public func gentrain_init_xavier(_ tensor: OpaquePointer?, _ gain: Double, _ normal: Bool) -> gentrain_status {
-    initialize("gentrain_init_xavier", tensor) { t in
-        let g = try finite(gain, "gain")
-        return normal ? try Init.xavierNormal_(t, gain: g) : try Init.xavierUniform_(t, gain: g)
+public func gentrain_init_xavier_uniform(_ tensor: OpaquePointer?, _ gain: Double) -> gentrain_status {
+    initialize("gentrain_init_xavier_uniform", tensor) { try Init.xavierUniform_($0, gain: finite(gain, "gain")) }
+}
+
+@c @implementation
+public func gentrain_init_xavier_normal(_ tensor: OpaquePointer?, _ gain: Double) -> gentrain_status {
+    initialize("gentrain_init_xavier_normal", tensor) { try Init.xavierNormal_($0, gain: finite(gain, "gain")) }
+}
+
+/// Kaiming's arguments from C: the slope, whether the fan is fan_out, the nonlinearity.
+private func kaimingArgs(_ a: Double, _ mode: UnsafePointer<CChar>?, _ nonlinearity: UnsafePointer<CChar>?)
+    throws -> (a: Double, fanOut: Bool, nonlinearity: String) {
+    let m = mode.map { String(cString: $0) } ?? "fan_in"
+    guard m == "fan_in" || m == "fan_out" else { throw GentrainError(.invalidArgument, "mode \(m) is not supported (fan_in or fan_out)") }
+    return (try finite(a, "a"), m == "fan_out", nonlinearity.map { String(cString: $0) } ?? "leaky_relu")
+}
+
+@c @implementation
+public func gentrain_init_kaiming_uniform(_ tensor: OpaquePointer?, _ a: Double, _ mode: UnsafePointer<CChar>?,
+                                          _ nonlinearity: UnsafePointer<CChar>?) -> gentrain_status {
+    initialize("gentrain_init_kaiming_uniform", tensor) { t in
+        let k = try kaimingArgs(a, mode, nonlinearity)
+        return try Init.kaimingUniform_(t, a: k.a, fanOut: k.fanOut, nonlinearity: k.nonlinearity)
     }
 }
 
 @c @implementation
-public func gentrain_init_kaiming(_ tensor: OpaquePointer?, _ a: Double, _ fanOut: Bool, _ nonlinearity: UnsafePointer<CChar>?,
-                                  _ normal: Bool) -> gentrain_status {
-    initialize("gentrain_init_kaiming", tensor) { t in
-        let f = nonlinearity.map { String(cString: $0) } ?? "leaky_relu", slope = try finite(a, "a")
-        return normal ? try Init.kaimingNormal_(t, a: slope, fanOut: fanOut, nonlinearity: f)
-                      : try Init.kaimingUniform_(t, a: slope, fanOut: fanOut, nonlinearity: f)
+public func gentrain_init_kaiming_normal(_ tensor: OpaquePointer?, _ a: Double, _ mode: UnsafePointer<CChar>?,
+                                         _ nonlinearity: UnsafePointer<CChar>?) -> gentrain_status {
+    initialize("gentrain_init_kaiming_normal", tensor) { t in
+        let k = try kaimingArgs(a, mode, nonlinearity)
+        return try Init.kaimingNormal_(t, a: k.a, fanOut: k.fanOut, nonlinearity: k.nonlinearity)
     }
 }
 
 @c @implementation
-public func gentrain_calculate_gain(_ out: UnsafeMutablePointer<Double>?, _ nonlinearity: UnsafePointer<CChar>?,
+public func gentrain_init_calculate_gain(_ out: UnsafeMutablePointer<Double>?, _ nonlinearity: UnsafePointer<CChar>?,
                                     _ param: UnsafePointer<Double>?) -> gentrain_status {
-    guarded("gentrain_calculate_gain") {
+    guarded("gentrain_init_calculate_gain") {
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
         out.pointee = try Init.gain(stringArg(nonlinearity, "nonlinearity"), param?.pointee ?? 0.01)
     }

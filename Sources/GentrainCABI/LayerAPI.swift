@@ -84,23 +84,40 @@ public func gentrain_fold(_ out: TensorOut?, _ x: OpaquePointer?, _ height: Int6
 }
 
 @c @implementation
-public func gentrain_max_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64, _ sh: Int64, _ sw: Int64,
-                                _ ph: Int64, _ pw: Int64) -> gentrain_status {
-    producing("gentrain_max_pool2d", out) {
-        let k = (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1))
-        let s = (sh == 0 ? k.0 : try size(sh, "stride", min: 1), sw == 0 ? k.1 : try size(sw, "stride", min: 1))
-        return try maxPool2d(tensorArg(x, "x"), kernel: k, stride: s, padding: (size(ph, "padding", min: 0), size(pw, "padding", min: 0)))
+public func gentrain_pool2d_options_default(_ options: UnsafeMutablePointer<gentrain_pool2d_options>?) {
+    options?.pointee = gentrain_pool2d_options(struct_size: MemoryLayout<gentrain_pool2d_options>.size, stride: (0, 0), padding: (0, 0),
+                                               count_include_pad: true)
+}
+
+/// A pooling window from C: the kernel, and the options' stride (0: the kernel) and padding.
+struct PoolArgs {
+    let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), countIncludePad: Bool
+
+    init(_ kh: Int64, _ kw: Int64, _ p: UnsafePointer<gentrain_pool2d_options>?) throws {
+        let o = try readOptions(p) { gentrain_pool2d_options_default($0) }
+        kernel = (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1))
+        stride = (o.stride.0 == 0 ? kernel.0 : try size(o.stride.0, "stride", min: 1),
+                  o.stride.1 == 0 ? kernel.1 : try size(o.stride.1, "stride", min: 1))
+        padding = (try size(o.padding.0, "padding", min: 0), try size(o.padding.1, "padding", min: 0))
+        countIncludePad = o.count_include_pad
     }
 }
 
 @c @implementation
-public func gentrain_avg_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64, _ sh: Int64, _ sw: Int64,
-                                _ ph: Int64, _ pw: Int64, _ countIncludePad: Bool) -> gentrain_status {
+public func gentrain_max_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64,
+                                _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
+    producing("gentrain_max_pool2d", out) {
+        let a = try PoolArgs(kh, kw, options)
+        return try maxPool2d(tensorArg(x, "x"), kernel: a.kernel, stride: a.stride, padding: a.padding)
+    }
+}
+
+@c @implementation
+public func gentrain_avg_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64,
+                                _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
     producing("gentrain_avg_pool2d", out) {
-        let k = (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1))
-        let s = (sh == 0 ? k.0 : try size(sh, "stride", min: 1), sw == 0 ? k.1 : try size(sw, "stride", min: 1))
-        return try avgPool2d(tensorArg(x, "x"), kernel: k, stride: s, padding: (size(ph, "padding", min: 0), size(pw, "padding", min: 0)),
-                             countIncludePad: countIncludePad)
+        let a = try PoolArgs(kh, kw, options)
+        return try avgPool2d(tensorArg(x, "x"), kernel: a.kernel, stride: a.stride, padding: a.padding, countIncludePad: a.countIncludePad)
     }
 }
 
@@ -112,17 +129,24 @@ public func gentrain_adaptive_avg_pool2d(_ out: TensorOut?, _ x: OpaquePointer?,
 }
 
 @c @implementation
-public func gentrain_upsample(_ out: TensorOut?, _ x: OpaquePointer?, _ height: Int64, _ width: Int64, _ bilinear: Bool) -> gentrain_status {
-    producing("gentrain_upsample", out) {
-        try upsample(tensorArg(x, "x"), size: (size(height, "height", min: 1), size(width, "width", min: 1)),
-                     mode: bilinear ? .bilinear : .nearest)
-    }
+public func gentrain_interpolate_options_default(_ options: UnsafeMutablePointer<gentrain_interpolate_options>?) {
+    options?.pointee = gentrain_interpolate_options(struct_size: MemoryLayout<gentrain_interpolate_options>.size, size: (0, 0),
+                                                    scale_factor: (0, 0), mode: GENTRAIN_INTERPOLATE_NEAREST)
 }
 
 @c @implementation
-public func gentrain_upsample_scale(_ out: TensorOut?, _ x: OpaquePointer?, _ scaleH: Double, _ scaleW: Double, _ bilinear: Bool) -> gentrain_status {
-    producing("gentrain_upsample_scale", out) {
-        try upsample(tensorArg(x, "x"), scaleFactor: (scaleH, scaleW), mode: bilinear ? .bilinear : .nearest)
+public func gentrain_interpolate(_ out: TensorOut?, _ x: OpaquePointer?,
+                                 _ options: UnsafePointer<gentrain_interpolate_options>?) -> gentrain_status {
+    producing("gentrain_interpolate", out) {
+        guard options != nil else { throw GentrainError(.invalidArgument, "options is NULL: a size or scale factors are needed") }
+        let o = try readOptions(options) { gentrain_interpolate_options_default($0) }
+        let mode: UpsampleMode = try enumArg(o.mode.rawValue, "mode")
+        let bySize = o.size != (0, 0), byScale = o.scale_factor != (0, 0)
+        guard bySize != byScale else { throw GentrainError(.invalidArgument, "give exactly one of size and scale_factor") }
+        if bySize {
+            return try upsample(tensorArg(x, "x"), size: (size(o.size.0, "size", min: 1), size(o.size.1, "size", min: 1)), mode: mode)
+        }
+        return try upsample(tensorArg(x, "x"), scaleFactor: o.scale_factor, mode: mode)
     }
 }
 

@@ -28,8 +28,8 @@ public func gentrain_module_leaky_relu_new(_ out: UnsafeMutablePointer<OpaquePoi
 }
 
 @c @implementation
-public func gentrain_module_requires_grad(_ module: OpaquePointer?, _ requiresGrad: Bool) -> gentrain_status {
-    guarded("gentrain_module_requires_grad") { try moduleArg(module).module.requiresGrad_(requiresGrad) }
+public func gentrain_module_set_requires_grad(_ module: OpaquePointer?, _ requiresGrad: Bool) -> gentrain_status {
+    guarded("gentrain_module_set_requires_grad") { try moduleArg(module).module.requiresGrad_(requiresGrad) }
 }
 
 @c @implementation
@@ -171,11 +171,19 @@ public func gentrain_module_layer_new(_ out: UnsafeMutablePointer<OpaquePointer?
 }
 
 @c @implementation
-public func gentrain_module_softmax_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ dim: Int64, _ log: Bool) -> gentrain_status {
-    producingModule("gentrain_module_softmax_new", out) {
-        guard dim >= -64 && dim < 64 else { throw GentrainError(.index, "dim \(dim) is out of range") }
-        return log ? Layers.logSoftmax(dim: Int(dim)) : Layers.softmax(dim: Int(dim))
-    }
+public func gentrain_module_softmax_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ dim: Int64) -> gentrain_status {
+    producingModule("gentrain_module_softmax_new", out) { Layers.softmax(dim: try moduleDim(dim)) }
+}
+
+@c @implementation
+public func gentrain_module_log_softmax_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ dim: Int64) -> gentrain_status {
+    producingModule("gentrain_module_log_softmax_new", out) { Layers.logSoftmax(dim: try moduleDim(dim)) }
+}
+
+/// A module's dim argument: in -GENTRAIN_MAX_DIMS..<GENTRAIN_MAX_DIMS (checked against the input at forward).
+private func moduleDim(_ dim: Int64) throws -> Int {
+    guard dim >= -Int64(GENTRAIN_MAX_DIMS) && dim < Int64(GENTRAIN_MAX_DIMS) else { throw GentrainError(.index, "dim \(dim) is out of range") }
+    return Int(dim)
 }
 
 @c @implementation

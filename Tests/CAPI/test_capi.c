@@ -243,7 +243,7 @@ static void test_elementwise(void) {
     gentrain_status (*unaries[])(gentrain_tensor **, const gentrain_tensor *) = {
         gentrain_neg, gentrain_exp, gentrain_log, gentrain_log1p, gentrain_expm1, gentrain_sqrt, gentrain_rsqrt,
         gentrain_abs, gentrain_sign, gentrain_sin, gentrain_cos, gentrain_erf, gentrain_tanh, gentrain_sigmoid,
-        gentrain_relu, gentrain_contiguous, gentrain_clone, gentrain_squeeze_all};
+        gentrain_relu, gentrain_contiguous, gentrain_clone};
     for (size_t i = 0; i < sizeof unaries / sizeof *unaries; i++) {
         gentrain_tensor *s = NULL;
         OK(unaries[i](&r, p));
@@ -350,8 +350,24 @@ static void test_reductions_and_shapes(void) {
     OK(gentrain_expand(&r, x, sizes, 3));
     gentrain_tensor_free(r);
     OK(gentrain_unsqueeze(&r, x, 0));
-    gentrain_tensor *sq = NULL;
-    OK(gentrain_squeeze(&sq, r, 0));
+    gentrain_tensor *sq = NULL, *sq2 = NULL;
+    OK(gentrain_squeeze(&sq, r, (int64_t[]){0}, 1));
+    size_t sq_ndim = 0;
+    OK(gentrain_tensor_ndim(&sq_ndim, sq));
+    EXPECT(sq_ndim == 2);
+    OK(gentrain_unsqueeze(&sq2, sq, -1));   /* [2, 3, 1], then [1, 2, 3, 1]: squeezing every size-1 dim gives [2, 3] */
+    gentrain_tensor_free(sq);
+    OK(gentrain_unsqueeze(&sq, sq2, 0));
+    gentrain_tensor_free(sq2);
+    OK(gentrain_squeeze(&sq2, sq, NULL, 0));
+    OK(gentrain_tensor_ndim(&sq_ndim, sq2));
+    EXPECT(sq_ndim == 2);
+    gentrain_tensor_free(sq2);
+    OK(gentrain_squeeze(&sq2, sq, (int64_t[]){0, -1, 1}, 3));   /* dim 1 (size 2) stays */
+    OK(gentrain_tensor_ndim(&sq_ndim, sq2));
+    EXPECT(sq_ndim == 2);
+    gentrain_tensor_free(sq2);
+    FAILS(gentrain_squeeze(&sq2, sq, (int64_t[]){0, 0}, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "multiple times");
     gentrain_tensor_free(sq);
     gentrain_tensor_free(r);
     OK(gentrain_slice(&r, x, 1, 0, 3, 2));
@@ -1260,24 +1276,52 @@ static void test_layers(void) {
     gentrain_tensor_free(r2);
     FAILS(gentrain_unfold(&r, x, 0, 3, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "kernel");
 
-    OK(gentrain_max_pool2d(&r, x, 2, 2, 0, 0, 0, 0));
+    OK(gentrain_max_pool2d(&r, x, 2, 2, NULL));
     expect_shape(r, 2, 4, 4, 4);
     gentrain_tensor_free(r);
-    OK(gentrain_avg_pool2d(&r, x, 3, 3, 2, 2, 1, 1, false));
+    gentrain_pool2d_options pool;
+    gentrain_pool2d_options_default(&pool);
+    pool.stride[0] = pool.stride[1] = 2;
+    pool.padding[0] = pool.padding[1] = 1;
+    pool.count_include_pad = false;
+    OK(gentrain_avg_pool2d(&r, x, 3, 3, &pool));
     expect_shape(r, 2, 4, 4, 4);
     gentrain_tensor_free(r);
-    FAILS(gentrain_max_pool2d(&r, x, 2, 2, 0, 0, 2, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "half");
+    gentrain_pool2d_options_default(&pool);
+    pool.padding[0] = pool.padding[1] = 2;
+    FAILS(gentrain_max_pool2d(&r, x, 2, 2, &pool), GENTRAIN_ERR_INVALID_ARGUMENT, "half");
+    pool.struct_size = 1;
+    FAILS(gentrain_max_pool2d(&r, x, 2, 2, &pool), GENTRAIN_ERR_INVALID_ARGUMENT, "struct_size");
     OK(gentrain_adaptive_avg_pool2d(&r, x, 3, 1));
     expect_shape(r, 2, 4, 3, 1);
     gentrain_tensor_free(r);
-    OK(gentrain_upsample(&r, x, 16, 12, true));
+    gentrain_interpolate_options resize;
+    gentrain_interpolate_options_default(&resize);
+    resize.size[0] = 16;
+    resize.size[1] = 12;
+    resize.mode = GENTRAIN_INTERPOLATE_BILINEAR;
+    OK(gentrain_interpolate(&r, x, &resize));
     expect_shape(r, 2, 4, 16, 12);
     gentrain_tensor_free(r);
-    OK(gentrain_upsample_scale(&r, x, 2.0, 1.5, false));
+    gentrain_interpolate_options_default(&resize);
+    resize.scale_factor[0] = 2.0;
+    resize.scale_factor[1] = 1.5;
+    OK(gentrain_interpolate(&r, x, &resize));
     expect_shape(r, 2, 4, 16, 12);
     gentrain_tensor_free(r);
-    FAILS(gentrain_upsample_scale(&r, x, 0.0, 2.0, true), GENTRAIN_ERR_INVALID_ARGUMENT, "scale factors");
-    FAILS(gentrain_upsample_scale(&r, x, 1e300, 1.0, false), GENTRAIN_ERR_INVALID_ARGUMENT, "too large");
+    resize.size[0] = resize.size[1] = 4;
+    FAILS(gentrain_interpolate(&r, x, &resize), GENTRAIN_ERR_INVALID_ARGUMENT, "exactly one of size and scale_factor");
+    FAILS(gentrain_interpolate(&r, x, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "options is NULL");
+    gentrain_interpolate_options_default(&resize);
+    resize.scale_factor[0] = 0.0;
+    resize.scale_factor[1] = 2.0;
+    FAILS(gentrain_interpolate(&r, x, &resize), GENTRAIN_ERR_INVALID_ARGUMENT, "scale factors");
+    resize.scale_factor[0] = 1e300;
+    resize.scale_factor[1] = 1.0;
+    FAILS(gentrain_interpolate(&r, x, &resize), GENTRAIN_ERR_INVALID_ARGUMENT, "too large");
+    resize.scale_factor[0] = 2.0;
+    resize.mode = (gentrain_interpolate_mode)7;
+    FAILS(gentrain_interpolate(&r, x, &resize), GENTRAIN_ERR_INVALID_ARGUMENT, "mode 7");
     OK(gentrain_pixel_shuffle(&r, x, 2));
     expect_shape(r, 2, 1, 16, 16);
     gentrain_tensor_free(r);
@@ -1493,7 +1537,7 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
     EXPECT(!requires);   /* frozen */
     OK(gentrain_tensor_grad(&pg, p));
     EXPECT(pg == NULL);
-    OK(gentrain_module_requires_grad(b, true));
+    OK(gentrain_module_set_requires_grad(b, true));
     OK(gentrain_tensor_requires_grad(&requires, p));
     EXPECT(requires);
     gentrain_tensor_free(p);
@@ -1703,7 +1747,7 @@ static void test_more_modules_and_attention(void) {
     }
     FAILS(gentrain_module_layer_new(&bad, "Swish"), GENTRAIN_ERR_INVALID_ARGUMENT, "unknown layer 'Swish'");
     /* Softmax over the channels sums to one; LogSoftmax is its log. */
-    OK(gentrain_module_softmax_new(&m, 1, false));
+    OK(gentrain_module_softmax_new(&m, 1));
     OK(gentrain_module_forward(&y, m, x));
     int64_t channels[1] = {1};
     OK(gentrain_sum(&s, y, channels, 1, false));
@@ -1715,14 +1759,14 @@ static void test_more_modules_and_attention(void) {
     gentrain_tensor *sm_done[4] = {s, z, g, worst};
     for (int i = 0; i < 4; i++) gentrain_tensor_free(sm_done[i]);
     gentrain_module_free(m);
-    OK(gentrain_module_softmax_new(&m, -3, true));
+    OK(gentrain_module_log_softmax_new(&m, -3));
     OK(gentrain_module_forward(&z, m, x));
     OK(gentrain_log(&s, y));
     EXPECT(max_abs_diff(s, z) < 1e-5);
     gentrain_tensor *lsm_done[3] = {y, z, s};
     for (int i = 0; i < 3; i++) gentrain_tensor_free(lsm_done[i]);
     gentrain_module_free(m);
-    OK(gentrain_module_softmax_new(&m, 9, false));
+    OK(gentrain_module_softmax_new(&m, 9));
     FAILS(gentrain_module_forward(&y, m, x), GENTRAIN_ERR_INDEX, "dim");
     gentrain_module_free(m);
     FAILS(gentrain_module_layer_new(&bad, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "name is NULL");
@@ -1818,18 +1862,18 @@ static void test_more_modules_and_attention(void) {
     int64_t wshape[2] = {256, 128};
     gentrain_tensor *wt = NULL, *stat = NULL;
     OK(gentrain_tensor_zeros(&wt, wshape, 2, GENTRAIN_FLOAT32));
-    OK(gentrain_init_xavier(wt, 1.0, false));
+    OK(gentrain_init_xavier_uniform(wt, 1.0));
     OK(gentrain_abs(&z, wt));
     OK(gentrain_amax(&stat, z, NULL, 0, false));
     EXPECT(item(stat) <= sqrt(6.0 / 384) && item(stat) > 0.95 * sqrt(6.0 / 384));
     gentrain_tensor_free(z);
     gentrain_tensor_free(stat);
-    OK(gentrain_init_kaiming(wt, 0.0, true, "relu", true));
+    OK(gentrain_init_kaiming_normal(wt, 0.0, "fan_out", "relu"));
     OK(gentrain_var(&stat, wt, NULL, 0, 1, false));
     EXPECT(fabs(sqrt(item(stat)) - sqrt(2.0 / 256)) < 0.03 * sqrt(2.0 / 256));
     gentrain_tensor_free(stat);
-    OK(gentrain_init_kaiming(wt, 0.2, false, NULL, false));
-    OK(gentrain_init_xavier(wt, 2.0, true));
+    OK(gentrain_init_kaiming_uniform(wt, 0.2, NULL, NULL));
+    OK(gentrain_init_xavier_normal(wt, 2.0));
     OK(gentrain_init_normal(wt, 3.0, 0.5));
     OK(gentrain_mean(&stat, wt, NULL, 0, false));
     EXPECT(fabs(item(stat) - 3.0) < 0.01);
@@ -1841,15 +1885,16 @@ static void test_more_modules_and_attention(void) {
     gentrain_tensor_free(stat);
     FAILS(gentrain_init_uniform(wt, 1.0, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "a <= b");
     FAILS(gentrain_init_normal(wt, 0.0, -1.0), GENTRAIN_ERR_INVALID_ARGUMENT, "std >= 0");
-    FAILS(gentrain_init_kaiming(wt, 0.0, false, "swish", false), GENTRAIN_ERR_INVALID_ARGUMENT, "unsupported nonlinearity");
-    FAILS(gentrain_init_xavier(NULL, 1.0, false), GENTRAIN_ERR_INVALID_HANDLE, "tensor");
+    FAILS(gentrain_init_kaiming_uniform(wt, 0.0, "fan_in", "swish"), GENTRAIN_ERR_INVALID_ARGUMENT, "unsupported nonlinearity");
+    FAILS(gentrain_init_kaiming_normal(wt, 0.0, "fan_avg", NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "mode fan_avg");
+    FAILS(gentrain_init_xavier_uniform(NULL, 1.0), GENTRAIN_ERR_INVALID_HANDLE, "tensor");
     gentrain_tensor_free(wt);
     double gain = 0, slope = 0.2;
-    OK(gentrain_calculate_gain(&gain, "leaky_relu", &slope));
+    OK(gentrain_init_calculate_gain(&gain, "leaky_relu", &slope));
     EXPECT(close_to(gain, sqrt(2.0 / 1.04)));
-    OK(gentrain_calculate_gain(&gain, "tanh", NULL));
+    OK(gentrain_init_calculate_gain(&gain, "tanh", NULL));
     EXPECT(close_to(gain, 5.0 / 3));
-    FAILS(gentrain_calculate_gain(NULL, "tanh", NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "out is NULL");
+    FAILS(gentrain_init_calculate_gain(NULL, "tanh", NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "out is NULL");
 
     /* Attention: the module and the function agree; need_weights off gives no weights. */
     gentrain_module *mha = NULL;

@@ -128,10 +128,8 @@ int main(void) {
     EXPECT(gentrain_flatten(NULL, t, 0, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_transpose(&out, NULL, 0, 0));
     EXPECT(gentrain_transpose(NULL, t, 0, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
-    REFUSES_NULL_HANDLE(gentrain_squeeze(&out, NULL, 0));
-    EXPECT(gentrain_squeeze(NULL, t, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
-    REFUSES_NULL_HANDLE(gentrain_squeeze_all(&out, NULL));
-    EXPECT(gentrain_squeeze_all(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_squeeze(&out, NULL, NULL, 0));
+    EXPECT(gentrain_squeeze(NULL, t, NULL, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_unsqueeze(&out, NULL, 0));
     EXPECT(gentrain_unsqueeze(NULL, t, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_slice(&out, NULL, 0, 0, 0, 0));

@@ -206,17 +206,42 @@ static void layers(input *in) {
     }
     if (byte(in) % 8 == 0) o.struct_size = byte(in);   /* a wrong struct size */
     int64_t k = integer(in), l = integer(in), m = integer(in), n = integer(in);
-    switch (byte(in) % 22) {
+    int op = byte(in) % 22;
+    switch (op) {
     case 0: gentrain_conv2d(&out, x, w, b, &o); break;
     case 1: gentrain_conv1d(&out, x, w, b, &o); break;
     case 2: gentrain_conv_transpose2d(&out, x, w, b, &o); break;
     case 3: gentrain_unfold(&out, x, k, l, &o); break;
     case 4: gentrain_fold(&out, x, k, l, m, n, &o); break;
-    case 5: gentrain_max_pool2d(&out, x, k, l, m, n, integer(in), integer(in)); break;
-    case 6: gentrain_avg_pool2d(&out, x, k, l, m, n, integer(in), integer(in), byte(in) % 2); break;
+    case 5:
+    case 6: {
+        gentrain_pool2d_options pool;
+        gentrain_pool2d_options_default(&pool);
+        pool.stride[0] = m;
+        pool.stride[1] = n;
+        pool.padding[0] = integer(in);
+        pool.padding[1] = integer(in);
+        pool.count_include_pad = byte(in) % 2;
+        if (op == 5) gentrain_max_pool2d(&out, x, k, l, &pool);
+        else gentrain_avg_pool2d(&out, x, k, l, &pool);
+        break;
+    }
     case 7: gentrain_adaptive_avg_pool2d(&out, x, k, l); break;
-    case 8: gentrain_upsample(&out, x, k, l, byte(in) % 2); break;
-    case 9: gentrain_upsample_scale(&out, x, number(in), number(in), byte(in) % 2); break;
+    case 8:
+    case 9: {
+        gentrain_interpolate_options resize;
+        gentrain_interpolate_options_default(&resize);
+        if (op == 8) {
+            resize.size[0] = k;
+            resize.size[1] = l;
+        } else {
+            resize.scale_factor[0] = number(in);
+            resize.scale_factor[1] = number(in);
+        }
+        resize.mode = (gentrain_interpolate_mode)(byte(in) % 3);
+        gentrain_interpolate(&out, x, &resize);
+        break;
+    }
     case 10: gentrain_pixel_shuffle(&out, x, k); break;
     case 11: gentrain_batch_norm(&out, x, byte(in) % 2 ? any_tensor(in) : NULL, byte(in) % 2 ? any_tensor(in) : NULL, w, b,
                                  byte(in) % 2, number(in), number(in)); break;

@@ -312,13 +312,9 @@ public func gentrain_transpose(_ out: TensorOut?, _ x: OpaquePointer?, _ dim0: I
 }
 
 @c @implementation
-public func gentrain_squeeze(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status {
-    producing("gentrain_squeeze", out) { try tensorArg(x, "x").squeeze(Int(dim)) }
-}
-
-@c @implementation
-public func gentrain_squeeze_all(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
-    producing("gentrain_squeeze_all", out) { try tensorArg(x, "x").squeeze() }
+public func gentrain_squeeze(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?,
+                             _ ndims: Int) -> gentrain_status {
+    producing("gentrain_squeeze", out) { try tensorArg(x, "x").squeeze(dims: int64List(dims, ndims, "dims")) }
 }
 
 @c @implementation

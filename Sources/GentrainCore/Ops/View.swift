@@ -131,6 +131,13 @@ extension Tensor {
         return try reshape(shape.filter { $0 != 1 })
     }
 
+    /// Without those of `dims` that have size 1 (torch.squeeze with a tuple of dims); without every
+    /// dimension of size 1 when `dims` is empty. A view.
+    public func squeeze(dims: [Int]) throws -> Tensor {
+        let drop = try reductionDims(dims, "squeeze").filter { shape[$0] == 1 }
+        return try reshape(shape.enumerated().filter { !drop.contains($0.offset) }.map(\.element))
+    }
+
     /// Elements `start, start+step, …` below `end` along `dim` (Python slicing: negative
     /// bounds count from the end and are clamped). A view.
     public func slice(_ d: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) throws -> Tensor {

@@ -65,10 +65,10 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Ten
 }
 
 /// How `upsample` interpolates.
-public enum UpsampleMode: Sendable {
-    case nearest
+public enum UpsampleMode: Int32, CaseIterable, Sendable {
+    case nearest = 0
     /// Bilinear with `align_corners=False`, PyTorch's default.
-    case bilinear
+    case bilinear = 1
 }
 
 /// Resizes `[N, C, H, W]` to `size`, or by `scaleFactor` (the output size is ⌊size·factor⌋ and

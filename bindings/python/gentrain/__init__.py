@@ -37,7 +37,7 @@ def matmul(a, b):
 
 
 # The hand-written Tensor methods that PyTorch also has as torch.<name>.
-for _name in ("clamp", "var", "std", "max", "min", "argmax", "reshape", "permute", "squeeze", "split", "chunk", "eq", "ne",
+for _name in ("clamp", "var", "std", "max", "min", "argmax", "reshape", "permute", "split", "chunk", "eq", "ne",
               "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

@@ -2,7 +2,7 @@
 from . import _convert as _c
 from ._lib import lib
 
-__all__ = ['maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'sum', 'mean', 'amax', 'amin', 'logsumexp', 'norm', 'flatten', 'transpose', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'sum', 'mean', 'amax', 'amin', 'logsumexp', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -129,6 +129,12 @@ class TensorOps:
     def transpose(self, dim0, dim1):
         """A view with dim0 and dim1 swapped (torch.transpose)."""
         return self._op(lib.gentrain_transpose, self._h, _c.index(dim0), _c.index(dim1))
+
+    def squeeze(self, dim=None):
+        """A view without those of `dim` (an int or a sequence) that have size 1; without every
+        dimension of size 1 when dim is None.
+        """
+        return self._op(lib.gentrain_squeeze, self._h, *_c.dims(dim))
 
     def unsqueeze(self, dim):
         """A view with a new dimension of size 1 at `dim` (torch.unsqueeze)."""
@@ -328,6 +334,13 @@ def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002 - PyTorch's names
 def transpose(input, dim0, dim1):  # noqa: A002 - PyTorch's names
     """A view with dim0 and dim1 swapped (torch.transpose)."""
     return input.transpose(dim0, dim1)
+
+
+def squeeze(input, dim=None):  # noqa: A002 - PyTorch's names
+    """A view without those of `dim` (an int or a sequence) that have size 1; without every
+    dimension of size 1 when dim is None.
+    """
+    return input.squeeze(dim)
 
 
 def unsqueeze(input, dim):  # noqa: A002 - PyTorch's names

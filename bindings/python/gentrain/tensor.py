@@ -330,11 +330,6 @@ class Tensor(TensorOps):
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def squeeze(self, dim=None):
-        if dim is None:
-            return _new(lib.gentrain_squeeze_all, self._h)
-        return _new(lib.gentrain_squeeze, self._h, dim)
-
     def to(self, dtype):
         return _new(lib.gentrain_to_dtype, self._h, dtype.code)
 

@@ -6,7 +6,7 @@ import ctypes
 import math
 from ctypes import byref, sizeof
 
-from .. import _ffi
+from .. import _convert, _ffi
 from .._convert import handle as _h, reduction as _reduction
 from .._lib import check, lib
 from ..tensor import Tensor, _new
@@ -91,14 +91,20 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # n
     return _new(lib.gentrain_fold, input._h, h, w, kh, kw, byref(_conv_options(stride, padding, dilation)))
 
 
+def _pool_options(stride, padding, count_include_pad=True):
+    return _ffi.Pool2dOptions(sizeof(_ffi.Pool2dOptions), _pair(stride or 0), _pair(padding), bool(count_include_pad))
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0):  # noqa: A002
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride or 0), _pair(padding)
-    return _new(lib.gentrain_max_pool2d, input._h, kh, kw, sh, sw, ph, pw)
+    """The maximum of each window; stride None is the kernel size."""
+    kh, kw = _pair(kernel_size)
+    return _new(lib.gentrain_max_pool2d, input._h, kh, kw, byref(_pool_options(stride, padding)))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):  # noqa: A002
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride or 0), _pair(padding)
-    return _new(lib.gentrain_avg_pool2d, input._h, kh, kw, sh, sw, ph, pw, bool(count_include_pad))
+    """The mean of each window; stride None is the kernel size."""
+    kh, kw = _pair(kernel_size)
+    return _new(lib.gentrain_avg_pool2d, input._h, kh, kw, byref(_pool_options(stride, padding, count_include_pad)))
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
@@ -111,14 +117,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError("gentrain's interpolate supports mode 'nearest' and 'bilinear' (align_corners=False)")
     if (size is None) == (scale_factor is None):
         raise ValueError("either size or scale_factor should be defined")
+    options = _ffi.InterpolateOptions(sizeof(_ffi.InterpolateOptions), (0, 0), (0.0, 0.0), _convert.choice("interpolate", mode))
     if scale_factor is not None and not recompute_scale_factor:
-        sh, sw = _pair(scale_factor)
-        return _new(lib.gentrain_upsample_scale, input._h, float(sh), float(sw), mode == "bilinear")
-    if size is None:   # recompute_scale_factor: the size from the factors, then sampled by size
-        sh, sw = _pair(scale_factor)
-        size = (math.floor(input.shape[2] * sh), math.floor(input.shape[3] * sw))
-    h, w = _pair(size)
-    return _new(lib.gentrain_upsample, input._h, h, w, mode == "bilinear")
+        options.scale_factor[:] = [float(f) for f in _pair(scale_factor)]
+    else:
+        if size is None:   # recompute_scale_factor: the size from the factors, then sampled by size
+            sh, sw = _pair(scale_factor)
+            size = (math.floor(input.shape[2] * sh), math.floor(input.shape[3] * sw))
+        options.size[:] = _pair(size)
+    return _new(lib.gentrain_interpolate, input._h, byref(options))
 
 
 def pad(input, pad, mode="constant", value=0.0):  # noqa: A002

@@ -30,33 +30,33 @@ def ones_(tensor):
 
 
 def xavier_uniform_(tensor, gain=1.0):
-    check(lib.gentrain_init_xavier(tensor._h, float(gain), False))
+    check(lib.gentrain_init_xavier_uniform(tensor._h, float(gain)))
     return tensor
 
 
 def xavier_normal_(tensor, gain=1.0):
-    check(lib.gentrain_init_xavier(tensor._h, float(gain), True))
+    check(lib.gentrain_init_xavier_normal(tensor._h, float(gain)))
     return tensor
 
 
-def _kaiming(tensor, a, mode, nonlinearity, normal):
+def _kaiming(fn, tensor, a, mode, nonlinearity):
     if mode not in _MODES:
         raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
-    check(lib.gentrain_init_kaiming(tensor._h, float(a), mode == "fan_out", nonlinearity.encode(), normal))
+    check(fn(tensor._h, float(a), mode.encode(), nonlinearity.encode()))
     return tensor
 
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    return _kaiming(tensor, a, mode, nonlinearity, False)
+    return _kaiming(lib.gentrain_init_kaiming_uniform, tensor, a, mode, nonlinearity)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    return _kaiming(tensor, a, mode, nonlinearity, True)
+    return _kaiming(lib.gentrain_init_kaiming_normal, tensor, a, mode, nonlinearity)
 
 
 def calculate_gain(nonlinearity, param=None):
     out = c_double()
-    check(lib.gentrain_calculate_gain(byref(out), nonlinearity.encode(), None if param is None else byref(c_double(param))))
+    check(lib.gentrain_init_calculate_gain(byref(out), nonlinearity.encode(), None if param is None else byref(c_double(param))))
     return out.value
 
 

@@ -5,6 +5,13 @@
  * Python bindings are generated from them, and functions and enum values are only ever
  * appended.
  *
+ * Sections, in order, each implemented by the Swift file it names (Sources/GentrainCABI): status
+ * codes and handles; library; tensors; autograd and custom ops; ops; layers; recurrent layers;
+ * attention; losses; generative models; modules; initialization; files; optimizers and clipping;
+ * schedulers; checkpoints. The declarations between "@generated" markers come from api/ops.py
+ * (scripts/gen_api.py); new parts of the engine (mixed precision, data parallel) get sections of
+ * their own. Every declaration has a comment of its own (a test checks it).
+ *
  * Conventions
  * - Every fallible function returns a gentrain_status, GENTRAIN_OK (0) on success, and writes its
  *   results through out-parameters, which come first. On failure the out-parameters are
@@ -62,9 +69,10 @@ extern "C" {
 #define GENTRAIN_MAX_DIMS 64
 
 /* ---------------------------------------------------------------------------------------
- * Status codes, dtypes, handles
+ * Status codes, dtypes, handles (Handles.swift)
  * ------------------------------------------------------------------------------------- */
 
+/* The status every fallible function returns; gentrain_last_error() holds the message. */
 typedef enum gentrain_status {
     GENTRAIN_OK = 0,
     GENTRAIN_ERR_INVALID_ARGUMENT = 1, /* a value out of its domain, a NULL out-parameter */
@@ -122,7 +130,7 @@ typedef void (*gentrain_deleter)(void *data, void *user_data);
 typedef void (*gentrain_destructor)(void *user_data);
 
 /* ---------------------------------------------------------------------------------------
- * Library
+ * Library (LibraryAPI.swift)
  * ------------------------------------------------------------------------------------- */
 
 /* "MAJOR.MINOR.PATCH"; a static string. */
@@ -146,12 +154,14 @@ void gentrain_set_warning_handler(gentrain_warning_fn handler, void *user_data);
 /* Threads used for matrix products and large kernels (torch.set_num_threads). A process forked
  * after the threads started runs on one thread: the thread pool does not survive fork(). */
 gentrain_status gentrain_set_num_threads(int32_t n);
+/* The number of threads set by gentrain_set_num_threads (the CPU count by default). */
 int32_t gentrain_get_num_threads(void);
 /* Seeds the default random generator (torch.manual_seed). */
 void gentrain_manual_seed(uint64_t seed);
 
 /* Per-thread graph recording (torch.set_grad_enabled); `previous` may be NULL. */
 void gentrain_set_grad_enabled(bool enabled, bool *previous);
+/* Whether this thread records ops for autograd (torch.is_grad_enabled). */
 bool gentrain_is_grad_enabled(void);
 /* Anomaly detection (torch.autograd.set_detect_anomaly), per thread: while on, every op recorded
  * for autograd checks its output and every backward function its gradients, and the first NaN
@@ -159,10 +169,11 @@ bool gentrain_is_grad_enabled(void);
  * "Function 'SqrtBackward' returned nan values in its 0th output"). Slow: for debugging.
  * `previous` may be NULL. */
 void gentrain_set_detect_anomaly(bool enabled, bool *previous);
+/* Whether anomaly detection is on for this thread (torch.is_anomaly_enabled). */
 bool gentrain_is_anomaly_enabled(void);
 
 /* ---------------------------------------------------------------------------------------
- * Tensors: creation. Each returns a new tensor the caller frees with gentrain_tensor_free.
+ * Tensors: creation (TensorAPI.swift). Each returns a new tensor the caller frees with gentrain_tensor_free.
  * Shapes are `ndim` int64 sizes (ndim 0 is a scalar; `shape` may then be NULL).
  * ------------------------------------------------------------------------------------- */
 
@@ -175,8 +186,11 @@ gentrain_status gentrain_tensor_from_data(gentrain_tensor **out, const void *dat
 gentrain_status gentrain_tensor_from_blob(gentrain_tensor **out, void *data, size_t nbytes, gentrain_dtype dtype,
                                           const int64_t *shape, size_t ndim, gentrain_deleter deleter,
                                           void *user_data);
+/* A new tensor of `shape`, every element 0 (torch.zeros). */
 gentrain_status gentrain_tensor_zeros(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
+/* A new tensor of `shape`, every element 1 (torch.ones). */
 gentrain_status gentrain_tensor_ones(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
+/* A new tensor of `shape`, every element `value` converted to `dtype` (torch.full). */
 gentrain_status gentrain_tensor_full(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype,
                                      double value);
 /* [start, start+step, ...) below end. */
@@ -184,8 +198,9 @@ gentrain_status gentrain_tensor_arange(gentrain_tensor **out, double start, doub
                                        gentrain_dtype dtype);
 /* The n x m identity. */
 gentrain_status gentrain_tensor_eye(gentrain_tensor **out, int64_t n, int64_t m, gentrain_dtype dtype);
-/* Uniform [0, 1) and standard normal samples from the default generator. */
+/* Uniform samples in [0, 1) from the default generator (torch.rand); floating-point dtypes. */
 gentrain_status gentrain_tensor_rand(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
+/* Standard normal samples from the default generator (torch.randn); floating-point dtypes. */
 gentrain_status gentrain_tensor_randn(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
 /* Uniform integers in [low, high). */
 gentrain_status gentrain_tensor_randint(gentrain_tensor **out, int64_t low, int64_t high, const int64_t *shape,
@@ -196,15 +211,21 @@ void gentrain_tensor_free(gentrain_tensor *tensor);
 gentrain_status gentrain_tensor_retain(gentrain_tensor **out, const gentrain_tensor *tensor);
 
 /* ---------------------------------------------------------------------------------------
- * Tensors: properties and data out
+ * Tensors: properties and data out (TensorAPI.swift)
  * ------------------------------------------------------------------------------------- */
 
+/* The number of dimensions (0 for a scalar). */
 gentrain_status gentrain_tensor_ndim(size_t *out, const gentrain_tensor *tensor);
-/* Writes ndim sizes (strides, in elements) to `out`, which holds `capacity` values. */
+/* Writes the ndim sizes to `out`, which holds `capacity` values (GENTRAIN_ERR_INVALID_ARGUMENT
+ * when it holds fewer; GENTRAIN_MAX_DIMS always suffices). */
 gentrain_status gentrain_tensor_shape(int64_t *out, size_t capacity, const gentrain_tensor *tensor);
+/* Writes the ndim strides, in elements, to `out`, which holds `capacity` values. */
 gentrain_status gentrain_tensor_strides(int64_t *out, size_t capacity, const gentrain_tensor *tensor);
+/* The element type. */
 gentrain_status gentrain_tensor_dtype(gentrain_dtype *out, const gentrain_tensor *tensor);
+/* The number of elements (the product of the sizes; 1 for a scalar). */
 gentrain_status gentrain_tensor_numel(int64_t *out, const gentrain_tensor *tensor);
+/* Whether the elements are row-major without gaps (gentrain_tensor_data needs it). */
 gentrain_status gentrain_tensor_is_contiguous(bool *out, const gentrain_tensor *tensor);
 /* Copies the elements, row-major, converted to `dtype`, into `buffer` of `nbytes` bytes. */
 gentrain_status gentrain_tensor_copy_to(void *buffer, size_t nbytes, gentrain_dtype dtype,
@@ -223,12 +244,15 @@ gentrain_status gentrain_tensor_data(const void **out, const gentrain_tensor *te
 gentrain_status gentrain_tensor_item(double *out, const gentrain_tensor *tensor);
 
 /* ---------------------------------------------------------------------------------------
- * Autograd
+ * Autograd (AutogradAPI.swift)
  * ------------------------------------------------------------------------------------- */
 
 /* Marks a floating-point leaf as requiring grad (requires_grad_). */
 gentrain_status gentrain_tensor_set_requires_grad(gentrain_tensor *tensor, bool requires_grad);
+/* Whether gradients flow to or through the tensor (Tensor.requires_grad). */
 gentrain_status gentrain_tensor_requires_grad(bool *out, const gentrain_tensor *tensor);
+/* Whether the tensor was not made by a recorded op (Tensor.is_leaf): only leaves accumulate
+ * .grad. */
 gentrain_status gentrain_tensor_is_leaf(bool *out, const gentrain_tensor *tensor);
 /* The accumulated gradient (a new handle), or *out = NULL when there is none. */
 gentrain_status gentrain_tensor_grad(gentrain_tensor **out, const gentrain_tensor *tensor);
@@ -249,7 +273,7 @@ gentrain_status gentrain_autograd_grad(gentrain_tensor **results, gentrain_tenso
                                        bool create_graph, bool allow_unused);
 
 /* ---------------------------------------------------------------------------------------
- * Custom ops with a user backward (torch.autograd.Function)
+ * Custom ops with a user backward, torch.autograd.Function (CustomOpAPI.swift)
  * ------------------------------------------------------------------------------------- */
 
 /* Computes the op: writes a new tensor (the caller of gentrain functions owns it, and hands
@@ -275,7 +299,7 @@ gentrain_status gentrain_custom_op(gentrain_tensor **out, const char *name, gent
                                    void *user_data, gentrain_destructor destroy);
 
 /* ---------------------------------------------------------------------------------------
- * Ops. Each writes a new tensor to `out`; results are recorded for autograd when grad mode
+ * Ops (OpsAPI.swift; the forwarding ones generated from api/ops.py). Each writes a new tensor to `out`; results are recorded for autograd when grad mode
  * is on and an input requires grad. Binary ops broadcast and promote dtypes as PyTorch.
  * ------------------------------------------------------------------------------------- */
 
@@ -481,38 +505,11 @@ gentrain_status gentrain_chunk(gentrain_tensor **outs, size_t capacity, size_t *
                                int64_t chunks, int64_t dim);
 
 /* ---------------------------------------------------------------------------------------
- * Recurrent layers as functions: the computations of nn.LSTM / nn.GRU with PyTorch's gate
- * order (LSTM: input, forget, cell, output; GRU: reset, update, new). `weights` holds four
- * entries per layer, in PyTorch's parameter order: weight_ih [G*H, in], weight_hh [G*H, H],
- * bias_ih [G*H], bias_hh [G*H] (biases may be NULL); G is 4 for the LSTM, 3 for the GRU.
+ * Layers as functions, PyTorch's F.conv2d, F.max_pool2d, F.batch_norm, ... (LayerAPI.swift; the
+ * forwarding ones generated from api/ops.py). Images are [N, C, H, W]; pairs are (height, width).
  * ------------------------------------------------------------------------------------- */
 
-/* input [T, N, I] ([N, T, I] when batch_first); h0 and c0 [L, N, H], or NULL for zeros.
- * Writes output [T, N, H] ([N, T, H]) and h_n, c_n [L, N, H]. When `training`, each layer's
- * outputs but the last's go through dropout with probability `dropout` (in [0, 1]). */
-gentrain_status gentrain_lstm(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
-                              const gentrain_tensor *input, const gentrain_tensor *h0, const gentrain_tensor *c0,
-                              gentrain_tensor *const *weights, size_t num_layers, bool batch_first,
-                              double dropout, bool training);
-/* As gentrain_lstm without the cell state. */
-gentrain_status gentrain_gru(gentrain_tensor **output, gentrain_tensor **h_n, const gentrain_tensor *input,
-                             const gentrain_tensor *h0, gentrain_tensor *const *weights, size_t num_layers,
-                             bool batch_first, double dropout, bool training);
-/* One LSTM step (nn.LSTMCell): x [N, I], h and c [N, H] -> h_out, c_out [N, H]. */
-gentrain_status gentrain_lstm_cell(gentrain_tensor **h_out, gentrain_tensor **c_out, const gentrain_tensor *x,
-                                   const gentrain_tensor *h, const gentrain_tensor *c, const gentrain_tensor *weight_ih,
-                                   const gentrain_tensor *weight_hh, const gentrain_tensor *bias_ih,
-                                   const gentrain_tensor *bias_hh);
-/* One GRU step (nn.GRUCell): x [N, I], h [N, H] -> [N, H]. */
-gentrain_status gentrain_gru_cell(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *h,
-                                  const gentrain_tensor *weight_ih, const gentrain_tensor *weight_hh,
-                                  const gentrain_tensor *bias_ih, const gentrain_tensor *bias_hh);
-
-/* ---------------------------------------------------------------------------------------
- * Layers as functions (PyTorch's F.conv2d, F.max_pool2d, F.batch_norm, ...). Images are
- * [N, C, H, W]; pairs are (height, width).
- * ------------------------------------------------------------------------------------- */
-
+/* The geometry of the convolutions, unfold and fold. Fill with gentrain_conv_options_default. */
 typedef struct gentrain_conv_options {
     size_t struct_size;         /* sizeof(gentrain_conv_options) */
     int64_t stride[2];          /* default {1, 1} */
@@ -523,6 +520,7 @@ typedef struct gentrain_conv_options {
     int64_t output_padding[2];  /* default {0, 0}; conv_transpose2d only */
 } gentrain_conv_options;
 
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
 void gentrain_conv_options_default(gentrain_conv_options *options);
 /* weight [O, C/groups, kh, kw]; bias [O] or NULL; options NULL for the defaults. */
 gentrain_status gentrain_conv2d(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
@@ -622,10 +620,83 @@ gentrain_status gentrain_instance_norm(gentrain_tensor **out, const gentrain_ten
 /* @generated Layers end */
 
 /* ---------------------------------------------------------------------------------------
- * Losses. Option structs start with their own size so they can grow: fill one with the
+ * Recurrent layers as functions (RecurrentAPI.swift): the computations of nn.LSTM / nn.GRU with PyTorch's gate
+ * order (LSTM: input, forget, cell, output; GRU: reset, update, new). `weights` holds four
+ * entries per layer, in PyTorch's parameter order: weight_ih [G*H, in], weight_hh [G*H, H],
+ * bias_ih [G*H], bias_hh [G*H] (biases may be NULL); G is 4 for the LSTM, 3 for the GRU.
+ * ------------------------------------------------------------------------------------- */
+
+/* input [T, N, I] ([N, T, I] when batch_first); h0 and c0 [L, N, H], or NULL for zeros.
+ * Writes output [T, N, H] ([N, T, H]) and h_n, c_n [L, N, H]. When `training`, each layer's
+ * outputs but the last's go through dropout with probability `dropout` (in [0, 1]). */
+gentrain_status gentrain_lstm(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
+                              const gentrain_tensor *input, const gentrain_tensor *h0, const gentrain_tensor *c0,
+                              gentrain_tensor *const *weights, size_t num_layers, bool batch_first,
+                              double dropout, bool training);
+/* As gentrain_lstm without the cell state. */
+gentrain_status gentrain_gru(gentrain_tensor **output, gentrain_tensor **h_n, const gentrain_tensor *input,
+                             const gentrain_tensor *h0, gentrain_tensor *const *weights, size_t num_layers,
+                             bool batch_first, double dropout, bool training);
+/* One LSTM step (nn.LSTMCell): x [N, I], h and c [N, H] -> h_out, c_out [N, H]. */
+gentrain_status gentrain_lstm_cell(gentrain_tensor **h_out, gentrain_tensor **c_out, const gentrain_tensor *x,
+                                   const gentrain_tensor *h, const gentrain_tensor *c, const gentrain_tensor *weight_ih,
+                                   const gentrain_tensor *weight_hh, const gentrain_tensor *bias_ih,
+                                   const gentrain_tensor *bias_hh);
+/* One GRU step (nn.GRUCell): x [N, I], h [N, H] -> [N, H]. */
+gentrain_status gentrain_gru_cell(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *h,
+                                  const gentrain_tensor *weight_ih, const gentrain_tensor *weight_hh,
+                                  const gentrain_tensor *bias_ih, const gentrain_tensor *bias_hh);
+
+/* ---------------------------------------------------------------------------------------
+ * Attention (AttentionAPI.swift): nn.MultiheadAttention's computation and
+ * F.scaled_dot_product_attention.
+ * ------------------------------------------------------------------------------------- */
+
+/* Attention (nn.MultiheadAttention's computation and F.scaled_dot_product_attention). */
+typedef struct gentrain_attention_options {
+    size_t struct_size;                        /* sizeof(gentrain_attention_options) */
+    const gentrain_tensor *key_padding_mask;   /* default NULL; [N, S]: bool (true = ignore) or float (added) */
+    const gentrain_tensor *attn_mask;          /* default NULL; [L, S] or [N*heads, L, S]: bool (true = not
+                                                  allowed) or float (added) */
+    bool need_weights;                         /* default true */
+    bool average_attn_weights;                 /* default true: weights [N, L, S], else [N, heads, L, S] */
+    bool is_causal;                            /* default false; without attn_mask, blocks later positions */
+    bool batch_first;                          /* default false: [L, N, E]; true: [N, L, E] */
+    double dropout;                            /* default 0, on the attention weights when training */
+    bool training;                             /* default false */
+} gentrain_attention_options;
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
+void gentrain_attention_options_default(gentrain_attention_options *options);
+/* Multi-head attention of query [L, N, E] over key, value [S, N, E] (or batch-first, or unbatched
+ * [L, E]) with in_proj_weight [3E, E], in_proj_bias [3E] or NULL, out_proj_weight [E, E] and
+ * out_proj_bias [E] or NULL. *attn_weights gets the weights when options->need_weights, else
+ * NULL (then attn_weights may be NULL). */
+gentrain_status gentrain_multi_head_attention(gentrain_tensor **output, gentrain_tensor **attn_weights,
+                                              const gentrain_tensor *query, const gentrain_tensor *key,
+                                              const gentrain_tensor *value, int64_t num_heads,
+                                              const gentrain_tensor *in_proj_weight, const gentrain_tensor *in_proj_bias,
+                                              const gentrain_tensor *out_proj_weight, const gentrain_tensor *out_proj_bias,
+                                              const gentrain_attention_options *options);
+/* As gentrain_multi_head_attention with a MultiheadAttention module's parameters, batch_first,
+ * dropout and training mode (the options' own three are not used). */
+gentrain_status gentrain_module_attention_forward(gentrain_tensor **output, gentrain_tensor **attn_weights,
+                                                  gentrain_module *module, const gentrain_tensor *query,
+                                                  const gentrain_tensor *key, const gentrain_tensor *value,
+                                                  const gentrain_attention_options *options);
+/* softmax(q k^T * scale + mask) v for q [*, L, E], k [*, S, E], v [*, S, Ev]. attn_mask NULL, bool
+ * (true = takes part) or float (added); is_causal excludes attn_mask; scale NULL for 1/sqrt(E);
+ * dropout_p applies to the weights. */
+gentrain_status gentrain_scaled_dot_product_attention(gentrain_tensor **out, const gentrain_tensor *q,
+                                                      const gentrain_tensor *k, const gentrain_tensor *v,
+                                                      const gentrain_tensor *attn_mask, double dropout_p,
+                                                      bool is_causal, const double *scale);
+
+/* ---------------------------------------------------------------------------------------
+ * Losses (LossAPI.swift; the forwarding ones generated from api/ops.py). Option structs start with their own size so they can grow: fill one with the
  * *_options_default function, change what you need, pass a pointer (or NULL for defaults).
  * ------------------------------------------------------------------------------------- */
 
+/* The options of gentrain_cross_entropy and gentrain_nll_loss (F.cross_entropy's keywords). */
 typedef struct gentrain_cross_entropy_options {
     size_t struct_size;              /* sizeof(gentrain_cross_entropy_options) */
     const gentrain_tensor *weight;   /* per-class weights [C] or NULL */
@@ -634,6 +705,7 @@ typedef struct gentrain_cross_entropy_options {
     double label_smoothing;          /* default 0 */
 } gentrain_cross_entropy_options;
 
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
 void gentrain_cross_entropy_options_default(gentrain_cross_entropy_options *options);
 /* F.cross_entropy with class-index targets: input [N, C] or [N, C, d...] logits, target
  * int64/int32 [N] or [N, d...]. */
@@ -703,7 +775,8 @@ gentrain_status gentrain_reparameterize(gentrain_tensor **out, const gentrain_te
 /* @generated Losses end */
 
 /* ---------------------------------------------------------------------------------------
- * Generative models: the VAE's KL term, GAN objectives with the WGAN-GP penalty, REINFORCE.
+ * Generative models (GenerativeAPI.swift): GAN objectives with the WGAN-GP penalty, the
+ * perceptual loss, REINFORCE. (The VAE's KL term and reparameterization are with the losses.)
  * ------------------------------------------------------------------------------------- */
 
 /* A GAN objective on critic/discriminator outputs; `real` is NULL for the generator losses. */
@@ -736,57 +809,31 @@ gentrain_status gentrain_reinforce_loss(gentrain_tensor **out, const gentrain_te
 gentrain_status gentrain_moving_average_baseline(double *baseline, double *value, double momentum,
                                                  const gentrain_tensor *rewards);
 
-/* Attention (nn.MultiheadAttention's computation and F.scaled_dot_product_attention). */
-typedef struct gentrain_attention_options {
-    size_t struct_size;                        /* sizeof(gentrain_attention_options) */
-    const gentrain_tensor *key_padding_mask;   /* default NULL; [N, S]: bool (true = ignore) or float (added) */
-    const gentrain_tensor *attn_mask;          /* default NULL; [L, S] or [N*heads, L, S]: bool (true = not
-                                                  allowed) or float (added) */
-    bool need_weights;                         /* default true */
-    bool average_attn_weights;                 /* default true: weights [N, L, S], else [N, heads, L, S] */
-    bool is_causal;                            /* default false; without attn_mask, blocks later positions */
-    bool batch_first;                          /* default false: [L, N, E]; true: [N, L, E] */
-    double dropout;                            /* default 0, on the attention weights when training */
-    bool training;                             /* default false */
-} gentrain_attention_options;
-
-void gentrain_attention_options_default(gentrain_attention_options *options);
-/* Multi-head attention of query [L, N, E] over key, value [S, N, E] (or batch-first, or unbatched
- * [L, E]) with in_proj_weight [3E, E], in_proj_bias [3E] or NULL, out_proj_weight [E, E] and
- * out_proj_bias [E] or NULL. *attn_weights gets the weights when options->need_weights, else
- * NULL (then attn_weights may be NULL). */
-gentrain_status gentrain_multi_head_attention(gentrain_tensor **output, gentrain_tensor **attn_weights,
-                                              const gentrain_tensor *query, const gentrain_tensor *key,
-                                              const gentrain_tensor *value, int64_t num_heads,
-                                              const gentrain_tensor *in_proj_weight, const gentrain_tensor *in_proj_bias,
-                                              const gentrain_tensor *out_proj_weight, const gentrain_tensor *out_proj_bias,
-                                              const gentrain_attention_options *options);
-/* As gentrain_multi_head_attention with a MultiheadAttention module's parameters, batch_first,
- * dropout and training mode (the options' own three are not used). */
-gentrain_status gentrain_module_attention_forward(gentrain_tensor **output, gentrain_tensor **attn_weights,
-                                                  gentrain_module *module, const gentrain_tensor *query,
-                                                  const gentrain_tensor *key, const gentrain_tensor *value,
-                                                  const gentrain_attention_options *options);
-/* softmax(q k^T * scale + mask) v for q [*, L, E], k [*, S, E], v [*, S, Ev]. attn_mask NULL, bool
- * (true = takes part) or float (added); is_causal excludes attn_mask; scale NULL for 1/sqrt(E);
- * dropout_p applies to the weights. */
-gentrain_status gentrain_scaled_dot_product_attention(gentrain_tensor **out, const gentrain_tensor *q,
-                                                      const gentrain_tensor *k, const gentrain_tensor *v,
-                                                      const gentrain_tensor *attn_mask, double dropout_p,
-                                                      bool is_causal, const double *scale);
+/* Perceptual loss: sum over i of weights[i] * mse_loss(phi_k(generated), phi_k(real)), k = layers[i],
+ * where phi_k is the output of child k of `extractor` (an nn.Sequential). The extractor is
+ * frozen first (requires_grad false, eval mode); the gradient reaches `generated`, and none
+ * flows into `real`. Combine with an adversarial loss as lambda_adv * gan + lambda_perc * this. */
+gentrain_status gentrain_perceptual_loss(gentrain_tensor **out, gentrain_module *extractor, const int64_t *layers,
+                                         const double *weights, size_t n, const gentrain_tensor *generated,
+                                         const gentrain_tensor *real);
 
 /* ---------------------------------------------------------------------------------------
- * Modules (torch.nn). A container keeps its children alive; the caller still frees each
+ * Modules, torch.nn (ModuleAPI.swift, CustomModuleAPI.swift). A container keeps its children alive; the caller still frees each
  * handle it got.
  * ------------------------------------------------------------------------------------- */
 
 /* nn.Linear(in_features, out_features, bias) with PyTorch's default initialization. */
 gentrain_status gentrain_module_linear_new(gentrain_module **out, int64_t in_features, int64_t out_features,
                                            bool bias);
+/* nn.ReLU(). */
 gentrain_status gentrain_module_relu_new(gentrain_module **out);
 /* nn.Sequential over `n` modules, named "0", "1", ... */
 gentrain_status gentrain_module_sequential_new(gentrain_module **out, gentrain_module *const *modules, size_t n);
+/* Releases the caller's reference to a module; containers, optimizers and tensors that use its
+ * parameters keep what they need. */
 void gentrain_module_free(gentrain_module *module);
+/* Calls the module on `input` (module(input)): *out is a new tensor, recorded for autograd
+ * when grad mode is on. */
 gentrain_status gentrain_module_forward(gentrain_tensor **out, gentrain_module *module, const gentrain_tensor *input);
 /* train(true) / eval() on the module and its descendants. */
 gentrain_status gentrain_module_train(gentrain_module *module, bool mode);
@@ -796,6 +843,8 @@ gentrain_status gentrain_module_parameter_count(size_t *out, const gentrain_modu
  * valid while the module handle lives; `name` may be NULL. */
 gentrain_status gentrain_module_parameter(gentrain_tensor **out, const char **name, const gentrain_module *module,
                                           size_t index);
+/* Clears the gradients of every parameter: to NULL when set_to_none (PyTorch's default), else
+ * to zeros. */
 gentrain_status gentrain_module_zero_grad(gentrain_module *module, bool set_to_none);
 /* nn.Conv2d(in_channels, out_channels, (kernel_h, kernel_w), stride, padding, dilation, groups,
  * bias) with PyTorch's default initialization; options NULL for the defaults (output_padding is
@@ -859,6 +908,13 @@ gentrain_status gentrain_module_custom_new(gentrain_module **out, gentrain_modul
                                            gentrain_tensor *const *parameters, size_t n_parameters,
                                            const char *const *child_names, gentrain_module *const *children,
                                            size_t n_children);
+/* requires_grad_(requires_grad) on every parameter: false freezes the module. */
+gentrain_status gentrain_module_set_requires_grad(gentrain_module *module, bool requires_grad);
+
+/* ---------------------------------------------------------------------------------------
+ * Initialization (InitAPI.swift): torch.nn.init.
+ * ------------------------------------------------------------------------------------- */
+
 /* nn.init.uniform_(tensor, a, b): fills a floating-point `tensor` in place (no gradient is
  * recorded) with samples of U(a, b) from the default generator; a <= b, both finite. */
 gentrain_status gentrain_init_uniform(gentrain_tensor *tensor, double a, double b);
@@ -881,8 +937,12 @@ gentrain_status gentrain_init_kaiming_normal(gentrain_tensor *tensor, double a, 
                                              const char *nonlinearity);
 /* nn.init.calculate_gain(nonlinearity, param); param NULL for the default (0.01 for leaky_relu). */
 gentrain_status gentrain_init_calculate_gain(double *out, const char *nonlinearity, const double *param);
-/* requires_grad_(requires_grad) on every parameter: false freezes the module. */
-gentrain_status gentrain_module_set_requires_grad(gentrain_module *module, bool requires_grad);
+
+/* ---------------------------------------------------------------------------------------
+ * Files (IOAPI.swift): state dicts and named tensors in safetensors files, which PyTorch's
+ * safetensors package reads and writes.
+ * ------------------------------------------------------------------------------------- */
+
 /* Writes the state dict (parameters and buffers by PyTorch's names) to a safetensors file,
  * atomically; PyTorch reads it with safetensors.torch.load_file + load_state_dict. */
 gentrain_status gentrain_module_save(const gentrain_module *module, const char *path);
@@ -899,18 +959,12 @@ gentrain_status gentrain_save_safetensors(const char *path, const char *const *n
 /* load_state_dict for `n` tensors the caller names, as gentrain_module_load. */
 gentrain_status gentrain_load_safetensors(const char *path, const char *const *names, gentrain_tensor *const *tensors,
                                           size_t n, bool strict);
-/* Perceptual loss: sum over i of weights[i] * mse_loss(phi_k(generated), phi_k(real)), k = layers[i],
- * where phi_k is the output of child k of `extractor` (an nn.Sequential). The extractor is
- * frozen first (requires_grad false, eval mode); the gradient reaches `generated`, and none
- * flows into `real`. Combine with an adversarial loss as lambda_adv * gan + lambda_perc * this. */
-gentrain_status gentrain_perceptual_loss(gentrain_tensor **out, gentrain_module *extractor, const int64_t *layers,
-                                         const double *weights, size_t n, const gentrain_tensor *generated,
-                                         const gentrain_tensor *real);
 
 /* ---------------------------------------------------------------------------------------
- * Optimizers (torch.optim). The optimizer keeps its parameters alive.
+ * Optimizers, torch.optim (OptimAPI.swift). The optimizer keeps its parameters alive.
  * ------------------------------------------------------------------------------------- */
 
+/* torch.optim.SGD's options. Fill with gentrain_sgd_options_default. */
 typedef struct gentrain_sgd_options {
     size_t struct_size;   /* sizeof(gentrain_sgd_options) */
     double lr;            /* default 1e-3 */
@@ -921,6 +975,7 @@ typedef struct gentrain_sgd_options {
     bool maximize;        /* default false */
 } gentrain_sgd_options;
 
+/* torch.optim.Adam's options. Fill with gentrain_adam_options_default. */
 typedef struct gentrain_adam_options {
     size_t struct_size;   /* sizeof(gentrain_adam_options) */
     double lr;            /* default 1e-3 */
@@ -932,17 +987,26 @@ typedef struct gentrain_adam_options {
     bool maximize;        /* default false */
 } gentrain_adam_options;
 
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
 void gentrain_sgd_options_default(gentrain_sgd_options *options);
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
 void gentrain_adam_options_default(gentrain_adam_options *options);
+/* torch.optim.SGD over the `n` floating-point leaf tensors `params` (one parameter group);
+ * options NULL for the defaults. */
 gentrain_status gentrain_optim_sgd_new(gentrain_optimizer **out, gentrain_tensor *const *params, size_t n,
                                        const gentrain_sgd_options *options);
+/* torch.optim.Adam over the `n` floating-point leaf tensors `params`; options NULL for the defaults. */
 gentrain_status gentrain_optim_adam_new(gentrain_optimizer **out, gentrain_tensor *const *params, size_t n,
                                         const gentrain_adam_options *options);
+/* Releases the caller's reference to an optimizer (schedulers and checkpoints keep it alive). */
 void gentrain_optim_free(gentrain_optimizer *optimizer);
 /* One update of every parameter that has a gradient. */
 gentrain_status gentrain_optim_step(gentrain_optimizer *optimizer);
+/* Clears the gradients of every parameter: to NULL when set_to_none, else to zeros. */
 gentrain_status gentrain_optim_zero_grad(gentrain_optimizer *optimizer, bool set_to_none);
+/* The learning rate of the first parameter group. */
 gentrain_status gentrain_optim_get_lr(double *out, const gentrain_optimizer *optimizer);
+/* Sets the learning rate of every parameter group (lr >= 0, finite). */
 gentrain_status gentrain_optim_set_lr(gentrain_optimizer *optimizer, double lr);
 
 /* ---------------------------------------------------------------------------------------
@@ -962,6 +1026,7 @@ gentrain_status gentrain_optim_new(gentrain_optimizer **out, const char *name, g
 gentrain_status gentrain_optim_add_param_group(gentrain_optimizer *optimizer, gentrain_tensor *const *params,
                                                size_t n_params, const char *const *option_names,
                                                const double *option_values, size_t n_options);
+/* The number of parameter groups (len(optimizer.param_groups)). */
 gentrain_status gentrain_optim_group_count(size_t *out, const gentrain_optimizer *optimizer);
 /* A group's option ("lr", "momentum", "initial_lr", ...). */
 gentrain_status gentrain_optim_get_option(double *out, const gentrain_optimizer *optimizer, size_t group,
@@ -984,7 +1049,7 @@ gentrain_status gentrain_optim_state_set(gentrain_optimizer *optimizer, size_t p
                                          const gentrain_tensor *value);
 
 /* ---------------------------------------------------------------------------------------
- * Gradient clipping (torch.nn.utils)
+ * Gradient clipping, torch.nn.utils (OptimAPI.swift)
  * ------------------------------------------------------------------------------------- */
 
 /* clip_grad_norm_: scales the gradients of `params` so that their total `norm_type`-norm
@@ -998,7 +1063,7 @@ gentrain_status gentrain_clip_grad_norm(double *total_norm, gentrain_tensor *con
 gentrain_status gentrain_clip_grad_value(gentrain_tensor *const *params, size_t n, double clip_value);
 
 /* ---------------------------------------------------------------------------------------
- * Learning-rate schedulers (torch.optim.lr_scheduler), with PyTorch's formulas and stepping
+ * Learning-rate schedulers, torch.optim.lr_scheduler (SchedulerAPI.swift), with PyTorch's formulas and stepping
  * rules: creating one sets the groups' initial_lr and takes the initial step. A scheduler
  * keeps its optimizer alive.
  * ------------------------------------------------------------------------------------- */
@@ -1009,16 +1074,25 @@ typedef struct gentrain_scheduler gentrain_scheduler;
  * is multiplied, and returns GENTRAIN_OK (anything else fails the step that called it). */
 typedef gentrain_status
     (*gentrain_lr_lambda)(double *factor, int64_t epoch, size_t group, void *user_data);
+/* ExponentialLR: lr = base_lr * gamma^epoch. */
 gentrain_status gentrain_scheduler_exponential_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                    double gamma);
+/* StepLR: lr = base_lr * gamma^floor(epoch / step_size); step_size >= 1. */
 gentrain_status gentrain_scheduler_step_lr_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                int64_t step_size, double gamma);
+/* MultiStepLR: the lr is multiplied by gamma at each of the `n_milestones` epochs in
+ * `milestones` (a milestone listed twice multiplies twice, as PyTorch's Counter). */
 gentrain_status gentrain_scheduler_multistep_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                  const int64_t *milestones, size_t n_milestones, double gamma);
+/* LinearLR: the factor goes linearly from start_factor to end_factor over total_iters steps. */
 gentrain_status gentrain_scheduler_linear_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                               double start_factor, double end_factor, int64_t total_iters);
+/* CosineAnnealingLR: eta_min + (base_lr - eta_min) (1 + cos(pi epoch / t_max)) / 2, in
+ * PyTorch's recursive form; t_max >= 1. */
 gentrain_status gentrain_scheduler_cosine_new(gentrain_scheduler **out, gentrain_optimizer *optimizer, int64_t t_max,
                                               double eta_min);
+/* CosineAnnealingWarmRestarts: cosine annealing restarted after t_0 epochs, each period
+ * t_mult times the last; t_0 >= 1, t_mult >= 1. */
 gentrain_status gentrain_scheduler_cosine_warm_restarts_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                             int64_t t_0, int64_t t_mult, double eta_min);
 /* LambdaLR: lr = base_lr * lambda(epoch). `destroy` (may be NULL) runs on user_data when the
@@ -1032,6 +1106,8 @@ gentrain_status gentrain_scheduler_sequential_new(gentrain_scheduler **out, gent
                                                   gentrain_scheduler *const *schedulers, size_t n,
                                                   const int64_t *milestones, size_t n_milestones);
 
+/* OneCycleLR's options. Fill with gentrain_one_cycle_options_default, then set total_steps and
+ * max_lr (or max_lrs). */
 typedef struct gentrain_one_cycle_options {
     size_t struct_size;       /* sizeof(gentrain_one_cycle_options) */
     double max_lr;            /* every group's peak (> 0), unless max_lrs is given */
@@ -1048,6 +1124,7 @@ typedef struct gentrain_one_cycle_options {
     size_t n_max_lrs;         /* the number of values in max_lrs */
 } gentrain_one_cycle_options;
 
+/* ReduceLROnPlateau's options. Fill with gentrain_plateau_options_default. */
 typedef struct gentrain_plateau_options {
     size_t struct_size;       /* sizeof(gentrain_plateau_options) */
     bool mode_max;            /* default false: "min" */
@@ -1060,13 +1137,17 @@ typedef struct gentrain_plateau_options {
     double eps;               /* default 1e-8 */
 } gentrain_plateau_options;
 
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
 void gentrain_one_cycle_options_default(gentrain_one_cycle_options *options);
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
 void gentrain_plateau_options_default(gentrain_plateau_options *options);
+/* OneCycleLR over total_steps steps (options required: GENTRAIN_ERR_INVALID_ARGUMENT for NULL). */
 gentrain_status gentrain_scheduler_one_cycle_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                  const gentrain_one_cycle_options *options);
 /* ReduceLROnPlateau: step it with gentrain_scheduler_step_metric. */
 gentrain_status gentrain_scheduler_plateau_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                const gentrain_plateau_options *options);
+/* Releases the caller's reference to a scheduler (a SequentialLR or checkpoint keeps it alive). */
 void gentrain_scheduler_free(gentrain_scheduler *scheduler);
 /* One step (call it after the optimizer's step). */
 gentrain_status gentrain_scheduler_step(gentrain_scheduler *scheduler);
@@ -1090,7 +1171,7 @@ gentrain_status gentrain_scheduler_get_last_lr(double *out, size_t capacity, siz
                                                const gentrain_scheduler *scheduler);
 
 /* ---------------------------------------------------------------------------------------
- * Training checkpoints: one safetensors file (readable by Python's safetensors package) with
+ * Training checkpoints (CheckpointAPI.swift): one safetensors file (readable by Python's safetensors package) with
  * the model's named tensors, the optimizers' state keyed by parameter name, the schedulers,
  * the default random generator, step and epoch counters, and user key-values. Register what
  * a run consists of once, then save as often as needed; a save is atomic (a crash leaves the
@@ -1100,7 +1181,9 @@ gentrain_status gentrain_scheduler_get_last_lr(double *out, size_t capacity, siz
 
 typedef struct gentrain_checkpoint gentrain_checkpoint;
 
+/* An empty training checkpoint: register what it holds, then save or load. */
 gentrain_status gentrain_checkpoint_new(gentrain_checkpoint **out);
+/* Releases the checkpoint; the objects it holds are released when nothing else uses them. */
 void gentrain_checkpoint_free(gentrain_checkpoint *checkpoint);
 /* A model tensor (parameter or buffer) under `name`. */
 gentrain_status gentrain_checkpoint_add_tensor(gentrain_checkpoint *checkpoint, const char *name,
@@ -1111,14 +1194,18 @@ gentrain_status gentrain_checkpoint_add_module(gentrain_checkpoint *checkpoint, 
                                                gentrain_module *module);
 /* An optimizer; its parameters must have been added as tensors. */
 gentrain_status gentrain_checkpoint_add_optimizer(gentrain_checkpoint *checkpoint, gentrain_optimizer *optimizer);
+/* Registers a scheduler: its state is saved and loaded with the optimizers'. */
 gentrain_status gentrain_checkpoint_add_scheduler(gentrain_checkpoint *checkpoint, gentrain_scheduler *scheduler);
+/* Sets the step and epoch counters saved with the checkpoint (both >= 0). */
 gentrain_status gentrain_checkpoint_set_counters(gentrain_checkpoint *checkpoint, int64_t step, int64_t epoch);
+/* The step and epoch counters (as set, or as loaded). */
 gentrain_status gentrain_checkpoint_get_counters(int64_t *step, int64_t *epoch, const gentrain_checkpoint *checkpoint);
 /* A user key-value (both UTF-8 strings). */
 gentrain_status gentrain_checkpoint_set_metadata(gentrain_checkpoint *checkpoint, const char *key, const char *value);
 /* The value of `key`, or *value = NULL when absent; valid until the checkpoint changes. */
 gentrain_status gentrain_checkpoint_get_metadata(const char **value, const gentrain_checkpoint *checkpoint,
                                                  const char *key);
+/* Writes everything registered to `path` atomically (a crash mid-save leaves the old file). */
 gentrain_status gentrain_checkpoint_save(const gentrain_checkpoint *checkpoint, const char *path);
 /* Restores everything registered from `path`, and the counters and metadata. */
 gentrain_status gentrain_checkpoint_load(gentrain_checkpoint *checkpoint, const char *path);

@@ -168,35 +168,12 @@ func newHandles(_ tensors: [Tensor?]) throws -> [OpaquePointer?] {
     return made
 }
 
-/// A C string argument.
-func stringArg(_ p: UnsafePointer<CChar>?, _ what: String) throws -> String {
-    guard let p else { throw GentrainError(.invalidArgument, "\(what) is NULL") }
-    return String(cString: p)
-}
-
 /// A list of `n` tensor handles.
 func tensorList(_ list: UnsafePointer<OpaquePointer?>?, _ n: Int, _ what: String) throws -> [Tensor] {
     if n == 0 { return [] }
     guard n > 0, n <= 1 << 24 else { throw GentrainError(.invalidArgument, "\(what) has an invalid count \(UInt(bitPattern: n))") }
     guard let list else { throw GentrainError(.invalidArgument, "\(what) is NULL but its count is \(n)") }
     return try (0..<n).map { try tensorArg(list[$0], "\(what)[\($0)]") }
-}
-
-/// `n` int64 values (shape, dims); NULL is allowed only when n is 0.
-func int64List(_ p: UnsafePointer<Int64>?, _ n: Int, _ what: String) throws -> [Int] {
-    if n == 0 { return [] }
-    guard let p else { throw GentrainError(.invalidArgument, "\(what) is NULL but its length is \(n)") }
-    guard n > 0, n <= Int(GENTRAIN_MAX_DIMS) else {
-        throw GentrainError(.invalidArgument, "\(what) has \(UInt(bitPattern: n)) entries; at most \(GENTRAIN_MAX_DIMS) dimensions are supported")
-    }
-    return (0..<n).map { Int(p[$0]) }
-}
-
-func dtypeArg(_ d: gentrain_dtype) throws -> DType {
-    guard let dt = DType(rawValue: Int32(bitPattern: d.rawValue)) else {
-        throw GentrainError(.dtype, "unknown dtype \(d.rawValue)")
-    }
-    return dt
 }
 
 func cDType(_ d: DType) -> gentrain_dtype { gentrain_dtype(rawValue: UInt32(d.rawValue)) }
@@ -271,11 +248,3 @@ func internedCString(_ s: String) -> UnsafePointer<CChar> {
 
 private let internLock = Lock()
 nonisolated(unsafe) private var interned: [String: UnsafeMutablePointer<CChar>] = [:]
-
-/// A C enum's value as the engine's Swift enum of the same values.
-func enumArg<E: RawRepresentable & CaseIterable>(_ raw: UInt32, _ what: String) throws -> E where E.RawValue == Int32 {
-    guard let value = E(rawValue: Int32(bitPattern: raw)) else {
-        throw GentrainError(.invalidArgument, "\(what) \(raw) is not one of \(E.allCases.map { "\($0)" }.joined(separator: ", "))")
-    }
-    return value
-}

@@ -2,18 +2,12 @@ import CGentrain
 import GentrainCore
 import GentrainNN
 
-// Layers as functions.
+// Layers as functions whose entry points take option structs; the forwarding ones are in Generated/Layers.swift.
 
 @c @implementation
 public func gentrain_conv_options_default(_ options: UnsafeMutablePointer<gentrain_conv_options>?) {
     options?.pointee = gentrain_conv_options(struct_size: MemoryLayout<gentrain_conv_options>.size, stride: (1, 1), padding: (0, 0),
                                              dilation: (1, 1), groups: 1, padding_same: false, output_padding: (0, 0))
-}
-
-/// Validated sizes from C: each in `min...Int32.max`.
-func size(_ v: Int64, _ what: String, min: Int64) throws -> Int {
-    guard v >= min, v <= Int64(Int32.max) else { throw GentrainError(.invalidArgument, "\(what) must be in \(min)...\(Int32.max), got \(v)") }
-    return Int(v)
 }
 
 struct ConvArgs {

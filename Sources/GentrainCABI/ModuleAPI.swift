@@ -1,9 +1,81 @@
 import CGentrain
 import GentrainCore
-import GentrainIO
 import GentrainNN
 
-// Layer modules, module files (safetensors state dicts) and the perceptual loss.
+// Modules (torch.nn): constructors of the built-in layers, containers, forward, parameters, modes.
+
+func producingModule(_ name: StaticString, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                             _ body: () throws -> Module) -> gentrain_status {
+    out?.pointee = nil
+    return guarded(name) {
+        guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
+        out.pointee = try HandleTable.shared.insert(ModuleBox(body()), .module)
+    }
+}
+
+@c @implementation
+public func gentrain_module_linear_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inFeatures: Int64, _ outFeatures: Int64,
+                                       _ bias: Bool) -> gentrain_status {
+    producingModule("gentrain_module_linear_new", out) {
+        _ = try checkedNumel([Int(inFeatures), Int(outFeatures)])
+        return try Linear(Int(inFeatures), Int(outFeatures), bias: bias)
+    }
+}
+
+@c @implementation
+public func gentrain_module_relu_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_relu_new", out) { ReLU() }
+}
+
+@c @implementation
+public func gentrain_module_sequential_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ modules: UnsafePointer<OpaquePointer?>?,
+                                           _ n: Int) -> gentrain_status {
+    producingModule("gentrain_module_sequential_new", out) {
+        guard n >= 0, n <= 1 << 24 else { throw GentrainError(.invalidArgument, "n is invalid: \(UInt(bitPattern: n))") }
+        guard n == 0 || modules != nil else { throw GentrainError(.invalidArgument, "modules is NULL but n is \(n)") }
+        return try Sequential((0..<n).map { try moduleArg(modules![$0]).module })
+    }
+}
+
+@c @implementation
+public func gentrain_module_free(_ module: OpaquePointer?) {
+    HandleTable.shared.remove(module, .module)
+}
+
+@c @implementation
+public func gentrain_module_forward(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ module: OpaquePointer?,
+                                    _ input: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_module_forward", out) { try moduleArg(module).module.forward(tensorArg(input, "input")) }
+}
+
+@c @implementation
+public func gentrain_module_train(_ module: OpaquePointer?, _ mode: Bool) -> gentrain_status {
+    guarded("gentrain_module_train") { try moduleArg(module).module.train(mode) }
+}
+
+@c @implementation
+public func gentrain_module_parameter_count(_ out: UnsafeMutablePointer<Int>?, _ module: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_module_parameter_count") { try write(out) { try moduleArg(module).module.namedParameters().count } }
+}
+
+@c @implementation
+public func gentrain_module_parameter(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                                      _ module: OpaquePointer?, _ index: Int) -> gentrain_status {
+    producing("gentrain_module_parameter", out) {
+        let box = try moduleArg(module)
+        let params = box.module.namedParameters()
+        guard index >= 0, index < params.count else {
+            throw GentrainError(.index, "parameter index \(index) is out of range for \(params.count) parameters")
+        }
+        name?.pointee = box.cName(params[index].0)
+        return params[index].1
+    }
+}
+
+@c @implementation
+public func gentrain_module_zero_grad(_ module: OpaquePointer?, _ setToNone: Bool) -> gentrain_status {
+    guarded("gentrain_module_zero_grad") { try moduleArg(module).module.zeroGrad(setToNone: setToNone) }
+}
 
 @c @implementation
 public func gentrain_module_conv2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inChannels: Int64, _ outChannels: Int64,
@@ -30,62 +102,6 @@ public func gentrain_module_leaky_relu_new(_ out: UnsafeMutablePointer<OpaquePoi
 @c @implementation
 public func gentrain_module_set_requires_grad(_ module: OpaquePointer?, _ requiresGrad: Bool) -> gentrain_status {
     guarded("gentrain_module_set_requires_grad") { try moduleArg(module).module.requiresGrad_(requiresGrad) }
-}
-
-@c @implementation
-public func gentrain_module_save(_ module: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> gentrain_status {
-    guarded("gentrain_module_save") { try moduleArg(module).module.save(to: stringArg(path, "path")) }
-}
-
-@c @implementation
-public func gentrain_module_load(_ module: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ strict: Bool) -> gentrain_status {
-    guarded("gentrain_module_load") { try moduleArg(module).module.load(from: stringArg(path, "path"), strict: strict) }
-}
-
-/// The `n` (name, tensor) pairs of two parallel C arrays.
-private func namedTensors(_ names: UnsafePointer<UnsafePointer<CChar>?>?, _ tensors: UnsafePointer<OpaquePointer?>?,
-                          _ n: Int) throws -> [(String, Tensor)] {
-    guard n >= 0, n <= 1 << 24 else { throw GentrainError(.invalidArgument, "n is invalid: \(UInt(bitPattern: n))") }
-    guard n == 0 || (names != nil && tensors != nil) else { throw GentrainError(.invalidArgument, "names or tensors is NULL but n is \(n)") }
-    return try (0..<n).map { i in (try stringArg(names![i], "names[\(i)]"), try tensorArg(tensors![i], "tensors[\(i)]")) }
-}
-
-@c @implementation
-public func gentrain_save_safetensors(_ path: UnsafePointer<CChar>?, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
-                                      _ tensors: UnsafePointer<OpaquePointer?>?, _ n: Int) -> gentrain_status {
-    guarded("gentrain_save_safetensors") {
-        try SafeTensors.save(namedTensors(names, tensors, n), metadata: [:], to: stringArg(path, "path"))
-    }
-}
-
-@c @implementation
-public func gentrain_load_safetensors(_ path: UnsafePointer<CChar>?, _ names: UnsafePointer<UnsafePointer<CChar>?>?,
-                                      _ tensors: UnsafePointer<OpaquePointer?>?, _ n: Int, _ strict: Bool) -> gentrain_status {
-    guarded("gentrain_load_safetensors") {
-        let targets = try namedTensors(names, tensors, n)
-        try loadNamedTensors(into: targets, from: SafeTensors.load(stringArg(path, "path")).tensors, strict: strict)
-    }
-}
-
-@c @implementation
-public func gentrain_perceptual_loss(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ extractor: OpaquePointer?,
-                                     _ layers: UnsafePointer<Int64>?, _ weights: UnsafePointer<Double>?, _ n: Int,
-                                     _ generated: OpaquePointer?, _ real: OpaquePointer?) -> gentrain_status {
-    producing("gentrain_perceptual_loss", out) {
-        guard let sequential = try moduleArg(extractor).module as? Sequential else {
-            throw GentrainError(.invalidArgument, "extractor must be a Sequential module")
-        }
-        guard n > 0, n <= 1 << 16, let layers, let weights else {
-            throw GentrainError(.invalidArgument, "layers and weights must hold n > 0 entries")
-        }
-        var chosen: [Int: Double] = [:]
-        for i in 0..<n {
-            guard chosen.updateValue(weights[i], forKey: Int(clamping: layers[i])) == nil else {
-                throw GentrainError(.invalidArgument, "layer \(layers[i]) is listed twice")
-            }
-        }
-        return try PerceptualLoss(extractor: sequential, layers: chosen)(tensorArg(generated, "generated"), tensorArg(real, "real"))
-    }
 }
 
 @c @implementation

@@ -82,16 +82,6 @@ class InterpolateOptions(Structure):
     ]
 
 
-class CrossEntropyOptions(Structure):
-    _fields_ = [
-        ("struct_size", c_size_t),
-        ("weight", c_void_p),
-        ("ignore_index", c_int64),
-        ("reduction", c_int),
-        ("label_smoothing", c_double),
-    ]
-
-
 class AttentionOptions(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -103,6 +93,16 @@ class AttentionOptions(Structure):
         ("batch_first", c_bool),
         ("dropout", c_double),
         ("training", c_bool),
+    ]
+
+
+class CrossEntropyOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("weight", c_void_p),
+        ("ignore_index", c_int64),
+        ("reduction", c_int),
+        ("label_smoothing", c_double),
     ]
 
 
@@ -296,10 +296,6 @@ FUNCTIONS = {
     "gentrain_stack": (c_int, [c_void_p, c_void_p, c_size_t, c_int64]),
     "gentrain_split": (c_int, [c_void_p, c_size_t, c_void_p, c_void_p, c_int64, c_int64]),
     "gentrain_chunk": (c_int, [c_void_p, c_size_t, c_void_p, c_void_p, c_int64, c_int64]),
-    "gentrain_lstm": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_bool, c_double, c_bool]),
-    "gentrain_gru": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_bool, c_double, c_bool]),
-    "gentrain_lstm_cell": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
-    "gentrain_gru_cell": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_conv_options_default": (None, [c_void_p]),
     "gentrain_conv2d": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_conv1d": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
@@ -323,6 +319,14 @@ FUNCTIONS = {
     "gentrain_layer_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_double]),
     "gentrain_group_norm": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_void_p, c_double]),
     "gentrain_instance_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_double]),
+    "gentrain_lstm": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_bool, c_double, c_bool]),
+    "gentrain_gru": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_bool, c_double, c_bool]),
+    "gentrain_lstm_cell": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_gru_cell": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_attention_options_default": (None, [c_void_p]),
+    "gentrain_multi_head_attention": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_int64, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_module_attention_forward": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_scaled_dot_product_attention": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_double, c_bool, c_void_p]),
     "gentrain_cross_entropy_options_default": (None, [c_void_p]),
     "gentrain_cross_entropy": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_nll_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
@@ -345,10 +349,7 @@ FUNCTIONS = {
     "gentrain_entropy": (c_int, [c_void_p, c_void_p]),
     "gentrain_reinforce_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_double]),
     "gentrain_moving_average_baseline": (c_int, [c_void_p, c_void_p, c_double, c_void_p]),
-    "gentrain_attention_options_default": (None, [c_void_p]),
-    "gentrain_multi_head_attention": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_int64, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
-    "gentrain_module_attention_forward": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
-    "gentrain_scaled_dot_product_attention": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_double, c_bool, c_void_p]),
+    "gentrain_perceptual_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
     "gentrain_module_linear_new": (c_int, [c_void_p, c_int64, c_int64, c_bool]),
     "gentrain_module_relu_new": (c_int, [c_void_p]),
     "gentrain_module_sequential_new": (c_int, [c_void_p, c_void_p, c_size_t]),
@@ -373,6 +374,7 @@ FUNCTIONS = {
     "gentrain_module_dict_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t]),
     "gentrain_module_submodule": (c_int, [c_void_p, c_void_p, c_char_p]),
     "gentrain_module_custom_new": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
+    "gentrain_module_set_requires_grad": (c_int, [c_void_p, c_bool]),
     "gentrain_init_uniform": (c_int, [c_void_p, c_double, c_double]),
     "gentrain_init_normal": (c_int, [c_void_p, c_double, c_double]),
     "gentrain_init_constant": (c_int, [c_void_p, c_double]),
@@ -381,12 +383,10 @@ FUNCTIONS = {
     "gentrain_init_kaiming_uniform": (c_int, [c_void_p, c_double, c_char_p, c_char_p]),
     "gentrain_init_kaiming_normal": (c_int, [c_void_p, c_double, c_char_p, c_char_p]),
     "gentrain_init_calculate_gain": (c_int, [c_void_p, c_char_p, c_void_p]),
-    "gentrain_module_set_requires_grad": (c_int, [c_void_p, c_bool]),
     "gentrain_module_save": (c_int, [c_void_p, c_char_p]),
     "gentrain_module_load": (c_int, [c_void_p, c_char_p, c_bool]),
     "gentrain_save_safetensors": (c_int, [c_char_p, c_void_p, c_void_p, c_size_t]),
     "gentrain_load_safetensors": (c_int, [c_char_p, c_void_p, c_void_p, c_size_t, c_bool]),
-    "gentrain_perceptual_loss": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
     "gentrain_sgd_options_default": (None, [c_void_p]),
     "gentrain_adam_options_default": (None, [c_void_p]),
     "gentrain_optim_sgd_new": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p]),

@@ -1,0 +1,74 @@
+import CGentrain
+import GentrainCore
+import GentrainNN
+
+// C arguments as engine values, each range-checked before use.
+
+/// Reads a size-prefixed options struct: NULL gives the defaults, and a struct from an
+/// older header (smaller size) keeps the defaults for the fields it lacks.
+func readOptions<T>(_ p: UnsafePointer<T>?, _ defaults: (UnsafeMutablePointer<T>) -> Void) throws -> T {
+    let value = UnsafeMutablePointer<T>.allocate(capacity: 1)
+    defer { value.deallocate() }
+    defaults(value)
+    guard let p else { return value.pointee }
+    let given = UnsafeRawPointer(p).load(as: Int.self)
+    guard given >= MemoryLayout<Int>.size, given <= 1 << 16 else {
+        throw GentrainError(.invalidArgument, "options.struct_size is \(given); set it with the *_options_default function")
+    }
+    UnsafeMutableRawPointer(value).copyMemory(from: p, byteCount: Swift.min(given, MemoryLayout<T>.size))
+    return value.pointee
+}
+
+/// Validated sizes from C: each in `min...Int32.max`.
+func size(_ v: Int64, _ what: String, min: Int64) throws -> Int {
+    guard v >= min, v <= Int64(Int32.max) else { throw GentrainError(.invalidArgument, "\(what) must be in \(min)...\(Int32.max), got \(v)") }
+    return Int(v)
+}
+
+func reductionArg(_ r: gentrain_reduction) throws -> Reduction {
+    guard let v = Reduction(rawValue: Int32(bitPattern: r.rawValue)) else {
+        throw GentrainError(.invalidArgument, "reduction \(r.rawValue) is not one of NONE, MEAN, SUM for this loss")
+    }
+    return v
+}
+
+func klReductionArg(_ r: gentrain_reduction) throws -> KLReduction {
+    switch r {
+    case GENTRAIN_REDUCTION_NONE: return .none
+    case GENTRAIN_REDUCTION_MEAN: return .mean
+    case GENTRAIN_REDUCTION_SUM: return .sum
+    case GENTRAIN_REDUCTION_BATCHMEAN: return .batchmean
+    default: throw GentrainError(.invalidArgument, "unknown reduction \(r.rawValue)")
+    }
+}
+
+/// A C enum's value as the engine's Swift enum of the same values.
+func enumArg<E: RawRepresentable & CaseIterable>(_ raw: UInt32, _ what: String) throws -> E where E.RawValue == Int32 {
+    guard let value = E(rawValue: Int32(bitPattern: raw)) else {
+        throw GentrainError(.invalidArgument, "\(what) \(raw) is not one of \(E.allCases.map { "\($0)" }.joined(separator: ", "))")
+    }
+    return value
+}
+
+/// A C string argument.
+func stringArg(_ p: UnsafePointer<CChar>?, _ what: String) throws -> String {
+    guard let p else { throw GentrainError(.invalidArgument, "\(what) is NULL") }
+    return String(cString: p)
+}
+
+/// `n` int64 values (shape, dims); NULL is allowed only when n is 0.
+func int64List(_ p: UnsafePointer<Int64>?, _ n: Int, _ what: String) throws -> [Int] {
+    if n == 0 { return [] }
+    guard let p else { throw GentrainError(.invalidArgument, "\(what) is NULL but its length is \(n)") }
+    guard n > 0, n <= Int(GENTRAIN_MAX_DIMS) else {
+        throw GentrainError(.invalidArgument, "\(what) has \(UInt(bitPattern: n)) entries; at most \(GENTRAIN_MAX_DIMS) dimensions are supported")
+    }
+    return (0..<n).map { Int(p[$0]) }
+}
+
+func dtypeArg(_ d: gentrain_dtype) throws -> DType {
+    guard let dt = DType(rawValue: Int32(bitPattern: d.rawValue)) else {
+        throw GentrainError(.dtype, "unknown dtype \(d.rawValue)")
+    }
+    return dt
+}

@@ -5,7 +5,9 @@
 - its C entry point in `Sources/GentrainCABI/Generated/<Section>.swift` (validate, call the engine, hand out a handle),
 - its Python doors in `bindings/python/gentrain/_ops.py` (Tensor methods, `gentrain.<name>`) and
   `bindings/python/gentrain/nn/_functional_ops.py` (`gentrain.nn.functional.<name>`),
-- its rows in `Tests/CAPI/test_generated.c` (a NULL handle and a NULL `out` are refused).
+- its rows in `Tests/CAPI/test_generated.c` (a NULL handle and a NULL `out` are refused),
+- for an op of tensors only, its closure in `Tests/GentrainTests/GeneratedOps.swift`: a golden case
+  (scripts/gen_golden.py) named after the op is checked against PyTorch with no Swift to write.
 
 What stays hand-written: the engine (each op with its gradient, in Swift), and every door that does
 more than forward — several outputs, lists, callbacks, option structs, Python overloads (`x + 1`,

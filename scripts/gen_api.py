@@ -283,6 +283,21 @@ def c_test():
     return "\n".join(out)
 
 
+# -- Swift: golden-file cases named after an op ----------------------------------------------------------
+
+def swift_golden_ops():
+    """The ops whose arguments are all tensors, as the golden-file tests call them: a case of
+    Tests/GentrainTests/Golden/ops.json named after such an op needs no hand-written closure."""
+    out = [f"// The golden cases computed by an op of api/ops.py. {NOTICE}", "import Gentrain", "",
+           "let generatedOps: [String: ([Tensor]) throws -> Tensor] = ["]
+    for section in ops.SECTIONS.values():
+        for op in section:
+            if all(a.type == "tensor" for a in op.args):
+                call = op.swift.format(**{a.name: f"$0[{i}]" for i, a in enumerate(op.args)})
+                out.append(f'    "{op.name}": {{ try {call} }},')
+    return "\n".join(out + ["]", ""])
+
+
 # -- files ---------------------------------------------------------------------------------------------
 
 def outputs():
@@ -291,7 +306,8 @@ def outputs():
              "bindings/python/gentrain/_ffi.py": gen_python_ffi.generate(header),
              "bindings/python/gentrain/_ops.py": python_ops(),
              "bindings/python/gentrain/nn/_functional_ops.py": python_functional(),
-             "Tests/CAPI/test_generated.c": c_test()}
+             "Tests/CAPI/test_generated.c": c_test(),
+             "Tests/GentrainTests/GeneratedOps.swift": swift_golden_ops()}
     for section in ops.SECTIONS:
         files[f"Sources/GentrainCABI/Generated/{section}.swift"] = swift_file(section)
     return files

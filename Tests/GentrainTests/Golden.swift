@@ -71,14 +71,14 @@ enum Golden {
     }
 }
 
-/// The ops of the golden file, by name, as gentrain computes them.
-let opTable: [String: ([Tensor]) throws -> Tensor] = [
+/// The ops of the golden file, by name, as gentrain computes them: the cases named after an op
+/// of tensors only in api/ops.py come from GeneratedOps.swift, the others are written here.
+let opTable = generatedOps.merging(handWrittenOps) { _, handWritten in handWritten }
+
+let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "add_broadcast": { try $0[0] + $0[1] },
     "sub_broadcast": { try $0[0] - $0[1] },
-    "mul": { try $0[0] * $0[1] },
     "mul_scalar_tensor": { try $0[0] * $0[1] },
-    "div": { try $0[0] / $0[1] },
-    "neg": { try -$0[0] },
     "pow_tensor": { try $0[0].pow($0[1]) },
     "pow_scalar3": { try $0[0].pow(3) },
     "pow_scalar_half": { try $0[0].pow(0.5) },
@@ -86,26 +86,11 @@ let opTable: [String: ([Tensor]) throws -> Tensor] = [
     "mul_scalar": { try $0[0] * -1.5 },
     "rsub_scalar": { try 2 - $0[0] },
     "rdiv_scalar": { try 3 / $0[0] },
-    "exp": { try $0[0].exp() },
-    "log": { try $0[0].log() },
-    "log1p": { try $0[0].log1p() },
-    "expm1": { try $0[0].expm1() },
-    "sqrt": { try $0[0].sqrt() },
-    "rsqrt": { try $0[0].rsqrt() },
-    "abs": { try $0[0].abs() },
-    "sin": { try $0[0].sin() },
-    "cos": { try $0[0].cos() },
-    "erf": { try $0[0].erf() },
-    "tanh": { try $0[0].tanh() },
-    "sigmoid": { try $0[0].sigmoid() },
-    "relu": { try $0[0].relu() },
     "leaky_relu": { try $0[0].leakyRelu(negativeSlope: 0.2) },
     "gelu": { try $0[0].gelu() },
     "gelu_tanh": { try $0[0].gelu(approximate: .tanh) },
     "softplus": { try $0[0].softplus(beta: 2, threshold: 5) },
     "clamp": { try $0[0].clamp(min: -0.5, max: 0.7) },
-    "maximum": { try $0[0].maximum($0[1]) },
-    "minimum": { try $0[0].minimum($0[1]) },
     "where": { x in
         let cond = try Tensor.arange(0, 12).reshape([3, 4]).toArray(Int64.self).map { $0 % 3 == 0 }
         return try Tensor.where(Tensor(cond, shape: [3, 4]), x[0], x[1])
@@ -204,7 +189,6 @@ let opTable: [String: ([Tensor]) throws -> Tensor] = [
     "conv_transpose2d_dilated_pad": { try convTranspose2d($0[0], $0[1], outputPadding: (1, 2), dilation: (2, 3)) },
     "upsample_scale_nearest": { try upsample($0[0], scaleFactor: (1.7, 1.7)).sin() },
     "upsample_scale_bilinear": { try upsample($0[0], scaleFactor: (2.5, 1.3), mode: .bilinear).sin() },
-    "silu": { try $0[0].silu() },
     "elu": { try $0[0].elu(alpha: 0.7) },
     "max_pool2d": { try maxPool2d($0[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1)) },
     "avg_pool2d": { try avgPool2d($0[0], kernel: (2, 2)) },

@@ -1,10 +1,9 @@
 /// The reverse-mode engine: `backward` (accumulate into leaves' `.grad`) and `grad`
 /// (return gradients, PyTorch's `torch.autograd.grad`).
 ///
-/// A pass finds the nodes reachable from the roots, keeps those on a path to a wanted
-/// gradient, counts each node's consumers, and runs nodes in topological order as their
-/// gradients complete. Each gradient is reduced to its input's shape (broadcasting) and
-/// cast to its dtype here, once, rather than in every op's backward.
+/// A pass (`BackwardPass`) finds the nodes reachable from the roots, keeps those on a path to a
+/// wanted gradient, counts each node's consumers, and runs nodes in topological order as their
+/// gradients complete.
 public enum Autograd {
     private static let markLock = Lock()
     nonisolated(unsafe) private static var lastMark = 0
@@ -45,199 +44,16 @@ public enum Autograd {
         guard rootGrads.isEmpty || rootGrads.count == roots.count else {
             throw GentrainError.argument("backward: got \(rootGrads.count) gradients for \(roots.count) tensors")
         }
-        // Wanted gradients, by leaf tensor or by the node that produced a non-leaf.
-        var leafTarget: [ObjectIdentifier: Int] = [:]
-        // (target index, output index) of each wanted non-leaf, by its producer.
-        var nodeTarget: [ObjectIdentifier: [(Int, Int)]] = [:]
-        if let targets {
-            for (i, t) in targets.enumerated() {
-                if let fn = t.gradFn { nodeTarget[ObjectIdentifier(fn), default: []].append((i, t.outputIndex)) } else { leafTarget[ObjectIdentifier(t)] = i }
-            }
-        }
-        let mark = nextMark()
-        var sink = GradientSink(targets: targets, leafTarget: leafTarget, create: create, mark: mark)
-
-        // Seed gradients, checked against their roots.
-        var seeds: [Tensor] = []
-        for (i, root) in roots.enumerated() {
-            guard root.requiresGrad else {
-                throw GentrainError.autograd("element \(i) of tensors does not require grad and does not have a grad_fn")
-            }
-            let given = rootGrads.isEmpty ? nil : rootGrads[i]
-            if let given {
-                guard given.shape == root.shape else {
-                    throw GentrainError.shape("backward: gradient of shape \(shapeString(given.shape)) given for a tensor of shape \(shapeString(root.shape))")
-                }
-                seeds.append(given.dtype == root.dtype ? given : try given.to(root.dtype))
-            } else {
-                guard root.numel == 1 else {
-                    throw GentrainError.autograd("grad can be implicitly created only for scalar outputs, got shape \(shapeString(root.shape))")
-                }
-                seeds.append(try Tensor.ones(root.shape, dtype: root.dtype))
-            }
-        }
-
-        // Every node this pass visits is held for this thread until the pass ends; then whatever
-        // gradients still wait in them (an error midway) are dropped.
-        var claimed: [Node] = []
-        let me = ThreadID.current
-        defer {
-            for node in claimed {
-                node.clearPending()
-                node.use.release()
-            }
-        }
-        func claim(_ node: Node) throws {
-            if try node.use.acquire(by: me, "the autograd graph (\(node.name))") { claimed.append(node) }
-        }
-        if targets == nil {
-            // backward(): every node leads to a leaf that requires grad (that is why it was
-            // recorded), so all reachable nodes run; count each one's consumers.
-            var stack: [Node] = []
-            for root in roots {
-                guard let fn = root.gradFn, fn.visitMark != mark else { continue }
-                try claim(fn)
-                fn.reset(mark, needed: true)
-                stack.append(fn)
-            }
-            while let node = stack.popLast() {
-                for k in 0..<node.inputCount {
-                    guard case .node(let child, _) = node.input(k).edge else { continue }
-                    if child.visitMark != mark {
-                        try claim(child)
-                        child.reset(mark, needed: true)
-                        stack.append(child)
-                    }
-                    child.dependencies += 1
-                }
-            }
-        } else {
-            // grad(): only nodes on a path to a wanted gradient run. Find the reachable nodes in
-            // post-order (inputs before the ops that consume them), mark the needed ones, then
-            // count each needed node's needed consumers.
-            var order: [Node] = []
-            var stack: [Node] = [], next: [Int] = []
-            for root in roots {
-                guard let fn = root.gradFn, fn.visitMark != mark else { continue }
-                try claim(fn)
-                fn.visitMark = mark
-                stack.append(fn)
-                next.append(0)
-                while let node = stack.last {
-                    let i = next[next.count - 1]
-                    if i < node.inputCount {
-                        next[next.count - 1] = i + 1
-                        if case .node(let child, _) = node.input(i).edge, child.visitMark != mark {
-                            try claim(child)
-                            child.visitMark = mark
-                            stack.append(child)
-                            next.append(0)
-                        }
-                    } else {
-                        stack.removeLast()
-                        next.removeLast()
-                        order.append(node)
-                    }
-                }
-            }
-            for node in order {
-                var needed = nodeTarget[ObjectIdentifier(node)] != nil
-                for k in 0..<node.inputCount where !needed {
-                    switch node.input(k).edge {
-                    case .none: break
-                    case .leaf(let t): needed = leafTarget[ObjectIdentifier(t)] != nil
-                    case .node(let child, _): needed = child.needed
-                    }
-                }
-                node.reset(mark, needed: needed)
-            }
-            for node in order where node.needed {
-                for k in 0..<node.inputCount {
-                    if case .node(let child, _) = node.input(k).edge, child.needed { child.dependencies += 1 }
-                }
-            }
-        }
-
-        for (root, seed) in zip(roots, seeds) {
-            if let fn = root.gradFn {
-                if fn.needed { try fn.accumulate(seed, output: root.outputIndex) }
-            } else {
-                try sink.deliver(seed, toLeaf: root, shared: true)
-            }
-        }
-        // Gradient functions record a graph only for create_graph; set once for the pass.
-        let previousMode = GradMode.isEnabled
-        GradMode.isEnabled = create
-        defer { GradMode.isEnabled = previousMode }
-        var ready: [Node] = []
-        for root in roots {
-            if let fn = root.gradFn, fn.needed, fn.dependencies == 0, fn.visitMark == mark {
-                fn.visitMark = -mark   // queued once even when several roots share it
-                ready.append(fn)
-            }
-        }
-
-        while let node = ready.popLast() {
-            guard node.hasPendingGrad else { continue }
-            if targets != nil, let wanted = nodeTarget[ObjectIdentifier(node)] {
-                for (i, k) in wanted { sink.results[i] = node.pending(k) }
-            }
-            guard !node.isFreed else {
-                throw GentrainError.autograd("\(node.name): trying to backward through the graph a second time (or to use saved tensors after they were freed); saved values are freed by backward() and grad() unless retain_graph is true")
-            }
-            let grads: Grads
-            if let fn = node.backwardFn, let g = node.pendingGrad {
-                node.pendingGrad = nil
-                grads = try fn(node, g)
-            } else {
-                let gs = [node.pendingGrad] + node.pendingOthers
-                node.pendingGrad = nil
-                node.pendingOthers = []
-                grads = try node.multiBackwardFn!(node, gs)
-            }
-            if !retain { (node.backwardFn, node.multiBackwardFn) = (nil, nil) }
-            guard grads.count == node.inputCount else {
-                throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputCount) inputs")
-            }
-            if AnomalyMode.isEnabled {
-                for i in 0..<grads.count { if let g = grads[i] { try AnomalyMode.checkBackward(g, node.name, i) } }
-            }
-            for i in 0..<node.inputCount {
-                let input = node.input(i)
-                let wanted: Bool
-                switch input.edge {
-                case .none: wanted = false
-                case .leaf(let t): wanted = targets == nil || leafTarget[ObjectIdentifier(t)] != nil
-                case .node(let child, _): wanted = child.needed
-                }
-                guard wanted else { continue }
-                guard let raw = grads[i] else {
-                    throw GentrainError.autograd("\(node.name): the derivative with respect to input \(i) is not implemented")
-                }
-                let gi = try conform(raw, to: input, node.name)
-                switch input.edge {
-                case .none: break
-                case .leaf(let t):
-                    try sink.deliver(gi, toLeaf: t)
-                case .node(let child, let k):
-                    try child.accumulate(gi, output: k)
-                    child.dependencies -= 1
-                    if child.dependencies == 0 { ready.append(child) }
-                }
-            }
-        }
-
-        if let targets {
-            for (i, t) in targets.enumerated() where sink.results[i] == nil && !allowUnused {
-                _ = t
-                throw GentrainError.autograd("grad: input \(i) was not used in the graph of the outputs; pass allow_unused to get nil for it")
-            }
-        }
-        return sink.results
+        var pass = BackwardPass(roots: roots, targets: targets, retain: retain, create: create, mark: nextMark())
+        let seeds = try pass.seedGradients(rootGrads)
+        defer { pass.release() }
+        if targets == nil { try pass.collectForBackward() } else { try pass.collectForGrad() }
+        try pass.sweep(seeds)
+        return try pass.results(allowUnused: allowUnused)
     }
 
     /// Reduces a gradient over broadcast dimensions to its input's shape and casts it to the input's dtype.
-    private static func conform(_ g: Tensor, to input: Node.Input, _ name: String) throws -> Tensor {
+    fileprivate static func conform(_ g: Tensor, to input: Node.Input, _ name: String) throws -> Tensor {
         var g = g
         if g.shape != input.shape {
             do { g = try g.sumToShape(input.shape) } catch {
@@ -254,6 +70,227 @@ extension Tensor {
     /// `Autograd.backward([self], gradTensors: [gradient])`.
     public func backward(_ gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) throws {
         try Autograd.backward([self], gradTensors: [gradient], retainGraph: retainGraph, createGraph: createGraph)
+    }
+}
+
+/// One backward pass, in named steps: `seedGradients` checks the roots and their gradients;
+/// `collectForBackward` (every reachable node runs) or `collectForGrad` (only nodes on a path to
+/// a wanted gradient) claims the nodes for this thread and counts each one's consumers; `sweep`
+/// runs the nodes in topological order as their gradients complete; `results` gives `grad()`'s
+/// answers; `release` hands the nodes back, dropping gradients an error left waiting in them.
+private struct BackwardPass {
+    let roots: [Tensor], targets: [Tensor]?, retain: Bool, create: Bool, mark: Int
+    /// Wanted gradients of `grad()`: a leaf's index among the targets...
+    let leafTarget: [ObjectIdentifier: Int]
+    /// ...and each wanted non-leaf's (target index, output index), by its producer.
+    let nodeTarget: [ObjectIdentifier: [(Int, Int)]]
+    var sink: GradientSink
+    /// The nodes this pass holds for its thread until it ends.
+    private var claimed: [Node] = []
+    private let thread = ThreadID.current
+
+    init(roots: [Tensor], targets: [Tensor]?, retain: Bool, create: Bool, mark: Int) {
+        (self.roots, self.targets, self.retain, self.create, self.mark) = (roots, targets, retain, create, mark)
+        var leaves: [ObjectIdentifier: Int] = [:], nodes: [ObjectIdentifier: [(Int, Int)]] = [:]
+        for (i, t) in (targets ?? []).enumerated() {
+            if let fn = t.gradFn { nodes[ObjectIdentifier(fn), default: []].append((i, t.outputIndex)) } else { leaves[ObjectIdentifier(t)] = i }
+        }
+        (leafTarget, nodeTarget) = (leaves, nodes)
+        sink = GradientSink(targets: targets, leafTarget: leaves, create: create, mark: mark)
+    }
+
+    /// The gradient each root starts with: the one given (its shape checked, cast to the root's
+    /// dtype), or 1 for a one-element root.
+    func seedGradients(_ given: [Tensor?]) throws -> [Tensor] {
+        try roots.enumerated().map { i, root in
+            guard root.requiresGrad else {
+                throw GentrainError.autograd("element \(i) of tensors does not require grad and does not have a grad_fn")
+            }
+            if let g = given.isEmpty ? nil : given[i] {
+                guard g.shape == root.shape else {
+                    throw GentrainError.shape("backward: gradient of shape \(shapeString(g.shape)) given for a tensor of shape \(shapeString(root.shape))")
+                }
+                return g.dtype == root.dtype ? g : try g.to(root.dtype)
+            }
+            guard root.numel == 1 else {
+                throw GentrainError.autograd("grad can be implicitly created only for scalar outputs, got shape \(shapeString(root.shape))")
+            }
+            return try Tensor.ones(root.shape, dtype: root.dtype)
+        }
+    }
+
+    /// Holds `node` for this thread (a second thread walking the same graph is a misuse).
+    private mutating func claim(_ node: Node) throws {
+        if try node.use.acquire(by: thread, "the autograd graph (\(node.name))") { claimed.append(node) }
+    }
+
+    /// Hands every claimed node back, with no gradient left waiting in it.
+    mutating func release() {
+        for node in claimed {
+            node.clearPending()
+            node.use.release()
+        }
+        claimed = []
+    }
+
+    /// backward(): every node leads to a leaf that requires grad (that is why it was recorded),
+    /// so all reachable nodes run; counts each one's consumers.
+    mutating func collectForBackward() throws {
+        var stack: [Node] = []
+        for root in roots {
+            guard let fn = root.gradFn, fn.visitMark != mark else { continue }
+            try claim(fn)
+            fn.reset(mark, needed: true)
+            stack.append(fn)
+        }
+        while let node = stack.popLast() {
+            for k in 0..<node.inputCount {
+                guard case .node(let child, _) = node.input(k).edge else { continue }
+                if child.visitMark != mark {
+                    try claim(child)
+                    child.reset(mark, needed: true)
+                    stack.append(child)
+                }
+                child.dependencies += 1
+            }
+        }
+    }
+
+    /// grad(): only nodes on a path to a wanted gradient run. Finds the reachable nodes in
+    /// post-order (inputs before the ops that consume them), marks the needed ones, then counts
+    /// each needed node's needed consumers.
+    mutating func collectForGrad() throws {
+        let order = try reachableInPostOrder()
+        for node in order {
+            var needed = nodeTarget[ObjectIdentifier(node)] != nil
+            for k in 0..<node.inputCount where !needed {
+                switch node.input(k).edge {
+                case .none: break
+                case .leaf(let t): needed = leafTarget[ObjectIdentifier(t)] != nil
+                case .node(let child, _): needed = child.needed
+                }
+            }
+            node.reset(mark, needed: needed)
+        }
+        for node in order where node.needed {
+            for k in 0..<node.inputCount {
+                if case .node(let child, _) = node.input(k).edge, child.needed { child.dependencies += 1 }
+            }
+        }
+    }
+
+    /// The nodes reachable from the roots, each after every node it consumes (claimed).
+    private mutating func reachableInPostOrder() throws -> [Node] {
+        var order: [Node] = []
+        var stack: [(node: Node, nextInput: Int)] = []
+        for root in roots {
+            guard let fn = root.gradFn, fn.visitMark != mark else { continue }
+            try claim(fn)
+            fn.visitMark = mark
+            stack.append((fn, 0))
+            while let (node, i) = stack.last {
+                guard i < node.inputCount else {
+                    stack.removeLast()
+                    order.append(node)
+                    continue
+                }
+                stack[stack.count - 1].nextInput = i + 1
+                if case .node(let child, _) = node.input(i).edge, child.visitMark != mark {
+                    try claim(child)
+                    child.visitMark = mark
+                    stack.append((child, 0))
+                }
+            }
+        }
+        return order
+    }
+
+    /// Delivers the seeds, then runs each node once all its consumers have given it their
+    /// gradients, passing its inputs' gradients on (to nodes, or to the sink for leaves).
+    mutating func sweep(_ seeds: [Tensor]) throws {
+        for (root, seed) in zip(roots, seeds) {
+            if let fn = root.gradFn {
+                if fn.needed { try fn.accumulate(seed, output: root.outputIndex) }
+            } else {
+                try sink.deliver(seed, toLeaf: root, shared: true)
+            }
+        }
+        // Gradient functions record a graph only for create_graph; set once for the pass.
+        let previousMode = GradMode.isEnabled
+        GradMode.isEnabled = create
+        defer { GradMode.isEnabled = previousMode }
+        var ready: [Node] = []
+        for root in roots {
+            if let fn = root.gradFn, fn.needed, fn.dependencies == 0, !fn.queued {
+                fn.queued = true   // once, even when several roots share it
+                ready.append(fn)
+            }
+        }
+        while let node = ready.popLast() {
+            guard node.hasPendingGrad else { continue }
+            if let wanted = nodeTarget[ObjectIdentifier(node)] {
+                for (i, k) in wanted { sink.results[i] = node.pending(k) }
+            }
+            let grads = try runBackward(node)
+            for i in 0..<node.inputCount {
+                let input = node.input(i)
+                switch input.edge {
+                case .none: continue
+                case .leaf(let t):
+                    guard targets == nil || leafTarget[ObjectIdentifier(t)] != nil else { continue }
+                    try sink.deliver(try gradient(grads, i, input, of: node), toLeaf: t)
+                case .node(let child, let k):
+                    guard child.needed else { continue }
+                    try child.accumulate(try gradient(grads, i, input, of: node), output: k)
+                    child.dependencies -= 1
+                    if child.dependencies == 0 { ready.append(child) }
+                }
+            }
+        }
+    }
+
+    /// Calls the node's backward function on its pending gradients (freeing it unless retained).
+    @inline(__always)
+    private func runBackward(_ node: Node) throws -> Grads {
+        guard !node.isFreed else {
+            throw GentrainError.autograd("\(node.name): trying to backward through the graph a second time (or to use saved tensors after they were freed); saved values are freed by backward() and grad() unless retain_graph is true")
+        }
+        let grads: Grads
+        if let fn = node.backwardFn, let g = node.pendingGrad {
+            node.pendingGrad = nil
+            grads = try fn(node, g)
+        } else {
+            let gs = [node.pendingGrad] + node.pendingOthers
+            node.pendingGrad = nil
+            node.pendingOthers = []
+            grads = try node.multiBackwardFn!(node, gs)
+        }
+        if !retain { (node.backwardFn, node.multiBackwardFn) = (nil, nil) }
+        guard grads.count == node.inputCount else {
+            throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputCount) inputs")
+        }
+        if AnomalyMode.isEnabled {
+            for i in 0..<grads.count { if let g = grads[i] { try AnomalyMode.checkBackward(g, node.name, i) } }
+        }
+        return grads
+    }
+
+    /// Input `i`'s gradient from `grads`, reduced over broadcast dimensions to the input's shape
+    /// and cast to its dtype (here, once, rather than in every op's backward).
+    @inline(__always)
+    private func gradient(_ grads: Grads, _ i: Int, _ input: Node.Input, of node: Node) throws -> Tensor {
+        guard let g = grads[i] else {
+            throw GentrainError.autograd("\(node.name): the derivative with respect to input \(i) is not implemented")
+        }
+        return try Autograd.conform(g, to: input, node.name)
+    }
+
+    /// grad()'s gradients; an input the outputs do not depend on is an error unless `allowUnused`.
+    func results(allowUnused: Bool) throws -> [Tensor?] {
+        if !allowUnused, let i = sink.results.firstIndex(where: { $0 == nil }) {
+            throw GentrainError.autograd("grad: input \(i) was not used in the graph of the outputs; pass allow_unused to get nil for it")
+        }
+        return sink.results
     }
 }
 

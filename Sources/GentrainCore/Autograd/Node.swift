@@ -44,7 +44,9 @@ public final class Node {
     var pendingOthers: [Tensor?] = []
     var dependencies = 0
     var needed = false
+    /// The pass that last visited the node, and whether that pass has queued it to run.
     var visitMark = 0
+    var queued = false
     /// Held by the pass that walks the node: a second thread's pass through it is a misuse.
     let use = UseGuard()
 
@@ -92,6 +94,7 @@ public final class Node {
         if outputCount > 1 { pendingOthers = Array(repeating: nil, count: outputCount - 1) }
         dependencies = 0
         self.needed = needed
+        queued = false
     }
 
     /// Drops the gradients waiting here: a pass that fails midway must not leave them behind

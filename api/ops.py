@@ -116,6 +116,7 @@ op("relu", "x", swift="{x}.relu()", py="method torch F", doc="max(x, 0) (torch.r
 op("leaky_relu", "x", "double negative_slope = 0.01", swift="{x}.leakyRelu(negativeSlope: {negative_slope})", py="F",
    doc="x where x >= 0, else negative_slope * x (F.leaky_relu).")
 op("silu", "x", swift="{x}.silu()", py="F", doc="x * sigmoid(x) (F.silu, nn.SiLU).")
+op("softsign", "x", swift="{x}.softsign()", py="F", doc="x / (1 + |x|) (F.softsign, nn.Softsign).")
 op("elu", "x", "double alpha = 1.0", swift="{x}.elu(alpha: {alpha})", py="F",
    doc="x where x > 0, else alpha * (e^x - 1) (F.elu); gradients of any order.")
 op("softplus", "x", "double beta = 1.0", "double threshold = 20.0",

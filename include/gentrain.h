@@ -364,6 +364,8 @@ gentrain_status gentrain_relu(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_leaky_relu(gentrain_tensor **out, const gentrain_tensor *x, double negative_slope);
 /* x * sigmoid(x) (F.silu, nn.SiLU). */
 gentrain_status gentrain_silu(gentrain_tensor **out, const gentrain_tensor *x);
+/* x / (1 + |x|) (F.softsign, nn.Softsign). */
+gentrain_status gentrain_softsign(gentrain_tensor **out, const gentrain_tensor *x);
 /* x where x > 0, else alpha * (e^x - 1) (F.elu); gradients of any order. PyTorch's defaults: alpha
  * 1.0. */
 gentrain_status gentrain_elu(gentrain_tensor **out, const gentrain_tensor *x, double alpha);

@@ -215,6 +215,7 @@ CASES = {
     "upsample_scale_bilinear": ([randn(2, 1, 3, 5)], lambda x: F.interpolate(x, scale_factor=(2.5, 1.3), mode="bilinear").sin()),
     "silu": ([randn(3, 5) * 3], lambda x: F.silu(x)),
     "elu": ([away(3, 5)], lambda x: F.elu(x, alpha=0.7)),
+    "softsign": ([away(3, 5)], F.softsign),
 }
 
 

@@ -72,6 +72,8 @@ int main(void) {
     EXPECT(gentrain_leaky_relu(NULL, t, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_silu(&out, NULL));
     EXPECT(gentrain_silu(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_softsign(&out, NULL));
+    EXPECT(gentrain_softsign(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_elu(&out, NULL, 1.0));
     EXPECT(gentrain_elu(NULL, t, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_softplus(&out, NULL, 1.0, 1.0));

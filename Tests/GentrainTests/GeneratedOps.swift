@@ -26,6 +26,7 @@ let generatedOps: [String: ([Tensor]) throws -> Tensor] = [
     "sigmoid": { try $0[0].sigmoid() },
     "relu": { try $0[0].relu() },
     "silu": { try $0[0].silu() },
+    "softsign": { try $0[0].softsign() },
     "isnan": { try $0[0].isnan() },
     "isinf": { try $0[0].isinf() },
     "isfinite": { try $0[0].isfinite() },

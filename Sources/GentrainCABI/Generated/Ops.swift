@@ -154,6 +154,11 @@ public func gentrain_silu(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_softsign(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_softsign", out) { try tensorArg(x, "x").softsign() }
+}
+
+@c @implementation
 public func gentrain_elu(_ out: TensorOut?, _ x: OpaquePointer?, _ alpha: Double) -> gentrain_status {
     producing("gentrain_elu", out) { try tensorArg(x, "x").elu(alpha: alpha) }
 }

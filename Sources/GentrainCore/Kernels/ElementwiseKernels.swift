@@ -13,6 +13,8 @@ public enum UnaryOp: Sendable {
     case gelu
     /// SiLU, `x·σ(x)`.
     case silu
+    /// Softsign, `x / (1 + |x|)`.
+    case softsign
     /// GELU's tanh approximation.
     case geluTanh
     case leakyRelu(slope: Double)
@@ -97,6 +99,7 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .square: map1(x, y, n) { $0 * $0 }
     case .gelu: map1(x, y, n) { $0 * T.normalCDF($0) }
     case .silu: map1(x, y, n) { $0 * T.sigmoid($0) }
+    case .softsign: map1(x, y, n) { $0 / (1 + Swift.abs($0)) }
     case .geluTanh:
         let k = T(0.79788456080286535588)   // sqrt(2/pi)
         map1(x, y, n) { $0 * T(0.5) * (1 + T.tanh(k * ($0 + T(0.044715) * $0 * $0 * $0))) }

@@ -149,6 +149,14 @@ extension Tensor {
         }
     }
 
+    /// `x / (1 + |x|)`; gradient `1 / (1 + |x|)²`, in differentiable ops (every order exists).
+    public func softsign() throws -> Tensor {
+        let x = self
+        return try record(try unaryRaw(x, .softsign, "softsign"), "SoftsignBackward", x) { _, g in
+            [try g.div(x.abs().add(1).square())]
+        }
+    }
+
     /// Limits every element to `[min, max]` (either bound optional); gradient 1 inside.
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {
         let l = lo ?? -Double.infinity, h = hi ?? Double.infinity

@@ -249,6 +249,7 @@ FUNCTIONS = {
     "gentrain_relu": (c_int, [c_void_p, c_void_p]),
     "gentrain_leaky_relu": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_silu": (c_int, [c_void_p, c_void_p]),
+    "gentrain_softsign": (c_int, [c_void_p, c_void_p]),
     "gentrain_elu": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_softplus": (c_int, [c_void_p, c_void_p, c_double, c_double]),
     "gentrain_gelu": (c_int, [c_void_p, c_void_p, c_int]),

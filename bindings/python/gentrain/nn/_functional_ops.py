@@ -2,7 +2,7 @@
 from .. import _convert as _c
 from .._lib import lib
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'elu', 'softplus', 'gelu', 'linear', 'softmax', 'log_softmax', 'dropout', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'gelu', 'linear', 'softmax', 'log_softmax', 'dropout', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss']
 
 
 def tanh(input):  # noqa: A002 - PyTorch's names
@@ -28,6 +28,11 @@ def leaky_relu(input, negative_slope=0.01):  # noqa: A002 - PyTorch's names
 def silu(input):  # noqa: A002 - PyTorch's names
     """x * sigmoid(x) (F.silu, nn.SiLU)."""
     return input._op(lib.gentrain_silu, input._h)
+
+
+def softsign(input):  # noqa: A002 - PyTorch's names
+    """x / (1 + |x|) (F.softsign, nn.Softsign)."""
+    return input._op(lib.gentrain_softsign, input._h)
 
 
 def elu(input, alpha=1.0):  # noqa: A002 - PyTorch's names

@@ -8,7 +8,7 @@ from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, flo
 from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, IndexError, InvalidArgumentError,
                    InvalidHandleError, MisuseError, NonFiniteError, ShapeError, lib as _lib)
 from .checkpoint import Checkpoint
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
 from .tensor import (Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, stack, tensor, where,
                      zeros, zeros_like)

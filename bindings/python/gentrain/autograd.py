@@ -1,8 +1,10 @@
-"""gentrain.autograd: `grad`, `backward`, and the grad-mode switches."""
-import functools
-from ctypes import byref, c_bool, c_void_p
+"""gentrain.autograd: `grad`, `backward`, custom ops (`Function`) and the grad-mode switches."""
+from ctypes import c_void_p
 
 from ._lib import check, lib
+from .function import Function, FunctionCtx  # noqa: F401 - part of this module's API
+from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,  # noqa: F401
+                        no_grad, set_detect_anomaly, set_grad_enabled)
 from .tensor import Tensor, _handles
 
 
@@ -34,103 +36,3 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     for i, (t, g) in enumerate(zip(ts, gs)):
         retain = True if i < len(ts) - 1 else (create_graph if retain_graph is None else retain_graph)
         t.backward(g, retain_graph=retain, create_graph=create_graph)
-
-
-def is_grad_enabled():
-    return lib.gentrain_is_grad_enabled()
-
-
-class set_grad_enabled:
-    """Switches graph recording on this thread, as a call, a context manager or a decorator."""
-
-    def __init__(self, mode):
-        self.previous = c_bool()
-        lib.gentrain_set_grad_enabled(bool(mode), byref(self.previous))
-        self.mode = bool(mode)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        lib.gentrain_set_grad_enabled(self.previous.value, None)
-
-    def __call__(self, fn):
-        mode = self.mode
-        self.__exit__()
-
-        @functools.wraps(fn)
-        def wrapped(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapped
-
-
-class _Switch:
-    """A per-thread switch of the library as a context manager and a decorator: sets `mode`
-    through `_set` on entry and restores the previous value on exit."""
-
-    mode = True
-
-    @staticmethod
-    def _set(mode, previous):
-        raise NotImplementedError
-
-    def __enter__(self):
-        self.previous = c_bool()
-        type(self)._set(self.mode, byref(self.previous))
-        return self
-
-    def __exit__(self, *exc):
-        type(self)._set(self.previous.value, None)
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapped(*args, **kwargs):
-            with type(self)():
-                return fn(*args, **kwargs)
-
-        return wrapped
-
-
-class _GradMode(_Switch):
-    _set = staticmethod(lambda mode, previous: lib.gentrain_set_grad_enabled(mode, previous))
-
-
-class no_grad(_GradMode):
-    """`with gentrain.no_grad():` — ops record no graph (also a decorator)."""
-
-    mode = False
-
-
-class enable_grad(_GradMode):
-    mode = True
-
-
-def is_anomaly_enabled():
-    return lib.gentrain_is_anomaly_enabled()
-
-
-class set_detect_anomaly:
-    """Anomaly detection on this thread (torch.autograd.set_detect_anomaly), as a call or a
-    context manager: the first op whose output or gradient holds NaN or infinity raises
-    `gentrain.NonFiniteError` naming the op. Slow: for debugging."""
-
-    def __init__(self, mode):
-        self.previous = c_bool()
-        lib.gentrain_set_detect_anomaly(bool(mode), byref(self.previous))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        lib.gentrain_set_detect_anomaly(self.previous.value, None)
-
-
-class detect_anomaly(_Switch):
-    """`with gentrain.autograd.detect_anomaly():` — anomaly detection inside the block (also a decorator)."""
-
-    _set = staticmethod(lambda mode, previous: lib.gentrain_set_detect_anomaly(mode, previous))
-
-
-from .function import Function, FunctionCtx  # noqa: E402 - the module builds on the ones above

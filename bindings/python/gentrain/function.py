@@ -23,7 +23,7 @@ from ctypes import byref, c_void_p
 
 from . import _ffi, _lib
 from ._lib import check, lib
-from .autograd import no_grad
+from .grad_mode import no_grad
 from .tensor import Tensor, _handles
 
 _live = {}   # key -> (Function subclass, ctx, tensor inputs), while the engine holds the op

@@ -6,7 +6,7 @@ from ctypes import byref, c_void_p
 
 from . import _convert, _ffi, _lib
 from ._lib import check, lib
-from .autograd import no_grad
+from .grad_mode import no_grad
 from .nn.functional import mse_loss
 from ._dtype import float64
 from .tensor import Tensor, _new, tensor

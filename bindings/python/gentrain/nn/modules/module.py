@@ -1,0 +1,153 @@
+"""Module and Parameter: registration, named parameters and buffers, train/eval, state dicts."""
+import math
+from collections import OrderedDict
+from ctypes import c_char_p
+from typing import Iterator, Optional, Tuple
+
+from ... import tensor as _t
+from ..._lib import check, lib
+
+
+class Parameter(_t.Tensor):
+    """Marks a tensor as a module parameter (a leaf that requires grad)."""
+
+    __slots__ = ()
+
+    def __new__(cls, data: _t.Tensor, requires_grad: bool = True):
+        detached = data.detach()
+        p = cls._wrap(detached._h)
+        detached._h = None  # the parameter takes the handle over
+        p.requires_grad_(requires_grad)
+        return p
+
+    def __init__(self, data: _t.Tensor, requires_grad: bool = True):
+        pass
+
+
+def uniform_parameter(shape: Tuple[int, ...], bound: float) -> Parameter:
+    """A parameter of `shape` drawn uniformly from [-bound, bound) (PyTorch's default layer init)."""
+    return Parameter(_t.rand(*shape) * (2 * bound) - bound)
+
+
+def fan_in_bound(fan_in: int) -> float:
+    """1/√fan_in, PyTorch's bound for default weights and biases (0 for an empty fan)."""
+    return 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+
+class Module:
+    """The base of layers and models: registration, named parameters, train/eval, __call__.
+
+    Subclass it, assign parameters and submodules as attributes in `__init__` (after
+    `super().__init__()`), and write `forward`."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        params = self.__dict__.get("_parameters")
+        if params is None:
+            raise AttributeError("call super().__init__() before assigning attributes to a Module")
+        if isinstance(value, Parameter):
+            params[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        elif name in self._buffers:
+            self._buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, tensor: Optional[_t.Tensor]) -> None:
+        """State saved in the state dict but not trained (running statistics)."""
+        self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[Tuple[str, _t.Tensor]]:
+        for name, b in self._buffers.items():
+            yield prefix + name, b
+        for name, m in self._modules.items():
+            yield from m.named_buffers(prefix + name + ".")
+
+    def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: "Module") -> None:
+        setattr(self, name, module)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def named_children(self) -> Iterator[Tuple[str, "Module"]]:
+        return iter(self._modules.items())
+
+    def children(self) -> Iterator["Module"]:
+        return iter(self._modules.values())
+
+    def named_parameters(self, prefix: str = "") -> Iterator[Tuple[str, Parameter]]:
+        for name, p in self._parameters.items():
+            yield prefix + name, p
+        for name, m in self._modules.items():
+            yield from m.named_parameters(prefix + name + ".")
+
+    def parameters(self) -> Iterator[Parameter]:
+        return (p for _, p in self.named_parameters())
+
+    def train(self, mode: bool = True) -> "Module":
+        object.__setattr__(self, "training", mode)
+        for m in self._modules.values():
+            m.train(mode)
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad = _t.zeros_like(p.grad)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def state_dict(self, prefix: str = "") -> "OrderedDict[str, _t.Tensor]":
+        """Parameters and buffers by dotted name ("0.weight", "1.running_mean") in PyTorch's order."""
+        out = OrderedDict((prefix + n, p) for n, p in self._parameters.items())
+        out.update((prefix + n, b) for n, b in self._buffers.items())
+        for name, m in self._modules.items():
+            out.update(m.state_dict(prefix + name + "."))
+        return out
+
+    def save(self, path) -> None:
+        """Writes the state dict to a safetensors file, atomically; PyTorch reads it with
+        `safetensors.torch.load_file` + `load_state_dict`."""
+        names, handles, n = _named_arrays(self.state_dict())
+        check(lib.gentrain_save_safetensors(str(path).encode(), names, handles, n))
+
+    def load(self, path, strict: bool = True) -> "Module":
+        """`load_state_dict` from a safetensors file, for example one PyTorch wrote with
+        `safetensors.torch.save_file(model.state_dict(), path)`: shapes must match, dtypes
+        convert; `strict` also rejects missing and unexpected names. On error nothing changes."""
+        names, handles, n = _named_arrays(self.state_dict())
+        check(lib.gentrain_load_safetensors(str(path).encode(), names, handles, n, strict))
+        return self
+
+    def __repr__(self):
+        lines = [f"  ({n}): {m!r}".replace("\n", "\n  ") for n, m in self._modules.items()]
+        return f"{type(self).__name__}(" + ("\n" + "\n".join(lines) + "\n" if lines else self.extra_repr()) + ")"
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+def _named_arrays(named):
+    """The C arrays of names and tensor handles of an ordered dict, and their count."""
+    handles, n = _t._handles(named.values())
+    return (c_char_p * max(n, 1))(*[k.encode() for k in named]), handles, n

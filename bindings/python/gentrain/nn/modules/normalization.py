@@ -1,0 +1,85 @@
+"""Normalization layers: batch, layer, group and instance norm."""
+from typing import Sequence, Tuple, Union
+
+from ... import _dtype
+from ... import tensor as _t
+from .. import functional as F
+from .module import Module, Parameter
+
+
+class _Norm(Module):
+    """Optional affine parameters (weight ones, bias zeros) of `shape`."""
+
+    def __init__(self, shape: Tuple[int, ...], affine: bool, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = Parameter(_t.ones(*shape)) if affine else None
+        self.bias = Parameter(_t.zeros(*shape)) if affine else None
+
+
+class BatchNorm2d(_Norm):
+    """Batch normalization over the channels of [N, C, *]: batch statistics in training (updating
+    running_mean/var with `momentum` and counting num_batches_tracked), running ones in eval."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
+        super().__init__((num_features,), affine, eps)
+        self.num_features, self.momentum = num_features, momentum
+        self.register_buffer("running_mean", _t.zeros(num_features))
+        self.register_buffer("running_var", _t.ones(num_features))
+        self.register_buffer("num_batches_tracked", _t.zeros((), dtype=_dtype.int64))
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002 - PyTorch's name
+        if self.training:
+            # In place, so that a checkpoint holding the buffer sees the count.
+            self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                            self.momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(BatchNorm2d):
+    """Batch normalization over [N, C] or [N, C, L]."""
+
+
+class LayerNorm(_Norm):
+    """Normalizes over the last dims given by `normalized_shape`, then an elementwise affine map."""
+
+    def __init__(self, normalized_shape: Union[int, Sequence[int]], eps: float = 1e-5, elementwise_affine: bool = True):
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        super().__init__(shape, elementwise_affine, eps)
+        self.normalized_shape = shape
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
+class GroupNorm(_Norm):
+    """Normalizes each of `num_groups` channel groups, then per-channel weight and bias."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True):
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError("GroupNorm: num_channels must be divisible by num_groups")
+        super().__init__((num_channels,), affine, eps)
+        self.num_groups, self.num_channels = num_groups, num_channels
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}"
+
+
+class InstanceNorm2d(_Norm):
+    """Normalizes each channel of each sample over its own elements (no running statistics)."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = False):
+        super().__init__((num_features,), affine, eps)
+        self.num_features = num_features
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.instance_norm(input, self.weight, self.bias, self.eps)

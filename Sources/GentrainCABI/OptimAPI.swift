@@ -4,16 +4,24 @@ import GentrainOptim
 
 // Optimizers.
 
+// The typed options' defaults are the optimizers' own (one source: `SGD.defaultOptions`, `Adam.defaultOptions`).
+
 @c @implementation
 public func gentrain_sgd_options_default(_ options: UnsafeMutablePointer<gentrain_sgd_options>?) {
-    options?.pointee = gentrain_sgd_options(struct_size: MemoryLayout<gentrain_sgd_options>.size, lr: 1e-3, momentum: 0,
-                                            dampening: 0, weight_decay: 0, nesterov: false, maximize: false)
+    let d = SGD.defaultOptions
+    options?.pointee = gentrain_sgd_options(struct_size: MemoryLayout<gentrain_sgd_options>.size, lr: d["lr", default: 0],
+                                            momentum: d["momentum", default: 0], dampening: d["dampening", default: 0],
+                                            weight_decay: d["weight_decay", default: 0], nesterov: d["nesterov", default: 0] != 0,
+                                            maximize: d["maximize", default: 0] != 0)
 }
 
 @c @implementation
 public func gentrain_adam_options_default(_ options: UnsafeMutablePointer<gentrain_adam_options>?) {
-    options?.pointee = gentrain_adam_options(struct_size: MemoryLayout<gentrain_adam_options>.size, lr: 1e-3, beta1: 0.9,
-                                             beta2: 0.999, eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false)
+    let d = Adam.defaultOptions
+    options?.pointee = gentrain_adam_options(struct_size: MemoryLayout<gentrain_adam_options>.size, lr: d["lr", default: 0],
+                                             beta1: d["beta1", default: 0], beta2: d["beta2", default: 0], eps: d["eps", default: 0],
+                                             weight_decay: d["weight_decay", default: 0], amsgrad: d["amsgrad", default: 0] != 0,
+                                             maximize: d["maximize", default: 0] != 0)
 }
 
 private func producingOptimizer(_ name: StaticString, _ out: UnsafeMutablePointer<OpaquePointer?>?,

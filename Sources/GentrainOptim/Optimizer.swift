@@ -54,7 +54,7 @@ open class Optimizer {
     /// Per-parameter state, by parameter identity.
     public private(set) var state: [ObjectIdentifier: ParamState] = [:]
     /// Guards the groups and state against two threads at once (a step, a scheduler's change).
-    public let use = UseGuard()
+    package let use = UseGuard()
 
     /// An optimizer over `params` with `options` overriding the class's `defaults`.
     public init(_ params: [Tensor], defaults: [String: Double], options: [String: Double] = [:]) throws {

@@ -1,6 +1,6 @@
 /// Per-thread autograd switches (PyTorch's `torch.no_grad()` / `torch.set_grad_enabled`, and
 /// `torch.autograd.set_detect_anomaly`).
-public final class ThreadState {
+package final class ThreadState {
     public var gradEnabled = true
     public var anomalyEnabled = false
     init() {}

@@ -4,7 +4,7 @@ import Glibc
 import CGentrainCPU
 
 /// What the running CPU can do beyond the baseline the engine is compiled for.
-public enum CPU {
+package enum CPU {
     /// The builds of the wide float32 loops (`WideKernels`), narrowest first.
     public enum Kernels: Int, Comparable, Sendable {
         case baseline, avx2, avx512

@@ -6,7 +6,7 @@ import GentrainMath
 /// loop, so the loops vectorize and nothing is dispatched per element.
 
 /// Unary elementwise operations (parameters where PyTorch's functions take them).
-public enum UnaryOp: Sendable {
+package enum UnaryOp: Sendable {
     case neg, exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, sign, erf, log1p, expm1
     case reciprocal, square
     /// Exact GELU, `x·Φ(x)`.
@@ -32,7 +32,7 @@ public enum UnaryOp: Sendable {
 }
 
 /// Binary elementwise operations on operands of one dtype.
-public enum BinaryOp: Sendable {
+package enum BinaryOp: Sendable {
     case add, sub, mul, div, pow, maximum, minimum
     /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output;
     /// g·(Φ(x) + x·φ(x)) and g·σ(x)·(1 + x·(1 − σ(x))): GELU's and SiLU's from their input.
@@ -40,7 +40,7 @@ public enum BinaryOp: Sendable {
 }
 
 /// Comparisons, giving bool.
-public enum CompareOp: Sendable {
+package enum CompareOp: Sendable {
     case eq, ne, lt, le, gt, ge
 }
 

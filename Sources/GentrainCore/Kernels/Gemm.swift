@@ -59,7 +59,7 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
 /// kernels (as with `OPENBLAS_CORETYPE=Haswell` on newer processors). OpenBLAS is the baseline:
 /// float64 always uses it, and so does everything when oneDNN is absent or the environment
 /// says `GENTRAIN_GEMM=openblas`.
-public enum GemmBackend: Sendable {
+package enum GemmBackend: Sendable {
     case openblas, onednn
 
     nonisolated(unsafe) private static var chosen: GemmBackend = {

@@ -2,7 +2,7 @@ import CGentrainDNNL
 
 /// The shapes of one 2-D convolution in PyTorch's NCHW layout:
 /// `src [N, C, H, W]` (*) `weight [O, C/groups, kh, kw]` → `dst [N, O, oh, ow]`.
-public struct ConvolutionGeometry: Hashable, Sendable {
+package struct ConvolutionGeometry: Hashable, Sendable {
     public let src: [Int], weight: [Int], dst: [Int]
     public let window: WindowGeometry
     public let groups: Int
@@ -37,7 +37,7 @@ public struct ConvolutionGeometry: Hashable, Sendable {
 /// - `forward(src, weight) → dst`
 /// - `backwardData(dst, weight) → src` (the adjoint in src; a transposed convolution's forward)
 /// - `backwardWeights(src, dst) → weight` (the adjoint in weight)
-public enum ConvolutionPass: Sendable {
+package enum ConvolutionPass: Sendable {
     case forward, backwardData, backwardWeights
 }
 
@@ -45,7 +45,7 @@ extension Tensor {
     /// One pass of the convolution `geometry`; `a` and `b` are the pass's two operands in the
     /// order above, of the geometry's shapes. float32 runs on oneDNN's convolutions when they
     /// serve the geometry (see `OneDNNConvolution`), anything else as unfold + GEMM + fold.
-    public static func convolution(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor, _ geometry: ConvolutionGeometry) throws -> Tensor {
+    package static func convolution(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor, _ geometry: ConvolutionGeometry) throws -> Tensor {
         let g = geometry
         let (shapeA, shapeB): ([Int], [Int]) = switch pass {
         case .forward: (g.src, g.weight)

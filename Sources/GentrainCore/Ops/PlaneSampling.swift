@@ -5,7 +5,7 @@
 
 /// Where each output line along one axis reads the input: `taps` input lines per output line,
 /// each with its weight (`indices` and `weights` hold `outputs · taps` entries).
-public struct PlaneTaps: Sendable {
+package struct PlaneTaps: Sendable {
     public let taps: Int
     public let indices: [Int]
     public let weights: [Double]
@@ -25,7 +25,7 @@ public struct PlaneTaps: Sendable {
 
 extension Tensor {
     /// `out[n, c, i, j] = Σ_a Σ_b rows.w[i, a] · columns.w[j, b] · self[n, c, rows[i, a], columns[j, b]]`.
-    public func resamplePlanes(rows: PlaneTaps, columns: PlaneTaps) throws -> Tensor {
+    package func resamplePlanes(rows: PlaneTaps, columns: PlaneTaps) throws -> Tensor {
         guard ndim == 4, dtype.isFloatingPoint, shape[2] == rows.inputSize, shape[3] == columns.inputSize else {
             throw GentrainError.shape("resample_planes: expected a floating point [N, C, \(rows.inputSize), \(columns.inputSize)], got \(dtype) \(shapeString(shape))")
         }
@@ -35,7 +35,7 @@ extension Tensor {
 
     /// The adjoint of `resamplePlanes`: `[N, C, rows.inputSize, columns.inputSize]`, each element
     /// of `self` added onto its taps with their weights.
-    public func resamplePlanesAdjoint(rows: PlaneTaps, columns: PlaneTaps) throws -> Tensor {
+    package func resamplePlanesAdjoint(rows: PlaneTaps, columns: PlaneTaps) throws -> Tensor {
         guard ndim == 4, dtype.isFloatingPoint, shape[2] == rows.outputs, shape[3] == columns.outputs else {
             throw GentrainError.shape("resample_planes backward: expected a floating point [N, C, \(rows.outputs), \(columns.outputs)], got \(dtype) \(shapeString(shape))")
         }

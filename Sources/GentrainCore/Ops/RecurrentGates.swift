@@ -29,7 +29,7 @@ private func columns(_ t: Tensor, _ col: Int, _ cols: Int) throws -> Tensor {
 /// The LSTM step's gates: pre-activations `gi + gh` (`[N, 4H]`, PyTorch's gate order input,
 /// forget, cell, output), previous cell state `c` `[N, H]` → (h', c'), each `[N, H]`:
 /// c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c').
-public func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Tensor, c: Tensor) {
+package func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Tensor, c: Tensor) {
     let (n, hidden) = try gateSizes("lstm_gates", 4, gi, gh, c)
     let dtype = c.dtype, ct = dtype.computeType
     let ops = try kernelOperands([gi, gh, c], ct)
@@ -88,7 +88,7 @@ func lstmGatesBackwardOps(_ gi: Tensor, _ gh: Tensor, _ c: Tensor, dh: Tensor?, 
 /// The GRU step's gates: input projection `gi` and hidden projection `gh` (`[N, 3H]`, PyTorch's
 /// order reset, update, new, biases included), previous state `h` `[N, H]` → h' `[N, H]`:
 /// r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r·gh_n), h' = (1 − z)·n + z·h.
-public func gruGates(_ gi: Tensor, _ gh: Tensor, _ h: Tensor) throws -> Tensor {
+package func gruGates(_ gi: Tensor, _ gh: Tensor, _ h: Tensor) throws -> Tensor {
     let (n, hidden) = try gateSizes("gru_gates", 3, gi, gh, h)
     let dtype = h.dtype, ct = dtype.computeType
     let ops = try kernelOperands([gi, gh, h], ct)

@@ -72,7 +72,7 @@ private func projectionGrads<T: FloatElement>(_ rowCount: Int, _ width: Int, _ i
 
 /// One LSTM layer: x `[T, N, I]`, h0 and c0 `[N, H]`, weights `[4H, I]`, `[4H, H]`, biases `[4H]`
 /// (PyTorch's gate order) → (output `[T, N, H]`, h_T, c_T).
-public func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?,
+package func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?,
                       biasHH: Tensor?) throws -> (output: Tensor, h: Tensor, c: Tensor) {
     let z = try LayerSizes("lstm", gates: 4, x, h0, weightIH, weightHH, biasIH, biasHH)
     guard c0.shape == h0.shape, c0.dtype == h0.dtype else {
@@ -200,7 +200,7 @@ private func sequenceGrads(_ x: Tensor, _ wih: Tensor, _ whh: Tensor, _ bih: Ten
 
 /// One GRU layer: x `[T, N, I]`, h0 `[N, H]`, weights `[3H, I]`, `[3H, H]`, biases `[3H]`
 /// (PyTorch's gate order) → (output `[T, N, H]`, h_T).
-public func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?,
+package func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?,
                      biasHH: Tensor?) throws -> (output: Tensor, h: Tensor) {
     let z = try LayerSizes("gru", gates: 3, x, h0, weightIH, weightHH, biasIH, biasHH)
     let (steps, n, inSize, hidden) = (z.steps, z.batch, z.input, z.hidden), width = 3 * hidden, rows = steps * n

@@ -68,18 +68,17 @@ extension Tensor {
         }
     }
 
-    /// Gradient `g·(1 − y²)` from the output y: one fused pass for first-order gradients, the
-    /// same formula in differentiable ops under `create_graph`.
+    /// Gradient `g·(1 − y²)` from the output y (`fusedGradient`).
     public func tanh() throws -> Tensor {
         try recordWithOutput(try unaryRaw(self, .tanh, "tanh"), "TanhBackward", self) { _, g, y in
-            [GradMode.isEnabled ? try g.mul(y.square().neg().add(1)) : try binaryRaw(g, y, .tanhBackward, "tanh_backward")]
+            [try fusedGradient(g, y, .tanhBackward, "tanh_backward") { try y.square().neg().add(1) }]
         }
     }
 
-    /// Gradient `g·y·(1 − y)` from the output y (fused for first order, as `tanh`).
+    /// Gradient `g·y·(1 − y)` from the output y (`fusedGradient`).
     public func sigmoid() throws -> Tensor {
         try recordWithOutput(try unaryRaw(self, .sigmoid, "sigmoid"), "SigmoidBackward", self) { _, g, y in
-            [GradMode.isEnabled ? try g.mul(y.mul(y.neg().add(1))) : try binaryRaw(g, y, .sigmoidBackward, "sigmoid_backward")]
+            [try fusedGradient(g, y, .sigmoidBackward, "sigmoid_backward") { try y.mul(y.neg().add(1)) }]
         }
     }
 
@@ -99,14 +98,14 @@ extension Tensor {
         }
     }
 
-    /// x · sigmoid(x) (SiLU, "swish"); gradient σ(x)·(1 + x·(1 − σ(x))), one fused pass for first
-    /// order, the same formula in differentiable ops under `create_graph`.
+    /// x · sigmoid(x) (SiLU, "swish"); gradient σ(x)·(1 + x·(1 − σ(x))) (`fusedGradient`).
     public func silu() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .silu, "silu"), "SiluBackward", x) { _, g in
-            guard GradMode.isEnabled else { return [try binaryRaw(g, x, .siluBackward, "silu_backward")] }
-            let s = try x.sigmoid()
-            return [try g.mul(s.mul(x.mul(s.neg().add(1)).add(1)))]
+            [try fusedGradient(g, x, .siluBackward, "silu_backward") {
+                let s = try x.sigmoid()
+                return try s.mul(x.mul(s.neg().add(1)).add(1))
+            }]
         }
     }
 
@@ -121,11 +120,12 @@ extension Tensor {
         switch approximate {
         case .none:
             return try record(try unaryRaw(x, .gelu, "gelu"), "GeluBackward", x) { _, g in
-                // d/dx x·Φ(x) = Φ(x) + x·φ(x): one fused pass for first order, ops under create_graph
-                guard GradMode.isEnabled else { return [try binaryRaw(g, x, .geluBackward, "gelu_backward")] }
-                let cdf = try x.mul(0.70710678118654752440).erf().add(1).mul(0.5)
-                let pdf = try x.square().mul(-0.5).exp().mul(0.39894228040143267794)
-                return [try g.mul(cdf.add(x.mul(pdf)))]
+                // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+                [try fusedGradient(g, x, .geluBackward, "gelu_backward") {
+                    let cdf = try x.mul(0.70710678118654752440).erf().add(1).mul(0.5)
+                    let pdf = try x.square().mul(-0.5).exp().mul(0.39894228040143267794)
+                    return try cdf.add(x.mul(pdf))
+                }]
             }
         case .tanh:
             return try record(try unaryRaw(x, .geluTanh, "gelu"), "GeluBackward", x) { _, g in
@@ -165,6 +165,16 @@ extension Tensor {
             [try g.mul(unaryRaw(x, .insideMask(min: l, max: h), "clamp"))]
         }
     }
+}
+
+/// The gradient `g · f'` of an op whose derivative has a fused kernel: for first-order gradients
+/// one pass of the `fused` kernel over `g` and `v` (the op's input or output, as the kernel
+/// takes it); under `create_graph` the same derivative `composed` of differentiable ops, times
+/// `g`, so that every higher order exists. The kernel and `composed` state one formula twice;
+/// `FusedGradientTests` checks that they agree.
+func fusedGradient(_ g: Tensor, _ v: Tensor, _ fused: BinaryOp, _ name: String,
+                   composed derivative: () throws -> Tensor) throws -> Tensor {
+    GradMode.isEnabled ? try g.mul(derivative()) : try binaryRaw(g, v, fused, name)
 }
 
 /// `g · slope(x)`, the first-order gradient of a piecewise-linear op (relu, leaky_relu), as an

@@ -51,12 +51,12 @@ extension Tensor {
 
     /// `unfold` with the batch inside the columns: `[N, C, H, W]` → `[C·kh·kw, N·L]`, so that a
     /// convolution of the whole batch is one matrix product.
-    public func unfoldBatchColumns(_ g: WindowGeometry) throws -> Tensor {
+    package func unfoldBatchColumns(_ g: WindowGeometry) throws -> Tensor {
         try windowColumns(g, padValue: 0, batchInColumns: true)
     }
 
     /// The inverse layout of `unfoldBatchColumns`: `[C·kh·kw, N·L]` → `[N, C, H, W]`, summing overlaps.
-    public func foldBatchColumns(into outputShape: [Int], _ g: WindowGeometry) throws -> Tensor {
+    package func foldBatchColumns(into outputShape: [Int], _ g: WindowGeometry) throws -> Tensor {
         try foldColumns(into: outputShape, g, batchInColumns: true)
     }
 

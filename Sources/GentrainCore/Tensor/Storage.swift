@@ -10,7 +10,7 @@ import Synchronization
 /// power of two, so at most 25 % is wasted). Freed buffers wait in their class's list
 /// until reused; the cache holds at most `limit` bytes in all. Small buffers (up to 64 KiB,
 /// the per-op overhead case) first go to a per-thread list of at most 4 MiB, which needs no lock.
-public enum BufferCache {
+package enum BufferCache {
     private static let lock = Lock()
     /// Free buffers by size-class index.
     nonisolated(unsafe) private static var free = [[UnsafeMutableRawPointer]](repeating: [], count: classCount)
@@ -142,7 +142,7 @@ public enum BufferCache {
 
 /// The memory behind one or more tensors: engine-owned (from `BufferCache`) or borrowed
 /// from the host, with a release callback that runs when the last tensor is gone.
-public final class Storage: @unchecked Sendable {
+package final class Storage: @unchecked Sendable {
     public let data: UnsafeMutableRawPointer
     public let byteCount: Int
     private let sizeClass: Int          // -1 for borrowed memory

@@ -4,7 +4,7 @@
 /// Tensors are immutable in shape; ops return new tensors, views share storage. The few
 /// in-place updates (optimizer steps, `.grad` accumulation, `zero_()`) are named as such.
 public final class Tensor {
-    public internal(set) var storage: Storage
+    package internal(set) var storage: Storage
     public let shape: [Int]
     public let strides: [Int]
     /// Offset of the first element into `storage`, in elements.
@@ -24,7 +24,7 @@ public final class Tensor {
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
     /// Guards `grad` and in-place updates against two threads at once (see `UseGuard`).
-    public let use = UseGuard()
+    package let use = UseGuard()
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
         self.storage = storage
@@ -121,7 +121,7 @@ func isRowMajor(_ shape: [Int], _ strides: [Int]) -> Bool {
 
 /// Row-major strides of a shape.
 @inlinable
-public func contiguousStrides(_ shape: [Int]) -> [Int] {
+package func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)
     var s = 1
     for i in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -134,7 +134,7 @@ public func contiguousStrides(_ shape: [Int]) -> [Int] {
 /// The element count of a shape, rejecting negative sizes and overflow. The product of the
 /// sizes with zeros counted as 1 is bounded too (by 2^48), so that the strides and offsets of
 /// an empty tensor such as [2, 0, 2^62] cannot overflow in the loops either.
-public func checkedNumel(_ shape: [Int]) throws -> Int {
+package func checkedNumel(_ shape: [Int]) throws -> Int {
     var n = 1, extent = 1
     for d in shape {
         if d < 0 { throw GentrainError.shape("negative dimension in shape \(shapeString(shape))") }
@@ -146,10 +146,10 @@ public func checkedNumel(_ shape: [Int]) throws -> Int {
 }
 
 /// The most elements (and the largest extent of an empty shape) a tensor may have: 2^48.
-public let maxElements = 1 << 48
+package let maxElements = 1 << 48
 
 /// `d` in `0..<ndim` (negative counts from the end), or an index error naming the op.
-public func normalizeDim(_ d: Int, _ ndim: Int, _ op: String) throws -> Int {
+package func normalizeDim(_ d: Int, _ ndim: Int, _ op: String) throws -> Int {
     let n = Swift.max(ndim, 1)
     guard d >= -n && d < n else {
         throw GentrainError.index("\(op): dimension out of range (expected to be in range of [\(-n), \(n - 1)], but got \(d))")

@@ -5,7 +5,7 @@ import Synchronization
 
 /// A value of reference type kept per thread (pthread keys): grad mode, autocast state and
 /// the C layer's last error message live in one of these.
-public final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
+package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
     private var key = pthread_key_t()
     private let make: () -> Value
 
@@ -29,7 +29,7 @@ public final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
 
 /// A lock for the few shared structures of the engine (the standard library's futex-based
 /// mutex: cheap when uncontended, which is the common case).
-public final class Lock: @unchecked Sendable {
+package final class Lock: @unchecked Sendable {
     private let m = Synchronization.Mutex<Void>(())
 
     public init() {}

@@ -8,7 +8,7 @@ import Synchronization
 /// Many readers or one writer; the writer's own thread may enter again (as reader or writer).
 /// Nothing waits: a conflicting use fails at once, so a correct program never pays more than
 /// two atomic operations. A stored property of the object it guards (8 bytes, no allocation).
-public struct UseGuard: ~Copyable, @unchecked Sendable {
+package struct UseGuard: ~Copyable, @unchecked Sendable {
     /// > 0: that many readers; < 0: written by the thread whose id is the negation; 0: free.
     private let state = Atomic<Int>(0)
 

@@ -150,3 +150,21 @@ def test_state_dicts_round_trip_and_resume_identically():
     s3.load_state_dict(sched_state)
     train(p3, o3, s3, 5)
     assert p3.tolist() == p1.tolist()
+
+
+@pytest.mark.parametrize("cls", [gentrain.optim.SGD, gentrain.optim.Adam, gentrain.optim.AdamW, gentrain.optim.RMSprop,
+                                 gentrain.optim.Adagrad])
+def test_python_defaults_are_the_engines(cls):
+    """The Python signatures show PyTorch's defaults; the engine holds the same ones (one source
+    each side, checked here against each other)."""
+    import inspect
+    p = gentrain.zeros(2, requires_grad=True)
+    group = cls([p]).param_groups[0]
+    for name, parameter in inspect.signature(cls).parameters.items():
+        if parameter.default is inspect.Parameter.empty or name in ("params", "kw", "kwargs"):
+            continue
+        expected = parameter.default
+        if name == "betas":
+            assert group["betas"] == pytest.approx(expected), name
+        else:
+            assert group[name] == pytest.approx(float(expected)), name

@@ -229,11 +229,14 @@ def python_ops():
 
 def python_functional():
     functional = [op for section in ops.SECTIONS.values() for op in section if "F" in op.py]
+    shared = [op.name for op in functional if "torch" in op.py]   # defined once, in _ops.py
     out = [f'"""The `gentrain.nn.functional` functions that forward to one C function. {NOTICE}"""',
-           "from .. import _convert as _c", "from .._lib import lib", "",
+           "from .. import _convert as _c", f"from .._ops import {', '.join(shared)}  # noqa: F401 - also gentrain.<name>",
+           "from .._lib import lib", "",
            f"__all__ = [{', '.join(repr(op.name) for op in functional)}]", "", ""]
     for op in functional:
-        out += py_function(op) + [""]
+        if op.name not in shared:
+            out += py_function(op) + [""]
     return "\n".join(out).rstrip() + "\n"
 
 

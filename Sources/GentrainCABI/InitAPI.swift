@@ -50,30 +50,28 @@ public func gentrain_init_xavier_normal(_ tensor: OpaquePointer?, _ gain: Double
     initialize("gentrain_init_xavier_normal", tensor) { try Init.xavierNormal_($0, gain: finite(gain, "gain")) }
 }
 
-/// Kaiming's arguments from C: the slope, whether the fan is fan_out, the nonlinearity.
-private func kaimingArgs(_ a: Double, _ mode: UnsafePointer<CChar>?, _ nonlinearity: UnsafePointer<CChar>?)
-    throws -> (a: Double, fanOut: Bool, nonlinearity: String) {
-    let m = mode.map { String(cString: $0) } ?? "fan_in"
-    guard m == "fan_in" || m == "fan_out" else { throw GentrainError(.invalidArgument, "mode \(m) is not supported (fan_in or fan_out)") }
-    return (try finite(a, "a"), m == "fan_out", nonlinearity.map { String(cString: $0) } ?? "leaky_relu")
+/// A Kaiming initializer with its arguments from C: the slope `a`, the fan by `mode` (NULL:
+/// "fan_in"), the gain by `nonlinearity` (NULL: "leaky_relu").
+private func kaiming(_ name: StaticString, _ tensor: OpaquePointer?, _ a: Double, _ mode: UnsafePointer<CChar>?,
+                     _ nonlinearity: UnsafePointer<CChar>?,
+                     _ fill: (Tensor, Double, Bool, String) throws -> Tensor) -> gentrain_status {
+    initialize(name, tensor) { t in
+        let m = mode.map { String(cString: $0) } ?? "fan_in"
+        guard m == "fan_in" || m == "fan_out" else { throw GentrainError(.invalidArgument, "mode \(m) is not supported (fan_in or fan_out)") }
+        return try fill(t, finite(a, "a"), m == "fan_out", nonlinearity.map { String(cString: $0) } ?? "leaky_relu")
+    }
 }
 
 @c @implementation
 public func gentrain_init_kaiming_uniform(_ tensor: OpaquePointer?, _ a: Double, _ mode: UnsafePointer<CChar>?,
                                           _ nonlinearity: UnsafePointer<CChar>?) -> gentrain_status {
-    initialize("gentrain_init_kaiming_uniform", tensor) { t in
-        let k = try kaimingArgs(a, mode, nonlinearity)
-        return try Init.kaimingUniform_(t, a: k.a, fanOut: k.fanOut, nonlinearity: k.nonlinearity)
-    }
+    kaiming("gentrain_init_kaiming_uniform", tensor, a, mode, nonlinearity) { try Init.kaimingUniform_($0, a: $1, fanOut: $2, nonlinearity: $3) }
 }
 
 @c @implementation
 public func gentrain_init_kaiming_normal(_ tensor: OpaquePointer?, _ a: Double, _ mode: UnsafePointer<CChar>?,
                                          _ nonlinearity: UnsafePointer<CChar>?) -> gentrain_status {
-    initialize("gentrain_init_kaiming_normal", tensor) { t in
-        let k = try kaimingArgs(a, mode, nonlinearity)
-        return try Init.kaimingNormal_(t, a: k.a, fanOut: k.fanOut, nonlinearity: k.nonlinearity)
-    }
+    kaiming("gentrain_init_kaiming_normal", tensor, a, mode, nonlinearity) { try Init.kaimingNormal_($0, a: $1, fanOut: $2, nonlinearity: $3) }
 }
 
 @c @implementation

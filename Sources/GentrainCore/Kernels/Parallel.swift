@@ -1,3 +1,4 @@
+import COpenBLAS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,4 +62,20 @@ struct OpenMP {
                       setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self),
                       inParallelFn: unsafeBitCast(i, to: (@convention(c) () -> Int32).self))
     }()
+}
+
+/// Threads the engine uses for matrix products and its own kernels (PyTorch's `torch.set_num_threads`).
+public enum Threads {
+    /// Sets the number of threads (at least 1).
+    public static func set(_ n: Int) throws {
+        guard n >= 1 && n <= 1024 else { throw GentrainError.argument("set_num_threads: expected 1...1024 threads, got \(n)") }
+        openblas_set_num_threads(Int32(n))
+    }
+
+    public static var count: Int { Int(openblas_get_num_threads()) }
+
+    /// The threads kernels use now: `count`; one inside a parallel region (a kernel called from a
+    /// `parallelFor` chunk runs on that chunk's thread) and in a child process forked after the
+    /// thread pool started (see `OpenMP.forked`).
+    static var usable: Int { OpenMP.forked || OpenMP.inParallel ? 1 : count }
 }

@@ -1,21 +1,5 @@
 import GentrainCore
 
-/// How a loss reduces its per-element values (PyTorch's `reduction`).
-public enum Reduction: Int32, Sendable {
-    case none = 0
-    case mean = 1
-    case sum = 2
-}
-
-/// Applies a reduction to per-element losses.
-func reduce(_ losses: Tensor, _ reduction: Reduction) throws -> Tensor {
-    switch reduction {
-    case .none: return losses
-    case .mean: return try losses.mean()
-    case .sum: return try losses.sum()
-    }
-}
-
 /// Class-index targets as rows: `[M]` int64 with validity checked, for input `[N, C, d…]`.
 private func classTargets(_ input: Tensor, _ target: Tensor, _ ignoreIndex: Int, _ op: String) throws -> (rowsShape: [Int], classes: Int, t: Tensor) {
     guard input.ndim >= 1 else { throw GentrainError(.shape, "\(op): input must have at least 1 dimension") }

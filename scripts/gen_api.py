@@ -174,6 +174,27 @@ def py_value(a, name):
             "int64?": f"_c.optional_int64({name})"}[a.type]
 
 
+PY_HINTS = {"tensor": "Tensor", "tensor?": "Optional[Tensor]", "double": "float", "int64": "int", "count": "int",
+            "bool": "bool", "dims": "Optional[Union[int, Sequence[int]]]", "dtype": "dtype", "reduction": "str",
+            "kl_reduction": "str", "double?": "Optional[float]", "int64?": "Optional[int]"}
+
+
+def py_hint(a):
+    return "str" if a.type.startswith("enum:") else PY_HINTS[a.type]
+
+
+def py_header(doc, package, opset, extra=()):
+    """A generated module's head: its docstring and the imports its hints and bodies use."""
+    hints = " ".join(py_hint(a) for op in opset for a in op.args)
+    typing = [t for t in ("Optional", "Sequence", "Union") if t in hints]
+    checking = [f"    from {package}tensor import Tensor"] + (["    from {package}_dtype import dtype".format(package=package)]
+                                                             if "dtype" in hints.replace("Optional", "") else [])
+    return ([f'"""{doc} {NOTICE}"""', "from __future__ import annotations", "",
+             "from typing import " + ", ".join(["TYPE_CHECKING"] + typing), "",
+             f"from {package} import _convert as _c" if package == ".." else "from . import _convert as _c"]
+            + list(extra) + [f"from {package}_lib import lib", "", "if TYPE_CHECKING:"] + sorted(checking) + [""])
+
+
 def py_signature(op, self_name=None):
     """[(python name, default)] with the first tensor called `self_name` when given."""
     names = []
@@ -184,13 +205,15 @@ def py_signature(op, self_name=None):
 
 
 def py_def(name, params, doc, body):
-    sig = ", ".join(p if d is None else f"{p}={d}" for p, d in params)
+    """params: (name, argument); the one named self takes no hint."""
+    sig = ", ".join(p if p == "self" else f"{p}: {py_hint(a)}" + ("" if a.default is None else f" = {a.default}")
+                    for p, a in params) + ") -> Tensor"
     noqa = "  # noqa: A002 - PyTorch's names" if any(p in ("input", "min", "max") for p, _ in params) else ""
     lines = textwrap.wrap(doc, 100 - 8)
     doc_lines = [f'    """{lines[0]}' + ('"""' if len(lines) == 1 else "")]
     if len(lines) > 1:
         doc_lines += [f"    {line}" for line in lines[1:]] + ['    """']
-    return [f"def {name}({sig}):{noqa}"] + doc_lines + [f"    return {body}", ""]
+    return [f"def {name}({sig}:{noqa}"] + doc_lines + [f"    return {body}", ""]
 
 
 def py_forward(op, names):
@@ -200,7 +223,7 @@ def py_forward(op, names):
 
 def py_function(op):
     names = py_signature(op)
-    params = [(n, a.default) for n, a in names]
+    params = names
     if "method" in op.py:
         body = f"{names[0][0]}.{op.name}({', '.join(n for n, _ in names[1:])})"
     else:
@@ -212,14 +235,13 @@ def python_ops():
     all_ops = [op for section in ops.SECTIONS.values() for op in section]
     methods = [op for op in all_ops if "method" in op.py]
     torch = [op for op in all_ops if "torch" in op.py]
-    out = [f'"""The ops\' Tensor methods and `gentrain.<name>` functions. {NOTICE}"""',
-           "from . import _convert as _c", "from ._lib import lib", "",
+    out = py_header("The ops' Tensor methods and `gentrain.<name>` functions.", ".", methods + torch) + [
            f"__all__ = [{', '.join(repr(op.name) for op in torch)}]", "", "",
            "class TensorOps:", '    """The Tensor methods that forward to one C function."""', "",
            "    __slots__ = ()", ""]
     for op in methods:
         names = py_signature(op, "self")
-        lines = py_def(op.name, [(n, a.default) for n, a in names], op.pydoc, py_forward(op, names))
+        lines = py_def(op.name, names, op.pydoc, py_forward(op, names))
         out += ["    " + line if line else "" for line in lines]
     out += [""]
     for op in torch:
@@ -230,9 +252,9 @@ def python_ops():
 def python_functional():
     functional = [op for section in ops.SECTIONS.values() for op in section if "F" in op.py]
     shared = [op.name for op in functional if "torch" in op.py]   # defined once, in _ops.py
-    out = [f'"""The `gentrain.nn.functional` functions that forward to one C function. {NOTICE}"""',
-           "from .. import _convert as _c", f"from .._ops import {', '.join(shared)}  # noqa: F401 - also gentrain.<name>",
-           "from .._lib import lib", "",
+    own = [op for op in functional if op.name not in shared]
+    out = py_header("The `gentrain.nn.functional` functions that forward to one C function.", "..", own,
+                    [f"from .._ops import {', '.join(shared)}  # noqa: F401 - also gentrain.<name>"]) + [
            f"__all__ = [{', '.join(repr(op.name) for op in functional)}]", "", ""]
     for op in functional:
         if op.name not in shared:

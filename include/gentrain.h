@@ -151,10 +151,15 @@ typedef void (*gentrain_warning_fn)(const char *message, void *user_data);
  * warning to standard error once. `user_data` is passed to every call and never freed. */
 void gentrain_set_warning_handler(gentrain_warning_fn handler, void *user_data);
 
-/* Threads used for matrix products and large kernels (torch.set_num_threads). A process forked
- * after the threads started runs on one thread: the thread pool does not survive fork(). */
+/* Threads used for matrix products and large kernels (torch.set_num_threads), 1...1024; settable
+ * at any time, before or after the first op, from any thread. Everything parallel runs on one
+ * pool (libgomp's, which oneDNN shares; OpenBLAS is called single-threaded and split over the
+ * pool), and idle workers sleep after a few microseconds of spinning unless OMP_WAIT_POLICY or
+ * GOMP_SPINCOUNT says otherwise. A process forked after the threads started runs on one thread:
+ * the thread pool does not survive fork(). */
 gentrain_status gentrain_set_num_threads(int32_t n);
-/* The number of threads set by gentrain_set_num_threads (the CPU count by default). */
+/* The number of threads: as set by gentrain_set_num_threads, else OMP_NUM_THREADS, else the CPUs
+ * the process may run on (its affinity mask). */
 int32_t gentrain_get_num_threads(void);
 /* Seeds the default random generator (torch.manual_seed). */
 void gentrain_manual_seed(uint64_t seed);

@@ -1,3 +1,7 @@
+#define _GNU_SOURCE
+#include <sched.h>
+#include <unistd.h>
+
 #include "gentrain_cpu.h"
 
 #if defined(__x86_64__)
@@ -26,3 +30,13 @@ int gt_cpu_features(void) {
 #else
 int gt_cpu_features(void) { return 0; }
 #endif
+
+int gt_cpu_usable_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0) return n;
+    }
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
+}

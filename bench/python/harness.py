@@ -31,14 +31,15 @@ def peak_rss_mb():
 
 def framework(name, threads):
     """`torch`, `torch-native` (PyTorch with its oneDNN path off) or this checkout's `gentrain`,
-    set to `threads` threads and seeded."""
+    set to `threads` threads (None: the library's default) and seeded."""
     if name.startswith("torch"):
         import torch as lib
         lib.backends.mkldnn.enabled = name == "torch"
     else:
         sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
         import gentrain as lib
-    lib.set_num_threads(threads)
+    if threads is not None:
+        lib.set_num_threads(threads)
     lib.manual_seed(0)
     return lib
 

@@ -11,4 +11,7 @@ enum {
 /// The GT_CPU_* flags of this CPU (0 on other architectures).
 int gt_cpu_features(void);
 
+/// The CPUs this process may run on (its affinity mask), at least 1.
+int gt_cpu_usable_count(void);
+
 #endif

@@ -39,16 +39,46 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
         dnnl.sgemm(ta, tb, m, n, k, Float(alpha), UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), lda,
                    UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), ldb, Float(beta),
                    UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc)
-    } else if T.self == Float.self {
-        cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
-                    UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), Int32(lda),
-                    UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
-                    UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
     } else {
-        cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
-                    UnsafeRawPointer(pa).assumingMemoryBound(to: Double.self), Int32(lda),
-                    UnsafeRawPointer(pb).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
-                    UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
+        _ = openBLASSingleThreaded
+        blockedProduct(m, n, k, aTransposed: ta != CblasNoTrans, lda, bTransposed: tb != CblasNoTrans, ldb, ldc) { m, n, ao, bo, co in
+            if T.self == Float.self {
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
+                            UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Float.self), Int32(lda),
+                            UnsafeRawPointer(pb + bo).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
+                            UnsafeMutableRawPointer(c + co).assumingMemoryBound(to: Float.self), Int32(ldc))
+            } else {
+                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
+                            UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Double.self), Int32(lda),
+                            UnsafeRawPointer(pb + bo).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
+                            UnsafeMutableRawPointer(c + co).assumingMemoryBound(to: Double.self), Int32(ldc))
+            }
+        }
+    }
+}
+
+/// OpenBLAS runs on the caller's thread: the pool splits its products (`blockedProduct`), so its
+/// own pthread pool (Debian's default build) never starts and never competes with the pool.
+private let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
+
+/// A row-major product `C[m, n] = op(A)[m, k] · op(B)[k, n]` in blocks over the pool: from 2 MFLOP,
+/// blocks of C's columns (when n ≥ m) or rows, one per thread; smaller products in one block on
+/// the caller's thread. `block(m, n, aOffset, bOffset, cOffset)` computes one block: the block's
+/// sizes and where its operands start (in elements) for A and B read with leading dimensions
+/// `lda`, `ldb`, transposed as given, and C with `ldc`.
+func blockedProduct(_ m: Int, _ n: Int, _ k: Int, aTransposed: Bool, _ lda: Int, bTransposed: Bool, _ ldb: Int, _ ldc: Int,
+                    _ block: (Int, Int, Int, Int, Int) -> Void) {
+    if 2 * m * n * k < 1 << 21 || Threads.usable == 1 {
+        block(m, n, 0, 0, 0)
+    } else if n >= m {
+        // Columns j0..<j1 of C: B's columns start at j0 (row-major) or its rows do (transposed).
+        parallelFor(n, grain: 64) { cols in
+            block(m, cols.count, 0, bTransposed ? cols.lowerBound * ldb : cols.lowerBound, cols.lowerBound)
+        }
+    } else {
+        parallelFor(m, grain: 16) { rows in
+            block(rows.count, n, aTransposed ? rows.lowerBound : rows.lowerBound * lda, 0, rows.lowerBound * ldc)
+        }
     }
 }
 

@@ -4,22 +4,21 @@ import Glibc
 #endif
 
 /// oneDNN's row-major `dnnl_sgemm`, from the shared library when it loads. It runs on the
-/// OpenMP threads (`OpenMP.runtime`).
+/// pool's threads (`OpenMP.runtime`: oneDNN's OpenMP is the same libgomp).
 struct OneDNN {
     private typealias Sgemm = @convention(c) (CChar, CChar, Int64, Int64, Int64, Float, UnsafePointer<Float>?, Int64,
                                               UnsafePointer<Float>?, Int64, Float, UnsafeMutablePointer<Float>?, Int64) -> Int32
     private let sgemmFn: Sgemm
-    /// The library's handle: its dependencies (libgomp) are looked up through it.
-    let handle: UnsafeMutableRawPointer
 
     static let library: OneDNN? = {
+        _ = OpenMP.runtime   // libgomp first, with its wait policy set (see OpenMP.runtime)
         guard let handle = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL), let f = dlsym(handle, "dnnl_sgemm") else { return nil }
-        return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self), handle: handle)
+        return OneDNN(sgemmFn: unsafeBitCast(f, to: Sgemm.self))
     }()
 
     /// Large products (from 32 MFLOP) use oneDNN's own threading. Middle-sized ones (from 2 MFLOP,
-    /// such as a recurrent step's [32, 256] × [256, 1024]) are split here into one block of rows or
-    /// columns per thread, each a single-threaded product: oneDNN's threading does poorly on them.
+    /// such as a recurrent step's [32, 256] × [256, 1024]) are split into blocks over the pool
+    /// (`blockedProduct`), each a single-threaded product: oneDNN's threading does poorly on them.
     func sgemm(_ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
                _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
@@ -50,19 +49,13 @@ struct OneDNN {
                     }
                 }
             }
-        } else if flops >= 1 << 25 || flops < 1 << 21 || threads == 1 {
-            OpenMP.runtime?.setThreads(Int32(flops < 1 << 25 ? 1 : threads))
+        } else if flops >= 1 << 25 {
+            OpenMP.runtime?.setThreads(Int32(threads))
             run(m, n, a, b, c)
-        } else if n >= m {
-            // Columns j0..<j1 of C: B's columns start at j0 (row-major) or its rows do (transposed).
-            parallelFor(n, grain: 64) { cols in
-                OpenMP.runtime?.setThreads(1)
-                run(m, cols.count, a, b + (bT ? cols.lowerBound * ldb : cols.lowerBound), c + cols.lowerBound)
-            }
         } else {
-            parallelFor(m, grain: 16) { rows in
+            blockedProduct(m, n, k, aTransposed: aT, lda, bTransposed: bT, ldb, ldc) { m, n, aOffset, bOffset, cOffset in
                 OpenMP.runtime?.setThreads(1)
-                run(rows.count, n, a + (aT ? rows.lowerBound : rows.lowerBound * lda), b, c + rows.lowerBound * ldc)
+                run(m, n, a + aOffset, b + bOffset, c + cOffset)
             }
         }
     }

@@ -1,48 +1,62 @@
+import CGentrainCPU
 import COpenBLAS
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
+// The threading model: one pool for everything that runs in parallel. The pool is libgomp's
+// (GNU OpenMP, loaded at run time), which oneDNN's products and convolutions run on too. OpenBLAS
+// (Debian's build has a pthread pool of its own) is always called single-threaded; large products
+// are split into blocks over the pool here instead, so two pools never compete for the cores.
+// Idle workers yield: unless the environment says otherwise (OMP_WAIT_POLICY, GOMP_SPINCOUNT),
+// they spin for a few microseconds after a parallel region and then sleep, so a process that
+// shares the machine (or the host's own threads) gets the cores back. Without libgomp every
+// kernel runs on the caller's thread.
+
 /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs `body` on them
-/// over the engine's threads (`Threads.count`); small ranges run inline on the caller's thread.
+/// over the pool (`Threads.count` threads); small ranges run inline on the caller's thread.
 /// `body` must only write what its own chunk owns.
 ///
-/// The threads are OpenMP's (libgomp's, which oneDNN's products also run on): one pool for
-/// every kernel, so spinning workers of one never compete with another's. Without oneDNN (and
-/// so libgomp), the engine's own kernels run on the caller's thread.
+/// The range is cut into up to four chunks per thread, which the threads take in turn: a thread
+/// slowed down (its core shared with another process) takes fewer, instead of the whole region
+/// waiting for its fixed share.
 @inline(__always)
 package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-    let threads = Swift.min(Threads.usable, count / Swift.max(grain, 1))
+    let chunks = count / Swift.max(grain, 1), threads = Swift.min(Threads.usable, chunks)
     guard threads > 1, let omp = OpenMP.runtime else {
         body(0..<count)
         return
     }
     withoutActuallyEscaping(body) { body in
-        let job = ParallelJob(count: count, threads: threads, body: body)
+        let job = ParallelJob(count: count, chunks: Swift.min(chunks, 4 * threads), body: body)
         withExtendedLifetime(job) {
             omp.parallel(parallelJobEntry, Unmanaged.passUnretained(job).toOpaque(), UInt32(threads), 0)
         }
     }
 }
 
-/// One `parallelFor` call, as the OpenMP threads see it.
+/// One `parallelFor` call, as the OpenMP threads see it: its chunks and the next one to take.
 private final class ParallelJob {
-    let count: Int, threads: Int, body: (Range<Int>) -> Void
-    init(count: Int, threads: Int, body: @escaping (Range<Int>) -> Void) { (self.count, self.threads, self.body) = (count, threads, body) }
+    let count: Int, chunks: Int, body: (Range<Int>) -> Void
+    let next = Atomic<Int>(0)
+    init(count: Int, chunks: Int, body: @escaping (Range<Int>) -> Void) { (self.count, self.chunks, self.body) = (count, chunks, body) }
 }
 
-/// What each OpenMP thread runs: its share of the job.
+/// What each OpenMP thread runs: chunks, until none is left.
 private let parallelJobEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
     let job = Unmanaged<ParallelJob>.fromOpaque(context!).takeUnretainedValue()
-    let t = Int(OpenMP.runtime!.threadNum())
-    job.body((job.count * t / job.threads)..<(job.count * (t + 1) / job.threads))
+    while true {
+        let i = job.next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard i < job.chunks else { return }
+        job.body((job.count * i / job.chunks)..<(job.count * (i + 1) / job.chunks))
+    }
 }
 
-/// libgomp's entry points, found through oneDNN, which depends on it.
+/// libgomp's entry points.
 struct OpenMP {
     typealias Parallel = @convention(c) (@convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
     let parallel: Parallel
-    let threadNum: @convention(c) () -> Int32
     let setThreads: @convention(c) (Int32) -> Void
     let inParallelFn: @convention(c) () -> Int32
 
@@ -53,12 +67,25 @@ struct OpenMP {
     /// region there waits forever for threads that are gone), so the child runs on one thread.
     nonisolated(unsafe) static var forked = false
 
+    /// Spins of an idle worker before it sleeps, unless the environment sets a wait policy: a few
+    /// microseconds. libgomp's default (300,000 spins) keeps a core busy for milliseconds after
+    /// every parallel region: with another process on the machine, 2.7–3.8× slower than one
+    /// thread (W3, W4 at 100,000 spins), and 1.6× at 10,000; 1,000 gives 1.0–1.1× there and costs
+    /// nothing measurable without competition (AMD EPYC family 25 model 1, 2 cores;
+    /// bench/python/competition.py).
+    static let defaultSpinCount = "1000"
+
+    /// libgomp, loaded once, after its wait policy is set. Loading oneDNN goes through here
+    /// first (oneDNN depends on libgomp, and libgomp reads its environment when it loads).
     static let runtime: OpenMP? = {
-        guard let handle = OneDNN.library?.handle,   // libgomp comes with oneDNN
-              let p = dlsym(handle, "GOMP_parallel"), let n = dlsym(handle, "omp_get_thread_num"),
+        if getenv("OMP_WAIT_POLICY") == nil && getenv("GOMP_SPINCOUNT") == nil {
+            setenv("GOMP_SPINCOUNT", defaultSpinCount, 0)
+        }
+        guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL),
+              let p = dlsym(handle, "GOMP_parallel"),
               let s = dlsym(handle, "omp_set_num_threads"), let i = dlsym(handle, "omp_in_parallel") else { return nil }
         pthread_atfork(nil, nil) { OpenMP.forked = true }
-        return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self), threadNum: unsafeBitCast(n, to: (@convention(c) () -> Int32).self),
+        return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self),
                       setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self),
                       inParallelFn: unsafeBitCast(i, to: (@convention(c) () -> Int32).self))
     }()
@@ -66,13 +93,29 @@ struct OpenMP {
 
 /// Threads the engine uses for matrix products and its own kernels (PyTorch's `torch.set_num_threads`).
 public enum Threads {
-    /// Sets the number of threads (at least 1).
+    /// The count a process starts with: `OMP_NUM_THREADS` when it holds a count in 1...1024, else
+    /// the CPUs the process may run on (its affinity mask, as `taskset` or a container sets it).
+    public static let defaultCount: Int = {
+        if let env = getenv("OMP_NUM_THREADS"), let n = Int(String(cString: env).split(separator: ",").first ?? ""),
+           (1...1024).contains(n) {
+            return n
+        }
+        return Swift.min(Int(gt_cpu_usable_count()), 1024)
+    }()
+
+    /// The count set by `set` (0: `defaultCount`); every backend reads it at each call.
+    private static let chosen = Atomic<Int>(0)
+
+    /// Sets the number of threads (1...1024), at any time; the next parallel region uses it.
     public static func set(_ n: Int) throws {
         guard n >= 1 && n <= 1024 else { throw GentrainError.argument("set_num_threads: expected 1...1024 threads, got \(n)") }
-        openblas_set_num_threads(Int32(n))
+        chosen.store(n, ordering: .relaxed)
     }
 
-    public static var count: Int { Int(openblas_get_num_threads()) }
+    public static var count: Int {
+        let n = chosen.load(ordering: .relaxed)
+        return n == 0 ? defaultCount : n
+    }
 
     /// The threads kernels use now: `count`; one inside a parallel region (a kernel called from a
     /// `parallelFor` chunk runs on that chunk's thread) and in a child process forked after the

@@ -1,0 +1,79 @@
+"""The threading model: the default thread count, the pool's wait policy, and products split over
+the pool giving the single-threaded result. Each case that needs a fresh process runs one."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gentrain
+
+PACKAGE = os.path.join(os.path.dirname(__file__), "..")
+
+
+def run(code, env=None, prefix=()):
+    """Runs `code` in a new Python process with the package on the path; returns its stdout."""
+    full = dict(os.environ, PYTHONPATH=PACKAGE, **(env or {}))
+    for key in [k for k, v in full.items() if v is None]:
+        del full[key]
+    out = subprocess.run([*prefix, sys.executable, "-c", "import gentrain\n" + code], env=full, capture_output=True,
+                         text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_default_count_follows_affinity_and_omp_num_threads():
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    full = dict(env, PYTHONPATH=PACKAGE)
+    one_cpu = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", "import gentrain; print(gentrain.get_num_threads())"],
+                             env=full, capture_output=True, text=True, check=True).stdout.strip()
+    assert one_cpu == "1"
+    assert run("print(gentrain.get_num_threads())", {"OMP_NUM_THREADS": "3"}) == "3"
+    assert run("print(gentrain.get_num_threads())", {"OMP_NUM_THREADS": "junk"}) == str(len(os.sched_getaffinity(0)))
+
+
+def test_idle_workers_yield_unless_the_environment_says_otherwise():
+    code = ("import ctypes\ngentrain.randn(300, 300) @ gentrain.randn(300, 300)\n"
+            "libc = ctypes.CDLL(None); libc.getenv.restype = ctypes.c_char_p\nprint(libc.getenv(b'GOMP_SPINCOUNT'))")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    full = dict(env, PYTHONPATH=PACKAGE)
+
+    def spin(extra):
+        return subprocess.run([sys.executable, "-c", "import gentrain\n" + code], env=dict(full, **extra),
+                              capture_output=True, text=True, check=True).stdout.strip()
+    assert spin({}) == "b'1000'"
+    assert spin({"OMP_WAIT_POLICY": "active"}) == "None"   # the user's policy is left alone
+    assert spin({"GOMP_SPINCOUNT": "7"}) == "b'7'"
+
+
+@pytest.mark.parametrize("gemm", ["default", "openblas"])
+def test_products_split_over_the_pool_equal_one_thread(gemm):
+    code = ("import numpy as np\nrng = np.random.default_rng(0)\n"
+            "for dt in (np.float32, np.float64):\n"
+            "    for (m, k, n) in ((700, 300, 50), (40, 500, 900), (257, 129, 263)):\n"
+            "        a, b = rng.standard_normal((m, k)).astype(dt), rng.standard_normal((k, n)).astype(dt)\n"
+            "        outs = []\n"
+            "        for t in (1, 2, 3):\n"
+            "            gentrain.set_num_threads(t)\n"
+            "            outs.append((gentrain.from_numpy(a) @ gentrain.from_numpy(b)).numpy())\n"
+            "            outs.append((gentrain.from_numpy(a.T.copy()).t() @ gentrain.from_numpy(b.T.copy()).t()).numpy())\n"
+            "        ref = a.astype(np.float64) @ b.astype(np.float64)\n"
+            "        tol = 1e-3 if dt == np.float32 else 1e-10\n"
+            "        assert all(np.allclose(o, ref, rtol=tol, atol=tol) for o in outs), (dt, m, k, n)\n"
+            "print('ok')")
+    assert run(code, {} if gemm == "default" else {"GENTRAIN_GEMM": "openblas"}) == "ok"
+
+
+def test_thread_count_can_change_at_any_time():
+    before = gentrain.get_num_threads()
+    try:
+        x = gentrain.randn(256, 256)
+        gentrain.set_num_threads(1)
+        one = (x @ x).numpy()
+        gentrain.set_num_threads(2)
+        assert gentrain.get_num_threads() == 2
+        np.testing.assert_allclose((x @ x).numpy(), one, rtol=1e-5, atol=1e-5)
+        with pytest.raises(gentrain.InvalidArgumentError):
+            gentrain.set_num_threads(0)
+    finally:
+        gentrain.set_num_threads(before)

@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <sched.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "gentrain_cpu.h"
@@ -27,8 +30,30 @@ int gt_cpu_features(void) {
     if ((features & GT_CPU_AVX2_FMA) && (b & avx512) == avx512 && (saved & 0xE6) == 0xE6) features |= GT_CPU_AVX512;
     return features;
 }
+
+void gt_cpu_signature(char *out, int size) {
+    unsigned int a, b, c, d;
+    char vendor[13] = {0};
+    if (size <= 0) return;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) {
+        snprintf(out, (size_t)size, "x86");
+        return;
+    }
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    __get_cpuid(1, &a, &b, &c, &d);
+    unsigned int family = (a >> 8) & 0xF, model = (a >> 4) & 0xF, stepping = a & 0xF;
+    if (family == 0xF) family += (a >> 20) & 0xFF;
+    if (family == 0x6 || family >= 0xF) model += ((a >> 16) & 0xF) << 4;
+    for (char *p = vendor; *p; p++) if (!isalnum((unsigned char)*p)) *p = '_';
+    snprintf(out, (size_t)size, "%s-%u-%u-%u-%d", vendor, family, model, stepping, gt_cpu_features());
+}
 #else
 int gt_cpu_features(void) { return 0; }
+void gt_cpu_signature(char *out, int size) {
+    if (size > 0) snprintf(out, (size_t)size, "other");
+}
 #endif
 
 int gt_cpu_usable_count(void) {

@@ -16,7 +16,7 @@ final class ConvolutionTests: XCTestCase {
     ]
 
     func testOneDNNServesWideGeometriesOnly() throws {
-        guard OneDNN.library != nil, GemmBackend.current == .onednn else { throw XCTSkip("oneDNN is not in use") }
+        guard GemmBackend.convolutionsOnOneDNN else { throw XCTSkip("oneDNN is not in use") }
         for g in geometries {
             let conv = try XCTUnwrap(OneDNNConvolution.serving(g), "\(g.src) (*) \(g.weight)")
             XCTAssertTrue(conv === OneDNNConvolution.serving(g), "primitives are kept per geometry")

@@ -12,8 +12,8 @@ struct MatrixOperand<T> {
 
 /// `C = alpha · A·B + beta · C` for row-major C (`[m, n]`, leading dimension `ldc`), with A
 /// `[m, k]` and B `[k, n]` read through their strides: a transposed view goes to the BLAS
-/// as a transpose flag, anything else is packed first. float32 products run on oneDNN when
-/// it is installed (see `GemmBackend`), everything else on OpenBLAS.
+/// as a transpose flag, anything else is packed first. float32 products run on the faster of
+/// oneDNN and OpenBLAS for their shape on this CPU (see `GemmBackend`), float64 on OpenBLAS.
 func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, _ b: MatrixOperand<T>,
                            _ c: UnsafeMutablePointer<T>, ldc: Int, alpha: T = 1, beta: T = 0) {
     if m == 0 || n == 0 { return }
@@ -35,26 +35,33 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
     }
     let (ta, pa, lda) = layout(a, m, k)
     let (tb, pb, ldb) = layout(b, k, n)
-    if T.self == Float.self, let dnnl = OneDNN.library, GemmBackend.current == .onednn {
-        dnnl.sgemm(ta, tb, m, n, k, Float(alpha), UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), lda,
-                   UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), ldb, Float(beta),
-                   UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc)
-    } else {
+    /// Rows 0..<rows of the product into `out` (leading dimension `ldOut`), on `backend`.
+    func product(_ backend: GemmBackend, rows m: Int, into out: UnsafeMutablePointer<T>, _ ldOut: Int, beta: T) {
+        if backend == .onednn, let dnnl = OneDNN.library {
+            dnnl.sgemm(ta, tb, m, n, k, Float(alpha), UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), lda,
+                       UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), ldb, Float(beta),
+                       UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), ldOut)
+            return
+        }
         _ = openBLASSingleThreaded
-        blockedProduct(m, n, k, aTransposed: ta != CblasNoTrans, lda, bTransposed: tb != CblasNoTrans, ldb, ldc) { m, n, ao, bo, co in
+        blockedProduct(m, n, k, aTransposed: ta != CblasNoTrans, lda, bTransposed: tb != CblasNoTrans, ldb, ldOut) { m, n, ao, bo, co in
             if T.self == Float.self {
                 cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
                             UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Float.self), Int32(lda),
                             UnsafeRawPointer(pb + bo).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
-                            UnsafeMutableRawPointer(c + co).assumingMemoryBound(to: Float.self), Int32(ldc))
+                            UnsafeMutableRawPointer(out + co).assumingMemoryBound(to: Float.self), Int32(ldOut))
             } else {
                 cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
                             UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Double.self), Int32(lda),
                             UnsafeRawPointer(pb + bo).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
-                            UnsafeMutableRawPointer(c + co).assumingMemoryBound(to: Double.self), Int32(ldc))
+                            UnsafeMutableRawPointer(out + co).assumingMemoryBound(to: Double.self), Int32(ldOut))
             }
         }
     }
+    let backend = T.self != Float.self ? .openblas : GemmBackend.forProduct(m, n, k, ta, tb) { candidate, rows, scratch in
+        product(candidate, rows: rows, into: scratch.assumingMemoryBound(to: T.self), n, beta: 0)
+    }
+    product(backend, rows: m, into: c, ldc, beta: beta)
 }
 
 /// OpenBLAS runs on the caller's thread: the pool splits its products (`blockedProduct`), so its
@@ -82,28 +89,3 @@ func blockedProduct(_ m: Int, _ n: Int, _ k: Int, aTransposed: Bool, _ lda: Int,
     }
 }
 
-/// The library that computes float32 matrix products.
-///
-/// oneDNN (Debian `libdnnl2`, loaded at run time when present) generates its kernels for the
-/// running CPU, which is about twice OpenBLAS's speed wherever OpenBLAS runs an older core's
-/// kernels (as with `OPENBLAS_CORETYPE=Haswell` on newer processors). OpenBLAS is the baseline:
-/// float64 always uses it, and so does everything when oneDNN is absent or the environment
-/// says `GENTRAIN_GEMM=openblas`.
-package enum GemmBackend: Sendable {
-    case openblas, onednn
-
-    nonisolated(unsafe) private static var chosen: GemmBackend = {
-        let env = getenv("GENTRAIN_GEMM").map { String(cString: $0) }
-        return env != "openblas" && OneDNN.library != nil ? .onednn : .openblas
-    }()
-
-    /// The backend in use. Setting `.onednn` when oneDNN did not load is an error.
-    public static var current: GemmBackend { chosen }
-
-    public static func set(_ backend: GemmBackend) throws {
-        guard backend == .openblas || OneDNN.library != nil else {
-            throw GentrainError(.unsupported, "oneDNN (libdnnl.so.2) is not installed; float32 products run on OpenBLAS")
-        }
-        chosen = backend
-    }
-}

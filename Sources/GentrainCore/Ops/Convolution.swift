@@ -105,8 +105,8 @@ private func convolutionByGemm(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor
 }
 
 /// oneDNN's primitives for one convolution geometry (forward, backward data, backward weights),
-/// made on first use and kept per geometry. They serve float32 when oneDNN is loaded and chosen
-/// (`GemmBackend.current == .onednn`) and both sides have at least 8 channels per group. With
+/// made on first use and kept per geometry. They serve float32 when oneDNN is loaded and OpenBLAS
+/// is not forced (`GemmBackend.convolutionsOnOneDNN`) and both sides have at least 8 channels per group. With
 /// a narrow side (an image's 1 or 3 channels) the GEMM path is as fast or faster: on the
 /// DCGAN's 1 → 64 layer (batch 64, 28×28, k4 s2) oneDNN's backward-data pass took 2.1 ms
 /// against 0.4 ms, the other two passes about even.
@@ -127,7 +127,7 @@ final class OneDNNConvolution: @unchecked Sendable {
 
     /// The primitives for `g`, or nil when oneDNN does not serve it.
     static func serving(_ g: ConvolutionGeometry) -> OneDNNConvolution? {
-        guard GemmBackend.current == .onednn, g.src[1] / g.groups >= 8, g.weight[0] / g.groups >= 8,
+        guard GemmBackend.convolutionsOnOneDNN, g.src[1] / g.groups >= 8, g.weight[0] / g.groups >= 8,
               g.src.allSatisfy({ $0 > 0 }), g.dst.allSatisfy({ $0 > 0 }) else { return nil }
         return lock.withLock {
             if let known = cache[g] { return known }   // nil inside: oneDNN refused this geometry

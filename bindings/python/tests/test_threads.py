@@ -77,3 +77,31 @@ def test_thread_count_can_change_at_any_time():
             gentrain.set_num_threads(0)
     finally:
         gentrain.set_num_threads(before)
+
+
+CHOICE = ("import numpy as np, sys\nrng = np.random.default_rng(1)\n"
+          "a, b = rng.standard_normal((96, 333)).astype(np.float32), rng.standard_normal((333, 250)).astype(np.float32)\n"
+          "outs = [(gentrain.from_numpy(a) @ gentrain.from_numpy(b)).numpy() for _ in range(3)]\n"
+          "assert all(o.tobytes() == outs[0].tobytes() for o in outs)\n"
+          "sys.stdout.write(outs[0].tobytes().hex()[:64])")
+
+
+def test_measured_backend_choice_is_kept_in_and_across_processes(tmp_path):
+    """The first product of a shape class measures both backends, and every product of the class,
+    that first one included, runs on the one chosen: equal inputs give equal bits, and a new
+    process reading the choice file computes the same bits."""
+    env = {"GENTRAIN_CACHE_DIR": str(tmp_path), "GENTRAIN_GEMM": None}
+    first = run(CHOICE, env)
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and files[0].name.startswith("gemm-")
+    lines = files[0].read_text().splitlines()
+    assert lines and all(line.split()[1] in ("openblas", "onednn") for line in lines)
+    with open(files[0], "a") as f:   # a damaged line is ignored, not trusted
+        f.write("not a choice\n-5 onednn\n99999999999 openblas\n12 nothing\n")
+    assert run(CHOICE, env) == first
+    assert files[0].read_text().splitlines()[:len(lines)] == lines
+
+
+def test_no_choice_file_when_the_cache_is_off(tmp_path):
+    run(CHOICE, {"GENTRAIN_CACHE_DIR": "none", "HOME": str(tmp_path), "XDG_CACHE_HOME": None, "GENTRAIN_GEMM": None})
+    assert not any(tmp_path.rglob("gemm-*"))

@@ -1,0 +1,162 @@
+import CGentrainCPU
+import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The library that computes a float32 matrix product, chosen by measurement on the running CPU.
+///
+/// oneDNN (Debian `libdnnl2`, loaded at run time when present) and OpenBLAS are each faster on
+/// some shapes and CPUs: on an AMD EPYC family 25 model 1 (AVX2), OpenBLAS ran a character LSTM's
+/// products 1.4× faster and a 784-1024-1024 MLP's 1.2× faster on one thread, oneDNN a VAE's 1.1×
+/// faster; on an AVX-512 Zen 4, oneDNN was 2× OpenBLAS. So no choice is wired in. Products fall in
+/// classes (the bit lengths of m, n and k, the transposes, the threads); the first product of a
+/// class times both backends on its own operands into a scratch result (alternating runs of at
+/// most about 256 MFLOP, for up to 0.15 s), and the faster serves every product of the class from
+/// then on, this one included, so equal inputs always give equal bits. float64 always runs on
+/// OpenBLAS.
+///
+/// Choices are kept in a file per CPU and library versions (`$GENTRAIN_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/gentrain` or `~/.cache/gentrain`; `GENTRAIN_CACHE_DIR=none` keeps them in the
+/// process only), so later processes on the machine make the same choices without measuring and
+/// a run resumed in a new process computes the same bits. `GENTRAIN_GEMM=openblas` or `=onednn`
+/// (or `set`) forces one backend for everything.
+package enum GemmBackend: Sendable {
+    case openblas, onednn
+
+    private static let minimumSamples = 5, maximumSamples = 60, budget = 0.15
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var forced: GemmBackend? = {
+        switch getenv("GENTRAIN_GEMM").map({ String(cString: $0) }) {
+        case "openblas": return .openblas
+        case "onednn": return OneDNN.library != nil ? .onednn : .openblas
+        default: return OneDNN.library != nil ? nil : .openblas
+        }
+    }()
+    nonisolated(unsafe) private static var chosen: [Int: GemmBackend] = GemmChoiceFile.shared?.read() ?? [:]
+
+    /// The backend forced for every product (nil: chosen per class by measurement).
+    package static var current: GemmBackend? { lock.withLock { forced } }
+
+    /// Forces `backend` for every product, or (nil) goes back to measuring. Forcing `.onednn`
+    /// when oneDNN did not load is an error.
+    package static func set(_ backend: GemmBackend?) throws {
+        guard backend != .onednn || OneDNN.library != nil else {
+            throw GentrainError(.unsupported, "oneDNN (libdnnl.so.2) is not installed; float32 products run on OpenBLAS")
+        }
+        lock.withLock { forced = backend ?? (OneDNN.library != nil ? nil : .openblas) }
+    }
+
+    /// Whether convolutions may run on oneDNN's primitives (unless OpenBLAS is forced).
+    package static var convolutionsOnOneDNN: Bool { OneDNN.library != nil && current != .openblas }
+
+    /// The class of a product: its sizes' bit lengths, transposes and threads, packed.
+    static func productClass(_ m: Int, _ n: Int, _ k: Int, _ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE) -> Int {
+        func bits(_ v: Int) -> Int { Swift.min(Int.bitWidth - v.leadingZeroBitCount, 31) }
+        let shape = bits(m) << 10 | bits(n) << 5 | bits(k)
+        return (Swift.min(Threads.usable, 255) << 17) | (shape << 2) | (ta == CblasNoTrans ? 0 : 2) | (tb == CblasNoTrans ? 0 : 1)
+    }
+
+    /// The backend for a float32 product `[m, k] · [k, n]`. The first product of a class measures:
+    /// `trial(backend, rows, scratch)` must compute the product's first `rows` rows into `scratch`
+    /// (rows × n floats, leading dimension n) on `backend`.
+    static func forProduct(_ m: Int, _ n: Int, _ k: Int, _ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE,
+                           trial: (GemmBackend, Int, UnsafeMutableRawPointer) -> Void) -> GemmBackend {
+        let key = productClass(m, n, k, ta, tb)
+        if let known = lock.withLock({ forced ?? chosen[key] }) { return known }
+        // About 256 MFLOP per trial at most: fewer rows for larger products.
+        let rows = Swift.max(1, Swift.min(m, (1 << 27) / Swift.max(1, n * k)))
+        guard let (scratch, index, size) = try? BufferCache.allocate(rows * n * MemoryLayout<Float>.stride) else { return .onednn }
+        defer { BufferCache.recycle(scratch, index, size) }
+        // Alternating runs, at least `minimumSamples` and up to `maximumSamples` of each within
+        // `budget` seconds: oneDNN runs a new shape at about half its speed for its first 20–50
+        // calls (measured on AMD EPYC family 25 model 1), so a few runs would misjudge it.
+        var best = [Double.infinity, .infinity]
+        let began = monotonicSeconds()
+        for run in 0..<maximumSamples {
+            for (i, backend) in [GemmBackend.openblas, .onednn].enumerated() {
+                let start = monotonicSeconds()
+                trial(backend, rows, scratch)
+                best[i] = Swift.min(best[i], monotonicSeconds() - start)
+            }
+            if run + 1 >= minimumSamples && monotonicSeconds() - began > budget { break }
+        }
+        let measured: GemmBackend = best[1] < best[0] ? .onednn : .openblas
+        return lock.withLock {
+            if let forced { return forced }
+            if let earlier = chosen[key] { return earlier }   // another thread measured the class first
+            chosen[key] = measured
+            GemmChoiceFile.shared?.append(key, measured)
+            return measured
+        }
+    }
+}
+
+/// Seconds on the monotonic clock.
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// The file that keeps the measured choices of this CPU and these libraries: one line
+/// "<class> <backend>" per choice, appended (whole lines: O_APPEND) as classes are measured.
+/// A line that does not parse, or names a class out of range, is ignored.
+struct GemmChoiceFile {
+    let path: String
+
+    static let shared: GemmChoiceFile? = {
+        let env = getenv("GENTRAIN_CACHE_DIR").map { String(cString: $0) }
+        if env == "none" || env == "" { return nil }
+        let dir: String
+        if let env {
+            dir = env
+        } else if let xdg = getenv("XDG_CACHE_HOME").map({ String(cString: $0) }), xdg.hasPrefix("/") {
+            dir = xdg + "/gentrain"
+        } else if let home = getenv("HOME").map({ String(cString: $0) }), home.hasPrefix("/") {
+            dir = home + "/.cache/gentrain"
+        } else {
+            return nil
+        }
+        mkdir(dir, 0o755)   // the parent of an XDG or home cache may need creating too
+        var signature = [CChar](repeating: 0, count: 128)
+        gt_cpu_signature(&signature, Int32(signature.count))
+        let cpu = String(cString: signature)
+        let blas = openblas_get_config().map { String(cString: $0) } ?? "openblas"
+        let name = "gemm-\(cpu)-\(stableHash(blas + (OneDNN.library != nil ? " onednn 2" : ""))).txt"
+        return GemmChoiceFile(path: dir + "/" + name)
+    }()
+
+    /// The choices in the file (none when it is missing or unreadable).
+    func read() -> [Int: GemmBackend] {
+        guard let f = fopen(path, "r") else { return [:] }
+        defer { fclose(f) }
+        var choices: [Int: GemmBackend] = [:]
+        var line = [CChar](repeating: 0, count: 64)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let fields = String(cString: line).split(separator: " ")
+            guard fields.count == 2, let key = Int(fields[0]), key >= 0, key < 1 << 25 else { continue }
+            switch fields[1].filter({ $0 != "\n" }) {
+            case "openblas": choices[key] = .openblas
+            case "onednn": choices[key] = .onednn
+            default: continue
+            }
+        }
+        return choices
+    }
+
+    func append(_ key: Int, _ backend: GemmBackend) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let line = "\(key) \(backend == .onednn ? "onednn" : "openblas")\n"
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+    }
+}
+
+/// FNV-1a of a string's bytes, in hex: a file name part that is the same in every process.
+private func stableHash(_ s: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in s.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return String(h, radix: 16)
+}

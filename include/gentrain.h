@@ -8,7 +8,7 @@
  * Sections, in order, each implemented by the Swift file it names (Sources/GentrainCABI): status
  * codes and handles; library; tensors; autograd and custom ops; ops; layers; recurrent layers;
  * attention; losses; generative models; modules; initialization; files; optimizers and clipping;
- * schedulers; checkpoints. The declarations between "@generated" markers come from api/ops.py
+ * mixed precision; schedulers; checkpoints. The declarations between "@generated" markers come from api/ops.py
  * (scripts/gen_api.py); new parts of the engine (mixed precision, data parallel) get sections of
  * their own. Every declaration has a comment of its own (a test checks it).
  *
@@ -1068,6 +1068,66 @@ gentrain_status gentrain_clip_grad_norm(double *total_norm, gentrain_tensor *con
                                         double max_norm, double norm_type, bool error_if_nonfinite);
 /* clip_grad_value_: clamps every gradient to [-clip_value, clip_value]. */
 gentrain_status gentrain_clip_grad_value(gentrain_tensor *const *params, size_t n, double clip_value);
+
+/* ---------------------------------------------------------------------------------------
+ * Mixed precision: gradient scaling, torch.amp.GradScaler (AmpAPI.swift). The scale multiplies
+ * the loss before backward so that small gradients survive low-precision arithmetic; unscale_
+ * divides the optimizer's gradients again and notes infinities and NaNs, step skips the update
+ * when it found one, update halves the scale after a skipped step and grows it after
+ * growth_interval good ones, with PyTorch's float32 arithmetic (the same scales and skipped
+ * steps as PyTorch's CPU GradScaler). A scaler is used by one thread at a time.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct gentrain_grad_scaler gentrain_grad_scaler;
+
+/* GradScaler's constructor arguments. Fill with gentrain_grad_scaler_options_default. */
+typedef struct gentrain_grad_scaler_options {
+    size_t struct_size;        /* sizeof(gentrain_grad_scaler_options) */
+    double init_scale;         /* default 65536 (2^16) */
+    double growth_factor;      /* default 2; > 1 */
+    double backoff_factor;     /* default 0.5; < 1 */
+    int64_t growth_interval;   /* default 2000; >= 1 */
+    bool enabled;              /* default true; false passes everything through */
+} gentrain_grad_scaler_options;
+
+/* A scaler's state (PyTorch's state_dict()), as gentrain_grad_scaler_get_state writes it and
+ * gentrain_grad_scaler_set_state (load_state_dict) reads it. */
+typedef struct gentrain_grad_scaler_state {
+    double scale;              /* the current scale (init_scale before the first scale call) */
+    double growth_factor;
+    double backoff_factor;
+    int64_t growth_interval;
+    int64_t growth_tracker;    /* consecutive unskipped steps, in 0...growth_interval - 1 */
+    bool enabled;              /* written by get_state; set_state ignores it */
+} gentrain_grad_scaler_state;
+
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
+void gentrain_grad_scaler_options_default(gentrain_grad_scaler_options *options);
+/* A new GradScaler; options NULL for the defaults. The caller frees it with gentrain_grad_scaler_free. */
+gentrain_status gentrain_grad_scaler_new(gentrain_grad_scaler **out, const gentrain_grad_scaler_options *options);
+/* Releases the caller's reference (a checkpoint holding the scaler keeps it alive). */
+void gentrain_grad_scaler_free(gentrain_grad_scaler *scaler);
+/* scaler.scale(outputs): *out = outputs * scale, a new tensor (outputs itself, retained, when the
+ * scaler is disabled). */
+gentrain_status gentrain_grad_scaler_scale(gentrain_tensor **out, gentrain_grad_scaler *scaler,
+                                           const gentrain_tensor *outputs);
+/* scaler.unscale_(optimizer): divides the gradients of the optimizer's parameters by the scale in
+ * place, noting infinities and NaNs. GENTRAIN_ERR_INVALID_ARGUMENT when called twice for one
+ * optimizer in an iteration, after step, or before any scale call; GENTRAIN_ERR_DTYPE for float16
+ * gradients. */
+gentrain_status gentrain_grad_scaler_unscale_(gentrain_grad_scaler *scaler, gentrain_optimizer *optimizer);
+/* scaler.step(optimizer): unscale_ unless done, then the optimizer's step unless a gradient was
+ * infinite or NaN. *stepped (may be NULL) says whether the step ran. */
+gentrain_status gentrain_grad_scaler_step(bool *stepped, gentrain_grad_scaler *scaler, gentrain_optimizer *optimizer);
+/* scaler.update(new_scale): the next scale from this iteration's steps, or *new_scale when not
+ * NULL; starts the next iteration. */
+gentrain_status gentrain_grad_scaler_update(gentrain_grad_scaler *scaler, const double *new_scale);
+/* The state (state_dict()); a disabled scaler gives scale 1, tracker 0 and enabled false. */
+gentrain_status gentrain_grad_scaler_get_state(gentrain_grad_scaler_state *out, const gentrain_grad_scaler *scaler);
+/* load_state_dict(state): every field checked first (growth_factor > 1, backoff_factor < 1,
+ * 0 <= growth_tracker < growth_interval, all finite); nothing changes on an error. A disabled
+ * scaler ignores it. */
+gentrain_status gentrain_grad_scaler_set_state(gentrain_grad_scaler *scaler, const gentrain_grad_scaler_state *state);
 
 /* ---------------------------------------------------------------------------------------
  * Learning-rate schedulers, torch.optim.lr_scheduler (SchedulerAPI.swift), with PyTorch's formulas and stepping

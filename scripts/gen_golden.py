@@ -605,6 +605,42 @@ def attention_case():
     return out
 
 
+def grad_scaler_case():
+    """40 iterations of GradScaler on two parameters with two optimizers: gradients set by hand,
+    with infinities and NaNs injected at chosen steps (one optimizer's, or both), unscale_ called
+    by hand on some steps, growth_interval 3 (so the scale grows and backs off many times)."""
+    torch.manual_seed(99)
+    p = torch.nn.Parameter(torch.randn(5, dtype=torch.float32))
+    q = torch.nn.Parameter(torch.randn(3, dtype=torch.float32))
+    p0, q0 = p.detach().tolist(), q.detach().tolist()
+    opt_p, opt_q = torch.optim.SGD([p], lr=0.1), torch.optim.SGD([q], lr=0.05, momentum=0.9)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0, growth_factor=2.0, backoff_factor=0.5, growth_interval=3)
+    grads = [(torch.randn(5), torch.randn(3)) for _ in range(40)]
+    bad = {4: ("p", math.inf), 9: ("q", math.nan), 10: ("p", -math.inf), 17: ("both", math.inf), 30: ("q", math.inf)}
+    unscale_first = {2, 9, 21}
+    steps = []
+    for i, (gp, gq) in enumerate(grads):
+        loss = scaler.scale((p * gp).sum() + (q * gq).sum())   # gradients gp·scale and gq·scale
+        loss.backward()
+        which, value = bad.get(i, (None, None))
+        if which in ("p", "both"):
+            p.grad[1] = value
+        if which in ("q", "both"):
+            q.grad[0] = value
+        if i in unscale_first:
+            scaler.unscale_(opt_p)
+        scaler.step(opt_p)
+        scaler.step(opt_q)
+        scaler.update()
+        steps.append({"scale": scaler.get_scale(), "tracker": scaler._get_growth_tracker(),
+                      "p": p.detach().tolist(), "q": q.detach().tolist()})
+        opt_p.zero_grad()
+        opt_q.zero_grad()
+    return {"p0": p0, "q0": q0, "grads": [[a.tolist(), b.tolist()] for a, b in grads],
+            "bad": [[k, w, str(v)] for k, (w, v) in sorted(bad.items())],
+            "unscale_first": sorted(unscale_first), "steps": steps}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -626,6 +662,8 @@ def main():
         json.dump({"torch": torch.__version__, **training_runs_case()}, f)
     with open(os.path.join(OUT, "attention.json"), "w") as f:
         json.dump({"torch": torch.__version__, **attention_case()}, f)
+    with open(os.path.join(OUT, "grad_scaler.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **grad_scaler_case()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

@@ -1955,6 +1955,78 @@ static void test_more_modules_and_attention(void) {
     for (int i = 0; i < 5; i++) gentrain_tensor_free(sdpa_done[i]);
 }
 
+/* GradScaler from C: scale, unscale_, a skipped step on an infinite gradient, update's backoff and
+ * growth, state in and out, and the misuse errors. */
+static void test_grad_scaler(void) {
+    const int64_t shape[1] = {3};
+    const float ones[3] = {1, 1, 1}, weights[3] = {1, 2, 3};
+    gentrain_tensor *p = from_floats(ones, shape, 1), *w = from_floats(weights, shape, 1), *prod = NULL, *loss = NULL,
+                    *scaled = NULL, *grad = NULL;
+    OK(gentrain_tensor_set_requires_grad(p, true));
+    gentrain_optimizer *opt = NULL;
+    OK(gentrain_optim_sgd_new(&opt, &p, 1, NULL));
+    gentrain_grad_scaler_options o;
+    gentrain_grad_scaler_options_default(&o);
+    EXPECT(o.init_scale == 65536 && o.growth_factor == 2 && o.backoff_factor == 0.5 && o.growth_interval == 2000 && o.enabled);
+    o.init_scale = 8;
+    o.growth_interval = 2;
+    gentrain_grad_scaler *scaler = NULL;
+    OK(gentrain_grad_scaler_new(&scaler, &o));
+    FAILS(gentrain_grad_scaler_unscale_(scaler, opt), GENTRAIN_ERR_INVALID_ARGUMENT, "did not use scaler.scale");
+    for (int step = 0; step < 3; step++) {
+        OK(gentrain_mul(&prod, p, w));
+        OK(gentrain_sum(&loss, prod, NULL, 0, false));
+        OK(gentrain_grad_scaler_scale(&scaled, scaler, loss));
+        OK(gentrain_backward(scaled, NULL, false, false));
+        OK(gentrain_tensor_grad(&grad, p));
+        float g[3] = {0};
+        OK(gentrain_tensor_copy_to(g, sizeof g, GENTRAIN_FLOAT32, grad));
+        EXPECT(g[0] == (step == 2 ? 4 : 8) && g[2] == 3 * g[0]);   /* the weights times the scale */
+        if (step == 1) {   /* an infinite gradient: the step is skipped and the scale backs off */
+            const float inf[3] = {INFINITY, 0, 0};
+            gentrain_tensor *bad = from_floats(inf, shape, 1);
+            OK(gentrain_tensor_set_grad(p, bad));
+            gentrain_tensor_free(bad);
+        }
+        OK(gentrain_grad_scaler_unscale_(scaler, opt));
+        FAILS(gentrain_grad_scaler_unscale_(scaler, opt), GENTRAIN_ERR_INVALID_ARGUMENT, "already been called");
+        bool stepped = false;
+        OK(gentrain_grad_scaler_step(&stepped, scaler, opt));
+        EXPECT(stepped == (step != 1));
+        FAILS(gentrain_grad_scaler_step(NULL, scaler, opt), GENTRAIN_ERR_INVALID_ARGUMENT, "already been called");
+        OK(gentrain_grad_scaler_update(scaler, NULL));
+        OK(gentrain_optim_zero_grad(opt, true));
+        gentrain_tensor_free(grad);
+        gentrain_tensor_free(scaled);
+        gentrain_tensor_free(loss);
+        gentrain_tensor_free(prod);
+        gentrain_grad_scaler_state st;
+        OK(gentrain_grad_scaler_get_state(&st, scaler));
+        /* scales after each update: 8 (tracker 1), 4 (backoff), 4 (tracker 1) */
+        EXPECT(st.scale == (step == 0 ? 8 : 4) && st.growth_tracker == (step == 1 ? 0 : 1) && st.enabled);
+    }
+    gentrain_grad_scaler_state st;
+    OK(gentrain_grad_scaler_get_state(&st, scaler));
+    st.growth_tracker = 2;   /* not below growth_interval */
+    FAILS(gentrain_grad_scaler_set_state(scaler, &st), GENTRAIN_ERR_INVALID_ARGUMENT, "_growth_tracker");
+    st.growth_tracker = 0;
+    st.scale = 1024;
+    OK(gentrain_grad_scaler_set_state(scaler, &st));
+    const double manual = 2.0;
+    OK(gentrain_grad_scaler_update(scaler, &manual));
+    OK(gentrain_grad_scaler_get_state(&st, scaler));
+    EXPECT(st.scale == 2);
+    FAILS(gentrain_grad_scaler_set_state(scaler, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "state is NULL");
+    FAILS(gentrain_grad_scaler_scale(&scaled, NULL, p), GENTRAIN_ERR_INVALID_HANDLE, "scaler");
+    o.growth_factor = 1;
+    FAILS(gentrain_grad_scaler_new(&scaler, &o), GENTRAIN_ERR_INVALID_ARGUMENT, "growth factor");
+    gentrain_grad_scaler_free((gentrain_grad_scaler *)opt);   /* the wrong kind: ignored */
+    gentrain_grad_scaler_free(scaler);
+    gentrain_optim_free(opt);
+    gentrain_tensor_free(p);
+    gentrain_tensor_free(w);
+}
+
 int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
@@ -1973,6 +2045,7 @@ int main(int argc, char **argv) {
     test_recurrent();
     test_more_modules_and_attention();
     test_module_files_and_perceptual_loss(argc > 1 ? argv[1] : NULL);
+    test_grad_scaler();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

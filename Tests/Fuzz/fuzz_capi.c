@@ -51,6 +51,7 @@ static gentrain_module *modules[2];
 static gentrain_optimizer *optimizers[2];
 static gentrain_scheduler *schedulers[2];
 static gentrain_checkpoint *checkpoint;
+static gentrain_grad_scaler *scaler;
 static char path[64];
 
 static gentrain_tensor *any_tensor(input *in) { return tensors[byte(in) % POOL]; }
@@ -319,7 +320,7 @@ static void autograd(input *in) {
 
 static void training(input *in) {
     int k = byte(in) % 2;
-    switch (byte(in) % 9) {
+    switch (byte(in) % 10) {
     case 0: {
         gentrain_optim_free(optimizers[k]);
         optimizers[k] = NULL;
@@ -354,6 +355,37 @@ static void training(input *in) {
         gentrain_tensor *params[2] = {any_tensor(in), any_tensor(in)};
         double total = 0;
         gentrain_clip_grad_norm(&total, params, 1 + byte(in) % 2, number(in), number(in), byte(in) % 2);
+        break;
+    }
+    case 8: {   /* GradScaler: new with hostile options, and each step of its state machine */
+        gentrain_tensor *out = NULL;
+        switch (byte(in) % 6) {
+        case 0: {
+            gentrain_grad_scaler_free(scaler);
+            scaler = NULL;
+            gentrain_grad_scaler_options o;
+            gentrain_grad_scaler_options_default(&o);
+            o.init_scale = number(in);
+            o.growth_factor = number(in);
+            o.backoff_factor = number(in);
+            o.growth_interval = integer(in);
+            o.enabled = byte(in) % 4 != 0;
+            gentrain_grad_scaler_new(&scaler, byte(in) % 8 ? &o : NULL);
+            break;
+        }
+        case 1: gentrain_grad_scaler_scale(&out, scaler, any_tensor(in)); put(in, out); break;
+        case 2: gentrain_grad_scaler_unscale_(scaler, optimizers[k]); break;
+        case 3: gentrain_grad_scaler_step(NULL, scaler, optimizers[k]); break;
+        case 4: {
+            double s = number(in);
+            gentrain_grad_scaler_update(scaler, byte(in) % 2 ? &s : NULL);
+            break;
+        }
+        default: {
+            gentrain_grad_scaler_state st = {number(in), number(in), number(in), integer(in), integer(in), byte(in) % 2};
+            gentrain_grad_scaler_set_state(scaler, &st);
+        }
+        }
         break;
     }
     default: {
@@ -460,6 +492,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     gentrain_checkpoint_free(checkpoint);
     checkpoint = NULL;
+    gentrain_grad_scaler_free(scaler);
+    scaler = NULL;
     unlink(path);
     return 0;
 }

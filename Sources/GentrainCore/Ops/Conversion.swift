@@ -110,6 +110,27 @@ extension Tensor {
         }
     }
 
+    /// `self *= invScale` in place, in one pass that also reports whether any element was NaN or
+    /// infinite before (PyTorch's `_amp_foreach_non_finite_check_and_unscale_`, for GradScaler).
+    public func unscaleInPlace(_ invScale: Float) throws -> Bool {
+        try checkInPlace("unscale_")
+        guard isContiguous, dtype == .float32 || dtype == .float64 else {
+            let found = try withNoGrad { try isfinite().to(.float32).amin().item() == 0 }
+            if invScale != 1 { try copy_(withNoGrad { try self.to(.float32) * Double(invScale) }) }
+            return found
+        }
+        var found = false
+        func run<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ inv: T) {
+            for i in 0..<numel {
+                let v = p[i]
+                found = found || !v.isFinite
+                if inv != 1 { p[i] = v * inv }
+            }
+        }
+        if dtype == .float32 { run(pointer(Float.self), invScale) } else { run(pointer(Double.self), Double(invScale)) }
+        return found
+    }
+
     /// `self *= factor`, in place.
     public func mulInPlace(_ factor: Double) throws {
         try checkInPlace("mul_")

@@ -131,6 +131,28 @@ class AdamOptions(Structure):
     ]
 
 
+class GradScalerOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("init_scale", c_double),
+        ("growth_factor", c_double),
+        ("backoff_factor", c_double),
+        ("growth_interval", c_int64),
+        ("enabled", c_bool),
+    ]
+
+
+class GradScalerState(Structure):
+    _fields_ = [
+        ("scale", c_double),
+        ("growth_factor", c_double),
+        ("backoff_factor", c_double),
+        ("growth_interval", c_int64),
+        ("growth_tracker", c_int64),
+        ("enabled", c_bool),
+    ]
+
+
 class OneCycleOptions(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -407,6 +429,15 @@ FUNCTIONS = {
     "gentrain_optim_state_set": (c_int, [c_void_p, c_size_t, c_char_p, c_void_p]),
     "gentrain_clip_grad_norm": (c_int, [c_void_p, c_void_p, c_size_t, c_double, c_double, c_bool]),
     "gentrain_clip_grad_value": (c_int, [c_void_p, c_size_t, c_double]),
+    "gentrain_grad_scaler_options_default": (None, [c_void_p]),
+    "gentrain_grad_scaler_new": (c_int, [c_void_p, c_void_p]),
+    "gentrain_grad_scaler_free": (None, [c_void_p]),
+    "gentrain_grad_scaler_scale": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_grad_scaler_unscale_": (c_int, [c_void_p, c_void_p]),
+    "gentrain_grad_scaler_step": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_grad_scaler_update": (c_int, [c_void_p, c_void_p]),
+    "gentrain_grad_scaler_get_state": (c_int, [c_void_p, c_void_p]),
+    "gentrain_grad_scaler_set_state": (c_int, [c_void_p, c_void_p]),
     "gentrain_scheduler_exponential_new": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_scheduler_step_lr_new": (c_int, [c_void_p, c_void_p, c_int64, c_double]),
     "gentrain_scheduler_multistep_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_double]),

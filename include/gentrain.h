@@ -1263,6 +1263,9 @@ gentrain_status gentrain_checkpoint_add_module(gentrain_checkpoint *checkpoint, 
 gentrain_status gentrain_checkpoint_add_optimizer(gentrain_checkpoint *checkpoint, gentrain_optimizer *optimizer);
 /* Registers a scheduler: its state is saved and loaded with the optimizers'. */
 gentrain_status gentrain_checkpoint_add_scheduler(gentrain_checkpoint *checkpoint, gentrain_scheduler *scheduler);
+/* Registers a gradient scaler: its state (scale, factors, interval, growth tracker) is saved and
+ * loaded with the rest, so a resumed mixed-precision run continues bit-exactly. */
+gentrain_status gentrain_checkpoint_add_grad_scaler(gentrain_checkpoint *checkpoint, gentrain_grad_scaler *scaler);
 /* Sets the step and epoch counters saved with the checkpoint (both >= 0). */
 gentrain_status gentrain_checkpoint_set_counters(gentrain_checkpoint *checkpoint, int64_t step, int64_t epoch);
 /* The step and epoch counters (as set, or as loaded). */

@@ -110,6 +110,11 @@ public func gentrain_checkpoint_add_scheduler(_ checkpoint: OpaquePointer?, _ sc
 }
 
 @c @implementation
+public func gentrain_checkpoint_add_grad_scaler(_ checkpoint: OpaquePointer?, _ scaler: OpaquePointer?) -> gentrain_status {
+    changing("gentrain_checkpoint_add_grad_scaler", checkpoint) { box in box.checkpoint.gradScalers.append(try gradScalerArg(scaler)) }
+}
+
+@c @implementation
 public func gentrain_checkpoint_set_counters(_ checkpoint: OpaquePointer?, _ step: Int64, _ epoch: Int64) -> gentrain_status {
     changing("gentrain_checkpoint_set_counters", checkpoint) { box in
         box.checkpoint.step = Int(step)

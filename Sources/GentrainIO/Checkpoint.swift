@@ -3,12 +3,12 @@ import GentrainOptim
 
 /// A training checkpoint: one safetensors file with the whole state of a run — named model
 /// parameters and buffers, every optimizer's state keyed by parameter name, the schedulers,
-/// the default random generator, step and epoch counters, and user key-values — so that a
+/// the gradient scalers, the default random generator, step and epoch counters, and user key-values — so that a
 /// run resumed from it continues exactly as if it had never stopped.
 ///
 /// Layout (readable by Python's `safetensors`): `model.<name>`; `optimizer.<k>.<name>.<buffer>`
 /// and `optimizer.<k>.<name>.step`; `optimizer.<k>.group.<g>.<option>`; `scheduler.<k>.<key>`;
-/// `rng.default`. Metadata: `gentrain.format`, `gentrain.step`, `gentrain.epoch`, each
+/// `grad_scaler.<k>.<key>` (PyTorch's state_dict keys); `rng.default`. Metadata: `gentrain.format`, `gentrain.step`, `gentrain.epoch`, each
 /// optimizer group's parameter names (`optimizer.<k>.group.<g>.params`, a JSON list), and
 /// user entries as `user.<key>`.
 public final class TrainingCheckpoint {
@@ -18,6 +18,7 @@ public final class TrainingCheckpoint {
     public var tensors: [(String, Tensor)]
     public var optimizers: [Optimizer]
     public var schedulers: [SchedulerState]
+    public var gradScalers: [GradScaler] = []
     public var step: Int
     public var epoch: Int
     /// The user's key-values.
@@ -87,6 +88,11 @@ public final class TrainingCheckpoint {
         for (k, s) in schedulers.enumerated() {
             for (key, values) in s.stateDict().sorted(by: { $0.key < $1.key }) {
                 out.append(("scheduler.\(k).\(key)", try Tensor(values, dtype: .float64)))
+            }
+        }
+        for (k, s) in gradScalers.enumerated() {
+            for (key, value) in s.stateDict().sorted(by: { $0.key < $1.key }) {
+                out.append(("grad_scaler.\(k).\(key)", try Tensor.scalar(value, dtype: .float64)))
             }
         }
         if includesRandomState {
@@ -167,6 +173,17 @@ public final class TrainingCheckpoint {
             guard !d.isEmpty else { throw GentrainError(.invalidArgument, "checkpoint \(path) has no state for scheduler \(k)") }
             schedulerStates.append(d)
         }
+        var scalerStates: [[String: Double]] = []
+        for (k, s) in gradScalers.enumerated() {
+            let prefix = "grad_scaler.\(k)."
+            var d: [String: Double] = [:]
+            for (n, t) in saved where n.hasPrefix(prefix) {
+                guard t.numel == 1 else { throw GentrainError(.invalidArgument, "checkpoint \(path): '\(n)' is not one number") }
+                d[String(n.dropFirst(prefix.count))] = try t.item()
+            }
+            guard !d.isEmpty || !s.isEnabled else { throw GentrainError(.invalidArgument, "checkpoint \(path) has no state for grad scaler \(k)") }
+            scalerStates.append(d)
+        }
         var rng: [UInt64]? = nil
         if includesRandomState {
             guard let r = byName["rng.default"], r.dtype == .int64, r.numel == 5 else {
@@ -181,10 +198,11 @@ public final class TrainingCheckpoint {
         // Everything checked (the optimizers' and schedulers' values too): apply.
         let applyOptimizers = try zip(optimizers, optimizerStates).map { try $0.prepareLoad($1) }
         let applySchedulers = try zip(schedulers, schedulerStates).map { try $0.prepareLoad($1) }
+        let applyScalers = try zip(gradScalers, scalerStates).map { try $0.prepareLoad($1) }
         try withNoGrad {
             for (name, t) in tensors { try t.copyRaw(from: byName["model.\(name)"]!) }
         }
-        for apply in applyOptimizers + applySchedulers { apply() }
+        for apply in applyOptimizers + applySchedulers + applyScalers { apply() }
         if let rng { Generator.defaultState = rng }
         self.step = step
         self.epoch = epoch

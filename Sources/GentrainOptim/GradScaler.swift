@@ -162,7 +162,13 @@ public final class GradScaler {
 
     /// Loads a `stateDict()`, all of it checked first: nothing changes on an error.
     public func loadStateDict(_ state: [String: Double]) throws {
-        guard isEnabled else { return }
+        try prepareLoad(state)()
+    }
+
+    /// Checks a `stateDict()` whole and returns the change, which cannot fail (a checkpoint
+    /// applies it only once every part of the file has been checked).
+    public func prepareLoad(_ state: [String: Double]) throws -> () -> Void {
+        guard isEnabled else { return {} }
         guard !state.isEmpty else {
             throw GentrainError(.invalidArgument, "The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler.")
         }
@@ -177,7 +183,8 @@ public final class GradScaler {
             throw GentrainError(.invalidArgument, "GradScaler state: growth_interval must be a whole number >= 1 and _growth_tracker one in 0..<growth_interval")
         }
         guard growth > 1, backoff < 1 else { throw GentrainError(.invalidArgument, "GradScaler state: growth_factor must be > 1 and backoff_factor < 1") }
-        try use.exclusive("the GradScaler") {
+        try use.exclusive("the GradScaler") {}   // not in use by another thread now
+        return { [self] in
             (initScale, growthFactor, backoffFactor, growthInterval) = (scale, growth, backoff, Int(interval))
             initGrowthTracker = Int(tracker)
             if scaleValue != nil { (scaleValue, growthTracker) = (Float(scale), Int32(tracker)) }

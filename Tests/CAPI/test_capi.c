@@ -2017,6 +2017,25 @@ static void test_grad_scaler(void) {
     OK(gentrain_grad_scaler_get_state(&st, scaler));
     EXPECT(st.scale == 2);
     FAILS(gentrain_grad_scaler_set_state(scaler, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "state is NULL");
+    /* In a checkpoint: saved with the run and restored into another scaler. */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/gentrain-capi-scaler-%d.ckpt", (int)getpid());
+    gentrain_checkpoint *ck = NULL;
+    OK(gentrain_checkpoint_new(&ck));
+    OK(gentrain_checkpoint_add_grad_scaler(ck, scaler));
+    OK(gentrain_checkpoint_save(ck, path));
+    gentrain_checkpoint_free(ck);
+    gentrain_grad_scaler *restored = NULL;
+    OK(gentrain_grad_scaler_new(&restored, NULL));
+    OK(gentrain_checkpoint_new(&ck));
+    OK(gentrain_checkpoint_add_grad_scaler(ck, restored));
+    OK(gentrain_checkpoint_load(ck, path));
+    gentrain_grad_scaler_state back;
+    OK(gentrain_grad_scaler_get_state(&back, restored));
+    EXPECT(back.scale == 2 && back.growth_interval == 2 && back.growth_tracker == st.growth_tracker);
+    gentrain_checkpoint_free(ck);
+    gentrain_grad_scaler_free(restored);
+    remove(path);
     FAILS(gentrain_grad_scaler_scale(&scaled, NULL, p), GENTRAIN_ERR_INVALID_HANDLE, "scaler");
     o.growth_factor = 1;
     FAILS(gentrain_grad_scaler_new(&scaler, &o), GENTRAIN_ERR_INVALID_ARGUMENT, "growth factor");

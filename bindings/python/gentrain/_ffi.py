@@ -464,6 +464,7 @@ FUNCTIONS = {
     "gentrain_checkpoint_add_module": (c_int, [c_void_p, c_char_p, c_void_p]),
     "gentrain_checkpoint_add_optimizer": (c_int, [c_void_p, c_void_p]),
     "gentrain_checkpoint_add_scheduler": (c_int, [c_void_p, c_void_p]),
+    "gentrain_checkpoint_add_grad_scaler": (c_int, [c_void_p, c_void_p]),
     "gentrain_checkpoint_set_counters": (c_int, [c_void_p, c_int64, c_int64]),
     "gentrain_checkpoint_get_counters": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_checkpoint_set_metadata": (c_int, [c_void_p, c_char_p, c_char_p]),

@@ -6,14 +6,14 @@ from ._lib import check, lib
 
 
 class Checkpoint:
-    """Registers a run's model(s), optimizers and schedulers; `save(path)` writes their state,
+    """Registers a run's model(s), optimizers, schedulers and gradient scalers; `save(path)` writes their state,
     `load(path)` restores it along with `step`, `epoch` and `metadata`.
 
         ckpt = gentrain.Checkpoint(model, optimizers=[opt], schedulers=[sched])
         ckpt.step = 100; ckpt.metadata["data"] = "shakespeare"; ckpt.save("run.ckpt")
     """
 
-    def __init__(self, model=None, optimizers=(), schedulers=(), tensors=None):
+    def __init__(self, model=None, optimizers=(), schedulers=(), tensors=None, grad_scalers=()):
         out = c_void_p()
         check(lib.gentrain_checkpoint_new(byref(out)))
         self._h = out.value
@@ -29,6 +29,9 @@ class Checkpoint:
             self._keep.append(o)
         for s in schedulers:
             check(lib.gentrain_checkpoint_add_scheduler(self._h, s._h))
+            self._keep.append(s)
+        for s in grad_scalers:
+            check(lib.gentrain_checkpoint_add_grad_scaler(self._h, s._h))
             self._keep.append(s)
         self.step, self.epoch, self.metadata = 0, 0, {}
 

@@ -108,3 +108,19 @@ def test_state_dict_round_trip_and_checked_loading():
     x = gentrain.ones(2)
     assert disabled.scale(x) is not None and disabled.scale([x, (x,)])[1][0].tolist() == [1.0, 1.0]
 
+
+
+def test_scaler_state_is_part_of_the_checkpoint(tmp_path):
+    p, opt = _setup()
+    scaler = GradScaler(init_scale=64.0, growth_interval=4)
+    for i in range(3):
+        scaler.scale((p * (math.inf if i == 1 else 1.0)).sum()).backward()
+        scaler.step(opt)
+        scaler.update()
+        opt.zero_grad()
+    state = scaler.state_dict()
+    assert state["scale"] == 32.0 and state["_growth_tracker"] == 1
+    gentrain.Checkpoint(optimizers=[opt], tensors={"p": p}, grad_scalers=[scaler]).save(tmp_path / "run.ckpt")
+    fresh = GradScaler(init_scale=64.0, growth_interval=4)
+    gentrain.Checkpoint(optimizers=[opt], tensors={"p": p}, grad_scalers=[fresh]).load(tmp_path / "run.ckpt")
+    assert fresh.state_dict() == state

@@ -1070,6 +1070,37 @@ gentrain_status gentrain_clip_grad_norm(double *total_norm, gentrain_tensor *con
 gentrain_status gentrain_clip_grad_value(gentrain_tensor *const *params, size_t n, double clip_value);
 
 /* ---------------------------------------------------------------------------------------
+ * Mixed precision: autocast, torch.autocast("cpu") (AmpAPI.swift). A region per thread in which
+ * matrix products, linear, the convolutions and scaled dot-product attention run in a
+ * lower-precision dtype (bfloat16 by default, or float16), the losses in float32, cat and stack
+ * in their widest input dtype, and every other op in its inputs' dtype: PyTorch 2.13's CPU
+ * policy. Regions nest (an inner disabled region computes in the inputs' dtypes again);
+ * gradients come back in each input's dtype, and backward passes run without autocast. With
+ * cache_enabled, a float32 parameter used by several ops of a region is cast once.
+ * ------------------------------------------------------------------------------------- */
+
+/* An autocast region's settings (torch.autocast's arguments). */
+typedef struct gentrain_autocast_options {
+    size_t struct_size;        /* sizeof(gentrain_autocast_options) */
+    bool enabled;              /* default true */
+    gentrain_dtype dtype;      /* default GENTRAIN_BFLOAT16; or GENTRAIN_FLOAT16 */
+    bool cache_enabled;        /* default true */
+} gentrain_autocast_options;
+
+/* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
+void gentrain_autocast_options_default(gentrain_autocast_options *options);
+/* Enters a region on this thread (options NULL for the defaults); GENTRAIN_ERR_DTYPE for a dtype
+ * other than bfloat16 and float16. Every enter is matched by one gentrain_autocast_exit. */
+gentrain_status gentrain_autocast_enter(const gentrain_autocast_options *options);
+/* Leaves this thread's innermost region (the outermost drops the cast cache);
+ * GENTRAIN_ERR_INVALID_ARGUMENT when none is open. */
+gentrain_status gentrain_autocast_exit(void);
+/* Whether ops on this thread autocast now (torch.is_autocast_enabled("cpu")). */
+bool gentrain_autocast_is_enabled(void);
+/* The dtype ops on this thread autocast to (torch.get_autocast_dtype("cpu")). */
+gentrain_dtype gentrain_autocast_get_dtype(void);
+
+/* ---------------------------------------------------------------------------------------
  * Mixed precision: gradient scaling, torch.amp.GradScaler (AmpAPI.swift). The scale multiplies
  * the loss before backward so that small gradients survive low-precision arithmetic; unscale_
  * divides the optimizer's gradients again and notes infinities and NaNs, step skips the update

@@ -2,7 +2,42 @@ import CGentrain
 import GentrainCore
 import GentrainOptim
 
-// Mixed precision: gradient scaling.
+// Mixed precision: autocast regions and gradient scaling.
+
+/// The regions this thread entered through the C API, innermost last, with what each replaced.
+private final class OpenRegions { var saved: [Autocast.Saved] = [] }
+private let openRegions = ThreadLocal { OpenRegions() }
+
+@c @implementation
+public func gentrain_autocast_options_default(_ options: UnsafeMutablePointer<gentrain_autocast_options>?) {
+    options?.pointee = gentrain_autocast_options(struct_size: MemoryLayout<gentrain_autocast_options>.size, enabled: true,
+                                                 dtype: GENTRAIN_BFLOAT16, cache_enabled: true)
+}
+
+@c @implementation
+public func gentrain_autocast_enter(_ options: UnsafePointer<gentrain_autocast_options>?) -> gentrain_status {
+    guarded("gentrain_autocast_enter") {
+        let o = try readOptions(options) { gentrain_autocast_options_default($0) }
+        let saved = try Autocast.enter(enabled: o.enabled, dtype: dtypeArg(o.dtype), cacheEnabled: o.cache_enabled)
+        openRegions.value.saved.append(saved)
+    }
+}
+
+@c @implementation
+public func gentrain_autocast_exit() -> gentrain_status {
+    guarded("gentrain_autocast_exit") {
+        guard let saved = openRegions.value.saved.popLast() else {
+            throw GentrainError(.invalidArgument, "no autocast region is open on this thread")
+        }
+        try Autocast.exit(saved)
+    }
+}
+
+@c @implementation
+public func gentrain_autocast_is_enabled() -> Bool { Autocast.isEnabled }
+
+@c @implementation
+public func gentrain_autocast_get_dtype() -> gentrain_dtype { cDType(Autocast.dtype) }
 
 func gradScalerArg(_ h: OpaquePointer?) throws -> GradScaler {
     unsafeDowncast(try HandleTable.shared.lookup(h, .gradScaler, "scaler"), to: GradScaler.self)

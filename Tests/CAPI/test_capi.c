@@ -1957,6 +1957,41 @@ static void test_more_modules_and_attention(void) {
 
 /* GradScaler from C: scale, unscale_, a skipped step on an infinite gradient, update's backoff and
  * growth, state in and out, and the misuse errors. */
+/* Autocast regions from C: products in bfloat16 inside, float32 again in a disabled inner region
+ * and after; a float32 region and an exit without a region are errors. */
+static void test_autocast(void) {
+    const int64_t shape[2] = {4, 4};
+    gentrain_tensor *a = NULL, *r = NULL;
+    OK(gentrain_tensor_ones(&a, shape, 2, GENTRAIN_FLOAT32));
+    gentrain_autocast_options o;
+    gentrain_autocast_options_default(&o);
+    EXPECT(o.enabled && o.dtype == GENTRAIN_BFLOAT16 && o.cache_enabled);
+    EXPECT(!gentrain_autocast_is_enabled());
+    OK(gentrain_autocast_enter(NULL));
+    EXPECT(gentrain_autocast_is_enabled() && gentrain_autocast_get_dtype() == GENTRAIN_BFLOAT16);
+    gentrain_dtype dt;
+    OK(gentrain_matmul(&r, a, a));
+    OK(gentrain_tensor_dtype(&dt, r));
+    EXPECT(dt == GENTRAIN_BFLOAT16);
+    gentrain_tensor_free(r);
+    o.enabled = false;
+    OK(gentrain_autocast_enter(&o));
+    OK(gentrain_matmul(&r, a, a));
+    OK(gentrain_tensor_dtype(&dt, r));
+    EXPECT(dt == GENTRAIN_FLOAT32 && !gentrain_autocast_is_enabled());
+    gentrain_tensor_free(r);
+    OK(gentrain_autocast_exit());
+    EXPECT(gentrain_autocast_is_enabled());
+    OK(gentrain_autocast_exit());
+    EXPECT(!gentrain_autocast_is_enabled());
+    FAILS(gentrain_autocast_exit(), GENTRAIN_ERR_INVALID_ARGUMENT, "no autocast region");
+    o.enabled = true;
+    o.dtype = GENTRAIN_FLOAT32;
+    FAILS(gentrain_autocast_enter(&o), GENTRAIN_ERR_DTYPE, "only supports");
+    EXPECT(!gentrain_autocast_is_enabled());
+    gentrain_tensor_free(a);
+}
+
 static void test_grad_scaler(void) {
     const int64_t shape[1] = {3};
     const float ones[3] = {1, 1, 1}, weights[3] = {1, 2, 3};
@@ -2064,6 +2099,7 @@ int main(int argc, char **argv) {
     test_recurrent();
     test_more_modules_and_attention();
     test_module_files_and_perceptual_loss(argc > 1 ? argv[1] : NULL);
+    test_autocast();
     test_grad_scaler();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

@@ -48,7 +48,7 @@ public enum Autograd {
         let seeds = try pass.seedGradients(rootGrads)
         defer { pass.release() }
         if targets == nil { try pass.collectForBackward() } else { try pass.collectForGrad() }
-        try pass.sweep(seeds)
+        try Autocast.suspended { try pass.sweep(seeds) }   // gradients in each input's dtype
         return try pass.results(allowUnused: allowUnused)
     }
 

@@ -10,6 +10,7 @@ extension Tensor {
         withGenerator(generator) { g in
             mask.setElements(count: mask.numel) { _ in g.nextDouble() < keep ? scale : 0 }
         }
-        return try mul(mask)
+        let out = try mul(mask)   // in the compute type; a bfloat16/float16 input gets its own dtype back, as PyTorch's
+        return out.dtype == dtype ? out : try out.to(dtype)
     }
 }

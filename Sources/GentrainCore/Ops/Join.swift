@@ -2,6 +2,7 @@
 extension Tensor {
     /// Concatenates tensors along `dim`; all other sizes must match. Dtypes promote.
     public static func cat(_ tensors: [Tensor], dim d: Int = 0) throws -> Tensor {
+        let tensors = try Autocast.promote(tensors)
         guard let first = tensors.first else { throw GentrainError.argument("cat: expected a non-empty list of tensors") }
         let i = try first.dim(d, "cat")
         guard first.ndim > 0 else { throw GentrainError.shape("cat: zero-dimensional tensor cannot be concatenated") }

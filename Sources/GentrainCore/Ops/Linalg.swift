@@ -3,6 +3,8 @@ extension Tensor {
     /// PyTorch's `matmul`: dot product for 1-D·1-D, matrix-vector, matrix-matrix, and
     /// batched products whose batch dimensions broadcast.
     public func matmul(_ other: Tensor) throws -> Tensor {
+        let (a, b) = (try Autocast.lowerPrecision(self), try Autocast.lowerPrecision(other))
+        if a !== self || b !== other { return try a.matmul(b) }
         guard ndim > 0 && other.ndim > 0 else {
             throw GentrainError.shape("matmul: both arguments need at least 1 dimension, got \(ndim)D and \(other.ndim)D")
         }
@@ -66,6 +68,8 @@ private func checkBlasSizes(_ m: Int, _ n: Int, _ k: Int) throws {
 /// `x Wᵀ + b` for `x` `[*, in]`, `weight` `[out, in]`, `bias` `[out]` (PyTorch's `F.linear`),
 /// as one GEMM that starts from the broadcast bias.
 public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws -> Tensor {
+    let (cx, cw, cb) = (try Autocast.lowerPrecision(x), try Autocast.lowerPrecision(weight), try Autocast.lowerPrecision(bias))
+    if cx !== x || cw !== weight || cb !== bias { return try linear(cx, cw, cb) }
     guard weight.ndim == 2, x.ndim >= 1, x.shape[x.ndim - 1] == weight.shape[1] else {
         throw GentrainError.shape("linear: input \(shapeString(x.shape)) and weight \(shapeString(weight.shape)) cannot be multiplied (expected input [*, \(weight.ndim == 2 ? weight.shape[1] : -1)])")
     }

@@ -26,6 +26,7 @@ private func causalBlocked(_ l: Int, _ s: Int) throws -> Tensor {
 /// row with every position blocked gives nan, as in PyTorch.
 public func scaledDotProductAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, attnMask: Tensor? = nil, dropoutP: Double = 0,
                                       isCausal: Bool = false, scale: Double? = nil, generator: Generator? = nil) throws -> Tensor {
+    let (q, k, v) = (try Autocast.lowerPrecision(q), try Autocast.lowerPrecision(k), try Autocast.lowerPrecision(v))
     guard q.ndim >= 2, k.ndim >= 2, v.ndim >= 2, q.shape.last == k.shape.last, k.shape[k.ndim - 2] == v.shape[v.ndim - 2] else {
         throw GentrainError(.shape, "scaled_dot_product_attention: expected q [*, L, E], k [*, S, E], v [*, S, Ev]; got \(shapeString(q.shape)), \(shapeString(k.shape)), \(shapeString(v.shape))")
     }

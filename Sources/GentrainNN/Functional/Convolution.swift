@@ -13,6 +13,7 @@ public enum ConvPadding: Sendable {
 /// order are its other passes; the bias is a broadcast add.
 public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: ConvPadding = .explicit(0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
+    let (x, weight, bias) = (try Autocast.lowerPrecision(x), try Autocast.lowerPrecision(weight), try Autocast.lowerPrecision(bias))
     guard x.ndim == 4, weight.ndim == 4 else {
         throw GentrainError(.shape, "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
     }
@@ -60,6 +61,7 @@ public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: I
 public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                             padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), groups: Int = 1,
                             dilation: (Int, Int) = (1, 1)) throws -> Tensor {
+    let (x, weight, bias) = (try Autocast.lowerPrecision(x), try Autocast.lowerPrecision(weight), try Autocast.lowerPrecision(bias))
     guard x.ndim == 4, weight.ndim == 4 else {
         throw GentrainError(.shape, "conv_transpose2d: expected input [N, Cin, H, W] and weight [Cin, Cout/groups, kh, kw], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
     }

@@ -32,6 +32,8 @@ private func classRows(_ input: Tensor, _ classes: Int) throws -> Tensor {
 /// targets (nan when all are ignored).
 public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                     reduction: Reduction = .mean) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
+    let weight = try Autocast.float32(weight)
     let (batchShape, classes, t) = try classTargets(input, target, ignoreIndex, "nll_loss")
     let rows = try classRows(input, classes)
     let (losses, w) = try weightedNLL(rows, t, weight, ignoreIndex, classes, "nll_loss")
@@ -69,6 +71,8 @@ private func weightedNLL(_ logp: Tensor, _ t: Tensor, _ weight: Tensor?, _ ignor
 /// smoothed as `t·(1−ε) + ε/C`, and `mean` divides by the number of samples.
 public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                          reduction: Reduction = .mean, labelSmoothing: Double = 0) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
+    let weight = try Autocast.float32(weight)
     guard labelSmoothing >= 0 && labelSmoothing <= 1 else {
         throw GentrainError(.invalidArgument, "cross_entropy: label_smoothing must be between 0.0 and 1.0, got \(labelSmoothing)")
     }

@@ -8,12 +8,14 @@ import GentrainCore
 
 /// `(input − target)²`, PyTorch's `F.mse_loss`.
 public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
     warnIfBroadcast(input, target)
     return try reduce(input.sub(target).square(), reduction)
 }
 
 /// `|input − target|`, PyTorch's `F.l1_loss`.
 public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
     warnIfBroadcast(input, target)
     return try reduce(input.sub(target).abs(), reduction)
 }
@@ -21,6 +23,7 @@ public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .me
 /// `0.5·d²/β` where `|d| < β`, else `|d| − 0.5·β` (`d = input − target`); β = 0 is L1.
 /// PyTorch's `F.smooth_l1_loss`.
 public func smoothL1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, beta: Double = 1) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
     guard beta >= 0 else { throw GentrainError(.invalidArgument, "smooth_l1_loss does not support negative values for beta") }
     warnIfBroadcast(input, target)
     let z = try input.sub(target).abs()
@@ -30,6 +33,7 @@ public func smoothL1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction
 
 /// `0.5·d²` where `|d| < δ`, else `δ·(|d| − 0.5·δ)`, PyTorch's `F.huber_loss`.
 public func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, delta: Double = 1) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
     guard delta > 0 else { throw GentrainError(.invalidArgument, "huber_loss does not support non-positive values for delta") }
     warnIfBroadcast(input, target)
     let z = try input.sub(target).abs()
@@ -40,6 +44,8 @@ public func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = 
 /// PyTorch's `F.binary_cross_entropy` does.
 public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                                reduction: Reduction = .mean) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
+    let weight = try Autocast.float32(weight)
     guard input.shape == target.shape else {
         throw GentrainError(.shape, "binary_cross_entropy: target \(shapeString(target.shape)) and input \(shapeString(input.shape)) must have the same shape")
     }
@@ -61,6 +67,9 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
 /// `weight`. softplus is computed stably, so large |x| neither overflows nor loses the gradient.
 public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil,
                                          reduction: Reduction = .mean) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
+    let weight = try Autocast.float32(weight)
+    let posWeight = try Autocast.float32(posWeight)
     guard input.shape == target.shape else {
         throw GentrainError(.shape, "binary_cross_entropy_with_logits: target \(shapeString(target.shape)) and input \(shapeString(input.shape)) must have the same shape")
     }
@@ -80,6 +89,7 @@ public enum KLReduction: Sendable {
 /// KL divergence with `input` as log-probabilities, PyTorch's `F.kl_div`: pointwise
 /// `t·(log t − input)` (0 where t = 0), or `e^t·(t − input)` with `logTarget`.
 public func klDiv(_ input: Tensor, _ target: Tensor, reduction: KLReduction = .mean, logTarget: Bool = false) throws -> Tensor {
+    let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
     let pointwise: Tensor
     if logTarget {
         pointwise = try target.exp().mul(target.sub(input))
@@ -133,6 +143,7 @@ public func cosineSimilarity(_ x1: Tensor, _ x2: Tensor, dim: Int = 1, eps: Doub
 /// `x1·x2 / √((‖x1‖² + 1e-12)(‖x2‖² + 1e-12))`.
 public func cosineEmbeddingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Double = 0,
                                 reduction: Reduction = .mean) throws -> Tensor {
+    let (x1, x2, y) = (try Autocast.float32(x1), try Autocast.float32(x2), try Autocast.float32(y))   // autocast: in float32
     let d = x1.ndim - 1
     let prod = try x1.mul(x2).sum(dims: [d])
     let m1 = try x1.square().sum(dims: [d]).add(1e-12), m2 = try x2.square().sum(dims: [d]).add(1e-12)

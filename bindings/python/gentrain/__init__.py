@@ -18,6 +18,20 @@ bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 __version__ = _lib.gentrain_version().decode()
 
 
+autocast = amp.autocast
+
+
+def is_autocast_enabled(device_type="cpu"):
+    """Whether ops on this thread autocast now (torch.is_autocast_enabled)."""
+    return device_type == "cpu" and _lib.gentrain_autocast_is_enabled()
+
+
+def get_autocast_dtype(device_type="cpu"):
+    """The dtype ops autocast to (torch.get_autocast_dtype)."""
+    from ._dtype import BY_CODE
+    return BY_CODE[_lib.gentrain_autocast_get_dtype()]
+
+
 def manual_seed(seed):
     """Seeds the default random generator."""
     _lib.gentrain_manual_seed(seed & 0xFFFFFFFFFFFFFFFF)

@@ -131,6 +131,15 @@ class AdamOptions(Structure):
     ]
 
 
+class AutocastOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("enabled", c_bool),
+        ("dtype", c_int),
+        ("cache_enabled", c_bool),
+    ]
+
+
 class GradScalerOptions(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -429,6 +438,11 @@ FUNCTIONS = {
     "gentrain_optim_state_set": (c_int, [c_void_p, c_size_t, c_char_p, c_void_p]),
     "gentrain_clip_grad_norm": (c_int, [c_void_p, c_void_p, c_size_t, c_double, c_double, c_bool]),
     "gentrain_clip_grad_value": (c_int, [c_void_p, c_size_t, c_double]),
+    "gentrain_autocast_options_default": (None, [c_void_p]),
+    "gentrain_autocast_enter": (c_int, [c_void_p]),
+    "gentrain_autocast_exit": (c_int, []),
+    "gentrain_autocast_is_enabled": (c_bool, []),
+    "gentrain_autocast_get_dtype": (c_int, []),
     "gentrain_grad_scaler_options_default": (None, [c_void_p]),
     "gentrain_grad_scaler_new": (c_int, [c_void_p, c_void_p]),
     "gentrain_grad_scaler_free": (None, [c_void_p]),

@@ -1,13 +1,55 @@
-"""gentrain.amp: mixed precision, as torch.amp. `GradScaler("cpu", ...)` scales the loss before
-backward and unscales the gradients before the optimizer's step, skipping steps whose gradients
-are infinite or NaN, with PyTorch's state machine and arithmetic."""
+"""gentrain.amp: mixed precision, as torch.amp. `autocast("cpu")` runs matrix products and
+convolutions in bfloat16 (losses in float32) inside a region; `GradScaler("cpu", ...)` scales the
+loss before backward and unscales the gradients before the optimizer's step, skipping steps whose
+gradients are infinite or NaN, with PyTorch's state machine and arithmetic."""
+import functools
 from collections import abc
 from ctypes import byref, c_bool, c_double, c_void_p, sizeof
 from typing import Any, Dict
 
-from . import _ffi
+from . import _dtype, _ffi
 from ._lib import check, lib
 from .tensor import Tensor, _new
+
+
+class autocast:  # noqa: N801 - PyTorch's name
+    """torch.autocast for the CPU, as a context manager or a decorator:
+
+        with gentrain.autocast("cpu"):          # bfloat16 by default
+            loss = criterion(model(x), y)
+
+    Inside, matmul, linear, the convolutions and attention run in `dtype`, losses in float32,
+    everything else in its inputs' dtype; `enabled=False` nested inside computes in float32 again."""
+
+    def __init__(self, device_type: str = "cpu", dtype=None, enabled: bool = True, cache_enabled=None):
+        if device_type != "cpu":
+            raise ValueError(f"gentrain's autocast runs on the CPU, got device_type {device_type!r}")
+        dtype = _dtype.bfloat16 if dtype is None else dtype
+        if dtype not in (_dtype.bfloat16, _dtype.float16):
+            raise RuntimeError("In CPU autocast, but the target dtype is not supported. Disabling autocast.\n"
+                               "CPU Autocast only supports dtype of torch.bfloat16, torch.float16 currently.")
+        self.device, self.fast_dtype, self._enabled = device_type, dtype, bool(enabled)
+        self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
+
+    def __enter__(self):
+        options = _ffi.AutocastOptions(sizeof(_ffi.AutocastOptions), self._enabled, self.fast_dtype.code, self._cache_enabled)
+        check(lib.gentrain_autocast_enter(byref(options)))
+        return self
+
+    def __exit__(self, *exc):
+        check(lib.gentrain_autocast_exit())
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            with autocast(self.device, self.fast_dtype, self._enabled, self._cache_enabled):
+                return fn(*args, **kwargs)
+        return wrapped
+
+
+def is_autocast_available(device_type: str) -> bool:
+    return device_type == "cpu"
 
 
 class GradScaler:
@@ -120,4 +162,4 @@ class GradScaler:
         check(lib.gentrain_grad_scaler_set_state(self._h, byref(state)))
 
 
-__all__ = ["GradScaler"]
+__all__ = ["GradScaler", "autocast", "is_autocast_available"]

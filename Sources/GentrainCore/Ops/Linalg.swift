@@ -31,7 +31,7 @@ extension Tensor {
         try checkBlasSizes(m, n, k)
         let ct = dtype.computeType
         let batch = try broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), "matmul")
-        let (a, b) = try withNoGrad { (try to(ct), try other.to(ct)) }
+        let (a, b) = try withNoGrad { (try converted(ct), try other.converted(ct)) }
         let out = try Tensor(empty: batch + [m, n], dtype: ct)
         let sa = broadcastStrides(a, to: batch + [m, k]), sb = broadcastStrides(b, to: batch + [k, n])
         func run<T: FloatElement>(_: T.Type) {
@@ -54,6 +54,27 @@ extension Tensor {
             [node.needsInputGrad(0) ? try g.matmul(y.transpose(-1, -2)) : nil,
              node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil]
         }
+    }
+}
+
+extension Tensor {
+    /// This tensor's elements in `dtype`, laid out as they are when they fill their span of
+    /// memory densely in some order (a transposed matrix stays transposed: the product reads it
+    /// through the BLAS transpose flag instead of a strided copy, which took 2 ms for a bfloat16
+    /// [1024, 1024] weight against 0.3 ms converted in place). Other views convert contiguously.
+    /// No gradient is recorded.
+    fileprivate func converted(_ dtype: DType) throws -> Tensor {
+        if dtype == self.dtype { return self }
+        let dims = (0..<ndim).filter { shape[$0] > 1 }.sorted { strides[$0] < strides[$1] }
+        var expected = 1
+        for d in dims {
+            guard strides[d] == expected else { return try to(dtype) }
+            expected *= shape[d]
+        }
+        let out = Tensor(storage: try Storage(byteCount: Swift.max(numel, 1) * dtype.itemSize), shape: shape,
+                         strides: strides, offset: 0, dtype: dtype)
+        convertElements(storage.data + offset * self.dtype.itemSize, self.dtype, out.storage.data, dtype, numel)
+        return out
     }
 }
 

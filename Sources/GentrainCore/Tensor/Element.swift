@@ -92,10 +92,10 @@ public struct BFloat16: Element, Equatable {
     public var bitPattern: UInt16
     public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
     @inline(__always) public init(_ f: Float) {
+        // Branch-free (a select for NaN), so conversion loops vectorize.
         let bits = f.bitPattern
-        if f.isNaN { bitPattern = 0x7FC0; return }
-        let rounding = UInt32(0x7FFF) + ((bits >> 16) & 1)
-        bitPattern = UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+        let rounded = UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+        bitPattern = f.isNaN ? 0x7FC0 : rounded
     }
     @inline(__always) public var floatValue: Float { Float(bitPattern: UInt32(bitPattern) << 16) }
     public static var dtype: DType { .bfloat16 }

@@ -17,8 +17,9 @@ from harness import ROOT, framework, peak_rss_mb, rate
 from harness import child as run_child
 
 
-def mlp_step(lib, sizes, batch):
-    """A training step closure for an MLP in `lib` (gentrain or torch, same spelling)."""
+def mlp_step(lib, sizes, batch, mixed=False):
+    """A training step closure for an MLP in `lib` (gentrain or torch, same spelling); `mixed`:
+    under bfloat16 autocast with a GradScaler (W6)."""
     nn, F = lib.nn, lib.nn.functional
     layers = []
     for i in range(len(sizes) - 1):
@@ -28,6 +29,18 @@ def mlp_step(lib, sizes, batch):
     model = nn.Sequential(*layers)
     opt = lib.optim.Adam(model.parameters())
     x, y = lib.randn(batch, sizes[0]), lib.randint(0, sizes[-1], (batch,))
+
+    if mixed:
+        scaler = lib.amp.GradScaler("cpu")
+
+        def mixed_step():
+            opt.zero_grad()
+            with lib.autocast("cpu", dtype=lib.bfloat16):
+                loss = F.cross_entropy(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        return mixed_step
 
     def step():
         opt.zero_grad()
@@ -58,6 +71,8 @@ def measure(name, workload, threads, seconds):
         value = rate(mlp_step(lib, [16, 64, 64, 4], 8), seconds)
     elif workload == "w7":
         value = add_chain_us(lib, seconds)
+    elif workload == "w6":
+        value = rate(mlp_step(lib, [784, 1024, 1024, 10], 256, mixed=True), seconds)
     else:
         value = rate(mlp_step(lib, [784, 1024, 1024, 10], 256), seconds)
     print(json.dumps({"value": value, "rss": peak_rss_mb()}))
@@ -86,11 +101,12 @@ def main():
     have_torch = importlib.util.find_spec("torch") is not None
     if not have_torch:
         print("PyTorch is not installed: gentrain's numbers only (pip install torch==2.13.0+cpu to compare)")
-    rows = [("w8", "steps/s", True), ("w7", "us/op", False), ("w1", "steps/s", True)]
+    rows = [("w8", "steps/s", True), ("w7", "us/op", False), ("w1", "steps/s", True), ("w6", "steps/s", True)]
     print(f"{'workload':<10}{'threads':>8}{'gentrain C':>14}{'gentrain Py':>14}{'PyTorch':>12}{'C/PyTorch':>12}{'Py/PyTorch':>12}")
     for workload, unit, higher_is_better in rows:
         for threads in (1, 2):
-            c = from_c(args.bench_binary, workload, threads, args.seconds)
+            # W6 (W1 under bfloat16 autocast + GradScaler) runs from Python only.
+            c = from_c(args.bench_binary, workload, threads, args.seconds) if workload != "w6" else {"value": float("nan"), "rss": float("nan")}
             py = child("gentrain", workload, threads, args.seconds)
             pt = child("torch", workload, threads, args.seconds) if have_torch else None
 
@@ -102,7 +118,7 @@ def main():
 
             print(f"{workload:<10}{threads:>8}{c['value']:>14.3g}{py['value']:>14.3g}"
                   f"{(pt['value'] if pt else float('nan')):>12.3g}{ratio(c['value']):>12}{ratio(py['value']):>12}  {unit}")
-            if workload == "w1":
+            if workload in ("w1", "w6"):
                 print(f"{'':<18}peak RSS MB: gentrain C {c['rss']:.0f}, gentrain Py {py['rss']:.0f}"
                       + (f", PyTorch {pt['rss']:.0f}" if pt else ""))
     print("ratios > 1 mean gentrain is faster")

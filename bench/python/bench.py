@@ -2,9 +2,10 @@
 
     python3 bench/python/bench.py [--seconds S] [--bench-binary build/bench_c]
 
-Workloads (issue numbers W1, W7, W8): W8 MLP 16-64-64-4 batch 8 Adam steps/s; W7 a chain of
+Workloads (issue numbers W1, W6, W7, W8): W8 MLP 16-64-64-4 batch 8 Adam steps/s; W7 a chain of
 100 adds of 8-element tensors, forward and backward, microseconds per op; W1 MLP
-784-1024-1024-10 batch 256 Adam steps/s and peak memory. gentrain runs from C (the bench
+784-1024-1024-10 batch 256 Adam steps/s and peak memory; W6 the same under bfloat16 autocast
+with a GradScaler (from Python). gentrain runs from C (the bench
 binary) and from Python; PyTorch from Python when it is installed. Each measurement runs in
 its own process so thread settings and peak memory do not leak between them.
 """

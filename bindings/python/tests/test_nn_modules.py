@@ -63,3 +63,37 @@ def test_sequential_slices_are_sequential():
     x = gentrain.randn(2, 3)
     np.testing.assert_allclose(model[2:](head(x)).numpy(), model(x).numpy(), rtol=1e-6)
     assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear", "Softsign"]
+
+
+def test_module_dtype_conversion_traversal_and_state_dict_loading():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1", "2"]
+    assert len(list(model.modules())) == 4 and len(list(model.children())) == 3
+    seen = []
+    model.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "BatchNorm1d", "Linear", "Sequential"]
+    assert model.double() is model
+    assert all(p.dtype is gentrain.float64 for p in model.parameters())
+    assert model[1].running_mean.dtype is gentrain.float64 and model[1].num_batches_tracked.dtype is gentrain.int64
+    x = gentrain.randn(5, 3, dtype=gentrain.float64)
+    assert model(x).dtype is gentrain.float64
+    model.to(gentrain.bfloat16)
+    assert model[0].weight.dtype is gentrain.bfloat16 and model[0].weight.requires_grad
+    model.float().to("cpu")
+    assert all(p.dtype is gentrain.float32 for p in model.parameters())
+    with pytest.raises(TypeError):
+        model.to(gentrain.int64)
+
+    other = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    result = other.load_state_dict(model.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_array_equal(other[2].weight.numpy(), model[2].weight.numpy())
+    partial = dict(model.state_dict())
+    del partial["2.bias"]
+    partial["extra"] = gentrain.zeros(1)
+    with pytest.raises(RuntimeError, match="Missing key\\(s\\).*'2.bias'"):
+        other.load_state_dict(partial)
+    missing, unexpected = other.load_state_dict(partial, strict=False)
+    assert missing == ["2.bias"] and unexpected == ["extra"]
+    with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
+        other.load_state_dict(dict(model.state_dict(), **{"0.weight": gentrain.zeros(2, 2)}))

@@ -1,11 +1,14 @@
 """Module and Parameter: registration, named parameters and buffers, train/eval, state dicts."""
 import math
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from ctypes import c_char_p
-from typing import Iterator, Optional, Tuple
+from typing import Callable, Iterator, Mapping, Optional, Tuple
 
+from ... import _dtype
 from ... import tensor as _t
 from ..._lib import check, lib
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class Parameter(_t.Tensor):
@@ -86,6 +89,88 @@ class Module:
 
     def children(self) -> Iterator["Module"]:
         return iter(self._modules.values())
+
+    def named_modules(self, prefix: str = "") -> Iterator[Tuple[str, "Module"]]:
+        """This module and every descendant, with dotted names ("" for this one)."""
+        yield prefix, self
+        for name, m in self._modules.items():
+            yield from m.named_modules(prefix + ("." if prefix else "") + name)
+
+    def modules(self) -> Iterator["Module"]:
+        return (m for _, m in self.named_modules())
+
+    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+        """Calls `fn` on every descendant, then on this module (as PyTorch's, e.g. for initialization)."""
+        for m in self._modules.values():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, *args, **kwargs) -> "Module":
+        """`to(dtype)`, `to("cpu")` or `to("cpu", dtype)`: floating-point parameters and buffers
+        converted to `dtype` (new tensors: build optimizers after converting, as with PyTorch)."""
+        dtype = kwargs.pop("dtype", None)
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif str(a) != "cpu":
+                raise ValueError(f"gentrain runs on the CPU, got {a!r}")
+        if kwargs.get("device", "cpu") not in ("cpu", None):
+            raise ValueError(f"gentrain runs on the CPU, got device {kwargs['device']!r}")
+        if dtype is None:
+            return self
+        if not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        for m in self.modules():
+            for name, p in list(m._parameters.items()):
+                if p is not None and p.dtype.is_floating_point and p.dtype is not dtype:
+                    grad = p.grad
+                    converted = Parameter(p.detach().to(dtype), requires_grad=p.requires_grad)
+                    if grad is not None:
+                        converted.grad = grad.to(dtype)
+                    setattr(m, name, converted)
+            for name, b in list(m._buffers.items()):
+                if b is not None and b.dtype.is_floating_point and b.dtype is not dtype:
+                    m.register_buffer(name, b.to(dtype))
+        return self
+
+    def float(self) -> "Module":
+        return self.to(_dtype.float32)
+
+    def double(self) -> "Module":
+        return self.to(_dtype.float64)
+
+    def half(self) -> "Module":
+        return self.to(_dtype.float16)
+
+    def bfloat16(self) -> "Module":
+        return self.to(_dtype.bfloat16)
+
+    def cpu(self) -> "Module":
+        return self
+
+    def load_state_dict(self, state_dict: Mapping[str, _t.Tensor], strict: bool = True):
+        """Copies `state_dict`'s tensors into this module's parameters and buffers (shapes must
+        match, dtypes convert); returns (missing_keys, unexpected_keys). With `strict`, either is
+        an error, and nothing is copied."""
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = [f'Missing key(s) in state_dict: {", ".join(map(repr, missing))}.'] if strict and missing else []
+        if strict and unexpected:
+            errors.append(f'Unexpected key(s) in state_dict: {", ".join(map(repr, unexpected))}.')
+        for k, v in state_dict.items():
+            if k in own and tuple(v.shape) != tuple(own[k].shape):
+                errors.append(f"size mismatch for {k}: copying a param with shape {tuple(v.shape)} from checkpoint, "
+                              f"the shape in current model is {tuple(own[k].shape)}.")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        from ...grad_mode import no_grad
+        with no_grad():
+            for k, v in state_dict.items():
+                if k in own:
+                    own[k].copy_(v)
+        return _IncompatibleKeys(missing, unexpected)
 
     def named_parameters(self, prefix: str = "") -> Iterator[Tuple[str, Parameter]]:
         for name, p in self._parameters.items():

@@ -10,6 +10,9 @@ func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
         throw GentrainError.dtype("\(name): expected a floating point tensor, got \(x.dtype)")
     }
     let ct = x.dtype.computeType
+    if ct != x.dtype && x.isContiguous {
+        return try halfBlocks(x.dtype, x, nil) { px, _, py, n in unaryKernel(op, px, py, n) }
+    }
     var src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
     if !src.isContiguous { src = try src.contiguousCopy() }
     let out = try Tensor(emptyLike: src, dtype: ct)
@@ -19,6 +22,33 @@ func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
     }
     if ct == .float32 { run(Float.self) } else { run(Double.self) }
     return ct == x.dtype ? out : try withNoGrad { try out.to(x.dtype) }
+}
+
+/// An elementwise float32 kernel over contiguous bfloat16/float16 operands of one shape, without
+/// float32 copies of them: each thread converts blocks of 2,048 elements into float32 scratch on
+/// its stack, runs `kernel(a, b, out, n)` there, and stores the results in `dtype` (relu on a
+/// [256, 1024] bfloat16 tensor: 0.23 ms through float32 tensors, 0.16 ms in blocks; float32 0.06 ms).
+private func halfBlocks(_ dtype: DType, _ a: Tensor, _ b: Tensor?,
+                        _ kernel: (UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, Int) -> Void) throws -> Tensor {
+    let out = try Tensor(emptyLike: a, dtype: dtype)
+    let size = dtype.itemSize, block = 2048
+    let pa = a.storage.data + a.offset * size, pb = b.map { $0.storage.data + $0.offset * size }, po = out.storage.data
+    parallelFor(a.numel, grain: elementwiseGrain) { r in
+        // Separate input and output blocks: kernels vectorize only when their pointers do not alias.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * block) { scratch in
+            let x = scratch.baseAddress!, y = x + block, z = y + block
+            var i = r.lowerBound
+            while i < r.upperBound {
+                let n = Swift.min(block, r.upperBound - i)
+                convertElements(pa + i * size, dtype, x, .float32, n)
+                if let pb { convertElements(pb + i * size, dtype, y, .float32, n) }
+                kernel(x, pb == nil ? nil : y, z, n)
+                convertElements(z, .float32, po + i * size, dtype, n)
+                i += n
+            }
+        }
+    }
+    return out
 }
 
 /// The dtype of a binary op's result, by PyTorch's promotion (wrapped 0-d scalars count less).
@@ -34,6 +64,10 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
     if dtype == .bool && op != .maximum && op != .minimum { dtype = .int64 }
     let ct: DType = dtype.isFloatingPoint ? dtype.computeType : .float64
     let shape = try broadcastShapes(a.shape, b.shape, name)
+    if ct != dtype && dtype.isFloatingPoint && a.dtype == dtype && b.dtype == dtype && a.shape == b.shape
+        && a.isContiguous && b.isContiguous {
+        return try halfBlocks(dtype, a, b) { pa, pb, po, n in binaryKernel(op, pa, 1, pb!, 1, po, n) }
+    }
     let (ac, bc) = a.dtype == ct && b.dtype == ct ? (a, b) : try withNoGrad { (try a.to(ct), try b.to(ct)) }
     let out = shape == a.shape ? try Tensor(emptyLike: a, dtype: ct) : try Tensor(empty: shape, dtype: ct)
     if ct == .float32 {

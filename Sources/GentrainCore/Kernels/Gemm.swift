@@ -66,7 +66,7 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
 
 /// OpenBLAS runs on the caller's thread: the pool splits its products (`blockedProduct`), so its
 /// own pthread pool (Debian's default build) never starts and never competes with the pool.
-private let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
+let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
 
 /// A row-major product `C[m, n] = op(A)[m, k] · op(B)[k, n]` in blocks over the pool: from 2 MFLOP,
 /// blocks of C's columns (when n ≥ m) or rows, one per thread; smaller products in one block on

@@ -81,6 +81,7 @@ struct OpenMP {
         if getenv("OMP_WAIT_POLICY") == nil && getenv("GOMP_SPINCOUNT") == nil {
             setenv("GOMP_SPINCOUNT", defaultSpinCount, 0)
         }
+        _ = openBLASSingleThreaded   // as early as the pool: OpenBLAS's own threads stop spinning
         guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL),
               let p = dlsym(handle, "GOMP_parallel"),
               let s = dlsym(handle, "omp_set_num_threads"), let i = dlsym(handle, "omp_in_parallel") else { return nil }

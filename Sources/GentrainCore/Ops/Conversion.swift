@@ -119,16 +119,18 @@ extension Tensor {
             if invScale != 1 { try copy_(withNoGrad { try self.to(.float32) * Double(invScale) }) }
             return found
         }
-        var found = false
-        func run<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ inv: T) {
+        // Branch-free, so it vectorizes: v · 0 is NaN exactly when v is infinite or NaN, and the
+        // sum of those is finite only when every element is (v · 1 is v, as PyTorch's skip of 1 gives).
+        func run<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ inv: T) -> Bool {
+            var probe: T = 0
             for i in 0..<numel {
                 let v = p[i]
-                found = found || !v.isFinite
-                if inv != 1 { p[i] = v * inv }
+                probe += v * 0
+                p[i] = v * inv
             }
+            return !probe.isFinite
         }
-        if dtype == .float32 { run(pointer(Float.self), invScale) } else { run(pointer(Double.self), Double(invScale)) }
-        return found
+        return dtype == .float32 ? run(pointer(Float.self), invScale) : run(pointer(Double.self), Double(invScale))
     }
 
     /// `self *= factor`, in place.

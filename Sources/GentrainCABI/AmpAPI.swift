@@ -17,7 +17,7 @@ public func gentrain_autocast_options_default(_ options: UnsafeMutablePointer<ge
 @c @implementation
 public func gentrain_autocast_enter(_ options: UnsafePointer<gentrain_autocast_options>?) -> gentrain_status {
     guarded("gentrain_autocast_enter") {
-        let o = try readOptions(options) { gentrain_autocast_options_default($0) }
+        let o = try readOptions(options, bools: [\.enabled, \.cache_enabled]) { gentrain_autocast_options_default($0) }
         let saved = try Autocast.enter(enabled: o.enabled, dtype: dtypeArg(o.dtype), cacheEnabled: o.cache_enabled)
         openRegions.value.saved.append(saved)
     }
@@ -55,7 +55,7 @@ public func gentrain_grad_scaler_new(_ out: UnsafeMutablePointer<OpaquePointer?>
     out?.pointee = nil
     return guarded("gentrain_grad_scaler_new") {
         guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
-        let o = try readOptions(options) { gentrain_grad_scaler_options_default($0) }
+        let o = try readOptions(options, bools: [\.enabled]) { gentrain_grad_scaler_options_default($0) }
         guard o.growth_interval >= 1, o.growth_interval <= Int64(Int32.max) else {
             throw GentrainError(.invalidArgument, "growth_interval must be in 1...\(Int32.max), got \(o.growth_interval)")
         }

@@ -5,8 +5,11 @@ import GentrainNN
 // C arguments as engine values, each range-checked before use.
 
 /// Reads a size-prefixed options struct: NULL gives the defaults, and a struct from an
-/// older header (smaller size) keeps the defaults for the fields it lacks.
-func readOptions<T>(_ p: UnsafePointer<T>?, _ defaults: (UnsafeMutablePointer<T>) -> Void) throws -> T {
+/// older header (smaller size) keeps the defaults for the fields it lacks. The `bools` fields
+/// are read as bytes first: any nonzero byte is true (a host's memset can leave 0xFF there,
+/// which Swift may not load as a Bool).
+func readOptions<T>(_ p: UnsafePointer<T>?, bools: [PartialKeyPath<T>] = [],
+                    _ defaults: (UnsafeMutablePointer<T>) -> Void) throws -> T {
     let value = UnsafeMutablePointer<T>.allocate(capacity: 1)
     defer { value.deallocate() }
     defaults(value)
@@ -15,7 +18,12 @@ func readOptions<T>(_ p: UnsafePointer<T>?, _ defaults: (UnsafeMutablePointer<T>
     guard given >= MemoryLayout<Int>.size, given <= 1 << 16 else {
         throw GentrainError(.invalidArgument, "options.struct_size is \(given); set it with the *_options_default function")
     }
-    UnsafeMutableRawPointer(value).copyMemory(from: p, byteCount: Swift.min(given, MemoryLayout<T>.size))
+    let raw = UnsafeMutableRawPointer(value)
+    raw.copyMemory(from: p, byteCount: Swift.min(given, MemoryLayout<T>.size))
+    for field in bools {
+        guard let offset = MemoryLayout<T>.offset(of: field) else { continue }
+        raw.storeBytes(of: raw.load(fromByteOffset: offset, as: UInt8.self) == 0 ? 0 : 1, toByteOffset: offset, as: UInt8.self)
+    }
     return value.pointee
 }
 

@@ -18,7 +18,7 @@ private func attention(_ name: StaticString, _ output: TensorOut?, _ attnWeights
                        _ body: (gentrain_attention_options, Tensor?, Tensor?) throws -> (Tensor, Tensor?)) -> gentrain_status {
     attnWeights?.pointee = nil
     var o = gentrain_attention_options()
-    let read = guarded(name) { o = try readOptions(options) { gentrain_attention_options_default($0) } }
+    let read = guarded(name) { o = try readOptions(options, bools: [\.need_weights, \.average_attn_weights, \.is_causal, \.batch_first, \.training]) { gentrain_attention_options_default($0) } }
     guard read == GENTRAIN_OK else {
         output?.pointee = nil
         return read

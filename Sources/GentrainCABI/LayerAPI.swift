@@ -14,7 +14,7 @@ struct ConvArgs {
     let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), outputPadding: (Int, Int), groups: Int, same: Bool
 
     init(_ p: UnsafePointer<gentrain_conv_options>?) throws {
-        let o = try readOptions(p) { gentrain_conv_options_default($0) }
+        let o = try readOptions(p, bools: [\.padding_same]) { gentrain_conv_options_default($0) }
         stride = (try size(o.stride.0, "stride", min: 1), try size(o.stride.1, "stride", min: 1))
         padding = (try size(o.padding.0, "padding", min: 0), try size(o.padding.1, "padding", min: 0))
         dilation = (try size(o.dilation.0, "dilation", min: 1), try size(o.dilation.1, "dilation", min: 1))
@@ -88,7 +88,7 @@ struct PoolArgs {
     let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), countIncludePad: Bool
 
     init(_ kh: Int64, _ kw: Int64, _ p: UnsafePointer<gentrain_pool2d_options>?) throws {
-        let o = try readOptions(p) { gentrain_pool2d_options_default($0) }
+        let o = try readOptions(p, bools: [\.count_include_pad]) { gentrain_pool2d_options_default($0) }
         kernel = (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1))
         stride = (o.stride.0 == 0 ? kernel.0 : try size(o.stride.0, "stride", min: 1),
                   o.stride.1 == 0 ? kernel.1 : try size(o.stride.1, "stride", min: 1))

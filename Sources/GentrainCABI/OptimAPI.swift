@@ -38,7 +38,7 @@ private func producingOptimizer(_ name: StaticString, _ out: UnsafeMutablePointe
 public func gentrain_optim_sgd_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?, _ n: Int,
                                    _ options: UnsafePointer<gentrain_sgd_options>?) -> gentrain_status {
     producingOptimizer("gentrain_optim_sgd_new", out, params, n) { p in
-        let o = try readOptions(options) { gentrain_sgd_options_default($0) }
+        let o = try readOptions(options, bools: [\.nesterov, \.maximize]) { gentrain_sgd_options_default($0) }
         return try SGD(p, lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weight_decay,
                        nesterov: o.nesterov, maximize: o.maximize)
     }
@@ -48,7 +48,7 @@ public func gentrain_optim_sgd_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
 public func gentrain_optim_adam_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ params: UnsafePointer<OpaquePointer?>?, _ n: Int,
                                     _ options: UnsafePointer<gentrain_adam_options>?) -> gentrain_status {
     producingOptimizer("gentrain_optim_adam_new", out, params, n) { p in
-        let o = try readOptions(options) { gentrain_adam_options_default($0) }
+        let o = try readOptions(options, bools: [\.amsgrad, \.maximize]) { gentrain_adam_options_default($0) }
         return try Adam(p, lr: o.lr, betas: (o.beta1, o.beta2), eps: o.eps, weightDecay: o.weight_decay,
                         amsgrad: o.amsgrad, maximize: o.maximize)
     }

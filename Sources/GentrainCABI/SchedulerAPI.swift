@@ -140,7 +140,7 @@ public func gentrain_scheduler_one_cycle_new(_ out: UnsafeMutablePointer<OpaqueP
                                              _ options: UnsafePointer<gentrain_one_cycle_options>?) -> gentrain_status {
     producingScheduler("gentrain_scheduler_one_cycle_new", out, optimizer) { opt in
         guard options != nil else { throw GentrainError(.invalidArgument, "options is NULL: max_lr and total_steps are required") }
-        let o = try readOptions(options) { gentrain_one_cycle_options_default($0) }
+        let o = try readOptions(options, bools: [\.anneal_linear, \.cycle_momentum, \.three_phase]) { gentrain_one_cycle_options_default($0) }
         var peaks = [o.max_lr]
         if let p = o.max_lrs {
             guard o.n_max_lrs == opt.paramGroups.count else {
@@ -160,7 +160,7 @@ public func gentrain_scheduler_one_cycle_new(_ out: UnsafeMutablePointer<OpaqueP
 public func gentrain_scheduler_plateau_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ optimizer: OpaquePointer?,
                                            _ options: UnsafePointer<gentrain_plateau_options>?) -> gentrain_status {
     producingScheduler("gentrain_scheduler_plateau_new", out, optimizer) { opt in
-        let o = try readOptions(options) { gentrain_plateau_options_default($0) }
+        let o = try readOptions(options, bools: [\.mode_max, \.threshold_abs]) { gentrain_plateau_options_default($0) }
         return try ReduceLROnPlateau(opt, mode: o.mode_max ? .max : .min, factor: o.factor,
                                      patience: intArg(o.patience, "patience", min: 0), threshold: o.threshold,
                                      thresholdMode: o.threshold_abs ? .abs : .rel, cooldown: intArg(o.cooldown, "cooldown", min: 0),

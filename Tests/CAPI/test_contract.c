@@ -638,6 +638,35 @@ static int fault_injection(void) {
     return 0;
 }
 
+/* A bool field of an options struct holding a byte other than 0 or 1 (left by a memset) reads as
+ * true, never as an invalid value. */
+static void test_option_bools_as_bytes(void) {
+    const int64_t shape[1] = {3};
+    gentrain_tensor *p = NULL;
+    OK(gentrain_tensor_zeros(&p, shape, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_set_requires_grad(p, true));
+    gentrain_sgd_options o;
+    gentrain_sgd_options_default(&o);
+    o.momentum = 0.9;
+    memset(&o.nesterov, 0xFF, 1);
+    memset(&o.maximize, 0x00, 1);
+    gentrain_optimizer *opt = NULL;
+    OK(gentrain_optim_sgd_new(&opt, &p, 1, &o));
+    double nesterov = 0, maximize = 1;
+    OK(gentrain_optim_get_option(&nesterov, opt, 0, "nesterov"));
+    OK(gentrain_optim_get_option(&maximize, opt, 0, "maximize"));
+    EXPECT(nesterov == 1 && maximize == 0);
+    gentrain_autocast_options a;
+    gentrain_autocast_options_default(&a);
+    memset(&a.enabled, 0x02, 1);
+    memset(&a.cache_enabled, 0xFF, 1);
+    OK(gentrain_autocast_enter(&a));
+    EXPECT(gentrain_autocast_is_enabled());
+    OK(gentrain_autocast_exit());
+    gentrain_optim_free(opt);
+    gentrain_tensor_free(p);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_contract WORK_DIR [--quick]\n");
@@ -658,6 +687,7 @@ int main(int argc, char **argv) {
     test_strict_safetensors();
     test_non_finite();
     test_threads();
+    test_option_bools_as_bytes();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -4,10 +4,6 @@ import GentrainOptim
 
 // Mixed precision: autocast regions and gradient scaling.
 
-/// The regions this thread entered through the C API, innermost last, with what each replaced.
-private final class OpenRegions { var saved: [Autocast.Saved] = [] }
-private let openRegions = ThreadLocal { OpenRegions() }
-
 @c @implementation
 public func gentrain_autocast_options_default(_ options: UnsafeMutablePointer<gentrain_autocast_options>?) {
     options?.pointee = gentrain_autocast_options(struct_size: MemoryLayout<gentrain_autocast_options>.size, enabled: true,
@@ -18,19 +14,13 @@ public func gentrain_autocast_options_default(_ options: UnsafeMutablePointer<ge
 public func gentrain_autocast_enter(_ options: UnsafePointer<gentrain_autocast_options>?) -> gentrain_status {
     guarded("gentrain_autocast_enter") {
         let o = try readOptions(options, bools: [\.enabled, \.cache_enabled]) { gentrain_autocast_options_default($0) }
-        let saved = try Autocast.enter(enabled: o.enabled, dtype: dtypeArg(o.dtype), cacheEnabled: o.cache_enabled)
-        openRegions.value.saved.append(saved)
+        try Autocast.enter(enabled: o.enabled, dtype: dtypeArg(o.dtype), cacheEnabled: o.cache_enabled)
     }
 }
 
 @c @implementation
 public func gentrain_autocast_exit() -> gentrain_status {
-    guarded("gentrain_autocast_exit") {
-        guard let saved = openRegions.value.saved.popLast() else {
-            throw GentrainError(.invalidArgument, "no autocast region is open on this thread")
-        }
-        try Autocast.exit(saved)
-    }
+    guarded("gentrain_autocast_exit") { try Autocast.exit() }
 }
 
 @c @implementation

@@ -145,7 +145,7 @@ public final class GradScaler {
                     if grown.isFinite { scaleValue = grown }
                     growthTracker = 0
                 } else {
-                    growthTracker += 1
+                    growthTracker &+= 1   // wraps as PyTorch's int32 tracker when growthInterval was set below it
                 }
             }
             stages = [:]

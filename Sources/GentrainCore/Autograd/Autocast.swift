@@ -17,49 +17,42 @@ public enum Autocast {
         var enabled = false
         var dtype: DType = .bfloat16
         var cacheEnabled = true
-        /// Regions entered and not left on this thread (an `enabled: false` region counts too).
-        var depth = 0
+        /// What each region open on this thread replaced, innermost last (an `enabled: false`
+        /// region counts too): restored when it ends.
+        var saved: [(enabled: Bool, dtype: DType, cacheEnabled: Bool)] = []
         /// Casts of parameters in this region: the source kept alive, so its identity stays its own.
         var cache: [ObjectIdentifier: (source: Tensor, cast: Tensor)] = [:]
-    }
-
-    /// What a region replaced, to restore when it ends.
-    public struct Saved: Sendable {
-        let enabled: Bool, dtype: DType, cacheEnabled: Bool
     }
 
     static let state = ThreadLocal { State() }
     /// Regions open in the whole process: ops look at the thread's state only when some are.
     private static let open = Atomic<Int>(0)
 
-    /// Enters a region on this thread; `exit` with the returned value ends it.
-    public static func enter(enabled: Bool = true, dtype: DType = .bfloat16, cacheEnabled: Bool = true) throws -> Saved {
+    /// Enters a region on this thread; `exit` ends the innermost one.
+    public static func enter(enabled: Bool = true, dtype: DType = .bfloat16, cacheEnabled: Bool = true) throws {
         guard dtype == .bfloat16 || dtype == .float16 else {
             throw GentrainError(.dtype, "In CPU autocast, but the target dtype is not supported. Disabling autocast.\nCPU Autocast only supports dtype of torch.bfloat16, torch.float16 currently.")
         }
         let s = state.value
-        let saved = Saved(enabled: s.enabled, dtype: s.dtype, cacheEnabled: s.cacheEnabled)
+        s.saved.append((s.enabled, s.dtype, s.cacheEnabled))
         (s.enabled, s.dtype, s.cacheEnabled) = (enabled, dtype, cacheEnabled)
-        s.depth += 1
         open.add(1, ordering: .relaxed)
-        return saved
     }
 
     /// Leaves the innermost region of this thread; the outermost one drops the cast cache.
-    public static func exit(_ saved: Saved) throws {
+    public static func exit() throws {
         let s = state.value
-        guard s.depth > 0 else { throw GentrainError(.invalidArgument, "autocast: no region is open on this thread") }
-        (s.enabled, s.dtype, s.cacheEnabled) = (saved.enabled, saved.dtype, saved.cacheEnabled)
-        s.depth -= 1
-        if s.depth == 0 { s.cache = [:] }
+        guard let saved = s.saved.popLast() else { throw GentrainError(.invalidArgument, "no autocast region is open on this thread") }
+        (s.enabled, s.dtype, s.cacheEnabled) = saved
+        if s.saved.isEmpty { s.cache = [:] }
         open.subtract(1, ordering: .relaxed)
     }
 
     /// Runs `body` in a region.
     public static func region<R>(enabled: Bool = true, dtype: DType = .bfloat16, cacheEnabled: Bool = true,
                                  _ body: () throws -> R) throws -> R {
-        let saved = try enter(enabled: enabled, dtype: dtype, cacheEnabled: cacheEnabled)
-        defer { try? exit(saved) }
+        try enter(enabled: enabled, dtype: dtype, cacheEnabled: cacheEnabled)
+        defer { try? exit() }
         return try body()
     }
 

@@ -6,6 +6,8 @@
 //      CGentrainCPU: CPUID)
 //     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers, schedulers)
 //     <- GentrainIO (safetensors, training checkpoints)
+//     <- GentrainDistributed (process groups over threads, MPI or the host's collectives; DDP, DataParallel;
+//        CGentrainMPI: Open MPI through dlopen)
 //     <- Gentrain (the Swift API) and GentrainCABI (the C ABI, built as libgentrain.so).
 import PackageDescription
 
@@ -26,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CGentrain", path: "Sources/CGentrain"),
         // oneDNN's convolutions, called through dlopen (the header is needed to build, the library optional to run).
         .target(name: "CGentrainDNNL", cSettings: cFlags),
+        // Open MPI, called through dlopen (no header or library needed to build; optional to run).
+        .target(name: "CGentrainMPI", cSettings: cFlags),
         // CPUID and XGETBV: which wide kernel builds the CPU runs.
         .target(name: "CGentrainCPU", cSettings: cFlags),
         .target(name: "GentrainMath", swiftSettings: engineFlags),
@@ -41,10 +45,11 @@ let package = Package(
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
         .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
         .target(name: "GentrainIO", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"], swiftSettings: engineFlags),
-        .target(name: "Gentrain", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim", "GentrainIO"]),
+        .target(name: "GentrainDistributed", dependencies: ["CGentrainMPI", "GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
+        .target(name: "Gentrain", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim", "GentrainIO", "GentrainDistributed"]),
         .target(
             name: "GentrainCABI",
-            dependencies: ["CGentrain", "GentrainCore", "GentrainNN", "GentrainOptim", "GentrainIO"],
+            dependencies: ["CGentrain", "GentrainCore", "GentrainNN", "GentrainOptim", "GentrainIO", "GentrainDistributed"],
             exclude: ["exports.map"],
             swiftSettings: engineFlags,
             linkerSettings: [.unsafeFlags([

@@ -87,7 +87,8 @@ typedef enum gentrain_status {
     GENTRAIN_ERR_INTERNAL = 10,
     GENTRAIN_ERR_INDEX = 11,           /* an index or dimension out of range */
     GENTRAIN_ERR_AUTOGRAD = 12,        /* a gradient that cannot be computed as asked */
-    GENTRAIN_ERR_MISUSE = 13           /* an object used by two threads at once (see Threads) */
+    GENTRAIN_ERR_MISUSE = 13,          /* an object used by two threads at once (see Threads) */
+    GENTRAIN_ERR_DISTRIBUTED = 14      /* a collective failed: ranks disagree, a peer failed, no MPI */
 } gentrain_status;
 
 /* Element types. float32/float64 compute natively; bfloat16/float16 compute through

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing gentrain needs and the machine lacks: Debian packages
 # (OpenBLAS; oneDNN, which float32 matrix products and convolutions use when present, and its
-# header, which building the convolution shim needs; CMake, pkg-config, valgrind)
+# header, which building the convolution shim needs; CMake, pkg-config, valgrind; Open MPI, which the
+# data-parallel tests run under mpirun and libgentrain.so loads at run time when asked for)
 # and Python packages (numpy, pytest, safetensors). Idempotent.
 set -euo pipefail
-packages=(libopenblas-dev libdnnl2 libdnnl-dev cmake pkg-config valgrind)
+packages=(libopenblas-dev libdnnl2 libdnnl-dev cmake pkg-config valgrind openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")

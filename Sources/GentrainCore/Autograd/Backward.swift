@@ -48,7 +48,9 @@ public enum Autograd {
         let seeds = try pass.seedGradients(rootGrads)
         defer { pass.release() }
         if targets == nil { try pass.collectForBackward() } else { try pass.collectForGrad() }
-        try Autocast.suspended { try pass.sweep(seeds) }   // gradients in each input's dtype
+        try PassCallbacks.running {
+            try Autocast.suspended { try pass.sweep(seeds) }   // gradients in each input's dtype
+        }
         return try pass.results(allowUnused: allowUnused)
     }
 
@@ -85,6 +87,8 @@ private struct BackwardPass {
     /// ...and each wanted non-leaf's (target index, output index), by its producer.
     let nodeTarget: [ObjectIdentifier: [(Int, Int)]]
     var sink: GradientSink
+    /// backward()'s leaves with post-accumulate hooks.
+    private var hooks = LeafHooks()
     /// The nodes this pass holds for its thread until it ends.
     private var claimed: [Node] = []
     private let thread = ThreadID.current
@@ -138,6 +142,7 @@ private struct BackwardPass {
     mutating func collectForBackward() throws {
         var stack: [Node] = []
         for root in roots {
+            if root.gradFn == nil { hooks.expect(root) }
             guard let fn = root.gradFn, fn.visitMark != mark else { continue }
             try claim(fn)
             fn.reset(mark, needed: true)
@@ -145,6 +150,7 @@ private struct BackwardPass {
         }
         while let node = stack.popLast() {
             for k in 0..<node.inputCount {
+                if case .leaf(let t) = node.input(k).edge { hooks.expect(t) }
                 guard case .node(let child, _) = node.input(k).edge else { continue }
                 if child.visitMark != mark {
                     try claim(child)
@@ -213,6 +219,7 @@ private struct BackwardPass {
                 if fn.needed { try fn.accumulate(seed, output: root.outputIndex) }
             } else {
                 try sink.deliver(seed, toLeaf: root, shared: true)
+                if targets == nil { try hooks.delivered(root) }
             }
         }
         // Gradient functions record a graph only for create_graph; set once for the pass.
@@ -239,6 +246,7 @@ private struct BackwardPass {
                 case .leaf(let t):
                     guard targets == nil || leafTarget[ObjectIdentifier(t)] != nil else { continue }
                     try sink.deliver(try gradient(grads, i, input, of: node), toLeaf: t)
+                    if targets == nil { try hooks.delivered(t) }
                 case .node(let child, let k):
                     guard child.needed else { continue }
                     try child.accumulate(try gradient(grads, i, input, of: node), output: k)
@@ -247,6 +255,7 @@ private struct BackwardPass {
                 }
             }
         }
+        try hooks.finish()
     }
 
     /// Calls the node's backward function on its pending gradients (freeing it unless retained).

@@ -3,7 +3,24 @@
 package final class ThreadState {
     public var gradEnabled = true
     public var anomalyEnabled = false
+    /// Whether layers update their buffers (running statistics) in training: off on the
+    /// workers of data parallel training other than the first shard's, as PyTorch's replicas.
+    public var bufferUpdatesEnabled = true
     init() {}
+}
+
+/// Whether layers on this thread update their buffers (see `ThreadState.bufferUpdatesEnabled`).
+public enum BufferUpdates {
+    public static var isEnabled: Bool { GradMode.state.value.bufferUpdatesEnabled }
+
+    /// Runs `body` with buffer updates switched to `enabled` on this thread.
+    public static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
+        let s = GradMode.state.value
+        let previous = s.bufferUpdatesEnabled
+        s.bufferUpdatesEnabled = enabled
+        defer { s.bufferUpdatesEnabled = previous }
+        return try body()
+    }
 }
 
 public enum GradMode {

@@ -36,6 +36,23 @@ package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void)
     }
 }
 
+/// Runs `body(0)`, ..., `body(count - 1)` on up to `threads` threads of the pool (inline when
+/// `threads` is 1, without the pool, or inside a parallel region), each task on one thread: the
+/// workers of data parallel training. Kernels called by a task run on its thread.
+package func parallelTasks(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    let n = Swift.min(threads, count)
+    guard n > 1, !OpenMP.forked, !OpenMP.inParallel, let omp = OpenMP.runtime else {
+        for i in 0..<count { body(i) }
+        return
+    }
+    withoutActuallyEscaping({ (r: Range<Int>) in for i in r { body(i) } }) { chunk in
+        let job = ParallelJob(count: count, chunks: count, body: chunk)
+        withExtendedLifetime(job) {
+            omp.parallel(parallelJobEntry, Unmanaged.passUnretained(job).toOpaque(), UInt32(n), 0)
+        }
+    }
+}
+
 /// One `parallelFor` call, as the OpenMP threads see it: its chunks and the next one to take.
 private final class ParallelJob {
     let count: Int, chunks: Int, body: (Range<Int>) -> Void
@@ -118,8 +135,25 @@ public enum Threads {
         return n == 0 ? defaultCount : n
     }
 
-    /// The threads kernels use now: `count`; one inside a parallel region (a kernel called from a
-    /// `parallelFor` chunk runs on that chunk's thread) and in a child process forked after the
-    /// thread pool started (see `OpenMP.forked`).
-    static var usable: Int { OpenMP.forked || OpenMP.inParallel ? 1 : count }
+    /// The threads kernels use now: `count`, or this thread's limit (`limitingThisThread`); one
+    /// inside a parallel region (a kernel called from a `parallelFor` chunk runs on that chunk's
+    /// thread) and in a child process forked after the thread pool started (see `OpenMP.forked`).
+    package static var usable: Int {
+        if OpenMP.forked || OpenMP.inParallel { return 1 }
+        let limit = threadLimit.value.limit
+        return limit == 0 ? count : Swift.min(count, limit)
+    }
+
+    /// Runs `body` with the kernels this thread calls limited to `n` threads (1: all on this
+    /// thread): each of N ranks running as threads of one process takes its share of the cores,
+    /// and deterministic data parallel training runs every shard alike.
+    package static func limitingThisThread<R>(to n: Int, _ body: () throws -> R) rethrows -> R {
+        let box = threadLimit.value, previous = box.limit
+        box.limit = Swift.max(n, 1)
+        defer { box.limit = previous }
+        return try body()
+    }
+
+    private final class Limit { var limit = 0 }
+    private static let threadLimit = ThreadLocal { Limit() }
 }

@@ -17,6 +17,8 @@ public struct GentrainError: Error, CustomStringConvertible, Sendable {
         case autograd = 12
         /// One object used by two threads at once.
         case misuse = 13
+        /// A collective that failed: ranks that disagree, a rank that failed, MPI missing.
+        case distributed = 14
     }
 
     public let kind: Kind

@@ -90,7 +90,26 @@ public func manualSeed(_ seed: UInt64) {
 /// Runs `body` with the generator to use: the given one, or the default under its lock.
 func withGenerator<R>(_ g: Generator?, _ body: (Generator) throws -> R) rethrows -> R {
     if let g { return try body(g) }
+    if let local = Generator.threadDefault.value.generator { return try body(local) }
     return try Generator.lock.withLock { try body(Generator.default) }
+}
+
+extension Generator {
+    final class ThreadDefault { var generator: Generator? }
+    static let threadDefault = ThreadLocal { ThreadDefault() }
+
+    /// Runs `body` with `generator` standing in for the default generator on this thread: each
+    /// shard of data parallel training draws from its own stream, seeded in shard order, so its
+    /// random numbers do not depend on which worker runs it or when.
+    /// A seed drawn from the default generator (this thread's stand-in, if any).
+    package static func nextDefaultSeed() -> UInt64 { withGenerator(nil) { $0.next() } }
+
+    package static func standingIn<R>(_ generator: Generator, _ body: () throws -> R) rethrows -> R {
+        let box = threadDefault.value, previous = box.generator
+        box.generator = generator
+        defer { box.generator = previous }
+        return try body()
+    }
 }
 
 extension Generator {

@@ -23,6 +23,8 @@ public final class Tensor {
     var leafRequiresGrad = false
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
+    /// Hooks `backward` calls once this leaf's gradient is final for the pass (see `Hooks.swift`).
+    var postAccumulateGradHooks: [(id: Int, hook: (Tensor) throws -> Void)] = []
     /// Guards `grad` and in-place updates against two threads at once (see `UseGuard`).
     package let use = UseGuard()
 
@@ -179,4 +181,9 @@ func broadcastStrides(_ t: Tensor, to shape: [Int]) -> [Int] {
     var s = [Int](repeating: 0, count: shape.count)
     for i in 0..<t.ndim where t.shape[i] != 1 { s[lead + i] = t.strides[i] }
     return s
+}
+
+extension Tensor {
+    /// The first element's address, untyped (collectives and other byte-level copies).
+    package var rawPointer: UnsafeMutableRawPointer { storage.data + offset * dtype.itemSize }
 }

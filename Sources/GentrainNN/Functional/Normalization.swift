@@ -32,8 +32,8 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, we
         // The channels are the groups: their weight and bias go into the same pass.
         let (y, mean, variance) = try x.normalizedGroups(outer: x.shape[0], groups: c, inner: inner, eps: eps, weight: weight, bias: bias)
         try withNoGrad {
-            if let runningMean { try runningMean.copy_(runningMean.mul(1 - momentum).add(mean.mul(momentum))) }
-            if let runningVar {   // the unbiased variance
+            if let runningMean, BufferUpdates.isEnabled { try runningMean.copy_(runningMean.mul(1 - momentum).add(mean.mul(momentum))) }
+            if let runningVar, BufferUpdates.isEnabled {   // the unbiased variance
                 try runningVar.copy_(runningVar.mul(1 - momentum).add(variance.mul(momentum * Double(count) / Double(count - 1))))
             }
         }

@@ -99,7 +99,7 @@ public final class BatchNorm: Module {
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        if training { try withNoGrad { try numBatchesTracked.copy_(numBatchesTracked.add(Tensor.scalar(1, dtype: .int64))) } }
+        if training && BufferUpdates.isEnabled { try withNoGrad { try numBatchesTracked.copy_(numBatchesTracked.add(Tensor.scalar(1, dtype: .int64))) } }
         return try batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
                              training: training, momentum: momentum, eps: eps)
     }

@@ -56,8 +56,13 @@ class MisuseError(GentrainError):
     """One object used by two threads at once."""
 
 
+class DistributedError(GentrainError):
+    """A collective failed: ranks that disagree, a rank that failed, MPI missing."""
+
+
 _ERRORS = {1: InvalidArgumentError, 2: InvalidHandleError, 3: ShapeError, 4: DTypeError, 5: MemoryError,
-           7: NonFiniteError, 9: CallbackError, 11: IndexError, 12: AutogradError, 13: MisuseError}
+           7: NonFiniteError, 9: CallbackError, 11: IndexError, 12: AutogradError, 13: MisuseError,
+           14: DistributedError}
 
 
 def _candidates():

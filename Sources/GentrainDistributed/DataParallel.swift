@@ -1,0 +1,164 @@
+import GentrainCore
+import GentrainNN
+
+/// Data parallel training in one process (PyTorch's `nn.DataParallel`): the batch is cut into
+/// shards along dimension 0, workers (threads of the engine's pool) run the forward of each
+/// shard and, during backward, each shard's backward; the shards' parameter gradients are summed
+/// into the parameters' `.grad`, and the outputs are concatenated.
+///
+/// Shard 0 runs with the module's buffers updated (running statistics); the others compute with
+/// them but do not update them, as PyTorch's replicas other than the first. Each shard draws
+/// random numbers (dropout) from its own generator, seeded from the default generator in shard
+/// order. Gradients are summed over shards in a fixed pairwise order.
+///
+/// **Deterministic mode** (`shards` set): the batch is always cut into that many shards whatever
+/// the number of workers, and every shard runs its kernels on one thread, so the results are
+/// bit-identical for 1, 2, 4, ... workers. Its cost: no intra-op threads within a shard (with
+/// fewer workers than cores, cores stay idle) and the batch must hold at least `shards` rows.
+public struct DataParallelOptions: Sendable {
+    /// Worker threads (default: the engine's thread count).
+    public var workers: Int = Threads.count
+    /// Deterministic mode's fixed shard count; nil: one shard per worker.
+    public var shards: Int? = nil
+
+    public init(workers: Int? = nil, shards: Int? = nil) {
+        if let workers { self.workers = workers }
+        self.shards = shards
+    }
+}
+
+/// Runs `forward` on shards of `input` in parallel, as one differentiable op over `input` and
+/// `parameters` (the tensors whose gradients the shards' backward passes sum): the engine of
+/// `DataParallel`, usable with any forward function (a host's callback).
+public func dataParallelApply(_ input: Tensor, parameters: [Tensor], options: DataParallelOptions,
+                              _ forward: @escaping (Tensor, Int) throws -> Tensor) throws -> Tensor {
+    guard options.workers >= 1 && options.workers <= 1024 else {
+        throw GentrainError(.invalidArgument, "DataParallel: workers must be in 1...1024, got \(options.workers)")
+    }
+    guard input.ndim >= 1, input.shape[0] >= 1 else {
+        throw GentrainError(.shape, "DataParallel: the input needs a batch dimension with at least one row, got shape \(shapeString(input.shape))")
+    }
+    let n = input.shape[0]
+    if let s = options.shards, !(1...n).contains(s) {
+        throw GentrainError(.invalidArgument, "DataParallel: deterministic mode cuts the batch into \(s) shards, but the batch has \(n) rows")
+    }
+    let plan = ShardPlan(rows: n, shards: options.shards ?? Swift.min(options.workers, n), workers: options.workers,
+                         deterministic: options.shards != nil)
+    let seeds = (0..<plan.count).map { _ in Generator.nextDefaultSeed() }
+    let trained = parameters.filter(\.requiresGrad)
+    let recording = GradMode.isEnabled && (input.requiresGrad || !trained.isEmpty)
+    let context = CallerContext()
+
+    // Forward: each shard's input is a leaf of its own graph.
+    var shardInputs: [Tensor] = []
+    for k in 0..<plan.count {
+        let x = try input.narrow(0, start: plan.start(k), length: plan.length(k)).detach()
+        if recording && input.requiresGrad { try x.setRequiresGrad(true) }
+        shardInputs.append(x)
+    }
+    let outputs = try plan.run { k in
+        try context.apply(shard: k, seed: seeds[k]) { try forward(shardInputs[k], k) }
+    }
+    for (k, y) in outputs.enumerated() where y.ndim == 0 || y.shape[0] != plan.length(k) {
+        throw GentrainError(.shape, "DataParallel: the forward of shard \(k) (\(plan.length(k)) rows) returned shape \(shapeString(y.shape)); outputs are concatenated along dimension 0")
+    }
+    guard recording else { return try withNoGrad { try Tensor.cat(outputs.map { $0.detach() }, dim: 0) } }
+
+    // Backward: each shard's gradients on its worker, summed over shards in a fixed order.
+    let wanted = (input.requiresGrad ? [input] : []) + trained
+    return try customOp("DataParallelBackward", wanted, forward: { _ in
+        try Tensor.cat(outputs.map { $0.detach() }, dim: 0)
+    }, backward: { _, _, grad in
+        let create = GradMode.isEnabled
+        let grads = try plan.run { k in
+            let targets = (input.requiresGrad ? [shardInputs[k]] : []) + trained
+            return try GradMode.with(enabled: create) {
+                try Autograd.grad(outputs: [outputs[k]], inputs: targets,
+                                  gradOutputs: [grad.narrow(0, start: plan.start(k), length: plan.length(k))],
+                                  createGraph: create, allowUnused: true)
+            }
+        }
+        var result: [Tensor?] = []
+        if input.requiresGrad { result.append(try Tensor.cat(try grads.map { try $0[0] ?? Tensor.zeros(shardInputs[0].shape, dtype: input.dtype) }, dim: 0)) }
+        let offset = input.requiresGrad ? 1 : 0
+        for (j, p) in trained.enumerated() {
+            let perShard = try grads.map { try $0[offset + j] ?? Tensor.zeros(p.shape, dtype: p.dtype) }
+            result.append(try pairwiseSum(perShard[...]))
+        }
+        return result
+    })
+}
+
+/// Sums in a fixed binary tree (the left part the largest power of two below the count), so
+/// that sums of equal blocks of shards are nodes of the same tree.
+private func pairwiseSum(_ xs: ArraySlice<Tensor>) throws -> Tensor {
+    guard xs.count > 1 else { return xs.first! }
+    var left = 1
+    while left * 2 < xs.count { left *= 2 }
+    return try pairwiseSum(xs.prefix(left)) + pairwiseSum(xs.dropFirst(left))
+}
+
+/// The shards of one batch: rows `[rows·k/count, rows·(k+1)/count)`, and how they run.
+private struct ShardPlan {
+    let rows: Int, count: Int, workers: Int, deterministic: Bool
+
+    init(rows: Int, shards: Int, workers: Int, deterministic: Bool) {
+        (self.rows, self.count, self.workers, self.deterministic) = (rows, shards, workers, deterministic)
+    }
+
+    func start(_ k: Int) -> Int { rows * k / count }
+    func length(_ k: Int) -> Int { rows * (k + 1) / count - start(k) }
+
+    /// Runs `body` for every shard on the workers; the first error (by shard) is rethrown.
+    func run<R>(_ body: (Int) throws -> R) throws -> [R] {
+        var results = [Result<R, Error>?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { slots in
+            parallelTasks(count, threads: workers) { k in
+                slots[k] = Result {
+                    deterministic ? try Threads.limitingThisThread(to: 1) { try body(k) } : try body(k)
+                }
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+}
+
+/// The caller's per-thread settings, which each shard's worker takes over: grad mode and autocast.
+private struct CallerContext {
+    let gradEnabled = GradMode.isEnabled
+    let autocast = Autocast.isEnabled ? Autocast.dtype : nil
+
+    /// Runs a shard's forward with the caller's settings, its own generator, and buffer updates
+    /// on shard 0 only.
+    func apply<R>(shard: Int, seed: UInt64, _ body: () throws -> R) throws -> R {
+        try GradMode.with(enabled: gradEnabled) {
+            try BufferUpdates.with(enabled: shard == 0 && BufferUpdates.isEnabled) {
+                try Generator.standingIn(Generator(seed: seed)) {
+                    if let dtype = autocast { return try Autocast.region(enabled: true, dtype: dtype, body) }
+                    return try body()
+                }
+            }
+        }
+    }
+}
+
+/// `nn.DataParallel` for Swift modules: `forward` runs `module` on shards of the batch in
+/// parallel (`dataParallelApply`). The wrapped module's state-dict names gain the prefix
+/// `module.`, as PyTorch's.
+public final class DataParallel: Module {
+    public let module: Module
+    public let options: DataParallelOptions
+
+    public init(_ module: Module, options: DataParallelOptions = DataParallelOptions()) throws {
+        guard options.workers >= 1 && options.workers <= 1024 else {
+            throw GentrainError(.invalidArgument, "DataParallel: workers must be in 1...1024, got \(options.workers)")
+        }
+        (self.module, self.options) = (module, options)
+        super.init()
+        try registerModule("module", module)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try dataParallelApply(input, parameters: module.parameters(), options: options) { [module] x, _ in try module.forward(x) }
+    }
+}

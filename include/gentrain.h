@@ -8,7 +8,7 @@
  * Sections, in order, each implemented by the Swift file it names (Sources/GentrainCABI): status
  * codes and handles; library; tensors; autograd and custom ops; ops; layers; recurrent layers;
  * attention; losses; generative models; modules; initialization; files; optimizers and clipping;
- * mixed precision; schedulers; checkpoints. The declarations between "@generated" markers come from api/ops.py
+ * mixed precision; data parallel; schedulers; checkpoints. The declarations between "@generated" markers come from api/ops.py
  * (scripts/gen_api.py); new parts of the engine (mixed precision, data parallel) get sections of
  * their own. Every declaration has a comment of its own (a test checks it).
  *
@@ -1160,6 +1160,176 @@ gentrain_status gentrain_grad_scaler_get_state(gentrain_grad_scaler_state *out, 
  * 0 <= growth_tracker < growth_interval, all finite); nothing changes on an error. A disabled
  * scaler ignores it. */
 gentrain_status gentrain_grad_scaler_set_state(gentrain_grad_scaler *scaler, const gentrain_grad_scaler_state *state);
+
+/* ---------------------------------------------------------------------------------------
+ * Data parallel, torch.distributed (DistributedAPI.swift). A process group is a set of ranks
+ * that run collectives together, over one of three backends: threads of this process
+ * (shared memory), the processes of an MPI job (Open MPI, loaded at run time: the library needs
+ * no MPI unless a program asks for it), or collectives the host provides. Every rank calls the
+ * same collectives in the same order; each collective first checks that all ranks passed the
+ * same element count, dtype and root, and fails on every rank (GENTRAIN_ERR_DISTRIBUTED) if not,
+ * or if a rank refused its arguments. A rank that fails elsewhere calls
+ * gentrain_process_group_abort: the threads backend's waiting ranks then fail with its message,
+ * and an MPI job ends. DDP averages gradients across ranks during backward; DataParallel splits
+ * a batch across worker threads of this process.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct gentrain_process_group gentrain_process_group;
+
+/* How an all-reduce combines the ranks' tensors (torch.distributed.ReduceOp). */
+typedef enum gentrain_reduce_op {
+    GENTRAIN_REDUCE_SUM = 0,
+    GENTRAIN_REDUCE_AVG = 1,
+    GENTRAIN_REDUCE_MAX = 2
+} gentrain_reduce_op;
+
+/* The host's all-reduce: combines `count` elements of `dtype` (FLOAT32, FLOAT64 or INT64) across
+ * ranks, in place; op SUM or MAX. Returns GENTRAIN_OK or an error status (as every collective). */
+typedef gentrain_status
+    (*gentrain_all_reduce_fn)(void *user_data, void *buffer, size_t count, gentrain_dtype dtype, gentrain_reduce_op op);
+/* The host's broadcast: copies `bytes` bytes from rank `root`'s buffer into every other rank's. */
+typedef gentrain_status
+    (*gentrain_broadcast_fn)(void *user_data, void *buffer, size_t bytes, int32_t root);
+/* The host's all-gather: every rank's `bytes` input bytes, in rank order, into `output`
+ * (world_size * bytes). */
+typedef gentrain_status
+    (*gentrain_all_gather_fn)(void *user_data, const void *input, void *output, size_t bytes);
+/* The host's barrier: returns once every rank has called it. */
+typedef gentrain_status
+    (*gentrain_barrier_fn)(void *user_data);
+/* The host's abort: ends the group after an error on this rank. */
+typedef void (*gentrain_abort_fn)(void *user_data, const char *message);
+
+/* Collectives the host provides. Every rank's callbacks are called with the same arguments, in
+ * the same order. */
+typedef struct gentrain_collectives {
+    size_t struct_size;          /* sizeof(gentrain_collectives) */
+    int32_t rank;                /* this rank, 0 <= rank < world_size */
+    int32_t world_size;
+    void *user_data;             /* passed to every callback */
+    gentrain_all_reduce_fn all_reduce;
+    gentrain_broadcast_fn broadcast;
+    gentrain_all_gather_fn all_gather;
+    gentrain_barrier_fn barrier;
+    gentrain_abort_fn abort;     /* may be NULL */
+    gentrain_destructor destroy; /* may be NULL: runs on user_data when the group is freed */
+} gentrain_collectives;
+
+/* Joins rank `rank` of the threads group `name` of `world_size` ranks (created by the first rank
+ * to join; each rank's thread calls this with the same name). A rank waits at most
+ * `timeout_seconds` (0: 1800, PyTorch's default) for the others in a collective, then fails. */
+gentrain_status gentrain_process_group_new_threads(gentrain_process_group **out, const char *name, int32_t rank,
+                                                    int32_t world_size, double timeout_seconds);
+/* The ranks of the MPI job this process belongs to (started with mpirun; alone, a job of one).
+ * Loads Open MPI's libmpi.so.40 (or the file GENTRAIN_MPI_LIBRARY names) and initializes MPI
+ * unless the program did (then at MPI_THREAD_SERIALIZED or above); an error naming what is
+ * missing when MPI is not there. */
+gentrain_status gentrain_process_group_new_mpi(gentrain_process_group **out);
+/* A group over the host's collectives (copied; user_data is the host's until `destroy`). */
+gentrain_status gentrain_process_group_new_host(gentrain_process_group **out, const gentrain_collectives *collectives);
+/* Releases a process group handle. */
+void gentrain_process_group_free(gentrain_process_group *group);
+/* This process's (or thread's) rank in the group. */
+gentrain_status gentrain_process_group_rank(int32_t *out, const gentrain_process_group *group);
+/* How many ranks the group has. */
+gentrain_status gentrain_process_group_world_size(int32_t *out, const gentrain_process_group *group);
+/* torch.distributed.all_reduce: combines `tensor` (contiguous; float32, float64, bfloat16,
+ * float16, or int64 with SUM or MAX) across ranks, in place. */
+gentrain_status gentrain_process_group_all_reduce(gentrain_process_group *group, gentrain_tensor *tensor,
+                                                  gentrain_reduce_op op);
+/* torch.distributed.broadcast: copies rank `source`'s `tensor` (contiguous) into every other rank's. */
+gentrain_status gentrain_process_group_broadcast(gentrain_process_group *group, gentrain_tensor *tensor, int32_t source);
+/* all_gather_into_tensor: every rank's `tensor`, stacked in rank order as [world_size, ...shape]. */
+gentrain_status gentrain_process_group_all_gather(gentrain_tensor **out, gentrain_process_group *group,
+                                                  const gentrain_tensor *tensor);
+/* torch.distributed.barrier: returns once every rank has called it. */
+gentrain_status gentrain_process_group_barrier(gentrain_process_group *group);
+/* Ends the group after an error on this rank, with `message` (may be NULL): the threads
+ * backend's other ranks fail in their current or next collective; an MPI job ends (MPI_Abort). */
+gentrain_status gentrain_process_group_abort(gentrain_process_group *group, const char *message);
+
+typedef struct gentrain_ddp gentrain_ddp;
+
+/* DistributedDataParallel's options. Fill with gentrain_ddp_options_default. */
+typedef struct gentrain_ddp_options {
+    size_t struct_size;          /* sizeof(gentrain_ddp_options) */
+    double bucket_cap_mb;        /* gradients are averaged in buckets of this many MiB (25) */
+    double first_bucket_mb;      /* the first bucket, holding the last parameters, is this small (1) */
+    bool broadcast_buffers;      /* rank 0's buffers are copied to every rank before each forward (true) */
+    bool find_unused_parameters; /* a parameter without gradient is averaged as zeros, not an error (false) */
+} gentrain_ddp_options;
+
+/* Fills `options` with PyTorch's defaults. */
+void gentrain_ddp_options_default(gentrain_ddp_options *options);
+/* Distributed data parallel over `n_parameters` parameters (named, for error messages; names may
+ * be NULL) and `n_buffers` buffers: copies rank 0's parameters and buffers to every rank (a
+ * collective: every rank calls this at the same point), then, during each backward, averages
+ * each bucket of gradients across the ranks as soon as its gradients are final. options NULL
+ * for the defaults. Parameters are contiguous leaf tensors; those not requiring grad are skipped. */
+gentrain_status gentrain_ddp_new(gentrain_ddp **out, const char *const *names, gentrain_tensor *const *parameters,
+                                 size_t n_parameters, gentrain_tensor *const *buffers, size_t n_buffers,
+                                 gentrain_process_group *group, const gentrain_ddp_options *options);
+/* nn.parallel.DistributedDataParallel(module): a module wrapping `module` (its state-dict names
+ * gain the prefix "module."), whose forward copies rank 0's buffers to every rank first, and
+ * whose parameters' gradients are averaged during backward. gentrain_module_ddp gives its DDP. */
+gentrain_status gentrain_module_ddp_new(gentrain_module **out, gentrain_module *module, gentrain_process_group *group,
+                                        const gentrain_ddp_options *options);
+/* The DDP object of a module made by gentrain_module_ddp_new (a new handle). */
+gentrain_status gentrain_module_ddp(gentrain_ddp **out, const gentrain_module *module);
+/* Releases a DDP handle (a module made by gentrain_module_ddp_new keeps its DDP). */
+void gentrain_ddp_free(gentrain_ddp *ddp);
+/* Copies rank 0's buffers to every rank (the DDP module's forward does it first). */
+gentrain_status gentrain_ddp_sync_buffers(gentrain_ddp *ddp);
+/* false: backward passes accumulate gradients locally, without averaging, until set back to
+ * true; the next synchronized pass averages the sum (PyTorch's no_sync()). */
+gentrain_status gentrain_ddp_set_grad_sync(gentrain_ddp *ddp, bool enabled);
+/* What the last synchronized backward pass did: buckets averaged while backward still ran, and
+ * those averaged when it ended. Either pointer may be NULL. */
+gentrain_status gentrain_ddp_last_pass(int32_t *during_backward, int32_t *at_end, const gentrain_ddp *ddp);
+
+/* DataParallel's options. Fill with gentrain_data_parallel_options_default. */
+typedef struct gentrain_data_parallel_options {
+    size_t struct_size;          /* sizeof(gentrain_data_parallel_options) */
+    int32_t workers;             /* worker threads; 0: the library's thread count */
+    int32_t shards;              /* deterministic mode: the batch is always cut into this many shards, each
+                                    run on one thread, so results are bit-identical for any number of
+                                    workers; 0: one shard per worker */
+} gentrain_data_parallel_options;
+
+/* Fills `options` with the defaults (all zero). */
+void gentrain_data_parallel_options_default(gentrain_data_parallel_options *options);
+/* Runs `forward` (called from worker threads, once per shard, with a shard of `input` along
+ * dimension 0) in parallel, as one differentiable op: the outputs are concatenated along
+ * dimension 0 into *out, and backward runs each shard's backward on the workers and sums the
+ * shards' gradients of `parameters` (in a fixed order) and of `input`. Shard 0 alone updates
+ * buffers (running statistics); each shard draws random numbers from its own generator. */
+gentrain_status gentrain_data_parallel_apply(gentrain_tensor **out, gentrain_tensor *input,
+                                             gentrain_tensor *const *parameters, size_t n_parameters,
+                                             gentrain_module_forward_fn forward, void *user_data,
+                                             const gentrain_data_parallel_options *options);
+/* nn.DataParallel(module): a module whose forward runs `module` on shards of the batch in
+ * parallel (gentrain_data_parallel_apply); state-dict names gain the prefix "module.". */
+gentrain_status gentrain_module_data_parallel_new(gentrain_module **out, gentrain_module *module,
+                                                  const gentrain_data_parallel_options *options);
+
+/* DistributedSampler's arguments. Fill with gentrain_distributed_sampler_options_default. */
+typedef struct gentrain_distributed_sampler_options {
+    size_t struct_size;          /* sizeof(gentrain_distributed_sampler_options) */
+    int64_t dataset_size;
+    int32_t num_replicas;        /* the group's world size (1) */
+    int32_t rank;                /* this rank (0) */
+    bool shuffle;                /* a permutation seeded by seed + epoch (true) */
+    uint64_t seed;               /* (0) */
+    int64_t epoch;               /* (0) */
+    bool drop_last;              /* cut the tail instead of padding with the first indices (false) */
+} gentrain_distributed_sampler_options;
+
+/* Fills `options` with PyTorch's defaults (dataset_size 0, one replica). */
+void gentrain_distributed_sampler_options_default(gentrain_distributed_sampler_options *options);
+/* utils.data.DistributedSampler: this rank's indices for the epoch, written to `out` (capacity
+ * `capacity`), their number to *count. With out NULL only *count is written. */
+gentrain_status gentrain_distributed_sampler_indices(int64_t *out, size_t capacity, size_t *count,
+                                                     const gentrain_distributed_sampler_options *options);
 
 /* ---------------------------------------------------------------------------------------
  * Learning-rate schedulers, torch.optim.lr_scheduler (SchedulerAPI.swift), with PyTorch's formulas and stepping

@@ -70,13 +70,15 @@ static void mpi_finalize_at_exit(void) {
 
 static void mpi_load(void) {
     // RTLD_GLOBAL: Open MPI's components, which it loads itself, resolve symbols of libmpi.
-    const char *names[] = {"libmpi.so.40", "libmpi.so"};
+    // GENTRAIN_MPI_LIBRARY names another file (an Open MPI installed elsewhere).
+    const char *chosen = getenv("GENTRAIN_MPI_LIBRARY");
+    const char *names[] = {chosen ? chosen : "libmpi.so.40", chosen ? chosen : "libmpi.so"};
     void *handle = NULL;
     for (size_t i = 0; i < sizeof names / sizeof *names && !handle; i++) handle = dlopen(names[i], RTLD_NOW | RTLD_GLOBAL);
     if (!handle) {
         snprintf(mpi.load_error, sizeof mpi.load_error,
-                 "MPI is not available: libmpi.so.40 (Open MPI) could not be loaded (%s); install Open MPI "
-                 "(Debian: openmpi-bin libopenmpi3) and start the program with mpirun", dlerror());
+                 "MPI is not available: %s (Open MPI) could not be loaded (%s); install Open MPI "
+                 "(Debian: openmpi-bin libopenmpi3) and start the program with mpirun", names[0], dlerror());
         return;
     }
 #define GT_LOAD_FUNCTION(ret, name, args)                                                        \

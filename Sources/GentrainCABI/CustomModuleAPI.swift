@@ -18,18 +18,25 @@ private final class HostModule: Module {
     deinit { destroy?(userData) }
 
     override func forward(_ input: Tensor) throws -> Tensor {
-        let borrowed = try newHandle(input)
-        defer { HandleTable.shared.remove(borrowed, .tensor) }
-        var result: OpaquePointer? = nil
-        let status = forwardFn(&result, borrowed, userData)
-        defer { if let result { HandleTable.shared.remove(result, .tensor) } }
-        guard status == GENTRAIN_OK else {
-            let detail = String(cString: gentrain_last_error()!)
-            throw GentrainError(.callbackFailed, "custom module: the forward callback failed with \(String(cString: gentrain_status_name(status)!))" + (detail.isEmpty ? "" : " (\(detail))"))
-        }
-        guard let result else { throw GentrainError(.callbackFailed, "custom module: the forward callback returned no output") }
-        return try tensorArg(result, "the forward callback's output")
+        try callForward(forwardFn, userData, input, "custom module")
     }
+}
+
+/// Calls a host's forward callback on `input` (a handle borrowed for the call) and takes over the
+/// tensor it returns; a failure status is thrown with the callback's message.
+func callForward(_ forward: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
+                 _ what: String) throws -> Tensor {
+    let borrowed = try newHandle(input)
+    defer { HandleTable.shared.remove(borrowed, .tensor) }
+    var result: OpaquePointer? = nil
+    let status = forward(&result, borrowed, userData)
+    defer { if let result { HandleTable.shared.remove(result, .tensor) } }
+    guard status == GENTRAIN_OK else {
+        let detail = String(cString: gentrain_last_error()!)
+        throw GentrainError(.callbackFailed, "\(what): the forward callback failed with \(String(cString: gentrain_status_name(status)!))" + (detail.isEmpty ? "" : " (\(detail))"))
+    }
+    guard let result else { throw GentrainError(.callbackFailed, "\(what): the forward callback returned no output") }
+    return try tensorArg(result, "the forward callback's output")
 }
 
 @c @implementation

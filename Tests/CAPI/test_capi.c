@@ -13,19 +13,6 @@
 
 #include "check.h"
 
-/* The call fails with `code` and a message containing `text`. */
-#define FAILS(call, code, text)                                                       \
-    do {                                                                              \
-        gentrain_status s_ = (call);                                                  \
-        checks++;                                                                     \
-        if (s_ != (code) || !strstr(gentrain_last_error(), (text))) {                 \
-            failures++;                                                               \
-            fprintf(stderr, "%s:%d: %s gave %s '%s', expected %s with '%s'\n",        \
-                    __FILE__, __LINE__, #call, gentrain_status_name(s_),              \
-                    gentrain_last_error(), gentrain_status_name(code), (text));       \
-        }                                                                             \
-    } while (0)
-
 static void count_release(void *data, void *user_data) {
     (void)data;
     *(int *)user_data += 1;

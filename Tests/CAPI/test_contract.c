@@ -20,7 +20,8 @@
 
 #include "check.h"
 
-/* The call fails (any status but OK) with a message containing `text`. */
+/* The call fails (any status but OK) with a message containing `text` (here, unlike check.h's). */
+#undef FAILS
 #define FAILS(call, text)                                                             \
     do {                                                                              \
         gentrain_status s_ = (call);                                                  \

@@ -19,6 +19,7 @@ ERR_INTERNAL = 10
 ERR_INDEX = 11
 ERR_AUTOGRAD = 12
 ERR_MISUSE = 13
+ERR_DISTRIBUTED = 14
 
 # gentrain_dtype
 FLOAT32 = 0
@@ -50,6 +51,11 @@ GELU_APPROXIMATE_TANH = 1
 # gentrain_interpolate_mode
 INTERPOLATE_NEAREST = 0
 INTERPOLATE_BILINEAR = 1
+
+# gentrain_reduce_op
+REDUCE_SUM = 0
+REDUCE_AVG = 1
+REDUCE_MAX = 2
 
 
 class ConvOptions(Structure):
@@ -162,6 +168,52 @@ class GradScalerState(Structure):
     ]
 
 
+class Collectives(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("rank", c_int32),
+        ("world_size", c_int32),
+        ("user_data", c_void_p),
+        ("all_reduce", c_void_p),
+        ("broadcast", c_void_p),
+        ("all_gather", c_void_p),
+        ("barrier", c_void_p),
+        ("abort", c_void_p),
+        ("destroy", c_void_p),
+    ]
+
+
+class DdpOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("bucket_cap_mb", c_double),
+        ("first_bucket_mb", c_double),
+        ("broadcast_buffers", c_bool),
+        ("find_unused_parameters", c_bool),
+    ]
+
+
+class DataParallelOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("workers", c_int32),
+        ("shards", c_int32),
+    ]
+
+
+class DistributedSamplerOptions(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("dataset_size", c_int64),
+        ("num_replicas", c_int32),
+        ("rank", c_int32),
+        ("shuffle", c_bool),
+        ("seed", c_uint64),
+        ("epoch", c_int64),
+        ("drop_last", c_bool),
+    ]
+
+
 class OneCycleOptions(Structure):
     _fields_ = [
         ("struct_size", c_size_t),
@@ -202,6 +254,11 @@ CustomForward = CFUNCTYPE(c_int, POINTER(c_void_p), POINTER(c_void_p), c_size_t,
 CustomBackward = CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, POINTER(c_void_p), c_size_t, c_void_p, c_void_p)
 TensorFn = CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, c_void_p)
 ModuleForwardFn = CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, c_void_p)
+AllReduceFn = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, c_int, c_int)
+BroadcastFn = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, c_int32)
+AllGatherFn = CFUNCTYPE(c_int, c_void_p, c_void_p, c_void_p, c_size_t)
+BarrierFn = CFUNCTYPE(c_int, c_void_p)
+AbortFn = CFUNCTYPE(None, c_void_p, c_char_p)
 LrLambda = CFUNCTYPE(c_int, POINTER(c_double), c_int64, c_size_t, c_void_p)
 
 
@@ -452,6 +509,30 @@ FUNCTIONS = {
     "gentrain_grad_scaler_update": (c_int, [c_void_p, c_void_p]),
     "gentrain_grad_scaler_get_state": (c_int, [c_void_p, c_void_p]),
     "gentrain_grad_scaler_set_state": (c_int, [c_void_p, c_void_p]),
+    "gentrain_process_group_new_threads": (c_int, [c_void_p, c_char_p, c_int32, c_int32, c_double]),
+    "gentrain_process_group_new_mpi": (c_int, [c_void_p]),
+    "gentrain_process_group_new_host": (c_int, [c_void_p, c_void_p]),
+    "gentrain_process_group_free": (None, [c_void_p]),
+    "gentrain_process_group_rank": (c_int, [c_void_p, c_void_p]),
+    "gentrain_process_group_world_size": (c_int, [c_void_p, c_void_p]),
+    "gentrain_process_group_all_reduce": (c_int, [c_void_p, c_void_p, c_int]),
+    "gentrain_process_group_broadcast": (c_int, [c_void_p, c_void_p, c_int32]),
+    "gentrain_process_group_all_gather": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_process_group_barrier": (c_int, [c_void_p]),
+    "gentrain_process_group_abort": (c_int, [c_void_p, c_char_p]),
+    "gentrain_ddp_options_default": (None, [c_void_p]),
+    "gentrain_ddp_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p]),
+    "gentrain_module_ddp_new": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_module_ddp": (c_int, [c_void_p, c_void_p]),
+    "gentrain_ddp_free": (None, [c_void_p]),
+    "gentrain_ddp_sync_buffers": (c_int, [c_void_p]),
+    "gentrain_ddp_set_grad_sync": (c_int, [c_void_p, c_bool]),
+    "gentrain_ddp_last_pass": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_data_parallel_options_default": (None, [c_void_p]),
+    "gentrain_data_parallel_apply": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
+    "gentrain_module_data_parallel_new": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_distributed_sampler_options_default": (None, [c_void_p]),
+    "gentrain_distributed_sampler_indices": (c_int, [c_void_p, c_size_t, c_void_p, c_void_p]),
     "gentrain_scheduler_exponential_new": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_scheduler_step_lr_new": (c_int, [c_void_p, c_void_p, c_int64, c_double]),
     "gentrain_scheduler_multistep_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_double]),

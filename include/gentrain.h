@@ -1217,7 +1217,9 @@ typedef struct gentrain_collectives {
 
 /* Joins rank `rank` of the threads group `name` of `world_size` ranks (created by the first rank
  * to join; each rank's thread calls this with the same name). A rank waits at most
- * `timeout_seconds` (0: 1800, PyTorch's default) for the others in a collective, then fails. */
+ * `timeout_seconds` (0: 1800, PyTorch's default) for the others in a collective, then fails.
+ * The calling thread's kernels then use its share of the library's threads (the thread count
+ * divided by world_size, at least one), so the ranks do not oversubscribe the cores. */
 gentrain_status gentrain_process_group_new_threads(gentrain_process_group **out, const char *name, int32_t rank,
                                                     int32_t world_size, double timeout_seconds);
 /* The ranks of the MPI job this process belongs to (started with mpirun; alone, a job of one).
@@ -1311,6 +1313,10 @@ gentrain_status gentrain_data_parallel_apply(gentrain_tensor **out, gentrain_ten
  * parallel (gentrain_data_parallel_apply); state-dict names gain the prefix "module.". */
 gentrain_status gentrain_module_data_parallel_new(gentrain_module **out, gentrain_module *module,
                                                   const gentrain_data_parallel_options *options);
+
+/* Whether layers on this thread update their buffers (running statistics) in training: false on
+ * the workers running DataParallel's shards other than the first (a host's own layers ask). */
+bool gentrain_buffer_updates_enabled(void);
 
 /* DistributedSampler's arguments. Fill with gentrain_distributed_sampler_options_default. */
 typedef struct gentrain_distributed_sampler_options {

@@ -30,8 +30,10 @@ public func gentrain_process_group_new_threads(_ out: UnsafeMutablePointer<Opaqu
         guard timeoutSeconds == 0 || (timeoutSeconds > 0 && timeoutSeconds.isFinite) else {
             throw GentrainError(.invalidArgument, "timeout_seconds must be 0 (the default) or positive, got \(timeoutSeconds)")
         }
-        return try ThreadGroup.join(name: stringArg(name, "name"), rank: Int(rank), worldSize: Int(worldSize),
-                                    timeout: timeoutSeconds == 0 ? 1800 : timeoutSeconds)
+        let group = try ThreadGroup.join(name: stringArg(name, "name"), rank: Int(rank), worldSize: Int(worldSize),
+                                         timeout: timeoutSeconds == 0 ? 1800 : timeoutSeconds)
+        Threads.limitThisThread(to: Swift.max(1, Threads.count / Int(worldSize)))
+        return group
     }
 }
 
@@ -268,6 +270,9 @@ public func gentrain_module_data_parallel_new(_ out: UnsafeMutablePointer<Opaque
         try DataParallel(moduleArg(module).module, options: dataParallelOptions(options))
     }
 }
+
+@c @implementation
+public func gentrain_buffer_updates_enabled() -> Bool { BufferUpdates.isEnabled }
 
 // MARK: DistributedSampler
 

@@ -6,7 +6,7 @@ public struct DDPOptions: Sendable {
     /// Gradients are averaged in buckets of about this many mebibytes (PyTorch's `bucket_cap_mb`, 25).
     public var bucketCapMB: Double = 25
     /// The first bucket (the last parameters, whose gradients are ready first) is this small, so
-    /// communication starts early (PyTorch: 1 MiB).
+    /// communication starts early (PyTorch: 1 MiB, unless `bucket_cap_mb` is given: then that).
     public var firstBucketMB: Double = 1
     /// Rank 0's buffers (running statistics) are copied to every rank before each forward.
     public var broadcastBuffers = true

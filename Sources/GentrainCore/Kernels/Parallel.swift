@@ -154,6 +154,9 @@ public enum Threads {
         return try body()
     }
 
+    /// Limits the kernels this thread calls to `n` threads from now on (a rank's thread).
+    package static func limitThisThread(to n: Int) { threadLimit.value.limit = Swift.max(n, 1) }
+
     private final class Limit { var limit = 0 }
     private static let threadLimit = ThreadLocal { Limit() }
 }

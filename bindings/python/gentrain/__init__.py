@@ -3,10 +3,10 @@
 Reads like PyTorch: `gentrain.tensor`, `Tensor` operators and methods, `autograd.grad`,
 `no_grad()`, `nn.Linear`, `nn.Sequential`, `nn.functional.cross_entropy`, `optim.Adam`.
 """
-from . import amp, autograd, generative, nn, optim
+from . import amp, autograd, distributed, generative, nn, optim, utils
 from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, float64, half, int32, int64, long
 from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, IndexError, InvalidArgumentError,
-                   InvalidHandleError, MisuseError, NonFiniteError, ShapeError, lib as _lib)
+                   InvalidHandleError, MisuseError, NonFiniteError, ShapeError, DistributedError, lib as _lib)
 from .checkpoint import Checkpoint
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions

@@ -531,6 +531,7 @@ FUNCTIONS = {
     "gentrain_data_parallel_options_default": (None, [c_void_p]),
     "gentrain_data_parallel_apply": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_void_p]),
     "gentrain_module_data_parallel_new": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_buffer_updates_enabled": (c_bool, []),
     "gentrain_distributed_sampler_options_default": (None, [c_void_p]),
     "gentrain_distributed_sampler_indices": (c_int, [c_void_p, c_size_t, c_void_p, c_void_p]),
     "gentrain_scheduler_exponential_new": (c_int, [c_void_p, c_void_p, c_double]),

@@ -24,26 +24,11 @@ from ctypes import byref, c_void_p
 from . import _ffi, _lib
 from ._lib import check, lib
 from .grad_mode import no_grad
-from .tensor import Tensor, _handles
+from .tensor import Tensor, _handles, _handover, _retain
 
 _live = {}   # key -> (Function subclass, ctx, tensor inputs), while the engine holds the op
 _next_key = [1]
 _key_lock = threading.Lock()
-
-
-def _retain(handle):
-    out = c_void_p()
-    check(lib.gentrain_tensor_retain(byref(out), handle))
-    return Tensor._wrap(out.value)
-
-
-def _handover(t):
-    """A new handle to `t` for the engine to take over."""
-    if not isinstance(t, Tensor):
-        raise TypeError(f"expected a gentrain.Tensor, got {type(t).__name__}")
-    out = c_void_p()
-    check(lib.gentrain_tensor_retain(byref(out), t._h))
-    return out.value
 
 
 def _failed(error):

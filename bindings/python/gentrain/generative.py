@@ -9,7 +9,7 @@ from ._lib import check, lib
 from .grad_mode import no_grad
 from .nn.functional import mse_loss
 from ._dtype import float64
-from .tensor import Tensor, _new, tensor
+from .tensor import Tensor, _handover, _new, _retain, tensor
 
 
 
@@ -41,10 +41,7 @@ def gradient_penalty(critic, real, fake, lambda_=10.0):
     `critic` is any callable (a module) from a tensor to a tensor; the penalty's gradient reaches its weights."""
     def call(output, x, _):
         try:
-            out_t = critic(_retain(x))
-            h = c_void_p()
-            check(lib.gentrain_tensor_retain(byref(h), out_t._h))
-            output[0] = h.value
+            output[0] = _handover(critic(_retain(x)))
             return 0
         except BaseException as e:  # noqa: BLE001 - raised again by gradient_penalty
             _lib.pending_callback_error.value = e
@@ -52,12 +49,6 @@ def gradient_penalty(critic, real, fake, lambda_=10.0):
 
     fn = _ffi.TensorFn(call)
     return _new(lib.gentrain_gradient_penalty, ctypes.cast(fn, c_void_p), None, real._h, fake._h, float(lambda_))
-
-
-def _retain(handle):
-    out = c_void_p()
-    check(lib.gentrain_tensor_retain(byref(out), handle))
-    return Tensor._wrap(out.value)
 
 
 def sample(logits, temperature=1.0, top_k=None):

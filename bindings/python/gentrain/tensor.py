@@ -22,6 +22,22 @@ def _new(fn, *args):
     return Tensor._wrap(out.value)
 
 
+def _retain(handle):
+    """A Python tensor for a handle the engine lends to a callback (a new reference of its own)."""
+    out = c_void_p()
+    check(lib.gentrain_tensor_retain(byref(out), handle))
+    return Tensor._wrap(out.value)
+
+
+def _handover(t):
+    """A new handle to `t` for the engine to take over (a callback's output)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a gentrain.Tensor, got {type(t).__name__}")
+    out = c_void_p()
+    check(lib.gentrain_tensor_retain(byref(out), t._h))
+    return out.value
+
+
 def _shape_args(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])

@@ -3,6 +3,7 @@ from typing import Sequence, Tuple, Union
 
 from ... import _dtype
 from ... import tensor as _t
+from ..._lib import lib
 from .. import functional as F
 from .module import Module, Parameter
 
@@ -29,8 +30,9 @@ class BatchNorm2d(_Norm):
         self.register_buffer("num_batches_tracked", _t.zeros((), dtype=_dtype.int64))
 
     def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002 - PyTorch's name
-        if self.training:
-            # In place, so that a checkpoint holding the buffer sees the count.
+        if self.training and lib.gentrain_buffer_updates_enabled():
+            # In place, so that a checkpoint holding the buffer sees the count (not on
+            # DataParallel's shards other than the first, whose buffer updates are dropped).
             self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, self.training,
                             self.momentum, self.eps)

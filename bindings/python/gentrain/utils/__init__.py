@@ -1,0 +1,4 @@
+"""gentrain.utils, as torch.utils."""
+from . import data
+
+__all__ = ["data"]

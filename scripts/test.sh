@@ -15,5 +15,6 @@ echo "== Swift =="
 swift test --disable-swift-testing
 swift build -c release --product digits-swift
 .build/release/digits-swift data/digits.csv
+mpirun --allow-run-as-root --oversubscribe -np 2 .build/release/digits-swift --mpi data/digits.csv
 echo "== Python =="
 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 -m pytest -q bindings/python/tests

@@ -1,12 +1,16 @@
 /*
  * Trains a 64-128-10 MLP on the handwritten digits through gentrain's C API and reports
  * the accuracy on a fixed held-out split: every sixth digit (rows 5, 11, 17, ...), 299 in all.
+ * With --mpi, every rank of an MPI job trains on its share of each batch (DistributedSampler)
+ * and DDP averages the gradients:
  *
  *   digits [path/to/digits.csv]
+ *   mpirun -np 2 digits --mpi [path/to/digits.csv]
  */
 #include <gentrain.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define N_ROWS 1797
 #define N_TEST 299
@@ -68,9 +72,17 @@ static double accuracy(gentrain_module *model, int from, int n) {
 }
 
 int main(int argc, char **argv) {
-    load(argc > 1 ? argv[1] : "data/digits.csv");
+    int mpi = argc > 1 && strcmp(argv[1], "--mpi") == 0;
+    load(argc > 1 + mpi ? argv[1 + mpi] : "data/digits.csv");
     gentrain_manual_seed(0);
     srand(0);
+    int32_t rank = 0, world = 1;
+    gentrain_process_group *group = NULL;
+    if (mpi) {
+        CHECK(gentrain_process_group_new_mpi(&group));
+        CHECK(gentrain_process_group_rank(&rank, group));
+        CHECK(gentrain_process_group_world_size(&world, group));
+    }
 
     gentrain_module *layers[3], *model;
     CHECK(gentrain_module_linear_new(&layers[0], N_PIXELS, HIDDEN, true));
@@ -78,6 +90,8 @@ int main(int argc, char **argv) {
     CHECK(gentrain_module_linear_new(&layers[2], HIDDEN, 10, true));
     CHECK(gentrain_module_sequential_new(&model, layers, 3));
     for (int i = 0; i < 3; i++) gentrain_module_free(layers[i]);   /* the Sequential keeps them */
+    gentrain_module *trained = model;   /* with --mpi, the DDP module around it */
+    if (mpi) CHECK(gentrain_module_ddp_new(&trained, model, group, NULL));
 
     size_t n_params;
     CHECK(gentrain_module_parameter_count(&n_params, model));
@@ -89,29 +103,44 @@ int main(int argc, char **argv) {
     gentrain_optimizer *opt;
     CHECK(gentrain_optim_adam_new(&opt, params, n_params, &adam));
 
-    int order[N_TRAIN];
+    /* This rank's rows of the epoch, in order; each step takes `batch` of them (the global batch
+     * of BATCH split across the ranks). */
+    int64_t order[N_TRAIN];
+    size_t n_mine = N_TRAIN;
+    int batch = BATCH / world;
     for (int i = 0; i < N_TRAIN; i++) order[i] = i;
     static float xb[BATCH][N_PIXELS];
     int64_t yb[BATCH];
     for (int epoch = 1; epoch <= EPOCHS; epoch++) {
-        for (int i = N_TRAIN - 1; i > 0; i--) {   /* shuffle */
-            int j = rand() % (i + 1), t = order[i];
-            order[i] = order[j];
-            order[j] = t;
+        if (mpi) {
+            gentrain_distributed_sampler_options sampler;
+            gentrain_distributed_sampler_options_default(&sampler);
+            sampler.dataset_size = N_TRAIN;
+            sampler.num_replicas = world;
+            sampler.rank = rank;
+            sampler.epoch = epoch;
+            CHECK(gentrain_distributed_sampler_indices(order, N_TRAIN, &n_mine, &sampler));
+        } else {
+            for (int i = N_TRAIN - 1; i > 0; i--) {   /* shuffle */
+                int j = rand() % (i + 1);
+                int64_t t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
         }
         double total = 0;
         int batches = 0;
-        for (int start = 0; start + BATCH <= N_TRAIN; start += BATCH) {
-            for (int b = 0; b < BATCH; b++) {
+        for (size_t start = 0; start + batch <= n_mine; start += batch) {
+            for (int b = 0; b < batch; b++) {
                 for (int c = 0; c < N_PIXELS; c++) xb[b][c] = pixels[order[start + b]][c];
                 yb[b] = labels[order[start + b]];
             }
-            int64_t xshape[2] = {BATCH, N_PIXELS}, yshape[1] = {BATCH};
+            int64_t xshape[2] = {batch, N_PIXELS}, yshape[1] = {batch};
             gentrain_tensor *x, *y, *logits, *loss;
-            CHECK(gentrain_tensor_from_data(&x, xb, sizeof xb, GENTRAIN_FLOAT32, xshape, 2));
-            CHECK(gentrain_tensor_from_data(&y, yb, sizeof yb, GENTRAIN_INT64, yshape, 1));
+            CHECK(gentrain_tensor_from_data(&x, xb, sizeof(float) * batch * N_PIXELS, GENTRAIN_FLOAT32, xshape, 2));
+            CHECK(gentrain_tensor_from_data(&y, yb, sizeof(int64_t) * batch, GENTRAIN_INT64, yshape, 1));
             CHECK(gentrain_optim_zero_grad(opt, true));
-            CHECK(gentrain_module_forward(&logits, model, x));
+            CHECK(gentrain_module_forward(&logits, trained, x));
             CHECK(gentrain_cross_entropy(&loss, logits, y, NULL));
             CHECK(gentrain_backward(loss, NULL, false, false));
             CHECK(gentrain_optim_step(opt));
@@ -124,15 +153,17 @@ int main(int argc, char **argv) {
             gentrain_tensor_free(logits);
             gentrain_tensor_free(loss);
         }
-        if (epoch % 5 == 0 || epoch == 1)
+        if ((epoch % 5 == 0 || epoch == 1) && rank == 0)
             printf("epoch %2d  loss %.4f  held-out accuracy %.2f%%\n", epoch, total / batches,
                    100 * accuracy(model, N_TRAIN, N_TEST));
     }
     double acc = accuracy(model, N_TRAIN, N_TEST);
-    printf("final held-out accuracy: %.2f%% on %d digits\n", 100 * acc, N_TEST);
+    printf("rank %d of %d: final held-out accuracy: %.2f%% on %d digits\n", rank, world, 100 * acc, N_TEST);
 
     for (size_t i = 0; i < n_params; i++) gentrain_tensor_free(params[i]);
     gentrain_optim_free(opt);
+    if (trained != model) gentrain_module_free(trained);
     gentrain_module_free(model);
+    gentrain_process_group_free(group);
     return acc >= 0.95 ? 0 : 2;
 }

@@ -1,7 +1,10 @@
 // Trains a 64-128-10 MLP on the handwritten digits with gentrain's Swift API and reports
-// the accuracy on a fixed held-out split: every sixth digit (rows 5, 11, 17, …).
+// the accuracy on a fixed held-out split: every sixth digit (rows 5, 11, 17, …). With --mpi,
+// every rank of an MPI job trains on its share of each batch (DistributedSampler) and
+// DistributedDataParallel averages the gradients.
 //
 //   swift run -c release digits-swift [path/to/digits.csv]
+//   mpirun -np 2 .build/release/digits-swift --mpi [path/to/digits.csv]
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,37 +47,50 @@ func accuracy(_ model: Module, _ pixels: [Float], _ labels: [Int64]) throws -> D
     }
 }
 
-let path = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "data/digits.csv"
-let (train, test) = try loadDigits(path)
+var arguments = Array(CommandLine.arguments.dropFirst())
+let mpi = arguments.first == "--mpi"
+if mpi { arguments.removeFirst() }
+let (train, test) = try loadDigits(arguments.first ?? "data/digits.csv")
 manualSeed(0)
 let model = try Sequential([Linear(64, 128), ReLU(), Linear(128, 10)])
 let optimizer = try Adam(model.parameters(), lr: 1e-2)
-let batch = 64, n = train.1.count
+let n = train.1.count
 var order = Array(0..<n)
 let rng = Generator(seed: 0)
+// With --mpi: this process's rank, and the model wrapped in DDP.
+let group = mpi ? ProcessGroup(try MPIGroup()) : nil
+let rank = group?.rank ?? 0, world = group?.worldSize ?? 1
+let trained: Module = try group.map { try DistributedDataParallel(model, group: $0) } ?? model
+var sampler = try DistributedSampler(datasetSize: n, numReplicas: world, rank: rank)
+let batch = 64 / world   // each rank's share of the global batch of 64
 
 for epoch in 1...20 {
-    // Shuffle (Fisher–Yates with the engine's seeded generator).
-    for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.nextInt(below: UInt64(i + 1)))) }
+    if mpi {
+        sampler.setEpoch(epoch)
+        order = sampler.indices()
+    } else {
+        // Shuffle (Fisher–Yates with the engine's seeded generator).
+        for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.nextInt(below: UInt64(i + 1)))) }
+    }
     var total = 0.0, batches = 0
-    for start in stride(from: 0, through: n - batch, by: batch) {
+    for start in stride(from: 0, through: order.count - batch, by: batch) {
         let rows = order[start..<start + batch]
         let x = try Tensor(rows.flatMap { train.0[$0 * 64..<$0 * 64 + 64] }, shape: [batch, 64])
         let y = try Tensor(rows.map { train.1[$0] })
         try optimizer.zeroGrad()
-        let loss = try crossEntropy(model(x), y)
+        let loss = try crossEntropy(trained(x), y)
         try Autograd.backward([loss])
         try optimizer.step()
         total += try loss.item()
         batches += 1
     }
-    if epoch == 1 || epoch % 5 == 0 {
+    if (epoch == 1 || epoch % 5 == 0) && rank == 0 {
         let acc = try accuracy(model, test.0, test.1)
         print("epoch \(epoch)  loss \(String(format4: total / Double(batches)))  held-out accuracy \(String(format4: 100 * acc))%")
     }
 }
 let final = try accuracy(model, test.0, test.1)
-print("final held-out accuracy: \(String(format4: 100 * final))% on \(test.1.count) digits")
+print("rank \(rank) of \(world): final held-out accuracy: \(String(format4: 100 * final))% on \(test.1.count) digits")
 if final < 0.95 { exit(2) }
 
 extension String {

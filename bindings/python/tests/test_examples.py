@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,3 +13,13 @@ def test_example_reaches_95_percent(script, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"), TMPDIR=str(tmp_path))
     out = subprocess.run([sys.executable, os.path.join(EXAMPLES, script)], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr   # each exits 2 below 95 % held-out accuracy
+
+
+@pytest.mark.skipif(shutil.which("mpirun") is None, reason="Open MPI is not installed")
+def test_digits_on_two_mpi_ranks():
+    env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"))
+    out = subprocess.run([shutil.which("mpirun"), "--allow-run-as-root", "--oversubscribe", "-np", "2", sys.executable,
+                          os.path.join(EXAMPLES, "digits.py"), "--mpi"], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    finals = [line.split(": ", 1)[1] for line in out.stdout.splitlines() if "final held-out accuracy" in line]
+    assert len(finals) == 2 and finals[0] == finals[1], out.stdout   # both ranks hold the same model

@@ -316,7 +316,12 @@ static void *host_rank(void *arg) {
 
 /* ---- DataParallel ---- */
 
+static _Atomic int shards_run, shards_updating_buffers;
+
+/* A shard's forward; counts the shards, and those that update buffers (shard 0 alone). */
 static gentrain_status forward_model(gentrain_tensor **out, const gentrain_tensor *input, void *user_data) {
+    shards_run++;
+    if (gentrain_buffer_updates_enabled()) shards_updating_buffers++;
     return gentrain_module_forward(out, (gentrain_module *)user_data, input);
 }
 
@@ -357,6 +362,8 @@ static void test_data_parallel(void) {
         gentrain_tensor_free(g);
     }
     EXPECT(memcmp(grads[0], grads[1], sizeof grads[0]) == 0);
+    EXPECT(shards_run == 8 && shards_updating_buffers == 2);   /* 4 shards, twice; shard 0 updates */
+    EXPECT(gentrain_buffer_updates_enabled());
     gentrain_tensor *xt = tensor2(x, BATCH, IN), *out = NULL;
     o.shards = BATCH + 1;
     FAILS(gentrain_data_parallel_apply(&out, xt, NULL, 0, forward_model, inner, &o), GENTRAIN_ERR_INVALID_ARGUMENT, "shards");

@@ -2,6 +2,7 @@
 // Open MPI 4 and 5 and libmpi.so.40): handles are pointers, predefined communicators, datatypes,
 // operations and error handlers are the addresses of exported objects (ompi_mpi_comm_world, ...),
 // MPI_IN_PLACE is (void *)1, MPI_STATUS_IGNORE is NULL, thread levels count from SINGLE = 0.
+#define _GNU_SOURCE   // RTLD_DEFAULT
 #include "gentrain_mpi.h"
 
 #include <dlfcn.h>
@@ -88,8 +89,10 @@ static void mpi_load(void) {
     }
     GT_MPI_FUNCTIONS(GT_LOAD_FUNCTION)
 #undef GT_LOAD_FUNCTION
+    // The predefined objects through the global scope first: a program linked with libmpi may
+    // hold copies of them (copy relocations), which are then the ones MPI initializes and uses.
 #define GT_LOAD_OBJECT(name)                                                                     \
-    if (!(mpi.name = dlsym(handle, #name))) {                                                    \
+    if (!(mpi.name = dlsym(RTLD_DEFAULT, #name)) && !(mpi.name = dlsym(handle, #name))) {        \
         snprintf(mpi.load_error, sizeof mpi.load_error,                                          \
                  "MPI: %s is missing from libmpi (the engine needs Open MPI's ABI)", #name);      \
         return;                                                                                  \

@@ -3,7 +3,9 @@
  * reads an opcode and its arguments from the input: tensors of fuzzed shapes and dtypes, every
  * op family and layer with fuzzed dims, sizes, geometry and values (the extremes included),
  * option structs of wrong sizes, autograd, losses,
- * optimizers, schedulers with fuzzed state values, checkpoint save and load, and frees at
+ * optimizers, schedulers with fuzzed state values, checkpoint save and load, process groups
+ * (threads, with fuzzed ranks and sizes), DDP, DataParallel with hostile callbacks, the
+ * distributed sampler, and frees at
  * any point — the freed handles stay in the pool, so later steps use them after free. Any
  * status is fine; a crash, a sanitizer report or a leak is a finding.
  */
@@ -52,6 +54,8 @@ static gentrain_optimizer *optimizers[2];
 static gentrain_scheduler *schedulers[2];
 static gentrain_checkpoint *checkpoint;
 static gentrain_grad_scaler *scaler;
+static gentrain_process_group *group;
+static gentrain_ddp *ddp;
 static char path[64];
 
 static gentrain_tensor *any_tensor(input *in) { return tensors[byte(in) % POOL]; }
@@ -400,6 +404,91 @@ static void training(input *in) {
     }
 }
 
+/* A shard's forward that misbehaves by the seed in user_data: the input back, another tensor of
+ * the pool (wrong shapes), no output, or a failure. */
+static gentrain_status shard_forward(gentrain_tensor **out, const gentrain_tensor *x, void *user_data) {
+    switch ((uintptr_t)user_data % 4) {
+    case 0: return gentrain_relu(out, x);
+    case 1: return gentrain_tensor_retain(out, tensors[(uintptr_t)user_data % POOL]);
+    case 2: return GENTRAIN_OK;
+    default: return GENTRAIN_ERR_INVALID_ARGUMENT;
+    }
+}
+
+static void distributed(input *in) {
+    switch (byte(in) % 8) {
+    case 0: {   /* a threads group: one rank runs alone; with more, collectives time out at once */
+        gentrain_ddp_free(ddp);
+        gentrain_process_group_free(group);
+        ddp = NULL;
+        group = NULL;
+        gentrain_process_group_new_threads(&group, byte(in) % 2 ? "fuzz" : "fuzz-other", (int32_t)integer(in),
+                                           byte(in) % 4 ? 1 : (int32_t)integer(in), byte(in) % 2 ? 1e-3 : number(in));
+        break;
+    }
+    case 1: gentrain_process_group_all_reduce(group, any_tensor(in), (gentrain_reduce_op)(byte(in) % 4)); break;
+    case 2: gentrain_process_group_broadcast(group, any_tensor(in), (int32_t)integer(in)); break;
+    case 3: {
+        gentrain_tensor *out = NULL;
+        gentrain_process_group_all_gather(&out, group, any_tensor(in));
+        put(in, out);
+        gentrain_process_group_barrier(group);
+        break;
+    }
+    case 4: {   /* DDP over pool tensors, with fuzzed bucket sizes */
+        gentrain_ddp_free(ddp);
+        ddp = NULL;
+        gentrain_ddp_options o;
+        gentrain_ddp_options_default(&o);
+        o.bucket_cap_mb = number(in);
+        o.first_bucket_mb = number(in);
+        o.find_unused_parameters = byte(in) % 2;
+        gentrain_tensor *params[3] = {any_tensor(in), any_tensor(in), any_tensor(in)};
+        gentrain_tensor *buffers[1] = {any_tensor(in)};
+        gentrain_ddp_new(&ddp, NULL, params, 1 + byte(in) % 3, buffers, byte(in) % 2, group, byte(in) % 4 ? &o : NULL);
+        gentrain_ddp_set_grad_sync(ddp, byte(in) % 2);
+        gentrain_ddp_sync_buffers(ddp);
+        int32_t during = 0;
+        gentrain_ddp_last_pass(&during, NULL, ddp);
+        break;
+    }
+    case 5: {   /* DataParallel with fuzzed options and a misbehaving forward */
+        gentrain_data_parallel_options o;
+        gentrain_data_parallel_options_default(&o);
+        o.workers = (int32_t)integer(in);
+        o.shards = (int32_t)integer(in);
+        gentrain_tensor *params[2] = {any_tensor(in), any_tensor(in)};
+        gentrain_tensor *out = NULL;
+        gentrain_data_parallel_apply(&out, any_tensor(in), params, byte(in) % 3, shard_forward, (void *)(uintptr_t)byte(in), &o);
+        put(in, out);
+        break;
+    }
+    case 6: {
+        gentrain_distributed_sampler_options o;
+        gentrain_distributed_sampler_options_default(&o);
+        o.dataset_size = integer(in);
+        o.num_replicas = (int32_t)integer(in);
+        o.rank = (int32_t)integer(in);
+        o.shuffle = byte(in) % 2;
+        o.drop_last = byte(in) % 2;
+        o.epoch = integer(in);
+        int64_t indices[16];
+        size_t count = 0;
+        gentrain_distributed_sampler_indices(byte(in) % 2 ? indices : NULL, 16, &count, &o);
+        break;
+    }
+    default: {
+        gentrain_module *dp = NULL;
+        gentrain_data_parallel_options o = {sizeof o, (int32_t)integer(in), (int32_t)integer(in)};
+        gentrain_module_data_parallel_new(&dp, modules[byte(in) % 2], &o);
+        gentrain_tensor *out = NULL;
+        gentrain_module_forward(&out, dp, any_tensor(in));
+        put(in, out);
+        release_module(dp);
+    }
+    }
+}
+
 static void files(input *in) {
     int k = byte(in) % 2;
     switch (byte(in) % 6) {
@@ -466,7 +555,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         case 8: training(&in); break;
         default:
             if (op & 0x80) {
-                files(&in);
+                if (op & 0x40) distributed(&in);
+                else files(&in);
             } else {
                 /* Free a slot but keep the stale handle in another one. */
                 int a = byte(&in) % POOL, b = byte(&in) % POOL;
@@ -494,6 +584,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     checkpoint = NULL;
     gentrain_grad_scaler_free(scaler);
     scaler = NULL;
+    gentrain_ddp_free(ddp);
+    gentrain_process_group_free(group);
+    ddp = NULL;
+    group = NULL;
     unlink(path);
     return 0;
 }

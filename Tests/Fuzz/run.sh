@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds libgentrain with AddressSanitizer (and the engine's code with coverage for the fuzzer),
 # the fuzz targets and the C tests with ASan + UBSan, then:
-#   1. runs the C tests (test_capi, test_contract) against the sanitized library;
+#   1. runs the C tests (test_capi, test_contract, test_distributed) against the sanitized library;
 #   2. replays every regression input in Tests/Fuzz/regressions/<target>/;
 #   3. fuzzes each target for SECONDS seconds (default 120) from the seed corpus.
 # Exits non-zero on any crash, sanitizer report or failed test; a crash input is left in
@@ -33,6 +33,7 @@ $cc $san -fsanitize=fuzzer "$root/Tests/Fuzz/fuzz_capi.c" "${link[@]}" -o "$out/
 $cc $san -fsanitize=fuzzer "$root/Tests/Fuzz/fuzz_load.c" "${link[@]}" -o "$out/fuzz_load"
 $cc $san -std=c11 -D_POSIX_C_SOURCE=200809L "$root/Tests/CAPI/test_capi.c" "${link[@]}" -o "$out/test_capi"
 $cc $san -std=c11 -D_POSIX_C_SOURCE=200809L "$root/Tests/CAPI/test_contract.c" "${link[@]}" -o "$out/test_contract"
+$cc $san -std=c11 -D_POSIX_C_SOURCE=200809L "$root/Tests/CAPI/test_distributed.c" "${link[@]}" -o "$out/test_distributed"
 
 # The Swift runtime keeps metadata caches for the life of the process: not leaks.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:allocator_may_return_null=1"
@@ -45,6 +46,7 @@ echo "== C tests under ASan + UBSan =="
 "$out/test_capi" "$root/Tests/GentrainTests/Golden"
 mkdir -p "$out/contract"
 "$out/test_contract" "$out/contract"
+"$out/test_distributed"
 
 echo "== fuzz seed corpus =="
 rm -rf "$out/corpus"

@@ -18,16 +18,16 @@ from harness import ROOT, framework, peak_rss_mb, rate
 from harness import child as run_child
 
 
-def mlp_step(lib, sizes, batch, mixed=False):
+def mlp_step(lib, sizes, batch, mixed=False, wrap=lambda m: m):
     """A training step closure for an MLP in `lib` (gentrain or torch, same spelling); `mixed`:
-    under bfloat16 autocast with a GradScaler (W6)."""
+    under bfloat16 autocast with a GradScaler (W6); `wrap`: applied to the model (DDP)."""
     nn, F = lib.nn, lib.nn.functional
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())
-    model = nn.Sequential(*layers)
+    model = wrap(nn.Sequential(*layers))
     opt = lib.optim.Adam(model.parameters())
     x, y = lib.randn(batch, sizes[0]), lib.randint(0, sizes[-1], (batch,))
 

@@ -31,25 +31,44 @@ def mlp(nn, sizes, last=None):
     return nn.Sequential(*layers)
 
 
-def vae_step(lib, framework):
-    nn, F = lib.nn, lib.nn.functional
-    enc, mu_head, lv_head = mlp(nn, [784, 400]), nn.Linear(400, 20), nn.Linear(400, 20)
-    dec = nn.Sequential(nn.Linear(20, 400), nn.ReLU(), nn.Linear(400, 784), nn.Sigmoid())
-    params = [p for m in (enc, mu_head, lv_head, dec) for p in m.parameters()]
-    opt = lib.optim.Adam(params, lr=1e-3)
-    x = lib.rand(128, 784)
+def vae(lib, framework):
+    """The VAE as one module: x -> [reconstruction | mu | logvar] along dimension 1 (so that
+    DataParallel can cut and concatenate along the batch)."""
+    nn = lib.nn
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc, self.mu_head, self.lv_head = mlp(nn, [784, 400]), nn.Linear(400, 20), nn.Linear(400, 20)
+            self.dec = nn.Sequential(nn.Linear(20, 400), nn.ReLU(), nn.Linear(400, 784), nn.Sigmoid())
+
+        def forward(self, x):
+            h = self.enc(x).relu()
+            mu, logvar = self.mu_head(h), self.lv_head(h)
+            if framework == "torch":
+                z = mu + (0.5 * logvar).exp() * lib.randn_like(mu)
+            else:
+                z = lib.generative.reparameterize(mu, logvar)
+            return lib.cat([self.dec(z), mu, logvar], 1)
+
+    return VAE()
+
+
+def vae_step(lib, framework, wrap=lambda m: m, batch=128):
+    F = lib.nn.functional
+    model = wrap(vae(lib, framework))
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    x = lib.rand(batch, 784)
 
     def step():
         opt.zero_grad()
-        h = enc(x).relu()
-        mu, logvar = mu_head(h), lv_head(h)
+        out = model(x)
+        recon, mu, logvar = out[:, :784], out[:, 784:804], out[:, 804:]
         if framework == "torch":
-            z = mu + (0.5 * logvar).exp() * lib.randn_like(mu)
             kl = -0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum()
         else:
-            z = lib.generative.reparameterize(mu, logvar)
             kl = lib.generative.vae_kl_divergence(mu, logvar)
-        loss = F.binary_cross_entropy(dec(z), x, reduction="sum") + kl
+        loss = F.binary_cross_entropy(recon, x, reduction="sum") + kl
         loss.backward()
         opt.step()
 
@@ -91,19 +110,18 @@ def wgan_step(lib, framework):
     return step
 
 
-def dcgan_step(lib, framework):
+def dcgan_step(lib, framework, wrap=lambda m: m, batch=64):
     nn, F = lib.nn, lib.nn.functional
-    critic = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1),
-                           nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
-    head = nn.Linear(100, 128 * 7 * 7)
-    body = nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),
-                         nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+    critic = wrap(nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1),
+                                nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(128 * 7 * 7, 1)))
+    gen = wrap(nn.Sequential(nn.Linear(100, 128 * 7 * 7), nn.Unflatten(1, (128, 7, 7)), nn.ReLU(),
+                             nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh()))
     c_opt = lib.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    g_opt = lib.optim.Adam(list(head.parameters()) + list(body.parameters()), lr=2e-4, betas=(0.5, 0.999))
-    real, ones, zeros = lib.rand(64, 1, 28, 28) * 2 - 1, lib.ones(64, 1), lib.zeros(64, 1)
+    g_opt = lib.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real, ones, zeros = lib.rand(batch, 1, 28, 28) * 2 - 1, lib.ones(batch, 1), lib.zeros(batch, 1)
 
     def generate():
-        return body(head(lib.randn(64, 100)).reshape(64, 128, 7, 7))
+        return gen(lib.randn(batch, 100))
 
     def step():
         c_opt.zero_grad()

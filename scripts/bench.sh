@@ -16,3 +16,5 @@ echo "== W2: character LSTM language model =="
 python3 bench/python/recurrent.py --seconds "${1:-3}" --repeats "${2:-3}"
 echo "== Layers: forward + backward per layer =="
 python3 bench/python/layers.py
+echo "== Data parallel: DataParallel, DDP over MPI (next to PyTorch's gloo), all-reduce =="
+python3 bench/python/data_parallel.py --seconds "${1:-3}"

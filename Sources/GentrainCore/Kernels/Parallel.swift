@@ -37,20 +37,36 @@ package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void)
 }
 
 /// Runs `body(0)`, ..., `body(count - 1)` on up to `threads` threads of the pool (inline when
-/// `threads` is 1, without the pool, or inside a parallel region), each task on one thread: the
-/// workers of data parallel training. Kernels called by a task run on its thread.
+/// `threads` is 1, without the pool, or inside a parallel region): the workers of data parallel
+/// training. Kernels called by a task run on its thread. Tasks are dealt to the threads in turn
+/// (thread t runs tasks t, t + n, ...), not taken as they come: a worker that wakes up late still
+/// gets its share, instead of finding that the caller's thread has run every task alone.
 package func parallelTasks(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     let n = Swift.min(threads, count)
     guard n > 1, !OpenMP.forked, !OpenMP.inParallel, let omp = OpenMP.runtime else {
         for i in 0..<count { body(i) }
         return
     }
-    withoutActuallyEscaping({ (r: Range<Int>) in for i in r { body(i) } }) { chunk in
-        let job = ParallelJob(count: count, chunks: count, body: chunk)
+    withoutActuallyEscaping(body) { body in
+        let job = TaskJob(count: count, threads: n, body: body, threadNumber: omp.threadNumber)
         withExtendedLifetime(job) {
-            omp.parallel(parallelJobEntry, Unmanaged.passUnretained(job).toOpaque(), UInt32(n), 0)
+            omp.parallel(taskJobEntry, Unmanaged.passUnretained(job).toOpaque(), UInt32(n), 0)
         }
     }
+}
+
+/// One `parallelTasks` call, as the OpenMP threads see it.
+private final class TaskJob {
+    let count: Int, threads: Int, body: (Int) -> Void, threadNumber: @convention(c) () -> Int32
+    init(count: Int, threads: Int, body: @escaping (Int) -> Void, threadNumber: @escaping @convention(c) () -> Int32) {
+        (self.count, self.threads, self.body, self.threadNumber) = (count, threads, body, threadNumber)
+    }
+}
+
+/// What each OpenMP thread runs: its tasks.
+private let taskJobEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
+    let job = Unmanaged<TaskJob>.fromOpaque(context!).takeUnretainedValue()
+    for i in stride(from: Int(job.threadNumber()), to: job.count, by: job.threads) { job.body(i) }
 }
 
 /// One `parallelFor` call, as the OpenMP threads see it: its chunks and the next one to take.
@@ -76,6 +92,7 @@ struct OpenMP {
     let parallel: Parallel
     let setThreads: @convention(c) (Int32) -> Void
     let inParallelFn: @convention(c) () -> Int32
+    let threadNumber: @convention(c) () -> Int32
 
     /// Whether the calling thread is inside a parallel region: kernels called there run on it alone.
     static var inParallel: Bool { runtime.map { $0.inParallelFn() != 0 } ?? false }
@@ -101,11 +118,13 @@ struct OpenMP {
         _ = openBLASSingleThreaded   // as early as the pool: OpenBLAS's own threads stop spinning
         guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL),
               let p = dlsym(handle, "GOMP_parallel"),
-              let s = dlsym(handle, "omp_set_num_threads"), let i = dlsym(handle, "omp_in_parallel") else { return nil }
+              let s = dlsym(handle, "omp_set_num_threads"), let i = dlsym(handle, "omp_in_parallel"),
+              let t = dlsym(handle, "omp_get_thread_num") else { return nil }
         pthread_atfork(nil, nil) { OpenMP.forked = true }
         return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self),
                       setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self),
-                      inParallelFn: unsafeBitCast(i, to: (@convention(c) () -> Int32).self))
+                      inParallelFn: unsafeBitCast(i, to: (@convention(c) () -> Int32).self),
+                      threadNumber: unsafeBitCast(t, to: (@convention(c) () -> Int32).self))
     }()
 }
 

@@ -1259,6 +1259,8 @@ typedef struct gentrain_ddp_options {
     double first_bucket_mb;      /* the first bucket, holding the last parameters, is this small (1) */
     bool broadcast_buffers;      /* rank 0's buffers are copied to every rank before each forward (true) */
     bool find_unused_parameters; /* a parameter without gradient is averaged as zeros, not an error (false) */
+    bool deterministic;          /* gradients all-gathered and summed in a fixed order: with DataParallel's
+                                    deterministic shards in each rank, the same bits on 1, 2, 4 ranks (false) */
 } gentrain_ddp_options;
 
 /* Fills `options` with PyTorch's defaults. */

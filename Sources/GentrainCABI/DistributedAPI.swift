@@ -161,14 +161,14 @@ public func gentrain_ddp_options_default(_ options: UnsafeMutablePointer<gentrai
     let d = DDPOptions()
     options.pointee = gentrain_ddp_options(struct_size: MemoryLayout<gentrain_ddp_options>.size, bucket_cap_mb: d.bucketCapMB,
                                            first_bucket_mb: d.firstBucketMB, broadcast_buffers: d.broadcastBuffers,
-                                           find_unused_parameters: d.findUnusedParameters)
+                                           find_unused_parameters: d.findUnusedParameters, deterministic: d.deterministic)
 }
 
 private func ddpOptions(_ p: UnsafePointer<gentrain_ddp_options>?) throws -> DDPOptions {
-    let o = try readOptions(p, bools: [\.broadcast_buffers, \.find_unused_parameters]) { gentrain_ddp_options_default($0) }
+    let o = try readOptions(p, bools: [\.broadcast_buffers, \.find_unused_parameters, \.deterministic]) { gentrain_ddp_options_default($0) }
     var d = DDPOptions()
-    (d.bucketCapMB, d.firstBucketMB, d.broadcastBuffers, d.findUnusedParameters) =
-        (o.bucket_cap_mb, o.first_bucket_mb, o.broadcast_buffers, o.find_unused_parameters)
+    (d.bucketCapMB, d.firstBucketMB, d.broadcastBuffers, d.findUnusedParameters, d.deterministic) =
+        (o.bucket_cap_mb, o.first_bucket_mb, o.broadcast_buffers, o.find_unused_parameters, o.deterministic)
     return d
 }
 

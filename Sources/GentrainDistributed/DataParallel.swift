@@ -83,19 +83,21 @@ public func dataParallelApply(_ input: Tensor, parameters: [Tensor], options: Da
         let offset = input.requiresGrad ? 1 : 0
         for (j, p) in trained.enumerated() {
             let perShard = try grads.map { try $0[offset + j] ?? Tensor.zeros(p.shape, dtype: p.dtype) }
-            result.append(try pairwiseSum(perShard[...]))
+            result.append(try fixedOrderSum(perShard[...]))
         }
         return result
     })
 }
 
 /// Sums in a fixed binary tree (the left part the largest power of two below the count), so
-/// that sums of equal blocks of shards are nodes of the same tree.
-private func pairwiseSum(_ xs: ArraySlice<Tensor>) throws -> Tensor {
+/// that the sums of equal power-of-two blocks of shards are nodes of the same tree: 4 shards
+/// summed as (0 + 1) + (2 + 3) on one worker, or as two pairs on two workers or ranks and then
+/// the pairs' sums, give the same bits.
+func fixedOrderSum(_ xs: ArraySlice<Tensor>) throws -> Tensor {
     guard xs.count > 1 else { return xs.first! }
     var left = 1
     while left * 2 < xs.count { left *= 2 }
-    return try pairwiseSum(xs.prefix(left)) + pairwiseSum(xs.dropFirst(left))
+    return try fixedOrderSum(xs.prefix(left)) + fixedOrderSum(xs.dropFirst(left))
 }
 
 /// The shards of one batch: rows `[rows·k/count, rows·(k+1)/count)`, and how they run.

@@ -13,6 +13,12 @@ public struct DDPOptions: Sendable {
     /// Parameters that get no gradient in a backward pass are averaged as zeros; otherwise such a
     /// parameter is an error that names it (PyTorch's `find_unused_parameters`, default off).
     public var findUnusedParameters = false
+    /// Deterministic mode: each bucket is all-gathered and the ranks' gradients summed in a fixed
+    /// order (`fixedOrderSum`) instead of all-reduced in whatever order the backend adds. With
+    /// DataParallel's deterministic shards inside each rank (k / worldSize shards per rank for a
+    /// fixed k) and a power-of-two number of ranks, training gives the same bits on 1, 2, 4, ...
+    /// ranks. Costs worldSize times the memory and traffic of an all-reduce per bucket.
+    public var deterministic = false
 
     public init() {}
 }
@@ -173,10 +179,17 @@ public final class GradientReducer: @unchecked Sendable {
                 let p = parameters[m].1
                 if let g = p.grad { try flat.narrow(0, start: off, length: p.numel).copy_(g.reshape([p.numel])) }
             }
-            try group.allReduce(flat, op: .average)
+            var averaged = flat
+            if options.deterministic {
+                let all = try group.allGather(flat)   // [worldSize, numel]
+                averaged = try fixedOrderSum(try (0..<group.worldSize).map { try all.select(0, $0) }[...])
+                try averaged.mulInPlace(1 / Double(group.worldSize))
+            } else {
+                try group.allReduce(flat, op: .average)
+            }
             for (m, off) in zip(b.members, b.offsets) {
                 let p = parameters[m].1
-                p.grad = try flat.narrow(0, start: off, length: p.numel).reshape(p.shape)
+                p.grad = try averaged.narrow(0, start: off, length: p.numel).reshape(p.shape)
             }
         }
     }

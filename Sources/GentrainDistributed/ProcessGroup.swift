@@ -51,7 +51,7 @@ public final class ProcessGroup: @unchecked Sendable {
             try withNoGrad {
                 let wide = [.float32, .float64, .int64].contains(tensor.dtype) ? tensor : try tensor.to(.float32)
                 try backend.allReduce(wide.rawPointer, count: wide.numel, dtype: wide.dtype, op: op == .max ? .max : .sum)
-                if op == .average { try scale(wide, by: 1 / Double(worldSize)) }
+                if op == .average { try wide.mulInPlace(1 / Double(worldSize)) }
                 if wide !== tensor { try tensor.copy_(wide) }
             }
         }
@@ -119,9 +119,5 @@ public final class ProcessGroup: @unchecked Sendable {
     /// A shape as one number for `agree` (equal shapes give equal codes; a collision is unlikely).
     private func shapeCode(_ shape: [Int]) -> Int {
         shape.reduce(shape.count) { ($0 &* 1_000_003 &+ $1) & 0x3FFF_FFFF_FFFF }
-    }
-
-    private func scale(_ t: Tensor, by factor: Double) throws {
-        try t.copy_(t.mul(factor))
     }
 }

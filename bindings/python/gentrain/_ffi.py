@@ -190,6 +190,7 @@ class DdpOptions(Structure):
         ("first_bucket_mb", c_double),
         ("broadcast_buffers", c_bool),
         ("find_unused_parameters", c_bool),
+        ("deterministic", c_bool),
     ]
 
 

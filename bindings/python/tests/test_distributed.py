@@ -150,6 +150,30 @@ def test_ddp_buffers_no_sync_and_unused_parameters():
     dist.spawn(rank_fn, 2)
 
 
+def test_deterministic_ddp_gives_the_same_bits_on_one_two_and_four_ranks():
+    results = []
+    for world in (1, 2, 4):
+        models, got = [make_model(21) for _ in range(world)], {}
+
+        def rank_fn(rank):
+            shards = nn.DataParallel(models[rank], workers=1, deterministic_shards=4 // world)
+            ddp = DistributedDataParallel(shards, deterministic=True, bucket_cap_mb=1e-4)
+            opt = gentrain.optim.Adam(ddp.parameters(), lr=0.01)
+            rows = 16 // world
+            for s in range(20):
+                x, y = batch(s)
+                opt.zero_grad()
+                nn.functional.mse_loss(ddp(x[rows * rank:rows * (rank + 1)]), y[rows * rank:rows * (rank + 1)]).backward()
+                opt.step()
+            got[rank] = [p.detach().numpy().copy() for p in models[rank].parameters()]
+
+        dist.spawn(rank_fn, world)
+        results.append(got[world - 1])
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert np.array_equal(a, b)
+
+
 class ThreadCollectives:
     """A host's own collectives: two Python threads meeting at a barrier over numpy arrays."""
     slots = [None, None]

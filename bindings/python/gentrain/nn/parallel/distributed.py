@@ -19,11 +19,16 @@ class DistributedDataParallel(Module):
     ``bucket_cap_mb`` MiB, each as soon as its gradients are final, while backward goes on.
     ``no_sync()`` accumulates gradients locally; a parameter that gets no gradient is an error
     naming it unless ``find_unused_parameters``. ``device_ids`` and ``output_device`` are accepted
-    for PyTorch's scripts and must be None or CPU."""
+    for PyTorch's scripts and must be None or CPU.
+
+    ``deterministic=True`` (a gentrain extension): the ranks' gradients are summed in a fixed
+    order; with ``nn.DataParallel(model, deterministic_shards=k // world_size)`` inside each rank
+    and a power-of-two world size, training gives the same bits on 1, 2, 4, ... ranks."""
 
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0,
                  broadcast_buffers: bool = True, process_group: Optional[dist.ProcessGroup] = None,
-                 bucket_cap_mb: Optional[float] = None, find_unused_parameters: bool = False, **kwargs):
+                 bucket_cap_mb: Optional[float] = None, find_unused_parameters: bool = False,
+                 deterministic: bool = False, **kwargs):
         super().__init__()
         if device_ids not in (None, [], ["cpu"]) or output_device not in (None, "cpu"):
             raise ValueError("gentrain trains on the CPU: device_ids and output_device must be None")
@@ -40,6 +45,7 @@ class DistributedDataParallel(Module):
             options.bucket_cap_mb = options.first_bucket_mb = float(bucket_cap_mb)
         options.broadcast_buffers = bool(broadcast_buffers)
         options.find_unused_parameters = bool(find_unused_parameters)
+        options.deterministic = bool(deterministic)
         names = (c_char_p * max(len(named), 1))(*[n.encode() for n, _ in named])
         params, n = _handles(p for _, p in named)
         bufs, nb = _handles(buffers)

@@ -162,7 +162,8 @@ gentrain_status gentrain_set_num_threads(int32_t n);
 /* The number of threads: as set by gentrain_set_num_threads, else OMP_NUM_THREADS, else the CPUs
  * the process may run on (its affinity mask). */
 int32_t gentrain_get_num_threads(void);
-/* Seeds the default random generator (torch.manual_seed). */
+/* Seeds the default random generator (torch.manual_seed): the calling thread's own one if it has
+ * one (a rank of a threads process group), else the process's. */
 void gentrain_manual_seed(uint64_t seed);
 
 /* Per-thread graph recording (torch.set_grad_enabled); `previous` may be NULL. */
@@ -1246,6 +1247,12 @@ gentrain_status gentrain_process_group_all_gather(gentrain_tensor **out, gentrai
                                                   const gentrain_tensor *tensor);
 /* torch.distributed.barrier: returns once every rank has called it. */
 gentrain_status gentrain_process_group_barrier(gentrain_process_group *group);
+/* Makes this rank's default random stream its own (dropout masks, noise): rank 0 keeps the
+ * default generator's state, other ranks derive theirs from it and the rank. Call it on every
+ * rank after seeding them alike or after every rank loaded rank 0's checkpoint: the streams are
+ * then distinct and reproducible. (A threads-group rank's thread has a default generator of its
+ * own from gentrain_process_group_new_threads on, starting from the process's.) */
+gentrain_status gentrain_process_group_separate_random_streams(gentrain_process_group *group);
 /* Ends the group after an error on this rank, with `message` (may be NULL): the threads
  * backend's other ranks fail in their current or next collective; an MPI job ends (MPI_Abort). */
 gentrain_status gentrain_process_group_abort(gentrain_process_group *group, const char *message);

@@ -33,6 +33,7 @@ public func gentrain_process_group_new_threads(_ out: UnsafeMutablePointer<Opaqu
         let group = try ThreadGroup.join(name: stringArg(name, "name"), rank: Int(rank), worldSize: Int(worldSize),
                                          timeout: timeoutSeconds == 0 ? 1800 : timeoutSeconds)
         Threads.limitThisThread(to: Swift.max(1, Threads.count / Int(worldSize)))
+        Generator.ownDefaultForThisThread()
         return group
     }
 }
@@ -144,6 +145,11 @@ public func gentrain_process_group_all_gather(_ out: UnsafeMutablePointer<Opaque
 @c @implementation
 public func gentrain_process_group_barrier(_ group: OpaquePointer?) -> gentrain_status {
     guarded("gentrain_process_group_barrier") { try groupArg(group).barrier() }
+}
+
+@c @implementation
+public func gentrain_process_group_separate_random_streams(_ group: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_process_group_separate_random_streams") { try groupArg(group).separateRandomStreams() }
 }
 
 @c @implementation

@@ -89,6 +89,20 @@ public final class ProcessGroup: @unchecked Sendable {
     /// Ends the group after an error on this rank (see `CollectiveBackend.abort`).
     public func abort(_ message: String) { backend.abort(message) }
 
+    /// Makes this rank's default random stream its own: rank 0 keeps the default generator's
+    /// state, every other rank replaces it with a state derived from it and the rank. Called on
+    /// every rank after seeding them alike (or after every rank loaded rank 0's checkpoint), it
+    /// gives each rank distinct dropout masks and noise, reproducibly: the same seed (or
+    /// checkpoint) and world size give the same streams. Not a collective.
+    public func separateRandomStreams() {
+        guard rank > 0 else { return }
+        let state = Generator.defaultState
+        let mixed = state.prefix(4).reduce(UInt64(truncatingIfNeeded: rank) &* 0x9E37_79B9_7F4A_7C15) { ($0 ^ $1) &* 0xBF58_476D_1CE4_E5B9 }
+        var derived = Generator(seed: mixed).state
+        derived[4] = state.count == 5 ? state[4] : derived[4]   // the seed the user gave stays readable
+        Generator.defaultState = derived
+    }
+
     /// Why this rank cannot take part with `tensor`, or nil.
     private func refusalOf(_ tensor: Tensor, _ name: String, inPlace: Bool = true) -> String? {
         if inPlace && !tensor.isContiguous { return "\(name): the tensor must be contiguous (it is changed in place)" }

@@ -191,6 +191,7 @@ extension ThreadGroup {
     /// Runs `body` on `worldSize` new threads, each rank of a fresh threads group, and waits for
     /// them (PyTorch's `spawn`, with threads). Each rank's kernels use its share of the threads
     /// (`Threads.count / worldSize`, at least one), so the ranks do not oversubscribe the cores.
+    /// Each rank's thread has a default generator of its own, starting from the caller's state.
     /// A rank that throws aborts the group, so the others fail instead of waiting; the first
     /// rank's error (by rank) is rethrown.
     public static func run(worldSize: Int, timeout: Double = 1800, _ body: @escaping (ProcessGroup) throws -> Void) throws {
@@ -202,6 +203,7 @@ extension ThreadGroup {
         for group in groups {
             let task = Box<() -> Void> {
                 do {
+                    Generator.ownDefaultForThisThread()
                     try Threads.limitingThisThread(to: share) { try body(group) }
                 } catch {
                     errors.withLock { errors.value[group.rank] = error }

@@ -182,6 +182,18 @@ static void *threads_rank(void *arg) {
     gentrain_process_group *group = NULL;
     OK(gentrain_process_group_new_threads(&group, "c-test", rank, RANKS, 0));
     collectives(group);
+    /* Seeded alike, then separated: distinct draws on the two ranks, rank 0's the seed's own. */
+    gentrain_manual_seed(5);
+    OK(gentrain_process_group_separate_random_streams(group));
+    int64_t four[1] = {4};
+    gentrain_tensor *r = NULL, *both = NULL;
+    OK(gentrain_tensor_rand(&r, four, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_process_group_all_gather(&both, group, r));
+    float v[8] = {0};
+    OK(gentrain_tensor_copy_to(v, sizeof v, GENTRAIN_FLOAT32, both));
+    EXPECT(memcmp(v, v + 4, 4 * sizeof(float)) != 0);
+    gentrain_tensor_free(r);
+    gentrain_tensor_free(both);
     ddp_rank(group, rank_models[rank], false, "threads DDP");
     gentrain_process_group_free(group);
     return NULL;

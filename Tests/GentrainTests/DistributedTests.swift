@@ -93,6 +93,26 @@ final class DistributedTests: XCTestCase {
         }) { XCTAssertTrue("\($0)".contains("waited"), "\($0)") }
     }
 
+    func testSeparateRandomStreamsAreDistinctAndReproducible() throws {
+        manualSeed(5)
+        let plain = try values(Tensor.rand([4]))
+        func draws() throws -> [Int: [Double]] {
+            let out = Box<[Int: [Double]]>([:])
+            try ThreadGroup.run(worldSize: 3) { g in
+                manualSeed(5)   // this rank thread's own default generator
+                g.separateRandomStreams()
+                let v = try values(Tensor.rand([4]))
+                out.withLock { out.value[g.rank] = v }
+            }
+            return out.value
+        }
+        let first = try draws(), second = try draws()
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(first[0], plain)
+        XCTAssertNotEqual(first[1], first[0])
+        XCTAssertNotEqual(first[2], first[1])
+    }
+
     func testHostCollectivesBackend() throws {
         // A host's transport, here two threads meeting in the threads backend behind closures.
         try ThreadGroup.run(worldSize: 2) { inner in

@@ -84,6 +84,7 @@ public final class Generator: @unchecked Sendable {
 
 /// Seeds the default generator (PyTorch's `torch.manual_seed`).
 public func manualSeed(_ seed: UInt64) {
+    if let local = Generator.threadDefault.value.generator { return local.manualSeed(seed) }
     Generator.lock.withLock { Generator.default.manualSeed(seed) }
 }
 
@@ -94,28 +95,44 @@ func withGenerator<R>(_ g: Generator?, _ body: (Generator) throws -> R) rethrows
     return try Generator.lock.withLock { try body(Generator.default) }
 }
 
+/// The default generator is the process's, unless a thread has one of its own: a rank of a
+/// threads process group (`ownDefaultForThisThread`), or a shard of data parallel training for
+/// the time of its forward (`standingIn`). `manualSeed`, `defaultState` and every random op
+/// without a generator use the thread's own one when there is one.
 extension Generator {
     final class ThreadDefault { var generator: Generator? }
     static let threadDefault = ThreadLocal { ThreadDefault() }
 
-    /// Runs `body` with `generator` standing in for the default generator on this thread: each
-    /// shard of data parallel training draws from its own stream, seeded in shard order, so its
-    /// random numbers do not depend on which worker runs it or when.
-    /// A seed drawn from the default generator (this thread's stand-in, if any).
+    /// A seed drawn from the default generator.
     package static func nextDefaultSeed() -> UInt64 { withGenerator(nil) { $0.next() } }
 
+    /// Runs `body` with `generator` as this thread's default generator: each shard of data
+    /// parallel training draws from its own stream, seeded in shard order, so its random numbers
+    /// do not depend on which worker runs it or when.
     package static func standingIn<R>(_ generator: Generator, _ body: () throws -> R) rethrows -> R {
         let box = threadDefault.value, previous = box.generator
         box.generator = generator
         defer { box.generator = previous }
         return try body()
     }
-}
 
-extension Generator {
-    /// The default generator's whole state, read and written under its lock (for checkpoints).
+    /// Gives this thread a default generator of its own from now on, starting from the current
+    /// default's state (a rank's thread: ranks start alike and then separate their streams).
+    package static func ownDefaultForThisThread() {
+        let own = Generator(seed: 0)
+        own.state = defaultState
+        threadDefault.value.generator = own
+    }
+
+    /// The default generator's whole state (for checkpoints), under its lock.
     public static var defaultState: [UInt64] {
-        get { lock.withLock { Generator.default.state } }
-        set { lock.withLock { Generator.default.state = newValue } }
+        get {
+            if let local = threadDefault.value.generator { return local.state }
+            return lock.withLock { Generator.default.state }
+        }
+        set {
+            if let local = threadDefault.value.generator { local.state = newValue; return }
+            lock.withLock { Generator.default.state = newValue }
+        }
     }
 }

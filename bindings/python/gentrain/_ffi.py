@@ -520,6 +520,7 @@ FUNCTIONS = {
     "gentrain_process_group_broadcast": (c_int, [c_void_p, c_void_p, c_int32]),
     "gentrain_process_group_all_gather": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_process_group_barrier": (c_int, [c_void_p]),
+    "gentrain_process_group_separate_random_streams": (c_int, [c_void_p]),
     "gentrain_process_group_abort": (c_int, [c_void_p, c_char_p]),
     "gentrain_ddp_options_default": (None, [c_void_p]),
     "gentrain_ddp_new": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_void_p]),

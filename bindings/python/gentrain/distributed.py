@@ -29,7 +29,8 @@ from .tensor import Tensor, _new
 
 __all__ = ["ReduceOp", "ProcessGroup", "init_process_group", "is_initialized", "is_available", "is_mpi_available",
            "get_rank", "get_world_size", "get_backend", "all_reduce", "broadcast", "all_gather",
-           "all_gather_into_tensor", "barrier", "destroy_process_group", "spawn", "DistributedError"]
+           "all_gather_into_tensor", "barrier", "destroy_process_group", "separate_random_streams", "spawn",
+           "DistributedError"]
 
 
 class ReduceOp:
@@ -164,6 +165,15 @@ def get_world_size(group: Optional[ProcessGroup] = None) -> int:
 
 def get_backend(group: Optional[ProcessGroup] = None) -> str:
     return _group(group).backend
+
+
+def separate_random_streams(group: Optional[ProcessGroup] = None) -> None:
+    """Makes this rank's default random stream its own: rank 0 keeps its state, the others derive
+    theirs from it and the rank. Call it on every rank after seeding them alike (or after every
+    rank loaded rank 0's checkpoint): dropout masks and noise then differ across ranks,
+    reproducibly. (A threads rank has a default generator of its own, starting from the
+    process's.)"""
+    check(lib.gentrain_process_group_separate_random_streams(_group(group)._h))
 
 
 def all_reduce(tensor: Tensor, op: str = ReduceOp.SUM, group: Optional[ProcessGroup] = None, async_op: bool = False):

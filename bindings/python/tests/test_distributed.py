@@ -70,6 +70,26 @@ def test_collectives_on_threads():
     assert not dist.is_initialized()
 
 
+def test_separate_random_streams():
+    gentrain.manual_seed(5)
+    plain = gentrain.rand(4).tolist()
+
+    def draws():
+        out = {}
+
+        def rank_fn(rank):
+            gentrain.manual_seed(5)   # the rank thread's own default generator
+            dist.separate_random_streams()
+            out[rank] = gentrain.rand(4).tolist()
+
+        dist.spawn(rank_fn, 3)
+        return out
+
+    first, second = draws(), draws()
+    assert first == second and first[0] == plain
+    assert first[1] != first[0] and first[2] != first[1]
+
+
 def test_mismatched_shapes_fail_on_every_rank_and_a_failing_rank_ends_the_others_wait():
     messages = {}
 

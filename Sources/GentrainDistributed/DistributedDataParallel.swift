@@ -174,7 +174,8 @@ public final class GradientReducer: @unchecked Sendable {
     /// Averages one bucket across ranks; each member's `.grad` becomes a view of the result.
     private func average(_ b: Bucket) throws {
         try withNoGrad {
-            let flat = try Tensor(empty: [b.numel], dtype: b.dtype, zeroed: true)
+            let missing = b.members.contains { parameters[$0].1.grad == nil }   // zeros stand in for them
+            let flat = try Tensor(empty: [b.numel], dtype: b.dtype, zeroed: missing)
             for (m, off) in zip(b.members, b.offsets) {
                 let p = parameters[m].1
                 if let g = p.grad { try flat.narrow(0, start: off, length: p.numel).copy_(g.reshape([p.numel])) }

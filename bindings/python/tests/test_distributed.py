@@ -32,9 +32,9 @@ def batch(step):
     return gentrain.tensor(x), gentrain.tensor(y)
 
 
-def train(model, steps, rows=slice(0, 16)):
-    opt = gentrain.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    for s in range(steps):
+def train(model, steps, rows=slice(0, 16), opt=None, first=0):
+    opt = opt or gentrain.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for s in range(first, first + steps):
         x, y = batch(s)
         opt.zero_grad()
         nn.functional.mse_loss(model(x[rows]), y[rows]).backward()
@@ -68,6 +68,33 @@ def test_collectives_on_threads():
 
     dist.spawn(rank_fn, 3)
     assert not dist.is_initialized()
+
+
+def test_checkpoint_saved_by_rank_0_and_loaded_by_every_rank(tmp_path):
+    expected = train(make_model(7), 5)
+    path = str(tmp_path / "run.ckpt")
+    first = [make_model(7 + r) for r in range(2)]
+    fresh = [make_model(30 + r) for r in range(2)]   # other weights: the checkpoint replaces them
+    results = {}
+
+    def rank_fn(rank):
+        rows = slice(8 * rank, 8 * rank + 8)
+        ddp = DistributedDataParallel(first[rank])
+        opt = gentrain.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
+        train(ddp, 3, rows, opt)
+        if rank == 0:
+            gentrain.Checkpoint(first[0], optimizers=[opt]).save(path)
+        dist.barrier()
+        model = fresh[rank]
+        opt = gentrain.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        gentrain.Checkpoint(model, optimizers=[opt]).load(path)
+        ddp = DistributedDataParallel(model)
+        results[rank] = train(ddp, 2, rows, opt, first=3)   # the loaded optimizer: its momentum goes on
+
+    dist.spawn(rank_fn, 2)
+    for rank in (0, 1):
+        for got, want in zip(results[rank], expected):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 def test_separate_random_streams():

@@ -77,6 +77,10 @@ public final class GradientReducer: @unchecked Sendable {
             for b in buffers { try group.broadcast(b, source: 0) }
         }
         assignBuckets()
+        // Buckets are averaged without a per-call check: their layout must match on every rank.
+        let layout = self.parameters.reduce(0) { ($0 &* 1_000_003 &+ $1.1.numel &* 8 &+ Int($1.1.dtype.rawValue)) & 0x3FFF_FFFF_FFFF }
+        try group.checkAgreement("DistributedDataParallel", [("number of parameters that require grad", self.parameters.count),
+                                                            ("layout of those parameters", layout)])
         for (i, (_, p)) in self.parameters.enumerated() {
             hooks.append(try p.registerPostAccumulateGradHook { [unowned self] _ in try self.gradientReady(i) })
         }
@@ -186,7 +190,7 @@ public final class GradientReducer: @unchecked Sendable {
                 averaged = try fixedOrderSum(try (0..<group.worldSize).map { try all.select(0, $0) }[...])
                 try averaged.mulInPlace(1 / Double(group.worldSize))
             } else {
-                try group.allReduce(flat, op: .average)
+                try group.allReduceAgreed(flat, op: .average)   // buckets match: parameters were checked at construction
             }
             for (m, off) in zip(b.members, b.offsets) {
                 let p = parameters[m].1

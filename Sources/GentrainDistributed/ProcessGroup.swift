@@ -48,12 +48,28 @@ public final class ProcessGroup: @unchecked Sendable {
                 refusal = "all_reduce: expected a float32, float64, bfloat16 or float16 tensor (or int64 with sum or max), got \(tensor.dtype)\(tensor.dtype == .int64 ? " with average" : "")"
             }
             try agree("all_reduce", refusal, [("element count", tensor.numel), ("dtype", Int(tensor.dtype.rawValue)), ("op", Int(op.rawValue))])
-            try withNoGrad {
-                let wide = [.float32, .float64, .int64].contains(tensor.dtype) ? tensor : try tensor.to(.float32)
-                try backend.allReduce(wide.rawPointer, count: wide.numel, dtype: wide.dtype, op: op == .max ? .max : .sum)
-                if op == .average { try wide.mulInPlace(1 / Double(worldSize)) }
-                if wide !== tensor { try tensor.copy_(wide) }
-            }
+            try combine(tensor, op)
+        }
+    }
+
+    /// `allReduce` of a contiguous floating-point tensor whose size and dtype every rank is known
+    /// to share (DDP's buckets, laid out alike from parameters checked at construction), without
+    /// the check's extra round.
+    func allReduceAgreed(_ tensor: Tensor, op: ReduceOp) throws {
+        try lock.withLock { try combine(tensor, op) }
+    }
+
+    /// Checks that every rank holds the same `fields` (an error on every rank if not).
+    func checkAgreement(_ name: String, _ fields: [(String, Int)]) throws {
+        try lock.withLock { try agree(name, nil, fields) }
+    }
+
+    private func combine(_ tensor: Tensor, _ op: ReduceOp) throws {
+        try withNoGrad {
+            let wide = [.float32, .float64, .int64].contains(tensor.dtype) ? tensor : try tensor.to(.float32)
+            try backend.allReduce(wide.rawPointer, count: wide.numel, dtype: wide.dtype, op: op == .max ? .max : .sum)
+            if op == .average { try wide.mulInPlace(1 / Double(worldSize)) }
+            if wide !== tensor { try tensor.copy_(wide) }
         }
     }
 

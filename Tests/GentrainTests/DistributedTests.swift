@@ -221,6 +221,13 @@ final class DistributedTests: XCTestCase {
             try tolerant.zeroGrad()
             try tolerant.module.submodule("0")(mine).sum().backward()
             XCTAssertEqual(try values(tolerant.module.parameters()[2].grad), Array(repeating: 0, count: 24))
+
+            // A parameter frozen on one rank only would give the ranks other buckets: an error on both.
+            let odd = try self.makeModel(seed: 3)
+            if g.rank == 1 { try odd.parameters()[0].setRequiresGrad(false) }
+            XCTAssertThrowsError(try DistributedDataParallel(odd, group: g)) {
+                XCTAssertTrue("\($0)".contains("disagree on the number of parameters that require grad"), "\($0)")
+            }
         }
     }
 

@@ -1313,7 +1313,10 @@ void gentrain_data_parallel_options_default(gentrain_data_parallel_options *opti
  * dimension 0) in parallel, as one differentiable op: the outputs are concatenated along
  * dimension 0 into *out, and backward runs each shard's backward on the workers and sums the
  * shards' gradients of `parameters` (in a fixed order) and of `input`. Shard 0 alone updates
- * buffers (running statistics); each shard draws random numbers from its own generator. */
+ * buffers (running statistics); each shard draws random numbers from its own generator. The
+ * first calls with one `forward` and `user_data` (per input shape) also time the shards run one
+ * after another on the calling thread, and keep the faster way: a model too small to pay for
+ * other threads is not slowed down. */
 gentrain_status gentrain_data_parallel_apply(gentrain_tensor **out, gentrain_tensor *input,
                                              gentrain_tensor *const *parameters, size_t n_parameters,
                                              gentrain_module_forward_fn forward, void *user_data,

@@ -262,8 +262,11 @@ public func gentrain_data_parallel_apply(_ out: UnsafeMutablePointer<OpaquePoint
     producing("gentrain_data_parallel_apply", out) {
         guard let forward else { throw GentrainError(.invalidArgument, "forward is NULL") }
         let data = UnsafeMutableRawPointer(bitPattern: UInt(bitPattern: userData))   // captured across worker threads
+        var caller = Hasher()   // the same callback and user_data: the same model, for ShardScheduling
+        caller.combine(unsafeBitCast(forward, to: UInt.self))
+        caller.combine(UInt(bitPattern: userData))
         return try dataParallelApply(tensorArg(input, "input"), parameters: tensorList(parameters, nParameters, "parameters"),
-                                     options: dataParallelOptions(options)) { shard, _ in
+                                     options: dataParallelOptions(options), caller: caller.finalize()) { shard, _ in
             try callForward(forward, data, shard, "data parallel")
         }
     }

@@ -34,24 +34,27 @@ class DataParallel(Module):
         if options.workers < 0 or options.shards < 0:
             raise ValueError(f"DataParallel: workers and deterministic_shards must be positive, got {workers}, {deterministic_shards}")
         object.__setattr__(self, "_options", options)
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
-        errors = []
+        object.__setattr__(self, "_errors", [])
 
         def call(output, x, _):
             try:
                 output[0] = _handover(self.module(_retain(x)))
                 return 0
-            except BaseException as e:  # noqa: BLE001 - raised again below, on the caller's thread
-                errors.append(e)
+            except BaseException as e:  # noqa: BLE001 - raised again in forward, on the caller's thread
+                self._errors.append(e)
                 return 9   # GENTRAIN_ERR_CALLBACK_FAILED
 
-        fn = _ffi.ModuleForwardFn(call)
+        # One callback for the module's life: the engine knows the model by it (and keeps the
+        # faster of running the shards on the workers or on the calling thread).
+        object.__setattr__(self, "_forward_fn", _ffi.ModuleForwardFn(call))
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         params, n = _handles(self.module.parameters())
+        del self._errors[:]
         try:
-            return _new(lib.gentrain_data_parallel_apply, input._h, params, n, ctypes.cast(fn, c_void_p), None,
+            return _new(lib.gentrain_data_parallel_apply, input._h, params, n, ctypes.cast(self._forward_fn, c_void_p), None,
                         byref(self._options))
         except CallbackError:
-            if errors:
-                raise errors[0] from None
+            if self._errors:
+                raise self._errors[0] from None
             raise

@@ -7,6 +7,16 @@ package final class ThreadState {
     /// workers of data parallel training other than the first shard's, as PyTorch's replicas.
     public var bufferUpdatesEnabled = true
     init() {}
+
+    /// Runs `body` with this thread's `switch` set to `value`, then restores it.
+    @inline(__always)
+    static func with<R>(_ switch: ReferenceWritableKeyPath<ThreadState, Bool>, _ value: Bool, _ body: () throws -> R) rethrows -> R {
+        let s = GradMode.state.value
+        let previous = s[keyPath: `switch`]
+        s[keyPath: `switch`] = value
+        defer { s[keyPath: `switch`] = previous }
+        return try body()
+    }
 }
 
 /// Whether layers on this thread update their buffers (see `ThreadState.bufferUpdatesEnabled`).
@@ -15,11 +25,7 @@ public enum BufferUpdates {
 
     /// Runs `body` with buffer updates switched to `enabled` on this thread.
     public static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
-        let s = GradMode.state.value
-        let previous = s.bufferUpdatesEnabled
-        s.bufferUpdatesEnabled = enabled
-        defer { s.bufferUpdatesEnabled = previous }
-        return try body()
+        try ThreadState.with(\.bufferUpdatesEnabled, enabled, body)
     }
 }
 
@@ -34,11 +40,7 @@ public enum GradMode {
 
     /// Runs `body` with graph recording switched to `enabled` on this thread, then restores it.
     public static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
-        let s = state.value
-        let previous = s.gradEnabled
-        s.gradEnabled = enabled
-        defer { s.gradEnabled = previous }
-        return try body()
+        try ThreadState.with(\.gradEnabled, enabled, body)
     }
 }
 
@@ -60,11 +62,7 @@ public enum AnomalyMode {
 
     /// Runs `body` with anomaly detection switched to `enabled` on this thread, then restores it.
     public static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
-        let s = GradMode.state.value
-        let previous = s.anomalyEnabled
-        s.anomalyEnabled = enabled
-        defer { s.anomalyEnabled = previous }
-        return try body()
+        try ThreadState.with(\.anomalyEnabled, enabled, body)
     }
 
     /// The error when a forward output of `node` (its backward's name) holds NaN or infinity.

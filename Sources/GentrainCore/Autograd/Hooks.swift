@@ -10,8 +10,13 @@ public final class HookHandle {
     fileprivate init(_ tensor: Tensor, _ id: Int) { (self.tensor, self.id) = (tensor, id) }
 
     public func remove() {
-        tensor?.postAccumulateGradHooks.removeAll { $0.id == id }
+        tensor?.postAccumulateGradHooks?.list.removeAll { $0.id == id }
     }
+}
+
+/// A leaf's post-accumulate hooks, in registration order.
+final class PostAccumulateGradHooks {
+    var list: [(id: Int, hook: (Tensor) throws -> Void)] = []
 }
 
 private let hookIDs = Lock()
@@ -27,7 +32,8 @@ extension Tensor {
             throw GentrainError.autograd("post accumulate grad hooks can only be registered on leaf tensors that require grad")
         }
         let id = hookIDs.withLock { lastHookID += 1; return lastHookID }
-        postAccumulateGradHooks.append((id, hook))
+        if postAccumulateGradHooks == nil { postAccumulateGradHooks = PostAccumulateGradHooks() }
+        postAccumulateGradHooks!.list.append((id, hook))
         return HookHandle(self, id)
     }
 }
@@ -72,14 +78,14 @@ struct LeafHooks {
 
     @inline(__always)
     mutating func expect(_ leaf: Tensor) {
-        guard !leaf.postAccumulateGradHooks.isEmpty else { return }
+        guard leaf.postAccumulateGradHooks?.list.isEmpty == false else { return }
         expected[ObjectIdentifier(leaf), default: (leaf, 0, false)].remaining += 1
     }
 
     /// One gradient reached `leaf`'s `.grad`: runs its hooks if it was the last one.
     @inline(__always)
     mutating func delivered(_ leaf: Tensor) throws {
-        guard !leaf.postAccumulateGradHooks.isEmpty, var e = expected[ObjectIdentifier(leaf)] else { return }
+        guard leaf.postAccumulateGradHooks?.list.isEmpty == false, var e = expected[ObjectIdentifier(leaf)] else { return }
         e.remaining -= 1
         e.delivered = true
         expected[ObjectIdentifier(leaf)] = e
@@ -93,6 +99,6 @@ struct LeafHooks {
     }
 
     private static func run(_ leaf: Tensor) throws {
-        for (_, hook) in leaf.postAccumulateGradHooks { try hook(leaf) }
+        for (_, hook) in leaf.postAccumulateGradHooks?.list ?? [] { try hook(leaf) }
     }
 }

@@ -23,8 +23,8 @@ import Glibc
 /// waiting for its fixed share.
 @inline(__always)
 package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-    let chunks = count / Swift.max(grain, 1), threads = Swift.min(Threads.usable, chunks)
-    guard threads > 1, let omp = OpenMP.runtime else {
+    let chunks = count / Swift.max(grain, 1)
+    guard chunks > 1, case let threads = Swift.min(Threads.usable, chunks), threads > 1, let omp = OpenMP.runtime else {
         body(0..<count)
         return
     }

@@ -24,7 +24,8 @@ public final class Tensor {
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
     /// Hooks `backward` calls once this leaf's gradient is final for the pass (see `Hooks.swift`).
-    var postAccumulateGradHooks: [(id: Int, hook: (Tensor) throws -> Void)] = []
+    /// (Out of line and nil for almost every tensor: creating and freeing tensors costs nothing more.)
+    var postAccumulateGradHooks: PostAccumulateGradHooks?
     /// Guards `grad` and in-place updates against two threads at once (see `UseGuard`).
     package let use = UseGuard()
 

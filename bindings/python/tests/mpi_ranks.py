@@ -1,6 +1,7 @@
 """One rank of the MPI tests, run by test_distributed.py as `mpirun -np 2 python mpi_ranks.py MODE`:
-`train` checks collectives and DDP against one process on the whole batch; `fail` raises on rank 1,
-which must end the job with an error instead of leaving rank 0 waiting."""
+`train` checks collectives, DDP against one process on the whole batch (and bit for bit in
+deterministic mode), buffers broadcast and no_sync; `fail` raises on rank 1, which must end the
+job with an error instead of leaving rank 0 waiting."""
 import sys
 
 import numpy as np
@@ -8,7 +9,7 @@ import numpy as np
 import gentrain
 import gentrain.distributed as dist
 from gentrain.nn.parallel import DistributedDataParallel
-from test_distributed import make_model, train
+from test_distributed import batch, make_model, train
 
 gentrain.set_num_threads(1)
 dist.init_process_group("mpi")
@@ -33,4 +34,32 @@ ddp = DistributedDataParallel(make_model(7 + rank))
 got = train(ddp, 5, slice(8 * rank, 8 * rank + 8))
 for g, e in zip(got, expected):
     np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+
+# Deterministic mode: 4 fixed shards of every batch, 2 per rank, summed in a fixed order: the same
+# bits as one process running the 4 shards.
+alone = train(gentrain.nn.DataParallel(make_model(9), workers=1, deterministic_shards=4), 5)
+shards = gentrain.nn.DataParallel(make_model(9 + rank), workers=1, deterministic_shards=2)
+exact = train(DistributedDataParallel(shards, deterministic=True), 5, slice(8 * rank, 8 * rank + 8))
+assert all(np.array_equal(a, b) for a, b in zip(alone, exact))
+
+# Buffers: rank 0's running statistics reach every rank before a forward.
+bn_model = DistributedDataParallel(make_model(3, batch_norm=True))
+bn = bn_model.module[1]
+bn_model.eval()
+with gentrain.no_grad():
+    bn.running_mean.copy_(gentrain.full((8,), rank + 1.0))
+x, y = batch(0)
+bn_model(x)
+assert bn.running_mean.tolist() == [1.0] * 8
+
+# no_sync: a local backward, then a synchronized one averages the sum.
+bn_model.train()
+mine, target = x[8 * rank:8 * rank + 8], y[8 * rank:8 * rank + 8]
+with bn_model.no_sync():
+    gentrain.nn.functional.mse_loss(bn_model(mine), target).backward()
+local = bn_model.module[0].weight.grad.numpy().copy()
+gentrain.nn.functional.mse_loss(bn_model(mine), target).backward()
+both = [gentrain.zeros(*local.shape) for _ in range(2)]
+dist.all_gather(both, gentrain.tensor(local))
+np.testing.assert_allclose(bn_model.module[0].weight.grad.numpy(), both[0].numpy() + both[1].numpy(), rtol=1e-5, atol=1e-6)
 print("rank ok", flush=True)

@@ -165,6 +165,17 @@ int32_t gentrain_get_num_threads(void);
 /* Seeds the default random generator (torch.manual_seed): the calling thread's own one if it has
  * one (a rank of a threads process group), else the process's. */
 void gentrain_manual_seed(uint64_t seed);
+/* A random generator of one's own (torch.Generator), for functions that take one (randperm,
+ * samplers): its stream does not depend on other draws. One thread at a time. */
+typedef struct gentrain_generator gentrain_generator;
+/* A new generator seeded with `seed`. */
+gentrain_status gentrain_generator_new(gentrain_generator **out, uint64_t seed);
+/* Releases a generator handle. */
+void gentrain_generator_free(gentrain_generator *generator);
+/* Restarts the generator's stream from `seed` (Generator.manual_seed). */
+gentrain_status gentrain_generator_manual_seed(gentrain_generator *generator, uint64_t seed);
+/* The seed the generator was last seeded with (Generator.initial_seed). */
+gentrain_status gentrain_generator_initial_seed(uint64_t *out, const gentrain_generator *generator);
 
 /* Per-thread graph recording (torch.set_grad_enabled); `previous` may be NULL. */
 void gentrain_set_grad_enabled(bool enabled, bool *previous);
@@ -212,6 +223,9 @@ gentrain_status gentrain_tensor_randn(gentrain_tensor **out, const int64_t *shap
 /* Uniform integers in [low, high). */
 gentrain_status gentrain_tensor_randint(gentrain_tensor **out, int64_t low, int64_t high, const int64_t *shape,
                                         size_t ndim, gentrain_dtype dtype);
+/* A random permutation of 0 ... n-1 (torch.randperm): int64, or another dtype that holds n - 1
+ * exactly; from `generator`, or the default generator when it is NULL. */
+gentrain_status gentrain_randperm(gentrain_tensor **out, int64_t n, gentrain_dtype dtype, gentrain_generator *generator);
 /* Releases the caller's reference. */
 void gentrain_tensor_free(gentrain_tensor *tensor);
 /* A second handle to the same tensor (history included); both are freed separately. */

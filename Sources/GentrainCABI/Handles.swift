@@ -8,7 +8,7 @@ import GentrainOptim
 
 /// What a handle refers to; a handle passed where another kind is expected is an error.
 enum HandleKind: String {
-    case tensor, module, optimizer, scheduler, checkpoint, gradScaler, processGroup, ddp
+    case tensor, module, optimizer, scheduler, checkpoint, gradScaler, processGroup, ddp, generator
 }
 
 /// The live handles. A handle value encodes a slot index and the slot's generation, so a
@@ -143,6 +143,10 @@ func optionalTensorArg(_ h: OpaquePointer?, _ what: String) throws -> Tensor? {
 
 func moduleArg(_ h: OpaquePointer?) throws -> ModuleBox {
     unsafeDowncast(try HandleTable.shared.lookup(h, .module, "module"), to: ModuleBox.self)
+}
+
+func generatorArg(_ h: OpaquePointer?) throws -> Generator {
+    unsafeDowncast(try HandleTable.shared.lookup(h, .generator, "generator"), to: Generator.self)
 }
 
 func optimizerArg(_ h: OpaquePointer?) throws -> Optimizer {

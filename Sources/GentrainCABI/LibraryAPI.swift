@@ -1,7 +1,7 @@
 import CGentrain
 import GentrainCore
 
-// Version, errors, threads, seed, grad mode.
+// Version, errors, threads, seed and generators, grad mode.
 
 private let versionString: StaticString = "0.1.0"
 
@@ -72,3 +72,27 @@ public func gentrain_set_detect_anomaly(_ enabled: Bool, _ previous: UnsafeMutab
 
 @c @implementation
 public func gentrain_is_anomaly_enabled() -> Bool { AnomalyMode.isEnabled }
+
+@c @implementation
+public func gentrain_generator_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ seed: UInt64) -> gentrain_status {
+    out?.pointee = nil
+    return guarded("gentrain_generator_new") {
+        guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
+        out.pointee = try HandleTable.shared.insert(Generator(seed: seed), .generator)
+    }
+}
+
+@c @implementation
+public func gentrain_generator_free(_ generator: OpaquePointer?) {
+    HandleTable.shared.remove(generator, .generator)
+}
+
+@c @implementation
+public func gentrain_generator_manual_seed(_ generator: OpaquePointer?, _ seed: UInt64) -> gentrain_status {
+    guarded("gentrain_generator_manual_seed") { try generatorArg(generator).manualSeed(seed) }
+}
+
+@c @implementation
+public func gentrain_generator_initial_seed(_ out: UnsafeMutablePointer<UInt64>?, _ generator: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_generator_initial_seed") { try write(out) { try generatorArg(generator).seed } }
+}

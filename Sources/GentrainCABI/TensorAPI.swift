@@ -105,6 +105,15 @@ public func gentrain_tensor_randint(_ out: UnsafeMutablePointer<OpaquePointer?>?
 }
 
 @c @implementation
+public func gentrain_randperm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n: Int64, _ dtype: gentrain_dtype,
+                              _ generator: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_randperm", out) {
+        guard n >= 0, n <= 1 << 40 else { throw GentrainError(.invalidArgument, "n must be in 0...2^40, got \(n)") }
+        return try Tensor.randperm(Int(n), dtype: dtypeArg(dtype), generator: generator == nil ? nil : generatorArg(generator))
+    }
+}
+
+@c @implementation
 public func gentrain_tensor_free(_ tensor: OpaquePointer?) {
     HandleTable.shared.remove(tensor, .tensor)
 }

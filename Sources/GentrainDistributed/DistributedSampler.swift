@@ -36,13 +36,8 @@ public struct DistributedSampler: Sendable {
 
     /// This rank's indices for the current epoch.
     public func indices() -> [Int] {
-        var all = Array(0..<datasetSize)
-        if shuffle {
-            let g = Generator(seed: seed &+ UInt64(truncatingIfNeeded: epoch))
-            for i in stride(from: all.count - 1, to: 0, by: -1) {
-                all.swapAt(i, Int(g.nextInt(below: UInt64(i + 1))))
-            }
-        }
+        var all = shuffle ? randomPermutation(datasetSize, Generator(seed: seed &+ UInt64(truncatingIfNeeded: epoch)))
+                          : Array(0..<datasetSize)
         let total = numSamples * numReplicas
         if all.count < total, !all.isEmpty {
             let base = all

@@ -43,6 +43,32 @@ static void test_library(void) {
     EXPECT(gentrain_get_num_threads() == 1);
     FAILS(gentrain_set_num_threads(0), GENTRAIN_ERR_INVALID_ARGUMENT, "gentrain_set_num_threads");
     gentrain_manual_seed(1);
+    /* A generator of one's own: randperm is a permutation, the same for the same seed. */
+    gentrain_generator *gen = NULL;
+    OK(gentrain_generator_new(&gen, 42));
+    uint64_t seed = 0;
+    OK(gentrain_generator_initial_seed(&seed, gen));
+    EXPECT(seed == 42);
+    gentrain_tensor *perm = NULL;
+    int64_t first[10], again[10];
+    OK(gentrain_randperm(&perm, 10, GENTRAIN_INT64, gen));
+    OK(gentrain_tensor_copy_to(first, sizeof first, GENTRAIN_INT64, perm));
+    gentrain_tensor_free(perm);
+    OK(gentrain_generator_manual_seed(gen, 42));
+    OK(gentrain_randperm(&perm, 10, GENTRAIN_FLOAT32, gen));
+    OK(gentrain_tensor_copy_to(again, sizeof again, GENTRAIN_INT64, perm));
+    gentrain_tensor_free(perm);
+    int seen = 0;
+    for (int i = 0; i < 10; i++) seen |= 1 << first[i];
+    EXPECT(seen == 0x3FF && memcmp(first, again, sizeof first) == 0);
+    OK(gentrain_randperm(&perm, 5, GENTRAIN_INT32, NULL));
+    gentrain_tensor *unused = NULL;   /* a tensor handle where a generator is expected */
+    FAILS(gentrain_randperm(&unused, 3, GENTRAIN_INT64, (gentrain_generator *)perm), GENTRAIN_ERR_INVALID_HANDLE, "generator");
+    gentrain_tensor_free(perm);
+    FAILS(gentrain_randperm(&perm, 300, GENTRAIN_BFLOAT16, gen), GENTRAIN_ERR_DTYPE, "cannot hold");
+    FAILS(gentrain_randperm(&perm, -1, GENTRAIN_INT64, gen), GENTRAIN_ERR_INVALID_ARGUMENT, "n must be");
+    gentrain_generator_free(gen);
+    FAILS(gentrain_generator_manual_seed(gen, 1), GENTRAIN_ERR_INVALID_HANDLE, "generator");
     bool previous = false;
     gentrain_set_grad_enabled(false, &previous);
     EXPECT(previous && !gentrain_is_grad_enabled());

@@ -88,10 +88,17 @@ static void make_tensor(input *in) {
                                             GENTRAIN_INT32, GENTRAIN_INT64, GENTRAIN_BOOL};
     gentrain_dtype dtype = dtypes[byte(in) % 7];
     gentrain_tensor *t = NULL;
-    switch (byte(in) % 4) {
+    switch (byte(in) % 5) {
     case 0: gentrain_tensor_rand(&t, shape, ndim, dtype); break;
     case 1: gentrain_tensor_full(&t, shape, ndim, dtype, number(in)); break;
     case 2: gentrain_tensor_randint(&t, integer(in), integer(in), shape, ndim, dtype); break;
+    case 3: {   /* a permutation with a generator of its own, of a fuzzed length and dtype */
+        gentrain_generator *g = NULL;
+        gentrain_generator_new(&g, (uint64_t)integer(in));
+        gentrain_randperm(&t, byte(in) % 2 ? integer(in) : (int64_t)byte(in), dtype, byte(in) % 2 ? g : NULL);
+        gentrain_generator_free(g);
+        break;
+    }
     default: {
         /* From host data, with a fuzzed byte count. */
         uint8_t data[256];

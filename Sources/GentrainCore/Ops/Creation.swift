@@ -70,6 +70,21 @@ extension Tensor {
         return try d.to(dtype)
     }
 
+    /// A random permutation of `0..<n` (PyTorch's `torch.randperm`), int64 by default.
+    public static func randperm(_ n: Int, dtype: DType = .int64, generator: Generator? = nil) throws -> Tensor {
+        guard n >= 0 else { throw GentrainError.argument("randperm: n must be non-negative, got \(n)") }
+        let exact: Int? = [.int64: Int.max, .int32: Int(Int32.max), .float64: 1 << 53, .float32: 1 << 24,
+                           .bfloat16: 256, .float16: 2048][dtype]
+        guard let exact, n - 1 <= exact else {
+            throw GentrainError.dtype("randperm: \(dtype) cannot hold the indices up to \(n - 1)")
+        }
+        let t = try Tensor(empty: [n], dtype: .int64)
+        let p = UnsafeMutableBufferPointer(start: t.pointer(Int64.self), count: n)
+        for i in 0..<n { p[i] = Int64(i) }
+        withGenerator(generator) { shuffle(p, $0) }
+        return dtype == .int64 ? t : try t.to(dtype)
+    }
+
     /// Uniform integers in `low..<high`.
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], dtype: DType = .int64,
                                generator: Generator? = nil) throws -> Tensor {

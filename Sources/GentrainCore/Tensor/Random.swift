@@ -82,6 +82,18 @@ public final class Generator: @unchecked Sendable {
     static let lock = Lock()
 }
 
+/// Shuffles `p` in place by Fisher–Yates with `g` (randperm, samplers).
+package func shuffle<T>(_ p: UnsafeMutableBufferPointer<T>, _ g: Generator) {
+    for i in stride(from: p.count - 1, to: 0, by: -1) { p.swapAt(i, Int(g.nextInt(below: UInt64(i + 1)))) }
+}
+
+/// `0..<n` shuffled with `g`.
+package func randomPermutation(_ n: Int, _ g: Generator) -> [Int] {
+    var all = Array(0..<n)
+    all.withUnsafeMutableBufferPointer { shuffle($0, g) }
+    return all
+}
+
 /// Seeds the default generator (PyTorch's `torch.manual_seed`).
 public func manualSeed(_ seed: UInt64) {
     if let local = Generator.threadDefault.value.generator { return local.manualSeed(seed) }

@@ -10,8 +10,8 @@ from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, Inde
 from .checkpoint import Checkpoint
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
-from .tensor import (Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, stack, tensor, where,
-                     zeros, zeros_like)
+from .tensor import (Generator, Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, randperm,
+                     stack, tensor, where, zeros, zeros_like)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 

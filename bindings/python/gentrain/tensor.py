@@ -545,6 +545,39 @@ def eye(n, m=None, dtype=None):
     return _new(lib.gentrain_tensor_eye, n, n if m is None else m, _resolve_dtype(dtype).code)
 
 
+class Generator:
+    """torch.Generator: a random stream of one's own, for functions that take `generator=`
+    (randperm, the data samplers). Seeded with `manual_seed` (default seed 67280421310721, as the
+    default generator's)."""
+
+    def __init__(self, device="cpu"):
+        if str(device) != "cpu":
+            raise ValueError(f"gentrain's generators are CPU generators, got device {device!r}")
+        out = c_void_p()
+        check(lib.gentrain_generator_new(byref(out), 67280421310721))
+        self._h = out.value
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            lib.gentrain_generator_free(self._h)
+            self._h = None
+
+    def manual_seed(self, seed: int) -> "Generator":
+        check(lib.gentrain_generator_manual_seed(self._h, int(seed) & 0xFFFFFFFFFFFFFFFF))
+        return self
+
+    def initial_seed(self) -> int:
+        out = ctypes.c_uint64()
+        check(lib.gentrain_generator_initial_seed(byref(out), self._h))
+        return out.value
+
+
+def randperm(n, generator=None, dtype=None):
+    """A random permutation of 0 ... n-1 (torch.randperm), int64 by default."""
+    return _new(lib.gentrain_randperm, int(n), _resolve_dtype(dtype, _dtype.int64).code,
+                generator._h if generator is not None else None)
+
+
 def randint(low, high=None, size=(), dtype=None):
     if high is None:
         low, high = 0, low

@@ -1,5 +1,5 @@
 """DistributedSampler: the part of a data set each rank reads."""
-from ctypes import byref, c_size_t, sizeof
+from ctypes import byref, c_size_t
 from typing import Iterator, Optional
 
 import numpy as np

@@ -30,6 +30,17 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(try Tensor.rand([4], generator: g).toArray(Float.self), try Tensor.rand([4], generator: h).toArray(Float.self))
     }
 
+    func testRandpermFromAGeneratorOfItsOwn() throws {
+        let g = Generator(seed: 3)
+        let first = try Tensor.randperm(20, generator: g).toArray(Int64.self)
+        XCTAssertEqual(first.sorted(), (0..<20).map(Int64.init))
+        g.manualSeed(3)
+        XCTAssertEqual(try Tensor.randperm(20, generator: g).toArray(Int64.self), first)
+        XCTAssertEqual(try Tensor.randperm(4, dtype: .float32).dtype, .float32)
+        XCTAssertThrowsError(try Tensor.randperm(300, dtype: .bfloat16))
+        XCTAssertThrowsError(try Tensor.randperm(-1))
+    }
+
     func testViewsShareStorage() throws {
         let x = try Tensor.arange(0, 24, dtype: .float32).reshape([2, 3, 4])
         let t = try x.transpose(0, 2)

@@ -79,9 +79,9 @@ open class Optimizer {
         let merged = defaults.merging(options) { _, given in given }
         try checkOptions(merged)
         for p in params {
-            guard p.isLeaf, p.requiresGrad else {
-                throw GentrainError(.invalidArgument, "optimizer: can't optimize a non-leaf tensor or one that does not require grad")
-            }
+            // As PyTorch: a leaf that does not require grad is accepted (and skipped while it has
+            // no gradient: a frozen layer's parameters can stay in the groups).
+            guard p.isLeaf else { throw GentrainError(.invalidArgument, "optimizer: can't optimize a non-leaf Tensor") }
             guard p.dtype == .float32 || p.dtype == .float64, p.isContiguous else {
                 throw GentrainError(.dtype, "optimizer: parameters must be contiguous float32 or float64, got \(p.dtype)")
             }

@@ -603,8 +603,11 @@ static void test_modules_losses_optimizers(void) {
     adam.lr = 0.05;
     OK(gentrain_optim_adam_new(&opt, params, n, &adam));
     gentrain_optimizer *refused = NULL;
-    FAILS(gentrain_optim_adam_new(&refused, &x, 1, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "does not require grad");
+    FAILS(gentrain_optim_adam_new(&refused, &logits, 1, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "non-leaf");
     EXPECT(refused == NULL);
+    OK(gentrain_optim_adam_new(&refused, &x, 1, NULL));   /* a leaf without requires_grad: accepted, as PyTorch */
+    OK(gentrain_optim_step(refused));                     /* no gradient: left alone */
+    gentrain_optim_free(refused);
     double lr = 0;
     OK(gentrain_optim_get_lr(&lr, opt));
     EXPECT(lr == 0.05);

@@ -168,3 +168,26 @@ def test_python_defaults_are_the_engines(cls):
             assert group["betas"] == pytest.approx(expected), name
         else:
             assert group[name] == pytest.approx(float(expected)), name
+
+
+def test_param_groups_are_dicts_state_is_keyed_by_parameter_and_frozen_parameters_are_accepted():
+    w, frozen = gentrain.randn(3, requires_grad=True), gentrain.randn(2)   # frozen: requires_grad=False
+    opt = gentrain.optim.Adam([w, frozen], lr=0.1, betas=(0.8, 0.9))
+    g = opt.param_groups[0]
+    assert "lr" in g and "betas" in g and "alpha" not in g
+    assert list(g.keys())[:2] == ["params", "lr"] and g["betas"] == (0.8, 0.9) and g["amsgrad"] is False
+    assert dict(g)["lr"] == 0.1 and g.get("alpha", 5) == 5
+    with pytest.raises(KeyError):
+        g["alpha"]
+    g["lr"] = 0.2
+    assert opt.param_groups[0]["lr"] == 0.2
+    assert opt.state == {}
+    before = frozen.numpy().copy()
+    (w * w).sum().backward()
+    opt.step()
+    assert set(map(id, opt.state)) == {id(w)} and opt.state[w]["step"] == 1.0
+    assert "exp_avg" in opt.state[w]
+    assert (frozen.numpy() == before).all()   # no gradient: left alone, as PyTorch
+    assert opt.state_dict()["param_groups"][0]["betas"] == (0.8, 0.9)
+    with pytest.raises(gentrain.InvalidArgumentError, match="non-leaf"):
+        gentrain.optim.SGD([w * 2])

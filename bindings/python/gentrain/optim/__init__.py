@@ -1,6 +1,7 @@
 """gentrain.optim: optimizers with PyTorch's names, defaults and update formulas, each
 parameter updated in one fused pass by the engine. Parameter groups as in PyTorch:
 `Adam([{"params": a}, {"params": b, "lr": 1e-4}], lr=1e-3)`."""
+import collections.abc
 import ctypes
 from ctypes import byref, c_double, c_size_t, c_void_p
 
@@ -24,32 +25,63 @@ def _options(options):
     return names, values, len(flat)
 
 
-class ParamGroup:
-    """One entry of `optimizer.param_groups`: `group["lr"]` reads and writes the engine's value."""
+# The options a group may hold, in the order keys() lists them.
+_OPTION_NAMES = ("lr", "initial_lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "betas", "eps",
+                 "amsgrad", "decoupled_weight_decay", "alpha", "centered", "lr_decay", "initial_accumulator_value",
+                 "max_lr", "min_lr", "max_momentum", "base_momentum")
+
+
+class ParamGroup(collections.abc.MutableMapping):
+    """One entry of `optimizer.param_groups`, a dict as in PyTorch ("lr" in g, g.keys(), dict(g)):
+    `group["lr"]` reads and writes the engine's value; "params" is the group's list."""
 
     def __init__(self, optimizer, index, params):
         self._optimizer, self._index, self.params = optimizer, index, params
 
+    def _read(self, key):
+        value = c_double()
+        status = lib.gentrain_optim_get_option(byref(value), self._optimizer._h, self._index, key.encode())
+        return value.value if status == 0 else None
+
     def __getitem__(self, key):
         if key == "params":
             return self.params
-        if key == "betas":
-            return (self["beta1"], self["beta2"])
-        value = c_double()
-        check(lib.gentrain_optim_get_option(byref(value), self._optimizer._h, self._index, key.encode()))
-        return value.value
+        value = (self._read("beta1"), self._read("beta2")) if key == "betas" else self._read(key)
+        if value is None or value == (None, None):
+            raise KeyError(key)
+        if key in ("nesterov", "maximize", "amsgrad", "decoupled_weight_decay", "centered"):
+            return bool(value)
+        return value
 
     def __setitem__(self, key, value):
+        if key == "params":
+            raise TypeError("a parameter group's params are fixed; use add_param_group for others")
         if key == "betas":
             self["beta1"], self["beta2"] = value
             return
         check(lib.gentrain_optim_set_option(self._optimizer._h, self._index, key.encode(), float(value)))
 
-    def get(self, key, default=None):
-        try:
-            return self[key]
-        except Exception:
-            return default
+    def __delitem__(self, key):
+        raise TypeError("options cannot be removed from a parameter group")
+
+    def __iter__(self):
+        yield "params"
+        for k in _OPTION_NAMES:
+            if k in self:
+                yield k
+
+    def __contains__(self, key):
+        if key == "params":
+            return True
+        if key == "betas":
+            return self._read("beta1") is not None
+        return isinstance(key, str) and self._read(key) is not None
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+    def __repr__(self):
+        return repr({k: (f"<{len(self.params)} params>" if k == "params" else self[k]) for k in self})
 
 
 class Optimizer:
@@ -89,6 +121,14 @@ class Optimizer:
     def param_groups(self):
         return [ParamGroup(self, i, p) for i, p in enumerate(self._params)]
 
+    @property
+    def state(self):
+        """Per-parameter state keyed by the parameter (PyTorch's `optimizer.state`): {"step": float,
+        buffer name: Tensor}; parameters not yet stepped have none. Tensors are copies."""
+        params = [p for group in self._params for p in group]
+        by_index = self.state_dict()["state"]
+        return {params[i]: entries for i, entries in by_index.items()}   # tensors hash by identity
+
     def step(self):
         check(lib.gentrain_optim_step(self._h))
 
@@ -105,7 +145,7 @@ class Optimizer:
             state.setdefault(index.value, {})[name.value.decode()] = t.item() if name.value == b"step" else t
         groups, first = [], 0
         for g in self.param_groups:
-            options = {k: g[k] for k in self._option_names(g)}
+            options = {k: g[k] for k in g if k != "params"}
             groups.append(dict(options, params=list(range(first, first + len(g.params)))))
             first += len(g.params)
         return {"state": state, "param_groups": groups}
@@ -123,16 +163,6 @@ class Optimizer:
             for name, value in entries.items():
                 v = tensor(float(value), dtype=None) if name == "step" else value
                 check(lib.gentrain_optim_state_set(self._h, int(index), name.encode(), v._h))
-
-    @staticmethod
-    def _option_names(group):
-        names = []
-        for k in ("lr", "initial_lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "beta1", "beta2",
-                  "eps", "amsgrad", "decoupled_weight_decay", "alpha", "centered", "lr_decay",
-                  "initial_accumulator_value", "max_lr", "min_lr", "max_momentum", "base_momentum"):
-            if group.get(k) is not None:
-                names.append(k)
-        return names
 
     def zero_grad(self, set_to_none=True):
         check(lib.gentrain_optim_zero_grad(self._h, set_to_none))

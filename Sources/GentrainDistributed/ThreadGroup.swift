@@ -122,10 +122,19 @@ private final class Meeting: @unchecked Sendable {
         }
     }
 
-    /// The rank's handle is gone: when no rank is left, the name is free again.
+    /// The rank's handle is gone: no collective can complete any more, so the ranks still here
+    /// fail in their current or next one (instead of waiting for the timeout); when no rank is
+    /// left, the name is free again.
     func leave(_ rank: Int) {
         Meeting.registryLock.withLock {
-            let empty = locked { members.remove(rank); return members.isEmpty }
+            let empty = locked {
+                members.remove(rank)
+                if !members.isEmpty && failure == nil {
+                    failure = "threads group '\(name)': rank \(rank) left the group"
+                    pthread_cond_broadcast(condition)
+                }
+                return members.isEmpty
+            }
             if empty && Meeting.registry[name] === self { Meeting.registry[name] = nil }
         }
     }
@@ -196,7 +205,9 @@ extension ThreadGroup {
     /// rank's error (by rank) is rethrown.
     public static func run(worldSize: Int, timeout: Double = 1800, _ body: @escaping (ProcessGroup) throws -> Void) throws {
         let name = "run-\(runs.withLock { runs.value += 1; return runs.value })"
-        let groups = try (0..<worldSize).map { try ProcessGroup(join(name: name, rank: $0, worldSize: worldSize, timeout: timeout)) }
+        // Every rank joins before any starts; then each thread holds only its own group, so a rank
+        // that returns leaves the group at once (see `Meeting.leave`).
+        var groups = try (0..<worldSize).map { try ProcessGroup(join(name: name, rank: $0, worldSize: worldSize, timeout: timeout)) }
         let share = Swift.max(1, Threads.count / worldSize)
         let errors = Box<[Int: Error]>([:])
         var threads: [pthread_t] = []
@@ -222,6 +233,7 @@ extension ThreadGroup {
             }
             threads.append(thread)
         }
+        groups = []
         for t in threads { pthread_join(t, nil) }
         if let (_, error) = errors.value.min(by: { $0.key < $1.key }) { throw error }
     }

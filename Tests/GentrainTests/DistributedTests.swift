@@ -87,9 +87,16 @@ final class DistributedTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 10)
         XCTAssertTrue(messages.value[0]!.contains("rank 1 failed"), messages.value[0]!)
         XCTAssertTrue(messages.value[2]!.contains("rank 1 failed"), messages.value[2]!)
-        // A rank that never comes: the others time out instead of waiting forever.
-        XCTAssertThrowsError(try ThreadGroup.run(worldSize: 2, timeout: 0.2) { g in
+        // A rank that returns without the collective the others wait in: they fail at once (its
+        // group is gone), long before the timeout.
+        let started = Date()
+        XCTAssertThrowsError(try ThreadGroup.run(worldSize: 2, timeout: 60) { g in
             if g.rank == 0 { try g.barrier() }
+        }) { XCTAssertTrue("\($0)".contains("rank 1 left the group"), "\($0)") }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        // A rank that is there but never comes: the others time out instead of waiting forever.
+        XCTAssertThrowsError(try ThreadGroup.run(worldSize: 2, timeout: 0.2) { g in
+            if g.rank == 0 { try g.barrier() } else { usleep(600_000) }
         }) { XCTAssertTrue("\($0)".contains("waited"), "\($0)") }
     }
 

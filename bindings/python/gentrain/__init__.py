@@ -8,10 +8,12 @@ from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, flo
 from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, IndexError, InvalidArgumentError,
                    InvalidHandleError, MisuseError, NonFiniteError, ShapeError, DistributedError, lib as _lib)
 from .checkpoint import Checkpoint
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .serialization import load, save
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
-from .tensor import (Generator, Tensor, arange, cat, eye, from_numpy, full, ones, ones_like, rand, randint, randn, randperm,
-                     stack, tensor, where, zeros, zeros_like)
+from .tensor import (Generator, Tensor, arange, argsort, cat, device, empty, empty_like, eye, from_numpy, full,
+                     get_default_dtype, linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn,
+                     randn_like, randperm, set_default_dtype, sort, stack, tensor, topk, where, zeros, zeros_like)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 

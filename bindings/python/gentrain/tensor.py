@@ -1,6 +1,8 @@
 """gentrain.Tensor: a handle to an engine tensor, with PyTorch's operators and methods."""
 import builtins
+import collections
 import ctypes
+import weakref
 from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
 
 import numpy as np
@@ -186,9 +188,20 @@ class Tensor(TensorOps):
 
     @property
     def grad(self):
+        """The accumulated gradient; the same Python object while the engine holds the same
+        gradient tensor (`p.grad is p.grad`, as PyTorch)."""
         out = c_void_p()
         check(lib.gentrain_tensor_grad(byref(out), self._h))
-        return Tensor._wrap(out.value) if out.value else None
+        if not out.value:
+            _grads.pop(id(self), None)
+            return None
+        fresh = Tensor._wrap(out.value)
+        key = _identity(fresh)
+        cached = _grads.get(id(self))
+        if cached is not None and cached[0]() is self and key is not None and cached[2] == key:
+            return cached[1]   # `fresh` is freed with its wrapper
+        _grads[id(self)] = (weakref.ref(self, lambda _, k=id(self): _grads.pop(k, None)), fresh, key)
+        return fresh
 
     @grad.setter
     def grad(self, value):
@@ -346,8 +359,54 @@ class Tensor(TensorOps):
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """`to(dtype)`, `to("cpu")`, `to(device, dtype)`, `to(other)`: gentrain's tensors live on
+        the CPU, so a device is checked and kept; a dtype converts."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, _dtype.dtype):
+                dtype = a
+            else:
+                _check_device(a)
+        _check_device(device)
+        if dtype is None or dtype is self.dtype:
+            return self.clone() if copy else self
         return _new(lib.gentrain_to_dtype, self._h, dtype.code)
+
+    def cpu(self):
+        return self
+
+    @property
+    def device(self):
+        return device("cpu")
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) along `dim`, ascending unless `descending`; ties keep their order.
+        The values are differentiable (gathered by the indices)."""
+        return _sorted(self, dim, descending)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _sorted(self, dim, descending).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
+        """The k largest (or smallest) values along `dim` and their indices, sorted."""
+        values, indices = _sorted(self, dim, largest)
+        dim = dim % builtins.max(self.ndim, 1)
+        if not 0 <= k <= self.shape[dim]:
+            raise RuntimeError(f"selected index k out of range: k={k} for a dimension of size {self.shape[dim]}")
+        return SortResult(values.narrow(dim, 0, k), indices.narrow(dim, 0, k))
+
+    def repeat(self, *sizes):
+        """Tiles the tensor `sizes[i]` times along each dimension (torch.Tensor.repeat)."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        if len(sizes) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+        shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
+        spread = [d for s in shape for d in (1, s)]
+        tiled = [d for r, s in zip(sizes, shape) for d in (r, s)]
+        return self.reshape(*spread).expand(*tiled).reshape(*[r * s for r, s in zip(sizes, shape)])
 
     def float(self):
         return self.to(_dtype.float32)
@@ -438,8 +497,93 @@ def _pieces(fn, x, arg, dim):
 # -- creation ------------------------------------------------------------------------------------
 
 
-def _resolve_dtype(dtype, default=_dtype.float32):
-    return default if dtype is None else dtype
+_default_dtype = [_dtype.float32]
+
+
+def set_default_dtype(d) -> None:
+    """The floating dtype creation functions give when none is given (torch.set_default_dtype):
+    float32 or float64."""
+    if d not in (_dtype.float32, _dtype.float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_dtype[0] = d
+
+
+def get_default_dtype():
+    return _default_dtype[0]
+
+
+# The Python object last handed out as each tensor's .grad, with what identifies the engine's
+# tensor behind it (its data address, shape, strides, dtype).
+_grads = {}   # id(tensor) -> (weak reference to it, its .grad object, identity); tensors compare by value
+
+
+def _identity(t):
+    if not t.is_contiguous():
+        return None
+    data = c_void_p()
+    check(lib.gentrain_tensor_data(byref(data), t._h))
+    return (data.value, tuple(t.shape), t.dtype.code)
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """torch.device: gentrain computes on the CPU, so "cpu" (or "cpu:0") is the one device."""
+
+    def __init__(self, spec="cpu", index=None):
+        spec = spec.type if isinstance(spec, device) else str(spec)
+        if spec.split(":")[0] != "cpu":
+            raise RuntimeError(f"gentrain trains on the CPU; device {spec!r} is not available")
+        self.type, self.index = "cpu", index
+
+    def __eq__(self, other):
+        return isinstance(other, (device, str)) and device(other).type == self.type
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __repr__(self):
+        return "device(type='cpu')"
+
+    def __str__(self):
+        return "cpu"
+
+
+def _check_device(d):
+    if d is not None:
+        device(d)
+
+
+SortResult = collections.namedtuple("SortResult", ["values", "indices"])
+
+
+def _sorted(x, dim, descending):
+    """Sort along `dim`: indices from a stable host-side sort of the values, values gathered by
+    them (so gradients flow back to the sorted positions)."""
+    if x.ndim == 0:
+        return SortResult(x, zeros((), dtype=_dtype.int64))
+    keys = x.detach().numpy()   # bfloat16 comes out as float32
+    if descending:   # stable: ties keep their order, NaN first (largest), as PyTorch
+        flipped = np.flip(np.argsort(np.flip(keys, axis=dim), axis=dim, kind="stable"), axis=dim)
+        order = keys.shape[dim] - 1 - flipped
+    else:
+        order = np.argsort(keys, axis=dim, kind="stable")
+    indices = tensor(np.ascontiguousarray(order).astype(np.int64))
+    return SortResult(x.gather(dim, indices), indices)
+
+
+def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002 - PyTorch's names
+    return _sorted(input, dim, descending)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    return _sorted(input, dim, descending).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    return input.topk(k, dim, largest, sorted)
+
+
+def _resolve_dtype(dtype, default=None):
+    return (default or _default_dtype[0]) if dtype is None else dtype
 
 
 def tensor(data, dtype=None, requires_grad=False):
@@ -452,7 +596,7 @@ def tensor(data, dtype=None, requires_grad=False):
     else:
         arr = np.asarray(data)
         if not isinstance(data, np.ndarray) and arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
+            arr = arr.astype(np.float32 if _default_dtype[0] is _dtype.float32 else np.float64)
         if arr.dtype.kind in "iu" and arr.dtype != np.int32:
             arr = arr.astype(np.int64)
         if not arr.flags.c_contiguous:
@@ -518,19 +662,51 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     if isinstance(size, builtins.int):
         size = (size,)
     if dtype is None:
-        dtype = _dtype.int64 if isinstance(fill_value, builtins.int) and not isinstance(fill_value, builtins.bool) else _dtype.float32
+        dtype = _dtype.int64 if isinstance(fill_value, builtins.int) and not isinstance(fill_value, builtins.bool) else _default_dtype[0]
     shape, n = _int64s(size)
     t = _new(lib.gentrain_tensor_full, shape, n, dtype.code, builtins.float(fill_value))
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros_like(t, dtype=None):
-    return zeros(t.shape, dtype=dtype or t.dtype)
+def zeros_like(t, dtype=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None):
-    return ones(t.shape, dtype=dtype or t.dtype)
+def ones_like(t, dtype=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
+
+def empty(*size, dtype=None, requires_grad=False):
+    """torch.empty: a tensor of the given shape (gentrain fills it with zeros)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, requires_grad=False):
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def randint_like(t, low=0, high=None, dtype=None):
+    """Uniform integers in [low, high) of `t`'s shape (one bound: [0, low))."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=dtype or t.dtype)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    """`steps` values from `start` to `end` inclusive, evenly spaced (torch.linspace)."""
+    steps = builtins.int(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    values = np.linspace(builtins.float(start), builtins.float(end), steps)
+    return tensor(values, dtype=_resolve_dtype(dtype), requires_grad=requires_grad)
 
 def arange(start, end=None, step=1, dtype=None):
     if end is None:

@@ -177,3 +177,16 @@ def multi_head_attention(query, key, value, num_heads, in_proj_weight, in_proj_b
 
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention"]
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 [*, num_classes] with a 1 at each index of `tensor` (num_classes -1: max + 1)."""
+    from ..tensor import arange
+    if tensor.dtype.is_floating_point:
+        raise RuntimeError("one_hot is only applicable to index tensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    if tensor.numel() and (int(tensor.min().item()) < 0 or int(tensor.max().item()) >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes." if int(tensor.min().item()) >= 0
+                           else "Class values must be non-negative.")
+    return (tensor.unsqueeze(-1) == arange(num_classes)).long()

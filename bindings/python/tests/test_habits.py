@@ -1,0 +1,142 @@
+"""PyTorch habits (issue 15): creation utilities, the default dtype, devices, inference_mode,
+sort/argsort/topk, repeat, one_hot, gentrain.save/load, and `p.grad is p.grad` — against
+PyTorch's documented behaviour."""
+import math
+
+import numpy as np
+import pytest
+
+import gentrain
+import gentrain.nn.functional as F
+
+
+def test_creation_utilities():
+    assert gentrain.empty(2, 3).shape == (2, 3) and gentrain.empty(2, dtype=gentrain.float64).dtype == gentrain.float64
+    x = gentrain.randn(4, 2, dtype=gentrain.float64)
+    for make in (gentrain.rand_like, gentrain.randn_like, gentrain.empty_like, gentrain.zeros_like, gentrain.ones_like):
+        y = make(x)
+        assert y.shape == (4, 2) and y.dtype == gentrain.float64
+    r = gentrain.randint_like(gentrain.zeros(50, dtype=gentrain.int64), 3, 6)
+    assert r.dtype == gentrain.int64 and set(r.tolist()) <= {3, 4, 5}
+    assert gentrain.linspace(-1, 1, 5).tolist() == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert gentrain.linspace(0, 1, 1).tolist() == [0.0] and gentrain.linspace(0, 1, 0).shape == (0,)
+    assert gentrain.randn_like(x, requires_grad=True).requires_grad
+
+
+def test_default_dtype():
+    assert gentrain.get_default_dtype() == gentrain.float32
+    gentrain.set_default_dtype(gentrain.float64)
+    try:
+        assert gentrain.tensor([1.5]).dtype == gentrain.float64
+        assert gentrain.zeros(2).dtype == gentrain.float64 and gentrain.randn(2).dtype == gentrain.float64
+        assert gentrain.full((2,), 0.5).dtype == gentrain.float64 and gentrain.tensor([1]).dtype == gentrain.int64
+    finally:
+        gentrain.set_default_dtype(gentrain.float32)
+    assert gentrain.zeros(2).dtype == gentrain.float32
+    with pytest.raises(TypeError):
+        gentrain.set_default_dtype(gentrain.int64)
+
+
+def test_device_cpu_and_to():
+    t = gentrain.ones(2)
+    assert t.device == gentrain.device("cpu") == "cpu" and str(t.device) == "cpu"
+    assert t.cpu() is t and t.to("cpu") is t and t.to(gentrain.device("cpu")) is t
+    assert t.to("cpu", gentrain.float64).dtype == gentrain.float64 and t.to(dtype=gentrain.int64).dtype == gentrain.int64
+    assert t.to(gentrain.zeros(1, dtype=gentrain.float64)).dtype == gentrain.float64
+    assert t.to("cpu", copy=True) is not t
+    with pytest.raises(RuntimeError, match="CPU"):
+        t.to("cuda")
+    with pytest.raises(RuntimeError):
+        gentrain.device("cuda:0")
+
+
+def test_inference_mode():
+    w = gentrain.ones(2, requires_grad=True)
+    with gentrain.inference_mode():
+        assert not (w * 2).requires_grad
+    with gentrain.inference_mode(False):
+        assert (w * 2).requires_grad
+
+    @gentrain.inference_mode()
+    def f():
+        return w * 2
+
+    assert not f().requires_grad and (w * 2).requires_grad
+
+
+def test_sort_argsort_topk():
+    x = gentrain.tensor([[3.0, 1.0, float("nan"), 1.0, 2.0]], requires_grad=True)
+    v, i = gentrain.sort(x)
+    assert i.tolist() == [[1, 3, 4, 0, 2]] and math.isnan(v.tolist()[0][4])   # ties keep order; NaN last
+    v, i = x.sort(descending=True)
+    assert i.tolist() == [[2, 0, 4, 1, 3]]   # NaN first when descending, ties in order
+    assert gentrain.argsort(gentrain.tensor([[2, 1], [0, 5]]), dim=0).tolist() == [[1, 0], [0, 1]]
+    top = gentrain.topk(gentrain.tensor([1.0, 5.0, 3.0, 4.0]), 2)
+    assert top.values.tolist() == [5.0, 4.0] and top.indices.tolist() == [1, 3]
+    assert gentrain.tensor([1.0, 5.0, 3.0]).topk(2, largest=False).values.tolist() == [1.0, 3.0]
+    with pytest.raises(RuntimeError, match="k out of range"):
+        gentrain.tensor([1.0, 2.0]).topk(3)
+    # Gradients reach the sorted positions.
+    y = gentrain.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    (y.sort().values * gentrain.tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert y.grad.tolist() == [100.0, 1.0, 10.0]
+
+
+def test_repeat_and_one_hot():
+    x = gentrain.tensor([[1.0, 2.0]], requires_grad=True)
+    r = x.repeat(2, 3)
+    assert r.shape == (2, 6) and r.tolist()[1] == [1.0, 2.0] * 3
+    assert gentrain.tensor([1, 2]).repeat(2, 1, 2).shape == (2, 1, 4)
+    r.sum().backward()
+    assert x.grad.tolist() == [[6.0, 6.0]]
+    with pytest.raises(RuntimeError, match="can not be smaller"):
+        x.repeat(2)
+    h = F.one_hot(gentrain.tensor([0, 2, 1]))
+    assert h.dtype == gentrain.int64 and h.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    assert F.one_hot(gentrain.tensor([[1]]), num_classes=4).shape == (1, 1, 4)
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
+        F.one_hot(gentrain.tensor([3]), num_classes=2)
+    with pytest.raises(RuntimeError, match="index tensor"):
+        F.one_hot(gentrain.tensor([1.0]))
+
+
+def test_save_and_load_state_dicts(tmp_path):
+    model = gentrain.nn.Sequential(gentrain.nn.Linear(3, 2), gentrain.nn.BatchNorm1d(2))
+    path = tmp_path / "model.safetensors"
+    gentrain.save(model.state_dict(), path)
+    loaded = gentrain.load(path)
+    assert list(loaded) == list(model.state_dict())
+    for k, v in model.state_dict().items():
+        assert loaded[k].dtype == v.dtype and np.array_equal(loaded[k].numpy(), v.numpy())
+    other = gentrain.nn.Sequential(gentrain.nn.Linear(3, 2), gentrain.nn.BatchNorm1d(2))
+    other.load_state_dict(gentrain.load(path))
+    assert np.array_equal(other[0].weight.numpy(), model[0].weight.numpy())
+    safetensors = pytest.importorskip("safetensors.numpy")
+    assert set(safetensors.load_file(str(path))) == set(model.state_dict())
+    with pytest.raises(TypeError, match="dict of str -> Tensor"):
+        gentrain.save([gentrain.ones(1)], tmp_path / "x")
+    # Malformed files: an error naming the problem.
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x10")
+    with pytest.raises(ValueError, match="not a safetensors file"):
+        gentrain.load(bad)
+    bad.write_bytes((1 << 40).to_bytes(8, "little") + b"{}")
+    with pytest.raises(ValueError, match="runs past the end"):
+        gentrain.load(bad)
+    header = b'{"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 8]}}'
+    bad.write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 8)
+    with pytest.raises(ValueError, match="do not fit"):
+        gentrain.load(bad)
+
+
+def test_grad_is_the_same_object_while_the_gradient_is():
+    p = gentrain.randn(3, requires_grad=True)
+    (p * p).sum().backward()
+    g = p.grad
+    assert p.grad is g and p.grad is p.grad
+    (p * p).sum().backward()   # accumulates in place: still the same gradient tensor
+    assert p.grad is g
+    p.grad = None
+    assert p.grad is None
+    (p * 2).sum().backward()
+    assert p.grad is not g and p.grad.tolist() == [2.0, 2.0, 2.0]

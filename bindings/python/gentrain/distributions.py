@@ -1,0 +1,130 @@
+"""gentrain.distributions: the two distributions generative training reaches for first, as
+torch.distributions — Categorical (REINFORCE: sample, log_prob, entropy) and Normal (the VAE:
+rsample, log_prob, entropy) — and kl_divergence between Normals. Built on the engine's
+differentiable ops; samples come from the default generator (gentrain.manual_seed)."""
+import math
+from typing import Sequence
+
+from . import generative
+from .grad_mode import no_grad
+from .tensor import Tensor, randn, stack, tensor
+
+__all__ = ["Categorical", "Distribution", "Normal", "kl_divergence"]
+
+
+def _size(sample_shape) -> tuple:
+    return tuple(int(n) for n in sample_shape)
+
+
+class Distribution:
+    """The interface: batch_shape, sample, log_prob, entropy."""
+
+    has_rsample = False
+
+    def sample(self, sample_shape: Sequence[int] = ()):
+        with no_grad():
+            return self.rsample(sample_shape).detach()
+
+    def rsample(self, sample_shape: Sequence[int] = ()):
+        raise NotImplementedError(f"{type(self).__name__} has no reparameterized sample")
+
+
+class Categorical(Distribution):
+    """A distribution over the last dimension's K classes, from `probs` (non-negative, normalized
+    here) or `logits` (unnormalized log-probabilities)."""
+
+    def __init__(self, probs: Tensor = None, logits: Tensor = None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            self.probs = probs / probs.sum(-1, keepdim=True)
+            self.logits = self.probs.clamp(min=_tiny(probs.dtype)).log()
+        else:
+            self.logits = logits - logits.logsumexp(-1, keepdim=True)
+            self.probs = self.logits.softmax(-1)
+        self.batch_shape = tuple(self.logits.shape[:-1])
+        self.num_events = self.logits.shape[-1]
+
+    def sample(self, sample_shape: Sequence[int] = ()):
+        """int64 class indices of shape sample_shape + batch_shape."""
+        shape = _size(sample_shape)
+        flat = self.logits.detach().reshape(-1, self.num_events)
+        count = math.prod(shape)
+        draws = [generative.sample(flat) for _ in range(count)] if count else []
+        out = stack(draws) if draws else tensor([]).long()
+        return out.reshape(*shape, *self.batch_shape)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        """log p(value), differentiable in the logits; value holds class indices."""
+        value = value.long()
+        logits = self.logits.expand(*value.shape, self.num_events) if value.ndim > len(self.batch_shape) else self.logits
+        return logits.gather(-1, value.unsqueeze(-1)).squeeze(-1)
+
+    def entropy(self) -> Tensor:
+        # As PyTorch: log-probabilities clamped to the dtype's smallest value, so p = 0 adds 0.
+        return -(self.logits.clamp(min=_lowest(self.logits.dtype)) * self.probs).sum(-1)
+
+    @property
+    def mean(self):
+        raise NotImplementedError("Categorical has no mean")
+
+    def __repr__(self):
+        return f"Categorical(logits: {list(self.logits.shape)})"
+
+
+class Normal(Distribution):
+    """N(loc, scale²), elementwise; `loc` and `scale` broadcast (numbers or tensors)."""
+
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        loc = loc if isinstance(loc, Tensor) else tensor(float(loc))
+        scale = scale if isinstance(scale, Tensor) else tensor(float(scale))
+        self.batch_shape = tuple((loc + scale).shape)   # broadcast, as PyTorch's broadcast_all
+        self.loc, self.scale = loc.expand(*self.batch_shape), scale.expand(*self.batch_shape)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return self.scale
+
+    @property
+    def variance(self):
+        return self.scale * self.scale
+
+    def rsample(self, sample_shape: Sequence[int] = ()):
+        """loc + scale · ε with ε ~ N(0, 1): differentiable in loc and scale (the
+        reparameterization trick)."""
+        eps = randn(*_size(sample_shape), *self.batch_shape, dtype=self.loc.dtype)
+        return self.loc + self.scale * eps
+
+    def log_prob(self, value) -> Tensor:
+        value = value if isinstance(value, Tensor) else tensor(float(value))
+        return -((value - self.loc) ** 2) / (2 * self.variance) - self.scale.log() - 0.5 * math.log(2 * math.pi)
+
+    def entropy(self) -> Tensor:
+        return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
+
+    def __repr__(self):
+        return f"Normal(loc: {list(self.loc.shape)}, scale: {list(self.scale.shape)})"
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q) for two Normals (elementwise) or two Categoricals (over the classes)."""
+    if isinstance(p, Normal) and isinstance(q, Normal):
+        ratio = p.scale / q.scale
+        return 0.5 * (ratio * ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1) - ratio.log()
+    if isinstance(p, Categorical) and isinstance(q, Categorical):
+        return (p.probs * (p.logits - q.logits)).sum(-1)
+    raise NotImplementedError(f"kl_divergence is not implemented for {type(p).__name__} and {type(q).__name__}")
+
+
+def _tiny(dtype):
+    return {"float64": 2.2250738585072014e-308, "float16": 6.103515625e-05}.get(dtype.name, 1.1754943508222875e-38)
+
+
+def _lowest(dtype):
+    return {"float64": -1.7976931348623157e308, "float16": -65504.0}.get(dtype.name, -3.4028234663852886e38)

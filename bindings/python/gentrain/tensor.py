@@ -430,6 +430,15 @@ class Tensor(TensorOps):
         return self.to(_dtype.bfloat16)
 
     def split(self, split_size, dim=0):
+        """Pieces of `split_size` along `dim` (the last one shorter), or of the sizes in a list,
+        which must add up to the dimension (torch.split); views, differentiable."""
+        if isinstance(split_size, (list, tuple)):
+            size = self.shape[dim]
+            if sum(split_size) != size or any(n < 0 for n in split_size):
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+                                   f"dimension {dim}), but got split_sizes={list(split_size)}")
+            starts = np.cumsum([0] + list(split_size[:-1]))
+            return tuple(self.narrow(dim, builtins.int(s), builtins.int(n)) for s, n in zip(starts, split_size))
         return _pieces(lib.gentrain_split, self, split_size, dim)
 
     def chunk(self, chunks, dim=0):

@@ -140,3 +140,14 @@ def test_grad_is_the_same_object_while_the_gradient_is():
     assert p.grad is None
     (p * 2).sum().backward()
     assert p.grad is not g and p.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_split_with_a_list_of_sizes():
+    x = gentrain.arange(6.0).requires_grad_()
+    a, b, c = gentrain.split(x, [1, 3, 2])
+    assert a.tolist() == [0.0] and b.tolist() == [1.0, 2.0, 3.0] and c.tolist() == [4.0, 5.0]
+    (a.sum() * 2 + c.sum()).backward()
+    assert x.grad.tolist() == [2.0, 0.0, 0.0, 0.0, 1.0, 1.0]
+    assert [t.shape for t in gentrain.zeros(2, 5).split([2, 3], dim=1)] == [(2, 2), (2, 3)]
+    with pytest.raises(RuntimeError, match="sum exactly to 6"):
+        x.split([2, 2])

@@ -378,6 +378,24 @@ class Tensor(TensorOps):
         return self
 
     @property
+    def data(self):
+        """The tensor without its autograd history, sharing its elements (PyTorch's `.data`);
+        assigning copies new values in, without recording (the shape must match)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        from .grad_mode import no_grad
+        if tuple(value.shape) != tuple(self.shape):
+            raise RuntimeError(f"gentrain: .data can only be assigned a tensor of the same shape ({tuple(self.shape)}), "
+                               f"got {tuple(value.shape)}")
+        with no_grad():
+            check(lib.gentrain_tensor_copy_(self._h, value._h))
+
+    def multinomial(self, num_samples, replacement=False, generator=None):
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    @property
     def device(self):
         return device("cpu")
 
@@ -577,6 +595,34 @@ def _sorted(x, dim, descending):
         order = np.argsort(keys, axis=dim, kind="stable")
     indices = tensor(np.ascontiguousarray(order).astype(np.int64))
     return SortResult(x.gather(dim, indices), indices)
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):  # noqa: A002 - PyTorch's names
+    """Class indices drawn with the (unnormalized, non-negative) weights of the last dimension of
+    `input` [C] or [N, C]: int64 [num_samples] or [N, num_samples], from the default generator.
+    By the Gumbel-max trick: with replacement, each draw is argmax(log w + Gumbel noise); without,
+    the num_samples largest of one such draw."""
+    if generator is not None:
+        raise NotImplementedError("multinomial: generator= is not supported yet (draws come from the default generator)")
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    w = input.detach().double()
+    values = w.numpy()
+    if (values < 0).any() or not np.isfinite(values).all() or (values.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0, or negative or non-finite values)")
+    classes = input.shape[-1]
+    if not replacement and num_samples > classes:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not replacement and ((values > 0).sum(-1) < num_samples).any():
+        raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
+    log_w = w.clamp(min=0).log()
+    def gumbel(*shape):
+        u = rand(*shape, dtype=_dtype.float64).clamp(min=1e-300, max=1 - 1e-16)
+        return -(-u.log()).log()
+    if replacement:
+        keys = log_w.unsqueeze(-2) + gumbel(*input.shape[:-1], num_samples, classes)
+        return keys.argmax(-1)
+    return (log_w + gumbel(*input.shape)).topk(num_samples, dim=-1).indices
 
 
 def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002 - PyTorch's names

@@ -151,3 +151,23 @@ def test_split_with_a_list_of_sizes():
     assert [t.shape for t in gentrain.zeros(2, 5).split([2, 3], dim=1)] == [(2, 2), (2, 3)]
     with pytest.raises(RuntimeError, match="sum exactly to 6"):
         x.split([2, 2])
+
+
+def test_multinomial_and_data():
+    gentrain.manual_seed(0)
+    w = gentrain.tensor([1.0, 0.0, 3.0])
+    s = gentrain.multinomial(w, 4000, replacement=True)
+    assert s.shape == (4000,) and s.dtype == gentrain.int64
+    np.testing.assert_allclose(np.bincount(s.numpy(), minlength=3) / 4000, [0.25, 0, 0.75], atol=0.03)
+    rows = gentrain.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]).multinomial(2)
+    assert rows.shape == (2, 2) and sorted(rows.tolist()[0]) == [0, 1] and sorted(rows.tolist()[1]) == [1, 2]
+    with pytest.raises(RuntimeError, match="not enough non-negative category"):
+        gentrain.multinomial(w, 3)
+    with pytest.raises(RuntimeError, match="invalid multinomial"):
+        gentrain.multinomial(gentrain.tensor([1.0, -1.0]), 1)
+    p = gentrain.randn(3, requires_grad=True)
+    assert not p.data.requires_grad and p.requires_grad
+    p.data = gentrain.ones(3)
+    assert p.tolist() == [1.0, 1.0, 1.0] and p.is_leaf
+    with pytest.raises(RuntimeError, match="same shape"):
+        p.data = gentrain.ones(2)

@@ -165,6 +165,9 @@ op("amin", "x", *REDUCE, swift="{x}.amin(dims: {dims}, keepdim: {keepdim})", py=
 op("logsumexp", "x", *REDUCE, swift="{x}.logsumexp(dims: {dims}, keepdim: {keepdim})", py="method torch",
    doc="log(sum(exp(x))) over `ndims` dims (ndims 0: every dim), computed stably (torch.logsumexp).",
    pydoc="log(sum(exp(x))) over `dim` (None: every dim), computed stably.")
+op("cumsum", "x", "int64 dim", swift="{x}.cumsum(dim: {dim})", py="method torch",
+   doc="Running sums along `dim` (torch.cumsum): floating dtypes keep theirs (accumulated in "
+       "float64), integers and bool give int64.")
 op("var", "x", "dims dims", "int64 correction", "bool keepdim",
    swift="{x}.variance(dims: {dims}, correction: {correction}, keepdim: {keepdim})",
    doc="The variance over `ndims` dims (ndims 0: every dim) with `correction` subtracted from the "

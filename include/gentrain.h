@@ -449,6 +449,9 @@ gentrain_status gentrain_amin(gentrain_tensor **out, const gentrain_tensor *x, c
  * PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_logsumexp(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
                                    bool keepdim);
+/* Running sums along `dim` (torch.cumsum): floating dtypes keep theirs (accumulated in float64),
+ * integers and bool give int64. */
+gentrain_status gentrain_cumsum(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
 /* The variance over `ndims` dims (ndims 0: every dim) with `correction` subtracted from the count
  * (1, Bessel's correction, is PyTorch's default) (torch.var). */
 gentrain_status gentrain_var(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,

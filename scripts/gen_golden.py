@@ -216,6 +216,8 @@ CASES = {
     "silu": ([randn(3, 5) * 3], lambda x: F.silu(x)),
     "elu": ([away(3, 5)], lambda x: F.elu(x, alpha=0.7)),
     "softsign": ([away(3, 5)], F.softsign),
+    "cumsum": ([randn(3, 4, 2)], lambda x: torch.cumsum(x, 1)),
+    "cumsum_last": ([randn(2, 5)], lambda x: torch.cumsum(x, -1).sin()),
 }
 
 

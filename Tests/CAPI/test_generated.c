@@ -114,6 +114,8 @@ int main(void) {
     EXPECT(gentrain_amin(NULL, t, NULL, 0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_logsumexp(&out, NULL, NULL, 0, false));
     EXPECT(gentrain_logsumexp(NULL, t, NULL, 0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_cumsum(&out, NULL, 0));
+    EXPECT(gentrain_cumsum(NULL, t, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_var(&out, NULL, NULL, 0, 0, false));
     EXPECT(gentrain_var(NULL, t, NULL, 0, 0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_norm(&out, NULL, 1.0, NULL, 0, false));

@@ -190,6 +190,8 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "upsample_scale_nearest": { try upsample($0[0], scaleFactor: (1.7, 1.7)).sin() },
     "upsample_scale_bilinear": { try upsample($0[0], scaleFactor: (2.5, 1.3), mode: .bilinear).sin() },
     "elu": { try $0[0].elu(alpha: 0.7) },
+    "cumsum": { try $0[0].cumsum(dim: 1) },
+    "cumsum_last": { try $0[0].cumsum(dim: -1).sin() },
     "max_pool2d": { try maxPool2d($0[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1)) },
     "avg_pool2d": { try avgPool2d($0[0], kernel: (2, 2)) },
     "avg_pool2d_pad_exclude": { try avgPool2d($0[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1), countIncludePad: false) },

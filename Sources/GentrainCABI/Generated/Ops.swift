@@ -269,6 +269,11 @@ public func gentrain_logsumexp(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: U
 }
 
 @c @implementation
+public func gentrain_cumsum(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status {
+    producing("gentrain_cumsum", out) { try tensorArg(x, "x").cumsum(dim: Int(dim)) }
+}
+
+@c @implementation
 public func gentrain_var(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
                          _ correction: Int64, _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_var", out) { try tensorArg(x, "x").variance(dims: int64List(dims, ndims, "dims"), correction: Int(correction), keepdim: keepdim) }

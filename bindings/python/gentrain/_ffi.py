@@ -364,6 +364,7 @@ FUNCTIONS = {
     "gentrain_amax": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_bool]),
     "gentrain_amin": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_bool]),
     "gentrain_logsumexp": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_bool]),
+    "gentrain_cumsum": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_var": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int64, c_bool]),
     "gentrain_norm": (c_int, [c_void_p, c_void_p, c_double, c_void_p, c_size_t, c_bool]),
     "gentrain_argmax": (c_int, [c_void_p, c_void_p, c_int64, c_bool]),

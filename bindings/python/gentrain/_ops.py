@@ -9,7 +9,7 @@ from ._lib import lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'sum', 'mean', 'amax', 'amin', 'logsumexp', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'sum', 'mean', 'amax', 'amin', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -124,6 +124,12 @@ class TensorOps:
     def logsumexp(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """log(sum(exp(x))) over `dim` (None: every dim), computed stably."""
         return self._op(lib.gentrain_logsumexp, self._h, *_c.dims(dim), bool(keepdim))
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Running sums along `dim` (torch.cumsum): floating dtypes keep theirs (accumulated in
+        float64), integers and bool give int64.
+        """
+        return self._op(lib.gentrain_cumsum, self._h, _c.index(dim))
 
     def norm(self, p: float = 2, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0."""
@@ -326,6 +332,13 @@ def amin(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim
 def logsumexp(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """log(sum(exp(x))) over `dim` (None: every dim), computed stably."""
     return input.logsumexp(dim, keepdim)
+
+
+def cumsum(input: Tensor, dim: int) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Running sums along `dim` (torch.cumsum): floating dtypes keep theirs (accumulated in
+    float64), integers and bool give int64.
+    """
+    return input.cumsum(dim)
 
 
 def norm(input: Tensor, p: float = 2, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -171,3 +171,17 @@ def test_multinomial_and_data():
     assert p.tolist() == [1.0, 1.0, 1.0] and p.is_leaf
     with pytest.raises(RuntimeError, match="same shape"):
         p.data = gentrain.ones(2)
+
+
+def test_cumsum():
+    # The values and gradients against PyTorch are in the golden cases; here the dtypes and the door.
+    x = gentrain.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = gentrain.cumsum(x, 1)
+    assert y.tolist() == [[1.0, 3.0, 6.0], [4.0, 9.0, 15.0]] and x.cumsum(0).tolist()[1] == [5.0, 7.0, 9.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [[3.0, 2.0, 1.0], [3.0, 2.0, 1.0]]
+    assert gentrain.tensor([1, 2, 3], dtype=gentrain.int32).cumsum(0).dtype == gentrain.int64
+    assert gentrain.tensor([True, True]).cumsum(0).tolist() == [1, 2]
+    assert gentrain.ones(2, dtype=gentrain.bfloat16).cumsum(0).dtype == gentrain.bfloat16
+    with pytest.raises(gentrain.IndexError):
+        x.cumsum(2)

@@ -9,7 +9,7 @@ import numpy as np
 import gentrain
 import gentrain.distributed as dist
 from gentrain.nn.parallel import DistributedDataParallel
-from test_distributed import batch, make_model, train
+from test_distributed import check_buffers_and_no_sync, make_model, train
 
 gentrain.set_num_threads(1)
 dist.init_process_group("mpi")
@@ -42,24 +42,6 @@ shards = gentrain.nn.DataParallel(make_model(9 + rank), workers=1, deterministic
 exact = train(DistributedDataParallel(shards, deterministic=True), 5, slice(8 * rank, 8 * rank + 8))
 assert all(np.array_equal(a, b) for a, b in zip(alone, exact))
 
-# Buffers: rank 0's running statistics reach every rank before a forward.
-bn_model = DistributedDataParallel(make_model(3, batch_norm=True))
-bn = bn_model.module[1]
-bn_model.eval()
-with gentrain.no_grad():
-    bn.running_mean.copy_(gentrain.full((8,), rank + 1.0))
-x, y = batch(0)
-bn_model(x)
-assert bn.running_mean.tolist() == [1.0] * 8
-
-# no_sync: a local backward, then a synchronized one averages the sum.
-bn_model.train()
-mine, target = x[8 * rank:8 * rank + 8], y[8 * rank:8 * rank + 8]
-with bn_model.no_sync():
-    gentrain.nn.functional.mse_loss(bn_model(mine), target).backward()
-local = bn_model.module[0].weight.grad.numpy().copy()
-gentrain.nn.functional.mse_loss(bn_model(mine), target).backward()
-both = [gentrain.zeros(*local.shape) for _ in range(2)]
-dist.all_gather(both, gentrain.tensor(local))
-np.testing.assert_allclose(bn_model.module[0].weight.grad.numpy(), both[0].numpy() + both[1].numpy(), rtol=1e-5, atol=1e-6)
+# Buffers broadcast before each forward, and no_sync, over MPI.
+check_buffers_and_no_sync(DistributedDataParallel(make_model(3, batch_norm=True)), rank)
 print("rank ok", flush=True)

@@ -164,28 +164,36 @@ def test_ddp_on_two_ranks_equals_one_process_on_the_whole_batch():
     assert list(DistributedDataParallel.__mro__).count(nn.Module) == 1
 
 
+def check_buffers_and_no_sync(ddp, rank):
+    """On 2 ranks with the BatchNorm model: rank 0's running statistics reach every rank before
+    a forward, and a backward under no_sync stays local while the next one averages the sum.
+    Returns this rank's half of batch 0."""
+    bn = ddp.module[1]
+    ddp.eval()
+    with gentrain.no_grad():
+        bn.running_mean.copy_(gentrain.full((8,), rank + 1.0))
+    x, y = batch(0)
+    ddp(x)
+    assert bn.running_mean.tolist() == [1.0] * 8   # rank 0's, broadcast before the forward
+    ddp.train()
+    mine, target = x[8 * rank:8 * rank + 8], y[8 * rank:8 * rank + 8]
+    with ddp.no_sync():
+        nn.functional.mse_loss(ddp(mine), target).backward()
+    local = ddp.module[0].weight.grad.numpy().copy()
+    nn.functional.mse_loss(ddp(mine), target).backward()
+    both = [gentrain.zeros(*local.shape) for _ in range(2)]
+    dist.all_gather(both, gentrain.tensor(local))
+    np.testing.assert_allclose(ddp.module[0].weight.grad.numpy(), both[0].numpy() + both[1].numpy(), rtol=1e-5, atol=1e-6)
+    return mine
+
+
 def test_ddp_buffers_no_sync_and_unused_parameters():
     models = [[make_model(3, batch_norm=True), make_model(3), make_model(3)] for _ in range(2)]
 
     def rank_fn(rank):
         ddp = DistributedDataParallel(models[rank][0])
         assert [k for k in ddp.state_dict()][:2] == ["module.0.weight", "module.0.bias"]
-        bn = ddp.module[1]
-        ddp.eval()
-        with gentrain.no_grad():
-            bn.running_mean.copy_(gentrain.full((8,), rank + 1.0))
-        x, y = batch(0)
-        ddp(x)
-        assert bn.running_mean.tolist() == [1.0] * 8   # rank 0's, broadcast before the forward
-        ddp.train()
-        mine, target = x[8 * rank:8 * rank + 8], y[8 * rank:8 * rank + 8]
-        with ddp.no_sync():
-            nn.functional.mse_loss(ddp(mine), target).backward()
-        local = ddp.module[0].weight.grad.numpy().copy()
-        nn.functional.mse_loss(ddp(mine), target).backward()
-        both = [gentrain.zeros(*local.shape) for _ in range(2)]
-        dist.all_gather(both, gentrain.tensor(local))
-        np.testing.assert_allclose(ddp.module[0].weight.grad.numpy(), both[0].numpy() + both[1].numpy(), rtol=1e-5, atol=1e-6)
+        mine = check_buffers_and_no_sync(ddp, rank)
 
         unused = DistributedDataParallel(models[rank][1])
         with pytest.raises(dist.DistributedError, match="'2.weight'"):

@@ -429,8 +429,12 @@ static void distributed(input *in) {
         gentrain_process_group_free(group);
         ddp = NULL;
         group = NULL;
+        /* Fuzzed timeouts, but a valid one is a millisecond: a group of several ranks, of which
+         * only this one exists, waits that long in each collective. */
+        double timeout = number(in);
+        if (timeout > 1e-3 && isfinite(timeout)) timeout = 1e-3;
         gentrain_process_group_new_threads(&group, byte(in) % 2 ? "fuzz" : "fuzz-other", (int32_t)integer(in),
-                                           byte(in) % 4 ? 1 : (int32_t)integer(in), byte(in) % 2 ? 1e-3 : number(in));
+                                           byte(in) % 4 ? 1 : (int32_t)integer(in), timeout);
         break;
     }
     case 1: gentrain_process_group_all_reduce(group, any_tensor(in), (gentrain_reduce_op)(byte(in) % 4)); break;

@@ -54,12 +54,17 @@ public final class GradientReducer: @unchecked Sendable {
     private var isReady: [Bool] = []
     private var nextBucket = 0
     private var passActive = false
+    /// Set when a backward pass failed after this rank had averaged some of its buckets: the
+    /// ranks are out of step, and every later use is an error saying so.
+    private var outOfStep: String?
     private var hooks: [HookHandle] = []
     private let lock = Lock()
 
     /// What the last synchronized backward pass did: buckets averaged while backward still ran,
     /// and those averaged when it ended (a test hook for the overlap).
     public private(set) var lastPass = (duringBackward: 0, atEnd: 0)
+    /// Synchronized backward passes this reducer has finished.
+    public private(set) var completedPasses = 0
 
     /// Broadcasts rank 0's `parameters` and `buffers` to every rank (a collective: every rank
     /// constructs its reducer at the same point), then hooks the parameters' gradients.
@@ -90,6 +95,7 @@ public final class GradientReducer: @unchecked Sendable {
 
     /// Copies rank 0's buffers to every rank (DDP does it before each forward).
     public func syncBuffers() throws {
+        if let outOfStep { throw GentrainError(.distributed, outOfStep) }
         try withNoGrad { for b in buffers { try group.broadcast(b, source: 0) } }
     }
 
@@ -133,10 +139,12 @@ public final class GradientReducer: @unchecked Sendable {
     private func gradientReady(_ i: Int) throws {
         guard requireGradSync else { return }
         try lock.withLock {
+            if let outOfStep { throw GentrainError(.distributed, outOfStep) }
             if !passActive {
                 passActive = true
                 lastPass = (0, 0)
-                try Autograd.queueCallback { [unowned self] in try self.lock.withLock { try self.finishPass() } }
+                try Autograd.queueCallback({ [unowned self] in try self.lock.withLock { try self.finishPass() } },
+                                           ifPassFails: { [unowned self] in self.lock.withLock { self.abandonPass() } })
             }
             guard !isReady[i] else { return }
             isReady[i] = true
@@ -160,6 +168,7 @@ public final class GradientReducer: @unchecked Sendable {
     /// an error naming their parameters, or zeros with `findUnusedParameters`.
     private func finishPass() throws {
         defer {
+            completedPasses += 1
             passActive = false
             nextBucket = 0
             for k in buckets.indices { buckets[k].ready = 0 }
@@ -173,6 +182,18 @@ public final class GradientReducer: @unchecked Sendable {
         }
         for i in missing { isReady[i] = true; buckets[bucketOf[i]].ready += 1 }
         lastPass.atEnd += try launchCompleteBuckets()
+    }
+
+    /// A backward pass failed midway: with nothing averaged yet, the next pass starts afresh; after
+    /// some buckets were averaged, the ranks no longer agree on where they are.
+    private func abandonPass() {
+        if nextBucket > 0 {
+            outOfStep = "DistributedDataParallel: rank \(group.rank): a backward pass failed after \(nextBucket) of its \(buckets.count) gradient buckets had been averaged across the ranks; the ranks are out of step (make a new group and DistributedDataParallel to go on)"
+        }
+        passActive = false
+        nextBucket = 0
+        for k in buckets.indices { buckets[k].ready = 0 }
+        for k in isReady.indices { isReady[k] = false }
     }
 
     /// Averages one bucket across ranks; each member's `.grad` becomes a view of the result.

@@ -238,6 +238,37 @@ final class DistributedTests: XCTestCase {
         }
     }
 
+    func testABackwardPassThatFailsLeavesDDPUsableOrSaysTheRanksAreOutOfStep() throws {
+        func failing(_ t: Tensor) throws -> Tensor {   // an op whose backward fails
+            try customOp("Fails", [t], forward: { try $0[0] + 0 }, backward: { _, _, _ in
+                throw GentrainError(.invalidArgument, "this backward fails")
+            })
+        }
+        try ThreadGroup.run(worldSize: 1) { g in
+            var options = DDPOptions()
+            options.bucketCapMB = 1e-5   // a bucket per parameter
+            options.firstBucketMB = 1e-5
+            let ddp = try DistributedDataParallel(try self.makeModel(seed: 4), group: g, options: options)
+            let (x, y) = try self.batch(0)
+            // Failing before any bucket was complete (one bucket for all, the last layer's gradients
+            // in it): nothing was averaged, and the next pass starts afresh.
+            let whole = try DistributedDataParallel(try self.makeModel(seed: 4), group: g)
+            let head = try failing(try whole.module.submodule("0")(x))
+            XCTAssertThrowsError(try mseLoss(try whole.module.submodule("2")(try whole.module.submodule("1")(head)), y).backward())
+            for pass in 1...2 {
+                try whole.zeroGrad()
+                try mseLoss(whole(x), y).backward()
+                XCTAssertEqual(whole.reducer.lastPass.duringBackward, 1)
+                XCTAssertEqual(whole.reducer.completedPasses, pass)
+            }
+            // Failing after the last layer's buckets were averaged: the ranks are out of step.
+            let first = try ddp.module.submodule("0"), rest = [try ddp.module.submodule("1"), try ddp.module.submodule("2")]
+            let h = try failing(first(x))
+            XCTAssertThrowsError(try mseLoss(try rest[1](try rest[0](h)), y).backward())
+            XCTAssertThrowsError(try mseLoss(ddp(x), y).backward()) { XCTAssertTrue("\($0)".contains("out of step"), "\($0)") }
+        }
+    }
+
     // MARK: DataParallel
 
     func testDataParallelEqualsTheModuleAloneAndDeterministicModeIsBitIdentical() throws {

@@ -66,5 +66,5 @@ for epoch in range(1, 21):
         print(f"epoch {epoch:2d}  loss {total / batches:.4f}  held-out accuracy {100 * accuracy():.2f}%")
 
 final = accuracy()
-print(f"rank {rank} of {world}: final held-out accuracy: {100 * final:.2f}% on {len(y_test)} digits")
+print(f"rank {rank} of {world}: final held-out accuracy: {100 * final:.2f}% on {len(y_test)} digits", flush=True)
 sys.exit(0 if final >= 0.95 else 2)

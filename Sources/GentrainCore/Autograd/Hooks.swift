@@ -43,28 +43,41 @@ extension Autograd {
     /// hook), PyTorch's `Variable._execution_engine.queue_callback`. Only callable from inside a
     /// pass (a hook or a backward function).
     public static func queueCallback(_ callback: @escaping () throws -> Void) throws {
+        try queueCallback(callback, ifPassFails: {})
+    }
+
+    /// `queueCallback`, and `failed` to run instead if the pass ends with an error before its
+    /// callbacks (state a hook left half done must not leak into the next pass).
+    package static func queueCallback(_ callback: @escaping () throws -> Void, ifPassFails failed: @escaping () -> Void) throws {
         let passes = PassCallbacks.state.value
         guard !passes.stack.isEmpty else {
             throw GentrainError.autograd("queue_callback: no backward pass is running on this thread")
         }
-        passes.stack[passes.stack.count - 1].append(callback)
+        passes.stack[passes.stack.count - 1].append((callback, failed))
     }
 }
 
 /// The callbacks queued by each pass running on a thread (nested passes: a hook may run one).
 final class PassCallbacks {
     static let state = ThreadLocal { PassCallbacks() }
-    var stack: [[() throws -> Void]] = []
+    var stack: [[(run: () throws -> Void, failed: () -> Void)]] = []
 
-    /// Runs `body` as a pass, then the callbacks it queued, in order (including ones they queue).
+    /// Runs `body` as a pass, then the callbacks it queued, in order (including ones they queue);
+    /// if `body` fails, their failure handlers instead.
     static func running<R>(_ body: () throws -> R) throws -> R {
         let passes = state.value
         passes.stack.append([])
         defer { passes.stack.removeLast() }
-        let result = try body()
+        let result: R
+        do {
+            result = try body()
+        } catch {
+            for entry in passes.stack[passes.stack.count - 1] { entry.failed() }
+            throw error
+        }
         var i = 0
         while i < passes.stack[passes.stack.count - 1].count {
-            try passes.stack[passes.stack.count - 1][i]()
+            try passes.stack[passes.stack.count - 1][i].run()
             i += 1
         }
         return result

@@ -1,4 +1,5 @@
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,5 +22,5 @@ def test_digits_on_two_mpi_ranks():
     out = subprocess.run([shutil.which("mpirun"), "--allow-run-as-root", "--oversubscribe", "-np", "2", sys.executable,
                           os.path.join(EXAMPLES, "digits.py"), "--mpi"], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
-    finals = [line.split(": ", 1)[1] for line in out.stdout.splitlines() if "final held-out accuracy" in line]
-    assert len(finals) == 2 and finals[0] == finals[1], out.stdout   # both ranks hold the same model
+    finals = dict(re.findall(r"rank (\d) of 2: final held-out accuracy: ([\d.]+)%", out.stdout))
+    assert sorted(finals) == ["0", "1"] and finals["0"] == finals["1"], out.stdout   # both ranks hold the same model

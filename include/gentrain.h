@@ -1230,7 +1230,8 @@ typedef struct gentrain_collectives {
     gentrain_all_gather_fn all_gather;
     gentrain_barrier_fn barrier;
     gentrain_abort_fn abort;     /* may be NULL */
-    gentrain_destructor destroy; /* may be NULL: runs on user_data when the group is freed */
+    gentrain_destructor destroy; /* may be NULL: runs on user_data when the group is freed (at once if
+                                    gentrain_process_group_new_host fails) */
 } gentrain_collectives;
 
 /* Joins rank `rank` of the threads group `name` of `world_size` ranks (created by the first rank

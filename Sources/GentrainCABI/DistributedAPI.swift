@@ -43,28 +43,28 @@ public func gentrain_process_group_new_mpi(_ out: UnsafeMutablePointer<OpaquePoi
     producingGroup("gentrain_process_group_new_mpi", out) { try MPIGroup() }
 }
 
-/// The host's collectives as a backend: each callback's failure is thrown with its message.
-private func hostBackend(_ c: gentrain_collectives) throws -> HostCollectives {
+/// The host's collectives as a backend: each callback's failure is thrown with its message. The
+/// callbacks hold `owner`, so the host's destructor runs when the group is gone.
+private func hostBackend(_ c: gentrain_collectives, _ owner: HostData) throws -> HostCollectives {
     guard let allReduce = c.all_reduce, let broadcast = c.broadcast, let allGather = c.all_gather, let barrier = c.barrier else {
         throw GentrainError(.invalidArgument, "collectives: all_reduce, broadcast, all_gather and barrier must not be NULL")
     }
-    let data = c.user_data, abort = c.abort
+    let abort = c.abort
     func check(_ status: gentrain_status, _ what: String) throws {
         guard status == GENTRAIN_OK else {
             let detail = String(cString: gentrain_last_error()!)
             throw GentrainError(.distributed, "the host's \(what) failed with \(String(cString: gentrain_status_name(status)!))" + (detail.isEmpty ? "" : " (\(detail))"))
         }
     }
-    let backend = try HostCollectives(
+    return try HostCollectives(
         rank: Int(c.rank), worldSize: Int(c.world_size),
         allReduce: { buf, n, dtype, op in
-            try check(allReduce(data, buf, n, cDType(dtype), gentrain_reduce_op(rawValue: UInt32(op.rawValue))), "all_reduce")
+            try check(allReduce(owner.data, buf, n, cDType(dtype), gentrain_reduce_op(rawValue: UInt32(op.rawValue))), "all_reduce")
         },
-        broadcast: { buf, bytes, root in try check(broadcast(data, buf, bytes, Int32(root)), "broadcast") },
-        allGather: { i, o, bytes in try check(allGather(data, i, o, bytes), "all_gather") },
-        barrier: { try check(barrier(data), "barrier") },
-        abort: { message in message.withCString { abort?(data, $0) } })
-    return backend
+        broadcast: { buf, bytes, root in try check(broadcast(owner.data, buf, bytes, Int32(root)), "broadcast") },
+        allGather: { i, o, bytes in try check(allGather(owner.data, i, o, bytes), "all_gather") },
+        barrier: { try check(barrier(owner.data), "barrier") },
+        abort: { message in message.withCString { abort?(owner.data, $0) } })
 }
 
 /// Runs the host's destructor when the group (and every object using it) is gone.
@@ -80,29 +80,8 @@ public func gentrain_process_group_new_host(_ out: UnsafeMutablePointer<OpaquePo
     producingGroup("gentrain_process_group_new_host", out) {
         let c = try readOptions(collectives) { $0.initialize(to: gentrain_collectives()) }
         guard collectives != nil else { throw GentrainError(.invalidArgument, "collectives is NULL") }
-        let owner = HostData(c.user_data, c.destroy)
-        let backend = try hostBackend(c)
-        return HostOwned(backend, owner)
+        return try hostBackend(c, HostData(c.user_data, c.destroy))
     }
-}
-
-/// A host backend that keeps the host's data (and its destructor) alive with it.
-private final class HostOwned: CollectiveBackend {
-    let inner: HostCollectives, owner: HostData
-    init(_ inner: HostCollectives, _ owner: HostData) { (self.inner, self.owner) = (inner, owner) }
-    var rank: Int { inner.rank }
-    var worldSize: Int { inner.worldSize }
-    func allReduce(_ buffer: UnsafeMutableRawPointer, count: Int, dtype: DType, op: ReduceOp) throws {
-        try inner.allReduce(buffer, count: count, dtype: dtype, op: op)
-    }
-    func broadcast(_ buffer: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws {
-        try inner.broadcast(buffer, byteCount: byteCount, root: root)
-    }
-    func allGather(_ input: UnsafeRawPointer, into output: UnsafeMutableRawPointer, byteCount: Int) throws {
-        try inner.allGather(input, into: output, byteCount: byteCount)
-    }
-    func barrier() throws { try inner.barrier() }
-    func abort(_ message: String) { inner.abort(message) }
 }
 
 @c @implementation

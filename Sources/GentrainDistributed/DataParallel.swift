@@ -28,6 +28,12 @@ public struct DataParallelOptions: Sendable {
         if let workers { self.workers = workers }
         self.shards = shards
     }
+
+    func check() throws {
+        guard workers >= 1 && workers <= 1024 else {
+            throw GentrainError(.invalidArgument, "DataParallel: workers must be in 1...1024, got \(workers)")
+        }
+    }
 }
 
 /// Runs `forward` on shards of `input` in parallel, as one differentiable op over `input` and
@@ -41,9 +47,7 @@ public struct DataParallelOptions: Sendable {
 /// do not change.
 public func dataParallelApply(_ input: Tensor, parameters: [Tensor], options: DataParallelOptions, caller: Int? = nil,
                               _ forward: @escaping (Tensor, Int) throws -> Tensor) throws -> Tensor {
-    guard options.workers >= 1 && options.workers <= 1024 else {
-        throw GentrainError(.invalidArgument, "DataParallel: workers must be in 1...1024, got \(options.workers)")
-    }
+    try options.check()
     guard input.ndim >= 1, input.shape[0] >= 1 else {
         throw GentrainError(.shape, "DataParallel: the input needs a batch dimension with at least one row, got shape \(shapeString(input.shape))")
     }
@@ -217,9 +221,7 @@ public final class DataParallel: Module {
     public let options: DataParallelOptions
 
     public init(_ module: Module, options: DataParallelOptions = DataParallelOptions()) throws {
-        guard options.workers >= 1 && options.workers <= 1024 else {
-            throw GentrainError(.invalidArgument, "DataParallel: workers must be in 1...1024, got \(options.workers)")
-        }
+        try options.check()
         (self.module, self.options) = (module, options)
         super.init()
         try registerModule("module", module)

@@ -242,9 +242,9 @@ extension ThreadGroup {
 }
 
 /// A value and a lock.
-public final class Box<Value>: @unchecked Sendable {
-    public var value: Value
+final class Box<Value>: @unchecked Sendable {
+    var value: Value
     private let lock = Lock()
-    public init(_ value: Value) { self.value = value }
-    public func withLock<R>(_ body: () throws -> R) rethrows -> R { try lock.withLock(body) }
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: () throws -> R) rethrows -> R { try lock.withLock(body) }
 }

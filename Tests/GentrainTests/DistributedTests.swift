@@ -54,7 +54,7 @@ final class DistributedTests: XCTestCase {
     }
 
     func testMismatchedCollectivesFailOnEveryRank() throws {
-        let messages = Box<[String]>([])
+        let messages = Shared<[String]>([])
         XCTAssertThrowsError(try ThreadGroup.run(worldSize: 2) { g in
             do {
                 try g.allReduce(try Tensor.zeros([g.rank == 0 ? 4 : 5]))
@@ -74,7 +74,7 @@ final class DistributedTests: XCTestCase {
 
     func testARankThatFailsEndsTheOthersWaitsWithAnError() throws {
         let start = Date()
-        let messages = Box<[Int: String]>([:])
+        let messages = Shared<[Int: String]>([:])
         XCTAssertThrowsError(try ThreadGroup.run(worldSize: 3) { g in
             do {
                 if g.rank == 1 { throw GentrainError(.invalidArgument, "rank one's forward failed") }
@@ -104,7 +104,7 @@ final class DistributedTests: XCTestCase {
         manualSeed(5)
         let plain = try values(Tensor.rand([4]))
         func draws() throws -> [Int: [Double]] {
-            let out = Box<[Int: [Double]]>([:])
+            let out = Shared<[Int: [Double]]>([:])
             try ThreadGroup.run(worldSize: 3) { g in
                 manualSeed(5)   // this rank thread's own default generator
                 g.separateRandomStreams()
@@ -165,8 +165,8 @@ final class DistributedTests: XCTestCase {
 
     func testDDPOnTwoRanksEqualsOneProcessOnTheWholeBatch() throws {
         let expected = try trainAlone(try makeModel(seed: 7), steps: 5)
-        let results = Box<[Int: [[Double]]]>([:])
-        let overlap = Box<[Int]>([])
+        let results = Shared<[Int: [[Double]]]>([:])
+        let overlap = Shared<[Int]>([])
         try ThreadGroup.run(worldSize: 2) { g in
             // Rank 1 starts from other weights: the constructor broadcasts rank 0's.
             var options = DDPOptions()
@@ -302,7 +302,7 @@ final class DistributedTests: XCTestCase {
         var results: [[[Double]]] = []
         for world in [1, 2, 4] {
             let models = try (0..<world).map { _ in try self.makeModel(seed: 21) }
-            let state = Box<[[Double]]>([])
+            let state = Shared<[[Double]]>([])
             try ThreadGroup.run(worldSize: world) { g in
                 var options = DDPOptions()
                 options.deterministic = true
@@ -365,5 +365,17 @@ extension Tensor {
     fileprivate func requiringGrad() throws -> Tensor {
         try setRequiresGrad(true)
         return self
+    }
+}
+
+/// A value the rank threads of a test share, under a lock.
+private final class Shared<Value>: @unchecked Sendable {
+    var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
     }
 }

@@ -17,7 +17,6 @@ Every rank calls the same collectives in the same order; arguments that differ a
 import ctypes
 import sys
 import threading
-from contextlib import contextmanager
 from ctypes import byref, c_int32, c_void_p, sizeof
 from typing import Callable, List, Optional
 
@@ -279,11 +278,3 @@ def _host_group(obj) -> ProcessGroup:
     check(lib.gentrain_process_group_new_host(byref(out), byref(c)))
     return ProcessGroup(out.value, "host", keep=(obj, callbacks))
 
-
-@contextmanager
-def _no_sync(handle):
-    check(lib.gentrain_ddp_set_grad_sync(handle, False))
-    try:
-        yield
-    finally:
-        check(lib.gentrain_ddp_set_grad_sync(handle, True))

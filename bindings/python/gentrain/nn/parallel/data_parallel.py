@@ -4,7 +4,7 @@ from ctypes import byref, c_void_p, sizeof
 from typing import Optional
 
 from ... import _ffi
-from ..._lib import CallbackError, check, lib
+from ..._lib import CallbackError, lib
 from ...tensor import Tensor, _handles, _handover, _new, _retain
 from ..modules.module import Module
 

@@ -1,7 +1,7 @@
 """DistributedDataParallel: every rank runs the same model on its part of the batch; gradients
 are averaged across the ranks during backward."""
-import ctypes
-from ctypes import byref, c_char_p, c_int32, c_void_p, sizeof
+from contextlib import contextmanager
+from ctypes import byref, c_char_p, c_int32, c_void_p
 from typing import Optional
 
 from ... import _ffi
@@ -65,10 +65,15 @@ class DistributedDataParallel(Module):
             check(lib.gentrain_ddp_sync_buffers(self._ddp))
         return self.module(*inputs, **kwargs)
 
+    @contextmanager
     def no_sync(self):
         """A context in which backward passes accumulate gradients without averaging them; the
         next backward outside averages the sum."""
-        return dist._no_sync(self._ddp)
+        check(lib.gentrain_ddp_set_grad_sync(self._ddp, False))
+        try:
+            yield
+        finally:
+            check(lib.gentrain_ddp_set_grad_sync(self._ddp, True))
 
     def last_pass(self):
         """(buckets averaged while backward ran, buckets averaged when it ended) for the last

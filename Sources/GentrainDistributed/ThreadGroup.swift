@@ -86,7 +86,8 @@ private func combine<T: Comparable & AdditiveArithmetic>(_ slots: [UnsafeMutable
 private final class Meeting: @unchecked Sendable {
     let name: String, worldSize: Int, timeout: Double
     private var slots: [UnsafeMutableRawPointer?]
-    private var members: Set<Int> = []
+    /// The ranks holding a handle now, and every rank that ever joined.
+    private var members: Set<Int> = [], joined: Set<Int> = []
     private var arrived = 0, generation = 0
     private var failure: String?
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -111,31 +112,37 @@ private final class Meeting: @unchecked Sendable {
 
     static func join(_ name: String, rank: Int, worldSize: Int, timeout: Double) throws -> Meeting {
         try registryLock.withLock {
-            let m = registry[name] ?? Meeting(name, worldSize, timeout)
+            // A rank joining a name again, after its earlier group of that name ended: a new group.
+            let earlier = registry[name].flatMap { m in m.locked { m.joined.contains(rank) && !m.members.contains(rank) } ? nil : m }
+            let m = earlier ?? Meeting(name, worldSize, timeout)
             guard m.worldSize == worldSize else {
                 throw GentrainError(.distributed, "threads group '\(name)' has world_size \(m.worldSize); rank \(rank) asked for \(worldSize)")
             }
-            let added = m.locked { m.members.insert(rank).inserted }
+            let added = m.locked { () -> Bool in
+                guard m.members.insert(rank).inserted else { return false }
+                m.joined.insert(rank)
+                return true
+            }
             guard added else { throw GentrainError(.distributed, "rank \(rank) of threads group '\(name)' has joined already") }
             registry[name] = m
             return m
         }
     }
 
-    /// The rank's handle is gone: no collective can complete any more, so the ranks still here
-    /// fail in their current or next one (instead of waiting for the timeout); when no rank is
-    /// left, the name is free again.
+    /// The rank's handle is gone: no collective can complete any more, so the ranks still here,
+    /// and those yet to join, fail in their current or next one (instead of waiting for the
+    /// timeout); once every rank has joined and left, the name is free again.
     func leave(_ rank: Int) {
         Meeting.registryLock.withLock {
-            let empty = locked {
+            let over = locked {
                 members.remove(rank)
-                if !members.isEmpty && failure == nil {
+                if failure == nil && (!members.isEmpty || joined.count < worldSize) {
                     failure = "threads group '\(name)': rank \(rank) left the group"
                     pthread_cond_broadcast(condition)
                 }
-                return members.isEmpty
+                return members.isEmpty && joined.count == worldSize
             }
-            if empty && Meeting.registry[name] === self { Meeting.registry[name] = nil }
+            if over && Meeting.registry[name] === self { Meeting.registry[name] = nil }
         }
     }
 

@@ -94,6 +94,10 @@ final class DistributedTests: XCTestCase {
             if g.rank == 0 { try g.barrier() }
         }) { XCTAssertTrue("\($0)".contains("rank 1 left the group"), "\($0)") }
         XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        // A rank that failed and left before the others joined: they fail at once, with its message.
+        do { try ThreadGroup.join(name: "early-leaver", rank: 1, worldSize: 2, timeout: 60).abort("gone early") }
+        let late = ProcessGroup(try ThreadGroup.join(name: "early-leaver", rank: 0, worldSize: 2, timeout: 60))
+        XCTAssertThrowsError(try late.barrier()) { XCTAssertTrue("\($0)".contains("gone early"), "\($0)") }
         // A rank that is there but never comes: the others time out instead of waiting forever.
         XCTAssertThrowsError(try ThreadGroup.run(worldSize: 2, timeout: 0.2) { g in
             if g.rank == 0 { try g.barrier() } else { usleep(600_000) }

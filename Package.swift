@@ -3,7 +3,7 @@
 // Targets depend downward only:
 //   GentrainMath (vectorizable float math) <- GentrainKernelsAVX2, GentrainKernelsAVX512 (loops built for wider CPUs)
 //   <- GentrainCore (dtype, storage, Tensor, kernels, RNG, autograd, ops; CGentrainDNNL: oneDNN convolutions;
-//      CGentrainCPU: CPUID)
+//      CGentrainCPU: CPUID; CGentrainKernels: the packing GEMM, conversions)
 //     <- GentrainNN (modules, losses) <- GentrainOptim (optimizers, schedulers)
 //     <- GentrainIO (safetensors, training checkpoints)
 //     <- GentrainDistributed (process groups over threads, MPI or the host's collectives; DDP, DataParallel;
@@ -32,6 +32,9 @@ let package = Package(
         .target(name: "CGentrainMPI", cSettings: cFlags),
         // CPUID and XGETBV: which wide kernel builds the CPU runs.
         .target(name: "CGentrainCPU", cSettings: cFlags),
+        // Loops in C with per-function target attributes: the packing GEMM (float32 and bfloat16
+        // operands) and dtype conversions.
+        .target(name: "CGentrainKernels", cSettings: cFlags),
         .target(name: "GentrainMath", swiftSettings: engineFlags),
         // One source compiled for Haswell's instruction set (AVX2, FMA) and for AVX-512 (Skylake-X's
         // set, which Intel's and AMD's AVX-512 CPUs share, with 512-bit vectors preferred); each
@@ -40,7 +43,7 @@ let package = Package(
                 swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "haswell"])]),
         .target(name: "GentrainKernelsAVX512", dependencies: ["GentrainMath"],
                 swiftSettings: engineFlags + [.unsafeFlags(["-target-cpu", "skylake-avx512", "-Xcc", "-mprefer-vector-width=512"])]),
-        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "CGentrainCPU", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
+        .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "CGentrainCPU", "CGentrainKernels", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
                 swiftSettings: engineFlags),
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
         .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
@@ -60,7 +63,7 @@ let package = Package(
             ])]
         ),
         .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),
-        .testTarget(name: "GentrainTests", dependencies: ["Gentrain", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
+        .testTarget(name: "GentrainTests", dependencies: ["Gentrain", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512", "CGentrainKernels"],
                     exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]

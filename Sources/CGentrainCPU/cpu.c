@@ -19,12 +19,12 @@ static unsigned long long xcr0(void) {
 int gt_cpu_features(void) {
     unsigned int a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
     if (!osxsave || !avx) return 0;
     unsigned long long saved = xcr0();
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     int features = 0;
-    if ((saved & 0x6) == 0x6 && fma && ((b >> 5) & 1)) features |= GT_CPU_AVX2_FMA;
+    if ((saved & 0x6) == 0x6 && fma && f16c && ((b >> 5) & 1)) features |= GT_CPU_AVX2_FMA;
     // F (bit 16), DQ (17), CD (28), BW (30), VL (31); opmask and zmm state (XCR0 bits 5-7).
     unsigned int avx512 = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);
     if ((features & GT_CPU_AVX2_FMA) && (b & avx512) == avx512 && (saved & 0xE6) == 0xE6) features |= GT_CPU_AVX512;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 enum {
-    GT_CPU_AVX2_FMA = 1,  // AVX2 and FMA, with the OS saving ymm registers
+    GT_CPU_AVX2_FMA = 1,  // AVX2, FMA and F16C, with the OS saving ymm registers
     GT_CPU_AVX512 = 2,    // AVX-512 F, CD, BW, DQ and VL, with the OS saving zmm registers
 };
 

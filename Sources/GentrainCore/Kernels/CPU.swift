@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CGentrainCPU
+import CGentrainKernels
 
 /// What the running CPU can do beyond the baseline the engine is compiled for.
 package enum CPU {
@@ -26,4 +27,7 @@ package enum CPU {
             : (Int(features) & GT_CPU_AVX2_FMA != 0 ? .avx2 : .baseline)
         return Swift.min(found, cap)
     }()
+
+    /// The level the C loops (`CGentrainKernels`) run at: AVX2 on CPUs with it (AVX-512 ones too).
+    static let cLevel = Int32(kernels >= .avx2 ? GT_LEVEL_AVX2 : GT_LEVEL_BASELINE)
 }

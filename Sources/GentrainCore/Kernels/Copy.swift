@@ -1,4 +1,5 @@
 /// Copying and dtype conversion kernels.
+import CGentrainKernels
 
 /// Copies `src` (read through `sourceStrides`, which may broadcast) into `dst` of the same dtype
 /// and shape, any strides: runs that are contiguous on both sides as one block.
@@ -62,8 +63,12 @@ func convertElements(_ src: UnsafeRawPointer, _ from: DType, _ dst: UnsafeMutabl
     switch (from, to) {
     case (.float32, .float64): convertLoop(src, Float.self, dst, Double.self, n) { Double($0) }
     case (.float64, .float32): convertLoop(src, Double.self, dst, Float.self, n) { Float($0) }
-    case (.float32, .bfloat16): convertLoop(src, Float.self, dst, BFloat16.self, n) { BFloat16($0) }
-    case (.bfloat16, .float32): convertLoop(src, BFloat16.self, dst, Float.self, n) { $0.floatValue }
+    case (.float32, .bfloat16):
+        let (s, d) = (src.assumingMemoryBound(to: Float.self), dst.assumingMemoryBound(to: UInt16.self))
+        parallelFor(n, grain: elementwiseGrain) { r in gt_f32_to_bf16(s + r.lowerBound, d + r.lowerBound, r.count, CPU.cLevel) }
+    case (.bfloat16, .float32):
+        let (s, d) = (src.assumingMemoryBound(to: UInt16.self), dst.assumingMemoryBound(to: Float.self))
+        parallelFor(n, grain: elementwiseGrain) { r in gt_bf16_to_f32(s + r.lowerBound, d + r.lowerBound, r.count, CPU.cLevel) }
     case (.float32, .float16): convertLoop(src, Float.self, dst, Float16.self, n) { Float16($0) }
     case (.float16, .float32): convertLoop(src, Float16.self, dst, Float.self, n) { Float($0) }
     default:

@@ -1,4 +1,6 @@
+import CGentrainKernels
 import COpenBLAS
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,7 +46,7 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
             return
         }
         _ = openBLASSingleThreaded
-        blockedProduct(m, n, k, aTransposed: ta != CblasNoTrans, lda, bTransposed: tb != CblasNoTrans, ldb, ldOut) { m, n, ao, bo, co in
+        blockedProduct(m, n, k, aRowStride: ta == CblasNoTrans ? lda : 1, bColumnStride: tb == CblasNoTrans ? 1 : ldb, ldc: ldOut) { m, n, ao, bo, co in
             if T.self == Float.self {
                 cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
                             UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Float.self), Int32(lda),
@@ -68,24 +70,58 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
 /// own pthread pool (Debian's default build) never starts and never competes with the pool.
 let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
 
-/// A row-major product `C[m, n] = op(A)[m, k] · op(B)[k, n]` in blocks over the pool: from 2 MFLOP,
+/// A row-major product `C[m, n] = A[m, k] · B[k, n]` in blocks over the pool: from 2 MFLOP,
 /// blocks of C's columns (when n ≥ m) or rows, one per thread; smaller products in one block on
 /// the caller's thread. `block(m, n, aOffset, bOffset, cOffset)` computes one block: the block's
-/// sizes and where its operands start (in elements) for A and B read with leading dimensions
-/// `lda`, `ldb`, transposed as given, and C with `ldc`.
-func blockedProduct(_ m: Int, _ n: Int, _ k: Int, aTransposed: Bool, _ lda: Int, bTransposed: Bool, _ ldb: Int, _ ldc: Int,
+/// sizes and where its operands start, in elements: A's row i is `aRowStride` elements after its
+/// row 0, B's column j `bColumnStride` after its column 0, and C's row i `ldc` after its row 0.
+func blockedProduct(_ m: Int, _ n: Int, _ k: Int, aRowStride: Int, bColumnStride: Int, ldc: Int,
                     _ block: (Int, Int, Int, Int, Int) -> Void) {
     if 2 * m * n * k < 1 << 21 || Threads.usable == 1 {
         block(m, n, 0, 0, 0)
     } else if n >= m {
-        // Columns j0..<j1 of C: B's columns start at j0 (row-major) or its rows do (transposed).
         parallelFor(n, grain: 64) { cols in
-            block(m, cols.count, 0, bTransposed ? cols.lowerBound * ldb : cols.lowerBound, cols.lowerBound)
+            block(m, cols.count, 0, cols.lowerBound * bColumnStride, cols.lowerBound)
         }
     } else {
         parallelFor(m, grain: 16) { rows in
-            block(rows.count, n, aTransposed ? rows.lowerBound : rows.lowerBound * lda, 0, rows.lowerBound * ldc)
+            block(rows.count, n, rows.lowerBound * aRowStride, 0, rows.lowerBound * ldc)
         }
     }
 }
 
+/// Whether bfloat16 products run on the packing GEMM (`packedGemm`): on CPUs with AVX2, where it
+/// is as fast as the BLAS for float32. Elsewhere they convert to float32 and run on the BLAS.
+var packingGemmTakesBFloat16: Bool { CPU.kernels >= .avx2 }
+
+extension gt_matrix {
+    /// The operand `t` (2-D, or the last two dimensions from `offset` elements on), float32 or bfloat16.
+    init(_ t: Tensor, offset: Int = 0, rowStride: Int, colStride: Int) {
+        self.init(data: UnsafeRawPointer(t.storage.data + (t.offset + offset) * t.dtype.itemSize),
+                  row_stride: rowStride, col_stride: colStride,
+                  element: Int32(t.dtype == .bfloat16 ? GT_ELEMENT_BF16 : GT_ELEMENT_F32))
+    }
+
+    /// This operand from element `index` on.
+    func advanced(by index: Int) -> gt_matrix {
+        var moved = self
+        moved.data = data + index * (element == Int32(GT_ELEMENT_BF16) ? 2 : 4)
+        return moved
+    }
+}
+
+/// `C[m, n] = A·B + beta·C`, C float32 (row-major, leading dimension `ldc`), A and B float32 or
+/// bfloat16 read through their strides: bfloat16 is widened to float32 as the GEMM packs it, so
+/// the product needs no converted copies. In blocks over the pool.
+func packedGemm(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix, _ c: UnsafeMutablePointer<Float>,
+                ldc: Int, beta: Float = 0) throws {
+    let failed = Atomic<Bool>(false)
+    blockedProduct(m, n, k, aRowStride: a.row_stride, bColumnStride: b.col_stride, ldc: ldc) { m, n, ao, bo, co in
+        if gt_gemm(m, n, k, a.advanced(by: ao), b.advanced(by: bo), beta, c + co, ldc, CPU.cLevel) != 0 {
+            failed.store(true, ordering: .relaxed)
+        }
+    }
+    if failed.load(ordering: .relaxed) {
+        throw GentrainError(.outOfMemory, "matmul: no memory for the packed operands of a \(m)x\(k) by \(k)x\(n) product")
+    }
+}

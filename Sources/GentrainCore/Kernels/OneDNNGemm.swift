@@ -53,7 +53,7 @@ struct OneDNN {
             OpenMP.runtime?.setThreads(Int32(threads))
             run(m, n, a, b, c)
         } else {
-            blockedProduct(m, n, k, aTransposed: aT, lda, bTransposed: bT, ldb, ldc) { m, n, aOffset, bOffset, cOffset in
+            blockedProduct(m, n, k, aRowStride: aT ? 1 : lda, bColumnStride: bT ? ldb : 1, ldc: ldc) { m, n, aOffset, bOffset, cOffset in
                 OpenMP.runtime?.setThreads(1)
                 run(m, n, a + aOffset, b + bOffset, c + cOffset)
             }

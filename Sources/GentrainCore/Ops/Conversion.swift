@@ -1,3 +1,5 @@
+import CGentrainKernels
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -119,18 +121,23 @@ extension Tensor {
             if invScale != 1 { try copy_(withNoGrad { try self.to(.float32) * Double(invScale) }) }
             return found
         }
-        // Branch-free, so it vectorizes: v · 0 is NaN exactly when v is infinite or NaN, and the
-        // sum of those is finite only when every element is (v · 1 is v, as PyTorch's skip of 1 gives).
-        func run<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ inv: T) -> Bool {
-            var probe: T = 0
-            for i in 0..<numel {
-                let v = p[i]
-                probe += v * 0
-                p[i] = v * inv
+        if dtype == .float32 {
+            let p = pointer(Float.self), found = Atomic<Bool>(false)
+            parallelFor(numel, grain: elementwiseGrain) { r in
+                if gt_unscale_f32(p + r.lowerBound, r.count, invScale, CPU.cLevel) != 0 { found.store(true, ordering: .relaxed) }
             }
-            return !probe.isFinite
+            return found.load(ordering: .relaxed)
         }
-        return dtype == .float32 ? run(pointer(Float.self), invScale) : run(pointer(Double.self), Double(invScale))
+        // float64: branch-free, so it vectorizes: v · 0 is NaN exactly when v is infinite or NaN,
+        // and the sum of those is finite only when every element is (v · 1 is v, as PyTorch's skip of 1 gives).
+        let p = pointer(Double.self), inv = Double(invScale)
+        var probe = 0.0
+        for i in 0..<numel {
+            let v = p[i]
+            probe += v * 0
+            p[i] = v * inv
+        }
+        return !probe.isFinite
     }
 
     /// `self *= factor`, in place.

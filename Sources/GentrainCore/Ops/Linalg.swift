@@ -1,4 +1,7 @@
-/// Matrix products through OpenBLAS: matmul (batched, broadcasting) and linear.
+/// Matrix products: matmul (batched, broadcasting) and linear, on the BLAS (float32, float64) or the
+/// packing GEMM (bfloat16 operands).
+import CGentrainKernels
+
 extension Tensor {
     /// PyTorch's `matmul`: dot product for 1-D·1-D, matrix-vector, matrix-matrix, and
     /// batched products whose batch dimensions broadcast.
@@ -29,25 +32,44 @@ extension Tensor {
         let dtype = DType.promote(self.dtype, other.dtype)
         guard dtype.isFloatingPoint else { throw GentrainError.dtype("matmul: expected floating point tensors, got \(self.dtype) and \(other.dtype)") }
         try checkBlasSizes(m, n, k)
-        let ct = dtype.computeType
         let batch = try broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), "matmul")
-        let (a, b) = try withNoGrad { (try converted(ct), try other.converted(ct)) }
+        // bfloat16 operands (with float32 or bfloat16 ones) go to the packing GEMM as they are;
+        // other products convert to their compute type and run on the BLAS.
+        let packed = packingGemmTakesBFloat16 && [self.dtype, other.dtype].contains(.bfloat16)
+            && [self.dtype, other.dtype].allSatisfy { $0 == .bfloat16 || $0 == .float32 }
+        let ct = packed ? .float32 : dtype.computeType
+        let (a, b) = packed ? (self, other) : try withNoGrad { (try converted(ct), try other.converted(ct)) }
         let out = try Tensor(empty: batch + [m, n], dtype: ct)
         let sa = broadcastStrides(a, to: batch + [m, k]), sb = broadcastStrides(b, to: batch + [k, n])
-        func run<T: FloatElement>(_: T.Type) {
-            let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+        /// Each product of the batch: `product(aOffset, bOffset, outOffset)`, in elements.
+        func forEachProduct(_ product: (Int, Int, Int) -> Void) {
             var index = 0
             forEachRun(batch, [Array(sa.dropLast(2)), Array(sb.dropLast(2))]) { off, count, inner in
                 for j in 0..<count {
-                    gemm(m, n, k,
-                         MatrixOperand(pointer: pa + off[0] + j * inner[0], rowStride: sa[sa.count - 2], colStride: sa[sa.count - 1]),
-                         MatrixOperand(pointer: pb + off[1] + j * inner[1], rowStride: sb[sb.count - 2], colStride: sb[sb.count - 1]),
-                         po + index * m * n, ldc: n)
+                    product(off[0] + j * inner[0], off[1] + j * inner[1], index * m * n)
                     index += 1
                 }
             }
         }
-        if ct == .float32 { run(Float.self) } else { run(Double.self) }
+        func run<T: FloatElement>(_: T.Type) {
+            let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
+            forEachProduct { ao, bo, co in
+                gemm(m, n, k, MatrixOperand(pointer: pa + ao, rowStride: sa[sa.count - 2], colStride: sa[sa.count - 1]),
+                     MatrixOperand(pointer: pb + bo, rowStride: sb[sb.count - 2], colStride: sb[sb.count - 1]), po + co, ldc: n)
+            }
+        }
+        if packed {
+            let po = out.pointer(Float.self)
+            var failure: Error?
+            forEachProduct { ao, bo, co in
+                guard failure == nil else { return }
+                do {
+                    try packedGemm(m, n, k, gt_matrix(a, offset: ao, rowStride: sa[sa.count - 2], colStride: sa[sa.count - 1]),
+                                   gt_matrix(b, offset: bo, rowStride: sb[sb.count - 2], colStride: sb[sb.count - 1]), po + co, ldc: n)
+                } catch { failure = error }
+            }
+            if let failure { throw failure }
+        } else if ct == .float32 { run(Float.self) } else { run(Double.self) }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         let (x, y) = (self, other)
         return try record(result, "MmBackward", x, y) { node, g in
@@ -99,7 +121,10 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
         throw GentrainError.shape("linear: bias of shape \(shapeString(bias.shape)) does not match \(outF) output features")
     }
     let dtype = x.dtype
-    guard dtype == .float32 || dtype == .float64, weight.dtype == dtype, bias.map({ $0.dtype == dtype }) ?? true else {
+    // bfloat16 runs on the packing GEMM into a float32 result (the bias added there, one rounding
+    // to bfloat16 at the end, as a fused addmm does).
+    let packed = dtype == .bfloat16 && packingGemmTakesBFloat16
+    guard dtype == .float32 || dtype == .float64 || packed, weight.dtype == dtype, bias.map({ $0.dtype == dtype }) ?? true else {
         // Mixed or half dtypes: the general path handles promotion and compute types.
         let y = try x.matmul(weight.t())
         return try bias.map { try y.add($0) } ?? y
@@ -108,21 +133,39 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
     try checkBlasSizes(rows, outF, inF)
     let x2 = try withNoGrad { try x.contiguous() }
     let b = try bias.map { b in try withNoGrad { try b.contiguous() } }
-    let out = try Tensor(empty: Array(x.shape.dropLast()) + [outF], dtype: dtype)
-    func run<T: FloatElement>(_: T.Type) {
+    let outShape = Array(x.shape.dropLast()) + [outF]
+    let out = try Tensor(empty: outShape, dtype: packed ? .float32 : dtype)
+    /// The bias in each row of the result, to start the product from.
+    func startFromBias<T: FloatElement>(_: T.Type) {
+        guard let b, rows > 0 else { return }
         let po = out.pointer(T.self)
-        if let b {
-            let pb = b.pointer(T.self)
-            for r in 0..<rows { (po + r * outF).update(from: pb, count: outF) }
+        if T.self == Float.self && b.dtype == .bfloat16 {
+            convertElements(b.storage.data + b.offset * 2, .bfloat16, po, .float32, outF)
+        } else {
+            po.update(from: b.pointer(T.self), count: outF)
         }
+        for r in 1..<rows { (po + r * outF).update(from: po, count: outF) }
+    }
+    func run<T: FloatElement>(_: T.Type) {
+        startFromBias(T.self)
         gemm(rows, outF, inF,
              MatrixOperand(pointer: x2.pointer(T.self), rowStride: inF, colStride: 1),
              MatrixOperand(pointer: weight.pointer(T.self), rowStride: weight.strides[1], colStride: weight.strides[0]),
-             po, ldc: outF, beta: bias == nil ? 0 : 1)
+             out.pointer(T.self), ldc: outF, beta: bias == nil ? 0 : 1)
     }
-    if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    let result: Tensor
+    if packed {
+        startFromBias(Float.self)
+        try packedGemm(rows, outF, inF, gt_matrix(x2, rowStride: inF, colStride: 1),
+                       gt_matrix(weight, rowStride: weight.strides[1], colStride: weight.strides[0]),
+                       out.pointer(Float.self), ldc: outF, beta: bias == nil ? 0 : 1)
+        result = try withNoGrad { try out.to(.bfloat16) }
+    } else {
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        result = out
+    }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return try record(out, "LinearBackward", inputs) { node, g in
+    return try record(result, "LinearBackward", inputs) { node, g in
         let g2 = try g.reshape([-1, outF])
         var grads: [Tensor?] = [
             node.needsInputGrad(0) ? try g.matmul(weight) : nil,

@@ -1,0 +1,269 @@
+// A matrix product in the layout of the BLIS papers (Van Zee & van de Geijn): C is computed in
+// MR x NR tiles by a micro-kernel that keeps the tile in registers; the operands are packed
+// first, A in slivers of MR rows and B in slivers of NR columns, each KC long, so the kernel
+// reads both contiguously (B's sliver from L1, A's block from L2, B's block from L3). Packing is
+// where the operands' element types and strides are handled: bfloat16 is widened to float32 there,
+// so a bfloat16 product runs at float32 speed on half the memory traffic.
+#include "gentrain_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+enum {
+    MR = 6,      // rows of a C tile
+    NR = 16,     // columns of a C tile (two 8-float vectors)
+    KC = 256,    // depth of a packed block: an A sliver is 6 KB, a B sliver 16 KB
+    MC = 144,    // rows of A packed together (144 KB)
+    NC = 3072,   // columns of B packed together (3 MB)
+};
+
+/// Element `index` of `data` as float32: bfloat16 when `bf16` (a constant where this is inlined).
+static inline __attribute__((always_inline)) float widen(const void *data, ptrdiff_t index, int bf16) {
+    if (!bf16) return ((const float *)data)[index];
+    uint32_t bits = (uint32_t)((const uint16_t *)data)[index] << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+#if defined(__x86_64__)
+/// Eight consecutive elements of an operand from `index` on, as float32.
+__attribute__((target("avx2,fma")))
+static inline __m256 load8(const gt_matrix *x, ptrdiff_t index) {
+    if (x->element != GT_ELEMENT_BF16) return _mm256_loadu_ps((const float *)x->data + index);
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)x->data + index));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+/// Transposes 8 x 8 floats in registers: r[j][q] becomes r[q][j].
+__attribute__((target("avx2,fma")))
+static inline void transpose8(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/// A full sliver of a row-major A (its rows contiguous): 8 steps of p from each of the MR rows,
+/// transposed in registers, MR values stored per step.
+__attribute__((target("avx2,fma")))
+static void pack_a_rows_avx2(const gt_matrix *a, ptrdiff_t base, long kc, float *out) {
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        __m256 r[8];
+        for (long i = 0; i < MR; i++) r[i] = load8(a, base + i * a->row_stride + p);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8(r);
+        // Six values per step as four and two (a masked store is microcoded on AMD's Zen cores).
+        for (long q = 0; q < 8; q++) {
+            float *o = out + (p + q) * MR;
+            _mm_storeu_ps(o, _mm256_castps256_ps128(r[q]));
+            _mm_storel_pi((__m64 *)(o + 4), _mm256_extractf128_ps(r[q], 1));
+        }
+    }
+    for (; p < kc; p++)
+        for (long i = 0; i < MR; i++) out[p * MR + i] = widen(a->data, base + i * a->row_stride + p, a->element == GT_ELEMENT_BF16);
+}
+#endif
+
+/// Rows i0..<i0+mc, columns p0..<p0+kc of A into slivers of MR rows: sliver s holds, for each p,
+/// the MR values of rows i0 + s·MR ..., zero past the last row.
+static inline __attribute__((always_inline)) void pack_a_as(const gt_matrix *a, long i0, long mc, long p0, long kc,
+                                                            float *out, int bf16, int level) {
+    ptrdiff_t rs = a->row_stride, cs = a->col_stride;
+    for (long s = 0; s < mc; s += MR) {
+        long rows = mc - s < MR ? mc - s : MR;
+        ptrdiff_t base = (i0 + s) * rs + p0 * cs;
+        if (cs == 1 && rows == MR && level >= GT_LEVEL_AVX2) {
+#if defined(__x86_64__)
+            pack_a_rows_avx2(a, base, kc, out);
+#endif
+        } else if (rs == 1 && rows == MR) {
+            // Columns of A contiguous (a transposed matrix): MR neighbours per step of p.
+            for (long p = 0; p < kc; p++)
+                for (long i = 0; i < MR; i++) out[p * MR + i] = widen(a->data, base + p * cs + i, bf16);
+        } else {
+            for (long i = 0; i < MR; i++)
+                for (long p = 0; p < kc; p++) out[p * MR + i] = i < rows ? widen(a->data, base + i * rs + p * cs, bf16) : 0;
+        }
+        out += MR * kc;
+    }
+}
+
+static void pack_a(const gt_matrix *a, long i0, long mc, long p0, long kc, float *out, int level) {
+    if (a->element == GT_ELEMENT_BF16) pack_a_as(a, i0, mc, p0, kc, out, 1, level);
+    else pack_a_as(a, i0, mc, p0, kc, out, 0, level);
+}
+
+#if defined(__x86_64__)
+/// A full sliver of a transposed B (its columns contiguous): blocks of 8 columns by 8 steps of p,
+/// read as 8 vectors along p and transposed in registers.
+__attribute__((target("avx2,fma")))
+static void pack_b_transposed_avx2(const gt_matrix *b, ptrdiff_t base, long kc, float *out) {
+    ptrdiff_t cs = b->col_stride;
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        for (long half = 0; half < NR; half += 8) {
+            __m256 r[8];
+            for (long j = 0; j < 8; j++) r[j] = load8(b, base + (half + j) * cs + p);
+            transpose8(r);
+            for (long q = 0; q < 8; q++) _mm256_store_ps(out + (p + q) * NR + half, r[q]);
+        }
+    }
+    for (; p < kc; p++)
+        for (long j = 0; j < NR; j++) out[p * NR + j] = widen(b->data, base + j * cs + p, b->element == GT_ELEMENT_BF16);
+}
+#endif
+
+/// Rows p0..<p0+kc, columns j0..<j0+nc of B into slivers of NR columns: sliver s holds, for each
+/// p, the NR values of columns j0 + s·NR ..., zero past the last column.
+static inline __attribute__((always_inline)) void pack_b_as(const gt_matrix *b, long p0, long kc, long j0, long nc,
+                                                            float *out, int bf16, int level) {
+    ptrdiff_t rs = b->row_stride, cs = b->col_stride;
+    for (long s = 0; s < nc; s += NR) {
+        long cols = nc - s < NR ? nc - s : NR;
+        ptrdiff_t base = p0 * rs + (j0 + s) * cs;
+        if (cs == 1 && cols == NR) {
+            // Rows of B contiguous: NR neighbours per step of p (a loop that vectorizes).
+            for (long p = 0; p < kc; p++)
+                for (long j = 0; j < NR; j++) out[p * NR + j] = widen(b->data, base + p * rs + j, bf16);
+#if defined(__x86_64__)
+        } else if (rs == 1 && cols == NR && level >= GT_LEVEL_AVX2) {
+            pack_b_transposed_avx2(b, base, kc, out);
+#endif
+        } else {
+            // Column by column, each read along p.
+            for (long j = 0; j < NR; j++)
+                for (long p = 0; p < kc; p++) out[p * NR + j] = j < cols ? widen(b->data, base + j * cs + p * rs, bf16) : 0;
+        }
+        out += NR * kc;
+    }
+}
+
+static void pack_b(const gt_matrix *b, long p0, long kc, long j0, long nc, float *out, int level) {
+    if (b->element == GT_ELEMENT_BF16) pack_b_as(b, p0, kc, j0, nc, out, 1, level);
+    else pack_b_as(b, p0, kc, j0, nc, out, 0, level);
+}
+
+/// A tile `C[mr, nr] = A·B + beta·C` from an A sliver and a B sliver of depth kc.
+typedef void (*micro_kernel)(long kc, const float *a, const float *b, float *c, long ldc, float beta, long mr, long nr);
+
+/// Adds a full MR x NR tile computed in `tile` into C (only mr x nr of it).
+static void store_tile(const float *tile, float *c, long ldc, float beta, long mr, long nr) {
+    for (long i = 0; i < mr; i++)
+        for (long j = 0; j < nr; j++) c[i * ldc + j] = tile[i * NR + j] + (beta == 0 ? 0 : beta * c[i * ldc + j]);
+}
+
+static void kernel_baseline(long kc, const float *a, const float *b, float *c, long ldc, float beta, long mr, long nr) {
+    float tile[MR * NR] = {0};
+    for (long p = 0; p < kc; p++)
+        for (long i = 0; i < MR; i++)
+            for (long j = 0; j < NR; j++) tile[i * NR + j] += a[p * MR + i] * b[p * NR + j];
+    store_tile(tile, c, ldc, beta, mr, nr);
+}
+
+#if defined(__x86_64__)
+/// 12 accumulators of 8 floats: per step of p, two loads of B, six broadcasts of A, 12 FMAs.
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(long kc, const float *a, const float *b, float *c, long ldc, float beta, long mr, long nr) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (long p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8), x;
+        x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+        a += MR;
+        b += NR;
+    }
+    __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    if (mr == MR && nr == NR) {
+        __m256 vb = _mm256_set1_ps(beta);
+        for (long i = 0; i < MR; i++) {
+            float *row = c + i * ldc;
+            __m256 r0 = rows[i][0], r1 = rows[i][1];
+            if (beta != 0) {
+                r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row), r0);
+                r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8), r1);
+            }
+            _mm256_storeu_ps(row, r0);
+            _mm256_storeu_ps(row + 8, r1);
+        }
+        return;
+    }
+    float tile[MR * NR];
+    for (long i = 0; i < MR; i++) {
+        _mm256_storeu_ps(tile + i * NR, rows[i][0]);
+        _mm256_storeu_ps(tile + i * NR + 8, rows[i][1]);
+    }
+    store_tile(tile, c, ldc, beta, mr, nr);
+}
+#endif
+
+/// `count` floats aligned for vector loads (aligned_alloc wants a multiple of the alignment).
+static float *packing_buffer(long count) {
+    return aligned_alloc(64, ((size_t)count * sizeof(float) + 63) / 64 * 64);
+}
+
+int gt_gemm(long m, long n, long k, gt_matrix a, gt_matrix b, float beta, float *c, long ldc, int level) {
+    if (m <= 0 || n <= 0) return 0;
+    if (k <= 0) {
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return 0;
+    }
+    micro_kernel kernel = kernel_baseline;
+#if defined(__x86_64__)
+    if (level >= GT_LEVEL_AVX2) kernel = kernel_avx2;
+#endif
+    // Depth blocks of equal size (784 = 4 x 196, not 3 x 256 + 16: a thin last block costs a pass over C).
+    long kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+    long mcMax = m < MC ? (m + MR - 1) / MR * MR : MC;
+    long ncMax = n < NC ? (n + NR - 1) / NR * NR : NC;
+    float *packedA = packing_buffer(mcMax * kcMax), *packedB = packing_buffer(ncMax * kcMax);
+    if (!packedA || !packedB) {
+        free(packedA);
+        free(packedB);
+        return -1;
+    }
+    for (long j0 = 0; j0 < n; j0 += NC) {
+        long nc = n - j0 < NC ? n - j0 : NC;
+        for (long p0 = 0; p0 < k; p0 += kcMax) {
+            long kc = k - p0 < kcMax ? k - p0 : kcMax;
+            float blockBeta = p0 == 0 ? beta : 1;
+            pack_b(&b, p0, kc, j0, nc, packedB, level);
+            for (long i0 = 0; i0 < m; i0 += MC) {
+                long mc = m - i0 < MC ? m - i0 : MC;
+                pack_a(&a, i0, mc, p0, kc, packedA, level);
+                for (long js = 0; js < nc; js += NR) {
+                    for (long is = 0; is < mc; is += MR) {
+                        kernel(kc, packedA + is * kc, packedB + js * kc, c + (i0 + is) * ldc + j0 + js, ldc, blockBeta,
+                               mc - is < MR ? mc - is : MR, nc - js < NR ? nc - js : NR);
+                    }
+                }
+            }
+        }
+    }
+    free(packedA);
+    free(packedB);
+    return 0;
+}

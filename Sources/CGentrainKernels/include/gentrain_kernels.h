@@ -1,0 +1,46 @@
+// Loops written in C for the instruction sets the running CPU has: each wide function carries its
+// own `target` attribute, so no build flag is needed and the engine calls a wide one only after
+// CPUID said the CPU runs it (`level`: one of the GT_LEVEL_* values, at most what the CPU has).
+#ifndef GENTRAIN_KERNELS_H
+#define GENTRAIN_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    GT_LEVEL_BASELINE = 0,  // x86-64's SSE2 or another architecture
+    GT_LEVEL_AVX2 = 1,      // AVX2, FMA and F16C
+};
+
+/// Element types of a matrix operand.
+enum {
+    GT_ELEMENT_F32 = 0,
+    GT_ELEMENT_BF16 = 1,
+};
+
+/// `n` float32 values rounded to bfloat16 (to nearest, ties to even; NaN stays a quiet NaN).
+void gt_f32_to_bf16(const float *src, uint16_t *dst, size_t n, int level);
+
+/// `n` bfloat16 values widened to float32 (exact).
+void gt_bf16_to_f32(const uint16_t *src, float *dst, size_t n, int level);
+
+/// `p[i] *= inv` for `n` float32 values; returns 1 when any value was infinite or NaN before
+/// (one pass: GradScaler's unscale and its check).
+int gt_unscale_f32(float *p, size_t n, float inv, int level);
+
+/// A matrix operand: element (i, j) is at `data` + (i · row_stride + j · col_stride) elements
+/// of type `element` (GT_ELEMENT_*). Strides may be any value, including 0 and negative ones.
+typedef struct {
+    const void *data;
+    ptrdiff_t row_stride;
+    ptrdiff_t col_stride;
+    int element;
+} gt_matrix;
+
+/// `C = A·B + beta·C` with A `[m, k]` and B `[k, n]` in float32 or bfloat16, widened to float32
+/// while they are packed, and C `[m, n]` float32 (row-major, leading dimension `ldc`), accumulated
+/// in float32 with fused multiply-adds, on the caller's thread. `beta` 0 never reads C.
+/// Returns 0, or -1 when the packing buffers cannot be allocated (C unchanged).
+int gt_gemm(long m, long n, long k, gt_matrix a, gt_matrix b, float beta, float *c, long ldc, int level);
+
+#endif

@@ -1,0 +1,110 @@
+import XCTest
+@testable import GentrainCore
+import CGentrainKernels
+
+/// The C loops of `CGentrainKernels` at every level this CPU runs: the packing GEMM against a
+/// float64 product of the same (bfloat16-rounded) values, the bfloat16 conversions against
+/// `BFloat16`'s, and the unscale pass.
+final class PackingGemmTests: XCTestCase {
+    private var levels: [Int32] { CPU.kernels >= .avx2 ? [Int32(GT_LEVEL_BASELINE), Int32(GT_LEVEL_AVX2)] : [Int32(GT_LEVEL_BASELINE)] }
+
+    /// A pseudo-random value in [-1, 1) that bfloat16 holds exactly (8 significant bits).
+    private func value(_ i: Int) -> Float {
+        var x = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
+        x ^= x >> 29
+        return Float(Int(x % 256) - 128) / 128
+    }
+
+    /// Sizes around the tile (6 x 16) and block (256 deep) edges; operands row-major, transposed
+    /// or with gaps between rows and columns, float32 or bfloat16; beta 0 (C full of NaN, which
+    /// must not be read) and 0.5.
+    func testProductsAgainstFloat64() {
+        let sizes = [(1, 1, 1), (5, 17, 3), (6, 16, 256), (7, 33, 257), (13, 50, 600), (150, 40, 9), (64, 100, 520)]
+        for level in levels {
+            for (m, n, k) in sizes {
+                for layout in 0..<3 {
+                    for (ea, eb) in [(GT_ELEMENT_F32, GT_ELEMENT_F32), (GT_ELEMENT_BF16, GT_ELEMENT_F32), (GT_ELEMENT_BF16, GT_ELEMENT_BF16)] {
+                        for beta: Float in [0, 0.5] {
+                            check(m, n, k, layout: layout, Int32(ea), Int32(eb), beta: beta, level: level)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Strides of a `rows x cols` operand: 0 row-major, 1 transposed, 2 row-major with gaps.
+    private func strides(_ rows: Int, _ cols: Int, _ layout: Int) -> (Int, Int, Int) {
+        switch layout {
+        case 0: return (cols, 1, rows * cols)
+        case 1: return (1, rows, rows * cols)
+        default: return (2 * cols + 3, 2, rows * (2 * cols + 3))
+        }
+    }
+
+    private func check(_ m: Int, _ n: Int, _ k: Int, layout: Int, _ ea: Int32, _ eb: Int32, beta: Float, level: Int32) {
+        let (ars, acs, asize) = strides(m, k, layout), (brs, bcs, bsize) = strides(k, n, (layout + 1) % 3)
+        let a = (0..<asize).map { value($0) }, b = (0..<bsize).map { value($0 + 7919) }
+        let a16 = a.map { BFloat16($0).bitPattern }, b16 = b.map { BFloat16($0).bitPattern }
+        let start = (0..<(m * n)).map { value($0 + 104_729) }
+        var c = beta == 0 ? [Float](repeating: .nan, count: m * n) : start
+        let status = a.withUnsafeBufferPointer { af in a16.withUnsafeBufferPointer { ah in
+            b.withUnsafeBufferPointer { bf in b16.withUnsafeBufferPointer { bh in
+                c.withUnsafeMutableBufferPointer { cp in
+                    gt_gemm(m, n, k,
+                            gt_matrix(data: ea == GT_ELEMENT_BF16 ? UnsafeRawPointer(ah.baseAddress!) : UnsafeRawPointer(af.baseAddress!),
+                                      row_stride: ars, col_stride: acs, element: ea),
+                            gt_matrix(data: eb == GT_ELEMENT_BF16 ? UnsafeRawPointer(bh.baseAddress!) : UnsafeRawPointer(bf.baseAddress!),
+                                      row_stride: brs, col_stride: bcs, element: eb),
+                            beta, cp.baseAddress!, n, level)
+                }
+            } }
+        } }
+        XCTAssertEqual(status, 0)
+        for i in 0..<m {
+            for j in 0..<n {
+                var exact = Double(beta) * Double(start[i * n + j])
+                for p in 0..<k { exact += Double(a[i * ars + p * acs]) * Double(b[p * brs + j * bcs]) }
+                let got = Double(c[i * n + j])
+                guard abs(got - exact) <= 1e-5 * Double(k + 1) else {
+                    XCTFail("level \(level) \(m)x\(n)x\(k) layout \(layout) elements \(ea),\(eb) beta \(beta): C[\(i), \(j)] = \(got), expected \(exact)")
+                    return
+                }
+            }
+        }
+    }
+
+    /// Rounding to bfloat16 (ties to even, NaN quiet, infinities and overflow to infinity) and
+    /// widening back, as `BFloat16` does, at every level and across the vector loops' tails.
+    func testBFloat16Conversions() {
+        var values: [Float] = [0, -0, 1, -1, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                               .leastNonzeroMagnitude, Float(bitPattern: 0x3F80_8000), Float(bitPattern: 0x3F81_8000),
+                               Float(bitPattern: 0x7F7F_FFFF), Float(bitPattern: 0x7FA0_0000)]
+        values += (0..<1000).map { Float(bitPattern: UInt32(truncatingIfNeeded: UInt64($0) &* 0x9E37_79B9_7F4A_7C15 >> 16)) }
+        for level in levels {
+            var rounded = [UInt16](repeating: 0, count: values.count)
+            var widened = [Float](repeating: 0, count: values.count)
+            gt_f32_to_bf16(values, &rounded, values.count, level)
+            gt_bf16_to_f32(rounded, &widened, values.count, level)
+            for (i, v) in values.enumerated() {
+                XCTAssertEqual(rounded[i], BFloat16(v).bitPattern, "level \(level): \(v)")
+                XCTAssertEqual(widened[i].bitPattern, BFloat16(bitPattern: rounded[i]).floatValue.bitPattern)
+            }
+        }
+    }
+
+    /// The unscale pass multiplies every value and reports a non-finite one wherever it is.
+    func testUnscale() {
+        for level in levels {
+            for bad in [nil, 0, 8, 37, 99] as [Int?] {
+                for special in [Float.infinity, -.infinity, .nan] {
+                    var values = (0..<100).map { Float($0) - 50 }
+                    if let bad { values[bad] = special }
+                    let found = gt_unscale_f32(&values, values.count, 0.25, level)
+                    XCTAssertEqual(found != 0, bad != nil, "level \(level), non-finite at \(String(describing: bad))")
+                    for (i, v) in values.enumerated() where i != bad { XCTAssertEqual(v, (Float(i) - 50) * 0.25) }
+                }
+            }
+        }
+    }
+}

@@ -642,6 +642,119 @@ def grad_scaler_case():
             "bad": [[k, w, str(v)] for k, (w, v) in sorted(bad.items())],
             "unscale_first": sorted(unscale_first), "steps": steps}
 
+def autocast_case():
+    """PyTorch's CPU autocast (bfloat16): for each op, float32 inputs (leaves that require grad),
+    the output's dtype and values, and the gradients of sum(out * w) (float32, through the casts);
+    then 20 steps each of an MLP classifier, a conv GAN and a WGAN-GP critic (PyTorch's recipe for
+    a gradient penalty under mixed precision) under autocast + GradScaler: initial weights, data
+    and every step's losses."""
+    torch.manual_seed(77)
+    x, w, b = torch.randn(16, 32), torch.randn(24, 32) * 0.2, torch.randn(24)
+    img, k, kb = torch.randn(2, 3, 8, 8), torch.randn(4, 3, 3, 3) * 0.3, torch.randn(4)
+    q = torch.randn(2, 5, 8)
+    target = torch.tensor([1, 0, 3, 7, 2, 2, 5, 9, 0, 1, 3, 4, 6, 8, 7, 23])
+    ops = {
+        "linear": ([x, w, b], lambda x, w, b: F.linear(x, w, b)),
+        "matmul": ([x, w], lambda x, w: x @ w.t()),
+        "bmm": ([q], lambda q: torch.bmm(q, q.transpose(1, 2))),
+        "conv2d": ([img, k, kb], lambda img, k, kb: F.conv2d(img, k, kb, padding=1)),
+        "conv_transpose2d": ([img, k.transpose(0, 1).contiguous()], lambda img, k: F.conv_transpose2d(img, k, stride=2)),
+        "linear_relu": ([x, w, b], lambda x, w, b: F.linear(x, w, b).relu()),
+        "linear_softmax": ([x, w], lambda x, w: F.softmax(F.linear(x, w), 1)),
+        "linear_layer_norm": ([x, w], lambda x, w: F.layer_norm(F.linear(x, w), (24,))),
+        "linear_cross_entropy": ([x, w, b], lambda x, w, b: F.cross_entropy(F.linear(x, w, b), target)),
+        "linear_mse": ([x, w], lambda x, w: F.mse_loss(F.linear(x, w), torch.ones(16, 24))),
+        "sdpa": ([q], lambda q: F.scaled_dot_product_attention(q, q, q)),
+        "cat": ([x, w], lambda x, w: torch.cat([x @ w.t(), F.linear(x, w).float()], 1)),
+    }
+    cases = []
+    for name, (inputs, fn) in ops.items():
+        leaves = [t.clone().requires_grad_(True) for t in inputs]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = fn(*leaves)
+        weights = torch.randn(out.shape)
+        grads = torch.autograd.grad((out.float() * weights).sum(), leaves)
+        cases.append({"name": name, "inputs": [encode(t.detach()) for t in leaves], "w": encode(weights),
+                      "output": {**encode(out.float()), "dtype": str(out.dtype).replace("torch.", "")},
+                      "grads": [encode(g) for g in grads]})
+    return {"ops": cases, "training": autocast_training_runs()}
+
+
+def autocast_training_runs():
+    steps, out = 20, {}
+
+    def weights(model):
+        return {k: encode(v) for k, v in model.state_dict().items()}
+
+    def amp_step(scaler, opt, loss):
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+
+    torch.manual_seed(78)
+    mlp = torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(), torch.nn.Linear(64, 4))
+    start = weights(mlp)
+    x = torch.randn(64, 20)
+    y = x[:, :4].argmax(1)
+    opt, scaler, losses = torch.optim.Adam(mlp.parameters(), lr=1e-2), torch.amp.GradScaler("cpu"), []
+    for _ in range(steps):
+        opt.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = F.cross_entropy(mlp(x), y)
+        amp_step(scaler, opt, loss)
+        losses.append(loss.item())
+    out["mlp"] = {"weights": start, "x": encode(x), "y": encode(y), "losses": losses}
+
+    torch.manual_seed(79)
+    critic = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 4, 2, 1), torch.nn.LeakyReLU(0.2), torch.nn.Conv2d(8, 16, 4, 2, 1),
+                                 torch.nn.LeakyReLU(0.2), torch.nn.Flatten(), torch.nn.Linear(16 * 7 * 7, 1))
+    gen = torch.nn.Sequential(torch.nn.Linear(16, 16 * 7 * 7), torch.nn.Unflatten(1, (16, 7, 7)), torch.nn.ReLU(),
+                              torch.nn.ConvTranspose2d(16, 8, 4, 2, 1), torch.nn.ReLU(), torch.nn.ConvTranspose2d(8, 1, 4, 2, 1),
+                              torch.nn.Tanh())
+    start = {"critic": weights(critic), "gen": weights(gen)}
+    real, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.randn(steps, 8, 16)
+    c_opt = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_opt = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    scaler, ones, zeros, losses = torch.amp.GradScaler("cpu"), torch.ones(8, 1), torch.zeros(8, 1), []
+    for i in range(steps):
+        c_opt.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            fake = gen(z[i])
+            d_loss = F.binary_cross_entropy_with_logits(critic(real), ones) + \
+                F.binary_cross_entropy_with_logits(critic(fake.detach()), zeros)
+        amp_step(scaler, c_opt, d_loss)
+        g_opt.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            g_loss = F.binary_cross_entropy_with_logits(critic(fake), ones)
+        amp_step(scaler, g_opt, g_loss)
+        losses += [d_loss.item(), g_loss.item()]
+    out["dcgan"] = {"weights": start, "real": encode(real), "z": encode(z), "losses": losses}
+
+    torch.manual_seed(80)
+    critic = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
+                                 torch.nn.Linear(64, 1))
+    start = weights(critic)
+    real, fake, eps = torch.randn(steps, 32, 2), torch.randn(steps, 32, 2) * 0.5 + 1, torch.rand(steps, 32, 1)
+    opt = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    scaler, losses, penalties = torch.amp.GradScaler("cpu"), [], []
+    for i in range(steps):
+        opt.zero_grad()
+        mixed = (eps[i] * real[i] + (1 - eps[i]) * fake[i]).requires_grad_(True)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            score = critic(mixed)
+        # PyTorch's recipe: scale before autograd.grad, unscale the gradients before the penalty.
+        (scaled,) = torch.autograd.grad(scaler.scale(score.sum()), mixed, create_graph=True)
+        grad = scaled * (1.0 / scaler.get_scale())
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean()
+            loss = critic(fake[i]).mean() - critic(real[i]).mean() + 10 * penalty
+        amp_step(scaler, opt, loss)
+        losses.append(loss.item())
+        penalties.append(penalty.item())
+    out["wgan_gp"] = {"weights": start, "real": encode(real), "fake": encode(fake), "eps": encode(eps),
+                      "losses": losses, "penalties": penalties}
+    return out
+
 
 def main():
     os.makedirs(OUT, exist_ok=True)
@@ -666,6 +779,8 @@ def main():
         json.dump({"torch": torch.__version__, **attention_case()}, f)
     with open(os.path.join(OUT, "grad_scaler.json"), "w") as f:
         json.dump({"torch": torch.__version__, **grad_scaler_case()}, f)
+    with open(os.path.join(OUT, "autocast.json"), "w") as f:
+        json.dump({"torch": torch.__version__, **autocast_case()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

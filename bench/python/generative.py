@@ -10,6 +10,7 @@ iteration, Adam(1e-4, betas (0.5, 0.9)), batch 256: iterations/s.
 W5: DCGAN on 28x28x1, batch 64: critic conv 1->64->128 (k4 s2 p1, LeakyReLU 0.2) + linear,
 generator linear 100->128*7*7 then ConvTranspose2d 128->64->1 (k4 s2 p1, ReLU, tanh); one
 critic and one generator step with BCE-with-logits, Adam(2e-4, betas (0.5, 0.999)): iterations/s.
+W5-autocast: W5 with its forward passes and losses under bfloat16 autocast.
 """
 import argparse
 import importlib.util
@@ -110,8 +111,11 @@ def wgan_step(lib, framework):
     return step
 
 
-def dcgan_step(lib, framework, wrap=lambda m: m, batch=64):
+def dcgan_step(lib, framework, wrap=lambda m: m, batch=64, mixed=False):
+    """`mixed`: forward passes and losses under bfloat16 autocast (W5 under autocast)."""
+    import contextlib
     nn, F = lib.nn, lib.nn.functional
+    region = (lambda: lib.autocast("cpu", dtype=lib.bfloat16)) if mixed else contextlib.nullcontext
     critic = wrap(nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, 2, 1),
                                 nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(128 * 7 * 7, 1)))
     gen = wrap(nn.Sequential(nn.Linear(100, 128 * 7 * 7), nn.Unflatten(1, (128, 7, 7)), nn.ReLU(),
@@ -125,20 +129,24 @@ def dcgan_step(lib, framework, wrap=lambda m: m, batch=64):
 
     def step():
         c_opt.zero_grad()
-        with lib.no_grad():
+        with lib.no_grad(), region():
             fake = generate()
-        loss = F.binary_cross_entropy_with_logits(critic(real), ones) + \
-            F.binary_cross_entropy_with_logits(critic(fake), zeros)
+        with region():
+            loss = F.binary_cross_entropy_with_logits(critic(real), ones) + \
+                F.binary_cross_entropy_with_logits(critic(fake), zeros)
         loss.backward()
         c_opt.step()
         g_opt.zero_grad()
-        F.binary_cross_entropy_with_logits(critic(generate()), ones).backward()
+        with region():
+            loss = F.binary_cross_entropy_with_logits(critic(generate()), ones)
+        loss.backward()
         g_opt.step()
 
     return step
 
 
-WORKLOADS = {"w3": vae_step, "w4": wgan_step, "w5": dcgan_step}
+WORKLOADS = {"w3": vae_step, "w4": wgan_step, "w5": dcgan_step,
+             "w5-autocast": lambda lib, name: dcgan_step(lib, name, mixed=True)}
 
 
 def measure(name, workload, threads, seconds):
@@ -155,7 +163,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3)
     ap.add_argument("--repeats", type=int, default=1, help="alternating rounds; each side's median is shown")
-    ap.add_argument("--workloads", default="w3,w4,w5", help="comma-separated subset of w3, w4, w5")
+    ap.add_argument("--workloads", default="w3,w4,w5,w5-autocast", help="comma-separated subset of w3, w4, w5, w5-autocast")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -163,7 +171,7 @@ def main():
         return measure(name, workload, int(threads), float(seconds))
     names = ["gentrain"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
     print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}")
-    for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s"), ("w5", "iterations/s")):
+    for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s"), ("w5", "iterations/s"), ("w5-autocast", "iterations/s")):
         if workload not in a.workloads.split(","):
             continue
         for threads in (1, 2):

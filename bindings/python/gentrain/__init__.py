@@ -54,6 +54,6 @@ def matmul(a, b):
 
 # The hand-written Tensor methods that PyTorch also has as torch.<name>.
 for _name in ("clamp", "var", "std", "max", "min", "argmax", "reshape", "permute", "split", "chunk", "eq", "ne",
-              "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square"):
+              "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square", "mm", "bmm"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

@@ -266,6 +266,20 @@ class Tensor(TensorOps):
     def __matmul__(self, o):
         return _new(lib.gentrain_matmul, self._h, o._h)
 
+    def mm(self, mat2):
+        """torch.mm: the product of two matrices (no broadcasting)."""
+        if self.dim() != 2 or mat2.dim() != 2:
+            raise RuntimeError(f"mm: expected 2-D tensors, got {self.dim()}-D and {mat2.dim()}-D")
+        return self @ mat2
+
+    def bmm(self, mat2):
+        """torch.bmm: batched products of [b, n, m] and [b, m, p] (no broadcasting)."""
+        if self.dim() != 3 or mat2.dim() != 3:
+            raise RuntimeError(f"bmm: expected 3-D tensors, got {self.dim()}-D and {mat2.dim()}-D")
+        if self.shape[0] != mat2.shape[0]:
+            raise RuntimeError(f"bmm: batch sizes differ ({self.shape[0]} and {mat2.shape[0]})")
+        return self @ mat2
+
     def __eq__(self, o):
         return self._binary(o, lib.gentrain_eq)
 

@@ -2,6 +2,9 @@
 read from PyTorch: each op run under torch.autocast("cpu", dtype=torch.bfloat16) with float32
 inputs, and with bfloat16 inputs), values within bfloat16's resolution, gradients in the inputs'
 dtypes, nesting, and training with GradScaler."""
+import json
+import os
+
 import numpy as np
 import pytest
 
@@ -133,3 +136,131 @@ def test_mlp_trains_under_autocast_and_grad_scaler_like_float32():
     full, mixed = run(False), run(True)
     assert mixed[-1] < 0.6 * mixed[0]
     np.testing.assert_allclose(mixed, full, rtol=0.05, atol=0.02)
+
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "..", "..", "..", "Tests", "GentrainTests", "Golden", "autocast.json")
+
+
+def golden():
+    with open(GOLDEN) as f:
+        return json.load(f)
+
+
+def tensor(e, requires_grad=False):
+    t = gentrain.tensor(np.array(e["data"], dtype=np.float64).reshape(e["shape"]).astype(np.dtype(e["dtype"])))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+TARGET = [1, 0, 3, 7, 2, 2, 5, 9, 0, 1, 3, 4, 6, 8, 7, 23]
+# The ops of autocast.json (scripts/gen_golden.py), spelled in gentrain.
+GOLDEN_OPS = {
+    "linear": lambda x, w, b: F.linear(x, w, b),
+    "matmul": lambda x, w: x @ w.t(),
+    "bmm": lambda q: gentrain.bmm(q, q.transpose(1, 2)),
+    "conv2d": lambda img, k, kb: F.conv2d(img, k, kb, padding=1),
+    "conv_transpose2d": lambda img, k: F.conv_transpose2d(img, k, stride=2),
+    "linear_relu": lambda x, w, b: F.linear(x, w, b).relu(),
+    "linear_softmax": lambda x, w: F.softmax(F.linear(x, w), 1),
+    "linear_layer_norm": lambda x, w: F.layer_norm(F.linear(x, w), (24,)),
+    "linear_cross_entropy": lambda x, w, b: F.cross_entropy(F.linear(x, w, b), gentrain.tensor(TARGET)),
+    "linear_mse": lambda x, w: F.mse_loss(F.linear(x, w), gentrain.ones(16, 24)),
+    "sdpa": lambda q: F.scaled_dot_product_attention(q, q, q),
+    "cat": lambda x, w: gentrain.cat([x @ w.t(), F.linear(x, w).float()], 1),
+}
+
+
+@pytest.mark.parametrize("case", golden()["ops"], ids=lambda c: c["name"])
+def test_ops_match_pytorchs_autocast(case):
+    """Output dtype as PyTorch's, values within bfloat16's resolution, float32 gradients of the
+    float32 leaves through the casts."""
+    leaves = [tensor(e, requires_grad=True) for e in case["inputs"]]
+    with gentrain.autocast("cpu"):
+        out = GOLDEN_OPS[case["name"]](*leaves)
+    assert str(out.dtype).split(".")[-1] == case["output"]["dtype"]
+    expected = np.array(case["output"]["data"]).reshape(case["output"]["shape"])
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(out.float().numpy(), expected, rtol=2e-2, atol=1e-2 * scale)
+    grads = gentrain.autograd.grad((out.float() * tensor(case["w"])).sum(), leaves)
+    for g, e in zip(grads, case["grads"]):
+        assert g.dtype is F32
+        want = np.array(e["data"]).reshape(e["shape"])
+        np.testing.assert_allclose(g.numpy(), want, rtol=3e-2, atol=2e-2 * np.abs(want).max())
+
+
+def load(model, weights):
+    model.load_state_dict({k: tensor(v) for k, v in weights.items()})
+    return model
+
+
+def amp_step(scaler, opt, loss):
+    scaler.scale(loss).backward()
+    scaler.step(opt)
+    scaler.update()
+
+
+def test_mlp_under_autocast_and_grad_scaler_tracks_pytorch():
+    run = golden()["training"]["mlp"]
+    nn = gentrain.nn
+    mlp = load(nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 4)), run["weights"])
+    x, y = tensor(run["x"]), tensor(run["y"])
+    opt, scaler, losses = gentrain.optim.Adam(mlp.parameters(), lr=1e-2), gentrain.amp.GradScaler("cpu"), []
+    for _ in range(20):
+        opt.zero_grad()
+        with gentrain.autocast("cpu"):
+            loss = F.cross_entropy(mlp(x), y)
+        amp_step(scaler, opt, loss)
+        losses.append(loss.item())
+    np.testing.assert_allclose(losses, run["losses"], rtol=2e-2, atol=1e-2)
+
+
+def test_conv_gan_under_autocast_and_grad_scaler_tracks_pytorch():
+    run = golden()["training"]["dcgan"]
+    nn = gentrain.nn
+    critic = load(nn.Sequential(nn.Conv2d(1, 8, 4, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(8, 16, 4, 2, 1), nn.LeakyReLU(0.2),
+                                nn.Flatten(), nn.Linear(16 * 7 * 7, 1)), run["weights"]["critic"])
+    gen = load(nn.Sequential(nn.Linear(16, 16 * 7 * 7), nn.Unflatten(1, (16, 7, 7)), nn.ReLU(), nn.ConvTranspose2d(16, 8, 4, 2, 1),
+                             nn.ReLU(), nn.ConvTranspose2d(8, 1, 4, 2, 1), nn.Tanh()), run["weights"]["gen"])
+    real, z = tensor(run["real"]), tensor(run["z"])
+    c_opt = gentrain.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_opt = gentrain.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    scaler, ones, zeros, losses = gentrain.amp.GradScaler("cpu"), gentrain.ones(8, 1), gentrain.zeros(8, 1), []
+    for i in range(20):
+        c_opt.zero_grad()
+        with gentrain.autocast("cpu"):
+            fake = gen(z[i])
+            d_loss = F.binary_cross_entropy_with_logits(critic(real), ones) + \
+                F.binary_cross_entropy_with_logits(critic(fake.detach()), zeros)
+        amp_step(scaler, c_opt, d_loss)
+        g_opt.zero_grad()
+        with gentrain.autocast("cpu"):
+            g_loss = F.binary_cross_entropy_with_logits(critic(fake), ones)
+        amp_step(scaler, g_opt, g_loss)
+        losses += [d_loss.item(), g_loss.item()]
+    np.testing.assert_allclose(losses, run["losses"], rtol=2e-2, atol=1e-2)
+
+
+def test_wgan_gp_critic_under_autocast_and_grad_scaler_tracks_pytorch():
+    """PyTorch's recipe for a gradient penalty under mixed precision: scale the critic's output
+    before autograd.grad(create_graph=True), unscale the gradients, then the penalty; the
+    double backward runs through bfloat16 ops."""
+    run = golden()["training"]["wgan_gp"]
+    nn = gentrain.nn
+    critic = load(nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1)), run["weights"])
+    real, fake, eps = tensor(run["real"]), tensor(run["fake"]), tensor(run["eps"])
+    opt = gentrain.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    scaler, losses, penalties = gentrain.amp.GradScaler("cpu"), [], []
+    for i in range(20):
+        opt.zero_grad()
+        mixed = (eps[i] * real[i] + (1 - eps[i]) * fake[i]).requires_grad_(True)
+        with gentrain.autocast("cpu"):
+            score = critic(mixed)
+        (scaled,) = gentrain.autograd.grad(scaler.scale(score.sum()), mixed, create_graph=True)
+        grad = scaled * (1.0 / scaler.get_scale())
+        with gentrain.autocast("cpu"):
+            penalty = ((grad.norm(2, dim=1) - 1) ** 2).mean()
+            loss = critic(fake[i]).mean() - critic(real[i]).mean() + 10 * penalty
+        amp_step(scaler, opt, loss)
+        losses.append(loss.item())
+        penalties.append(penalty.item())
+    np.testing.assert_allclose(penalties, run["penalties"], rtol=3e-2, atol=1e-2)
+    np.testing.assert_allclose(losses, run["losses"], rtol=2e-2, atol=2e-2)

@@ -185,3 +185,15 @@ def test_cumsum():
     assert gentrain.ones(2, dtype=gentrain.bfloat16).cumsum(0).dtype == gentrain.bfloat16
     with pytest.raises(gentrain.IndexError):
         x.cumsum(2)
+
+
+def test_mm_and_bmm_take_their_shapes_only():
+    a, b = gentrain.randn(2, 3, 4), gentrain.randn(2, 4, 5)
+    assert gentrain.bmm(a, b).shape == (2, 3, 5) and a[0].mm(b[0]).shape == (3, 5)
+    np.testing.assert_allclose(gentrain.bmm(a, b)[1].numpy(), a[1].numpy() @ b[1].numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(RuntimeError, match="3-D"):
+        gentrain.bmm(a[0], b[0])
+    with pytest.raises(RuntimeError, match="batch sizes"):
+        gentrain.bmm(a, gentrain.randn(1, 4, 5))
+    with pytest.raises(RuntimeError, match="2-D"):
+        gentrain.mm(a, b)

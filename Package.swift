@@ -33,8 +33,9 @@ let package = Package(
         // CPUID and XGETBV: which wide kernel builds the CPU runs.
         .target(name: "CGentrainCPU", cSettings: cFlags),
         // Loops in C with per-function target attributes: the packing GEMM (float32 and bfloat16
-        // operands) and dtype conversions.
-        .target(name: "CGentrainKernels", cSettings: cFlags),
+        // operands) and dtype conversions. Optimized in debug builds too (at -O0 the GEMM's
+        // intrinsics run an order of magnitude slower).
+        .target(name: "CGentrainKernels", cSettings: cFlags + [.unsafeFlags(["-O2"])]),
         .target(name: "GentrainMath", swiftSettings: engineFlags),
         // One source compiled for Haswell's instruction set (AVX2, FMA) and for AVX-512 (Skylake-X's
         // set, which Intel's and AMD's AVX-512 CPUs share, with 512-bit vectors preferred); each

@@ -936,6 +936,11 @@ gentrain_status gentrain_module_custom_new(gentrain_module **out, gentrain_modul
                                            size_t n_children);
 /* requires_grad_(requires_grad) on every parameter: false freezes the module. */
 gentrain_status gentrain_module_set_requires_grad(gentrain_module *module, bool requires_grad);
+/* Module.to(dtype): every floating-point parameter and buffer (and gradient) converted to the
+ * floating-point `dtype` in place, so handles to them see the new dtype. Build optimizers after
+ * converting: an optimizer whose parameters changed dtype fails its step (GENTRAIN_ERR_DTYPE).
+ * A parameter another thread is using is GENTRAIN_ERR_MISUSE. */
+gentrain_status gentrain_module_to(gentrain_module *module, gentrain_dtype dtype);
 
 /* ---------------------------------------------------------------------------------------
  * Initialization (InitAPI.swift): torch.nn.init.

@@ -105,6 +105,11 @@ public func gentrain_module_set_requires_grad(_ module: OpaquePointer?, _ requir
 }
 
 @c @implementation
+public func gentrain_module_to(_ module: OpaquePointer?, _ dtype: gentrain_dtype) -> gentrain_status {
+    guarded("gentrain_module_to") { _ = try moduleArg(module).module.to(dtypeArg(dtype)) }
+}
+
+@c @implementation
 public func gentrain_module_conv_transpose2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inChannels: Int64,
                                                  _ outChannels: Int64, _ kernelH: Int64, _ kernelW: Int64,
                                                  _ options: UnsafePointer<gentrain_conv_options>?, _ bias: Bool) -> gentrain_status {

@@ -121,6 +121,25 @@ open class Module {
     public func requiresGrad_(_ flag: Bool) throws {
         for p in parameters() { try p.setRequiresGrad(flag) }
     }
+
+    /// PyTorch's `Module.to(dtype)`: every floating-point parameter and buffer (and gradient)
+    /// converted to `dtype` in place, so the module's layers compute in it. Build optimizers after
+    /// converting, as with PyTorch (an optimizer whose parameters changed dtype refuses to step).
+    /// Checked first: a non-floating dtype changes nothing.
+    @discardableResult
+    public func to(_ dtype: DType) throws -> Self {
+        guard dtype.isFloatingPoint else {
+            throw GentrainError(.dtype, "nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=\(dtype)")
+        }
+        for (_, t) in stateDict() where t.dtype.isFloatingPoint { try t.convertInPlace(dtype) }
+        return self
+    }
+
+    /// `to(.float32)`, `to(.float64)`, `to(.bfloat16)`, `to(.float16)`, PyTorch's names.
+    @discardableResult public func float() throws -> Self { try to(.float32) }
+    @discardableResult public func double() throws -> Self { try to(.float64) }
+    @discardableResult public func bfloat16() throws -> Self { try to(.bfloat16) }
+    @discardableResult public func half() throws -> Self { try to(.float16) }
 }
 
 /// `y = x Wᵀ + b`, PyTorch's `nn.Linear`, with its default initialization: weight and bias

@@ -36,7 +36,12 @@ public final class ParamState {
 
     /// The buffer `name`, created filled with `initial` in the parameter's shape and dtype.
     func buffer(_ name: String, like p: Tensor, initial: Double = 0) throws -> Tensor {
-        if let b = buffers[name] { return b }
+        if let b = buffers[name] {
+            guard b.dtype == p.dtype else {
+                throw GentrainError(.dtype, "optimizer: state '\(name)' is \(b.dtype) but its parameter is now \(p.dtype) (build the optimizer after Module.to)")
+            }
+            return b
+        }
         let b = try Tensor.full(p.shape, initial, dtype: p.dtype)
         buffers[name] = b
         return b
@@ -138,6 +143,9 @@ open class Optimizer {
                     for p in group.params {
                         try p.use.exclusive("a parameter") {
                             guard let g = p.grad else { return }
+                            guard p.dtype == .float32 || p.dtype == .float64 else {
+                                throw GentrainError(.dtype, "optimizer: a parameter changed to \(p.dtype) after the optimizer was built; parameters must be float32 or float64 (build the optimizer after Module.to)")
+                            }
                             guard g.shape == p.shape else {
                                 throw GentrainError(.shape, "optimizer: gradient \(shapeString(g.shape)) does not match parameter \(shapeString(p.shape))")
                             }

@@ -1973,6 +1973,65 @@ static void test_more_modules_and_attention(void) {
 
 /* GradScaler from C: scale, unscale_, a skipped step on an infinite gradient, update's backoff and
  * growth, state in and out, and the misuse errors. */
+/* Module.to(dtype) from C: parameters (and their gradients) change dtype in place, so existing
+ * handles see it and forward computes in it; an optimizer built before refuses to step; a
+ * non-floating dtype changes nothing. */
+static void test_module_to(void) {
+    gentrain_module *linear = NULL;
+    OK(gentrain_module_linear_new(&linear, 4, 3, true));
+    gentrain_tensor *w = NULL, *x = NULL, *y = NULL, *loss = NULL;
+    OK(gentrain_module_parameter(&w, NULL, linear, 0));
+    int64_t shape[2] = {2, 4};
+    OK(gentrain_tensor_randn(&x, shape, 2, GENTRAIN_FLOAT32));
+    gentrain_optimizer *before = NULL;
+    OK(gentrain_optim_adam_new(&before, &w, 1, NULL));
+    OK(gentrain_module_forward(&y, linear, x));
+    OK(gentrain_sum(&loss, y, NULL, 0, false));
+    OK(gentrain_backward(loss, NULL, false, false));
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(loss);
+    OK(gentrain_optim_step(before));
+
+    OK(gentrain_module_to(linear, GENTRAIN_FLOAT64));
+    gentrain_dtype dt = GENTRAIN_FLOAT32;
+    gentrain_tensor *grad = NULL;
+    OK(gentrain_tensor_dtype(&dt, w));
+    EXPECT(dt == GENTRAIN_FLOAT64);
+    OK(gentrain_tensor_grad(&grad, w));
+    OK(gentrain_tensor_dtype(&dt, grad));
+    EXPECT(dt == GENTRAIN_FLOAT64);
+    gentrain_tensor_free(grad);
+    FAILS(gentrain_optim_step(before), GENTRAIN_ERR_DTYPE, "build the optimizer after");
+    gentrain_tensor *x64 = NULL;
+    OK(gentrain_to_dtype(&x64, x, GENTRAIN_FLOAT64));
+    OK(gentrain_module_forward(&y, linear, x64));
+    OK(gentrain_tensor_dtype(&dt, y));
+    EXPECT(dt == GENTRAIN_FLOAT64);
+    gentrain_tensor_free(y);
+    gentrain_optimizer *after = NULL;
+    OK(gentrain_optim_adam_new(&after, &w, 1, NULL));
+    OK(gentrain_optim_step(after));
+
+    FAILS(gentrain_module_to(linear, GENTRAIN_INT64), GENTRAIN_ERR_DTYPE, "floating point");
+    OK(gentrain_tensor_dtype(&dt, w));
+    EXPECT(dt == GENTRAIN_FLOAT64);
+    FAILS(gentrain_module_to(NULL, GENTRAIN_FLOAT32), GENTRAIN_ERR_INVALID_HANDLE, "NULL");
+    OK(gentrain_module_to(linear, GENTRAIN_BFLOAT16));
+    gentrain_tensor *x16 = NULL;
+    OK(gentrain_to_dtype(&x16, x, GENTRAIN_BFLOAT16));
+    OK(gentrain_module_forward(&y, linear, x16));
+    OK(gentrain_tensor_dtype(&dt, y));
+    EXPECT(dt == GENTRAIN_BFLOAT16);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(x16);
+    gentrain_tensor_free(x64);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(w);
+    gentrain_optim_free(before);
+    gentrain_optim_free(after);
+    gentrain_module_free(linear);
+}
+
 /* Autocast regions from C: products in bfloat16 inside, float32 again in a disabled inner region
  * and after; a float32 region and an exit without a region are errors. */
 static void test_autocast(void) {
@@ -2117,6 +2176,7 @@ int main(int argc, char **argv) {
     test_module_files_and_perceptual_loss(argc > 1 ? argv[1] : NULL);
     test_autocast();
     test_grad_scaler();
+    test_module_to();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -404,6 +404,8 @@ static void training(input *in) {
         modules[k] = NULL;
         if (byte(in) % 2) gentrain_module_linear_new(&modules[k], integer(in), integer(in), byte(in) % 2);
         else gentrain_module_batch_norm_new(&modules[k], integer(in), number(in), number(in), byte(in) % 2);
+        /* Module.to with any dtype value, valid or not, while optimizers may hold its parameters. */
+        if (byte(in) % 2) gentrain_module_to(modules[k], (gentrain_dtype)(byte(in) % 9));
         gentrain_tensor *out = NULL;
         gentrain_module_forward(&out, modules[k], any_tensor(in));
         put(in, out);

@@ -4,6 +4,35 @@ import Gentrain
 
 /// Layer behaviour beyond the golden table: running statistics, evaluation mode, bad shapes.
 final class LayerTests: XCTestCase {
+    /// PyTorch's Module.to(dtype): floating parameters, buffers and gradients change dtype in
+    /// place (the layers' own references see it; num_batches_tracked stays int64); an optimizer
+    /// built before refuses to step; a non-floating dtype changes nothing.
+    func testModuleToConvertsInPlace() throws {
+        let linear = try Linear(3, 2), norm = try BatchNorm(2)
+        let model = try Sequential([linear, norm])
+        let before = try Adam(model.parameters())
+        let x = try Tensor.randn([4, 3])
+        try model(x).sum().backward()
+        try before.step()
+        let w = try linear.weight.toArray(Double.self)
+        try model.double()
+        XCTAssertEqual(linear.weight.dtype, .float64)
+        XCTAssertEqual(linear.weight.grad?.dtype, .float64)
+        XCTAssertEqual(norm.runningMean.dtype, .float64)
+        XCTAssertEqual(norm.numBatchesTracked.dtype, .int64)
+        XCTAssertEqual(try linear.weight.toArray(Double.self), w, "float32 values widen exactly")
+        XCTAssertEqual(try model(x.to(.float64)).dtype, .float64)
+        XCTAssertThrowsError(try before.step()) { XCTAssertTrue("\($0)".contains("build the optimizer after")) }
+        XCTAssertThrowsError(try model.to(.int32))
+        XCTAssertEqual(linear.weight.dtype, .float64)
+        try model.bfloat16()
+        model.eval()
+        XCTAssertEqual(try model(x.to(.bfloat16)).dtype, .bfloat16)
+        let leaf = try x.detach()
+        try leaf.setRequiresGrad(true)
+        XCTAssertThrowsError(try leaf.mul(2).convertInPlace(.float64), "only leaves change dtype in place")
+    }
+
     func testBatchNormRunningStatisticsAndEvaluation() throws {
         let x = try Tensor([1, 2, 3, 5, 10, 20, 30, 40] as [Double], shape: [4, 2])
         let mean = try Tensor.zeros([2], dtype: .float64), variance = try Tensor.ones([2], dtype: .float64)

@@ -12,12 +12,12 @@ struct MatrixOperand<T> {
     var colStride: Int
 }
 
-/// `C = alpha · A·B + beta · C` for row-major C (`[m, n]`, leading dimension `ldc`), with A
-/// `[m, k]` and B `[k, n]` read through their strides: a transposed view goes to the BLAS
-/// as a transpose flag, anything else is packed first. float32 products run on the faster of
-/// oneDNN and OpenBLAS for their shape on this CPU (see `GemmBackend`), float64 on OpenBLAS.
+/// `C = A·B + beta · C` for row-major C (`[m, n]`, leading dimension `ldc`), with A `[m, k]` and
+/// B `[k, n]` read through their strides: a transposed view goes to the BLAS as a transpose flag,
+/// anything else is packed first. float32 products run on the fastest of oneDNN, OpenBLAS and the
+/// packing GEMM for their shape on this CPU (see `GemmBackend`), float64 on OpenBLAS.
 func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, _ b: MatrixOperand<T>,
-                           _ c: UnsafeMutablePointer<T>, ldc: Int, alpha: T = 1, beta: T = 0) {
+                           _ c: UnsafeMutablePointer<T>, ldc: Int, beta: T = 0) {
     if m == 0 || n == 0 { return }
     if k == 0 {
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
@@ -40,23 +40,38 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
     /// Rows 0..<rows of the product into `out` (leading dimension `ldOut`), on `backend`.
     func product(_ backend: GemmBackend, rows m: Int, into out: UnsafeMutablePointer<T>, _ ldOut: Int, beta: T) {
         if backend == .onednn, let dnnl = OneDNN.library {
-            dnnl.sgemm(ta, tb, m, n, k, Float(alpha), UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), lda,
+            dnnl.sgemm(ta, tb, m, n, k, 1, UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), lda,
                        UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), ldb, Float(beta),
                        UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), ldOut)
             return
         }
-        _ = openBLASSingleThreaded
-        blockedProduct(m, n, k, aRowStride: ta == CblasNoTrans ? lda : 1, bColumnStride: tb == CblasNoTrans ? 1 : ldb, ldc: ldOut) { m, n, ao, bo, co in
+        /// The block of C at `co` on OpenBLAS.
+        func blas(_ m: Int, _ n: Int, _ ao: Int, _ bo: Int, _ co: Int) {
+            _ = openBLASSingleThreaded
             if T.self == Float.self {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                             UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Float.self), Int32(lda),
                             UnsafeRawPointer(pb + bo).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
                             UnsafeMutableRawPointer(out + co).assumingMemoryBound(to: Float.self), Int32(ldOut))
             } else {
-                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
+                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                             UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Double.self), Int32(lda),
                             UnsafeRawPointer(pb + bo).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
                             UnsafeMutableRawPointer(out + co).assumingMemoryBound(to: Double.self), Int32(ldOut))
+            }
+        }
+        /// A BLAS operand (transpose flag and leading dimension) as the packing GEMM's.
+        func operand(_ p: UnsafeMutablePointer<T>, _ t: CBLAS_TRANSPOSE, _ ld: Int) -> gt_matrix {
+            gt_matrix(data: UnsafeRawPointer(p), row_stride: t == CblasNoTrans ? ld : 1, col_stride: t == CblasNoTrans ? 1 : ld,
+                      element: Int32(GT_ELEMENT_F32))
+        }
+        let packing = backend == .packing && T.self == Float.self
+        let (ga, gb) = (operand(pa, ta, lda), operand(pb, tb, ldb))
+        blockedProduct(m, n, k, aRowStride: ga.row_stride, bColumnStride: gb.col_stride, ldc: ldOut) { m, n, ao, bo, co in
+            // A block whose packing buffers cannot be allocated (gt_gemm has not touched C) runs on OpenBLAS.
+            if !packing || gt_gemm(m, n, k, ga.advanced(by: ao), gb.advanced(by: bo), Float(beta),
+                                   UnsafeMutableRawPointer(out + co).assumingMemoryBound(to: Float.self), ldOut, CPU.cLevel) != 0 {
+                blas(m, n, ao, bo, co)
             }
         }
     }

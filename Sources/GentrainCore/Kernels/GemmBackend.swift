@@ -6,45 +6,57 @@ import Glibc
 
 /// The library that computes a float32 matrix product, chosen by measurement on the running CPU.
 ///
-/// oneDNN (Debian `libdnnl2`, loaded at run time when present) and OpenBLAS are each faster on
-/// some shapes and CPUs: on an AMD EPYC family 25 model 1 (AVX2), OpenBLAS ran a character LSTM's
-/// products 1.4× faster and a 784-1024-1024 MLP's 1.2× faster on one thread, oneDNN a VAE's 1.1×
-/// faster; on an AVX-512 Zen 4, oneDNN was 2× OpenBLAS. So no choice is wired in. Products fall in
-/// classes (the bit lengths of m, n and k, the transposes, the threads); the first product of a
-/// class times both backends on its own operands into a scratch result (alternating runs of at
-/// most about 256 MFLOP, for up to 0.15 s), and the faster serves every product of the class from
-/// then on, this one included, so equal inputs always give equal bits. float64 always runs on
-/// OpenBLAS.
+/// oneDNN (Debian `libdnnl2`, loaded at run time when present), OpenBLAS and the engine's own
+/// packing GEMM (`gt_gemm`, on CPUs with AVX2) are each faster on some shapes and CPUs: on an AMD
+/// EPYC family 25 model 1 (AVX2), OpenBLAS ran a character LSTM's products 1.4× faster and a
+/// 784-1024-1024 MLP's 1.2× faster than oneDNN on one thread, oneDNN a VAE's 1.1× faster, and the
+/// packing GEMM products of depth 256 5 % faster than OpenBLAS; on an AVX-512 Zen 4, oneDNN was
+/// 2× OpenBLAS. So no choice is wired in. Products fall in classes (the bit lengths of m, n and
+/// k, the transposes, the threads); the first product of a class times every backend on its own
+/// operands into a scratch result (alternating runs of at most about 256 MFLOP, for up to
+/// 0.15 s), and the fastest serves every product of the class from then on, this one included,
+/// so equal inputs always give equal bits. float64 always runs on OpenBLAS.
 ///
 /// Choices are kept in a file per CPU and library versions (`$GENTRAIN_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/gentrain` or `~/.cache/gentrain`; `GENTRAIN_CACHE_DIR=none` keeps them in the
 /// process only), so later processes on the machine make the same choices without measuring and
-/// a run resumed in a new process computes the same bits. `GENTRAIN_GEMM=openblas` or `=onednn`
-/// (or `set`) forces one backend for everything.
-package enum GemmBackend: Sendable {
-    case openblas, onednn
+/// a run resumed in a new process computes the same bits. `GENTRAIN_GEMM=openblas`, `=onednn` or
+/// `=packing` (or `set`) forces one backend for everything.
+package enum GemmBackend: String, CaseIterable, Sendable {
+    case openblas, onednn, packing
+
+    /// Whether this backend runs here: oneDNN when it loaded, the packing GEMM with AVX2.
+    var isAvailable: Bool {
+        switch self {
+        case .openblas: true
+        case .onednn: OneDNN.library != nil
+        case .packing: packingGemmTakesBFloat16
+        }
+    }
 
     private static let minimumSamples = 5, maximumSamples = 60, budget = 0.15
     private static let lock = Lock()
     nonisolated(unsafe) private static var forced: GemmBackend? = {
-        switch getenv("GENTRAIN_GEMM").map({ String(cString: $0) }) {
-        case "openblas": return .openblas
-        case "onednn": return OneDNN.library != nil ? .onednn : .openblas
-        default: return OneDNN.library != nil ? nil : .openblas
+        if let name = getenv("GENTRAIN_GEMM").map({ String(cString: $0) }), let backend = GemmBackend(rawValue: name) {
+            return backend.isAvailable ? backend : .openblas
         }
+        return defaultForcing
     }()
+    /// With one backend available there is nothing to measure.
+    private static var defaultForcing: GemmBackend? { allCases.filter(\.isAvailable).count > 1 ? nil : .openblas }
     nonisolated(unsafe) private static var chosen: [Int: GemmBackend] = GemmChoiceFile.shared?.read() ?? [:]
 
     /// The backend forced for every product (nil: chosen per class by measurement).
     package static var current: GemmBackend? { lock.withLock { forced } }
 
-    /// Forces `backend` for every product, or (nil) goes back to measuring. Forcing `.onednn`
-    /// when oneDNN did not load is an error.
+    /// Forces `backend` for every product, or (nil) goes back to measuring. Forcing a backend
+    /// that does not run here is an error.
     package static func set(_ backend: GemmBackend?) throws {
-        guard backend != .onednn || OneDNN.library != nil else {
-            throw GentrainError(.unsupported, "oneDNN (libdnnl.so.2) is not installed; float32 products run on OpenBLAS")
+        if let backend, !backend.isAvailable {
+            throw GentrainError(.unsupported, backend == .onednn ? "oneDNN (libdnnl.so.2) is not installed; float32 products run on OpenBLAS"
+                                                                  : "the packing GEMM needs a CPU with AVX2 and FMA")
         }
-        lock.withLock { forced = backend ?? (OneDNN.library != nil ? nil : .openblas) }
+        lock.withLock { forced = backend ?? defaultForcing }
     }
 
     /// Whether convolutions may run on oneDNN's primitives (unless OpenBLAS is forced).
@@ -66,22 +78,23 @@ package enum GemmBackend: Sendable {
         if let known = lock.withLock({ forced ?? chosen[key] }) { return known }
         // About 256 MFLOP per trial at most: fewer rows for larger products.
         let rows = Swift.max(1, Swift.min(m, (1 << 27) / Swift.max(1, n * k)))
-        guard let (scratch, index, size) = try? BufferCache.allocate(rows * n * MemoryLayout<Float>.stride) else { return .onednn }
+        guard let (scratch, index, size) = try? BufferCache.allocate(rows * n * MemoryLayout<Float>.stride) else { return .openblas }
         defer { BufferCache.recycle(scratch, index, size) }
         // Alternating runs, at least `minimumSamples` and up to `maximumSamples` of each within
         // `budget` seconds: oneDNN runs a new shape at about half its speed for its first 20–50
         // calls (measured on AMD EPYC family 25 model 1), so a few runs would misjudge it.
-        var best = [Double.infinity, .infinity]
+        let candidates = allCases.filter(\.isAvailable)
+        var best = [Double](repeating: .infinity, count: candidates.count)
         let began = monotonicSeconds()
         for run in 0..<maximumSamples {
-            for (i, backend) in [GemmBackend.openblas, .onednn].enumerated() {
+            for (i, backend) in candidates.enumerated() {
                 let start = monotonicSeconds()
                 trial(backend, rows, scratch)
                 best[i] = Swift.min(best[i], monotonicSeconds() - start)
             }
             if run + 1 >= minimumSamples && monotonicSeconds() - began > budget { break }
         }
-        let measured: GemmBackend = best[1] < best[0] ? .onednn : .openblas
+        let measured = candidates[best.indices.min { best[$0] < best[$1] }!]
         return lock.withLock {
             if let forced { return forced }
             if let earlier = chosen[key] { return earlier }   // another thread measured the class first
@@ -123,7 +136,7 @@ struct GemmChoiceFile {
         gt_cpu_signature(&signature, Int32(signature.count))
         let cpu = String(cString: signature)
         let blas = openblas_get_config().map { String(cString: $0) } ?? "openblas"
-        let name = "gemm-\(cpu)-\(stableHash(blas + (OneDNN.library != nil ? " onednn 2" : ""))).txt"
+        let name = "gemm-\(cpu)-\(stableHash(blas + (OneDNN.library != nil ? " onednn 2" : "") + (GemmBackend.packing.isAvailable ? " packing 1" : ""))).txt"
         return GemmChoiceFile(path: dir + "/" + name)
     }()
 
@@ -136,11 +149,8 @@ struct GemmChoiceFile {
         while fgets(&line, Int32(line.count), f) != nil {
             let fields = String(cString: line).split(separator: " ")
             guard fields.count == 2, let key = Int(fields[0]), key >= 0, key < 1 << 25 else { continue }
-            switch fields[1].filter({ $0 != "\n" }) {
-            case "openblas": choices[key] = .openblas
-            case "onednn": choices[key] = .onednn
-            default: continue
-            }
+            guard let backend = GemmBackend(rawValue: String(fields[1].filter { $0 != "\n" })), backend.isAvailable else { continue }
+            choices[key] = backend
         }
         return choices
     }
@@ -149,7 +159,7 @@ struct GemmChoiceFile {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        let line = "\(key) \(backend == .onednn ? "onednn" : "openblas")\n"
+        let line = "\(key) \(backend.rawValue)\n"
         _ = line.withCString { write(fd, $0, strlen($0)) }
     }
 }

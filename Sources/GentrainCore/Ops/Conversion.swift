@@ -40,6 +40,24 @@ extension Tensor {
         return try record(out, "ToCopyBackward", self) { _, g in [try g.to(from)] }
     }
 
+    /// Converts this leaf to `dtype` in place: the same tensor over new, contiguous storage (what
+    /// PyTorch's `Module.to` does with `param.data = param.data.to(dtype)`), so every holder of the
+    /// tensor sees the new dtype. Its `.grad` converts too; views made before keep the old
+    /// elements. Floating-point dtypes only; a tensor an op produced is an error.
+    public func convertInPlace(_ dtype: DType) throws {
+        guard dtype.isFloatingPoint && self.dtype.isFloatingPoint else {
+            throw GentrainError(.dtype, "to: only floating-point tensors change dtype in place, got \(self.dtype) to \(dtype)")
+        }
+        guard isLeaf else { throw GentrainError(.invalidArgument, "to: only a leaf tensor changes dtype in place (this one was produced by \(gradFn!.name))") }
+        guard dtype != self.dtype else { return }
+        try use.exclusive("a tensor changing dtype") {
+            let (converted, grad) = try withNoGrad { (try to(dtype), try self.grad.map { try $0.to(dtype) }) }
+            (storage, strides, offset, isContiguous) = (converted.storage, converted.strides, 0, true)
+            self.dtype = dtype
+            self.grad = grad
+        }
+    }
+
     /// Copies the elements, row-major, into `buffer` as `dtype` (default: this tensor's).
     public func copyOut(to buffer: UnsafeMutableRawPointer, byteCount: Int, dtype target: DType? = nil) throws {
         let target = target ?? dtype

@@ -2,17 +2,18 @@
 /// `Storage`, plus its autograd record.
 ///
 /// Tensors are immutable in shape; ops return new tensors, views share storage. The few
-/// in-place updates (optimizer steps, `.grad` accumulation, `zero_()`) are named as such.
+/// in-place updates (optimizer steps, `.grad` accumulation, `zero_()`, a leaf's change of dtype
+/// in `Module.to`) are named as such.
 public final class Tensor {
     package internal(set) var storage: Storage
     public let shape: [Int]
-    public let strides: [Int]
+    public internal(set) var strides: [Int]
     /// Offset of the first element into `storage`, in elements.
-    public let offset: Int
-    public let dtype: DType
+    public internal(set) var offset: Int
+    public internal(set) var dtype: DType
     public let numel: Int
     /// Whether the elements lie densely in row-major order.
-    public let isContiguous: Bool
+    public internal(set) var isContiguous: Bool
 
     /// The node that produced this tensor, nil for leaves.
     public internal(set) var gradFn: Node?

@@ -471,6 +471,7 @@ FUNCTIONS = {
     "gentrain_module_submodule": (c_int, [c_void_p, c_void_p, c_char_p]),
     "gentrain_module_custom_new": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_size_t]),
     "gentrain_module_set_requires_grad": (c_int, [c_void_p, c_bool]),
+    "gentrain_module_to": (c_int, [c_void_p, c_int]),
     "gentrain_init_uniform": (c_int, [c_void_p, c_double, c_double]),
     "gentrain_init_normal": (c_int, [c_void_p, c_double, c_double]),
     "gentrain_init_constant": (c_int, [c_void_p, c_double]),

@@ -143,6 +143,10 @@ uint32_t gentrain_abi_version(void);
 const char *gentrain_last_error(void);
 /* The name of a status code ("GENTRAIN_ERR_SHAPE"); a static string. */
 const char *gentrain_status_name(gentrain_status status);
+/* The widest kernels this CPU runs, after GENTRAIN_KERNELS (torch.backends.cpu.get_cpu_capability):
+ * "DEFAULT", "AVX2" (float32 loops and, for bfloat16 products, the packing GEMM with AVX2 and
+ * FMA) or "AVX512"; a static string. */
+const char *gentrain_cpu_capability(void);
 
 /* Receives a warning where PyTorch warns (e.g. a regression loss whose target broadcasts to
  * another shape); the call that warned goes on and succeeds. `message` is valid during the

@@ -60,105 +60,74 @@ static inline void transpose8(__m256 r[8]) {
     r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/// A full sliver of a row-major A (its rows contiguous): 8 steps of p from each of the MR rows,
-/// transposed in registers, MR values stored per step.
+/// One step of p of a sliver: the first `width` (6 or 8) lanes of `r` (a masked store is
+/// microcoded on AMD's Zen cores, so six values go as four and two).
 __attribute__((target("avx2,fma")))
-static void pack_a_rows_avx2(const gt_matrix *a, ptrdiff_t base, long kc, float *out) {
+static inline void store_step(float *out, __m256 r, long width) {
+    if (width == 8) {
+        _mm256_storeu_ps(out, r);
+        return;
+    }
+    _mm_storeu_ps(out, _mm256_castps256_ps128(r));
+    _mm_storel_pi((__m64 *)(out + 4), _mm256_extractf128_ps(r, 1));
+}
+
+/// A full sliver whose elements are contiguous along p (the transposed case: a column-major A or
+/// a row-major B's transpose): blocks of up to 8 neighbours by 8 steps of p, read as vectors
+/// along p and transposed in registers.
+__attribute__((target("avx2,fma")))
+static void pack_along_depth_avx2(const gt_matrix *x, ptrdiff_t base, ptrdiff_t across, long width, long kc, float *out) {
     long p = 0;
     for (; p + 8 <= kc; p += 8) {
-        __m256 r[8];
-        for (long i = 0; i < MR; i++) r[i] = load8(a, base + i * a->row_stride + p);
-        r[6] = r[7] = _mm256_setzero_ps();
-        transpose8(r);
-        // Six values per step as four and two (a masked store is microcoded on AMD's Zen cores).
-        for (long q = 0; q < 8; q++) {
-            float *o = out + (p + q) * MR;
-            _mm_storeu_ps(o, _mm256_castps256_ps128(r[q]));
-            _mm_storel_pi((__m64 *)(o + 4), _mm256_extractf128_ps(r[q], 1));
-        }
-    }
-    for (; p < kc; p++)
-        for (long i = 0; i < MR; i++) out[p * MR + i] = widen(a->data, base + i * a->row_stride + p, a->element == GT_ELEMENT_BF16);
-}
-#endif
-
-/// Rows i0..<i0+mc, columns p0..<p0+kc of A into slivers of MR rows: sliver s holds, for each p,
-/// the MR values of rows i0 + s·MR ..., zero past the last row.
-static inline __attribute__((always_inline)) void pack_a_as(const gt_matrix *a, long i0, long mc, long p0, long kc,
-                                                            float *out, int bf16, int level) {
-    ptrdiff_t rs = a->row_stride, cs = a->col_stride;
-    for (long s = 0; s < mc; s += MR) {
-        long rows = mc - s < MR ? mc - s : MR;
-        ptrdiff_t base = (i0 + s) * rs + p0 * cs;
-        if (cs == 1 && rows == MR && level >= GT_LEVEL_AVX2) {
-#if defined(__x86_64__)
-            pack_a_rows_avx2(a, base, kc, out);
-#endif
-        } else if (rs == 1 && rows == MR) {
-            // Columns of A contiguous (a transposed matrix): MR neighbours per step of p.
-            for (long p = 0; p < kc; p++)
-                for (long i = 0; i < MR; i++) out[p * MR + i] = widen(a->data, base + p * cs + i, bf16);
-        } else {
-            for (long i = 0; i < MR; i++)
-                for (long p = 0; p < kc; p++) out[p * MR + i] = i < rows ? widen(a->data, base + i * rs + p * cs, bf16) : 0;
-        }
-        out += MR * kc;
-    }
-}
-
-static void pack_a(const gt_matrix *a, long i0, long mc, long p0, long kc, float *out, int level) {
-    if (a->element == GT_ELEMENT_BF16) pack_a_as(a, i0, mc, p0, kc, out, 1, level);
-    else pack_a_as(a, i0, mc, p0, kc, out, 0, level);
-}
-
-#if defined(__x86_64__)
-/// A full sliver of a transposed B (its columns contiguous): blocks of 8 columns by 8 steps of p,
-/// read as 8 vectors along p and transposed in registers.
-__attribute__((target("avx2,fma")))
-static void pack_b_transposed_avx2(const gt_matrix *b, ptrdiff_t base, long kc, float *out) {
-    ptrdiff_t cs = b->col_stride;
-    long p = 0;
-    for (; p + 8 <= kc; p += 8) {
-        for (long half = 0; half < NR; half += 8) {
+        for (long j0 = 0; j0 < width; j0 += 8) {
+            long count = width - j0 < 8 ? width - j0 : 8;
             __m256 r[8];
-            for (long j = 0; j < 8; j++) r[j] = load8(b, base + (half + j) * cs + p);
+            for (long j = 0; j < 8; j++) r[j] = j < count ? load8(x, base + (j0 + j) * across + p) : _mm256_setzero_ps();
             transpose8(r);
-            for (long q = 0; q < 8; q++) _mm256_store_ps(out + (p + q) * NR + half, r[q]);
+            for (long q = 0; q < 8; q++) store_step(out + (p + q) * width + j0, r[q], count);
         }
     }
     for (; p < kc; p++)
-        for (long j = 0; j < NR; j++) out[p * NR + j] = widen(b->data, base + j * cs + p, b->element == GT_ELEMENT_BF16);
+        for (long j = 0; j < width; j++) out[p * width + j] = widen(x->data, base + j * across + p, x->element == GT_ELEMENT_BF16);
 }
 #endif
 
-/// Rows p0..<p0+kc, columns j0..<j0+nc of B into slivers of NR columns: sliver s holds, for each
-/// p, the NR values of columns j0 + s·NR ..., zero past the last column.
-static inline __attribute__((always_inline)) void pack_b_as(const gt_matrix *b, long p0, long kc, long j0, long nc,
-                                                            float *out, int bf16, int level) {
-    ptrdiff_t rs = b->row_stride, cs = b->col_stride;
-    for (long s = 0; s < nc; s += NR) {
-        long cols = nc - s < NR ? nc - s : NR;
-        ptrdiff_t base = p0 * rs + (j0 + s) * cs;
-        if (cs == 1 && cols == NR) {
-            // Rows of B contiguous: NR neighbours per step of p (a loop that vectorizes).
+/// Packs `count` neighbours (rows of A or columns of B) from `first` on, depth p0..<p0+kc, into
+/// slivers of `width` (MR or NR): sliver s holds, for each p, the `width` values of neighbours
+/// first + s·width ..., zero past the last one. `across` is the stride between neighbours,
+/// `along` the stride along p (A: its row and column strides; B: its column and row strides).
+static inline __attribute__((always_inline)) void pack_as(const gt_matrix *x, ptrdiff_t across, ptrdiff_t along, long width,
+                                                          long first, long count, long p0, long kc, float *out, int bf16,
+                                                          int level) {
+    for (long s = 0; s < count; s += width) {
+        long n = count - s < width ? count - s : width;
+        ptrdiff_t base = (first + s) * across + p0 * along;
+        if (across == 1 && n == width) {
+            // Neighbours contiguous: `width` consecutive values per step of p (a loop that vectorizes).
             for (long p = 0; p < kc; p++)
-                for (long j = 0; j < NR; j++) out[p * NR + j] = widen(b->data, base + p * rs + j, bf16);
+                for (long j = 0; j < width; j++) out[p * width + j] = widen(x->data, base + p * along + j, bf16);
 #if defined(__x86_64__)
-        } else if (rs == 1 && cols == NR && level >= GT_LEVEL_AVX2) {
-            pack_b_transposed_avx2(b, base, kc, out);
+        } else if (along == 1 && n == width && level >= GT_LEVEL_AVX2) {
+            pack_along_depth_avx2(x, base, across, width, kc, out);
 #endif
         } else {
-            // Column by column, each read along p.
-            for (long j = 0; j < NR; j++)
-                for (long p = 0; p < kc; p++) out[p * NR + j] = j < cols ? widen(b->data, base + j * cs + p * rs, bf16) : 0;
+            for (long j = 0; j < width; j++)
+                for (long p = 0; p < kc; p++) out[p * width + j] = j < n ? widen(x->data, base + j * across + p * along, bf16) : 0;
         }
-        out += NR * kc;
+        out += width * kc;
     }
 }
 
+/// Rows i0..<i0+mc of A (depth p0..<p0+kc) into slivers of MR rows.
+static void pack_a(const gt_matrix *a, long i0, long mc, long p0, long kc, float *out, int level) {
+    if (a->element == GT_ELEMENT_BF16) pack_as(a, a->row_stride, a->col_stride, MR, i0, mc, p0, kc, out, 1, level);
+    else pack_as(a, a->row_stride, a->col_stride, MR, i0, mc, p0, kc, out, 0, level);
+}
+
+/// Columns j0..<j0+nc of B (depth p0..<p0+kc) into slivers of NR columns.
 static void pack_b(const gt_matrix *b, long p0, long kc, long j0, long nc, float *out, int level) {
-    if (b->element == GT_ELEMENT_BF16) pack_b_as(b, p0, kc, j0, nc, out, 1, level);
-    else pack_b_as(b, p0, kc, j0, nc, out, 0, level);
+    if (b->element == GT_ELEMENT_BF16) pack_as(b, b->col_stride, b->row_stride, NR, j0, nc, p0, kc, out, 1, level);
+    else pack_as(b, b->col_stride, b->row_stride, NR, j0, nc, p0, kc, out, 0, level);
 }
 
 /// A tile `C[mr, nr] = A·B + beta·C` from an A sliver and a B sliver of depth kc.

@@ -14,6 +14,16 @@ public func gentrain_version() -> UnsafePointer<CChar>? {
 public func gentrain_abi_version() -> UInt32 { UInt32(GENTRAIN_ABI_VERSION) }
 
 @c @implementation
+public func gentrain_cpu_capability() -> UnsafePointer<CChar>? {
+    let name: StaticString = switch CPU.kernels {
+    case .baseline: "DEFAULT"
+    case .avx2: "AVX2"
+    case .avx512: "AVX512"
+    }
+    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
 public func gentrain_last_error() -> UnsafePointer<CChar>? { UnsafePointer(lastError.value.message) }
 
 private let statusNames: [StaticString] = [

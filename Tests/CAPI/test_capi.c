@@ -37,6 +37,12 @@ static int close_to(double a, double b) { return fabs(a - b) <= 1e-5 + 1e-5 * fa
 static void test_library(void) {
     EXPECT(strcmp(gentrain_version(), "0.1.0") == 0);
     EXPECT(gentrain_abi_version() == GENTRAIN_ABI_VERSION);
+    {   /* GENTRAIN_KERNELS caps the capability the CPU reports */
+        const char *capability = gentrain_cpu_capability(), *cap = getenv("GENTRAIN_KERNELS");
+        EXPECT(!strcmp(capability, "DEFAULT") || !strcmp(capability, "AVX2") || !strcmp(capability, "AVX512"));
+        if (cap && !strcmp(cap, "baseline")) EXPECT(!strcmp(capability, "DEFAULT"));
+        if (cap && !strcmp(cap, "avx2")) EXPECT(strcmp(capability, "AVX512") != 0);
+    }
     EXPECT(strcmp(gentrain_status_name(GENTRAIN_ERR_SHAPE), "GENTRAIN_ERR_SHAPE") == 0);
     EXPECT(strcmp(gentrain_status_name((gentrain_status)999), "GENTRAIN_ERR_UNKNOWN") == 0);
     OK(gentrain_set_num_threads(1));

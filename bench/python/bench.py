@@ -76,7 +76,8 @@ def measure(name, workload, threads, seconds):
         value = rate(mlp_step(lib, [784, 1024, 1024, 10], 256, mixed=True), seconds)
     else:
         value = rate(mlp_step(lib, [784, 1024, 1024, 10], 256), seconds)
-    print(json.dumps({"value": value, "rss": peak_rss_mb()}))
+    kernels = lib.backends.cpu.get_cpu_capability()
+    print(json.dumps({"value": value, "rss": peak_rss_mb(), "kernels": kernels}))
 
 
 def child(name, workload, threads, seconds):
@@ -122,6 +123,10 @@ def main():
             if workload in ("w1", "w6"):
                 print(f"{'':<18}peak RSS MB: gentrain C {c['rss']:.0f}, gentrain Py {py['rss']:.0f}"
                       + (f", PyTorch {pt['rss']:.0f}" if pt else ""))
+            if workload == "w6":
+                path = "the packing GEMM" if py["kernels"] != "DEFAULT" else "float32 copies on the BLAS"
+                print(f"{'':<18}kernels: gentrain {py['kernels']} (bfloat16 products on {path})"
+                      + (f", PyTorch {pt['kernels']}" if pt else ""))
     print("ratios > 1 mean gentrain is faster")
 
 

@@ -3,7 +3,7 @@
 Reads like PyTorch: `gentrain.tensor`, `Tensor` operators and methods, `autograd.grad`,
 `no_grad()`, `nn.Linear`, `nn.Sequential`, `nn.functional.cross_entropy`, `optim.Adam`.
 """
-from . import amp, autograd, distributed, distributions, generative, nn, optim, utils
+from . import amp, autograd, backends, distributed, distributions, generative, nn, optim, utils
 from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, float64, half, int32, int64, long
 from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, IndexError, InvalidArgumentError,
                    InvalidHandleError, MisuseError, NonFiniteError, ShapeError, DistributedError, lib as _lib)

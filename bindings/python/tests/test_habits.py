@@ -197,3 +197,14 @@ def test_mm_and_bmm_take_their_shapes_only():
         gentrain.bmm(a, gentrain.randn(1, 4, 5))
     with pytest.raises(RuntimeError, match="2-D"):
         gentrain.mm(a, b)
+
+
+def test_cpu_capability_names_the_kernels_in_use():
+    import os
+    import subprocess
+    import sys
+    assert gentrain.backends.cpu.get_cpu_capability() in ("DEFAULT", "AVX2", "AVX512")
+    code = "import gentrain; print(gentrain.backends.cpu.get_cpu_capability())"
+    env = dict(os.environ, GENTRAIN_KERNELS="baseline")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "DEFAULT"

@@ -205,6 +205,7 @@ def test_cpu_capability_names_the_kernels_in_use():
     import sys
     assert gentrain.backends.cpu.get_cpu_capability() in ("DEFAULT", "AVX2", "AVX512")
     code = "import gentrain; print(gentrain.backends.cpu.get_cpu_capability())"
-    env = dict(os.environ, GENTRAIN_KERNELS="baseline")
+    package_dir = os.path.dirname(os.path.dirname(gentrain.__file__))
+    env = dict(os.environ, GENTRAIN_KERNELS="baseline", PYTHONPATH=package_dir)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "DEFAULT"

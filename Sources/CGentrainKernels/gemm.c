@@ -154,7 +154,7 @@ static void kernel_avx2(long kc, const float *a, const float *b, float *c, long 
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     for (long p = 0; p < kc; p++) {
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8), x;
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), x;
         x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
         x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
         x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
@@ -193,7 +193,36 @@ static float *packing_buffer(long count) {
     return aligned_alloc(64, ((size_t)count * sizeof(float) + 63) / 64 * 64);
 }
 
-int gt_gemm(long m, long n, long k, gt_matrix a, gt_matrix b, float beta, float *c, long ldc, int level) {
+/// Depth blocks of equal size, at most KC (784 = 4 x 196, not 3 x 256 + 16: a thin last block
+/// costs a pass over C).
+static long depth_block(long k) {
+    long blocks = (k + KC - 1) / KC;
+    return (k + blocks - 1) / blocks;
+}
+
+/// `count` rounded up to whole slivers of `operand`.
+static long rounded_to_slivers(int operand, long count) {
+    long width = operand == GT_OPERAND_A ? MR : NR;
+    return (count + width - 1) / width * width;
+}
+
+long gt_gemm_packed_floats(int operand, long count, long k) {
+    return count > 0 && k > 0 ? rounded_to_slivers(operand, count) * k : 0;
+}
+
+// A whole operand packed is its depth blocks one after another, each all of its slivers: the block
+// of rows (columns) from i0 at depth p0 starts at p0 · rounded + i0 · kc, where gt_gemm would pack it.
+void gt_gemm_pack(int operand, long count, long k, gt_matrix x, float *out, int level) {
+    long kcMax = depth_block(k), rounded = rounded_to_slivers(operand, count);
+    for (long p0 = 0; p0 < k; p0 += kcMax) {
+        long kc = k - p0 < kcMax ? k - p0 : kcMax;
+        if (operand == GT_OPERAND_A) pack_a(&x, 0, count, p0, kc, out + p0 * rounded, level);
+        else pack_b(&x, p0, kc, 0, count, out + p0 * rounded, level);
+    }
+}
+
+int gt_gemm(long m, long n, long k, gt_matrix a, const float *packed_a, gt_matrix b, const float *packed_b, float beta,
+            float *c, long ldc, int level) {
     if (m <= 0 || n <= 0) return 0;
     if (k <= 0) {
         for (long i = 0; i < m; i++)
@@ -204,35 +233,37 @@ int gt_gemm(long m, long n, long k, gt_matrix a, gt_matrix b, float beta, float 
 #if defined(__x86_64__)
     if (level >= GT_LEVEL_AVX2) kernel = kernel_avx2;
 #endif
-    // Depth blocks of equal size (784 = 4 x 196, not 3 x 256 + 16: a thin last block costs a pass over C).
-    long kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
-    long mcMax = m < MC ? (m + MR - 1) / MR * MR : MC;
-    long ncMax = n < NC ? (n + NR - 1) / NR * NR : NC;
-    float *packedA = packing_buffer(mcMax * kcMax), *packedB = packing_buffer(ncMax * kcMax);
-    if (!packedA || !packedB) {
-        free(packedA);
-        free(packedB);
+    long kcMax = depth_block(k);
+    long mcMax = m < MC ? rounded_to_slivers(GT_OPERAND_A, m) : MC;
+    long ncMax = n < NC ? rounded_to_slivers(GT_OPERAND_B, n) : NC;
+    float *ownA = packed_a ? NULL : packing_buffer(mcMax * kcMax), *ownB = packed_b ? NULL : packing_buffer(ncMax * kcMax);
+    if ((!packed_a && !ownA) || (!packed_b && !ownB)) {
+        free(ownA);
+        free(ownB);
         return -1;
     }
+    long mRounded = rounded_to_slivers(GT_OPERAND_A, m), nRounded = rounded_to_slivers(GT_OPERAND_B, n);
     for (long j0 = 0; j0 < n; j0 += NC) {
         long nc = n - j0 < NC ? n - j0 : NC;
         for (long p0 = 0; p0 < k; p0 += kcMax) {
             long kc = k - p0 < kcMax ? k - p0 : kcMax;
             float blockBeta = p0 == 0 ? beta : 1;
-            pack_b(&b, p0, kc, j0, nc, packedB, level);
+            const float *blockB = packed_b ? packed_b + p0 * nRounded + j0 * kc : ownB;
+            if (!packed_b) pack_b(&b, p0, kc, j0, nc, ownB, level);
             for (long i0 = 0; i0 < m; i0 += MC) {
                 long mc = m - i0 < MC ? m - i0 : MC;
-                pack_a(&a, i0, mc, p0, kc, packedA, level);
+                const float *blockA = packed_a ? packed_a + p0 * mRounded + i0 * kc : ownA;
+                if (!packed_a) pack_a(&a, i0, mc, p0, kc, ownA, level);
                 for (long js = 0; js < nc; js += NR) {
                     for (long is = 0; is < mc; is += MR) {
-                        kernel(kc, packedA + is * kc, packedB + js * kc, c + (i0 + is) * ldc + j0 + js, ldc, blockBeta,
+                        kernel(kc, blockA + is * kc, blockB + js * kc, c + (i0 + is) * ldc + j0 + js, ldc, blockBeta,
                                mc - is < MR ? mc - is : MR, nc - js < NR ? nc - js : NR);
                     }
                 }
             }
         }
     }
-    free(packedA);
-    free(packedB);
+    free(ownA);
+    free(ownB);
     return 0;
 }

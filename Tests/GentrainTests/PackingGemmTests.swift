@@ -2,9 +2,9 @@ import XCTest
 @testable import GentrainCore
 import CGentrainKernels
 
-/// The C loops of `CGentrainKernels` at every level this CPU runs: the packing GEMM against a
-/// float64 product of the same (bfloat16-rounded) values, the bfloat16 conversions against
-/// `BFloat16`'s, and the unscale pass.
+/// The C loops of `CGentrainKernels` at every level this CPU runs: the packing GEMM (whole, and in
+/// blocks sharing an operand packed once) against a float64 product of the same
+/// (bfloat16-rounded) values, the bfloat16 conversions against `BFloat16`'s, and the unscale pass.
 final class PackingGemmTests: XCTestCase {
     private var levels: [Int32] { CPU.kernels >= .avx2 ? [Int32(GT_LEVEL_BASELINE), Int32(GT_LEVEL_AVX2)] : [Int32(GT_LEVEL_BASELINE)] }
 
@@ -42,33 +42,54 @@ final class PackingGemmTests: XCTestCase {
         }
     }
 
+    /// One product computed four ways: whole; in two blocks of columns sharing A packed once; in
+    /// two blocks of rows sharing B packed once; and with both packed up front.
     private func check(_ m: Int, _ n: Int, _ k: Int, layout: Int, _ ea: Int32, _ eb: Int32, beta: Float, level: Int32) {
         let (ars, acs, asize) = strides(m, k, layout), (brs, bcs, bsize) = strides(k, n, (layout + 1) % 3)
         let a = (0..<asize).map { value($0) }, b = (0..<bsize).map { value($0 + 7919) }
         let a16 = a.map { BFloat16($0).bitPattern }, b16 = b.map { BFloat16($0).bitPattern }
         let start = (0..<(m * n)).map { value($0 + 104_729) }
-        var c = beta == 0 ? [Float](repeating: .nan, count: m * n) : start
-        let status = a.withUnsafeBufferPointer { af in a16.withUnsafeBufferPointer { ah in
-            b.withUnsafeBufferPointer { bf in b16.withUnsafeBufferPointer { bh in
-                c.withUnsafeMutableBufferPointer { cp in
-                    gt_gemm(m, n, k,
-                            gt_matrix(data: ea == GT_ELEMENT_BF16 ? UnsafeRawPointer(ah.baseAddress!) : UnsafeRawPointer(af.baseAddress!),
-                                      row_stride: ars, col_stride: acs, element: ea),
-                            gt_matrix(data: eb == GT_ELEMENT_BF16 ? UnsafeRawPointer(bh.baseAddress!) : UnsafeRawPointer(bf.baseAddress!),
-                                      row_stride: brs, col_stride: bcs, element: eb),
-                            beta, cp.baseAddress!, n, level)
-                }
+        for sharing in 0..<4 {
+            var c = beta == 0 ? [Float](repeating: .nan, count: m * n) : start
+            let status = a.withUnsafeBufferPointer { af in a16.withUnsafeBufferPointer { ah in
+                b.withUnsafeBufferPointer { bf in b16.withUnsafeBufferPointer { bh in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        let ga = gt_matrix(data: ea == GT_ELEMENT_BF16 ? UnsafeRawPointer(ah.baseAddress!) : UnsafeRawPointer(af.baseAddress!),
+                                           row_stride: ars, col_stride: acs, element: ea)
+                        let gb = gt_matrix(data: eb == GT_ELEMENT_BF16 ? UnsafeRawPointer(bh.baseAddress!) : UnsafeRawPointer(bf.baseAddress!),
+                                           row_stride: brs, col_stride: bcs, element: eb)
+                        var packedA = [Float](repeating: .nan, count: gt_gemm_packed_floats(Int32(GT_OPERAND_A), m, k))
+                        var packedB = [Float](repeating: .nan, count: gt_gemm_packed_floats(Int32(GT_OPERAND_B), n, k))
+                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, level)
+                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, level)
+                        let c0 = cp.baseAddress!
+                        switch sharing {
+                        case 0:
+                            return gt_gemm(m, n, k, ga, nil, gb, nil, beta, c0, n, level)
+                        case 1:
+                            let h = n / 2
+                            return gt_gemm(m, h, k, ga, packedA, gb, nil, beta, c0, n, level)
+                                | gt_gemm(m, n - h, k, ga, packedA, gb.advanced(by: h * bcs), nil, beta, c0 + h, n, level)
+                        case 2:
+                            let h = m / 2
+                            return gt_gemm(h, n, k, ga, nil, gb, packedB, beta, c0, n, level)
+                                | gt_gemm(m - h, n, k, ga.advanced(by: h * ars), nil, gb, packedB, beta, c0 + h * n, n, level)
+                        default:
+                            return gt_gemm(m, n, k, ga, packedA, gb, packedB, beta, c0, n, level)
+                        }
+                    }
+                } }
             } }
-        } }
-        XCTAssertEqual(status, 0)
-        for i in 0..<m {
-            for j in 0..<n {
-                var exact = Double(beta) * Double(start[i * n + j])
-                for p in 0..<k { exact += Double(a[i * ars + p * acs]) * Double(b[p * brs + j * bcs]) }
-                let got = Double(c[i * n + j])
-                guard abs(got - exact) <= 1e-5 * Double(k + 1) else {
-                    XCTFail("level \(level) \(m)x\(n)x\(k) layout \(layout) elements \(ea),\(eb) beta \(beta): C[\(i), \(j)] = \(got), expected \(exact)")
-                    return
+            XCTAssertEqual(status, 0)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var exact = Double(beta) * Double(start[i * n + j])
+                    for p in 0..<k { exact += Double(a[i * ars + p * acs]) * Double(b[p * brs + j * bcs]) }
+                    let got = Double(c[i * n + j])
+                    guard abs(got - exact) <= 1e-5 * Double(k + 1) else {
+                        XCTFail("level \(level) \(m)x\(n)x\(k) layout \(layout) elements \(ea),\(eb) beta \(beta) sharing \(sharing): C[\(i), \(j)] = \(got), expected \(exact)")
+                        return
+                    }
                 }
             }
         }

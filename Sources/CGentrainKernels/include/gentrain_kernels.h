@@ -37,10 +37,26 @@ typedef struct {
     int element;
 } gt_matrix;
 
+/// The operands of a product.
+enum {
+    GT_OPERAND_A = 0,
+    GT_OPERAND_B = 1,
+};
+
 /// `C = A·B + beta·C` with A `[m, k]` and B `[k, n]` in float32 or bfloat16, widened to float32
 /// while they are packed, and C `[m, n]` float32 (row-major, leading dimension `ldc`), accumulated
 /// in float32 with fused multiply-adds, on the caller's thread. `beta` 0 never reads C.
+/// `packed_a` / `packed_b`: the whole operand already packed by `gt_gemm_pack` (shared by the
+/// blocks of one product that threads compute), or NULL to pack it here.
 /// Returns 0, or -1 when the packing buffers cannot be allocated (C unchanged).
-int gt_gemm(long m, long n, long k, gt_matrix a, gt_matrix b, float beta, float *c, long ldc, int level);
+int gt_gemm(long m, long n, long k, gt_matrix a, const float *packed_a, gt_matrix b, const float *packed_b, float beta,
+            float *c, long ldc, int level);
+
+/// The floats `gt_gemm_pack` writes for a whole operand (`count` rows of A or columns of B, depth k).
+long gt_gemm_packed_floats(int operand, long count, long k);
+
+/// Packs a whole operand (GT_OPERAND_A: `count` rows of A; GT_OPERAND_B: `count` columns of B;
+/// depth k) as `gt_gemm` would, into `out` (`gt_gemm_packed_floats` floats).
+void gt_gemm_pack(int operand, long count, long k, gt_matrix x, float *out, int level);
 
 #endif

@@ -432,9 +432,10 @@ static void distributed(input *in) {
         ddp = NULL;
         group = NULL;
         /* Fuzzed timeouts, but a valid one is a millisecond: a group of several ranks, of which
-         * only this one exists, waits that long in each collective. */
+         * only this one exists, waits that long in each collective (0 means the default, 30
+         * minutes: a millisecond too). */
         double timeout = number(in);
-        if (timeout > 1e-3 && isfinite(timeout)) timeout = 1e-3;
+        if (timeout == 0 || (timeout > 1e-3 && isfinite(timeout))) timeout = 1e-3;
         gentrain_process_group_new_threads(&group, byte(in) % 2 ? "fuzz" : "fuzz-other", (int32_t)integer(in),
                                            byte(in) % 4 ? 1 : (int32_t)integer(in), timeout);
         break;

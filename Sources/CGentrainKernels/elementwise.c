@@ -4,6 +4,16 @@
 
 #include <string.h>
 
+// Each loop is built twice: for the baseline and, on x86-64, with AVX2 (elsewhere the "AVX2" build
+// is the baseline one again and is never chosen).
+#if defined(__x86_64__)
+#define AVX2_BUILD __attribute__((target("avx2,fma,f16c")))
+#define RUNS_AVX2(level) ((level) >= GT_LEVEL_AVX2)
+#else
+#define AVX2_BUILD
+#define RUNS_AVX2(level) ((void)(level), 0)
+#endif
+
 // Round to nearest, ties to even: add 0x7FFF plus the lowest kept bit, keep the high half.
 // NaN becomes the quiet NaN 0x7FC0 (rounding could carry a NaN into infinity).
 #define F32_TO_BF16_LOOP                                                    \
@@ -22,34 +32,15 @@
 
 static void f32_to_bf16_baseline(const float *restrict src, uint16_t *restrict dst, size_t n) { F32_TO_BF16_LOOP }
 static void bf16_to_f32_baseline(const uint16_t *restrict src, float *restrict dst, size_t n) { BF16_TO_F32_LOOP }
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma,f16c")))
-static void f32_to_bf16_avx2(const float *restrict src, uint16_t *restrict dst, size_t n) { F32_TO_BF16_LOOP }
-__attribute__((target("avx2,fma,f16c")))
-static void bf16_to_f32_avx2(const uint16_t *restrict src, float *restrict dst, size_t n) { BF16_TO_F32_LOOP }
-#endif
+AVX2_BUILD static void f32_to_bf16_avx2(const float *restrict src, uint16_t *restrict dst, size_t n) { F32_TO_BF16_LOOP }
+AVX2_BUILD static void bf16_to_f32_avx2(const uint16_t *restrict src, float *restrict dst, size_t n) { BF16_TO_F32_LOOP }
 
 void gt_f32_to_bf16(const float *src, uint16_t *dst, size_t n, int level) {
-#if defined(__x86_64__)
-    if (level >= GT_LEVEL_AVX2) {
-        f32_to_bf16_avx2(src, dst, n);
-        return;
-    }
-#endif
-    (void)level;
-    f32_to_bf16_baseline(src, dst, n);
+    (RUNS_AVX2(level) ? f32_to_bf16_avx2 : f32_to_bf16_baseline)(src, dst, n);
 }
 
 void gt_bf16_to_f32(const uint16_t *src, float *dst, size_t n, int level) {
-#if defined(__x86_64__)
-    if (level >= GT_LEVEL_AVX2) {
-        bf16_to_f32_avx2(src, dst, n);
-        return;
-    }
-#endif
-    (void)level;
-    bf16_to_f32_baseline(src, dst, n);
+    (RUNS_AVX2(level) ? bf16_to_f32_avx2 : bf16_to_f32_baseline)(src, dst, n);
 }
 
 // A non-finite value has every exponent bit set: an integer test, so the flag is an OR that vectorizes.
@@ -64,16 +55,8 @@ void gt_bf16_to_f32(const uint16_t *src, float *dst, size_t n, int level) {
     return found != 0;
 
 static int unscale_baseline(float *p, size_t n, float inv) { UNSCALE_LOOP }
-
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma,f16c")))
-static int unscale_avx2(float *p, size_t n, float inv) { UNSCALE_LOOP }
-#endif
+AVX2_BUILD static int unscale_avx2(float *p, size_t n, float inv) { UNSCALE_LOOP }
 
 int gt_unscale_f32(float *p, size_t n, float inv, int level) {
-#if defined(__x86_64__)
-    if (level >= GT_LEVEL_AVX2) return unscale_avx2(p, n, inv);
-#endif
-    (void)level;
-    return unscale_baseline(p, n, inv);
+    return (RUNS_AVX2(level) ? unscale_avx2 : unscale_baseline)(p, n, inv);
 }

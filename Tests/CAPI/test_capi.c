@@ -1979,6 +1979,18 @@ static void test_more_modules_and_attention(void) {
 
 /* GradScaler from C: scale, unscale_, a skipped step on an infinite gradient, update's backoff and
  * growth, state in and out, and the misuse errors. */
+/* The dtype of module(x converted to `dtype`). */
+static gentrain_dtype forward_dtype(gentrain_module *module, const gentrain_tensor *x, gentrain_dtype dtype) {
+    gentrain_tensor *converted = NULL, *y = NULL;
+    gentrain_dtype dt = GENTRAIN_INT64;
+    OK(gentrain_to_dtype(&converted, x, dtype));
+    OK(gentrain_module_forward(&y, module, converted));
+    OK(gentrain_tensor_dtype(&dt, y));
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(converted);
+    return dt;
+}
+
 /* Module.to(dtype) from C: parameters (and their gradients) change dtype in place, so existing
  * handles see it and forward computes in it; an optimizer built before refuses to step; a
  * non-floating dtype changes nothing. */
@@ -2008,12 +2020,7 @@ static void test_module_to(void) {
     EXPECT(dt == GENTRAIN_FLOAT64);
     gentrain_tensor_free(grad);
     FAILS(gentrain_optim_step(before), GENTRAIN_ERR_DTYPE, "build the optimizer after");
-    gentrain_tensor *x64 = NULL;
-    OK(gentrain_to_dtype(&x64, x, GENTRAIN_FLOAT64));
-    OK(gentrain_module_forward(&y, linear, x64));
-    OK(gentrain_tensor_dtype(&dt, y));
-    EXPECT(dt == GENTRAIN_FLOAT64);
-    gentrain_tensor_free(y);
+    EXPECT(forward_dtype(linear, x, GENTRAIN_FLOAT64) == GENTRAIN_FLOAT64);
     gentrain_optimizer *after = NULL;
     OK(gentrain_optim_adam_new(&after, &w, 1, NULL));
     OK(gentrain_optim_step(after));
@@ -2023,14 +2030,18 @@ static void test_module_to(void) {
     EXPECT(dt == GENTRAIN_FLOAT64);
     FAILS(gentrain_module_to(NULL, GENTRAIN_FLOAT32), GENTRAIN_ERR_INVALID_HANDLE, "NULL");
     OK(gentrain_module_to(linear, GENTRAIN_BFLOAT16));
-    gentrain_tensor *x16 = NULL;
-    OK(gentrain_to_dtype(&x16, x, GENTRAIN_BFLOAT16));
-    OK(gentrain_module_forward(&y, linear, x16));
-    OK(gentrain_tensor_dtype(&dt, y));
-    EXPECT(dt == GENTRAIN_BFLOAT16);
+    EXPECT(forward_dtype(linear, x, GENTRAIN_BFLOAT16) == GENTRAIN_BFLOAT16);
+    /* Converted between forward and backward: the gradient arrives in the parameter's new dtype. */
+    OK(gentrain_module_forward(&y, linear, x));
+    OK(gentrain_sum(&loss, y, NULL, 0, false));
+    OK(gentrain_module_to(linear, GENTRAIN_FLOAT64));
+    OK(gentrain_backward(loss, NULL, false, false));
+    OK(gentrain_tensor_grad(&grad, w));
+    OK(gentrain_tensor_dtype(&dt, grad));
+    EXPECT(dt == GENTRAIN_FLOAT64);
+    gentrain_tensor_free(grad);
     gentrain_tensor_free(y);
-    gentrain_tensor_free(x16);
-    gentrain_tensor_free(x64);
+    gentrain_tensor_free(loss);
     gentrain_tensor_free(x);
     gentrain_tensor_free(w);
     gentrain_optim_free(before);

@@ -331,6 +331,9 @@ private struct GradientSink {
     }
 
     private func accumulate(_ g: Tensor, into leaf: Tensor, shared: Bool) throws {
+        // A leaf's .grad has the leaf's dtype, also when the leaf changed dtype after the forward
+        // pass (Module.to between forward and backward): the graph recorded the old one.
+        let g = g.dtype == leaf.dtype ? g : try g.to(leaf.dtype)
         if let existing = leaf.grad {
             if create || existing.requiresGrad || !existing.isDenseOwner || existing.handedMark == mark {
                 leaf.grad = try existing + g

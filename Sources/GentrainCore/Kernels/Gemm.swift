@@ -115,10 +115,6 @@ enum ProductSplit {
     }
 }
 
-/// Whether bfloat16 products run on the packing GEMM (`packedGemm`): on CPUs with AVX2, where it
-/// is as fast as the BLAS for float32. Elsewhere they convert to float32 and run on the BLAS.
-var packingGemmTakesBFloat16: Bool { CPU.kernels >= .avx2 }
-
 extension gt_matrix {
     /// The operand `t` (2-D, or the last two dimensions from `offset` elements on), float32 or bfloat16.
     init(_ t: Tensor, offset: Int = 0, rowStride: Int, colStride: Int) {

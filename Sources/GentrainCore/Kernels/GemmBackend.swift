@@ -25,12 +25,14 @@ import Glibc
 package enum GemmBackend: String, CaseIterable, Sendable {
     case openblas, onednn, packing
 
-    /// Whether this backend runs here: oneDNN when it loaded, the packing GEMM with AVX2.
+    /// Whether this backend runs here: oneDNN when it loaded, the packing GEMM with AVX2 (where it
+    /// is as fast as the BLAS; bfloat16 products then run on it whatever the measurements say,
+    /// elsewhere they convert to float32 and run on the BLAS).
     var isAvailable: Bool {
         switch self {
         case .openblas: true
         case .onednn: OneDNN.library != nil
-        case .packing: packingGemmTakesBFloat16
+        case .packing: CPU.kernels >= .avx2
         }
     }
 

@@ -35,7 +35,7 @@ extension Tensor {
         let batch = try broadcastShapes(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)), "matmul")
         // bfloat16 operands (with float32 or bfloat16 ones) go to the packing GEMM as they are;
         // other products convert to their compute type and run on the BLAS.
-        let packed = packingGemmTakesBFloat16 && [self.dtype, other.dtype].contains(.bfloat16)
+        let packed = GemmBackend.packing.isAvailable && [self.dtype, other.dtype].contains(.bfloat16)
             && [self.dtype, other.dtype].allSatisfy { $0 == .bfloat16 || $0 == .float32 }
         let ct = packed ? .float32 : dtype.computeType
         let (a, b) = packed ? (self, other) : try withNoGrad { (try converted(ct), try other.converted(ct)) }
@@ -123,7 +123,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
     let dtype = x.dtype
     // bfloat16 runs on the packing GEMM into a float32 result (the bias added there, one rounding
     // to bfloat16 at the end, as a fused addmm does).
-    let packed = dtype == .bfloat16 && packingGemmTakesBFloat16
+    let packed = dtype == .bfloat16 && GemmBackend.packing.isAvailable
     guard dtype == .float32 || dtype == .float64 || packed, weight.dtype == dtype, bias.map({ $0.dtype == dtype }) ?? true else {
         // Mixed or half dtypes: the general path handles promotion and compute types.
         let y = try x.matmul(weight.t())

@@ -6,7 +6,7 @@ Workloads (issue numbers W1, W6, W7, W8): W8 MLP 16-64-64-4 batch 8 Adam steps/s
 100 adds of 8-element tensors, forward and backward, microseconds per op; W1 MLP
 784-1024-1024-10 batch 256 Adam steps/s and peak memory; W6 the same under bfloat16 autocast
 with a GradScaler (from Python). gentrain runs from C (the bench
-binary) and from Python; PyTorch from Python when it is installed. Each measurement runs in
+binary) and from Python; PyTorch and JAX (jit; W7 eager) from Python when they are installed. Each measurement runs in
 its own process so thread settings and peak memory do not leak between them.
 """
 import argparse
@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 
+import jax_peer
 from harness import ROOT, framework, peak_rss_mb, rate
 from harness import child as run_child
 
@@ -67,6 +68,10 @@ def add_chain_us(lib, seconds):
 
 def measure(name, workload, threads, seconds):
     """Runs in a child process: one measurement, printed as JSON."""
+    if name == "jax":
+        value = jax_peer.measure(workload, threads, seconds)
+        print(json.dumps({"value": value, "rss": peak_rss_mb(), "kernels": None}))
+        return
     lib = framework(name, threads)
     if workload == "w8":
         value = rate(mlp_step(lib, [16, 64, 64, 4], 8), seconds)
@@ -101,28 +106,34 @@ def main():
         return measure(name, workload, int(threads), float(seconds))
     import importlib.util
     have_torch = importlib.util.find_spec("torch") is not None
+    have_jax = jax_peer.installed()
     if not have_torch:
-        print("PyTorch is not installed: gentrain's numbers only (pip install torch==2.13.0+cpu to compare)")
+        print("PyTorch is not installed: no PyTorch column (pip install torch==2.13.0+cpu to compare)")
+    if not have_jax:
+        print("JAX is not installed: no JAX column (pip install 'jax[cpu]' to compare)")
     rows = [("w8", "steps/s", True), ("w7", "us/op", False), ("w1", "steps/s", True), ("w6", "steps/s", True)]
-    print(f"{'workload':<10}{'threads':>8}{'gentrain C':>14}{'gentrain Py':>14}{'PyTorch':>12}{'C/PyTorch':>12}{'Py/PyTorch':>12}")
+    print(f"{'workload':<10}{'threads':>8}{'gentrain C':>14}{'gentrain Py':>14}{'PyTorch':>12}{'C/PyTorch':>12}"
+          f"{'Py/PyTorch':>12}{'JAX':>10}{'Py/JAX':>10}")
     for workload, unit, higher_is_better in rows:
         for threads in (1, 2):
             # W6 (W1 under bfloat16 autocast + GradScaler) runs from Python only.
             c = from_c(args.bench_binary, workload, threads, args.seconds) if workload != "w6" else {"value": float("nan"), "rss": float("nan")}
             py = child("gentrain", workload, threads, args.seconds)
             pt = child("torch", workload, threads, args.seconds) if have_torch else None
+            jx = child("jax", workload, threads, args.seconds) if have_jax and workload != "w6" else None
 
-            def ratio(v):
-                if pt is None:
+            def ratio(v, peer):
+                if peer is None:
                     return "-"
-                r = v / pt["value"] if higher_is_better else pt["value"] / v
+                r = v / peer["value"] if higher_is_better else peer["value"] / v
                 return f"{r:.2f}x"
 
             print(f"{workload:<10}{threads:>8}{c['value']:>14.3g}{py['value']:>14.3g}"
-                  f"{(pt['value'] if pt else float('nan')):>12.3g}{ratio(c['value']):>12}{ratio(py['value']):>12}  {unit}")
+                  f"{(pt['value'] if pt else float('nan')):>12.3g}{ratio(c['value'], pt):>12}{ratio(py['value'], pt):>12}"
+                  f"{(jx['value'] if jx else float('nan')):>10.3g}{ratio(py['value'], jx):>10}  {unit}")
             if workload in ("w1", "w6"):
                 print(f"{'':<18}peak RSS MB: gentrain C {c['rss']:.0f}, gentrain Py {py['rss']:.0f}"
-                      + (f", PyTorch {pt['rss']:.0f}" if pt else ""))
+                      + (f", PyTorch {pt['rss']:.0f}" if pt else "") + (f", JAX {jx['rss']:.0f}" if jx else ""))
             if workload == "w6":
                 path = "the packing GEMM" if py["kernels"] != "DEFAULT" else "float32 copies on the BLAS"
                 print(f"{'':<18}kernels: gentrain {py['kernels']} (bfloat16 products on {path})"

@@ -17,6 +17,7 @@ import importlib.util
 import json
 import math
 
+import jax_peer
 from harness import child as run_child
 from harness import alternating_medians, framework, rate
 
@@ -150,6 +151,9 @@ WORKLOADS = {"w3": vae_step, "w4": wgan_step, "w5": dcgan_step,
 
 
 def measure(name, workload, threads, seconds):
+    if name == "jax":
+        print(json.dumps({"value": jax_peer.measure(workload, threads, seconds)}))
+        return
     lib = framework(name, threads)
     make = WORKLOADS[workload]
     print(json.dumps({"value": rate(make(lib, name), seconds, warmup=3)}))
@@ -170,14 +174,17 @@ def main():
         name, workload, threads, seconds = a.child
         return measure(name, workload, int(threads), float(seconds))
     names = ["gentrain"] + (["torch"] if importlib.util.find_spec("torch") is not None else [])
-    print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}")
+    peers = names + (["jax"] if jax_peer.installed() else [])
+    print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}{'JAX':>10}{'ratio':>10}")
     for workload, unit in (("w3", "steps/s"), ("w4", "iterations/s"), ("w5", "iterations/s"), ("w5-autocast", "iterations/s")):
         if workload not in a.workloads.split(","):
             continue
         for threads in (1, 2):
-            m = alternating_medians(lambda name: child(name, workload, threads, a.seconds), names, a.repeats)
-            g, t = m["gentrain"], m.get("torch", float("nan"))
-            print(f"{workload:<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x  {unit}")
+            # JAX has no autocast region: W5-autocast is compared with PyTorch only.
+            m = alternating_medians(lambda name: child(name, workload, threads, a.seconds),
+                                    names if workload == "w5-autocast" else peers, a.repeats)
+            g, t, j = m["gentrain"], m.get("torch", float("nan")), m.get("jax", float("nan"))
+            print(f"{workload:<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x{j:>10.2f}{g / j:>9.2f}x  {unit}")
     print("gentrain from Python; ratios > 1 mean gentrain is faster")
 
 

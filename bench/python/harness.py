@@ -10,13 +10,17 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def rate(step, seconds, warmup=5):
-    """Calls per second of `step` over about `seconds`, after `warmup` calls."""
+    """Calls per second of `step` over about `seconds`, after `warmup` calls. A step that
+    dispatches asynchronously (JAX) carries `finish`, which waits for the work it queued."""
+    finish = getattr(step, "finish", lambda: None)
     for _ in range(warmup):
         step()
+    finish()
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         step()
         n += 1
+    finish()
     return n / (time.perf_counter() - start)
 
 

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 
+import jax_peer
 from harness import child as run_child
 from harness import ROOT, alternating_medians, framework, rate
 
@@ -51,6 +52,9 @@ def measure(name, threads, seconds):
         a, b = lib.randn(2048, 2048), lib.randn(2048, 2048)
         print(json.dumps({"value": rate(lambda: a @ b, seconds, warmup=2) * 2 * 2048 ** 3}))
         return
+    if name == "jax":
+        print(json.dumps({"value": jax_peer.measure("w2", threads, seconds)}))
+        return
     lib = framework(name, threads)
     print(json.dumps({"value": rate(lm_step(lib, name), seconds, warmup=3)}))
 
@@ -65,11 +69,14 @@ def main():
         name, threads, seconds = a.child
         return measure(name, int(threads), float(seconds))
     names = ["gentrain"] + (["torch", "torch-native"] if importlib.util.find_spec("torch") is not None else [])
-    print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}{'PyTorch native':>16}{'ratio':>10}")
+    names += ["jax"] if jax_peer.installed() else []
+    print(f"{'workload':<10}{'threads':>8}{'gentrain':>12}{'PyTorch':>12}{'ratio':>10}{'PyTorch native':>16}{'ratio':>10}"
+          f"{'JAX':>10}{'ratio':>10}")
     for threads in (1, 2):
         m = alternating_medians(lambda name: run_child(__file__, name, threads, a.seconds)["value"], names, a.repeats)
         g, t, n = m["gentrain"], m.get("torch", float("nan")), m.get("torch-native", float("nan"))
-        print(f"{'w2':<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x{n:>16.2f}{g / n:>9.2f}x  steps/s")
+        j = m.get("jax", float("nan"))
+        print(f"{'w2':<10}{threads:>8}{g:>12.2f}{t:>12.2f}{g / t:>9.2f}x{n:>16.2f}{g / n:>9.2f}x{j:>10.2f}{g / j:>9.2f}x  steps/s")
         peak = run_child(__file__, "peak", threads, a.seconds)["value"]
         print(f"{'':<10}{'':>8}{g * FLOPS / 1e9:>12.0f}{t * FLOPS / 1e9:>12.0f}{'':>10}{n * FLOPS / 1e9:>16.0f}{'':>10}"
               f"  GFLOP/s; a 2048^3 float32 product runs at {peak / 1e9:.0f}")

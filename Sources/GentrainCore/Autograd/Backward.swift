@@ -56,6 +56,9 @@ public enum Autograd {
 
     /// Reduces a gradient over broadcast dimensions to its input's shape and casts it to the input's dtype.
     fileprivate static func conform(_ g: Tensor, to input: Node.Input, _ name: String) throws -> Tensor {
+        if g.isKnownZero && (g.shape != input.shape || g.dtype != input.dtype) {
+            return try Tensor.knownZero(input.shape, dtype: input.dtype)
+        }
         var g = g
         if g.shape != input.shape {
             do { g = try g.sumToShape(input.shape) } catch {
@@ -177,12 +180,22 @@ private struct BackwardPass {
                 }
             }
             node.reset(mark, needed: needed)
+            if needed { node.wantedLeaves = wantedLeafInputs(node) }
         }
         for node in order where node.needed {
             for k in 0..<node.inputCount {
                 if case .node(let child, _) = node.input(k).edge, child.needed { child.dependencies += 1 }
             }
         }
+    }
+
+    /// The bits of `node`'s inputs (below 64) that are leaves `grad()` wants.
+    private func wantedLeafInputs(_ node: Node) -> UInt64 {
+        var bits: UInt64 = 0
+        for k in 0..<Swift.min(node.inputCount, 64) {
+            if case .leaf(let t) = node.input(k).edge, leafTarget[ObjectIdentifier(t)] != nil { bits |= 1 << UInt64(k) }
+        }
+        return bits
     }
 
     /// The nodes reachable from the roots, each after every node it consumes (claimed).
@@ -258,14 +271,23 @@ private struct BackwardPass {
         try hooks.finish()
     }
 
-    /// Calls the node's backward function on its pending gradients (freeing it unless retained).
+    /// Calls the node's backward function on its pending gradients (freeing it unless retained);
+    /// when they are all known zeros, gives known zeros instead (see `KnownZero.swift`).
     @inline(__always)
     private func runBackward(_ node: Node) throws -> Grads {
         guard !node.isFreed else {
             throw GentrainError.autograd("\(node.name): trying to backward through the graph a second time (or to use saved tensors after they were freed); saved values are freed by backward() and grad() unless retain_graph is true")
         }
         let grads: Grads
-        if let fn = node.backwardFn, let g = node.pendingGrad {
+        if node.pendingAreKnownZeros && !node.runsOnZeroGradients {
+            node.clearPending()
+            var zeros: [Tensor?] = []
+            for i in 0..<node.inputCount {
+                let input = node.input(i)
+                zeros.append(node.needsInputGrad(i) ? try Tensor.knownZero(input.shape, dtype: input.dtype) : nil)
+            }
+            grads = Grads(zeros)
+        } else if let fn = node.backwardFn, let g = node.pendingGrad {
             node.pendingGrad = nil
             grads = try fn(node, g)
         } else {
@@ -299,7 +321,7 @@ private struct BackwardPass {
         if !allowUnused, let i = sink.results.firstIndex(where: { $0 == nil }) {
             throw GentrainError.autograd("grad: input \(i) was not used in the graph of the outputs; pass allow_unused to get nil for it")
         }
-        return sink.results
+        return try sink.results.map { try $0?.materialized() }
     }
 }
 
@@ -324,7 +346,7 @@ private struct GradientSink {
     /// still hold `g`).
     mutating func deliver(_ g: Tensor, toLeaf leaf: Tensor, shared: Bool = false) throws {
         if targets != nil {
-            if let i = leafTarget[ObjectIdentifier(leaf)] { results[i] = try results[i].map { try $0 + g } ?? g }
+            if let i = leafTarget[ObjectIdentifier(leaf)] { results[i] = try results[i].map { try $0.adding(gradient: g) } ?? g }
             return
         }
         try leaf.use.exclusive("a leaf's .grad") { try accumulate(g, into: leaf, shared: shared) }
@@ -333,7 +355,8 @@ private struct GradientSink {
     private func accumulate(_ g: Tensor, into leaf: Tensor, shared: Bool) throws {
         // A leaf's .grad has the leaf's dtype, also when the leaf changed dtype after the forward
         // pass (Module.to between forward and backward): the graph recorded the old one.
-        let g = g.dtype == leaf.dtype ? g : try g.to(leaf.dtype)
+        if g.isKnownZero && leaf.grad != nil { return }
+        let g = try (g.dtype == leaf.dtype ? g : try g.to(leaf.dtype)).materialized()
         if let existing = leaf.grad {
             if create || existing.requiresGrad || !existing.isDenseOwner || existing.handedMark == mark {
                 leaf.grad = try existing + g

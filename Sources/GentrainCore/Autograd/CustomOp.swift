@@ -10,6 +10,7 @@ public func customOp(_ name: String, _ inputs: [Tensor], forward: ([Tensor]) thr
     let detached = inputs.map { $0.detach() }
     let out = try withNoGrad { try forward(detached) }.detach()
     let saved = inputs
+    defer { out.gradFn?.runsOnZeroGradients = true }   // the host's backward is always called
     return try recordOutput(out, name, inputs) { node, g, y in
         let grads = try backward(saved, y, g)
         guard grads.count == saved.count else {

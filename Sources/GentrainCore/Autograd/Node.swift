@@ -44,6 +44,13 @@ public final class Node {
     var pendingOthers: [Tensor?] = []
     var dependencies = 0
     var needed = false
+    /// The inputs below 64 that are leaves this pass wants a gradient for, a bit each: all of
+    /// them in `backward()`, only `grad()`'s targets there (so `grad(y, x)` computes no weight
+    /// gradients). Inputs from 64 on are always wanted.
+    var wantedLeaves: UInt64 = ~0
+    /// Whether the backward function runs even when every gradient reaching the node is a known
+    /// zero (a host's function, whose calls the host may count); other nodes are skipped then.
+    var runsOnZeroGradients = false
     /// The pass that last visited the node, and whether that pass has queued it to run.
     var visitMark = 0
     var queued = false
@@ -74,10 +81,16 @@ public final class Node {
     @inline(__always)
     func accumulate(_ g: Tensor, output k: Int) throws {
         if k == 0 {
-            pendingGrad = try pendingGrad.map { try $0 + g } ?? g
+            pendingGrad = try pendingGrad.map { try $0.adding(gradient: g) } ?? g
         } else {
-            pendingOthers[k - 1] = try pendingOthers[k - 1].map { try $0 + g } ?? g
+            pendingOthers[k - 1] = try pendingOthers[k - 1].map { try $0.adding(gradient: g) } ?? g
         }
+    }
+
+    /// Whether every gradient waiting here is a known zero (and one is).
+    var pendingAreKnownZeros: Bool {
+        guard hasPendingGrad else { return false }
+        return (pendingGrad?.isKnownZero ?? true) && pendingOthers.allSatisfy { $0?.isKnownZero ?? true }
     }
 
     /// The pending gradient of output `k`.
@@ -94,6 +107,7 @@ public final class Node {
         if outputCount > 1 { pendingOthers = Array(repeating: nil, count: outputCount - 1) }
         dependencies = 0
         self.needed = needed
+        wantedLeaves = ~0
         queued = false
     }
 
@@ -109,7 +123,7 @@ public final class Node {
     public func needsInputGrad(_ i: Int) -> Bool {
         switch input(i).edge {
         case .none: return false
-        case .leaf: return true
+        case .leaf: return i >= 64 || wantedLeaves & (1 << UInt64(i)) != 0
         case .node(let n, _): return n.needed
         }
     }

@@ -180,12 +180,14 @@ func fusedGradient(_ g: Tensor, _ v: Tensor, _ fused: BinaryOp, _ name: String,
 /// `g · slope(x)`, the first-order gradient of a piecewise-linear op (relu, leaky_relu), as an
 /// op of both `g` and `x` (PyTorch's `threshold_backward`): under create_graph `x` stays in the
 /// graph with a zero derivative, so `grad(penalty, x)` of a critic made of ReLUs gives zeros
-/// rather than calling `x` unused.
+/// rather than calling `x` unused. That zero is a known zero: the engine does not run the
+/// forward graph's backward functions on it (a gradient penalty's pass skips the critic's
+/// forward products).
 private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, _ slope: UnaryOp, _ name: String) throws -> Tensor {
     let s = try unaryRaw(x, slope, name)
     let out = try withNoGrad { try g.mul(s) }
     return try record(out, "\(name == "relu" ? "Threshold" : "LeakyRelu")BackwardBackward", g, x) { node, gg in
-        [node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.zeros(x.shape, dtype: x.dtype) : nil]
+        [node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.knownZero(x.shape, dtype: x.dtype) : nil]
     }
 }
 

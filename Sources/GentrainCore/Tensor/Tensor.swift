@@ -21,6 +21,8 @@ public final class Tensor {
     var outputIndex = 0
     /// The last backward pass that handed this tensor on as a gradient (see `GradientSink`).
     var handedMark = 0
+    /// A gradient that is zero by construction (see `KnownZero.swift`).
+    var isKnownZero = false
     var leafRequiresGrad = false
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?

@@ -19,6 +19,7 @@ swift build -c release --product digits-swift
 mpirun --allow-run-as-root --oversubscribe -np 2 .build/release/digits-swift --mpi data/digits.csv
 echo "== Python =="
 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 -m pytest -q bindings/python/tests
-echo "== The baseline kernels (no AVX2): bfloat16 products through float32 and the BLAS =="
+echo "== The baseline kernels (no AVX2): bfloat16 products through float32 and the BLAS, the C loops' baseline builds =="
 GENTRAIN_KERNELS=baseline GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" \
-  python3 -m pytest -q bindings/python/tests/test_autocast.py bindings/python/tests/test_amp.py bindings/python/tests/test_tensor.py
+  python3 -m pytest -q bindings/python/tests/test_autocast.py bindings/python/tests/test_amp.py bindings/python/tests/test_tensor.py \
+  bindings/python/tests/test_contract.py bindings/python/tests/test_losses.py bindings/python/tests/test_optim.py bindings/python/tests/test_training_runs.py

@@ -28,6 +28,13 @@ void gt_bf16_to_f32(const uint16_t *src, float *dst, size_t n, int level);
 /// (one pass: GradScaler's unscale and its check).
 int gt_unscale_f32(float *p, size_t n, float inv, int level);
 
+/// Binary cross-entropy of probabilities `x` against targets `t` (n contiguous float32 each), PyTorch's
+/// formula: out[i] = −(t·max(log x, −100) + (1 − t)·max(log1p(−x), −100)), NaN where x[i] is not in [0, 1].
+void gt_bce_forward(const float *x, const float *t, float *out, size_t n, int level);
+
+/// Its gradient with respect to x: out[i] = g[i·g_stride]·(x − t) / max((1 − x)·x, 1e-12).
+void gt_bce_backward(const float *g, size_t g_stride, const float *x, const float *t, float *out, size_t n, int level);
+
 /// A matrix operand: element (i, j) is at `data` + (i · row_stride + j · col_stride) elements
 /// of type `element` (GT_ELEMENT_*). Strides may be any value, including 0 and negative ones.
 typedef struct {

@@ -40,8 +40,8 @@ public func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = 
     return try reduce(Tensor.where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta)), reduction)
 }
 
-/// `−w·(t·log x + (1−t)·log(1−x))` for probabilities `input`, each log clamped at −100 as
-/// PyTorch's `F.binary_cross_entropy` does.
+/// `−w·(t·log x + (1−t)·log1p(−x))` for probabilities `input`, each log clamped at −100 as
+/// PyTorch's `F.binary_cross_entropy` does; float32 in one pass (`binaryCrossEntropyElementwise`).
 public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                                reduction: Reduction = .mean) throws -> Tensor {
     let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
@@ -49,14 +49,26 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
     guard input.shape == target.shape else {
         throw GentrainError(.shape, "binary_cross_entropy: target \(shapeString(target.shape)) and input \(shapeString(input.shape)) must have the same shape")
     }
-    if input.numel > 0 {
+    /// PyTorch's error for inputs outside [0, 1] (NaN included).
+    func checkRange() throws {
+        guard input.numel > 0 else { return }
         let (lo, hi) = try withNoGrad { (try input.amin().item(), try input.amax().item()) }
-        guard lo >= 0 && hi <= 1 else {   // NaN fails too, as in PyTorch
+        guard lo >= 0 && hi <= 1 else {
             throw GentrainError(.invalidArgument, "binary_cross_entropy: all elements of input should be between 0 and 1 (found values in [\(lo), \(hi)])")
         }
     }
+    if let fused = try binaryCrossEntropyElementwise(input, target) {
+        // One pass; an input out of range made its loss NaN, so a finite sum or mean needs no
+        // second look at the input.
+        var losses = fused
+        if let weight { losses = try losses.mul(weight) }
+        let loss = try reduce(losses, reduction)
+        if try reduction == .none || withNoGrad({ try loss.item() }).isNaN { try checkRange() }
+        return loss
+    }
+    try checkRange()
     let logX = try input.log().clamp(min: -100)
-    let log1mX = try input.neg().add(1).log().clamp(min: -100)
+    let log1mX = try input.neg().log1p().clamp(min: -100)
     var losses = try target.mul(logX).add(target.neg().add(1).mul(log1mX)).neg()
     if let weight { losses = try losses.mul(weight) }
     return try reduce(losses, reduction)

@@ -1,6 +1,7 @@
 """The embedding contract from Python: temporaries outlive the calls that use them, the
 library's warnings arrive as UserWarnings, garbage inputs are refused as PyTorch refuses them,
 and a checkpoint holds a model's buffers."""
+import math
 import warnings
 
 import numpy as np
@@ -33,6 +34,32 @@ def test_garbage_is_refused():
         F.binary_cross_entropy(gentrain.tensor([0.5, 1.5]), gentrain.tensor([1.0, 0.0]))
     with pytest.raises(gentrain.InvalidArgumentError, match="nan"):
         gentrain.generative.sample(gentrain.tensor([[0.0, float("nan"), 1.0]]))
+
+
+def test_binary_cross_entropy_edges():
+    # float32 runs one fused pass; its range check, clamps and gradient match the float64 ops'.
+    for bad in ([0.5, float("nan")], [-0.1, 0.5]):
+        for reduction in ("mean", "sum", "none"):
+            with pytest.raises(gentrain.InvalidArgumentError, match="between 0 and 1"):
+                F.binary_cross_entropy(gentrain.tensor(bad), gentrain.tensor([1.0, 0.0]), reduction=reduction)
+    loss = F.binary_cross_entropy(gentrain.tensor([0.5, 0.5]), gentrain.tensor([float("nan"), 0.0]), reduction="sum")
+    assert math.isnan(loss.item())   # a NaN target is no error, as in PyTorch
+    edges = F.binary_cross_entropy(gentrain.tensor([0.0, 1.0, 0.0, 1.0]), gentrain.tensor([1.0, 0.0, 0.0, 1.0]), reduction="none")
+    assert edges.tolist() == [100.0, 100.0, 0.0, 0.0]
+    gentrain.manual_seed(3)
+    x = gentrain.rand(64, 300) * 0.999 + 0.0005
+    t = gentrain.rand(64, 300)
+    w = gentrain.rand(300)
+    results = {}
+    for dtype in (gentrain.float32, gentrain.float64):
+        xi = x.to(dtype).detach().requires_grad_(True)
+        ti = t.to(dtype).detach().requires_grad_(True)
+        for reduction in ("sum", "none"):
+            out = F.binary_cross_entropy(xi[:, ::2], ti[:, ::2], weight=w[::2].to(dtype), reduction=reduction)
+            (out if reduction == "sum" else (out * out).sum()).backward()
+        results[dtype] = (out.to(gentrain.float64).numpy(), xi.grad.to(gentrain.float64).numpy(), ti.grad.to(gentrain.float64).numpy())
+    for a, b in zip(results[gentrain.float32], results[gentrain.float64]):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-5)
 
 
 def test_integer_extrema():

@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "GentrainCore", dependencies: ["COpenBLAS", "CGentrainDNNL", "CGentrainCPU", "CGentrainKernels", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512"],
                 swiftSettings: engineFlags),
         .target(name: "GentrainNN", dependencies: ["GentrainCore"], swiftSettings: engineFlags),
-        .target(name: "GentrainOptim", dependencies: ["GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
+        .target(name: "GentrainOptim", dependencies: ["CGentrainKernels", "GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
         .target(name: "GentrainIO", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim"], swiftSettings: engineFlags),
         .target(name: "GentrainDistributed", dependencies: ["CGentrainMPI", "GentrainCore", "GentrainNN"], swiftSettings: engineFlags),
         .target(name: "Gentrain", dependencies: ["GentrainCore", "GentrainNN", "GentrainOptim", "GentrainIO", "GentrainDistributed"]),

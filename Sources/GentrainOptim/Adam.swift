@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CGentrainKernels
 import GentrainCore
 
 /// Adam, PyTorch's `optim.Adam`: `g ← ±grad (+ wd·θ)`, `m ← lerp(m, g, 1−β1)`,
@@ -72,47 +73,24 @@ public final class AdamW: Adam {
     }
 }
 
+/// One Adam step over a float32 or float64 parameter, in blocks over the pool (C loops per CPU level).
 private func adamUpdate<T: FloatElement>(_: T.Type, _ param: Tensor, _ grad: Tensor, _ mBuf: Tensor, _ vBuf: Tensor,
                                          _ vmaxBuf: Tensor?, lr: Double, beta1: Double, beta2: Double, eps: Double,
                                          weightDecay: Double, decoupled: Bool, maximize: Bool, bc1: Double, bc2Sqrt: Double) {
     let p = param.pointer(T.self), g = grad.pointer(T.self)
     let m = mBuf.pointer(T.self), v = vBuf.pointer(T.self), vmax = vmaxBuf?.pointer(T.self)
-    let n = param.numel
-    let stepSize = T(lr / bc1), bc2 = T(bc2Sqrt), e = T(eps)
-    let w = T(1 - beta1), b2 = T(beta2), c2 = T(1 - beta2), wd = T(weightDecay)
-    let sign: T = maximize ? -1 : 1
-    let decay = T(1 - lr * weightDecay)
-    // One branch-free loop per option combination, so that each vectorizes. Weight decay is
-    // added to the gradient (coupled, Adam) or scales the parameter first (decoupled, AdamW).
-    @inline(__always) func run(_ coupled: Bool, _ scaled: Bool, _ lerpLow: Bool, _ vmax: UnsafeMutablePointer<T>?, _ range: Range<Int>) {
-        for i in range {
-            if scaled { p[i] *= decay }
-            var d = sign * g[i]
-            if coupled { d += wd * p[i] }
-            // lerp(m, d, w) in its two exact forms, as PyTorch computes it
-            let mi = lerpLow ? m[i] + w * (d - m[i]) : d - (d - m[i]) * (1 - w)
-            m[i] = mi
-            let vi = v[i] * b2 + c2 * d * d
-            v[i] = vi
-            var vhat = vi
-            if let vmax {
-                vhat = Swift.max(vmax[i], vi)
-                vmax[i] = vhat
-            }
-            p[i] -= stepSize * mi / (vhat.squareRoot() / bc2 + e)
-        }
-    }
-    let coupled = weightDecay != 0 && !decoupled, scaled = weightDecay != 0 && decoupled
-    let lerpLow = 1 - beta1 < 0.5
-    parallelFor(n, grain: optimizerGrain) { r in   // elements are independent
-        switch (coupled, scaled, lerpLow, vmax) {
-        case (false, false, true, nil): run(false, false, true, nil, r)
-        case (true, false, true, nil): run(true, false, true, nil, r)
-        case (false, true, true, nil): run(false, true, true, nil, r)
-        case (false, false, true, let vm?): run(false, false, true, vm, r)
-        case (true, false, true, let vm?): run(true, false, true, vm, r)
-        case (false, true, true, let vm?): run(false, true, true, vm, r)
-        case (let c, let sc, let low, let vm): run(c, sc, low, vm, r)
+    var h = gt_adam_hyper(step_size: lr / bc1, bc2_sqrt: bc2Sqrt, eps: eps, weight: 1 - beta1, beta2: beta2,
+                          one_minus_beta2: 1 - beta2, weight_decay: weightDecay,
+                          decay: weightDecay != 0 && decoupled ? 1 - lr * weightDecay : 1, sign: maximize ? -1 : 1,
+                          coupled: weightDecay != 0 && !decoupled ? 1 : 0, lerp_low: 1 - beta1 < 0.5 ? 1 : 0)
+    parallelFor(param.numel, grain: optimizerGrain) { r in   // elements are independent
+        let (o, n) = (r.lowerBound, r.count)
+        if T.self == Float.self {
+            let f = { (x: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(x + o).assumingMemoryBound(to: Float.self) }
+            gt_adam_f32(f(p), f(g), f(m), f(v), vmax.map(f), n, &h, CPU.cLevel)
+        } else {
+            let f = { (x: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(x + o).assumingMemoryBound(to: Double.self) }
+            gt_adam_f64(f(p), f(g), f(m), f(v), vmax.map(f), n, &h, CPU.cLevel)
         }
     }
 }

@@ -28,6 +28,18 @@ void gt_bf16_to_f32(const uint16_t *src, float *dst, size_t n, int level);
 /// (one pass: GradScaler's unscale and its check).
 int gt_unscale_f32(float *p, size_t n, float inv, int level);
 
+/// Adam's hyperparameters for one step (PyTorch's `optim.Adam`/`AdamW`), as `gt_adam_*` use them:
+/// d = sign·g (+ weight_decay·θ when coupled), m ← lerp(m, d, weight) (in the form PyTorch picks
+/// by lerp_low), v ← beta2·v + one_minus_beta2·d², θ ← θ·decay − step_size·m / (√v̂ / bc2_sqrt + eps).
+typedef struct {
+    double step_size, bc2_sqrt, eps, weight, beta2, one_minus_beta2, weight_decay, decay, sign;
+    int coupled, lerp_low;
+} gt_adam_hyper;
+
+/// One Adam step over n elements (vmax: amsgrad's running maximum of v, or NULL).
+void gt_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, size_t n, const gt_adam_hyper *h, int level);
+void gt_adam_f64(double *p, const double *g, double *m, double *v, double *vmax, size_t n, const gt_adam_hyper *h, int level);
+
 /// Binary cross-entropy of probabilities `x` against targets `t` (n contiguous float32 each), PyTorch's
 /// formula: out[i] = −(t·max(log x, −100) + (1 − t)·max(log1p(−x), −100)), NaN where x[i] is not in [0, 1].
 void gt_bce_forward(const float *x, const float *t, float *out, size_t n, int level);

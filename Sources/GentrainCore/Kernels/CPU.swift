@@ -29,5 +29,5 @@ package enum CPU {
     }()
 
     /// The level the C loops (`CGentrainKernels`) run at: AVX2 on CPUs with it (AVX-512 ones too).
-    static let cLevel = Int32(kernels >= .avx2 ? GT_LEVEL_AVX2 : GT_LEVEL_BASELINE)
+    package static let cLevel = Int32(kernels >= .avx2 ? GT_LEVEL_AVX2 : GT_LEVEL_BASELINE)
 }

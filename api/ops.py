@@ -241,6 +241,15 @@ op("embedding", "indices:input", "weight", "int64? padding_idx = None",
          "`padding_idx` (negative counts from the end) pass no gradient.")
 op("pixel_shuffle", "x:input", "count upscale_factor", swift="pixelShuffle({x}, upscaleFactor: {upscale_factor})", py="F",
    doc="[N, C r^2, H, W] -> [N, C, H r, W r] (F.pixel_shuffle).")
+enum("padding_mode", "PadMode", ["constant", "reflect", "replicate", "circular"],
+     doc="How padding fills the border: a constant, the input mirrored at its edge (edge not repeated), "
+         "the edge repeated, or the input wrapped around (F.pad's modes).")
+op("pad_mode", "x:input", "dims pad", "enum:padding_mode mode = 'constant'", "double value = 0.0",
+   swift="{x}.pad({pad}, mode: {mode}, value: {value})",
+   doc="x padded by (before, after) amounts from the last dim backwards, filled as `mode` says "
+       "(F.pad): non-negative pads; reflect, replicate and circular pad the last 1-3 dims of a "
+       "batched or unbatched input, reflect by less than the dim's size, circular by at most it; "
+       "gentrain_pad is its constant mode with value 0.")
 op("layer_norm", "x:input", "dims normalized_shape", "tensor? weight = None", "tensor? bias = None",
    "double eps = 1e-5", swift="layerNorm({x}, normalizedShape: {normalized_shape}, weight: {weight}, bias: {bias}, eps: {eps})",
    py="F", doc="Normalizes over the last dims given by `normalized_shape`, then scales by weight and "

@@ -634,6 +634,19 @@ gentrain_status gentrain_embedding(gentrain_tensor **out, const gentrain_tensor 
                                    const gentrain_tensor *weight, const int64_t *padding_idx);
 /* [N, C r^2, H, W] -> [N, C, H r, W r] (F.pixel_shuffle). */
 gentrain_status gentrain_pixel_shuffle(gentrain_tensor **out, const gentrain_tensor *x, int64_t upscale_factor);
+/* How padding fills the border: a constant, the input mirrored at its edge (edge not repeated), the edge repeated, or the input wrapped around (F.pad's modes). */
+typedef enum gentrain_padding_mode {
+    GENTRAIN_PADDING_MODE_CONSTANT = 0,
+    GENTRAIN_PADDING_MODE_REFLECT = 1,
+    GENTRAIN_PADDING_MODE_REPLICATE = 2,
+    GENTRAIN_PADDING_MODE_CIRCULAR = 3
+} gentrain_padding_mode;
+/* x padded by (before, after) amounts from the last dim backwards, filled as `mode` says (F.pad):
+ * non-negative pads; reflect, replicate and circular pad the last 1-3 dims of a batched or
+ * unbatched input, reflect by less than the dim's size, circular by at most it; gentrain_pad is its
+ * constant mode with value 0. PyTorch's defaults: mode GENTRAIN_PADDING_MODE_CONSTANT, value 0.0. */
+gentrain_status gentrain_pad_mode(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *pad, size_t npad,
+                                  gentrain_padding_mode mode, double value);
 /* Normalizes over the last dims given by `normalized_shape`, then scales by weight and shifts by
  * bias (each that shape, or NULL) (F.layer_norm). PyTorch's defaults: eps 1e-5. */
 gentrain_status gentrain_layer_norm(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *normalized_shape,

@@ -197,6 +197,11 @@ CASES = {
                          lambda x, w, b: F.batch_norm(x, torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64),
                                                       w, b, training=True)),
     "layer_norm": ([randn(2, 3, 4), randn(3, 4), randn(3, 4)], lambda x, w, b: F.layer_norm(x, (3, 4), w, b)),
+    # The border copies input elements (their gradients add up); .sin() makes second order non-trivial.
+    "pad_reflect": ([randn(2, 3, 4, 5)], lambda x: F.pad(x, (2, 1, 3, 0), mode="reflect").sin()),
+    "pad_replicate": ([randn(2, 3, 4)], lambda x: F.pad(x, (3, 5), mode="replicate").sin()),
+    "pad_circular": ([randn(1, 2, 3, 4, 5)], lambda x: F.pad(x, (2, 5, 1, 3, 0, 2), mode="circular").sin()),
+    "pad_constant_value": ([randn(2, 3, 4)], lambda x: F.pad(x, (1, 2, 0, 3), value=-1.5).sin()),
     "group_norm": ([randn(2, 6, 3), randn(6), randn(6)], lambda x, w, b: F.group_norm(x, 3, w, b)),
     "instance_norm": ([randn(2, 3, 4, 3)], lambda x: F.instance_norm(x)),
     "reinforce": ([randn(4, 3, 6), index(6, 4, 3), Const(randn(4)), Const(randn(()))],

@@ -1352,6 +1352,29 @@ static void test_layers(void) {
     OK(gentrain_pad(&r, x, pads, 4));
     expect_shape(r, 2, 4, 11, 11);
     gentrain_tensor_free(r);
+    {   /* The padding modes on [1 2 3] by (2, 2) (F.pad), and what each refuses. */
+        const float row[3] = {1, 2, 3};
+        int64_t shape3[2] = {1, 3}, two[2] = {2, 2}, four[2] = {4, 0};
+        const float expected[4][7] = {{-1, -1, 1, 2, 3, -1, -1}, {3, 2, 1, 2, 3, 2, 1}, {1, 1, 1, 2, 3, 3, 3},
+                                      {2, 3, 1, 2, 3, 1, 2}};
+        gentrain_tensor *v = from_floats(row, shape3, 2);
+        for (int mode = 0; mode < 4; mode++) {
+            float got[7] = {0};
+            OK(gentrain_pad_mode(&r, v, two, 2, (gentrain_padding_mode)mode, mode == 0 ? -1.0 : 0.0));
+            OK(gentrain_tensor_copy_to(got, sizeof got, GENTRAIN_FLOAT32, r));
+            EXPECT(memcmp(got, expected[mode], sizeof got) == 0);
+            gentrain_tensor_free(r);
+        }
+        FAILS(gentrain_pad_mode(&r, v, four, 2, GENTRAIN_PADDING_MODE_REFLECT, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "less than");
+        FAILS(gentrain_pad_mode(&r, v, four, 2, GENTRAIN_PADDING_MODE_CIRCULAR, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "more than once");
+        FAILS(gentrain_pad_mode(&r, v, two, 2, (gentrain_padding_mode)4, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "mode");
+        OK(gentrain_pad_mode(&r, x, pads, 4, GENTRAIN_PADDING_MODE_REPLICATE, 0));
+        expect_shape(r, 2, 4, 11, 11);
+        gentrain_tensor_free(r);
+        int64_t huge[2] = {INT64_MAX, 1};
+        FAILS(gentrain_pad_mode(&r, v, huge, 2, GENTRAIN_PADDING_MODE_REPLICATE, 0), GENTRAIN_ERR_OUT_OF_MEMORY, "too large");
+        gentrain_tensor_free(v);
+    }
 
     int64_t cs[1] = {4};
     gentrain_tensor *rm = NULL, *rv = NULL;

@@ -170,6 +170,8 @@ int main(void) {
     EXPECT(gentrain_embedding(NULL, t, t, NULL) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_pixel_shuffle(&out, NULL, 1));
     EXPECT(gentrain_pixel_shuffle(NULL, t, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_pad_mode(&out, NULL, NULL, 0, GENTRAIN_PADDING_MODE_CONSTANT, 1.0));
+    EXPECT(gentrain_pad_mode(NULL, t, NULL, 0, GENTRAIN_PADDING_MODE_CONSTANT, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_layer_norm(&out, NULL, NULL, 0, NULL, NULL, 1.0));
     EXPECT(gentrain_layer_norm(NULL, t, NULL, 0, NULL, NULL, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_group_norm(&out, NULL, 1, NULL, NULL, 1.0));

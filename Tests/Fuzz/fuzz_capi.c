@@ -127,7 +127,7 @@ static void unary(input *in) {
     int64_t d = integer(in), e = integer(in);
     int64_t dims[3] = {integer(in), integer(in), integer(in)};
     size_t nd = byte(in) % 4;
-    switch (byte(in) % 26) {
+    switch (byte(in) % 27) {
     case 0: gentrain_exp(&out, x); break;
     case 1: gentrain_log(&out, x); break;
     case 2: gentrain_sqrt(&out, x); break;
@@ -158,6 +158,14 @@ static void unary(input *in) {
     case 22: gentrain_pad(&out, x, dims, nd); break;
     case 23: gentrain_clamp(&out, x, number(in), number(in)); break;
     case 24: gentrain_pow_scalar(&out, x, number(in)); break;
+    case 25: {
+        int mode = byte(in) % 5;   /* 4 is no mode */
+        /* Constant and replicate padding write every element of the output: huge valid pads
+         * would be slow inputs, not findings (reflect and circular refuse pads beyond the size). */
+        if (mode == 1 || mode == 3 || mode == 4 || small_view(dims, nd))
+            gentrain_pad_mode(&out, x, dims, nd, (gentrain_padding_mode)mode, number(in));
+        break;
+    }
     default: {
         gentrain_tensor *values = NULL, *indices = NULL;
         if (gentrain_max_dim(&values, &indices, x, d, byte(in) % 2) == GENTRAIN_OK) {

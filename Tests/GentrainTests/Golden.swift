@@ -204,6 +204,10 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
                       weight: x[1], bias: x[2], training: true)
     },
     "layer_norm": { try layerNorm($0[0], normalizedShape: [3, 4], weight: $0[1], bias: $0[2]) },
+    "pad_reflect": { try $0[0].pad([2, 1, 3, 0], mode: .reflect).sin() },
+    "pad_replicate": { try $0[0].pad([3, 5], mode: .replicate).sin() },
+    "pad_circular": { try $0[0].pad([2, 5, 1, 3, 0, 2], mode: .circular).sin() },
+    "pad_constant_value": { try $0[0].pad([1, 2, 0, 3], value: -1.5).sin() },
     "group_norm": { try groupNorm($0[0], groups: 3, weight: $0[1], bias: $0[2]) },
     "instance_norm": { try instanceNorm($0[0]) },
     "reinforce": { x in

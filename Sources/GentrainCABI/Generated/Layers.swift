@@ -38,6 +38,12 @@ public func gentrain_pixel_shuffle(_ out: TensorOut?, _ x: OpaquePointer?,
 }
 
 @c @implementation
+public func gentrain_pad_mode(_ out: TensorOut?, _ x: OpaquePointer?, _ pad: UnsafePointer<Int64>?, _ npad: Int,
+                              _ mode: gentrain_padding_mode, _ value: Double) -> gentrain_status {
+    producing("gentrain_pad_mode", out) { try tensorArg(x, "x").pad(int64List(pad, npad, "pad"), mode: enumArg(mode.rawValue, "mode"), value: value) }
+}
+
+@c @implementation
 public func gentrain_layer_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ normalized_shape: UnsafePointer<Int64>?,
                                 _ ndim: Int, _ weight: OpaquePointer?, _ bias: OpaquePointer?,
                                 _ eps: Double) -> gentrain_status {

@@ -239,13 +239,78 @@ private func sumWindows<T: FloatElement>(_ cols: Tensor, _ out: Tensor, _ g: Win
     }
 }
 
+/// How `pad` fills the border (PyTorch's `F.pad` modes).
+public enum PadMode: Int32, CaseIterable, Sendable {
+    /// `value` everywhere outside the input.
+    case constant = 0
+    /// The input mirrored at its edge, the edge itself not repeated: [a b c] by 2 → c b [a b c] b a.
+    case reflect = 1
+    /// The edge element repeated: [a b c] by 2 → a a [a b c] c c.
+    case replicate = 2
+    /// The input wrapped around: [a b c] by 2 → b c [a b c] a b.
+    case circular = 3
+}
+
 extension Tensor {
-    /// Zero padding: `pads` lists (before, after) amounts from the last dimension backwards,
-    /// as PyTorch's `F.pad(x, (left, right, top, bottom, …))` with mode "constant", value 0.
-    public func pad(_ pads: [Int]) throws -> Tensor {
+    /// Padding: `pads` lists (before, after) amounts from the last dimension backwards, as
+    /// PyTorch's `F.pad(x, (left, right, top, bottom, …), mode, value)`. The non-constant modes
+    /// pad the last 1, 2 or 3 dimensions of a batched or unbatched input (PyTorch's rule), by
+    /// less than the dimension's size (reflect), at most its size (circular), or anything
+    /// (replicate, of a non-empty dimension); they gather the border from the input, so their
+    /// gradient adds each border element's gradient back to the element it copies.
+    public func pad(_ pads: [Int], mode: PadMode = .constant, value: Double = 0) throws -> Tensor {
         guard pads.count % 2 == 0, pads.count / 2 <= ndim, pads.allSatisfy({ $0 >= 0 }) else {
             throw GentrainError.argument("pad: expected an even number of non-negative pads for at most \(ndim) dimensions, got \(pads)")
         }
+        if mode != .constant { return try gatheredPad(pads, mode) }
+        let zeroPadded = try zeroPad(pads)
+        guard value != 0 else { return zeroPadded }
+        // The border's value where a zero-padded ones tensor is 0 (a constant: no gradient).
+        let inside = try withNoGrad { try Tensor.ones(shape, dtype: dtype).zeroPad(pads) }
+        return try zeroPadded.add(inside.neg().add(1).mul(value))
+    }
+
+    /// Reflect, replicate or circular padding: per padded dimension, an index_select with the
+    /// source position of every output position.
+    private func gatheredPad(_ pads: [Int], _ mode: PadMode) throws -> Tensor {
+        let k = pads.count / 2
+        guard k >= 1 && k <= 3 && (ndim == k + 1 || ndim == k + 2) else {
+            throw GentrainError.argument("pad: \(mode) padding of \(k) dimension(s) takes a \(k + 1)-D or \(k + 2)-D input, got \(ndim)-D")
+        }
+        var r = self
+        for j in 0..<k {
+            let d = ndim - 1 - j, n = shape[d], (before, after) = (pads[2 * j], pads[2 * j + 1])
+            if before == 0 && after == 0 { continue }
+            switch mode {
+            case .reflect where before >= n || after >= n:
+                throw GentrainError.argument("pad: reflect padding (\(before), \(after)) must be less than dimension \(d)'s size \(n) of input \(shapeString(shape))")
+            case .circular where before > n || after > n:
+                throw GentrainError.argument("pad: circular padding (\(before), \(after)) wraps around dimension \(d) of input \(shapeString(shape)) more than once")
+            case .replicate where n == 0:
+                throw GentrainError.argument("pad: replicate padding of dimension \(d), which is empty, in input \(shapeString(shape))")
+            default: break
+            }
+            guard before <= maxElements, after <= maxElements, n + before + after <= maxElements else {
+                throw GentrainError(.outOfMemory, "pad: padding \(shapeString(r.shape)) by (\(before), \(after)) along dimension \(d) is too large")
+            }
+            let count = before + n + after
+            let sources = try Tensor(empty: [count], dtype: .int64)   // throws, rather than traps, when too large
+            let ps = sources.pointer(Int64.self)
+            for i in 0..<count {
+                let p = i - before
+                switch mode {
+                case .reflect: ps[i] = Int64(p < 0 ? -p : (p >= n ? 2 * (n - 1) - p : p))
+                case .replicate: ps[i] = Int64(Swift.min(Swift.max(p, 0), n - 1))
+                default: ps[i] = Int64(((p % n) + n) % n)
+                }
+            }
+            r = try r.indexSelect(d, sources)
+        }
+        return r
+    }
+
+    /// Zero padding (non-negative pads).
+    private func zeroPad(_ pads: [Int]) throws -> Tensor {
         var r = self
         for k in 0..<(pads.count / 2) {
             let d = ndim - 1 - k, (before, after) = (pads[2 * k], pads[2 * k + 1])

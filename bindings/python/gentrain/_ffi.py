@@ -52,6 +52,12 @@ GELU_APPROXIMATE_TANH = 1
 INTERPOLATE_NEAREST = 0
 INTERPOLATE_BILINEAR = 1
 
+# gentrain_padding_mode
+PADDING_MODE_CONSTANT = 0
+PADDING_MODE_REFLECT = 1
+PADDING_MODE_REPLICATE = 2
+PADDING_MODE_CIRCULAR = 3
+
 # gentrain_reduce_op
 REDUCE_SUM = 0
 REDUCE_AVG = 1
@@ -413,6 +419,7 @@ FUNCTIONS = {
     "gentrain_dropout": (c_int, [c_void_p, c_void_p, c_double, c_bool]),
     "gentrain_embedding": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_pixel_shuffle": (c_int, [c_void_p, c_void_p, c_int64]),
+    "gentrain_pad_mode": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_int, c_double]),
     "gentrain_layer_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p, c_double]),
     "gentrain_group_norm": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_void_p, c_double]),
     "gentrain_instance_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_double]),

@@ -209,3 +209,18 @@ def test_cpu_capability_names_the_kernels_in_use():
     env = dict(os.environ, GENTRAIN_KERNELS="baseline", PYTHONPATH=package_dir)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "DEFAULT"
+
+
+def test_pad_modes():
+    x = gentrain.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    expected = {"reflect": [3, 2, 1, 2, 3, 2, 1], "replicate": [1, 1, 1, 2, 3, 3, 3], "circular": [2, 3, 1, 2, 3, 1, 2]}
+    for mode, row in expected.items():
+        assert F.pad(x, (2, 2), mode=mode).tolist() == [row]
+    assert F.pad(x, (1, 0), value=7.0).tolist() == [[7, 1, 2, 3]]
+    # Each border element's gradient goes back to the element it copies.
+    F.pad(x, (2, 2), mode="replicate").sum().backward()
+    assert x.grad.tolist() == [[3, 1, 3]]
+    with pytest.raises(gentrain.InvalidArgumentError, match="less than"):
+        F.pad(x, (3, 0), mode="reflect")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        F.pad(x, (1, 1), mode="edge")

@@ -128,11 +128,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _new(lib.gentrain_interpolate, input._h, byref(options))
 
 
-def pad(input, pad, mode="constant", value=0.0):  # noqa: A002
-    if mode != "constant" or value != 0:
-        raise NotImplementedError("gentrain's pad supports zero constant padding")
+def pad(input, pad, mode="constant", value=None):  # noqa: A002
+    """Pads by (before, after) amounts from the last dimension backwards; `mode` is "constant"
+    (`value`, default 0), "reflect", "replicate" or "circular" (F.pad)."""
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
     pads = (ctypes.c_int64 * max(len(pad), 1))(*pad)
-    return _new(lib.gentrain_pad, input._h, pads, len(pad))
+    return _new(lib.gentrain_pad_mode, input._h, pads, len(pad), _convert.choice("padding_mode", mode),
+                float(value or 0.0))
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):  # noqa: A002

@@ -154,6 +154,7 @@ open class Optimizer {
                             let s = paramState(p)
                             s.step += 1
                             try update(p, grad, s, group)
+                            p.bumpVersion()   // written in place: graphs that saved it refuse to backward
                         }
                     }
                 }

@@ -288,15 +288,20 @@ private struct BackwardPass {
             }
             grads = Grads(zeros)
         } else if let fn = node.backwardFn, let g = node.pendingGrad {
+            try node.checkSaved()
             node.pendingGrad = nil
             grads = try fn(node, g)
         } else {
+            try node.checkSaved()
             let gs = [node.pendingGrad] + node.pendingOthers
             node.pendingGrad = nil
             node.pendingOthers = []
             grads = try node.multiBackwardFn!(node, gs)
         }
-        if !retain { (node.backwardFn, node.multiBackwardFn) = (nil, nil) }
+        if !retain {
+            (node.backwardFn, node.multiBackwardFn) = (nil, nil)
+            node.releaseSaved()
+        }
         guard grads.count == node.inputCount else {
             throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputCount) inputs")
         }

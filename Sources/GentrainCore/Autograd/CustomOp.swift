@@ -29,5 +29,7 @@ public func customOp(_ name: String, _ inputs: [Tensor], forward: ([Tensor]) thr
 func recordOutput(_ out: Tensor, _ name: String, _ inputs: [Tensor],
                   _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) throws -> Tensor {
     let saved = out.detach()
-    return try record(out, name, inputs) { node, g in try backward(node, g, node.output(saved)) }
+    try record(out, name, inputs) { node, g in try backward(node, g, node.output(saved)) }
+    out.gradFn?.save(out, index: -1)
+    return out
 }

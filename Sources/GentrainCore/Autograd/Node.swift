@@ -56,6 +56,9 @@ public final class Node {
     var queued = false
     /// Held by the pass that walks the node: a second thread's pass through it is a misuse.
     let use = UseGuard()
+    /// The tensors the backward function reads, with their storages' versions when recorded
+    /// (two inline: most ops have one or two).
+    private var savedFirst: SavedTensor?, savedSecond: SavedTensor?, savedMore: [SavedTensor] = []
 
     init(name: String, _ first: Input?, _ second: Input?, more: [Input] = [], backward: @escaping (Node, Tensor) throws -> Grads) {
         self.name = name
@@ -76,6 +79,31 @@ public final class Node {
 
     /// Whether the backward function was freed (by a pass without `retain_graph`).
     var isFreed: Bool { backwardFn == nil && multiBackwardFn == nil }
+
+    /// Notes that the backward function reads `t`, its input `index` (or, for -1, its output):
+    /// an in-place write to it before backward is then an error instead of a silently wrong gradient.
+    func save(_ t: Tensor, index: Int) {
+        let s = SavedTensor(storage: t.storage, version: t.storage.version, index: index)
+        if savedFirst == nil { savedFirst = s } else if savedSecond == nil { savedSecond = s } else { savedMore.append(s) }
+    }
+
+    /// Refuses to run the backward function when a tensor it reads was written in place since.
+    func checkSaved() throws {
+        func check(_ s: SavedTensor) throws {
+            guard s.storage.version != s.version else { return }
+            let what = s.index < 0 ? "the output" : "input \(s.index) [\(input(s.index).dtype) \(shapeString(input(s.index).shape))]"
+            throw GentrainError.autograd("one of the variables needed for gradient computation has been modified by an inplace operation: \(what) of \(name) is at version \(s.storage.version); expected version \(s.version) instead. Use an out-of-place op (x = x + 1, not x += 1) where a tensor is still needed for backward")
+        }
+        if let s = savedFirst { try check(s) }
+        if let s = savedSecond { try check(s) }
+        for s in savedMore { try check(s) }
+    }
+
+    /// Drops the saved tensors' storages (with the backward function that read them).
+    func releaseSaved() {
+        (savedFirst, savedSecond) = (nil, nil)
+        if !savedMore.isEmpty { savedMore = [] }
+    }
 
     /// Adds `g` to the pending gradient of output `k`.
     @inline(__always)
@@ -139,6 +167,14 @@ public final class Node {
     }
 }
 
+/// A tensor a backward function reads: its storage and the version it had when recorded.
+struct SavedTensor {
+    let storage: Storage
+    let version: Int
+    /// Which input of the node it is; -1 for the node's output.
+    let index: Int
+}
+
 /// The gradients a backward function returns, one per input (nil where not needed). Written
 /// as an array literal (`[ga, gb]`); up to two are stored inline, so the common ops build no
 /// array on the way back.
@@ -170,7 +206,7 @@ public struct Grads: ExpressibleByArrayLiteral {
 /// grad mode is on and any input requires grad. Returns `out`.
 @inline(__always)
 @discardableResult
-func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
+func record(_ out: Tensor, _ name: String, _ inputs: [Tensor], saves: Bool = true,
             _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     var any = false
     for t in inputs where t.requiresGrad { any = true; break }
@@ -178,44 +214,55 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor],
     guard any && mode.gradEnabled else { return out }
     if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
     let all = inputs.map(Node.Input.init)
-    out.gradFn = Node(name: name, all.first, all.count > 1 ? all[1] : nil, more: Array(all.dropFirst(2)), backward: backward)
+    let node = Node(name: name, all.first, all.count > 1 ? all[1] : nil, more: Array(all.dropFirst(2)), backward: backward)
+    if saves { for (i, t) in inputs.enumerated() { node.save(t, index: i) } }
+    out.gradFn = node
     return out
 }
 
 /// `record` for a one-input op (no array of inputs to build when nothing is recorded).
 @inline(__always)
 @discardableResult
-func record(_ out: Tensor, _ name: String, _ x: Tensor, _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
+func record(_ out: Tensor, _ name: String, _ x: Tensor, saves: Bool = true,
+            _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     guard x.requiresGrad else { return out }
     let mode = GradMode.state.value
     guard mode.gradEnabled else { return out }
     if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
-    out.gradFn = Node(name: name, Node.Input(x), nil, backward: backward)
+    let node = Node(name: name, Node.Input(x), nil, backward: backward)
+    if saves { node.save(x, index: 0) }
+    out.gradFn = node
     return out
 }
 
 /// `record` for a two-input op.
 @inline(__always)
 @discardableResult
-func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
+func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor, saves: Bool = true,
             _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     guard a.requiresGrad || b.requiresGrad else { return out }
     let mode = GradMode.state.value
     guard mode.gradEnabled else { return out }
     if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
-    out.gradFn = Node(name: name, Node.Input(a), Node.Input(b), backward: backward)
+    let node = Node(name: name, Node.Input(a), Node.Input(b), backward: backward)
+    if saves {
+        node.save(a, index: 0)
+        node.save(b, index: 1)
+    }
+    out.gradFn = node
     return out
 }
 
 /// Records `outs` as the outputs of one op over `inputs`, when grad mode is on and any input
 /// requires grad. The backward function gets one gradient per output, nil where none arrived.
 @discardableResult
-func recordMulti(_ outs: [Tensor], _ name: String, _ inputs: [Tensor],
+func recordMulti(_ outs: [Tensor], _ name: String, _ inputs: [Tensor], saves: Bool = true,
                  _ backward: @escaping (Node, [Tensor?]) throws -> Grads) throws -> [Tensor] {
     let mode = GradMode.state.value
     guard mode.gradEnabled && inputs.contains(where: { $0.requiresGrad }) else { return outs }
     if mode.anomalyEnabled { for t in outs { try AnomalyMode.checkForward(t, name) } }
     let node = Node(name: name, inputs: inputs.map(Node.Input.init), outputs: outs.count, backward: backward)
+    if saves { for (i, t) in inputs.enumerated() { node.save(t, index: i) } }
     for (k, t) in outs.enumerated() {
         t.gradFn = node
         t.outputIndex = k

@@ -5,13 +5,13 @@ extension Tensor {
     public func add(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
         if alpha != 1 { return try add(other.mul(alpha)) }
         let out = try binaryRaw(self, other, .add, "add")
-        return try record(out, "AddBackward", self, other) { _, g in [g, g] }
+        return try record(out, "AddBackward", self, other, saves: false) { _, g in [g, g] }
     }
 
     public func sub(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
         if alpha != 1 { return try sub(other.mul(alpha)) }
         let out = try binaryRaw(self, other, .sub, "sub")
-        return try record(out, "SubBackward", self, other) { node, g in
+        return try record(out, "SubBackward", self, other, saves: false) { node, g in
             [g, node.needsInputGrad(1) ? try g.neg() : nil]
         }
     }
@@ -64,7 +64,7 @@ extension Tensor {
 
     public func neg() throws -> Tensor {
         let out = try unaryRaw(self, .neg, "neg")
-        return try record(out, "NegBackward", self) { _, g in [try g.neg()] }
+        return try record(out, "NegBackward", self, saves: false) { _, g in [try g.neg()] }
     }
 
     /// Elementwise maximum; where the operands tie, each gets half the gradient.
@@ -93,7 +93,7 @@ extension Tensor {
     /// `cond ? a : b`, elementwise with broadcasting (PyTorch's `torch.where`).
     public static func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         let out = try whereRaw(cond, a, b)
-        return try record(out, "WhereBackward", a, b) { node, g in
+        return try record(out, "WhereBackward", a, b, saves: false) { node, g in
             let zero = try Tensor.scalar(0, dtype: g.dtype)
             return [node.needsInputGrad(0) ? try Tensor.where(cond, g, zero) : nil,
                     node.needsInputGrad(1) ? try Tensor.where(cond, zero, g) : nil]
@@ -122,12 +122,12 @@ extension Tensor {
     // Number operands: a 0-dimensional tensor of this tensor's dtype, so they do not promote.
     public func add(_ v: Double) throws -> Tensor {
         let out = try unaryRaw(self, .addScalar(v), "add")
-        return try record(out, "AddBackward", self) { _, g in [g] }
+        return try record(out, "AddBackward", self, saves: false) { _, g in [g] }
     }
     public func sub(_ v: Double) throws -> Tensor { try add(-v) }
     public func mul(_ v: Double) throws -> Tensor {
         let out = try unaryRaw(self, .mulScalar(v), "mul")
-        return try record(out, "MulBackward", self) { _, g in [try g.mul(v)] }
+        return try record(out, "MulBackward", self, saves: false) { _, g in [try g.mul(v)] }
     }
     /// True division by a number (not a multiplication by its reciprocal, which rounds differently).
     public func div(_ v: Double) throws -> Tensor { try div(Tensor.scalar(v, dtype: dtype.isFloatingPoint ? dtype : .float32)) }
@@ -141,7 +141,9 @@ func recordWithOutput(_ out: Tensor, _ name: String, _ x: Tensor,
                       _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) throws -> Tensor {
     guard x.requiresGrad && GradMode.isEnabled else { return out }
     let saved = out.detach()
-    return try record(out, name, x) { node, g in try backward(node, g, node.output(saved)) }
+    try record(out, name, x) { node, g in try backward(node, g, node.output(saved)) }
+    out.gradFn?.save(out, index: -1)
+    return out
 }
 
 /// `recordWithOutput` for a two-input op.
@@ -151,7 +153,9 @@ func recordWithOutput(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor,
                       _ backward: @escaping (Node, Tensor, Tensor) throws -> Grads) throws -> Tensor {
     guard (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled else { return out }
     let saved = out.detach()
-    return try record(out, name, a, b) { node, g in try backward(node, g, node.output(saved)) }
+    try record(out, name, a, b) { node, g in try backward(node, g, node.output(saved)) }
+    out.gradFn?.save(out, index: -1)
+    return out
 }
 
 // Operators, PyTorch style: `try a * b + c`.

@@ -9,7 +9,7 @@ extension Tensor {
     /// A contiguous copy, recorded by autograd as an identity.
     public func clone() throws -> Tensor {
         let out = try contiguousCopy()
-        return try record(out, "CloneBackward", self) { _, g in [g] }
+        return try record(out, "CloneBackward", self, saves: false) { _, g in [g] }
     }
 
     /// This tensor if already contiguous, else a contiguous copy (autograd: identity).
@@ -37,7 +37,7 @@ extension Tensor {
         convertElements(src.storage.data + src.offset * src.dtype.itemSize, src.dtype, out.storage.data, dtype, numel)
         guard dtype.isFloatingPoint && self.dtype.isFloatingPoint else { return out }
         let from = self.dtype
-        return try record(out, "ToCopyBackward", self) { _, g in [try g.to(from)] }
+        return try record(out, "ToCopyBackward", self, saves: false) { _, g in [try g.to(from)] }
     }
 
     /// Converts this leaf to `dtype` in place: the same tensor over new, contiguous storage (what
@@ -83,12 +83,21 @@ extension Tensor {
         return try toArray(Double.self)[0]
     }
 
-    /// Checks that this tensor may be updated in place: no history, not a view of a tensor that has one.
-    func checkInPlace(_ op: String) throws {
-        if gradFn != nil || (leafRequiresGrad && GradMode.isEnabled) {
+    /// Checks that this tensor may be written in place without recording (no history; a leaf
+    /// that requires grad only under no_grad), and bumps its storage's version: call it once the
+    /// write's other checks have passed.
+    func beginInPlace(_ op: String) throws {
+        if GradMode.isEnabled && (gradFn != nil || leafRequiresGrad) {
             throw GentrainError.autograd("\(op): a leaf that requires grad, or a tensor with history, cannot be updated in place outside no_grad")
         }
+        bumpVersion()
     }
+
+    /// Marks an in-place write to this tensor's elements (PyTorch's version counter).
+    package func bumpVersion() { storage.version &+= 1 }
+
+    /// The version of this tensor's storage: how many in-place writes it has seen (PyTorch's `_version`).
+    public var version: Int { storage.version }
 
     /// Clears the gradient: to nil (PyTorch's default for `zero_grad`) or to zeros.
     public func zeroGrad(setToNone: Bool = true) throws {
@@ -99,16 +108,22 @@ extension Tensor {
 
     /// Sets every element to zero, in place (`zero_()`).
     public func zero_() throws {
-        try checkInPlace("zero_")
+        if GradMode.isEnabled && requiresGrad { try fill_(0); return }   // recorded (see InPlace.swift)
+        try beginInPlace("zero_")
         if isContiguous { memset(storage.data + offset * dtype.itemSize, 0, numel * dtype.itemSize); return }
         try copy_(Tensor.zeros(shape, dtype: dtype))
     }
 
     /// Copies `src` (broadcast to this shape, converted to this dtype) into this tensor, in place.
+    /// Recorded when grad mode is on and either tensor requires grad (see InPlace.swift).
     public func copy_(_ src: Tensor) throws {
-        try checkInPlace("copy_")
         let b = try broadcastShapes(shape, src.shape, "copy_")
         guard b == shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(src.shape)) to \(shapeString(shape))") }
+        if GradMode.isEnabled && (requiresGrad || src.requiresGrad) {
+            try applyInPlace("copy_", [src]) { _ in try src.to(dtype).expand(shape) }
+            return
+        }
+        try beginInPlace("copy_")
         let converted = try withNoGrad { try src.to(dtype) }
         copyStrided(from: converted, sourceStrides: broadcastStrides(converted, to: shape), into: self)
     }
@@ -116,10 +131,10 @@ extension Tensor {
     /// `self += alpha * other`, in place, for contiguous float tensors of one shape (gradient
     /// accumulation, optimizer updates).
     public func addInPlace(_ other: Tensor, alpha: Double = 1) throws {
-        try checkInPlace("add_")
         guard other.shape == shape, isContiguous else {
             throw GentrainError.shape("add_: shapes \(shapeString(shape)) and \(shapeString(other.shape)) differ")
         }
+        try beginInPlace("add_")
         let o = try (other.dtype == dtype ? other : withNoGrad { try other.to(dtype) }).contiguous()
         switch dtype {
         case .float32: axpy(Float(alpha), o.pointer(Float.self), pointer(Float.self), numel)
@@ -133,7 +148,7 @@ extension Tensor {
     /// `self *= invScale` in place, in one pass that also reports whether any element was NaN or
     /// infinite before (PyTorch's `_amp_foreach_non_finite_check_and_unscale_`, for GradScaler).
     public func unscaleInPlace(_ invScale: Float) throws -> Bool {
-        try checkInPlace("unscale_")
+        try beginInPlace("unscale_")
         guard isContiguous, dtype == .float32 || dtype == .float64 else {
             let found = try withNoGrad { try isfinite().to(.float32).amin().item() == 0 }
             if invScale != 1 { try copy_(withNoGrad { try self.to(.float32) * Double(invScale) }) }
@@ -160,7 +175,7 @@ extension Tensor {
 
     /// `self *= factor`, in place.
     public func mulInPlace(_ factor: Double) throws {
-        try checkInPlace("mul_")
+        try beginInPlace("mul_")
         guard isContiguous else { try copy_(withNoGrad { try self * factor }); return }
         switch dtype {
         case .float32: let p = pointer(Float.self), f = Float(factor); for i in 0..<numel { p[i] *= f }

@@ -39,7 +39,7 @@ extension Tensor {
             }
         }
         let inShape = shape
-        return try record(out, "IndexSelectBackward", self) { _, g in
+        return try record(out, "IndexSelectBackward", self, saves: false) { _, g in
             [try Tensor.zeros(inShape, dtype: g.dtype).indexAdd(i, index, g)]
         }
     }
@@ -70,7 +70,7 @@ extension Tensor {
         }
         if out.dtype == .float32 { run(Float.self) } else { run(Double.self) }
         let result = try withNoGrad { try out.to(dtype) }
-        return try record(result, "IndexAddBackward", self, source) { node, g in
+        return try record(result, "IndexAddBackward", self, source, saves: false) { node, g in
             [g, node.needsInputGrad(1) ? try g.indexSelect(i, index) : nil]
         }
     }
@@ -125,7 +125,7 @@ extension Tensor {
         default: run(UInt64.self)
         }
         let inShape = shape
-        return try record(out, "GatherBackward", self) { _, g in
+        return try record(out, "GatherBackward", self, saves: false) { _, g in
             [try Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(i, index, g)]
         }
     }
@@ -156,7 +156,7 @@ extension Tensor {
         if out.dtype == .float32 { run(Float.self) } else { run(Double.self) }
         let result = try withNoGrad { try out.to(dtype) }
         let srcShape = src.shape
-        return try record(result, "ScatterAddBackward", self, src) { node, g in
+        return try record(result, "ScatterAddBackward", self, src, saves: false) { node, g in
             guard node.needsInputGrad(1) else { return [g, nil] }
             var gs = try g.gather(i, index)
             if gs.shape != srcShape {   // src larger than index: the rest gets no gradient

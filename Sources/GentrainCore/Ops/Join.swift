@@ -31,7 +31,7 @@ extension Tensor {
             }
         }
         let sizes = tensors.map { $0.shape[i] }
-        return try record(out, "CatBackward", tensors) { node, g in
+        return try record(out, "CatBackward", tensors, saves: false) { node, g in
             Grads(try (0..<sizes.count).map { k in
                 node.needsInputGrad(k) ? try g.narrow(i, start: starts[k], length: sizes[k]) : nil
             })
@@ -76,7 +76,7 @@ extension Tensor {
             }
         }
         let dtype = self.dtype, shapes = pieces.map(\.shape)   // not the pieces: they hold the node
-        return try recordMulti(pieces, "SplitBackward", [self]) { _, gs in
+        return try recordMulti(pieces, "SplitBackward", [self], saves: false) { _, gs in
             [try Tensor.cat(zip(gs, shapes).map { g, shape in try g ?? Tensor.zeros(shape, dtype: dtype) }, dim: i)]
         }
     }
@@ -90,7 +90,7 @@ extension Tensor {
         let slices = try withNoGrad { try (0..<shape[i]).map { try select(i, $0) } }
         guard !slices.isEmpty else { return [] }
         let dtype = self.dtype, sliceShape = slices[0].shape
-        return try recordMulti(slices, "UnbindBackward", [self]) { _, gs in
+        return try recordMulti(slices, "UnbindBackward", [self], saves: false) { _, gs in
             [try Tensor.stack(gs.map { try $0 ?? Tensor.zeros(sliceShape, dtype: dtype) }, dim: i)]
         }
     }

@@ -165,7 +165,11 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
         result = out
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return try record(result, "LinearBackward", inputs) { node, g in
+    defer {   // the backward reads x and the weight, not the bias
+        result.gradFn?.save(x, index: 0)
+        result.gradFn?.save(weight, index: 1)
+    }
+    return try record(result, "LinearBackward", inputs, saves: false) { node, g in
         let g2 = try g.reshape([-1, outF])
         var grads: [Tensor?] = [
             node.needsInputGrad(0) ? try g.matmul(weight) : nil,

@@ -22,7 +22,7 @@ extension Tensor {
         let out = keepdim ? keep : keep.view(shape: reducedShape(d, keepdim: false),
                                               strides: contiguousStrides(reducedShape(d, keepdim: false)), offset: 0)
         let inShape = shape, keepShape = keep.shape
-        return try record(out, "SumBackward", src) { _, g in [try g.reshape(keepShape).expand(inShape)] }
+        return try record(out, "SumBackward", src, saves: false) { _, g in [try g.reshape(keepShape).expand(inShape)] }
     }
 
     public func mean(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {

@@ -145,6 +145,9 @@ package enum BufferCache {
 package final class Storage: @unchecked Sendable {
     public let data: UnsafeMutableRawPointer
     public let byteCount: Int
+    /// Bumped by every in-place write (PyTorch's version counter, shared by all the views of
+    /// one storage): a backward function whose saved tensor was written since refuses to run.
+    package var version = 0
     private let sizeClass: Int          // -1 for borrowed memory
     private let capacity: Int           // bytes of the size class
     private let onRelease: (() -> Void)?

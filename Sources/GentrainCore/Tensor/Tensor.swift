@@ -23,6 +23,8 @@ public final class Tensor {
     var handedMark = 0
     /// A gradient that is zero by construction (see `KnownZero.swift`).
     var isKnownZero = false
+    /// Made by a view op: its base may see its in-place writes (see `InPlace.swift`).
+    var isView = false
     var leafRequiresGrad = false
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
@@ -93,7 +95,9 @@ public final class Tensor {
 
     /// A view of the same storage with another shape and strides.
     func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
-        Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
+        t.isView = true
+        return t
     }
 
     /// This tensor without its autograd history, sharing storage.

@@ -1,0 +1,154 @@
+/// In-place ops, PyTorch's `add_`, `mul_`, `clamp_`, `fill_`, `masked_fill_`, … and assignment
+/// into a view (`x[1:3] = v`), with PyTorch's autograd rules:
+/// - a leaf that requires grad cannot be written in place while grad mode is on;
+/// - a tensor with history (or one written from a tensor that requires grad) takes over the
+///   op's record: its `gradFn` becomes the op's node, whose input is the tensor's old history;
+/// - every write bumps the storage's version, and a backward function that saved the tensor
+///   before the write refuses to run (`Node.checkSaved`), instead of computing with new values;
+/// - a view (a result of a view op) is not written in place while recording: its base would keep
+///   its old history (PyTorch rewrites the base's; assignment through the base, `assign_`, is
+///   the supported way). A base written in place while a view of it lives leaves the view's
+///   history as it was.
+///
+/// Each op computes its result out of place from the old value and writes it back. While a
+/// graph is recorded, the old value is a copy carrying the old history, so the new node's
+/// backward reads the values it was computed from.
+extension Tensor {
+    /// Writes `compute(old)` over this tensor's elements (same shape; converted to this dtype) and,
+    /// when recording, takes over its autograd record. `others`: the op's other tensor inputs.
+    /// `viewed`: other tensors may view the elements (index assignment through a view).
+    @discardableResult
+    func applyInPlace(_ name: String, _ others: [Tensor], viewed: Bool = false, _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+        let recording = GradMode.isEnabled && (requiresGrad || others.contains { $0.requiresGrad })
+        if recording && leafRequiresGrad {
+            throw GentrainError.autograd("\(name): a leaf Variable that requires grad is being used in an in-place operation (wrap it in no_grad, or write to a copy)")
+        }
+        if recording && !viewed && isView {
+            // The view's base would keep its old history (PyTorch rewrites it; gentrain refuses).
+            throw GentrainError.autograd("\(name): in-place write to a view while recording gradients is not supported (use an out-of-place op, or index assignment on the base: x[i] += y)")
+        }
+        let old: Tensor
+        if recording {
+            old = try withNoGrad { try contiguousCopy() }
+            (old.gradFn, old.outputIndex) = (gradFn, outputIndex)
+        } else {
+            old = self
+        }
+        var result = try compute(old)
+        guard result.shape == shape else {
+            throw GentrainError.shape("\(name): output with shape \(shapeString(shape)) doesn't match the broadcast shape \(shapeString(result.shape))")
+        }
+        if result.dtype != dtype {
+            guard dtype.isFloatingPoint || !result.dtype.isFloatingPoint else {
+                throw GentrainError.dtype("\(name): result type \(result.dtype) can't be cast to the desired output type \(dtype)")
+            }
+            result = try result.to(dtype)
+        }
+        copyStrided(from: result, sourceStrides: result.strides, into: self)
+        bumpVersion()
+        if recording { (gradFn, outputIndex) = (result.gradFn, result.outputIndex) }
+        return self
+    }
+
+    /// `self += alpha · other` (broadcast to this shape), PyTorch's `add_`.
+    @discardableResult
+    public func add_(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
+        try applyInPlace("add_", [other]) { try $0.add(alpha == 1 ? other : other.mul(alpha)) }
+    }
+
+    /// `self -= alpha · other`, PyTorch's `sub_`.
+    @discardableResult
+    public func sub_(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
+        try applyInPlace("sub_", [other]) { try $0.sub(alpha == 1 ? other : other.mul(alpha)) }
+    }
+
+    /// `self *= other`, PyTorch's `mul_`.
+    @discardableResult
+    public func mul_(_ other: Tensor) throws -> Tensor { try applyInPlace("mul_", [other]) { try $0.mul(other) } }
+
+    /// `self /= other` (true division), PyTorch's `div_`.
+    @discardableResult
+    public func div_(_ other: Tensor) throws -> Tensor { try applyInPlace("div_", [other]) { try $0.div(other) } }
+
+    /// Limits the elements to [min, max] in place, PyTorch's `clamp_`.
+    @discardableResult
+    public func clamp_(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {
+        try applyInPlace("clamp_", []) { try $0.clamp(min: lo, max: hi) }
+    }
+
+    /// Sets every element to `value`, PyTorch's `fill_` (the old history no longer matters).
+    @discardableResult
+    public func fill_(_ value: Double) throws -> Tensor {
+        try applyInPlace("fill_", []) { _ in try Tensor.full(shape, value, dtype: dtype) }
+    }
+
+    /// Sets the elements where `mask` (bool, broadcast to this shape) is true to `value`,
+    /// PyTorch's `masked_fill_` (and `x[mask] = value`).
+    @discardableResult
+    public func maskedFill_(_ mask: Tensor, _ value: Double) throws -> Tensor {
+        guard mask.dtype == .bool else { throw GentrainError.dtype("masked_fill_: the mask must be bool, got \(mask.dtype)") }
+        return try applyInPlace("masked_fill_", []) { try Tensor.where(mask, Tensor.scalar(value, dtype: $0.dtype), $0) }
+    }
+
+    /// Sets the elements where `mask` is true from `source` (broadcast to this shape), the
+    /// others unchanged: `x[mask] = source` for a source of x's shape or one that broadcasts to it.
+    @discardableResult
+    public func maskedAssign_(_ mask: Tensor, _ source: Tensor) throws -> Tensor {
+        guard mask.dtype == .bool else { throw GentrainError.dtype("index_put_: the mask must be bool, got \(mask.dtype)") }
+        return try applyInPlace("index_put_", [source]) { try Tensor.where(mask, source, $0) }
+    }
+
+    /// Copies `source` into `view`, a view of this tensor's elements (`x[1:3] = v`), recorded as
+    /// an op on this tensor: the old value's gradient is zero in the view's region, the source's
+    /// is the gradient there (summed over broadcast dimensions), to any order. `source`
+    /// broadcasts to the view's shape.
+    public func assign_(view: Tensor, _ source: Tensor) throws {
+        guard view.storage === storage else {
+            throw GentrainError.argument("assign_: the view does not share this tensor's elements")
+        }
+        guard GradMode.isEnabled && (requiresGrad || source.requiresGrad) else {
+            try view.copy_(source)   // bumps the shared storage's version
+            return
+        }
+        guard isContiguous else {
+            throw GentrainError.autograd("assign_: assignment into a non-contiguous tensor that requires grad is not supported (assign into a contiguous copy)")
+        }
+        for (n, st) in zip(view.shape, view.strides) where n > 1 && st == 0 {
+            throw GentrainError.argument("assign_: more than one element of the written-to tensor refers to a single memory location")
+        }
+        let region = ViewRegion(base: shape, shape: view.shape, strides: view.strides, offset: view.offset - offset)
+        let b = try broadcastShapes(view.shape, source.shape, "copy_")
+        guard b == view.shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(source.shape)) to \(shapeString(view.shape))") }
+        try applyInPlace("copy_", [source], viewed: true) { old in
+            let outside = try withNoGrad {
+                let m = try Tensor.ones(shape, dtype: old.dtype)
+                try region.of(m).zero_()
+                return m
+            }
+            return try old.mul(outside).add(region.scatter(source.to(old.dtype).expand(view.shape)))
+        }
+    }
+}
+
+/// A view's elements within a contiguous tensor of shape `base`: moving values between the
+/// two shapes as differentiable ops (each one's backward is the other).
+struct ViewRegion {
+    let base: [Int], shape: [Int], strides: [Int], offset: Int
+
+    /// The region of `t` (contiguous, of the base shape), as a view.
+    func of(_ t: Tensor) -> Tensor { t.view(shape: shape, strides: strides, offset: t.offset + offset) }
+
+    /// The region's elements of `t` (the base shape) → [shape].
+    func gather(_ t: Tensor) throws -> Tensor {
+        let tc = try t.contiguous()
+        let out = try withNoGrad { try of(tc).contiguousCopy() }
+        return try record(out, "RegionGatherBackward", tc, saves: false) { _, g in [try scatter(g)] }
+    }
+
+    /// Zeros of the base shape with `v` ([shape]) in the region.
+    func scatter(_ v: Tensor) throws -> Tensor {
+        let out = try Tensor.zeros(base, dtype: v.dtype)
+        try withNoGrad { try of(out).copy_(v) }
+        return try record(out, "RegionScatterBackward", v, saves: false) { _, g in [try gather(g)] }
+    }
+}

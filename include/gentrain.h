@@ -298,6 +298,46 @@ gentrain_status gentrain_autograd_grad(gentrain_tensor **results, gentrain_tenso
                                        bool create_graph, bool allow_unused);
 
 /* ---------------------------------------------------------------------------------------
+ * In-place ops (InPlaceAPI.swift): PyTorch's add_, mul_, ..., and index assignment
+ * -------------------------------------------------------------------------------------
+ * Each writes into `x` (its handle keeps its identity) and, while grad mode is on and x or an
+ * operand requires grad, records the op: x's history becomes the op's, with x's old value as
+ * its input. As in PyTorch, a leaf that requires grad cannot be written while grad mode is on
+ * (GENTRAIN_ERR_AUTOGRAD); every write bumps x's version (shared by its views), and a backward
+ * pass that reaches an op which saved x before the write fails (GENTRAIN_ERR_AUTOGRAD,
+ * "modified by an inplace operation") instead of computing with the new values. A view (the
+ * result of a view op) is not written while recording: assign through its base
+ * (gentrain_tensor_assign_). The result keeps x's dtype and shape: an operand must broadcast
+ * to x's shape, and a floating-point result is not written into an integer tensor. */
+
+/* x += alpha * other (add_). */
+gentrain_status gentrain_add_(gentrain_tensor *x, const gentrain_tensor *other, double alpha);
+/* x -= alpha * other (sub_). */
+gentrain_status gentrain_sub_(gentrain_tensor *x, const gentrain_tensor *other, double alpha);
+/* x *= other (mul_). */
+gentrain_status gentrain_mul_(gentrain_tensor *x, const gentrain_tensor *other);
+/* x /= other, true division (div_). */
+gentrain_status gentrain_div_(gentrain_tensor *x, const gentrain_tensor *other);
+/* x limited to [min, max]; -INFINITY / INFINITY for no bound (clamp_). */
+gentrain_status gentrain_clamp_(gentrain_tensor *x, double min, double max);
+/* Every element set to `value` (fill_). */
+gentrain_status gentrain_fill_(gentrain_tensor *x, double value);
+/* Every element set to zero (zero_). */
+gentrain_status gentrain_zero_(gentrain_tensor *x);
+/* The elements where `mask` (bool, broadcast to x's shape) is true set to `value`
+ * (masked_fill_; Python's x[mask] = value). */
+gentrain_status gentrain_masked_fill_(gentrain_tensor *x, const gentrain_tensor *mask, double value);
+/* The elements where `mask` is true taken from `source` (broadcast to x's shape), the others
+ * kept (Python's x[mask] = source). */
+gentrain_status gentrain_masked_assign_(gentrain_tensor *x, const gentrain_tensor *mask, const gentrain_tensor *source);
+/* Copies `source` (broadcast to the view's shape) into `view`, a view of `base`'s elements
+ * (x[1:3] = v), recorded on `base`: base's old value gets no gradient inside the view's
+ * region, `source` gets the gradient there, to any order. */
+gentrain_status gentrain_tensor_assign_(gentrain_tensor *base, const gentrain_tensor *view, const gentrain_tensor *source);
+/* How many in-place writes the tensor's elements have seen (Tensor._version). */
+gentrain_status gentrain_tensor_version(int64_t *out, const gentrain_tensor *x);
+
+/* ---------------------------------------------------------------------------------------
  * Custom ops with a user backward, torch.autograd.Function (CustomOpAPI.swift)
  * ------------------------------------------------------------------------------------- */
 

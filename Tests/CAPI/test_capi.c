@@ -2196,6 +2196,69 @@ static void test_grad_scaler(void) {
     gentrain_tensor_free(w);
 }
 
+/* In-place ops: values, the autograd record they take over, versions, and PyTorch's refusals. */
+static void test_in_place(void) {
+    const float xv[4] = {1, 2, 3, 4}, yv[2] = {0.5f, 2};
+    int64_t shape[2] = {2, 2}, row[1] = {2};
+    gentrain_tensor *x = from_floats(xv, shape, 2), *y = from_floats(yv, row, 1), *h = NULL, *loss = NULL, *g = NULL;
+    OK(gentrain_tensor_set_requires_grad(x, true));
+    OK(gentrain_tensor_set_requires_grad(y, true));
+    FAILS(gentrain_add_(x, y, 1.0), GENTRAIN_ERR_AUTOGRAD, "leaf");   /* a leaf that requires grad */
+    OK(gentrain_mul_scalar(&h, x, 2.0));                               /* h = 2x */
+    OK(gentrain_add_(h, y, 3.0));                                      /* h += 3y */
+    OK(gentrain_mul_(h, y));                                           /* h *= y */
+    OK(gentrain_sub_(h, y, 1.0));
+    OK(gentrain_div_(h, y));                                           /* h = 2x + 3y - 1 */
+    OK(gentrain_clamp_(h, -INFINITY, 9.0));
+    int64_t version = 0;
+    OK(gentrain_tensor_version(&version, h));
+    EXPECT(version == 5);
+    float got[4];
+    OK(gentrain_tensor_copy_to(got, sizeof got, GENTRAIN_FLOAT32, h));
+    EXPECT(close_to(got[0], 2.5) && close_to(got[1], 9) && close_to(got[2], 6.5) && close_to(got[3], 9));
+    /* One column assigned through a view of h: h[:, 0] = y. */
+    gentrain_tensor *column = NULL;
+    OK(gentrain_select(&column, h, 1, 0));
+    OK(gentrain_tensor_assign_(h, column, y));
+    OK(gentrain_sum(&loss, h, NULL, 0, false));
+    OK(gentrain_backward(loss, NULL, false, false));
+    OK(gentrain_tensor_grad(&g, x));   /* d/dx: 2 where not overwritten (column 0) nor clamped (13 at [1, 1]; 9 is the bound) */
+    OK(gentrain_tensor_copy_to(got, sizeof got, GENTRAIN_FLOAT32, g));
+    EXPECT(got[0] == 0 && got[1] == 2 && got[2] == 0 && got[3] == 0);
+    gentrain_tensor_free(g);
+    OK(gentrain_tensor_grad(&g, y));   /* y: the column (1 each), and 3 through h[0, 1] = 2x + 3y - 1 */
+    OK(gentrain_tensor_copy_to(got, sizeof got, GENTRAIN_FLOAT32, g));
+    EXPECT(close_to(got[0], 1) && close_to(got[1], 1 + 3));
+    gentrain_tensor_free(g);
+    /* A write to a tensor an op saved: an error at backward, not a wrong gradient. */
+    gentrain_tensor *a = NULL, *b = NULL, *one = NULL;
+    OK(gentrain_mul_scalar(&a, x, 1.0));
+    OK(gentrain_mul(&b, a, x));
+    gentrain_tensor_free(loss);
+    OK(gentrain_sum(&loss, b, NULL, 0, false));
+    OK(gentrain_tensor_full(&one, NULL, 0, GENTRAIN_FLOAT32, 1.0));
+    OK(gentrain_add_(a, one, 1.0));
+    FAILS(gentrain_backward(loss, NULL, false, false), GENTRAIN_ERR_AUTOGRAD, "modified by an inplace operation");
+    /* Masks, fill, zero on a plain tensor. */
+    const bool mv[4] = {true, false, false, true};
+    gentrain_tensor *mask = NULL, *plain = from_floats(xv, shape, 2);
+    OK(gentrain_tensor_from_data(&mask, mv, sizeof mv, GENTRAIN_BOOL, shape, 2));
+    OK(gentrain_masked_fill_(plain, mask, -1.0));
+    OK(gentrain_masked_assign_(plain, mask, y));   /* y broadcasts over the rows */
+    OK(gentrain_tensor_copy_to(got, sizeof got, GENTRAIN_FLOAT32, plain));
+    EXPECT(got[0] == 0.5f && got[1] == 2 && got[2] == 3 && got[3] == 2);
+    FAILS(gentrain_masked_fill_(plain, plain, 0.0), GENTRAIN_ERR_DTYPE, "bool");
+    OK(gentrain_fill_(plain, 7.0));
+    OK(gentrain_zero_(plain));
+    OK(gentrain_tensor_copy_to(got, sizeof got, GENTRAIN_FLOAT32, plain));
+    EXPECT(got[0] == 0 && got[3] == 0);
+    FAILS(gentrain_tensor_assign_(plain, column, y), GENTRAIN_ERR_INVALID_ARGUMENT, "does not share");
+    FAILS(gentrain_add_(plain, NULL, 1.0), GENTRAIN_ERR_INVALID_HANDLE, "other");
+    FAILS(gentrain_tensor_version(NULL, plain), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    gentrain_tensor *all[] = {x, y, h, loss, column, a, b, one, mask, plain};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gentrain_tensor_free(all[i]);
+}
+
 int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
@@ -2217,6 +2280,7 @@ int main(int argc, char **argv) {
     test_autocast();
     test_grad_scaler();
     test_module_to();
+    test_in_place();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

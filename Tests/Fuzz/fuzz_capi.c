@@ -180,7 +180,7 @@ static void unary(input *in) {
 static void binary(input *in) {
     gentrain_tensor *a = any_tensor(in), *b = any_tensor(in), *c = any_tensor(in), *out = NULL;
     int64_t d = integer(in);
-    switch (byte(in) % 18) {
+    switch (byte(in) % 19) {
     case 0: gentrain_add(&out, a, b); break;
     case 1: gentrain_sub(&out, a, b); break;
     case 2: gentrain_mul(&out, a, b); break;
@@ -203,6 +203,26 @@ static void binary(input *in) {
     case 14: gentrain_cross_entropy(&out, a, b, NULL); break;
     case 15: gentrain_mse_loss(&out, a, b, (gentrain_reduction)(byte(in) % 3)); break;
     case 16: gentrain_binary_cross_entropy(&out, a, b, byte(in) % 2 ? c : NULL, GENTRAIN_REDUCTION_MEAN); break;
+    case 17: {   /* in place: a written from b and c, its history and version updated */
+        int64_t version = 0;
+        switch (byte(in) % 11) {
+        case 0: gentrain_add_(a, b, number(in)); break;
+        case 1: gentrain_sub_(a, b, number(in)); break;
+        case 2: gentrain_mul_(a, b); break;
+        case 3: gentrain_div_(a, b); break;
+        case 4: gentrain_clamp_(a, number(in), number(in)); break;
+        case 5: gentrain_fill_(a, number(in)); break;
+        case 6: gentrain_zero_(a); break;
+        case 7: gentrain_masked_fill_(a, b, number(in)); break;
+        case 8: gentrain_masked_assign_(a, b, c); break;
+        case 9:   /* a view of a (or of another tensor: refused) written from b */
+            if (gentrain_slice(&out, byte(in) % 2 ? a : c, d, integer(in), integer(in), integer(in)) == GENTRAIN_OK)
+                gentrain_tensor_assign_(a, out, b);
+            break;
+        default: gentrain_tensor_version(byte(in) % 2 ? &version : NULL, a); break;
+        }
+        break;
+    }
     default: gentrain_conv2d(&out, a, b, byte(in) % 2 ? c : NULL, NULL); break;
     }
     put(in, out);

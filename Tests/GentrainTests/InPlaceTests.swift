@@ -69,13 +69,22 @@ final class InPlaceTests: XCTestCase {
         }
     }
 
-    func testLeavesAndViewsAreRefusedWhileRecording() throws {
+    func testAWriteToAViewIsRecordedOnItsBase() throws {
+        let x = try leaf([3], seed: 8), y = try leaf([2], seed: 9)
+        let h = try x.mul(2), view = try h.slice(0, start: 0, end: 2)
+        try view.mul_(y)                                     // h[:2] *= y
+        let g = try grads(h.square().sum(), [x, y])
+        let expected = try x.mul(2).mul(Tensor.cat([y, Tensor.ones([1], dtype: .float64)], dim: 0))
+        XCTAssertEqual(try values(h), try values(expected))
+        XCTAssertEqual(g, try grads(expected.square().sum(), [x, y]))
+        XCTAssertEqual(try grads(view.sum(), [y]), try grads(x.slice(0, start: 0, end: 2).mul(2).mul(y).sum(), [y]))
+    }
+
+    func testLeavesAndCastsAreRefused() throws {
         let x = try leaf([3], seed: 8)
         XCTAssertThrowsError(try x.add_(Tensor.scalar(1, dtype: .float64)))
+        XCTAssertThrowsError(try x.slice(0, start: 0, end: 2).add_(Tensor.scalar(1, dtype: .float64)))   // a view of a leaf
         try withNoGrad { try x.add_(Tensor.scalar(1, dtype: .float64)) }   // allowed under no_grad
-        let h = try x.mul(2), view = try h.slice(0, start: 0, end: 2)
-        XCTAssertThrowsError(try view.add_(Tensor.scalar(1, dtype: .float64)))
-        _ = h
         XCTAssertThrowsError(try Tensor.zeros([2], dtype: .int64).add_(Tensor.scalar(0.5, dtype: .float64)))
         XCTAssertThrowsError(try Tensor.zeros([2]).add_(Tensor.zeros([3, 2])))
     }

@@ -5,10 +5,9 @@
 ///   op's record: its `gradFn` becomes the op's node, whose input is the tensor's old history;
 /// - every write bumps the storage's version, and a backward function that saved the tensor
 ///   before the write refuses to run (`Node.checkSaved`), instead of computing with new values;
-/// - a view (a result of a view op) is not written in place while recording: its base would keep
-///   its old history (PyTorch rewrites the base's; assignment through the base, `assign_`, is
-///   the supported way). A base written in place while a view of it lives leaves the view's
-///   history as it was.
+/// - a view (a result of a view op) written in place while recording records the write on its
+///   base as well, as an assignment into the view's region (PyTorch's CopySlices); other views
+///   of that base made before the write keep their history (PyTorch regenerates theirs).
 ///
 /// Each op computes its result out of place from the old value and writes it back. While a
 /// graph is recorded, the old value is a copy carrying the old history, so the new node's
@@ -16,16 +15,12 @@
 extension Tensor {
     /// Writes `compute(old)` over this tensor's elements (same shape; converted to this dtype) and,
     /// when recording, takes over its autograd record. `others`: the op's other tensor inputs.
-    /// `viewed`: other tensors may view the elements (index assignment through a view).
+    /// `viewed`: the write is itself the base's record of a view's write (`assign_`): not redirected.
     @discardableResult
     func applyInPlace(_ name: String, _ others: [Tensor], viewed: Bool = false, _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
         let recording = GradMode.isEnabled && (requiresGrad || others.contains { $0.requiresGrad })
         if recording && leafRequiresGrad {
             throw GentrainError.autograd("\(name): a leaf Variable that requires grad is being used in an in-place operation (wrap it in no_grad, or write to a copy)")
-        }
-        if recording && !viewed && isView {
-            // The view's base would keep its old history (PyTorch rewrites it; gentrain refuses).
-            throw GentrainError.autograd("\(name): in-place write to a view while recording gradients is not supported (use an out-of-place op, or index assignment on the base: x[i] += y)")
         }
         let old: Tensor
         if recording {
@@ -44,8 +39,14 @@ extension Tensor {
             }
             result = try result.to(dtype)
         }
-        copyStrided(from: result, sourceStrides: result.strides, into: self)
-        bumpVersion()
+        if recording && !viewed, let base = viewBase {
+            // A view: the write is recorded on its base as an assignment of the result to this
+            // region (PyTorch's CopySlices), and the view's own history becomes the result's.
+            try base.assign_(view: self, result)
+        } else {
+            copyStrided(from: result, sourceStrides: result.strides, into: self)
+            bumpVersion()
+        }
         if recording { (gradFn, outputIndex) = (result.gradFn, result.outputIndex) }
         return self
     }

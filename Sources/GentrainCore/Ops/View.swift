@@ -114,28 +114,41 @@ extension Tensor {
     /// Inserts a dimension of size 1 at `d`.
     public func unsqueeze(_ d: Int) throws -> Tensor {
         let i = try normalizeDim(d, ndim + 1, "unsqueeze")
-        var s = shape
+        var s = shape, st = strides
         s.insert(1, at: i)
-        return try reshape(s)
+        st.insert(i < ndim ? strides[i] * shape[i] : 1, at: i)   // any stride serves a dimension of size 1
+        return try sizeOneView(s, st)
     }
 
-    /// Removes dimension `d` if it has size 1, or every size-1 dimension when `d` is nil.
+    /// Removes dimension `d` if it has size 1, or every size-1 dimension when `d` is nil. A view.
     public func squeeze(_ d: Int? = nil) throws -> Tensor {
         if let d {
             let i = try dim(d, "squeeze")
             guard ndim > 0, shape[i] == 1 else { return self }
-            var s = shape
-            s.remove(at: i)
-            return try reshape(s)
+            return try dropping([i])
         }
-        return try reshape(shape.filter { $0 != 1 })
+        return try dropping(shape.indices.filter { shape[$0] == 1 })
     }
 
     /// Without those of `dims` that have size 1 (torch.squeeze with a tuple of dims); without every
     /// dimension of size 1 when `dims` is empty. A view.
     public func squeeze(dims: [Int]) throws -> Tensor {
-        let drop = try reductionDims(dims, "squeeze").filter { shape[$0] == 1 }
-        return try reshape(shape.enumerated().filter { !drop.contains($0.offset) }.map(\.element))
+        try dropping(reductionDims(dims, "squeeze").filter { shape[$0] == 1 })
+    }
+
+    /// This tensor without the size-1 dimensions `drop`, as a view (also of a non-contiguous tensor).
+    private func dropping(_ drop: [Int]) throws -> Tensor {
+        if drop.isEmpty { return self }
+        let keep = shape.indices.filter { !drop.contains($0) }
+        return try sizeOneView(keep.map { shape[$0] }, keep.map { strides[$0] })
+    }
+
+    /// A view that adds or removes dimensions of size 1 only (the same elements in the same order).
+    private func sizeOneView(_ newShape: [Int], _ newStrides: [Int]) throws -> Tensor {
+        let inShape = shape
+        return try record(view(shape: newShape, strides: newStrides, offset: offset), "ViewBackward", self, saves: false) { _, g in
+            [try g.reshape(inShape)]
+        }
     }
 
     /// Elements `start, start+step, …` below `end` along `dim` (Python slicing: negative

@@ -23,8 +23,9 @@ public final class Tensor {
     var handedMark = 0
     /// A gradient that is zero by construction (see `KnownZero.swift`).
     var isKnownZero = false
-    /// Made by a view op: its base may see its in-place writes (see `InPlace.swift`).
-    var isView = false
+    /// The tensor a view op made this one from (the first non-view ancestor), PyTorch's `_base`:
+    /// an in-place write to the view is recorded on it too (see `InPlace.swift`).
+    var viewBase: Tensor?
     var leafRequiresGrad = false
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
@@ -96,7 +97,7 @@ public final class Tensor {
     /// A view of the same storage with another shape and strides.
     func view(shape: [Int], strides: [Int], offset: Int) -> Tensor {
         let t = Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
-        t.isView = true
+        t.viewBase = viewBase ?? self
         return t
     }
 

@@ -1,6 +1,7 @@
 """gentrain.Tensor: a handle to an engine tensor, with PyTorch's operators and methods."""
 import builtins
 import collections
+import math
 import ctypes
 import weakref
 from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
@@ -179,6 +180,98 @@ class Tensor(TensorOps):
         src = src if isinstance(src, Tensor) else tensor(src, dtype=self.dtype)
         check(lib.gentrain_tensor_copy_(self._h, src._h))
         return self
+
+    # -- in place (PyTorch's add_, ..., x += y, x[i] = v) -------------------------------
+
+    def _operand(self, value):
+        """A tensor operand of an in-place op: tensors as they are, numbers as 0-d tensors."""
+        return value if isinstance(value, Tensor) else self._scalar(value)
+
+    def add_(self, other, alpha=1):
+        """self += alpha * other, in place (recorded for autograd as PyTorch records it)."""
+        o = self._operand(other)   # held until the call returns
+        check(lib.gentrain_add_(self._h, o._h, float(alpha)))
+        return self
+
+    def sub_(self, other, alpha=1):
+        o = self._operand(other)   # held until the call returns
+        check(lib.gentrain_sub_(self._h, o._h, float(alpha)))
+        return self
+
+    def mul_(self, other):
+        o = self._operand(other)   # held until the call returns
+        check(lib.gentrain_mul_(self._h, o._h))
+        return self
+
+    def div_(self, other):
+        o = self._operand(other)   # held until the call returns
+        check(lib.gentrain_div_(self._h, o._h))
+        return self
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        lo = -math.inf if min is None else float(min)
+        hi = math.inf if max is None else float(max)
+        check(lib.gentrain_clamp_(self._h, lo, hi))
+        return self
+
+    def fill_(self, value):
+        check(lib.gentrain_fill_(self._h, float(value)))
+        return self
+
+    def zero_(self):
+        check(lib.gentrain_zero_(self._h))
+        return self
+
+    def masked_fill_(self, mask, value):
+        if isinstance(value, Tensor):
+            value = value.item()
+        check(lib.gentrain_masked_fill_(self._h, mask._h, float(value)))
+        return self
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    @property
+    def _version(self):
+        """How many in-place writes the elements have seen (shared with views)."""
+        out = ctypes.c_int64()
+        check(lib.gentrain_tensor_version(byref(out), self._h))
+        return out.value
+
+    def __setitem__(self, key, value):
+        """Index assignment: basic indexing (ints, slices, None, Ellipsis) writes through a view,
+        recorded on this tensor for autograd; a boolean mask takes a number, a tensor that
+        broadcasts to this shape, or one value per selected element."""
+        mask = _bool_mask(key)
+        if mask is not None:
+            if not isinstance(value, Tensor) or value.ndim == 0:
+                return self.masked_fill_(_full_mask(mask, self.shape), value.item() if isinstance(value, Tensor) else value)
+            full_mask = _full_mask(mask, self.shape)
+            if value.shape != self.shape and value.numel() == full_mask.sum().item() and value.ndim <= 1 + self.ndim - mask.ndim:
+                # One value (row) per selected element (row): scattered to their places first.
+                rest = self.shape[mask.ndim:]
+                rows = tensor(np.flatnonzero(mask.numpy()).astype(np.int64))
+                values = value.reshape(-1, *rest)
+                spread = zeros(int(np.prod(mask.shape, dtype=np.int64)), *rest, dtype=values.dtype)
+                value = spread.index_add(0, rows, values).reshape(*self.shape)
+            source = self._operand(value)
+            check(lib.gentrain_masked_assign_(self._h, full_mask._h, source._h))
+            return
+        if isinstance(key, (Tensor, list, np.ndarray)) or (isinstance(key, tuple) and builtins.any(
+                isinstance(k, (Tensor, list, np.ndarray)) for k in key)):
+            raise NotImplementedError("gentrain: assignment through integer index tensors is not supported; "
+                                      "use a boolean mask, slices, or index_add")
+        view, source = self[key], self._operand(value)
+        check(lib.gentrain_tensor_assign_(self._h, view._h, source._h))
 
     @property
     def is_leaf(self):
@@ -479,8 +572,16 @@ class Tensor(TensorOps):
     # -- indexing ---------------------------------------------------------------------------
 
     def __getitem__(self, key):
-        """Basic indexing: ints, slices (positive steps), None, Ellipsis, and one 1-D integer
-        tensor or list (index_select along its dimension)."""
+        """Basic indexing: ints, slices (positive steps; bounds may be 0-d tensors), None,
+        Ellipsis, one 1-D integer tensor or list (index_select along its dimension), and a
+        boolean mask over the leading dimensions (the selected elements, or rows, in order)."""
+        mask = _bool_mask(key)
+        if mask is not None:
+            if tuple(mask.shape) != tuple(self.shape[:mask.ndim]):
+                raise IndexError(f"The shape of the mask {tuple(mask.shape)} does not match the shape of the "
+                                 f"indexed tensor {tuple(self.shape)}")
+            rows = tensor(np.flatnonzero(mask.numpy()).astype(np.int64))
+            return self.reshape(-1, *self.shape[mask.ndim:]).index_select(0, rows)
         if not isinstance(key, tuple):
             key = (key,)
         consumed = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
@@ -496,9 +597,9 @@ class Tensor(TensorOps):
             elif isinstance(k, builtins.int):
                 out = out.select(dim, k)
             elif isinstance(k, slice):
-                start = 0 if k.start is None else k.start
-                stop = 2**62 if k.stop is None else k.stop
-                step = 1 if k.step is None else k.step
+                start = 0 if k.start is None else _index(k.start)
+                stop = 2**62 if k.stop is None else _index(k.stop)
+                step = 1 if k.step is None else _index(k.step)
                 out = _new(lib.gentrain_slice, out._h, dim, start, stop, step)
                 dim += 1
             elif isinstance(k, (Tensor, list, np.ndarray)):
@@ -508,6 +609,31 @@ class Tensor(TensorOps):
             else:
                 raise TypeError(f"gentrain: unsupported index {k!r}")
         return out
+
+
+def _index(bound):
+    """A slice bound: an int, or a one-element integer tensor (x[:n] with n a 0-d tensor)."""
+    if isinstance(bound, Tensor):
+        if bound.numel() != 1 or bound.dtype.is_floating_point:
+            raise TypeError("slice indices must be integers or one-element integer tensors")
+        return builtins.int(bound.item())
+    return bound
+
+
+def _bool_mask(key):
+    """The key as a bool tensor when it is a boolean mask (tensor or numpy array), else None."""
+    if isinstance(key, Tensor) and key.dtype == _dtype.bool_:
+        return key
+    if isinstance(key, np.ndarray) and key.dtype == np.bool_:
+        return tensor(key)
+    return None
+
+
+def _full_mask(mask, shape):
+    """A mask over leading dimensions, broadcast to `shape` (as x[mask] selects whole rows)."""
+    if tuple(mask.shape) != tuple(shape[:mask.ndim]):
+        raise IndexError(f"The shape of the mask {tuple(mask.shape)} does not match the shape of the indexed tensor {tuple(shape)}")
+    return mask.reshape(*mask.shape, *([1] * (len(shape) - mask.ndim))).expand(*shape)
 
 
 class MaxResult(tuple):

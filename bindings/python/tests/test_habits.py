@@ -224,3 +224,64 @@ def test_pad_modes():
         F.pad(x, (3, 0), mode="reflect")
     with pytest.raises(ValueError, match="mode must be one of"):
         F.pad(x, (1, 1), mode="edge")
+
+
+def _inplace_script(lib):
+    """A sequence of in-place writes and index assignments a PyTorch script makes; the result
+    and the gradients, from the values PyTorch's own run gives (torch is not needed here)."""
+    x = lib.tensor(np.linspace(-1, 1, 12).reshape(3, 4), requires_grad=True)
+    y = lib.tensor(np.linspace(0.5, 2, 4), requires_grad=True)
+    h = x * 2
+    h += y
+    h *= y
+    h /= 3
+    h -= 1
+    h.clamp_(-0.5, 0.8)
+    h[h > 0.5] = 0.25
+    h[0] = y * 2
+    h[1, 1:3] = x[2, :2] * 3
+    h2 = h.clone()
+    m = x > 0.2
+    h2[m] = lib.tensor(np.arange(int(m.sum().item()), dtype=np.float64))
+    h2[:, 0] += y[:3]
+    h2[2].mul_(y)
+    (h2 * h2).sum().backward()
+    return h2.detach().numpy(), x.grad.numpy(), y.grad.numpy()
+
+
+def test_in_place_ops_and_index_assignment():
+    # Expected values: the same script run by PyTorch 2.13 (float64).
+    out, gx, gy = _inplace_script(gentrain)
+    np.testing.assert_allclose(out, [[1.5, 2.0, 3.0, 4.0],
+                                     [0.5, 15 / 11, 21 / 11, 0.0],
+                                     [1.25, 2.0, 4.5, 8.0]], rtol=1e-12)
+    np.testing.assert_allclose(gx, [[0.0, 0.0, 0.0, 0.0],
+                                    [0.0, 0.0, 0.0, 0.0],
+                                    [90 / 11, 126 / 11, 0.0, 0.0]], rtol=1e-12)
+    np.testing.assert_allclose(gy, [15.25, 17.0, 40.25, 80.0], rtol=1e-12)
+
+
+def test_in_place_refusals_and_versions():
+    x = gentrain.randn(3, requires_grad=True)
+    with pytest.raises(gentrain.AutogradError, match="leaf Variable"):
+        x += 1
+    with gentrain.no_grad():
+        x += 1
+    assert x._version == 1
+    a = x * 1
+    w = gentrain.randn(3, requires_grad=True)
+    y = (a * w).sum()
+    a.add_(1)   # MulBackward saved a
+    with pytest.raises(gentrain.AutogradError, match="modified by an inplace operation"):
+        y.backward()
+    t = gentrain.arange(10)
+    assert t[gentrain.tensor(2):gentrain.tensor(5)].tolist() == [2, 3, 4]
+    assert t[t > 6].tolist() == [7, 8, 9]
+    t[t > 6] = 0
+    assert t.tolist() == [0, 1, 2, 3, 4, 5, 6, 0, 0, 0]
+    z = gentrain.zeros(2, 3)
+    z.fill_(2).zero_()
+    z[:, 1] = gentrain.tensor([5.0, 6.0])
+    assert z.tolist() == [[0, 5, 0], [0, 6, 0]]
+    with pytest.raises(NotImplementedError):
+        z[gentrain.tensor([0])] = 1.0

@@ -80,6 +80,19 @@ final class InPlaceTests: XCTestCase {
         XCTAssertEqual(try grads(view.sum(), [y]), try grads(x.slice(0, start: 0, end: 2).mul(2).mul(y).sum(), [y]))
     }
 
+    func testAnOperandThatIsTheTensorItselfOrItsView() throws {
+        let x = try leaf([4], seed: 10)
+        weak var node: Node?
+        do {
+            let h = try x.mul(1)
+            try h.mul_(h)                                    // h = x²
+            try h.add_(h.slice(0, start: 0, end: 4))         // h = 2x², through a view of itself
+            node = h.gradFn
+            XCTAssertEqual(try grads(h.sum(), [x])[0], try values(x.mul(4)))
+        }
+        XCTAssertNil(node, "the write's node holds the tensor whose history it is (a reference cycle)")
+    }
+
     func testLeavesAndCastsAreRefused() throws {
         let x = try leaf([3], seed: 8)
         XCTAssertThrowsError(try x.add_(Tensor.scalar(1, dtype: .float64)))

@@ -120,7 +120,7 @@ extension Tensor {
         let b = try broadcastShapes(shape, src.shape, "copy_")
         guard b == shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(src.shape)) to \(shapeString(shape))") }
         if GradMode.isEnabled && (requiresGrad || src.requiresGrad) {
-            try applyInPlace("copy_", [src]) { _ in try src.to(dtype).expand(shape) }
+            try applyInPlace("copy_", [src]) { _, o in try o[0].to(dtype).expand(shape) }
             return
         }
         try beginInPlace("copy_")

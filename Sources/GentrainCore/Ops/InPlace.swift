@@ -16,8 +16,14 @@ extension Tensor {
     /// Writes `compute(old)` over this tensor's elements (same shape; converted to this dtype) and,
     /// when recording, takes over its autograd record. `others`: the op's other tensor inputs.
     /// `viewed`: the write is itself the base's record of a view's write (`assign_`): not redirected.
+    ///
+    /// `compute` gets the old value and the operands; an operand that shares this tensor's
+    /// elements (the tensor itself, a view of it) comes as a copy with its history, so that the
+    /// op's node never holds the tensor it becomes the history of (a reference cycle), nor values
+    /// the write is about to change.
     @discardableResult
-    func applyInPlace(_ name: String, _ others: [Tensor], viewed: Bool = false, _ compute: (Tensor) throws -> Tensor) throws -> Tensor {
+    func applyInPlace(_ name: String, _ others: [Tensor], viewed: Bool = false,
+                      _ compute: (_ old: Tensor, _ operands: [Tensor]) throws -> Tensor) throws -> Tensor {
         let recording = GradMode.isEnabled && (requiresGrad || others.contains { $0.requiresGrad })
         if recording && leafRequiresGrad {
             throw GentrainError.autograd("\(name): a leaf Variable that requires grad is being used in an in-place operation (wrap it in no_grad, or write to a copy)")
@@ -29,7 +35,14 @@ extension Tensor {
         } else {
             old = self
         }
-        var result = try compute(old)
+        let operands = try others.map { o -> Tensor in
+            guard recording, o.storage === storage else { return o }
+            if o === self { return old }
+            let copy = try withNoGrad { try o.contiguousCopy() }
+            (copy.gradFn, copy.outputIndex) = (o.gradFn, o.outputIndex)
+            return copy
+        }
+        var result = try compute(old, operands)
         guard result.shape == shape else {
             throw GentrainError.shape("\(name): output with shape \(shapeString(shape)) doesn't match the broadcast shape \(shapeString(result.shape))")
         }
@@ -54,33 +67,33 @@ extension Tensor {
     /// `self += alpha · other` (broadcast to this shape), PyTorch's `add_`.
     @discardableResult
     public func add_(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
-        try applyInPlace("add_", [other]) { try $0.add(alpha == 1 ? other : other.mul(alpha)) }
+        try applyInPlace("add_", [other]) { old, o in try old.add(alpha == 1 ? o[0] : o[0].mul(alpha)) }
     }
 
     /// `self -= alpha · other`, PyTorch's `sub_`.
     @discardableResult
     public func sub_(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
-        try applyInPlace("sub_", [other]) { try $0.sub(alpha == 1 ? other : other.mul(alpha)) }
+        try applyInPlace("sub_", [other]) { old, o in try old.sub(alpha == 1 ? o[0] : o[0].mul(alpha)) }
     }
 
     /// `self *= other`, PyTorch's `mul_`.
     @discardableResult
-    public func mul_(_ other: Tensor) throws -> Tensor { try applyInPlace("mul_", [other]) { try $0.mul(other) } }
+    public func mul_(_ other: Tensor) throws -> Tensor { try applyInPlace("mul_", [other]) { old, o in try old.mul(o[0]) } }
 
     /// `self /= other` (true division), PyTorch's `div_`.
     @discardableResult
-    public func div_(_ other: Tensor) throws -> Tensor { try applyInPlace("div_", [other]) { try $0.div(other) } }
+    public func div_(_ other: Tensor) throws -> Tensor { try applyInPlace("div_", [other]) { old, o in try old.div(o[0]) } }
 
     /// Limits the elements to [min, max] in place, PyTorch's `clamp_`.
     @discardableResult
     public func clamp_(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {
-        try applyInPlace("clamp_", []) { try $0.clamp(min: lo, max: hi) }
+        try applyInPlace("clamp_", []) { old, _ in try old.clamp(min: lo, max: hi) }
     }
 
     /// Sets every element to `value`, PyTorch's `fill_` (the old history no longer matters).
     @discardableResult
     public func fill_(_ value: Double) throws -> Tensor {
-        try applyInPlace("fill_", []) { _ in try Tensor.full(shape, value, dtype: dtype) }
+        try applyInPlace("fill_", []) { _, _ in try Tensor.full(shape, value, dtype: dtype) }
     }
 
     /// Sets the elements where `mask` (bool, broadcast to this shape) is true to `value`,
@@ -88,7 +101,7 @@ extension Tensor {
     @discardableResult
     public func maskedFill_(_ mask: Tensor, _ value: Double) throws -> Tensor {
         guard mask.dtype == .bool else { throw GentrainError.dtype("masked_fill_: the mask must be bool, got \(mask.dtype)") }
-        return try applyInPlace("masked_fill_", []) { try Tensor.where(mask, Tensor.scalar(value, dtype: $0.dtype), $0) }
+        return try applyInPlace("masked_fill_", []) { old, _ in try Tensor.where(mask, Tensor.scalar(value, dtype: old.dtype), old) }
     }
 
     /// Sets the elements where `mask` is true from `source` (broadcast to this shape), the
@@ -96,7 +109,7 @@ extension Tensor {
     @discardableResult
     public func maskedAssign_(_ mask: Tensor, _ source: Tensor) throws -> Tensor {
         guard mask.dtype == .bool else { throw GentrainError.dtype("index_put_: the mask must be bool, got \(mask.dtype)") }
-        return try applyInPlace("index_put_", [source]) { try Tensor.where(mask, source, $0) }
+        return try applyInPlace("index_put_", [source]) { old, o in try Tensor.where(mask, o[0], old) }
     }
 
     /// Copies `source` into `view`, a view of this tensor's elements (`x[1:3] = v`), recorded as
@@ -120,7 +133,8 @@ extension Tensor {
         let region = ViewRegion(base: shape, shape: view.shape, strides: view.strides, offset: view.offset - offset)
         let b = try broadcastShapes(view.shape, source.shape, "copy_")
         guard b == view.shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(source.shape)) to \(shapeString(view.shape))") }
-        try applyInPlace("copy_", [source], viewed: true) { old in
+        try applyInPlace("copy_", [source], viewed: true) { old, operands in
+            let source = operands[0]
             let outside = try withNoGrad {
                 let m = try Tensor.ones(shape, dtype: old.dtype)
                 try region.of(m).zero_()

@@ -1,19 +1,9 @@
-// Elementwise passes over float32: bfloat16 conversions, unscaling. Plain loops the compiler
-// vectorizes for each instruction set.
-#include "gentrain_kernels.h"
+// Elementwise passes over float32: bfloat16 conversions, unscaling, binary cross-entropy. Plain
+// loops the compiler vectorizes for each instruction set (builds.h).
+#include "builds.h"
 
 #include <math.h>
 #include <string.h>
-
-// Each loop is built twice: for the baseline and, on x86-64, with AVX2 (elsewhere the "AVX2" build
-// is the baseline one again and is never chosen).
-#if defined(__x86_64__)
-#define AVX2_BUILD __attribute__((target("avx2,fma,f16c")))
-#define RUNS_AVX2(level) ((level) >= GT_LEVEL_AVX2)
-#else
-#define AVX2_BUILD
-#define RUNS_AVX2(level) ((void)(level), 0)
-#endif
 
 // Round to nearest, ties to even: add 0x7FFF plus the lowest kept bit, keep the high half.
 // NaN becomes the quiet NaN 0x7FC0 (rounding could carry a NaN into infinity).

@@ -1,7 +1,7 @@
 // Optimizer updates over float32 and float64 parameters: one loop per element type and option
-// combination, built for the baseline and for AVX2 (as elementwise.c). Contraction into FMA is
+// combination, built for the baseline and for AVX2 (builds.h). Contraction into FMA is
 // off, so every CPU computes the same bits.
-#include "gentrain_kernels.h"
+#include "builds.h"
 
 #include <math.h>
 
@@ -16,14 +16,6 @@
 #endif
 #ifndef SQRT
 #define SQRT(x) sqrt(x)
-#endif
-
-#if defined(__x86_64__)
-#define AVX2_BUILD __attribute__((target("avx2,fma,f16c")))
-#define RUNS_AVX2(level) ((level) >= GT_LEVEL_AVX2)
-#else
-#define AVX2_BUILD
-#define RUNS_AVX2(level) ((void)(level), 0)
 #endif
 
 // Adam for one element type T, with coupled weight decay or not (COUPLED) and

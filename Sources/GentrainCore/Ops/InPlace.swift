@@ -121,7 +121,9 @@ extension Tensor {
             throw GentrainError.argument("assign_: the view does not share this tensor's elements")
         }
         guard GradMode.isEnabled && (requiresGrad || source.requiresGrad) else {
-            try view.copy_(source)   // bumps the shared storage's version
+            // Nothing to record on the base (a history the view has of its own does not matter
+            // here: a view written through `applyInPlace` takes the result's).
+            try withNoGrad { try view.copy_(source) }   // bumps the shared storage's version
             return
         }
         guard isContiguous else {

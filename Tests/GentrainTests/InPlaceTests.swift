@@ -39,6 +39,10 @@ final class InPlaceTests: XCTestCase {
         var sumPart = 0.0
         for row in 0..<3 { sumPart += wv[row * 4] + wv[row * 4 + 3] }
         assertClose(g, [sumPart, wv[5] + sumPart, wv[6] + sumPart, sumPart], atol: 1e-12, rtol: 1e-12, "d/dv")
+        // An infinite old value inside the region is replaced, not kept as inf · 0 = NaN.
+        let inf = try Tensor([1, .infinity, 3] as [Double])
+        try inf.assign_(view: inf.slice(0, start: 1, end: 2), Tensor.scalar(7, dtype: .float64).mul(v.sum().mul(0).add(1)))
+        XCTAssertEqual(try values(inf), [1, 7, 3])
         // Second order through the assignment: d/dv of Σ (out · w)² is 2·(out·w) routed the same way.
         let gg = try Autograd.grad(outputs: [try (out * w).square().sum()], inputs: [v], createGraph: true)[0]!
         XCTAssertNotNil(try Autograd.grad(outputs: [gg.sum()], inputs: [v])[0])

@@ -137,12 +137,13 @@ extension Tensor {
         guard b == view.shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(source.shape)) to \(shapeString(view.shape))") }
         try applyInPlace("copy_", [source], viewed: true) { old, operands in
             let source = operands[0]
+            // Selected, not multiplied by a 0/1 mask: an inf or NaN in the region must not survive.
             let outside = try withNoGrad {
-                let m = try Tensor.ones(shape, dtype: old.dtype)
-                try region.of(m).zero_()
+                let m = try Tensor.ones(shape, dtype: .bool)
+                try region.of(m).copy_(Tensor.zeros([], dtype: .bool))
                 return m
             }
-            return try old.mul(outside).add(region.scatter(source.to(old.dtype).expand(view.shape)))
+            return try Tensor.where(outside, old, region.scatter(source.to(old.dtype).expand(view.shape)))
         }
     }
 }

@@ -631,7 +631,7 @@ gentrain_status gentrain_adaptive_avg_pool2d(gentrain_tensor **out, const gentra
 /* How gentrain_interpolate samples. */
 typedef enum gentrain_interpolate_mode {
     GENTRAIN_INTERPOLATE_NEAREST = 0,   /* the nearest input pixel (PyTorch's "nearest") */
-    GENTRAIN_INTERPOLATE_BILINEAR = 1   /* bilinear, align_corners false */
+    GENTRAIN_INTERPOLATE_BILINEAR = 1   /* bilinear (see align_corners) */
 } gentrain_interpolate_mode;
 
 /* The output grid of gentrain_interpolate: a size, or scale factors. */
@@ -641,6 +641,9 @@ typedef struct gentrain_interpolate_options {
     double scale_factor[2];          /* default {0, 0}: none; else the output is floor(size * factor),
                                         and the factors map output to input coordinates */
     gentrain_interpolate_mode mode;  /* default GENTRAIN_INTERPOLATE_NEAREST */
+    bool align_corners;              /* default false; true (bilinear only): the corner pixels'
+                                        centres of input and output coincide (PyTorch's
+                                        align_corners=True) */
 } gentrain_interpolate_options;
 
 /* Fills `options` with the defaults above (struct_size included); NULL does nothing. */

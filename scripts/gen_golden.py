@@ -218,6 +218,10 @@ CASES = {
     # Scale factors that are not size ratios: the factor maps coordinates, not in/out.
     "upsample_scale_nearest": ([randn(1, 2, 5, 4)], lambda x: F.interpolate(x, scale_factor=1.7, mode="nearest").sin()),
     "upsample_scale_bilinear": ([randn(2, 1, 3, 5)], lambda x: F.interpolate(x, scale_factor=(2.5, 1.3), mode="bilinear").sin()),
+    "upsample_bilinear_align_corners": ([randn(1, 2, 3, 4)],
+                                        lambda x: F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=True).sin()),
+    "upsample_scale_bilinear_align_corners": ([randn(2, 1, 4, 1)], lambda x: F.interpolate(
+        x, scale_factor=(1.6, 3.0), mode="bilinear", align_corners=True).sin()),
     "silu": ([randn(3, 5) * 3], lambda x: F.silu(x)),
     "elu": ([away(3, 5)], lambda x: F.elu(x, alpha=0.7)),
     "softsign": ([away(3, 5)], F.softsign),

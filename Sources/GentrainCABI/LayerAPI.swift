@@ -125,7 +125,7 @@ public func gentrain_adaptive_avg_pool2d(_ out: TensorOut?, _ x: OpaquePointer?,
 @c @implementation
 public func gentrain_interpolate_options_default(_ options: UnsafeMutablePointer<gentrain_interpolate_options>?) {
     options?.pointee = gentrain_interpolate_options(struct_size: MemoryLayout<gentrain_interpolate_options>.size, size: (0, 0),
-                                                    scale_factor: (0, 0), mode: GENTRAIN_INTERPOLATE_NEAREST)
+                                                    scale_factor: (0, 0), mode: GENTRAIN_INTERPOLATE_NEAREST, align_corners: false)
 }
 
 @c @implementation
@@ -133,14 +133,15 @@ public func gentrain_interpolate(_ out: TensorOut?, _ x: OpaquePointer?,
                                  _ options: UnsafePointer<gentrain_interpolate_options>?) -> gentrain_status {
     producing("gentrain_interpolate", out) {
         guard options != nil else { throw GentrainError(.invalidArgument, "options is NULL: a size or scale factors are needed") }
-        let o = try readOptions(options) { gentrain_interpolate_options_default($0) }
+        let o = try readOptions(options, bools: [\.align_corners]) { gentrain_interpolate_options_default($0) }
         let mode: UpsampleMode = try enumArg(o.mode.rawValue, "mode")
         let bySize = o.size != (0, 0), byScale = o.scale_factor != (0, 0)
         guard bySize != byScale else { throw GentrainError(.invalidArgument, "give exactly one of size and scale_factor") }
         if bySize {
-            return try upsample(tensorArg(x, "x"), size: (size(o.size.0, "size", min: 1), size(o.size.1, "size", min: 1)), mode: mode)
+            return try upsample(tensorArg(x, "x"), size: (size(o.size.0, "size", min: 1), size(o.size.1, "size", min: 1)), mode: mode,
+                                alignCorners: o.align_corners)
         }
-        return try upsample(tensorArg(x, "x"), scaleFactor: o.scale_factor, mode: mode)
+        return try upsample(tensorArg(x, "x"), scaleFactor: o.scale_factor, mode: mode, alignCorners: o.align_corners)
     }
 }
 

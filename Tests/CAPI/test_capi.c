@@ -1331,6 +1331,28 @@ static void test_layers(void) {
     OK(gentrain_interpolate(&r, x, &resize));
     expect_shape(r, 2, 4, 16, 12);
     gentrain_tensor_free(r);
+    {   /* align_corners: [0 3] to 4 columns is 0 1 2 3 (the corners' centres coincide); a byte
+         * other than 0 or 1 counts as true; nearest refuses it. */
+        const float ends[2] = {0, 3};
+        int64_t one_row[4] = {1, 1, 1, 2};
+        gentrain_tensor *e = NULL;
+        OK(gentrain_tensor_from_data(&e, ends, sizeof ends, GENTRAIN_FLOAT32, one_row, 4));
+        gentrain_interpolate_options corners;
+        gentrain_interpolate_options_default(&corners);
+        EXPECT(!corners.align_corners);
+        corners.size[0] = 1;
+        corners.size[1] = 4;
+        corners.mode = GENTRAIN_INTERPOLATE_BILINEAR;
+        memset(&corners.align_corners, 0xFF, 1);
+        OK(gentrain_interpolate(&r, e, &corners));
+        float got[4];
+        OK(gentrain_tensor_copy_to(got, sizeof got, GENTRAIN_FLOAT32, r));
+        EXPECT(close_to(got[0], 0) && close_to(got[1], 1) && close_to(got[2], 2) && close_to(got[3], 3));
+        gentrain_tensor_free(r);
+        corners.mode = GENTRAIN_INTERPOLATE_NEAREST;
+        FAILS(gentrain_interpolate(&r, e, &corners), GENTRAIN_ERR_INVALID_ARGUMENT, "align_corners");
+        gentrain_tensor_free(e);
+    }
     resize.size[0] = resize.size[1] = 4;
     FAILS(gentrain_interpolate(&r, x, &resize), GENTRAIN_ERR_INVALID_ARGUMENT, "exactly one of size and scale_factor");
     FAILS(gentrain_interpolate(&r, x, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "options is NULL");

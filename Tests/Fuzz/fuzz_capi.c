@@ -279,6 +279,8 @@ static void layers(input *in) {
             resize.scale_factor[1] = number(in);
         }
         resize.mode = (gentrain_interpolate_mode)(byte(in) % 3);
+        uint8_t corners = byte(in);   /* any byte: nonzero is true */
+        memcpy(&resize.align_corners, &corners, 1);
         gentrain_interpolate(&out, x, &resize);
         break;
     }

@@ -189,6 +189,10 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "conv_transpose2d_dilated_pad": { try convTranspose2d($0[0], $0[1], outputPadding: (1, 2), dilation: (2, 3)) },
     "upsample_scale_nearest": { try upsample($0[0], scaleFactor: (1.7, 1.7)).sin() },
     "upsample_scale_bilinear": { try upsample($0[0], scaleFactor: (2.5, 1.3), mode: .bilinear).sin() },
+    "upsample_bilinear_align_corners": { try upsample($0[0], size: (5, 7), mode: .bilinear, alignCorners: true).sin() },
+    "upsample_scale_bilinear_align_corners": {
+        try upsample($0[0], scaleFactor: (1.6, 3.0), mode: .bilinear, alignCorners: true).sin()
+    },
     "elu": { try $0[0].elu(alpha: 0.7) },
     "cumsum": { try $0[0].cumsum(dim: 1) },
     "cumsum_last": { try $0[0].cumsum(dim: -1).sin() },

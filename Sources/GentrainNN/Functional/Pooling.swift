@@ -67,17 +67,22 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Ten
 /// How `upsample` interpolates.
 public enum UpsampleMode: Int32, CaseIterable, Sendable {
     case nearest = 0
-    /// Bilinear with `align_corners=False`, PyTorch's default.
+    /// Bilinear (`align_corners` false, PyTorch's default, or true).
     case bilinear = 1
 }
 
 /// Resizes `[N, C, H, W]` to `size`, or by `scaleFactor` (the output size is ⌊size·factor⌋ and
 /// the factor itself maps output to input coordinates, as PyTorch does without
-/// `recompute_scale_factor`), PyTorch's `F.interpolate` (nearest, or bilinear with align_corners
-/// False). Exactly one of `size` and `scaleFactor` is given.
+/// `recompute_scale_factor`), PyTorch's `F.interpolate` (nearest, or bilinear). `alignCorners`
+/// (bilinear only, as PyTorch): the corner pixels' centres of input and output coincide, and
+/// output pixel o reads input position o·(n−1)/(out−1) whatever the factor. Exactly one of
+/// `size` and `scaleFactor` is given.
 public func upsample(_ x: Tensor, size: (Int, Int)? = nil, scaleFactor: (Double, Double)? = nil,
-                     mode: UpsampleMode = .nearest) throws -> Tensor {
+                     mode: UpsampleMode = .nearest, alignCorners: Bool = false) throws -> Tensor {
     guard x.ndim == 4 else { throw GentrainError(.shape, "upsample: expected [N, C, H, W], got \(shapeString(x.shape))") }
+    guard !alignCorners || mode == .bilinear else {
+        throw GentrainError(.invalidArgument, "upsample: align_corners option can only be set with the interpolating modes: bilinear")
+    }
     guard (size == nil) != (scaleFactor == nil) else {
         throw GentrainError(.invalidArgument, "upsample: give either a size or a scale factor")
     }
@@ -106,7 +111,8 @@ public func upsample(_ x: Tensor, size: (Int, Int)? = nil, scaleFactor: (Double,
         case .bilinear:
             var indices: [Int] = [], weights: [Double] = []
             for o in 0..<out {
-                let src = Swift.max((Double(o) + 0.5) * scale - 0.5, 0)
+                let src = alignCorners ? (out > 1 ? Double(o) * Double(n - 1) / Double(out - 1) : 0)
+                    : Swift.max((Double(o) + 0.5) * scale - 0.5, 0)
                 let lo = Swift.min(Int(src), n - 1), lambda = src - Double(lo)
                 indices += [lo, Swift.min(lo + 1, n - 1)]
                 weights += [1 - lambda, lambda]

@@ -192,13 +192,13 @@ public enum Layers {
     public static func adaptiveAvgPool2d(_ size: (Int, Int)) -> Module {
         Lambda("AdaptiveAvgPool2d") { try GentrainNN.adaptiveAvgPool2d($0, outputSize: size) }
     }
-    public static func upsample(size: (Int, Int), mode: UpsampleMode = .nearest) -> Module {
-        Lambda("Upsample") { try GentrainNN.upsample($0, size: size, mode: mode) }
+    public static func upsample(size: (Int, Int), mode: UpsampleMode = .nearest, alignCorners: Bool = false) -> Module {
+        Lambda("Upsample") { try GentrainNN.upsample($0, size: size, mode: mode, alignCorners: alignCorners) }
     }
 
     /// `nn.Upsample(scale_factor=…)`.
-    public static func upsample(scaleFactor: (Double, Double), mode: UpsampleMode = .nearest) -> Module {
-        Lambda("Upsample") { try GentrainNN.upsample($0, scaleFactor: scaleFactor, mode: mode) }
+    public static func upsample(scaleFactor: (Double, Double), mode: UpsampleMode = .nearest, alignCorners: Bool = false) -> Module {
+        Lambda("Upsample") { try GentrainNN.upsample($0, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners) }
     }
     public static func pixelShuffle(_ r: Int) -> Module { Lambda("PixelShuffle") { try GentrainNN.pixelShuffle($0, upscaleFactor: r) } }
     public static func instanceNorm2d(eps: Double = 1e-5) -> Module { Lambda("InstanceNorm2d") { try instanceNorm($0, eps: eps) } }

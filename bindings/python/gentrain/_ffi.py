@@ -91,6 +91,7 @@ class InterpolateOptions(Structure):
         ("size", (c_int64 * 2)),
         ("scale_factor", (c_double * 2)),
         ("mode", c_int),
+        ("align_corners", c_bool),
     ]
 
 

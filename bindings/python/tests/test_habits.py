@@ -285,3 +285,15 @@ def test_in_place_refusals_and_versions():
     assert z.tolist() == [[0, 5, 0], [0, 6, 0]]
     with pytest.raises(NotImplementedError):
         z[gentrain.tensor([0])] = 1.0
+
+
+def test_interpolate_align_corners():
+    x = gentrain.tensor([[[[0.0, 3.0]]]], requires_grad=True)
+    y = F.interpolate(x, size=(1, 4), mode="bilinear", align_corners=True)
+    assert y.tolist() == [[[[0.0, 1.0, 2.0, 3.0]]]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[[[2.0, 2.0]]]]
+    up = gentrain.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+    assert up(x.detach()).shape == (1, 1, 2, 4)
+    with pytest.raises(ValueError, match="align_corners"):
+        F.interpolate(x, size=(1, 4), mode="nearest", align_corners=True)

@@ -113,11 +113,14 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):  # noqa: A002
-    if mode not in ("nearest", "bilinear") or align_corners:
-        raise NotImplementedError("gentrain's interpolate supports mode 'nearest' and 'bilinear' (align_corners=False)")
+    if mode not in ("nearest", "bilinear"):
+        raise NotImplementedError("gentrain's interpolate supports mode 'nearest' and 'bilinear'")
+    if align_corners is not None and mode == "nearest":
+        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
     if (size is None) == (scale_factor is None):
         raise ValueError("either size or scale_factor should be defined")
-    options = _ffi.InterpolateOptions(sizeof(_ffi.InterpolateOptions), (0, 0), (0.0, 0.0), _convert.choice("interpolate", mode))
+    options = _ffi.InterpolateOptions(sizeof(_ffi.InterpolateOptions), (0, 0), (0.0, 0.0), _convert.choice("interpolate", mode),
+                                      bool(align_corners))
     if scale_factor is not None and not recompute_scale_factor:
         options.scale_factor[:] = [float(f) for f in _pair(scale_factor)]
     else:

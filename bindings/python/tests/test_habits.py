@@ -297,3 +297,21 @@ def test_interpolate_align_corners():
     assert up(x.detach()).shape == (1, 1, 2, 4)
     with pytest.raises(ValueError, match="align_corners"):
         F.interpolate(x, size=(1, 4), mode="nearest", align_corners=True)
+
+
+def test_batch_norm_options():
+    x1 = gentrain.tensor(np.random.RandomState(0).randn(4, 3, 5, 5))
+    x2 = x1 * 2 + 1
+    # No running statistics: no buffers, batch statistics in eval too.
+    bn = gentrain.nn.BatchNorm2d(3, track_running_stats=False, affine=False).double()
+    assert bn.running_mean is None and list(bn.state_dict().keys()) == []
+    train_out = bn(x1)
+    bn.eval()
+    np.testing.assert_allclose(bn(x1).numpy(), train_out.numpy())
+    # momentum=None: the running mean is the cumulative average of the batch means.
+    bn = gentrain.nn.BatchNorm2d(3, momentum=None).double()
+    bn(x1)
+    bn(x2)
+    expected = (x1.mean(dim=(0, 2, 3)) + x2.mean(dim=(0, 2, 3))) / 2
+    np.testing.assert_allclose(bn.running_mean.numpy(), expected.numpy(), rtol=1e-12)
+    assert bn.num_batches_tracked.item() == 2

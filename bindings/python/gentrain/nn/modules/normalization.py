@@ -1,5 +1,5 @@
 """Normalization layers: batch, layer, group and instance norm."""
-from typing import Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 from ... import _dtype
 from ... import tensor as _t
@@ -20,25 +20,36 @@ class _Norm(Module):
 
 class BatchNorm2d(_Norm):
     """Batch normalization over the channels of [N, C, *]: batch statistics in training (updating
-    running_mean/var with `momentum` and counting num_batches_tracked), running ones in eval."""
+    running_mean/var with `momentum` — or their cumulative average when momentum is None — and
+    counting num_batches_tracked), running ones in eval. With track_running_stats=False there are
+    no running statistics (the buffers are None) and the batch's are used in eval too."""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1, affine: bool = True,
+                 track_running_stats: bool = True):
         super().__init__((num_features,), affine, eps)
-        self.num_features, self.momentum = num_features, momentum
-        self.register_buffer("running_mean", _t.zeros(num_features))
-        self.register_buffer("running_var", _t.ones(num_features))
-        self.register_buffer("num_batches_tracked", _t.zeros((), dtype=_dtype.int64))
+        self.num_features, self.momentum, self.track_running_stats = num_features, momentum, track_running_stats
+        if track_running_stats:
+            self.register_buffer("running_mean", _t.zeros(num_features))
+            self.register_buffer("running_var", _t.ones(num_features))
+            self.register_buffer("num_batches_tracked", _t.zeros((), dtype=_dtype.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002 - PyTorch's name
-        if self.training and lib.gentrain_buffer_updates_enabled():
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and lib.gentrain_buffer_updates_enabled():
             # In place, so that a checkpoint holding the buffer sees the count (not on
             # DataParallel's shards other than the first, whose buffer updates are dropped).
             self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
-        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, self.training,
-                            self.momentum, self.eps)
+            if self.momentum is None:   # a cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked.item())
+        training = self.training or self.running_mean is None
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, training,
+                            momentum, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.weight is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(BatchNorm2d):

@@ -27,27 +27,29 @@ public func gentrain_stack(_ out: TensorOut?, _ tensors: UnsafePointer<OpaquePoi
     producing("gentrain_stack", out) { try Tensor.stack(tensorList(tensors, n, "tensors"), dim: Int(dim)) }
 }
 
+/// The pieces of x split into `splitSize`-long pieces along `dim`, when `outs` has room for them:
+/// the count is known (and reported) before any piece is made.
 private func pieces(_ name: StaticString, _ outs: TensorOut?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?,
-                    _ x: OpaquePointer?, _ f: (Tensor) throws -> [Tensor]) -> gentrain_status {
+                    _ x: OpaquePointer?, _ splitSize: (Tensor) throws -> Int, dim: Int64) -> gentrain_status {
     guarded(name) {
         guard let count else { throw GentrainError(.invalidArgument, "count is NULL") }
-        let parts = try f(tensorArg(x, "x"))
-        count.pointee = parts.count
-        guard let outs, capacity >= parts.count else {
-            throw GentrainError(.invalidArgument, "outs holds \(capacity) handles but there are \(parts.count) pieces")
+        let t = try tensorArg(x, "x"), size = try splitSize(t)
+        count.pointee = try t.splitCount(size, dim: Int(dim))
+        guard let outs, capacity >= count.pointee else {
+            throw GentrainError(.invalidArgument, "outs holds \(capacity) handles but there are \(count.pointee) pieces")
         }
-        for (i, h) in try newHandles(parts).enumerated() { outs[i] = h }
+        for (i, h) in try newHandles(t.split(size, dim: Int(dim))).enumerated() { outs[i] = h }
     }
 }
 
 @c @implementation
 public func gentrain_split(_ outs: TensorOut?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?, _ x: OpaquePointer?,
                            _ splitSize: Int64, _ dim: Int64) -> gentrain_status {
-    pieces("gentrain_split", outs, capacity, count, x) { try $0.split(Int(splitSize), dim: Int(dim)) }
+    pieces("gentrain_split", outs, capacity, count, x, { _ in Int(splitSize) }, dim: dim)
 }
 
 @c @implementation
 public func gentrain_chunk(_ outs: TensorOut?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?, _ x: OpaquePointer?,
                            _ chunks: Int64, _ dim: Int64) -> gentrain_status {
-    pieces("gentrain_chunk", outs, capacity, count, x) { try $0.chunk(Int(chunks), dim: Int(dim)) }
+    pieces("gentrain_chunk", outs, capacity, count, x, { try $0.chunkSize(Int(chunks), dim: Int(dim)) }, dim: dim)
 }

@@ -50,14 +50,20 @@ extension Tensor {
 
     /// Pieces of `splitSize` along `dim` (the last may be smaller).
     public func split(_ splitSize: Int, dim d: Int = 0) throws -> [Tensor] {
+        let count = try splitCount(splitSize, dim: d), i = try sizedDim(d, "split"), size = shape[i]
+        try checkPieceCount(count, "split")
+        return try split(sizes: (0..<count).map { Swift.min(splitSize, size - $0 * splitSize) }, dim: i)
+    }
+
+    /// How many pieces `split(splitSize, dim:)` makes, without making them (a caller with room for
+    /// a few can refuse a split into millions first).
+    public func splitCount(_ splitSize: Int, dim d: Int = 0) throws -> Int {
         let i = try sizedDim(d, "split")
         guard splitSize > 0 || (ndim > 0 && shape[i] == 0) else {
             throw GentrainError.argument("split: split_size must be positive, got \(splitSize)")
         }
         let size = shape[i]
-        let count = size == 0 ? 1 : (size - 1) / Swift.max(splitSize, 1) + 1   // no overflow for any size
-        try checkPieceCount(count, "split")
-        return try split(sizes: (0..<count).map { Swift.min(splitSize, size - $0 * splitSize) }, dim: i)
+        return size == 0 ? 1 : (size - 1) / Swift.max(splitSize, 1) + 1   // no overflow for any size
     }
 
     /// Pieces with the given sizes along `dim`; they must add up to the dimension's size.
@@ -97,9 +103,14 @@ extension Tensor {
 
     /// `chunks` pieces of equal size (the last may be smaller) along `dim`.
     public func chunk(_ chunks: Int, dim d: Int = 0) throws -> [Tensor] {
+        try split(chunkSize(chunks, dim: d), dim: d)
+    }
+
+    /// The split size `chunk(chunks, dim:)` uses: each piece ⌈size / chunks⌉ long.
+    public func chunkSize(_ chunks: Int, dim d: Int = 0) throws -> Int {
         guard chunks > 0 else { throw GentrainError.argument("chunk: number of chunks must be positive, got \(chunks)") }
         let i = try sizedDim(d, "chunk")
-        return try split(shape[i] == 0 ? 1 : (shape[i] - 1) / chunks + 1, dim: i)
+        return shape[i] == 0 ? 1 : (shape[i] - 1) / chunks + 1
     }
 }
 

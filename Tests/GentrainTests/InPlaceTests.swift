@@ -95,6 +95,9 @@ final class InPlaceTests: XCTestCase {
             XCTAssertEqual(try grads(h.sum(), [x])[0], try values(x.mul(4)))
         }
         XCTAssertNil(node, "the write's node holds the tensor whose history it is (a reference cycle)")
+        // An operand whose history saved the tensor: refused (its backward could not run anyway).
+        let t = try x.mul(1)
+        XCTAssertThrowsError(try t.div_(t.mul(t)))
     }
 
     func testLeavesAndCastsAreRefused() throws {

@@ -99,6 +99,18 @@ public final class Node {
         for s in savedMore { try check(s) }
     }
 
+    /// Whether this node, or one it reaches, saved a tensor of `storage`.
+    func reachesSaved(_ storage: Storage) -> Bool {
+        var stack: [Node] = [self], seen = Set<ObjectIdentifier>()
+        while let node = stack.popLast() {
+            guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+            if node.savedFirst?.storage === storage || node.savedSecond?.storage === storage
+                || node.savedMore.contains(where: { $0.storage === storage }) { return true }
+            for k in 0..<node.inputCount { if case .node(let child, _) = node.input(k).edge { stack.append(child) } }
+        }
+        return false
+    }
+
     /// Drops the saved tensors' storages (with the backward function that read them).
     func releaseSaved() {
         (savedFirst, savedSecond) = (nil, nil)

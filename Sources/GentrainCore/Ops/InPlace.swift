@@ -35,6 +35,12 @@ extension Tensor {
         } else {
             old = self
         }
+        // An operand computed from this tensor by an op that saved it: the write would make that
+        // op's backward fail (its saved value changes, as PyTorch reports at backward), and this
+        // tensor's new history would hold the op that holds this tensor (a reference cycle).
+        if recording, others.contains(where: { $0.storage !== storage && ($0.gradFn?.reachesSaved(storage) ?? false) }) {
+            throw GentrainError.autograd("\(name): an operand was computed from this tensor by an op that saved it for backward; write to a copy (x = x.\(name.dropLast())(y)), not in place")
+        }
         let operands = try others.map { o -> Tensor in
             guard recording, o.storage === storage else { return o }
             if o === self { return old }

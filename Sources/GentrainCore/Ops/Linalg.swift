@@ -170,6 +170,12 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
         result.gradFn?.save(weight, index: 1)
     }
     return try record(result, "LinearBackward", inputs, saves: false) { node, g in
+        if !packed && !GradMode.isEnabled && g.dtype == dtype {   // no graph to record: three direct products
+            let gc = try g.contiguous()
+            let wanted = (0..<inputs.count).map { node.needsInputGrad($0) }
+            return Grads(dtype == .float32 ? try linearGradients(Float.self, gc, x, weight, wanted)
+                                           : try linearGradients(Double.self, gc, x, weight, wanted))
+        }
         let g2 = try g.reshape([-1, outF])
         var grads: [Tensor?] = [
             node.needsInputGrad(0) ? try g.matmul(weight) : nil,
@@ -178,4 +184,43 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
         if bias != nil { grads.append(node.needsInputGrad(2) ? try g2.sum(dims: [0]) : nil) }
         return Grads(grads)
     }
+}
+
+/// linear's gradients without recording (`wanted[i]`: whether input i needs one), from the
+/// contiguous output gradient `g` [rows, outF]: dx = g·W [rows, inF], dW = gᵀ·x [outF, inF] and,
+/// when there is a bias (`wanted.count == 3`), db = g summed over rows [outF], each straight into
+/// its result.
+private func linearGradients<T: FloatElement>(_: T.Type, _ g: Tensor, _ x: Tensor, _ weight: Tensor,
+                                              _ wanted: [Bool]) throws -> [Tensor?] {
+    let (outF, inF) = (weight.shape[0], weight.shape[1])
+    let rows = g.numel / Swift.max(outF, 1), pg = g.pointer(T.self)
+    var grads = [Tensor?](repeating: nil, count: wanted.count)
+    if wanted[0] {
+        let dx = try Tensor(empty: x.shape, dtype: x.dtype)
+        gemm(rows, inF, outF, MatrixOperand(pointer: pg, rowStride: outF, colStride: 1),
+             MatrixOperand(pointer: weight.pointer(T.self), rowStride: weight.strides[0], colStride: weight.strides[1]),
+             dx.pointer(T.self), ldc: inF)
+        grads[0] = dx
+    }
+    if wanted[1] {
+        let xc = try x.contiguous(), dw = try Tensor(empty: [outF, inF], dtype: weight.dtype)
+        gemm(outF, inF, rows, MatrixOperand(pointer: pg, rowStride: 1, colStride: outF),
+             MatrixOperand(pointer: xc.pointer(T.self), rowStride: inF, colStride: 1), dw.pointer(T.self), ldc: inF)
+        grads[1] = dw
+    }
+    if wanted.count == 3 && wanted[2] {
+        // Rows summed in float64, so that a long batch loses no more precision than a pairwise sum.
+        let db = try Tensor(empty: [outF], dtype: weight.dtype), pd = db.pointer(T.self)
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: outF) { acc in
+            let pa = acc.baseAddress!
+            pa.initialize(repeating: 0, count: outF)
+            for r in 0..<rows {
+                let row = pg + r * outF
+                for j in 0..<outF { pa[j] += row[j].doubleValue }
+            }
+            for j in 0..<outF { pd[j] = T(fromDouble: pa[j]) }
+        }
+        grads[2] = db
+    }
+    return grads
 }

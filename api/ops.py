@@ -13,9 +13,11 @@ What stays hand-written: the engine (each op with its gradient, in Swift), and e
 more than forward — several outputs, lists, callbacks, option structs, Python overloads (`x + 1`,
 `x[1:3]`, `argmax()` over every element). See README, "Adding an op".
 
-Entry: op(name, *args, swift=..., doc=..., py=...)
+Entries: op(name, *args, swift=..., doc=..., py=...), and module(name, *args, swift=..., doc=...)
+for a module constructor (C's `gentrain_module_<name>_new`; `swift` makes the `Module`).
 - args: "x" is a tensor; otherwise "<type> <name>[:<python name>][ = <PyTorch's default>]" with
-  type one of tensor, tensor? (may be NULL), double, int64, count (an int64 in 1...2^31-1), bool,
+  type one of tensor, tensor? (may be NULL), double, int64, count (an int64 in 1...2^31-1), size (an
+  int64 in 0...2^31-1), bool,
   dims (int64 list + its length), dtype,
   reduction (none/mean/sum), kl_reduction (also batchmean), double?, int64? (may be NULL: none),
   enum:<name> (one of an enum(...)'s values; Python passes the value's name as a string).
@@ -31,15 +33,21 @@ ENUMS = {}     # name -> Enum: a mode argument's values (C enum, Swift enum, Pyt
 
 
 class Op:
-    def __init__(self, section, name, args, swift, doc, pydoc, py):
+    def __init__(self, section, name, args, swift, doc, pydoc, py, kind="op"):
         self.section, self.name, self.swift, self.doc, self.py = section, name, swift, doc, py.split()
         self.pydoc = pydoc or doc
         self.args = [Arg.parse(a) for a in args]
+        self.kind = kind
+
+    @property
+    def c_name(self):
+        """The C function's name without the `gentrain_` prefix."""
+        return f"module_{self.name}_new" if self.kind == "module" else self.name
 
 
 class Arg:
-    TYPES = ("tensor", "tensor?", "double", "int64", "count", "bool", "dims", "dtype", "reduction", "kl_reduction",
-             "double?", "int64?")
+    TYPES = ("tensor", "tensor?", "double", "int64", "count", "size", "bool", "dims", "dtype", "reduction",
+             "kl_reduction", "double?", "int64?")
 
     def __init__(self, type_, name, pyname, default):
         assert type_ in self.TYPES or type_[len("enum:"):] in ENUMS, type_
@@ -76,6 +84,13 @@ def section(name):
 
 def op(name, *args, swift, doc, pydoc=None, py=""):
     SECTIONS[_section].append(Op(_section, name, args, swift, doc, pydoc, py))
+
+
+def module(name, *args, swift, doc):
+    """A module constructor, `gentrain_module_<name>_new(gentrain_module **out, args...)` in C:
+    `swift` builds the engine's module (a GentrainNN `Module`) from the validated arguments. Python's
+    modules are classes of the package (gentrain.nn), not generated."""
+    SECTIONS[_section].append(Op(_section, name, args, swift, doc, None, "", kind="module"))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -311,3 +326,73 @@ op("vae_kl_divergence", "mu", "logvar", "kl_reduction reduction",
 op("reparameterize", "mu", "logvar", swift="reparameterize(mu: {mu}, logvar: {logvar})",
    doc="mu + exp(0.5 logvar) * eps with eps ~ N(0, 1) from the default generator (the VAE's "
        "reparameterization trick).")
+
+# ------------------------------------------------------------------------------------------------
+section("Modules")
+
+module("linear", "size in_features", "size out_features", "bool bias = True",
+       swift="Linear({in_features}, {out_features}, bias: {bias})",
+       doc="nn.Linear(in_features, out_features, bias): weight [out, in] and bias [out] uniform in "
+           "+-1/sqrt(in_features), as PyTorch initializes them.")
+module("relu", swift="ReLU()", doc="nn.ReLU().")
+module("leaky_relu", "double negative_slope = 0.01", swift='Layers.leakyReLU(finite({negative_slope}, "negative_slope"))',
+       doc="nn.LeakyReLU(negative_slope).")
+module("elu", "double alpha = 1.0", swift='Layers.elu(finite({alpha}, "alpha"))', doc="nn.ELU(alpha).")
+module("gelu", "enum:gelu_approximate approximate = 'none'", swift="Layers.gelu(approximate: {approximate})",
+       doc="nn.GELU(approximate).")
+module("softplus", "double beta = 1.0", "double threshold = 20.0",
+       swift='Layers.softplus(beta: finite({beta}, "beta"), threshold: finite({threshold}, "threshold"))',
+       doc="nn.Softplus(beta, threshold).")
+module("softmax", "int64 dim", swift="Layers.softmax(dim: moduleDim({dim}))", doc="nn.Softmax(dim).")
+module("log_softmax", "int64 dim", swift="Layers.logSoftmax(dim: moduleDim({dim}))", doc="nn.LogSoftmax(dim).")
+module("flatten", "int64 start_dim = 1", "int64 end_dim = -1",
+       swift="Layers.flatten(startDim: moduleDim({start_dim}), endDim: moduleDim({end_dim}))",
+       doc="nn.Flatten(start_dim, end_dim): dims start_dim...end_dim of the input as one.")
+module("unflatten", "int64 dim", "dims sizes", swift="Layers.unflatten(dim: moduleDim({dim}), sizes: {sizes})",
+       doc="nn.Unflatten(dim, sizes[0..nsizes)): dim `dim` of the input as `sizes` (one of them may be -1).")
+module("dropout", "double p = 0.5", swift="Dropout({p})", doc="nn.Dropout(p): active in training mode only.")
+module("batch_norm", "count num_features", "double eps = 1e-5", "double momentum = 0.1", "bool affine = True",
+       swift='BatchNorm({num_features}, eps: epsilon({eps}), momentum: unitInterval({momentum}, "momentum"), affine: {affine})',
+       doc="nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, momentum, affine): running statistics as "
+           "buffers (running_mean, running_var, num_batches_tracked); batch statistics in training mode.")
+module("layer_norm", "dims normalized_shape", "double eps = 1e-5", "bool elementwise_affine = True",
+       swift='LayerNorm(parameterShape({normalized_shape}, "normalized_shape"), eps: epsilon({eps}), '
+             'elementwiseAffine: {elementwise_affine})',
+       doc="nn.LayerNorm(normalized_shape[0..ndim), eps, elementwise_affine).")
+module("group_norm", "count num_groups", "count num_channels", "double eps = 1e-5", "bool affine = True",
+       swift="GroupNorm({num_groups}, {num_channels}, eps: epsilon({eps}), affine: {affine})",
+       doc="nn.GroupNorm(num_groups, num_channels, eps, affine).")
+module("embedding", "count num_embeddings", "count embedding_dim", "int64? padding_idx = None",
+       swift="Embedding({num_embeddings}, {embedding_dim}, paddingIdx: {padding_idx})",
+       doc="nn.Embedding(num_embeddings, embedding_dim, padding_idx): input int64 indices of any shape; "
+           "padding_idx NULL for none, else its row starts at zero and gets no gradient.")
+module("pixel_shuffle", "count upscale_factor", swift="Layers.pixelShuffle({upscale_factor})",
+       doc="nn.PixelShuffle(upscale_factor).")
+module("adaptive_avg_pool2d", "count height", "count width", swift="Layers.adaptiveAvgPool2d(({height}, {width}))",
+       doc="nn.AdaptiveAvgPool2d((height, width)).")
+module("conv1d", "count in_channels", "count out_channels", "count kernel_size", "count stride = 1",
+       "size padding = 0", "count dilation = 1", "count groups = 1", "bool bias = True",
+       swift="Conv1d({in_channels}, {out_channels}, kernelSize: {kernel_size}, stride: {stride}, "
+             "padding: .explicit({padding}, {padding}), dilation: {dilation}, groups: {groups}, bias: {bias})",
+       doc="nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over "
+           "[N, C, L], with PyTorch's initialization.")
+module("lstm", "count input_size", "count hidden_size", "count num_layers = 1", "bool bias = True",
+       "bool batch_first = False", "double dropout = 0.0",
+       swift="LSTM({input_size}, {hidden_size}, numLayers: {num_layers}, bias: {bias}, batchFirst: {batch_first}, "
+             "dropout: {dropout})",
+       doc="nn.LSTM(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout) with "
+           "PyTorch's parameter names (weight_ih_l0, ...) and initialization; gentrain_module_forward "
+           "returns the output, gentrain_module_recurrent_forward also the final states.")
+module("gru", "count input_size", "count hidden_size", "count num_layers = 1", "bool bias = True",
+       "bool batch_first = False", "double dropout = 0.0",
+       swift="GRU({input_size}, {hidden_size}, numLayers: {num_layers}, bias: {bias}, batchFirst: {batch_first}, "
+             "dropout: {dropout})",
+       doc="nn.GRU(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout), as "
+           "gentrain_module_lstm_new.")
+module("lstm_cell", "count input_size", "count hidden_size", "bool bias = True",
+       swift="LSTMCell({input_size}, {hidden_size}, bias: {bias})",
+       doc="nn.LSTMCell(input_size, hidden_size, bias): gentrain_module_forward returns h from a zero "
+           "state, gentrain_module_recurrent_forward takes and returns (h, c).")
+module("gru_cell", "count input_size", "count hidden_size", "bool bias = True",
+       swift="GRUCell({input_size}, {hidden_size}, bias: {bias})",
+       doc="nn.GRUCell(input_size, hidden_size, bias), as gentrain_module_lstm_cell_new without c.")

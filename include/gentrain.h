@@ -904,15 +904,11 @@ gentrain_status gentrain_perceptual_loss(gentrain_tensor **out, gentrain_module 
                                          const gentrain_tensor *real);
 
 /* ---------------------------------------------------------------------------------------
- * Modules, torch.nn (ModuleAPI.swift, CustomModuleAPI.swift). A container keeps its children alive; the caller still frees each
+ * Modules, torch.nn (ModuleAPI.swift, CustomModuleAPI.swift; the constructors between the @generated markers
+ * come from api/ops.py). A container keeps its children alive; the caller still frees each
  * handle it got.
  * ------------------------------------------------------------------------------------- */
 
-/* nn.Linear(in_features, out_features, bias) with PyTorch's default initialization. */
-gentrain_status gentrain_module_linear_new(gentrain_module **out, int64_t in_features, int64_t out_features,
-                                           bool bias);
-/* nn.ReLU(). */
-gentrain_status gentrain_module_relu_new(gentrain_module **out);
 /* nn.Sequential over `n` modules, named "0", "1", ... */
 gentrain_status gentrain_module_sequential_new(gentrain_module **out, gentrain_module *const *modules, size_t n);
 /* Releases the caller's reference to a module; containers, optimizers and tensors that use its
@@ -929,6 +925,13 @@ gentrain_status gentrain_module_parameter_count(size_t *out, const gentrain_modu
  * valid while the module handle lives; `name` may be NULL. */
 gentrain_status gentrain_module_parameter(gentrain_tensor **out, const char **name, const gentrain_module *module,
                                           size_t index);
+/* Buffers in PyTorch's order (BatchNorm's running_mean, running_var, num_batches_tracked), with
+ * dotted names ("1.running_mean"). */
+gentrain_status gentrain_module_buffer_count(size_t *out, const gentrain_module *module);
+/* Buffer `index` (a new handle sharing the buffer's data) and its name, as
+ * gentrain_module_parameter. */
+gentrain_status gentrain_module_buffer(gentrain_tensor **out, const char **name, const gentrain_module *module,
+                                       size_t index);
 /* Clears the gradients of every parameter: to NULL when set_to_none (PyTorch's default), else
  * to zeros. */
 gentrain_status gentrain_module_zero_grad(gentrain_module *module, bool set_to_none);
@@ -938,37 +941,107 @@ gentrain_status gentrain_module_zero_grad(gentrain_module *module, bool set_to_n
 gentrain_status gentrain_module_conv2d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
                                            int64_t kernel_h, int64_t kernel_w, const gentrain_conv_options *options,
                                            bool bias);
-/* nn.LeakyReLU(negative_slope). */
-gentrain_status gentrain_module_leaky_relu_new(gentrain_module **out, double negative_slope);
 /* nn.ConvTranspose2d(in_channels, out_channels, (kernel_h, kernel_w), stride, padding,
  * output_padding, groups, bias, dilation) with PyTorch's default initialization; options NULL for
  * the defaults (padding_same is not allowed). */
 gentrain_status gentrain_module_conv_transpose2d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
                                                      int64_t kernel_h, int64_t kernel_w,
                                                      const gentrain_conv_options *options, bool bias);
-/* nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, momentum, affine): running statistics as
- * buffers (running_mean, running_var, num_batches_tracked); batch statistics in training mode. */
-gentrain_status gentrain_module_batch_norm_new(gentrain_module **out, int64_t num_features, double eps, double momentum,
-                                               bool affine);
-/* nn.LayerNorm(normalized_shape[0..ndim), eps, elementwise_affine). */
-gentrain_status gentrain_module_layer_norm_new(gentrain_module **out, const int64_t *normalized_shape, size_t ndim,
-                                               double eps, bool elementwise_affine);
-/* nn.GroupNorm(num_groups, num_channels, eps, affine). */
-gentrain_status gentrain_module_group_norm_new(gentrain_module **out, int64_t num_groups, int64_t num_channels,
-                                               double eps, bool affine);
-/* nn.Embedding(num_embeddings, embedding_dim, padding_idx): input int64 indices of any shape;
- * padding_idx NULL for none, else its row starts at zero and gets no gradient. */
-gentrain_status gentrain_module_embedding_new(gentrain_module **out, int64_t num_embeddings, int64_t embedding_dim,
-                                              const int64_t *padding_idx);
-/* nn.Dropout(p): active in training mode only. */
-gentrain_status gentrain_module_dropout_new(gentrain_module **out, double p);
 /* A parameter-free layer by PyTorch's module name, with its defaults: "ReLU", "Tanh", "Sigmoid",
  * "GELU", "SiLU", "ELU", "Softplus", "Flatten", "Identity", "InstanceNorm2d". */
 gentrain_status gentrain_module_layer_new(gentrain_module **out, const char *name);
+/* nn.MaxPool2d((kernel_h, kernel_w), stride, padding) with gentrain_max_pool2d's options (NULL for
+ * the defaults). */
+gentrain_status gentrain_module_max_pool2d_new(gentrain_module **out, int64_t kernel_h, int64_t kernel_w,
+                                               const gentrain_pool2d_options *options);
+/* nn.AvgPool2d((kernel_h, kernel_w), stride, padding, count_include_pad) with gentrain_avg_pool2d's
+ * options (NULL for the defaults). */
+gentrain_status gentrain_module_avg_pool2d_new(gentrain_module **out, int64_t kernel_h, int64_t kernel_w,
+                                               const gentrain_pool2d_options *options);
+/* nn.Upsample(size or scale_factor, mode, align_corners) with gentrain_interpolate's options
+ * (required: exactly one of size and scale_factor). */
+gentrain_status gentrain_module_upsample_new(gentrain_module **out, const gentrain_interpolate_options *options);
+/* Runs a recurrent module with its state, as PyTorch's call of it. LSTM: input [T, N, I] ([N, T, I]
+ * with batch_first), h0 and c0 [num_layers, N, H] (both, or both NULL for zeros) -> output
+ * [T, N, H], h_n and c_n [num_layers, N, H]. GRU: the same without c (c0 and c_n must be NULL).
+ * LSTMCell: x [N, I], (h, c) [N, H] -> output and h_n both h', c_n c'. GRUCell: output and h_n
+ * both h' (c0 and c_n NULL). Every output is a new handle. */
+gentrain_status gentrain_module_recurrent_forward(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
+                                                  gentrain_module *module, const gentrain_tensor *input,
+                                                  const gentrain_tensor *h0, const gentrain_tensor *c0);
+/* @generated Modules begin: Generated by scripts/gen_api.py from api/ops.py; do not edit. */
+/* nn.Linear(in_features, out_features, bias): weight [out, in] and bias [out] uniform in
+ * +-1/sqrt(in_features), as PyTorch initializes them. PyTorch's defaults: bias true. */
+gentrain_status gentrain_module_linear_new(gentrain_module **out, int64_t in_features, int64_t out_features,
+                                           bool bias);
+/* nn.ReLU(). */
+gentrain_status gentrain_module_relu_new(gentrain_module **out);
+/* nn.LeakyReLU(negative_slope). PyTorch's defaults: negative_slope 0.01. */
+gentrain_status gentrain_module_leaky_relu_new(gentrain_module **out, double negative_slope);
+/* nn.ELU(alpha). PyTorch's defaults: alpha 1.0. */
+gentrain_status gentrain_module_elu_new(gentrain_module **out, double alpha);
+/* nn.GELU(approximate). PyTorch's defaults: approximate GENTRAIN_GELU_APPROXIMATE_NONE. */
+gentrain_status gentrain_module_gelu_new(gentrain_module **out, gentrain_gelu_approximate approximate);
+/* nn.Softplus(beta, threshold). PyTorch's defaults: beta 1.0, threshold 20.0. */
+gentrain_status gentrain_module_softplus_new(gentrain_module **out, double beta, double threshold);
 /* nn.Softmax(dim). */
 gentrain_status gentrain_module_softmax_new(gentrain_module **out, int64_t dim);
 /* nn.LogSoftmax(dim). */
 gentrain_status gentrain_module_log_softmax_new(gentrain_module **out, int64_t dim);
+/* nn.Flatten(start_dim, end_dim): dims start_dim...end_dim of the input as one. PyTorch's defaults:
+ * start_dim 1, end_dim -1. */
+gentrain_status gentrain_module_flatten_new(gentrain_module **out, int64_t start_dim, int64_t end_dim);
+/* nn.Unflatten(dim, sizes[0..nsizes)): dim `dim` of the input as `sizes` (one of them may be -1). */
+gentrain_status gentrain_module_unflatten_new(gentrain_module **out, int64_t dim, const int64_t *sizes, size_t ndim);
+/* nn.Dropout(p): active in training mode only. PyTorch's defaults: p 0.5. */
+gentrain_status gentrain_module_dropout_new(gentrain_module **out, double p);
+/* nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, momentum, affine): running statistics as
+ * buffers (running_mean, running_var, num_batches_tracked); batch statistics in training mode.
+ * PyTorch's defaults: eps 1e-5, momentum 0.1, affine true. */
+gentrain_status gentrain_module_batch_norm_new(gentrain_module **out, int64_t num_features, double eps,
+                                               double momentum, bool affine);
+/* nn.LayerNorm(normalized_shape[0..ndim), eps, elementwise_affine). PyTorch's defaults: eps 1e-5,
+ * elementwise_affine true. */
+gentrain_status gentrain_module_layer_norm_new(gentrain_module **out, const int64_t *normalized_shape, size_t ndim,
+                                               double eps, bool elementwise_affine);
+/* nn.GroupNorm(num_groups, num_channels, eps, affine). PyTorch's defaults: eps 1e-5, affine true. */
+gentrain_status gentrain_module_group_norm_new(gentrain_module **out, int64_t num_groups, int64_t num_channels,
+                                               double eps, bool affine);
+/* nn.Embedding(num_embeddings, embedding_dim, padding_idx): input int64 indices of any shape;
+ * padding_idx NULL for none, else its row starts at zero and gets no gradient. PyTorch's defaults:
+ * padding_idx none (NULL). */
+gentrain_status gentrain_module_embedding_new(gentrain_module **out, int64_t num_embeddings, int64_t embedding_dim,
+                                              const int64_t *padding_idx);
+/* nn.PixelShuffle(upscale_factor). */
+gentrain_status gentrain_module_pixel_shuffle_new(gentrain_module **out, int64_t upscale_factor);
+/* nn.AdaptiveAvgPool2d((height, width)). */
+gentrain_status gentrain_module_adaptive_avg_pool2d_new(gentrain_module **out, int64_t height, int64_t width);
+/* nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over
+ * [N, C, L], with PyTorch's initialization. PyTorch's defaults: stride 1, padding 0, dilation 1,
+ * groups 1, bias true. */
+gentrain_status gentrain_module_conv1d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
+                                           int64_t kernel_size, int64_t stride, int64_t padding, int64_t dilation,
+                                           int64_t groups, bool bias);
+/* nn.LSTM(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout) with
+ * PyTorch's parameter names (weight_ih_l0, ...) and initialization; gentrain_module_forward returns
+ * the output, gentrain_module_recurrent_forward also the final states. PyTorch's defaults:
+ * num_layers 1, bias true, batch_first false, dropout 0.0. */
+gentrain_status gentrain_module_lstm_new(gentrain_module **out, int64_t input_size, int64_t hidden_size,
+                                         int64_t num_layers, bool bias, bool batch_first, double dropout);
+/* nn.GRU(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout), as
+ * gentrain_module_lstm_new. PyTorch's defaults: num_layers 1, bias true, batch_first false, dropout
+ * 0.0. */
+gentrain_status gentrain_module_gru_new(gentrain_module **out, int64_t input_size, int64_t hidden_size,
+                                        int64_t num_layers, bool bias, bool batch_first, double dropout);
+/* nn.LSTMCell(input_size, hidden_size, bias): gentrain_module_forward returns h from a zero state,
+ * gentrain_module_recurrent_forward takes and returns (h, c). PyTorch's defaults: bias true. */
+gentrain_status gentrain_module_lstm_cell_new(gentrain_module **out, int64_t input_size, int64_t hidden_size,
+                                              bool bias);
+/* nn.GRUCell(input_size, hidden_size, bias), as gentrain_module_lstm_cell_new without c. PyTorch's
+ * defaults: bias true. */
+gentrain_status gentrain_module_gru_cell_new(gentrain_module **out, int64_t input_size, int64_t hidden_size,
+                                             bool bias);
+/* @generated Modules end */
 /* nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first) with PyTorch's names
  * and initialization. gentrain_module_forward runs self-attention and returns the output only;
  * gentrain_module_attention_forward takes query, key, value and masks. */

@@ -28,13 +28,13 @@ def count_name(arg):
 # -- C: the header's declarations --------------------------------------------------------------------
 
 C_TYPES = {"tensor": "const gentrain_tensor *", "tensor?": "const gentrain_tensor *", "double": "double ",
-           "int64": "int64_t ", "count": "int64_t ", "bool": "bool ", "dtype": "gentrain_dtype ",
+           "int64": "int64_t ", "count": "int64_t ", "size": "int64_t ", "bool": "bool ", "dtype": "gentrain_dtype ",
            "reduction": "gentrain_reduction ", "kl_reduction": "gentrain_reduction ", "double?": "const double *",
            "int64?": "const int64_t *"}
 
 
 def c_params(op):
-    params = ["gentrain_tensor **out"]
+    params = ["gentrain_module **out" if op.kind == "module" else "gentrain_tensor **out"]
     for a in op.args:
         if a.type.startswith("enum:"):
             params.append(f"gentrain_{a.type[5:]} {a.name}")
@@ -86,19 +86,21 @@ def c_enum(e):
     return [f"/* {e.doc} */", f"typedef enum gentrain_{e.name} {{", ",\n".join(values), f"}} gentrain_{e.name};"]
 
 
-def header_section(section):
-    out, declared = [], set()
+def header_section(section, declared):
+    """The section's declarations; `declared`: the enums declared so far (each once, where first used)."""
+    out = []
     for op in ops.SECTIONS[section]:
         for a in op.args:
             if a.type.startswith("enum:") and a.type not in declared:
                 declared.add(a.type)
                 out += c_enum(ops.ENUMS[a.type[5:]])
         out += c_comment(op)
-        out += wrap_call(f"gentrain_status gentrain_{op.name}", c_params(op), ");")
+        out += wrap_call(f"gentrain_status gentrain_{op.c_name}", c_params(op), ");")
     return out
 
 
 def rewrite_header(text):
+    declared = set()
     for section in ops.SECTIONS:
         begin = f"/* @generated {section} begin: {NOTICE} */"
         end = f"/* @generated {section} end */"
@@ -108,14 +110,14 @@ def rewrite_header(text):
         _, found, tail = rest.partition(end)
         if not found:
             sys.exit(f"{HEADER} has no line {end!r}")
-        text = head + begin + "\n" + "\n".join(header_section(section)) + "\n" + end + tail
+        text = head + begin + "\n" + "\n".join(header_section(section, declared)) + "\n" + end + tail
     return text
 
 
 # -- Swift: the C entry points ------------------------------------------------------------------------
 
 SWIFT_TYPES = {"tensor": "OpaquePointer?", "tensor?": "OpaquePointer?", "double": "Double", "int64": "Int64",
-               "count": "Int64", "bool": "Bool", "dtype": "gentrain_dtype", "reduction": "gentrain_reduction",
+               "count": "Int64", "size": "Int64", "bool": "Bool", "dtype": "gentrain_dtype", "reduction": "gentrain_reduction",
                "kl_reduction": "gentrain_reduction", "double?": "UnsafePointer<Double>?",
                "int64?": "UnsafePointer<Int64>?"}
 
@@ -130,14 +132,15 @@ def swift_value(a):
     if a.type.startswith("enum:"):
         return f'enumArg({n}.rawValue, "{a.name}")'
     return {"tensor": f'tensorArg({n}, "{a.name}")', "tensor?": f'optionalTensorArg({n}, "{a.name}")',
-            "double": n, "bool": n, "int64": f"Int({n})", "count": f'size({n}, "{a.name}", min: 1)',
+            "double": n, "bool": n, "int64": f"Int({n})", "count": f'size({n}, "{a.name}", min: 1)', "size": f'size({n}, "{a.name}", min: 0)',
             "dims": f'int64List({n}, {count_name(a)}, "{a.name}")', "dtype": f"dtypeArg({n})",
             "reduction": f"reductionArg({n})", "kl_reduction": f"klReductionArg({n})",
             "double?": f"{n}?.pointee", "int64?": f"{n}.map {{ Int($0.pointee) }}"}[a.type]
 
 
 def swift_entry(op):
-    params = ["_ out: TensorOut?"]
+    module = op.kind == "module"
+    params = ["_ out: UnsafeMutablePointer<OpaquePointer?>?" if module else "_ out: TensorOut?"]
     for a in op.args:
         if a.type == "dims":
             params += [f"_ {a.name}: UnsafePointer<Int64>?", f"_ {count_name(a)}: Int"]
@@ -146,8 +149,10 @@ def swift_entry(op):
         else:
             params.append(f"_ {swift_name(a.name)}: {SWIFT_TYPES[a.type]}")
     call = op.swift.format(**{a.name: swift_value(a) for a in op.args})
-    head = wrap_call(f"public func gentrain_{op.name}", params, ") -> gentrain_status {")
-    return ["@c @implementation"] + head + [f'    producing("gentrain_{op.name}", out) {{ try {call} }}', "}", ""]
+    head = wrap_call(f"public func gentrain_{op.c_name}", params, ") -> gentrain_status {")
+    producer = "producingModule" if module else "producing"
+    call = f"try {call}" if op.args else call   # an engine call without arguments (ReLU()) cannot throw
+    return ["@c @implementation"] + head + [f'    {producer}("gentrain_{op.c_name}", out) {{ {call} }}', "}", ""]
 
 
 def swift_file(section):
@@ -168,13 +173,15 @@ def py_value(a, name):
     if a.type.startswith("enum:"):
         return f'_c.choice("{a.type[5:]}", {name})'
     return {"tensor": f"{name}._h", "tensor?": f"_c.handle({name})", "double": f"float({name})",
-            "int64": f"_c.index({name})", "count": f"_c.index({name})", "bool": f"bool({name})",
+            "int64": f"_c.index({name})", "count": f"_c.index({name})", "size": f"_c.index({name})",
+            "bool": f"bool({name})",
             "dims": f"*_c.dims({name})", "dtype": f"{name}.code", "reduction": f"_c.reduction({name})",
             "kl_reduction": f"_c.reduction({name}, batchmean=True)", "double?": f"_c.optional_double({name})",
             "int64?": f"_c.optional_int64({name})"}[a.type]
 
 
 PY_HINTS = {"tensor": "Tensor", "tensor?": "Optional[Tensor]", "double": "float", "int64": "int", "count": "int",
+            "size": "int",
             "bool": "bool", "dims": "Optional[Union[int, Sequence[int]]]", "dtype": "dtype", "reduction": "str",
             "kl_reduction": "str", "double?": "Optional[float]", "int64?": "Optional[int]"}
 
@@ -264,7 +271,7 @@ def python_functional():
 
 # -- C: the contract test of every generated entry point ----------------------------------------------
 
-C_VALID = {"tensor": "t", "tensor?": "NULL", "double": "1.0", "int64": "0", "count": "1", "bool": "false",
+C_VALID = {"tensor": "t", "tensor?": "NULL", "double": "1.0", "int64": "0", "count": "1", "size": "0", "bool": "false",
            "dtype": "GENTRAIN_FLOAT32", "reduction": "GENTRAIN_REDUCTION_MEAN",
            "kl_reduction": "GENTRAIN_REDUCTION_MEAN", "double?": "NULL", "int64?": "NULL"}
 
@@ -273,7 +280,7 @@ def c_args(op, null_tensor):
     args = []
     for a in op.args:
         if a.type == "dims":
-            args += ["NULL", "0"]
+            args += ["(const int64_t[]){1}", "1"]
         elif a.type == "tensor" and a is null_tensor:
             args.append("NULL")
         elif a.type.startswith("enum:"):
@@ -295,13 +302,19 @@ def c_test():
            "    } while (0)", "",
            "int main(void) {",
            "    gentrain_tensor *t = NULL;",
+           "    gentrain_module *module = NULL;",
            "    const int64_t shape[2] = {2, 3};",
            "    OK(gentrain_tensor_ones(&t, shape, 2, GENTRAIN_FLOAT32));"]
     for section in ops.SECTIONS.values():
         for op in section:
-            first = next(a for a in op.args if a.type == "tensor")
-            out.append(f"    REFUSES_NULL_HANDLE(gentrain_{op.name}(&out, {c_args(op, first)}));")
-            out.append(f"    EXPECT(gentrain_{op.name}(NULL, {c_args(op, None)}) == GENTRAIN_ERR_INVALID_ARGUMENT);")
+            if op.kind == "module":   # made from valid arguments; NULL `out` refused
+                out.append(f"    OK(gentrain_{op.c_name}({', '.join(['&module'] + [c_args(op, None)] * bool(op.args))}));")
+                out.append("    gentrain_module_free(module);")
+            else:
+                first = next(a for a in op.args if a.type == "tensor")
+                out.append(f"    REFUSES_NULL_HANDLE(gentrain_{op.c_name}(&out, {c_args(op, first)}));")
+            out.append(f"    EXPECT(gentrain_{op.c_name}({', '.join(['NULL'] + [c_args(op, None)] * bool(op.args))}) == "
+                       "GENTRAIN_ERR_INVALID_ARGUMENT);")
     out += ["    gentrain_tensor_free(t);",
             '    printf("%d checks, %d failures\\n", checks, failures);',
             "    return failures != 0;", "}", ""]
@@ -317,7 +330,7 @@ def swift_golden_ops():
            "let generatedOps: [String: ([Tensor]) throws -> Tensor] = ["]
     for section in ops.SECTIONS.values():
         for op in section:
-            if all(a.type == "tensor" for a in op.args):
+            if op.kind == "op" and all(a.type == "tensor" for a in op.args):
                 call = op.swift.format(**{a.name: f"$0[{i}]" for i, a in enumerate(op.args)})
                 out.append(f'    "{op.name}": {{ try {call} }},')
     return "\n".join(out + ["]", ""])

@@ -80,3 +80,35 @@ func dtypeArg(_ d: gentrain_dtype) throws -> DType {
     }
     return dt
 }
+
+/// A positive finite epsilon.
+func epsilon(_ eps: Double) throws -> Double {
+    guard eps > 0, eps.isFinite else { throw GentrainError(.invalidArgument, "eps must be positive and finite, got \(eps)") }
+    return eps
+}
+
+/// A finite number.
+func finite(_ v: Double, _ what: String) throws -> Double {
+    guard v.isFinite else { throw GentrainError(.invalidArgument, "\(what) must be finite, got \(v)") }
+    return v
+}
+
+/// A number in [0, 1].
+func unitInterval(_ v: Double, _ what: String) throws -> Double {
+    guard v >= 0 && v <= 1 else { throw GentrainError(.invalidArgument, "\(what) must be in [0, 1], got \(v)") }
+    return v
+}
+
+/// A module's dim argument: in -GENTRAIN_MAX_DIMS..<GENTRAIN_MAX_DIMS (checked against the input at forward).
+func moduleDim(_ dim: Int) throws -> Int {
+    guard dim >= -Int(GENTRAIN_MAX_DIMS) && dim < Int(GENTRAIN_MAX_DIMS) else { throw GentrainError(.index, "dim \(dim) is out of range") }
+    return dim
+}
+
+/// The shape of a module's parameters: one or more sizes in 1...2^31-1 whose product fits.
+func parameterShape(_ sizes: [Int], _ what: String) throws -> [Int] {
+    guard !sizes.isEmpty else { throw GentrainError(.invalidArgument, "\(what) must hold 1...\(GENTRAIN_MAX_DIMS) sizes") }
+    for (i, n) in sizes.enumerated() { _ = try size(Int64(n), "\(what)[\(i)]", min: 1) }
+    _ = try checkedNumel(sizes)
+    return sizes
+}

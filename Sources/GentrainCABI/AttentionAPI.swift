@@ -38,7 +38,7 @@ public func gentrain_multi_head_attention(_ output: TensorOut?, _ attnWeights: T
     attention("gentrain_multi_head_attention", output, attnWeights, options) { o, padding, mask in
         let weights = AttentionWeights(inProj: try tensorArg(inProjWeight, "in_proj_weight"), inProjBias: try optionalTensorArg(inProjBias, "in_proj_bias"),
                                        outProj: try tensorArg(outProjWeight, "out_proj_weight"), outProjBias: try optionalTensorArg(outProjBias, "out_proj_bias"))
-        guard o.dropout >= 0 && o.dropout <= 1 else { throw GentrainError(.invalidArgument, "dropout must be in [0, 1], got \(o.dropout)") }
+        _ = try unitInterval(o.dropout, "dropout")
         let r = try multiHeadAttention(query: tensorArg(query, "query"), key: tensorArg(key, "key"), value: tensorArg(value, "value"),
                                        numHeads: size(numHeads, "num_heads", min: 1), weights: weights, keyPaddingMask: padding,
                                        needWeights: o.need_weights, attnMask: mask, averageAttnWeights: o.average_attn_weights,

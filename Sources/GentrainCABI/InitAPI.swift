@@ -13,12 +13,6 @@ private func initialize(_ name: StaticString, _ tensor: OpaquePointer?, _ body: 
     }
 }
 
-/// A finite value.
-private func finite(_ v: Double, _ what: String) throws -> Double {
-    guard v.isFinite else { throw GentrainError(.invalidArgument, "\(what) must be finite, got \(v)") }
-    return v
-}
-
 @c @implementation
 public func gentrain_init_uniform(_ tensor: OpaquePointer?, _ a: Double, _ b: Double) -> gentrain_status {
     initialize("gentrain_init_uniform", tensor) { t in

@@ -132,16 +132,35 @@ public func gentrain_interpolate_options_default(_ options: UnsafeMutablePointer
 public func gentrain_interpolate(_ out: TensorOut?, _ x: OpaquePointer?,
                                  _ options: UnsafePointer<gentrain_interpolate_options>?) -> gentrain_status {
     producing("gentrain_interpolate", out) {
+        try ResizeArgs(options)(tensorArg(x, "x"))
+    }
+}
+
+/// An interpolation from C's options (required): the output grid, a size or scale factors
+/// (exactly one), and the sampling.
+struct ResizeArgs {
+    let size: (Int, Int)?, scaleFactor: (Double, Double)?, mode: UpsampleMode, alignCorners: Bool
+
+    init(_ options: UnsafePointer<gentrain_interpolate_options>?) throws {
         guard options != nil else { throw GentrainError(.invalidArgument, "options is NULL: a size or scale factors are needed") }
         let o = try readOptions(options, bools: [\.align_corners]) { gentrain_interpolate_options_default($0) }
-        let mode: UpsampleMode = try enumArg(o.mode.rawValue, "mode")
+        mode = try enumArg(o.mode.rawValue, "mode")
+        alignCorners = o.align_corners
         let bySize = o.size != (0, 0), byScale = o.scale_factor != (0, 0)
         guard bySize != byScale else { throw GentrainError(.invalidArgument, "give exactly one of size and scale_factor") }
-        if bySize {
-            return try upsample(tensorArg(x, "x"), size: (size(o.size.0, "size", min: 1), size(o.size.1, "size", min: 1)), mode: mode,
-                                alignCorners: o.align_corners)
-        }
-        return try upsample(tensorArg(x, "x"), scaleFactor: o.scale_factor, mode: mode, alignCorners: o.align_corners)
+        size = bySize ? (try GentrainCABI.size(o.size.0, "size", min: 1), try GentrainCABI.size(o.size.1, "size", min: 1)) : nil
+        scaleFactor = byScale ? o.scale_factor : nil
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        if let size { return try upsample(x, size: size, mode: mode, alignCorners: alignCorners) }
+        return try upsample(x, scaleFactor: scaleFactor!, mode: mode, alignCorners: alignCorners)
+    }
+
+    /// nn.Upsample with these arguments.
+    var module: Module {
+        if let size { return Layers.upsample(size: size, mode: mode, alignCorners: alignCorners) }
+        return Layers.upsample(scaleFactor: scaleFactor!, mode: mode, alignCorners: alignCorners)
     }
 }
 

@@ -14,20 +14,6 @@ func producingModule(_ name: StaticString, _ out: UnsafeMutablePointer<OpaquePoi
 }
 
 @c @implementation
-public func gentrain_module_linear_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ inFeatures: Int64, _ outFeatures: Int64,
-                                       _ bias: Bool) -> gentrain_status {
-    producingModule("gentrain_module_linear_new", out) {
-        _ = try checkedNumel([Int(inFeatures), Int(outFeatures)])
-        return try Linear(Int(inFeatures), Int(outFeatures), bias: bias)
-    }
-}
-
-@c @implementation
-public func gentrain_module_relu_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
-    producingModule("gentrain_module_relu_new", out) { ReLU() }
-}
-
-@c @implementation
 public func gentrain_module_sequential_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ modules: UnsafePointer<OpaquePointer?>?,
                                            _ n: Int) -> gentrain_status {
     producingModule("gentrain_module_sequential_new", out) {
@@ -61,15 +47,30 @@ public func gentrain_module_parameter_count(_ out: UnsafeMutablePointer<Int>?, _
 @c @implementation
 public func gentrain_module_parameter(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
                                       _ module: OpaquePointer?, _ index: Int) -> gentrain_status {
-    producing("gentrain_module_parameter", out) {
-        let box = try moduleArg(module)
-        let params = box.module.namedParameters()
-        guard index >= 0, index < params.count else {
-            throw GentrainError(.index, "parameter index \(index) is out of range for \(params.count) parameters")
-        }
-        name?.pointee = box.cName(params[index].0)
-        return params[index].1
+    producing("gentrain_module_parameter", out) { try namedTensor(module, index, name, "parameter") { $0.namedParameters() } }
+}
+
+@c @implementation
+public func gentrain_module_buffer_count(_ out: UnsafeMutablePointer<Int>?, _ module: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_module_buffer_count") { try write(out) { try moduleArg(module).module.namedBuffers().count } }
+}
+
+@c @implementation
+public func gentrain_module_buffer(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                                   _ module: OpaquePointer?, _ index: Int) -> gentrain_status {
+    producing("gentrain_module_buffer", out) { try namedTensor(module, index, name, "buffer") { $0.namedBuffers() } }
+}
+
+/// Entry `index` of a module's named parameters or buffers (`list`), its name written to `name` (may be NULL).
+private func namedTensor(_ module: OpaquePointer?, _ index: Int, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+                         _ what: String, _ list: (Module) -> [(String, Tensor)]) throws -> Tensor {
+    let box = try moduleArg(module)
+    let tensors = list(box.module)
+    guard index >= 0, index < tensors.count else {
+        throw GentrainError(.index, "\(what) index \(index) is out of range for \(tensors.count) \(what)s")
     }
+    name?.pointee = box.cName(tensors[index].0)
+    return tensors[index].1
 }
 
 @c @implementation
@@ -92,10 +93,58 @@ public func gentrain_module_conv2d_new(_ out: UnsafeMutablePointer<OpaquePointer
 }
 
 @c @implementation
-public func gentrain_module_leaky_relu_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ negativeSlope: Double) -> gentrain_status {
-    producingModule("gentrain_module_leaky_relu_new", out) {
-        guard negativeSlope.isFinite else { throw GentrainError(.invalidArgument, "negative_slope must be finite, got \(negativeSlope)") }
-        return Layers.leakyReLU(negativeSlope)
+public func gentrain_module_max_pool2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ kernelH: Int64, _ kernelW: Int64,
+                                           _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
+    producingModule("gentrain_module_max_pool2d_new", out) {
+        let a = try PoolArgs(kernelH, kernelW, options)
+        return Layers.maxPool2d(a.kernel, stride: a.stride, padding: a.padding)
+    }
+}
+
+@c @implementation
+public func gentrain_module_avg_pool2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ kernelH: Int64, _ kernelW: Int64,
+                                           _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
+    producingModule("gentrain_module_avg_pool2d_new", out) {
+        let a = try PoolArgs(kernelH, kernelW, options)
+        return Layers.avgPool2d(a.kernel, stride: a.stride, padding: a.padding, countIncludePad: a.countIncludePad)
+    }
+}
+
+@c @implementation
+public func gentrain_module_upsample_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                         _ options: UnsafePointer<gentrain_interpolate_options>?) -> gentrain_status {
+    producingModule("gentrain_module_upsample_new", out) { try ResizeArgs(options).module }
+}
+
+@c @implementation
+public func gentrain_module_recurrent_forward(_ output: TensorOut?, _ hN: TensorOut?, _ cN: TensorOut?, _ module: OpaquePointer?,
+                                              _ input: OpaquePointer?, _ h0: OpaquePointer?, _ c0: OpaquePointer?) -> gentrain_status {
+    let m = try? moduleArg(module).module
+    let withCell = m is LSTM || m is LSTMCell
+    if !withCell { cN?.pointee = nil }
+    return producing("gentrain_module_recurrent_forward", withCell ? [output, hN, cN] : [output, hN]) {
+        guard let m, m is RecurrentLayers || m is RecurrentCell else {
+            _ = try moduleArg(module)
+            throw GentrainError(.invalidArgument, "module is not an LSTM, GRU, LSTMCell or GRUCell")
+        }
+        guard withCell || (cN == nil && c0 == nil) else { throw GentrainError(.invalidArgument, "\(type(of: m)) has no cell state: c0 and c_n must be NULL") }
+        let x = try tensorArg(input, "input"), h = try optionalTensorArg(h0, "h0"), c = try optionalTensorArg(c0, "c0")
+        guard (h == nil) == (c == nil) || !withCell else { throw GentrainError(.invalidArgument, "give both h0 and c0, or neither") }
+        let state = h.flatMap { h in c.map { (h: h, c: $0) } }   // an LSTM's (h0, c0): both or none
+        switch m {
+        case let lstm as LSTM:
+            let r = try lstm(x, state)
+            return [r.output, r.h, r.c]
+        case let cell as LSTMCell:
+            let r = try cell(x, state)
+            return [r.h, r.h, r.c]
+        case let gru as GRU:
+            let r = try gru(x, h)
+            return [r.output, r.h]
+        default:
+            let r = try (m as! GRUCell)(x, h)
+            return [r, r]
+        }
     }
 }
 
@@ -124,57 +173,6 @@ public func gentrain_module_conv_transpose2d_new(_ out: UnsafeMutablePointer<Opa
     }
 }
 
-/// A positive finite epsilon.
-private func epsilon(_ eps: Double) throws -> Double {
-    guard eps > 0, eps.isFinite else { throw GentrainError(.invalidArgument, "eps must be positive and finite, got \(eps)") }
-    return eps
-}
-
-@c @implementation
-public func gentrain_module_batch_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ numFeatures: Int64, _ eps: Double,
-                                          _ momentum: Double, _ affine: Bool) -> gentrain_status {
-    producingModule("gentrain_module_batch_norm_new", out) {
-        guard momentum >= 0 && momentum <= 1 else { throw GentrainError(.invalidArgument, "momentum must be in [0, 1], got \(momentum)") }
-        return try BatchNorm(size(numFeatures, "num_features", min: 1), eps: epsilon(eps), momentum: momentum, affine: affine)
-    }
-}
-
-@c @implementation
-public func gentrain_module_layer_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ normalizedShape: UnsafePointer<Int64>?,
-                                          _ ndim: Int, _ eps: Double, _ elementwiseAffine: Bool) -> gentrain_status {
-    producingModule("gentrain_module_layer_norm_new", out) {
-        guard ndim > 0, ndim <= 64, let normalizedShape else {
-            throw GentrainError(.invalidArgument, "normalized_shape must hold 1...64 sizes")
-        }
-        let shape = try (0..<ndim).map { try size(normalizedShape[$0], "normalized_shape[\($0)]", min: 1) }
-        _ = try checkedNumel(shape)
-        return try LayerNorm(shape, eps: epsilon(eps), elementwiseAffine: elementwiseAffine)
-    }
-}
-
-@c @implementation
-public func gentrain_module_group_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ numGroups: Int64, _ numChannels: Int64,
-                                          _ eps: Double, _ affine: Bool) -> gentrain_status {
-    producingModule("gentrain_module_group_norm_new", out) {
-        try GroupNorm(size(numGroups, "num_groups", min: 1), size(numChannels, "num_channels", min: 1), eps: epsilon(eps), affine: affine)
-    }
-}
-
-@c @implementation
-public func gentrain_module_embedding_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ numEmbeddings: Int64, _ embeddingDim: Int64,
-                                         _ paddingIdx: UnsafePointer<Int64>?) -> gentrain_status {
-    producingModule("gentrain_module_embedding_new", out) {
-        let num = try size(numEmbeddings, "num_embeddings", min: 1), dim = try size(embeddingDim, "embedding_dim", min: 1)
-        _ = try checkedNumel([num, dim])
-        return try Embedding(num, dim, paddingIdx: paddingIdx.map { Int(clamping: $0.pointee) })
-    }
-}
-
-@c @implementation
-public func gentrain_module_dropout_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ p: Double) -> gentrain_status {
-    producingModule("gentrain_module_dropout_new", out) { try Dropout(p) }
-}
-
 @c @implementation
 public func gentrain_module_layer_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ name: UnsafePointer<CChar>?) -> gentrain_status {
     producingModule("gentrain_module_layer_new", out) {
@@ -189,22 +187,6 @@ public func gentrain_module_layer_new(_ out: UnsafeMutablePointer<OpaquePointer?
         }
         return make()
     }
-}
-
-@c @implementation
-public func gentrain_module_softmax_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ dim: Int64) -> gentrain_status {
-    producingModule("gentrain_module_softmax_new", out) { Layers.softmax(dim: try moduleDim(dim)) }
-}
-
-@c @implementation
-public func gentrain_module_log_softmax_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ dim: Int64) -> gentrain_status {
-    producingModule("gentrain_module_log_softmax_new", out) { Layers.logSoftmax(dim: try moduleDim(dim)) }
-}
-
-/// A module's dim argument: in -GENTRAIN_MAX_DIMS..<GENTRAIN_MAX_DIMS (checked against the input at forward).
-private func moduleDim(_ dim: Int64) throws -> Int {
-    guard dim >= -Int64(GENTRAIN_MAX_DIMS) && dim < Int64(GENTRAIN_MAX_DIMS) else { throw GentrainError(.index, "dim \(dim) is out of range") }
-    return Int(dim)
 }
 
 @c @implementation

@@ -554,7 +554,7 @@ static void test_modules_losses_optimizers(void) {
     OK(gentrain_module_linear_new(&layers[0], 4, 8, true));
     OK(gentrain_module_relu_new(&layers[1]));
     OK(gentrain_module_linear_new(&layers[2], 8, 3, false));
-    FAILS(gentrain_module_linear_new(&model, -1, 3, true), GENTRAIN_ERR_SHAPE, "negative");
+    FAILS(gentrain_module_linear_new(&model, -1, 3, true), GENTRAIN_ERR_INVALID_ARGUMENT, "in_features");
     OK(gentrain_module_sequential_new(&model, layers, 3));
     FAILS(gentrain_module_sequential_new(&model, NULL, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "modules is NULL");
     EXPECT(model == NULL);
@@ -2281,6 +2281,218 @@ static void test_in_place(void) {
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) gentrain_tensor_free(all[i]);
 }
 
+/* Every parameter of `m`, in order (at most 8). */
+static size_t module_parameters(gentrain_tensor **out, const gentrain_module *m) {
+    size_t n = 0;
+    OK(gentrain_module_parameter_count(&n, m));
+    for (size_t i = 0; i < n && i < 8; i++) OK(gentrain_module_parameter(&out[i], NULL, m, i));
+    return n;
+}
+
+static void free_all(gentrain_tensor **t, size_t n) {
+    for (size_t i = 0; i < n; i++) gentrain_tensor_free(t[i]);
+}
+
+/* The C modules of the recurrent layers, pooling, upsampling and Conv1d: each one's forward equals
+ * the function it stands for on the module's own parameters (PyTorch's names and order), and
+ * gentrain_module_recurrent_forward hands out the states. */
+static void test_c_modules(void) {
+    gentrain_manual_seed(11);
+    int64_t xs[3] = {5, 2, 3}, hs[3] = {2, 2, 4};
+    gentrain_tensor *x = NULL, *h0 = NULL, *c0 = NULL, *p[8];
+    OK(gentrain_tensor_randn(&x, xs, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&h0, hs, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&c0, hs, 3, GENTRAIN_FLOAT32));
+
+    /* LSTM, 2 layers: weight_ih_l0 [16, 3], weight_hh_l0, bias_ih_l0, bias_hh_l0, then layer 1. */
+    gentrain_module *lstm = NULL;
+    OK(gentrain_module_lstm_new(&lstm, 3, 4, 2, true, false, 0.0));
+    EXPECT(module_parameters(p, lstm) == 8);
+    const char *name = NULL;
+    gentrain_tensor *w = NULL;
+    OK(gentrain_module_parameter(&w, &name, lstm, 4));
+    EXPECT(strcmp(name, "weight_ih_l1") == 0);
+    expect_shape(w, 16, 4, 0, 0);
+    gentrain_tensor_free(w);
+    gentrain_tensor *y = NULL, *h = NULL, *c = NULL, *ry = NULL, *rh = NULL, *rc = NULL, *fy = NULL;
+    OK(gentrain_module_recurrent_forward(&y, &h, &c, lstm, x, h0, c0));
+    OK(gentrain_lstm(&ry, &rh, &rc, x, h0, c0, p, 2, false, 0.0, false));
+    EXPECT(max_abs_diff(y, ry) == 0 && max_abs_diff(h, rh) == 0 && max_abs_diff(c, rc) == 0);
+    expect_shape(y, 5, 2, 4, 0);
+    expect_shape(c, 2, 2, 4, 0);
+    gentrain_tensor *done[] = {y, h, c, ry, rh, rc};
+    free_all(done, 6);
+    OK(gentrain_module_forward(&fy, lstm, x));   /* from zero states: the output only */
+    OK(gentrain_lstm(&ry, &rh, &rc, x, NULL, NULL, p, 2, false, 0.0, false));
+    EXPECT(max_abs_diff(fy, ry) == 0);
+    gentrain_tensor *done2[] = {fy, ry, rh, rc};
+    free_all(done2, 4);
+    y = h = c = NULL;
+    FAILS(gentrain_module_recurrent_forward(&y, &h, &c, lstm, x, h0, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "both h0 and c0");
+    FAILS(gentrain_module_recurrent_forward(&y, &h, NULL, lstm, x, NULL, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    EXPECT(y == NULL && h == NULL);
+    free_all(p, 8);
+    gentrain_module_free(lstm);
+
+    /* GRU, batch first: no cell state. */
+    gentrain_module *gru = NULL;
+    OK(gentrain_module_gru_new(&gru, 3, 4, 1, true, true, 0.0));
+    EXPECT(module_parameters(p, gru) == 4);
+    gentrain_tensor *h01 = NULL;
+    OK(gentrain_select(&h01, h0, 0, 0));   /* [N 2, H 4]: one layer's state, as [1, 5, 4] below */
+    gentrain_tensor *h1 = NULL;
+    int64_t one_layer[3] = {1, 5, 4};
+    OK(gentrain_tensor_randn(&h1, one_layer, 3, GENTRAIN_FLOAT32));
+    c = x;   /* a c_n for a GRU: refused, and set to NULL */
+    FAILS(gentrain_module_recurrent_forward(&y, &h, &c, gru, x, h1, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "no cell state");
+    EXPECT(c == NULL && y == NULL);
+    OK(gentrain_module_recurrent_forward(&y, &h, NULL, gru, x, h1, NULL));   /* x as [N 5, T 2, I 3] */
+    OK(gentrain_gru(&ry, &rh, x, h1, p, 1, true, 0.0, false));
+    EXPECT(max_abs_diff(y, ry) == 0 && max_abs_diff(h, rh) == 0);
+    expect_shape(y, 5, 2, 4, 0);
+    gentrain_tensor *done3[] = {y, h, ry, rh, h1};
+    free_all(done3, 5);
+    free_all(p, 4);
+    gentrain_module_free(gru);
+
+    /* The cells: one step from x[0] [2, 3]. */
+    gentrain_tensor *x0 = NULL, *ch = NULL, *cc = NULL, *c01 = NULL;
+    OK(gentrain_select(&x0, x, 0, 0));
+    OK(gentrain_select(&c01, c0, 0, 0));
+    gentrain_module *lstm_cell = NULL, *gru_cell = NULL;
+    OK(gentrain_module_lstm_cell_new(&lstm_cell, 3, 4, true));
+    EXPECT(module_parameters(p, lstm_cell) == 4);
+    OK(gentrain_module_recurrent_forward(&y, &h, &c, lstm_cell, x0, h01, c01));
+    OK(gentrain_lstm_cell(&ch, &cc, x0, h01, c01, p[0], p[1], p[2], p[3]));
+    EXPECT(max_abs_diff(y, ch) == 0 && max_abs_diff(h, ch) == 0 && max_abs_diff(c, cc) == 0);
+    gentrain_tensor *done4[] = {y, h, c, ch, cc};
+    free_all(done4, 5);
+    free_all(p, 4);
+    OK(gentrain_module_gru_cell_new(&gru_cell, 3, 4, false));
+    EXPECT(module_parameters(p, gru_cell) == 2);
+    OK(gentrain_module_recurrent_forward(&y, &h, NULL, gru_cell, x0, h01, NULL));
+    OK(gentrain_gru_cell(&ch, x0, h01, p[0], p[1], NULL, NULL));
+    EXPECT(max_abs_diff(y, ch) == 0 && max_abs_diff(h, ch) == 0);
+    gentrain_tensor *done5[] = {y, h, ch, x0, c01, h01};
+    free_all(done5, 6);
+    free_all(p, 2);
+    gentrain_module_free(lstm_cell);
+    gentrain_module_free(gru_cell);
+    y = NULL;
+    FAILS(gentrain_module_lstm_new(&lstm, 3, 4, 2000, true, false, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "num_layers");
+    FAILS(gentrain_module_lstm_new(&lstm, 3, 0, 1, true, false, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "hidden_size");
+    FAILS(gentrain_module_gru_new(&gru, 3, 4, 1, true, false, 1.5), GENTRAIN_ERR_INVALID_ARGUMENT, "dropout");
+    EXPECT(lstm == NULL && gru == NULL);
+
+    /* Conv1d(2, 4, 3, stride 2, padding 1): its forward is gentrain_conv1d on its parameters. */
+    gentrain_module *conv = NULL;
+    int64_t ls[3] = {2, 2, 9};
+    gentrain_tensor *seq = NULL;
+    OK(gentrain_tensor_randn(&seq, ls, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_module_conv1d_new(&conv, 2, 4, 3, 2, 1, 1, 1, true));
+    EXPECT(module_parameters(p, conv) == 2);
+    gentrain_conv_options co;
+    gentrain_conv_options_default(&co);
+    co.stride[1] = 2;
+    co.padding[1] = 1;
+    OK(gentrain_module_forward(&y, conv, seq));
+    OK(gentrain_conv1d(&ry, seq, p[0], p[1], &co));
+    EXPECT(max_abs_diff(y, ry) == 0);
+    expect_shape(y, 2, 4, 5, 0);
+    gentrain_tensor *done6[] = {y, ry, seq};
+    free_all(done6, 3);
+    free_all(p, 2);
+    gentrain_module_free(conv);
+    FAILS(gentrain_module_conv1d_new(&conv, 3, 4, 3, 1, 0, 1, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "groups");
+    FAILS(gentrain_module_conv1d_new(&conv, 2, 4, 3, 0, 0, 1, 1, true), GENTRAIN_ERR_INVALID_ARGUMENT, "stride");
+
+    /* Pooling and upsampling modules against their functions. */
+    int64_t is[4] = {1, 2, 6, 6};
+    gentrain_tensor *img = NULL;
+    OK(gentrain_tensor_randn(&img, is, 4, GENTRAIN_FLOAT32));
+    gentrain_pool2d_options po;
+    gentrain_pool2d_options_default(&po);
+    po.stride[0] = po.stride[1] = 2;
+    po.padding[0] = po.padding[1] = 1;
+    po.count_include_pad = false;
+    gentrain_module *pool = NULL;
+    OK(gentrain_module_max_pool2d_new(&pool, 3, 3, &po));
+    OK(gentrain_module_forward(&y, pool, img));
+    OK(gentrain_max_pool2d(&ry, img, 3, 3, &po));
+    EXPECT(max_abs_diff(y, ry) == 0);
+    expect_shape(y, 1, 2, 3, 3);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(ry);
+    gentrain_module_free(pool);
+    OK(gentrain_module_avg_pool2d_new(&pool, 3, 3, &po));
+    OK(gentrain_module_forward(&y, pool, img));
+    OK(gentrain_avg_pool2d(&ry, img, 3, 3, &po));
+    EXPECT(max_abs_diff(y, ry) == 0);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(ry);
+    gentrain_module_free(pool);
+    pool = NULL;
+    FAILS(gentrain_module_max_pool2d_new(&pool, 0, 3, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "kernel");
+    gentrain_interpolate_options io;
+    gentrain_interpolate_options_default(&io);
+    io.scale_factor[0] = io.scale_factor[1] = 2;
+    io.mode = GENTRAIN_INTERPOLATE_BILINEAR;
+    io.align_corners = true;
+    gentrain_module *up = NULL;
+    OK(gentrain_module_upsample_new(&up, &io));
+    OK(gentrain_module_forward(&y, up, img));
+    OK(gentrain_interpolate(&ry, img, &io));
+    EXPECT(max_abs_diff(y, ry) == 0);
+    expect_shape(y, 1, 2, 12, 12);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(ry);
+    gentrain_module_free(up);
+    up = NULL;
+    FAILS(gentrain_module_upsample_new(&up, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "options is NULL");
+    io.size[0] = io.size[1] = 4;
+    FAILS(gentrain_module_upsample_new(&up, &io), GENTRAIN_ERR_INVALID_ARGUMENT, "exactly one");
+    EXPECT(up == NULL);
+    FAILS(gentrain_module_recurrent_forward(&y, &h, NULL, up, img, NULL, NULL), GENTRAIN_ERR_INVALID_HANDLE, "");
+
+    /* Flatten and Unflatten: [1, 2, 6, 6] -> [1, 72] -> [1, 8, 9]. */
+    gentrain_module *flat = NULL, *unflat = NULL, *seqm = NULL;
+    int64_t sizes[2] = {8, -1};
+    OK(gentrain_module_flatten_new(&flat, 1, -1));
+    OK(gentrain_module_unflatten_new(&unflat, 1, sizes, 2));
+    gentrain_module *chain[2] = {flat, unflat};
+    OK(gentrain_module_sequential_new(&seqm, chain, 2));
+    OK(gentrain_module_forward(&y, seqm, img));
+    expect_shape(y, 1, 8, 9, 0);
+    FAILS(gentrain_module_recurrent_forward(&ry, &rh, NULL, seqm, img, NULL, NULL), GENTRAIN_ERR_INVALID_ARGUMENT,
+          "not an LSTM");
+    gentrain_tensor_free(y);
+    gentrain_module_free(seqm);
+    gentrain_module_free(flat);
+    gentrain_module_free(unflat);
+
+    /* A BatchNorm's buffers by PyTorch's names; training forwards update them. */
+    gentrain_module *bn = NULL;
+    size_t nb = 0;
+    OK(gentrain_module_batch_norm_new(&bn, 2, 1e-5, 0.1, true));
+    OK(gentrain_module_buffer_count(&nb, bn));
+    EXPECT(nb == 3);
+    gentrain_tensor *tracked = NULL;
+    OK(gentrain_module_buffer(&tracked, &name, bn, 2));
+    EXPECT(strcmp(name, "num_batches_tracked") == 0 && item(tracked) == 0);
+    OK(gentrain_module_forward(&y, bn, img));
+    EXPECT(item(tracked) == 1);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(tracked);
+    tracked = NULL;
+    FAILS(gentrain_module_buffer(&tracked, NULL, bn, 3), GENTRAIN_ERR_INDEX, "out of range");
+    EXPECT(tracked == NULL);
+    gentrain_module_free(bn);
+    gentrain_tensor_free(img);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(h0);
+    gentrain_tensor_free(c0);
+}
+
 int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
@@ -2303,6 +2515,7 @@ int main(int argc, char **argv) {
     test_grad_scaler();
     test_module_to();
     test_in_place();
+    test_c_modules();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -432,13 +432,55 @@ static void training(input *in) {
     default: {
         release_module(modules[k]);
         modules[k] = NULL;
-        if (byte(in) % 2) gentrain_module_linear_new(&modules[k], integer(in), integer(in), byte(in) % 2);
-        else gentrain_module_batch_norm_new(&modules[k], integer(in), number(in), number(in), byte(in) % 2);
+        gentrain_module **m = &modules[k];
+        int64_t sizes[2] = {integer(in), integer(in)};
+        switch (byte(in) % 10) {   /* modules with fuzzed sizes, among them the recurrent ones */
+        case 0: gentrain_module_linear_new(m, integer(in), integer(in), byte(in) % 2); break;
+        case 1: gentrain_module_batch_norm_new(m, integer(in), number(in), number(in), byte(in) % 2); break;
+        case 2: gentrain_module_lstm_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in)); break;
+        case 3: gentrain_module_gru_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in)); break;
+        case 4: gentrain_module_lstm_cell_new(m, integer(in), integer(in), byte(in) % 2); break;
+        case 5: gentrain_module_gru_cell_new(m, integer(in), integer(in), byte(in) % 2); break;
+        case 6: gentrain_module_conv1d_new(m, integer(in), integer(in), integer(in), integer(in), integer(in), integer(in),
+                                           integer(in), byte(in) % 2); break;
+        case 7: gentrain_module_unflatten_new(m, integer(in), sizes, byte(in) % 3); break;
+        case 8: {
+            gentrain_pool2d_options o = {sizeof o, {integer(in), integer(in)}, {integer(in), integer(in)}, byte(in) % 2};
+            if (byte(in) % 2) gentrain_module_max_pool2d_new(m, integer(in), integer(in), byte(in) % 4 ? &o : NULL);
+            else gentrain_module_avg_pool2d_new(m, integer(in), integer(in), byte(in) % 4 ? &o : NULL);
+            break;
+        }
+        default: {
+            gentrain_interpolate_options o;
+            gentrain_interpolate_options_default(&o);
+            o.size[0] = integer(in);
+            o.size[1] = integer(in);
+            o.scale_factor[0] = number(in);
+            o.scale_factor[1] = number(in);
+            o.mode = (gentrain_interpolate_mode)(byte(in) % 3);
+            o.align_corners = byte(in) % 2;
+            gentrain_module_upsample_new(m, byte(in) % 8 ? &o : NULL);
+        }
+        }
         /* Module.to with any dtype value, valid or not, while optimizers may hold its parameters. */
-        if (byte(in) % 2) gentrain_module_to(modules[k], (gentrain_dtype)(byte(in) % 9));
-        gentrain_tensor *out = NULL;
-        gentrain_module_forward(&out, modules[k], any_tensor(in));
+        if (byte(in) % 2) gentrain_module_to(*m, (gentrain_dtype)(byte(in) % 9));
+        gentrain_tensor *out = NULL, *h = NULL, *c = NULL;
+        gentrain_module_forward(&out, *m, any_tensor(in));
         put(in, out);
+        out = NULL;
+        if (byte(in) % 2) {   /* with states from the pool, and any of the outputs NULL */
+            gentrain_module_recurrent_forward(byte(in) % 8 ? &out : NULL, byte(in) % 8 ? &h : NULL, byte(in) % 2 ? &c : NULL, *m,
+                                              any_tensor(in), byte(in) % 2 ? any_tensor(in) : NULL,
+                                              byte(in) % 2 ? any_tensor(in) : NULL);
+            put(in, out);
+            put(in, h);
+            put(in, c);
+        }
+        size_t n = 0;
+        gentrain_module_buffer_count(&n, *m);
+        gentrain_tensor *buffer = NULL;
+        gentrain_module_buffer(&buffer, NULL, *m, (size_t)integer(in));
+        put(in, buffer);
     }
     }
 }

@@ -186,8 +186,11 @@ public enum Layers {
     public static func maxPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Module {
         Lambda("MaxPool2d") { try GentrainNN.maxPool2d($0, kernel: kernel, stride: stride, padding: padding) }
     }
-    public static func avgPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Module {
-        Lambda("AvgPool2d") { try GentrainNN.avgPool2d($0, kernel: kernel, stride: stride, padding: padding) }
+    public static func avgPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                                 countIncludePad: Bool = true) -> Module {
+        Lambda("AvgPool2d") {
+            try GentrainNN.avgPool2d($0, kernel: kernel, stride: stride, padding: padding, countIncludePad: countIncludePad)
+        }
     }
     public static func adaptiveAvgPool2d(_ size: (Int, Int)) -> Module {
         Lambda("AdaptiveAvgPool2d") { try GentrainNN.adaptiveAvgPool2d($0, outputSize: size) }

@@ -57,11 +57,17 @@ public struct RecurrentWeights {
     }
 }
 
+/// Positive sizes, and at most `maxLayers` layers (a count a program cannot mean, such as 2^31,
+/// would otherwise make that many layers' weights before anything could fail).
 private func checkSizes(_ name: String, input: Int, hidden: Int, layers: Int = 1) throws {
     guard input > 0, hidden > 0, layers > 0 else {
         throw GentrainError(.invalidArgument, "\(name): input_size, hidden_size and num_layers must be positive")
     }
+    guard layers <= maxLayers else { throw GentrainError(.invalidArgument, "\(name): num_layers \(layers) is over \(maxLayers)") }
 }
+
+/// The most layers a recurrent module may have.
+private let maxLayers = 1024
 
 private func checkDropout(_ name: String, _ dropout: Double) throws {
     guard dropout >= 0 && dropout <= 1 else { throw GentrainError(.invalidArgument, "\(name): dropout must be in [0, 1], got \(dropout)") }

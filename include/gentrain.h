@@ -613,6 +613,10 @@ typedef struct gentrain_pool2d_options {
     int64_t stride[2];          /* default {0, 0}: the kernel size (PyTorch's stride=None) */
     int64_t padding[2];         /* default {0, 0}; at most half the kernel */
     bool count_include_pad;     /* default true; avg_pool2d only: padded zeros count in each mean */
+    int64_t dilation[2];        /* default {1, 1}; max_pool2d only: the spacing of a window's taps */
+    bool ceil_mode;             /* default false; true: a last, partial window where one starts
+                                   inside the input or its left padding (PyTorch's ceil_mode) */
+    int64_t divisor_override;   /* default 0: none; avg_pool2d only: every sum divided by it */
 } gentrain_pool2d_options;
 
 /* Fills `options` with the defaults above (struct_size included); NULL does nothing. */
@@ -621,6 +625,18 @@ void gentrain_pool2d_options_default(gentrain_pool2d_options *options);
  * options NULL for the defaults. The gradient goes to the first maximum of each window. */
 gentrain_status gentrain_max_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_h, int64_t kernel_w,
                                     const gentrain_pool2d_options *options);
+/* F.max_pool2d(return_indices=True): gentrain_max_pool2d's output, and in `indices` (int64, its
+ * shape) where each maximum is: its index in the input's H x W plane. */
+gentrain_status gentrain_max_pool2d_with_indices(gentrain_tensor **out, gentrain_tensor **indices, const gentrain_tensor *x,
+                                                 int64_t kernel_h, int64_t kernel_w,
+                                                 const gentrain_pool2d_options *options);
+/* F.max_unpool2d: zeros of the output size with each value of x [N, C, H, W] at its index from
+ * gentrain_max_pool2d_with_indices (options: that pooling's stride and padding; NULL for the
+ * defaults). output_size: {height, width}, or NULL for (H - 1) stride - 2 padding + kernel. Where
+ * indices repeat, the values add up (PyTorch keeps one of them). */
+gentrain_status gentrain_max_unpool2d(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *indices,
+                                      int64_t kernel_h, int64_t kernel_w, const gentrain_pool2d_options *options,
+                                      const int64_t *output_size);
 /* F.avg_pool2d: the mean of each kernel_h x kernel_w window; options NULL for the defaults. */
 gentrain_status gentrain_avg_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_h, int64_t kernel_w,
                                     const gentrain_pool2d_options *options);

@@ -227,6 +227,17 @@ CASES = {
     "softsign": ([away(3, 5)], F.softsign),
     "cumsum": ([randn(3, 4, 2)], lambda x: torch.cumsum(x, 1)),
     "cumsum_last": ([randn(2, 5)], lambda x: torch.cumsum(x, -1).sin()),
+    # Pooling's ceil_mode (a last, partial window), dilation, divisor_override, and unpooling
+    # from the indices of a max pooling (which checks them too).
+    "max_pool2d_ceil_dilation": ([distinct(2, 2, 7, 8)], lambda x: F.max_pool2d(x, 3, stride=2, padding=1, dilation=2, ceil_mode=True)),
+    "max_pool2d_ceil": ([distinct(1, 2, 6, 7)], lambda x: F.max_pool2d(x, (3, 2), stride=2, ceil_mode=True)),
+    "avg_pool2d_ceil": ([randn(1, 2, 6, 7)], lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True)),
+    "avg_pool2d_ceil_exclude": ([randn(1, 2, 6, 7)],
+                                lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)),
+    "avg_pool2d_divisor": ([randn(1, 2, 5, 5)], lambda x: F.avg_pool2d(x, 2, divisor_override=3)),
+    "max_unpool2d": ([distinct(2, 2, 6, 6)], lambda x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2).sin()),
+    "max_unpool2d_output_size": ([distinct(1, 2, 5, 5)], lambda x: F.max_unpool2d(
+        *F.max_pool2d(x, 2, stride=2, return_indices=True), 2, output_size=(5, 5)).sin()),
 }
 
 

@@ -80,39 +80,67 @@ public func gentrain_fold(_ out: TensorOut?, _ x: OpaquePointer?, _ height: Int6
 @c @implementation
 public func gentrain_pool2d_options_default(_ options: UnsafeMutablePointer<gentrain_pool2d_options>?) {
     options?.pointee = gentrain_pool2d_options(struct_size: MemoryLayout<gentrain_pool2d_options>.size, stride: (0, 0), padding: (0, 0),
-                                               count_include_pad: true)
+                                               count_include_pad: true, dilation: (1, 1), ceil_mode: false, divisor_override: 0)
 }
 
-/// A pooling window from C: the kernel, and the options' stride (0: the kernel) and padding.
+/// A pooling window from C: the kernel, and the options' stride (0: the kernel), padding,
+/// dilation, ceil mode and average pooling's counting.
 struct PoolArgs {
-    let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), countIncludePad: Bool
+    let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), ceilMode: Bool
+    let countIncludePad: Bool, divisorOverride: Int?
 
     init(_ kh: Int64, _ kw: Int64, _ p: UnsafePointer<gentrain_pool2d_options>?) throws {
-        let o = try readOptions(p, bools: [\.count_include_pad]) { gentrain_pool2d_options_default($0) }
+        let o = try readOptions(p, bools: [\.count_include_pad, \.ceil_mode]) { gentrain_pool2d_options_default($0) }
         kernel = (try size(kh, "kernel", min: 1), try size(kw, "kernel", min: 1))
         stride = (o.stride.0 == 0 ? kernel.0 : try size(o.stride.0, "stride", min: 1),
                   o.stride.1 == 0 ? kernel.1 : try size(o.stride.1, "stride", min: 1))
         padding = (try size(o.padding.0, "padding", min: 0), try size(o.padding.1, "padding", min: 0))
+        dilation = (try size(o.dilation.0, "dilation", min: 1), try size(o.dilation.1, "dilation", min: 1))
+        ceilMode = o.ceil_mode
         countIncludePad = o.count_include_pad
+        divisorOverride = o.divisor_override == 0 ? nil : try size(o.divisor_override, "divisor_override", min: 1)
+    }
+
+    func maxPool(_ x: Tensor) throws -> (values: Tensor, indices: Tensor) {
+        try maxPool2dWithIndices(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+
+    func avgPool(_ x: Tensor) throws -> Tensor {
+        try avgPool2d(x, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad,
+                      divisorOverride: divisorOverride)
     }
 }
 
 @c @implementation
 public func gentrain_max_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64,
                                 _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
-    producing("gentrain_max_pool2d", out) {
+    producing("gentrain_max_pool2d", out) { try PoolArgs(kh, kw, options).maxPool(tensorArg(x, "x")).values }
+}
+
+@c @implementation
+public func gentrain_max_pool2d_with_indices(_ out: TensorOut?, _ indices: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64,
+                                             _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
+    producing("gentrain_max_pool2d_with_indices", [out, indices]) {
+        let r = try PoolArgs(kh, kw, options).maxPool(tensorArg(x, "x"))
+        return [r.values, r.indices]
+    }
+}
+
+@c @implementation
+public func gentrain_max_unpool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ indices: OpaquePointer?, _ kh: Int64, _ kw: Int64,
+                                  _ options: UnsafePointer<gentrain_pool2d_options>?, _ outputSize: UnsafePointer<Int64>?) -> gentrain_status {
+    producing("gentrain_max_unpool2d", out) {
         let a = try PoolArgs(kh, kw, options)
-        return try maxPool2d(tensorArg(x, "x"), kernel: a.kernel, stride: a.stride, padding: a.padding)
+        let size = try outputSize.map { (try GentrainCABI.size($0[0], "output_size", min: 1), try GentrainCABI.size($0[1], "output_size", min: 1)) }
+        return try maxUnpool2d(tensorArg(x, "x"), indices: tensorArg(indices, "indices"), kernel: a.kernel, stride: a.stride,
+                               padding: a.padding, outputSize: size)
     }
 }
 
 @c @implementation
 public func gentrain_avg_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ kh: Int64, _ kw: Int64,
                                 _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
-    producing("gentrain_avg_pool2d", out) {
-        let a = try PoolArgs(kh, kw, options)
-        return try avgPool2d(tensorArg(x, "x"), kernel: a.kernel, stride: a.stride, padding: a.padding, countIncludePad: a.countIncludePad)
-    }
+    producing("gentrain_avg_pool2d", out) { try PoolArgs(kh, kw, options).avgPool(tensorArg(x, "x")) }
 }
 
 @c @implementation

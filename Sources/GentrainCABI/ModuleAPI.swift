@@ -97,7 +97,7 @@ public func gentrain_module_max_pool2d_new(_ out: UnsafeMutablePointer<OpaquePoi
                                            _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
     producingModule("gentrain_module_max_pool2d_new", out) {
         let a = try PoolArgs(kernelH, kernelW, options)
-        return Layers.maxPool2d(a.kernel, stride: a.stride, padding: a.padding)
+        return Lambda("MaxPool2d") { try a.maxPool($0).values }
     }
 }
 
@@ -106,7 +106,7 @@ public func gentrain_module_avg_pool2d_new(_ out: UnsafeMutablePointer<OpaquePoi
                                            _ options: UnsafePointer<gentrain_pool2d_options>?) -> gentrain_status {
     producingModule("gentrain_module_avg_pool2d_new", out) {
         let a = try PoolArgs(kernelH, kernelW, options)
-        return Layers.avgPool2d(a.kernel, stride: a.stride, padding: a.padding, countIncludePad: a.countIncludePad)
+        return Lambda("AvgPool2d", a.avgPool)
     }
 }
 

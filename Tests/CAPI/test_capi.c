@@ -2433,6 +2433,30 @@ static void test_c_modules(void) {
     gentrain_module_free(pool);
     pool = NULL;
     FAILS(gentrain_module_max_pool2d_new(&pool, 0, 3, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "kernel");
+
+    /* Max pooling with indices and back: every maximum in its place, zeros elsewhere. */
+    gentrain_tensor *idx = NULL, *back = NULL, *s1 = NULL, *s2 = NULL;
+    OK(gentrain_max_pool2d_with_indices(&y, &idx, img, 2, 2, NULL));
+    expect_shape(idx, 1, 2, 3, 3);
+    OK(gentrain_max_unpool2d(&back, y, idx, 2, 2, NULL, NULL));
+    expect_shape(back, 1, 2, 6, 6);
+    OK(gentrain_sum(&s1, y, NULL, 0, false));
+    OK(gentrain_sum(&s2, back, NULL, 0, false));
+    EXPECT(close_to(item(s1), item(s2)));
+    gentrain_tensor_free(back);
+    back = NULL;
+    int64_t too_small[2] = {2, 2};
+    FAILS(gentrain_max_unpool2d(&back, y, idx, 2, 2, NULL, too_small), GENTRAIN_ERR_INDEX, "invalid max index");
+    FAILS(gentrain_max_unpool2d(&back, y, img, 2, 2, NULL, NULL), GENTRAIN_ERR_SHAPE, "int64 indices");
+    EXPECT(back == NULL);
+    gentrain_tensor *done7[] = {y, idx, s1, s2};
+    free_all(done7, 4);
+    po.ceil_mode = true;   /* [6, 6] by 4 windows with stride 3: a second, partial one */
+    po.padding[0] = po.padding[1] = 0;
+    po.stride[0] = po.stride[1] = 3;
+    OK(gentrain_max_pool2d(&y, img, 4, 4, &po));
+    expect_shape(y, 1, 2, 2, 2);
+    gentrain_tensor_free(y);
     gentrain_interpolate_options io;
     gentrain_interpolate_options_default(&io);
     io.scale_factor[0] = io.scale_factor[1] = 2;

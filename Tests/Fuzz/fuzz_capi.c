@@ -262,8 +262,22 @@ static void layers(input *in) {
         pool.padding[0] = integer(in);
         pool.padding[1] = integer(in);
         pool.count_include_pad = byte(in) % 2;
-        if (op == 5) gentrain_max_pool2d(&out, x, k, l, &pool);
-        else gentrain_avg_pool2d(&out, x, k, l, &pool);
+        pool.dilation[0] = integer(in);
+        pool.dilation[1] = integer(in);
+        pool.ceil_mode = byte(in) % 2;
+        pool.divisor_override = byte(in) % 4 ? 0 : integer(in);
+        if (op == 6) {
+            gentrain_avg_pool2d(&out, x, k, l, &pool);
+            break;
+        }
+        /* max pooling with indices, then unpooling from them or from any tensor of the pool */
+        gentrain_tensor *indices = NULL, *unpooled = NULL;
+        gentrain_max_pool2d_with_indices(&out, byte(in) % 8 ? &indices : NULL, x, k, l, &pool);
+        int64_t size[2] = {integer(in), integer(in)};
+        gentrain_max_unpool2d(&unpooled, byte(in) % 2 ? out : any_tensor(in), byte(in) % 2 ? indices : any_tensor(in), k, l,
+                              byte(in) % 4 ? &pool : NULL, byte(in) % 2 ? size : NULL);
+        put(in, indices);
+        put(in, unpooled);
         break;
     }
     case 7: gentrain_adaptive_avg_pool2d(&out, x, k, l); break;

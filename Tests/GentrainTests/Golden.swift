@@ -200,6 +200,21 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "avg_pool2d": { try avgPool2d($0[0], kernel: (2, 2)) },
     "avg_pool2d_pad_exclude": { try avgPool2d($0[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1), countIncludePad: false) },
     "adaptive_avg_pool2d": { try adaptiveAvgPool2d($0[0], outputSize: (3, 2)) },
+    "max_pool2d_ceil_dilation": { try maxPool2d($0[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (2, 2), ceilMode: true) },
+    "max_pool2d_ceil": { try maxPool2d($0[0], kernel: (3, 2), stride: (2, 2), ceilMode: true) },
+    "avg_pool2d_ceil": { try avgPool2d($0[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true) },
+    "avg_pool2d_ceil_exclude": {
+        try avgPool2d($0[0], kernel: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true, countIncludePad: false)
+    },
+    "avg_pool2d_divisor": { try avgPool2d($0[0], kernel: (2, 2), divisorOverride: 3) },
+    "max_unpool2d": {
+        let p = try maxPool2dWithIndices($0[0], kernel: (2, 2))
+        return try maxUnpool2d(p.values, indices: p.indices, kernel: (2, 2)).sin()
+    },
+    "max_unpool2d_output_size": {
+        let p = try maxPool2dWithIndices($0[0], kernel: (2, 2), stride: (2, 2))
+        return try maxUnpool2d(p.values, indices: p.indices, kernel: (2, 2), outputSize: (5, 5)).sin()
+    },
     "upsample_nearest": { try upsample($0[0], size: (6, 5), mode: .nearest) },
     "upsample_bilinear": { try upsample($0[0], size: (5, 7), mode: .bilinear) },
     "pixel_shuffle": { try pixelShuffle($0[0], upscaleFactor: 2).sin() },

@@ -4,7 +4,11 @@
 extension Tensor {
     /// Max over each window of `[N, C, H, W]` → `[N, C, oh, ow]`: the first maximum of a window
     /// (a NaN counts as the maximum, the last one), never a padding position, as PyTorch chooses.
-    public func maxPool2d(_ g: WindowGeometry) throws -> Tensor {
+    public func maxPool2d(_ g: WindowGeometry) throws -> Tensor { try maxPool2dWithIndices(g).values }
+
+    /// `maxPool2d` and where each maximum is: indices `[N, C, OH, OW]` (int64) into its input
+    /// plane's `H·W` elements, as PyTorch's `return_indices=True` (and what `maxUnpool2d` reads).
+    public func maxPool2dWithIndices(_ g: WindowGeometry) throws -> (values: Tensor, indices: Tensor) {
         try g.validate("max_pool2d")
         guard ndim == 4 else { throw GentrainError.shape("max_pool2d: expected [N, C, H, W], got \(shapeString(shape))") }
         guard dtype.isFloatingPoint else { throw GentrainError.dtype("max_pool2d: expected a floating point input, got \(dtype)") }
@@ -61,8 +65,9 @@ extension Tensor {
         }
         if ct == .float32 { run(Float.self) } else { run(Double.self) }
         let result = ct == dtype ? values : try withNoGrad { try values.to(dtype) }
-        return try record(try result.reshape([n, c, oh, ow]), "MaxPool2DBackward", self) { _, grad in
+        let pooled = try record(try result.reshape([n, c, oh, ow]), "MaxPool2DBackward", self) { _, grad in
             [try Tensor.zeros([n, c, h * w], dtype: grad.dtype).scatterAdd(2, indices, grad.reshape([n, c, oh * ow])).reshape([n, c, h, w])]
         }
+        return (pooled, try indices.reshape([n, c, oh, ow]))
     }
 }

@@ -7,20 +7,26 @@ public struct WindowGeometry: Equatable, Sendable {
     public var stride: (Int, Int)
     public var padding: (Int, Int)
     public var dilation: (Int, Int)
+    /// Pooling's `ceil_mode`: one more window where the last would be partial, as long as it
+    /// starts inside the input or its left padding.
+    public var ceilMode: Bool
 
-    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) {
-        (self.kernel, self.stride, self.padding, self.dilation) = (kernel, stride, padding, dilation)
+    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+                ceilMode: Bool = false) {
+        (self.kernel, self.stride, self.padding, self.dilation, self.ceilMode) = (kernel, stride, padding, dilation, ceilMode)
     }
 
     public static func == (a: WindowGeometry, b: WindowGeometry) -> Bool {
-        a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation
+        a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation && a.ceilMode == b.ceilMode
     }
 
     /// The number of window positions along an axis of `size` (PyTorch's output-size formula).
     public func positions(_ size: Int, _ axis: Int) -> Int {
         let (k, s, p, d) = axis == 0 ? (kernel.0, stride.0, padding.0, dilation.0) : (kernel.1, stride.1, padding.1, dilation.1)
         let span = d * (k - 1) + 1
-        return size + 2 * p < span ? 0 : (size + 2 * p - span) / s + 1
+        guard size + 2 * p >= span else { return 0 }
+        let n = (size + 2 * p - span + (ceilMode ? s - 1 : 0)) / s + 1
+        return ceilMode && (n - 1) * s >= size + p ? n - 1 : n
     }
 
     /// Checks the signs, and bounds every value by 2^31 so that the size arithmetic

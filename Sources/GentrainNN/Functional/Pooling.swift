@@ -2,44 +2,83 @@ import GentrainCore
 
 /// Max over each window, PyTorch's `F.max_pool2d` (stride defaults to the kernel); the
 /// gradient goes to the first maximum of each window (a NaN counts as the maximum), as in PyTorch
-/// (`Tensor.maxPool2d`).
+/// (`Tensor.maxPool2d`). `ceilMode`: a last, partial window where one starts inside the input.
 public func maxPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                      dilation: (Int, Int) = (1, 1)) throws -> Tensor {
+                      dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) throws -> Tensor {
+    try maxPool2dWithIndices(x, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode).values
+}
+
+/// `maxPool2d` and the index of each maximum in its `H·W` input plane (PyTorch's
+/// `return_indices=True`), for `maxUnpool2d`.
+public func maxPool2dWithIndices(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) throws -> (values: Tensor, indices: Tensor) {
     guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
         throw GentrainError(.invalidArgument, "max_pool2d: pad should be at most half of effective kernel size")
     }
-    return try x.maxPool2d(WindowGeometry(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation))
+    return try x.maxPool2dWithIndices(WindowGeometry(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation,
+                                                     ceilMode: ceilMode))
 }
 
-/// Mean over each window, PyTorch's `F.avg_pool2d`; with `countIncludePad` false the padding
-/// is left out of each window's count.
+/// Mean over each window, PyTorch's `F.avg_pool2d`: each window's sum divided by its size
+/// clipped to the padded input (`ceilMode`'s last window can be smaller), or clipped to the input
+/// itself when `countIncludePad` is false, or by `divisorOverride` when given.
 public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                      countIncludePad: Bool = true) throws -> Tensor {
-    let s = stride ?? kernel
-    try WindowGeometry(kernel: kernel, stride: s, padding: padding).validate("avg_pool2d")   // before any arithmetic
+                      ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) throws -> Tensor {
+    let g = WindowGeometry(kernel: kernel, stride: stride ?? kernel, padding: padding, ceilMode: ceilMode)
+    try g.validate("avg_pool2d")   // before any arithmetic
     guard padding.0 * 2 <= kernel.0, padding.1 * 2 <= kernel.1 else {
         throw GentrainError(.invalidArgument, "avg_pool2d: pad should be at most half of kernel size")
     }
-    let (g, windows) = try windowsOf(x, kernel, s, padding, (1, 1), padValue: 0)
-    let (oh, ow) = (g.positions(x.shape[2], 0), g.positions(x.shape[3], 1))
-    var sums = try windows.sum(dims: [2])
-    if countIncludePad || (padding.0 == 0 && padding.1 == 0) {
-        sums = try sums.div(Double(kernel.0 * kernel.1))
-    } else {
-        let ones = try Tensor.ones([1, 1, x.shape[2], x.shape[3]], dtype: x.dtype)
-        let counts = try withNoGrad { try windowsOf(ones, kernel, s, padding, (1, 1), padValue: 0).1.sum(dims: [2]) }
-        sums = try sums.div(counts)
+    if let d = divisorOverride, d == 0 { throw GentrainError(.invalidArgument, "avg_pool2d: divisor must be not zero") }
+    guard x.ndim == 4 else { throw GentrainError(.shape, "avg_pool2d: expected [N, C, H, W], got \(shapeString(x.shape))") }
+    let (h, w) = (x.shape[2], x.shape[3]), (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
+    // The windows [N, C, kh·kw, OH·OW], summed.
+    let sums = try x.unfold(g).reshape([x.shape[0], x.shape[1], kernel.0 * kernel.1, -1]).sum(dims: [2])
+    /// The counted extent of each window along an axis of `size`.
+    func extents(_ size: Int, _ count: Int, _ k: Int, _ s: Int, _ p: Int) -> [Int] {
+        (0..<count).map { o in
+            let start = o * s - p, end = Swift.min(start + k, size + p)
+            return countIncludePad ? end - start : Swift.min(end, size) - Swift.max(start, 0)
+        }
     }
-    return try sums.reshape([x.shape[0], x.shape[1], oh, ow])
+    let rows = extents(h, oh, kernel.0, g.stride.0, padding.0), cols = extents(w, ow, kernel.1, g.stride.1, padding.1)
+    let means: Tensor
+    if let d = divisorOverride {
+        means = try sums.div(Double(d))
+    } else if rows.allSatisfy({ $0 == kernel.0 }) && cols.allSatisfy({ $0 == kernel.1 }) {
+        means = try sums.div(Double(kernel.0 * kernel.1))
+    } else {
+        let divisors = try Tensor(empty: [oh * ow], dtype: .float64), pd = divisors.pointer(Double.self)
+        for i in 0..<oh { for j in 0..<ow { pd[i * ow + j] = Double(rows[i] * cols[j]) } }
+        means = try sums.div(divisors.to(sums.dtype))
+    }
+    return try means.reshape([x.shape[0], x.shape[1], oh, ow])
 }
 
-/// `[N, C, H, W]` as windows `[N, C, kh·kw, L]`.
-private func windowsOf(_ x: Tensor, _ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
-                       padValue: Double) throws -> (WindowGeometry, Tensor) {
-    guard x.ndim == 4 else { throw GentrainError(.shape, "pooling: expected [N, C, H, W], got \(shapeString(x.shape))") }
-    let g = WindowGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
-    let cols = try x.unfold(g, padValue: padValue)
-    return (g, try cols.reshape([x.shape[0], x.shape[1], kernel.0 * kernel.1, -1]))
+/// The inverse of `maxPool2dWithIndices`, PyTorch's `F.max_unpool2d`: zeros of the output size
+/// (`outputSize`, or the one the pooling came from, `(H − 1)·stride − 2·padding + kernel`) with
+/// each value of x `[N, C, H, W]` placed at its index in the output plane. The gradient reads
+/// the output's gradient at the indices. Where indices repeat (overlapping windows), the values
+/// add up (PyTorch keeps one of them, unspecified which).
+public func maxUnpool2d(_ x: Tensor, indices: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                        outputSize: (Int, Int)? = nil) throws -> Tensor {
+    let s = stride ?? kernel
+    try WindowGeometry(kernel: kernel, stride: s, padding: padding).validate("max_unpool2d")
+    guard x.ndim == 4, indices.shape == x.shape, indices.dtype == .int64 else {
+        throw GentrainError(.shape, "max_unpool2d: expected x [N, C, H, W] and int64 indices of its shape, got \(shapeString(x.shape)) and \(indices.dtype) \(shapeString(indices.shape))")
+    }
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let size = outputSize ?? ((h - 1) * s.0 - 2 * padding.0 + kernel.0, (w - 1) * s.1 - 2 * padding.1 + kernel.1)
+    guard size.0 > 0, size.1 > 0 else { throw GentrainError(.shape, "max_unpool2d: the output size \(size) is not positive") }
+    let plane = try checkedNumel([size.0, size.1])
+    let flat = try indices.reshape([n, c, h * w])
+    if flat.numel > 0 {
+        let (low, high) = (try flat.amin().item(), try flat.amax().item())
+        guard low >= 0 && high < Double(plane) else {
+            throw GentrainError(.index, "max_unpool2d: found an invalid max index \(low < 0 ? low : high) (output volumes are of size \(size.0)x\(size.1))")
+        }
+    }
+    return try Tensor.zeros([n, c, plane], dtype: x.dtype).scatterAdd(2, flat, x.reshape([n, c, h * w])).reshape([n, c, size.0, size.1])
 }
 
 /// Averages over `outputSize` windows that tile the input, PyTorch's `F.adaptive_avg_pool2d`:

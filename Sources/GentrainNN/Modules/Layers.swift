@@ -183,13 +183,17 @@ public enum Layers {
             return try x.reshape(Array(x.shape[..<d]) + sizes + Array(x.shape[(d + 1)...]))
         }
     }
-    public static func maxPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Module {
-        Lambda("MaxPool2d") { try GentrainNN.maxPool2d($0, kernel: kernel, stride: stride, padding: padding) }
+    public static func maxPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> Module {
+        Lambda("MaxPool2d") {
+            try GentrainNN.maxPool2d($0, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        }
     }
     public static func avgPool2d(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                                 countIncludePad: Bool = true) -> Module {
+                                 ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Module {
         Lambda("AvgPool2d") {
-            try GentrainNN.avgPool2d($0, kernel: kernel, stride: stride, padding: padding, countIncludePad: countIncludePad)
+            try GentrainNN.avgPool2d($0, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode,
+                                     countIncludePad: countIncludePad, divisorOverride: divisorOverride)
         }
     }
     public static func adaptiveAvgPool2d(_ size: (Int, Int)) -> Module {

@@ -82,6 +82,9 @@ class Pool2dOptions(Structure):
         ("stride", (c_int64 * 2)),
         ("padding", (c_int64 * 2)),
         ("count_include_pad", c_bool),
+        ("dilation", (c_int64 * 2)),
+        ("ceil_mode", c_bool),
+        ("divisor_override", c_int64),
     ]
 
 
@@ -419,6 +422,8 @@ FUNCTIONS = {
     "gentrain_fold": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64, c_int64, c_void_p]),
     "gentrain_pool2d_options_default": (None, [c_void_p]),
     "gentrain_max_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_void_p]),
+    "gentrain_max_pool2d_with_indices": (c_int, [c_void_p, c_void_p, c_void_p, c_int64, c_int64, c_void_p]),
+    "gentrain_max_unpool2d": (c_int, [c_void_p, c_void_p, c_void_p, c_int64, c_int64, c_void_p, c_void_p]),
     "gentrain_avg_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_void_p]),
     "gentrain_adaptive_avg_pool2d": (c_int, [c_void_p, c_void_p, c_int64, c_int64]),
     "gentrain_interpolate_options_default": (None, [c_void_p]),

@@ -91,20 +91,38 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # n
     return _new(lib.gentrain_fold, input._h, h, w, kh, kw, byref(_conv_options(stride, padding, dilation)))
 
 
-def _pool_options(stride, padding, count_include_pad=True):
-    return _ffi.Pool2dOptions(sizeof(_ffi.Pool2dOptions), _pair(stride or 0), _pair(padding), bool(count_include_pad))
+def _pool_options(stride, padding, dilation=1, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    return _ffi.Pool2dOptions(sizeof(_ffi.Pool2dOptions), _pair(stride or 0), _pair(padding), bool(count_include_pad),
+                              _pair(dilation), bool(ceil_mode), int(divisor_override or 0))
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0):  # noqa: A002
-    """The maximum of each window; stride None is the kernel size."""
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):  # noqa: A002
+    """The maximum of each window; stride None is the kernel size. With `return_indices`, also
+    where each maximum is in its input plane (for `max_unpool2d`)."""
     kh, kw = _pair(kernel_size)
-    return _new(lib.gentrain_max_pool2d, input._h, kh, kw, byref(_pool_options(stride, padding)))
+    options = _pool_options(stride, padding, dilation, ceil_mode)
+    if not return_indices:
+        return _new(lib.gentrain_max_pool2d, input._h, kh, kw, byref(options))
+    out, indices = ctypes.c_void_p(), ctypes.c_void_p()
+    check(lib.gentrain_max_pool2d_with_indices(byref(out), byref(indices), input._h, kh, kw, byref(options)))
+    return Tensor._wrap(out.value), Tensor._wrap(indices.value)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):  # noqa: A002
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """Zeros with each value of `input` at its index from `max_pool2d(..., return_indices=True)`;
+    `output_size` (its last two entries) defaults to the size the pooling came from."""
+    kh, kw = _pair(kernel_size)
+    size = None if output_size is None else (ctypes.c_int64 * 2)(*[int(v) for v in tuple(output_size)[-2:]])
+    return _new(lib.gentrain_max_unpool2d, input._h, indices._h, kh, kw, byref(_pool_options(stride, padding)), size)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
+               divisor_override=None):
     """The mean of each window; stride None is the kernel size."""
     kh, kw = _pair(kernel_size)
-    return _new(lib.gentrain_avg_pool2d, input._h, kh, kw, byref(_pool_options(stride, padding, count_include_pad)))
+    options = _pool_options(stride, padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                            divisor_override=divisor_override)
+    return _new(lib.gentrain_avg_pool2d, input._h, kh, kw, byref(options))
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
@@ -146,7 +164,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 float(momentum), float(eps))
 
 
-__all__ += ["conv2d", "conv1d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+__all__ += ["conv2d", "conv1d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "max_unpool2d", "avg_pool2d", "adaptive_avg_pool2d",
             "interpolate", "pad", "batch_norm"]
 
 

@@ -220,13 +220,16 @@ gentrain_status gentrain_tensor_arange(gentrain_tensor **out, double start, doub
                                        gentrain_dtype dtype);
 /* The n x m identity. */
 gentrain_status gentrain_tensor_eye(gentrain_tensor **out, int64_t n, int64_t m, gentrain_dtype dtype);
-/* Uniform samples in [0, 1) from the default generator (torch.rand); floating-point dtypes. */
-gentrain_status gentrain_tensor_rand(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
-/* Standard normal samples from the default generator (torch.randn); floating-point dtypes. */
-gentrain_status gentrain_tensor_randn(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype);
-/* Uniform integers in [low, high). */
+/* Uniform samples in [0, 1) (torch.rand); floating-point dtypes. From `generator`, or the default
+ * generator when it is NULL (so for every random function below). */
+gentrain_status gentrain_tensor_rand(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype,
+                                     gentrain_generator *generator);
+/* Standard normal samples (torch.randn); floating-point dtypes. */
+gentrain_status gentrain_tensor_randn(gentrain_tensor **out, const int64_t *shape, size_t ndim, gentrain_dtype dtype,
+                                      gentrain_generator *generator);
+/* Uniform integers in [low, high) (torch.randint). */
 gentrain_status gentrain_tensor_randint(gentrain_tensor **out, int64_t low, int64_t high, const int64_t *shape,
-                                        size_t ndim, gentrain_dtype dtype);
+                                        size_t ndim, gentrain_dtype dtype, gentrain_generator *generator);
 /* A random permutation of 0 ... n-1 (torch.randperm): int64, or another dtype that holds n - 1
  * exactly; from `generator`, or the default generator when it is NULL. */
 gentrain_status gentrain_randperm(gentrain_tensor **out, int64_t n, gentrain_dtype dtype, gentrain_generator *generator);
@@ -1095,26 +1098,27 @@ gentrain_status gentrain_module_to(gentrain_module *module, gentrain_dtype dtype
  * Initialization (InitAPI.swift): torch.nn.init.
  * ------------------------------------------------------------------------------------- */
 
-/* nn.init.uniform_(tensor, a, b): fills a floating-point `tensor` in place (no gradient is
- * recorded) with samples of U(a, b) from the default generator; a <= b, both finite. */
-gentrain_status gentrain_init_uniform(gentrain_tensor *tensor, double a, double b);
-/* nn.init.normal_(tensor, mean, std): in place, as gentrain_init_uniform; std >= 0. */
-gentrain_status gentrain_init_normal(gentrain_tensor *tensor, double mean, double std);
+/* nn.init.uniform_(tensor, a, b, generator): fills a floating-point `tensor` in place (no
+ * gradient is recorded) with samples of U(a, b) from `generator` (NULL: the default generator);
+ * a <= b, both finite. */
+gentrain_status gentrain_init_uniform(gentrain_tensor *tensor, double a, double b, gentrain_generator *generator);
+/* nn.init.normal_(tensor, mean, std, generator): in place, as gentrain_init_uniform; std >= 0. */
+gentrain_status gentrain_init_normal(gentrain_tensor *tensor, double mean, double std, gentrain_generator *generator);
 /* nn.init.constant_(tensor, value): every element set to `value`, in place. */
 gentrain_status gentrain_init_constant(gentrain_tensor *tensor, double value);
-/* nn.init.xavier_uniform_(tensor, gain): U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)). */
-gentrain_status gentrain_init_xavier_uniform(gentrain_tensor *tensor, double gain);
-/* nn.init.xavier_normal_(tensor, gain): N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). */
-gentrain_status gentrain_init_xavier_normal(gentrain_tensor *tensor, double gain);
-/* nn.init.kaiming_uniform_(tensor, a, mode, nonlinearity): U(-b, b) with b = gain * sqrt(3 / fan),
+/* nn.init.xavier_uniform_(tensor, gain, generator): U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)). */
+gentrain_status gentrain_init_xavier_uniform(gentrain_tensor *tensor, double gain, gentrain_generator *generator);
+/* nn.init.xavier_normal_(tensor, gain, generator): N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)). */
+gentrain_status gentrain_init_xavier_normal(gentrain_tensor *tensor, double gain, gentrain_generator *generator);
+/* nn.init.kaiming_uniform_(tensor, a, mode, nonlinearity, generator): U(-b, b) with b = gain * sqrt(3 / fan),
  * fan by `mode` ("fan_in" or "fan_out"; NULL for "fan_in") and gain by `nonlinearity` (NULL for
  * "leaky_relu", whose slope is `a`). */
 gentrain_status gentrain_init_kaiming_uniform(gentrain_tensor *tensor, double a, const char *mode,
-                                              const char *nonlinearity);
-/* nn.init.kaiming_normal_(tensor, a, mode, nonlinearity): N(0, std^2) with std = gain / sqrt(fan),
+                                              const char *nonlinearity, gentrain_generator *generator);
+/* nn.init.kaiming_normal_(tensor, a, mode, nonlinearity, generator): N(0, std^2) with std = gain / sqrt(fan),
  * the arguments as gentrain_init_kaiming_uniform's. */
 gentrain_status gentrain_init_kaiming_normal(gentrain_tensor *tensor, double a, const char *mode,
-                                             const char *nonlinearity);
+                                             const char *nonlinearity, gentrain_generator *generator);
 /* nn.init.calculate_gain(nonlinearity, param); param NULL for the default (0.01 for leaky_relu). */
 gentrain_status gentrain_init_calculate_gain(double *out, const char *nonlinearity, const double *param);
 

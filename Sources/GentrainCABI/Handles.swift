@@ -149,6 +149,11 @@ func generatorArg(_ h: OpaquePointer?) throws -> Generator {
     unsafeDowncast(try HandleTable.shared.lookup(h, .generator, "generator"), to: Generator.self)
 }
 
+/// A generator argument that may be NULL (the default generator).
+func optionalGeneratorArg(_ h: OpaquePointer?) throws -> Generator? {
+    try h.map { try generatorArg($0) }
+}
+
 func optimizerArg(_ h: OpaquePointer?) throws -> Optimizer {
     unsafeDowncast(try HandleTable.shared.lookup(h, .optimizer, "optimizer"), to: Optimizer.self)
 }

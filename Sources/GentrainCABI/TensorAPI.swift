@@ -88,20 +88,23 @@ public func gentrain_tensor_eye(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ 
 
 @c @implementation
 public func gentrain_tensor_rand(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
-                                 _ dtype: gentrain_dtype) -> gentrain_status {
-    creating("gentrain_tensor_rand", out, shape, ndim, dtype) { try Tensor.rand($0, dtype: $1) }
+                                 _ dtype: gentrain_dtype, _ generator: OpaquePointer?) -> gentrain_status {
+    creating("gentrain_tensor_rand", out, shape, ndim, dtype) { try Tensor.rand($0, dtype: $1, generator: optionalGeneratorArg(generator)) }
 }
 
 @c @implementation
 public func gentrain_tensor_randn(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
-                                  _ dtype: gentrain_dtype) -> gentrain_status {
-    creating("gentrain_tensor_randn", out, shape, ndim, dtype) { try Tensor.randn($0, dtype: $1) }
+                                  _ dtype: gentrain_dtype, _ generator: OpaquePointer?) -> gentrain_status {
+    creating("gentrain_tensor_randn", out, shape, ndim, dtype) { try Tensor.randn($0, dtype: $1, generator: optionalGeneratorArg(generator)) }
 }
 
 @c @implementation
 public func gentrain_tensor_randint(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ low: Int64, _ high: Int64,
-                                    _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: gentrain_dtype) -> gentrain_status {
-    creating("gentrain_tensor_randint", out, shape, ndim, dtype) { try Tensor.randint(Int(low), Int(high), $0, dtype: $1) }
+                                    _ shape: UnsafePointer<Int64>?, _ ndim: Int, _ dtype: gentrain_dtype,
+                                    _ generator: OpaquePointer?) -> gentrain_status {
+    creating("gentrain_tensor_randint", out, shape, ndim, dtype) {
+        try Tensor.randint(Int(low), Int(high), $0, dtype: $1, generator: optionalGeneratorArg(generator))
+    }
 }
 
 @c @implementation
@@ -109,7 +112,7 @@ public func gentrain_randperm(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n:
                               _ generator: OpaquePointer?) -> gentrain_status {
     producing("gentrain_randperm", out) {
         guard n >= 0, n <= 1 << 40 else { throw GentrainError(.invalidArgument, "n must be in 0...2^40, got \(n)") }
-        return try Tensor.randperm(Int(n), dtype: dtypeArg(dtype), generator: generator == nil ? nil : generatorArg(generator))
+        return try Tensor.randperm(Int(n), dtype: dtypeArg(dtype), generator: optionalGeneratorArg(generator))
     }
 }
 

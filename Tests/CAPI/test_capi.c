@@ -73,6 +73,29 @@ static void test_library(void) {
     gentrain_tensor_free(perm);
     FAILS(gentrain_randperm(&perm, 300, GENTRAIN_BFLOAT16, gen), GENTRAIN_ERR_DTYPE, "cannot hold");
     FAILS(gentrain_randperm(&perm, -1, GENTRAIN_INT64, gen), GENTRAIN_ERR_INVALID_ARGUMENT, "n must be");
+    /* Every random function draws from a generator given to it, and leaves the default one alone:
+     * the same seed gives the same samples whatever the default generator did in between. */
+    int64_t shape[2] = {2, 3};
+    double drawn[2][4][6];
+    for (int round = 0; round < 2; round++) {
+        OK(gentrain_generator_manual_seed(gen, 7));
+        gentrain_tensor *r[4] = {NULL, NULL, NULL, NULL};
+        OK(gentrain_tensor_rand(&r[0], shape, 2, GENTRAIN_FLOAT64, gen));
+        OK(gentrain_tensor_randn(&r[1], shape, 2, GENTRAIN_FLOAT64, gen));
+        OK(gentrain_tensor_randint(&r[2], 0, 1000, shape, 2, GENTRAIN_FLOAT64, gen));
+        OK(gentrain_tensor_zeros(&r[3], shape, 2, GENTRAIN_FLOAT64));
+        OK(gentrain_init_kaiming_normal(r[3], 0, NULL, NULL, gen));
+        for (int k = 0; k < 4; k++) {
+            OK(gentrain_tensor_copy_to(drawn[round][k], sizeof drawn[round][k], GENTRAIN_FLOAT64, r[k]));
+            gentrain_tensor_free(r[k]);
+        }
+        OK(gentrain_tensor_rand(&r[0], shape, 2, GENTRAIN_FLOAT32, NULL));   /* the default generator moves on */
+        gentrain_tensor_free(r[0]);
+    }
+    EXPECT(memcmp(drawn[0], drawn[1], sizeof drawn[0]) == 0 && drawn[0][0][0] != drawn[0][0][1]);
+    gentrain_tensor *filled = NULL;
+    FAILS(gentrain_tensor_randn(&filled, shape, 2, GENTRAIN_FLOAT32, (gentrain_generator *)first), GENTRAIN_ERR_INVALID_HANDLE,
+          "generator");
     gentrain_generator_free(gen);
     FAILS(gentrain_generator_manual_seed(gen, 1), GENTRAIN_ERR_INVALID_HANDLE, "generator");
     bool previous = false;
@@ -135,14 +158,14 @@ static void test_creation_and_properties(void) {
     gentrain_tensor_free(s);
     gentrain_tensor_free(a);
 
-    OK(gentrain_tensor_rand(&a, shape, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_rand(&a, shape, 2, GENTRAIN_FLOAT32, NULL));
     gentrain_tensor_free(a);
-    OK(gentrain_tensor_randn(&a, shape, 2, GENTRAIN_FLOAT64));
+    OK(gentrain_tensor_randn(&a, shape, 2, GENTRAIN_FLOAT64, NULL));
     gentrain_tensor_free(a);
-    OK(gentrain_tensor_randint(&a, 0, 10, shape, 2, GENTRAIN_INT64));
+    OK(gentrain_tensor_randint(&a, 0, 10, shape, 2, GENTRAIN_INT64, NULL));
     gentrain_tensor_free(a);
-    FAILS(gentrain_tensor_randint(&a, 5, 5, shape, 2, GENTRAIN_INT64), GENTRAIN_ERR_INVALID_ARGUMENT, "low < high");
-    FAILS(gentrain_tensor_rand(&a, shape, 2, GENTRAIN_INT64), GENTRAIN_ERR_DTYPE, "floating point");
+    FAILS(gentrain_tensor_randint(&a, 5, 5, shape, 2, GENTRAIN_INT64, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "low < high");
+    FAILS(gentrain_tensor_rand(&a, shape, 2, GENTRAIN_INT64, NULL), GENTRAIN_ERR_DTYPE, "floating point");
 
     int64_t bad[2] = {2, -1};
     FAILS(gentrain_tensor_zeros(&a, bad, 2, GENTRAIN_FLOAT32), GENTRAIN_ERR_SHAPE, "negative dimension");
@@ -447,7 +470,7 @@ static void test_reductions_and_shapes(void) {
     FAILS(gentrain_index_add(&r, x, 1, index, src), GENTRAIN_ERR_SHAPE, "does not match");
     gentrain_tensor *weight = NULL;
     int64_t wshape[2] = {3, 4};
-    OK(gentrain_tensor_randn(&weight, wshape, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&weight, wshape, 2, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_embedding(&r, gindex, weight, NULL));
     int64_t edims[3];
     OK(gentrain_tensor_shape(edims, 3, r));
@@ -575,7 +598,7 @@ static void test_modules_losses_optimizers(void) {
     int64_t xs[2] = {5, 4}, ys[1] = {5};
     int64_t labels[5] = {0, 1, 2, -100, 1};
     gentrain_tensor *x = NULL, *y = NULL, *logits = NULL, *loss = NULL;
-    OK(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_tensor_from_data(&y, labels, sizeof labels, GENTRAIN_INT64, ys, 1));
     OK(gentrain_module_forward(&logits, model, x));
     FAILS(gentrain_module_forward(&loss, model, y), GENTRAIN_ERR_SHAPE, "cannot be multiplied");
@@ -856,7 +879,7 @@ static void test_checkpoint(void) {
     int64_t xs[2] = {4, 3}, ys[1] = {4};
     int64_t labels[4] = {0, 1, 1, 0};
     gentrain_tensor *x = NULL, *y = NULL;
-    OK(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_tensor_from_data(&y, labels, sizeof labels, GENTRAIN_INT64, ys, 1));
     for (int i = 0; i < 2; i++) {
         gentrain_tensor *out = NULL, *loss = NULL;
@@ -1106,7 +1129,7 @@ static void test_losses(void) {
     /* nll_loss takes the cross-entropy options; label smoothing is refused. */
     gentrain_tensor *logits = NULL, *logp = NULL, *cls = NULL;
     int64_t ls[2] = {2, 3}, cs[1] = {2}, cv[2] = {2, 0};
-    OK(gentrain_tensor_randn(&logits, ls, 2, GENTRAIN_FLOAT64));
+    OK(gentrain_tensor_randn(&logits, ls, 2, GENTRAIN_FLOAT64, NULL));
     OK(gentrain_log_softmax(&logp, logits, 1));
     OK(gentrain_tensor_from_data(&cls, cv, sizeof cv, GENTRAIN_INT64, cs, 1));
     double nll = loss_value(gentrain_nll_loss(&r, logp, cls, NULL), &r);
@@ -1135,8 +1158,8 @@ static void test_losses(void) {
     gentrain_tensor *w = NULL, *real = NULL, *fake = NULL, *dw = NULL;
     OK(gentrain_tensor_from_data(&w, wv, sizeof wv, GENTRAIN_FLOAT64, ws, 2));
     OK(gentrain_tensor_set_requires_grad(w, true));
-    OK(gentrain_tensor_randn(&real, xs, 2, GENTRAIN_FLOAT64));
-    OK(gentrain_tensor_randn(&fake, xs, 2, GENTRAIN_FLOAT64));
+    OK(gentrain_tensor_randn(&real, xs, 2, GENTRAIN_FLOAT64, NULL));
+    OK(gentrain_tensor_randn(&fake, xs, 2, GENTRAIN_FLOAT64, NULL));
     OK(gentrain_gradient_penalty(&r, tanh_critic, w, real, fake, 10));
     OK(gentrain_backward(r, NULL, false, false));
     OK(gentrain_tensor_grad(&dw, w));
@@ -1243,10 +1266,10 @@ static void test_wide_conv(void) {
 static void test_layers(void) {
     int64_t xs[4] = {2, 4, 8, 8}, ws[4] = {6, 2, 3, 3}, bs[1] = {6}, ts[4] = {4, 3, 4, 4};
     gentrain_tensor *x = NULL, *w = NULL, *b = NULL, *tw = NULL, *r = NULL, *r2 = NULL;
-    OK(gentrain_tensor_randn(&x, xs, 4, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&w, ws, 4, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&b, bs, 1, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&tw, ts, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, xs, 4, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&w, ws, 4, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&b, bs, 1, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&tw, ts, 4, GENTRAIN_FLOAT32, NULL));
     gentrain_conv_options conv;
     gentrain_conv_options_default(&conv);
     EXPECT(conv.stride[0] == 1 && conv.groups == 1 && !conv.padding_same);
@@ -1265,7 +1288,7 @@ static void test_layers(void) {
     conv.padding_same = true;
     gentrain_tensor *w4 = NULL;
     int64_t w4s[4] = {3, 4, 2, 2};
-    OK(gentrain_tensor_randn(&w4, w4s, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&w4, w4s, 4, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_conv2d(&r, x, w4, NULL, &conv));
     expect_shape(r, 2, 3, 8, 8);
     gentrain_tensor_free(r);
@@ -1281,8 +1304,8 @@ static void test_layers(void) {
 
     gentrain_tensor *seq = NULL, *k1 = NULL;
     int64_t ss[3] = {2, 4, 10}, ks[3] = {5, 4, 3};
-    OK(gentrain_tensor_randn(&seq, ss, 3, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&k1, ks, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&seq, ss, 3, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&k1, ks, 3, GENTRAIN_FLOAT32, NULL));
     gentrain_conv_options_default(&conv);
     conv.stride[1] = 2;
     OK(gentrain_conv1d(&r, seq, k1, NULL, &conv));
@@ -1512,7 +1535,7 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
     OK(gentrain_module_load(b, path, true));
     int64_t xs[4] = {2, 1, 8, 8};
     gentrain_tensor *x = NULL, *ya = NULL, *yb = NULL;
-    OK(gentrain_tensor_randn(&x, xs, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, xs, 4, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_module_forward(&ya, a, x));
     OK(gentrain_module_forward(&yb, b, x));
     EXPECT(max_abs_diff(ya, yb) == 0);
@@ -1568,8 +1591,8 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
     /* The perceptual loss equals its definition through the children, and its gradient reaches
      * the generated images only. */
     gentrain_tensor *gen = NULL, *real = NULL, *loss = NULL, *grad = NULL;
-    OK(gentrain_tensor_randn(&gen, xs, 4, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&real, xs, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&gen, xs, 4, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&real, xs, 4, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_tensor_set_requires_grad(gen, true));
     int64_t layers[3] = {1, 3, 4};
     double weights[3] = {1.0, 0.5, 0.25};
@@ -1617,7 +1640,7 @@ static void test_module_files_and_perceptual_loss(const char *golden_dir) {
           "Sequential");
     gentrain_tensor *small = NULL;
     int64_t small_shape[4] = {2, 1, 4, 4};
-    OK(gentrain_tensor_randn(&small, small_shape, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&small, small_shape, 4, GENTRAIN_FLOAT32, NULL));
     FAILS(gentrain_perceptual_loss(&loss, b, layers, weights, 1, gen, small), GENTRAIN_ERR_SHAPE, "differ");
     gentrain_tensor_free(small);
     gentrain_tensor_free(grad);
@@ -1636,12 +1659,12 @@ static void test_recurrent(void) {
     /* A 2-layer LSTM (I 3, H 4) and a GRU over [T 5, N 2, I 3]. */
     int64_t xs[3] = {5, 2, 3}, x1s[3] = {1, 2, 3};
     gentrain_tensor *x = NULL, *x1 = NULL, *lw[8], *gw[4], *bad = NULL;
-    OK(gentrain_tensor_randn(&x, xs, 3, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&x1, x1s, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, xs, 3, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&x1, x1s, 3, GENTRAIN_FLOAT32, NULL));
     int64_t shapes[8][2] = {{16, 3}, {16, 4}, {16, 0}, {16, 0}, {16, 4}, {16, 4}, {16, 0}, {16, 0}};
-    for (int i = 0; i < 8; i++) OK(gentrain_tensor_randn(&lw[i], shapes[i], shapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32));
+    for (int i = 0; i < 8; i++) OK(gentrain_tensor_randn(&lw[i], shapes[i], shapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32, NULL));
     int64_t gshapes[4][2] = {{12, 3}, {12, 4}, {12, 0}, {12, 0}};
-    for (int i = 0; i < 4; i++) OK(gentrain_tensor_randn(&gw[i], gshapes[i], gshapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32));
+    for (int i = 0; i < 4; i++) OK(gentrain_tensor_randn(&gw[i], gshapes[i], gshapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32, NULL));
 
     gentrain_tensor *y = NULL, *h = NULL, *c = NULL;
     OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 2, false, 0.0, false));
@@ -1713,7 +1736,7 @@ static void test_recurrent(void) {
     FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE,
           "expected input");
     int64_t five[2] = {5, 3};
-    OK(gentrain_tensor_randn(&bad, five, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&bad, five, 2, GENTRAIN_FLOAT32, NULL));
     FAILS(gentrain_lstm_cell(&hc, &cc, step, zero, zero, bad, lw[1], NULL, NULL), GENTRAIN_ERR_SHAPE, "lstm_cell");
     FAILS(gentrain_gru_cell(&hc, step, zero, bad, gw[1], NULL, NULL), GENTRAIN_ERR_SHAPE, "gru_cell");
     EXPECT(y == NULL && h == NULL && c == NULL && hc == NULL && cc == NULL);
@@ -1750,7 +1773,7 @@ static void test_more_modules_and_attention(void) {
     gentrain_module *m = NULL, *bad = NULL;
     gentrain_tensor *x = NULL, *y = NULL, *z = NULL, *s = NULL, *g = NULL;
     int64_t img[4] = {2, 4, 5, 5};
-    OK(gentrain_tensor_randn(&x, img, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, img, 4, GENTRAIN_FLOAT32, NULL));
 
     /* ConvTranspose2d: (5 - 1) * 2 - 2 + 3 + 1 = 10. */
     gentrain_conv_options co;
@@ -1885,7 +1908,7 @@ static void test_more_modules_and_attention(void) {
     /* A module written by the host: its parameters train like any module's. */
     affine_state st = {0};
     int64_t ws[2] = {2, 3}, bs[1] = {2}, xs2[2] = {4, 3};
-    OK(gentrain_tensor_randn(&st.weight, ws, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&st.weight, ws, 2, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_tensor_zeros(&st.bias, bs, 1, GENTRAIN_FLOAT32));
     const char *pnames[2] = {"weight", "bias"};
     gentrain_tensor *pvals[2] = {st.weight, st.bias};
@@ -1895,7 +1918,7 @@ static void test_more_modules_and_attention(void) {
     OK(gentrain_module_custom_new(&custom, affine_forward, &st, affine_destroy, pnames, pvals, 2, kid_names, &kid, 1));
     gentrain_module_free(kid);
     gentrain_tensor *x2 = NULL;
-    OK(gentrain_tensor_randn(&x2, xs2, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x2, xs2, 2, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_module_forward(&y, custom, x2));
     expect_shape(y, 4, 2, 0, 0);
     s = total(y);
@@ -1929,32 +1952,32 @@ static void test_more_modules_and_attention(void) {
     int64_t wshape[2] = {256, 128};
     gentrain_tensor *wt = NULL, *stat = NULL;
     OK(gentrain_tensor_zeros(&wt, wshape, 2, GENTRAIN_FLOAT32));
-    OK(gentrain_init_xavier_uniform(wt, 1.0));
+    OK(gentrain_init_xavier_uniform(wt, 1.0, NULL));
     OK(gentrain_abs(&z, wt));
     OK(gentrain_amax(&stat, z, NULL, 0, false));
     EXPECT(item(stat) <= sqrt(6.0 / 384) && item(stat) > 0.95 * sqrt(6.0 / 384));
     gentrain_tensor_free(z);
     gentrain_tensor_free(stat);
-    OK(gentrain_init_kaiming_normal(wt, 0.0, "fan_out", "relu"));
+    OK(gentrain_init_kaiming_normal(wt, 0.0, "fan_out", "relu", NULL));
     OK(gentrain_var(&stat, wt, NULL, 0, 1, false));
     EXPECT(fabs(sqrt(item(stat)) - sqrt(2.0 / 256)) < 0.03 * sqrt(2.0 / 256));
     gentrain_tensor_free(stat);
-    OK(gentrain_init_kaiming_uniform(wt, 0.2, NULL, NULL));
-    OK(gentrain_init_xavier_normal(wt, 2.0));
-    OK(gentrain_init_normal(wt, 3.0, 0.5));
+    OK(gentrain_init_kaiming_uniform(wt, 0.2, NULL, NULL, NULL));
+    OK(gentrain_init_xavier_normal(wt, 2.0, NULL));
+    OK(gentrain_init_normal(wt, 3.0, 0.5, NULL));
     OK(gentrain_mean(&stat, wt, NULL, 0, false));
     EXPECT(fabs(item(stat) - 3.0) < 0.01);
     gentrain_tensor_free(stat);
-    OK(gentrain_init_uniform(wt, -0.5, 0.25));
+    OK(gentrain_init_uniform(wt, -0.5, 0.25, NULL));
     OK(gentrain_init_constant(wt, 0.5));
     OK(gentrain_mean(&stat, wt, NULL, 0, false));
     EXPECT(item(stat) == 0.5);
     gentrain_tensor_free(stat);
-    FAILS(gentrain_init_uniform(wt, 1.0, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "a <= b");
-    FAILS(gentrain_init_normal(wt, 0.0, -1.0), GENTRAIN_ERR_INVALID_ARGUMENT, "std >= 0");
-    FAILS(gentrain_init_kaiming_uniform(wt, 0.0, "fan_in", "swish"), GENTRAIN_ERR_INVALID_ARGUMENT, "unsupported nonlinearity");
-    FAILS(gentrain_init_kaiming_normal(wt, 0.0, "fan_avg", NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "mode fan_avg");
-    FAILS(gentrain_init_xavier_uniform(NULL, 1.0), GENTRAIN_ERR_INVALID_HANDLE, "tensor");
+    FAILS(gentrain_init_uniform(wt, 1.0, 0.0, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "a <= b");
+    FAILS(gentrain_init_normal(wt, 0.0, -1.0, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "std >= 0");
+    FAILS(gentrain_init_kaiming_uniform(wt, 0.0, "fan_in", "swish", NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "unsupported nonlinearity");
+    FAILS(gentrain_init_kaiming_normal(wt, 0.0, "fan_avg", NULL, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "mode fan_avg");
+    FAILS(gentrain_init_xavier_uniform(NULL, 1.0, NULL), GENTRAIN_ERR_INVALID_HANDLE, "tensor");
     gentrain_tensor_free(wt);
     double gain = 0, slope = 0.2;
     OK(gentrain_init_calculate_gain(&gain, "leaky_relu", &slope));
@@ -1969,8 +1992,8 @@ static void test_more_modules_and_attention(void) {
     FAILS(gentrain_module_multihead_attention_new(&bad, 8, 3, 0.0, true, true), GENTRAIN_ERR_INVALID_ARGUMENT, "divisible");
     int64_t qs[3] = {2, 3, 8}, ks[3] = {2, 4, 8};
     gentrain_tensor *q = NULL, *k = NULL, *out1 = NULL, *w1 = NULL, *out2 = NULL, *w2 = NULL, *p[4];
-    OK(gentrain_tensor_randn(&q, qs, 3, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&k, ks, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&q, qs, 3, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&k, ks, 3, GENTRAIN_FLOAT32, NULL));
     gentrain_attention_options ao;
     gentrain_attention_options_default(&ao);
     EXPECT(ao.need_weights && ao.average_attn_weights && !ao.is_causal && !ao.batch_first && ao.dropout == 0);
@@ -2045,7 +2068,7 @@ static void test_module_to(void) {
     gentrain_tensor *w = NULL, *x = NULL, *y = NULL, *loss = NULL;
     OK(gentrain_module_parameter(&w, NULL, linear, 0));
     int64_t shape[2] = {2, 4};
-    OK(gentrain_tensor_randn(&x, shape, 2, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, shape, 2, GENTRAIN_FLOAT32, NULL));
     gentrain_optimizer *before = NULL;
     OK(gentrain_optim_adam_new(&before, &w, 1, NULL));
     OK(gentrain_module_forward(&y, linear, x));
@@ -2300,9 +2323,9 @@ static void test_c_modules(void) {
     gentrain_manual_seed(11);
     int64_t xs[3] = {5, 2, 3}, hs[3] = {2, 2, 4};
     gentrain_tensor *x = NULL, *h0 = NULL, *c0 = NULL, *p[8];
-    OK(gentrain_tensor_randn(&x, xs, 3, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&h0, hs, 3, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randn(&c0, hs, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&x, xs, 3, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&h0, hs, 3, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randn(&c0, hs, 3, GENTRAIN_FLOAT32, NULL));
 
     /* LSTM, 2 layers: weight_ih_l0 [16, 3], weight_hh_l0, bias_ih_l0, bias_hh_l0, then layer 1. */
     gentrain_module *lstm = NULL;
@@ -2342,7 +2365,7 @@ static void test_c_modules(void) {
     OK(gentrain_select(&h01, h0, 0, 0));   /* [N 2, H 4]: one layer's state, as [1, 5, 4] below */
     gentrain_tensor *h1 = NULL;
     int64_t one_layer[3] = {1, 5, 4};
-    OK(gentrain_tensor_randn(&h1, one_layer, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&h1, one_layer, 3, GENTRAIN_FLOAT32, NULL));
     c = x;   /* a c_n for a GRU: refused, and set to NULL */
     FAILS(gentrain_module_recurrent_forward(&y, &h, &c, gru, x, h1, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "no cell state");
     EXPECT(c == NULL && y == NULL);
@@ -2388,7 +2411,7 @@ static void test_c_modules(void) {
     gentrain_module *conv = NULL;
     int64_t ls[3] = {2, 2, 9};
     gentrain_tensor *seq = NULL;
-    OK(gentrain_tensor_randn(&seq, ls, 3, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&seq, ls, 3, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_module_conv1d_new(&conv, 2, 4, 3, 2, 1, 1, 1, true));
     EXPECT(module_parameters(p, conv) == 2);
     gentrain_conv_options co;
@@ -2409,7 +2432,7 @@ static void test_c_modules(void) {
     /* Pooling and upsampling modules against their functions. */
     int64_t is[4] = {1, 2, 6, 6};
     gentrain_tensor *img = NULL;
-    OK(gentrain_tensor_randn(&img, is, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_randn(&img, is, 4, GENTRAIN_FLOAT32, NULL));
     gentrain_pool2d_options po;
     gentrain_pool2d_options_default(&po);
     po.stride[0] = po.stride[1] = 2;

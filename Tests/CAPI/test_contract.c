@@ -541,8 +541,8 @@ static void test_threads(void) {
     gentrain_optimizer *opt = NULL;
     OK(gentrain_optim_sgd_new(&opt, params, 4, NULL));
     shared_training t = {model, opt, NULL, NULL, 300, 0, 0, 0, 0};
-    OK(gentrain_tensor_randn(&t.x, (int64_t[]){16, 8}, 2, GENTRAIN_FLOAT32));
-    OK(gentrain_tensor_randint(&t.y, 0, 3, (int64_t[]){16}, 1, GENTRAIN_INT64));
+    OK(gentrain_tensor_randn(&t.x, (int64_t[]){16, 8}, 2, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_randint(&t.y, 0, 3, (int64_t[]){16}, 1, GENTRAIN_INT64, NULL));
     pthread_t a, b;
     pthread_create(&a, NULL, train_thread, &t);
     pthread_create(&b, NULL, train_thread, &t);
@@ -592,8 +592,8 @@ static gentrain_status training_step_and_save(const char *path) {
     for (size_t i = 0; i < 4; i++) STEP(gentrain_module_parameter(&params[i], NULL, model, i));
     STEP(gentrain_optim_adam_new(&opt, params, 4, NULL));
     STEP(gentrain_scheduler_exponential_new(&sched, opt, 0.9));
-    STEP(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32));
-    STEP(gentrain_tensor_randint(&y, 0, 4, ys, 1, GENTRAIN_INT64));
+    STEP(gentrain_tensor_randn(&x, xs, 2, GENTRAIN_FLOAT32, NULL));
+    STEP(gentrain_tensor_randint(&y, 0, 4, ys, 1, GENTRAIN_INT64, NULL));
     STEP(gentrain_module_forward(&logits, model, x));
     STEP(gentrain_cross_entropy(&loss, logits, y, NULL));
     STEP(gentrain_backward(loss, NULL, false, false));

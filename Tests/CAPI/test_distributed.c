@@ -187,7 +187,7 @@ static void *threads_rank(void *arg) {
     OK(gentrain_process_group_separate_random_streams(group));
     int64_t four[1] = {4};
     gentrain_tensor *r = NULL, *both = NULL;
-    OK(gentrain_tensor_rand(&r, four, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_tensor_rand(&r, four, 1, GENTRAIN_FLOAT32, NULL));
     OK(gentrain_process_group_all_gather(&both, group, r));
     float v[8] = {0};
     OK(gentrain_tensor_copy_to(v, sizeof v, GENTRAIN_FLOAT32, both));

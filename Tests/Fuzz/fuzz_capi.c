@@ -89,9 +89,9 @@ static void make_tensor(input *in) {
     gentrain_dtype dtype = dtypes[byte(in) % 7];
     gentrain_tensor *t = NULL;
     switch (byte(in) % 5) {
-    case 0: gentrain_tensor_rand(&t, shape, ndim, dtype); break;
+    case 0: gentrain_tensor_rand(&t, shape, ndim, dtype, NULL); break;
     case 1: gentrain_tensor_full(&t, shape, ndim, dtype, number(in)); break;
-    case 2: gentrain_tensor_randint(&t, integer(in), integer(in), shape, ndim, dtype); break;
+    case 2: gentrain_tensor_randint(&t, integer(in), integer(in), shape, ndim, dtype, NULL); break;
     case 3: {   /* a permutation with a generator of its own, of a fuzzed length and dtype */
         gentrain_generator *g = NULL;
         gentrain_generator_new(&g, (uint64_t)integer(in));

@@ -83,8 +83,8 @@ static mlp make_mlp(const int *sizes, int n_layers, int batch) {
         m.model = wrapped;
     }
     int64_t xs[2] = {batch, sizes[0]}, ys[1] = {batch};
-    CHECK(gentrain_tensor_randn(&m.x, xs, 2, GENTRAIN_FLOAT32));
-    CHECK(gentrain_tensor_randint(&m.y, 0, sizes[n_layers], ys, 1, GENTRAIN_INT64));
+    CHECK(gentrain_tensor_randn(&m.x, xs, 2, GENTRAIN_FLOAT32, NULL));
+    CHECK(gentrain_tensor_randint(&m.y, 0, sizes[n_layers], ys, 1, GENTRAIN_INT64, NULL));
     return m;
 }
 
@@ -127,8 +127,8 @@ static double rate(mlp *m, double seconds) {
 static double add_chain_us_per_op(double seconds) {
     int64_t shape[1] = {8};
     gentrain_tensor *a, *b;
-    CHECK(gentrain_tensor_randn(&a, shape, 1, GENTRAIN_FLOAT32));
-    CHECK(gentrain_tensor_randn(&b, shape, 1, GENTRAIN_FLOAT32));
+    CHECK(gentrain_tensor_randn(&a, shape, 1, GENTRAIN_FLOAT32, NULL));
+    CHECK(gentrain_tensor_randn(&b, shape, 1, GENTRAIN_FLOAT32, NULL));
     CHECK(gentrain_tensor_set_requires_grad(a, true));
     long rounds = 0;
     double start = now(), elapsed;

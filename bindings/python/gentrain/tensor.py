@@ -499,6 +499,24 @@ class Tensor(TensorOps):
         with no_grad():
             check(lib.gentrain_tensor_copy_(self._h, value._h))
 
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        """Fills self in place with samples of U(a, b), from `generator` (Tensor.uniform_)."""
+        from .nn import init
+        return init.uniform_(self._writable_leaf("uniform_"), a, b, generator)
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        """Fills self in place with samples of N(mean, std^2), from `generator` (Tensor.normal_)."""
+        from .nn import init
+        return init.normal_(self._writable_leaf("normal_"), mean, std, generator)
+
+    def _writable_leaf(self, op):
+        """Self, unless it is a leaf that requires grad while grad mode is on (PyTorch refuses
+        in-place random fills of those outside no_grad, as every in-place op)."""
+        from .grad_mode import is_grad_enabled
+        if self.requires_grad and self.is_leaf and is_grad_enabled():
+            raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place operation ({op}).")
+        return self
+
     def multinomial(self, num_samples, replacement=False, generator=None):
         return multinomial(self, num_samples, replacement, generator=generator)
 
@@ -739,11 +757,10 @@ def _sorted(x, dim, descending):
 
 def multinomial(input, num_samples, replacement=False, generator=None):  # noqa: A002 - PyTorch's names
     """Class indices drawn with the (unnormalized, non-negative) weights of the last dimension of
-    `input` [C] or [N, C]: int64 [num_samples] or [N, num_samples], from the default generator.
+    `input` [C] or [N, C]: int64 [num_samples] or [N, num_samples], from `generator` (default: the
+    default generator).
     By the Gumbel-max trick: with replacement, each draw is argmax(log w + Gumbel noise); without,
     the num_samples largest of one such draw."""
-    if generator is not None:
-        raise NotImplementedError("multinomial: generator= is not supported yet (draws come from the default generator)")
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     w = input.detach().double()
@@ -757,7 +774,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):  # noqa:
         raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)")
     log_w = w.clamp(min=0).log()
     def gumbel(*shape):
-        u = rand(*shape, dtype=_dtype.float64).clamp(min=1e-300, max=1 - 1e-16)
+        u = rand(*shape, dtype=_dtype.float64, generator=generator).clamp(min=1e-300, max=1 - 1e-16)
         return -(-u.log()).log()
     if replacement:
         keys = log_w.unsqueeze(-2) + gumbel(*input.shape[:-1], num_samples, classes)
@@ -836,21 +853,32 @@ def from_numpy(array):
     return Tensor._wrap(out.value)
 
 
-def _creator(fn):
-    def create(*size, dtype=None, requires_grad=False):
+def _creator(fn, random=False):
+    """torch.zeros-like creation from `fn`; a random one also takes `generator=`."""
+    def create(*size, dtype=None, requires_grad=False, generator=None):
         shape, n = _shape_args(size)
-        t = _new(fn, shape, n, _resolve_dtype(dtype).code)
+        if generator is not None and not random:
+            raise TypeError("generator= is for random functions")
+        t = _new(fn, shape, n, _resolve_dtype(dtype).code, *([_generator(generator)] if random else []))
         return t.requires_grad_(True) if requires_grad else t
 
     return create
 
 
+def _generator(generator):
+    """A Generator's handle, or None for the default generator."""
+    if generator is not None and not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a gentrain.Generator, got {type(generator).__name__}")
+    return generator._h if generator is not None else None
+
+
 zeros = _creator(lib.gentrain_tensor_zeros)
 ones = _creator(lib.gentrain_tensor_ones)
-rand = _creator(lib.gentrain_tensor_rand)
-randn = _creator(lib.gentrain_tensor_randn)
+rand = _creator(lib.gentrain_tensor_rand, random=True)
+randn = _creator(lib.gentrain_tensor_randn, random=True)
 zeros.__doc__, ones.__doc__ = "Zeros of the given shape.", "Ones of the given shape."
-rand.__doc__, randn.__doc__ = "Uniform samples in [0, 1).", "Standard normal samples."
+rand.__doc__ = "Uniform samples in [0, 1), from `generator` (default: the default generator)."
+randn.__doc__ = "Standard normal samples, from `generator` (default: the default generator)."
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
@@ -945,15 +973,16 @@ class Generator:
 
 def randperm(n, generator=None, dtype=None):
     """A random permutation of 0 ... n-1 (torch.randperm), int64 by default."""
-    return _new(lib.gentrain_randperm, int(n), _resolve_dtype(dtype, _dtype.int64).code,
-                generator._h if generator is not None else None)
+    return _new(lib.gentrain_randperm, int(n), _resolve_dtype(dtype, _dtype.int64).code, _generator(generator))
 
 
-def randint(low, high=None, size=(), dtype=None):
+def randint(low, high=None, size=(), generator=None, dtype=None):
+    """Uniform integers in [low, high) (one bound: [0, low)), from `generator` (torch.randint)."""
     if high is None:
         low, high = 0, low
     shape, n = _int64s(size)
-    return _new(lib.gentrain_tensor_randint, low, high, shape, n, _resolve_dtype(dtype, _dtype.int64).code)
+    return _new(lib.gentrain_tensor_randint, low, high, shape, n, _resolve_dtype(dtype, _dtype.int64).code,
+                _generator(generator))
 
 
 def _handles(tensors):

@@ -26,6 +26,29 @@ def test_generator_and_randperm():
         gentrain.Generator(device="cuda")
 
 
+def test_every_random_function_takes_a_generator():
+    """generator= as PyTorch's: the same seed gives the same draws, whatever the default
+    generator does in between; in-place fills of a leaf that requires grad are refused."""
+    def draws(seed):
+        g = gentrain.Generator().manual_seed(seed)
+        out = [gentrain.rand(3, generator=g), gentrain.randn(2, 2, generator=g), gentrain.randint(0, 100, (4,), generator=g),
+               gentrain.multinomial(gentrain.tensor([1.0, 2.0, 3.0]), 5, replacement=True, generator=g),
+               gentrain.zeros(3).uniform_(-1, 1, generator=g), gentrain.zeros(3).normal_(2, 0.5, generator=g),
+               gentrain.nn.init.xavier_uniform_(gentrain.zeros(2, 3), generator=g),
+               gentrain.nn.init.kaiming_normal_(gentrain.zeros(2, 3), generator=g)]
+        gentrain.rand(10)   # the default generator moves on
+        return [t.tolist() for t in out]
+
+    assert draws(5) == draws(5) and draws(5) != draws(6)
+    w = gentrain.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place operation"):
+        w.normal_()
+    with gentrain.no_grad():
+        assert w.uniform_(2, 3).min().item() >= 2
+    with pytest.raises(TypeError, match="generator"):
+        gentrain.randn(2, generator=3)
+
+
 def test_tensor_dataset_subset_concat_and_random_split():
     x, y = gentrain.arange(10).float().reshape(5, 2), gentrain.arange(5)
     data = TensorDataset(x, y)

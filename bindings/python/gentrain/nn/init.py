@@ -2,17 +2,18 @@
 from ctypes import byref, c_double
 
 from .._lib import check, lib
+from ..tensor import _generator
 
 _MODES = ("fan_in", "fan_out")
 
 
-def uniform_(tensor, a=0.0, b=1.0):
-    check(lib.gentrain_init_uniform(tensor._h, float(a), float(b)))
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    check(lib.gentrain_init_uniform(tensor._h, float(a), float(b), _generator(generator)))
     return tensor
 
 
-def normal_(tensor, mean=0.0, std=1.0):
-    check(lib.gentrain_init_normal(tensor._h, float(mean), float(std)))
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    check(lib.gentrain_init_normal(tensor._h, float(mean), float(std), _generator(generator)))
     return tensor
 
 
@@ -29,29 +30,29 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
-    check(lib.gentrain_init_xavier_uniform(tensor._h, float(gain)))
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    check(lib.gentrain_init_xavier_uniform(tensor._h, float(gain), _generator(generator)))
     return tensor
 
 
-def xavier_normal_(tensor, gain=1.0):
-    check(lib.gentrain_init_xavier_normal(tensor._h, float(gain)))
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    check(lib.gentrain_init_xavier_normal(tensor._h, float(gain), _generator(generator)))
     return tensor
 
 
-def _kaiming(fn, tensor, a, mode, nonlinearity):
+def _kaiming(fn, tensor, a, mode, nonlinearity, generator):
     if mode not in _MODES:
         raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
-    check(fn(tensor._h, float(a), mode.encode(), nonlinearity.encode()))
+    check(fn(tensor._h, float(a), mode.encode(), nonlinearity.encode(), _generator(generator)))
     return tensor
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    return _kaiming(lib.gentrain_init_kaiming_uniform, tensor, a, mode, nonlinearity)
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    return _kaiming(lib.gentrain_init_kaiming_uniform, tensor, a, mode, nonlinearity, generator)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
-    return _kaiming(lib.gentrain_init_kaiming_normal, tensor, a, mode, nonlinearity)
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    return _kaiming(lib.gentrain_init_kaiming_normal, tensor, a, mode, nonlinearity, generator)
 
 
 def calculate_gain(nonlinearity, param=None):

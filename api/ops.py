@@ -377,17 +377,17 @@ module("conv1d", "count in_channels", "count out_channels", "count kernel_size",
        doc="nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over "
            "[N, C, L], with PyTorch's initialization.")
 module("lstm", "count input_size", "count hidden_size", "count num_layers = 1", "bool bias = True",
-       "bool batch_first = False", "double dropout = 0.0",
+       "bool batch_first = False", "double dropout = 0.0", "bool bidirectional = False",
        swift="LSTM({input_size}, {hidden_size}, numLayers: {num_layers}, bias: {bias}, batchFirst: {batch_first}, "
-             "dropout: {dropout})",
-       doc="nn.LSTM(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout) with "
+             "dropout: {dropout}, bidirectional: {bidirectional})",
+       doc="nn.LSTM(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout, bidirectional) with "
            "PyTorch's parameter names (weight_ih_l0, ...) and initialization; gentrain_module_forward "
            "returns the output, gentrain_module_recurrent_forward also the final states.")
 module("gru", "count input_size", "count hidden_size", "count num_layers = 1", "bool bias = True",
-       "bool batch_first = False", "double dropout = 0.0",
+       "bool batch_first = False", "double dropout = 0.0", "bool bidirectional = False",
        swift="GRU({input_size}, {hidden_size}, numLayers: {num_layers}, bias: {bias}, batchFirst: {batch_first}, "
-             "dropout: {dropout})",
-       doc="nn.GRU(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout), as "
+             "dropout: {dropout}, bidirectional: {bidirectional})",
+       doc="nn.GRU(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout, bidirectional), as "
            "gentrain_module_lstm_new.")
 module("lstm_cell", "count input_size", "count hidden_size", "bool bias = True",
        swift="LSTMCell({input_size}, {hidden_size}, bias: {bias})",

@@ -731,17 +731,20 @@ gentrain_status gentrain_instance_norm(gentrain_tensor **out, const gentrain_ten
  * bias_ih [G*H], bias_hh [G*H] (biases may be NULL); G is 4 for the LSTM, 3 for the GRU.
  * ------------------------------------------------------------------------------------- */
 
-/* input [T, N, I] ([N, T, I] when batch_first); h0 and c0 [L, N, H], or NULL for zeros.
- * Writes output [T, N, H] ([N, T, H]) and h_n, c_n [L, N, H]. When `training`, each layer's
- * outputs but the last's go through dropout with probability `dropout` (in [0, 1]). */
+/* input [T, N, I] ([N, T, I] when batch_first); h0 and c0 [L*D, N, H], or NULL for zeros, with
+ * D 2 when `bidirectional` (else 1). Writes output [T, N, D*H] ([N, T, D*H]) and h_n, c_n
+ * [L*D, N, H]. A bidirectional layer has two weight groups (forward, then the reverse one that
+ * reads the sequence backwards: weights holds 8 entries per layer), and the next layer reads both
+ * directions' outputs. When `training`, each layer's outputs but the last's go through dropout
+ * with probability `dropout` (in [0, 1]). */
 gentrain_status gentrain_lstm(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
                               const gentrain_tensor *input, const gentrain_tensor *h0, const gentrain_tensor *c0,
                               gentrain_tensor *const *weights, size_t num_layers, bool batch_first,
-                              double dropout, bool training);
+                              double dropout, bool training, bool bidirectional);
 /* As gentrain_lstm without the cell state. */
 gentrain_status gentrain_gru(gentrain_tensor **output, gentrain_tensor **h_n, const gentrain_tensor *input,
                              const gentrain_tensor *h0, gentrain_tensor *const *weights, size_t num_layers,
-                             bool batch_first, double dropout, bool training);
+                             bool batch_first, double dropout, bool training, bool bidirectional);
 /* One LSTM step (nn.LSTMCell): x [N, I], h and c [N, H] -> h_out, c_out [N, H]. */
 gentrain_status gentrain_lstm_cell(gentrain_tensor **h_out, gentrain_tensor **c_out, const gentrain_tensor *x,
                                    const gentrain_tensor *h, const gentrain_tensor *c, const gentrain_tensor *weight_ih,
@@ -981,8 +984,8 @@ gentrain_status gentrain_module_avg_pool2d_new(gentrain_module **out, int64_t ke
  * (required: exactly one of size and scale_factor). */
 gentrain_status gentrain_module_upsample_new(gentrain_module **out, const gentrain_interpolate_options *options);
 /* Runs a recurrent module with its state, as PyTorch's call of it. LSTM: input [T, N, I] ([N, T, I]
- * with batch_first), h0 and c0 [num_layers, N, H] (both, or both NULL for zeros) -> output
- * [T, N, H], h_n and c_n [num_layers, N, H]. GRU: the same without c (c0 and c_n must be NULL).
+ * with batch_first), h0 and c0 [num_layers*D, N, H] (D 2 when bidirectional, else 1; both, or
+ * both NULL for zeros) -> output [T, N, D*H], h_n and c_n [num_layers*D, N, H]. GRU: the same without c (c0 and c_n must be NULL).
  * LSTMCell: x [N, I], (h, c) [N, H] -> output and h_n both h', c_n c'. GRUCell: output and h_n
  * both h' (c0 and c_n NULL). Every output is a new handle. */
 gentrain_status gentrain_module_recurrent_forward(gentrain_tensor **output, gentrain_tensor **h_n, gentrain_tensor **c_n,
@@ -1041,17 +1044,20 @@ gentrain_status gentrain_module_adaptive_avg_pool2d_new(gentrain_module **out, i
 gentrain_status gentrain_module_conv1d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
                                            int64_t kernel_size, int64_t stride, int64_t padding, int64_t dilation,
                                            int64_t groups, bool bias);
-/* nn.LSTM(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout) with
- * PyTorch's parameter names (weight_ih_l0, ...) and initialization; gentrain_module_forward returns
- * the output, gentrain_module_recurrent_forward also the final states. PyTorch's defaults:
- * num_layers 1, bias true, batch_first false, dropout 0.0. */
+/* nn.LSTM(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout,
+ * bidirectional) with PyTorch's parameter names (weight_ih_l0, ...) and initialization;
+ * gentrain_module_forward returns the output, gentrain_module_recurrent_forward also the final
+ * states. PyTorch's defaults: num_layers 1, bias true, batch_first false, dropout 0.0,
+ * bidirectional false. */
 gentrain_status gentrain_module_lstm_new(gentrain_module **out, int64_t input_size, int64_t hidden_size,
-                                         int64_t num_layers, bool bias, bool batch_first, double dropout);
-/* nn.GRU(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout), as
- * gentrain_module_lstm_new. PyTorch's defaults: num_layers 1, bias true, batch_first false, dropout
- * 0.0. */
+                                         int64_t num_layers, bool bias, bool batch_first, double dropout,
+                                         bool bidirectional);
+/* nn.GRU(input_size, hidden_size, num_layers (at most 1024), bias, batch_first, dropout,
+ * bidirectional), as gentrain_module_lstm_new. PyTorch's defaults: num_layers 1, bias true,
+ * batch_first false, dropout 0.0, bidirectional false. */
 gentrain_status gentrain_module_gru_new(gentrain_module **out, int64_t input_size, int64_t hidden_size,
-                                        int64_t num_layers, bool bias, bool batch_first, double dropout);
+                                        int64_t num_layers, bool bias, bool batch_first, double dropout,
+                                        bool bidirectional);
 /* nn.LSTMCell(input_size, hidden_size, bias): gentrain_module_forward returns h from a zero state,
  * gentrain_module_recurrent_forward takes and returns (h, c). PyTorch's defaults: bias true. */
 gentrain_status gentrain_module_lstm_cell_new(gentrain_module **out, int64_t input_size, int64_t hidden_size,

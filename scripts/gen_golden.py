@@ -451,18 +451,22 @@ def perceptual_case():
 
 
 def recurrent_case():
-    """A 2-layer LSTM with a given state and a batch-first GRU: outputs, final states, and the
-    gradients of a weighted sum of them with respect to the input and every weight."""
+    """A 2-layer LSTM with a given state and a batch-first GRU, and both bidirectional: outputs,
+    final states, and the gradients of a weighted sum of them with respect to the input and every
+    weight."""
     torch.manual_seed(23)
     out = {}
     for name, module, batch_first in [("lstm", torch.nn.LSTM(3, 4, num_layers=2), False),
-                                      ("gru", torch.nn.GRU(3, 4, batch_first=True), True)]:
+                                      ("gru", torch.nn.GRU(3, 4, batch_first=True), True),
+                                      ("lstm_bidirectional", torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True), False),
+                                      ("gru_bidirectional", torch.nn.GRU(3, 4, num_layers=2, batch_first=True, bidirectional=True),
+                                       True)]:
         module = module.double()
         x = torch.randn(2, 5, 3, dtype=torch.float64) if batch_first else torch.randn(5, 2, 3, dtype=torch.float64)
         x.requires_grad_(True)
-        layers = module.num_layers
+        layers = module.num_layers * (2 if module.bidirectional else 1)
         h0 = torch.randn(layers, 2, 4, dtype=torch.float64)
-        if name == "lstm":
+        if name.startswith("lstm"):
             c0 = torch.randn(layers, 2, 4, dtype=torch.float64)
             y, (h, c) = module(x, (h0, c0))
             finals = [h, c]
@@ -476,7 +480,7 @@ def recurrent_case():
         out[name] = {"state": {k: encode(v) for k, v in params.items()}, "input": encode(x), "h0": encode(h0),
                      "output": encode(y), "w": encode(w), "finals": [encode(f) for f in finals], "loss": loss.item(),
                      "grads": {k: encode(g) for k, g in zip(["input"] + list(params), grads)}}
-        if name == "lstm":
+        if name.startswith("lstm"):
             out[name]["c0"] = encode(c0)
     return out
 

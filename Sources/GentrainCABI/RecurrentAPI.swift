@@ -4,11 +4,12 @@ import GentrainNN
 
 // Recurrent layers as functions.
 
-/// `num_layers` groups of (weight_ih, weight_hh, bias_ih or NULL, bias_hh or NULL).
-private func layerWeights(_ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int) throws -> [RecurrentWeights] {
+/// `num_layers` groups (two per layer when `bidirectional`) of (weight_ih, weight_hh, bias_ih or
+/// NULL, bias_hh or NULL).
+private func layerWeights(_ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int, _ bidirectional: Bool) throws -> [RecurrentWeights] {
     guard numLayers > 0, numLayers <= 1 << 16 else { throw GentrainError(.invalidArgument, "num_layers must be positive, got \(UInt(bitPattern: numLayers))") }
     guard let weights else { throw GentrainError(.invalidArgument, "weights is NULL") }
-    return try (0..<numLayers).map { l in
+    return try (0..<numLayers * (bidirectional ? 2 : 1)).map { l in
         let w = weights + 4 * l
         return RecurrentWeights(ih: try tensorArg(w[0], "weights[\(4 * l)] (weight_ih)"), hh: try tensorArg(w[1], "weights[\(4 * l + 1)] (weight_hh)"),
                                 biasIH: try optionalTensorArg(w[2], "weights[\(4 * l + 2)] (bias_ih)"),
@@ -19,10 +20,11 @@ private func layerWeights(_ weights: UnsafePointer<OpaquePointer?>?, _ numLayers
 @c @implementation
 public func gentrain_lstm(_ output: TensorOut?, _ hN: TensorOut?, _ cN: TensorOut?, _ input: OpaquePointer?, _ h0: OpaquePointer?,
                           _ c0: OpaquePointer?, _ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int, _ batchFirst: Bool,
-                          _ dropout: Double, _ training: Bool) -> gentrain_status {
+                          _ dropout: Double, _ training: Bool, _ bidirectional: Bool) -> gentrain_status {
     producing("gentrain_lstm", [output, hN, cN]) {
         let r = try lstm(tensorArg(input, "input"), (try optionalTensorArg(h0, "h0"), try optionalTensorArg(c0, "c0")),
-                         layers: layerWeights(weights, numLayers), batchFirst: batchFirst, dropout: dropout, training: training)
+                         layers: layerWeights(weights, numLayers, bidirectional), batchFirst: batchFirst, dropout: dropout,
+                         training: training, bidirectional: bidirectional)
         return [r.output, r.h, r.c]
     }
 }
@@ -30,10 +32,10 @@ public func gentrain_lstm(_ output: TensorOut?, _ hN: TensorOut?, _ cN: TensorOu
 @c @implementation
 public func gentrain_gru(_ output: TensorOut?, _ hN: TensorOut?, _ input: OpaquePointer?, _ h0: OpaquePointer?,
                          _ weights: UnsafePointer<OpaquePointer?>?, _ numLayers: Int, _ batchFirst: Bool, _ dropout: Double,
-                         _ training: Bool) -> gentrain_status {
+                         _ training: Bool, _ bidirectional: Bool) -> gentrain_status {
     producing("gentrain_gru", [output, hN]) {
-        let r = try gru(tensorArg(input, "input"), optionalTensorArg(h0, "h0"), layers: layerWeights(weights, numLayers),
-                        batchFirst: batchFirst, dropout: dropout, training: training)
+        let r = try gru(tensorArg(input, "input"), optionalTensorArg(h0, "h0"), layers: layerWeights(weights, numLayers, bidirectional),
+                        batchFirst: batchFirst, dropout: dropout, training: training, bidirectional: bidirectional)
         return [r.output, r.h]
     }
 }

@@ -1667,7 +1667,7 @@ static void test_recurrent(void) {
     for (int i = 0; i < 4; i++) OK(gentrain_tensor_randn(&gw[i], gshapes[i], gshapes[i][1] ? 2 : 1, GENTRAIN_FLOAT32, NULL));
 
     gentrain_tensor *y = NULL, *h = NULL, *c = NULL;
-    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 2, false, 0.0, false));
+    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 2, false, 0.0, false, false));
     expect_shape(y, 5, 2, 4, 0);
     expect_shape(h, 2, 2, 4, 0);
     expect_shape(c, 2, 2, 4, 0);
@@ -1680,7 +1680,7 @@ static void test_recurrent(void) {
     int64_t hs[2] = {2, 4};
     OK(gentrain_select(&step, x1, 0, 0));
     OK(gentrain_tensor_zeros(&zero, hs, 2, GENTRAIN_FLOAT32));
-    OK(gentrain_lstm(&y, &h, &c, x1, NULL, NULL, lw, 1, false, 0.0, false));
+    OK(gentrain_lstm(&y, &h, &c, x1, NULL, NULL, lw, 1, false, 0.0, false, false));
     OK(gentrain_lstm_cell(&hc, &cc, step, zero, zero, lw[0], lw[1], lw[2], lw[3]));
     OK(gentrain_select(&h0, h, 0, 0));
     EXPECT(max_abs_diff(h0, hc) < 1e-6);
@@ -1694,12 +1694,12 @@ static void test_recurrent(void) {
     gentrain_tensor_free(hc);
     gentrain_tensor_free(cc);
 
-    OK(gentrain_gru(&y, &h, x1, NULL, gw, 1, true, 0.0, false));   /* [N 1, T 2, I 3] */
+    OK(gentrain_gru(&y, &h, x1, NULL, gw, 1, true, 0.0, false, false));   /* [N 1, T 2, I 3] */
     expect_shape(y, 1, 2, 4, 0);
     expect_shape(h, 1, 1, 4, 0);
     gentrain_tensor_free(y);
     gentrain_tensor_free(h);
-    OK(gentrain_gru(&y, &h, x1, NULL, gw, 1, false, 0.0, false));
+    OK(gentrain_gru(&y, &h, x1, NULL, gw, 1, false, 0.0, false, false));
     OK(gentrain_gru_cell(&hc, step, zero, gw[0], gw[1], NULL, NULL));   /* biases optional */
     expect_shape(hc, 2, 4, 0, 0);
     gentrain_tensor_free(hc);
@@ -1715,25 +1715,25 @@ static void test_recurrent(void) {
     gentrain_tensor *zeros_in = NULL, *y_alone = NULL, *h_alone = NULL, *c_alone = NULL;
     int64_t zs[3] = {5, 2, 4};
     OK(gentrain_tensor_zeros(&zeros_in, zs, 3, GENTRAIN_FLOAT32));
-    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 2, false, 1.0, true));
+    OK(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 2, false, 1.0, true, false));
     OK(gentrain_lstm(&y_alone, &h_alone, &c_alone, zeros_in, NULL, NULL, lw + 4, 1, false, 0.0,
-                     false));
+                     false, false));
     EXPECT(max_abs_diff(y, y_alone) == 0);
     gentrain_tensor *tensors_done[] = {zeros_in, y_alone, h_alone, c_alone, y, h, c};
     for (size_t i = 0; i < 7; i++) gentrain_tensor_free(tensors_done[i]);
     y = h = c = NULL;
-    FAILS(gentrain_gru(&y, &h, x, NULL, gw, 1, false, 2.0, true), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_gru(&y, &h, x, NULL, gw, 1, false, 2.0, true, false), GENTRAIN_ERR_INVALID_ARGUMENT,
           "dropout");
 
     /* Bad input: an error each, nothing written. */
-    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, NULL, 1, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT, "weights is NULL");
-    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 0, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, NULL, 1, false, 0.0, false, false), GENTRAIN_ERR_INVALID_ARGUMENT, "weights is NULL");
+    FAILS(gentrain_lstm(&y, &h, &c, x, NULL, NULL, lw, 0, false, 0.0, false, false), GENTRAIN_ERR_INVALID_ARGUMENT,
           "num_layers");
-    FAILS(gentrain_lstm(&y, NULL, &c, x, NULL, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT,
+    FAILS(gentrain_lstm(&y, NULL, &c, x, NULL, NULL, lw, 1, false, 0.0, false, false), GENTRAIN_ERR_INVALID_ARGUMENT,
           "NULL");
-    FAILS(gentrain_gru(&y, &h, x, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "weight_ih [12, 3]");
-    FAILS(gentrain_lstm(&y, &h, &c, x, zero, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE, "h0");
-    FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, lw, 1, false, 0.0, false), GENTRAIN_ERR_SHAPE,
+    FAILS(gentrain_gru(&y, &h, x, NULL, lw, 1, false, 0.0, false, false), GENTRAIN_ERR_SHAPE, "weight_ih [12, 3]");
+    FAILS(gentrain_lstm(&y, &h, &c, x, zero, NULL, lw, 1, false, 0.0, false, false), GENTRAIN_ERR_SHAPE, "h0");
+    FAILS(gentrain_lstm(&y, &h, &c, zero, NULL, NULL, lw, 1, false, 0.0, false, false), GENTRAIN_ERR_SHAPE,
           "expected input");
     int64_t five[2] = {5, 3};
     OK(gentrain_tensor_randn(&bad, five, 2, GENTRAIN_FLOAT32, NULL));
@@ -2329,7 +2329,7 @@ static void test_c_modules(void) {
 
     /* LSTM, 2 layers: weight_ih_l0 [16, 3], weight_hh_l0, bias_ih_l0, bias_hh_l0, then layer 1. */
     gentrain_module *lstm = NULL;
-    OK(gentrain_module_lstm_new(&lstm, 3, 4, 2, true, false, 0.0));
+    OK(gentrain_module_lstm_new(&lstm, 3, 4, 2, true, false, 0.0, false));
     EXPECT(module_parameters(p, lstm) == 8);
     const char *name = NULL;
     gentrain_tensor *w = NULL;
@@ -2339,14 +2339,14 @@ static void test_c_modules(void) {
     gentrain_tensor_free(w);
     gentrain_tensor *y = NULL, *h = NULL, *c = NULL, *ry = NULL, *rh = NULL, *rc = NULL, *fy = NULL;
     OK(gentrain_module_recurrent_forward(&y, &h, &c, lstm, x, h0, c0));
-    OK(gentrain_lstm(&ry, &rh, &rc, x, h0, c0, p, 2, false, 0.0, false));
+    OK(gentrain_lstm(&ry, &rh, &rc, x, h0, c0, p, 2, false, 0.0, false, false));
     EXPECT(max_abs_diff(y, ry) == 0 && max_abs_diff(h, rh) == 0 && max_abs_diff(c, rc) == 0);
     expect_shape(y, 5, 2, 4, 0);
     expect_shape(c, 2, 2, 4, 0);
     gentrain_tensor *done[] = {y, h, c, ry, rh, rc};
     free_all(done, 6);
     OK(gentrain_module_forward(&fy, lstm, x));   /* from zero states: the output only */
-    OK(gentrain_lstm(&ry, &rh, &rc, x, NULL, NULL, p, 2, false, 0.0, false));
+    OK(gentrain_lstm(&ry, &rh, &rc, x, NULL, NULL, p, 2, false, 0.0, false, false));
     EXPECT(max_abs_diff(fy, ry) == 0);
     gentrain_tensor *done2[] = {fy, ry, rh, rc};
     free_all(done2, 4);
@@ -2357,9 +2357,26 @@ static void test_c_modules(void) {
     free_all(p, 8);
     gentrain_module_free(lstm);
 
+    /* Bidirectional: a reverse weight set per layer (weight_ih_l0_reverse, ...), outputs side by side. */
+    OK(gentrain_module_lstm_new(&lstm, 3, 4, 1, true, false, 0.0, true));
+    EXPECT(module_parameters(p, lstm) == 8);
+    OK(gentrain_module_parameter(&w, &name, lstm, 4));
+    EXPECT(strcmp(name, "weight_ih_l0_reverse") == 0);
+    gentrain_tensor_free(w);
+    OK(gentrain_module_recurrent_forward(&y, &h, &c, lstm, x, h0, c0));   /* h0, c0 [2, N, H]: one layer, two directions */
+    OK(gentrain_lstm(&ry, &rh, &rc, x, h0, c0, p, 1, false, 0.0, false, true));
+    EXPECT(max_abs_diff(y, ry) == 0 && max_abs_diff(h, rh) == 0 && max_abs_diff(c, rc) == 0);
+    expect_shape(y, 5, 2, 8, 0);
+    gentrain_tensor *done_bi[] = {y, h, c, ry, rh, rc};
+    free_all(done_bi, 6);
+    y = NULL;
+    FAILS(gentrain_lstm(&y, &h, &c, x, h0, c0, p, 1, false, 0.0, false, false), GENTRAIN_ERR_SHAPE, "h0");   /* one direction: [1, N, H] */
+    free_all(p, 8);
+    gentrain_module_free(lstm);
+
     /* GRU, batch first: no cell state. */
     gentrain_module *gru = NULL;
-    OK(gentrain_module_gru_new(&gru, 3, 4, 1, true, true, 0.0));
+    OK(gentrain_module_gru_new(&gru, 3, 4, 1, true, true, 0.0, false));
     EXPECT(module_parameters(p, gru) == 4);
     gentrain_tensor *h01 = NULL;
     OK(gentrain_select(&h01, h0, 0, 0));   /* [N 2, H 4]: one layer's state, as [1, 5, 4] below */
@@ -2370,7 +2387,7 @@ static void test_c_modules(void) {
     FAILS(gentrain_module_recurrent_forward(&y, &h, &c, gru, x, h1, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "no cell state");
     EXPECT(c == NULL && y == NULL);
     OK(gentrain_module_recurrent_forward(&y, &h, NULL, gru, x, h1, NULL));   /* x as [N 5, T 2, I 3] */
-    OK(gentrain_gru(&ry, &rh, x, h1, p, 1, true, 0.0, false));
+    OK(gentrain_gru(&ry, &rh, x, h1, p, 1, true, 0.0, false, false));
     EXPECT(max_abs_diff(y, ry) == 0 && max_abs_diff(h, rh) == 0);
     expect_shape(y, 5, 2, 4, 0);
     gentrain_tensor *done3[] = {y, h, ry, rh, h1};
@@ -2402,9 +2419,9 @@ static void test_c_modules(void) {
     gentrain_module_free(lstm_cell);
     gentrain_module_free(gru_cell);
     y = NULL;
-    FAILS(gentrain_module_lstm_new(&lstm, 3, 4, 2000, true, false, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "num_layers");
-    FAILS(gentrain_module_lstm_new(&lstm, 3, 0, 1, true, false, 0.0), GENTRAIN_ERR_INVALID_ARGUMENT, "hidden_size");
-    FAILS(gentrain_module_gru_new(&gru, 3, 4, 1, true, false, 1.5), GENTRAIN_ERR_INVALID_ARGUMENT, "dropout");
+    FAILS(gentrain_module_lstm_new(&lstm, 3, 4, 2000, true, false, 0.0, false), GENTRAIN_ERR_INVALID_ARGUMENT, "num_layers");
+    FAILS(gentrain_module_lstm_new(&lstm, 3, 0, 1, true, false, 0.0, true), GENTRAIN_ERR_INVALID_ARGUMENT, "hidden_size");
+    FAILS(gentrain_module_gru_new(&gru, 3, 4, 1, true, false, 1.5, false), GENTRAIN_ERR_INVALID_ARGUMENT, "dropout");
     EXPECT(lstm == NULL && gru == NULL);
 
     /* Conv1d(2, 4, 3, stride 2, padding 1): its forward is gentrain_conv1d on its parameters. */

@@ -257,12 +257,12 @@ int main(void) {
     OK(gentrain_module_conv1d_new(&module, 1, 1, 1, 1, 0, 1, 1, false));
     gentrain_module_free(module);
     EXPECT(gentrain_module_conv1d_new(NULL, 1, 1, 1, 1, 0, 1, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
-    OK(gentrain_module_lstm_new(&module, 1, 1, 1, false, false, 1.0));
+    OK(gentrain_module_lstm_new(&module, 1, 1, 1, false, false, 1.0, false));
     gentrain_module_free(module);
-    EXPECT(gentrain_module_lstm_new(NULL, 1, 1, 1, false, false, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
-    OK(gentrain_module_gru_new(&module, 1, 1, 1, false, false, 1.0));
+    EXPECT(gentrain_module_lstm_new(NULL, 1, 1, 1, false, false, 1.0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    OK(gentrain_module_gru_new(&module, 1, 1, 1, false, false, 1.0, false));
     gentrain_module_free(module);
-    EXPECT(gentrain_module_gru_new(NULL, 1, 1, 1, false, false, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    EXPECT(gentrain_module_gru_new(NULL, 1, 1, 1, false, false, 1.0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     OK(gentrain_module_lstm_cell_new(&module, 1, 1, false));
     gentrain_module_free(module);
     EXPECT(gentrain_module_lstm_cell_new(NULL, 1, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);

@@ -311,17 +311,18 @@ static void layers(input *in) {
     case 15: gentrain_dropout(&out, x, number(in), byte(in) % 2); break;
     case 16: gentrain_embedding(&out, x, w, &k); break;
     case 17: {
-        gentrain_tensor *h = NULL, *c = NULL, *weights[8];
-        for (int i = 0; i < 8; i++) weights[i] = any_tensor(in);
+        gentrain_tensor *h = NULL, *c = NULL, *weights[16];   /* up to 2 layers of 2 directions */
+        for (int i = 0; i < 16; i++) weights[i] = any_tensor(in);
         size_t layers_n = byte(in) % 3;
+        bool bidirectional = byte(in) % 2;
         if (byte(in) % 2) {
             if (gentrain_lstm(&out, &h, &c, x, byte(in) % 2 ? w : NULL, byte(in) % 2 ? b : NULL, weights, layers_n,
-                              byte(in) % 2, number(in), byte(in) % 2) == GENTRAIN_OK) {
+                              byte(in) % 2, number(in), byte(in) % 2, bidirectional) == GENTRAIN_OK) {
                 put(in, h);
                 put(in, c);
             }
         } else if (gentrain_gru(&out, &h, x, byte(in) % 2 ? w : NULL, weights, layers_n, byte(in) % 2, number(in),
-                                byte(in) % 2) == GENTRAIN_OK) {
+                                byte(in) % 2, bidirectional) == GENTRAIN_OK) {
             put(in, h);
         }
         break;
@@ -451,8 +452,10 @@ static void training(input *in) {
         switch (byte(in) % 10) {   /* modules with fuzzed sizes, among them the recurrent ones */
         case 0: gentrain_module_linear_new(m, integer(in), integer(in), byte(in) % 2); break;
         case 1: gentrain_module_batch_norm_new(m, integer(in), number(in), number(in), byte(in) % 2); break;
-        case 2: gentrain_module_lstm_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in)); break;
-        case 3: gentrain_module_gru_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in)); break;
+        case 2: gentrain_module_lstm_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in),
+                                         byte(in) % 2); break;
+        case 3: gentrain_module_gru_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in),
+                                        byte(in) % 2); break;
         case 4: gentrain_module_lstm_cell_new(m, integer(in), integer(in), byte(in) % 2); break;
         case 5: gentrain_module_gru_cell_new(m, integer(in), integer(in), byte(in) % 2); break;
         case 6: gentrain_module_conv1d_new(m, integer(in), integer(in), integer(in), integer(in), integer(in), integer(in),

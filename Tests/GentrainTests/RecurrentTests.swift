@@ -47,6 +47,19 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    func testBidirectionalLSTMAndGRUMatchPyTorch() throws {
+        let lstm = try LSTM(3, 4, numLayers: 2, bidirectional: true)
+        try check("lstm_bidirectional", lstm) { x, json in
+            let (y, h, c) = try lstm(x, (try tensor(json["h0"]!), try tensor(json["c0"]!)))
+            return [y, h, c]
+        }
+        let gru = try GRU(3, 4, numLayers: 2, batchFirst: true, bidirectional: true)
+        try check("gru_bidirectional", gru) { x, json in
+            let (y, h) = try gru(x, try tensor(json["h0"]!))
+            return [y, h]
+        }
+    }
+
     func testCellsAreOneStepOfTheLayersAndShapesAreChecked() throws {
         let lstm = try LSTM(3, 5), cell = try LSTMCell(3, 5)
         try cell.loadStateDict(lstm.stateDict().map { (String($0.0.dropLast(3)), $0.1) })   // "weight_ih_l0" → "weight_ih"

@@ -116,15 +116,15 @@ public func gentrain_module_conv1d_new(_ out: UnsafeMutablePointer<OpaquePointer
 @c @implementation
 public func gentrain_module_lstm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input_size: Int64,
                                      _ hidden_size: Int64, _ num_layers: Int64, _ bias: Bool, _ batch_first: Bool,
-                                     _ dropout: Double) -> gentrain_status {
-    producingModule("gentrain_module_lstm_new", out) { try LSTM(size(input_size, "input_size", min: 1), size(hidden_size, "hidden_size", min: 1), numLayers: size(num_layers, "num_layers", min: 1), bias: bias, batchFirst: batch_first, dropout: dropout) }
+                                     _ dropout: Double, _ bidirectional: Bool) -> gentrain_status {
+    producingModule("gentrain_module_lstm_new", out) { try LSTM(size(input_size, "input_size", min: 1), size(hidden_size, "hidden_size", min: 1), numLayers: size(num_layers, "num_layers", min: 1), bias: bias, batchFirst: batch_first, dropout: dropout, bidirectional: bidirectional) }
 }
 
 @c @implementation
 public func gentrain_module_gru_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ input_size: Int64,
                                     _ hidden_size: Int64, _ num_layers: Int64, _ bias: Bool, _ batch_first: Bool,
-                                    _ dropout: Double) -> gentrain_status {
-    producingModule("gentrain_module_gru_new", out) { try GRU(size(input_size, "input_size", min: 1), size(hidden_size, "hidden_size", min: 1), numLayers: size(num_layers, "num_layers", min: 1), bias: bias, batchFirst: batch_first, dropout: dropout) }
+                                    _ dropout: Double, _ bidirectional: Bool) -> gentrain_status {
+    producingModule("gentrain_module_gru_new", out) { try GRU(size(input_size, "input_size", min: 1), size(hidden_size, "hidden_size", min: 1), numLayers: size(num_layers, "num_layers", min: 1), bias: bias, batchFirst: batch_first, dropout: dropout, bidirectional: bidirectional) }
 }
 
 @c @implementation

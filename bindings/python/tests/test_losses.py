@@ -167,16 +167,18 @@ def test_perceptual_loss_through_an_extractor_saved_by_pytorch(tmp_path):
     np.testing.assert_array_equal(small[0].weight.numpy(), before)
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru"])
+@pytest.mark.parametrize("name", ["lstm", "gru", "lstm_bidirectional", "gru_bidirectional"])
 def test_recurrent_layers_match_pytorch(name):
     nn = gentrain.nn
     case = json.load(open(os.path.join(os.path.dirname(GOLDEN), "recurrent.json")))[name]
-    module = nn.LSTM(3, 4, num_layers=2) if name == "lstm" else nn.GRU(3, 4, batch_first=True)
+    module = {"lstm": lambda: nn.LSTM(3, 4, num_layers=2), "gru": lambda: nn.GRU(3, 4, batch_first=True),
+              "lstm_bidirectional": lambda: nn.LSTM(3, 4, num_layers=2, bidirectional=True),
+              "gru_bidirectional": lambda: nn.GRU(3, 4, num_layers=2, batch_first=True, bidirectional=True)}[name]()
     assert list(module.state_dict()) == list(case["state"])   # PyTorch's names, in its order
     for key, stored in case["state"].items():
         setattr(module, key, nn.Parameter(load(stored)))
     x = load(case["input"]).detach().requires_grad_()
-    if name == "lstm":
+    if name.startswith("lstm"):
         y, (h, c) = module(x, (load(case["h0"]), load(case["c0"])))
         finals = [h, c]
     else:

@@ -26,12 +26,12 @@ def _outputs(call, count, *args):
 
 class _Recurrent(Module):
     """The parameters of nn.LSTM / nn.GRU: weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
-    bias_hh_l{k} per layer."""
+    bias_hh_l{k} per layer, then (bidirectional) the same with the suffix _reverse."""
 
     _gates = 0
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0):
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False):
         super().__init__()
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(f"{type(self).__name__}: input_size, hidden_size and num_layers must be positive")
@@ -39,42 +39,51 @@ class _Recurrent(Module):
             raise ValueError(f"{type(self).__name__}: dropout must be in [0, 1], got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bool(bidirectional)
+        directions = 2 if self.bidirectional else 1
         for k in range(num_layers):
-            _recurrent_parameters(self, f"_l{k}", input_size if k == 0 else hidden_size, hidden_size, bias)
+            for suffix in self._suffixes(k):
+                _recurrent_parameters(self, suffix, input_size if k == 0 else directions * hidden_size, hidden_size, bias)
+
+    def _suffixes(self, k):
+        return [f"_l{k}", f"_l{k}_reverse"] if self.bidirectional else [f"_l{k}"]
 
     def _weights(self):
-        """The C array of four handles per layer (NULL for absent biases)."""
+        """The C array of four handles per weight set (NULL for absent biases)."""
         handles = []
         for k in range(self.num_layers):
-            handles += [getattr(self, f"{n}_l{k}", None) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            for suffix in self._suffixes(k):
+                handles += [getattr(self, n + suffix, None) for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         return (c_void_p * len(handles))(*[_h(t) for t in handles])
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, batch_first={self.batch_first}"
+        return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, batch_first={self.batch_first}"
+                + (", bidirectional=True" if self.bidirectional else ""))
 
 
 class LSTM(_Recurrent):
-    """input [T, N, I] ([N, T, I] with batch_first), hx = (h0, c0) [num_layers, N, H] or None →
-    (output, (h_n, c_n)), as PyTorch's nn.LSTM (dropout between layers in training mode)."""
+    """input [T, N, I] ([N, T, I] with batch_first), hx = (h0, c0) [num_layers * D, N, H] or None →
+    (output [T, N, D * H], (h_n, c_n)), D = 2 when bidirectional, as PyTorch's nn.LSTM (dropout
+    between layers in training mode)."""
 
     _gates = 4
 
     def forward(self, input, hx=None):  # noqa: A002 - PyTorch's name
         h0, c0 = hx if hx is not None else (None, None)
         y, h, c = _outputs(lib.gentrain_lstm, 3, input._h, _h(h0), _h(c0), self._weights(), self.num_layers, self.batch_first,
-                           self.dropout, self.training)
+                           self.dropout, self.training, self.bidirectional)
         return y, (h, c)
 
 
 class GRU(_Recurrent):
-    """input [T, N, I] ([N, T, I] with batch_first), hx = h0 [num_layers, N, H] or None →
+    """input [T, N, I] ([N, T, I] with batch_first), hx = h0 [num_layers * D, N, H] or None →
     (output, h_n), as PyTorch's nn.GRU."""
 
     _gates = 3
 
     def forward(self, input, hx=None):  # noqa: A002
         y, h = _outputs(lib.gentrain_gru, 2, input._h, _h(hx), self._weights(), self.num_layers, self.batch_first,
-                        self.dropout, self.training)
+                        self.dropout, self.training, self.bidirectional)
         return y, h
 
 

@@ -166,6 +166,15 @@ gentrain_status gentrain_set_num_threads(int32_t n);
 /* The number of threads: as set by gentrain_set_num_threads, else OMP_NUM_THREADS, else the CPUs
  * the process may run on (its affinity mask). */
 int32_t gentrain_get_num_threads(void);
+/* Opens a handle scope, for a training step's many intermediate tensors: every tensor handle this
+ * thread creates from now on is freed by the matching gentrain_scope_end. Scopes nest. */
+void gentrain_scope_begin(void);
+/* Closes the thread's innermost handle scope: frees the tensor handles created in it, except the
+ * `n_keep` handles in `keep` (NULL when n_keep is 0), which stay live and belong to the enclosing
+ * scope, if any. Handles freed before the end are fine. Without an open scope, or with bad `keep`
+ * arguments, GENTRAIN_ERR_INVALID_ARGUMENT (the scope then stays open). */
+gentrain_status gentrain_scope_end(gentrain_tensor *const *keep, size_t n_keep);
+
 /* Seeds the default random generator (torch.manual_seed): the calling thread's own one if it has
  * one (a rank of a threads process group), else the process's. */
 void gentrain_manual_seed(uint64_t seed);

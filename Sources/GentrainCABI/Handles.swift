@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CGentrain
+import Synchronization
 import GentrainCore
 import GentrainNN
 import GentrainOptim
@@ -163,7 +164,48 @@ func schedulerArg(_ h: OpaquePointer?) throws -> AnyObject {
     try HandleTable.shared.lookup(h, .scheduler, "scheduler")
 }
 
-func newHandle(_ t: Tensor) throws -> OpaquePointer { try HandleTable.shared.insert(t, .tensor) }
+func newHandle(_ t: Tensor) throws -> OpaquePointer {
+    let h = try HandleTable.shared.insert(t, .tensor)
+    HandleScopes.record(h)
+    return h
+}
+
+/// The handle scopes open on each thread (gentrain_scope_begin / gentrain_scope_end): the tensor
+/// handles each one has seen created, innermost last.
+enum HandleScopes {
+    private final class Stack { var scopes: [[OpaquePointer]] = [] }
+    private static let stack = ThreadLocal { Stack() }
+    /// Threads with a scope open; while it is 0, creating a handle does not look at the thread's stack.
+    private static let open = Atomic<Int>(0)
+
+    static func record(_ h: OpaquePointer) {
+        guard open.load(ordering: .relaxed) > 0 else { return }
+        let s = stack.value
+        if !s.scopes.isEmpty { s.scopes[s.scopes.count - 1].append(h) }
+    }
+
+    static func begin() {
+        stack.value.scopes.append([])
+        open.add(1, ordering: .relaxed)
+    }
+
+    /// Closes the innermost scope: frees its handles but `keep`, which pass to the enclosing
+    /// scope (if any). Throws, changing nothing, when no scope is open.
+    static func end(keeping keep: Set<OpaquePointer>) throws {
+        let s = stack.value
+        guard let handles = s.scopes.popLast() else {
+            throw GentrainError(.invalidArgument, "no handle scope is open on this thread (gentrain_scope_begin)")
+        }
+        open.subtract(1, ordering: .relaxed)
+        for h in handles {
+            if keep.contains(h) {
+                if !s.scopes.isEmpty { s.scopes[s.scopes.count - 1].append(h) }
+            } else {
+                HandleTable.shared.remove(h, .tensor)   // a handle the caller freed already is ignored
+            }
+        }
+    }
+}
 
 /// Handles for several results: all of them, or none (those made are freed on failure).
 func newHandles(_ tensors: [Tensor?]) throws -> [OpaquePointer?] {

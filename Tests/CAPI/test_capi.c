@@ -2557,6 +2557,39 @@ static void test_c_modules(void) {
     gentrain_tensor_free(c0);
 }
 
+/* Handle scopes: a step's intermediate handles freed in one call, the kept ones live on. */
+static void test_scopes(void) {
+    int64_t shape[1] = {3};
+    size_t n = 0;
+    gentrain_tensor *a = NULL, *b = NULL, *c = NULL, *x = NULL, *y = NULL, *z = NULL;
+    gentrain_scope_begin();
+    OK(gentrain_tensor_randn(&a, shape, 1, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_tensor_ones(&b, shape, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_add(&c, a, b));
+    gentrain_tensor_free(b);   /* freed before the end: fine */
+    OK(gentrain_scope_end(&c, 1));
+    FAILS(gentrain_tensor_ndim(&n, a), GENTRAIN_ERR_INVALID_HANDLE, "not a live handle");
+    OK(gentrain_tensor_ndim(&n, c));
+    EXPECT(n == 1);
+
+    /* Nested: the inner scope's kept handle belongs to the outer one. */
+    gentrain_scope_begin();
+    OK(gentrain_tensor_zeros(&x, shape, 1, GENTRAIN_FLOAT32));
+    gentrain_scope_begin();
+    OK(gentrain_neg(&y, c));
+    OK(gentrain_exp(&z, y));
+    OK(gentrain_scope_end(&z, 1));
+    FAILS(gentrain_tensor_ndim(&n, y), GENTRAIN_ERR_INVALID_HANDLE, "not a live handle");
+    OK(gentrain_tensor_ndim(&n, z));
+    FAILS(gentrain_scope_end(NULL, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "keep is NULL");   /* the scope stays open */
+    OK(gentrain_tensor_ndim(&n, x));
+    OK(gentrain_scope_end(NULL, 0));
+    FAILS(gentrain_tensor_ndim(&n, x), GENTRAIN_ERR_INVALID_HANDLE, "not a live handle");
+    FAILS(gentrain_tensor_ndim(&n, z), GENTRAIN_ERR_INVALID_HANDLE, "not a live handle");
+    FAILS(gentrain_scope_end(NULL, 0), GENTRAIN_ERR_INVALID_ARGUMENT, "no handle scope");
+    gentrain_tensor_free(c);
+}
+
 int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
@@ -2580,6 +2613,7 @@ int main(int argc, char **argv) {
     test_module_to();
     test_in_place();
     test_c_modules();
+    test_scopes();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

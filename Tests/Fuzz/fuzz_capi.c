@@ -643,6 +643,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gentrain_manual_seed(0);
     input in = {data, size};
     trace = getenv("GENTRAIN_FUZZ_TRACE") != NULL;   /* to see what a crash input does */
+    int scopes = 0;   /* handle scopes open */
     for (int step = 0; step < 64 && in.n > 0; step++) {
         if (trace) show_pool(step);
         uint8_t op = byte(&in);
@@ -660,6 +661,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (op & 0x80) {
                 if (op & 0x40) distributed(&in);
                 else files(&in);
+            } else if (op & 0x20) {   /* handle scopes: open one, or close the innermost keeping pool tensors */
+                if (byte(&in) % 2) {
+                    gentrain_scope_begin();
+                    scopes++;
+                } else {
+                    gentrain_tensor *keep[2] = {any_tensor(&in), any_tensor(&in)};
+                    if (gentrain_scope_end(byte(&in) % 4 ? keep : NULL, byte(&in) % 3) == GENTRAIN_OK) scopes--;
+                }
             } else {
                 /* Free a slot but keep the stale handle in another one. */
                 int a = byte(&in) % POOL, b = byte(&in) % POOL;
@@ -670,6 +679,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
         }
     }
+    for (; scopes > 0; scopes--) gentrain_scope_end(NULL, 0);
     /* Release everything (stale handles are harmless to free again). */
     for (int i = 0; i < POOL; i++) {
         release(tensors[i]);

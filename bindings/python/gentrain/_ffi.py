@@ -283,6 +283,8 @@ FUNCTIONS = {
     "gentrain_set_warning_handler": (None, [c_void_p, c_void_p]),
     "gentrain_set_num_threads": (c_int, [c_int32]),
     "gentrain_get_num_threads": (c_int32, []),
+    "gentrain_scope_begin": (None, []),
+    "gentrain_scope_end": (c_int, [c_void_p, c_size_t]),
     "gentrain_manual_seed": (None, [c_uint64]),
     "gentrain_generator_new": (c_int, [c_void_p, c_uint64]),
     "gentrain_generator_free": (None, [c_void_p]),

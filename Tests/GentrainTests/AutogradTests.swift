@@ -44,7 +44,7 @@ final class AutogradTests: XCTestCase {
         let x = try leaf([1, 2])
         let h = try x.exp()
         let y = try (h * h).sum()
-        let g = try Autograd.grad(outputs: [y], inputs: [h])[0]!
+        let g = try Autograd.grad(outputs: [y], inputs: [h])[0]
         assertClose(try values(g), [2 * Foundation.exp(1), 2 * Foundation.exp(2)], atol: 1e-12, rtol: 1e-12, "dy/dh")
     }
 
@@ -72,7 +72,7 @@ final class AutogradTests: XCTestCase {
     func testDoubleBackwardThroughBackward() throws {
         // d/dx (d/dx x³)² = d/dx 9x⁴ = 36x³
         let x = try leaf([2])
-        let g = try Autograd.grad(outputs: [x.pow(3).sum()], inputs: [x], createGraph: true)[0]!
+        let g = try Autograd.grad(outputs: [x.pow(3).sum()], inputs: [x], createGraph: true)[0]
         try Autograd.backward([g.pow(2).sum()])
         XCTAssertEqual(try x.grad!.item(), 288, accuracy: 1e-9)
     }
@@ -144,7 +144,7 @@ extension AutogradTests {
     func testCustomOpGradcheckFirstAndSecondOrder() throws {
         let x = try Tensor([0.5, -1.2, 2.0] as [Double])
         try x.setRequiresGrad(true)
-        let g = try Autograd.grad(outputs: [cube(x).sum()], inputs: [x], createGraph: true)[0]!
+        let g = try Autograd.grad(outputs: [cube(x).sum()], inputs: [x], createGraph: true)[0]
         let numeric = try numericGradient([x], 0) { try self.cube($0[0]).sum().item() }
         assertClose(try values(g), numeric, atol: 1e-8, rtol: 1e-7, "first order")
         try Autograd.backward([g.sum()])
@@ -173,5 +173,20 @@ extension AutogradTests {
         let y = try x.mul(x)
         try y.backward(Tensor([1, 1] as [Double]))
         XCTAssertEqual(try x.grad!.toArray(Double.self), [0.5 - 4, 1 + 6])
+    }
+
+    /// PyTorch's spelling in Swift: `grad` gives tensors (an unused input is an error) unless
+    /// `allowUnused` is passed, and `norm(2, dim: 1)`.
+    func testGradGivesTensorsAndNormTakesADim() throws {
+        let x = try Tensor.randn([3, 4]), unused = try Tensor.randn([2])
+        try x.setRequiresGrad(true)
+        try unused.setRequiresGrad(true)
+        let y = try x.norm(2, dim: 1)
+        XCTAssertEqual(y.shape, [3])
+        let g: [Tensor] = try Autograd.grad(outputs: [y.sum()], inputs: [x], retainGraph: true)
+        assertClose(try values(g[0]), try values(x.div(y.unsqueeze(1))), atol: 1e-6, rtol: 1e-5, "d‖x‖/dx")
+        XCTAssertThrowsError(try Autograd.grad(outputs: [y.sum()], inputs: [x, unused], retainGraph: true))
+        let maybe = try Autograd.grad(outputs: [y.sum()], inputs: [x, unused], allowUnused: true)
+        XCTAssertNil(maybe[1])
     }
 }

@@ -43,7 +43,7 @@ final class ConvolutionTests: XCTestCase {
                 let gw = try Tensor.convolution(.backwardWeights, src, dst, g)
                 // First order with the graph kept, then the gradient of <grads, (v, w)>.
                 let grads = try Autograd.grad(outputs: [y.mul(dst).sum()], inputs: [x, k], createGraph: true)
-                let inner = try grads[0]!.mul(v).sum().add(grads[1]!.mul(w).sum())
+                let inner = try grads[0].mul(v).sum().add(grads[1].mul(w).sum())
                 let second = try Autograd.grad(outputs: [inner], inputs: [x, k], allowUnused: true)
                 results.append(try values(y) + values(back) + values(gw) + values(grads[0]) + values(grads[1])
                                + values(second[0]) + values(second[1]))

@@ -18,8 +18,8 @@ final class FusedGradientTests: XCTestCase {
                 let x = try Tensor(values, shape: [values.count], dtype: dtype)
                 try x.setRequiresGrad(true)
                 let w = try Tensor((0..<values.count).map { 0.5 + Double($0 % 7) / 7 }, shape: [values.count], dtype: dtype)
-                let fused = try Autograd.grad(outputs: [op(x).mul(w).sum()], inputs: [x])[0]!
-                let composed = try Autograd.grad(outputs: [op(x).mul(w).sum()], inputs: [x], createGraph: true)[0]!
+                let fused = try Autograd.grad(outputs: [op(x).mul(w).sum()], inputs: [x])[0]
+                let composed = try Autograd.grad(outputs: [op(x).mul(w).sum()], inputs: [x], createGraph: true)[0]
                 let a = try fused.to(.float64).toArray(Double.self), b = try composed.to(.float64).toArray(Double.self)
                 let tolerance = dtype == .float32 ? 2e-6 : 1e-13
                 for i in 0..<a.count {

@@ -45,14 +45,14 @@ final class GradientPruningTests: XCTestCase {
         let probe = Probe()
         let pre = try probe.apply(x, zero).matmul(w)                         // [4, 5]
         let out = try (pre.relu() * v).sum()
-        let g = try Autograd.grad(outputs: [out], inputs: [x], createGraph: true)[0]!   // [4, 3]
+        let g = try Autograd.grad(outputs: [out], inputs: [x], createGraph: true)[0]   // [4, 3]
         XCTAssertEqual(probe.runs, 1)
         let penalty = try g.square().sum()
         let grads = try Autograd.grad(outputs: [penalty], inputs: [x, w, v], retainGraph: true)
         XCTAssertEqual(probe.runs, 1, "the forward graph ran backward on zeros")
         XCTAssertEqual(try values(grads[0]), Array(repeating: 0, count: 12))
-        XCTAssertFalse(grads[0]!.isKnownZero)
-        XCTAssertTrue(grads[0]!.isContiguous)
+        XCTAssertFalse(grads[0].isKnownZero)
+        XCTAssertTrue(grads[0].isContiguous)
 
         // The same penalty with the mask as a constant.
         let mask = try withNoGrad { try pre.relu().sign() }
@@ -76,7 +76,7 @@ final class GradientPruningTests: XCTestCase {
         let x = try leaf([2, 2], seed: 6), w = try leaf([2, 2], seed: 7)
         var calls = 0
         let h = try customOp("Host", [x], forward: { try $0[0] * 1 }, backward: { _, _, g in calls += 1; return [g] })
-        let g = try Autograd.grad(outputs: [try h.matmul(w).relu().sum()], inputs: [x], createGraph: true)[0]!
+        let g = try Autograd.grad(outputs: [try h.matmul(w).relu().sum()], inputs: [x], createGraph: true)[0]
         XCTAssertEqual(calls, 1)
         let grads = try Autograd.grad(outputs: [try g.square().sum()], inputs: [x, w])
         XCTAssertEqual(calls, 2)

@@ -85,8 +85,8 @@ final class MultiOutputTests: XCTestCase {
                                                            ("leaky_relu", { try $0.leakyRelu(negativeSlope: 0.2) }),
                                                            ("gelu", { try $0.gelu() }), ("silu", { try $0.silu() })]
         for (name, f) in ops {
-            let fused = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x])[0]!
-            let formula = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x], createGraph: true)[0]!
+            let fused = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x])[0]
+            let formula = try Autograd.grad(outputs: [weightedSum(f(x), w)], inputs: [x], createGraph: true)[0]
             assertClose(try values(fused), try values(formula), atol: 1e-15, rtol: 1e-14, name)
         }
     }

@@ -24,10 +24,17 @@ public enum Autograd {
     }
 
     /// Returns the gradients of `outputs` with respect to `inputs`, without touching `.grad`.
-    /// An input the outputs do not depend on is an error unless `allowUnused`, which gives nil.
+    /// An input the outputs do not depend on is an error (see `grad(…, allowUnused:)`).
+    public static func grad(outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?] = [],
+                            retainGraph: Bool? = nil, createGraph: Bool = false) throws -> [Tensor] {
+        try grad(outputs: outputs, inputs: inputs, gradOutputs: gradOutputs, retainGraph: retainGraph, createGraph: createGraph,
+                 allowUnused: false).compactMap { $0 }   // none is nil: an unused input threw
+    }
+
+    /// `grad`, where an input the outputs do not depend on gives nil when `allowUnused`.
     public static func grad(outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?] = [],
                             retainGraph: Bool? = nil, createGraph: Bool = false,
-                            allowUnused: Bool = false) throws -> [Tensor?] {
+                            allowUnused: Bool) throws -> [Tensor?] {
         for (i, t) in inputs.enumerated() where !t.requiresGrad {
             throw GentrainError.autograd("grad: input \(i) does not require grad")
         }

@@ -106,6 +106,11 @@ extension Tensor {
         return keepdim ? out : try out.reshape(reducedShape(d, keepdim: false))
     }
 
+    /// The p-norm over `dim`, as PyTorch's `x.norm(2, dim=1)`: `x.norm(2, dim: 1)`.
+    public func norm(_ p: Double, dim: Int, keepdim: Bool = false) throws -> Tensor {
+        try norm(p: p, dims: [dim], keepdim: keepdim)
+    }
+
     /// The p-norm over `dims` (p = 2 by default; 1, inf and other p > 0 too). The 2-norm's
     /// gradient is `x / ‖x‖`, taken as 0 where the norm is 0.
     public func norm(p: Double = 2, dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {

@@ -68,7 +68,8 @@ public enum GANLoss {
         let mixed = try withNoGrad { try real.detach().mul(eps).add(fake.detach().mul(eps.neg().add(1))) }
         try mixed.setRequiresGrad(true)
         let out = try critic(mixed)
-        guard let g = try Autograd.grad(outputs: [out], inputs: [mixed], gradOutputs: [out.onesLike()], createGraph: true)[0] else {
+        guard let g = try Autograd.grad(outputs: [out], inputs: [mixed], gradOutputs: [out.onesLike()], createGraph: true,
+                                        allowUnused: true)[0] else {
             throw GentrainError(.autograd, "gradient_penalty: the critic's output does not depend on its input")
         }
         return try g.reshape([n, -1]).norm(dims: [1]).sub(1).square().mean().mul(lambda)

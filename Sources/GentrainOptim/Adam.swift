@@ -39,17 +39,27 @@ public class Adam: Optimizer {
         guard o["weight_decay"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid weight_decay value: \(o["weight_decay"]!)") }
     }
 
+    /// A group's options as Adam reads them.
+    private final class Hyper {
+        let lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double
+        let amsgrad: Bool, decoupled: Bool, maximize: Bool
+        init(_ g: ParamGroup) {
+            (lr, beta1, beta2, eps, weightDecay) = (g.lr, g["beta1"], g["beta2"], g["eps"], g["weight_decay"])
+            (amsgrad, decoupled, maximize) = (g["amsgrad"] != 0, g["decoupled_weight_decay"] != 0, g["maximize"] != 0)
+        }
+    }
+
+    public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
+
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let amsgrad = group["amsgrad"] != 0
+        let h = group.derived as? Hyper ?? Hyper(group)
         let m = try state.buffer("exp_avg", like: param), v = try state.buffer("exp_avg_sq", like: param)
-        let vmax = amsgrad ? try state.buffer("max_exp_avg_sq", like: param) : nil
-        let (beta1, beta2) = (group["beta1"], group["beta2"])
-        let bc1 = 1 - Glibc.pow(beta1, state.step)
-        let bc2Sqrt = (1 - Glibc.pow(beta2, state.step)).squareRoot()
+        let vmax = h.amsgrad ? try state.buffer("max_exp_avg_sq", like: param) : nil
+        let bc1 = 1 - Glibc.pow(h.beta1, state.step)
+        let bc2Sqrt = (1 - Glibc.pow(h.beta2, state.step)).squareRoot()
         withElements(param) { T in
-            adamUpdate(T, param, grad, m, v, vmax, lr: group.lr, beta1: beta1, beta2: beta2, eps: group["eps"],
-                       weightDecay: group["weight_decay"], decoupled: group["decoupled_weight_decay"] != 0,
-                       maximize: group["maximize"] != 0, bc1: bc1, bc2Sqrt: bc2Sqrt)
+            adamUpdate(T, param, grad, m, v, vmax, lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps, weightDecay: h.weightDecay,
+                       decoupled: h.decoupled, maximize: h.maximize, bc1: bc1, bc2Sqrt: bc2Sqrt)
         }
     }
 }

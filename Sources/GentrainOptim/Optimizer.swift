@@ -7,7 +7,10 @@ import GentrainCore
 /// Differs from PyTorch: Adam's `betas` pair is stored as `beta1` and `beta2`.
 public final class ParamGroup {
     public internal(set) var params: [Tensor]
-    public var options: [String: Double]
+    public var options: [String: Double] { didSet { derived = nil } }
+    /// What the optimizer derived from `options` once they passed its checks (`Optimizer.derive`),
+    /// dropped whenever they change: a step reads no option by name.
+    var derived: AnyObject?
 
     public init(params: [Tensor], options: [String: Double] = [:]) {
         self.params = params
@@ -140,7 +143,10 @@ open class Optimizer {
         try use.exclusive("the optimizer") {
             try withNoGrad {
                 for group in paramGroups {
-                    try checkOptions(group.options)
+                    if group.derived == nil {
+                        try checkOptions(group.options)
+                        group.derived = derive(group)
+                    }
                     for p in group.params {
                         try p.use.exclusive("a parameter") {
                             guard let g = p.grad else { return }
@@ -169,6 +175,13 @@ open class Optimizer {
         state[ObjectIdentifier(p)] = s
         return s
     }
+
+    /// What `update` reads of a group's checked options (an optimizer's hyper-parameters as
+    /// numbers), made again only when they change; the base keeps nothing.
+    open func derive(_ group: ParamGroup) -> AnyObject { Checked.shared }
+
+    /// `derive`'s result for an optimizer that keeps nothing.
+    private final class Checked { static let shared = Checked() }
 
     /// Updates one parameter in place from its (contiguous, same-dtype) gradient; `state.step`
     /// has already been incremented.

@@ -85,13 +85,8 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     }
     let rule = FusedCrossEntropy(targets: try t.toArray(Int64.self), classes: classes, ignoreIndex: Int64(ignoreIndex),
                                  weight: try weight.map { try $0.to(.float64).toArray(Double.self) }, smoothing: labelSmoothing)
-    let losses = try rule.apply(rows, t)
-    let w = try Tensor(rule.rowWeights, dtype: losses.dtype)
-    switch reduction {
-    case .none: return try losses.reshape(batchShape)
-    case .sum: return try losses.sum()
-    case .mean: return try losses.sum().div(w.sum())
-    }
+    let loss = try rule.apply(rows, reduction: reduction)
+    return reduction == .none ? try loss.reshape(batchShape) : loss
 }
 
 private func crossEntropyProbabilities(_ input: Tensor, _ target: Tensor, _ weight: Tensor?, _ reduction: Reduction,

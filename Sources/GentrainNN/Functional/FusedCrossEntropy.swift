@@ -21,8 +21,11 @@ struct FusedCrossEntropy {
         targets.map { $0 == ignoreIndex ? 0 : (weight?[Int($0)] ?? 1) }
     }
 
-    func apply(_ rows: Tensor, _ t: Tensor) throws -> Tensor {
+    /// The losses `[M]` (`.none`), their sum, or their mean over the counted rows' weights (nan
+    /// when every row is ignored, as PyTorch), with the reduction inside the op: one node.
+    func apply(_ rows: Tensor, reduction: Reduction) throws -> Tensor {
         let rowW = rowWeights
+        let scale = reduction == .mean ? 1 / rowW.reduce(0, +) : 1
         return try customOp("CrossEntropyBackward", [rows], forward: { inputs in
             let x = try inputs[0].contiguous()
             let computeType: DType = x.dtype == .float64 ? .float64 : .float32
@@ -30,9 +33,13 @@ struct FusedCrossEntropy {
             let out = try Tensor.zeros([targets.count], dtype: computeType)
             let lse = try logSumExpRows(xc)
             if computeType == .float32 { forward(xc, lse, out, rowW, Float.self) } else { forward(xc, lse, out, rowW, Double.self) }
-            return try out.to(x.dtype)
-        }, backward: { inputs, _, g in
+            guard reduction != .none else { return try out.to(x.dtype) }
+            let total = computeType == .float32 ? sum(out, Float.self) : sum(out, Double.self)
+            return try Tensor.scalar(total * scale, dtype: x.dtype)
+        }, backward: { inputs, _, gOut in
             let x = inputs[0]
+            // Each row's incoming gradient [M]: a reduction's one value, scaled for the mean.
+            let g = reduction == .none ? gOut : try gOut.mul(scale).expand([targets.count])
             if !GradMode.isEnabled, let direct = try directGradient(x, g, rowW) { return [direct] }
             let p = try x.softmax(dim: 1)
             let safe = try Tensor(targets.map { $0 == ignoreIndex ? 0 : $0 }).unsqueeze(1)
@@ -84,6 +91,12 @@ struct FusedCrossEntropy {
             }
             row[y] -= a
         }
+    }
+
+    /// The rows' losses summed in float64.
+    private func sum<T: FloatElement>(_ losses: Tensor, _: T.Type) -> Double {
+        let p = losses.pointer(T.self)
+        return (0..<losses.numel).reduce(0) { $0 + p[$1].doubleValue }
     }
 
     /// The losses from the logits and their rows' log-sum-exp.

@@ -264,6 +264,11 @@ gentrain_status gentrain_tensor_dtype(gentrain_dtype *out, const gentrain_tensor
 gentrain_status gentrain_tensor_numel(int64_t *out, const gentrain_tensor *tensor);
 /* Whether the elements are row-major without gaps (gentrain_tensor_data needs it). */
 gentrain_status gentrain_tensor_is_contiguous(bool *out, const gentrain_tensor *tensor);
+/* The tensor as PyTorch prints it ("tensor([[1.0000, 2.5000], ...], requires_grad=True)"; float32,
+ * int64 and bool are not named): its first size - 1 bytes and a NUL into `buffer` (as snprintf;
+ * buffer may be NULL when size is 0), and its whole length in bytes without the NUL into
+ * *length (may be NULL), so a caller can ask for the length first. */
+gentrain_status gentrain_tensor_to_string(char *buffer, size_t size, size_t *length, const gentrain_tensor *tensor);
 /* Copies the elements, row-major, converted to `dtype`, into `buffer` of `nbytes` bytes. */
 gentrain_status gentrain_tensor_copy_to(void *buffer, size_t nbytes, gentrain_dtype dtype,
                                         const gentrain_tensor *tensor);

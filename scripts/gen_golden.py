@@ -780,6 +780,34 @@ def autocast_training_runs():
     return out
 
 
+def print_cases():
+    """Tensors as PyTorch prints them (repr): the three doors share one formatter."""
+    torch.manual_seed(41)
+    cases = {
+        "matrix": torch.tensor([[1.0, 2.5], [3.0, 4.0]]),
+        "whole_numbers": torch.tensor([0.0, 100.0, -3.0]),
+        "scientific": torch.tensor([1e-5, 1.0, 12345.678]),
+        "float64_requires_grad": torch.tensor([0.5, -0.25], dtype=torch.float64, requires_grad=True),
+        "int64": torch.tensor([1, -20, 300]),
+        "int32": torch.tensor([[7, 8], [9, -10]], dtype=torch.int32),
+        "bool": torch.tensor([True, False, True]),
+        "scalar": torch.tensor(3.5),
+        "empty": torch.zeros(0, 3),
+        "summarized": torch.arange(2000, dtype=torch.float32).reshape(40, 50) / 7,
+        "inf_nan": torch.tensor([float("inf"), float("nan"), 1.0, float("-inf")]),
+        "three_dims": torch.arange(12, dtype=torch.float32).reshape(2, 2, 3),
+        "wrapped_row": torch.randn(30),
+        "bfloat16": torch.tensor([1.5, 2.0], dtype=torch.bfloat16),
+        "long_int_row": torch.arange(1500),
+    }
+    def value(v):  # JSON has no inf or nan: those as strings
+        return v if math.isfinite(v) else str(v)
+
+    return {name: {"values": [value(v) for v in t.detach().double().reshape(-1).tolist()], "shape": list(t.shape),
+                   "dtype": str(t.dtype).replace("torch.", ""), "requires_grad": t.requires_grad, "repr": repr(t)}
+            for name, t in cases.items()}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
@@ -805,6 +833,8 @@ def main():
         json.dump({"torch": torch.__version__, **grad_scaler_case()}, f)
     with open(os.path.join(OUT, "autocast.json"), "w") as f:
         json.dump({"torch": torch.__version__, **autocast_case()}, f)
+    with open(os.path.join(OUT, "print.json"), "w") as f:
+        json.dump({"torch": torch.__version__, "cases": print_cases()}, f)
     print(f"wrote {len(cases)} op cases and the WGAN-GP case to {os.path.normpath(OUT)}")
 
 

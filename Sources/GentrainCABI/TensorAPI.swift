@@ -241,3 +241,17 @@ public func gentrain_tensor_set_grad(_ tensor: OpaquePointer?, _ grad: OpaquePoi
 public func gentrain_tensor_detach(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ tensor: OpaquePointer?) -> gentrain_status {
     producing("gentrain_tensor_detach", out) { try tensorArg(tensor).detach() }
 }
+
+@c @implementation
+public func gentrain_tensor_to_string(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ length: UnsafeMutablePointer<Int>?,
+                                      _ tensor: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_tensor_to_string") {
+        guard size >= 0, size == 0 || buffer != nil else { throw GentrainError(.invalidArgument, "buffer is NULL but size is \(size)") }
+        let text = Array(try tensorArg(tensor).formatted().utf8)
+        length?.pointee = text.count
+        guard size > 0, let buffer else { return }
+        let n = Swift.min(text.count, size - 1)
+        for i in 0..<n { buffer[i] = CChar(bitPattern: text[i]) }
+        buffer[n] = 0
+    }
+}

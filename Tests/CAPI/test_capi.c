@@ -2557,6 +2557,25 @@ static void test_c_modules(void) {
     gentrain_tensor_free(c0);
 }
 
+/* A tensor as PyTorch prints it; the length first, then a buffer, or a truncated copy. */
+static void test_to_string(void) {
+    const float v[4] = {1.0f, 2.5f, 3.0f, 4.0f};
+    const int64_t shape[2] = {2, 2};
+    gentrain_tensor *t = from_floats(v, shape, 2);
+    size_t length = 0;
+    OK(gentrain_tensor_to_string(NULL, 0, &length, t));
+    const char *expected = "tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]])";
+    EXPECT(length == strlen(expected));
+    char buffer[128], small[8];
+    OK(gentrain_tensor_to_string(buffer, sizeof buffer, NULL, t));
+    EXPECT(strcmp(buffer, expected) == 0);
+    OK(gentrain_tensor_to_string(small, sizeof small, &length, t));
+    EXPECT(strcmp(small, "tensor(") == 0 && length == strlen(expected));
+    FAILS(gentrain_tensor_to_string(NULL, 4, NULL, t), GENTRAIN_ERR_INVALID_ARGUMENT, "buffer is NULL");
+    gentrain_tensor_free(t);
+    FAILS(gentrain_tensor_to_string(buffer, sizeof buffer, NULL, t), GENTRAIN_ERR_INVALID_HANDLE, "not a live handle");
+}
+
 /* Handle scopes: a step's intermediate handles freed in one call, the kept ones live on. */
 static void test_scopes(void) {
     int64_t shape[1] = {3};
@@ -2614,6 +2633,7 @@ int main(int argc, char **argv) {
     test_in_place();
     test_c_modules();
     test_scopes();
+    test_to_string();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

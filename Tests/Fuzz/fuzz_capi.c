@@ -127,7 +127,7 @@ static void unary(input *in) {
     int64_t d = integer(in), e = integer(in);
     int64_t dims[3] = {integer(in), integer(in), integer(in)};
     size_t nd = byte(in) % 4;
-    switch (byte(in) % 27) {
+    switch (byte(in) % 28) {
     case 0: gentrain_exp(&out, x); break;
     case 1: gentrain_log(&out, x); break;
     case 2: gentrain_sqrt(&out, x); break;
@@ -164,6 +164,12 @@ static void unary(input *in) {
          * would be slow inputs, not findings (reflect and circular refuse pads beyond the size). */
         if (mode == 1 || mode == 3 || mode == 4 || small_view(dims, nd))
             gentrain_pad_mode(&out, x, dims, nd, (gentrain_padding_mode)mode, number(in));
+        break;
+    }
+    case 26: {   /* printed into a buffer of a fuzzed size (NULL with a size too) */
+        char text[64];
+        size_t length = 0;
+        gentrain_tensor_to_string(byte(in) % 4 ? text : NULL, byte(in) % 65, byte(in) % 2 ? &length : NULL, x);
         break;
     }
     default: {

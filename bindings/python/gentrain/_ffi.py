@@ -313,6 +313,7 @@ FUNCTIONS = {
     "gentrain_tensor_dtype": (c_int, [c_void_p, c_void_p]),
     "gentrain_tensor_numel": (c_int, [c_void_p, c_void_p]),
     "gentrain_tensor_is_contiguous": (c_int, [c_void_p, c_void_p]),
+    "gentrain_tensor_to_string": (c_int, [c_char_p, c_size_t, c_void_p, c_void_p]),
     "gentrain_tensor_copy_to": (c_int, [c_void_p, c_size_t, c_int, c_void_p]),
     "gentrain_tensor_copy_": (c_int, [c_void_p, c_void_p]),
     "gentrain_tensor_data": (c_int, [c_void_p, c_void_p]),

@@ -156,8 +156,12 @@ class Tensor(TensorOps):
         return a if dtype is None else a.astype(dtype)
 
     def __repr__(self):
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        return f"tensor({np.array2string(self.numpy(), separator=', ')}, dtype={self.dtype!r}{grad})"
+        """As PyTorch prints a tensor (one formatter for the three doors: gentrain_tensor_to_string)."""
+        length = ctypes.c_size_t()
+        check(lib.gentrain_tensor_to_string(None, 0, byref(length), self._h))
+        buffer = ctypes.create_string_buffer(length.value + 1)
+        check(lib.gentrain_tensor_to_string(buffer, len(buffer), None, self._h))
+        return buffer.value.decode()
 
     # -- autograd ----------------------------------------------------------------------
 

@@ -315,3 +315,18 @@ def test_batch_norm_options():
     expected = (x1.mean(dim=(0, 2, 3)) + x2.mean(dim=(0, 2, 3))) / 2
     np.testing.assert_allclose(bn.running_mean.numpy(), expected.numpy(), rtol=1e-12)
     assert bn.num_batches_tracked.item() == 2
+
+
+def test_tensors_print_as_pytorch_prints_them():
+    """repr against PyTorch's (golden print.json): fixed, whole-number and scientific modes,
+    dtypes, requires_grad, empty and summarized tensors, line wrapping."""
+    import json
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "Tests", "GentrainTests", "Golden", "print.json")
+    cases = json.load(open(path))["cases"]
+    for name, c in cases.items():
+        values = np.array([float(v) for v in c["values"]], dtype=np.float64).reshape(c["shape"])
+        t = gentrain.tensor(values, dtype=getattr(gentrain, c["dtype"]), requires_grad=c["requires_grad"])
+        assert repr(t) == c["repr"], name
+    y = gentrain.tensor([1.0, 2.0], requires_grad=True) * 2
+    assert repr(y).startswith("tensor([2., 4.], grad_fn=<") and str(y) == repr(y)

@@ -351,10 +351,14 @@ module("flatten", "int64 start_dim = 1", "int64 end_dim = -1",
 module("unflatten", "int64 dim", "dims sizes", swift="Layers.unflatten(dim: moduleDim({dim}), sizes: {sizes})",
        doc="nn.Unflatten(dim, sizes[0..nsizes)): dim `dim` of the input as `sizes` (one of them may be -1).")
 module("dropout", "double p = 0.5", swift="Dropout({p})", doc="nn.Dropout(p): active in training mode only.")
-module("batch_norm", "count num_features", "double eps = 1e-5", "double momentum = 0.1", "bool affine = True",
-       swift='BatchNorm({num_features}, eps: epsilon({eps}), momentum: unitInterval({momentum}, "momentum"), affine: {affine})',
-       doc="nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, momentum, affine): running statistics as "
-           "buffers (running_mean, running_var, num_batches_tracked); batch statistics in training mode.")
+module("batch_norm", "count num_features", "double eps = 1e-5", "double? momentum = 0.1", "bool affine = True",
+       "bool track_running_stats = True",
+       swift='BatchNorm({num_features}, eps: epsilon({eps}), momentum: ({momentum}).map {{ try unitInterval($0, "momentum") }}, '
+             'affine: {affine}, trackRunningStats: {track_running_stats})',
+       doc="nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, *momentum, affine, track_running_stats): running "
+           "statistics as buffers (running_mean, running_var, num_batches_tracked) updated with momentum, or "
+           "their cumulative average when momentum is NULL (PyTorch's None); batch statistics in training "
+           "mode, and in eval mode too without track_running_stats (then there are no buffers).")
 module("layer_norm", "dims normalized_shape", "double eps = 1e-5", "bool elementwise_affine = True",
        swift='LayerNorm(parameterShape({normalized_shape}, "normalized_shape"), eps: epsilon({eps}), '
              'elementwiseAffine: {elementwise_affine})',

@@ -1031,11 +1031,13 @@ gentrain_status gentrain_module_flatten_new(gentrain_module **out, int64_t start
 gentrain_status gentrain_module_unflatten_new(gentrain_module **out, int64_t dim, const int64_t *sizes, size_t ndim);
 /* nn.Dropout(p): active in training mode only. PyTorch's defaults: p 0.5. */
 gentrain_status gentrain_module_dropout_new(gentrain_module **out, double p);
-/* nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, momentum, affine): running statistics as
- * buffers (running_mean, running_var, num_batches_tracked); batch statistics in training mode.
- * PyTorch's defaults: eps 1e-5, momentum 0.1, affine true. */
+/* nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, *momentum, affine, track_running_stats):
+ * running statistics as buffers (running_mean, running_var, num_batches_tracked) updated with
+ * momentum, or their cumulative average when momentum is NULL (PyTorch's None); batch statistics in
+ * training mode, and in eval mode too without track_running_stats (then there are no buffers).
+ * PyTorch's defaults: eps 1e-5, momentum none (NULL), affine true, track_running_stats true. */
 gentrain_status gentrain_module_batch_norm_new(gentrain_module **out, int64_t num_features, double eps,
-                                               double momentum, bool affine);
+                                               const double *momentum, bool affine, bool track_running_stats);
 /* nn.LayerNorm(normalized_shape[0..ndim), eps, elementwise_affine). PyTorch's defaults: eps 1e-5,
  * elementwise_affine true. */
 gentrain_status gentrain_module_layer_norm_new(gentrain_module **out, const int64_t *normalized_shape, size_t ndim,

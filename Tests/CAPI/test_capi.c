@@ -1790,7 +1790,8 @@ static void test_more_modules_and_attention(void) {
     FAILS(gentrain_module_conv_transpose2d_new(&bad, 4, 3, 3, 3, &co, true), GENTRAIN_ERR_INVALID_ARGUMENT, "padding_same");
 
     /* Normalization modules: batch statistics in training, running ones in eval. */
-    OK(gentrain_module_batch_norm_new(&m, 4, 1e-5, 0.1, true));
+    double momentum = 0.1, too_much = 2;
+    OK(gentrain_module_batch_norm_new(&m, 4, 1e-5, &momentum, true, true));
     OK(gentrain_module_forward(&y, m, x));
     int64_t c_dims[3] = {0, 2, 3};
     OK(gentrain_mean(&s, y, c_dims, 3, false));
@@ -1805,8 +1806,8 @@ static void test_more_modules_and_attention(void) {
     gentrain_tensor_free(y);
     gentrain_tensor_free(z);
     gentrain_module_free(m);
-    FAILS(gentrain_module_batch_norm_new(&bad, 4, 0, 0.1, true), GENTRAIN_ERR_INVALID_ARGUMENT, "eps");
-    FAILS(gentrain_module_batch_norm_new(&bad, 4, 1e-5, 2, true), GENTRAIN_ERR_INVALID_ARGUMENT, "momentum");
+    FAILS(gentrain_module_batch_norm_new(&bad, 4, 0, &momentum, true, true), GENTRAIN_ERR_INVALID_ARGUMENT, "eps");
+    FAILS(gentrain_module_batch_norm_new(&bad, 4, 1e-5, &too_much, true, true), GENTRAIN_ERR_INVALID_ARGUMENT, "momentum");
     int64_t ln_shape[2] = {5, 5};
     OK(gentrain_module_layer_norm_new(&m, ln_shape, 2, 1e-5, true));
     OK(gentrain_module_forward(&y, m, x));
@@ -2537,7 +2538,7 @@ static void test_c_modules(void) {
     /* A BatchNorm's buffers by PyTorch's names; training forwards update them. */
     gentrain_module *bn = NULL;
     size_t nb = 0;
-    OK(gentrain_module_batch_norm_new(&bn, 2, 1e-5, 0.1, true));
+    OK(gentrain_module_batch_norm_new(&bn, 2, 1e-5, NULL, true, true));
     OK(gentrain_module_buffer_count(&nb, bn));
     EXPECT(nb == 3);
     gentrain_tensor *tracked = NULL;
@@ -2550,6 +2551,18 @@ static void test_c_modules(void) {
     tracked = NULL;
     FAILS(gentrain_module_buffer(&tracked, NULL, bn, 3), GENTRAIN_ERR_INDEX, "out of range");
     EXPECT(tracked == NULL);
+    gentrain_module_free(bn);
+    /* Without running statistics: no buffers, and eval normalizes with the batch's statistics. */
+    gentrain_tensor *train_y = NULL;
+    OK(gentrain_module_batch_norm_new(&bn, 2, 1e-5, NULL, false, false));
+    OK(gentrain_module_buffer_count(&nb, bn));
+    EXPECT(nb == 0);
+    OK(gentrain_module_forward(&train_y, bn, img));
+    OK(gentrain_module_train(bn, false));
+    OK(gentrain_module_forward(&y, bn, img));
+    EXPECT(max_abs_diff(y, train_y) == 0);
+    gentrain_tensor_free(y);
+    gentrain_tensor_free(train_y);
     gentrain_module_free(bn);
     gentrain_tensor_free(img);
     gentrain_tensor_free(x);

@@ -189,7 +189,8 @@ static int patch_f64(const char *path, const char *name, double value) {
 /* Findings 4 and 5: a failed load changes nothing; BatchNorm's buffers resume bit-exactly. */
 static void test_checkpoint_contract(void) {
     gentrain_module *bn = NULL;
-    OK(gentrain_module_batch_norm_new(&bn, 3, 1e-5, 0.1, true));
+    double momentum = 0.1;
+    OK(gentrain_module_batch_norm_new(&bn, 3, 1e-5, &momentum, true, true));
     gentrain_tensor *params[2] = {NULL};
     for (size_t i = 0; i < 2; i++) OK(gentrain_module_parameter(&params[i], NULL, bn, i));
     gentrain_optimizer *opt = NULL;

@@ -236,9 +236,9 @@ int main(void) {
     OK(gentrain_module_dropout_new(&module, 1.0));
     gentrain_module_free(module);
     EXPECT(gentrain_module_dropout_new(NULL, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
-    OK(gentrain_module_batch_norm_new(&module, 1, 1.0, 1.0, false));
+    OK(gentrain_module_batch_norm_new(&module, 1, 1.0, NULL, false, false));
     gentrain_module_free(module);
-    EXPECT(gentrain_module_batch_norm_new(NULL, 1, 1.0, 1.0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    EXPECT(gentrain_module_batch_norm_new(NULL, 1, 1.0, NULL, false, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     OK(gentrain_module_layer_norm_new(&module, (const int64_t[]){1}, 1, 1.0, false));
     gentrain_module_free(module);
     EXPECT(gentrain_module_layer_norm_new(NULL, (const int64_t[]){1}, 1, 1.0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);

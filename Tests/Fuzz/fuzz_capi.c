@@ -457,7 +457,11 @@ static void training(input *in) {
         int64_t sizes[2] = {integer(in), integer(in)};
         switch (byte(in) % 10) {   /* modules with fuzzed sizes, among them the recurrent ones */
         case 0: gentrain_module_linear_new(m, integer(in), integer(in), byte(in) % 2); break;
-        case 1: gentrain_module_batch_norm_new(m, integer(in), number(in), number(in), byte(in) % 2); break;
+        case 1: {
+            double momentum = number(in);
+            gentrain_module_batch_norm_new(m, integer(in), number(in), byte(in) % 4 ? &momentum : NULL, byte(in) % 2, byte(in) % 2);
+            break;
+        }
         case 2: gentrain_module_lstm_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in),
                                          byte(in) % 2); break;
         case 3: gentrain_module_gru_new(m, integer(in), integer(in), integer(in), byte(in) % 2, byte(in) % 2, number(in),

@@ -23,8 +23,9 @@ static char path[64];
 static void setup(void) {
     gentrain_manual_seed(1);
     gentrain_module *children[2] = {NULL, NULL};
+    double momentum = 0.1;
     gentrain_module_linear_new(&children[0], 3, 2, true);
-    gentrain_module_batch_norm_new(&children[1], 2, 1e-5, 0.1, true);
+    gentrain_module_batch_norm_new(&children[1], 2, 1e-5, &momentum, true, true);
     gentrain_module_sequential_new(&model, children, 2);
     gentrain_module_free(children[0]);
     gentrain_module_free(children[1]);

@@ -201,9 +201,9 @@ final class DistributedTests: XCTestCase {
             let ddp = try DistributedDataParallel(try self.makeModel(seed: 2, batchNorm: true), group: g)
             let bn = try ddp.module.submodule("1") as! BatchNorm
             ddp.eval()
-            try withNoGrad { try bn.runningMean.copy_(try Tensor.full([8], Double(g.rank + 1))) }
+            try withNoGrad { try bn.runningMean!.copy_(try Tensor.full([8], Double(g.rank + 1))) }
             _ = try ddp(try self.batch(0).0)
-            XCTAssertEqual(try values(bn.runningMean), Array(repeating: 1, count: 8))
+            XCTAssertEqual(try values(bn.runningMean!), Array(repeating: 1, count: 8))
         }
     }
 

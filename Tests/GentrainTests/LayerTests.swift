@@ -18,8 +18,8 @@ final class LayerTests: XCTestCase {
         try model.double()
         XCTAssertEqual(linear.weight.dtype, .float64)
         XCTAssertEqual(linear.weight.grad?.dtype, .float64)
-        XCTAssertEqual(norm.runningMean.dtype, .float64)
-        XCTAssertEqual(norm.numBatchesTracked.dtype, .int64)
+        XCTAssertEqual(norm.runningMean!.dtype, .float64)
+        XCTAssertEqual(norm.numBatchesTracked!.dtype, .int64)
         XCTAssertEqual(try linear.weight.toArray(Double.self), w, "float32 values widen exactly")
         XCTAssertEqual(try model(x.to(.float64)).dtype, .float64)
         XCTAssertThrowsError(try before.step()) { XCTAssertTrue("\($0)".contains("build the optimizer after")) }
@@ -141,7 +141,24 @@ extension LayerTests {
         _ = try bn(Tensor.randn([4, 2]))
         bn.eval()
         _ = try bn(Tensor.randn([4, 2]))
-        XCTAssertEqual(try bn.numBatchesTracked.item(), 1)
+        XCTAssertEqual(try bn.numBatchesTracked!.item(), 1)
+    }
+
+    /// PyTorch's BatchNorm options: momentum nil (cumulative averages of the batch statistics)
+    /// and trackRunningStats false (no buffers; batch statistics in eval too).
+    func testBatchNormOptions() throws {
+        let x1 = try Tensor.randn([4, 3, 5, 5], dtype: .float64), x2 = try x1.mul(2).add(1)
+        let free = try BatchNorm(3, affine: false, trackRunningStats: false)
+        XCTAssertTrue(free.stateDict().isEmpty)
+        let trained = try free(x1)
+        free.eval()
+        XCTAssertEqual(try values(free(x1)), try values(trained))
+        let cumulative = try BatchNorm(3, momentum: nil).to(.float64)
+        _ = try cumulative(x1)
+        _ = try cumulative(x2)
+        let expected = try x1.mean(dims: [0, 2, 3]).add(x2.mean(dims: [0, 2, 3])).div(2)
+        assertClose(try values(cumulative.runningMean!), try values(expected), atol: 1e-12, rtol: 1e-12, "cumulative mean")
+        XCTAssertEqual(try cumulative.numBatchesTracked!.item(), 2)
     }
 
     func testEmbeddingPaddingRowGetsNoGradient() throws {

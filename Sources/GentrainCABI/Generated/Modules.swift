@@ -70,8 +70,9 @@ public func gentrain_module_dropout_new(_ out: UnsafeMutablePointer<OpaquePointe
 
 @c @implementation
 public func gentrain_module_batch_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ num_features: Int64,
-                                           _ eps: Double, _ momentum: Double, _ affine: Bool) -> gentrain_status {
-    producingModule("gentrain_module_batch_norm_new", out) { try BatchNorm(size(num_features, "num_features", min: 1), eps: epsilon(eps), momentum: unitInterval(momentum, "momentum"), affine: affine) }
+                                           _ eps: Double, _ momentum: UnsafePointer<Double>?, _ affine: Bool,
+                                           _ track_running_stats: Bool) -> gentrain_status {
+    producingModule("gentrain_module_batch_norm_new", out) { try BatchNorm(size(num_features, "num_features", min: 1), eps: epsilon(eps), momentum: (momentum?.pointee).map { try unitInterval($0, "momentum") }, affine: affine, trackRunningStats: track_running_stats) }
 }
 
 @c @implementation

@@ -81,27 +81,39 @@ public final class ConvTranspose2d: Module {
 
 /// `nn.BatchNorm1d` / `nn.BatchNorm2d`: weight ones, bias zeros, buffers `running_mean`,
 /// `running_var`, `num_batches_tracked`; batch statistics in training, running ones in eval.
+/// `momentum` nil: the running statistics are cumulative averages (PyTorch's momentum=None);
+/// without `trackRunningStats` there are no buffers, and eval uses the batch's statistics too.
 public final class BatchNorm: Module {
-    public let weight: Tensor?, bias: Tensor?, runningMean: Tensor, runningVar: Tensor, numBatchesTracked: Tensor
-    public let momentum: Double, eps: Double
+    public let weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?, numBatchesTracked: Tensor?
+    public let momentum: Double?, eps: Double
 
-    public init(_ features: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = true) throws {
+    public init(_ features: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true) throws {
         (self.eps, self.momentum) = (eps, momentum)
         (weight, bias) = affine ? (try Tensor.ones([features]), try Tensor.zeros([features])) : (nil, nil)
-        runningMean = try Tensor.zeros([features])
-        runningVar = try Tensor.ones([features])
-        numBatchesTracked = try Tensor.zeros([], dtype: .int64)
+        if trackRunningStats {
+            (runningMean, runningVar) = (try Tensor.zeros([features]), try Tensor.ones([features]))
+            numBatchesTracked = try Tensor.zeros([], dtype: .int64)
+        } else {
+            (runningMean, runningVar, numBatchesTracked) = (nil, nil, nil)
+        }
         super.init()
         try registerWeightAndBias(weight, bias)
-        try registerBuffer("running_mean", runningMean)
-        try registerBuffer("running_var", runningVar)
-        try registerBuffer("num_batches_tracked", numBatchesTracked)
+        if let runningMean, let runningVar, let numBatchesTracked {
+            try registerBuffer("running_mean", runningMean)
+            try registerBuffer("running_var", runningVar)
+            try registerBuffer("num_batches_tracked", numBatchesTracked)
+        }
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        if training && BufferUpdates.isEnabled { try withNoGrad { try numBatchesTracked.copy_(numBatchesTracked.add(Tensor.scalar(1, dtype: .int64))) } }
+        var factor = momentum ?? 0
+        if training && BufferUpdates.isEnabled, let n = numBatchesTracked {
+            try withNoGrad { try n.copy_(n.add(Tensor.scalar(1, dtype: .int64))) }
+            if momentum == nil { factor = try 1 / n.item() }   // a cumulative moving average
+        }
         return try batchNorm(input, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                             training: training, momentum: momentum, eps: eps)
+                             training: training || runningMean == nil, momentum: factor, eps: eps)
     }
 }
 

@@ -501,7 +501,7 @@ FUNCTIONS = {
     "gentrain_module_flatten_new": (c_int, [c_void_p, c_int64, c_int64]),
     "gentrain_module_unflatten_new": (c_int, [c_void_p, c_int64, c_void_p, c_size_t]),
     "gentrain_module_dropout_new": (c_int, [c_void_p, c_double]),
-    "gentrain_module_batch_norm_new": (c_int, [c_void_p, c_int64, c_double, c_double, c_bool]),
+    "gentrain_module_batch_norm_new": (c_int, [c_void_p, c_int64, c_double, c_void_p, c_bool, c_bool]),
     "gentrain_module_layer_norm_new": (c_int, [c_void_p, c_void_p, c_size_t, c_double, c_bool]),
     "gentrain_module_group_norm_new": (c_int, [c_void_p, c_int64, c_int64, c_double, c_bool]),
     "gentrain_module_embedding_new": (c_int, [c_void_p, c_int64, c_int64, c_void_p]),

@@ -171,8 +171,10 @@ int32_t gentrain_get_num_threads(void);
 void gentrain_scope_begin(void);
 /* Closes the thread's innermost handle scope: frees the tensor handles created in it, except the
  * `n_keep` handles in `keep` (NULL when n_keep is 0), which stay live and belong to the enclosing
- * scope, if any. Handles freed before the end are fine. Without an open scope, or with bad `keep`
- * arguments, GENTRAIN_ERR_INVALID_ARGUMENT (the scope then stays open). */
+ * scope, if any. Handles freed before the end are fine. As with gentrain_tensor_free, a leaf
+ * whose .grad came from backward with create_graph refers to itself through that gradient (a
+ * cycle, as in PyTorch): reset its .grad before the scope ends. Without an open scope, or with
+ * bad `keep` arguments, GENTRAIN_ERR_INVALID_ARGUMENT (the scope then stays open). */
 gentrain_status gentrain_scope_end(gentrain_tensor *const *keep, size_t n_keep);
 
 /* Seeds the default random generator (torch.manual_seed): the calling thread's own one if it has

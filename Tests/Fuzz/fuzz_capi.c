@@ -676,7 +676,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     gentrain_scope_begin();
                     scopes++;
                 } else {
+                    /* As release() does before a free: .grad reset first, since after
+                     * backward(create_graph=true) a leaf's gradient refers back to it (a cycle, as
+                     * in PyTorch), and the scope may free any of the pool's handles. */
                     gentrain_tensor *keep[2] = {any_tensor(&in), any_tensor(&in)};
+                    for (int i = 0; i < POOL; i++)
+                        if (tensors[i] != keep[0] && tensors[i] != keep[1]) gentrain_tensor_set_grad(tensors[i], NULL);
                     if (gentrain_scope_end(byte(&in) % 4 ? keep : NULL, byte(&in) % 3) == GENTRAIN_OK) scopes--;
                 }
             } else {
@@ -689,6 +694,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
         }
     }
+    for (int i = 0; i < POOL; i++) gentrain_tensor_set_grad(tensors[i], NULL);
     for (; scopes > 0; scopes--) gentrain_scope_end(NULL, 0);
     /* Release everything (stale handles are harmless to free again). */
     for (int i = 0; i < POOL; i++) {

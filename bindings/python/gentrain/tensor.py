@@ -270,12 +270,36 @@ class Tensor(TensorOps):
             source = self._operand(value)
             check(lib.gentrain_masked_assign_(self._h, full_mask._h, source._h))
             return
-        if isinstance(key, (Tensor, list, np.ndarray)) or (isinstance(key, tuple) and builtins.any(
-                isinstance(k, (Tensor, list, np.ndarray)) for k in key)):
-            raise NotImplementedError("gentrain: assignment through integer index tensors is not supported; "
-                                      "use a boolean mask, slices, or index_add")
+        if isinstance(key, (Tensor, list, np.ndarray)):
+            return self._assign_rows(key, value)
+        if isinstance(key, tuple) and builtins.any(isinstance(k, (Tensor, list, np.ndarray)) for k in key):
+            raise NotImplementedError("gentrain: assignment through integer index tensors is supported along the "
+                                      "first dimension only (x[idx] = v); use a boolean mask, slices, or index_add")
         view, source = self[key], self._operand(value)
         check(lib.gentrain_tensor_assign_(self._h, view._h, source._h))
+
+    def _assign_rows(self, key, value):
+        """x[idx] = v with integer indices along the first dimension (PyTorch's index_put_): the
+        rows at idx take v (broadcast to [len(idx), *rest]); a repeated index takes its last row,
+        as PyTorch's CPU loop leaves it. Recorded for autograd as a masked assignment."""
+        idx = np.asarray(key.numpy() if isinstance(key, Tensor) else key)
+        if idx.dtype.kind not in "iu" or idx.ndim > 1:
+            raise IndexError("tensors used as indices must be long, int or bool tensors of at most one dimension here")
+        if self.ndim == 0:
+            raise IndexError("too many indices for tensor of dimension 0")
+        n, rest = self.shape[0], tuple(self.shape[1:])
+        idx = idx.reshape(-1).astype(np.int64)
+        if ((idx < -n) | (idx >= n)).any():
+            raise IndexError(f"index {idx[(idx < -n) | (idx >= n)][0]} is out of bounds for dimension 0 with size {n}")
+        idx = np.where(idx < 0, idx + n, idx)
+        rows = (value if isinstance(value, Tensor) else tensor(value, dtype=self.dtype)).to(self.dtype).expand(len(idx), *rest)
+        last = len(idx) - 1 - np.unique(idx[::-1], return_index=True)[1]   # each index's last occurrence
+        picked, where = rows.index_select(0, tensor(last.astype(np.int64))), tensor(idx[last])
+        spread = zeros(n, *rest, dtype=self.dtype).index_add(0, where, picked)
+        mask = np.zeros(n, dtype=np.bool_)
+        mask[idx] = True
+        full_mask, source = _full_mask(tensor(mask), self.shape), self._operand(spread)
+        check(lib.gentrain_masked_assign_(self._h, full_mask._h, source._h))
 
     @property
     def is_leaf(self):

@@ -283,8 +283,26 @@ def test_in_place_refusals_and_versions():
     z.fill_(2).zero_()
     z[:, 1] = gentrain.tensor([5.0, 6.0])
     assert z.tolist() == [[0, 5, 0], [0, 6, 0]]
+    # Integer indices along the first dimension (index_put_): rows replaced, the last of a repeated
+    # index wins (PyTorch's CPU result), gradients to the old tensor and to the values.
+    r = gentrain.zeros(4, 2)
+    r[gentrain.tensor([2, 0])] = gentrain.tensor([[1.0, 2.0], [3.0, 4.0]])
+    r[[1, -1]] = 7.0
+    assert r.tolist() == [[3, 4], [7, 7], [1, 2], [7, 7]]
+    r[np.array([0, 0])] = gentrain.tensor([[5.0, 5.0], [6.0, 6.0]])
+    assert r[0].tolist() == [6, 6]
+    leaf = gentrain.ones(4, 2, requires_grad=True)
+    v = gentrain.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = leaf * 1
+    x[gentrain.tensor([3, 1])] = v
+    weights = gentrain.arange(8).reshape(4, 2).float()
+    (x * weights).sum().backward()
+    assert v.grad.tolist() == [[6, 7], [2, 3]]
+    assert leaf.grad.tolist() == [[0, 1], [0, 0], [4, 5], [0, 0]]
+    with pytest.raises(IndexError, match="out of bounds"):
+        r[[4]] = 1.0
     with pytest.raises(NotImplementedError):
-        z[gentrain.tensor([0])] = 1.0
+        r[:, gentrain.tensor([0])] = 1.0
 
 
 def test_interpolate_align_corners():

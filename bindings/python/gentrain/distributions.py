@@ -1,15 +1,17 @@
-"""gentrain.distributions: the two distributions generative training reaches for first, as
-torch.distributions — Categorical (REINFORCE: sample, log_prob, entropy) and Normal (the VAE:
-rsample, log_prob, entropy) — and kl_divergence between Normals. Built on the engine's
-differentiable ops; samples come from the default generator (gentrain.manual_seed)."""
+"""gentrain.distributions: the distributions generative training reaches for first, as
+torch.distributions — Categorical (REINFORCE: sample, log_prob, entropy), Bernoulli (binary
+actions and masks), Normal (the VAE: rsample, log_prob, entropy), Uniform — and kl_divergence
+between Normals. Built on the engine's differentiable ops; samples come from the default
+generator (gentrain.manual_seed)."""
 import math
 from typing import Sequence
 
 from . import generative
 from .grad_mode import no_grad
-from .tensor import Tensor, randn, stack, tensor
+from .nn import functional as F
+from .tensor import Tensor, rand, randn, stack, tensor
 
-__all__ = ["Categorical", "Distribution", "Normal", "kl_divergence"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "kl_divergence"]
 
 
 def _size(sample_shape) -> tuple:
@@ -72,6 +74,87 @@ class Categorical(Distribution):
         return f"Categorical(logits: {list(self.logits.shape)})"
 
 
+class Bernoulli(Distribution):
+    """1 with probability `probs` (or sigmoid(`logits`)), else 0, elementwise; samples are floats,
+    as PyTorch's."""
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            self.probs = probs if isinstance(probs, Tensor) else tensor(float(probs))
+            eps = _epsilon(self.probs.dtype)   # PyTorch's probs_to_logits: clamped, then log p - log(1 - p)
+            p = self.probs.clamp(min=eps, max=1 - eps)
+            self.logits = p.log() - (-p).log1p()
+        else:
+            self.logits = logits if isinstance(logits, Tensor) else tensor(float(logits))
+            self.probs = self.logits.sigmoid()
+        self.batch_shape = tuple(self.logits.shape)
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape: Sequence[int] = ()):
+        with no_grad():
+            shape = (*_size(sample_shape), *self.batch_shape)
+            u = rand(*shape, dtype=self.probs.dtype)
+            return (u < self.probs.expand(*shape)).to(self.probs.dtype)
+
+    def log_prob(self, value) -> Tensor:
+        """value log p + (1 - value) log(1 - p), from the logits (no log of 0)."""
+        value = value if isinstance(value, Tensor) else tensor(float(value))
+        logits = self.logits.expand(*(value + self.logits).shape)
+        return -F.binary_cross_entropy_with_logits(logits, value.to(logits.dtype).expand(*logits.shape), reduction="none")
+
+    def entropy(self) -> Tensor:
+        return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+    def __repr__(self):
+        return f"Bernoulli(probs: {list(self.probs.shape)})"
+
+
+class Uniform(Distribution):
+    """Uniform on [low, high), elementwise; `low` and `high` broadcast (numbers or tensors)."""
+
+    has_rsample = True
+
+    def __init__(self, low, high, validate_args=None):
+        low = low if isinstance(low, Tensor) else tensor(float(low))
+        high = high if isinstance(high, Tensor) else tensor(float(high))
+        self.batch_shape = tuple((low + high).shape)
+        self.low, self.high = low.expand(*self.batch_shape), high.expand(*self.batch_shape)
+
+    @property
+    def mean(self):
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self):
+        return (self.high - self.low) ** 2 / 12
+
+    def rsample(self, sample_shape: Sequence[int] = ()):
+        """low + (high - low) · u with u ~ U[0, 1): differentiable in low and high."""
+        u = rand(*_size(sample_shape), *self.batch_shape, dtype=self.low.dtype)
+        return self.low + (self.high - self.low) * u
+
+    def log_prob(self, value) -> Tensor:
+        """-log(high - low) inside [low, high), -inf outside."""
+        value = value if isinstance(value, Tensor) else tensor(float(value))
+        inside = (self.low <= value).to(self.low.dtype) * (value < self.high).to(self.low.dtype)
+        return inside.log() - (self.high - self.low).log()
+
+    def entropy(self) -> Tensor:
+        return (self.high - self.low).log()
+
+    def __repr__(self):
+        return f"Uniform(low: {list(self.low.shape)}, high: {list(self.high.shape)})"
+
+
 class Normal(Distribution):
     """N(loc, scale²), elementwise; `loc` and `scale` broadcast (numbers or tensors)."""
 
@@ -128,3 +211,8 @@ def _tiny(dtype):
 
 def _lowest(dtype):
     return {"float64": -1.7976931348623157e308, "float16": -65504.0}.get(dtype.name, -3.4028234663852886e38)
+
+
+def _epsilon(dtype):
+    """The dtype's machine epsilon (torch.finfo(dtype).eps)."""
+    return {"float64": 2.220446049250313e-16, "float16": 0.0009765625, "bfloat16": 0.0078125}.get(dtype.name, 1.1920928955078125e-07)

@@ -123,10 +123,7 @@ public func gentrain_module_recurrent_forward(_ output: TensorOut?, _ hN: Tensor
     let withCell = m is LSTM || m is LSTMCell
     if !withCell { cN?.pointee = nil }
     return producing("gentrain_module_recurrent_forward", withCell ? [output, hN, cN] : [output, hN]) {
-        guard let m, m is RecurrentLayers || m is RecurrentCell else {
-            _ = try moduleArg(module)
-            throw GentrainError(.invalidArgument, "module is not an LSTM, GRU, LSTMCell or GRUCell")
-        }
+        guard let m else { _ = try moduleArg(module); return [] }   // throws the handle's error
         guard withCell || (cN == nil && c0 == nil) else { throw GentrainError(.invalidArgument, "\(type(of: m)) has no cell state: c0 and c_n must be NULL") }
         let x = try tensorArg(input, "input"), h = try optionalTensorArg(h0, "h0"), c = try optionalTensorArg(c0, "c0")
         guard (h == nil) == (c == nil) || !withCell else { throw GentrainError(.invalidArgument, "give both h0 and c0, or neither") }
@@ -141,9 +138,11 @@ public func gentrain_module_recurrent_forward(_ output: TensorOut?, _ hN: Tensor
         case let gru as GRU:
             let r = try gru(x, h)
             return [r.output, r.h]
-        default:
-            let r = try (m as! GRUCell)(x, h)
+        case let cell as GRUCell:
+            let r = try cell(x, h)
             return [r, r]
+        default:
+            throw GentrainError(.invalidArgument, "module is not an LSTM, GRU, LSTMCell or GRUCell")
         }
     }
 }

@@ -2492,6 +2492,22 @@ static void test_c_modules(void) {
     EXPECT(back == NULL);
     gentrain_tensor *done7[] = {y, idx, s1, s2};
     free_all(done7, 4);
+    /* An empty input with a huge height: empty results (no per-position tables), or an error. */
+    int64_t tall[4] = {0, 1, (int64_t)1 << 40, 1};
+    gentrain_tensor *empty_img = NULL;
+    OK(gentrain_tensor_zeros(&empty_img, tall, 4, GENTRAIN_FLOAT32));
+    OK(gentrain_max_pool2d_with_indices(&y, &idx, empty_img, 2, 1, NULL));
+    expect_shape(y, 0, 1, (int64_t)1 << 39, 1);
+    gentrain_tensor_free(y);
+    OK(gentrain_avg_pool2d(&y, empty_img, 2, 1, NULL));
+    expect_shape(y, 0, 1, (int64_t)1 << 39, 1);
+    gentrain_tensor_free(y);
+    y = NULL;
+    gentrain_tensor_free(idx);
+    OK(gentrain_tensor_zeros(&idx, tall, 4, GENTRAIN_INT64));
+    FAILS(gentrain_max_unpool2d(&y, empty_img, idx, 2, 1, NULL, NULL), GENTRAIN_ERR_SHAPE, "too large");
+    gentrain_tensor_free(idx);
+    gentrain_tensor_free(empty_img);
     po.ceil_mode = true;   /* [6, 6] by 4 windows with stride 3: a second, partial one */
     po.padding[0] = po.padding[1] = 0;
     po.stride[0] = po.stride[1] = 3;

@@ -15,6 +15,13 @@ extension Tensor {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
         guard oh > 0, ow > 0 else { throw GentrainError.shape("max_pool2d: the window does not fit input \(shapeString(shape))") }
+        // No planes: an empty result, without the per-position tables below (an empty input's
+        // height can be 2^47).
+        guard n * c > 0 else {
+            let empty = try Tensor(empty: [n, c, oh, ow], dtype: dtype)
+            return (try record(empty, "MaxPool2DBackward", self) { _, _ in [try Tensor.zeros([n, c, h, w], dtype: empty.dtype)] },
+                    try Tensor(empty: [n, c, oh, ow], dtype: .int64))
+        }
         let ct = dtype.computeType
         let src = try withNoGrad { try to(ct).contiguous() }
         let values = try Tensor(empty: [n, c, oh * ow], dtype: ct), indices = try Tensor(empty: [n, c, oh * ow], dtype: .int64)

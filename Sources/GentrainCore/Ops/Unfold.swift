@@ -76,7 +76,7 @@ extension Tensor {
         guard oh > 0, ow > 0 else { throw GentrainError.shape("unfold: the kernel does not fit input \(shapeString(shape)) with this padding") }
         let ct = dtype.computeType
         let x = try withNoGrad { try to(ct).contiguous() }
-        let rows = c * g.kernel.0 * g.kernel.1, l = oh * ow
+        let rows = try checkedNumel([c, g.kernel.0, g.kernel.1]), l = try checkedNumel([oh, ow])   // no overflow: empty inputs can be tall
         let out = try Tensor(empty: batchInColumns ? [rows, n * l] : [n, rows, l], dtype: ct)
         let layout = batchInColumns ? ColumnLayout.batchInColumns(batch: n, positions: l) : .batchFirst(rows: rows, positions: l)
         if ct == .float32 { windows(x, out, g, layout, Float(padValue), Float.self) } else { windows(x, out, g, layout, padValue, Double.self) }
@@ -92,7 +92,7 @@ extension Tensor {
         }
         let (n, c, h, w) = (outputShape[0], outputShape[1], outputShape[2], outputShape[3])
         let (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
-        let rows = c * g.kernel.0 * g.kernel.1, l = oh * ow
+        let rows = try checkedNumel([c, g.kernel.0, g.kernel.1]), l = try checkedNumel([oh, ow])   // no overflow: empty inputs can be tall
         let expected = batchInColumns ? [rows, n * l] : [n, rows, l]
         guard shape == expected else {
             throw GentrainError.shape("fold: input \(shapeString(shape)) does not match \(shapeString(expected)) for output \(shapeString(outputShape))")
@@ -135,8 +135,10 @@ private func forEachKernelRow(_ n: Int, _ c: Int, _ h: Int, _ w: Int, _ g: Windo
                               _ body: (_ plane: Int, _ start: Int, _ iy0: Int) -> Void) {
     let (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
     let (kh, kw) = g.kernel
-    // Image planes are independent (each one's rows are read or written by one thread).
-    parallelFor(n * c, grain: Swift.max(1, 32768 / Swift.max(1, kh * kw * oh * ow))) { planes in
+    // Image planes are independent (each one's rows are read or written by one thread). The
+    // callers checked kh·kw and oh·ow (each below 2^48); their product may still overflow.
+    let (perPlane, overflow) = (kh * kw).multipliedReportingOverflow(by: oh * ow)
+    parallelFor(n * c, grain: overflow ? 1 : Swift.max(1, 32768 / Swift.max(1, perPlane))) { planes in
         for plane in planes {
             let (b, ch) = plane.quotientAndRemainder(dividingBy: c)
             for i in 0..<kh {

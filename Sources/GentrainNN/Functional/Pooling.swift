@@ -33,7 +33,9 @@ public func avgPool2d(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil
     guard x.ndim == 4 else { throw GentrainError(.shape, "avg_pool2d: expected [N, C, H, W], got \(shapeString(x.shape))") }
     let (h, w) = (x.shape[2], x.shape[3]), (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
     // The windows [N, C, kh·kw, OH·OW], summed.
-    let sums = try x.unfold(g).reshape([x.shape[0], x.shape[1], kernel.0 * kernel.1, -1]).sum(dims: [2])
+    let sums = try x.unfold(g).reshape([x.shape[0], x.shape[1], kernel.0 * kernel.1, oh * ow]).sum(dims: [2])
+    // No windows to divide (an empty input's height can be 2^47: no per-position tables).
+    guard sums.numel > 0 else { return try sums.reshape([x.shape[0], x.shape[1], oh, ow]) }
     /// The counted extent of each window along an axis of `size`.
     func extents(_ size: Int, _ count: Int, _ k: Int, _ s: Int, _ p: Int) -> [Int] {
         (0..<count).map { o in
@@ -68,6 +70,9 @@ public func maxUnpool2d(_ x: Tensor, indices: Tensor, kernel: (Int, Int), stride
         throw GentrainError(.shape, "max_unpool2d: expected x [N, C, H, W] and int64 indices of its shape, got \(shapeString(x.shape)) and \(indices.dtype) \(shapeString(indices.shape))")
     }
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    guard h <= Int(Int32.max), w <= Int(Int32.max) else {   // so that the default size's arithmetic cannot overflow
+        throw GentrainError(.shape, "max_unpool2d: input \(shapeString(x.shape)) is too large")
+    }
     let size = outputSize ?? ((h - 1) * s.0 - 2 * padding.0 + kernel.0, (w - 1) * s.1 - 2 * padding.1 + kernel.1)
     guard size.0 > 0, size.1 > 0 else { throw GentrainError(.shape, "max_unpool2d: the output size \(size) is not positive") }
     let plane = try checkedNumel([size.0, size.1])

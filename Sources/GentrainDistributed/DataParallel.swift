@@ -157,7 +157,17 @@ final class ShardScheduling: @unchecked Sendable {
     static let shared = ShardScheduling()
     private let lock = Lock()
     private var entries: [Int: (workers: Double, caller: Double, tried: Int)] = [:]
+    private var lastModel = 0
     private static let trials = 6
+
+    /// A caller identity for a new model, never reused (an object's address is: a model freed
+    /// and another made at its address would inherit its measurements).
+    static func newModel() -> Int {
+        shared.lock.withLock {
+            shared.lastModel += 1
+            return shared.lastModel
+        }
+    }
 
     static func key(_ caller: Int, _ shape: [Int], _ options: DataParallelOptions) -> Int {
         var h = Hasher()
@@ -220,6 +230,9 @@ public final class DataParallel: Module {
     public let module: Module
     public let options: DataParallelOptions
 
+    /// This model's identity for `ShardScheduling`.
+    private let scheduling = ShardScheduling.newModel()
+
     public init(_ module: Module, options: DataParallelOptions = DataParallelOptions()) throws {
         try options.check()
         (self.module, self.options) = (module, options)
@@ -228,7 +241,7 @@ public final class DataParallel: Module {
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        try dataParallelApply(input, parameters: module.parameters(), options: options, caller: ObjectIdentifier(self).hashValue) { [module] x, _ in
+        try dataParallelApply(input, parameters: module.parameters(), options: options, caller: scheduling) { [module] x, _ in
             try module.forward(x)
         }
     }

@@ -123,7 +123,10 @@ public func gentrain_module_recurrent_forward(_ output: TensorOut?, _ hN: Tensor
     let withCell = m is LSTM || m is LSTMCell
     if !withCell { cN?.pointee = nil }
     return producing("gentrain_module_recurrent_forward", withCell ? [output, hN, cN] : [output, hN]) {
-        guard let m else { _ = try moduleArg(module); return [] }   // throws the handle's error
+        guard let m else {   // the handle's own error
+            _ = try moduleArg(module)
+            throw GentrainError(.invalidHandle, "module is not a live handle")
+        }
         guard withCell || (cN == nil && c0 == nil) else { throw GentrainError(.invalidArgument, "\(type(of: m)) has no cell state: c0 and c_n must be NULL") }
         let x = try tensorArg(input, "input"), h = try optionalTensorArg(h0, "h0"), c = try optionalTensorArg(c0, "c0")
         guard (h == nil) == (c == nil) || !withCell else { throw GentrainError(.invalidArgument, "give both h0 and c0, or neither") }

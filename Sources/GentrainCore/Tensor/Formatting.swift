@@ -13,18 +13,28 @@ extension Tensor: CustomStringConvertible {
 
     /// The tensor as PyTorch prints it; float32, int64 and bool are the dtypes it does not name.
     public func formatted() throws -> String {
-        let values = try withNoGrad { try (dtype.isFloatingPoint ? to(.float64) : to(.int64)).contiguous() }
-        let summarize = numel > PrintOptions.threshold
-        let element: (Int) -> Value
-        switch dtype {
-        case .bool: element = { .bool(values.pointer(Int64.self)[$0] != 0) }
-        case _ where dtype.isFloatingPoint: element = { .float(values.pointer(Double.self)[$0]) }
-        default: element = { .int(values.pointer(Int64.self)[$0]) }
+        let layout = ElementLayout(shape: shape, summarize: numel > PrintOptions.threshold)
+        // Only the shown elements are gathered and widened (a summary of 10^8 elements reads 36),
+        // in the order `render` writes them.
+        let shown = try withNoGrad {
+            let flat = try reshape([numel])
+            let picked = layout.summarize ? try flat.indexSelect(0, Tensor(layout.indices.map(Int64.init))) : flat
+            return try (dtype.isFloatingPoint ? picked.to(.float64) : picked.to(.int64)).contiguous()
         }
-        let shown = ElementLayout(shape: shape, summarize: summarize)
-        let formatter = ValueFormatter(shown.indices.map(element))
+        let values: [Value] = (0..<shown.numel).map { i in
+            switch dtype {
+            case .bool: return .bool(shown.pointer(Int64.self)[i] != 0)
+            case _ where dtype.isFloatingPoint: return .float(shown.pointer(Double.self)[i])
+            default: return .int(shown.pointer(Int64.self)[i])
+            }
+        }
+        let formatter = ValueFormatter(values)
         let prefix = "tensor("
-        var body = numel == 0 && ndim > 0 ? "[]" : shown.render(indent: prefix.count) { formatter.format(element($0)) }
+        var next = 0
+        var body = numel == 0 && ndim > 0 ? "[]" : layout.render(indent: prefix.count) {
+            defer { next += 1 }
+            return formatter.format(values[next])
+        }
         var suffixes: [String] = []
         if numel == 0 && shape != [0] { suffixes.append("size=(\(shape.map(String.init).joined(separator: ", "))\(ndim == 1 ? "," : ""))") }
         if dtype != .float32 && dtype != .int64 && dtype != .bool { suffixes.append("dtype=torch.\(dtype)") }
@@ -63,7 +73,8 @@ private struct ValueFormatter {
         // The mode and the width come from the finite nonzero values only; zeros, inf and nan
         // are written in that mode and width (or wider, unpadded).
         let finite = floats.filter { $0.isFinite && $0 != 0 }
-        guard let low = finite.map(abs).min(), let high = finite.map(abs).max() else { return }
+        let magnitudes = finite.map(abs)
+        guard let low = magnitudes.min(), let high = magnitudes.max() else { return }
         intMode = finite.allSatisfy { $0 == $0.rounded(.up) }
         sciMode = high / low > 1000 || high > 1e8 || (!intMode && low < 1e-4)
         width = Swift.max(1, finite.map { text(.float($0)).count }.max() ?? 1)
@@ -108,11 +119,9 @@ private struct ElementLayout {
         return Array(0..<e) + [nil] + Array((n - e)..<n)
     }
 
-    /// Row-major strides of the shape.
-    private var strides: [Int] { contiguousStrides(shape) }
-
-    /// Flat indices of every shown element.
+    /// Flat (row-major) indices of every shown element, in the order `render` writes them.
     var indices: [Int] {
+        let strides = contiguousStrides(shape)
         var out: [Int] = []
         func walk(_ d: Int, _ base: Int) {
             guard d < shape.count else { out.append(base); return }
@@ -122,23 +131,22 @@ private struct ElementLayout {
         return out
     }
 
-    /// The nested brackets, elements written by `element(flat index)`.
-    func render(indent: Int, _ element: (Int) -> String) -> String {
-        guard !shape.isEmpty else { return element(0) }
-        let s = strides
-        func block(_ d: Int, _ base: Int, _ indent: Int) -> String {
+    /// The nested brackets, the shown elements written by `element()` one after another.
+    func render(indent: Int, _ element: () -> String) -> String {
+        guard !shape.isEmpty else { return element() }
+        func block(_ d: Int, _ indent: Int) -> String {
             if d == shape.count - 1 {
                 // One row, wrapped to the line width, "..." standing for the elided middle.
-                let items = positions(d).map { $0.map { element(base + $0 * s[d]) } ?? " ..." }
+                let items = positions(d).map { $0.map { _ in element() } ?? " ..." }
                 let itemWidth = (items.first { $0 != " ..." }?.count ?? 1) + 2
                 let perLine = Swift.max(1, (PrintOptions.lineWidth - indent) / itemWidth)
                 let lines = stride(from: 0, to: items.count, by: perLine).map { items[$0..<Swift.min($0 + perLine, items.count)].joined(separator: ", ") }
                 return "[" + lines.joined(separator: ",\n" + String(repeating: " ", count: indent + 1)) + "]"
             }
-            let parts = positions(d).map { $0.map { block(d + 1, base + $0 * s[d], indent + 1) } ?? "..." }
+            let parts = positions(d).map { $0.map { _ in block(d + 1, indent + 1) } ?? "..." }
             let separator = "," + String(repeating: "\n", count: shape.count - 1 - d) + String(repeating: " ", count: indent + 1)
             return "[" + parts.joined(separator: separator) + "]"
         }
-        return block(0, 0, indent)
+        return block(0, indent)
     }
 }

@@ -18,6 +18,18 @@ def _size(sample_shape) -> tuple:
     return tuple(int(n) for n in sample_shape)
 
 
+def _as_tensor(value) -> Tensor:
+    """A number as a 0-d tensor; a tensor as it is."""
+    return value if isinstance(value, Tensor) else tensor(float(value))
+
+
+def _broadcast_all(a, b):
+    """Both parameters as tensors of their broadcast shape, and that shape (PyTorch's broadcast_all)."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    shape = tuple((a + b).shape)
+    return a.expand(*shape), b.expand(*shape), shape
+
+
 class Distribution:
     """The interface: batch_shape, sample, log_prob, entropy."""
 
@@ -82,12 +94,12 @@ class Bernoulli(Distribution):
         if (probs is None) == (logits is None):
             raise ValueError("Either `probs` or `logits` must be specified, but not both.")
         if probs is not None:
-            self.probs = probs if isinstance(probs, Tensor) else tensor(float(probs))
+            self.probs = _as_tensor(probs)
             eps = _epsilon(self.probs.dtype)   # PyTorch's probs_to_logits: clamped, then log p - log(1 - p)
             p = self.probs.clamp(min=eps, max=1 - eps)
             self.logits = p.log() - (-p).log1p()
         else:
-            self.logits = logits if isinstance(logits, Tensor) else tensor(float(logits))
+            self.logits = _as_tensor(logits)
             self.probs = self.logits.sigmoid()
         self.batch_shape = tuple(self.logits.shape)
 
@@ -107,7 +119,7 @@ class Bernoulli(Distribution):
 
     def log_prob(self, value) -> Tensor:
         """value log p + (1 - value) log(1 - p), from the logits (no log of 0)."""
-        value = value if isinstance(value, Tensor) else tensor(float(value))
+        value = _as_tensor(value)
         logits = self.logits.expand(*(value + self.logits).shape)
         return -F.binary_cross_entropy_with_logits(logits, value.to(logits.dtype).expand(*logits.shape), reduction="none")
 
@@ -124,10 +136,7 @@ class Uniform(Distribution):
     has_rsample = True
 
     def __init__(self, low, high, validate_args=None):
-        low = low if isinstance(low, Tensor) else tensor(float(low))
-        high = high if isinstance(high, Tensor) else tensor(float(high))
-        self.batch_shape = tuple((low + high).shape)
-        self.low, self.high = low.expand(*self.batch_shape), high.expand(*self.batch_shape)
+        self.low, self.high, self.batch_shape = _broadcast_all(low, high)
 
     @property
     def mean(self):
@@ -144,7 +153,7 @@ class Uniform(Distribution):
 
     def log_prob(self, value) -> Tensor:
         """-log(high - low) inside [low, high), -inf outside."""
-        value = value if isinstance(value, Tensor) else tensor(float(value))
+        value = _as_tensor(value)
         inside = (self.low <= value).to(self.low.dtype) * (value < self.high).to(self.low.dtype)
         return inside.log() - (self.high - self.low).log()
 
@@ -161,10 +170,7 @@ class Normal(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        loc = loc if isinstance(loc, Tensor) else tensor(float(loc))
-        scale = scale if isinstance(scale, Tensor) else tensor(float(scale))
-        self.batch_shape = tuple((loc + scale).shape)   # broadcast, as PyTorch's broadcast_all
-        self.loc, self.scale = loc.expand(*self.batch_shape), scale.expand(*self.batch_shape)
+        self.loc, self.scale, self.batch_shape = _broadcast_all(loc, scale)
 
     @property
     def mean(self):
@@ -185,7 +191,7 @@ class Normal(Distribution):
         return self.loc + self.scale * eps
 
     def log_prob(self, value) -> Tensor:
-        value = value if isinstance(value, Tensor) else tensor(float(value))
+        value = _as_tensor(value)
         return -((value - self.loc) ** 2) / (2 * self.variance) - self.scale.log() - 0.5 * math.log(2 * math.pi)
 
     def entropy(self) -> Tensor:

@@ -288,6 +288,32 @@ gentrain_status gentrain_tensor_data(const void **out, const gentrain_tensor *te
 gentrain_status gentrain_tensor_item(double *out, const gentrain_tensor *tensor);
 
 /* ---------------------------------------------------------------------------------------
+ * Tensors: DLPack exchange (DLPackAPI.swift), zero copy both ways with any library that speaks
+ * DLPack (PyTorch, numpy, JAX, ...). `struct DLManagedTensor` is DLPack's own struct: include
+ * <dlpack/dlpack.h> (Debian's libdlpack-dev, or DLPack's repository; any version since 0.5) to
+ * read or fill its fields. CPU memory only; dtypes float32, float64, float16, bfloat16, int32,
+ * int64 and bool (DLPack's kDLBool, code 6).
+ * ------------------------------------------------------------------------------------- */
+
+struct DLManagedTensor;
+
+/* DLPack export (torch.utils.dlpack.to_dlpack): *out describes the tensor's own memory (no copy;
+ * shape and strides in elements, byte_offset 0), so writes on either side are seen by the other.
+ * The consumer calls (*out)->deleter(*out) exactly once, from any thread; the memory stays valid
+ * until then, also after every handle of the tensor is freed. A tensor that requires grad is
+ * refused with GENTRAIN_ERR_AUTOGRAD (export tensor.detach(), as PyTorch asks). */
+gentrain_status gentrain_tensor_to_dlpack(struct DLManagedTensor **out, const gentrain_tensor *tensor);
+/* DLPack import (torch.utils.dlpack.from_dlpack): a tensor over `managed`'s memory (no copy),
+ * with its shape and strides. On success the engine owns `managed` and calls managed->deleter
+ * (when not NULL) once no tensor uses the memory; on failure nothing is taken and the deleter is
+ * not called. Refused with GENTRAIN_ERR_INVALID_ARGUMENT: a device other than the CPU, vector
+ * lanes, a dtype the engine lacks, more than GENTRAIN_MAX_DIMS dimensions, negative sizes or
+ * strides, a span of memory over the address space, data NULL for a non-empty tensor, or a first
+ * element not aligned to its dtype. The host vouches that the memory described is readable and
+ * writable. */
+gentrain_status gentrain_tensor_from_dlpack(gentrain_tensor **out, struct DLManagedTensor *managed);
+
+/* ---------------------------------------------------------------------------------------
  * Autograd (AutogradAPI.swift)
  * ------------------------------------------------------------------------------------- */
 

@@ -270,6 +270,24 @@ func producing(_ function: StaticString, _ out: UnsafeMutablePointer<OpaquePoint
     }
 }
 
+/// What runs when borrowed memory is no longer used.
+typealias Release = () -> Void
+
+/// An entry point that makes a tensor over the host's memory. `body` wraps the host's release
+/// (a deleter) with its argument before handing it to the storage: the release then runs when no
+/// tensor uses the memory, and only if the call succeeded — after a failure (a refused argument,
+/// or no handle left) the memory and its release stay the caller's, as the header promises.
+func producingBorrowed(_ function: StaticString, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                       _ body: (_ onRelease: (Release?) -> Release?) throws -> Tensor) -> gentrain_status {
+    final class Armed { var value = false }
+    let armed = Armed()
+    let status = producing(function, out) {
+        try body { release in release.map { r in { if armed.value { r() } } } }
+    }
+    armed.value = status == GENTRAIN_OK
+    return status
+}
+
 /// An entry point that produces several tensors (all or none; every out set to NULL first).
 func producing(_ function: StaticString, _ outs: [UnsafeMutablePointer<OpaquePointer?>?],
                _ body: () throws -> [Tensor]) -> gentrain_status {

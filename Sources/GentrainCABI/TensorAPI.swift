@@ -41,15 +41,14 @@ public func gentrain_tensor_from_data(_ out: UnsafeMutablePointer<OpaquePointer?
 public func gentrain_tensor_from_blob(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ data: UnsafeMutableRawPointer?, _ nbytes: Int,
                                       _ dtype: gentrain_dtype, _ shape: UnsafePointer<Int64>?, _ ndim: Int,
                                       _ deleter: gentrain_deleter?, _ userData: UnsafeMutableRawPointer?) -> gentrain_status {
-    producing("gentrain_tensor_from_blob", out) {
+    producingBorrowed("gentrain_tensor_from_blob", out) { onRelease in
         let dt = try dtypeArg(dtype), s = try shapeArg(shape, ndim)
         try checkBytes(nbytes, s, dt)
         guard let data else { throw GentrainError(.invalidArgument, "data is NULL") }
         guard Int(bitPattern: data) % dt.itemSize == 0 else {
             throw GentrainError(.invalidArgument, "data is not aligned to \(dt.itemSize) bytes for \(dt)")
         }
-        let release: (() -> Void)? = deleter.map { d in { d(data, userData) } }
-        return try Tensor.borrowing(data, shape: s, dtype: dt, onRelease: release)
+        return try Tensor.borrowing(data, shape: s, dtype: dt, onRelease: onRelease(deleter.map { d in { d(data, userData) } }))
     }
 }
 

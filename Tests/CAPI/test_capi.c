@@ -4,6 +4,7 @@
  * out-of-range index) checked for their status codes and messages. Run under valgrind
  * by the test suite: no errors, no leaks.
  */
+#include <dlpack/dlpack.h>
 #include <gentrain.h>
 #include <math.h>
 #include <stdio.h>
@@ -200,6 +201,121 @@ static void test_creation_and_properties(void) {
     gentrain_tensor_free(bt);
     EXPECT(released == 1);
     free(blob);
+}
+
+/* A host's DLManagedTensor over its own array: the deleter counts its calls. */
+typedef struct {
+    DLManagedTensor managed;
+    int64_t shape[2], strides[2];
+    int deleted;
+} host_tensor;
+
+static void count_delete(DLManagedTensor *self) { ((host_tensor *)self)->deleted++; }
+
+static void test_dlpack(void) {
+    /* Export: the tensor's own memory, alive until the consumer's deleter, after the handle is gone. */
+    int64_t shape[2] = {2, 3};
+    gentrain_tensor *t = NULL, *tt = NULL;
+    OK(gentrain_tensor_arange(&t, 0, 6, 1, GENTRAIN_FLOAT32));
+    OK(gentrain_reshape(&tt, t, shape, 2));
+    gentrain_tensor_free(t);
+    OK(gentrain_transpose(&t, tt, 0, 1));                            /* [3, 2], strides [1, 3] */
+    DLManagedTensor *out = NULL;
+    OK(gentrain_tensor_to_dlpack(&out, t));
+    const void *data = NULL;
+    OK(gentrain_tensor_data(&data, tt));
+    gentrain_tensor_free(tt);
+    gentrain_tensor_free(t);
+    EXPECT(out->dl_tensor.device.device_type == kDLCPU && out->dl_tensor.ndim == 2);
+    EXPECT(out->dl_tensor.dtype.code == kDLFloat && out->dl_tensor.dtype.bits == 32 && out->dl_tensor.dtype.lanes == 1);
+    EXPECT(out->dl_tensor.shape[0] == 3 && out->dl_tensor.shape[1] == 2);
+    EXPECT(out->dl_tensor.strides[0] == 1 && out->dl_tensor.strides[1] == 3);
+    EXPECT(out->dl_tensor.data == data && out->dl_tensor.byte_offset == 0);
+    EXPECT(((float *)out->dl_tensor.data)[5] == 5);
+    /* ...and back: the same memory, the engine calls the exporter's deleter when done. */
+    gentrain_tensor *back = NULL, *c = NULL;
+    OK(gentrain_tensor_from_dlpack(&back, out));
+    OK(gentrain_contiguous(&c, back));
+    const void *cd = NULL;
+    OK(gentrain_tensor_data(&cd, c));
+    EXPECT(((const float *)cd)[1] == 3 && ((const float *)cd)[2] == 1);
+    gentrain_tensor_free(c);
+    gentrain_tensor_free(back);
+
+    /* Import a host's strided view: zero copy both ways, its deleter once, when the last tensor goes. */
+    float host[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    host_tensor h = {.shape = {2, 2}, .strides = {4, 2}};
+    h.managed.dl_tensor = (DLTensor){.data = host, .device = {kDLCPU, 0}, .ndim = 2,
+                                     .dtype = {kDLFloat, 32, 1}, .shape = h.shape, .strides = h.strides,
+                                     .byte_offset = sizeof(float)};
+    h.managed.deleter = count_delete;                               /* elements 1, 3, 5, 7 */
+    gentrain_tensor *v = NULL, *s = NULL;
+    OK(gentrain_tensor_from_dlpack(&v, &h.managed));
+    double sum = 0;
+    OK(gentrain_sum(&s, v, NULL, 0, false));
+    OK(gentrain_tensor_item(&sum, s));
+    EXPECT(sum == 16);
+    gentrain_tensor_free(s);
+    OK(gentrain_fill_(v, 9));                                        /* the host sees the write */
+    EXPECT(host[1] == 9 && host[3] == 9 && host[7] == 9 && host[2] == 2 && host[6] == 6);
+    EXPECT(h.deleted == 0);
+    gentrain_tensor_free(v);
+    EXPECT(h.deleted == 1);
+
+    /* Refused descriptions: nothing taken, the deleter not called. */
+    h.deleted = 0;
+    gentrain_tensor *r = NULL;
+    FAILS(gentrain_tensor_from_dlpack(&r, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    h.managed.dl_tensor.device.device_type = kDLCUDA;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_INVALID_ARGUMENT, "not the CPU");
+    h.managed.dl_tensor.device.device_type = kDLCPU;
+    h.managed.dl_tensor.dtype = (DLDataType){kDLUInt, 8, 1};
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_INVALID_ARGUMENT, "no gentrain dtype");
+    h.managed.dl_tensor.dtype = (DLDataType){kDLFloat, 32, 4};
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_INVALID_ARGUMENT, "lanes");
+    h.managed.dl_tensor.dtype = (DLDataType){kDLFloat, 32, 1};
+    h.strides[1] = -1;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_SHAPE, "negative strides");
+    h.strides[1] = INT64_MAX / 2;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_SHAPE, "address space");
+    h.strides[1] = 2;
+    h.shape[0] = -2;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_SHAPE, "negative dimension");
+    h.shape[0] = 2;
+    h.managed.dl_tensor.byte_offset = 2;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_INVALID_ARGUMENT, "aligned");
+    h.managed.dl_tensor.byte_offset = 0;
+    h.managed.dl_tensor.ndim = GENTRAIN_MAX_DIMS + 1;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_INVALID_ARGUMENT, "dimensions");
+    h.managed.dl_tensor.ndim = -1;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_INVALID_ARGUMENT, "ndim");
+    h.managed.dl_tensor.ndim = 2;
+    h.managed.dl_tensor.data = NULL;
+    FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_INVALID_ARGUMENT, "data is NULL");
+    EXPECT(r == NULL && h.deleted == 0);
+    /* An empty tensor may have no data; strides NULL mean row-major; a NULL deleter is allowed. */
+    h.shape[0] = 0;
+    h.managed.dl_tensor.strides = NULL;
+    h.managed.deleter = NULL;
+    OK(gentrain_tensor_from_dlpack(&r, &h.managed));
+    int64_t n = 1;
+    OK(gentrain_tensor_numel(&n, r));
+    EXPECT(n == 0);
+    gentrain_tensor_free(r);
+
+    /* A tensor that requires grad is refused; its detached view is not. */
+    OK(gentrain_tensor_ones(&t, shape, 2, GENTRAIN_BFLOAT16));
+    OK(gentrain_tensor_set_requires_grad(t, true));
+    out = NULL;
+    FAILS(gentrain_tensor_to_dlpack(&out, t), GENTRAIN_ERR_AUTOGRAD, "detach");
+    EXPECT(out == NULL);
+    OK(gentrain_tensor_detach(&tt, t));
+    OK(gentrain_tensor_to_dlpack(&out, tt));
+    EXPECT(out->dl_tensor.dtype.code == kDLBfloat && out->dl_tensor.dtype.bits == 16);
+    FAILS(gentrain_tensor_to_dlpack(NULL, tt), GENTRAIN_ERR_INVALID_ARGUMENT, "out is NULL");
+    gentrain_tensor_free(t);
+    gentrain_tensor_free(tt);
+    out->deleter(out);
 }
 
 static void test_handles(void) {
@@ -2641,6 +2757,7 @@ static void test_scopes(void) {
 int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
+    test_dlpack();
     test_handles();
     test_elementwise();
     test_reductions_and_shapes();

@@ -104,12 +104,31 @@ extension Tensor {
         return t
     }
 
-    /// A tensor over host memory, without a copy. `onRelease` runs when no tensor uses it.
-    public static func borrowing(_ data: UnsafeMutableRawPointer, shape: [Int], dtype: DType,
+    /// A tensor over host memory, without a copy: element `i` of the view is at
+    /// `data + (Σ i[d]·strides[d]) · itemSize` (`strides` in elements, row-major when nil).
+    /// `onRelease` runs when no tensor uses the memory. Refuses negative sizes or strides and views
+    /// whose span does not fit the address space; the caller vouches that the span is memory.
+    public static func borrowing(_ data: UnsafeMutableRawPointer, shape: [Int], strides: [Int]? = nil, dtype: DType,
                                  onRelease: (() -> Void)?) throws -> Tensor {
         let n = try checkedNumel(shape)
-        return Tensor(storage: Storage(borrowing: data, byteCount: n * dtype.itemSize, onRelease: onRelease),
-                      shape: shape, strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+        let strides = strides ?? contiguousStrides(shape)
+        guard strides.count == shape.count else {
+            throw GentrainError.shape("\(strides.count) strides for a shape of \(shape.count) dimensions")
+        }
+        // The last element's index: Σ (size - 1) · stride over the dims, checked for overflow.
+        var last = 0
+        for (size, stride) in zip(shape, strides) where n > 0 {
+            guard stride >= 0 else { throw GentrainError.shape("negative strides are not supported (strides \(shapeString(strides)))") }
+            let (step, o1) = (size - 1).multipliedReportingOverflow(by: stride)
+            let (sum, o2) = last.addingReportingOverflow(step)
+            guard !o1, !o2, sum <= Int.max / 16 else {
+                throw GentrainError.shape("strides \(shapeString(strides)) of shape \(shapeString(shape)) span more than the address space")
+            }
+            last = sum
+        }
+        let bytes = n == 0 ? 0 : (last + 1) * dtype.itemSize
+        return Tensor(storage: Storage(borrowing: data, byteCount: bytes, onRelease: onRelease),
+                      shape: shape, strides: strides, offset: 0, dtype: dtype)
     }
 
     /// A tensor from Swift values, converted to `dtype`.

@@ -291,11 +291,14 @@ gentrain_status gentrain_tensor_item(double *out, const gentrain_tensor *tensor)
  * Tensors: DLPack exchange (DLPackAPI.swift), zero copy both ways with any library that speaks
  * DLPack (PyTorch, numpy, JAX, ...). `struct DLManagedTensor` is DLPack's own struct: include
  * <dlpack/dlpack.h> (Debian's libdlpack-dev, or DLPack's repository; any version since 0.5) to
- * read or fill its fields. CPU memory only; dtypes float32, float64, float16, bfloat16, int32,
- * int64 and bool (DLPack's kDLBool, code 6).
+ * read or fill its fields (DLPack 1.0 for the versioned pair). CPU memory only; dtypes float32,
+ * float64, float16, bfloat16, int32, int64 and bool (DLPack's kDLBool, code 6).
  * ------------------------------------------------------------------------------------- */
 
+/* DLPack's view of a tensor with its owner's deleter (dlpack.h). */
 struct DLManagedTensor;
+/* DLPack 1.0's versioned form of it, with flags (read-only, copied). */
+struct DLManagedTensorVersioned;
 
 /* DLPack export (torch.utils.dlpack.to_dlpack): *out describes the tensor's own memory (no copy;
  * shape and strides in elements, byte_offset 0), so writes on either side are seen by the other.
@@ -312,6 +315,12 @@ gentrain_status gentrain_tensor_to_dlpack(struct DLManagedTensor **out, const ge
  * element not aligned to its dtype. The host vouches that the memory described is readable and
  * writable. */
 gentrain_status gentrain_tensor_from_dlpack(gentrain_tensor **out, struct DLManagedTensor *managed);
+/* gentrain_tensor_to_dlpack in DLPack 1.0's versioned form: version 1.0, flags 0 (writable, not a
+ * copy). */
+gentrain_status gentrain_tensor_to_dlpack_versioned(struct DLManagedTensorVersioned **out, const gentrain_tensor *tensor);
+/* gentrain_tensor_from_dlpack of DLPack 1.x's versioned form: also refused, with nothing taken, for
+ * another major version and for read-only memory (flag bit 0: the engine writes tensors in place). */
+gentrain_status gentrain_tensor_from_dlpack_versioned(gentrain_tensor **out, struct DLManagedTensorVersioned *managed);
 
 /* ---------------------------------------------------------------------------------------
  * Autograd (AutogradAPI.swift)

@@ -39,4 +39,19 @@ struct DLManagedTensor {
     void (*deleter)(struct DLManagedTensor *self);
 };
 
+/* DLPack 1.x's versioned form: the version of the ABI the producer wrote, then flags (bit 0: the
+ * memory is read-only; bit 1: it is a copy) and the view. */
+typedef struct {
+    uint32_t major;
+    uint32_t minor;
+} gentrain_dl_version;
+
+struct DLManagedTensorVersioned {
+    gentrain_dl_version version;
+    void *manager_ctx;
+    void (*deleter)(struct DLManagedTensorVersioned *self);
+    uint64_t flags;
+    gentrain_dl_tensor dl_tensor;
+};
+
 #endif

@@ -4,7 +4,6 @@
  * out-of-range index) checked for their status codes and messages. Run under valgrind
  * by the test suite: no errors, no leaks.
  */
-#include <dlpack/dlpack.h>
 #include <gentrain.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "dlpack_versioned.h"
 
 static void count_release(void *data, void *user_data) {
     (void)data;
@@ -211,6 +211,47 @@ typedef struct {
 } host_tensor;
 
 static void count_delete(DLManagedTensor *self) { ((host_tensor *)self)->deleted++; }
+
+static void count_delete_versioned(struct DLManagedTensorVersioned *self) { (*(int *)self->manager_ctx)++; }
+
+/* The versioned form: version 1.0 and flags out; read-only memory and other majors refused in. */
+static void test_dlpack_versioned(void) {
+    int64_t shape[1] = {4};
+    gentrain_tensor *t = NULL, *back = NULL, *s = NULL;
+    OK(gentrain_tensor_arange(&t, 1, 5, 1, GENTRAIN_INT64));
+    struct DLManagedTensorVersioned *v = NULL;
+    OK(gentrain_tensor_to_dlpack_versioned(&v, t));
+    gentrain_tensor_free(t);
+    EXPECT(v->version.major == 1 && v->version.minor == 0 && v->flags == 0);
+    EXPECT(v->dl_tensor.dtype.code == kDLInt && v->dl_tensor.dtype.bits == 64 && v->dl_tensor.ndim == 1);
+    EXPECT(((int64_t *)v->dl_tensor.data)[3] == 4);
+    OK(gentrain_tensor_from_dlpack_versioned(&back, v));
+    double sum = 0;
+    OK(gentrain_sum(&s, back, NULL, 0, false));
+    OK(gentrain_tensor_item(&sum, s));
+    EXPECT(sum == 10);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(back);
+
+    float host[4] = {1, 2, 3, 4};
+    int deleted = 0;
+    struct DLManagedTensorVersioned h = {.version = {1, 1}, .manager_ctx = &deleted, .deleter = count_delete_versioned,
+                                         .flags = 1, .dl_tensor = {.data = host, .device = {kDLCPU, 0}, .ndim = 1,
+                                                                   .dtype = {kDLFloat, 32, 1}, .shape = shape}};
+    FAILS(gentrain_tensor_from_dlpack_versioned(&back, &h), GENTRAIN_ERR_INVALID_ARGUMENT, "read-only");
+    h.flags = 0;
+    h.version.major = 2;
+    FAILS(gentrain_tensor_from_dlpack_versioned(&back, &h), GENTRAIN_ERR_INVALID_ARGUMENT, "not 1.x");
+    FAILS(gentrain_tensor_from_dlpack_versioned(&back, NULL), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    EXPECT(deleted == 0 && back == NULL);
+    h.version.major = 1;
+    OK(gentrain_tensor_from_dlpack_versioned(&back, &h));
+    OK(gentrain_fill_(back, 0));
+    gentrain_tensor_free(back);
+    EXPECT(deleted == 1 && host[3] == 0);
+    FAILS(gentrain_tensor_to_dlpack_versioned(&v, NULL), GENTRAIN_ERR_INVALID_HANDLE, "tensor is NULL");
+    EXPECT(v == NULL);
+}
 
 static void test_dlpack(void) {
     /* Export: the tensor's own memory, alive until the consumer's deleter, after the handle is gone. */
@@ -2758,6 +2799,7 @@ int main(int argc, char **argv) {
     test_library();
     test_creation_and_properties();
     test_dlpack();
+    test_dlpack_versioned();
     test_handles();
     test_elementwise();
     test_reductions_and_shapes();

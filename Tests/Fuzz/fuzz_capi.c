@@ -5,7 +5,7 @@
  * option structs of wrong sizes, autograd, losses,
  * optimizers, schedulers with fuzzed state values, checkpoint save and load, process groups
  * (threads, with fuzzed ranks and sizes), DDP, DataParallel with hostile callbacks, the
- * distributed sampler, and frees at
+ * distributed sampler, DLPack exports and imports of fuzzed descriptions, and frees at
  * any point — the freed handles stay in the pool, so later steps use them after free. Any
  * status is fine; a crash, a sanitizer report or a leak is a finding.
  */
@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "../CAPI/dlpack_versioned.h"
 
 typedef struct {
     const uint8_t *p;
@@ -80,6 +82,83 @@ static void put(input *in, gentrain_tensor *t) {
     tensors[k] = t;
 }
 
+/* A host's DLManagedTensor over memory of its own, freed with it by the deleter. */
+typedef struct {
+    DLManagedTensor managed;
+    int64_t shape[5], strides[5];
+    uint8_t data[512];
+} host_dlpack;
+
+static void free_host_dlpack(DLManagedTensor *self) { free(self); }
+
+/* Whether every element of the description lies in the host's buffer (negative strides and
+ * overflowing spans are refused by the engine; they count as outside here). */
+static int inside(const host_dlpack *h, size_t itemsize) {
+    const DLTensor *t = &h->managed.dl_tensor;
+    if (t->ndim < 0 || t->ndim > 5 || !t->data || t->byte_offset % itemsize) return 0;
+    uint64_t last = 0;
+    for (int i = 0; i < t->ndim; i++) {
+        int64_t size = t->shape[i], stride = t->strides ? t->strides[i] : 1;
+        if (size == 0) return 1;
+        if (size < 0 || stride < 0 || size > 512 || stride > 512) return 0;
+        last += (uint64_t)(size - 1) * (uint64_t)(t->strides ? stride : 1);
+    }
+    if (!t->strides) {   /* row-major: the last index is numel - 1 */
+        uint64_t n = 1;
+        for (int i = 0; i < t->ndim; i++) n *= (uint64_t)t->shape[i];
+        last = n - 1;
+    }
+    return t->byte_offset + (last + 1) * itemsize <= sizeof h->data;
+}
+
+/* A tensor through DLPack: a pool tensor exported (and handed back, or let go), or a host's
+ * fuzzed description imported. */
+static gentrain_tensor *dlpack_tensor(input *in) {
+    gentrain_tensor *t = NULL;
+    uint8_t how = byte(in) % 3;
+    if (how == 2) {   /* DLPack 1.0's form, through the engine both ways */
+        struct DLManagedTensorVersioned *out = NULL;
+        if (gentrain_tensor_to_dlpack_versioned(&out, any_tensor(in)) != GENTRAIN_OK) return NULL;
+        if (byte(in) % 2 && gentrain_tensor_from_dlpack_versioned(&t, out) == GENTRAIN_OK) return t;
+        out->deleter(out);
+        return NULL;
+    }
+    if (how == 1) {
+        DLManagedTensor *out = NULL;
+        if (gentrain_tensor_to_dlpack(&out, any_tensor(in)) != GENTRAIN_OK) return NULL;
+        if (byte(in) % 2 && gentrain_tensor_from_dlpack(&t, out) == GENTRAIN_OK) return t;
+        out->deleter(out);
+        return NULL;
+    }
+    host_dlpack *h = calloc(1, sizeof *h);
+    for (size_t i = 0; i < sizeof h->data; i++) h->data[i] = byte(in);
+    DLTensor *d = &h->managed.dl_tensor;
+    d->ndim = byte(in) < 250 ? byte(in) % 6 : (int32_t)integer(in);
+    for (int i = 0; i < 5; i++) {
+        h->shape[i] = byte(in) < 240 ? byte(in) % 6 : integer(in);
+        h->strides[i] = byte(in) < 240 ? byte(in) % 9 : integer(in);
+    }
+    d->shape = byte(in) % 16 ? h->shape : NULL;
+    d->strides = byte(in) % 3 ? h->strides : NULL;
+    d->data = byte(in) % 16 ? h->data : NULL;
+    d->byte_offset = byte(in) < 240 ? byte(in) % 8 : (uint64_t)integer(in);
+    d->device = (DLDevice){byte(in) % 8 ? kDLCPU : (DLDeviceType)byte(in), 0};
+    static const DLDataType types[] = {{kDLFloat, 32, 1}, {kDLFloat, 64, 1}, {kDLFloat, 16, 1}, {kDLBfloat, 16, 1},
+                                       {kDLInt, 32, 1}, {kDLInt, 64, 1}, {6, 8, 1}, {kDLUInt, 8, 1}, {kDLFloat, 32, 2}};
+    d->dtype = byte(in) < 250 ? types[byte(in) % 9] : (DLDataType){byte(in), byte(in), byte(in)};
+    h->managed.deleter = free_host_dlpack;
+    if (gentrain_tensor_from_dlpack(&t, &h->managed) != GENTRAIN_OK) {
+        free(h);   /* refused: still the host's */
+        return NULL;
+    }
+    size_t itemsize = d->dtype.bits / 8;
+    if (!inside(h, itemsize ? itemsize : 1)) {   /* a description beyond the buffer: never used */
+        gentrain_tensor_free(t);
+        return NULL;
+    }
+    return t;
+}
+
 static void make_tensor(input *in) {
     int64_t shape[5];
     size_t ndim = byte(in) % 5;
@@ -88,7 +167,7 @@ static void make_tensor(input *in) {
                                             GENTRAIN_INT32, GENTRAIN_INT64, GENTRAIN_BOOL};
     gentrain_dtype dtype = dtypes[byte(in) % 7];
     gentrain_tensor *t = NULL;
-    switch (byte(in) % 5) {
+    switch (byte(in) % 6) {
     case 0: gentrain_tensor_rand(&t, shape, ndim, dtype, NULL); break;
     case 1: gentrain_tensor_full(&t, shape, ndim, dtype, number(in)); break;
     case 2: gentrain_tensor_randint(&t, integer(in), integer(in), shape, ndim, dtype, NULL); break;
@@ -99,6 +178,7 @@ static void make_tensor(input *in) {
         gentrain_generator_free(g);
         break;
     }
+    case 4: t = dlpack_tensor(in); break;
     default: {
         /* From host data, with a fuzzed byte count. */
         uint8_t data[256];

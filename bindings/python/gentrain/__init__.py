@@ -10,6 +10,7 @@ from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, Inde
 from .checkpoint import Checkpoint
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .serialization import load, save
+from .utils.dlpack import from_dlpack
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
 from .tensor import (Generator, Tensor, arange, argsort, cat, device, empty, empty_like, eye, from_numpy, full,
                      get_default_dtype, linspace, multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn,

@@ -320,6 +320,8 @@ FUNCTIONS = {
     "gentrain_tensor_item": (c_int, [c_void_p, c_void_p]),
     "gentrain_tensor_to_dlpack": (c_int, [c_void_p, c_void_p]),
     "gentrain_tensor_from_dlpack": (c_int, [c_void_p, c_void_p]),
+    "gentrain_tensor_to_dlpack_versioned": (c_int, [c_void_p, c_void_p]),
+    "gentrain_tensor_from_dlpack_versioned": (c_int, [c_void_p, c_void_p]),
     "gentrain_tensor_set_requires_grad": (c_int, [c_void_p, c_bool]),
     "gentrain_tensor_requires_grad": (c_int, [c_void_p, c_void_p]),
     "gentrain_tensor_is_leaf": (c_int, [c_void_p, c_void_p]),

@@ -122,15 +122,43 @@ class Tensor(TensorOps):
     # -- data out ----------------------------------------------------------------------
 
     def numpy(self):
-        """A numpy copy of the elements (bfloat16 comes out as float32).
+        """The elements as a numpy array that shares the tensor's memory (zero copy, as PyTorch's
+        Tensor.numpy): writes on either side are seen by the other.
 
-        Differs from PyTorch: the array does not share memory with the tensor.
+        Differs from PyTorch, which refuses these: a tensor that requires grad, and a bfloat16
+        tensor (numpy has no bfloat16), come out as copies — float32 for bfloat16.
         """
+        view = self._numpy_view()
+        return view if view is not None else self._numpy_copy()
+
+    def _numpy_view(self):
+        """A numpy array over the tensor's memory (through DLPack), or None where numpy cannot
+        represent the dtype or the tensor requires grad."""
+        if self.dtype.numpy is None or self.requires_grad:
+            return None
+        return np.from_dlpack(self)
+
+    def _numpy_copy(self):
         dt = self.dtype
         target = dt if dt.numpy is not None else _dtype.float32
         out = np.empty(self.shape, dtype=target.numpy)
         check(lib.gentrain_tensor_copy_to(out.ctypes.data_as(c_void_p), out.nbytes, target.code, self._h))
         return out
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule over the tensor's memory (the array API's protocol; numpy.from_dlpack
+        and torch.from_dlpack call it). `copy=True` exports a copy; a tensor that requires grad
+        is refused, as PyTorch does: export `t.detach()`."""
+        from .utils.dlpack import to_dlpack
+        if stream is not None:
+            raise BufferError("stream must be None for CPU tensors")
+        if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
+            raise BufferError(f"gentrain tensors live on the CPU (DLPack device (1, 0)), not {tuple(dl_device)}")
+        return to_dlpack(self.clone() if copy else self, versioned=max_version is not None and max_version[0] >= 1)
+
+    def __dlpack_device__(self):
+        """(1, 0): DLPack's CPU device."""
+        return (1, 0)
 
     def tolist(self):
         return self.numpy().tolist()
@@ -152,8 +180,15 @@ class Tensor(TensorOps):
         return builtins.bool(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
+        """numpy.asarray(t) is a view of the tensor's memory where numpy can represent it (see
+        `numpy`); `copy=True` copies, `copy=False` refuses where a view is impossible."""
+        a = None if copy else self._numpy_view()
+        if a is None:
+            if copy is False:
+                raise ValueError(f"a {self.dtype} tensor{' that requires grad' if self.requires_grad else ''} cannot be "
+                                 "viewed by numpy without a copy")
+            a = self._numpy_copy()
+        return a if dtype is None else a.astype(dtype, copy=False)
 
     def __repr__(self):
         """As PyTorch prints a tensor (one formatter for the three doors: gentrain_tensor_to_string)."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The first command of the README: installs what is missing, builds libgentrain, installs it
-# (header, library, pkg-config, CMake package) and the Python package, then trains the demo.
+# (header, library, pkg-config, CMake package) and the Python package as a self-contained wheel
+# (scripts/wheel.py), then trains the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -10,7 +11,8 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo cmake --install build > /dev/null
 $sudo ldconfig
-python3 -m pip install -q ./bindings/python
+python3 scripts/wheel.py build/libgentrain.so.0 dist > /dev/null
+python3 -m pip install -q --force-reinstall --no-deps dist/gentrain-*.whl
 echo "installed libgentrain $(cat build/gentrain.pc | sed -n 's/^Version: //p') to $(cmake -L -N build | sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p')"
 echo "== demo: a digit classifier trained from C =="
 build/digits_c data/digits.csv

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The second command of the README: every test suite — C (CTest, with valgrind, the export
 # list, a downstream find_package project, no-toolchain runs, fault injection), the C tests and
-# the libFuzzer targets under ASan + UBSan, Swift (XCTest) and Python (pytest), and the mixed
-# precision tests again on the baseline kernels.
+# the libFuzzer targets under ASan + UBSan, Swift (XCTest) and Python (pytest), the self-contained
+# wheel in a fresh venv, and the mixed precision tests again on the baseline kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -19,6 +19,8 @@ swift build -c release --product digits-swift
 mpirun --allow-run-as-root --oversubscribe -np 2 .build/release/digits-swift --mpi data/digits.csv
 echo "== Python =="
 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 -m pytest -q bindings/python/tests
+echo "== The wheel: pip install into a fresh venv, imported with the toolchain and the system's libraries hidden =="
+sh Tests/Python/wheel_install.sh
 echo "== The baseline kernels (no AVX2): bfloat16 products through float32 and the BLAS, the C loops' baseline builds =="
 GENTRAIN_KERNELS=baseline GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" \
   python3 -m pytest -q bindings/python/tests/test_autocast.py bindings/python/tests/test_amp.py bindings/python/tests/test_tensor.py \

@@ -16,6 +16,17 @@ def test_example_reaches_95_percent(script, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr   # each exits 2 below 95 % held-out accuracy
 
 
+@pytest.mark.parametrize("script, picture", [("wgan_gp.py", "wgan_gp.png"), ("vae.py", "vae.png")])
+def test_recipe_runs_a_few_steps_and_draws(script, picture, tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"), MPLBACKEND="Agg")
+    out = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), "--steps", "5", "--out", str(tmp_path)],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "after 5 steps" in out.stdout
+    with open(tmp_path / picture, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
 @pytest.mark.skipif(shutil.which("mpirun") is None, reason="Open MPI is not installed")
 def test_digits_on_two_mpi_ranks():
     env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"))

@@ -28,11 +28,16 @@ private func dtype(_ t: gentrain_dl_data_type) throws -> DType {
 /// An exported view in one allocation: the struct `Managed` (either DLPack form) followed by the
 /// shape and strides arrays; its owner is a reference to the tensor's storage, which the deleter
 /// releases.
-private func exported<Managed>(_ t: Tensor, _ make: (gentrain_dl_tensor, UnsafeMutableRawPointer) -> Managed)
+private func exported<Managed>(_ t: Tensor, _ make: (gentrain_dl_tensor, UnsafeMutableRawPointer) -> Managed) throws
     -> UnsafeMutablePointer<Managed> {
-    let n = t.ndim, entry = dlpackCodes.first(where: { $0.dtype == t.dtype })!
+    guard let entry = dlpackCodes.first(where: { $0.dtype == t.dtype }) else {
+        throw GentrainError(.dtype, "DLPack: no DLPack type for \(t.dtype)")
+    }
+    let n = t.ndim
     let head = (MemoryLayout<Managed>.stride + 7) & ~7
-    let raw = malloc(head + 2 * max(n, 1) * MemoryLayout<Int64>.stride)!
+    guard let raw = malloc(head + 2 * max(n, 1) * MemoryLayout<Int64>.stride) else {
+        throw GentrainError(.outOfMemory, "DLPack: out of memory for the exported view")
+    }
     let dims = (raw + head).bindMemory(to: Int64.self, capacity: 2 * max(n, 1))
     for d in 0..<n {
         dims[d] = Int64(t.shape[d])
@@ -53,13 +58,19 @@ private func releaseExport(_ managed: UnsafeMutableRawPointer, _ owner: UnsafeMu
     free(managed)
 }
 
-/// The tensor to export, refused while it requires grad (PyTorch's rule).
-private func exportable(_ tensor: OpaquePointer?) throws -> Tensor {
-    let t = try tensorArg(tensor)
-    guard !t.requiresGrad else {
-        throw GentrainError(.autograd, "DLPack: cannot export a tensor that requires grad; export tensor.detach()")
+/// An export entry point: `tensor` (refused while it requires grad, PyTorch's rule) as a new
+/// `Managed` written to `out`.
+private func exporting<Managed>(_ function: StaticString, _ out: UnsafeMutablePointer<UnsafeMutablePointer<Managed>?>?,
+                                _ tensor: OpaquePointer?,
+                                _ make: (gentrain_dl_tensor, UnsafeMutableRawPointer) -> Managed) -> gentrain_status {
+    out?.pointee = nil
+    return guarded(function) {
+        let t = try tensorArg(tensor)
+        guard !t.requiresGrad else {
+            throw GentrainError(.autograd, "DLPack: cannot export a tensor that requires grad; export tensor.detach()")
+        }
+        try write(out) { try exported(t, make) }
     }
-    return t
 }
 
 /// A tensor over the memory a DLPack view describes, after checking every field of it.
@@ -85,31 +96,17 @@ private func imported(_ dl: gentrain_dl_tensor, onRelease: Release?) throws -> T
 @c @implementation
 public func gentrain_tensor_to_dlpack(_ out: UnsafeMutablePointer<UnsafeMutablePointer<DLManagedTensor>?>?,
                                       _ tensor: OpaquePointer?) -> gentrain_status {
-    out?.pointee = nil
-    return guarded("gentrain_tensor_to_dlpack") {
-        let t = try exportable(tensor)
-        try write(out) {
-            exported(t) { view, owner in
-                DLManagedTensor(dl_tensor: view, manager_ctx: owner,
-                                deleter: { m in if let m { releaseExport(m, m.pointee.manager_ctx) } })
-            }
-        }
+    exporting("gentrain_tensor_to_dlpack", out, tensor) { view, owner in
+        DLManagedTensor(dl_tensor: view, manager_ctx: owner, deleter: { m in if let m { releaseExport(m, m.pointee.manager_ctx) } })
     }
 }
 
 @c @implementation
 public func gentrain_tensor_to_dlpack_versioned(_ out: UnsafeMutablePointer<UnsafeMutablePointer<DLManagedTensorVersioned>?>?,
                                                 _ tensor: OpaquePointer?) -> gentrain_status {
-    out?.pointee = nil
-    return guarded("gentrain_tensor_to_dlpack_versioned") {
-        let t = try exportable(tensor)
-        try write(out) {
-            exported(t) { view, owner in
-                DLManagedTensorVersioned(version: gentrain_dl_version(major: 1, minor: 0), manager_ctx: owner,
-                                         deleter: { m in if let m { releaseExport(m, m.pointee.manager_ctx) } },
-                                         flags: 0, dl_tensor: view)
-            }
-        }
+    exporting("gentrain_tensor_to_dlpack_versioned", out, tensor) { view, owner in
+        DLManagedTensorVersioned(version: gentrain_dl_version(major: 1, minor: 0), manager_ctx: owner,
+                                 deleter: { m in if let m { releaseExport(m, m.pointee.manager_ctx) } }, flags: 0, dl_tensor: view)
     }
 }
 

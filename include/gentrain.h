@@ -136,7 +136,8 @@ typedef void (*gentrain_destructor)(void *user_data);
 
 /* "MAJOR.MINOR.PATCH"; a static string. */
 const char *gentrain_version(void);
-/* GENTRAIN_ABI_VERSION of the library. */
+/* GENTRAIN_ABI_VERSION of the library. A program compares it with the header's GENTRAIN_ABI_VERSION
+ * at start (examples/downstream does) to refuse a libgentrain of another ABI found first on the system. */
 uint32_t gentrain_abi_version(void);
 /* The message of the last failed call on this thread ("" if none). Valid until the next
  * failing call on this thread. */

@@ -3,6 +3,12 @@
 #include <stdio.h>
 
 int main(void) {
+    /* The library this program runs with must have the ABI of the header it was built with. */
+    if (gentrain_abi_version() != GENTRAIN_ABI_VERSION) {
+        fprintf(stderr, "built for gentrain ABI %d, but the loaded libgentrain has ABI %u\n", GENTRAIN_ABI_VERSION,
+                (unsigned)gentrain_abi_version());
+        return 1;
+    }
     float xs[8], ys[8];
     for (int i = 0; i < 8; i++) {
         xs[i] = (float)i / 4;

@@ -4,12 +4,17 @@ import GentrainMath
 /// This one source is built twice: `GentrainKernelsAVX2` (AVX2 + FMA) and
 /// `GentrainKernelsAVX512` (AVX-512 F/CD/BW/DQ/VL with 512-bit vectors, a symbolic link to this
 /// file); the engine calls the widest build the CPU runs (`CPU.kernels`). `y` may be `x`.
+/// Both builds have FMA, so the math's polynomial steps are fused.
 public enum WideKernels {
+    private typealias VectorMath = VectorMathOf<Fused>
+
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.exp) }
 
     public static func tanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.tanh) }
 
     public static func sigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.sigmoid) }
+
+    public static func erf(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.erf) }
 
     public static func gelu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) { map1(x, y, n, VectorMath.gelu) }
 

@@ -4,8 +4,11 @@
 /// overflow to inf, underflow through the subnormals to 0) follow IEEE.
 ///
 /// Inlinable on purpose: each module that loops over them compiles them for its own target
-/// CPU (the engine for the baseline, GentrainKernelsAVX2 for AVX2 + FMA).
-public enum VectorMath {
+/// CPU (the engine for the baseline, GentrainKernelsAVX2 for AVX2 + FMA), and `M` says how their
+/// polynomial steps multiply and add: `Fused` in the wide kernels (one FMA instruction, half the
+/// operations of a step and a shorter dependency chain), `Separate` in baseline code, where a fused
+/// multiply-add without the instruction would be a slow library call. `VectorMath` is the latter.
+public enum VectorMathOf<M: MultiplyAdd> {
     /// eˣ: x = n·ln 2 + r with |r| ≤ ln 2 / 2, a degree-6 polynomial for eʳ, and 2ⁿ built in
     /// the exponent bits (in two factors, so subnormal results and overflow come out right).
     @inlinable @inline(__always)
@@ -17,12 +20,12 @@ public enum VectorMath {
         let n = t - shifter
         let r = (xc - n * 0.693359375) - n * -2.12194440e-4   // ln 2 in two parts
         var p: Float = 1.9875691500e-4
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        let er = p * r * r + r + 1
+        p = M.mulAdd(p, r, 1.3981999507e-3)
+        p = M.mulAdd(p, r, 8.3334519073e-3)
+        p = M.mulAdd(p, r, 4.1665795894e-2)
+        p = M.mulAdd(p, r, 1.6666665459e-1)
+        p = M.mulAdd(p, r, 5.0000001201e-1)
+        let er = M.mulAdd(p * r, r, r) + 1
         let k = Int32(bitPattern: t.bitPattern &- shifter.bitPattern)   // the integer n
         let k1 = k >> 1, k2 = k &- k1
         let s1 = Float(bitPattern: UInt32(bitPattern: (k1 &+ 127) << 23))
@@ -36,10 +39,10 @@ public enum VectorMath {
         let a = Swift.abs(x)
         let z = x * x
         var p: Float = -5.70498872745e-3
-        p = p * z + 2.06390887954e-2
-        p = p * z - 5.37397155531e-2
-        p = p * z + 1.33314422036e-1
-        p = p * z - 3.33332819422e-1
+        p = M.mulAdd(p, z, 2.06390887954e-2)
+        p = M.mulAdd(p, z, -5.37397155531e-2)
+        p = M.mulAdd(p, z, 1.33314422036e-1)
+        p = M.mulAdd(p, z, -3.33332819422e-1)
         let small = x * (1 + p * z)   // keeps the sign of -0
         let large = 1 - 2 / (exp(2 * a) + 1)
         return a < 0.625 ? small : (x < 0 ? -large : large)
@@ -94,12 +97,12 @@ public enum VectorMath {
     static func erfSeries(_ x: Float) -> Float {
         let z = x * x
         var p: Float = 1.06837606837606838e-4     // 1/9360
-        p = p * z - 7.57575757575757576e-4        // 1/1320
-        p = p * z + 4.62962962962962963e-3        // 1/216
-        p = p * z - 2.38095238095238095e-2        // 1/42
-        p = p * z + 0.1
-        p = p * z - 0.333333333333333333
-        p = p * z + 1
+        p = M.mulAdd(p, z, -7.57575757575757576e-4)        // 1/1320
+        p = M.mulAdd(p, z, 4.62962962962962963e-3)        // 1/216
+        p = M.mulAdd(p, z, -2.38095238095238095e-2)        // 1/42
+        p = M.mulAdd(p, z, 0.1)
+        p = M.mulAdd(p, z, -0.333333333333333333)
+        p = M.mulAdd(p, z, 1)
         return 1.12837916709551257390 * x * p     // 2/√π
     }
 
@@ -110,15 +113,35 @@ public enum VectorMath {
         let a = Swift.abs(x)
         let t = 1 / (1 + 0.5 * a)
         var p: Float = 0.17087277
-        p = p * t - 0.82215223
-        p = p * t + 1.48851587
-        p = p * t - 1.13520398
-        p = p * t + 0.27886807
-        p = p * t - 0.18628806
-        p = p * t + 0.09678418
-        p = p * t + 0.37409196
-        p = p * t + 1.00002368
-        p = p * t - 1.26551223
+        p = M.mulAdd(p, t, -0.82215223)
+        p = M.mulAdd(p, t, 1.48851587)
+        p = M.mulAdd(p, t, -1.13520398)
+        p = M.mulAdd(p, t, 0.27886807)
+        p = M.mulAdd(p, t, -0.18628806)
+        p = M.mulAdd(p, t, 0.09678418)
+        p = M.mulAdd(p, t, 0.37409196)
+        p = M.mulAdd(p, t, 1.00002368)
+        p = M.mulAdd(p, t, -1.26551223)
         return t * exp(p - a * a)
     }
 }
+
+/// a·b + c, computed as a polynomial step of `VectorMathOf` wants it.
+public protocol MultiplyAdd {
+    static func mulAdd(_ a: Float, _ b: Float, _ c: Float) -> Float
+}
+
+/// One rounding, one instruction on CPUs with FMA (the wide kernels' builds).
+public enum Fused: MultiplyAdd {
+    @inlinable @inline(__always)
+    public static func mulAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { c.addingProduct(a, b) }
+}
+
+/// A multiplication, then an addition (baseline x86-64 has no FMA instruction).
+public enum Separate: MultiplyAdd {
+    @inlinable @inline(__always)
+    public static func mulAdd(_ a: Float, _ b: Float, _ c: Float) -> Float { a * b + c }
+}
+
+/// The functions for baseline code.
+public typealias VectorMath = VectorMathOf<Separate>

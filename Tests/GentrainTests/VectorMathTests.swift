@@ -17,6 +17,13 @@ final class VectorMathTests: XCTestCase {
     }
 
     func testAgainstDoublePrecisionOverTheWholeRange() {
+        accuracy(Separate.self)
+        accuracy(Fused.self)
+    }
+
+    /// Both ways of computing the polynomial steps (separate in baseline code, fused in the wide kernels).
+    private func accuracy<M: MultiplyAdd>(_: M.Type) {
+        typealias VectorMath = VectorMathOf<M>
         var worst: [String: Double] = ["exp": 0, "tanh": 0, "sigmoid": 0]
         var x: Float = -120
         while x < 120 {
@@ -28,12 +35,18 @@ final class VectorMathTests: XCTestCase {
             }
             x += 0.00137
         }
-        for (name, w) in worst { XCTAssertLessThanOrEqual(w, 3, name) }
+        for (name, w) in worst { XCTAssertLessThanOrEqual(w, 3, "\(name) (\(M.self))") }
     }
 
     /// erf and the normal CDF (GELU's factor) within a few ulp; the CDF's lower tail within what
     /// rounding its argument to float32 implies (relative, not lost to cancellation).
     func testErfAndNormalCDF() {
+        erfAndNormalCDF(Separate.self)
+        erfAndNormalCDF(Fused.self)
+    }
+
+    private func erfAndNormalCDF<M: MultiplyAdd>(_: M.Type) {
+        typealias VectorMath = VectorMathOf<M>
         var worstErf = 0.0, worstCDF = 0.0
         var x: Float = -12
         while x < 12 {
@@ -49,8 +62,8 @@ final class VectorMathTests: XCTestCase {
             }
             x += 0.000731
         }
-        XCTAssertLessThanOrEqual(worstErf, 4, "erf")
-        XCTAssertLessThanOrEqual(worstCDF, 4, "normal CDF")
+        XCTAssertLessThanOrEqual(worstErf, 4, "erf (\(M.self))")
+        XCTAssertLessThanOrEqual(worstCDF, 4, "normal CDF (\(M.self))")
         XCTAssertEqual(VectorMath.erf(.infinity), 1)
         XCTAssertEqual(VectorMath.erf(-.infinity), -1)
         XCTAssertTrue(VectorMath.erf(.nan).isNaN)
@@ -79,16 +92,17 @@ final class VectorMathTests: XCTestCase {
     func testTensorOpsUseThem() throws {
         let x = try Tensor.arange(-30, 30, step: 0.06, dtype: .float32)
         let x64 = try x.to(.float64)
-        for (f, name) in [({ try $0.exp() }, "exp"), ({ try $0.tanh() }, "tanh"), ({ try $0.sigmoid() }, "sigmoid")] as [((Tensor) throws -> Tensor, String)] {
+        for (f, name) in [({ try $0.exp() }, "exp"), ({ try $0.tanh() }, "tanh"), ({ try $0.sigmoid() }, "sigmoid"), ({ try $0.erf() }, "erf")] as [((Tensor) throws -> Tensor, String)] {
             let a = try f(x).toArray(Double.self), b = try f(x64).toArray(Double.self)
             for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 3e-7 * Swift.max(1, Swift.abs(v)), name) }
         }
     }
 
-    /// The AVX2 and AVX-512 loops compute what the baseline ones do (FMA may round the last bit
-    /// differently), each where the CPU runs it.
-    func testWideLoopsAgreeWithTheBaseline() throws {
+    /// The AVX2 and AVX-512 loops compute what the fused scalar functions do (whose accuracy the
+    /// tests above check), each where the CPU runs it.
+    func testWideLoopsAgreeWithTheFusedFunctions() throws {
         guard CPU.kernels >= .avx2 else { throw XCTSkip("this CPU has no AVX2 + FMA") }
+        typealias VectorMath = VectorMathOf<Fused>
         var x = (0..<4001).map { Float($0 - 2000) * 0.05 }
         x += [0, -0.0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 88.5, -103]
         var y = [Float](repeating: 0, count: x.count)
@@ -96,6 +110,7 @@ final class VectorMathTests: XCTestCase {
         var cases: [(String, Loop, (Float) -> Float)] = [
             ("avx2 exp", GentrainKernelsAVX2.WideKernels.exp, VectorMath.exp), ("avx2 tanh", GentrainKernelsAVX2.WideKernels.tanh, VectorMath.tanh),
             ("avx2 sigmoid", GentrainKernelsAVX2.WideKernels.sigmoid, VectorMath.sigmoid),
+            ("avx2 erf", GentrainKernelsAVX2.WideKernels.erf, VectorMath.erf),
             ("avx2 gelu", GentrainKernelsAVX2.WideKernels.gelu, VectorMath.gelu),
             ("avx2 gelu slope", { GentrainKernelsAVX2.WideKernels.geluBackward([Float](repeating: 1, count: $2), $0, $1, $2) }, VectorMath.geluSlope),
             ("avx2 silu", GentrainKernelsAVX2.WideKernels.silu, VectorMath.silu),
@@ -104,6 +119,7 @@ final class VectorMathTests: XCTestCase {
             cases += [("avx512 exp", GentrainKernelsAVX512.WideKernels.exp, VectorMath.exp),
                       ("avx512 tanh", GentrainKernelsAVX512.WideKernels.tanh, VectorMath.tanh),
                       ("avx512 sigmoid", GentrainKernelsAVX512.WideKernels.sigmoid, VectorMath.sigmoid),
+                      ("avx512 erf", GentrainKernelsAVX512.WideKernels.erf, VectorMath.erf),
                       ("avx512 gelu", GentrainKernelsAVX512.WideKernels.gelu, VectorMath.gelu),
                       ("avx512 gelu slope", { GentrainKernelsAVX512.WideKernels.geluBackward([Float](repeating: 1, count: $2), $0, $1, $2) },
                        VectorMath.geluSlope),

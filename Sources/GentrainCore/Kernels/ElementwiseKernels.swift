@@ -63,11 +63,13 @@ private func wideLoop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePoi
     case (.avx512, .exp): return GentrainKernelsAVX512.WideKernels.exp
     case (.avx512, .tanh): return GentrainKernelsAVX512.WideKernels.tanh
     case (.avx512, .sigmoid): return GentrainKernelsAVX512.WideKernels.sigmoid
+    case (.avx512, .erf): return GentrainKernelsAVX512.WideKernels.erf
     case (.avx512, .gelu): return GentrainKernelsAVX512.WideKernels.gelu
     case (.avx512, .silu): return GentrainKernelsAVX512.WideKernels.silu
     case (.avx2, .exp): return GentrainKernelsAVX2.WideKernels.exp
     case (.avx2, .tanh): return GentrainKernelsAVX2.WideKernels.tanh
     case (.avx2, .sigmoid): return GentrainKernelsAVX2.WideKernels.sigmoid
+    case (.avx2, .erf): return GentrainKernelsAVX2.WideKernels.erf
     case (.avx2, .gelu): return GentrainKernelsAVX2.WideKernels.gelu
     case (.avx2, .silu): return GentrainKernelsAVX2.WideKernels.silu
     default: return nil

@@ -5,30 +5,35 @@ extension Tensor {
     /// `(x − mean) / √(var + eps) · weight + bias`, the mean and biased variance taken per group:
     /// x's elements read as `[outer, groups, inner]`, each of the `groups` normalized over its
     /// `outer × inner` elements (batch norm: `[N, C, H·W]`; layer, group and instance norm: `outer`
-    /// 1). `weight` and `bias` (`[groups]`, optional) scale and shift each group: batch norm's
-    /// per-channel affine. Returns the result (x's shape) and each group's mean and variance
-    /// (`[groups]`, outside autograd).
+    /// 1). `weight` and `bias` (optional) are indexed along `affine`: per group (`[groups]`, batch
+    /// norm's per-channel affine) or, with `outer` 1, per position within a group (`inner`
+    /// elements of any shape, layer norm's elementwise affine). Returns the result (x's shape) and
+    /// each group's mean and variance (`[groups]`, outside autograd).
     ///
     /// Gradient, with x̂ the normalized x and g the gradient of x̂ (the output's times the weight):
     /// `(g − mean(g) − x̂·mean(g·x̂)) / √(var + eps)` per group, the weight's `Σ g_out·x̂` and the
-    /// bias's `Σ g_out`, all from one pass per group; under `create_graph` the same formulas in
-    /// differentiable ops, so every order follows.
+    /// bias's `Σ g_out` (over the elements that share the weight's entry); under `create_graph`
+    /// the same formulas in differentiable ops, so every order follows.
     public func normalizedGroups(outer: Int, groups: Int, inner: Int, eps: Double, weight: Tensor? = nil,
-                                 bias: Tensor? = nil) throws -> (normalized: Tensor, mean: Tensor, variance: Tensor) {
-        guard outer >= 1, groups >= 0, inner >= 1, outer * groups * inner == numel, dtype.isFloatingPoint else {
+                                 bias: Tensor? = nil, affine: NormalizationAffine = .perGroup)
+        throws -> (normalized: Tensor, mean: Tensor, variance: Tensor) {
+        guard outer >= 1, groups >= 0, inner >= 1, outer * groups * inner == numel, dtype.isFloatingPoint,
+              affine == .perGroup || outer == 1 else {
             throw GentrainError.shape("normalize: a floating point tensor of \(outer) × \(groups) × \(inner) elements expected, got \(dtype) \(shapeString(shape))")
         }
-        for t in [weight, bias].compactMap({ $0 }) where t.shape != [groups] || !t.dtype.isFloatingPoint {
-            throw GentrainError.shape("normalize: weight and bias must be floating point [\(groups)], got \(t.dtype) \(shapeString(t.shape))")
+        let affineCount = affine == .perGroup ? groups : inner
+        for t in [weight, bias].compactMap({ $0 }) where t.numel != affineCount || !t.dtype.isFloatingPoint
+            || (affine == .perGroup && t.ndim != 1) {
+            throw GentrainError.shape("normalize: weight and bias must be floating point with \(affineCount) elements, got \(t.dtype) \(shapeString(t.shape))")
         }
         let ct = dtype.computeType
-        let (x, w, b) = try withNoGrad { (try to(ct).contiguous(), try weight.map { try $0.to(.float64).contiguous() },
-                                          try bias.map { try $0.to(.float64).contiguous() }) }
+        let (x, w, b) = try withNoGrad { (try to(ct).contiguous(), try weight.map { try $0.to(ct).contiguous() },
+                                          try bias.map { try $0.to(ct).contiguous() }) }
         let out = try Tensor(empty: shape, dtype: ct)
         let mean = try Tensor(empty: [groups], dtype: ct), variance = try Tensor(empty: [groups], dtype: ct)
         func run<T: FloatElement>(_: T.Type) {
             let (px, po, pm, pv) = (x.pointer(T.self), out.pointer(T.self), mean.pointer(T.self), variance.pointer(T.self))
-            let (pw, pb) = (w?.pointer(Double.self), b?.pointer(Double.self))
+            let (pw, pb) = (w?.pointer(T.self), b?.pointer(T.self))
             let count = Double(outer * inner)
             parallelFor(groups, grain: 1) { block in
                 for k in block {
@@ -38,14 +43,25 @@ extension Tensor {
                     var q = 0.0
                     for a in 0..<outer { q += runSquaredDeviations(px + (a * groups + k) * inner, inner, m) }
                     let v = q / count, inv = 1 / (v + eps).squareRoot()
+                    (pm[k], pv[k]) = (T(m), T(v))
+                    if affine == .perPosition {   // y = (x·inv − m·inv)·w[j] + b[j]
+                        let (src, dst) = (px + k * inner, po + k * inner)
+                        let (sc, sh) = (T(inv), T(-m * inv))
+                        switch (pw, pb) {
+                        case let (w?, b?): for j in 0..<inner { dst[j] = (src[j] * sc + sh) * w[j] + b[j] }
+                        case let (w?, nil): for j in 0..<inner { dst[j] = (src[j] * sc + sh) * w[j] }
+                        case let (nil, b?): for j in 0..<inner { dst[j] = src[j] * sc + sh + b[j] }
+                        case (nil, nil): for j in 0..<inner { dst[j] = src[j] * sc + sh }
+                        }
+                        continue
+                    }
                     // y = (x − m)·inv·w + β as one multiply-add
-                    let scale = inv * (pw?[k] ?? 1), shift = (pb?[k] ?? 0) - m * scale
+                    let scale = inv * (pw.map { $0[k].doubleValue } ?? 1), shift = (pb.map { $0[k].doubleValue } ?? 0) - m * scale
                     let (sc, sh) = (T(scale), T(shift))
                     for a in 0..<outer {
                         let (src, dst) = (px + (a * groups + k) * inner, po + (a * groups + k) * inner)
                         for j in 0..<inner { dst[j] = src[j] * sc + sh }
                     }
-                    (pm[k], pv[k]) = (T(m), T(v))
                 }
             }
         }
@@ -55,15 +71,23 @@ extension Tensor {
         let inputs = [input] + [weight, bias].compactMap { $0 }
         let normalized = try record(result, "NormalizeBackward", inputs) { node, g in
             let grads: (Tensor?, Tensor?, Tensor?) = GradMode.isEnabled
-                ? try normalizeBackwardOps(input, g, weight, outer, groups, inner, eps)
-                : try normalizeBackward(input, g, means, variances, weight, outer, groups, inner, eps)
+                ? try normalizeBackwardOps(input, g, weight, outer, groups, inner, eps, affine)
+                : try normalizeBackward(input, g, means, variances, weight, outer, groups, inner, eps, affine)
             let all = [grads.0] + (weight != nil ? [grads.1] : []) + (bias != nil ? [grads.2] : [])
-            return Grads(try all.enumerated().map { i, grad in   // each in its input's dtype
-                node.needsInputGrad(i) ? try grad?.to(inputs[i].dtype) : nil
+            return Grads(try all.enumerated().map { i, grad in   // each in its input's dtype and shape
+                node.needsInputGrad(i) ? try grad?.to(inputs[i].dtype).reshape(inputs[i].shape) : nil
             })
         }
         return (normalized, means, variances)
     }
+}
+
+/// What a normalization's weight and bias are indexed by (see `Tensor.normalizedGroups`).
+public enum NormalizationAffine: Sendable {
+    /// One entry per group: batch norm's per-channel affine.
+    case perGroup
+    /// One entry per position within a group: layer norm's elementwise affine.
+    case perPosition
 }
 
 /// Σ of a contiguous run in double precision (partial sums: vectorizable).
@@ -104,39 +128,67 @@ private func runDot<T: FloatElement>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T
 }
 
 /// The fused first-order gradients (x, weight, bias) from x, the output's gradient and the saved
-/// statistics: per group, Σg and Σg·x, then dx = A·g + B·(x − m) + C in one more pass.
+/// statistics: per group, Σg and Σg·x, then dx = A·g + B·(x − m) + C in one more pass (g the
+/// gradient of x̂: with a per-position weight, g_out·w, formed row by row); a per-position
+/// weight's and bias's sums run over the groups, by columns.
 private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ variances: Tensor, _ weight: Tensor?,
-                               _ outer: Int, _ groups: Int, _ inner: Int, _ eps: Double) throws -> (Tensor?, Tensor?, Tensor?) {
+                               _ outer: Int, _ groups: Int, _ inner: Int, _ eps: Double,
+                               _ affine: NormalizationAffine) throws -> (Tensor?, Tensor?, Tensor?) {
     let ct = x.dtype.computeType
     let (gc, xc, mc, vc, wc) = try withNoGrad {
         (try g.to(ct).contiguous(), try x.to(ct).contiguous(), try means.to(.float64), try variances.to(.float64),
-         try weight.map { try $0.to(.float64).contiguous() })
+         try weight.map { try $0.to(ct).contiguous() })
     }
     let dx = try Tensor(empty: x.shape, dtype: ct)
-    let dw = try Tensor(empty: [groups], dtype: .float64), db = try Tensor(empty: [groups], dtype: .float64)
+    let affineCount = affine == .perGroup ? groups : inner
+    let dw = try Tensor(empty: [affineCount], dtype: .float64), db = try Tensor(empty: [affineCount], dtype: .float64)
     func run<T: FloatElement>(_: T.Type) {
         let (pg, px, pd) = (gc.pointer(T.self), xc.pointer(T.self), dx.pointer(T.self))
-        let (pm, pv, pw, pdw, pdb) = (mc.pointer(Double.self), vc.pointer(Double.self), wc?.pointer(Double.self),
+        let (pm, pv, pw, pdw, pdb) = (mc.pointer(Double.self), vc.pointer(Double.self), wc?.pointer(T.self),
                                       dw.pointer(Double.self), db.pointer(Double.self))
         let count = Double(outer * inner)
+        let rowWeight = affine == .perPosition ? pw : nil
         parallelFor(groups, grain: 1) { block in
+            // A row of g·w when the weight is per position (the gradient of x̂).
+            let scaled = rowWeight.map { _ in UnsafeMutablePointer<T>.allocate(capacity: inner) }
+            defer { scaled?.deallocate() }
             for k in block {
                 var (sg, sgx) = (0.0, 0.0)
                 for a in 0..<outer {
                     let o = (a * groups + k) * inner
-                    sg += runSum(pg + o, inner)
-                    sgx += runDot(pg + o, px + o, inner)
+                    var gr = UnsafePointer(pg + o)
+                    if let w = rowWeight, let scaled {
+                        for j in 0..<inner { scaled[j] = gr[j] * w[j] }
+                        gr = UnsafePointer(scaled)
+                    }
+                    sg += runSum(gr, inner)
+                    sgx += runDot(gr, px + o, inner)
                 }
-                let (m, inv, wk) = (pm[k], 1 / (pv[k] + eps).squareRoot(), pw?[k] ?? 1)
+                let (m, inv) = (pm[k], 1 / (pv[k] + eps).squareRoot())
+                let wk = affine == .perGroup ? pw.map { $0[k].doubleValue } ?? 1 : 1
                 let sgxhat = inv * (sgx - m * sg)             // Σ g·x̂
-                (pdw[k], pdb[k]) = (sgxhat, sg)
+                if affine == .perGroup { (pdw[k], pdb[k]) = (sgxhat, sg) }
                 // dx = w·inv·(g − Σg/M − x̂·Σg·x̂/M), x̂·Σg·x̂/M = (x − m)·slope
                 let slope = inv * sgxhat / count
                 let (ca, cb, cc, mt) = (T(wk * inv), T(-wk * inv * slope), T(-wk * inv * sg / count), T(m))
                 for a in 0..<outer {
                     let o = (a * groups + k) * inner
-                    let (gr, xr, dr) = (pg + o, px + o, pd + o)
+                    let (gr, xr, dr) = (UnsafePointer(scaled ?? pg + o), px + o, pd + o)   // with a row weight, outer is 1
                     for j in 0..<inner { dr[j] = ca * gr[j] + cb * (xr[j] - mt) + cc }
+                }
+            }
+        }
+        if affine == .perPosition {   // Σ over the groups of g·x̂ and g, a block of columns at a time
+            parallelFor(inner, grain: 64) { columns in
+                for j in columns { (pdw[j], pdb[j]) = (0, 0) }
+                for k in 0..<groups {
+                    let (m, inv) = (pm[k], 1 / (pv[k] + eps).squareRoot())
+                    let (gr, xr) = (pg + k * inner, px + k * inner)
+                    for j in columns {
+                        let gj = gr[j].doubleValue
+                        pdw[j] += gj * (xr[j].doubleValue - m) * inv
+                        pdb[j] += gj
+                    }
                 }
             }
         }
@@ -147,12 +199,14 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
 
 /// The gradients in differentiable ops (for `create_graph`): x̂ and 1/σ recomputed from x.
 private func normalizeBackwardOps(_ x: Tensor, _ g: Tensor, _ weight: Tensor?, _ outer: Int, _ groups: Int, _ inner: Int,
-                                  _ eps: Double) throws -> (Tensor?, Tensor?, Tensor?) {
+                                  _ eps: Double, _ affine: NormalizationAffine) throws -> (Tensor?, Tensor?, Tensor?) {
     let view = [outer, groups, inner], dims = [0, 2]
+    // The weight's and bias's sums run over the axes their entries are shared along.
+    let (affineView, affineSums) = affine == .perGroup ? ([1, groups, 1], [0, 2]) : ([1, 1, inner], [0, 1])
     let xv = try x.reshape(view), gy = try g.reshape(view)
-    let gv = try weight.map { try gy.mul($0.reshape([1, groups, 1])) } ?? gy   // the gradient of x̂
+    let gv = try weight.map { try gy.mul($0.reshape(affineView)) } ?? gy   // the gradient of x̂
     let inv = try xv.variance(dims: dims, correction: 0, keepdim: true).add(eps).rsqrt()
     let xhat = try xv.sub(xv.mean(dims: dims, keepdim: true)).mul(inv)
     let dx = try gv.sub(gv.mean(dims: dims, keepdim: true)).sub(xhat.mul(gv.mul(xhat).mean(dims: dims, keepdim: true))).mul(inv)
-    return (try dx.reshape(x.shape), try gy.mul(xhat).sum(dims: dims), try gy.sum(dims: dims))
+    return (try dx.reshape(x.shape), try gy.mul(xhat).sum(dims: affineSums), try gy.sum(dims: affineSums))
 }

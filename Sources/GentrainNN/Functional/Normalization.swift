@@ -60,7 +60,9 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
     }
     let inner = normalizedShape.reduce(1, *)
     guard inner > 0 else { throw GentrainError(.shape, "layer_norm: the normalized shape \(shapeString(normalizedShape)) is empty") }
-    return try normalize(x, outer: 1, groups: x.numel / inner, inner: inner, weight, bias, eps)
+    // The elementwise affine inside the normalization's own passes, forward and backward.
+    return try x.normalizedGroups(outer: 1, groups: x.numel / inner, inner: inner, eps: eps, weight: weight, bias: bias,
+                                  affine: .perPosition).normalized
 }
 
 /// Group normalization of `[N, C, …]` over `groups` channel groups, PyTorch's `F.group_norm`.

@@ -16,10 +16,11 @@ def test_example_reaches_95_percent(script, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr   # each exits 2 below 95 % held-out accuracy
 
 
-@pytest.mark.parametrize("script, picture", [("wgan_gp.py", "wgan_gp.png"), ("vae.py", "vae.png")])
-def test_recipe_runs_a_few_steps_and_draws(script, picture, tmp_path):
+@pytest.mark.parametrize("script, picture, extra", [("wgan_gp.py", "wgan_gp.png", []), ("vae.py", "vae.png", []),
+                                                    ("char_lstm.py", "char_lstm.png", ["--rl-steps", "5"])])
+def test_recipe_runs_a_few_steps_and_draws(script, picture, extra, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"), MPLBACKEND="Agg")
-    out = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), "--steps", "5", "--out", str(tmp_path)],
+    out = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), "--steps", "5", "--out", str(tmp_path)] + extra,
                          env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "after 5 steps" in out.stdout

@@ -1,5 +1,5 @@
 # Shortcuts; the scripts are the source of truth.
-.PHONY: setup test bench golden ffi clean
+.PHONY: setup test bench golden ffi docs clean
 
 setup:        ## install what is missing, build, install, train the demo
 	scripts/setup.sh
@@ -15,6 +15,9 @@ golden:       ## regenerate the PyTorch golden files (needs torch)
 
 ffi:          ## regenerate the Python ctypes signatures from the header
 	python3 scripts/gen_python_ffi.py
+
+docs:         ## reference documentation in build/docs: the C header (Doxygen), the Python package (pydoc)
+	scripts/docs.sh
 
 clean:
 	rm -rf build .build

@@ -3,10 +3,11 @@
 # (OpenBLAS; oneDNN, which float32 matrix products and convolutions use when present, and its
 # header, which building the convolution shim needs; CMake, pkg-config, valgrind; Open MPI, which the
 # data-parallel tests run under mpirun and libgentrain.so loads at run time when asked for; DLPack's
-# header, which the C tests of the DLPack exchange include; patchelf, which scripts/wheel.py uses)
+# header, which the C tests of the DLPack exchange include; patchelf, which scripts/wheel.py uses;
+# Doxygen, which renders the header for make docs)
 # and Python packages (numpy, pytest, safetensors; matplotlib and tqdm for the recipe examples). Idempotent.
 set -euo pipefail
-packages=(libopenblas-dev libdnnl2 libdnnl-dev cmake pkg-config valgrind openmpi-bin libopenmpi-dev libdlpack-dev patchelf)
+packages=(libopenblas-dev libdnnl2 libdnnl-dev cmake pkg-config valgrind openmpi-bin libopenmpi-dev libdlpack-dev patchelf doxygen)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p")

@@ -6,6 +6,7 @@ and the Python bindings' constants, enums, structs and signatures from the heade
     python3 scripts/gen_api.py --check  # exit 1 if any of them is out of date
 """
 import os
+import re
 import sys
 import textwrap
 
@@ -338,6 +339,44 @@ def swift_golden_ops():
 
 # -- files ---------------------------------------------------------------------------------------------
 
+# -- The PyTorch → gentrain table of the generated ops -------------------------------------------------
+
+def pytorch_name(op):
+    """The PyTorch name an op's comment cites: torch.add, F.linear, nn.Linear, Tensor.add_."""
+    m = re.search(r"\b(torch\.[\w.]+|F\.\w+|nn\.\w+|Tensor\.\w+)", op.doc)
+    return f"`{m.group(1).rstrip('.')}`" if m else ""
+
+
+def python_doors(op):
+    doors = {"method": f"`t.{op.name}`", "torch": f"`gentrain.{op.name}`", "F": f"`F.{op.name}`"}
+    found = [doors[p] for p in op.py if p in doors]
+    if op.kind == "module":
+        name = re.search(r"\bnn\.(\w+)", op.doc)
+        found.append(f"`nn.{name.group(1)}`" if name else "")
+    return ", ".join(found) or "operators, by hand"
+
+
+def swift_call(op):
+    """The engine call of the table entry, validators stripped: `a.add(b)`."""
+    text = re.sub(r"\b\w+\((\{\w+\}), \"[^\"]*\"[^()]*\)", r"\1", op.swift)   # finite({x}, "x") -> {x}
+    return "`" + re.sub(r"\{(\w+)\}", r"\1", text).replace("{{", "{").replace("}}", "}") + "`"
+
+
+def pytorch_table():
+    out = ["# PyTorch → gentrain: the generated ops", "",
+           f"<!-- {NOTICE} -->", "",
+           "Every op and module constructor of the op table (`api/ops.py`), by the PyTorch name its",
+           "documentation cites, with its door in each host: Python (`t` a tensor, `F` is",
+           "`gentrain.nn.functional`), C (`include/gentrain.h`) and Swift (the engine call the C door makes).",
+           "The hand-written rest (optimizers, autocast, data parallel, ...) is in `pytorch.md`.", ""]
+    for section, entries in ops.SECTIONS.items():
+        out += [f"## {section}", "", "| PyTorch | Python | C | Swift |", "|---|---|---|---|"]
+        for op in entries:
+            out.append(f"| {pytorch_name(op)} | {python_doors(op)} | `gentrain_{op.c_name}` | {swift_call(op)} |")
+        out.append("")
+    return "\n".join(out)
+
+
 def outputs():
     header = rewrite_header(open(os.path.join(ROOT, HEADER)).read())
     files = {HEADER: header,
@@ -345,7 +384,8 @@ def outputs():
              "bindings/python/gentrain/_ops.py": python_ops(),
              "bindings/python/gentrain/nn/_functional_ops.py": python_functional(),
              "Tests/CAPI/test_generated.c": c_test(),
-             "Tests/GentrainTests/GeneratedOps.swift": swift_golden_ops()}
+             "Tests/GentrainTests/GeneratedOps.swift": swift_golden_ops(),
+             "docs/pytorch-ops.md": pytorch_table()}
     for section in ops.SECTIONS:
         files[f"Sources/GentrainCABI/Generated/{section}.swift"] = swift_file(section)
     return files

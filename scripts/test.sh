@@ -19,6 +19,8 @@ swift build -c release --product digits-swift
 mpirun --allow-run-as-root --oversubscribe -np 2 .build/release/digits-swift --mpi data/digits.csv
 echo "== Python =="
 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 -m pytest -q bindings/python/tests
+echo "== The reference documentation (make docs) =="
+scripts/docs.sh
 echo "== The wheel: pip install into a fresh venv, imported with the toolchain and the system's libraries hidden =="
 sh Tests/Python/wheel_install.sh
 echo "== The baseline kernels (no AVX2): bfloat16 products through float32 and the BLAS, the C loops' baseline builds =="

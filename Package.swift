@@ -64,6 +64,7 @@ let package = Package(
             ])]
         ),
         .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),
+        .executableTarget(name: "vae-swift", dependencies: ["Gentrain"], path: "examples/swift-vae"),
         .testTarget(name: "GentrainTests", dependencies: ["Gentrain", "GentrainMath", "GentrainKernelsAVX2", "GentrainKernelsAVX512", "CGentrainKernels"],
                     exclude: ["Golden"]),
     ],

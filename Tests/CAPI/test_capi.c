@@ -319,6 +319,18 @@ static void test_dlpack(void) {
     FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_SHAPE, "negative strides");
     h.strides[1] = INT64_MAX / 2;
     FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_SHAPE, "address space");
+    /* A size-1 dimension's stride never steps: any value is taken, and read back as row-major. */
+    h.shape[1] = 1;
+    h.strides[1] = INT64_MIN;
+    h.managed.deleter = NULL;
+    OK(gentrain_tensor_from_dlpack(&r, &h.managed));
+    int64_t got[2] = {0, 0};
+    OK(gentrain_tensor_strides(got, 2, r));
+    EXPECT(got[0] == 4 && got[1] == 1);
+    gentrain_tensor_free(r);
+    r = NULL;
+    h.shape[1] = 2;
+    h.managed.deleter = count_delete;
     h.strides[1] = 2;
     h.shape[0] = -2;
     FAILS(gentrain_tensor_from_dlpack(&r, &h.managed), GENTRAIN_ERR_SHAPE, "negative dimension");

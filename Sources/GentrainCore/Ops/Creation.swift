@@ -111,10 +111,13 @@ extension Tensor {
     public static func borrowing(_ data: UnsafeMutableRawPointer, shape: [Int], strides: [Int]? = nil, dtype: DType,
                                  onRelease: (() -> Void)?) throws -> Tensor {
         let n = try checkedNumel(shape)
-        let strides = strides ?? contiguousStrides(shape)
-        guard strides.count == shape.count else {
-            throw GentrainError.shape("\(strides.count) strides for a shape of \(shape.count) dimensions")
+        guard strides.map({ $0.count == shape.count }) ?? true else {
+            throw GentrainError.shape("\(strides!.count) strides for a shape of \(shape.count) dimensions")
         }
+        // A dimension of size 1 (or an empty tensor) never steps: its stride is set to the row-major
+        // one, so no later arithmetic meets a host's arbitrary value there (DLPack allows any).
+        let rowMajor = contiguousStrides(shape)
+        let strides = strides.map { given in (0..<shape.count).map { n > 0 && shape[$0] > 1 ? given[$0] : rowMajor[$0] } } ?? rowMajor
         // The last element's index: Σ (size - 1) · stride over the dims, checked for overflow.
         var last = 0
         for (size, stride) in zip(shape, strides) where n > 0 {

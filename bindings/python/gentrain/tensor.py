@@ -305,36 +305,39 @@ class Tensor(TensorOps):
             source = self._operand(value)
             check(lib.gentrain_masked_assign_(self._h, full_mask._h, source._h))
             return
-        if isinstance(key, (Tensor, list, np.ndarray)):
-            return self._assign_rows(key, value)
-        if isinstance(key, tuple) and builtins.any(isinstance(k, (Tensor, list, np.ndarray)) for k in key):
-            raise NotImplementedError("gentrain: assignment through integer index tensors is supported along the "
-                                      "first dimension only (x[idx] = v); use a boolean mask, slices, or index_add")
+        if isinstance(key, (Tensor, list, np.ndarray)) or (
+                isinstance(key, tuple) and builtins.any(isinstance(k, (Tensor, list, np.ndarray)) for k in key)):
+            return self._assign_index(key, value)
         view, source = self[key], self._operand(value)
         check(lib.gentrain_tensor_assign_(self._h, view._h, source._h))
 
-    def _assign_rows(self, key, value):
-        """x[idx] = v with integer indices along the first dimension (PyTorch's index_put_): the
-        rows at idx take v (broadcast to [len(idx), *rest]); a repeated index takes its last row,
-        as PyTorch's CPU loop leaves it. Recorded for autograd as a masked assignment."""
-        idx = np.asarray(key.numpy() if isinstance(key, Tensor) else key)
-        if idx.dtype.kind not in "iu" or idx.ndim > 1:
-            raise IndexError("tensors used as indices must be long, int or bool tensors of at most one dimension here")
-        if self.ndim == 0:
-            raise IndexError("too many indices for tensor of dimension 0")
-        n, rest = self.shape[0], tuple(self.shape[1:])
-        idx = idx.reshape(-1).astype(np.int64)
-        if ((idx < -n) | (idx >= n)).any():
-            raise IndexError(f"index {idx[(idx < -n) | (idx >= n)][0]} is out of bounds for dimension 0 with size {n}")
-        idx = np.where(idx < 0, idx + n, idx)
-        rows = (value if isinstance(value, Tensor) else tensor(value, dtype=self.dtype)).to(self.dtype).expand(len(idx), *rest)
-        last = len(idx) - 1 - np.unique(idx[::-1], return_index=True)[1]   # each index's last occurrence
-        picked, where = rows.index_select(0, tensor(last.astype(np.int64))), tensor(idx[last])
-        spread = zeros(n, *rest, dtype=self.dtype).index_add(0, where, picked)
-        mask = np.zeros(n, dtype=np.bool_)
-        mask[idx] = True
-        full_mask, source = _full_mask(tensor(mask), self.shape), self._operand(spread)
-        check(lib.gentrain_masked_assign_(self._h, full_mask._h, source._h))
+    def _assign_index(self, key, value):
+        """x[key] = v where the key holds integer (or boolean) index tensors or lists, alone or in a
+        tuple with ints, slices, None and Ellipsis (PyTorch's index_put_): advanced indexing picks
+        the elements (numpy's rules, which are PyTorch's), v broadcasts to their shape, and an
+        element picked twice takes its last value, as PyTorch's CPU loop leaves it. Recorded for
+        autograd as a masked assignment: gradients reach the old tensor and v."""
+        def as_numpy(k):
+            if isinstance(k, (Tensor, list, np.ndarray)):
+                a = k.numpy() if isinstance(k, Tensor) else np.asarray(k)
+                if a.dtype.kind not in "iub":
+                    raise IndexError("tensors used as indices must be long, int or bool tensors")
+                return a
+            return k
+        np_key = tuple(as_numpy(k) for k in key) if isinstance(key, tuple) else as_numpy(key)
+        n = self.numel()
+        picked_at = np.arange(n, dtype=np.int64).reshape(self.shape)[np_key]   # IndexError when out of bounds
+        shape = np.shape(picked_at)
+        positions = np.asarray(picked_at).reshape(-1)
+        values = (value if isinstance(value, Tensor) else tensor(value, dtype=self.dtype)).to(self.dtype)
+        values = values.expand(*shape).reshape(-1)
+        last = len(positions) - 1 - np.unique(positions[::-1], return_index=True)[1]   # each element's last value
+        picked, where = values.index_select(0, tensor(last.astype(np.int64))), tensor(positions[last])
+        spread = zeros(n, dtype=self.dtype).index_add(0, where, picked).reshape(*self.shape)
+        picked_mask = np.zeros(n, dtype=np.bool_)
+        picked_mask[positions] = True
+        mask, source = tensor(picked_mask.reshape(self.shape)), self._operand(spread)   # alive through the call
+        check(lib.gentrain_masked_assign_(self._h, mask._h, source._h))
 
     @property
     def is_leaf(self):

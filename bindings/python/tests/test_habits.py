@@ -301,8 +301,27 @@ def test_in_place_refusals_and_versions():
     assert leaf.grad.tolist() == [[0, 1], [0, 0], [4, 5], [0, 0]]
     with pytest.raises(IndexError, match="out of bounds"):
         r[[4]] = 1.0
-    with pytest.raises(NotImplementedError):
-        r[:, gentrain.tensor([0])] = 1.0
+    # In other dimensions and in tuples: numpy's advanced indexing is PyTorch's, so numpy checks.
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    t = gentrain.tensor(a.copy())
+    for key, value in [((slice(None), gentrain.tensor([0, 2])), 1.0),
+                       ((gentrain.tensor([1, 0]), slice(None), [3, 3]), gentrain.tensor([[5.0, 6.0, 7.0], [8.0, 9.0, 10.0]])),
+                       ((1, [0, 2], gentrain.tensor([1, -1])), gentrain.tensor([-1.0, -2.0])),
+                       ((Ellipsis, np.array([True, False, False, True])), 0.5),
+                       ((None, 0, [2, 2, 1]), gentrain.tensor([[3.0], [4.0], [5.0]]))]:   # a repeat: the last wins
+        np_key = tuple(k.numpy() if isinstance(k, gentrain.Tensor) else k for k in key)
+        a[np_key] = value.numpy() if isinstance(value, gentrain.Tensor) else value
+        t[key] = value
+        assert t.tolist() == a.tolist(), key
+    leaf = gentrain.ones(3, 4, requires_grad=True)
+    v = gentrain.tensor([1.0, 2.0], requires_grad=True)
+    x = leaf * 1
+    x[[0, 2], gentrain.tensor([1, 3])] = v
+    (x * gentrain.arange(12).reshape(3, 4).float()).sum().backward()
+    assert v.grad.tolist() == [1, 11]
+    assert leaf.grad.tolist() == [[0, 0, 2, 3], [4, 5, 6, 7], [8, 9, 10, 0]]
+    with pytest.raises(IndexError):
+        r[:, [2]] = 1.0
 
 
 def test_interpolate_align_corners():

@@ -13,7 +13,8 @@ echo "== C =="
 echo "== C under ASan + UBSan, and the fuzz targets (GENTRAIN_FUZZ_SECONDS each, default 120) =="
 Tests/Fuzz/run.sh "${GENTRAIN_FUZZ_SECONDS:-120}"
 echo "== Swift =="
-swift test --disable-swift-testing
+swift test --disable-swift-testing -Xcc -O2   # the C loops optimized, as in every release build
+Tests/Swift/versioned_client.sh
 swift build -c release --product digits-swift
 .build/release/digits-swift data/digits.csv
 mpirun --allow-run-as-root --oversubscribe -np 2 .build/release/digits-swift --mpi data/digits.csv

@@ -18,9 +18,10 @@ seconds="${1:-120}"
 out="$root/build-fuzz"
 mkdir -p "$out"
 
-# The library: the same release build as CMake's, with ASan and edge coverage in the Swift code.
+# The library: the same release build as CMake's (its flags), with ASan and edge coverage in the Swift code.
 echo "== building libgentrain with ASan =="
-swift build -c release --product gentrain -Xswiftc -static-stdlib \
+mapfile -t tuning < "$root/cmake/swift-flags.txt"
+swift build -c release --product gentrain -Xswiftc -static-stdlib "${tuning[@]}" \
   -Xswiftc -sanitize=fuzzer,address \
   --scratch-path "$root/.build-asan" > "$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 libdir="$root/.build-asan/release"

@@ -10,7 +10,20 @@
 enum {
     GT_LEVEL_BASELINE = 0,  // x86-64's SSE2 or another architecture
     GT_LEVEL_AVX2 = 1,      // AVX2, FMA and F16C
+    GT_LEVEL_AVX512 = 2,    // AVX-512 F/CD/BW/DQ/VL too (the loops without an AVX-512 build run their AVX2 one)
 };
+
+/// y[i] = f(x[i]) for n float32 values (y may be x), f one of vector_math.h's functions.
+void gt_exp_f32(const float *x, float *y, size_t n, int level);
+void gt_tanh_f32(const float *x, float *y, size_t n, int level);
+void gt_sigmoid_f32(const float *x, float *y, size_t n, int level);
+void gt_erf_f32(const float *x, float *y, size_t n, int level);
+void gt_gelu_f32(const float *x, float *y, size_t n, int level);
+void gt_silu_f32(const float *x, float *y, size_t n, int level);
+
+/// out[i] = g[i]·f'(x[i]) for GELU and SiLU (out a third buffer).
+void gt_gelu_backward_f32(const float *g, const float *x, float *out, size_t n, int level);
+void gt_silu_backward_f32(const float *g, const float *x, float *out, size_t n, int level);
 
 /// Element types of a matrix operand.
 enum {

@@ -28,6 +28,7 @@ package enum CPU {
         return Swift.min(found, cap)
     }()
 
-    /// The level the C loops (`CGentrainKernels`) run at: AVX2 on CPUs with it (AVX-512 ones too).
-    package static let cLevel = Int32(kernels >= .avx2 ? GT_LEVEL_AVX2 : GT_LEVEL_BASELINE)
+    /// The level the C loops (`CGentrainKernels`) run at: the widest build the CPU runs (a loop
+    /// without an AVX-512 build runs its AVX2 one on AVX-512 CPUs).
+    package static let cLevel = Int32(kernels == .avx512 ? GT_LEVEL_AVX512 : kernels == .avx2 ? GT_LEVEL_AVX2 : GT_LEVEL_BASELINE)
 }

@@ -1,6 +1,4 @@
-import GentrainKernelsAVX2
-import GentrainKernelsAVX512
-import GentrainMath
+import CGentrainKernels
 
 /// Elementwise kernels over float32/float64 buffers. Each op is a `switch` outside a plain
 /// loop, so the loops vectorize and nothing is dispatched per element.
@@ -44,40 +42,31 @@ package enum CompareOp: Sendable {
     case eq, ne, lt, le, gt, ge
 }
 
-/// The wide build of GELU's or SiLU's gradient loop, where the CPU runs one.
-private func wideSlopeLoop(_ op: BinaryOp) -> ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
-    switch (CPU.kernels, op) {
-    case (.avx2, .geluBackward): GentrainKernelsAVX2.WideKernels.geluBackward
-    case (.avx2, .siluBackward): GentrainKernelsAVX2.WideKernels.siluBackward
-    case (.avx512, .geluBackward): GentrainKernelsAVX512.WideKernels.geluBackward
-    case (.avx512, .siluBackward): GentrainKernelsAVX512.WideKernels.siluBackward
+/// GELU's or SiLU's float32 gradient loop in C (activations.c), in the widest build the CPU runs.
+private func slopeLoop(_ op: BinaryOp) -> ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+    switch op {
+    case .geluBackward: { gt_gelu_backward_f32($0, $1, $2, $3, CPU.cLevel) }
+    case .siluBackward: { gt_silu_backward_f32($0, $1, $2, $3, CPU.cLevel) }
     default: nil
     }
 }
 
-/// The wide build of a float32 op's loop (`WideKernels`) the CPU runs, where there is one.
+/// A float32 op's loop in C (activations.c), in the widest build the CPU runs, where there is one.
 @inline(__always)
-private func wideLoop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
-    switch (CPU.kernels, op) {
-    case (.baseline, _): return nil
-    case (.avx512, .exp): return GentrainKernelsAVX512.WideKernels.exp
-    case (.avx512, .tanh): return GentrainKernelsAVX512.WideKernels.tanh
-    case (.avx512, .sigmoid): return GentrainKernelsAVX512.WideKernels.sigmoid
-    case (.avx512, .erf): return GentrainKernelsAVX512.WideKernels.erf
-    case (.avx512, .gelu): return GentrainKernelsAVX512.WideKernels.gelu
-    case (.avx512, .silu): return GentrainKernelsAVX512.WideKernels.silu
-    case (.avx2, .exp): return GentrainKernelsAVX2.WideKernels.exp
-    case (.avx2, .tanh): return GentrainKernelsAVX2.WideKernels.tanh
-    case (.avx2, .sigmoid): return GentrainKernelsAVX2.WideKernels.sigmoid
-    case (.avx2, .erf): return GentrainKernelsAVX2.WideKernels.erf
-    case (.avx2, .gelu): return GentrainKernelsAVX2.WideKernels.gelu
-    case (.avx2, .silu): return GentrainKernelsAVX2.WideKernels.silu
-    default: return nil
+private func activationLoop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+    switch op {
+    case .exp: { gt_exp_f32($0, $1, $2, CPU.cLevel) }
+    case .tanh: { gt_tanh_f32($0, $1, $2, CPU.cLevel) }
+    case .sigmoid: { gt_sigmoid_f32($0, $1, $2, CPU.cLevel) }
+    case .erf: { gt_erf_f32($0, $1, $2, CPU.cLevel) }
+    case .gelu: { gt_gelu_f32($0, $1, $2, CPU.cLevel) }
+    case .silu: { gt_silu_f32($0, $1, $2, CPU.cLevel) }
+    default: nil
     }
 }
 
 func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
-    if T.self == Float.self, let loop = wideLoop(op) {
+    if T.self == Float.self, let loop = activationLoop(op) {
         loop(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
         return
     }
@@ -171,7 +160,7 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .tanhBackward: map2(a, sa, b, sb, out, n) { $0 * (1 - $1 * $1) }
     case .sigmoidBackward: map2(a, sa, b, sb, out, n) { $0 * ($1 * (1 - $1)) }
     case .geluBackward, .siluBackward:   // loops of their own: closures this large are not inlined into map2
-        if T.self == Float.self, sa == 1, sb == 1, UnsafePointer(out) != a, UnsafePointer(out) != b, let loop = wideSlopeLoop(op) {
+        if T.self == Float.self, sa == 1, sb == 1, UnsafePointer(out) != a, UnsafePointer(out) != b, let loop = slopeLoop(op) {
             loop(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
                  UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), n)
         } else if op == .geluBackward {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import GentrainMath
+import CGentrainKernels
 
 /// A storable element type: every dtype has one, and converts through Double.
 public protocol Element {
@@ -30,16 +30,16 @@ extension Float: FloatElement {
     public static var dtype: DType { .float32 }
     @inline(__always) public init(fromDouble v: Double) { self = Float(v) }
     @inline(__always) public var doubleValue: Double { Double(self) }
-    @inline(__always) public static func exp(_ x: Float) -> Float { VectorMath.exp(x) }
+    @inline(__always) public static func exp(_ x: Float) -> Float { gt_expf(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
     @inline(__always) public static func log1p(_ x: Float) -> Float { log1pf(x) }
     @inline(__always) public static func expm1(_ x: Float) -> Float { expm1f(x) }
-    @inline(__always) public static func tanh(_ x: Float) -> Float { VectorMath.tanh(x) }
-    @inline(__always) public static func sigmoid(_ x: Float) -> Float { VectorMath.sigmoid(x) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { gt_tanhf(x) }
+    @inline(__always) public static func sigmoid(_ x: Float) -> Float { gt_sigmoidf(x) }
     @inline(__always) public static func sin(_ x: Float) -> Float { sinf(x) }
     @inline(__always) public static func cos(_ x: Float) -> Float { cosf(x) }
-    @inline(__always) public static func erf(_ x: Float) -> Float { VectorMath.erf(x) }
-    @inline(__always) public static func normalCDF(_ x: Float) -> Float { VectorMath.normalCDF(x) }
+    @inline(__always) public static func erf(_ x: Float) -> Float { gt_erff(x) }
+    @inline(__always) public static func normalCDF(_ x: Float) -> Float { gt_normal_cdff(x) }
     @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 }
 

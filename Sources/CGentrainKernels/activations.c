@@ -1,0 +1,48 @@
+// The activations' float32 loops (vector_math.h), each in three builds — baseline, AVX2 + FMA and
+// AVX-512 (builds.h) — that the engine picks by the `level` CPUID allows.
+#include "builds.h"
+#include "vector_math.h"
+
+// y[i] = f(x[i]); in place (y == x) as its own loop, which vectorizes (the general loop's
+// overlap check would send every element down the scalar path).
+#define MAP_LOOP(f)                                                                  \
+    if (x == y) {                                                                    \
+        for (size_t i = 0; i < n; i++) y[i] = f(y[i]);                               \
+    } else {                                                                         \
+        const float *restrict xr = x;                                                \
+        float *restrict yr = y;                                                      \
+        for (size_t i = 0; i < n; i++) yr[i] = f(xr[i]);                             \
+    }
+
+// out[i] = g[i] · slope(x[i]), out a buffer of its own.
+#define SLOPE_LOOP(slope)                                                            \
+    for (size_t i = 0; i < n; i++) out[i] = g[i] * slope(x[i]);
+
+// The three builds of a map and its dispatcher gt_<name>_f32(x, y, n, level).
+#define MAP_BUILDS(name, f)                                                                                  \
+    static void name##_baseline(const float *x, float *y, size_t n) { MAP_LOOP(f) }                         \
+    AVX2_BUILD static void name##_avx2(const float *x, float *y, size_t n) { MAP_LOOP(f) }                  \
+    AVX512_BUILD static void name##_avx512(const float *x, float *y, size_t n) { MAP_LOOP(f) }              \
+    void gt_##name##_f32(const float *x, float *y, size_t n, int level) {                                   \
+        (RUNS_AVX512(level) ? name##_avx512 : RUNS_AVX2(level) ? name##_avx2 : name##_baseline)(x, y, n);   \
+    }
+
+#define SLOPE_BUILDS(name, slope)                                                                            \
+    static void name##_baseline(const float *restrict g, const float *restrict x, float *restrict out,       \
+                                size_t n) { SLOPE_LOOP(slope) }                                              \
+    AVX2_BUILD static void name##_avx2(const float *restrict g, const float *restrict x, float *restrict out, \
+                                       size_t n) { SLOPE_LOOP(slope) }                                       \
+    AVX512_BUILD static void name##_avx512(const float *restrict g, const float *restrict x,                \
+                                           float *restrict out, size_t n) { SLOPE_LOOP(slope) }              \
+    void gt_##name##_f32(const float *g, const float *x, float *out, size_t n, int level) {                  \
+        (RUNS_AVX512(level) ? name##_avx512 : RUNS_AVX2(level) ? name##_avx2 : name##_baseline)(g, x, out, n); \
+    }
+
+MAP_BUILDS(exp, gt_expf)
+MAP_BUILDS(tanh, gt_tanhf)
+MAP_BUILDS(sigmoid, gt_sigmoidf)
+MAP_BUILDS(erf, gt_erff)
+MAP_BUILDS(gelu, gt_geluf)
+MAP_BUILDS(silu, gt_siluf)
+SLOPE_BUILDS(gelu_backward, gt_gelu_slopef)
+SLOPE_BUILDS(silu_backward, gt_silu_slopef)

@@ -1,1 +1,0 @@
-../GentrainKernelsAVX2/Kernels.swift

@@ -7,8 +7,9 @@ extension Tensor {
     /// `outer × inner` elements (batch norm: `[N, C, H·W]`; layer, group and instance norm: `outer`
     /// 1). `weight` and `bias` (optional) are indexed along `affine`: per group (`[groups]`, batch
     /// norm's per-channel affine) or, with `outer` 1, per position within a group (`inner`
-    /// elements of any shape, layer norm's elementwise affine). Returns the result (x's shape) and
-    /// each group's mean and variance (`[groups]`, outside autograd).
+    /// elements of any shape, layer norm's elementwise affine) or per channel of group and
+    /// instance norm (`[C]`). Returns the result (x's shape) and each group's mean and variance
+    /// (`[groups]`, outside autograd).
     ///
     /// Gradient, with x̂ the normalized x and g the gradient of x̂ (the output's times the weight):
     /// `(g − mean(g) − x̂·mean(g·x̂)) / √(var + eps)` per group, the weight's `Σ g_out·x̂` and the
@@ -18,10 +19,10 @@ extension Tensor {
                                  bias: Tensor? = nil, affine: NormalizationAffine = .perGroup)
         throws -> (normalized: Tensor, mean: Tensor, variance: Tensor) {
         guard outer >= 1, groups >= 0, inner >= 1, outer * groups * inner == numel, dtype.isFloatingPoint,
-              affine == .perGroup || outer == 1 else {
+              affine == .perGroup || outer == 1, affine.fits(groups: groups, inner: inner) else {
             throw GentrainError.shape("normalize: a floating point tensor of \(outer) × \(groups) × \(inner) elements expected, got \(dtype) \(shapeString(shape))")
         }
-        let affineCount = affine == .perGroup ? groups : inner
+        let affineCount = affine.count(groups: groups, inner: inner)
         for t in [weight, bias].compactMap({ $0 }) where t.numel != affineCount || !t.dtype.isFloatingPoint
             || (affine == .perGroup && t.ndim != 1) {
             throw GentrainError.shape("normalize: weight and bias must be floating point with \(affineCount) elements, got \(t.dtype) \(shapeString(t.shape))")
@@ -55,6 +56,16 @@ extension Tensor {
                         }
                         continue
                     }
+                    if case let .perChannel(_, spatial) = affine {   // a multiply-add per channel of the group
+                        let channels = inner / spatial, first = affine.firstChannel(k, inner: inner)
+                        for c in 0..<channels {
+                            let scale = inv * (pw.map { $0[first + c].doubleValue } ?? 1)
+                            let (sc, sh) = (T(scale), T((pb.map { $0[first + c].doubleValue } ?? 0) - m * scale))
+                            let (src, dst) = (px + k * inner + c * spatial, po + k * inner + c * spatial)
+                            for j in 0..<spatial { dst[j] = src[j] * sc + sh }
+                        }
+                        continue
+                    }
                     // y = (x − m)·inv·w + β as one multiply-add
                     let scale = inv * (pw.map { $0[k].doubleValue } ?? 1), shift = (pb.map { $0[k].doubleValue } ?? 0) - m * scale
                     let (sc, sh) = (T(scale), T(shift))
@@ -83,11 +94,35 @@ extension Tensor {
 }
 
 /// What a normalization's weight and bias are indexed by (see `Tensor.normalizedGroups`).
-public enum NormalizationAffine: Sendable {
+public enum NormalizationAffine: Sendable, Equatable {
     /// One entry per group: batch norm's per-channel affine.
     case perGroup
     /// One entry per position within a group: layer norm's elementwise affine.
     case perPosition
+    /// Group and instance norm's per-channel affine: the groups are `[N, groupsPerSample]`, each
+    /// holding channels of `spatial` elements; one entry per channel, `[C]`.
+    case perChannel(groupsPerSample: Int, spatial: Int)
+
+    /// The number of entries of a weight or bias.
+    func count(groups: Int, inner: Int) -> Int {
+        switch self {
+        case .perGroup: groups
+        case .perPosition: inner
+        case let .perChannel(g, spatial): g * (inner / spatial)
+        }
+    }
+
+    /// Whether the layout divides the groups and their elements as it says.
+    func fits(groups: Int, inner: Int) -> Bool {
+        guard case let .perChannel(g, spatial) = self else { return true }
+        return g >= 1 && spatial >= 1 && groups % g == 0 && inner % spatial == 0
+    }
+
+    /// The entry of group k's first channel (per-channel affine).
+    func firstChannel(_ k: Int, inner: Int) -> Int {
+        guard case let .perChannel(g, spatial) = self else { return 0 }
+        return k % g * (inner / spatial)
+    }
 }
 
 /// Σ of a contiguous run in double precision (partial sums: vectorizable).
@@ -140,8 +175,11 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
          try weight.map { try $0.to(ct).contiguous() })
     }
     let dx = try Tensor(empty: x.shape, dtype: ct)
-    let affineCount = affine == .perGroup ? groups : inner
+    let affineCount = affine.count(groups: groups, inner: inner)
     let dw = try Tensor(empty: [affineCount], dtype: .float64), db = try Tensor(empty: [affineCount], dtype: .float64)
+    // Per channel: each group's share of dw and db, [groups, channels] each, summed over the samples after.
+    let channels: Int? = if case let .perChannel(_, spatial) = affine { inner / spatial } else { nil }
+    let shares = try channels.map { try Tensor(empty: [2, groups, $0], dtype: .float64) }
     func run<T: FloatElement>(_: T.Type) {
         let (pg, px, pd) = (gc.pointer(T.self), xc.pointer(T.self), dx.pointer(T.self))
         let (pm, pv, pw, pdw, pdb) = (mc.pointer(Double.self), vc.pointer(Double.self), wc?.pointer(T.self),
@@ -153,6 +191,26 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
             let scaled = rowWeight.map { _ in UnsafeMutablePointer<T>.allocate(capacity: inner) }
             defer { scaled?.deallocate() }
             for k in block {
+                if case let .perChannel(_, spatial) = affine, let channels, let shares {   // w varies by channel within the group
+                    let (m, inv) = (pm[k], 1 / (pv[k] + eps).squareRoot())
+                    let (first, o, share) = (affine.firstChannel(k, inner: inner), k * inner, shares.pointer(Double.self) + k * channels)
+                    var (sgh, sghx) = (0.0, 0.0)   // Σ g·w and Σ g·w·x over the group
+                    for c in 0..<channels {
+                        let at = o + c * spatial
+                        let (sg, sgx, wc) = (runSum(pg + at, spatial), runDot(pg + at, px + at, spatial), pw.map { $0[first + c].doubleValue } ?? 1)
+                        (sgh, sghx) = (sgh + wc * sg, sghx + wc * sgx)
+                        (share[c], share[groups * channels + c]) = (inv * (sgx - m * sg), sg)   // Σ g·x̂ and Σ g of the channel
+                    }
+                    // dx = inv·(w_c·g − Σgh/M − x̂·Σgh·x̂/M) with gh = w_c·g: per channel A_c·g + B·(x − m) + C
+                    let slope = inv * inv * (sghx - m * sgh) / count
+                    let (cb, cc, mt) = (T(-inv * slope), T(-inv * sgh / count), T(m))
+                    for c in 0..<channels {
+                        let (at, ca) = (o + c * spatial, T(inv * (pw.map { $0[first + c].doubleValue } ?? 1)))
+                        let (gr, xr, dr) = (pg + at, px + at, pd + at)
+                        for j in 0..<spatial { dr[j] = ca * gr[j] + cb * (xr[j] - mt) + cc }
+                    }
+                    continue
+                }
                 var (sg, sgx) = (0.0, 0.0)
                 for a in 0..<outer {
                     let o = (a * groups + k) * inner
@@ -178,6 +236,17 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
                 }
             }
         }
+        if let channels, let shares {   // the groups' shares summed per channel over the samples
+            let share = shares.pointer(Double.self)
+            for e in 0..<affineCount { (pdw[e], pdb[e]) = (0, 0) }
+            for k in 0..<groups {
+                let first = affine.firstChannel(k, inner: inner)
+                for c in 0..<channels {
+                    pdw[first + c] += share[k * channels + c]
+                    pdb[first + c] += share[groups * channels + k * channels + c]
+                }
+            }
+        }
         if affine == .perPosition {   // Σ over the groups of g·x̂ and g, a block of columns at a time
             parallelFor(inner, grain: 64) { columns in
                 for j in columns { (pdw[j], pdb[j]) = (0, 0) }
@@ -200,9 +269,13 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
 /// The gradients in differentiable ops (for `create_graph`): x̂ and 1/σ recomputed from x.
 private func normalizeBackwardOps(_ x: Tensor, _ g: Tensor, _ weight: Tensor?, _ outer: Int, _ groups: Int, _ inner: Int,
                                   _ eps: Double, _ affine: NormalizationAffine) throws -> (Tensor?, Tensor?, Tensor?) {
-    let view = [outer, groups, inner], dims = [0, 2]
-    // The weight's and bias's sums run over the axes their entries are shared along.
-    let (affineView, affineSums) = affine == .perGroup ? ([1, groups, 1], [0, 2]) : ([1, 1, inner], [0, 1])
+    // The statistics run over `dims` of `view`; the weight and bias broadcast as `affineView`, and
+    // their gradients sum over the axes their entries are shared along.
+    let (view, dims, affineView, affineSums): ([Int], [Int], [Int], [Int]) = switch affine {
+    case .perGroup: ([outer, groups, inner], [0, 2], [1, groups, 1], [0, 2])
+    case .perPosition: ([outer, groups, inner], [0, 2], [1, 1, inner], [0, 1])
+    case let .perChannel(g, spatial): ([groups / g, g, inner / spatial, spatial], [2, 3], [1, g, inner / spatial, 1], [0, 3])
+    }
     let xv = try x.reshape(view), gy = try g.reshape(view)
     let gv = try weight.map { try gy.mul($0.reshape(affineView)) } ?? gy   // the gradient of x̂
     let inv = try xv.variance(dims: dims, correction: 0, keepdim: true).add(eps).rsqrt()

@@ -1,20 +1,15 @@
 import GentrainCore
 
-/// x normalized per group (`Tensor.normalizedGroups`: x read as `[outer, groups, inner]`), then
-/// `· weight + bias` when given (already shaped to broadcast).
-private func normalize(_ x: Tensor, outer: Int, groups: Int, inner: Int, _ weight: Tensor?, _ bias: Tensor?,
-                       _ eps: Double) throws -> Tensor {
-    var y = try x.normalizedGroups(outer: outer, groups: groups, inner: inner, eps: eps).normalized
-    if let weight { y = try y.mul(weight) }
-    if let bias { y = try y.add(bias) }
-    return y
+/// `t` when it is a per-channel tensor `[C]` (or nil).
+private func checkedPerChannel(_ t: Tensor?, _ c: Int, _ op: String) throws -> Tensor? {
+    guard let t else { return nil }
+    guard t.shape == [c] else { throw GentrainError(.shape, "\(op): expected a tensor of shape [\(c)], got \(shapeString(t.shape))") }
+    return t
 }
 
 /// A per-channel tensor `[C]` shaped to broadcast over `[N, C, …]`.
 private func perChannel(_ t: Tensor?, _ ndim: Int, _ c: Int, _ op: String) throws -> Tensor? {
-    guard let t else { return nil }
-    guard t.shape == [c] else { throw GentrainError(.shape, "\(op): expected a tensor of shape [\(c)], got \(shapeString(t.shape))") }
-    return try t.reshape([1, c] + Array(repeating: 1, count: ndim - 2))
+    try checkedPerChannel(t, c, op)?.reshape([1, c] + Array(repeating: 1, count: ndim - 2))
 }
 
 /// Batch normalization over `[N, C, …]`, PyTorch's `F.batch_norm`: in training, the batch's
@@ -70,18 +65,25 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Ten
     guard x.ndim >= 2, groups > 0, x.shape[1] % groups == 0 else {
         throw GentrainError(.shape, "group_norm: expected [N, C, …] with C divisible by \(groups), got \(shapeString(x.shape))")
     }
-    let c = x.shape[1], inner = c / groups * x.shape.dropFirst(2).reduce(1, *)
+    let c = x.shape[1], spatial = x.shape.dropFirst(2).reduce(1, *), inner = c / groups * spatial
     guard inner > 0 else { throw GentrainError(.shape, "group_norm: expected channels and spatial sizes above 0, got \(shapeString(x.shape))") }
-    return try normalize(x, outer: 1, groups: x.shape[0] * groups, inner: inner, perChannel(weight, x.ndim, c, "group_norm"),
-                         perChannel(bias, x.ndim, c, "group_norm"), eps)
+    return try channelAffineNormalize(x, groups: groups, spatial: spatial, inner: inner, weight, bias, eps, "group_norm")
+}
+
+/// x normalized per group of each sample's channels, then each channel scaled by `weight` and
+/// shifted by `bias` (`[C]`, optional) inside the normalization's own passes.
+private func channelAffineNormalize(_ x: Tensor, groups: Int, spatial: Int, inner: Int, _ weight: Tensor?, _ bias: Tensor?,
+                                    _ eps: Double, _ op: String) throws -> Tensor {
+    let (w, b) = (try checkedPerChannel(weight, x.shape[1], op), try checkedPerChannel(bias, x.shape[1], op))
+    return try x.normalizedGroups(outer: 1, groups: x.shape[0] * groups, inner: inner, eps: eps,
+                                  weight: w, bias: b, affine: .perChannel(groupsPerSample: groups, spatial: spatial)).normalized
 }
 
 /// Instance normalization of `[N, C, …]` over each sample's channel, PyTorch's
 /// `F.instance_norm` without running statistics.
 public func instanceNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
     guard x.ndim >= 3 else { throw GentrainError(.shape, "instance_norm: expected [N, C, …], got \(shapeString(x.shape))") }
-    let c = x.shape[1], inner = x.shape.dropFirst(2).reduce(1, *)
-    guard inner > 0 else { throw GentrainError(.shape, "instance_norm: expected a non-empty [N, C, …], got \(shapeString(x.shape))") }
-    return try normalize(x, outer: 1, groups: x.shape[0] * c, inner: inner, perChannel(weight, x.ndim, c, "instance_norm"),
-                         perChannel(bias, x.ndim, c, "instance_norm"), eps)
+    let c = x.shape[1], spatial = x.shape.dropFirst(2).reduce(1, *)
+    guard spatial > 0 else { throw GentrainError(.shape, "instance_norm: expected a non-empty [N, C, …], got \(shapeString(x.shape))") }
+    return try channelAffineNormalize(x, groups: c, spatial: spatial, inner: spatial, weight, bias, eps, "instance_norm")
 }

@@ -17,7 +17,9 @@ def test_example_reaches_95_percent(script, tmp_path):
 
 
 @pytest.mark.parametrize("script, picture, extra", [("wgan_gp.py", "wgan_gp.png", []), ("vae.py", "vae.png", []),
-                                                    ("char_lstm.py", "char_lstm.png", ["--rl-steps", "5"])])
+                                                    ("char_lstm.py", "char_lstm.png", ["--rl-steps", "5"]),
+                                                    ("perceptual_gan.py", "perceptual_gan.png", []),
+                                                    ("custom_loss.py", "custom_loss.png", [])])
 def test_recipe_runs_a_few_steps_and_draws(script, picture, extra, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"), MPLBACKEND="Agg")
     out = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), "--steps", "5", "--out", str(tmp_path)] + extra,

@@ -112,10 +112,10 @@ public enum NormalizationAffine: Sendable, Equatable {
         }
     }
 
-    /// Whether the layout divides the groups and their elements as it says.
+    /// Whether the layout divides the groups and their elements as it says (no channels: no groups).
     func fits(groups: Int, inner: Int) -> Bool {
         guard case let .perChannel(g, spatial) = self else { return true }
-        return g >= 1 && spatial >= 1 && groups % g == 0 && inner % spatial == 0
+        return spatial >= 1 && inner % spatial == 0 && (g >= 1 ? groups % g == 0 : groups == 0)
     }
 
     /// The entry of group k's first channel (per-channel affine).

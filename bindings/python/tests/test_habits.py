@@ -367,3 +367,10 @@ def test_tensors_print_as_pytorch_prints_them():
         assert repr(t) == c["repr"], name
     y = gentrain.tensor([1.0, 2.0], requires_grad=True) * 2
     assert repr(y).startswith("tensor([2., 4.], grad_fn=<") and str(y) == repr(y)
+
+
+def test_instance_and_group_norm_of_empty_batches_and_channels():
+    """Empty inputs give empty outputs (the per-channel affine has no groups to visit)."""
+    assert F.instance_norm(gentrain.randn(2, 0, 3, 3)).shape == (2, 0, 3, 3)
+    assert F.instance_norm(gentrain.randn(0, 4, 3, 3), weight=gentrain.ones(4), bias=gentrain.zeros(4)).shape == (0, 4, 3, 3)
+    assert F.group_norm(gentrain.randn(0, 4, 3, 3), 2, weight=gentrain.ones(4)).shape == (0, 4, 3, 3)

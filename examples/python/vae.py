@@ -3,7 +3,10 @@ log-variance of an 8-dimensional latent, the reparameterization trick (`Normal.r
 to pixel logits, and the loss as the sum of binary cross-entropy and the KL term. Writes vae.png:
 held-out digits, their reconstructions, and digits sampled from the prior.
 
-    python3 examples/python/vae.py [--steps 3000] [--out DIR] [path/to/digits.csv]    (needs matplotlib and tqdm)
+    python3 examples/python/vae.py [--steps 3000] [--amp] [--workers N] [--out DIR] [path/to/digits.csv]    (needs matplotlib and tqdm)
+
+The same recipe under mixed precision (`--amp`: autocast to bfloat16 with a GradScaler, PyTorch's
+recipe) and data parallel (`--workers N`: nn.DataParallel over N worker threads).
 """
 import argparse
 import os
@@ -23,6 +26,8 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the file backend
 here = os.path.dirname(os.path.abspath(__file__))
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=3000)
+parser.add_argument("--amp", action="store_true", help="autocast to bfloat16 with a GradScaler")
+parser.add_argument("--workers", type=int, default=0, help="nn.DataParallel over this many worker threads")
 parser.add_argument("--out", default=".", help="folder for vae.png")
 parser.add_argument("data", nargs="?", default=os.path.join(here, "..", "..", "data", "digits.csv"))
 args = parser.parse_args()
@@ -50,7 +55,9 @@ class VAE(nn.Module):
 
 def loss_of(model, x):
     """Per digit: reconstruction (binary cross-entropy summed over pixels) + KL(q(z|x) ‖ N(0, I))."""
-    logits, mean, log_var = model(x)
+    with gentrain.autocast("cpu", dtype=gentrain.bfloat16, enabled=args.amp):   # products in bfloat16, losses in float32
+        logits, mean, log_var = model(x)
+    logits, mean, log_var = logits.float(), mean.float(), log_var.float()
     reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
     kl = -0.5 * (1 + log_var - mean ** 2 - log_var.exp()).sum() / len(x)
     return reconstruction + kl
@@ -58,13 +65,18 @@ def loss_of(model, x):
 
 gentrain.manual_seed(0)
 model = VAE()
+if args.workers:   # the encoder's and decoder's batches split over worker threads (each returns one tensor)
+    model.encoder = nn.DataParallel(model.encoder, workers=args.workers)
+    model.decoder = nn.DataParallel(model.decoder, workers=args.workers)
 optimizer = gentrain.optim.Adam(model.parameters(), lr=1e-3)
+scaler = gentrain.amp.GradScaler("cpu", enabled=args.amp)
 rng = np.random.default_rng(0)
 for step in (bar := tqdm(range(args.steps), desc="VAE")):
     loss = loss_of(model, gentrain.tensor(train[rng.integers(0, len(train), 128)]))
     optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
     if step % 100 == 0:
         bar.set_postfix(loss=f"{loss.item():.2f}")
 

@@ -17,6 +17,7 @@ def test_example_reaches_95_percent(script, tmp_path):
 
 
 @pytest.mark.parametrize("script, picture, extra", [("wgan_gp.py", "wgan_gp.png", []), ("vae.py", "vae.png", []),
+                                                    ("vae.py", "vae.png", ["--amp", "--workers", "2"]),
                                                     ("char_lstm.py", "char_lstm.png", ["--rl-steps", "5"]),
                                                     ("perceptual_gan.py", "perceptual_gan.png", []),
                                                     ("custom_loss.py", "custom_loss.png", [])])

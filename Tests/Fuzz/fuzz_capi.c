@@ -91,22 +91,22 @@ typedef struct {
 
 static void free_host_dlpack(DLManagedTensor *self) { free(self); }
 
-/* Whether every element of the description lies in the host's buffer (negative strides and
- * overflowing spans are refused by the engine; they count as outside here). */
+/* Whether every element of the description lies in the host's buffer: the last element's index
+ * is Σ (size − 1)·stride (row-major strides when NULL; a dimension of size 1 never steps, whatever
+ * its stride, as the engine reads it). Negative or large values count as outside. */
 static int inside(const host_dlpack *h, size_t itemsize) {
     const DLTensor *t = &h->managed.dl_tensor;
-    if (t->ndim < 0 || t->ndim > 5 || !t->data || t->byte_offset % itemsize) return 0;
-    uint64_t last = 0;
-    for (int i = 0; i < t->ndim; i++) {
-        int64_t size = t->shape[i], stride = t->strides ? t->strides[i] : 1;
+    if (t->ndim < 0 || t->ndim > 5 || !t->data || t->byte_offset % itemsize || t->byte_offset > sizeof h->data) return 0;
+    uint64_t last = 0, row = 1;
+    for (int i = t->ndim - 1; i >= 0; i--) {
+        int64_t size = t->shape[i], stride = t->strides ? t->strides[i] : (int64_t)row;
         if (size == 0) return 1;
-        if (size < 0 || stride < 0 || size > 512 || stride > 512) return 0;
-        last += (uint64_t)(size - 1) * (uint64_t)(t->strides ? stride : 1);
-    }
-    if (!t->strides) {   /* row-major: the last index is numel - 1 */
-        uint64_t n = 1;
-        for (int i = 0; i < t->ndim; i++) n *= (uint64_t)t->shape[i];
-        last = n - 1;
+        if (size < 0 || size > 512) return 0;
+        if (size > 1) {
+            if (stride < 0 || stride > 512) return 0;
+            last += (uint64_t)(size - 1) * (uint64_t)stride;
+        }
+        row *= (uint64_t)size;
     }
     return t->byte_offset + (last + 1) * itemsize <= sizeof h->data;
 }

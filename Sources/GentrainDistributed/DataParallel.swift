@@ -207,16 +207,20 @@ private func monotonicSeconds() -> Double {
 /// The caller's per-thread settings, which each shard's worker takes over: grad mode and autocast.
 private struct CallerContext {
     let gradEnabled = GradMode.isEnabled
-    let autocast = Autocast.isEnabled ? Autocast.dtype : nil
+    let autocast = Autocast.isEnabled ? (dtype: Autocast.dtype, cacheEnabled: Autocast.cacheEnabled) : nil
 
     /// Runs a shard's forward with the caller's settings, its own generator, and buffer updates
-    /// on shard 0 only.
+    /// on shard 0 only. A shard's graph is its own (its backward frees it), so it casts
+    /// parameters into its own autocast cache, never the caller's: two DataParallel calls in one
+    /// region would otherwise share a cast whose graph the first backward frees.
     func apply<R>(shard: Int, seed: UInt64, _ body: () throws -> R) throws -> R {
         try GradMode.with(enabled: gradEnabled) {
             try BufferUpdates.with(enabled: shard == 0 && BufferUpdates.isEnabled) {
                 try Generator.standingIn(Generator(seed: seed)) {
-                    if let dtype = autocast { return try Autocast.region(enabled: true, dtype: dtype, body) }
-                    return try body()
+                    guard let autocast else { return try body() }
+                    return try Autocast.region(enabled: true, dtype: autocast.dtype, cacheEnabled: autocast.cacheEnabled) {
+                        try Autocast.withOwnCache(body)
+                    }
                 }
             }
         }

@@ -330,6 +330,29 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(results[0], results[2], "1 and 4 ranks")
     }
 
+    func testDataParallelCallsInOneAutocastRegionKeepTheirOwnGraphs() throws {
+        // Two calls of one model in one region (a critic on real and fake samples): the shards
+        // must not share the caller's cached casts of the parameters, whose graph each shard's
+        // backward frees. Gradients equal the module's own under autocast up to bfloat16 rounding
+        // (alone, the two calls' gradients of a weight's one cast are summed in bfloat16).
+        let model = try makeModel(seed: 7)
+        let x = try Tensor.randn([8, 6], generator: Generator(seed: 3)), y = try Tensor.randn([8, 6], generator: Generator(seed: 4))
+        func loss(_ m: Module) throws -> Tensor {
+            try Autocast.region(dtype: .bfloat16) { try m(x).to(.float32).mean() - m(y).to(.float32).mean() }
+        }
+        try loss(model).backward()
+        let expected = try model.parameters().map { try values($0.grad) }
+        for p in model.parameters() { p.grad = nil }
+        for workers in [1, 2] {
+            let parallel = try DataParallel(model, options: DataParallelOptions(workers: workers, shards: 1))
+            try loss(parallel).backward()
+            for (i, p) in model.parameters().enumerated() {
+                assertClose(try values(p.grad), expected[i], atol: 1e-3, rtol: 1e-2, "\(workers) workers, parameter \(i)")
+                p.grad = nil
+            }
+        }
+    }
+
     func testDataParallelInputGradientAndErrors() throws {
         let model = try makeModel(seed: 5)
         let x = try Tensor.randn([10, 6], generator: Generator(seed: 2)).requiringGrad()

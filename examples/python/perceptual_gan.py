@@ -4,7 +4,11 @@ learns to restore digits whose middle rows are blanked out, from an adversarial 
 discriminator plus a perceptual loss through φ, reloaded from its file and frozen. Writes
 perceptual_gan.png: damaged inputs, restorations and the originals of held-out digits.
 
-    python3 examples/python/perceptual_gan.py [--steps 1500] [--out DIR] [path/to/digits.csv]    (needs matplotlib and tqdm)
+    python3 examples/python/perceptual_gan.py [--steps 1500] [--amp] [--workers N] [--out DIR] [path/to/digits.csv]
+    (needs matplotlib and tqdm)
+
+The GAN under mixed precision (`--amp`: autocast to bfloat16 with a GradScaler) and data parallel
+(`--workers N`: the generator and the discriminator in nn.DataParallel over N worker threads).
 """
 import argparse
 import os
@@ -24,6 +28,8 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the file backend
 here = os.path.dirname(os.path.abspath(__file__))
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=1500, help="GAN steps (the extractor trains for a third as many)")
+parser.add_argument("--amp", action="store_true", help="autocast the GAN to bfloat16 with a GradScaler")
+parser.add_argument("--workers", type=int, default=0, help="nn.DataParallel over this many worker threads")
 parser.add_argument("--out", default=".", help="folder for perceptual_gan.png and the extractor's weights")
 parser.add_argument("data", nargs="?", default=os.path.join(here, "..", "..", "data", "digits.csv"))
 args = parser.parse_args()
@@ -72,27 +78,40 @@ generator = nn.Sequential(nn.Flatten(), nn.Linear(64, 256), nn.ReLU(), nn.Linear
 discriminator = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.LeakyReLU(0.2), nn.Linear(128, 1))
 opt_g = gentrain.optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
 opt_d = gentrain.optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
+if args.workers:   # each batch split over worker threads, gradients reduced into the modules' own
+    generator = nn.DataParallel(generator, workers=args.workers)
+    discriminator = nn.DataParallel(discriminator, workers=args.workers)
+scaler = gentrain.amp.GradScaler("cpu", enabled=args.amp)
+
+
+def autocast():
+    return gentrain.autocast("cpu", dtype=gentrain.bfloat16, enabled=args.amp)
+
+
 for step in (bar := tqdm(range(args.steps), desc="GAN + perceptual")):
     batch = train[rng.integers(0, len(train), 64)]
     real, damaged = gentrain.tensor(batch), gentrain.tensor(damage(batch))
-    fake = generator(damaged)
-    # The discriminator: real digits against restorations (non-saturating loss on logits).
-    d_loss = (F.binary_cross_entropy_with_logits(discriminator(real), gentrain.ones(64, 1))
-              + F.binary_cross_entropy_with_logits(discriminator(fake.detach()), gentrain.zeros(64, 1)))
+    with autocast():   # products in bfloat16, losses in float32
+        fake = generator(damaged)
+        # The discriminator: real digits against restorations (non-saturating loss on logits).
+        d_loss = (F.binary_cross_entropy_with_logits(discriminator(real), gentrain.ones(64, 1))
+                  + F.binary_cross_entropy_with_logits(discriminator(fake.detach()), gentrain.zeros(64, 1)))
     opt_d.zero_grad()
-    d_loss.backward()
-    opt_d.step()
-    # The generator: fool the discriminator, and match the original's features in φ.
-    adversarial = F.binary_cross_entropy_with_logits(discriminator(fake), gentrain.ones(64, 1))
-    g_loss = 0.01 * adversarial + perceptual(fake, real)
+    scaler.scale(d_loss).backward()
+    scaler.step(opt_d)
+    with autocast():
+        # The generator: fool the discriminator, and match the original's features in φ.
+        adversarial = F.binary_cross_entropy_with_logits(discriminator(fake), gentrain.ones(64, 1))
+        g_loss = 0.01 * adversarial + perceptual(fake, real)
     opt_g.zero_grad()
-    g_loss.backward()
-    opt_g.step()
+    scaler.scale(g_loss).backward()
+    scaler.step(opt_g)
+    scaler.update()
     if step % 100 == 0:
         bar.set_postfix(d=f"{d_loss.item():.3f}", perceptual=f"{(g_loss - 0.01 * adversarial).item():.4f}")
 
 with gentrain.no_grad():
-    restored = generator(gentrain.tensor(damage(test))).numpy()
+    restored = generator(gentrain.tensor(damage(test))).float().numpy()
 error = np.abs(restored - test)[:, :, 3:5, :].mean()
 blank = np.abs(test)[:, :, 3:5, :].mean()
 print(f"after {args.steps} steps: held-out mean error in the blanked rows {error:.3f} (left blank: {blank:.3f})")

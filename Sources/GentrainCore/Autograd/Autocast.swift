@@ -56,9 +56,21 @@ public enum Autocast {
         return try body()
     }
 
+    /// Runs `body` with a cast cache of its own, empty at the start and dropped at the end: for a
+    /// graph whose backward runs on its own and frees it (a data-parallel shard's), which must not
+    /// share a cached cast with the caller's graph.
+    package static func withOwnCache<R>(_ body: () throws -> R) rethrows -> R {
+        let s = state.value
+        let outer = s.cache
+        s.cache = [:]
+        defer { s.cache = outer }
+        return try body()
+    }
+
     /// Whether ops on this thread autocast now, and to which dtype.
     public static var isEnabled: Bool { open.load(ordering: .relaxed) > 0 && state.value.enabled }
     public static var dtype: DType { open.load(ordering: .relaxed) > 0 ? state.value.dtype : .bfloat16 }
+    public static var cacheEnabled: Bool { open.load(ordering: .relaxed) > 0 ? state.value.cacheEnabled : true }
 
     /// The thread's state when it autocasts now (nil otherwise: the common case costs one load).
     @inline(__always)

@@ -16,10 +16,14 @@ def test_example_reaches_95_percent(script, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr   # each exits 2 below 95 % held-out accuracy
 
 
-@pytest.mark.parametrize("script, picture, extra", [("wgan_gp.py", "wgan_gp.png", []), ("vae.py", "vae.png", []),
+@pytest.mark.parametrize("script, picture, extra", [("wgan_gp.py", "wgan_gp.png", []),
+                                                    ("wgan_gp.py", "wgan_gp_digits.png", ["--data", "digits"]),
+                                                    ("wgan_gp.py", "wgan_gp_digits.png", ["--data", "digits", "--amp", "--workers", "2"]),
+                                                    ("vae.py", "vae.png", []),
                                                     ("vae.py", "vae.png", ["--amp", "--workers", "2"]),
                                                     ("char_lstm.py", "char_lstm.png", ["--rl-steps", "5"]),
                                                     ("perceptual_gan.py", "perceptual_gan.png", []),
+                                                    ("perceptual_gan.py", "perceptual_gan.png", ["--amp", "--workers", "2"]),
                                                     ("custom_loss.py", "custom_loss.png", [])])
 def test_recipe_runs_a_few_steps_and_draws(script, picture, extra, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"), MPLBACKEND="Agg")

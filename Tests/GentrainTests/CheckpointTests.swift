@@ -46,7 +46,7 @@ final class CheckpointTests: XCTestCase {
         withUnsafeBytes(of: &n) { bytes += $0 }
         bytes += Array(header.utf8) + data
         let path = "\(dir)/\(name)"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         return path
     }
 
@@ -80,7 +80,7 @@ final class CheckpointTests: XCTestCase {
         let path = "\(dir)/full.safetensors"
         try SafeTensors.save([("x", try Tensor.randn([100]))], to: path)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count - 10))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count - 10)))
         XCTAssertThrowsError(try SafeTensors.load(path))
         XCTAssertThrowsError(try SafeTensors.load("\(dir)/missing.safetensors"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp.") }, [])

@@ -72,6 +72,20 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(try z.toArray(Float.self), [-2, -1, -1, -2, -1, -1, -3, -3, -4])
     }
 
+    func testMaxUnpool2dModuleInvertsPoolingWithIndices() throws {
+        // PyTorch's documented example: MaxPool2d(2, stride=2, return_indices=True), MaxUnpool2d(2, stride=2).
+        let x = try Tensor((1...16).map(Float.init), shape: [1, 1, 4, 4])
+        let (pooled, indices) = try maxPool2dWithIndices(x, kernel: (2, 2), stride: (2, 2))
+        let unpool = try MaxUnpool2d((2, 2), stride: (2, 2))
+        XCTAssertEqual(try unpool(pooled, indices: indices).toArray(Float.self),
+                       [0, 0, 0, 0, 0, 6, 0, 8, 0, 0, 0, 0, 0, 14, 0, 16])
+        let larger = try unpool(pooled, indices: indices, outputSize: (5, 5))   // indices index the 5 × 5 plane
+        XCTAssertEqual(larger.shape, [1, 1, 5, 5])
+        XCTAssertEqual(try larger.toArray(Float.self).enumerated().filter { $0.element != 0 }.map(\.offset), [5, 7, 13, 15])
+        XCTAssertThrowsError(try unpool(pooled)) { XCTAssertTrue("\($0)".contains("indices"), "\($0)") }
+        XCTAssertThrowsError(try MaxUnpool2d((0, 2)))
+    }
+
     func testConvolutionShapesAndErrors() throws {
         let x = try Tensor.randn([2, 4, 9, 9])
         XCTAssertEqual(try conv2d(x, Tensor.randn([8, 4, 4, 4]), stride: (2, 2), padding: .explicit(1, 1)).shape, [2, 8, 4, 4])

@@ -223,6 +223,35 @@ public enum Layers {
     public static func instanceNorm2d(eps: Double = 1e-5) -> Module { Lambda("InstanceNorm2d") { try instanceNorm($0, eps: eps) } }
 }
 
+/// `nn.MaxUnpool2d(kernel, stride, padding)`: the inverse of max pooling with indices
+/// (`maxPool2dWithIndices`, PyTorch's `MaxPool2d(return_indices=True)`), called with the pooled
+/// values and their indices as PyTorch's `unpool(x, indices, output_size)`:
+///
+///     let (pooled, indices) = try maxPool2dWithIndices(x, kernel: (2, 2))
+///     let restored = try MaxUnpool2d((2, 2))(pooled, indices: indices)
+public final class MaxUnpool2d: Module {
+    public let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+
+    /// `stride` defaults to the kernel, as PyTorch's.
+    public init(_ kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) throws {
+        let s = stride ?? kernel
+        try WindowGeometry(kernel: kernel, stride: s, padding: padding).validate("MaxUnpool2d")
+        (self.kernel, self.stride, self.padding) = (kernel, s, padding)
+        super.init()
+    }
+
+    /// x `[N, C, H, W]` and its int64 indices → `[N, C, outputSize]` (by default the size the
+    /// pooling came from).
+    public func callAsFunction(_ x: Tensor, indices: Tensor, outputSize: (Int, Int)? = nil) throws -> Tensor {
+        try maxUnpool2d(x, indices: indices, kernel: kernel, stride: stride, padding: padding, outputSize: outputSize)
+    }
+
+    /// One input is not enough: the indices are needed.
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        throw GentrainError(.invalidArgument, "MaxUnpool2d needs the pooling's indices: call it as unpool(x, indices: indices)")
+    }
+}
+
 /// `nn.Dropout`: active in training only, from the default generator.
 public final class Dropout: Module {
     public let p: Double

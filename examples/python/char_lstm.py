@@ -4,7 +4,12 @@ learns; then REINFORCE fine-tuning of the same model with a reward computed by t
 share of generated words that are words of the corpus) and a moving-average baseline. Writes
 char_lstm.png: the training loss and the fine-tuning reward.
 
-    python3 examples/python/char_lstm.py [--steps 2000] [--rl-steps 200] [--out DIR] [path/to/text]    (needs matplotlib and tqdm)
+    python3 examples/python/char_lstm.py [--steps 2000] [--rl-steps 200] [--amp] [--workers N] [--out DIR] [path/to/text]
+    (needs matplotlib and tqdm)
+
+The language model under mixed precision (`--amp`: autocast to bfloat16 with a GradScaler) and
+data parallel (`--workers N`: each batch's sequences split over N worker threads by
+nn.DataParallel).
 """
 import argparse
 import os
@@ -26,6 +31,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=2000, help="language-model steps")
 parser.add_argument("--rl-steps", type=int, default=200, help="REINFORCE steps")
+parser.add_argument("--amp", action="store_true", help="autocast the language model to bfloat16 with a GradScaler")
+parser.add_argument("--workers", type=int, default=0, help="nn.DataParallel over this many worker threads")
 parser.add_argument("--out", default=".", help="folder for char_lstm.png")
 parser.add_argument("text", nargs="?", default=os.path.join(here, "..", "..", "data", "tinyshakespeare.txt"))
 args = parser.parse_args()
@@ -48,6 +55,17 @@ class CharLSTM(nn.Module):
     def forward(self, x, state=None):
         y, state = self.lstm(self.embed(x), state)
         return self.head(y), state
+
+
+class Logits(nn.Module):
+    """The model's logits alone (DataParallel gathers one tensor per call)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)[0]
 
 
 def generate(model, prompt, length, temperature=0.8, keep_log_probs=False):
@@ -78,16 +96,21 @@ rng = np.random.default_rng(0)
 model = CharLSTM(len(chars))
 optimizer = gentrain.optim.RMSprop(model.parameters(), lr=2e-3)
 scheduler = gentrain.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.999)
+language_model = nn.DataParallel(Logits(model), workers=args.workers) if args.workers else Logits(model)
+scaler = gentrain.amp.GradScaler("cpu", enabled=args.amp)
 losses = []
 for step in (bar := tqdm(range(args.steps), desc="language model")):
     starts = rng.integers(0, len(data) - SEQ - 1, BATCH)
     batch = np.stack([data[s:s + SEQ + 1] for s in starts])
-    logits, _ = model(gentrain.tensor(batch[:, :-1]))
-    loss = F.cross_entropy(logits.reshape(-1, len(chars)), gentrain.tensor(batch[:, 1:].reshape(-1)))
+    with gentrain.autocast("cpu", dtype=gentrain.bfloat16, enabled=args.amp):   # products in bfloat16, the loss in float32
+        logits = language_model(gentrain.tensor(batch[:, :-1]))
+        loss = F.cross_entropy(logits.reshape(-1, len(chars)), gentrain.tensor(batch[:, 1:].reshape(-1)))
     optimizer.zero_grad()
-    loss.backward()
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)   # clip the true gradients
     nn.utils.clip_grad_norm_(model.parameters(), max_norm=5.0)
-    optimizer.step()
+    scaler.step(optimizer)
+    scaler.update()
     scheduler.step()
     losses.append(loss.item())
     if step % 500 == 0 or step == args.steps - 1:

@@ -22,6 +22,7 @@ def test_example_reaches_95_percent(script, tmp_path):
                                                     ("vae.py", "vae.png", []),
                                                     ("vae.py", "vae.png", ["--amp", "--workers", "2"]),
                                                     ("char_lstm.py", "char_lstm.png", ["--rl-steps", "5"]),
+                                                    ("char_lstm.py", "char_lstm.png", ["--rl-steps", "2", "--amp", "--workers", "2"]),
                                                     ("perceptual_gan.py", "perceptual_gan.png", []),
                                                     ("perceptual_gan.py", "perceptual_gan.png", ["--amp", "--workers", "2"]),
                                                     ("custom_loss.py", "custom_loss.png", [])])

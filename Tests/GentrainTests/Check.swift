@@ -74,3 +74,10 @@ func assertSecondOrderMatchesCentralDifferences(_ f: ([Tensor]) throws -> Tensor
     }
 }
 
+extension Tensor {
+    /// This tensor, made to require grad.
+    func requiringGrad() throws -> Tensor {
+        try setRequiresGrad(true)
+        return self
+    }
+}

@@ -388,13 +388,6 @@ final class DistributedTests: XCTestCase {
     }
 }
 
-extension Tensor {
-    fileprivate func requiringGrad() throws -> Tensor {
-        try setRequiresGrad(true)
-        return self
-    }
-}
-
 /// A value the rank threads of a test share, under a lock.
 private final class Shared<Value>: @unchecked Sendable {
     var value: Value

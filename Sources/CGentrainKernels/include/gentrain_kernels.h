@@ -25,6 +25,26 @@ void gt_silu_f32(const float *x, float *y, size_t n, int level);
 void gt_gelu_backward_f32(const float *g, const float *x, float *out, size_t n, int level);
 void gt_silu_backward_f32(const float *g, const float *x, float *out, size_t n, int level);
 
+/// The sums of a normalization's statistics and gradients over n float32 values, in double
+/// precision (normalization.c): Σ x, Σ (x − m)², and Σ a·b or, with c not NULL, Σ a·b·c.
+double gt_sum_f32(const float *x, size_t n, int level);
+double gt_squared_deviations_f32(const float *x, size_t n, double m, int level);
+double gt_dot_f32(const float *a, const float *b, const float *c, size_t n, int level);
+
+/// y = (x·scale + shift)·w + b over n values, w and b optional (NULL: 1 and 0): a normalization's
+/// output.
+void gt_scale_shift_f32(const float *x, float *y, size_t n, float scale, float shift, const float *w, const float *b,
+                        int level);
+
+/// dx = a·g·w + b·(x − m) + c over n values, w optional (NULL: 1): a normalization's input gradient.
+void gt_norm_input_grad_f32(const float *g, const float *w, const float *x, float *dx, size_t n, float a, float b,
+                            float m, float c, int level);
+
+/// dw += g·(x − m)·inv and db += g over n values (double sums): a per-position weight's and
+/// bias's gradients, one group at a time.
+void gt_affine_grad_accumulate_f32(const float *g, const float *x, size_t n, double m, double inv, double *dw,
+                                   double *db, int level);
+
 /// Element types of a matrix operand.
 enum {
     GT_ELEMENT_F32 = 0,

@@ -46,14 +46,7 @@ extension Tensor {
                     let v = q / count, inv = 1 / (v + eps).squareRoot()
                     (pm[k], pv[k]) = (T(m), T(v))
                     if affine == .perPosition {   // y = (x·inv − m·inv)·w[j] + b[j]
-                        let (src, dst) = (px + k * inner, po + k * inner)
-                        let (sc, sh) = (T(inv), T(-m * inv))
-                        switch (pw, pb) {
-                        case let (w?, b?): for j in 0..<inner { dst[j] = (src[j] * sc + sh) * w[j] + b[j] }
-                        case let (w?, nil): for j in 0..<inner { dst[j] = (src[j] * sc + sh) * w[j] }
-                        case let (nil, b?): for j in 0..<inner { dst[j] = src[j] * sc + sh + b[j] }
-                        case (nil, nil): for j in 0..<inner { dst[j] = src[j] * sc + sh }
-                        }
+                        scaleShift(px + k * inner, po + k * inner, inner, T(inv), T(-m * inv), pw, pb)
                         continue
                     }
                     if case let .perChannel(_, spatial) = affine {   // a multiply-add per channel of the group
@@ -61,18 +54,14 @@ extension Tensor {
                         for c in 0..<channels {
                             let scale = inv * (pw.map { $0[first + c].doubleValue } ?? 1)
                             let (sc, sh) = (T(scale), T((pb.map { $0[first + c].doubleValue } ?? 0) - m * scale))
-                            let (src, dst) = (px + k * inner + c * spatial, po + k * inner + c * spatial)
-                            for j in 0..<spatial { dst[j] = src[j] * sc + sh }
+                            scaleShift(px + k * inner + c * spatial, po + k * inner + c * spatial, spatial, sc, sh)
                         }
                         continue
                     }
                     // y = (x − m)·inv·w + β as one multiply-add
                     let scale = inv * (pw.map { $0[k].doubleValue } ?? 1), shift = (pb.map { $0[k].doubleValue } ?? 0) - m * scale
                     let (sc, sh) = (T(scale), T(shift))
-                    for a in 0..<outer {
-                        let (src, dst) = (px + (a * groups + k) * inner, po + (a * groups + k) * inner)
-                        for j in 0..<inner { dst[j] = src[j] * sc + sh }
-                    }
+                    for a in 0..<outer { scaleShift(px + (a * groups + k) * inner, po + (a * groups + k) * inner, inner, sc, sh) }
                 }
             }
         }
@@ -125,43 +114,6 @@ public enum NormalizationAffine: Sendable, Equatable {
     }
 }
 
-/// Σ of a contiguous run in double precision (partial sums: vectorizable).
-private func runSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-    var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
-    var j = 0
-    while j + 4 <= n {
-        s0 += p[j].doubleValue; s1 += p[j + 1].doubleValue; s2 += p[j + 2].doubleValue; s3 += p[j + 3].doubleValue
-        j += 4
-    }
-    while j < n { s0 += p[j].doubleValue; j += 1 }
-    return (s0 + s1) + (s2 + s3)
-}
-
-/// Σ (p[j] − m)² of a contiguous run in double precision.
-private func runSquaredDeviations<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int, _ m: Double) -> Double {
-    var (s0, s1) = (0.0, 0.0)
-    var j = 0
-    while j + 2 <= n {
-        let (d0, d1) = (p[j].doubleValue - m, p[j + 1].doubleValue - m)
-        s0 += d0 * d0; s1 += d1 * d1
-        j += 2
-    }
-    if j < n { let d = p[j].doubleValue - m; s0 += d * d }
-    return s0 + s1
-}
-
-/// Σ a[j]·b[j] of two contiguous runs in double precision.
-private func runDot<T: FloatElement>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ n: Int) -> Double {
-    var (s0, s1) = (0.0, 0.0)
-    var j = 0
-    while j + 2 <= n {
-        s0 += a[j].doubleValue * b[j].doubleValue; s1 += a[j + 1].doubleValue * b[j + 1].doubleValue
-        j += 2
-    }
-    if j < n { s0 += a[j].doubleValue * b[j].doubleValue }
-    return s0 + s1
-}
-
 /// The fused first-order gradients (x, weight, bias) from x, the output's gradient and the saved
 /// statistics: per group, Σg and Σg·x, then dx = A·g + B·(x − m) + C in one more pass (g the
 /// gradient of x̂: with a per-position weight, g_out·w, formed row by row); a per-position
@@ -187,9 +139,6 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
         let count = Double(outer * inner)
         let rowWeight = affine == .perPosition ? pw : nil
         parallelFor(groups, grain: 1) { block in
-            // A row of g·w when the weight is per position (the gradient of x̂).
-            let scaled = rowWeight.map { _ in UnsafeMutablePointer<T>.allocate(capacity: inner) }
-            defer { scaled?.deallocate() }
             for k in block {
                 if case let .perChannel(_, spatial) = affine, let channels, let shares {   // w varies by channel within the group
                     let (m, inv) = (pm[k], 1 / (pv[k] + eps).squareRoot())
@@ -197,7 +146,7 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
                     var (sgh, sghx) = (0.0, 0.0)   // Σ g·w and Σ g·w·x over the group
                     for c in 0..<channels {
                         let at = o + c * spatial
-                        let (sg, sgx, wc) = (runSum(pg + at, spatial), runDot(pg + at, px + at, spatial), pw.map { $0[first + c].doubleValue } ?? 1)
+                        let (sg, sgx, wc) = (runSum(pg + at, spatial), runDot(pg + at, px + at, nil, spatial), pw.map { $0[first + c].doubleValue } ?? 1)
                         (sgh, sghx) = (sgh + wc * sg, sghx + wc * sgx)
                         (share[c], share[groups * channels + c]) = (inv * (sgx - m * sg), sg)   // Σ g·x̂ and Σ g of the channel
                     }
@@ -206,21 +155,20 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
                     let (cb, cc, mt) = (T(-inv * slope), T(-inv * sgh / count), T(m))
                     for c in 0..<channels {
                         let (at, ca) = (o + c * spatial, T(inv * (pw.map { $0[first + c].doubleValue } ?? 1)))
-                        let (gr, xr, dr) = (pg + at, px + at, pd + at)
-                        for j in 0..<spatial { dr[j] = ca * gr[j] + cb * (xr[j] - mt) + cc }
+                        inputGrad(pg + at, nil, px + at, pd + at, spatial, ca, cb, mt, cc)
                     }
                     continue
                 }
-                var (sg, sgx) = (0.0, 0.0)
+                var (sg, sgx) = (0.0, 0.0)   // Σ of the gradient of x̂ (g·w with a row weight) and of it times x
                 for a in 0..<outer {
                     let o = (a * groups + k) * inner
-                    var gr = UnsafePointer(pg + o)
-                    if let w = rowWeight, let scaled {
-                        for j in 0..<inner { scaled[j] = gr[j] * w[j] }
-                        gr = UnsafePointer(scaled)
+                    if let w = rowWeight {
+                        sg += runDot(pg + o, w, nil, inner)
+                        sgx += runDot(pg + o, w, px + o, inner)
+                    } else {
+                        sg += runSum(pg + o, inner)
+                        sgx += runDot(pg + o, px + o, nil, inner)
                     }
-                    sg += runSum(gr, inner)
-                    sgx += runDot(gr, px + o, inner)
                 }
                 let (m, inv) = (pm[k], 1 / (pv[k] + eps).squareRoot())
                 let wk = affine == .perGroup ? pw.map { $0[k].doubleValue } ?? 1 : 1
@@ -231,8 +179,7 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
                 let (ca, cb, cc, mt) = (T(wk * inv), T(-wk * inv * slope), T(-wk * inv * sg / count), T(m))
                 for a in 0..<outer {
                     let o = (a * groups + k) * inner
-                    let (gr, xr, dr) = (UnsafePointer(scaled ?? pg + o), px + o, pd + o)   // with a row weight, outer is 1
-                    for j in 0..<inner { dr[j] = ca * gr[j] + cb * (xr[j] - mt) + cc }
+                    inputGrad(pg + o, rowWeight, px + o, pd + o, inner, ca, cb, mt, cc)
                 }
             }
         }
@@ -251,13 +198,9 @@ private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ vari
             parallelFor(inner, grain: 64) { columns in
                 for j in columns { (pdw[j], pdb[j]) = (0, 0) }
                 for k in 0..<groups {
-                    let (m, inv) = (pm[k], 1 / (pv[k] + eps).squareRoot())
-                    let (gr, xr) = (pg + k * inner, px + k * inner)
-                    for j in columns {
-                        let gj = gr[j].doubleValue
-                        pdw[j] += gj * (xr[j].doubleValue - m) * inv
-                        pdb[j] += gj
-                    }
+                    let at = k * inner + columns.lowerBound
+                    accumulateAffineGrads(pg + at, px + at, columns.count, pm[k], 1 / (pv[k] + eps).squareRoot(),
+                                          pdw + columns.lowerBound, pdb + columns.lowerBound)
                 }
             }
         }

@@ -86,6 +86,31 @@ final class LayerTests: XCTestCase {
         XCTAssertThrowsError(try MaxUnpool2d((0, 2)))
     }
 
+    func testNearestUpsamplingByWholeFactorsRepeatsAndSumsBlocks() throws {
+        let x = try Tensor.randn([2, 3, 4, 5], generator: Generator(seed: 4)).requiringGrad()
+        let xs = try x.toArray(Double.self)
+        for (kr, kc) in [(2, 2), (3, 1), (1, 3), (2, 3)] {
+            let y = try upsample(x, scaleFactor: (Double(kr), Double(kc)))
+            XCTAssertEqual(y.shape, [2, 3, 4 * kr, 5 * kc])
+            let ys = try y.toArray(Double.self)
+            for p in 0..<6 { for i in 0..<4 * kr { for j in 0..<5 * kc {
+                XCTAssertEqual(ys[(p * 4 * kr + i) * 5 * kc + j], xs[(p * 4 + i / kr) * 5 + j / kc])
+            } } }
+            // Backward: each block's gradient summed; double backward: the gradient of the sum, repeated.
+            let g = try Tensor.randn(y.shape, generator: Generator(seed: 5)).requiringGrad()
+            let dx = try Autograd.grad(outputs: [y], inputs: [x], gradOutputs: [g], createGraph: true)[0]
+            let gs = try g.toArray(Double.self), dxs = try dx.toArray(Double.self)
+            for p in 0..<6 { for i in 0..<4 { for j in 0..<5 {
+                var sum = 0.0
+                for a in 0..<kr { for b in 0..<kc { sum += gs[(p * 4 * kr + i * kr + a) * 5 * kc + j * kc + b] } }
+                XCTAssertEqual(dxs[(p * 4 + i) * 5 + j], sum, accuracy: 1e-5)
+            } } }
+            let v = try Tensor.randn(dx.shape, generator: Generator(seed: 6))
+            let ggrad = try Autograd.grad(outputs: [dx], inputs: [g], gradOutputs: [v])[0]
+            XCTAssertEqual(try ggrad.toArray(Double.self), try upsample(v, scaleFactor: (Double(kr), Double(kc))).toArray(Double.self))
+        }
+    }
+
     func testConvolutionShapesAndErrors() throws {
         let x = try Tensor.randn([2, 4, 9, 9])
         XCTAssertEqual(try conv2d(x, Tensor.randn([8, 4, 4, 4]), stride: (2, 2), padding: .explicit(1, 1)).shape, [2, 8, 4, 4])

@@ -21,6 +21,15 @@ package struct PlaneTaps: Sendable {
     }
 
     public var outputs: Int { indices.count / taps }
+
+    /// The factor k when these taps repeat each input line k times (nearest resizing by a whole
+    /// factor: output line o reads input line o / k, with weight 1), else nil.
+    var repeatFactor: Int? {
+        guard taps == 1, inputSize > 0, outputs % inputSize == 0 else { return nil }
+        let k = outputs / inputSize
+        for o in 0..<outputs where indices[o] != o / k || weights[o] != 1 { return nil }
+        return k
+    }
 }
 
 extension Tensor {
@@ -50,6 +59,9 @@ private func planePass(_ t: Tensor, from: (Int, Int), to: (Int, Int), _ rows: Pl
     let planes = t.shape[0] * t.shape[1]
     let ct = t.dtype.computeType
     let x = try withNoGrad { try t.to(ct).contiguous() }
+    if let kr = rows.repeatFactor, let kc = columns.repeatFactor {
+        return try repeatPass(x, t.dtype, planes: planes, small: adjoint ? to : from, factor: (kr, kc), adjoint: adjoint)
+    }
     let out = try Tensor(empty: [t.shape[0], t.shape[1], to.0, to.1], dtype: ct, zeroed: true)
     func run<T: FloatElement>(_: T.Type) {
         let (px, po) = (x.pointer(T.self), out.pointer(T.self))
@@ -100,4 +112,41 @@ private func planePass(_ t: Tensor, from: (Int, Int), to: (Int, Int), _ rows: Pl
     }
     if ct == .float32 { run(Float.self) } else { run(Double.self) }
     return ct == t.dtype ? out : try withNoGrad { try out.to(t.dtype) }
+}
+
+/// Nearest resizing by whole factors and its adjoint, without tap tables: each element of the
+/// small planes (`small`, `[H, W]`) repeated into a `kr × kc` block of the large ones, or (adjoint)
+/// each block summed into its element. `x` is contiguous in the compute dtype.
+private func repeatPass(_ x: Tensor, _ dtype: DType, planes: Int, small: (Int, Int), factor: (Int, Int), adjoint: Bool) throws -> Tensor {
+    let (h, w) = small, (kr, kc) = factor, wide = w * kc
+    let shape = adjoint ? [x.shape[0], x.shape[1], h, w] : [x.shape[0], x.shape[1], h * kr, wide]
+    let out = try Tensor(empty: shape, dtype: x.dtype)
+    func run<T: FloatElement>(_: T.Type) {
+        let (px, po) = (x.pointer(T.self), out.pointer(T.self))
+        parallelFor(planes * h, grain: 16) { lines in
+            for l in lines {   // line l of the small planes and its kr lines of the large ones
+                let (line, block) = adjoint ? (po + l * w, px + l * kr * wide) : (px + l * w, po + l * kr * wide)
+                if adjoint {   // row by row of the block, so the loops run along memory
+                    line.update(repeating: 0, count: w)
+                    for a in 0..<kr {
+                        let row = block + a * wide
+                        if kc == 2 {
+                            for m in 0..<w { line[m] += row[2 * m] + row[2 * m + 1] }
+                        } else {
+                            for m in 0..<w { for b in 0..<kc { line[m] += row[m * kc + b] } }
+                        }
+                    }
+                } else {
+                    if kc == 2 {
+                        for m in 0..<w { (block[2 * m], block[2 * m + 1]) = (line[m], line[m]) }
+                    } else {
+                        for m in 0..<w { for b in 0..<kc { block[m * kc + b] = line[m] } }
+                    }
+                    for a in 1..<kr { (block + a * wide).update(from: block, count: wide) }
+                }
+            }
+        }
+    }
+    if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    return x.dtype == dtype ? out : try withNoGrad { try out.to(dtype) }
 }

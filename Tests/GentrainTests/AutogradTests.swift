@@ -9,6 +9,20 @@ final class AutogradTests: XCTestCase {
         return t
     }
 
+    /// A graph as deep as a long unrolled loop is freed (and differentiated) without recursion: each
+    /// node freed inside its consumer's deinit overflowed the stack at 100,000 ops (debug build) or 200,000 (release).
+    func testAVeryDeepGraphIsFreedWithoutOverflowingTheStack() throws {
+        let a = try Tensor([1] as [Float]), w = try Tensor([1] as [Float])
+        try a.setRequiresGrad(true)
+        try w.setRequiresGrad(true)
+        var x = a
+        for i in 0..<100_000 { x = i % 2 == 0 ? try x.add(1) : try x.mul(w).tanh() }   // ops that save tensors, and one that does not
+        try x.sum().backward()
+        XCTAssertNotNil(a.grad)
+        x = a   // the last reference to the chain's end
+        XCTAssertEqual(try x.toArray(Float.self), [1])
+    }
+
     func testBackwardAccumulatesIntoLeaves() throws {
         let x = try leaf([1, 2, 3])
         let y = try (x * x).sum()

@@ -25,7 +25,7 @@ public final class Node {
     /// The op's name, for error messages (`MulBackward`).
     public let name: String
     // The inputs: the first two inline (no array for the common ops), any others in `more`.
-    private let first: Input?, second: Input?, more: [Input]
+    private var first: Input?, second: Input?, more: [Input]
     let inputCount: Int
 
     /// Input `i` (`i < inputCount`).
@@ -75,6 +75,21 @@ public final class Node {
         inputCount = inputs.count
         multiBackwardFn = backward
         outputCount = outputs
+    }
+
+    /// A graph is freed one node at a time, not each node inside its consumer's deinit: what a
+    /// node holds that can free further nodes (its inputs' edges, its backward function with the
+    /// tensors it captured, its pending gradients) goes to this thread's list of remains, which
+    /// the outermost deinit empties in a loop. Freed recursively, a chain of 200,000 ops (a long
+    /// unrolled sequence, a loop that keeps its loss graph) overflowed the stack and crashed the host.
+    deinit {
+        // Moved out, not copied: the list must hold the last references when it releases them.
+        var remains = NodeRemains()
+        (remains.first, remains.second) = (first.take(), second.take())
+        (remains.backward, remains.multiBackward, remains.pending) = (backwardFn.take(), multiBackwardFn.take(), pendingGrad.take())
+        swap(&remains.more, &more)
+        swap(&remains.pendingOthers, &pendingOthers)
+        NodeRemains.take(&remains)
     }
 
     /// Whether the backward function was freed (by a pass without `retain_graph`).
@@ -289,5 +304,32 @@ extension Node.Input {
         let edge: Node.Edge
         if let fn = t.gradFn { edge = .node(fn, t.outputIndex) } else if t.leafRequiresGrad { edge = .leaf(t) } else { edge = .none }
         self.init(edge: edge, shape: t.shape, dtype: t.dtype)
+    }
+}
+
+/// What a freed node held that can free further nodes (see `Node.deinit`).
+private struct NodeRemains {
+    var first: Node.Input?, second: Node.Input?, more: [Node.Input] = []
+    var backward: ((Node, Tensor) throws -> Grads)?, multiBackward: ((Node, [Tensor?]) throws -> Grads)?
+    var pending: Tensor?, pendingOthers: [Tensor?] = []
+
+    /// One thread's remains waiting to be released, and whether a loop is releasing them.
+    private final class List {
+        var items: [NodeRemains] = []
+        var releasing = false
+    }
+
+    private static let list = ThreadLocal { List() }
+
+    /// Takes `remains` over (leaving it empty); the outermost call then releases the list one
+    /// node's remains at a time (each release may add more).
+    static func take(_ remains: inout NodeRemains) {
+        let l = list.value
+        l.items.append(remains)
+        remains = NodeRemains()
+        guard !l.releasing else { return }
+        l.releasing = true
+        while let next = l.items.popLast() { _ = next }   // released here, which may add to the list
+        l.releasing = false
     }
 }

@@ -30,11 +30,14 @@ package enum UnaryOp: Sendable {
 }
 
 /// Binary elementwise operations on operands of one dtype.
-package enum BinaryOp: Sendable {
+package enum BinaryOp: Sendable, Equatable {
     case add, sub, mul, div, pow, maximum, minimum
     /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output;
     /// g·(Φ(x) + x·φ(x)) and g·σ(x)·(1 + x·(1 − σ(x))): GELU's and SiLU's from their input.
     case tanhBackward, sigmoidBackward, geluBackward, siluBackward
+    /// g where x > 0, else g·slope (0 for relu, whatever g is): relu's and leaky_relu's first-order
+    /// backward from their input (PyTorch's threshold_backward and leaky_relu_backward).
+    case thresholdBackward(slope: Double)
 }
 
 /// Comparisons, giving bool.
@@ -159,6 +162,9 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .minimum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.min($0, $1) }
     case .tanhBackward: map2(a, sa, b, sb, out, n) { $0 * (1 - $1 * $1) }
     case .sigmoidBackward: map2(a, sa, b, sb, out, n) { $0 * ($1 * (1 - $1)) }
+    case .thresholdBackward(let slope):
+        let s = T(slope)
+        if slope == 0 { map2(a, sa, b, sb, out, n) { $1 > 0 ? $0 : 0 } } else { map2(a, sa, b, sb, out, n) { $1 > 0 ? $0 : $0 * s } }
     case .geluBackward, .siluBackward:   // loops of their own: closures this large are not inlined into map2
         if T.self == Float.self, sa == 1, sb == 1, UnsafePointer(out) != a, UnsafePointer(out) != b, let loop = slopeLoop(op) {
             loop(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),

@@ -86,7 +86,7 @@ extension Tensor {
     public func relu() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .relu, "relu"), "ReluBackward", x) { _, g in
-            [try piecewiseLinearGradient(g, x, .positiveMask, "relu")]
+            [try piecewiseLinearGradient(g, x, slope: 0, "relu")]
         }
     }
 
@@ -94,7 +94,7 @@ extension Tensor {
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .leakyRelu(slope: negativeSlope), "leaky_relu"), "LeakyReluBackward", x) { _, g in
-            [try piecewiseLinearGradient(g, x, .leakyMask(slope: negativeSlope), "leaky_relu")]
+            [try piecewiseLinearGradient(g, x, slope: negativeSlope, "leaky_relu")]
         }
     }
 
@@ -182,9 +182,10 @@ func fusedGradient(_ g: Tensor, _ v: Tensor, _ fused: BinaryOp, _ name: String,
 /// graph with a zero derivative, so `grad(penalty, x)` of a critic made of ReLUs gives zeros
 /// rather than calling `x` unused. That zero is a known zero: the engine does not run the
 /// forward graph's backward functions on it (a gradient penalty's pass skips the critic's
-/// forward products).
-private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, _ slope: UnaryOp, _ name: String) throws -> Tensor {
-    let s = try unaryRaw(x, slope, name)
+/// forward products). Without create_graph, one pass over g and x.
+private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, slope: Double, _ name: String) throws -> Tensor {
+    if !GradMode.isEnabled { return try binaryRaw(g, x, .thresholdBackward(slope: slope), "\(name)_backward") }
+    let s = try unaryRaw(x, slope == 0 ? .positiveMask : .leakyMask(slope: slope), name)
     let out = try withNoGrad { try g.mul(s) }
     return try record(out, "\(name == "relu" ? "Threshold" : "LeakyRelu")BackwardBackward", g, x) { node, gg in
         [node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.knownZero(x.shape, dtype: x.dtype) : nil]

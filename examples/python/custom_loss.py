@@ -4,7 +4,11 @@ backward* (`gentrain.autograd.Function`: a Charbonnier penalty whose gradient Py
 training one digit classifier together. Both gradients are checked against central differences
 before training. Writes custom_loss.png: the two losses over training.
 
-    python3 examples/python/custom_loss.py [--steps 600] [--out DIR] [path/to/digits.csv]    (needs matplotlib and tqdm)
+    python3 examples/python/custom_loss.py [--steps 600] [--amp] [--workers N] [--out DIR] [path/to/digits.csv]
+    (needs matplotlib and tqdm)
+
+The classifier under mixed precision (`--amp`: its forward autocast to bfloat16, the custom losses
+on its float32 logits, a GradScaler) and data parallel (`--workers N`: nn.DataParallel).
 """
 import argparse
 import os
@@ -23,6 +27,8 @@ import matplotlib.pyplot as plt  # noqa: E402 - after choosing the file backend
 here = os.path.dirname(os.path.abspath(__file__))
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--steps", type=int, default=600)
+parser.add_argument("--amp", action="store_true", help="autocast the classifier to bfloat16 with a GradScaler")
+parser.add_argument("--workers", type=int, default=0, help="nn.DataParallel over this many worker threads")
 parser.add_argument("--out", default=".", help="folder for custom_loss.png")
 parser.add_argument("data", nargs="?", default=os.path.join(here, "..", "..", "data", "digits.csv"))
 args = parser.parse_args()
@@ -87,20 +93,25 @@ x_train, y_train = rows[~held_out, :64] / 16, rows[~held_out, 64].astype(np.int6
 x_test, y_test = rows[held_out, :64] / 16, rows[held_out, 64].astype(np.int64)
 model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 optimizer = gentrain.optim.Adam(model.parameters(), lr=3e-3)
+if args.workers:   # each batch split over worker threads, gradients reduced into the model's own
+    model = nn.DataParallel(model, workers=args.workers)
+scaler = gentrain.amp.GradScaler("cpu", enabled=args.amp)
 focal, history = FocalLoss(), []
 rng = np.random.default_rng(0)
 for step in tqdm(range(args.steps), desc="custom losses"):
     pick = rng.integers(0, len(x_train), 64)
-    logits = model(gentrain.tensor(x_train[pick]))
+    with gentrain.autocast("cpu", dtype=gentrain.bfloat16, enabled=args.amp):
+        logits = model(gentrain.tensor(x_train[pick])).float()   # the losses in float32
     y = gentrain.tensor(y_train[pick])
     # The focal loss for the classes, and the Charbonnier penalty pulling probabilities to one-hot.
     f, c = focal(logits, y), Charbonnier.apply(F.softmax(logits, dim=1), F.one_hot(y, 10).float())
     optimizer.zero_grad()
-    (f + c).backward()
-    optimizer.step()
+    scaler.scale(f + c).backward()
+    scaler.step(optimizer)
+    scaler.update()
     history.append((f.item(), c.item()))
 with gentrain.no_grad():
-    accuracy = (model(gentrain.tensor(x_test)).argmax(dim=1).numpy() == y_test).mean()
+    accuracy = (model(gentrain.tensor(x_test)).float().argmax(dim=1).numpy() == y_test).mean()
 print(f"after {args.steps} steps: held-out accuracy {accuracy:.1%}")
 
 figure, axis = plt.subplots(figsize=(6, 3.5))

@@ -116,7 +116,7 @@ public enum NormalizationAffine: Sendable, Equatable {
 
 /// The fused first-order gradients (x, weight, bias) from x, the output's gradient and the saved
 /// statistics: per group, Σg and Σg·x, then dx = A·g + B·(x − m) + C in one more pass (g the
-/// gradient of x̂: with a per-position weight, g_out·w, formed row by row); a per-position
+/// gradient of x̂: with a per-position weight, g_out·w, folded into the sums and that pass); a per-position
 /// weight's and bias's sums run over the groups, by columns.
 private func normalizeBackward(_ x: Tensor, _ g: Tensor, _ means: Tensor, _ variances: Tensor, _ weight: Tensor?,
                                _ outer: Int, _ groups: Int, _ inner: Int, _ eps: Double,

@@ -25,7 +25,7 @@ package struct PlaneTaps: Sendable {
     /// The factor k when these taps repeat each input line k times (nearest resizing by a whole
     /// factor: output line o reads input line o / k, with weight 1), else nil.
     var repeatFactor: Int? {
-        guard taps == 1, inputSize > 0, outputs % inputSize == 0 else { return nil }
+        guard taps == 1, inputSize > 0, outputs >= inputSize, outputs % inputSize == 0 else { return nil }
         let k = outputs / inputSize
         for o in 0..<outputs where indices[o] != o / k || weights[o] != 1 { return nil }
         return k

@@ -25,7 +25,8 @@ def test_example_reaches_95_percent(script, tmp_path):
                                                     ("char_lstm.py", "char_lstm.png", ["--rl-steps", "2", "--amp", "--workers", "2"]),
                                                     ("perceptual_gan.py", "perceptual_gan.png", []),
                                                     ("perceptual_gan.py", "perceptual_gan.png", ["--amp", "--workers", "2"]),
-                                                    ("custom_loss.py", "custom_loss.png", [])])
+                                                    ("custom_loss.py", "custom_loss.png", []),
+                                                    ("custom_loss.py", "custom_loss.png", ["--amp", "--workers", "2"])])
 def test_recipe_runs_a_few_steps_and_draws(script, picture, extra, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.join(EXAMPLES, "..", "..", "bindings", "python"), MPLBACKEND="Agg")
     out = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), "--steps", "5", "--out", str(tmp_path)] + extra,

@@ -369,6 +369,8 @@ def dataset_and_dataloader():
     assert isinstance(data, Dataset) and len(data) == 10
     batches = list(DataLoader(data, batch_size=4, drop_last=True))
     assert len(batches) == 2 and batches[0][0].shape == (4, 1) and batches[1][1].tolist() == [4, 5, 6, 7]
+    threaded = list(DataLoader(data, batch_size=4, drop_last=True, num_workers=2))   # batches read ahead on threads
+    assert [b[1].tolist() for b in threaded] == [b[1].tolist() for b in batches]
     g = gentrain.Generator().manual_seed(3)
     shuffled = [b[1].tolist() for b in DataLoader(data, batch_size=5, shuffle=True, generator=g)]
     assert sorted(shuffled[0] + shuffled[1]) == list(range(10)) and shuffled[0] != [0, 1, 2, 3, 4]

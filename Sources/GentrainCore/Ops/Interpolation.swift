@@ -1,7 +1,7 @@
 /// Resampling each plane of `[N, C, H, W]` from weighted taps of its rows and columns: nearest
 /// (one tap) and bilinear (two) resizing. The resampling and its adjoint (adding each output back
 /// onto its taps with the same weights) are each other's gradient, so every order of derivative
-/// is one of the two; both are one pass over the planes.
+/// is one of the two; both run plane by plane (`planePass`).
 
 /// Where each output line along one axis reads the input: `taps` input lines per output line,
 /// each with its weight (`indices` and `weights` hold `outputs · taps` entries).

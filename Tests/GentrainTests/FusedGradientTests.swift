@@ -7,7 +7,7 @@ import Gentrain
 final class FusedGradientTests: XCTestCase {
     private let ops: [(String, (Tensor) throws -> Tensor)] = [
         ("tanh", { try $0.tanh() }), ("sigmoid", { try $0.sigmoid() }), ("silu", { try $0.silu() }),
-        ("gelu", { try $0.gelu() }),
+        ("gelu", { try $0.gelu() }), ("gelu tanh", { try $0.gelu(approximate: .tanh) }),
     ]
 
     func testFusedAndComposedGradientsAgree() throws {

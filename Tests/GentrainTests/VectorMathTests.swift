@@ -80,11 +80,26 @@ final class VectorMathTests: XCTestCase {
         let geluTerms = { (d: Double) in cdf(d) + Swift.abs(d) * Foundation.exp(-0.5 * d * d) / (2 * Double.pi).squareRoot() }
         // (SiLU's 1 − σ(x) is rounded in float32 before x multiplies it: an error of x·ulp(σ).)
         let siluTerms = { (d: Double) -> Double in let s = 1 / (1 + Foundation.exp(-d)); return s * (1 + Swift.abs(d)) }
+        // GELU's tanh approximation is x·σ(2u): σ of a rounded 2u moves by |2u|·ulp relative.
+        let u2 = { (d: Double) in 1.5957691216057308 * (d + 0.044715 * d * d * d) }
+        let sig = { (z: Double) in 1 / (1 + Foundation.exp(-z)) }
+        let geluTanh = { (d: Double) in d * sig(u2(d)) }
+        let geluTanhSlope = { (d: Double) -> Double in
+            let s = sig(u2(d))
+            return s + d * s * (1 - s) * 1.5957691216057308 * (1 + 0.134145 * d * d)
+        }
+        let geluTanhTerms = { (d: Double) -> Double in
+            let s = sig(u2(d))
+            return s + Swift.abs(d * s * (1 - s) * 1.5957691216057308 * (1 + 0.134145 * d * d))
+        }
+        let rounded2u = { (d: Double) in 5e-7 + 4 * Swift.abs(u2(d)) * 6e-8 }
         // (name, loop, exact, relative tolerance, the magnitude it is relative to)
         let cases: [(String, Loop, (Double) -> Double, (Double) -> Double, (Double) -> Double)] = [
             ("erf", gt_erf_f32, { Foundation.erf($0) }, { _ in 5e-7 }, { Swift.abs(Foundation.erf($0)) }),
             ("gelu", gt_gelu_f32, { $0 * cdf($0) }, { 5e-7 + tail($0) }, { Swift.abs($0 * cdf($0)) }),
             ("silu", gt_silu_f32, silu, { _ in 5e-7 }, { Swift.abs(silu($0)) }),
+            ("gelu tanh", gt_gelu_tanh_f32, geluTanh, rounded2u, { Swift.abs(geluTanh($0)) }),
+            ("gelu tanh slope", slope(gt_gelu_tanh_backward_f32), geluTanhSlope, rounded2u, geluTanhTerms),
             ("gelu slope", slope(gt_gelu_backward_f32), geluSlope, { 5e-7 + tail($0) }, geluTerms),
             ("silu slope", slope(gt_silu_backward_f32), siluSlope, { _ in 5e-7 }, siluTerms)]
         for (name, loop, f, tolerance, magnitude) in cases {

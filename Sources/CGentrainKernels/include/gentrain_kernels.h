@@ -19,10 +19,12 @@ void gt_tanh_f32(const float *x, float *y, size_t n, int level);
 void gt_sigmoid_f32(const float *x, float *y, size_t n, int level);
 void gt_erf_f32(const float *x, float *y, size_t n, int level);
 void gt_gelu_f32(const float *x, float *y, size_t n, int level);
+void gt_gelu_tanh_f32(const float *x, float *y, size_t n, int level);
 void gt_silu_f32(const float *x, float *y, size_t n, int level);
 
-/// out[i] = g[i]·f'(x[i]) for GELU and SiLU (out a third buffer).
+/// out[i] = g[i]·f'(x[i]) for GELU (exact and tanh-approximated) and SiLU (out a third buffer).
 void gt_gelu_backward_f32(const float *g, const float *x, float *out, size_t n, int level);
+void gt_gelu_tanh_backward_f32(const float *g, const float *x, float *out, size_t n, int level);
 void gt_silu_backward_f32(const float *g, const float *x, float *out, size_t n, int level);
 
 /// The sums of a normalization's statistics and gradients over n float32 values, in double

@@ -131,6 +131,19 @@ static inline float gt_gelu_slopef(float x) {
     return gt_normal_cdf_given(x, e) + x * 0.39894228040143267794f * e;
 }
 
+/// GELU's tanh approximation, ½x·(1 + tanh u) with u = √(2/π)·(x + 0.044715·x³), written as
+/// x·σ(2u) (the same function: 1 + tanh u = 2σ(2u)), which keeps its precision where tanh u → −1;
+/// and its derivative σ(2u) + x·σ(2u)·(1 − σ(2u))·2u'.
+static inline float gt_gelu_tanhf(float x) {
+    float u2 = 1.5957691216057308f * (x + 0.044715f * x * x * x);   // 2u
+    return x * gt_sigmoidf(u2);
+}
+static inline float gt_gelu_tanh_slopef(float x) {
+    float x2 = x * x;
+    float s = gt_sigmoidf(1.5957691216057308f * (x + 0.044715f * x2 * x));
+    return s + x * s * (1.0f - s) * (1.5957691216057308f * (1.0f + 0.134145f * x2));
+}
+
 /// SiLU, x·σ(x), and its derivative σ(x)·(1 + x·(1 − σ(x))).
 static inline float gt_siluf(float x) { return x * gt_sigmoidf(x); }
 static inline float gt_silu_slopef(float x) {

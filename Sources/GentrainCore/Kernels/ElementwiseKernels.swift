@@ -35,6 +35,8 @@ package enum BinaryOp: Sendable, Equatable {
     /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output;
     /// g·(Φ(x) + x·φ(x)) and g·σ(x)·(1 + x·(1 − σ(x))): GELU's and SiLU's from their input.
     case tanhBackward, sigmoidBackward, geluBackward, siluBackward
+    /// GELU's tanh approximation's, from its input.
+    case geluTanhBackward
     /// g where x > 0, else g·slope (0 for relu, whatever g is): relu's and leaky_relu's first-order
     /// backward from their input (PyTorch's threshold_backward and leaky_relu_backward).
     case thresholdBackward(slope: Double)
@@ -49,6 +51,7 @@ package enum CompareOp: Sendable {
 private func slopeLoop(_ op: BinaryOp) -> ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
     switch op {
     case .geluBackward: { gt_gelu_backward_f32($0, $1, $2, $3, CPU.cLevel) }
+    case .geluTanhBackward: { gt_gelu_tanh_backward_f32($0, $1, $2, $3, CPU.cLevel) }
     case .siluBackward: { gt_silu_backward_f32($0, $1, $2, $3, CPU.cLevel) }
     default: nil
     }
@@ -63,6 +66,7 @@ private func activationLoop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMuta
     case .sigmoid: { gt_sigmoid_f32($0, $1, $2, CPU.cLevel) }
     case .erf: { gt_erf_f32($0, $1, $2, CPU.cLevel) }
     case .gelu: { gt_gelu_f32($0, $1, $2, CPU.cLevel) }
+    case .geluTanh: { gt_gelu_tanh_f32($0, $1, $2, CPU.cLevel) }
     case .silu: { gt_silu_f32($0, $1, $2, CPU.cLevel) }
     default: nil
     }
@@ -94,9 +98,9 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .gelu: map1(x, y, n) { $0 * T.normalCDF($0) }
     case .silu: map1(x, y, n) { $0 * T.sigmoid($0) }
     case .softsign: map1(x, y, n) { $0 / (1 + Swift.abs($0)) }
-    case .geluTanh:
-        let k = T(0.79788456080286535588)   // sqrt(2/pi)
-        map1(x, y, n) { $0 * T(0.5) * (1 + T.tanh(k * ($0 + T(0.044715) * $0 * $0 * $0))) }
+    case .geluTanh:   // ½x·(1 + tanh u) as x·σ(2u), precise where tanh u → −1
+        let k = T(1.5957691216057308)   // 2·√(2/π)
+        map1(x, y, n) { $0 * T.sigmoid(k * ($0 + T(0.044715) * $0 * $0 * $0)) }
     case .leakyRelu(let slope):
         let s = T(slope)
         map1(x, y, n) { $0 > 0 ? $0 : $0 * s }
@@ -165,7 +169,7 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .thresholdBackward(let slope):
         let s = T(slope)
         if slope == 0 { map2(a, sa, b, sb, out, n) { $1 > 0 ? $0 : 0 } } else { map2(a, sa, b, sb, out, n) { $1 > 0 ? $0 : $0 * s } }
-    case .geluBackward, .siluBackward:   // loops of their own: closures this large are not inlined into map2
+    case .geluBackward, .geluTanhBackward, .siluBackward:   // loops of their own: closures this large are not inlined into map2
         if T.self == Float.self, sa == 1, sb == 1, UnsafePointer(out) != a, UnsafePointer(out) != b, let loop = slopeLoop(op) {
             loop(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
                  UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), n)
@@ -173,6 +177,12 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
             for i in 0..<n {
                 let x = b[i * sb]
                 out[i] = a[i * sa] * (T.normalCDF(x) + x * T(0.39894228040143267794) * T.exp(-0.5 * x * x))
+            }
+        } else if op == .geluTanhBackward {   // σ(2u) + x·σ(2u)·(1 − σ(2u))·2u', 2u = √(8/π)·(x + 0.044715·x³)
+            for i in 0..<n {
+                let x = b[i * sb], k = T(1.5957691216057308)
+                let s = T.sigmoid(k * (x + T(0.044715) * x * x * x))
+                out[i] = a[i * sa] * (s + x * s * (1 - s) * k * (1 + T(0.134145) * x * x))
             }
         } else {
             for i in 0..<n {

@@ -129,12 +129,13 @@ extension Tensor {
             }
         case .tanh:
             return try record(try unaryRaw(x, .geluTanh, "gelu"), "GeluBackward", x) { _, g in
-                // y = x/2 (1 + tanh(u)), u = k (x + c x³)
-                let k = 0.79788456080286535588, c = 0.044715
-                let t = try x.pow(3).mul(c).add(x).mul(k).tanh()
-                let du = try x.square().mul(3 * c).add(1).mul(k)
-                let dy = try t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du))
-                return [try g.mul(dy)]
+                [try fusedGradient(g, x, .geluTanhBackward, "gelu_backward") {
+                    // y = x/2 (1 + tanh(u)), u = k (x + c x³)
+                    let k = 0.79788456080286535588, c = 0.044715
+                    let t = try x.pow(3).mul(c).add(x).mul(k).tanh()
+                    let du = try x.square().mul(3 * c).add(1).mul(k)
+                    return try t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du))
+                }]
             }
         }
     }

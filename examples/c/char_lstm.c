@@ -120,7 +120,11 @@ static void build_model(void) {
     for (int m = 0; m < 3; m++) {
         size_t n = 0;
         CHECK(gentrain_module_parameter_count(&n, modules[m]));
-        for (size_t i = 0; i < n && n_params < MAX_PARAMS; i++)
+        if (n_params + n > MAX_PARAMS) {
+            fprintf(stderr, "the model has more than %d parameter tensors\n", MAX_PARAMS);
+            exit(1);
+        }
+        for (size_t i = 0; i < n; i++)
             CHECK(gentrain_module_parameter(&params[n_params++], NULL, modules[m], i));
     }
 }

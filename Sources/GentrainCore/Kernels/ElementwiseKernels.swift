@@ -47,6 +47,15 @@ package enum CompareOp: Sendable {
     case eq, ne, lt, le, gt, ge
 }
 
+/// A buffer of a generic element type as the float32 buffer it is (for the C loops, where `T` is `Float`).
+@inline(__always)
+func floats<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+
+@inline(__always)
+func floats<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+}
+
 /// GELU's or SiLU's float32 gradient loop in C (activations.c), in the widest build the CPU runs.
 private func slopeLoop(_ op: BinaryOp) -> ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
     switch op {
@@ -74,7 +83,7 @@ private func activationLoop(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMuta
 
 func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
     if T.self == Float.self, let loop = activationLoop(op) {
-        loop(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+        loop(floats(x), floats(y), n)
         return
     }
     switch op {
@@ -171,8 +180,7 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
         if slope == 0 { map2(a, sa, b, sb, out, n) { $1 > 0 ? $0 : 0 } } else { map2(a, sa, b, sb, out, n) { $1 > 0 ? $0 : $0 * s } }
     case .geluBackward, .geluTanhBackward, .siluBackward:   // loops of their own: closures this large are not inlined into map2
         if T.self == Float.self, sa == 1, sb == 1, UnsafePointer(out) != a, UnsafePointer(out) != b, let loop = slopeLoop(op) {
-            loop(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
-                 UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), n)
+            loop(floats(a), floats(b), floats(out), n)
         } else if op == .geluBackward {
             for i in 0..<n {
                 let x = b[i * sb]

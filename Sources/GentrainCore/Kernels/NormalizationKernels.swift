@@ -4,14 +4,6 @@ import CGentrainKernels
 /// contiguous runs: float32 in C (normalization.c, the widest build the CPU runs), float64 here.
 /// Sums are in double precision either way.
 
-@inline(__always)
-private func floats<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
-
-@inline(__always)
-private func floats<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-}
-
 /// Σ p[j].
 func runSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
     if T.self == Float.self { return gt_sum_f32(floats(p), n, CPU.cLevel) }

@@ -160,8 +160,14 @@ private struct BackwardPass {
         }
         while let node = stack.popLast() {
             for k in 0..<node.inputCount {
-                if case .leaf(let t) = node.input(k).edge { hooks.expect(t) }
-                guard case .node(let child, _) = node.input(k).edge else { continue }
+                let child: Node
+                switch node.edge(k) {
+                case .none: continue
+                case .leaf(let t):
+                    hooks.expect(t)
+                    continue
+                case .node(let n, _): child = n
+                }
                 if child.visitMark != mark {
                     try claim(child)
                     child.reset(mark, needed: true)
@@ -180,7 +186,7 @@ private struct BackwardPass {
         for node in order {
             var needed = nodeTarget[ObjectIdentifier(node)] != nil
             for k in 0..<node.inputCount where !needed {
-                switch node.input(k).edge {
+                switch node.edge(k) {
                 case .none: break
                 case .leaf(let t): needed = leafTarget[ObjectIdentifier(t)] != nil
                 case .node(let child, _): needed = child.needed
@@ -191,7 +197,7 @@ private struct BackwardPass {
         }
         for node in order where node.needed {
             for k in 0..<node.inputCount {
-                if case .node(let child, _) = node.input(k).edge, child.needed { child.dependencies += 1 }
+                if case .node(let child, _) = node.edge(k), child.needed { child.dependencies += 1 }
             }
         }
     }
@@ -200,7 +206,7 @@ private struct BackwardPass {
     private func wantedLeafInputs(_ node: Node) -> UInt64 {
         var bits: UInt64 = 0
         for k in 0..<Swift.min(node.inputCount, 64) {
-            if case .leaf(let t) = node.input(k).edge, leafTarget[ObjectIdentifier(t)] != nil { bits |= 1 << UInt64(k) }
+            if case .leaf(let t) = node.edge(k), leafTarget[ObjectIdentifier(t)] != nil { bits |= 1 << UInt64(k) }
         }
         return bits
     }
@@ -221,7 +227,7 @@ private struct BackwardPass {
                     continue
                 }
                 stack[stack.count - 1].nextInput = i + 1
-                if case .node(let child, _) = node.input(i).edge, child.visitMark != mark {
+                if case .node(let child, _) = node.edge(i), child.visitMark != mark {
                     try claim(child)
                     child.visitMark = mark
                     stack.append((child, 0))
@@ -260,16 +266,15 @@ private struct BackwardPass {
             }
             let grads = try runBackward(node)
             for i in 0..<node.inputCount {
-                let input = node.input(i)
-                switch input.edge {
+                switch node.edge(i) {
                 case .none: continue
                 case .leaf(let t):
                     guard targets == nil || leafTarget[ObjectIdentifier(t)] != nil else { continue }
-                    try sink.deliver(try gradient(grads, i, input, of: node), toLeaf: t)
+                    try sink.deliver(try gradient(grads, i, of: node), toLeaf: t)
                     if targets == nil { try hooks.delivered(t) }
                 case .node(let child, let k):
                     guard child.needed else { continue }
-                    try child.accumulate(try gradient(grads, i, input, of: node), output: k)
+                    try child.accumulate(try gradient(grads, i, of: node), output: k)
                     child.dependencies -= 1
                     if child.dependencies == 0 { ready.append(child) }
                 }
@@ -294,10 +299,15 @@ private struct BackwardPass {
                 zeros.append(node.needsInputGrad(i) ? try Tensor.knownZero(input.shape, dtype: input.dtype) : nil)
             }
             grads = Grads(zeros)
-        } else if let fn = node.backwardFn, let g = node.pendingGrad {
+        } else if node.backwardFn != nil, node.pendingGrad != nil {
             try node.checkSaved()
-            node.pendingGrad = nil
-            grads = try fn(node, g)
+            // Moved out, not copied (a pass that does not retain the graph frees the function
+            // now; it goes back if it fails, so that the error is what a retry reports).
+            let fn = retain ? node.backwardFn! : node.backwardFn.take()!
+            do { grads = try fn(node, node.pendingGrad.take()!) } catch {
+                if !retain { node.backwardFn = fn }
+                throw error
+            }
         } else {
             try node.checkSaved()
             let gs = [node.pendingGrad] + node.pendingOthers
@@ -321,11 +331,11 @@ private struct BackwardPass {
     /// Input `i`'s gradient from `grads`, reduced over broadcast dimensions to the input's shape
     /// and cast to its dtype (here, once, rather than in every op's backward).
     @inline(__always)
-    private func gradient(_ grads: Grads, _ i: Int, _ input: Node.Input, of node: Node) throws -> Tensor {
+    private func gradient(_ grads: Grads, _ i: Int, of node: Node) throws -> Tensor {
         guard let g = grads[i] else {
             throw GentrainError.autograd("\(node.name): the derivative with respect to input \(i) is not implemented")
         }
-        return try Autograd.conform(g, to: input, node.name)
+        return node.inputMatches(g, i) ? g : try Autograd.conform(g, to: node.input(i), node.name)
     }
 
     /// grad()'s gradients; an input the outputs do not depend on is an error unless `allowUnused`.

@@ -21,7 +21,7 @@ package final class ThreadState {
 
 /// Whether layers on this thread update their buffers (see `ThreadState.bufferUpdatesEnabled`).
 public enum BufferUpdates {
-    public static var isEnabled: Bool { GradMode.state.value.bufferUpdatesEnabled }
+    public static var isEnabled: Bool { GradMode.state.with { $0.bufferUpdatesEnabled } }
 
     /// Runs `body` with buffer updates switched to `enabled` on this thread.
     public static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
@@ -34,9 +34,13 @@ public enum GradMode {
 
     /// Whether ops on this thread record autograd graphs.
     public static var isEnabled: Bool {
-        get { state.value.gradEnabled }
-        set { state.value.gradEnabled = newValue }
+        get { state.with { $0.gradEnabled } }
+        set { state.with { $0.gradEnabled = newValue } }
     }
+
+    /// Whether this thread records graphs, and checks them for anomalies (what every op asks).
+    @inline(__always)
+    static var switches: (grad: Bool, anomaly: Bool) { state.with { ($0.gradEnabled, $0.anomalyEnabled) } }
 
     /// Runs `body` with graph recording switched to `enabled` on this thread, then restores it.
     public static func with<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
@@ -56,8 +60,8 @@ public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
 public enum AnomalyMode {
     /// Whether this thread checks for anomalies.
     public static var isEnabled: Bool {
-        get { GradMode.state.value.anomalyEnabled }
-        set { GradMode.state.value.anomalyEnabled = newValue }
+        get { GradMode.state.with { $0.anomalyEnabled } }
+        set { GradMode.state.with { $0.anomalyEnabled = newValue } }
     }
 
     /// Runs `body` with anomaly detection switched to `enabled` on this thread, then restores it.

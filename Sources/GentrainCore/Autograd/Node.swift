@@ -20,17 +20,33 @@ public final class Node {
         let edge: Edge
         let shape: [Int]
         let dtype: DType
+
+        /// What fills an inline slot the op has no input for.
+        static var absent: Input { Input(edge: .none, shape: [], dtype: .float32) }
     }
 
     /// The op's name, for error messages (`MulBackward`).
     public let name: String
-    // The inputs: the first two inline (no array for the common ops), any others in `more`.
-    private var first: Input?, second: Input?, more: [Input]
+    // The inputs: the first two inline (no array for the common ops; `absent` where the op has
+    // fewer), any others in `more`. Not optionals, so that reading one in place copies nothing.
+    private var first: Input, second: Input, more: [Input]
     let inputCount: Int
 
     /// Input `i` (`i < inputCount`).
     @inline(__always)
-    func input(_ i: Int) -> Input { i == 0 ? first! : (i == 1 ? second! : more[i - 2]) }
+    func input(_ i: Int) -> Input { i == 0 ? first : (i == 1 ? second : more[i - 2]) }
+    /// Where input `i`'s gradient goes (its shape not copied: the backward pass's walks read only this).
+    @inline(__always)
+    func edge(_ i: Int) -> Edge { i == 0 ? first.edge : (i == 1 ? second.edge : more[i - 2].edge) }
+    /// Whether `g` has input `i`'s shape and dtype, as its gradient must (compared in place).
+    @inline(__always)
+    func inputMatches(_ g: Tensor, _ i: Int) -> Bool {
+        switch i {   // field by field: a method call on `first` would copy the whole input
+        case 0: return g.dtype == first.dtype && g.shape == first.shape
+        case 1: return g.dtype == second.dtype && g.shape == second.shape
+        default: return g.dtype == more[i - 2].dtype && g.shape == more[i - 2].shape
+        }
+    }
     /// Maps the output's gradient to one gradient per input (nil where not needed).
     /// Set to nil once run without `retain_graph`, which frees what it saved.
     var backwardFn: ((Node, Tensor) throws -> Grads)?
@@ -60,10 +76,11 @@ public final class Node {
     /// (two inline: most ops have one or two).
     private var savedFirst: SavedTensor?, savedSecond: SavedTensor?, savedMore: [SavedTensor] = []
 
-    init(name: String, _ first: Input?, _ second: Input?, more: [Input] = [], backward: @escaping (Node, Tensor) throws -> Grads) {
+    init(name: String, _ first: consuming Input?, _ second: consuming Input?, more: consuming [Input] = [],
+         backward: @escaping (Node, Tensor) throws -> Grads) {
         self.name = name
-        (self.first, self.second, self.more) = (first, second, more)
         inputCount = (first == nil ? 0 : 1) + (second == nil ? 0 : 1) + more.count
+        (self.first, self.second, self.more) = (first ?? .absent, second ?? .absent, more)
         backwardFn = backward
         outputCount = 1
     }
@@ -71,7 +88,7 @@ public final class Node {
     /// A node with `outputs` outputs.
     init(name: String, inputs: [Input], outputs: Int, backward: @escaping (Node, [Tensor?]) throws -> Grads) {
         self.name = name
-        (first, second, more) = (inputs.first, inputs.count > 1 ? inputs[1] : nil, Array(inputs.dropFirst(2)))
+        (first, second, more) = (inputs.first ?? .absent, inputs.count > 1 ? inputs[1] : .absent, Array(inputs.dropFirst(2)))
         inputCount = inputs.count
         multiBackwardFn = backward
         outputCount = outputs
@@ -85,7 +102,8 @@ public final class Node {
     deinit {
         // Moved out, not copied: the list must hold the last references when it releases them.
         var remains = NodeRemains()
-        (remains.first, remains.second) = (first.take(), second.take())
+        swap(&remains.first, &first)
+        swap(&remains.second, &second)
         (remains.backward, remains.multiBackward, remains.pending) = (backwardFn.take(), multiBackwardFn.take(), pendingGrad.take())
         swap(&remains.more, &more)
         swap(&remains.pendingOthers, &pendingOthers)
@@ -111,7 +129,7 @@ public final class Node {
         }
         if let s = savedFirst { try check(s) }
         if let s = savedSecond { try check(s) }
-        for s in savedMore { try check(s) }
+        if !savedMore.isEmpty { for s in savedMore { try check(s) } }
     }
 
     /// Whether this node, or one it reaches, saved a tensor of `storage`.
@@ -121,7 +139,7 @@ public final class Node {
             guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
             if node.savedFirst?.storage === storage || node.savedSecond?.storage === storage
                 || node.savedMore.contains(where: { $0.storage === storage }) { return true }
-            for k in 0..<node.inputCount { if case .node(let child, _) = node.input(k).edge { stack.append(child) } }
+            for k in 0..<node.inputCount { if case .node(let child, _) = node.edge(k) { stack.append(child) } }
         }
         return false
     }
@@ -145,14 +163,14 @@ public final class Node {
     /// Whether every gradient waiting here is a known zero (and one is).
     var pendingAreKnownZeros: Bool {
         guard hasPendingGrad else { return false }
-        return (pendingGrad?.isKnownZero ?? true) && pendingOthers.allSatisfy { $0?.isKnownZero ?? true }
+        return (pendingGrad?.isKnownZero ?? true) && (outputCount == 1 || pendingOthers.allSatisfy { $0?.isKnownZero ?? true })
     }
 
     /// The pending gradient of output `k`.
     func pending(_ k: Int) -> Tensor? { k == 0 ? pendingGrad : pendingOthers[k - 1] }
 
     /// Whether any output has received a gradient.
-    var hasPendingGrad: Bool { pendingGrad != nil || pendingOthers.contains { $0 != nil } }
+    var hasPendingGrad: Bool { pendingGrad != nil || (outputCount > 1 && pendingOthers.contains { $0 != nil }) }
 
     /// Prepares the node for the backward pass `mark`.
     @inline(__always)
@@ -176,7 +194,7 @@ public final class Node {
     /// Whether the backward function must compute the gradient of input `i`.
     @inline(__always)
     public func needsInputGrad(_ i: Int) -> Bool {
-        switch input(i).edge {
+        switch edge(i) {
         case .none: return false
         case .leaf: return i >= 64 || wantedLeaves & (1 << UInt64(i)) != 0
         case .node(let n, _): return n.needed
@@ -237,9 +255,9 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor], saves: Bool = tru
             _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     var any = false
     for t in inputs where t.requiresGrad { any = true; break }
-    let mode = GradMode.state.value
-    guard any && mode.gradEnabled else { return out }
-    if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
+    let mode = GradMode.switches
+    guard any && mode.grad else { return out }
+    if mode.anomaly { try AnomalyMode.checkForward(out, name) }
     let all = inputs.map(Node.Input.init)
     let node = Node(name: name, all.first, all.count > 1 ? all[1] : nil, more: Array(all.dropFirst(2)), backward: backward)
     if saves { for (i, t) in inputs.enumerated() { node.save(t, index: i) } }
@@ -253,9 +271,9 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor], saves: Bool = tru
 func record(_ out: Tensor, _ name: String, _ x: Tensor, saves: Bool = true,
             _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     guard x.requiresGrad else { return out }
-    let mode = GradMode.state.value
-    guard mode.gradEnabled else { return out }
-    if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
+    let mode = GradMode.switches
+    guard mode.grad else { return out }
+    if mode.anomaly { try AnomalyMode.checkForward(out, name) }
     let node = Node(name: name, Node.Input(x), nil, backward: backward)
     if saves { node.save(x, index: 0) }
     out.gradFn = node
@@ -268,9 +286,9 @@ func record(_ out: Tensor, _ name: String, _ x: Tensor, saves: Bool = true,
 func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor, saves: Bool = true,
             _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     guard a.requiresGrad || b.requiresGrad else { return out }
-    let mode = GradMode.state.value
-    guard mode.gradEnabled else { return out }
-    if mode.anomalyEnabled { try AnomalyMode.checkForward(out, name) }
+    let mode = GradMode.switches
+    guard mode.grad else { return out }
+    if mode.anomaly { try AnomalyMode.checkForward(out, name) }
     let node = Node(name: name, Node.Input(a), Node.Input(b), backward: backward)
     if saves {
         node.save(a, index: 0)
@@ -285,9 +303,9 @@ func record(_ out: Tensor, _ name: String, _ a: Tensor, _ b: Tensor, saves: Bool
 @discardableResult
 func recordMulti(_ outs: [Tensor], _ name: String, _ inputs: [Tensor], saves: Bool = true,
                  _ backward: @escaping (Node, [Tensor?]) throws -> Grads) throws -> [Tensor] {
-    let mode = GradMode.state.value
-    guard mode.gradEnabled && inputs.contains(where: { $0.requiresGrad }) else { return outs }
-    if mode.anomalyEnabled { for t in outs { try AnomalyMode.checkForward(t, name) } }
+    let mode = GradMode.switches
+    guard mode.grad && inputs.contains(where: { $0.requiresGrad }) else { return outs }
+    if mode.anomaly { for t in outs { try AnomalyMode.checkForward(t, name) } }
     let node = Node(name: name, inputs: inputs.map(Node.Input.init), outputs: outs.count, backward: backward)
     if saves { for (i, t) in inputs.enumerated() { node.save(t, index: i) } }
     for (k, t) in outs.enumerated() {
@@ -309,7 +327,7 @@ extension Node.Input {
 
 /// What a freed node held that can free further nodes (see `Node.deinit`).
 private struct NodeRemains {
-    var first: Node.Input?, second: Node.Input?, more: [Node.Input] = []
+    var first = Node.Input.absent, second = Node.Input.absent, more: [Node.Input] = []
     var backward: ((Node, Tensor) throws -> Grads)?, multiBackward: ((Node, [Tensor?]) throws -> Grads)?
     var pending: Tensor?, pendingOthers: [Tensor?] = []
 

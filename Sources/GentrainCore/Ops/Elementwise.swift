@@ -63,19 +63,23 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
     if !dtype.isFloatingPoint && op == .div { dtype = .float32 }
     if dtype == .bool && op != .maximum && op != .minimum { dtype = .int64 }
     let ct: DType = dtype.isFloatingPoint ? dtype.computeType : .float64
-    let shape = try broadcastShapes(a.shape, b.shape, name)
     if ct != dtype && dtype.isFloatingPoint && a.dtype == dtype && b.dtype == dtype && a.shape == b.shape
         && a.isContiguous && b.isContiguous {
         return try halfBlocks(dtype, a, b) { pa, pb, po, n in binaryKernel(op, pa, 1, pb!, 1, po, n) }
     }
-    let (ac, bc) = a.dtype == ct && b.dtype == ct ? (a, b) : try withNoGrad { (try a.to(ct), try b.to(ct)) }
-    let out = shape == a.shape ? try Tensor(emptyLike: a, dtype: ct) : try Tensor(empty: shape, dtype: ct)
-    if ct == .float32 {
-        binaryLoop(op, ac, bc, out, Float.self)
-    } else {
-        binaryLoop(op, ac, bc, out, Double.self)
+    guard a.dtype == ct && b.dtype == ct else {
+        // Both operands in the compute type, then the result in the result's dtype.
+        let out = try withNoGrad { try binaryRaw(try a.to(ct), try b.to(ct), op, name) }
+        return ct == dtype ? out : try withNoGrad { try out.to(dtype) }
     }
-    return ct == dtype ? out : try withNoGrad { try out.to(dtype) }
+    let out = a.shape == b.shape ? try Tensor(emptyLike: a, dtype: ct)
+        : try Tensor(empty: try broadcastShapes(a.shape, b.shape, name), dtype: ct)
+    if ct == .float32 {
+        binaryLoop(op, a, b, out, Float.self)
+    } else {
+        binaryLoop(op, a, b, out, Double.self)
+    }
+    return out
 }
 
 private func binaryLoop<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {

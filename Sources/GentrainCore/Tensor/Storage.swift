@@ -76,12 +76,12 @@ package enum BufferCache {
             throw GentrainError(.outOfMemory, "out of memory allocating \(bytes) bytes (GENTRAIN_FAIL_ALLOC=\(n))")
         }
         let (index, size) = sizeClass(bytes)
-        if index < localClasses {
-            let l = local.value
-            if let p = l.lists[index].popLast() {
-                l.bytes -= size
-                return (p, index, size)
-            }
+        if index < localClasses, let p = local.with({ l in
+            let p = l.lists[index].popLast()
+            if p != nil { l.bytes -= size }
+            return p
+        }) {
+            return (p, index, size)
         }
         let reused: UnsafeMutableRawPointer? = lock.withLock {
             guard let p = free[index].popLast() else { return nil }
@@ -100,13 +100,13 @@ package enum BufferCache {
     }
 
     static func recycle(_ p: UnsafeMutableRawPointer, _ index: Int, _ size: Int) {
-        if index < localClasses {
-            let l = local.value
-            if l.bytes + size <= localLimit {
-                l.lists[index].append(p)
-                l.bytes += size
-                return
-            }
+        if index < localClasses && local.with({ l in
+            guard l.bytes + size <= localLimit else { return false }
+            l.lists[index].append(p)
+            l.bytes += size
+            return true
+        }) {
+            return
         }
         recycleShared(p, index, size)
     }

@@ -17,13 +17,22 @@ package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
     }
 
     /// This thread's value, created on first use.
-    public var value: Value {
-        if let p = pthread_getspecific(key) {
-            return Unmanaged<Value>.fromOpaque(p).takeUnretainedValue()
-        }
+    public var value: Value { object.takeUnretainedValue() }
+
+    /// Runs `body` on this thread's value without retaining it: the per-op paths read a flag
+    /// or a free list here, and a retain and release (two atomic operations) would cost more.
+    @inline(__always)
+    public func with<R>(_ body: (Value) throws -> R) rethrows -> R {
+        try object._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The value, which the pthread key keeps alive until the thread ends.
+    @inline(__always)
+    private var object: Unmanaged<Value> {
+        if let p = pthread_getspecific(key) { return Unmanaged<Value>.fromOpaque(p) }
         let v = make()
         pthread_setspecific(key, Unmanaged.passRetained(v as AnyObject).toOpaque())
-        return v
+        return Unmanaged.passUnretained(v)
     }
 }
 

@@ -72,5 +72,5 @@ enum ThreadID {
     private static let next = Atomic<Int>(1)
     private static let local = ThreadLocal { Box(ThreadID.next.add(1, ordering: .relaxed).oldValue) }
 
-    static var current: Int { local.value.id }
+    static var current: Int { local.with { $0.id } }
 }

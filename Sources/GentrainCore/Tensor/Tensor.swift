@@ -5,15 +5,15 @@
 /// in-place updates (optimizer steps, `.grad` accumulation, `zero_()`, a leaf's change of dtype
 /// in `Module.to`) are named as such.
 public final class Tensor {
+    // The stored properties, word-sized ones first and the four one-byte ones together at the
+    // end: 120 bytes with the object header, small enough for malloc's fast bins (each op
+    // makes one tensor; freeing it there is a fraction of the cost of the general bins).
     package internal(set) var storage: Storage
     public let shape: [Int]
     public internal(set) var strides: [Int]
     /// Offset of the first element into `storage`, in elements.
     public internal(set) var offset: Int
-    public internal(set) var dtype: DType
     public let numel: Int
-    /// Whether the elements lie densely in row-major order.
-    public internal(set) var isContiguous: Bool
 
     /// The node that produced this tensor, nil for leaves.
     public internal(set) var gradFn: Node?
@@ -21,12 +21,9 @@ public final class Tensor {
     var outputIndex = 0
     /// The last backward pass that handed this tensor on as a gradient (see `GradientSink`).
     var handedMark = 0
-    /// A gradient that is zero by construction (see `KnownZero.swift`).
-    var isKnownZero = false
     /// The tensor a view op made this one from (the first non-view ancestor), PyTorch's `_base`:
     /// an in-place write to the view is recorded on it too (see `InPlace.swift`).
     var viewBase: Tensor?
-    var leafRequiresGrad = false
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
     /// Hooks `backward` calls once this leaf's gradient is final for the pass (see `Hooks.swift`).
@@ -34,6 +31,13 @@ public final class Tensor {
     var postAccumulateGradHooks: PostAccumulateGradHooks?
     /// Guards `grad` and in-place updates against two threads at once (see `UseGuard`).
     package let use = UseGuard()
+
+    public internal(set) var dtype: DType
+    /// Whether the elements lie densely in row-major order.
+    public internal(set) var isContiguous: Bool
+    /// A gradient that is zero by construction (see `KnownZero.swift`).
+    var isKnownZero = false
+    var leafRequiresGrad = false
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
         self.storage = storage

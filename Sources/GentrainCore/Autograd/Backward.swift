@@ -151,6 +151,8 @@ private struct BackwardPass {
     /// so all reachable nodes run; counts each one's consumers.
     mutating func collectForBackward() throws {
         var stack: [Node] = []
+        stack.reserveCapacity(16)
+        claimed.reserveCapacity(16)
         for root in roots {
             if root.gradFn == nil { hooks.expect(root) }
             guard let fn = root.gradFn, fn.visitMark != mark else { continue }

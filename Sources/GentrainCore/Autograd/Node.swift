@@ -101,6 +101,11 @@ public final class Node {
     /// unrolled sequence, a loop that keeps its loss graph) overflowed the stack and crashed the host.
     deinit {
         // Moved out, not copied: the list must hold the last references when it releases them.
+        if backwardFn == nil && multiBackwardFn == nil && pendingGrad == nil && more.isEmpty && pendingOthers.isEmpty {
+            // A node whose backward has run (the common case): only its inputs can free further nodes.
+            NodeRemains.take(&first, &second)
+            return
+        }
         var remains = NodeRemains()
         swap(&remains.first, &first)
         swap(&remains.second, &second)
@@ -221,10 +226,10 @@ struct SavedTensor {
 }
 
 /// The gradients a backward function returns, one per input (nil where not needed). Written
-/// as an array literal (`[ga, gb]`); up to two are stored inline, so the common ops build no
-/// array on the way back.
+/// as an array literal (`[ga, gb]`); up to three are stored inline, so the common ops (linear
+/// has three inputs) build no array on the way back.
 public struct Grads: ExpressibleByArrayLiteral {
-    private var first: Tensor?, second: Tensor?
+    private var first: Tensor?, second: Tensor?, third: Tensor?
     private var rest: [Tensor?] = []
     public let count: Int
 
@@ -238,12 +243,18 @@ public struct Grads: ExpressibleByArrayLiteral {
         count = elements.count
         if count > 0 { first = elements[0] }
         if count > 1 { second = elements[1] }
-        if count > 2 { rest = Array(elements[2...]) }
+        if count > 2 { third = elements[2] }
+        if count > 3 { rest = Array(elements[3...]) }
     }
 
     @inline(__always)
     public subscript(_ i: Int) -> Tensor? {
-        i == 0 ? first : (i == 1 ? second : rest[i - 2])
+        switch i {
+        case 0: first
+        case 1: second
+        case 2: third
+        default: rest[i - 3]
+        }
     }
 }
 
@@ -258,8 +269,9 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor], saves: Bool = tru
     let mode = GradMode.switches
     guard any && mode.grad else { return out }
     if mode.anomaly { try AnomalyMode.checkForward(out, name) }
-    let all = inputs.map(Node.Input.init)
-    let node = Node(name: name, all.first, all.count > 1 ? all[1] : nil, more: Array(all.dropFirst(2)), backward: backward)
+    let n = inputs.count
+    let node = Node(name: name, n > 0 ? Node.Input(inputs[0]) : nil, n > 1 ? Node.Input(inputs[1]) : nil,
+                    more: n > 2 ? inputs[2...].map(Node.Input.init) : [], backward: backward)
     if saves { for (i, t) in inputs.enumerated() { node.save(t, index: i) } }
     out.gradFn = node
     return out
@@ -334,20 +346,37 @@ private struct NodeRemains {
     /// One thread's remains waiting to be released, and whether a loop is releasing them.
     private final class List {
         var items: [NodeRemains] = []
+        /// Inputs whose producers may be freed with them (of nodes that held nothing else that could).
+        var inputs: [Node.Input] = []
         var releasing = false
+
+        /// Releases the list one entry at a time (each release may add more), unless an outer
+        /// call is doing so already.
+        func drain() {
+            guard !releasing else { return }
+            releasing = true
+            while true {   // released here
+                if let next = inputs.popLast() { _ = next } else if let next = items.popLast() { _ = next } else { break }
+            }
+            releasing = false
+        }
     }
 
     private static let list = ThreadLocal { List() }
 
-    /// Takes `remains` over (leaving it empty); the outermost call then releases the list one
-    /// node's remains at a time (each release may add more).
+    /// Takes `remains` over (leaving it empty) and releases it with the list.
     static func take(_ remains: inout NodeRemains) {
         let l = list.value
         l.items.append(remains)
         remains = NodeRemains()
-        guard !l.releasing else { return }
-        l.releasing = true
-        while let next = l.items.popLast() { _ = next }   // released here, which may add to the list
-        l.releasing = false
+        l.drain()
+    }
+
+    /// Takes over the inputs that have a producer (leaving them absent) and releases them with the list.
+    static func take(_ a: inout Node.Input, _ b: inout Node.Input) {
+        let l = list.value
+        if case .node = a.edge { l.inputs.append(a); a = .absent }
+        if case .node = b.edge { l.inputs.append(b); b = .absent }
+        l.drain()
     }
 }

@@ -133,7 +133,8 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
     try checkBlasSizes(rows, outF, inF)
     let x2 = try withNoGrad { try x.contiguous() }
     let b = try bias.map { b in try withNoGrad { try b.contiguous() } }
-    let outShape = Array(x.shape.dropLast()) + [outF]
+    var outShape = x.shape
+    outShape[outShape.count - 1] = outF
     let out = try Tensor(empty: outShape, dtype: packed ? .float32 : dtype)
     /// The bias in each row of the result, to start the product from.
     func startFromBias<T: FloatElement>(_: T.Type) {
@@ -172,9 +173,9 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
     return try record(result, "LinearBackward", inputs, saves: false) { node, g in
         if !packed && !GradMode.isEnabled && g.dtype == dtype {   // no graph to record: three direct products
             let gc = try g.contiguous()
-            let wanted = (0..<inputs.count).map { node.needsInputGrad($0) }
-            return Grads(dtype == .float32 ? try linearGradients(Float.self, gc, x, weight, wanted)
-                                           : try linearGradients(Double.self, gc, x, weight, wanted))
+            let (wantX, wantW, wantB) = (node.needsInputGrad(0), node.needsInputGrad(1), bias != nil && node.needsInputGrad(2))
+            return dtype == .float32 ? try linearGradients(Float.self, gc, x, weight, bias, wantX, wantW, wantB)
+                                     : try linearGradients(Double.self, gc, x, weight, bias, wantX, wantW, wantB)
         }
         let g2 = try g.reshape([-1, outF])
         var grads: [Tensor?] = [
@@ -186,31 +187,31 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
     }
 }
 
-/// linear's gradients without recording (`wanted[i]`: whether input i needs one), from the
-/// contiguous output gradient `g` [rows, outF]: dx = g·W [rows, inF], dW = gᵀ·x [outF, inF] and,
-/// when there is a bias (`wanted.count == 3`), db = g summed over rows [outF], each straight into
-/// its result.
-private func linearGradients<T: FloatElement>(_: T.Type, _ g: Tensor, _ x: Tensor, _ weight: Tensor,
-                                              _ wanted: [Bool]) throws -> [Tensor?] {
+/// linear's gradients without recording (each computed when wanted), from the contiguous output
+/// gradient `g` [rows, outF]: dx = g·W [rows, inF], dW = gᵀ·x [outF, inF] and, when there is a
+/// bias, db = g summed over rows [outF], each straight into its result (shaped like its input,
+/// sharing the input's shape and strides where it can).
+private func linearGradients<T: FloatElement>(_: T.Type, _ g: Tensor, _ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
+                                              _ wantX: Bool, _ wantW: Bool, _ wantB: Bool) throws -> Grads {
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     let rows = g.numel / Swift.max(outF, 1), pg = g.pointer(T.self)
-    var grads = [Tensor?](repeating: nil, count: wanted.count)
-    if wanted[0] {
-        let dx = try Tensor(empty: x.shape, dtype: x.dtype)
+    var dx: Tensor?, dw: Tensor?, db: Tensor?
+    if wantX {
+        let out = try Tensor(emptyLike: x, dtype: x.dtype)
         gemm(rows, inF, outF, MatrixOperand(pointer: pg, rowStride: outF, colStride: 1),
              MatrixOperand(pointer: weight.pointer(T.self), rowStride: weight.strides[0], colStride: weight.strides[1]),
-             dx.pointer(T.self), ldc: inF)
-        grads[0] = dx
+             out.pointer(T.self), ldc: inF)
+        dx = out
     }
-    if wanted[1] {
-        let xc = try x.contiguous(), dw = try Tensor(empty: [outF, inF], dtype: weight.dtype)
+    if wantW {
+        let xc = try x.contiguous(), out = try Tensor(emptyLike: weight, dtype: weight.dtype)
         gemm(outF, inF, rows, MatrixOperand(pointer: pg, rowStride: 1, colStride: outF),
-             MatrixOperand(pointer: xc.pointer(T.self), rowStride: inF, colStride: 1), dw.pointer(T.self), ldc: inF)
-        grads[1] = dw
+             MatrixOperand(pointer: xc.pointer(T.self), rowStride: inF, colStride: 1), out.pointer(T.self), ldc: inF)
+        dw = out
     }
-    if wanted.count == 3 && wanted[2] {
+    if wantB, let bias {
         // Rows summed in float64, so that a long batch loses no more precision than a pairwise sum.
-        let db = try Tensor(empty: [outF], dtype: weight.dtype), pd = db.pointer(T.self)
+        let out = try Tensor(emptyLike: bias, dtype: weight.dtype), pd = out.pointer(T.self)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: outF) { acc in
             let pa = acc.baseAddress!
             pa.initialize(repeating: 0, count: outF)
@@ -220,7 +221,7 @@ private func linearGradients<T: FloatElement>(_: T.Type, _ g: Tensor, _ x: Tenso
             }
             for j in 0..<outF { pd[j] = T(fromDouble: pa[j]) }
         }
-        grads[2] = db
+        db = out
     }
-    return grads
+    return bias == nil ? [dx, dw] : [dx, dw, db]
 }

@@ -101,11 +101,6 @@ public final class Node {
     /// unrolled sequence, a loop that keeps its loss graph) overflowed the stack and crashed the host.
     deinit {
         // Moved out, not copied: the list must hold the last references when it releases them.
-        if backwardFn == nil && multiBackwardFn == nil && pendingGrad == nil && more.isEmpty && pendingOthers.isEmpty {
-            // A node whose backward has run (the common case): only its inputs can free further nodes.
-            NodeRemains.take(&first, &second)
-            return
-        }
         var remains = NodeRemains()
         swap(&remains.first, &first)
         swap(&remains.second, &second)
@@ -346,37 +341,20 @@ private struct NodeRemains {
     /// One thread's remains waiting to be released, and whether a loop is releasing them.
     private final class List {
         var items: [NodeRemains] = []
-        /// Inputs whose producers may be freed with them (of nodes that held nothing else that could).
-        var inputs: [Node.Input] = []
         var releasing = false
-
-        /// Releases the list one entry at a time (each release may add more), unless an outer
-        /// call is doing so already.
-        func drain() {
-            guard !releasing else { return }
-            releasing = true
-            while true {   // released here
-                if let next = inputs.popLast() { _ = next } else if let next = items.popLast() { _ = next } else { break }
-            }
-            releasing = false
-        }
     }
 
     private static let list = ThreadLocal { List() }
 
-    /// Takes `remains` over (leaving it empty) and releases it with the list.
+    /// Takes `remains` over (leaving it empty); the outermost call then releases the list one
+    /// node's remains at a time (each release may add more).
     static func take(_ remains: inout NodeRemains) {
         let l = list.value
         l.items.append(remains)
         remains = NodeRemains()
-        l.drain()
-    }
-
-    /// Takes over the inputs that have a producer (leaving them absent) and releases them with the list.
-    static func take(_ a: inout Node.Input, _ b: inout Node.Input) {
-        let l = list.value
-        if case .node = a.edge { l.inputs.append(a); a = .absent }
-        if case .node = b.edge { l.inputs.append(b); b = .absent }
-        l.drain()
+        guard !l.releasing else { return }
+        l.releasing = true
+        while let next = l.items.popLast() { _ = next }   // released here, which may add to the list
+        l.releasing = false
     }
 }

@@ -19,7 +19,7 @@ final class GradientPruningTests: XCTestCase {
             try record(try withNoGrad { try a + b }, "ProbeBackward", a, b) { node, g in
                 self.runs += 1
                 self.asked = [node.needsInputGrad(0), node.needsInputGrad(1)]
-                return [node.needsInputGrad(0) ? g : nil, node.needsInputGrad(1) ? g : nil]
+                return Grads(node.needsInputGrad(0) ? g : nil, node.needsInputGrad(1) ? g : nil)
             }
         }
     }

@@ -68,9 +68,9 @@ public enum Autocast {
     }
 
     /// Whether ops on this thread autocast now, and to which dtype.
-    public static var isEnabled: Bool { open.load(ordering: .relaxed) > 0 && state.value.enabled }
-    public static var dtype: DType { open.load(ordering: .relaxed) > 0 ? state.value.dtype : .bfloat16 }
-    public static var cacheEnabled: Bool { open.load(ordering: .relaxed) > 0 ? state.value.cacheEnabled : true }
+    public static var isEnabled: Bool { open.load(ordering: .relaxed) > 0 && state.with { $0.enabled } }
+    public static var dtype: DType { open.load(ordering: .relaxed) > 0 ? state.with { $0.dtype } : .bfloat16 }
+    public static var cacheEnabled: Bool { open.load(ordering: .relaxed) > 0 ? state.with { $0.cacheEnabled } : true }
 
     /// The thread's state when it autocasts now (nil otherwise: the common case costs one load).
     @inline(__always)

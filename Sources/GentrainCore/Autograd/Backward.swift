@@ -140,11 +140,10 @@ private struct BackwardPass {
 
     /// Hands every claimed node back, with no gradient left waiting in it.
     mutating func release() {
-        for node in claimed {
+        while let node = claimed.popLast() {   // moved out of the list, not copied
             node.clearPending()
             node.use.release()
         }
-        claimed = []
     }
 
     /// backward(): every node leads to a leaf that requires grad (that is why it was recorded),

@@ -220,20 +220,31 @@ struct SavedTensor {
     let index: Int
 }
 
-/// The gradients a backward function returns, one per input (nil where not needed). Written
-/// as an array literal (`[ga, gb]`); up to three are stored inline, so the common ops (linear
-/// has three inputs) build no array on the way back.
-public struct Grads: ExpressibleByArrayLiteral {
+/// The gradients a backward function returns, one per input (nil where not needed):
+/// `Grads(ga, gb)`. Up to three are stored inline and passed as arguments, so the common ops
+/// build no array on the way back (an array literal would be built, and destroyed element by
+/// element through the runtime, at every node of every backward pass).
+public struct Grads {
     private var first: Tensor?, second: Tensor?, third: Tensor?
     private var rest: [Tensor?] = []
     public let count: Int
 
     @inline(__always)
-    public init(arrayLiteral elements: Tensor?...) {
-        self.init(elements)
+    public init(_ a: Tensor?) {
+        (first, count) = (a, 1)
     }
 
     @inline(__always)
+    public init(_ a: Tensor?, _ b: Tensor?) {
+        (first, second, count) = (a, b, 2)
+    }
+
+    @inline(__always)
+    public init(_ a: Tensor?, _ b: Tensor?, _ c: Tensor?) {
+        (first, second, third, count) = (a, b, c, 3)
+    }
+
+    /// Any number of gradients (ops with more than three inputs).
     public init(_ elements: [Tensor?]) {
         count = elements.count
         if count > 0 { first = elements[0] }

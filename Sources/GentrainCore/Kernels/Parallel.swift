@@ -159,7 +159,7 @@ public enum Threads {
     /// thread) and in a child process forked after the thread pool started (see `OpenMP.forked`).
     package static var usable: Int {
         if OpenMP.forked || OpenMP.inParallel { return 1 }
-        let limit = threadLimit.value.limit
+        let limit = threadLimit.with { $0.limit }
         return limit == 0 ? count : Swift.min(count, limit)
     }
 

@@ -5,14 +5,14 @@ extension Tensor {
     public func add(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
         if alpha != 1 { return try add(other.mul(alpha)) }
         let out = try binaryRaw(self, other, .add, "add")
-        return try record(out, "AddBackward", self, other, saves: false) { _, g in [g, g] }
+        return try record(out, "AddBackward", self, other, saves: false) { _, g in Grads(g, g) }
     }
 
     public func sub(_ other: Tensor, alpha: Double = 1) throws -> Tensor {
         if alpha != 1 { return try sub(other.mul(alpha)) }
         let out = try binaryRaw(self, other, .sub, "sub")
         return try record(out, "SubBackward", self, other, saves: false) { node, g in
-            [g, node.needsInputGrad(1) ? try g.neg() : nil]
+            Grads(g, node.needsInputGrad(1) ? try g.neg() : nil)
         }
     }
 
@@ -20,8 +20,8 @@ extension Tensor {
         let out = try binaryRaw(self, other, .mul, "mul")
         let (a, b) = (self, other)
         return try record(out, "MulBackward", a, b) { node, g in
-            [node.needsInputGrad(0) ? try g.mul(b) : nil,
-             node.needsInputGrad(1) ? try g.mul(a) : nil]
+            Grads(node.needsInputGrad(0) ? try g.mul(b) : nil,
+             node.needsInputGrad(1) ? try g.mul(a) : nil)
         }
     }
 
@@ -29,8 +29,8 @@ extension Tensor {
         let out = try binaryRaw(self, other, .div, "div")
         let (a, b) = (self, other)
         return try record(out, "DivBackward", a, b) { node, g in
-            [node.needsInputGrad(0) ? try g.div(b) : nil,
-             node.needsInputGrad(1) ? try g.neg().mul(a).div(b.mul(b)) : nil]
+            Grads(node.needsInputGrad(0) ? try g.div(b) : nil,
+             node.needsInputGrad(1) ? try g.neg().mul(a).div(b.mul(b)) : nil)
         }
     }
 
@@ -46,7 +46,7 @@ extension Tensor {
                 let safe = try a.eq(0).logicalAnd(b.ge(0))
                 gb = try Tensor.where(safe, Tensor.scalar(0, dtype: y.dtype), g.mul(y).mul(a.log()))
             }
-            return [ga, gb]
+            return Grads(ga, gb)
         }
     }
 
@@ -55,16 +55,16 @@ extension Tensor {
         let out = try unaryRaw(self, .powScalar(exponent), "pow")
         let x = self
         return try record(out, "PowBackward", x) { _, g in
-            if exponent == 0 { return [try g.mul(0)] }
-            if exponent == 1 { return [g] }
-            if exponent == 2 { return [try g.mul(x).mul(2)] }
-            return [try g.mul(x.pow(exponent - 1)).mul(exponent)]
+            if exponent == 0 { return Grads(try g.mul(0)) }
+            if exponent == 1 { return Grads(g) }
+            if exponent == 2 { return Grads(try g.mul(x).mul(2)) }
+            return Grads(try g.mul(x.pow(exponent - 1)).mul(exponent))
         }
     }
 
     public func neg() throws -> Tensor {
         let out = try unaryRaw(self, .neg, "neg")
-        return try record(out, "NegBackward", self, saves: false) { _, g in [try g.neg()] }
+        return try record(out, "NegBackward", self, saves: false) { _, g in Grads(try g.neg()) }
     }
 
     /// Elementwise maximum; where the operands tie, each gets half the gradient.
@@ -86,7 +86,7 @@ extension Tensor {
             let half = try a.eq(b).to(dt).mul(0.5)
             let wa = try wins(a, b).to(dt).add(half)
             let wb = try wins(b, a).to(dt).add(half)
-            return [node.needsInputGrad(0) ? try g.mul(wa) : nil, node.needsInputGrad(1) ? try g.mul(wb) : nil]
+            return Grads(node.needsInputGrad(0) ? try g.mul(wa) : nil, node.needsInputGrad(1) ? try g.mul(wb) : nil)
         }
     }
 
@@ -95,8 +95,8 @@ extension Tensor {
         let out = try whereRaw(cond, a, b)
         return try record(out, "WhereBackward", a, b, saves: false) { node, g in
             let zero = try Tensor.scalar(0, dtype: g.dtype)
-            return [node.needsInputGrad(0) ? try Tensor.where(cond, g, zero) : nil,
-                    node.needsInputGrad(1) ? try Tensor.where(cond, zero, g) : nil]
+            return Grads(node.needsInputGrad(0) ? try Tensor.where(cond, g, zero) : nil,
+                    node.needsInputGrad(1) ? try Tensor.where(cond, zero, g) : nil)
         }
     }
 
@@ -122,12 +122,12 @@ extension Tensor {
     // Number operands: a 0-dimensional tensor of this tensor's dtype, so they do not promote.
     public func add(_ v: Double) throws -> Tensor {
         let out = try unaryRaw(self, .addScalar(v), "add")
-        return try record(out, "AddBackward", self, saves: false) { _, g in [g] }
+        return try record(out, "AddBackward", self, saves: false) { _, g in Grads(g) }
     }
     public func sub(_ v: Double) throws -> Tensor { try add(-v) }
     public func mul(_ v: Double) throws -> Tensor {
         let out = try unaryRaw(self, .mulScalar(v), "mul")
-        return try record(out, "MulBackward", self, saves: false) { _, g in [try g.mul(v)] }
+        return try record(out, "MulBackward", self, saves: false) { _, g in Grads(try g.mul(v)) }
     }
     /// True division by a number (not a multiplication by its reciprocal, which rounds differently).
     public func div(_ v: Double) throws -> Tensor { try div(Tensor.scalar(v, dtype: dtype.isFloatingPoint ? dtype : .float32)) }

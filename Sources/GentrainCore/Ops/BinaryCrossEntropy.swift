@@ -18,8 +18,8 @@ package func binaryCrossEntropyElementwise(_ input: Tensor, _ target: Tensor) th
         gt_bce_forward(px + r.lowerBound, pt + r.lowerBound, po + r.lowerBound, r.count, CPU.cLevel)
     }
     return try record(out, "BinaryCrossEntropyBackward", input, target) { node, g in
-        [node.needsInputGrad(0) ? try bceInputGradient(g, x, t) : nil,
-         node.needsInputGrad(1) ? try g.mul(x.neg().log1p().clamp(min: -100).sub(x.log().clamp(min: -100))) : nil]
+        Grads(node.needsInputGrad(0) ? try bceInputGradient(g, x, t) : nil,
+         node.needsInputGrad(1) ? try g.mul(x.neg().log1p().clamp(min: -100).sub(x.log().clamp(min: -100))) : nil)
     }
 }
 

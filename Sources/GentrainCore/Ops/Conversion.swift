@@ -9,7 +9,7 @@ extension Tensor {
     /// A contiguous copy, recorded by autograd as an identity.
     public func clone() throws -> Tensor {
         let out = try contiguousCopy()
-        return try record(out, "CloneBackward", self, saves: false) { _, g in [g] }
+        return try record(out, "CloneBackward", self, saves: false) { _, g in Grads(g) }
     }
 
     /// This tensor if already contiguous, else a contiguous copy (autograd: identity).
@@ -37,7 +37,7 @@ extension Tensor {
         convertElements(src.storage.data + src.offset * src.dtype.itemSize, src.dtype, out.storage.data, dtype, numel)
         guard dtype.isFloatingPoint && self.dtype.isFloatingPoint else { return out }
         let from = self.dtype
-        return try record(out, "ToCopyBackward", self, saves: false) { _, g in [try g.to(from)] }
+        return try record(out, "ToCopyBackward", self, saves: false) { _, g in Grads(try g.to(from)) }
     }
 
     /// Converts this leaf to `dtype` in place: the same tensor over new, contiguous storage (what

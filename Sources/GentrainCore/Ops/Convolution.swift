@@ -70,14 +70,14 @@ extension Tensor {
             let (needA, needB) = (node.needsInputGrad(0), node.needsInputGrad(1))
             switch pass {
             case .forward:          // dst = F(src, weight)
-                return [needA ? try convolution(.backwardData, grad, b, g) : nil,
-                        needB ? try convolution(.backwardWeights, a, grad, g) : nil]
+                return Grads(needA ? try convolution(.backwardData, grad, b, g) : nil,
+                        needB ? try convolution(.backwardWeights, a, grad, g) : nil)
             case .backwardData:     // src = BD(dst, weight)
-                return [needA ? try convolution(.forward, grad, b, g) : nil,
-                        needB ? try convolution(.backwardWeights, grad, a, g) : nil]
+                return Grads(needA ? try convolution(.forward, grad, b, g) : nil,
+                        needB ? try convolution(.backwardWeights, grad, a, g) : nil)
             case .backwardWeights:  // weight = BW(src, dst)
-                return [needA ? try convolution(.backwardData, b, grad, g) : nil,
-                        needB ? try convolution(.forward, a, grad, g) : nil]
+                return Grads(needA ? try convolution(.backwardData, b, grad, g) : nil,
+                        needB ? try convolution(.forward, a, grad, g) : nil)
             }
         }
     }

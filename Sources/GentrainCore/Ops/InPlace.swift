@@ -166,13 +166,13 @@ struct ViewRegion {
     func gather(_ t: Tensor) throws -> Tensor {
         let tc = try t.contiguous()
         let out = try withNoGrad { try of(tc).contiguousCopy() }
-        return try record(out, "RegionGatherBackward", tc, saves: false) { _, g in [try scatter(g)] }
+        return try record(out, "RegionGatherBackward", tc, saves: false) { _, g in Grads(try scatter(g)) }
     }
 
     /// Zeros of the base shape with `v` ([shape]) in the region.
     func scatter(_ v: Tensor) throws -> Tensor {
         let out = try Tensor.zeros(base, dtype: v.dtype)
         try withNoGrad { try of(out).copy_(v) }
-        return try record(out, "RegionScatterBackward", v, saves: false) { _, g in [try gather(g)] }
+        return try record(out, "RegionScatterBackward", v, saves: false) { _, g in Grads(try gather(g)) }
     }
 }

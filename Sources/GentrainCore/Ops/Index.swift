@@ -40,7 +40,7 @@ extension Tensor {
         }
         let inShape = shape
         return try record(out, "IndexSelectBackward", self, saves: false) { _, g in
-            [try Tensor.zeros(inShape, dtype: g.dtype).indexAdd(i, index, g)]
+            Grads(try Tensor.zeros(inShape, dtype: g.dtype).indexAdd(i, index, g))
         }
     }
 
@@ -71,7 +71,7 @@ extension Tensor {
         if out.dtype == .float32 { run(Float.self) } else { run(Double.self) }
         let result = try withNoGrad { try out.to(dtype) }
         return try record(result, "IndexAddBackward", self, source, saves: false) { node, g in
-            [g, node.needsInputGrad(1) ? try g.indexSelect(i, index) : nil]
+            Grads(g, node.needsInputGrad(1) ? try g.indexSelect(i, index) : nil)
         }
     }
 
@@ -126,7 +126,7 @@ extension Tensor {
         }
         let inShape = shape
         return try record(out, "GatherBackward", self, saves: false) { _, g in
-            [try Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(i, index, g)]
+            Grads(try Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(i, index, g))
         }
     }
 
@@ -157,12 +157,12 @@ extension Tensor {
         let result = try withNoGrad { try out.to(dtype) }
         let srcShape = src.shape
         return try record(result, "ScatterAddBackward", self, src, saves: false) { node, g in
-            guard node.needsInputGrad(1) else { return [g, nil] }
+            guard node.needsInputGrad(1) else { return Grads(g, nil) }
             var gs = try g.gather(i, index)
             if gs.shape != srcShape {   // src larger than index: the rest gets no gradient
                 gs = try Tensor.zeros(srcShape, dtype: g.dtype).sliceAssign(gs)
             }
-            return [g, gs]
+            return Grads(g, gs)
         }
     }
 

@@ -39,7 +39,7 @@ extension Tensor {
             throw GentrainError.shape("resample_planes: expected a floating point [N, C, \(rows.inputSize), \(columns.inputSize)], got \(dtype) \(shapeString(shape))")
         }
         let out = try planePass(self, from: (shape[2], shape[3]), to: (rows.outputs, columns.outputs), rows, columns, adjoint: false)
-        return try record(out, "ResamplePlanesBackward", self, saves: false) { _, g in [try g.resamplePlanesAdjoint(rows: rows, columns: columns)] }
+        return try record(out, "ResamplePlanesBackward", self, saves: false) { _, g in Grads(try g.resamplePlanesAdjoint(rows: rows, columns: columns)) }
     }
 
     /// The adjoint of `resamplePlanes`: `[N, C, rows.inputSize, columns.inputSize]`, each element
@@ -49,7 +49,7 @@ extension Tensor {
             throw GentrainError.shape("resample_planes backward: expected a floating point [N, C, \(rows.outputs), \(columns.outputs)], got \(dtype) \(shapeString(shape))")
         }
         let out = try planePass(self, from: (shape[2], shape[3]), to: (rows.inputSize, columns.inputSize), rows, columns, adjoint: true)
-        return try record(out, "ResamplePlanesAdjointBackward", self, saves: false) { _, g in [try g.resamplePlanes(rows: rows, columns: columns)] }
+        return try record(out, "ResamplePlanesAdjointBackward", self, saves: false) { _, g in Grads(try g.resamplePlanes(rows: rows, columns: columns)) }
     }
 }
 

@@ -83,7 +83,7 @@ extension Tensor {
         }
         let dtype = self.dtype, shapes = pieces.map(\.shape)   // not the pieces: they hold the node
         return try recordMulti(pieces, "SplitBackward", [self], saves: false) { _, gs in
-            [try Tensor.cat(zip(gs, shapes).map { g, shape in try g ?? Tensor.zeros(shape, dtype: dtype) }, dim: i)]
+            Grads(try Tensor.cat(zip(gs, shapes).map { g, shape in try g ?? Tensor.zeros(shape, dtype: dtype) }, dim: i))
         }
     }
 
@@ -97,7 +97,7 @@ extension Tensor {
         guard !slices.isEmpty else { return [] }
         let dtype = self.dtype, sliceShape = slices[0].shape
         return try recordMulti(slices, "UnbindBackward", [self], saves: false) { _, gs in
-            [try Tensor.stack(gs.map { try $0 ?? Tensor.zeros(sliceShape, dtype: dtype) }, dim: i)]
+            Grads(try Tensor.stack(gs.map { try $0 ?? Tensor.zeros(sliceShape, dtype: dtype) }, dim: i))
         }
     }
 

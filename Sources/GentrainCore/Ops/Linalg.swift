@@ -73,8 +73,8 @@ extension Tensor {
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         let (x, y) = (self, other)
         return try record(result, "MmBackward", x, y) { node, g in
-            [node.needsInputGrad(0) ? try g.matmul(y.transpose(-1, -2)) : nil,
-             node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil]
+            Grads(node.needsInputGrad(0) ? try g.matmul(y.transpose(-1, -2)) : nil,
+             node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil)
         }
     }
 }
@@ -223,5 +223,5 @@ private func linearGradients<T: FloatElement>(_: T.Type, _ g: Tensor, _ x: Tenso
         }
         db = out
     }
-    return bias == nil ? [dx, dw] : [dx, dw, db]
+    return bias == nil ? Grads(dx, dw) : Grads(dx, dw, db)
 }

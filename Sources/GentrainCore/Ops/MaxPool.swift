@@ -19,7 +19,7 @@ extension Tensor {
         // height can be 2^47).
         guard n * c > 0 else {
             let empty = try Tensor(empty: [n, c, oh, ow], dtype: dtype)
-            return (try record(empty, "MaxPool2DBackward", self) { _, _ in [try Tensor.zeros([n, c, h, w], dtype: empty.dtype)] },
+            return (try record(empty, "MaxPool2DBackward", self) { _, _ in Grads(try Tensor.zeros([n, c, h, w], dtype: empty.dtype)) },
                     try Tensor(empty: [n, c, oh, ow], dtype: .int64))
         }
         let ct = dtype.computeType
@@ -73,7 +73,7 @@ extension Tensor {
         if ct == .float32 { run(Float.self) } else { run(Double.self) }
         let result = ct == dtype ? values : try withNoGrad { try values.to(dtype) }
         let pooled = try record(try result.reshape([n, c, oh, ow]), "MaxPool2DBackward", self) { _, grad in
-            [try Tensor.zeros([n, c, h * w], dtype: grad.dtype).scatterAdd(2, indices, grad.reshape([n, c, oh * ow])).reshape([n, c, h, w])]
+            Grads(try Tensor.zeros([n, c, h * w], dtype: grad.dtype).scatterAdd(2, indices, grad.reshape([n, c, oh * ow])).reshape([n, c, h, w]))
         }
         return (pooled, try indices.reshape([n, c, oh, ow]))
     }

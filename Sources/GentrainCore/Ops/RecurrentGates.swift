@@ -51,7 +51,7 @@ package func lstmGates(_ gi: Tensor, _ gh: Tensor, _ c: Tensor) throws -> (h: Te
         } else {
             (dG, dc) = try lstmGatesBackwardKernel(act, c: ops[2]!, tc: tc, dh: gs[0], dc: gs[1], n: n, hidden: hidden)
         }
-        return [node.needsInputGrad(0) ? dG : nil, node.needsInputGrad(1) ? dG : nil, node.needsInputGrad(2) ? dc : nil]
+        return Grads(node.needsInputGrad(0) ? dG : nil, node.needsInputGrad(1) ? dG : nil, node.needsInputGrad(2) ? dc : nil)
     }
     return (outs[0], outs[1])
 }
@@ -107,7 +107,7 @@ package func gruGates(_ gi: Tensor, _ gh: Tensor, _ h: Tensor) throws -> Tensor 
         } else {
             (dgi, dgh, dh) = try gruGatesBackwardKernel(act, gh: ops[1]!, h: ops[2]!, dOut: gs[0]!, n: n, hidden: hidden)
         }
-        return [node.needsInputGrad(0) ? dgi : nil, node.needsInputGrad(1) ? dgh : nil, node.needsInputGrad(2) ? dh : nil]
+        return Grads(node.needsInputGrad(0) ? dgi : nil, node.needsInputGrad(1) ? dgh : nil, node.needsInputGrad(2) ? dh : nil)
     }[0]
 }
 

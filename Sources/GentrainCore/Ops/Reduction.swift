@@ -22,7 +22,7 @@ extension Tensor {
         let out = keepdim ? keep : keep.view(shape: reducedShape(d, keepdim: false),
                                               strides: contiguousStrides(reducedShape(d, keepdim: false)), offset: 0)
         let inShape = shape, keepShape = keep.shape
-        return try record(out, "SumBackward", src, saves: false) { _, g in [try g.reshape(keepShape).expand(inShape)] }
+        return try record(out, "SumBackward", src, saves: false) { _, g in Grads(try g.reshape(keepShape).expand(inShape)) }
     }
 
     public func mean(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
@@ -62,7 +62,7 @@ extension Tensor {
         return try recordWithOutput(out, name == "amax" ? "AmaxBackward" : "AminBackward", x) { _, g, y in
             let mask = try x.eq(y.detach().reshape(keepShape)).to(g.dtype)
             let share = try mask.div(mask.sum(dims: d, keepdim: true))
-            return [try g.reshape(keepShape).mul(share)]
+            return Grads(try g.reshape(keepShape).mul(share))
         }
     }
 
@@ -90,7 +90,7 @@ extension Tensor {
         let idx = indices.view(shape: outShape, strides: contiguousStrides(outShape), offset: 0)
         let inShape = x.shape, keepShape = values.shape
         try record(v, max ? "MaxBackward" : "MinBackward", [x]) { _, g in
-            [try Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(i, indices, g.reshape(keepShape))]
+            Grads(try Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(i, indices, g.reshape(keepShape)))
         }
         return (ndim == 0 ? try v.reshape([]) : v, idx)
     }
@@ -127,7 +127,7 @@ extension Tensor {
             return try recordWithOutput(out, "NormBackward", x) { _, g, y in
                 let yk = try y.reshape(keepShape)
                 let scale = try Tensor.where(yk.eq(0), Tensor.scalar(0, dtype: g.dtype), g.reshape(keepShape).div(yk))
-                return [try x.mul(scale)]
+                return Grads(try x.mul(scale))
             }
         default:
             guard p > 0 else { throw GentrainError.argument("norm: p must be positive, got \(p)") }

@@ -7,12 +7,12 @@ extension Tensor {
         let axis = try dim(d, "cumsum")
         let out = try scanRaw(axis, reverse: false)
         guard dtype.isFloatingPoint else { return out }
-        return try record(out, "CumsumBackward", self, saves: false) { _, g in [try g.reverseCumsum(axis)] }
+        return try record(out, "CumsumBackward", self, saves: false) { _, g in Grads(try g.reverseCumsum(axis)) }
     }
 
     /// `out[..., i, ...] = Σ_{j ≥ i} x[..., j, ...]`: cumsum's gradient, whose own gradient is cumsum.
     func reverseCumsum(_ axis: Int) throws -> Tensor {
-        try record(try scanRaw(axis, reverse: true), "ReverseCumsumBackward", self, saves: false) { _, g in [try g.cumsum(dim: axis)] }
+        try record(try scanRaw(axis, reverse: true), "ReverseCumsumBackward", self, saves: false) { _, g in Grads(try g.cumsum(dim: axis)) }
     }
 
     /// The running sums without recording, over rows of `shape[axis]` elements (a 0-d tensor is

@@ -6,7 +6,7 @@ extension Tensor {
         let out = try softmaxRaw(i, log: false)
         return try recordWithOutput(out, "SoftmaxBackward", self) { _, g, y in
             let gy = try g.mul(y)
-            return [try gy.sub(y.mul(gy.sum(dims: [i], keepdim: true)))]
+            return Grads(try gy.sub(y.mul(gy.sum(dims: [i], keepdim: true))))
         }
     }
 
@@ -15,7 +15,7 @@ extension Tensor {
         let i = try dim(d, "log_softmax")
         let out = try softmaxRaw(i, log: true)
         return try recordWithOutput(out, "LogSoftmaxBackward", self) { _, g, y in
-            [try g.sub(y.exp().mul(g.sum(dims: [i], keepdim: true)))]
+            Grads(try g.sub(y.exp().mul(g.sum(dims: [i], keepdim: true))))
         }
     }
 

@@ -2,37 +2,37 @@
 /// ops, using the saved output where that is cheaper (exp, sqrt, tanh, sigmoid).
 extension Tensor {
     public func exp() throws -> Tensor {
-        try recordWithOutput(try unaryRaw(self, .exp, "exp"), "ExpBackward", self) { _, g, y in [try g.mul(y)] }
+        try recordWithOutput(try unaryRaw(self, .exp, "exp"), "ExpBackward", self) { _, g, y in Grads(try g.mul(y)) }
     }
 
     public func log() throws -> Tensor {
         let x = self
-        return try record(try unaryRaw(x, .log, "log"), "LogBackward", x) { _, g in [try g.div(x)] }
+        return try record(try unaryRaw(x, .log, "log"), "LogBackward", x) { _, g in Grads(try g.div(x)) }
     }
 
     public func log1p() throws -> Tensor {
         let x = self
-        return try record(try unaryRaw(x, .log1p, "log1p"), "Log1pBackward", x) { _, g in [try g.div(x.add(1))] }
+        return try record(try unaryRaw(x, .log1p, "log1p"), "Log1pBackward", x) { _, g in Grads(try g.div(x.add(1))) }
     }
 
     public func expm1() throws -> Tensor {
-        try recordWithOutput(try unaryRaw(self, .expm1, "expm1"), "Expm1Backward", self) { _, g, y in [try g.mul(y.add(1))] }
+        try recordWithOutput(try unaryRaw(self, .expm1, "expm1"), "Expm1Backward", self) { _, g, y in Grads(try g.mul(y.add(1))) }
     }
 
     public func sqrt() throws -> Tensor {
-        try recordWithOutput(try unaryRaw(self, .sqrt, "sqrt"), "SqrtBackward", self) { _, g, y in [try g.div(y.mul(2))] }
+        try recordWithOutput(try unaryRaw(self, .sqrt, "sqrt"), "SqrtBackward", self) { _, g, y in Grads(try g.div(y.mul(2))) }
     }
 
     /// `1 / sqrt(x)`; gradient `-y³ / 2`.
     public func rsqrt() throws -> Tensor {
         try recordWithOutput(try unaryRaw(self, .rsqrt, "rsqrt"), "RsqrtBackward", self) { _, g, y in
-            [try g.mul(y.pow(3)).mul(-0.5)]
+            Grads(try g.mul(y.pow(3)).mul(-0.5))
         }
     }
 
     public func reciprocal() throws -> Tensor {
         try recordWithOutput(try unaryRaw(self, .reciprocal, "reciprocal"), "ReciprocalBackward", self) { _, g, y in
-            [try g.mul(y.mul(y)).neg()]
+            Grads(try g.mul(y.mul(y)).neg())
         }
     }
 
@@ -41,44 +41,44 @@ extension Tensor {
     /// |x|; gradient `sign(x)` (0 at 0).
     public func abs() throws -> Tensor {
         let x = self
-        return try record(try unaryRaw(x, .abs, "abs"), "AbsBackward", x) { _, g in [try g.mul(x.sign())] }
+        return try record(try unaryRaw(x, .abs, "abs"), "AbsBackward", x) { _, g in Grads(try g.mul(x.sign())) }
     }
 
     /// -1, 0 or 1; no gradient (its derivative is zero almost everywhere).
     public func sign() throws -> Tensor {
         let x = self
-        return try record(try unaryRaw(x, .sign, "sign"), "SignBackward", x) { _, g in [try g.mul(0)] }
+        return try record(try unaryRaw(x, .sign, "sign"), "SignBackward", x) { _, g in Grads(try g.mul(0)) }
     }
 
     public func sin() throws -> Tensor {
         let x = self
-        return try record(try unaryRaw(x, .sin, "sin"), "SinBackward", x) { _, g in [try g.mul(x.cos())] }
+        return try record(try unaryRaw(x, .sin, "sin"), "SinBackward", x) { _, g in Grads(try g.mul(x.cos())) }
     }
 
     public func cos() throws -> Tensor {
         let x = self
-        return try record(try unaryRaw(x, .cos, "cos"), "CosBackward", x) { _, g in [try g.mul(x.sin()).neg()] }
+        return try record(try unaryRaw(x, .cos, "cos"), "CosBackward", x) { _, g in Grads(try g.mul(x.sin()).neg()) }
     }
 
     /// Error function; gradient `2/√π · exp(-x²)`.
     public func erf() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .erf, "erf"), "ErfBackward", x) { _, g in
-            [try g.mul(x.square().neg().exp()).mul(1.12837916709551257390)]
+            Grads(try g.mul(x.square().neg().exp()).mul(1.12837916709551257390))
         }
     }
 
     /// Gradient `g·(1 − y²)` from the output y (`fusedGradient`).
     public func tanh() throws -> Tensor {
         try recordWithOutput(try unaryRaw(self, .tanh, "tanh"), "TanhBackward", self) { _, g, y in
-            [try fusedGradient(g, y, .tanhBackward, "tanh_backward") { try y.square().neg().add(1) }]
+            Grads(try fusedGradient(g, y, .tanhBackward, "tanh_backward") { try y.square().neg().add(1) })
         }
     }
 
     /// Gradient `g·y·(1 − y)` from the output y (`fusedGradient`).
     public func sigmoid() throws -> Tensor {
         try recordWithOutput(try unaryRaw(self, .sigmoid, "sigmoid"), "SigmoidBackward", self) { _, g, y in
-            [try fusedGradient(g, y, .sigmoidBackward, "sigmoid_backward") { try y.mul(y.neg().add(1)) }]
+            Grads(try fusedGradient(g, y, .sigmoidBackward, "sigmoid_backward") { try y.mul(y.neg().add(1)) })
         }
     }
 
@@ -86,7 +86,7 @@ extension Tensor {
     public func relu() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .relu, "relu"), "ReluBackward", x) { _, g in
-            [try piecewiseLinearGradient(g, x, slope: 0, "relu")]
+            Grads(try piecewiseLinearGradient(g, x, slope: 0, "relu"))
         }
     }
 
@@ -94,7 +94,7 @@ extension Tensor {
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .leakyRelu(slope: negativeSlope), "leaky_relu"), "LeakyReluBackward", x) { _, g in
-            [try piecewiseLinearGradient(g, x, slope: negativeSlope, "leaky_relu")]
+            Grads(try piecewiseLinearGradient(g, x, slope: negativeSlope, "leaky_relu"))
         }
     }
 
@@ -102,10 +102,10 @@ extension Tensor {
     public func silu() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .silu, "silu"), "SiluBackward", x) { _, g in
-            [try fusedGradient(g, x, .siluBackward, "silu_backward") {
+            Grads(try fusedGradient(g, x, .siluBackward, "silu_backward") {
                 let s = try x.sigmoid()
                 return try s.mul(x.mul(s.neg().add(1)).add(1))
-            }]
+            })
         }
     }
 
@@ -121,21 +121,21 @@ extension Tensor {
         case .none:
             return try record(try unaryRaw(x, .gelu, "gelu"), "GeluBackward", x) { _, g in
                 // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-                [try fusedGradient(g, x, .geluBackward, "gelu_backward") {
+                Grads(try fusedGradient(g, x, .geluBackward, "gelu_backward") {
                     let cdf = try x.mul(0.70710678118654752440).erf().add(1).mul(0.5)
                     let pdf = try x.square().mul(-0.5).exp().mul(0.39894228040143267794)
                     return try cdf.add(x.mul(pdf))
-                }]
+                })
             }
         case .tanh:
             return try record(try unaryRaw(x, .geluTanh, "gelu"), "GeluBackward", x) { _, g in
-                [try fusedGradient(g, x, .geluTanhBackward, "gelu_backward") {
+                Grads(try fusedGradient(g, x, .geluTanhBackward, "gelu_backward") {
                     // y = x/2 (1 + tanh(u)), u = k (x + c x³)
                     let k = 0.79788456080286535588, c = 0.044715
                     let t = try x.pow(3).mul(c).add(x).mul(k).tanh()
                     let du = try x.square().mul(3 * c).add(1).mul(k)
                     return try t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du))
-                }]
+                })
             }
         }
     }
@@ -146,7 +146,7 @@ extension Tensor {
         return try record(try unaryRaw(x, .softplus(beta: beta, threshold: threshold), "softplus"), "SoftplusBackward", x) { _, g in
             let bx = try x.mul(beta)
             let s = try Tensor.where(bx.gt(threshold), Tensor.scalar(1, dtype: g.dtype), bx.sigmoid())
-            return [try g.mul(s)]
+            return Grads(try g.mul(s))
         }
     }
 
@@ -154,7 +154,7 @@ extension Tensor {
     public func softsign() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .softsign, "softsign"), "SoftsignBackward", x) { _, g in
-            [try g.div(x.abs().add(1).square())]
+            Grads(try g.div(x.abs().add(1).square()))
         }
     }
 
@@ -163,7 +163,7 @@ extension Tensor {
         let l = lo ?? -Double.infinity, h = hi ?? Double.infinity
         let x = self
         return try record(try unaryRaw(x, .clamp(min: l, max: h), "clamp"), "ClampBackward", x) { _, g in
-            [try g.mul(unaryRaw(x, .insideMask(min: l, max: h), "clamp"))]
+            Grads(try g.mul(unaryRaw(x, .insideMask(min: l, max: h), "clamp")))
         }
     }
 }
@@ -189,7 +189,7 @@ private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, slope: Double, _ 
     let s = try unaryRaw(x, slope == 0 ? .positiveMask : .leakyMask(slope: slope), name)
     let out = try withNoGrad { try g.mul(s) }
     return try record(out, "\(name == "relu" ? "Threshold" : "LeakyRelu")BackwardBackward", g, x) { node, gg in
-        [node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.knownZero(x.shape, dtype: x.dtype) : nil]
+        Grads(node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.knownZero(x.shape, dtype: x.dtype) : nil)
     }
 }
 

@@ -82,7 +82,7 @@ extension Tensor {
         if ct == .float32 { windows(x, out, g, layout, Float(padValue), Float.self) } else { windows(x, out, g, layout, padValue, Double.self) }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         let inShape = shape
-        return try record(result, "UnfoldBackward", self, saves: false) { _, grad in [try grad.foldColumns(into: inShape, g, batchInColumns: batchInColumns)] }
+        return try record(result, "UnfoldBackward", self, saves: false) { _, grad in Grads(try grad.foldColumns(into: inShape, g, batchInColumns: batchInColumns)) }
     }
 
     private func foldColumns(into outputShape: [Int], _ g: WindowGeometry, batchInColumns: Bool) throws -> Tensor {
@@ -103,7 +103,7 @@ extension Tensor {
         let layout = batchInColumns ? ColumnLayout.batchInColumns(batch: n, positions: l) : .batchFirst(rows: rows, positions: l)
         if ct == .float32 { sumWindows(cols, out, g, layout, Float.self) } else { sumWindows(cols, out, g, layout, Double.self) }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
-        return try record(result, "FoldBackward", self, saves: false) { _, grad in [try grad.windowColumns(g, padValue: 0, batchInColumns: batchInColumns)] }
+        return try record(result, "FoldBackward", self, saves: false) { _, grad in Grads(try grad.windowColumns(g, padValue: 0, batchInColumns: batchInColumns)) }
     }
 }
 

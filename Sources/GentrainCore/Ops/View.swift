@@ -8,7 +8,7 @@ extension Tensor {
         let src = isContiguous ? self : try withNoGrad { try contiguousCopy() }
         let out = src.view(shape: target, strides: contiguousStrides(target), offset: src.offset)
         let inShape = shape
-        return try record(out, "ReshapeBackward", self, saves: false) { _, g in [try g.reshape(inShape)] }
+        return try record(out, "ReshapeBackward", self, saves: false) { _, g in Grads(try g.reshape(inShape)) }
     }
 
     /// PyTorch's `view`: like reshape, but an error instead of a copy for non-contiguous input.
@@ -65,7 +65,7 @@ extension Tensor {
         let out = view(shape: d.map { shape[$0] }, strides: d.map { strides[$0] }, offset: offset)
         var inverse = [Int](repeating: 0, count: d.count)
         for (i, j) in d.enumerated() { inverse[j] = i }
-        return try record(out, "PermuteBackward", self, saves: false) { _, g in [try g.permute(inverse)] }
+        return try record(out, "PermuteBackward", self, saves: false) { _, g in Grads(try g.permute(inverse)) }
     }
 
     /// Swaps two dimensions.
@@ -108,7 +108,7 @@ extension Tensor {
         _ = try checkedNumel(newShape)   // a view too must have a countable shape
         if newShape == shape { return self }
         // The engine sums the gradient back to the input's shape.
-        return try record(view(shape: newShape, strides: newStrides, offset: offset), "ExpandBackward", self, saves: false) { _, g in [g] }
+        return try record(view(shape: newShape, strides: newStrides, offset: offset), "ExpandBackward", self, saves: false) { _, g in Grads(g) }
     }
 
     /// Inserts a dimension of size 1 at `d`.
@@ -147,7 +147,7 @@ extension Tensor {
     private func sizeOneView(_ newShape: [Int], _ newStrides: [Int]) throws -> Tensor {
         let inShape = shape
         return try record(view(shape: newShape, strides: newStrides, offset: offset), "ViewBackward", self, saves: false) { _, g in
-            [try g.reshape(inShape)]
+            Grads(try g.reshape(inShape))
         }
     }
 
@@ -172,7 +172,7 @@ extension Tensor {
         let out = view(shape: newShape, strides: newStrides, offset: offset + s * strides[i])
         let inShape = shape
         return try record(out, "SliceBackward", self, saves: false) { _, g in
-            [try g.sliceScatter(into: inShape, dim: i, start: s, step: step)]
+            Grads(try g.sliceScatter(into: inShape, dim: i, start: s, step: step))
         }
     }
 
@@ -209,7 +209,7 @@ extension Tensor {
         try withNoGrad { try region.copy_(self) }
         let end = self.shape[dim] == 0 ? start : start + (self.shape[dim] - 1) * step + 1
         return try record(out, "SliceScatterBackward", self, saves: false) { _, g in
-            [try g.slice(dim, start: start, end: end, step: step)]
+            Grads(try g.slice(dim, start: start, end: end, step: step))
         }
     }
 }

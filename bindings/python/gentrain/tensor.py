@@ -17,12 +17,18 @@ _Int64Array = ctypes.c_int64 * _ffi.MAX_DIMS
 
 
 def _new(fn, *args):
-    """Calls a C function whose first parameter is `gentrain_tensor **out`; wraps the result."""
+    """Calls a C function whose first parameter is `gentrain_tensor **out`; wraps the result
+    (as `Tensor._wrap` does, written out: every op comes through here)."""
     out = c_void_p()
     st = fn(byref(out), *args)
     if st:
         check(st)
-    return Tensor._wrap(out.value)
+    t = _object_new(Tensor)
+    t._h = out.value
+    return t
+
+
+_object_new = object.__new__
 
 
 def _retain(handle):

@@ -211,4 +211,15 @@ extension TensorTests {
         let t = try Tensor.zeros([16])
         XCTAssertEqual(t.storage.data, freedThere.pointer)
     }
+
+    /// Each op makes a tensor object: it must stay small enough for malloc's fast bins (chunks up
+    /// to 128 bytes on 64-bit glibc, so at most 120 usable), where freeing it is cheap.
+    func testATensorObjectFitsMallocsFastBins() throws {
+        typealias UsableSize = @convention(c) (UnsafeMutableRawPointer?) -> Int   // glibc's malloc_usable_size
+        let symbol = try XCTUnwrap(dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_usable_size"))
+        let usableSize = unsafeBitCast(symbol, to: UsableSize.self)
+        let t = try Tensor.zeros([4])
+        let usable = withExtendedLifetime(t) { usableSize(Unmanaged.passUnretained(t).toOpaque()) }
+        XCTAssertLessThanOrEqual(usable, 120, "the tensor object grew out of malloc's fast bins")
+    }
 }

@@ -21,7 +21,7 @@ extension Tensor {
         let (a, b) = (self, other)
         return try record(out, "MulBackward", a, b) { node, g in
             Grads(node.needsInputGrad(0) ? try g.mul(b) : nil,
-             node.needsInputGrad(1) ? try g.mul(a) : nil)
+                  node.needsInputGrad(1) ? try g.mul(a) : nil)
         }
     }
 
@@ -30,7 +30,7 @@ extension Tensor {
         let (a, b) = (self, other)
         return try record(out, "DivBackward", a, b) { node, g in
             Grads(node.needsInputGrad(0) ? try g.div(b) : nil,
-             node.needsInputGrad(1) ? try g.neg().mul(a).div(b.mul(b)) : nil)
+                  node.needsInputGrad(1) ? try g.neg().mul(a).div(b.mul(b)) : nil)
         }
     }
 
@@ -96,7 +96,7 @@ extension Tensor {
         return try record(out, "WhereBackward", a, b, saves: false) { node, g in
             let zero = try Tensor.scalar(0, dtype: g.dtype)
             return Grads(node.needsInputGrad(0) ? try Tensor.where(cond, g, zero) : nil,
-                    node.needsInputGrad(1) ? try Tensor.where(cond, zero, g) : nil)
+                         node.needsInputGrad(1) ? try Tensor.where(cond, zero, g) : nil)
         }
     }
 

@@ -19,7 +19,7 @@ package func binaryCrossEntropyElementwise(_ input: Tensor, _ target: Tensor) th
     }
     return try record(out, "BinaryCrossEntropyBackward", input, target) { node, g in
         Grads(node.needsInputGrad(0) ? try bceInputGradient(g, x, t) : nil,
-         node.needsInputGrad(1) ? try g.mul(x.neg().log1p().clamp(min: -100).sub(x.log().clamp(min: -100))) : nil)
+              node.needsInputGrad(1) ? try g.mul(x.neg().log1p().clamp(min: -100).sub(x.log().clamp(min: -100))) : nil)
     }
 }
 

@@ -71,13 +71,13 @@ extension Tensor {
             switch pass {
             case .forward:          // dst = F(src, weight)
                 return Grads(needA ? try convolution(.backwardData, grad, b, g) : nil,
-                        needB ? try convolution(.backwardWeights, a, grad, g) : nil)
+                             needB ? try convolution(.backwardWeights, a, grad, g) : nil)
             case .backwardData:     // src = BD(dst, weight)
                 return Grads(needA ? try convolution(.forward, grad, b, g) : nil,
-                        needB ? try convolution(.backwardWeights, grad, a, g) : nil)
+                             needB ? try convolution(.backwardWeights, grad, a, g) : nil)
             case .backwardWeights:  // weight = BW(src, dst)
                 return Grads(needA ? try convolution(.backwardData, b, grad, g) : nil,
-                        needB ? try convolution(.forward, a, grad, g) : nil)
+                             needB ? try convolution(.forward, a, grad, g) : nil)
             }
         }
     }

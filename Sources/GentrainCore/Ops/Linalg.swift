@@ -74,7 +74,7 @@ extension Tensor {
         let (x, y) = (self, other)
         return try record(result, "MmBackward", x, y) { node, g in
             Grads(node.needsInputGrad(0) ? try g.matmul(y.transpose(-1, -2)) : nil,
-             node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil)
+                  node.needsInputGrad(1) ? try x.transpose(-1, -2).matmul(g) : nil)
         }
     }
 }

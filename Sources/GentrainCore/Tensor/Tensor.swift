@@ -6,7 +6,7 @@
 /// in `Module.to`) are named as such.
 public final class Tensor {
     // The stored properties, word-sized ones first and the four one-byte ones together at the
-    // end: 120 bytes with the object header, small enough for malloc's fast bins (each op
+    // end: 116 bytes with the object header, small enough for malloc's fast bins (each op
     // makes one tensor; freeing it there is a fraction of the cost of the general bins).
     package internal(set) var storage: Storage
     public let shape: [Int]

@@ -2,7 +2,7 @@
  * gentrain's workloads through the C API, timed. bench/python/bench.py runs this next to
  * the same workloads in PyTorch and prints the ratios.
  *
- *   bench <workload> <threads> [seconds] [--batch B] [--dp WORKERS] [--mpi]
+ *   bench <workload> <threads> [seconds] [--batch B] [--dp WORKERS] [--mpi] [--count N]
  *     w8   MLP 16-64-64-4, batch 8, cross-entropy, Adam: training steps per second
  *     w7   a chain of 100 adds of two 8-element tensors, forward and backward: microseconds per op
  *     w1   MLP 784-1024-1024-10, batch 256, cross-entropy, Adam: steps per second, and peak RSS
@@ -11,6 +11,9 @@
  *   --mpi           under mpirun: each rank trains on batch / world_size rows, DDP averages the
  *                   gradients; a fixed number of steps (so that the ranks stop together), and
  *                   rank 0 prints the rate of whole-batch steps
+ *   --count N       exactly N steps (w7: rounds of 100 ops) instead of `seconds`: for instruction
+ *                   counts, which valgrind --tool=callgrind gives exactly; the difference between
+ *                   two counts is the cost of the steps alone (start-up and warm-up cancel)
  * Prints one line: "<workload> <threads> <value> <unit> [peak_rss_mb]".
  */
 #include <gentrain.h>
@@ -55,6 +58,13 @@ typedef struct {
 /* How the MLP is trained: DataParallel workers (0: none), the MPI group (NULL: none). */
 static int dp_workers;
 static gentrain_process_group *group;
+/* --count: steps (w7: rounds) to run, 0 to run for the given seconds. */
+static long fixed_count;
+
+/* Whether a timed loop goes on after `done` steps, `elapsed` seconds into `seconds`. */
+static int more(long done, double elapsed, double seconds) {
+    return fixed_count ? done < fixed_count : elapsed < seconds;
+}
 
 static mlp make_mlp(const int *sizes, int n_layers, int batch) {
     mlp m;
@@ -120,7 +130,7 @@ static double rate(mlp *m, double seconds) {
         train_step(m);
         steps++;
         elapsed = now() - start;
-    } while (group ? steps < planned : elapsed < seconds);
+    } while (group ? steps < planned : more(steps, elapsed, seconds));
     return steps / elapsed;
 }
 
@@ -147,7 +157,7 @@ static double add_chain_us_per_op(double seconds) {
         for (int i = 0; i < 100; i++) gentrain_tensor_free(chain[i]);
         rounds++;
         elapsed = now() - start;
-    } while (elapsed < seconds);
+    } while (more(rounds, elapsed, seconds));
     gentrain_tensor_free(a);
     gentrain_tensor_free(b);
     return elapsed / rounds / 100 * 1e6;
@@ -155,7 +165,7 @@ static double add_chain_us_per_op(double seconds) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s w8|w7|w1 threads [seconds] [--batch B] [--dp WORKERS] [--mpi]\n", argv[0]);
+        fprintf(stderr, "usage: %s w8|w7|w1 threads [seconds] [--batch B] [--dp WORKERS] [--mpi] [--count N]\n", argv[0]);
         return 2;
     }
     int threads = atoi(argv[2]);
@@ -164,6 +174,7 @@ int main(int argc, char **argv) {
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
         else if (strcmp(argv[i], "--dp") == 0 && i + 1 < argc) dp_workers = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) fixed_count = atol(argv[++i]);
         else if (strcmp(argv[i], "--mpi") == 0) {
             CHECK(gentrain_process_group_new_mpi(&group));
             CHECK(gentrain_process_group_rank(&rank, group));

@@ -47,6 +47,14 @@ package enum CompareOp: Sendable {
     case eq, ne, lt, le, gt, ge
 }
 
+/// GELU's tanh approximation, ½x·(1 + tanh u) with u = √(2/π)·(x + c·x³), is x·σ(2u): 2√(2/π) and c
+/// (the float32 C loops, `gt_gelu_tanhf` and its slope, spell out the same constants).
+private let geluTanh2K = 1.5957691216057308, geluTanhC = 0.044715
+
+/// σ(2u) of GELU's tanh approximation, for the element types the C loops do not cover.
+@inline(__always)
+private func geluTanhGate<T: FloatElement>(_ x: T) -> T { T.sigmoid(T(geluTanh2K) * (x + T(geluTanhC) * x * x * x)) }
+
 /// A buffer of a generic element type as the float32 buffer it is (for the C loops, where `T` is `Float`).
 @inline(__always)
 func floats<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
@@ -108,8 +116,7 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .silu: map1(x, y, n) { $0 * T.sigmoid($0) }
     case .softsign: map1(x, y, n) { $0 / (1 + Swift.abs($0)) }
     case .geluTanh:   // ½x·(1 + tanh u) as x·σ(2u), precise where tanh u → −1
-        let k = T(1.5957691216057308)   // 2·√(2/π)
-        map1(x, y, n) { $0 * T.sigmoid(k * ($0 + T(0.044715) * $0 * $0 * $0)) }
+        map1(x, y, n) { $0 * geluTanhGate($0) }
     case .leakyRelu(let slope):
         let s = T(slope)
         map1(x, y, n) { $0 > 0 ? $0 : $0 * s }
@@ -186,11 +193,10 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
                 let x = b[i * sb]
                 out[i] = a[i * sa] * (T.normalCDF(x) + x * T(0.39894228040143267794) * T.exp(-0.5 * x * x))
             }
-        } else if op == .geluTanhBackward {   // σ(2u) + x·σ(2u)·(1 − σ(2u))·2u', 2u = √(8/π)·(x + 0.044715·x³)
+        } else if op == .geluTanhBackward {   // σ(2u) + x·σ(2u)·(1 − σ(2u))·2u'
             for i in 0..<n {
-                let x = b[i * sb], k = T(1.5957691216057308)
-                let s = T.sigmoid(k * (x + T(0.044715) * x * x * x))
-                out[i] = a[i * sa] * (s + x * s * (1 - s) * k * (1 + T(0.134145) * x * x))
+                let x = b[i * sb], s = geluTanhGate(x)
+                out[i] = a[i * sa] * (s + x * s * (1 - s) * T(geluTanh2K) * (1 + T(3 * geluTanhC) * x * x))
             }
         } else {
             for i in 0..<n {

@@ -200,7 +200,13 @@ def py_header(doc, package, opset, extra=()):
     return ([f'"""{doc} {NOTICE}"""', "from __future__ import annotations", "",
              "from typing import " + ", ".join(["TYPE_CHECKING"] + typing), "",
              f"from {package} import _convert as _c" if package == ".." else "from . import _convert as _c"]
-            + list(extra) + [f"from {package}_lib import lib", "", "if TYPE_CHECKING:"] + sorted(checking) + [""])
+            + list(extra) + [f"from {package}_lib import {py_entry_points(opset)}", "", "if TYPE_CHECKING:"]
+            + sorted(checking) + [""])
+
+
+def py_entry_points(opset):
+    """What the generated bodies call through: `fn` (the per-op path), `lib` (ctypes), or both."""
+    return ", ".join(sorted({"fn" if py_fast_call(op) else "lib" for op in opset}))
 
 
 def py_signature(op, self_name=None):
@@ -224,8 +230,22 @@ def py_def(name, params, doc, body):
     return [f"def {name}({sig}:{noqa}"] + doc_lines + [f"    return {body}", ""]
 
 
+def py_fast_call(op):
+    """The per-op path's method for an op whose arguments it takes as they are (gentrain._native's
+    tensor_op: one to four tensors; tensor_scalar_op: a tensor and a number), else None."""
+    kinds = [a.type for a in op.args]
+    if kinds and kinds[0] == "tensor" and len(kinds) <= 4 and all(k in ("tensor", "tensor?") for k in kinds):
+        return "_tensor_op"
+    if kinds == ["tensor", "double"]:
+        return "_tensor_scalar_op"
+    return None
+
+
 def py_forward(op, names):
     first = names[0][0]
+    fast = py_fast_call(op)
+    if fast:
+        return f"{first}.{fast}(fn.gentrain_{op.name}, {', '.join(n for n, _ in names)})"
     return f"{first}._op(lib.gentrain_{op.name}, {', '.join(py_value(a, n) for n, a in names)})"
 
 

@@ -7,6 +7,10 @@ found through the library's RUNPATH $ORIGIN, so `pip install` of the one file gi
 
     python3 scripts/wheel.py build/libgentrain.so.0 [dist]    (scripts/wheel.sh builds, then runs this)
 
+With it goes gentrain._native (the per-op path in C, built beside the library by CMake) when it
+was built; it is compiled against CPython's stable ABI (Python 3.9 and later), and the package
+falls back to ctypes where it does not load, so the Python tag stays py3-none.
+
 The tag is the plain platform's (linux_x86_64), not manylinux: the bundled libraries come from
 this Debian and were not checked against a manylinux policy.
 """
@@ -119,8 +123,12 @@ def main():
     tag = f"py3-none-linux_{platform.machine()}"
     with tempfile.TemporaryDirectory() as stage:
         shutil.copytree(os.path.join(PACKAGE, "gentrain"), os.path.join(stage, "gentrain"),
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "libgentrain.so*"))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "libgentrain.so*", "_native*.so"))
         bundled = bundle(library, os.path.join(stage, "gentrain"))
+        native = os.path.join(os.path.dirname(os.path.abspath(library)), "_native.abi3.so")
+        if os.path.exists(native):
+            shutil.copyfile(native, os.path.join(stage, "gentrain", "_native.abi3.so"))
+            bundled.append("_native.abi3.so")
         path = write_wheel(stage, dist, version, tag)
     print(f"{path} ({os.path.getsize(path) / 1e6:.1f} MB; bundles {', '.join(bundled)})")
 

@@ -23,6 +23,8 @@ for _ in range(3):
     loss.backward()
     opt.step()
 assert np.from_dlpack(gentrain.ones(2)).sum() == 2
+from gentrain._lib import native
+assert native is not None and native.__file__.startswith(sys.prefix), "no gentrain._native in the wheel"
 maps = open("/proc/self/maps").read()
 for name in ("libgentrain.so.0", "libopenblas.so.0"):
     paths = {line.split()[-1] for line in maps.splitlines() if line.endswith(name)}

@@ -5,7 +5,9 @@ beside this package, then the system's library path (libgentrain.so.0).
 """
 import ctypes
 import ctypes.util
+import importlib.util
 import os
+import types
 import threading
 import warnings
 
@@ -104,10 +106,32 @@ def _load():
         f = getattr(lib, name)
         f.restype = restype
         f.argtypes = argtypes
-    return lib
+    return lib, path
 
 
-lib = _load()
+def _load_native(library_path):
+    """gentrain._native (bindings/python/native/native.c), the per-op path in C: from beside the
+    library (a build folder), else beside this package (a wheel); None without it, or when
+    GENTRAIN_PYTHON_NATIVE=0, and the package calls the same entry points through ctypes."""
+    if os.environ.get("GENTRAIN_PYTHON_NATIVE", "1") == "0":
+        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.dirname(os.path.abspath(library_path)), here):
+        path = os.path.join(folder, "_native.abi3.so")
+        if os.path.exists(path):
+            spec = importlib.util.spec_from_file_location(__package__ + "._native", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    return None
+
+
+lib, _path = _load()
+native = _load_native(_path)
+# The entry points as the per-op path takes them: their addresses for gentrain._native, the
+# ctypes functions themselves without it.
+fn = (types.SimpleNamespace(**{name: ctypes.cast(getattr(lib, name), ctypes.c_void_p).value for name in _ffi.FUNCTIONS})
+      if native is not None else lib)
 
 
 @_ffi.WarningFn

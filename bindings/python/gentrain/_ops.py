@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from . import _convert as _c
-from ._lib import lib
+from ._lib import fn, lib
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -19,83 +19,83 @@ class TensorOps:
 
     def maximum(self, other: Tensor) -> Tensor:
         """The larger of a and b, elementwise; NaN if either is NaN (torch.maximum)."""
-        return self._op(lib.gentrain_maximum, self._h, other._h)
+        return self._tensor_op(fn.gentrain_maximum, self, other)
 
     def minimum(self, other: Tensor) -> Tensor:
         """The smaller of a and b, elementwise; NaN if either is NaN (torch.minimum)."""
-        return self._op(lib.gentrain_minimum, self._h, other._h)
+        return self._tensor_op(fn.gentrain_minimum, self, other)
 
     def neg(self) -> Tensor:
         """-x (torch.neg)."""
-        return self._op(lib.gentrain_neg, self._h)
+        return self._tensor_op(fn.gentrain_neg, self)
 
     def exp(self) -> Tensor:
         """e^x (torch.exp)."""
-        return self._op(lib.gentrain_exp, self._h)
+        return self._tensor_op(fn.gentrain_exp, self)
 
     def log(self) -> Tensor:
         """The natural logarithm (torch.log)."""
-        return self._op(lib.gentrain_log, self._h)
+        return self._tensor_op(fn.gentrain_log, self)
 
     def log1p(self) -> Tensor:
         """log(1 + x), accurate near 0 (torch.log1p)."""
-        return self._op(lib.gentrain_log1p, self._h)
+        return self._tensor_op(fn.gentrain_log1p, self)
 
     def expm1(self) -> Tensor:
         """e^x - 1, accurate near 0 (torch.expm1)."""
-        return self._op(lib.gentrain_expm1, self._h)
+        return self._tensor_op(fn.gentrain_expm1, self)
 
     def sqrt(self) -> Tensor:
         """The square root (torch.sqrt)."""
-        return self._op(lib.gentrain_sqrt, self._h)
+        return self._tensor_op(fn.gentrain_sqrt, self)
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x) (torch.rsqrt)."""
-        return self._op(lib.gentrain_rsqrt, self._h)
+        return self._tensor_op(fn.gentrain_rsqrt, self)
 
     def abs(self) -> Tensor:
         """|x|; its gradient is sign(x), 0 at 0 (torch.abs)."""
-        return self._op(lib.gentrain_abs, self._h)
+        return self._tensor_op(fn.gentrain_abs, self)
 
     def sign(self) -> Tensor:
         """-1, 0 or 1; its gradient is zero (torch.sign)."""
-        return self._op(lib.gentrain_sign, self._h)
+        return self._tensor_op(fn.gentrain_sign, self)
 
     def sin(self) -> Tensor:
         """The sine (torch.sin)."""
-        return self._op(lib.gentrain_sin, self._h)
+        return self._tensor_op(fn.gentrain_sin, self)
 
     def cos(self) -> Tensor:
         """The cosine (torch.cos)."""
-        return self._op(lib.gentrain_cos, self._h)
+        return self._tensor_op(fn.gentrain_cos, self)
 
     def erf(self) -> Tensor:
         """The error function (torch.erf)."""
-        return self._op(lib.gentrain_erf, self._h)
+        return self._tensor_op(fn.gentrain_erf, self)
 
     def tanh(self) -> Tensor:
         """The hyperbolic tangent (torch.tanh)."""
-        return self._op(lib.gentrain_tanh, self._h)
+        return self._tensor_op(fn.gentrain_tanh, self)
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x) (torch.sigmoid)."""
-        return self._op(lib.gentrain_sigmoid, self._h)
+        return self._tensor_op(fn.gentrain_sigmoid, self)
 
     def relu(self) -> Tensor:
         """max(x, 0) (torch.relu)."""
-        return self._op(lib.gentrain_relu, self._h)
+        return self._tensor_op(fn.gentrain_relu, self)
 
     def isnan(self) -> Tensor:
         """A bool tensor, true where x is NaN (never for integers)."""
-        return self._op(lib.gentrain_isnan, self._h)
+        return self._tensor_op(fn.gentrain_isnan, self)
 
     def isinf(self) -> Tensor:
         """A bool tensor, true where x is +-infinity (never for integers)."""
-        return self._op(lib.gentrain_isinf, self._h)
+        return self._tensor_op(fn.gentrain_isinf, self)
 
     def isfinite(self) -> Tensor:
         """A bool tensor, true where x is neither NaN nor infinite (always for integers)."""
-        return self._op(lib.gentrain_isfinite, self._h)
+        return self._tensor_op(fn.gentrain_isfinite, self)
 
     def nan_to_num(self, nan: float = 0.0, posinf: Optional[float] = None, neginf: Optional[float] = None) -> Tensor:
         """NaN -> nan, +inf -> posinf, -inf -> neginf; None for the dtype's largest and lowest finite
@@ -163,11 +163,11 @@ class TensorOps:
 
     def contiguous(self) -> Tensor:
         """x itself when contiguous, else a row-major copy (Tensor.contiguous)."""
-        return self._op(lib.gentrain_contiguous, self._h)
+        return self._tensor_op(fn.gentrain_contiguous, self)
 
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow back (torch.clone)."""
-        return self._op(lib.gentrain_clone, self._h)
+        return self._tensor_op(fn.gentrain_clone, self)
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """The entries of x at the int64/int32 `index` along `dim`; every index is range-checked

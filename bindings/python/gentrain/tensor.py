@@ -10,17 +10,17 @@ import numpy as np
 
 from . import _dtype, _ffi
 from ._convert import dims as _dims, int64s as _int64s
-from ._lib import check, lib
+from ._lib import check, fn, lib, native, raise_error
 from ._ops import TensorOps
 
 _Int64Array = ctypes.c_int64 * _ffi.MAX_DIMS
 
 
-def _new(fn, *args):
+def _new(f, *args):
     """Calls a C function whose first parameter is `gentrain_tensor **out`; wraps the result
     (as `Tensor._wrap` does, written out: every op comes through here)."""
     out = c_void_p()
-    st = fn(byref(out), *args)
+    st = f(byref(out), *args)
     if st:
         check(st)
     t = _object_new(Tensor)
@@ -53,26 +53,59 @@ def _shape_args(size):
     return _int64s(size)
 
 
-class Tensor(TensorOps):
+if native is not None:
+    # The per-op path in C (bindings/python/native/native.c): the handle lives in a C field and is
+    # freed by the type's deallocator; ops whose arguments are tensors (or a tensor and a number)
+    # are called without ctypes.
+    _TensorBase = native.TensorBase
+    _tensor_op = native.tensor_op
+    _tensor_scalar_op = native.tensor_scalar_op
+else:
+    class _TensorBase:
+        """The handle of a Tensor, freed with it (what gentrain._native's TensorBase does in C)."""
+
+        __slots__ = ("_h",)
+
+        def __del__(self, _free=lib.gentrain_tensor_free):
+            if getattr(self, "_h", None):
+                _free(self._h)
+                self._h = None
+
+    def _tensor_op(f, *tensors):
+        """The new tensor of f(&out, *tensors); None passes a NULL handle."""
+        try:
+            handles = [None if t is None else t._h for t in tensors]
+        except AttributeError:
+            raise TypeError("expected gentrain.Tensor arguments, got "
+                            + ", ".join(type(t).__name__ for t in tensors)) from None
+        return _new(f, *handles)
+
+    def _tensor_scalar_op(f, t, x):
+        """The new tensor of f(&out, t, x) for a number x (not a string: float() would parse it)."""
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected a gentrain.Tensor, got {type(t).__name__}")
+        if isinstance(x, (str, bytes)):
+            raise TypeError(f"must be real number, not {type(x).__name__}")
+        return _new(f, t._h, builtins.float(x))
+
+
+class Tensor(_TensorBase, TensorOps):
     """A tensor of the engine. Create one with `gentrain.tensor`, `from_numpy`, `zeros`, …
 
     The methods that forward to one C function come from `TensorOps` (generated from
     api/ops.py); the ones here do more (operators with scalars, indexing, conversions)."""
 
-    __slots__ = ("_h", "__weakref__")
+    __slots__ = ("__weakref__",)
     __hash__ = object.__hash__
     _op = staticmethod(_new)
+    _tensor_op = staticmethod(_tensor_op)
+    _tensor_scalar_op = staticmethod(_tensor_scalar_op)
 
     @classmethod
     def _wrap(cls, handle):
         t = object.__new__(cls)
         t._h = handle
         return t
-
-    def __del__(self, _free=lib.gentrain_tensor_free):
-        if getattr(self, "_h", None):
-            _free(self._h)
-            self._h = None
 
     # -- properties ------------------------------------------------------------------
 
@@ -373,7 +406,7 @@ class Tensor(TensorOps):
         check(lib.gentrain_tensor_set_grad(self._h, None if value is None else value._h))
 
     def detach(self):
-        return _new(lib.gentrain_tensor_detach, self._h)
+        return _tensor_op(fn.gentrain_tensor_detach, self)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         retain = create_graph if retain_graph is None else retain_graph
@@ -385,42 +418,42 @@ class Tensor(TensorOps):
         dt = self.dtype if self.dtype.is_floating_point or isinstance(value, builtins.int) else _dtype.float32
         return full((), value, dtype=dt)
 
-    def _binary(self, other, fn, scalar_fn=None):
+    def _binary(self, other, f, scalar_f=None):
+        """self (op) other for the entry points f (two tensors) and scalar_f (a tensor and a number)."""
         if isinstance(other, Tensor):
-            return _new(fn, self._h, other._h)
-        if scalar_fn is not None and self.dtype.is_floating_point:
-            return _new(scalar_fn, self._h, builtins.float(other))
-        scalar = self._scalar(other)  # kept alive across the call
-        return _new(fn, self._h, scalar._h)
+            return _tensor_op(f, self, other)
+        if scalar_f is not None and self.dtype.is_floating_point:
+            return _tensor_scalar_op(scalar_f, self, other)
+        return _tensor_op(f, self, self._scalar(other))
 
     def __add__(self, o):
-        return self._binary(o, lib.gentrain_add, lib.gentrain_add_scalar)
+        return self._binary(o, fn.gentrain_add, fn.gentrain_add_scalar)
 
     __radd__ = __add__
 
     def __sub__(self, o):
         if isinstance(o, Tensor):
-            return _new(lib.gentrain_sub, self._h, o._h)
-        return self._binary(-o, lib.gentrain_add, lib.gentrain_add_scalar)
+            return _tensor_op(fn.gentrain_sub, self, o)
+        return self._binary(-o, fn.gentrain_add, fn.gentrain_add_scalar)
 
     def __rsub__(self, o):
         if self.dtype.is_floating_point:
-            return _new(lib.gentrain_rsub_scalar, self._h, builtins.float(o))
+            return _tensor_scalar_op(fn.gentrain_rsub_scalar, self, o)
         return self._scalar(o) - self
 
     def __mul__(self, o):
-        return self._binary(o, lib.gentrain_mul, lib.gentrain_mul_scalar)
+        return self._binary(o, fn.gentrain_mul, fn.gentrain_mul_scalar)
 
     __rmul__ = __mul__
 
     def __truediv__(self, o):
-        return self._binary(o, lib.gentrain_div)
+        return self._binary(o, fn.gentrain_div)
 
     def __rtruediv__(self, o):
         return self._scalar(o) / self
 
     def __pow__(self, o):
-        return self._binary(o, lib.gentrain_pow, lib.gentrain_pow_scalar)
+        return self._binary(o, fn.gentrain_pow, fn.gentrain_pow_scalar)
 
     def __rpow__(self, o):
         return self._scalar(o) ** self
@@ -429,7 +462,7 @@ class Tensor(TensorOps):
         return self.neg()
 
     def __matmul__(self, o):
-        return _new(lib.gentrain_matmul, self._h, o._h)
+        return _tensor_op(fn.gentrain_matmul, self, o)
 
     def mm(self, mat2):
         """torch.mm: the product of two matrices (no broadcasting)."""
@@ -446,22 +479,22 @@ class Tensor(TensorOps):
         return self @ mat2
 
     def __eq__(self, o):
-        return self._binary(o, lib.gentrain_eq)
+        return self._binary(o, fn.gentrain_eq)
 
     def __ne__(self, o):
-        return self._binary(o, lib.gentrain_ne)
+        return self._binary(o, fn.gentrain_ne)
 
     def __lt__(self, o):
-        return self._binary(o, lib.gentrain_lt)
+        return self._binary(o, fn.gentrain_lt)
 
     def __le__(self, o):
-        return self._binary(o, lib.gentrain_le)
+        return self._binary(o, fn.gentrain_le)
 
     def __gt__(self, o):
-        return self._binary(o, lib.gentrain_gt)
+        return self._binary(o, fn.gentrain_gt)
 
     def __ge__(self, o):
-        return self._binary(o, lib.gentrain_ge)
+        return self._binary(o, fn.gentrain_ge)
 
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
@@ -699,6 +732,10 @@ class Tensor(TensorOps):
             else:
                 raise TypeError(f"gentrain: unsupported index {k!r}")
         return out
+
+
+if native is not None:
+    native.bind(Tensor, ctypes.cast(lib.gentrain_tensor_free, c_void_p).value, raise_error)
 
 
 def _index(bound):
@@ -1081,5 +1118,5 @@ def where(condition, input, other):  # noqa: A002 - PyTorch's names
         input = full((), input, dtype=other.dtype)
     if not isinstance(other, Tensor):
         other = full((), other, dtype=input.dtype)
-    return _new(lib.gentrain_where, condition._h, input._h, other._h)
+    return _tensor_op(fn.gentrain_where, condition, input, other)
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from .. import _convert as _c
 from .._ops import tanh, sigmoid, relu, softmax, log_softmax  # noqa: F401 - also gentrain.<name>
-from .._lib import lib
+from .._lib import fn, lib
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -15,22 +15,22 @@ __all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', '
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002 - PyTorch's names
     """x where x >= 0, else negative_slope * x (F.leaky_relu)."""
-    return input._op(lib.gentrain_leaky_relu, input._h, float(negative_slope))
+    return input._tensor_scalar_op(fn.gentrain_leaky_relu, input, negative_slope)
 
 
 def silu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """x * sigmoid(x) (F.silu, nn.SiLU)."""
-    return input._op(lib.gentrain_silu, input._h)
+    return input._tensor_op(fn.gentrain_silu, input)
 
 
 def softsign(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """x / (1 + |x|) (F.softsign, nn.Softsign)."""
-    return input._op(lib.gentrain_softsign, input._h)
+    return input._tensor_op(fn.gentrain_softsign, input)
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's names
     """x where x > 0, else alpha * (e^x - 1) (F.elu); gradients of any order."""
-    return input._op(lib.gentrain_elu, input._h, float(alpha))
+    return input._tensor_scalar_op(fn.gentrain_elu, input, alpha)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -45,7 +45,7 @@ def gelu(input: Tensor, approximate: str = 'none') -> Tensor:  # noqa: A002 - Py
 
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:  # noqa: A002 - PyTorch's names
     """x W^T + b for x [*, in], weight [out, in], bias [out] or NULL (F.linear)."""
-    return input._op(lib.gentrain_linear, input._h, weight._h, _c.handle(bias))
+    return input._tensor_op(fn.gentrain_linear, input, weight, bias)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002 - PyTorch's names

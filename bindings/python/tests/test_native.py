@@ -1,0 +1,106 @@
+"""The per-op path: gentrain._native (C) where it is built, ctypes with GENTRAIN_PYTHON_NATIVE=0;
+both give the same tensors, errors and lifetimes."""
+import gc
+import os
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import gentrain
+from gentrain._lib import fn, lib, native
+
+
+def test_the_native_path_is_in_use_unless_turned_off():
+    # CMake builds gentrain._native beside the library, and scripts/test.sh runs the suite once
+    # without it: a build that silently lost it must fail here.
+    if os.environ.get("GENTRAIN_PYTHON_NATIVE") == "0":
+        assert native is None and fn is lib
+    else:
+        assert native is not None
+        assert isinstance(gentrain.ones(1), native.TensorBase)
+        assert isinstance(fn.gentrain_add, int)
+
+
+def test_ops_give_the_values_and_gradients():
+    a = gentrain.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    b = gentrain.tensor([0.5, 0.25, 2.0])
+    y = ((a + b) * (a - b) / 2.0 + 1.0 - a * 3.0).exp().sum() + gentrain.nn.functional.leaky_relu(a, 0.1).sum()
+    y.backward()
+    av, bv = np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.25, 2.0])
+    inner = (av + bv) * (av - bv) / 2.0 + 1.0 - av * 3.0
+    expected = np.exp(inner).sum() + np.where(av > 0, av, 0.1 * av).sum()
+    assert np.isclose(y.item(), expected, rtol=1e-5)
+    grad = np.exp(inner) * (av - 3.0) + np.where(av > 0, 1.0, 0.1)
+    assert np.allclose(a.grad.numpy(), grad, rtol=1e-5)
+
+
+def test_optional_tensors_and_results_are_tensors():
+    x = gentrain.randn(4, 3)
+    w = gentrain.randn(2, 3)
+    y = gentrain.nn.functional.linear(x, w, None)   # a NULL bias
+    assert type(y) is gentrain.Tensor and y.shape == (4, 2)
+    assert np.allclose(y.numpy(), x.numpy() @ w.numpy().T, atol=1e-5)
+
+
+def test_a_non_tensor_argument_is_a_type_error():
+    x = gentrain.ones(2)
+    with pytest.raises(TypeError):
+        gentrain.nn.functional.linear(x, np.ones((2, 2), dtype=np.float32))
+    with pytest.raises(TypeError):
+        x.maximum([1.0, 2.0])
+    with pytest.raises(TypeError):
+        x + "one"
+
+
+def test_a_failed_call_raises_the_librarys_error_and_message():
+    with pytest.raises(gentrain.ShapeError, match="must match the size"):
+        gentrain.ones(2) + gentrain.ones(3)
+    with pytest.raises(gentrain.ShapeError):
+        gentrain.ones(2, 3) @ gentrain.ones(2, 3)
+
+
+def test_a_freed_handle_is_an_error_not_a_crash():
+    x = gentrain.ones(2)
+    y = gentrain.ones(2)
+    h = y._h
+    y._h = None     # the handle is taken over (as Parameter does); y now holds none
+    with pytest.raises(gentrain.InvalidHandleError):
+        x + y
+    y._h = h        # and given back
+    assert (x + y).sum().item() == 4.0
+
+
+def test_tensors_die_with_their_python_objects():
+    x = gentrain.randn(3, requires_grad=True)
+    ref = weakref.ref(x * 2.0)
+    gc.collect()
+    assert ref() is None
+    # A graph kept alive only by its output goes with it; the leaf's gradient still works.
+    y = (x * 2.0).sum()
+    y.backward()
+    del y
+    assert np.allclose(x.grad.numpy(), 2.0)
+
+
+def test_ops_release_the_gil():
+    # A thread blocked in a long engine call must not stop Python code on another thread.
+    big = gentrain.randn(1500, 1500)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(1)
+            stop.wait(0.0005)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        for _ in range(3):
+            big @ big
+    finally:
+        stop.set()
+        t.join()
+    assert len(ticks) > 3

@@ -111,18 +111,22 @@ def _load():
 
 def _load_native(library_path):
     """gentrain._native (bindings/python/native/native.c), the per-op path in C: from beside the
-    library (a build folder), else beside this package (a wheel); None without it, or when
-    GENTRAIN_PYTHON_NATIVE=0, and the package calls the same entry points through ctypes."""
+    library (a build folder), else beside this package (a wheel); None without it, when it does
+    not load here (an interpreter without the stable ABI, such as a free-threaded build), or when
+    GENTRAIN_PYTHON_NATIVE=0 — and the package calls the same entry points through ctypes."""
     if os.environ.get("GENTRAIN_PYTHON_NATIVE", "1") == "0":
         return None
     here = os.path.dirname(os.path.abspath(__file__))
     for folder in (os.path.dirname(os.path.abspath(library_path)), here):
         path = os.path.join(folder, "_native.abi3.so")
         if os.path.exists(path):
-            spec = importlib.util.spec_from_file_location(__package__ + "._native", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module
+            try:
+                spec = importlib.util.spec_from_file_location(__package__ + "._native", path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                return module
+            except (ImportError, OSError) as e:
+                warnings.warn(f"gentrain: {path} does not load ({e}); ops go through ctypes, more slowly", RuntimeWarning)
     return None
 
 

@@ -136,3 +136,19 @@ def test_every_tensor_op_refuses_missing_and_foreign_tensors(name, kinds):
         assert isinstance(out, gentrain.Tensor)
     with pytest.raises(TypeError):
         op(f, *[1.5] * len(kinds))
+
+
+def test_a_native_module_that_does_not_load_falls_back_to_ctypes(tmp_path):
+    # E.g. an interpreter without the stable ABI: a warning, and the package still works.
+    import subprocess
+    import sys
+    os.symlink(os.path.realpath(lib._name), tmp_path / "libgentrain.so.0")
+    (tmp_path / "_native.abi3.so").write_bytes(b"not a shared object")
+    env = dict(os.environ, GENTRAIN_LIBRARY=str(tmp_path / "libgentrain.so.0"), GENTRAIN_PYTHON_NATIVE="1")
+    code = ("import warnings; warnings.simplefilter('error', RuntimeWarning)\n"
+            "try:\n    import gentrain\nexcept RuntimeWarning as w:\n    print('warned:', w)\n"
+            "warnings.simplefilter('ignore', RuntimeWarning)\nimport gentrain\nfrom gentrain._lib import native\n"
+            "print(native, (gentrain.ones(2) + gentrain.ones(2)).sum().item())")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert "warned:" in out and "does not load" in out
+    assert out.strip().endswith("None 4.0")

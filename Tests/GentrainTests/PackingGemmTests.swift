@@ -3,7 +3,7 @@ import XCTest
 import CGentrainKernels
 
 /// The C loops of `CGentrainKernels` at every level this CPU runs: the packing GEMM (whole, and in
-/// blocks sharing an operand packed once) against a float64 product of the same
+/// blocks sharing an operand packed once) and the small in-place product against a float64 product of the same
 /// (bfloat16-rounded) values, the bfloat16 conversions against `BFloat16`'s, and the unscale pass.
 final class PackingGemmTests: XCTestCase {
     private var levels: [Int32] { CPU.kernels >= .avx2 ? [Int32(GT_LEVEL_BASELINE), Int32(GT_LEVEL_AVX2)] : [Int32(GT_LEVEL_BASELINE)] }
@@ -89,6 +89,34 @@ final class PackingGemmTests: XCTestCase {
                     guard abs(got - exact) <= 1e-5 * Double(k + 1) else {
                         XCTFail("level \(level) \(m)x\(n)x\(k) layout \(layout) elements \(ea),\(eb) beta \(beta) sharing \(sharing): C[\(i), \(j)] = \(got), expected \(exact)")
                         return
+                    }
+                }
+            }
+        }
+    }
+
+    /// The in-place product for small sizes, at every level: every layout pair (B's rows contiguous,
+    /// the dot products of B transposed against A's rows, and strided operands), sizes around its
+    /// 32-column, 8-column and 8-deep blocks, beta 0 (C full of NaN, never read) and 0.5.
+    func testSmallProductsAgainstFloat64() {
+        let sizes = [(1, 1, 1), (3, 7, 5), (8, 64, 16), (8, 64, 64), (5, 33, 9), (64, 8, 8), (2, 41, 17)]
+        for level in levels {
+            for (m, n, k) in sizes {
+                for (la, lb) in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 1), (0, 2), (2, 2)] {
+                    for beta: Float in [0, 0.5] {
+                        let (ars, acs, asize) = strides(m, k, la), (brs, bcs, bsize) = strides(k, n, lb)
+                        let a = (0..<asize).map { value($0) }, b = (0..<bsize).map { value($0 + 7919) }
+                        let start = (0..<(m * n)).map { value($0 + 104_729) }
+                        var c = beta == 0 ? [Float](repeating: .nan, count: m * n) : start
+                        gt_gemm_small(m, n, k, a, ars, acs, b, brs, bcs, beta, &c, n, level)
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                var exact = Double(beta) * Double(start[i * n + j])
+                                for p in 0..<k { exact += Double(a[i * ars + p * acs]) * Double(b[p * brs + j * bcs]) }
+                                XCTAssertEqual(Double(c[i * n + j]), exact, accuracy: 1e-5 * Double(k + 1),
+                                               "level \(level) \(m)x\(n)x\(k) layouts \(la),\(lb) beta \(beta): C[\(i), \(j)]")
+                            }
+                        }
                     }
                 }
             }

@@ -106,6 +106,14 @@ enum {
 int gt_gemm(long m, long n, long k, gt_matrix a, const float *packed_a, gt_matrix b, const float *packed_b, float beta,
             float *c, long ldc, int level);
 
+/// `C = A·B + beta·C` in float32 with A `[m, k]` and B `[k, n]` read in place through their strides
+/// (element (i, j) of A at a + i·a_row_stride + j·a_col_stride) and C `[m, n]` row-major (leading
+/// dimension `ldc`), on the caller's thread, without packing: for products too small to pay for it.
+/// `beta` 0 never reads C.
+void gt_gemm_small(long m, long n, long k, const float *a, ptrdiff_t a_row_stride, ptrdiff_t a_col_stride,
+                   const float *b, ptrdiff_t b_row_stride, ptrdiff_t b_col_stride, float beta, float *c, long ldc,
+                   int level);
+
 /// The floats `gt_gemm_pack` writes for a whole operand (`count` rows of A or columns of B, depth k).
 long gt_gemm_packed_floats(int operand, long count, long k);
 

@@ -14,6 +14,10 @@
  * A failed call raises through the package's own `raise_error(status)`, so the exceptions are the
  * ones the ctypes path raises. Like ctypes, every engine call runs with the GIL released.
  *
+ * A private module, as ctypes is: `fn` must be the address of an entry point of the signature the
+ * function names (the package passes only its own, from `gentrain._lib.fn`); the tensors and
+ * numbers are checked here, and the handles by the library, which refuses a freed or foreign one.
+ *
  * Without this module (no C compiler or Python headers at build time, or GENTRAIN_PYTHON_NATIVE=0)
  * the package does the same through ctypes (gentrain/tensor.py: `_TensorBase`, `_tensor_op`). */
 #define Py_LIMITED_API 0x03090000

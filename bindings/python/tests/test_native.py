@@ -103,7 +103,8 @@ def test_ops_release_the_gil():
     finally:
         stop.set()
         t.join()
-    assert len(ticks) > 3
+    # Released, the ticker runs all through the products (hundreds of ticks); held, only between them.
+    assert len(ticks) > 20
 
 
 def _fast_ops():

@@ -232,12 +232,15 @@ def py_def(name, params, doc, body):
 
 def py_fast_call(op):
     """The per-op path's method for an op whose arguments it takes as they are (gentrain._native's
-    tensor_op: one to four tensors; tensor_scalar_op: a tensor and a number), else None."""
+    tensor_op: one to four tensors; tensor_scalar_op: a tensor and a number; tensor_int_op: a
+    tensor and one to four int64s), else None."""
     kinds = [a.type for a in op.args]
     if kinds and kinds[0] == "tensor" and len(kinds) <= 4 and all(k in ("tensor", "tensor?") for k in kinds):
         return "_tensor_op"
     if kinds == ["tensor", "double"]:
         return "_tensor_scalar_op"
+    if kinds and kinds[0] == "tensor" and 2 <= len(kinds) <= 5 and all(k == "int64" for k in kinds[1:]):
+        return "_tensor_int_op"
     return None
 
 

@@ -24,8 +24,12 @@ def dims(dim):
 
 
 def index(value):
-    """An integer argument; floats are refused as PyTorch refuses them."""
-    return operator.index(value)
+    """An integer argument as C's int64; floats are refused as PyTorch refuses them, and a value out
+    of int64's range is an OverflowError (ctypes would silently keep its low 64 bits)."""
+    value = operator.index(value)
+    if not -(1 << 63) <= value < 1 << 63:
+        raise OverflowError(f"{value} does not fit in a 64-bit integer")
+    return value
 
 
 def handle(tensor):

@@ -129,7 +129,7 @@ class TensorOps:
         """Running sums along `dim` (torch.cumsum): floating dtypes keep theirs (accumulated in
         float64), integers and bool give int64.
         """
-        return self._op(lib.gentrain_cumsum, self._h, _c.index(dim))
+        return self._tensor_int_op(fn.gentrain_cumsum, self, dim)
 
     def norm(self, p: float = 2, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0."""
@@ -137,11 +137,11 @@ class TensorOps:
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Dimensions start_dim...end_dim merged into one (torch.flatten)."""
-        return self._op(lib.gentrain_flatten, self._h, _c.index(start_dim), _c.index(end_dim))
+        return self._tensor_int_op(fn.gentrain_flatten, self, start_dim, end_dim)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """A view with dim0 and dim1 swapped (torch.transpose)."""
-        return self._op(lib.gentrain_transpose, self._h, _c.index(dim0), _c.index(dim1))
+        return self._tensor_int_op(fn.gentrain_transpose, self, dim0, dim1)
 
     def squeeze(self, dim: Optional[Union[int, Sequence[int]]] = None) -> Tensor:
         """A view without those of `dim` (an int or a sequence) that have size 1; without every
@@ -151,15 +151,15 @@ class TensorOps:
 
     def unsqueeze(self, dim: int) -> Tensor:
         """A view with a new dimension of size 1 at `dim` (torch.unsqueeze)."""
-        return self._op(lib.gentrain_unsqueeze, self._h, _c.index(dim))
+        return self._tensor_int_op(fn.gentrain_unsqueeze, self, dim)
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """A view of `length` entries along `dim` from `start` (torch.narrow)."""
-        return self._op(lib.gentrain_narrow, self._h, _c.index(dim), _c.index(start), _c.index(length))
+        return self._tensor_int_op(fn.gentrain_narrow, self, dim, start, length)
 
     def select(self, dim: int, index: int) -> Tensor:
         """x[..., index, ...] along `dim`, removing that dimension: a view (torch.select)."""
-        return self._op(lib.gentrain_select, self._h, _c.index(dim), _c.index(index))
+        return self._tensor_int_op(fn.gentrain_select, self, dim, index)
 
     def contiguous(self) -> Tensor:
         """x itself when contiguous, else a row-major copy (Tensor.contiguous)."""
@@ -193,11 +193,11 @@ class TensorOps:
 
     def softmax(self, dim: int) -> Tensor:
         """exp(x) / sum(exp(x)) along `dim` (F.softmax)."""
-        return self._op(lib.gentrain_softmax, self._h, _c.index(dim))
+        return self._tensor_int_op(fn.gentrain_softmax, self, dim)
 
     def log_softmax(self, dim: int) -> Tensor:
         """log(softmax(x)) along `dim`, computed stably (F.log_softmax)."""
-        return self._op(lib.gentrain_log_softmax, self._h, _c.index(dim))
+        return self._tensor_int_op(fn.gentrain_log_softmax, self, dim)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

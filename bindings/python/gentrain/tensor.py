@@ -9,7 +9,7 @@ from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
 import numpy as np
 
 from . import _dtype, _ffi
-from ._convert import dims as _dims, int64s as _int64s
+from ._convert import dims as _dims, index as _convert_index, int64s as _int64s
 from ._lib import check, fn, lib, native, raise_error
 from ._ops import TensorOps
 
@@ -60,6 +60,7 @@ if native is not None:
     _TensorBase = native.TensorBase
     _tensor_op = native.tensor_op
     _tensor_scalar_op = native.tensor_scalar_op
+    _tensor_int_op = native.tensor_int_op
 else:
     class _TensorBase:
         """The handle of a Tensor, freed with it (what gentrain._native's TensorBase does in C)."""
@@ -80,13 +81,21 @@ else:
                             + ", ".join(type(t).__name__ for t in tensors)) from None
         return _new(f, *handles)
 
+    def _handle_of(t):
+        """A tensor argument's handle; None is NULL (which the library refuses where it needs one)."""
+        if isinstance(t, Tensor) or t is None:
+            return None if t is None else t._h
+        raise TypeError(f"expected a gentrain.Tensor, got {type(t).__name__}")
+
     def _tensor_scalar_op(f, t, x):
         """The new tensor of f(&out, t, x) for a number x (not a string: float() would parse it)."""
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected a gentrain.Tensor, got {type(t).__name__}")
         if isinstance(x, (str, bytes)):
             raise TypeError(f"must be real number, not {type(x).__name__}")
-        return _new(f, t._h, builtins.float(x))
+        return _new(f, _handle_of(t), builtins.float(x))
+
+    def _tensor_int_op(f, t, *ints):
+        """The new tensor of f(&out, t, *ints) for integers (dimensions, indices)."""
+        return _new(f, _handle_of(t), *map(_convert_index, ints))
 
 
 class Tensor(_TensorBase, TensorOps):
@@ -100,6 +109,7 @@ class Tensor(_TensorBase, TensorOps):
     _op = staticmethod(_new)
     _tensor_op = staticmethod(_tensor_op)
     _tensor_scalar_op = staticmethod(_tensor_scalar_op)
+    _tensor_int_op = staticmethod(_tensor_int_op)
 
     @classmethod
     def _wrap(cls, handle):
@@ -723,7 +733,7 @@ class Tensor(_TensorBase, TensorOps):
                 start = 0 if k.start is None else _index(k.start)
                 stop = 2**62 if k.stop is None else _index(k.stop)
                 step = 1 if k.step is None else _index(k.step)
-                out = _new(lib.gentrain_slice, out._h, dim, start, stop, step)
+                out = _tensor_int_op(fn.gentrain_slice, out, dim, start, stop, step)
                 dim += 1
             elif isinstance(k, (Tensor, list, np.ndarray)):
                 index = k if isinstance(k, Tensor) else tensor(np.asarray(k, dtype=np.int64))

@@ -10,7 +10,9 @@
  *   - `tensor_op(fn, *tensors)`: calls an entry point `int fn(gentrain_tensor **out, t1, ...)`
  *     whose arguments are one to four tensors (None for an optional one), and returns the new
  *     `gentrain.Tensor`;
- *   - `tensor_scalar_op(fn, tensor, x)`: the same for `int fn(gentrain_tensor **out, t, double x)`.
+ *   - `tensor_scalar_op(fn, tensor, x)`: the same for `int fn(gentrain_tensor **out, t, double x)`;
+ *   - `tensor_int_op(fn, tensor, *ints)`: the same for one to four int64 arguments after the tensor
+ *     (dimensions, indices: transpose, softmax, slicing).
  * A failed call raises through the package's own `raise_error(status)`, so the exceptions are the
  * ones the ctypes path raises. Like ctypes, every engine call runs with the GIL released.
  *
@@ -23,6 +25,7 @@
 #define Py_LIMITED_API 0x03090000
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 
 #include "gentrain.h"
 
@@ -37,6 +40,10 @@ typedef int (*tensor_op3)(gentrain_tensor **, gentrain_tensor *, gentrain_tensor
 typedef int (*tensor_op4)(gentrain_tensor **, gentrain_tensor *, gentrain_tensor *, gentrain_tensor *,
                           gentrain_tensor *);
 typedef int (*tensor_scalar_op_fn)(gentrain_tensor **, gentrain_tensor *, double);
+typedef int (*tensor_int_op1)(gentrain_tensor **, gentrain_tensor *, int64_t);
+typedef int (*tensor_int_op2)(gentrain_tensor **, gentrain_tensor *, int64_t, int64_t);
+typedef int (*tensor_int_op3)(gentrain_tensor **, gentrain_tensor *, int64_t, int64_t, int64_t);
+typedef int (*tensor_int_op4)(gentrain_tensor **, gentrain_tensor *, int64_t, int64_t, int64_t, int64_t);
 
 /* Set by bind(): the engine's free function, the class of new tensors (a subclass of TensorBase)
  * and its allocator, and the package's function that raises the exception for a status. */
@@ -193,6 +200,46 @@ static PyObject *tensor_scalar_op(PyObject *module, PyObject *args) {
     return result(status, out);
 }
 
+/* An integer argument as int64: an int or an object with __index__ (a float is a TypeError, as
+ * PyTorch has it); out of range, an OverflowError. */
+static int int64_argument(PyObject *argument, int64_t *value) {
+    PyObject *index = PyNumber_Index(argument);
+    if (index == NULL) return -1;
+    long long v = PyLong_AsLongLong(index);
+    Py_DECREF(index);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    *value = (int64_t)v;
+    return 0;
+}
+
+static PyObject *tensor_int_op(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_ssize_t count = PyTuple_Size(args) - 2;
+    if (count < 1 || count > 4) {
+        PyErr_SetString(PyExc_TypeError, "tensor_int_op(fn, tensor, *ints) takes one to four integers");
+        return NULL;
+    }
+    if (!bound()) return NULL;
+    void *fn = function_address(PyTuple_GetItem(args, 0));
+    if (fn == NULL) return NULL;
+    gentrain_tensor *h = NULL;
+    if (argument_handle(PyTuple_GetItem(args, 1), &h) != 0) return NULL;
+    int64_t v[4] = {0, 0, 0, 0};
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (int64_argument(PyTuple_GetItem(args, i + 2), &v[i]) != 0) return NULL;
+    gentrain_tensor *out = NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    switch (count) {
+    case 1: status = ((tensor_int_op1)fn)(&out, h, v[0]); break;
+    case 2: status = ((tensor_int_op2)fn)(&out, h, v[0], v[1]); break;
+    case 3: status = ((tensor_int_op3)fn)(&out, h, v[0], v[1], v[2]); break;
+    default: status = ((tensor_int_op4)fn)(&out, h, v[0], v[1], v[2], v[3]); break;
+    }
+    Py_END_ALLOW_THREADS
+    return result(status, out);
+}
+
 /* bind(tensor_type, free_address, raise_error): once, when gentrain.Tensor exists. */
 static PyObject *bind(PyObject *module, PyObject *args) {
     (void)module;
@@ -223,6 +270,8 @@ static PyMethodDef methods[] = {
     {"tensor_op", tensor_op, METH_VARARGS, "tensor_op(fn, *tensors): the new tensor of fn(&out, *tensors)."},
     {"tensor_scalar_op", tensor_scalar_op, METH_VARARGS,
      "tensor_scalar_op(fn, tensor, x): the new tensor of fn(&out, tensor, (double)x)."},
+    {"tensor_int_op", tensor_int_op, METH_VARARGS,
+     "tensor_int_op(fn, tensor, *ints): the new tensor of fn(&out, tensor, (int64)i1, ...), one to four integers."},
     {"bind", bind, METH_VARARGS, "bind(tensor_type, free_address, raise_error)"},
     {NULL, NULL, 0, NULL},
 };

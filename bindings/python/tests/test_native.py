@@ -1,5 +1,6 @@
 """The per-op path: gentrain._native (C) where it is built, ctypes with GENTRAIN_PYTHON_NATIVE=0;
 both give the same tensors, errors and lifetimes."""
+import ctypes
 import gc
 import os
 import threading
@@ -107,21 +108,48 @@ def test_ops_release_the_gil():
     assert len(ticks) > 20
 
 
-def _fast_ops():
-    """The table's ops that the per-op path calls with their tensors as they are (api/ops.py)."""
+def _table():
+    """api/ops.py's ops."""
     import importlib.util
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
     spec = importlib.util.spec_from_file_location("gentrain_api_ops", os.path.join(root, "api", "ops.py"))
     ops = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ops)
-    for section in ops.SECTIONS.values():
-        for op in section:
-            kinds = [a.type for a in op.args]
-            if op.kind == "op" and kinds and kinds[0] == "tensor" and all(k in ("tensor", "tensor?") for k in kinds):
-                yield op.name, kinds
+    return [(op.name, [a.type for a in op.args]) for section in ops.SECTIONS.values() for op in section if op.kind == "op"]
 
 
-@pytest.mark.parametrize("name,kinds", list(_fast_ops()))
+def _fast_ops():
+    """The table's ops that the per-op path calls with their tensors as they are."""
+    return [(name, kinds) for name, kinds in _table() if kinds[0] == "tensor" and all(k in ("tensor", "tensor?") for k in kinds)]
+
+
+def _int_ops():
+    """The table's ops of a tensor and int64s (dimensions, indices)."""
+    return [(name, len(kinds) - 1) for name, kinds in _table() if kinds[0] == "tensor" and len(kinds) > 1
+            and all(k == "int64" for k in kinds[1:])]
+
+
+@pytest.mark.parametrize("name,count", _int_ops())
+def test_every_int_op_refuses_missing_tensors_and_bad_integers(name, count):
+    f = getattr(fn, "gentrain_" + name)
+    op = gentrain.Tensor._tensor_int_op
+    x = gentrain.ones(2, 3)
+    with pytest.raises(gentrain.InvalidHandleError):
+        op(f, None, *[0] * count)
+    for bad in (1.0, "0", None):
+        with pytest.raises(TypeError):
+            op(f, x, *[bad] * count)
+    with pytest.raises((OverflowError, ctypes.ArgumentError)):
+        op(f, x, *[2 ** 64] * count)
+    for ints in ([0] * count, [-1] * count, [5] * count, [-(2 ** 63)] * count, [2 ** 63 - 1] * count):
+        try:
+            out = op(f, x, *ints)
+        except gentrain.GentrainError:
+            continue
+        assert isinstance(out, gentrain.Tensor)
+
+
+@pytest.mark.parametrize("name,kinds", _fast_ops())
 def test_every_tensor_op_refuses_missing_and_foreign_tensors(name, kinds):
     # Whatever a Python caller passes, the result is a tensor or an exception — never a crash.
     f = getattr(fn, "gentrain_" + name)

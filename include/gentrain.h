@@ -1551,8 +1551,10 @@ void gentrain_data_parallel_options_default(gentrain_data_parallel_options *opti
  * shards' gradients of `parameters` (in a fixed order) and of `input`. Shard 0 alone updates
  * buffers (running statistics); each shard draws random numbers from its own generator. The
  * first calls with one `forward` and `user_data` (per input shape) also time the shards run one
- * after another on the calling thread, and keep the faster way: a model too small to pay for
- * other threads is not slowed down. */
+ * after another on the calling thread, and keep the faster way (the results are the same either
+ * way): a model too small to pay for other threads is slowed down less. A host that frees a
+ * callback and makes another should give the new one a `user_data` not used before, or it
+ * inherits the old one's timings. */
 gentrain_status gentrain_data_parallel_apply(gentrain_tensor **out, gentrain_tensor *input,
                                              gentrain_tensor *const *parameters, size_t n_parameters,
                                              gentrain_module_forward_fn forward, void *user_data,

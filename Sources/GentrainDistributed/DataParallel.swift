@@ -41,10 +41,11 @@ public struct DataParallelOptions: Sendable {
 /// `DataParallel`, usable with any forward function (a host's callback).
 ///
 /// `caller` identifies the model across calls (nil: none): its first calls for an input shape
-/// time the shards on the workers and the batch on the caller's thread, and the faster way is
-/// kept (`ShardScheduling`), so a model too small to pay for handing shards to other threads is
-/// not slowed down. In deterministic mode the shards stay (run one after another), so the bits
-/// do not change.
+/// time the shards on the workers and the same shards one after another on the caller's thread,
+/// and the faster way is kept (`ShardScheduling`), so a model too small to pay for handing shards
+/// to other threads is slowed down less. Both ways compute the same: each shard's forward sees
+/// only its rows (batch norm's statistics, as PyTorch's replicas), so which way runs never changes
+/// a result.
 public func dataParallelApply(_ input: Tensor, parameters: [Tensor], options: DataParallelOptions, caller: Int? = nil,
                               _ forward: @escaping (Tensor, Int) throws -> Tensor) throws -> Tensor {
     try options.check()
@@ -57,12 +58,6 @@ public func dataParallelApply(_ input: Tensor, parameters: [Tensor], options: Da
     }
     let key = caller.map { ShardScheduling.key($0, input.shape, options) }
     let onWorkers = key.map { ShardScheduling.shared.onWorkers($0) } ?? true
-    if !onWorkers && options.shards == nil, let key {   // the batch on the caller's thread: the plain forward
-        let started = monotonicSeconds()
-        let y = try forward(input, 0)
-        ShardScheduling.shared.record(key, onWorkers: false, seconds: monotonicSeconds() - started)
-        return y
-    }
     let plan = ShardPlan(rows: n, shards: options.shards ?? Swift.min(options.workers, n),
                          workers: onWorkers ? options.workers : 1, deterministic: options.shards != nil)
     let seeds = (0..<plan.count).map { _ in Generator.nextDefaultSeed() }
@@ -148,11 +143,13 @@ private struct ShardPlan {
     }
 }
 
-/// Where a model's calls run: their shards on the workers, or on the caller's thread (the whole
-/// batch; the fixed shards one after another in deterministic mode). Per (model, input shape, options), the first six calls alternate and are timed
-/// (forward only); then the faster way is kept. A small MLP at batch 64 runs 2× slower on two
-/// workers than on one thread (handing shards to another thread and waking it costs more than
-/// the shard's work: AMD EPYC family 25 model 1, 2 cores); a VAE at batch 128 runs 1.3× faster.
+/// Where a model's calls run: their shards on the workers, or one after another on the caller's
+/// thread. Per (model, input shape, options), the first six calls alternate and are timed (forward
+/// only); then the faster way is kept. A small MLP at batch 64 runs slower on two workers than on
+/// one thread (handing shards to another thread and waking it costs more than the shard's work:
+/// AMD EPYC family 25 model 1, 2 cores); a VAE at batch 128 runs 1.3× faster. (The caller's thread
+/// once ran the whole batch in one forward, which is faster still for such a model but gives a
+/// batch-norm layer other statistics: the result depended on a timing.)
 final class ShardScheduling: @unchecked Sendable {
     static let shared = ShardScheduling()
     private let lock = Lock()

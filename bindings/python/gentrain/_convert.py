@@ -10,7 +10,7 @@ _REDUCTIONS = {"none": _ffi.REDUCTION_NONE, "mean": _ffi.REDUCTION_MEAN, "sum": 
 
 def int64s(values):
     """A C int64 array of `values` and its length."""
-    values = tuple(values)
+    values = tuple(index(v) for v in values)
     return (ctypes.c_int64 * max(len(values), 1))(*values), len(values)
 
 

@@ -303,6 +303,14 @@ def test_data_parallel_equals_the_module_and_deterministic_mode_is_bit_identical
     assert split[1].running_mean.tolist() == alone[1].running_mean.tolist()
     assert split[1].num_batches_tracked.item() == 1
 
+    # Whichever way a call runs (the first calls alternate between the workers and the caller's
+    # thread, timed), each shard's forward sees only its rows: the outputs never change with it.
+    reference, parallel = make_model(11, batch_norm=True), nn.DataParallel(make_model(11, batch_norm=True), workers=2)
+    for step in range(8):
+        x, _ = batch(step)
+        expected = gentrain.cat([reference(x[0:8]), reference(x[8:16])]).detach().numpy()
+        np.testing.assert_allclose(parallel(x).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+
     class Failing(nn.Module):
         def forward(self, x):
             raise ArithmeticError("the shard's forward failed")

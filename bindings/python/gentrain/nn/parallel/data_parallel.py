@@ -1,5 +1,6 @@
 """DataParallel: the batch split across worker threads of this process."""
 import ctypes
+import itertools
 from ctypes import byref, c_void_p, sizeof
 from typing import Optional
 
@@ -7,6 +8,8 @@ from ... import _ffi
 from ..._lib import CallbackError, lib
 from ...tensor import Tensor, _handles, _handover, _new, _retain
 from ..modules.module import Module
+
+_identities = itertools.count(1)   # the user_data of each DataParallel's forward callback
 
 
 class DataParallel(Module):
@@ -44,16 +47,19 @@ class DataParallel(Module):
                 self._errors.append(e)
                 return 9   # GENTRAIN_ERR_CALLBACK_FAILED
 
-        # One callback for the module's life: the engine knows the model by it (and keeps the
-        # faster of running the shards on the workers or on the calling thread).
+        # One callback for the module's life, and a user_data never used before: the engine knows
+        # the model by the pair (and keeps the faster of running the shards on the workers or on
+        # the calling thread). The callback's address alone is not enough: a freed callback's is
+        # given to the next one.
         object.__setattr__(self, "_forward_fn", _ffi.ModuleForwardFn(call))
+        object.__setattr__(self, "_identity", c_void_p(next(_identities)))
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
         params, n = _handles(self.module.parameters())
         del self._errors[:]
         try:
-            return _new(lib.gentrain_data_parallel_apply, input._h, params, n, ctypes.cast(self._forward_fn, c_void_p), None,
-                        byref(self._options))
+            return _new(lib.gentrain_data_parallel_apply, input._h, params, n, ctypes.cast(self._forward_fn, c_void_p),
+                        self._identity, byref(self._options))
         except CallbackError:
             if self._errors:
                 raise self._errors[0] from None

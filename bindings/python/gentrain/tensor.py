@@ -72,20 +72,15 @@ else:
                 _free(self._h)
                 self._h = None
 
-    def _tensor_op(f, *tensors):
-        """The new tensor of f(&out, *tensors); None passes a NULL handle."""
-        try:
-            handles = [None if t is None else t._h for t in tensors]
-        except AttributeError:
-            raise TypeError("expected gentrain.Tensor arguments, got "
-                            + ", ".join(type(t).__name__ for t in tensors)) from None
-        return _new(f, *handles)
-
     def _handle_of(t):
         """A tensor argument's handle; None is NULL (which the library refuses where it needs one)."""
         if isinstance(t, Tensor) or t is None:
             return None if t is None else t._h
         raise TypeError(f"expected a gentrain.Tensor, got {type(t).__name__}")
+
+    def _tensor_op(f, *tensors):
+        """The new tensor of f(&out, *tensors)."""
+        return _new(f, *map(_handle_of, tensors))
 
     def _tensor_scalar_op(f, t, x):
         """The new tensor of f(&out, t, x) for a number x (not a string: float() would parse it)."""

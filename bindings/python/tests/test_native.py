@@ -173,7 +173,8 @@ def test_a_native_module_that_does_not_load_falls_back_to_ctypes(tmp_path):
     import sys
     os.symlink(os.path.realpath(lib._name), tmp_path / "libgentrain.so.0")
     (tmp_path / "_native.abi3.so").write_bytes(b"not a shared object")
-    env = dict(os.environ, GENTRAIN_LIBRARY=str(tmp_path / "libgentrain.so.0"), GENTRAIN_PYTHON_NATIVE="1")
+    package = os.path.dirname(os.path.dirname(os.path.abspath(gentrain.__file__)))
+    env = dict(os.environ, GENTRAIN_LIBRARY=str(tmp_path / "libgentrain.so.0"), GENTRAIN_PYTHON_NATIVE="1", PYTHONPATH=package)
     code = ("import warnings; warnings.simplefilter('error', RuntimeWarning)\n"
             "try:\n    import gentrain\nexcept RuntimeWarning as w:\n    print('warned:', w)\n"
             "warnings.simplefilter('ignore', RuntimeWarning)\nimport gentrain\nfrom gentrain._lib import native\n"

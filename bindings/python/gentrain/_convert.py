@@ -1,9 +1,8 @@
 """Python values as the C functions take them: the conversions the generated doors use."""
 import ctypes
-import operator
 from ctypes import byref, c_double, c_int64
 
-from . import _ffi
+from . import _checked, _ffi
 
 _REDUCTIONS = {"none": _ffi.REDUCTION_NONE, "mean": _ffi.REDUCTION_MEAN, "sum": _ffi.REDUCTION_SUM}
 
@@ -26,10 +25,7 @@ def dims(dim):
 def index(value):
     """An integer argument as C's int64; floats are refused as PyTorch refuses them, and a value out
     of int64's range is an OverflowError (ctypes would silently keep its low 64 bits)."""
-    value = operator.index(value)
-    if not -(1 << 63) <= value < 1 << 63:
-        raise OverflowError(f"{value} does not fit in a 64-bit integer")
-    return value
+    return _checked.integer(value)
 
 
 def handle(tensor):
@@ -62,4 +58,4 @@ def optional_double(value):
 
 def optional_int64(value):
     """A `const int64_t *` argument: NULL for None."""
-    return None if value is None else byref(c_int64(operator.index(value)))
+    return None if value is None else byref(c_int64(index(value)))

@@ -6,13 +6,12 @@ beside this package, then the system's library path (libgentrain.so.0).
 import ctypes
 import ctypes.util
 import importlib.util
-import operator
 import os
 import types
 import threading
 import warnings
 
-from . import _ffi
+from . import _checked, _ffi
 
 
 class GentrainError(RuntimeError):
@@ -106,31 +105,8 @@ def _load():
     for name, (restype, argtypes) in _ffi.FUNCTIONS.items():
         f = getattr(lib, name)
         f.restype = restype
-        f.argtypes = [_CHECKED.get(t, t) for t in argtypes]
+        f.argtypes = [_checked.argument_type(t) for t in argtypes]
     return lib, path
-
-
-def _range_checked(ctype):
-    """`ctype` as an argument type that refuses a value out of its range (ctypes itself would pass
-    the value's low bits: 2**64 + 4 as an int64 arrives as 4) and anything that is not an integer."""
-    bits, signed = ctypes.sizeof(ctype) * 8, ctype(-1).value < 0
-    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
-    name = f"{'' if signed else 'u'}int{bits}"
-
-    class Checked(ctype):
-        @classmethod
-        def from_param(cls, value):
-            value = operator.index(value)
-            if not low <= value <= high:
-                raise OverflowError(f"{value} is out of the range of a C {name} ({low} to {high})")
-            return ctype(value)
-
-    Checked.__name__ = "checked_" + name
-    return Checked
-
-
-_CHECKED = {t: _range_checked(t) for t in (ctypes.c_int, ctypes.c_int32, ctypes.c_int64, ctypes.c_uint32, ctypes.c_uint64,
-                                          ctypes.c_size_t)}
 
 
 def _load_native(library_path):

@@ -153,3 +153,22 @@ def test_max_dims_comes_from_the_header():
     assert _ffi.MAX_DIMS == 64
     with pytest.raises(gentrain.InvalidArgumentError, match="at most 64 dimensions"):
         gentrain.zeros(*([1] * 65))
+
+
+def test_integers_out_of_cs_range_are_refused_not_wrapped():
+    # ctypes would pass the low bits (2**64 + 4 as an int64 is 4): every door checks first.
+    import ctypes
+    x = gentrain.randn(4)
+    with pytest.raises(OverflowError):
+        x.reshape(2 ** 64 + 4)                                  # an int64 array (a shape)
+    with pytest.raises(OverflowError):
+        gentrain.zeros(2 ** 64 + 1)
+    with pytest.raises((OverflowError, ctypes.ArgumentError), match="out of the range"):
+        x.argmax(2 ** 64)                                       # an int64 argument
+    with pytest.raises(OverflowError):
+        x.unsqueeze(-(2 ** 63) - 1)                             # a generated door's int64
+    with pytest.raises(OverflowError):
+        gentrain.nn.DataParallel(gentrain.nn.Linear(2, 2), workers=2 ** 32 + 2)   # an option struct's int32
+    with pytest.raises(TypeError):
+        x.reshape(2.0)
+    assert x.reshape(2, 2).shape == (2, 2)

@@ -3,6 +3,7 @@
 The functions that forward to one C function come from `_functional_ops` (generated from
 api/ops.py); the ones here do more (option structs, PyTorch's overloads)."""
 import ctypes
+import functools
 import math
 from ctypes import byref, sizeof
 
@@ -17,8 +18,20 @@ from ._functional_ops import *  # noqa: F401,F403 - the generated functions are 
 # -- losses (see include/gentrain.h for the formulas) -----------------------------------------
 
 def _cross_entropy_options(weight, ignore_index, reduction, label_smoothing):
+    if weight is None and type(ignore_index) is int and type(reduction) is str and type(label_smoothing) in (int, float):
+        return _unweighted_options(ignore_index, reduction, label_smoothing)
+    return _options_struct(weight, ignore_index, reduction, label_smoothing)
+
+
+def _options_struct(weight, ignore_index, reduction, label_smoothing):
     return _ffi.CrossEntropyOptions(sizeof(_ffi.CrossEntropyOptions), _h(weight), ignore_index, _reduction(reduction),
                                     float(label_smoothing))
+
+
+@functools.lru_cache(maxsize=64)
+def _unweighted_options(ignore_index, reduction, label_smoothing):
+    """The options without a weight, built (and their integers checked) once per value: the library only reads them."""
+    return _options_struct(None, ignore_index, reduction, label_smoothing)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):  # noqa: A002

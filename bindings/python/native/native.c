@@ -156,15 +156,22 @@ static int bound(void) {
     return 0;
 }
 
-static PyObject *tensor_op(PyObject *module, PyObject *args) {
-    (void)module;
-    Py_ssize_t count = PyTuple_Size(args) - 1;
-    if (count < 1 || count > 4) {
-        PyErr_SetString(PyExc_TypeError, "tensor_op(fn, *tensors) takes one to four tensors");
+/* The entry point (argument 0) of a call whose `fixed` leading arguments are followed by one to
+ * four more, counted in *count; NULL with an exception when the call does not fit `usage`. */
+static void *entry_point(PyObject *args, Py_ssize_t fixed, Py_ssize_t *count, const char *usage) {
+    *count = PyTuple_Size(args) - fixed;
+    if (*count < 1 || *count > 4) {
+        PyErr_SetString(PyExc_TypeError, usage);
         return NULL;
     }
     if (!bound()) return NULL;
-    void *fn = function_address(PyTuple_GetItem(args, 0));
+    return function_address(PyTuple_GetItem(args, 0));
+}
+
+static PyObject *tensor_op(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_ssize_t count;
+    void *fn = entry_point(args, 1, &count, "tensor_op(fn, *tensors) takes one to four tensors");
     if (fn == NULL) return NULL;
     gentrain_tensor *h[4] = {NULL, NULL, NULL, NULL};
     for (Py_ssize_t i = 0; i < count; i++)
@@ -214,13 +221,8 @@ static int int64_argument(PyObject *argument, int64_t *value) {
 
 static PyObject *tensor_int_op(PyObject *module, PyObject *args) {
     (void)module;
-    Py_ssize_t count = PyTuple_Size(args) - 2;
-    if (count < 1 || count > 4) {
-        PyErr_SetString(PyExc_TypeError, "tensor_int_op(fn, tensor, *ints) takes one to four integers");
-        return NULL;
-    }
-    if (!bound()) return NULL;
-    void *fn = function_address(PyTuple_GetItem(args, 0));
+    Py_ssize_t count;
+    void *fn = entry_point(args, 2, &count, "tensor_int_op(fn, tensor, *ints) takes one to four integers");
     if (fn == NULL) return NULL;
     gentrain_tensor *h = NULL;
     if (argument_handle(PyTuple_GetItem(args, 1), &h) != 0) return NULL;

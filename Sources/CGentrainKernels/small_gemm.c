@@ -22,6 +22,12 @@
         for (long q = 0; q < (width); q++) ci[j0 + q] = acc[q];                                              \
     } while (0)
 
+// C(i, j) from the partial sum `s` of a dot product over depths [0, p): the depths left, then beta·C.
+static inline float finish_dot(float s, const float *ai, const float *bj, long p, long k, float beta, const float *cij) {
+    for (long r = p; r < k; r++) s += ai[r] * bj[r];
+    return beta == 0 ? s : s + beta * *cij;
+}
+
 // A dot product of A's row i and B's column j, both contiguous along the depth, in DOT_LANES partial
 // sums added in a fixed tree, for DOT_COLUMNS (or `columns`) columns at once.
 #define DOT_PRODUCTS(columns)                                                                                \
@@ -34,8 +40,7 @@
         for (long c2 = 0; c2 < (columns); c2++) {                                                            \
             const float *v = acc[c2];                                                                        \
             float s = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));                     \
-            for (long r = p; r < k; r++) s += ai[r] * b[(j0 + c2) * bcs + r];                                \
-            ci[j0 + c2] = beta == 0 ? s : s + beta * ci[j0 + c2];                                            \
+            ci[j0 + c2] = finish_dot(s, ai, b + (j0 + c2) * bcs, p, k, beta, ci + j0 + c2);                  \
         }                                                                                                    \
     } while (0)
 
@@ -49,7 +54,7 @@ AVX2_BUILD static inline __m256 lane_sums(const __m256 v[8]) {
     return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20), _mm256_permute2f128_ps(s0123, s4567, 0x31));
 }
 
-// DOT_PRODUCTS(8) with the eight partial-sum vectors reduced together.
+// DOT_PRODUCTS(8) with the eight partial-sum vectors reduced together (`columns` is always 8).
 #define DOT_PRODUCTS_AVX2(columns)                                                                           \
     do {                                                                                                     \
         __m256 acc[8];                                                                                       \
@@ -62,11 +67,8 @@ AVX2_BUILD static inline __m256 lane_sums(const __m256 v[8]) {
         }                                                                                                    \
         float sums[8];                                                                                       \
         _mm256_storeu_ps(sums, lane_sums(acc));                                                              \
-        for (int c2 = 0; c2 < 8; c2++) {                                                                     \
-            float s = sums[c2];                                                                              \
-            for (long r = p; r < k; r++) s += ai[r] * b[(j0 + c2) * bcs + r];                                \
-            ci[j0 + c2] = beta == 0 ? s : s + beta * ci[j0 + c2];                                            \
-        }                                                                                                    \
+        for (int c2 = 0; c2 < 8; c2++)                                                                       \
+            ci[j0 + c2] = finish_dot(sums[c2], ai, b + (j0 + c2) * bcs, p, k, beta, ci + j0 + c2);           \
     } while (0)
 #else
 #define DOT_PRODUCTS_AVX2 DOT_PRODUCTS

@@ -55,8 +55,8 @@ def _shape_args(size):
 
 if native is not None:
     # The per-op path in C (bindings/python/native/native.c): the handle lives in a C field and is
-    # freed by the type's deallocator; ops whose arguments are tensors (or a tensor and a number)
-    # are called without ctypes.
+    # freed by the type's deallocator; ops whose arguments are tensors, or a tensor and a number or
+    # integers, are called without ctypes.
     _TensorBase = native.TensorBase
     _tensor_op = native.tensor_op
     _tensor_scalar_op = native.tensor_scalar_op
@@ -74,8 +74,10 @@ else:
 
     def _handle_of(t):
         """A tensor argument's handle; None is NULL (which the library refuses where it needs one)."""
-        if isinstance(t, Tensor) or t is None:
-            return None if t is None else t._h
+        if t is None:
+            return None
+        if isinstance(t, Tensor):
+            return t._h
         raise TypeError(f"expected a gentrain.Tensor, got {type(t).__name__}")
 
     def _tensor_op(f, *tensors):
@@ -740,7 +742,7 @@ class Tensor(_TensorBase, TensorOps):
 
 
 if native is not None:
-    native.bind(Tensor, ctypes.cast(lib.gentrain_tensor_free, c_void_p).value, raise_error)
+    native.bind(Tensor, fn.gentrain_tensor_free, raise_error)
 
 
 def _index(bound):

@@ -178,3 +178,41 @@ func packingProduct(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix
     }
     return !failed.load(ordering: .relaxed)
 }
+
+/// The right operand B `[k, n]` of products `A·B` that a loop repeats with new A and the same B (a
+/// recurrent layer's W_hh at every step): packed once for the packing GEMM where float32 products
+/// may run on it (AVX2, no other backend forced), instead of once per product. Each thread of W2's
+/// LSTM (hidden 256, batch 32) packed all 1 MB of W_hhᵀ for a product of its 16 rows at every
+/// step. Elsewhere (float64, a forced backend, no AVX2, no memory) each product goes to `gemm`.
+/// The products run on the caller's thread; several threads may share one operand.
+final class ReusedOperand<T: FloatElement>: @unchecked Sendable {
+    let b: MatrixOperand<T>, k: Int, n: Int
+    private let packed: UnsafeMutablePointer<Float>?
+
+    init(_ b: MatrixOperand<T>, k: Int, n: Int) {
+        (self.b, self.k, self.n) = (b, k, n)
+        let backend = GemmBackend.current
+        guard T.self == Float.self, k > 0, n > 0, CPU.kernels >= .avx2, backend == nil || backend == .packing,
+              let memory = malloc(gt_gemm_packed_floats(Int32(GT_OPERAND_B), n, k) * MemoryLayout<Float>.stride) else {
+            packed = nil
+            return
+        }
+        packed = memory.assumingMemoryBound(to: Float.self)
+        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, Self.operand(b), packed, CPU.cLevel)
+    }
+
+    deinit { free(packed) }
+
+    /// `C[m, n] = A[m, k] · B + beta · C` (C row-major, leading dimension `ldc`).
+    func product(_ m: Int, _ a: MatrixOperand<T>, _ c: UnsafeMutablePointer<T>, ldc: Int, beta: T) {
+        if let packed, gt_gemm(m, n, k, Self.operand(a), nil, Self.operand(b), packed, Float(beta),
+                               UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, CPU.cLevel) == 0 {
+            return
+        }
+        gemm(m, n, k, a, b, c, ldc: ldc, beta: beta)
+    }
+
+    private static func operand(_ x: MatrixOperand<T>) -> gt_matrix {
+        gt_matrix(data: UnsafeRawPointer(x.pointer), row_stride: x.rowStride, col_stride: x.colStride, element: Int32(GT_ELEMENT_F32))
+    }
+}

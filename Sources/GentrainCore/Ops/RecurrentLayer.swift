@@ -47,14 +47,19 @@ private func matrix<T>(_ p: UnsafeMutablePointer<T>, _ cols: Int, transposed: Bo
 /// `out[rows, width] = x[rows, in] · wT + b1 + b2` (biases optional), `wT` `[in, width]`.
 private func project<T: FloatElement>(_ rows: Int, _ width: Int, _ inSize: Int, _ x: UnsafeMutablePointer<T>, _ wT: MatrixOperand<T>,
                                       _ biases: [UnsafeMutablePointer<T>], _ out: UnsafeMutablePointer<T>) {
-    if !biases.isEmpty {
-        for r in 0..<rows {
-            let o = out + r * width
-            o.update(from: biases[0], count: width)
-            for b in biases.dropFirst() { for j in 0..<width { o[j] += b[j] } }
-        }
+    gemm(rows, width, inSize, matrix(x, inSize), wT, out, ldc: width, beta: fillBiases(rows, width, biases, out))
+}
+
+/// Fills `out[rows, width]` with the sum of the biases (each `[width]`) when there are any;
+/// returns the beta with which a product then adds to `out`.
+private func fillBiases<T: FloatElement>(_ rows: Int, _ width: Int, _ biases: [UnsafeMutablePointer<T>], _ out: UnsafeMutablePointer<T>) -> T {
+    guard !biases.isEmpty else { return 0 }
+    for r in 0..<rows {
+        let o = out + r * width
+        o.update(from: biases[0], count: width)
+        for b in biases.dropFirst() { for j in 0..<width { o[j] += b[j] } }
     }
-    gemm(rows, width, inSize, matrix(x, inSize), wT, out, ldc: width, beta: biases.isEmpty ? 0 : 1)
+    return 1
 }
 
 /// The weight, bias and input gradients from the pre-activation gradients `dG` `[T·N, k·H]` of
@@ -100,11 +105,12 @@ package func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor
         project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[3]!.pointer(T.self), inSize, transposed: true), [], pa)
         ph.update(from: ops[1]!.pointer(T.self), count: state)
         pc.update(from: ops[2]!.pointer(T.self), count: state)
+        let recurrent = ReusedOperand(matrix(wT, width), k: hidden, n: width)
         parallelFor(n, grain: 8) { block in
             let (r0, m) = (block.lowerBound, block.count)
             for t in 0..<steps {
                 let a = pa + (t * n + r0) * width, s = t * state + r0 * hidden
-                gemm(m, width, hidden, matrix(ph + s, hidden), matrix(wT, width), a, ldc: width, beta: 1)
+                recurrent.product(m, matrix(ph + s, hidden), a, ldc: width, beta: 1)
                 lstmForwardRows(m, hidden, a, bias: pb, pc + s, pc + s + state, ptc + s, ph + s + state)
             }
         }
@@ -127,7 +133,7 @@ package func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor
             let pg = dG.pointer(T.self), state = n * hidden
             if let g = d[1] { dh.pointer(T.self).update(from: g.pointer(T.self), count: state) }
             if let g = d[2] { dcs[0].pointer(T.self).update(from: g.pointer(T.self), count: state) }
-            let whh = ops[4]!.pointer(T.self)
+            let whh = ops[4]!.pointer(T.self), recurrent = ReusedOperand(matrix(whh, hidden), k: width, n: hidden)
             parallelFor(n, grain: 8) { block in
                 let (r0, m) = (block.lowerBound, block.count), o = r0 * hidden
                 let pdh = dh.pointer(T.self) + o
@@ -138,7 +144,7 @@ package func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor
                     lstmBackwardRows(m, hidden, act.pointer(T.self) + (t * n + r0) * width, cs.pointer(T.self) + s,
                                      tcs.pointer(T.self) + s, pdh, pdc, gt, next)
                     swap(&pdc, &next)
-                    gemm(m, hidden, width, matrix(gt, width), matrix(whh, hidden), pdh, ldc: hidden)
+                    recurrent.product(m, matrix(gt, width), pdh, ldc: hidden, beta: 0)
                 }
             }
             projectionGrads(rows, width, inSize, pg, ops[0]!.pointer(T.self), ops[3]!.pointer(T.self), dW: grads[1], db: db, dx: grads[0])
@@ -216,11 +222,12 @@ package func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Ten
         project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[2]!.pointer(T.self), inSize, transposed: true),
                 ops[4].map { [$0.pointer(T.self)] } ?? [], pgi)
         ph.update(from: ops[1]!.pointer(T.self), count: state)
+        let recurrent = ReusedOperand(matrix(wT, width), k: hidden, n: width)
         parallelFor(n, grain: 8) { block in
             let (r0, m) = (block.lowerBound, block.count)
             for t in 0..<steps {
                 let at = (t * n + r0) * width, s = t * state + r0 * hidden
-                project(m, width, hidden, ph + s, matrix(wT, width), bhh, pgh + at)
+                recurrent.product(m, matrix(ph + s, hidden), pgh + at, ldc: width, beta: fillBiases(m, width, bhh, pgh + at))
                 gruForwardRows(m, hidden, pgi + at, pgh + at, ph + s, pa + at, ph + s + state)
             }
         }
@@ -241,7 +248,7 @@ package func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Ten
         let dbi = biasIH != nil && wanted[4] ? try Tensor(empty: [width], dtype: ct) : nil
         let dbh = biasHH != nil && wanted.last! ? try Tensor(empty: [width], dtype: ct) : nil
         func backward<T: FloatElement>(_: T.Type) {
-            let state = n * hidden, whh = ops[3]!.pointer(T.self)
+            let state = n * hidden, whh = ops[3]!.pointer(T.self), recurrent = ReusedOperand(matrix(whh, hidden), k: width, n: hidden)
             if let g = d[1] { dhs[0].pointer(T.self).update(from: g.pointer(T.self), count: state) }
             parallelFor(n, grain: 8) { block in
                 let (r0, m) = (block.lowerBound, block.count), o = r0 * hidden
@@ -251,7 +258,7 @@ package func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Ten
                     if let g = d[0] { binaryKernel(.add, pdh, 1, g.pointer(T.self) + s, 1, pdh, m * hidden) }
                     gruBackwardRows(m, hidden, act.pointer(T.self) + at, ghs.pointer(T.self) + at, hs.pointer(T.self) + s,
                                     pdh, dGI.pointer(T.self) + at, gh, previous)
-                    gemm(m, hidden, width, matrix(gh, width), matrix(whh, hidden), previous, ldc: hidden, beta: 1)
+                    recurrent.product(m, matrix(gh, width), previous, ldc: hidden, beta: 1)
                     swap(&pdh, &previous)
                 }
             }

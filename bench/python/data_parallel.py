@@ -4,6 +4,9 @@
 
 1. DataParallel (threads of one process) against one worker: W8 (MLP 16-64-64-4, Adam) at batch
    64 from C, W3 (the VAE, batch 128) from Python; also the plain model on two intra-op threads.
+   DataParallel runs with as many threads as workers (the engine's default on a 2-core machine):
+   its shards run on the workers, and what the caller's thread runs between them (the loss, the
+   shards' gradient sums, the optimizer step) on the intra-op threads.
 2. DistributedDataParallel over MPI, 2 ranks of one thread each, every rank on half of each batch,
    against one process of one thread on the whole batch: W1 (MLP 784-1024-1024-10, batch 256) from
    C and Python, W5 (DCGAN, batch 64) from Python; PyTorch's DDP with gloo on the same workloads
@@ -76,7 +79,7 @@ def ddp_child(name, workload, seconds):
 
 
 def dp_child(workload, workers, seconds):
-    lib = framework("gentrain", 2 if workers == "intra" else 1)
+    lib = framework("gentrain", 2 if workers in ("2", "intra") else 1)
     wrap = (lambda m: m) if workers in ("1", "intra") else (lambda m: lib.nn.DataParallel(m, workers=int(workers)))
     print(json.dumps({"value": timed(steps_for(workload, lib, "gentrain", 1, wrap), seconds)}))
 
@@ -116,7 +119,7 @@ def main():
 
     print("\nDataParallel, steps/s             1 worker   2 workers   speed-up   (plain model, 2 intra-op threads)")
     one = c_rate(a.bench_binary, "w8", "1", s, "--batch", "64")
-    two = c_rate(a.bench_binary, "w8", "1", s, "--batch", "64", "--dp", "2")
+    two = c_rate(a.bench_binary, "w8", "2", s, "--batch", "64", "--dp", "2")
     intra = c_rate(a.bench_binary, "w8", "2", s, "--batch", "64")
     print(f"W8 batch 64 (C)               {one:>12.0f}{two:>12.0f}{two / one:>10.2f}x   ({intra:.0f}, {intra / one:.2f}x)")
     one, two, intra = (child("--dp-child", "w3", w, s) for w in ("1", "2", "intra"))

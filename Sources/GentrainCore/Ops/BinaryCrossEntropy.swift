@@ -1,9 +1,5 @@
 import CGentrainKernels
 
-/// Elements per thread below which a loop of transcendental functions is not split (a few
-/// nanoseconds per element, against the pool's wake-up).
-let transcendentalGrain = 1 << 14
-
 /// Binary cross-entropy's elementwise losses in one pass, for float32 probabilities `x` and
 /// targets `t` of one shape (nil otherwise: the caller composes the loss from ops). PyTorch's formula: `−(t·max(log x, −100) + (1 − t)·max(log1p(−x), −100))`, and NaN
 /// where x is outside [0, 1] or NaN (the caller turns that into PyTorch's error).

@@ -4,6 +4,23 @@
 /// Elements per thread below which an elementwise kernel is not split.
 let elementwiseGrain = 1 << 16
 
+/// Elements per thread below which a loop of transcendental functions is not split (a few
+/// nanoseconds per element, against the pool's wake-up).
+let transcendentalGrain = 1 << 14
+
+extension UnaryOp {
+    /// Elements per thread below which this op's kernel is not split: a sigmoid over a VAE's
+    /// [128, 784] reconstruction runs on two threads, a relu over it on one.
+    var grain: Int {
+        switch self {
+        case .exp, .log, .sin, .cos, .tanh, .sigmoid, .erf, .log1p, .expm1, .gelu, .silu, .geluTanh, .softplus, .powScalar:
+            transcendentalGrain
+        default:
+            elementwiseGrain
+        }
+    }
+}
+
 /// `op` applied to every element of a floating-point tensor.
 func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
     guard x.dtype.isFloatingPoint else {
@@ -18,7 +35,7 @@ func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
     let out = try Tensor(emptyLike: src, dtype: ct)
     func run<T: FloatElement>(_: T.Type) {
         let (px, py) = (src.pointer(T.self), out.pointer(T.self))
-        parallelFor(out.numel, grain: elementwiseGrain) { r in unaryKernel(op, px + r.lowerBound, py + r.lowerBound, r.count) }
+        parallelFor(out.numel, grain: op.grain) { r in unaryKernel(op, px + r.lowerBound, py + r.lowerBound, r.count) }
     }
     if ct == .float32 { run(Float.self) } else { run(Double.self) }
     return ct == x.dtype ? out : try withNoGrad { try out.to(x.dtype) }

@@ -182,8 +182,7 @@ func packingProduct(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix
 /// The right operand B `[k, n]` of products `A·B` that a loop repeats with new A and the same B (a
 /// recurrent layer's W_hh at every step): packed once for the packing GEMM where float32 products
 /// may run on it (AVX2, no other backend forced), instead of once per product. Each thread of W2's
-/// LSTM (hidden 256, batch 32) packed all 1 MB of W_hhᵀ for a product of its 16 rows at every
-/// step. Elsewhere (float64, a forced backend, no AVX2, no memory) each product goes to `gemm`.
+/// LSTM (hidden 256, batch 32) packed all 1 MB of W_hhᵀ at every step for a product of its few rows. Elsewhere (float64, a forced backend, no AVX2, no memory) each product goes to `gemm`.
 /// The products run on the caller's thread; several threads may share one operand.
 final class ReusedOperand<T: FloatElement>: @unchecked Sendable {
     let b: MatrixOperand<T>, k: Int, n: Int

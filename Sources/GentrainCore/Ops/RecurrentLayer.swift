@@ -33,10 +33,11 @@ private struct LayerSizes {
     }
 }
 
-/// Rows per block when a recurrence splits the batch across the threads: one block per thread,
-/// so that each thread's per-step products have as many rows as they can (a [8, 256] · [256, 1024]
-/// product ran at 2/3 the speed of a [16, 256] one on the packing GEMM: blocks of 8 rows, four for
-/// two threads, made W2's LSTM 1.2× faster on two threads than on one), and at least 8.
+/// Rows per block when a recurrence splits the batch across the threads: one block per thread
+/// (at least 8 rows), so that each thread's per-step products have as many rows as they can. On
+/// the packing GEMM a [8, 256] · [256, 1024] product runs at 2/3 the speed of a [16, 256] ·
+/// [256, 1024] one; with blocks of 8 rows (four for two threads), W2's LSTM ran only 1.2× faster
+/// on two threads than on one.
 private func rowBlock(_ n: Int) -> Int { Swift.max(8, n / Threads.usable) }
 
 /// Contiguous copies in the compute dtype, for the kernels (nil stays nil).
@@ -233,7 +234,8 @@ package func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Ten
             let (r0, m) = (block.lowerBound, block.count)
             for t in 0..<steps {
                 let at = (t * n + r0) * width, s = t * state + r0 * hidden
-                recurrent.product(m, matrix(ph + s, hidden), pgh + at, ldc: width, beta: fillBiases(m, width, bhh, pgh + at))
+                let beta = fillBiases(m, width, bhh, pgh + at)
+                recurrent.product(m, matrix(ph + s, hidden), pgh + at, ldc: width, beta: beta)
                 gruForwardRows(m, hidden, pgi + at, pgh + at, ph + s, pa + at, ph + s + state)
             }
         }

@@ -43,9 +43,9 @@ public struct DataParallelOptions: Sendable {
 /// `caller` identifies the model across calls (nil: none): its first calls for an input shape
 /// time the shards on the workers and the same shards one after another on the caller's thread,
 /// and the faster way is kept (`ShardScheduling`), so a model too small to pay for handing shards
-/// to other threads is slowed down less. Both ways compute the same: each shard's forward sees
-/// only its rows (batch norm's statistics, as PyTorch's replicas), so which way runs never changes
-/// a result.
+/// to other threads is slowed down less. Both ways compute the same bits: each shard's forward
+/// sees only its rows (batch norm's statistics, as PyTorch's replicas), and its kernels run on one
+/// thread either way, so which way runs never changes a result.
 public func dataParallelApply(_ input: Tensor, parameters: [Tensor], options: DataParallelOptions, caller: Int? = nil,
                               _ forward: @escaping (Tensor, Int) throws -> Tensor) throws -> Tensor {
     try options.check()
@@ -59,7 +59,7 @@ public func dataParallelApply(_ input: Tensor, parameters: [Tensor], options: Da
     let key = caller.map { ShardScheduling.key($0, input.shape, options) }
     let onWorkers = key.map { ShardScheduling.shared.onWorkers($0) } ?? true
     let plan = ShardPlan(rows: n, shards: options.shards ?? Swift.min(options.workers, n),
-                         workers: onWorkers ? options.workers : 1, deterministic: options.shards != nil)
+                         workers: onWorkers ? options.workers : 1, oneThreadEach: options.shards != nil || options.workers > 1)
     let seeds = (0..<plan.count).map { _ in Generator.nextDefaultSeed() }
     let trained = parameters.filter(\.requiresGrad)
     let recording = GradMode.isEnabled && (input.requiresGrad || !trained.isEmpty)
@@ -120,10 +120,15 @@ func fixedOrderSum(_ xs: ArraySlice<Tensor>) throws -> Tensor {
 
 /// The shards of one batch: rows `[rows·k/count, rows·(k+1)/count)`, and how they run.
 private struct ShardPlan {
-    let rows: Int, count: Int, workers: Int, deterministic: Bool
+    /// Whether every shard's kernels run on one thread, whichever thread runs the shard: in
+    /// deterministic mode, and whenever shards may run on workers (where a kernel has its thread
+    /// alone), so that shards run one after another on the caller's thread compute the same bits
+    /// (the GEMM backend is chosen per thread count, and a product split over threads may round
+    /// otherwise).
+    let rows: Int, count: Int, workers: Int, oneThreadEach: Bool
 
-    init(rows: Int, shards: Int, workers: Int, deterministic: Bool) {
-        (self.rows, self.count, self.workers, self.deterministic) = (rows, shards, workers, deterministic)
+    init(rows: Int, shards: Int, workers: Int, oneThreadEach: Bool) {
+        (self.rows, self.count, self.workers, self.oneThreadEach) = (rows, shards, workers, oneThreadEach)
     }
 
     func start(_ k: Int) -> Int { rows * k / count }
@@ -135,7 +140,7 @@ private struct ShardPlan {
         results.withUnsafeMutableBufferPointer { slots in
             parallelTasks(count, threads: workers) { k in
                 slots[k] = Result {
-                    deterministic ? try Threads.limitingThisThread(to: 1) { try body(k) } : try body(k)
+                    oneThreadEach ? try Threads.limitingThisThread(to: 1) { try body(k) } : try body(k)
                 }
             }
         }

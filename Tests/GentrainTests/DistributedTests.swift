@@ -299,6 +299,29 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(runs[0], runs[2], "1 and 4 workers")
     }
 
+    /// A model's first calls alternate between its shards on the workers and its shards one after
+    /// another on the caller's thread (`ShardScheduling`): both give the same bits, outputs and
+    /// gradients, with products large enough to go to a GEMM backend (chosen per thread count).
+    func testShardsOnTheCallersThreadGiveTheWorkersBits() throws {
+        let threads = Threads.count
+        defer { try? Threads.set(threads) }
+        try Threads.set(2)
+        let g = Generator(seed: 21)
+        let model = try Sequential([try Linear(64, 256, generator: g), Layers.tanh(), try Linear(256, 64, generator: g)])
+        let parallel = try DataParallel(model, options: DataParallelOptions(workers: 2))
+        let x = try Tensor.randn([128, 64], generator: g)
+        var runs: [[[Double]]] = []
+        for _ in 0..<2 {   // on the workers, then on the caller's thread
+            for p in model.parameters() { p.grad = nil }
+            let y = try parallel(x)
+            try y.square().sum().backward()
+            runs.append(try [values(y)] + model.parameters().map { try values($0.grad!) })
+        }
+        for (i, (a, b)) in zip(runs[0], runs[1]).enumerated() {   // the output, then each gradient
+            XCTAssertTrue(a == b, "tensor \(i): \(zip(a, b).filter { $0 != $1 }.count) of \(a.count) elements differ")
+        }
+    }
+
     func testDeterministicDDPGivesTheSameBitsOnOneTwoAndFourRanks() throws {
         // 4 fixed shards of every batch: rank r of W runs 4 / W of them (DataParallel's
         // deterministic mode) and DDP sums the ranks' gradients in a fixed order. (Without

@@ -120,12 +120,13 @@ func fixedOrderSum(_ xs: ArraySlice<Tensor>) throws -> Tensor {
 
 /// The shards of one batch: rows `[rows·k/count, rows·(k+1)/count)`, and how they run.
 private struct ShardPlan {
+    let rows: Int, count: Int, workers: Int
     /// Whether every shard's kernels run on one thread, whichever thread runs the shard: in
     /// deterministic mode, and whenever shards may run on workers (where a kernel has its thread
     /// alone), so that shards run one after another on the caller's thread compute the same bits
     /// (the GEMM backend is chosen per thread count, and a product split over threads may round
     /// otherwise).
-    let rows: Int, count: Int, workers: Int, oneThreadEach: Bool
+    let oneThreadEach: Bool
 
     init(rows: Int, shards: Int, workers: Int, oneThreadEach: Bool) {
         (self.rows, self.count, self.workers, self.oneThreadEach) = (rows, shards, workers, oneThreadEach)

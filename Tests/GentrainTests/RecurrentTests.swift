@@ -163,6 +163,45 @@ final class RecurrentTests: XCTestCase {
         }
     }
 
+    /// float32 layers against the same layers in float64 (whose products never use the packing
+    /// GEMM), for hidden sizes and batches around the packing GEMM's tiles (6 rows by 16 columns)
+    /// and batches split unevenly between two threads: the recurrences' weights packed once per
+    /// call and their blocks of rows, outputs and every gradient.
+    func testFloat32LayersAgreeWithFloat64AcrossSizes() throws {
+        let threads = Threads.count
+        defer { try? Threads.set(threads) }
+        for threadCount in [1, 2] {
+            try Threads.set(threadCount)
+            for (hidden, batch) in [(5, 7), (16, 16), (33, 33), (16, 33)] {
+                for kind in ["lstm", "gru"] {
+                    let g = kind == "lstm" ? 4 : 3
+                    let data = try [Tensor.randn([4, batch, 3]), Tensor.randn([batch, hidden]), Tensor.randn([batch, hidden]),
+                                    Tensor.randn([g * hidden, 3]) * 0.3, Tensor.randn([g * hidden, hidden]) * 0.3,
+                                    Tensor.randn([g * hidden]) * 0.3, Tensor.randn([g * hidden]) * 0.3]
+                    var results: [[[Double]]] = []   // per dtype: the output, then each gradient
+                    for dtype in [DType.float32, .float64] {
+                        let leaves = try data.map { t -> Tensor in
+                            let l = try t.to(dtype).detach()
+                            try l.setRequiresGrad(true)
+                            return l
+                        }
+                        let inputs = kind == "lstm" ? leaves : [leaves[0], leaves[1]] + leaves[3...]
+                        let out = kind == "lstm"
+                            ? try lstmLayer(leaves[0], leaves[1], leaves[2], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
+                            : try gruLayer(leaves[0], leaves[1], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
+                        let grads = try Autograd.grad(outputs: [out.square().sum()], inputs: inputs)
+                        results.append(try [values(out)] + grads.map { try values($0) })
+                    }
+                    for (i, (single, double)) in zip(results[0], results[1]).enumerated() {
+                        let scale = double.map(Swift.abs).max() ?? 1
+                        assertClose(single, double, atol: 1e-5 * scale, rtol: 1e-4,
+                                    "\(kind) hidden \(hidden) batch \(batch), \(threadCount) threads: tensor \(i)")
+                    }
+                }
+            }
+        }
+    }
+
     /// float32 layers with the batch split across threads give what one thread gives (to the
     /// rounding of differently blocked products): outputs and every gradient.
     func testFloat32LayersOnTwoThreadsEqualOne() throws {

@@ -178,25 +178,9 @@ final class RecurrentTests: XCTestCase {
                     let data = try [Tensor.randn([4, batch, 3]), Tensor.randn([batch, hidden]), Tensor.randn([batch, hidden]),
                                     Tensor.randn([g * hidden, 3]) * 0.3, Tensor.randn([g * hidden, hidden]) * 0.3,
                                     Tensor.randn([g * hidden]) * 0.3, Tensor.randn([g * hidden]) * 0.3]
-                    var results: [[[Double]]] = []   // per dtype: the output, then each gradient
-                    for dtype in [DType.float32, .float64] {
-                        let leaves = try data.map { t -> Tensor in
-                            let l = try t.to(dtype).detach()
-                            try l.setRequiresGrad(true)
-                            return l
-                        }
-                        let inputs = kind == "lstm" ? leaves : [leaves[0], leaves[1]] + leaves[3...]
-                        let out = kind == "lstm"
-                            ? try lstmLayer(leaves[0], leaves[1], leaves[2], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
-                            : try gruLayer(leaves[0], leaves[1], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
-                        let grads = try Autograd.grad(outputs: [out.square().sum()], inputs: inputs)
-                        results.append(try [values(out)] + grads.map { try values($0) })
-                    }
-                    for (i, (single, double)) in zip(results[0], results[1]).enumerated() {
-                        let scale = double.map(Swift.abs).max() ?? 1
-                        assertClose(single, double, atol: 1e-5 * scale, rtol: 1e-4,
-                                    "\(kind) hidden \(hidden) batch \(batch), \(threadCount) threads: tensor \(i)")
-                    }
+                    let single = try layerRun(kind, data, .float32) { try $0.square().sum() }
+                    let double = try layerRun(kind, data, .float64) { try $0.square().sum() }
+                    assertCloseAtScale(single, double, "\(kind) hidden \(hidden) batch \(batch), \(threadCount) threads")
                 }
             }
         }
@@ -214,26 +198,37 @@ final class RecurrentTests: XCTestCase {
             let data = try [Tensor.randn([6, 32, 16]), Tensor.randn([32, 64]), Tensor.randn([32, 64]), Tensor.randn([g * 64, 16]) * 0.125,
                             Tensor.randn([g * 64, 64]) * 0.125, Tensor.randn([g * 64]) * 0.125, Tensor.randn([g * 64]) * 0.125]
             let wy = try Tensor.randn([6, 32, 64])
-            var results: [[[Double]]] = []   // per thread count: the output, then each gradient
-            for n in [1, 2] {
+            let results = try [1, 2].map { n in   // per thread count: the output, then each gradient
                 try Threads.set(n)
-                let leaves = try data.map { t -> Tensor in
-                    let l = t.detach()
-                    try l.setRequiresGrad(true)
-                    return l
-                }
-                let inputs = kind == "lstm" ? leaves : [leaves[0], leaves[1]] + leaves[3...]
-                let out = kind == "lstm"
-                    ? try lstmLayer(leaves[0], leaves[1], leaves[2], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
-                    : try gruLayer(leaves[0], leaves[1], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
-                let grads = try Autograd.grad(outputs: [(out * wy).sum()], inputs: inputs)
-                results.append(try [values(out)] + grads.map { try values($0) })
+                return try layerRun(kind, data, .float32) { try ($0 * wy).sum() }
             }
-            // Each tensor to float32 rounding at its own scale (a gradient sums 6 · 32 steps' terms).
-            for (i, (two, one)) in zip(results[1], results[0]).enumerated() {
-                let scale = one.map(Swift.abs).max() ?? 1
-                assertClose(two, one, atol: 1e-5 * scale, rtol: 1e-4, "\(kind) tensor \(i): 2 threads vs 1")
-            }
+            assertCloseAtScale(results[1], results[0], "\(kind), 2 threads vs 1")
+        }
+    }
+
+    /// The layer `kind` ("lstm" or "gru") on new leaves made of `data` (x, h0, c0, weight_ih,
+    /// weight_hh, bias_ih, bias_hh; a GRU ignores c0) in `dtype`: its output, then the gradients of
+    /// `loss(output)` with respect to each input.
+    private func layerRun(_ kind: String, _ data: [Tensor], _ dtype: DType, loss: (Tensor) throws -> Tensor) throws -> [[Double]] {
+        let leaves = try data.map { t -> Tensor in
+            let l = try t.to(dtype).detach()
+            try l.setRequiresGrad(true)
+            return l
+        }
+        let inputs = kind == "lstm" ? leaves : [leaves[0], leaves[1]] + leaves[3...]
+        let out = kind == "lstm"
+            ? try lstmLayer(leaves[0], leaves[1], leaves[2], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
+            : try gruLayer(leaves[0], leaves[1], weightIH: leaves[3], weightHH: leaves[4], biasIH: leaves[5], biasHH: leaves[6]).output
+        let grads = try Autograd.grad(outputs: [loss(out)], inputs: inputs)
+        return try [values(out)] + grads.map { try values($0) }
+    }
+
+    /// Each tensor of `actual` close to `expected`'s to float32 rounding at its own scale (a gradient
+    /// sums the terms of every step and row).
+    private func assertCloseAtScale(_ actual: [[Double]], _ expected: [[Double]], _ what: String) {
+        for (i, (a, e)) in zip(actual, expected).enumerated() {
+            let scale = e.map(Swift.abs).max() ?? 1
+            assertClose(a, e, atol: 1e-5 * scale, rtol: 1e-4, "\(what): tensor \(i)")
         }
     }
 }

@@ -7,7 +7,8 @@
 /// The batch's rows are independent through time, so the recurrences split the batch across the
 /// threads (`parallelFor` over rows, one block per thread, see `rowBlock`): each thread runs every
 /// step for its rows, with no synchronization between steps; the per-step products are too small
-/// to split well themselves. The forward's product takes W_hh transposed once per call, as [H, k·H].
+/// to split well themselves. The forward's product reads W_hh transposed, as [H, k·H], where it is
+/// packed once per call (`ReusedOperand`).
 ///
 /// Under `create_graph`, backward is the same recurrence written with differentiable ops
 /// (recomputing the forward from the inputs), so gradients of any order flow through time.
@@ -97,7 +98,6 @@ package func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor
     let act = try Tensor(empty: [steps, n, width], dtype: ct)
     let hs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct), cs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct)
     let tcs = try Tensor(empty: [steps, n, hidden], dtype: ct)
-    let whhT = try withNoGrad { try ops[4]!.t().contiguous() }   // [H, 4H]
     // The two biases as one, added by the gate kernel (no pass over all T·N rows to fill them in).
     let bias = try withNoGrad { () -> Tensor? in
         switch (ops[5], ops[6]) {
@@ -108,11 +108,11 @@ package func lstmLayer(_ x: Tensor, _ h0: Tensor, _ c0: Tensor, weightIH: Tensor
     }
     func forward<T: FloatElement>(_: T.Type) {
         let pa = act.pointer(T.self), ph = hs.pointer(T.self), pc = cs.pointer(T.self), ptc = tcs.pointer(T.self)
-        let wT = whhT.pointer(T.self), state = n * hidden, pb = bias.map { UnsafePointer($0.pointer(T.self)) }
+        let state = n * hidden, pb = bias.map { UnsafePointer($0.pointer(T.self)) }
         project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[3]!.pointer(T.self), inSize, transposed: true), [], pa)
         ph.update(from: ops[1]!.pointer(T.self), count: state)
         pc.update(from: ops[2]!.pointer(T.self), count: state)
-        let recurrent = ReusedOperand(matrix(wT, width), k: hidden, n: width)
+        let recurrent = ReusedOperand(matrix(ops[4]!.pointer(T.self), hidden, transposed: true), k: hidden, n: width)   // W_hhᵀ
         parallelFor(n, grain: rowBlock(n)) { block in
             let (r0, m) = (block.lowerBound, block.count)
             for t in 0..<steps {
@@ -222,14 +222,13 @@ package func gruLayer(_ x: Tensor, _ h0: Tensor, weightIH: Tensor, weightHH: Ten
     // Saved for backward: the input and hidden projections and activated gates of every step, h_0…h_T.
     let gis = try Tensor(empty: [steps, n, width], dtype: ct), ghs = try Tensor(empty: [steps, n, width], dtype: ct)
     let act = try Tensor(empty: [steps, n, width], dtype: ct), hs = try Tensor(empty: [steps + 1, n, hidden], dtype: ct)
-    let whhT = try withNoGrad { try ops[3]!.t().contiguous() }   // [H, 3H]
     func forward<T: FloatElement>(_: T.Type) {
         let pgi = gis.pointer(T.self), pgh = ghs.pointer(T.self), pa = act.pointer(T.self), ph = hs.pointer(T.self)
-        let wT = whhT.pointer(T.self), state = n * hidden, bhh = ops[5].map { [$0.pointer(T.self)] } ?? []
+        let state = n * hidden, bhh = ops[5].map { [$0.pointer(T.self)] } ?? []
         project(rows, width, inSize, ops[0]!.pointer(T.self), matrix(ops[2]!.pointer(T.self), inSize, transposed: true),
                 ops[4].map { [$0.pointer(T.self)] } ?? [], pgi)
         ph.update(from: ops[1]!.pointer(T.self), count: state)
-        let recurrent = ReusedOperand(matrix(wT, width), k: hidden, n: width)
+        let recurrent = ReusedOperand(matrix(ops[3]!.pointer(T.self), hidden, transposed: true), k: hidden, n: width)   // W_hhᵀ
         parallelFor(n, grain: rowBlock(n)) { block in
             let (r0, m) = (block.lowerBound, block.count)
             for t in 0..<steps {

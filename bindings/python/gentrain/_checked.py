@@ -26,11 +26,8 @@ def integer(value, ctype=ctypes.c_int64):
     return value
 
 
-def argument_type(ctype):
-    """`ctype` as a ctypes argument type that checks its value (other types are returned as they are)."""
-    if ctype not in _LIMITS:
-        return ctype
-
+def _checking(ctype):
+    """A ctypes argument type that checks its value before passing it as `ctype`."""
     class Checked(ctype):
         @classmethod
         def from_param(cls, value):
@@ -38,6 +35,14 @@ def argument_type(ctype):
 
     Checked.__name__ = "checked_" + _LIMITS[ctype][2]
     return Checked
+
+
+_ARGUMENT_TYPES = {t: _checking(t) for t in _INTEGERS}   # one per C integer type, shared by every function
+
+
+def argument_type(ctype):
+    """`ctype` as a ctypes argument type that checks its value (other types are returned as they are)."""
+    return _ARGUMENT_TYPES.get(ctype, ctype)
 
 
 class Structure(ctypes.Structure):

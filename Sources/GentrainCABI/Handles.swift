@@ -33,7 +33,7 @@ final class HandleTable: @unchecked Sendable {
     private let chunks = UnsafeMutablePointer<UnsafeMutablePointer<Slot>?>.allocate(capacity: HandleTable.maxChunks)
     private var count = 1   // slot 0 is never used: no handle is NULL
     private var free: [Int] = []
-    private let lock = Lock()
+    private let lock = ShortLock()
 
     static let shared = HandleTable()
 
@@ -110,6 +110,32 @@ final class HandleTable: @unchecked Sendable {
             return object
         }
         released?.release()   // outside the lock: a deinit may free other handles
+    }
+}
+
+/// The handle table's lock, for its critical sections of a few dozen instructions that every
+/// entry point enters: one atomic exchange to take it and one store to give it back (`Lock`
+/// reads the thread's id and makes two calls, and is generic across a module boundary). A waiter spins briefly, then yields its core,
+/// so a holder that lost its core (a busy or shared machine) gets it back.
+private final class ShortLock: @unchecked Sendable {
+    private let held = Atomic<Bool>(false)
+
+    @inline(__always)
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        if held.exchange(true, ordering: .acquiring) { wait() }
+        defer { held.store(false, ordering: .releasing) }
+        return try body()
+    }
+
+    @inline(never)
+    private func wait() {
+        var spins = 0
+        repeat {
+            while held.load(ordering: .relaxed) {
+                spins += 1
+                if spins > 100 { sched_yield() }
+            }
+        } while held.exchange(true, ordering: .acquiring)
     }
 }
 

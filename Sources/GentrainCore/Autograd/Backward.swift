@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The reverse-mode engine: `backward` (accumulate into leaves' `.grad`) and `grad`
 /// (return gradients, PyTorch's `torch.autograd.grad`).
 ///
@@ -5,8 +7,7 @@
 /// wanted gradient, counts each node's consumers, and runs nodes in topological order as their
 /// gradients complete.
 public enum Autograd {
-    private static let markLock = Lock()
-    nonisolated(unsafe) private static var lastMark = 0
+    private static let lastMark = Atomic<Int>(0)
 
     /// Computes the gradients of `tensors` (weighted by `gradTensors`, defaulting to 1 for
     /// scalars) and accumulates them into the `.grad` of every leaf that requires grad.
@@ -43,7 +44,7 @@ public enum Autograd {
     }
 
     private static func nextMark() -> Int {
-        markLock.withLock { lastMark += 1; return lastMark }
+        lastMark.add(1, ordering: .relaxed).newValue
     }
 
     private static func run(roots: [Tensor], rootGrads: [Tensor?], retain: Bool, create: Bool,

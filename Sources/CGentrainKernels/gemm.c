@@ -210,14 +210,19 @@ long gt_gemm_packed_floats(int operand, long count, long k) {
     return count > 0 && k > 0 ? rounded_to_slivers(operand, count) * k : 0;
 }
 
+long gt_gemm_sliver(int operand) { return operand == GT_OPERAND_A ? MR : NR; }
+
 // A whole operand packed is its depth blocks one after another, each all of its slivers: the block
 // of rows (columns) from i0 at depth p0 starts at p0 · rounded + i0 · kc, where gt_gemm would pack it.
-void gt_gemm_pack(int operand, long count, long k, gt_matrix x, float *out, int level) {
+void gt_gemm_pack(int operand, long count, long k, gt_matrix x, float *out, long first, long end, int level) {
     long kcMax = depth_block(k), rounded = rounded_to_slivers(operand, count);
+    if (end > count) end = count;
+    if (first < 0 || first >= end || first % gt_gemm_sliver(operand) != 0) return;
     for (long p0 = 0; p0 < k; p0 += kcMax) {
         long kc = k - p0 < kcMax ? k - p0 : kcMax;
-        if (operand == GT_OPERAND_A) pack_a(&x, 0, count, p0, kc, out + p0 * rounded, level);
-        else pack_b(&x, p0, kc, 0, count, out + p0 * rounded, level);
+        float *block = out + p0 * rounded + first * kc;
+        if (operand == GT_OPERAND_A) pack_a(&x, first, end - first, p0, kc, block, level);
+        else pack_b(&x, p0, kc, first, end - first, block, level);
     }
 }
 

@@ -43,7 +43,8 @@ final class PackingGemmTests: XCTestCase {
     }
 
     /// One product computed four ways: whole; in two blocks of columns sharing A packed once; in
-    /// two blocks of rows sharing B packed once; and with both packed up front.
+    /// two blocks of rows sharing B packed once; and with both packed up front (each operand
+    /// packed in two parts).
     private func check(_ m: Int, _ n: Int, _ k: Int, layout: Int, _ ea: Int32, _ eb: Int32, beta: Float, level: Int32) {
         let (ars, acs, asize) = strides(m, k, layout), (brs, bcs, bsize) = strides(k, n, (layout + 1) % 3)
         let a = (0..<asize).map { value($0) }, b = (0..<bsize).map { value($0 + 7919) }
@@ -60,8 +61,13 @@ final class PackingGemmTests: XCTestCase {
                                            row_stride: brs, col_stride: bcs, element: eb)
                         var packedA = [Float](repeating: .nan, count: gt_gemm_packed_floats(Int32(GT_OPERAND_A), m, k))
                         var packedB = [Float](repeating: .nan, count: gt_gemm_packed_floats(Int32(GT_OPERAND_B), n, k))
-                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, level)
-                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, level)
+                        // In two parts split at a whole sliver, as threads pack a shared operand.
+                        let sa = m / 2 / gt_gemm_sliver(Int32(GT_OPERAND_A)) * gt_gemm_sliver(Int32(GT_OPERAND_A))
+                        let sb = n / 2 / gt_gemm_sliver(Int32(GT_OPERAND_B)) * gt_gemm_sliver(Int32(GT_OPERAND_B))
+                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, sa, m, level)
+                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, 0, sa, level)
+                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, sb, n, level)
+                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, 0, sb, level)
                         let c0 = cp.baseAddress!
                         switch sharing {
                         case 0:

@@ -117,8 +117,14 @@ void gt_gemm_small(long m, long n, long k, const float *a, ptrdiff_t a_row_strid
 /// The floats `gt_gemm_pack` writes for a whole operand (`count` rows of A or columns of B, depth k).
 long gt_gemm_packed_floats(int operand, long count, long k);
 
-/// Packs a whole operand (GT_OPERAND_A: `count` rows of A; GT_OPERAND_B: `count` columns of B;
-/// depth k) as `gt_gemm` would, into `out` (`gt_gemm_packed_floats` floats).
-void gt_gemm_pack(int operand, long count, long k, gt_matrix x, float *out, int level);
+/// The rows of A (GT_OPERAND_A) or columns of B (GT_OPERAND_B) in one packed sliver.
+long gt_gemm_sliver(int operand);
+
+/// Packs rows (GT_OPERAND_A) or columns (GT_OPERAND_B) `first..<end` of a whole operand of `count`
+/// rows or columns and depth k, as `gt_gemm` would, into their place in `out` (the whole operand's
+/// `gt_gemm_packed_floats` floats): threads can pack disjoint parts of one operand at once.
+/// `first` is a multiple of `gt_gemm_sliver(operand)`; `end` is clamped to `count`; an empty or
+/// misaligned range packs nothing.
+void gt_gemm_pack(int operand, long count, long k, gt_matrix x, float *out, long first, long end, int level);
 
 #endif

@@ -168,7 +168,7 @@ func packingProduct(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix
     let shared: UnsafeMutablePointer<Float>? = split == .none ? nil
         : malloc(gt_gemm_packed_floats(operand, split == .columns ? m : n, k) * MemoryLayout<Float>.stride)?.assumingMemoryBound(to: Float.self)
     defer { free(shared) }
-    if let shared { gt_gemm_pack(operand, split == .columns ? m : n, k, split == .columns ? a : b, shared, CPU.cLevel) }
+    if let shared { packWhole(operand, split == .columns ? m : n, k, split == .columns ? a : b, into: shared) }
     let (sharedA, sharedB) = split == .columns ? (shared, nil) : (nil, shared)
     let failed = Atomic<Bool>(false)
     blockedProduct(m, n, k, aRowStride: a.row_stride, bColumnStride: b.col_stride, ldc: ldc) { m, n, ao, bo, co in
@@ -178,6 +178,19 @@ func packingProduct(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix
     }
     return !failed.load(ordering: .relaxed)
 }
+
+/// Packs a whole operand for `gt_gemm` (`count` rows of A or columns of B, depth k) over the pool,
+/// each thread whole slivers of it: packed by the caller alone, W2's W_hh and the operand a split
+/// product shares kept the other thread waiting.
+func packWhole(_ operand: Int32, _ count: Int, _ k: Int, _ x: gt_matrix, into out: UnsafeMutablePointer<Float>) {
+    let width = gt_gemm_sliver(operand), slivers = (count + width - 1) / width
+    parallelFor(slivers, grain: Swift.max(1, packingGrain / Swift.max(1, width * k))) { r in
+        gt_gemm_pack(operand, count, k, x, out, r.lowerBound * width, r.upperBound * width, CPU.cLevel)
+    }
+}
+
+/// Floats packed per thread below which packing an operand is not split.
+private let packingGrain = 1 << 15
 
 /// The right operand B `[k, n]` of products `A·B` that a loop repeats with new A and the same B (a
 /// recurrent layer's W_hh at every step): packed once for the packing GEMM where float32 products
@@ -196,8 +209,9 @@ final class ReusedOperand<T: FloatElement>: @unchecked Sendable {
             packed = nil
             return
         }
-        packed = memory.assumingMemoryBound(to: Float.self)
-        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, Self.operand(b), packed, CPU.cLevel)
+        let floats = memory.assumingMemoryBound(to: Float.self)
+        packWhole(Int32(GT_OPERAND_B), n, k, Self.operand(b), into: floats)
+        packed = floats
     }
 
     deinit { free(packed) }

@@ -43,8 +43,17 @@ extension Tensor {
     }
 }
 
+/// Softmax (or log-softmax) of each row of `x` `[rows, n]` into `y`, blocks of rows over the pool.
 private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ rows: Int, _ n: Int, _ log: Bool) {
-    for r in 0..<rows {
+    parallelFor(rows, grain: rowGrain(n)) { block in softmaxRows(x, y, block, n, log) }
+}
+
+/// Rows per thread below which a row-wise softmax is not split: exponentials cost like a
+/// transcendental unary op's elements.
+private func rowGrain(_ n: Int) -> Int { Swift.max(1, transcendentalGrain / Swift.max(n, 1)) }
+
+private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ block: Range<Int>, _ n: Int, _ log: Bool) {
+    for r in block {
         let a = x + r * n, o = y + r * n
         let m = rowShift(a, n)
         let s = expShiftedSum(a, m, o, n)
@@ -69,11 +78,13 @@ package func logSumExpRows(_ x: Tensor) throws -> Tensor {
     let out = try Tensor(empty: [rows], dtype: x.dtype)
     func run<T: FloatElement>(_: T.Type) {
         let px = src.pointer(T.self), po = out.pointer(T.self)
-        let scratch = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(n, 1))
-        defer { scratch.deallocate() }
-        for r in 0..<rows {
-            let shift = rowShift(px + r * n, n)
-            po[r] = shift + T.log(expShiftedSum(px + r * n, shift, scratch, n))
+        parallelFor(rows, grain: rowGrain(n)) { block in
+            withUnsafeTemporaryAllocation(of: T.self, capacity: Swift.max(n, 1)) { scratch in
+                for r in block {
+                    let shift = rowShift(px + r * n, n)
+                    po[r] = shift + T.log(expShiftedSum(px + r * n, shift, scratch.baseAddress!, n))
+                }
+            }
         }
     }
     if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }

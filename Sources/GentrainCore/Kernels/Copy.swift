@@ -2,7 +2,8 @@
 import CGentrainKernels
 
 /// Copies `src` (read through `sourceStrides`, which may broadcast) into `dst` of the same dtype
-/// and shape, any strides: runs that are contiguous on both sides as one block.
+/// and shape, any strides: runs that are contiguous on both sides as one block, blocks of the
+/// first dimension over the pool (on one thread, in order, when the two share memory).
 func copyStrided(from src: Tensor, sourceStrides: [Int], into dst: Tensor) {
     switch dst.dtype.itemSize {
     case 1: copyRuns(src, sourceStrides, dst, UInt8.self)
@@ -18,7 +19,8 @@ private func copyRuns<T>(_ src: Tensor, _ sourceStrides: [Int], _ dst: Tensor, _
         copyTransposed(s, sourceStrides, d, dst.shape)
         return
     }
-    forEachRun(dst.shape, [dst.strides, sourceStrides]) { off, n, inner in
+    let grain = src.storage === dst.storage ? Int.max : elementwiseGrain
+    parallelForEachRun(dst.shape, [dst.strides, sourceStrides], grain: grain) { off, n, inner in
         let (to, from) = (d + off[0], s + off[1])
         let (ds, ss) = (inner[0], inner[1])
         if ds == 1 && ss == 1 {

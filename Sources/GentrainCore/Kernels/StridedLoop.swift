@@ -56,3 +56,24 @@ func forEachRun(_ shape: [Int], _ strides: [[Int]],
         }
     }
 }
+
+/// `forEachRun` with the indices of the first dimension split over the pool, at least `grain`
+/// elements per thread (each thread walks its block of them; the runs are the same).
+func parallelForEachRun(_ shape: [Int], _ strides: [[Int]], grain: Int,
+                        _ body: (_ offsets: UnsafePointer<Int>, _ n: Int, _ inner: UnsafePointer<Int>) -> Void) {
+    let count = shape.reduce(1, *), outer = shape.first ?? 1
+    guard shape.count > 1, outer > 1, count / Swift.max(grain, 1) > 1 else {
+        forEachRun(shape, strides, body)
+        return
+    }
+    parallelFor(outer, grain: Swift.max(1, grain / Swift.max(count / outer, 1))) { block in
+        var part = shape
+        part[0] = block.count
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: strides.count) { shifted in
+            forEachRun(part, strides) { offsets, n, inner in
+                for o in 0..<strides.count { shifted[o] = offsets[o] + strides[o][0] * block.lowerBound }
+                body(shifted.baseAddress!, n, inner)
+            }
+        }
+    }
+}

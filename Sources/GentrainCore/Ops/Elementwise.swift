@@ -107,7 +107,8 @@ private func binaryLoop<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tenso
         }
         return
     }
-    forEachRun(out.shape, [broadcastStrides(a, to: out.shape), broadcastStrides(b, to: out.shape), out.strides]) { off, n, inner in
+    parallelForEachRun(out.shape, [broadcastStrides(a, to: out.shape), broadcastStrides(b, to: out.shape), out.strides],
+                       grain: elementwiseGrain) { off, n, inner in
         binaryKernel(op, pa + off[0], inner[0], pb + off[1], inner[1], po + off[2], n)
     }
 }

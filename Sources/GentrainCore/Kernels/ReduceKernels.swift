@@ -108,6 +108,23 @@ func sumRun<T: FloatElement>(_ a: UnsafePointer<T>, _ stride: Int, _ n: Int) -> 
     return (s0 + s1) + (s2 + s3)
 }
 
+/// The sums of the columns of `x` `[rows, width]` (row-major) into `out` `[width]`, accumulated in
+/// float64 (a long batch loses no more precision than a pairwise sum), rows in order: a bias's
+/// gradient. Blocks of columns over the pool, each summed over all rows.
+func columnSums<T: FloatElement>(_ x: UnsafePointer<T>, rows: Int, width: Int, into out: UnsafeMutablePointer<T>) {
+    parallelFor(width, grain: Swift.max(1, elementwiseGrain / Swift.max(rows, 1))) { columns in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: columns.count) { acc in
+            let pa = acc.baseAddress!, (j0, count) = (columns.lowerBound, columns.count)
+            pa.initialize(repeating: 0, count: count)
+            for r in 0..<rows {
+                let row = x + r * width + j0
+                for j in 0..<count { pa[j] += row[j].doubleValue }
+            }
+            for j in 0..<count { out[j0 + j] = T(fromDouble: pa[j]) }
+        }
+    }
+}
+
 /// The maximum (or minimum) along `dim` and its index (the first one on ties), with `dim` kept as size 1.
 func argExtremumRaw(_ x: Tensor, _ dim: Int, max: Bool) throws -> (values: Tensor, indices: Tensor) {
     let size = x.shape[dim]

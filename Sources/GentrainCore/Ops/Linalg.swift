@@ -145,7 +145,9 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
         } else {
             po.update(from: b.pointer(T.self), count: outF)
         }
-        for r in 1..<rows { (po + r * outF).update(from: po, count: outF) }
+        parallelFor(rows - 1, grain: Swift.max(1, elementwiseGrain / Swift.max(outF, 1))) { block in
+            for r in block { (po + (r + 1) * outF).update(from: po, count: outF) }
+        }
     }
     func run<T: FloatElement>(_: T.Type) {
         startFromBias(T.self)
@@ -210,17 +212,8 @@ private func linearGradients<T: FloatElement>(_: T.Type, _ g: Tensor, _ x: Tenso
         dw = out
     }
     if wantB, let bias {
-        // Rows summed in float64, so that a long batch loses no more precision than a pairwise sum.
-        let out = try Tensor(emptyLike: bias, dtype: weight.dtype), pd = out.pointer(T.self)
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: outF) { acc in
-            let pa = acc.baseAddress!
-            pa.initialize(repeating: 0, count: outF)
-            for r in 0..<rows {
-                let row = pg + r * outF
-                for j in 0..<outF { pa[j] += row[j].doubleValue }
-            }
-            for j in 0..<outF { pd[j] = T(fromDouble: pa[j]) }
-        }
+        let out = try Tensor(emptyLike: bias, dtype: weight.dtype)
+        columnSums(pg, rows: rows, width: outF, into: out.pointer(T.self))
         db = out
     }
     return bias == nil ? Grads(dx, dw) : Grads(dx, dw, db)

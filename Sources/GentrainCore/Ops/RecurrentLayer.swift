@@ -75,14 +75,7 @@ private func fillBiases<T: FloatElement>(_ rows: Int, _ width: Int, _ biases: [U
 private func projectionGrads<T: FloatElement>(_ rowCount: Int, _ width: Int, _ inSize: Int, _ dG: UnsafeMutablePointer<T>,
                                               _ x: UnsafeMutablePointer<T>, _ w: UnsafeMutablePointer<T>, dW: Tensor?, db: Tensor?, dx: Tensor?) {
     if let dW { gemm(width, inSize, rowCount, matrix(dG, width, transposed: true), matrix(x, inSize), dW.pointer(T.self), ldc: inSize) }
-    if let db {   // blocks of columns over the pool, each summed over all rows in order
-        let pb = db.pointer(T.self)
-        parallelFor(width, grain: Swift.max(1, elementwiseGrain / Swift.max(rowCount, 1))) { columns in
-            let (j0, count) = (columns.lowerBound, columns.count)
-            (pb + j0).update(repeating: 0, count: count)
-            for r in 0..<rowCount { let g = dG + r * width + j0, b = pb + j0; for j in 0..<count { b[j] += g[j] } }
-        }
-    }
+    if let db { columnSums(dG, rows: rowCount, width: width, into: db.pointer(T.self)) }
     if let dx { gemm(rowCount, inSize, width, matrix(dG, width), matrix(w, inSize), dx.pointer(T.self), ldc: inSize) }
 }
 

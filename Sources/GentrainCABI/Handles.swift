@@ -115,8 +115,9 @@ final class HandleTable: @unchecked Sendable {
 
 /// The handle table's lock, for its critical sections of a few dozen instructions that every
 /// entry point enters: one atomic exchange to take it and one store to give it back (`Lock`
-/// reads the thread's id and makes two calls, and is generic across a module boundary). A waiter spins briefly, then yields its core,
-/// so a holder that lost its core (a busy or shared machine) gets it back.
+/// reads the thread's id and makes two calls, and is generic across a module boundary). A
+/// waiter spins briefly, then yields its core, so a holder that lost its core (a busy or shared
+/// machine) gets it back.
 private final class ShortLock: @unchecked Sendable {
     private let held = Atomic<Bool>(false)
 

@@ -66,13 +66,16 @@ func parallelForEachRun(_ shape: [Int], _ strides: [[Int]], grain: Int,
         forEachRun(shape, strides, body)
         return
     }
+    let k = strides.count
     parallelFor(outer, grain: Swift.max(1, grain / Swift.max(count / outer, 1))) { block in
         var part = shape
         part[0] = block.count
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: strides.count) { shifted in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * k) { buffer in
+            let start = buffer.baseAddress!, shifted = start + k   // the block's first element in each operand
+            for o in 0..<k { start[o] = strides[o][0] * block.lowerBound }
             forEachRun(part, strides) { offsets, n, inner in
-                for o in 0..<strides.count { shifted[o] = offsets[o] + strides[o][0] * block.lowerBound }
-                body(shifted.baseAddress!, n, inner)
+                for o in 0..<k { shifted[o] = offsets[o] + start[o] }
+                body(shifted, n, inner)
             }
         }
     }

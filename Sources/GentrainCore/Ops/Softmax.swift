@@ -45,14 +45,14 @@ extension Tensor {
 
 /// Softmax (or log-softmax) of each row of `x` `[rows, n]` into `y`, blocks of rows over the pool.
 private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ rows: Int, _ n: Int, _ log: Bool) {
-    parallelFor(rows, grain: rowGrain(n)) { block in softmaxRows(x, y, block, n, log) }
+    parallelFor(rows, grain: rowGrain(n)) { block in softmaxBlock(x, y, block, n, log) }
 }
 
 /// Rows per thread below which a row-wise softmax is not split: exponentials cost like a
 /// transcendental unary op's elements.
 private func rowGrain(_ n: Int) -> Int { Swift.max(1, transcendentalGrain / Swift.max(n, 1)) }
 
-private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ block: Range<Int>, _ n: Int, _ log: Bool) {
+private func softmaxBlock<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ block: Range<Int>, _ n: Int, _ log: Bool) {
     for r in block {
         let a = x + r * n, o = y + r * n
         let m = rowShift(a, n)

@@ -31,6 +31,15 @@ private func copyRuns<T>(_ src: Tensor, _ sourceStrides: [Int], _ dst: Tensor, _
     }
 }
 
+/// Copies row 0 of `p` `[rows, width]` (row-major) into every other row, blocks of rows over the
+/// pool: a bias broadcast into the rows a product then adds to.
+func repeatFirstRow<T>(_ p: UnsafeMutablePointer<T>, rows: Int, width: Int) {
+    guard rows > 1 else { return }
+    parallelFor(rows - 1, itemSize: width, grain: elementwiseGrain) { block in
+        for r in block { (p + (r + 1) * width).update(from: p, count: width) }
+    }
+}
+
 /// The copy of a transposed matrix (the source's columns are contiguous) into a contiguous
 /// destination, for each index of the leading dimensions: in 32 × 32 tiles, so that the reads,
 /// which stride through memory, stay in cache (element by element this ran at 1–1.7 ns per

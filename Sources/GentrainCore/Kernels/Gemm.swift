@@ -184,7 +184,7 @@ func packingProduct(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix
 /// product shares kept the other thread waiting.
 func packWhole(_ operand: Int32, _ count: Int, _ k: Int, _ x: gt_matrix, into out: UnsafeMutablePointer<Float>) {
     let width = gt_gemm_sliver(operand), slivers = (count + width - 1) / width
-    parallelFor(slivers, grain: Swift.max(1, packingGrain / Swift.max(1, width * k))) { r in
+    parallelFor(slivers, itemSize: width * k, grain: packingGrain) { r in
         gt_gemm_pack(operand, count, k, x, out, r.lowerBound * width, r.upperBound * width, CPU.cLevel)
     }
 }

@@ -36,6 +36,13 @@ package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void)
     }
 }
 
+/// `parallelFor` over `count` items (rows, columns, slivers) of `itemSize` elements each, at least
+/// `grain` elements per thread.
+@inline(__always)
+func parallelFor(_ count: Int, itemSize: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+    parallelFor(count, grain: Swift.max(1, grain / Swift.max(itemSize, 1)), body)
+}
+
 /// Runs `body(0)`, ..., `body(count - 1)` on up to `threads` threads of the pool (inline when
 /// `threads` is 1, without the pool, or inside a parallel region): the workers of data parallel
 /// training. Kernels called by a task run on its thread. Tasks are dealt to the threads in turn

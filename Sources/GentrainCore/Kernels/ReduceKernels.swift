@@ -112,7 +112,7 @@ func sumRun<T: FloatElement>(_ a: UnsafePointer<T>, _ stride: Int, _ n: Int) -> 
 /// float64 (a long batch loses no more precision than a pairwise sum), rows in order: a bias's
 /// gradient. Blocks of columns over the pool, each summed over all rows.
 func columnSums<T: FloatElement>(_ x: UnsafePointer<T>, rows: Int, width: Int, into out: UnsafeMutablePointer<T>) {
-    parallelFor(width, grain: Swift.max(1, elementwiseGrain / Swift.max(rows, 1))) { columns in
+    parallelFor(width, itemSize: rows, grain: elementwiseGrain) { columns in
         withUnsafeTemporaryAllocation(of: Double.self, capacity: columns.count) { acc in
             let pa = acc.baseAddress!, (j0, count) = (columns.lowerBound, columns.count)
             pa.initialize(repeating: 0, count: count)

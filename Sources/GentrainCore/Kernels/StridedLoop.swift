@@ -67,7 +67,7 @@ func parallelForEachRun(_ shape: [Int], _ strides: [[Int]], grain: Int,
         return
     }
     let k = strides.count
-    parallelFor(outer, grain: Swift.max(1, grain / Swift.max(count / outer, 1))) { block in
+    parallelFor(outer, itemSize: count / outer, grain: grain) { block in
         var part = shape
         part[0] = block.count
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * k) { buffer in

@@ -145,9 +145,7 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) throws 
         } else {
             po.update(from: b.pointer(T.self), count: outF)
         }
-        parallelFor(rows - 1, grain: Swift.max(1, elementwiseGrain / Swift.max(outF, 1))) { block in
-            for r in block { (po + (r + 1) * outF).update(from: po, count: outF) }
-        }
+        repeatFirstRow(po, rows: rows, width: outF)
     }
     func run<T: FloatElement>(_: T.Type) {
         startFromBias(T.self)

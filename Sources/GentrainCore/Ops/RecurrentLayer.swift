@@ -62,11 +62,10 @@ private func project<T: FloatElement>(_ rows: Int, _ width: Int, _ inSize: Int, 
 /// returns the beta with which a product then adds to `out`.
 private func fillBiases<T: FloatElement>(_ rows: Int, _ width: Int, _ biases: [UnsafeMutablePointer<T>], _ out: UnsafeMutablePointer<T>) -> T {
     guard !biases.isEmpty else { return 0 }
-    for r in 0..<rows {
-        let o = out + r * width
-        o.update(from: biases[0], count: width)
-        for b in biases.dropFirst() { for j in 0..<width { o[j] += b[j] } }
-    }
+    guard rows > 0 else { return 1 }
+    out.update(from: biases[0], count: width)
+    for b in biases.dropFirst() { for j in 0..<width { out[j] += b[j] } }
+    repeatFirstRow(out, rows: rows, width: width)
     return 1
 }
 

@@ -45,12 +45,9 @@ extension Tensor {
 
 /// Softmax (or log-softmax) of each row of `x` `[rows, n]` into `y`, blocks of rows over the pool.
 private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ rows: Int, _ n: Int, _ log: Bool) {
-    parallelFor(rows, grain: rowGrain(n)) { block in softmaxBlock(x, y, block, n, log) }
+    // Exponentials cost like a transcendental unary op's elements.
+    parallelFor(rows, itemSize: n, grain: transcendentalGrain) { block in softmaxBlock(x, y, block, n, log) }
 }
-
-/// Rows per thread below which a row-wise softmax is not split: exponentials cost like a
-/// transcendental unary op's elements.
-private func rowGrain(_ n: Int) -> Int { Swift.max(1, transcendentalGrain / Swift.max(n, 1)) }
 
 private func softmaxBlock<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ block: Range<Int>, _ n: Int, _ log: Bool) {
     for r in block {
@@ -78,7 +75,7 @@ package func logSumExpRows(_ x: Tensor) throws -> Tensor {
     let out = try Tensor(empty: [rows], dtype: x.dtype)
     func run<T: FloatElement>(_: T.Type) {
         let px = src.pointer(T.self), po = out.pointer(T.self)
-        parallelFor(rows, grain: rowGrain(n)) { block in
+        parallelFor(rows, itemSize: n, grain: transcendentalGrain) { block in
             withUnsafeTemporaryAllocation(of: T.self, capacity: Swift.max(n, 1)) { scratch in
                 for r in block {
                     let shift = rowShift(px + r * n, n)

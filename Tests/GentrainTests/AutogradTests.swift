@@ -43,6 +43,29 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(a.grad?.shape, [3, 1])
     }
 
+    /// Several slices of one tensor (overlapping, strided, along either dimension): the second and
+    /// later slices' gradients are added into the first one's buffer in place; with a fan-out that
+    /// hands the same gradient to a leaf's `.grad` as well, that buffer is not written (the leaf's
+    /// gradient would change with it). Both against central differences.
+    func testGradientsOfSeveralSlicesOfOneTensor() throws {
+        let x = try Tensor((0..<24).map { Double($0) / 10 - 1 }, shape: [3, 8], dtype: .float64)
+        let w = try Tensor((0..<24).map { Double($0 % 5) / 4 }, shape: [3, 8], dtype: .float64)
+        for fanOut in [false, true] {
+            func loss(_ t: [Tensor]) throws -> Tensor {
+                let y = try t[0] * t[0]
+                var l = try (y.slice(1, end: 3) * 2).sum() + y.slice(1, start: 3).sin().sum()
+                l = try l + y.slice(1, step: 3).pow(2).sum() + y.narrow(0, start: 1, length: 2).sum() * 3
+                return fanOut ? try l + (t[1] + y).pow(2).sum() : l
+            }
+            let inputs = [try x.detach().requiringGrad(), try w.detach().requiringGrad()]
+            try loss(inputs).backward()
+            for i in 0..<(fanOut ? 2 : 1) {
+                let numeric = try numericGradient(inputs, i) { try loss($0).item() }
+                assertClose(try values(inputs[i].grad), numeric, atol: 1e-8, rtol: 1e-7, "fan-out \(fanOut): d/dx\(i)")
+            }
+        }
+    }
+
     func testGradDoesNotTouchDotGrad() throws {
         let x = try leaf([1, 2]), z = try leaf([5])
         let y = try (x * 3).sum()

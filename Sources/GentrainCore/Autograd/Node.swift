@@ -160,6 +160,18 @@ public final class Node {
         }
     }
 
+    /// Adds `g` into `region(pending)` of output `k`'s pending gradient in place, when that
+    /// gradient is a dense buffer of `g`'s dtype that nothing else holds (not handed on, not a
+    /// leaf's `.grad`, no history); false, with nothing done, otherwise.
+    func addToPending(output k: Int, _ g: Tensor, region: (Tensor) -> Tensor) throws -> Bool {
+        func add(_ pending: inout Tensor?) throws -> Bool {
+            guard isKnownUniquelyReferenced(&pending), let p = pending, p.gradFn == nil, !p.isKnownZero,
+                  p.dtype == g.dtype, p.isDenseOwner else { return false }
+            return try addInPlace(region(p), g)
+        }
+        return k == 0 ? try add(&pendingGrad) : try add(&pendingOthers[k - 1])
+    }
+
     /// Whether every gradient waiting here is a known zero (and one is).
     var pendingAreKnownZeros: Bool {
         guard hasPendingGrad else { return false }

@@ -26,6 +26,21 @@ final class InPlaceTests: XCTestCase {
         XCTAssertGreaterThan(h.version, 0)
     }
 
+    /// `addInPlace` into a strided view (every third column, the middle rows) writes exactly
+    /// the view's elements, for each dtype path (float32 and float64 in place, bfloat16 through
+    /// float32) and with a scale.
+    func testAddInPlaceIntoAStridedView() throws {
+        for (dtype, alpha) in [(DType.float32, 1.0), (.float64, 1.0), (.float32, -2.0), (.bfloat16, 1.0)] {
+            let base = try Tensor.zeros([4, 8], dtype: dtype)
+            let view = try base.slice(1, step: 3).narrow(0, start: 1, length: 2)   // [2, 3], strides [8, 3]
+            try view.addInPlace(try Tensor((1...6).map(Double.init), shape: [2, 3], dtype: dtype), alpha: alpha)
+            var expected = [Double](repeating: 0, count: 32)
+            for (i, r) in [1, 2].enumerated() { for (j, c) in [0, 3, 6].enumerated() { expected[r * 8 + c] = alpha * Double(i * 3 + j + 1) } }
+            XCTAssertEqual(try base.toArray(Double.self), expected, "\(dtype), alpha \(alpha)")
+        }
+        XCTAssertThrowsError(try Tensor.zeros([2, 3]).addInPlace(try Tensor.zeros([3, 2])))
+    }
+
     func testAssignmentIntoAViewIsRecordedOnTheBase() throws {
         let v = try leaf([4], seed: 4), w = try leaf([3, 4], seed: 5)
         let out = try Tensor.zeros([3, 4], dtype: .float64)

@@ -167,7 +167,8 @@ public final class Node {
         func add(_ pending: inout Tensor?) throws -> Bool {
             guard isKnownUniquelyReferenced(&pending), let p = pending, p.gradFn == nil, !p.isKnownZero,
                   p.dtype == g.dtype, p.isDenseOwner else { return false }
-            return try addInPlace(region(p), g)
+            try region(p).addInPlace(g)
+            return true
         }
         return k == 0 ? try add(&pendingGrad) : try add(&pendingOthers[k - 1])
     }

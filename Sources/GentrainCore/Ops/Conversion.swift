@@ -128,17 +128,20 @@ extension Tensor {
         copyStrided(from: converted, sourceStrides: broadcastStrides(converted, to: shape), into: self)
     }
 
-    /// `self += alpha * other`, in place, for contiguous float tensors of one shape (gradient
-    /// accumulation, optimizer updates).
+    /// `self += alpha * other`, in place, for tensors of one shape (gradient accumulation,
+    /// optimizer updates, a slice's gradient added into its region of another's); this tensor may
+    /// be a view of any strides with no two elements at one address.
     public func addInPlace(_ other: Tensor, alpha: Double = 1) throws {
-        guard other.shape == shape, isContiguous else {
+        guard other.shape == shape else {
             throw GentrainError.shape("add_: shapes \(shapeString(shape)) and \(shapeString(other.shape)) differ")
         }
         try beginInPlace("add_")
-        let o = try (other.dtype == dtype ? other : withNoGrad { try other.to(dtype) }).contiguous()
+        let o = try (other.dtype == dtype ? other : withNoGrad { try other.to(dtype) })
         switch dtype {
-        case .float32: axpy(Float(alpha), o.pointer(Float.self), pointer(Float.self), numel)
-        case .float64: axpy(alpha, o.pointer(Double.self), pointer(Double.self), numel)
+        case .float32 where isContiguous: axpy(Float(alpha), try o.contiguous().pointer(Float.self), pointer(Float.self), numel)
+        case .float64 where isContiguous: axpy(alpha, try o.contiguous().pointer(Double.self), pointer(Double.self), numel)
+        case .float32 where alpha == 1: addStrided(into: self, o, Float.self)
+        case .float64 where alpha == 1: addStrided(into: self, o, Double.self)
         default:
             let sum = try withNoGrad { try (self.to(.float32) + o.to(.float32) * alpha).to(dtype) }
             try copy_(sum)

@@ -113,26 +113,17 @@ private func binaryLoop<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tenso
     }
 }
 
-/// `dst += src` in place, for a float32 or float64 `dst` (a view of any strides, no two elements
-/// at one address) and `src` of its shape and dtype; false, with nothing done, for other dtypes.
-func addInPlace(_ dst: Tensor, _ src: Tensor) throws -> Bool {
-    guard src.shape == dst.shape else { throw GentrainError.shape("add_: shapes \(shapeString(dst.shape)) and \(shapeString(src.shape)) differ") }
-    func run<T: FloatElement>(_: T.Type) {
-        let d = dst.pointer(T.self), s = src.pointer(T.self)
-        parallelForEachRun(dst.shape, [dst.strides, src.strides], grain: elementwiseGrain) { off, n, inner in
-            if inner[0] == 1 {
-                binaryKernel(.add, d + off[0], 1, s + off[1], inner[1], d + off[0], n)
-            } else {
-                for j in 0..<n { d[off[0] + j * inner[0]] += s[off[1] + j * inner[1]] }
-            }
+/// `dst += src` for `dst` of any strides (no two elements at one address) and `src` of its shape,
+/// both of element type `T`.
+func addStrided<T: FloatElement>(into dst: Tensor, _ src: Tensor, _: T.Type) {
+    let d = dst.pointer(T.self), s = src.pointer(T.self)
+    parallelForEachRun(dst.shape, [dst.strides, src.strides], grain: elementwiseGrain) { off, n, inner in
+        if inner[0] == 1 {
+            binaryKernel(.add, d + off[0], 1, s + off[1], inner[1], d + off[0], n)
+        } else {
+            for j in 0..<n { d[off[0] + j * inner[0]] += s[off[1] + j * inner[1]] }
         }
     }
-    switch (dst.dtype, src.dtype) {
-    case (.float32, .float32): run(Float.self)
-    case (.float64, .float64): run(Double.self)
-    default: return false
-    }
-    return true
 }
 
 /// A comparison of two broadcast operands, giving bool.

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import GentrainCore
 import GentrainNN
 
@@ -199,12 +196,6 @@ final class ShardScheduling: @unchecked Sendable {
             entries[key] = e
         }
     }
-}
-
-private func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 /// The caller's per-thread settings, which each shard's worker takes over: grad mode and autocast.

@@ -108,7 +108,7 @@ package enum GemmBackend: String, CaseIterable, Sendable {
 }
 
 /// Seconds on the monotonic clock.
-func monotonicSeconds() -> Double {
+package func monotonicSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9

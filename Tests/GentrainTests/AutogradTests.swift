@@ -23,6 +23,29 @@ final class AutogradTests: XCTestCase {
         XCTAssertEqual(try x.toArray(Float.self), [1])
     }
 
+    /// The first `NodeRemains.inlineDepth` levels of a freed graph are freed recursively: on a
+    /// thread with a 512 KB stack (a small one for a host's thread), a graph kept whole (backward
+    /// never ran: its backward functions still hold the tensors they saved) is freed without a crash.
+    func testADeepGraphIsFreedOnAThreadWithASmallStack() throws {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: Error?
+        let thread = Thread {
+            defer { done.signal() }
+            do {
+                let a = try Tensor([1] as [Float]), w = try Tensor([1] as [Float])
+                try a.setRequiresGrad(true)
+                try w.setRequiresGrad(true)
+                var x = a
+                for i in 0..<20_000 { x = i % 2 == 0 ? try x.add(1) : try x.mul(w).tanh() }
+                x = a
+            } catch { failure = error }
+        }
+        thread.stackSize = 512 << 10
+        thread.start()
+        done.wait()
+        XCTAssertNil(failure)
+    }
+
     func testBackwardAccumulatesIntoLeaves() throws {
         let x = try leaf([1, 2, 3])
         let y = try (x * x).sum()

@@ -94,12 +94,19 @@ public final class Node {
         outputCount = outputs
     }
 
-    /// A graph is freed one node at a time, not each node inside its consumer's deinit: what a
-    /// node holds that can free further nodes (its inputs' edges, its backward function with the
-    /// tensors it captured, its pending gradients) goes to this thread's list of remains, which
-    /// the outermost deinit empties in a loop. Freed recursively, a chain of 200,000 ops (a long
-    /// unrolled sequence, a loop that keeps its loss graph) overflowed the stack and crashed the host.
+    /// A deep graph is freed one node at a time, not each node inside its consumer's deinit: past
+    /// `NodeRemains.inlineDepth` levels, what a node holds that can free further nodes (its inputs'
+    /// edges, its backward function with the tensors it captured, its pending gradients) goes to
+    /// this thread's list of remains, which the outermost such deinit empties in a loop. Freed
+    /// recursively, a chain of 200,000 ops (a long unrolled sequence, a loop that keeps its loss
+    /// graph) overflowed the stack and crashed the host.
     deinit {
+        // Released here unless this thread is already `NodeRemains.inlineDepth` nodes deep.
+        if NodeRemains.releasedInline({
+            (first, second, backwardFn, multiBackwardFn, pendingGrad) = (.absent, .absent, nil, nil, nil)
+            if !more.isEmpty { more = [] }
+            if !pendingOthers.isEmpty { pendingOthers = [] }
+        }) { return }
         // Moved out, not copied: the list must hold the last references when it releases them.
         var remains = NodeRemains()
         swap(&remains.first, &first)
@@ -362,13 +369,32 @@ private struct NodeRemains {
     var backward: ((Node, Tensor) throws -> Grads)?, multiBackward: ((Node, [Tensor?]) throws -> Grads)?
     var pending: Tensor?, pendingOthers: [Tensor?] = []
 
-    /// One thread's remains waiting to be released, and whether a loop is releasing them.
+    /// One thread's remains waiting to be released, whether a loop is releasing them, and how many
+    /// nodes deep this thread is in releasing nodes' fields in place.
     private final class List {
         var items: [NodeRemains] = []
         var releasing = false
+        var depth = 0
     }
 
     private static let list = ThreadLocal { List() }
+
+    /// How deep nodes free each other recursively before the list takes over: a chain of up to
+    /// this many ops is freed without the list's moves (W7, a chain of 100 adds: 5,288 → 4,977
+    /// instructions per op), on about 30 KB of stack (304 bytes per level measured for that chain).
+    static let inlineDepth = 100
+
+    /// Runs `release` (which releases a node's fields) at once, one level deeper, and returns
+    /// true; false, without running it, when this thread is `inlineDepth` levels deep already.
+    @inline(__always)
+    static func releasedInline(_ release: () -> Void) -> Bool {
+        let l = list.value
+        guard l.depth < inlineDepth else { return false }
+        l.depth += 1
+        release()
+        l.depth -= 1
+        return true
+    }
 
     /// Takes `remains` over (leaving it empty); the outermost call then releases the list one
     /// node's remains at a time (each release may add more).

@@ -103,6 +103,8 @@ private struct BackwardPass {
     /// The nodes this pass holds for its thread until it ends.
     private var claimed: [Node] = []
     private let thread = ThreadID.current
+    /// Whether the pass checks every gradient for NaN and infinity (anomaly mode when it began).
+    private let anomaly = AnomalyMode.isEnabled
 
     init(roots: [Tensor], targets: [Tensor]?, retain: Bool, create: Bool, mark: Int) {
         (self.roots, self.targets, self.retain, self.create, self.mark) = (roots, targets, retain, create, mark)
@@ -324,7 +326,7 @@ private struct BackwardPass {
         guard grads.count == node.inputCount else {
             throw GentrainError(.internal, "\(node.name) returned \(grads.count) gradients for \(node.inputCount) inputs")
         }
-        if AnomalyMode.isEnabled {
+        if anomaly {
             for i in 0..<grads.count { if let g = grads[i] { try AnomalyMode.checkBackward(g, node.name, i) } }
         }
         return grads

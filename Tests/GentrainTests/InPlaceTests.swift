@@ -39,6 +39,8 @@ final class InPlaceTests: XCTestCase {
             XCTAssertEqual(try base.toArray(Double.self), expected, "\(dtype), alpha \(alpha)")
         }
         XCTAssertThrowsError(try Tensor.zeros([2, 3]).addInPlace(try Tensor.zeros([3, 2])))
+        // An expanded view: its three elements are one memory location.
+        XCTAssertThrowsError(try Tensor.zeros([1]).expand([3]).addInPlace(try Tensor.ones([3])))
     }
 
     func testAssignmentIntoAViewIsRecordedOnTheBase() throws {

@@ -93,6 +93,14 @@ extension Tensor {
         bumpVersion()
     }
 
+    /// Refuses an in-place write to a view with a zero stride in a dimension of more than one
+    /// element (an expanded tensor): several of its elements are one memory location.
+    func checkOneAddressPerElement(_ op: String) throws {
+        for (n, st) in zip(shape, strides) where n > 1 && st == 0 {
+            throw GentrainError.argument("\(op): more than one element of the written-to tensor refers to a single memory location")
+        }
+    }
+
     /// Marks an in-place write to this tensor's elements (PyTorch's version counter).
     package func bumpVersion() { storage.version &+= 1 }
 
@@ -135,6 +143,7 @@ extension Tensor {
         guard other.shape == shape else {
             throw GentrainError.shape("add_: shapes \(shapeString(shape)) and \(shapeString(other.shape)) differ")
         }
+        try checkOneAddressPerElement("add_")
         try beginInPlace("add_")
         let o = try (other.dtype == dtype ? other : withNoGrad { try other.to(dtype) })
         switch dtype {

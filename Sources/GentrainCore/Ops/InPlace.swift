@@ -135,9 +135,7 @@ extension Tensor {
         guard isContiguous else {
             throw GentrainError.autograd("assign_: assignment into a non-contiguous tensor that requires grad is not supported (assign into a contiguous copy)")
         }
-        for (n, st) in zip(view.shape, view.strides) where n > 1 && st == 0 {
-            throw GentrainError.argument("assign_: more than one element of the written-to tensor refers to a single memory location")
-        }
+        try view.checkOneAddressPerElement("assign_")
         let region = ViewRegion(base: shape, shape: view.shape, strides: view.strides, offset: view.offset - offset)
         let b = try broadcastShapes(view.shape, source.shape, "copy_")
         guard b == view.shape else { throw GentrainError.shape("copy_: cannot broadcast \(shapeString(source.shape)) to \(shapeString(view.shape))") }

@@ -35,7 +35,7 @@ struct OneDNN {
         if aT != bT && (aT ? m > n : m < n) && k >= 1024 && flops >= 1 << 25,
            let (buffer, index, size) = try? BufferCache.allocate(n * m * MemoryLayout<Float>.stride) {
             defer { BufferCache.recycle(buffer, index, size) }
-            OpenMP.runtime?.setThreads(Int32(threads))
+            OpenMP.setThreads(threads)
             let t = buffer.assumingMemoryBound(to: Float.self)
             _ = sgemmFn(bT ? 78 : 84, aT ? 78 : 84, Int64(n), Int64(m), Int64(k), alpha, b, Int64(ldb), a, Int64(lda), 0, t, Int64(m))
             // In 32 × 32 tiles (both sides stay in cache), rows of tiles across the threads.
@@ -50,11 +50,11 @@ struct OneDNN {
                 }
             }
         } else if flops >= 1 << 25 {
-            OpenMP.runtime?.setThreads(Int32(threads))
+            OpenMP.setThreads(threads)
             run(m, n, a, b, c)
         } else {
             blockedProduct(m, n, k, aRowStride: aT ? 1 : lda, bColumnStride: bT ? ldb : 1, ldc: ldc) { m, n, aOffset, bOffset, cOffset in
-                OpenMP.runtime?.setThreads(1)
+                OpenMP.setThreads(1)
                 run(m, n, a + aOffset, b + bOffset, c + cOffset)
             }
         }

@@ -5,33 +5,40 @@ import Synchronization
 import Glibc
 #endif
 
-// The threading model: one pool for everything that runs in parallel. The pool is libgomp's
-// (GNU OpenMP, loaded at run time), which oneDNN's products and convolutions run on too. OpenBLAS
-// (Debian's build has a pthread pool of its own) is always called single-threaded; large products
-// are split into blocks over the pool here instead, so two pools never compete for the cores.
-// Idle workers yield: unless the environment says otherwise (OMP_WAIT_POLICY, GOMP_SPINCOUNT),
-// they spin for a few microseconds after a parallel region and then sleep, so a process that
-// shares the machine (or the host's own threads) gets the cores back. Without libgomp every
-// kernel runs on the caller's thread.
+// The threading model: one pool for everything the engine runs in parallel — its kernels, the
+// products it splits into blocks, the workers of data parallel training — the engine's own
+// (`gt_pool_run`, Sources/CGentrainCPU/pool.c). OpenBLAS (Debian's build has a pthread pool of
+// its own) is always called single-threaded, and so is oneDNN's sgemm below its largest
+// products: the pool splits their products into blocks instead, so two pools never compete for
+// the cores. oneDNN's convolutions and largest products run on its OpenMP threads (libgomp),
+// which the pool's regions never overlap.
+//
+// Why a pool of its own: in a region of libgomp every thread waits at its end for the last to
+// arrive, and a worker that sleeps between regions arrives late — on a VM, waking a sleeping
+// thread took 120–290 µs, longer than most of a training step's regions; W4 ran 2.0–3.0 it/s on
+// two threads against 4.1–4.7 with workers that spin (AMD EPYC family 25 model 1). Spinning
+// costs a process that shares the machine up to 2.8× (bench/python/competition.py). In the
+// engine's pool the caller returns as soon as every unit has run, so a late worker costs
+// nothing, and idle workers yield their core for half a millisecond before they sleep.
 
 /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs `body` on them
 /// over the pool (`Threads.count` threads); small ranges run inline on the caller's thread.
 /// `body` must only write what its own chunk owns.
 ///
-/// The range is cut into up to four chunks per thread, which the threads take in turn: a thread
-/// slowed down (its core shared with another process) takes fewer, instead of the whole region
-/// waiting for its fixed share.
+/// The range is cut into up to four chunks per thread, which the threads take as they come: a
+/// thread slowed down (its core shared with another process, or still waking up) takes fewer,
+/// instead of the whole region waiting for its fixed share.
 @inline(__always)
 package func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
     let chunks = count / Swift.max(grain, 1)
-    guard chunks > 1, case let threads = Swift.min(Threads.usable, chunks), threads > 1, let omp = OpenMP.runtime else {
+    guard chunks > 1, case let threads = Swift.min(Threads.usable, chunks), threads > 1 else {
         body(0..<count)
         return
     }
     withoutActuallyEscaping(body) { body in
         let job = ParallelJob(count: count, chunks: Swift.min(chunks, 4 * threads), body: body)
         withExtendedLifetime(job) {
-            omp.parallel(parallelJobEntry, Unmanaged.passUnretained(job).toOpaque(), UInt32(threads), 0)
+            gt_pool_run(parallelJobEntry, Unmanaged.passUnretained(job).toOpaque(), job.chunks, Int32(threads), 0)
         }
     }
 }
@@ -44,76 +51,62 @@ func parallelFor(_ count: Int, itemSize: Int, grain: Int, _ body: (Range<Int>) -
 }
 
 /// Runs `body(0)`, ..., `body(count - 1)` on up to `threads` threads of the pool (inline when
-/// `threads` is 1, without the pool, or inside a parallel region): the workers of data parallel
-/// training. Kernels called by a task run on its thread. Tasks are dealt to the threads in turn
-/// (thread t runs tasks t, t + n, ...), not taken as they come: a worker that wakes up late still
-/// gets its share, instead of finding that the caller's thread has run every task alone.
+/// `threads` is 1 or inside a parallel region): the workers of data parallel training. Kernels
+/// called by a task run on its thread. Tasks are dealt to the threads in turn (thread t runs
+/// tasks t, t + n, ...), not taken as they come: a worker that wakes up late still gets its
+/// share, instead of finding that the caller's thread has run every task alone.
 package func parallelTasks(_ count: Int, threads: Int, _ body: (Int) -> Void) {
     let n = Swift.min(threads, count)
-    guard n > 1, !OpenMP.forked, !OpenMP.inParallel, let omp = OpenMP.runtime else {
+    guard n > 1, !Threads.inRegion else {
         for i in 0..<count { body(i) }
         return
     }
     withoutActuallyEscaping(body) { body in
-        let job = TaskJob(count: count, threads: n, body: body, threadNumber: omp.threadNumber)
+        let job = TaskJob(count: count, threads: n, body: body)
         withExtendedLifetime(job) {
-            omp.parallel(taskJobEntry, Unmanaged.passUnretained(job).toOpaque(), UInt32(n), 0)
+            gt_pool_run(taskJobEntry, Unmanaged.passUnretained(job).toOpaque(), n, Int32(n), 1)
         }
     }
 }
 
-/// One `parallelTasks` call, as the OpenMP threads see it.
+/// One `parallelTasks` call, as the pool's threads see it: thread t runs tasks t, t + n, ...
 private final class TaskJob {
-    let count: Int, threads: Int, body: (Int) -> Void, threadNumber: @convention(c) () -> Int32
-    init(count: Int, threads: Int, body: @escaping (Int) -> Void, threadNumber: @escaping @convention(c) () -> Int32) {
-        (self.count, self.threads, self.body, self.threadNumber) = (count, threads, body, threadNumber)
-    }
+    let count: Int, threads: Int, body: (Int) -> Void
+    init(count: Int, threads: Int, body: @escaping (Int) -> Void) { (self.count, self.threads, self.body) = (count, threads, body) }
 }
 
-/// What each OpenMP thread runs: its tasks.
-private let taskJobEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
+private let taskJobEntry: gt_pool_body = { context, thread in
     let job = Unmanaged<TaskJob>.fromOpaque(context!).takeUnretainedValue()
-    for i in stride(from: Int(job.threadNumber()), to: job.count, by: job.threads) { job.body(i) }
+    for i in stride(from: thread, to: job.count, by: job.threads) { job.body(i) }
 }
 
-/// One `parallelFor` call, as the OpenMP threads see it: its chunks and the next one to take.
+/// One `parallelFor` call, as the pool's threads see it: unit i is chunk i.
 private final class ParallelJob {
     let count: Int, chunks: Int, body: (Range<Int>) -> Void
-    let next = Atomic<Int>(0)
     init(count: Int, chunks: Int, body: @escaping (Range<Int>) -> Void) { (self.count, self.chunks, self.body) = (count, chunks, body) }
 }
 
-/// What each OpenMP thread runs: chunks, until none is left.
-private let parallelJobEntry: @convention(c) (UnsafeMutableRawPointer?) -> Void = { context in
+private let parallelJobEntry: gt_pool_body = { context, i in
     let job = Unmanaged<ParallelJob>.fromOpaque(context!).takeUnretainedValue()
-    while true {
-        let i = job.next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard i < job.chunks else { return }
-        job.body((job.count * i / job.chunks)..<(job.count * (i + 1) / job.chunks))
-    }
+    job.body((job.count * i / job.chunks)..<(job.count * (i + 1) / job.chunks))
 }
 
-/// libgomp's entry points.
+/// libgomp, the OpenMP runtime oneDNN's convolutions and largest products run on.
 struct OpenMP {
-    typealias Parallel = @convention(c) (@convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
-    let parallel: Parallel
-    let setThreads: @convention(c) (Int32) -> Void
-    let inParallelFn: @convention(c) () -> Int32
-    let threadNumber: @convention(c) () -> Int32
+    private let setThreadsFn: @convention(c) (Int32) -> Void
 
-    /// Whether the calling thread is inside a parallel region: kernels called there run on it alone.
-    static var inParallel: Bool { runtime.map { $0.inParallelFn() != 0 } ?? false }
+    /// Sets the threads of oneDNN's next parallel regions: one in a child process forked after
+    /// libgomp started its threads (a region there waits forever for threads that are gone).
+    static func setThreads(_ n: Int) {
+        runtime?.setThreadsFn(Int32(forked ? 1 : n))
+    }
 
-    /// Set in the child of a fork(): the parent's OpenMP pool does not survive it (a parallel
-    /// region there waits forever for threads that are gone), so the child runs on one thread.
-    nonisolated(unsafe) static var forked = false
+    nonisolated(unsafe) private static var forked = false
 
-    /// Spins of an idle worker before it sleeps, unless the environment sets a wait policy: a few
-    /// microseconds. libgomp's default (300,000 spins) keeps a core busy for milliseconds after
-    /// every parallel region: with another process on the machine, 2.7–3.8× slower than one
-    /// thread (W3, W4 at 100,000 spins), and 1.6× at 10,000; 1,000 gives 1.0–1.1× there and costs
-    /// nothing measurable without competition (AMD EPYC family 25 model 1, 2 cores;
-    /// bench/python/competition.py).
+    /// Spins of an idle OpenMP thread before it sleeps, unless the environment sets a wait
+    /// policy: a few microseconds. libgomp's default (300,000 spins) keeps a core busy for
+    /// milliseconds after every region: with another process on the machine, 2.7–3.8× slower
+    /// than one thread (W3, W4 at 100,000 spins; AMD EPYC family 25 model 1, 2 cores).
     static let defaultSpinCount = "1000"
 
     /// libgomp, loaded once, after its wait policy is set. Loading oneDNN goes through here
@@ -122,16 +115,9 @@ struct OpenMP {
         if getenv("OMP_WAIT_POLICY") == nil && getenv("GOMP_SPINCOUNT") == nil {
             setenv("GOMP_SPINCOUNT", defaultSpinCount, 0)
         }
-        _ = openBLASSingleThreaded   // as early as the pool: OpenBLAS's own threads stop spinning
-        guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL),
-              let p = dlsym(handle, "GOMP_parallel"),
-              let s = dlsym(handle, "omp_set_num_threads"), let i = dlsym(handle, "omp_in_parallel"),
-              let t = dlsym(handle, "omp_get_thread_num") else { return nil }
+        guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL), let s = dlsym(handle, "omp_set_num_threads") else { return nil }
         pthread_atfork(nil, nil) { OpenMP.forked = true }
-        return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self),
-                      setThreads: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self),
-                      inParallelFn: unsafeBitCast(i, to: (@convention(c) () -> Int32).self),
-                      threadNumber: unsafeBitCast(t, to: (@convention(c) () -> Int32).self))
+        return OpenMP(setThreadsFn: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self))
     }()
 }
 
@@ -161,11 +147,13 @@ public enum Threads {
         return n == 0 ? defaultCount : n
     }
 
+    /// Whether the calling thread runs a unit of a parallel region: kernels called there run on it alone.
+    package static var inRegion: Bool { gt_pool_in_region() != 0 }
+
     /// The threads kernels use now: `count`, or this thread's limit (`limitingThisThread`); one
-    /// inside a parallel region (a kernel called from a `parallelFor` chunk runs on that chunk's
-    /// thread) and in a child process forked after the thread pool started (see `OpenMP.forked`).
+    /// inside a parallel region (a kernel called from a `parallelFor` chunk runs on that chunk's thread).
     package static var usable: Int {
-        if OpenMP.forked || OpenMP.inParallel { return 1 }
+        if inRegion { return 1 }
         let limit = threadLimit.with { $0.limit }
         return limit == 0 ? count : Swift.min(count, limit)
     }

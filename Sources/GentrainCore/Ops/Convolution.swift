@@ -154,7 +154,7 @@ final class OneDNNConvolution: @unchecked Sendable {
         let out = try Tensor(empty: pass == .forward ? g.dst : pass == .backwardData ? g.src : g.weight, dtype: .float32)
         let (workspace, index, size) = try BufferCache.allocate(Swift.max(gt_conv_workspace_size(handle, which), 64))
         defer { BufferCache.recycle(workspace, index, size) }
-        OpenMP.runtime?.setThreads(Int32(Threads.usable))
+        OpenMP.setThreads(Threads.usable)
         let (pa, pb, po) = (a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self))
         let status = switch pass {
         case .forward: gt_conv_forward(handle, pa, pb, po, workspace)

@@ -10,8 +10,10 @@ import Glibc
 // (`gt_pool_run`, Sources/CGentrainCPU/pool.c). OpenBLAS (Debian's build has a pthread pool of
 // its own) is always called single-threaded, and so is oneDNN's sgemm below its largest
 // products: the pool splits their products into blocks instead, so two pools never compete for
-// the cores. oneDNN's convolutions and largest products run on its OpenMP threads (libgomp),
-// which the pool's regions never overlap.
+// the cores. oneDNN's convolutions and its products from 32 MFLOP run on its OpenMP threads
+// (libgomp), one region at a time between the pool's: split into single-threaded blocks, W1's
+// weight gradient [1024, 256] · [256, 784] ran at half the speed (each block packs the shared
+// operand again), and a convolution's weight gradient does not split without a reduction.
 //
 // Why a pool of its own: in a region of libgomp every thread waits at its end for the last to
 // arrive, and a worker that sleeps between regions arrives late — on a VM, waking a sleeping

@@ -123,7 +123,7 @@ static void take_part(uint64_t seats) {
     }
 }
 
-static void *worker(void *started_at) {
+static void *gt_pool_worker(void *started_at) {
     in_region = 1;
     uint32_t seen = (uint32_t)(uintptr_t)started_at;
     for (;;) {
@@ -132,9 +132,12 @@ static void *worker(void *started_at) {
             while (atomic_load(&pool.generation) == seen) futex_wait(&pool.generation, seen);
             atomic_fetch_sub(&pool.sleepers, 1);
         }
+        // At most one part per generation: a region whose seats are published but whose
+        // generation is not yet, the worker may have taken part in already. And when the seats
+        // are already a later region's, the generation's region is over.
+        seen = atomic_load(&pool.generation);
         uint64_t seats = atomic_load_explicit(&pool.seats, memory_order_acquire);
-        seen = (uint32_t)(seats >> 32);
-        take_part(seats);
+        if ((uint32_t)(seats >> 32) == seen) take_part(seats);
     }
     return NULL;
 }
@@ -158,7 +161,7 @@ static void prepare(void) {
 }
 
 /// Starts workers until there are `count` (the owner calls this); returns how many there are.
-static int start_workers(int count) {
+static int gt_pool_start_workers(int count) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, prepare);
     if (pool.workers >= count) return pool.workers;
@@ -172,7 +175,7 @@ static int start_workers(int count) {
     uint32_t generation = atomic_load(&pool.generation);
     while (pool.workers < count) {
         pthread_t thread;
-        if (pthread_create(&thread, &attributes, worker, (void *)(uintptr_t)generation) != 0) break;
+        if (pthread_create(&thread, &attributes, gt_pool_worker, (void *)(uintptr_t)generation) != 0) break;
         pool.workers++;
     }
     pthread_attr_destroy(&attributes);
@@ -197,7 +200,7 @@ void gt_pool_run(gt_pool_body body, void *context, long units, int threads, int 
         run_inline(body, context, units);
         return;
     }
-    if (start_workers((int)helpers) < helpers) {
+    if (gt_pool_start_workers((int)helpers) < helpers) {
         pthread_mutex_unlock(&pool.owner);
         run_inline(body, context, units);
         return;

@@ -32,6 +32,7 @@ static struct {
     _Atomic uint32_t sleepers;         // workers waiting on `generation` in the kernel
     _Atomic(gt_pool_body) body;
     _Atomic(void *) context;
+    _Atomic uint32_t naps;             // bumped by gt_pool_sleep_idle_workers
     _Atomic int policy;                // 0 spin, yield, sleep; 1 sleep at once (passive); 2 never sleep (active)
     int workers;                       // started so far (changed by the owner only)
 } pool = {.owner = PTHREAD_MUTEX_INITIALIZER};
@@ -71,11 +72,13 @@ static int wait_awake(_Atomic uint32_t *word, uint32_t value, int (*done)(uint32
     int policy = atomic_load_explicit(&pool.policy, memory_order_relaxed);
     if (policy == 1) return 0;
     long long start = now_ns();
+    uint32_t naps = atomic_load_explicit(&pool.naps, memory_order_relaxed);
     for (unsigned i = 1;; i++) {
         if (done(atomic_load_explicit(word, memory_order_acquire), value)) return 1;
         if ((i & 63) == 0) {
             long long waited = now_ns() - start;
-            if (waited >= SPIN_NS + YIELD_NS && policy != 2) return 0;
+            if (policy != 2 && (waited >= SPIN_NS + YIELD_NS || atomic_load_explicit(&pool.naps, memory_order_relaxed) != naps))
+                return 0;
             if (waited >= SPIN_NS) {
                 sched_yield();
                 continue;
@@ -229,3 +232,5 @@ void gt_pool_run(gt_pool_body body, void *context, long units, int threads, int 
 }
 
 int gt_pool_in_region(void) { return in_region; }
+
+void gt_pool_sleep_idle_workers(void) { atomic_fetch_add_explicit(&pool.naps, 1, memory_order_relaxed); }

@@ -30,4 +30,8 @@ void gt_pool_run(gt_pool_body body, void *context, long units, int threads, int 
 /// Whether the calling thread runs a unit of a region now (a worker, or a caller inside gt_pool_run).
 int gt_pool_in_region(void);
 
+/// Makes the idle workers sleep now instead of yielding their cores for a while: before another
+/// library's threads run (oneDNN's OpenMP regions), which a yielding worker would slow down.
+void gt_pool_sleep_idle_workers(void);
+
 #endif

@@ -99,8 +99,12 @@ struct OpenMP {
 
     /// Sets the threads of oneDNN's next parallel regions: one in a child process forked after
     /// libgomp started its threads (a region there waits forever for threads that are gone).
+    /// With more than one, the pool's idle workers go to sleep, leaving the cores to OpenMP's
+    /// threads: yielding, they would still take a share of a core from them.
     static func setThreads(_ n: Int) {
-        runtime?.setThreadsFn(Int32(forked ? 1 : n))
+        let n = forked ? 1 : n
+        if n > 1 { gt_pool_sleep_idle_workers() }
+        runtime?.setThreadsFn(Int32(n))
     }
 
     nonisolated(unsafe) private static var forked = false

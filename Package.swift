@@ -52,6 +52,9 @@ let package = Package(
                 "-use-ld=lld",
                 "-Xlinker", "-soname=libgentrain.so.0",
                 "-Xlinker", "--version-script=\(root)/Sources/GentrainCABI/exports.map",
+                // dlclose leaves the library mapped: the thread pool's workers run its code after
+                // the host's last call (Tests/CAPI/test_dlclose.c).
+                "-Xlinker", "-z", "-Xlinker", "nodelete",
             ])]
         ),
         .executableTarget(name: "digits-swift", dependencies: ["Gentrain"], path: "examples/swift"),

@@ -158,11 +158,12 @@ typedef void (*gentrain_warning_fn)(const char *message, void *user_data);
 void gentrain_set_warning_handler(gentrain_warning_fn handler, void *user_data);
 
 /* Threads used for matrix products and large kernels (torch.set_num_threads), 1...1024; settable
- * at any time, before or after the first op, from any thread. Everything parallel runs on one
- * pool (libgomp's, which oneDNN shares; OpenBLAS is called single-threaded and split over the
- * pool), and idle workers sleep after a few microseconds of spinning unless OMP_WAIT_POLICY or
- * GOMP_SPINCOUNT says otherwise. A process forked after the threads started runs on one thread:
- * the thread pool does not survive fork(). */
+ * at any time, before or after the first op, from any thread. The engine's kernels and products
+ * run on its own thread pool (OpenBLAS is called single-threaded and split over it; oneDNN's
+ * convolutions and largest products run on oneDNN's OpenMP threads, one region at a time between
+ * the pool's). Idle workers spin a few microseconds, yield their core for half a millisecond, then
+ * sleep (OMP_WAIT_POLICY=passive: at once). A process forked after the threads started gets new
+ * pool workers; oneDNN runs on one thread there (OpenMP's threads do not survive fork()). */
 gentrain_status gentrain_set_num_threads(int32_t n);
 /* The number of threads: as set by gentrain_set_num_threads, else OMP_NUM_THREADS, else the CPUs
  * the process may run on (its affinity mask). */

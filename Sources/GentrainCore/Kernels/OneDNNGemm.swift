@@ -3,8 +3,8 @@ import COpenBLAS
 import Glibc
 #endif
 
-/// oneDNN's row-major `dnnl_sgemm`, from the shared library when it loads. It runs on the
-/// pool's threads (`OpenMP.runtime`: oneDNN's OpenMP is the same libgomp).
+/// oneDNN's row-major `dnnl_sgemm`, from the shared library when it loads: single-threaded in
+/// blocks over the pool, or from 32 MFLOP on oneDNN's own OpenMP threads (`OpenMP`).
 struct OneDNN {
     private typealias Sgemm = @convention(c) (CChar, CChar, Int64, Int64, Int64, Float, UnsafePointer<Float>?, Int64,
                                               UnsafePointer<Float>?, Int64, Float, UnsafeMutablePointer<Float>?, Int64) -> Int32

@@ -190,8 +190,9 @@ def test_unflatten():
 
 
 def test_a_forked_child_keeps_working():
-    """The thread pool does not survive fork(): the child runs on one thread instead of waiting
-    for threads that are gone (it used to hang)."""
+    """Threads do not survive fork(): in the child the engine's pool starts new workers, and
+    oneDNN's OpenMP regions run on one thread instead of waiting for threads that are gone (they
+    used to hang)."""
     import multiprocessing
     gt.set_num_threads(2)
     x, a = gt.randn(1 << 20), gt.randn(512, 512)

@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>

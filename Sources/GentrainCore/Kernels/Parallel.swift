@@ -107,6 +107,7 @@ struct OpenMP {
         runtime?.setThreadsFn(Int32(n))
     }
 
+    /// Set in a child process forked after libgomp loaded (its threads are the parent's).
     nonisolated(unsafe) private static var forked = false
 
     /// Spins of an idle OpenMP thread before it sleeps, unless the environment sets a wait

@@ -27,7 +27,7 @@ static struct {
     _Atomic uint32_t generation;       // bumped by every region: what sleeping workers wait on
     _Atomic uint64_t seats, next;
     _Atomic uint32_t done;             // units of this region that have run: what the caller waits on
-    _Atomic uint32_t caller_sleeping;  // the caller waits on `done` in the kernel
+    _Atomic uint32_t caller_sleeping;  // the caller waits on `done` in the kernel (0 or 1)
     _Atomic uint32_t sleepers;         // workers waiting on `generation` in the kernel
     _Atomic(gt_pool_body) body;
     _Atomic(void *) context;
@@ -90,6 +90,15 @@ static int wait_awake(_Atomic uint32_t *word, uint32_t value, int (*done)(uint32
 static int differs(uint32_t a, uint32_t b) { return a != b; }
 static int reached(uint32_t a, uint32_t b) { return a >= b; }
 
+/// Waits until `done(word, value)` holds: awake by the pool's policy, then in the kernel, counted
+/// in `sleeping` meanwhile (whoever changes `word` wakes it when that count is not zero).
+static void wait_for(_Atomic uint32_t *word, uint32_t value, int (*done)(uint32_t, uint32_t), _Atomic uint32_t *sleeping) {
+    if (wait_awake(word, value, done)) return;
+    atomic_fetch_add(sleeping, 1);
+    for (uint32_t w; !done(w = atomic_load(word), value);) futex_wait(word, w);
+    atomic_fetch_sub(sleeping, 1);
+}
+
 /// Runs unit `unit` of the current region and counts it done.
 static void run_unit(long unit) {
     gt_pool_body body = atomic_load_explicit(&pool.body, memory_order_relaxed);
@@ -129,11 +138,7 @@ static void *gt_pool_worker(void *started_at) {
     in_region = 1;
     uint32_t seen = (uint32_t)(uintptr_t)started_at;
     for (;;) {
-        if (!wait_awake(&pool.generation, seen, differs)) {
-            atomic_fetch_add(&pool.sleepers, 1);
-            while (atomic_load(&pool.generation) == seen) futex_wait(&pool.generation, seen);
-            atomic_fetch_sub(&pool.sleepers, 1);
-        }
+        wait_for(&pool.generation, seen, differs, &pool.sleepers);
         // At most one part per generation: a region whose seats are published but whose
         // generation is not yet, the worker may have taken part in already. And when the seats
         // are already a later region's, the generation's region is over.
@@ -221,11 +226,7 @@ void gt_pool_run(gt_pool_body body, void *context, long units, int threads, int 
     in_region = 1;
     if (dealt) run_unit(0);
     else run_units(generation);
-    if (!wait_awake(&pool.done, (uint32_t)units, reached)) {
-        atomic_store(&pool.caller_sleeping, 1);
-        for (uint32_t d; (d = atomic_load(&pool.done)) < (uint32_t)units;) futex_wait(&pool.done, d);
-        atomic_store(&pool.caller_sleeping, 0);
-    }
+    wait_for(&pool.done, (uint32_t)units, reached, &pool.caller_sleeping);
     in_region = 0;
     pthread_mutex_unlock(&pool.owner);
 }

@@ -103,9 +103,11 @@ final class PackingGemmTests: XCTestCase {
 
     /// The in-place product for small sizes, at every level: every layout pair (B's rows contiguous,
     /// the dot products of B transposed against A's rows, and strided operands), sizes around its
-    /// 32-column, 8-column and 8-deep blocks, beta 0 (C full of NaN, never read) and 0.5.
+    /// blocks (4 and 2 rows by 16, 8 and fewer columns; 2 rows by 4 and 1 row by 8 dot products)
+    /// and its 8-deep steps, beta 0 (C full of NaN, never read) and 0.5.
     func testSmallProductsAgainstFloat64() {
-        let sizes = [(1, 1, 1), (3, 7, 5), (8, 64, 16), (8, 64, 64), (5, 33, 9), (64, 8, 8), (2, 41, 17)]
+        let sizes = [(1, 1, 1), (3, 7, 5), (8, 64, 16), (8, 64, 64), (5, 33, 9), (64, 8, 8), (2, 41, 17),
+                     (6, 23, 12), (7, 19, 13), (9, 13, 20), (1, 40, 24), (4, 16, 3), (8, 4, 64)]
         for level in levels {
             for (m, n, k) in sizes {
                 for (la, lb) in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 1), (0, 2), (2, 2)] {

@@ -33,20 +33,34 @@ public final class ParamGroup {
 /// `exp_avg`, `exp_avg_sq`, `momentum_buffer`, `square_avg`, `sum`, …).
 public final class ParamState {
     public var step: Double = 0
-    public var buffers: [String: Tensor] = [:]
+    /// The buffers in a short list (an optimizer keeps one to three): comparing short names costs
+    /// less than hashing them, twice per parameter at every step.
+    private var named: [(name: String, tensor: Tensor)] = []
+
+    /// The buffers by name.
+    public var buffers: [String: Tensor] {
+        get { Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.tensor) }) }
+        set { named = newValue.map { (name: $0.key, tensor: $0.value) } }
+    }
 
     public init() {}
 
+    /// The buffer `name`, nil when there is none yet.
+    func existingBuffer(_ name: String) -> Tensor? {
+        for b in named where b.name == name { return b.tensor }
+        return nil
+    }
+
     /// The buffer `name`, created filled with `initial` in the parameter's shape and dtype.
     func buffer(_ name: String, like p: Tensor, initial: Double = 0) throws -> Tensor {
-        if let b = buffers[name] {
+        if let b = existingBuffer(name) {
             guard b.dtype == p.dtype else {
                 throw GentrainError(.dtype, "optimizer: state '\(name)' is \(b.dtype) but its parameter is now \(p.dtype) (build the optimizer after Module.to)")
             }
             return b
         }
         let b = try Tensor.full(p.shape, initial, dtype: p.dtype)
-        buffers[name] = b
+        named.append((name, b))
         return b
     }
 }

@@ -32,7 +32,7 @@ public final class SGD: Optimizer {
 
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
         let momentum = group["momentum"]
-        let first = state.buffers["momentum_buffer"] == nil
+        let first = state.existingBuffer("momentum_buffer") == nil
         let buf = momentum != 0 ? try state.buffer("momentum_buffer", like: param) : nil
         withElements(param) { T in
             sgdUpdate(T, param, grad, buf, first: first, lr: group.lr, momentum: momentum, dampening: group["dampening"],

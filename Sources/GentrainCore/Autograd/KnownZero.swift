@@ -10,7 +10,7 @@ extension Tensor {
     /// A marked zero gradient of `shape` and `dtype` (one element of storage).
     static func knownZero(_ shape: [Int], dtype: DType) throws -> Tensor {
         let t = Tensor(storage: try Storage(byteCount: dtype.itemSize, zeroed: true), shape: shape,
-                       strides: Array(repeating: 0, count: shape.count), offset: 0, dtype: dtype)
+                       strides: filled(like: shape, with: 0), offset: 0, dtype: dtype)
         t.isKnownZero = true
         return t
     }

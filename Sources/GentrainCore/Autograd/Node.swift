@@ -303,10 +303,11 @@ func record(_ out: Tensor, _ name: String, _ inputs: [Tensor], saves: Bool = tru
     return out
 }
 
-/// `record` for a one-input op (no array of inputs to build when nothing is recorded).
+/// `record` for a one-input op (no array of inputs to build when nothing is recorded); also for
+/// the package's fused ops outside this module (the cross-entropy).
 @inline(__always)
 @discardableResult
-func record(_ out: Tensor, _ name: String, _ x: Tensor, saves: Bool = true,
+package func record(_ out: Tensor, _ name: String, _ x: Tensor, saves: Bool = true,
             _ backward: @escaping (Node, Tensor) throws -> Grads) throws -> Tensor {
     guard x.requiresGrad else { return out }
     let mode = GradMode.switches

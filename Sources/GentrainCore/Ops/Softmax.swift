@@ -50,16 +50,19 @@ private func softmaxRows<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMuta
 }
 
 private func softmaxBlock<T: FloatElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ block: Range<Int>, _ n: Int, _ log: Bool) {
-    for r in block {
-        let a = x + r * n, o = y + r * n
-        let m = rowShift(a, n)
-        let s = expShiftedSum(a, m, o, n)
-        if log {
-            let lse = m + T.log(s)
-            for j in 0..<n { o[j] = a[j] - lse }
-        } else {
-            let inv = 1 / s
-            for j in 0..<n { o[j] *= inv }
+    let first = block.lowerBound
+    withUnsafeTemporaryAllocation(of: T.self, capacity: block.count) { shifts in
+        shiftedExps(x, block, n, y + first * n, shifts.baseAddress!)
+        for r in block {
+            let a = x + r * n, o = y + r * n
+            let s = sumRun(o, 1, n)
+            if log {
+                let lse = shifts[r - first] + T.log(s)
+                for j in 0..<n { o[j] = a[j] - lse }
+            } else {
+                let inv = 1 / s
+                for j in 0..<n { o[j] *= inv }
+            }
         }
     }
 }
@@ -76,12 +79,34 @@ package func logSumExpRows(_ x: Tensor) throws -> Tensor {
     func run<T: FloatElement>(_: T.Type) {
         let px = src.pointer(T.self), po = out.pointer(T.self)
         parallelFor(rows, itemSize: n, grain: transcendentalGrain) { block in
-            withUnsafeTemporaryAllocation(of: T.self, capacity: Swift.max(n, 1)) { scratch in
+            withUnsafeTemporaryAllocation(of: T.self, capacity: Swift.max(block.count * n, 1)) { scratch in
+                shiftedExps(px, block, n, scratch.baseAddress!, po + block.lowerBound)   // the shifts straight into `out`
                 for r in block {
-                    let shift = rowShift(px + r * n, n)
-                    po[r] = shift + T.log(expShiftedSum(px + r * n, shift, scratch.baseAddress!, n))
+                    let k = r - block.lowerBound
+                    po[r] += T.log(sumRun(scratch.baseAddress! + k * n, 1, n))
                 }
             }
+        }
+    }
+    if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+    return out
+}
+
+/// exp(x − lse) for `x` `[M, C]` (contiguous float32 or float64) and its rows' log-sum-exp `lse`
+/// `[M]` (`logSumExpRows`), into a fresh tensor, without autograd: the softmax of the rows
+/// without a second pass for their maxima and sums (the fused cross-entropy's backward).
+package func softmaxFromLogSumExp(_ x: Tensor, _ lse: Tensor) throws -> Tensor {
+    guard x.ndim == 2, x.isContiguous, x.dtype == .float32 || x.dtype == .float64, lse.shape == [x.shape[0]],
+          lse.dtype == x.dtype, lse.isContiguous else {
+        throw GentrainError(.internal, "softmax from logsumexp: expected contiguous [M, C] logits and [M] sums of one float dtype")
+    }
+    let n = x.shape[1]
+    let out = try Tensor(empty: x.shape, dtype: x.dtype)
+    func run<T: FloatElement>(_: T.Type) {
+        let px = x.pointer(T.self), pl = lse.pointer(T.self), po = out.pointer(T.self)
+        parallelFor(x.shape[0], itemSize: n, grain: transcendentalGrain) { block in
+            for r in block { for j in 0..<n { po[r * n + j] = px[r * n + j] - pl[r] } }
+            unaryKernel(.exp, po + block.lowerBound * n, po + block.lowerBound * n, block.count * n)
         }
     }
     if x.dtype == .float32 { run(Float.self) } else { run(Double.self) }
@@ -96,13 +121,20 @@ private func rowShift<T: FloatElement>(_ a: UnsafePointer<T>, _ n: Int) -> T {
     return m.isInfinite ? 0 : m
 }
 
-/// Writes exp(a[j] − shift) to `e` and returns their sum: the exponentials through the
-/// vectorized kernel, the sum in partial sums (a loop adding exponentials one by one cannot
-/// vectorize).
-private func expShiftedSum<T: FloatElement>(_ a: UnsafePointer<T>, _ shift: T, _ e: UnsafeMutablePointer<T>, _ n: Int) -> T {
-    for j in 0..<n { e[j] = a[j] - shift }
-    unaryKernel(.exp, e, e, n)
-    return sumRun(e, 1, n)
+/// Writes exp(x[r, j] − shift_r) for the rows r of `block` to `e` (row r from `e + (r − first)·n`,
+/// `first` the block's first row) and each row's shift (`rowShift`) to `shifts[r − first]`: the
+/// exponentials of the whole block in one call of the vectorized kernel (a call per row costs more
+/// than a short row's arithmetic).
+private func shiftedExps<T: FloatElement>(_ x: UnsafePointer<T>, _ block: Range<Int>, _ n: Int, _ e: UnsafeMutablePointer<T>,
+                                          _ shifts: UnsafeMutablePointer<T>) {
+    let first = block.lowerBound
+    for r in block {
+        let a = x + r * n, o = e + (r - first) * n
+        let shift = rowShift(a, n)
+        shifts[r - first] = shift
+        for j in 0..<n { o[j] = a[j] - shift }
+    }
+    unaryKernel(.exp, e, e, block.count * n)
 }
 
 extension Array {

@@ -63,7 +63,7 @@ extension Tensor {
         let d = try dims.map { try dim($0, "permute") }
         guard Set(d).count == d.count else { throw GentrainError.argument("permute: repeated dim in \(dims)") }
         let out = view(shape: d.map { shape[$0] }, strides: d.map { strides[$0] }, offset: offset)
-        var inverse = [Int](repeating: 0, count: d.count)
+        var inverse = filled(like: d, with: 0)
         for (i, j) in d.enumerated() { inverse[j] = i }
         return try record(out, "PermuteBackward", self, saves: false) { _, g in Grads(try g.permute(inverse)) }
     }
@@ -91,7 +91,7 @@ extension Tensor {
         }
         let lead = sizes.count - ndim
         var newShape = sizes
-        var newStrides = [Int](repeating: 0, count: sizes.count)
+        var newStrides = filled(like: sizes, with: 0)
         for i in 0..<sizes.count {
             if i < lead {
                 guard sizes[i] >= 0 else { throw GentrainError.shape("expand: -1 is not allowed in a leading, non-existing dimension") }

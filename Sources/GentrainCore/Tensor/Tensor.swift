@@ -137,13 +137,23 @@ func isRowMajor(_ shape: [Int], _ strides: [Int]) -> Bool {
 /// Row-major strides of a shape.
 @inlinable
 package func contiguousStrides(_ shape: [Int]) -> [Int] {
-    var strides = [Int](repeating: 1, count: shape.count)
+    var strides = filled(like: shape, with: 1)
     var s = 1
-    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+    for i in strides.indices.reversed() {
         strides[i] = s
         s &*= Swift.max(shape[i], 1)
     }
     return strides
+}
+
+/// `value` as many times as `like` has elements, written over a copy of `like`:
+/// `Array(repeating:count:)` takes the standard library's unspecialized path, which looks the array
+/// type's metadata up at every call (about 300 instructions; strides are made several times per op).
+@inlinable
+package func filled(like: [Int], with value: Int) -> [Int] {
+    var out = like
+    for i in out.indices { out[i] = value }
+    return out
 }
 
 /// The element count of a shape, rejecting negative sizes and overflow. The product of the
@@ -176,7 +186,7 @@ package func normalizeDim(_ d: Int, _ ndim: Int, _ op: String) throws -> Int {
 public func broadcastShapes(_ a: [Int], _ b: [Int], _ op: String) throws -> [Int] {
     if a == b { return a }
     let n = Swift.max(a.count, b.count)
-    var out = [Int](repeating: 0, count: n)
+    var out = a.count == n ? a : b
     for i in 0..<n {
         let da = i < n - a.count ? 1 : a[i - (n - a.count)]
         let db = i < n - b.count ? 1 : b[i - (n - b.count)]
@@ -191,7 +201,7 @@ public func broadcastShapes(_ a: [Int], _ b: [Int], _ op: String) throws -> [Int
 func broadcastStrides(_ t: Tensor, to shape: [Int]) -> [Int] {
     if t.shape == shape { return t.strides }
     let lead = shape.count - t.ndim
-    var s = [Int](repeating: 0, count: shape.count)
+    var s = filled(like: shape, with: 0)
     for i in 0..<t.ndim where t.shape[i] != 1 { s[lead + i] = t.strides[i] }
     return s
 }

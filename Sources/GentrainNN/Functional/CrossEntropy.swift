@@ -1,7 +1,8 @@
 import GentrainCore
 
-/// Class-index targets as rows: `[M]` int64 with validity checked, for input `[N, C, d…]`.
-private func classTargets(_ input: Tensor, _ target: Tensor, _ ignoreIndex: Int, _ op: String) throws -> (rowsShape: [Int], classes: Int, t: Tensor) {
+/// Class-index targets as rows, for input `[N, C, d…]`: `[M]` int64 and its values, validity checked.
+private func classTargets(_ input: Tensor, _ target: Tensor, _ ignoreIndex: Int, _ op: String) throws
+    -> (rowsShape: [Int], classes: Int, t: Tensor, values: [Int64]) {
     guard input.ndim >= 1 else { throw GentrainError(.shape, "\(op): input must have at least 1 dimension") }
     let classes = input.shape[input.ndim == 1 ? 0 : 1]
     let batchShape = input.ndim == 1 ? [] : [input.shape[0]] + Array(input.shape.dropFirst(2))
@@ -12,15 +13,17 @@ private func classTargets(_ input: Tensor, _ target: Tensor, _ ignoreIndex: Int,
         throw GentrainError(.dtype, "\(op): expected class indices of dtype int64 or int32, got \(target.dtype)")
     }
     let t = try target.reshape([-1]).to(.int64)
-    for v in try t.toArray(Int64.self) where v != Int64(ignoreIndex) && (v < 0 || v >= Int64(classes)) {
+    let values = try t.toArray(Int64.self)
+    for v in values where v != Int64(ignoreIndex) && (v < 0 || v >= Int64(classes)) {
         throw GentrainError(.index, "\(op): target \(v) is out of bounds for \(classes) classes")
     }
-    return (batchShape, classes, t)
+    return (batchShape, classes, t, values)
 }
 
 /// `[N, C, d…]` as rows `[M, C]` with the class dimension last.
 private func classRows(_ input: Tensor, _ classes: Int) throws -> Tensor {
-    if input.ndim <= 2 { return try input.reshape([-1, classes]) }
+    if input.ndim == 2 { return input }
+    if input.ndim < 2 { return try input.reshape([-1, classes]) }
     var order = [0] + Array(2..<input.ndim)
     order.append(1)
     return try input.permute(order).reshape([-1, classes])
@@ -34,7 +37,7 @@ public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ig
                     reduction: Reduction = .mean) throws -> Tensor {
     let (input, target) = (try Autocast.float32(input), try Autocast.float32(target))   // autocast: losses in float32
     let weight = try Autocast.float32(weight)
-    let (batchShape, classes, t) = try classTargets(input, target, ignoreIndex, "nll_loss")
+    let (batchShape, classes, t, _) = try classTargets(input, target, ignoreIndex, "nll_loss")
     let rows = try classRows(input, classes)
     let (losses, w) = try weightedNLL(rows, t, weight, ignoreIndex, classes, "nll_loss")
     switch reduction {
@@ -77,13 +80,13 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
         throw GentrainError(.invalidArgument, "cross_entropy: label_smoothing must be between 0.0 and 1.0, got \(labelSmoothing)")
     }
     if target.dtype.isFloatingPoint { return try crossEntropyProbabilities(input, target, weight, reduction, labelSmoothing) }
-    let (batchShape, classes, t) = try classTargets(input, target, ignoreIndex, "cross_entropy")
+    let (batchShape, classes, _, targets) = try classTargets(input, target, ignoreIndex, "cross_entropy")
     let rows = try classRows(input, classes)
     guard rows.dtype.isFloatingPoint else { throw GentrainError(.dtype, "cross_entropy: expected floating point logits, got \(rows.dtype)") }
     if let weight, weight.shape != [classes] {
         throw GentrainError(.shape, "cross_entropy: weight of shape \(shapeString(weight.shape)) given for \(classes) classes")
     }
-    let rule = FusedCrossEntropy(targets: try t.toArray(Int64.self), classes: classes, ignoreIndex: Int64(ignoreIndex),
+    let rule = FusedCrossEntropy(targets: targets, classes: classes, ignoreIndex: Int64(ignoreIndex),
                                  weight: try weight.map { try $0.to(.float64).toArray(Double.self) }, smoothing: labelSmoothing)
     let loss = try rule.apply(rows, reduction: reduction)
     return reduction == .none ? try loss.reshape(batchShape) : loss

@@ -26,21 +26,27 @@ struct FusedCrossEntropy {
     func apply(_ rows: Tensor, reduction: Reduction) throws -> Tensor {
         let rowW = rowWeights
         let scale = reduction == .mean ? 1 / rowW.reduce(0, +) : 1
-        return try customOp("CrossEntropyBackward", [rows], forward: { inputs in
-            let x = try inputs[0].contiguous()
+        // The logits in their compute type, contiguous, and each row's log-sum-exp: the backward's
+        // softmax is exp(x − lse), with no second pass over the rows.
+        let (xc, lse, loss) = try withNoGrad { () throws -> (Tensor, Tensor, Tensor) in
+            let x = try rows.contiguous()
             let computeType: DType = x.dtype == .float64 ? .float64 : .float32
             let xc = try x.to(computeType)
             let out = try Tensor.zeros([targets.count], dtype: computeType)
             let lse = try logSumExpRows(xc)
             if computeType == .float32 { forward(xc, lse, out, rowW, Float.self) } else { forward(xc, lse, out, rowW, Double.self) }
-            guard reduction != .none else { return try out.to(x.dtype) }
+            guard reduction != .none else { return (xc, lse, try out.to(x.dtype)) }
             let total = computeType == .float32 ? sum(out, Float.self) : sum(out, Double.self)
-            return try Tensor.scalar(total * scale, dtype: x.dtype)
-        }, backward: { inputs, _, gOut in
-            let x = inputs[0]
-            // Each row's incoming gradient [M]: a reduction's one value, scaled for the mean.
+            return (xc, lse, try Tensor.scalar(total * scale, dtype: x.dtype))
+        }
+        return try record(loss, "CrossEntropyBackward", rows) { _, gOut in
+            // Each row's incoming gradient: a reduction's one value, scaled for the mean.
+            if !GradMode.isEnabled && xc.dtype == rows.dtype && gOut.dtype == rows.dtype {
+                return Grads(try xc.dtype == .float32 ? directGradient(xc, lse, gOut, rowW, scale, Float.self)
+                                                      : directGradient(xc, lse, gOut, rowW, scale, Double.self))
+            }
+            let x = rows
             let g = reduction == .none ? gOut : try gOut.mul(scale).expand([targets.count])
-            if !GradMode.isEnabled, let direct = try directGradient(x, g, rowW) { return [direct] }
             let p = try x.softmax(dim: 1)
             let safe = try Tensor(targets.map { $0 == ignoreIndex ? 0 : $0 }).unsqueeze(1)
             let onehot = try Tensor.zeros(x.shape, dtype: x.dtype).scatterAdd(1, safe, Tensor.ones([targets.count, 1], dtype: x.dtype))
@@ -54,23 +60,19 @@ struct FusedCrossEntropy {
             // Ignored rows get no gradient whatever g is (a mean over no rows makes g inf: PyTorch's
             // gradient is 0 there, not 0·inf = NaN).
             let counted = try Tensor(targets.map { $0 != ignoreIndex }, shape: [targets.count, 1])
-            return [try grad.mul(Tensor.where(counted, g.unsqueeze(1), Tensor.scalar(0, dtype: g.dtype)))]
-        })
+            return Grads(try grad.mul(Tensor.where(counted, g.unsqueeze(1), Tensor.scalar(0, dtype: g.dtype))))
+        }
     }
 
-    /// The gradient in one loop over softmax(x) (float32 or float64 logits, when no graph is
-    /// recorded): the composed form above builds a one-hot matrix and half a dozen temporaries,
-    /// a tenth of a small classifier's training step. nil for other dtypes.
-    private func directGradient(_ x: Tensor, _ g: Tensor, _ rowW: [Double]) throws -> Tensor? {
-        guard x.dtype == .float32 || x.dtype == .float64, g.dtype == x.dtype, g.ndim == 1 else { return nil }
-        let p = try x.softmax(dim: 1).contiguous()   // a fresh tensor: the gradient is written over it
-        if x.dtype == .float32 { directGradient(p, g, rowW, Float.self) } else { directGradient(p, g, rowW, Double.self) }
-        return p
-    }
-
-    private func directGradient<T: FloatElement>(_ p: Tensor, _ g: Tensor, _ rowW: [Double], _: T.Type) {
-        let pp = p.pointer(T.self), pg = g.pointer(T.self), gs = g.strides[0]
-        let c = classes
+    /// The gradient in one pass over the logits `x` (contiguous float32 or float64, when no graph
+    /// is recorded), softmax as exp(x − lse) from the forward's log-sum-exp: the composed form
+    /// above builds a one-hot matrix and half a dozen temporaries, a tenth of a small classifier's
+    /// training step. `gOut` is the loss's gradient: one value per row, or one for a reduction.
+    private func directGradient<T: FloatElement>(_ x: Tensor, _ lse: Tensor, _ gOut: Tensor, _ rowW: [Double], _ scale: Double,
+                                                 _: T.Type) throws -> Tensor {
+        let p = try softmaxFromLogSumExp(x, lse)   // a fresh tensor: the gradient is written over it
+        let c = classes, pp = p.pointer(T.self)
+        let pg = gOut.pointer(T.self), gs = gOut.ndim == 0 ? 0 : gOut.strides[0], gScale = T(gOut.ndim == 0 ? scale : 1)
         let keep = T(1 - smoothing), perClass = T(smoothing / Double(classes))
         let wc = weight.map { $0.map { T($0) } }
         let total = T(weight?.reduce(0, +) ?? Double(classes))
@@ -81,7 +83,7 @@ struct FusedCrossEntropy {
                 for j in 0..<c { row[j] = 0 }
                 continue
             }
-            let gm = pg[m * gs], y = Int(targets[m])
+            let gm = pg[m * gs] * gScale, y = Int(targets[m])
             let a = gm * keep * T(rowW[m])
             if smoothing > 0 {
                 let b = gm * perClass
@@ -91,6 +93,7 @@ struct FusedCrossEntropy {
             }
             row[y] -= a
         }
+        return p
     }
 
     /// The rows' losses summed in float64.

@@ -98,7 +98,8 @@ final class MultiOutputTests: XCTestCase {
         XCTAssertThrowsError(try lstmGates(x, x.to(.float64), Tensor.randn([2, 2])))
     }
 
-    /// oneDNN and OpenBLAS give the same float32 products, for transposed operands and a bias.
+    /// Every backend (oneDNN, OpenBLAS, the packing GEMM, the in-place kernel) gives the same float32
+    /// products, for transposed operands and a bias.
     func testGemmBackendsAgree() throws {
         guard OneDNN.library != nil else { throw XCTSkip("oneDNN is not installed") }
         let before = GemmBackend.current
@@ -111,13 +112,16 @@ final class MultiOutputTests: XCTestCase {
         let p = try Tensor.randn([64, 1024]), q = try Tensor.randn([256, 1024]), qb = try Tensor.randn([256])   // A·Bᵀ, long K
         let dG = try Tensor.randn([2048, 512]), hs = try Tensor.randn([2048, 64])   // Aᵀ·B, long K: a weight gradient
         var results: [[Double]] = []
-        for backend in [GemmBackend.openblas, .onednn] {
+        let backends = GemmBackend.allCases.filter(\.isAvailable)
+        for backend in backends {
             try GemmBackend.set(backend)
             results.append(try values(linear(a, b, bias)) + values(a.t().matmul(a)) + values(b.matmul(a.t()))
                            + values(tall.matmul(wide.narrow(1, start: 0, length: 200))) + values(tall.t().t().matmul(wide))
                            + values(wide.t().matmul(tall.t())) + values(linear(tall, wide.t(), nil))
                            + values(linear(p, q, qb)) + values(p.matmul(q.t())) + values(dG.t().matmul(hs)))
         }
-        assertClose(results[1], results[0], atol: 1e-3, rtol: 1e-5, "oneDNN vs OpenBLAS")
+        for (backend, result) in zip(backends, results).dropFirst() {
+            assertClose(result, results[0], atol: 1e-3, rtol: 1e-5, "\(backend) vs \(backends[0])")
+        }
     }
 }

@@ -73,7 +73,13 @@ func gemm<T: FloatElement>(_ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<T>, 
                       element: Int32(GT_ELEMENT_F32))
         }
         let (ga, gb) = (operand(pa, ta, lda), operand(pb, tb, ldb))
-        if backend == .packing && T.self == Float.self {
+        if backend == .inplace && T.self == Float.self {
+            blockedProduct(m, n, k, aRowStride: ga.row_stride, bColumnStride: gb.col_stride, ldc: ldOut) { m, n, ao, bo, co in
+                gt_gemm_small(m, n, k, UnsafeRawPointer(pa + ao).assumingMemoryBound(to: Float.self), ga.row_stride, ga.col_stride,
+                              UnsafeRawPointer(pb + bo).assumingMemoryBound(to: Float.self), gb.row_stride, gb.col_stride, Float(beta),
+                              UnsafeMutableRawPointer(out + co).assumingMemoryBound(to: Float.self), ldOut, CPU.cLevel)
+            }
+        } else if backend == .packing && T.self == Float.self {
             // A block whose packing buffers cannot be allocated runs on OpenBLAS.
             _ = packingProduct(m, n, k, ga, gb, UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self), ldc: ldOut,
                                beta: Float(beta), fallback: blas)

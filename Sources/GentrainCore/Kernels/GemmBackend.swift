@@ -6,8 +6,10 @@ import Glibc
 
 /// The library that computes a float32 matrix product, chosen by measurement on the running CPU.
 ///
-/// oneDNN (Debian `libdnnl2`, loaded at run time when present), OpenBLAS and the engine's own
-/// packing GEMM (`gt_gemm`, on CPUs with AVX2) are each faster on some shapes and CPUs: on an AMD
+/// oneDNN (Debian `libdnnl2`, loaded at run time when present), OpenBLAS, the engine's own
+/// packing GEMM (`gt_gemm`, on CPUs with AVX2) and, for products of at most `inPlaceCandidateLimit`
+/// multiply-adds, the in-place kernel of small products (`gt_gemm_small`, which takes every product
+/// below `smallProductLimit` unmeasured) are each faster on some shapes and CPUs: on an AMD
 /// EPYC family 25 model 1 (AVX2), OpenBLAS ran a character LSTM's products 1.4× faster and a
 /// 784-1024-1024 MLP's 1.2× faster than oneDNN on one thread, oneDNN a VAE's 1.1× faster, and the
 /// packing GEMM products of depth 256 5 % faster than OpenBLAS; on an AVX-512 Zen 4, oneDNN was
@@ -20,21 +22,30 @@ import Glibc
 /// Choices are kept in a file per CPU and library versions (`$GENTRAIN_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/gentrain` or `~/.cache/gentrain`; `GENTRAIN_CACHE_DIR=none` keeps them in the
 /// process only), so later processes on the machine make the same choices without measuring and
-/// a run resumed in a new process computes the same bits. `GENTRAIN_GEMM=openblas`, `=onednn` or
-/// `=packing` (or `set`) forces one backend for everything.
+/// a run resumed in a new process computes the same bits. `GENTRAIN_GEMM=openblas`, `=onednn`,
+/// `=packing` or `=inplace` (or `set`) forces one backend for everything.
 package enum GemmBackend: String, CaseIterable, Sendable {
-    case openblas, onednn, packing
+    case openblas, onednn, packing, inplace
 
     /// Whether this backend runs here: oneDNN when it loaded, the packing GEMM with AVX2 (where it
     /// is as fast as the BLAS; bfloat16 products then run on it whatever the measurements say,
-    /// elsewhere they convert to float32 and run on the BLAS).
+    /// elsewhere they convert to float32 and run on the BLAS), the in-place kernel everywhere.
     var isAvailable: Bool {
         switch self {
-        case .openblas: true
+        case .openblas, .inplace: true
         case .onednn: OneDNN.library != nil
         case .packing: CPU.kernels >= .avx2
         }
     }
+
+    /// Whether this backend is measured for a product of `macs` multiply-adds: the in-place kernel
+    /// reads its operands without packing them, which only small products afford.
+    func isCandidate(macs: Int) -> Bool { isAvailable && (self != .inplace || macs <= GemmBackend.inPlaceCandidateLimit) }
+
+    /// The largest product (multiply-adds) the in-place kernel is measured for. On AMD EPYC family
+    /// 25 model 1 it ran W8's [64, 64] · [64, 64] products (262K) faster than the backends: W8 at
+    /// batch 64 from C 16.9k → 18.0k steps/s.
+    static let inPlaceCandidateLimit = 1 << 20
 
     private static let minimumSamples = 5, maximumSamples = 60, budget = 0.15
     private static let lock = Lock()
@@ -44,8 +55,8 @@ package enum GemmBackend: String, CaseIterable, Sendable {
         }
         return defaultForcing
     }()
-    /// With one backend available there is nothing to measure.
-    private static var defaultForcing: GemmBackend? { allCases.filter(\.isAvailable).count > 1 ? nil : .openblas }
+    /// With one backend besides the in-place kernel there is nothing to measure.
+    private static var defaultForcing: GemmBackend? { allCases.filter { $0.isAvailable && $0 != .inplace }.count > 1 ? nil : .openblas }
     nonisolated(unsafe) private static var chosen: [Int: GemmBackend] = GemmChoiceFile.shared?.read() ?? [:]
 
     /// The backend forced for every product (nil: chosen per class by measurement).
@@ -85,7 +96,7 @@ package enum GemmBackend: String, CaseIterable, Sendable {
         // Alternating runs, at least `minimumSamples` and up to `maximumSamples` of each within
         // `budget` seconds: oneDNN runs a new shape at about half its speed for its first 20–50
         // calls (measured on AMD EPYC family 25 model 1), so a few runs would misjudge it.
-        let candidates = allCases.filter(\.isAvailable)
+        let candidates = allCases.filter { $0.isCandidate(macs: m * n * k) }
         var best = [Double](repeating: .infinity, count: candidates.count)
         let began = monotonicSeconds()
         for run in 0..<maximumSamples {
@@ -138,7 +149,7 @@ struct GemmChoiceFile {
         gt_cpu_signature(&signature, Int32(signature.count))
         let cpu = String(cString: signature)
         let blas = openblas_get_config().map { String(cString: $0) } ?? "openblas"
-        let name = "gemm-\(cpu)-\(stableHash(blas + (OneDNN.library != nil ? " onednn 2" : "") + (GemmBackend.packing.isAvailable ? " packing 1" : ""))).txt"
+        let name = "gemm-\(cpu)-\(stableHash(blas + (OneDNN.library != nil ? " onednn 2" : "") + (GemmBackend.packing.isAvailable ? " packing 1" : "") + " inplace 1")).txt"
         return GemmChoiceFile(path: dir + "/" + name)
     }()
 

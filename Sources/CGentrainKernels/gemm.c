@@ -148,28 +148,29 @@ static void kernel_baseline(long kc, const float *a, const float *b, float *c, l
 }
 
 #if defined(__x86_64__)
-/// 12 accumulators of 8 floats: per step of p, two loads of B, six broadcasts of A, 12 FMAs.
-__attribute__((target("avx2,fma")))
-static void kernel_avx2(long kc, const float *a, const float *b, float *c, long ldc, float beta, long mr, long nr) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+/// The tile's first `rows` rows (1...MR; a constant where it is inlined): per step of p, two loads of
+/// B, `rows` broadcasts of A and 2·rows FMAs, in 2·rows accumulators of 8 floats (12 for a whole
+/// tile). An edge tile of fewer rows computes only those: a batch of 32 rows is five whole tiles
+/// and one of 2 rows, not six whole ones.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void tile_avx2(long rows, long kc, const float *a, const float *b, float *c, long ldc, float beta, long nr) {
+    __m256 acc[MR][2];
+    for (long i = 0; i < rows; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (long p = 0; p < kc; p++) {
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), x;
-        x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        for (long i = 0; i < rows; i++) {
+            const __m256 x = _mm256_broadcast_ss(a + i);
+            acc[i][0] = _mm256_fmadd_ps(x, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(x, b1, acc[i][1]);
+        }
         a += MR;
         b += NR;
     }
-    __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    if (mr == MR && nr == NR) {
-        __m256 vb = _mm256_set1_ps(beta);
-        for (long i = 0; i < MR; i++) {
+    if (nr == NR) {
+        const __m256 vb = _mm256_set1_ps(beta);
+        for (long i = 0; i < rows; i++) {
             float *row = c + i * ldc;
-            __m256 r0 = rows[i][0], r1 = rows[i][1];
+            __m256 r0 = acc[i][0], r1 = acc[i][1];
             if (beta != 0) {
                 r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row), r0);
                 r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8), r1);
@@ -180,11 +181,23 @@ static void kernel_avx2(long kc, const float *a, const float *b, float *c, long 
         return;
     }
     float tile[MR * NR];
-    for (long i = 0; i < MR; i++) {
-        _mm256_storeu_ps(tile + i * NR, rows[i][0]);
-        _mm256_storeu_ps(tile + i * NR + 8, rows[i][1]);
+    for (long i = 0; i < rows; i++) {
+        _mm256_storeu_ps(tile + i * NR, acc[i][0]);
+        _mm256_storeu_ps(tile + i * NR + 8, acc[i][1]);
     }
-    store_tile(tile, c, ldc, beta, mr, nr);
+    store_tile(tile, c, ldc, beta, rows, nr);
+}
+
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(long kc, const float *a, const float *b, float *c, long ldc, float beta, long mr, long nr) {
+    switch (mr) {
+    case 6: tile_avx2(6, kc, a, b, c, ldc, beta, nr); break;
+    case 5: tile_avx2(5, kc, a, b, c, ldc, beta, nr); break;
+    case 4: tile_avx2(4, kc, a, b, c, ldc, beta, nr); break;
+    case 3: tile_avx2(3, kc, a, b, c, ldc, beta, nr); break;
+    case 2: tile_avx2(2, kc, a, b, c, ldc, beta, nr); break;
+    default: tile_avx2(1, kc, a, b, c, ldc, beta, nr); break;
+    }
 }
 #endif
 

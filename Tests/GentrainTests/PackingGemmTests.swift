@@ -15,11 +15,12 @@ final class PackingGemmTests: XCTestCase {
         return Float(Int(x % 256) - 128) / 128
     }
 
-    /// Sizes around the tile (6 x 16) and block (256 deep) edges; operands row-major, transposed
-    /// or with gaps between rows and columns, float32 or bfloat16; beta 0 (C full of NaN, which
-    /// must not be read) and 0.5.
+    /// Sizes around the tile (6 x 16; edge tiles of every row count) and block (256 deep) edges;
+    /// operands row-major, transposed or with gaps between rows and columns, float32 or bfloat16;
+    /// beta 0 (C full of NaN, which must not be read) and 0.5.
     func testProductsAgainstFloat64() {
-        let sizes = [(1, 1, 1), (5, 17, 3), (6, 16, 256), (7, 33, 257), (13, 50, 600), (150, 40, 9), (64, 100, 520)]
+        let sizes = [(1, 1, 1), (5, 17, 3), (6, 16, 256), (7, 33, 257), (13, 50, 600), (150, 40, 9), (64, 100, 520),
+                     (32, 20, 40), (9, 16, 8)]
         for level in levels {
             for (m, n, k) in sizes {
                 for layout in 0..<3 {

@@ -1,6 +1,6 @@
-// The float32 loops of batch, layer, group and instance norm (FusedNormalization.swift): the
-// statistics and gradient sums in double precision, the elementwise passes in float, each in the
-// three builds of builds.h. The sums run in eight lanes added in a fixed order, so every build
+// The float32 loops of batch, layer, group and instance norm (FusedNormalization.swift) and of a
+// bias's gradient (columnSums): the statistics and gradient sums in double precision, the
+// elementwise passes in float, each in the three builds of builds.h. The sums run in eight lanes added in a fixed order, so every build
 // gives the same bits (no contraction into FMA either).
 #include "builds.h"
 
@@ -79,6 +79,14 @@ BUILDS(void, affine_grad, (const float *restrict g, const float *restrict x, siz
            dw[i] += (double)g[i] * (((double)x[i] - m) * inv);
            db[i] += (double)g[i];
        })
+
+BUILDS(void, add_rows, (const float *restrict x, size_t rows, size_t n, size_t ld, double *restrict acc),
+       for (size_t r = 0; r < rows; r++)
+           for (size_t i = 0; i < n; i++) acc[i] += (double)x[r * ld + i];)
+
+void gt_add_rows_f32(const float *x, size_t rows, size_t n, size_t ld, double *acc, int level) {
+    DISPATCH(add_rows, level, (x, rows, n, ld, acc));
+}
 
 void gt_affine_grad_accumulate_f32(const float *g, const float *x, size_t n, double m, double inv, double *dw,
                                    double *db, int level) {

@@ -47,6 +47,10 @@ void gt_norm_input_grad_f32(const float *g, const float *w, const float *x, floa
 void gt_affine_grad_accumulate_f32(const float *g, const float *x, size_t n, double m, double inv, double *dw,
                                    double *db, int level);
 
+/// acc[i] += Σ over r < rows of x[r·ld + i], for i < n, rows in order, in double precision: the
+/// column sums of a bias's gradient.
+void gt_add_rows_f32(const float *x, size_t rows, size_t n, size_t ld, double *acc, int level);
+
 /// Element types of a matrix operand.
 enum {
     GT_ELEMENT_F32 = 0,

@@ -1,3 +1,5 @@
+import CGentrainKernels
+
 /// Reduction kernels: sums and extrema over any set of dimensions, and extrema with
 /// indices along one dimension.
 
@@ -116,9 +118,13 @@ func columnSums<T: FloatElement>(_ x: UnsafePointer<T>, rows: Int, width: Int, i
         withUnsafeTemporaryAllocation(of: Double.self, capacity: columns.count) { acc in
             let pa = acc.baseAddress!, (j0, count) = (columns.lowerBound, columns.count)
             pa.initialize(repeating: 0, count: count)
-            for r in 0..<rows {
-                let row = x + r * width + j0
-                for j in 0..<count { pa[j] += row[j].doubleValue }
+            if T.self == Float.self {
+                gt_add_rows_f32(UnsafeRawPointer(x + j0).assumingMemoryBound(to: Float.self), rows, count, width, pa, CPU.cLevel)
+            } else {
+                for r in 0..<rows {
+                    let row = x + r * width + j0
+                    for j in 0..<count { pa[j] += row[j].doubleValue }
+                }
             }
             for j in 0..<count { out[j0 + j] = T(fromDouble: pa[j]) }
         }

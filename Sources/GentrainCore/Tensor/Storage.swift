@@ -31,19 +31,58 @@ package enum BufferCache {
         return (8 + (top - 9) * 4 + (k - 5), k * quarter)
     }
 
-    /// Size classes served from the per-thread lists (up to 64 KiB) and their byte budget.
+    /// Size classes served from the per-thread lists (up to 64 KiB), their byte budget, and how
+    /// many buffers a thread keeps per class.
     static let localClasses = 36
     static let localLimit = 4 << 20
+    static let localSlots = 256
 
-    /// A thread's own free small buffers; given back to the shared cache when the thread ends.
+    /// A thread's own free small buffers, a fixed stack per class (no array to check for
+    /// uniqueness and grow at every tensor); given back to the shared cache when the thread ends.
     final class Local {
-        var lists = [[UnsafeMutableRawPointer]](repeating: [], count: BufferCache.localClasses)
-        var bytes = 0
+        /// Class c's free buffers: `slots[c · localSlots ..< c · localSlots + counts[c]]`.
+        private let slots = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: localClasses * localSlots)
+        private let counts = UnsafeMutablePointer<Int>.allocate(capacity: localClasses)
+        private var bytes = 0
+
+        init() { counts.initialize(repeating: 0, count: localClasses) }
 
         deinit {
-            for (index, list) in lists.enumerated() {
-                for p in list { BufferCache.recycleShared(p, index, BufferCache.classSize(index)) }
+            for index in 0..<localClasses {
+                for k in 0..<counts[index] { BufferCache.recycleShared(slots[index * localSlots + k], index, BufferCache.classSize(index)) }
             }
+            counts.deallocate()
+            slots.deallocate()
+        }
+
+        /// A free buffer of class `index` (of `size` bytes), if this thread has one.
+        @inline(__always)
+        func pop(_ index: Int, _ size: Int) -> UnsafeMutableRawPointer? {
+            let n = counts[index]
+            guard n > 0 else { return nil }
+            counts[index] = n - 1
+            bytes -= size
+            return slots[index * localSlots + n - 1]
+        }
+
+        /// Keeps `p` (class `index`, `size` bytes) unless the class's stack or the budget is full.
+        @inline(__always)
+        func push(_ p: UnsafeMutableRawPointer, _ index: Int, _ size: Int) -> Bool {
+            let n = counts[index]
+            guard n < localSlots, bytes + size <= localLimit else { return false }
+            slots[index * localSlots + n] = p
+            counts[index] = n + 1
+            bytes += size
+            return true
+        }
+
+        /// Frees every buffer kept here.
+        func release() {
+            for index in 0..<localClasses {
+                for k in 0..<counts[index] { Glibc.free(slots[index * localSlots + k]) }
+                counts[index] = 0
+            }
+            bytes = 0
         }
     }
 
@@ -76,11 +115,7 @@ package enum BufferCache {
             throw GentrainError(.outOfMemory, "out of memory allocating \(bytes) bytes (GENTRAIN_FAIL_ALLOC=\(n))")
         }
         let (index, size) = sizeClass(bytes)
-        if index < localClasses, let p = local.with({ l in
-            let p = l.lists[index].popLast()
-            if p != nil { l.bytes -= size }
-            return p
-        }) {
+        if index < localClasses, let p = local.with({ $0.pop(index, size) }) {
             return (p, index, size)
         }
         let reused: UnsafeMutableRawPointer? = lock.withLock {
@@ -100,14 +135,7 @@ package enum BufferCache {
     }
 
     static func recycle(_ p: UnsafeMutableRawPointer, _ index: Int, _ size: Int) {
-        if index < localClasses && local.with({ l in
-            guard l.bytes + size <= localLimit else { return false }
-            l.lists[index].append(p)
-            l.bytes += size
-            return true
-        }) {
-            return
-        }
+        if index < localClasses && local.with({ $0.push(p, index, size) }) { return }
         recycleShared(p, index, size)
     }
 
@@ -123,12 +151,7 @@ package enum BufferCache {
 
     /// Frees every cached buffer (of the shared cache and of this thread's list).
     public static func release() {
-        let l = local.value
-        for (index, list) in l.lists.enumerated() {
-            for p in list { Glibc.free(p) }
-            l.lists[index].removeAll()
-        }
-        l.bytes = 0
+        local.value.release()
         let all: [UnsafeMutableRawPointer] = lock.withLock {
             defer {
                 for i in free.indices { free[i].removeAll() }

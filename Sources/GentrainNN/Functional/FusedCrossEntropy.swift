@@ -39,9 +39,12 @@ struct FusedCrossEntropy {
             let total = computeType == .float32 ? sum(out, Float.self) : sum(out, Double.self)
             return (xc, lse, try Tensor.scalar(total * scale, dtype: x.dtype))
         }
+        // Kept for the backward's one-pass gradient only where it applies (float32 or float64
+        // logits): a converted copy is not held to the end of the forward pass for nothing.
+        let forDirect = xc.dtype == rows.dtype ? (xc, lse) : nil
         return try record(loss, "CrossEntropyBackward", rows) { _, gOut in
             // Each row's incoming gradient: a reduction's one value, scaled for the mean.
-            if !GradMode.isEnabled && xc.dtype == rows.dtype && gOut.dtype == rows.dtype {
+            if !GradMode.isEnabled, let (xc, lse) = forDirect, gOut.dtype == xc.dtype {
                 return Grads(try xc.dtype == .float32 ? directGradient(xc, lse, gOut, rowW, scale, Float.self)
                                                       : directGradient(xc, lse, gOut, rowW, scale, Double.self))
             }

@@ -30,12 +30,23 @@ public final class Adagrad: Optimizer {
         guard o["eps"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid epsilon value: \(o["eps"]!)") }
     }
 
+    /// A group's options as Adagrad reads them (made once per change, not looked up by name per parameter).
+    private final class Hyper {
+        let lr: Double, lrDecay: Double, weightDecay: Double, initialAccumulatorValue: Double, eps: Double, maximize: Bool
+        init(_ g: ParamGroup) {
+            (lr, lrDecay, weightDecay) = (g.lr, g["lr_decay"], g["weight_decay"])
+            (initialAccumulatorValue, eps, maximize) = (g["initial_accumulator_value"], g["eps"], g["maximize"] != 0)
+        }
+    }
+
+    public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
+
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let sum = try state.buffer("sum", like: param, initial: group["initial_accumulator_value"])
-        let clr = group.lr / (1 + (state.step - 1) * group["lr_decay"])
+        let h = group.derived as? Hyper ?? Hyper(group)
+        let sum = try state.buffer("sum", like: param, initial: h.initialAccumulatorValue)
+        let clr = h.lr / (1 + (state.step - 1) * h.lrDecay)
         withElements(param) { T in
-            adagradUpdate(T, param, grad, sum, clr: clr, eps: group["eps"], weightDecay: group["weight_decay"],
-                          maximize: group["maximize"] != 0)
+            adagradUpdate(T, param, grad, sum, clr: clr, eps: h.eps, weightDecay: h.weightDecay, maximize: h.maximize)
         }
     }
 }

@@ -29,14 +29,25 @@ public final class RMSprop: Optimizer {
         guard o["alpha"]! >= 0 else { throw GentrainError(.invalidArgument, "Invalid alpha value: \(o["alpha"]!)") }
     }
 
+    /// A group's options as RMSprop reads them (made once per change, not looked up by name per parameter).
+    private final class Hyper {
+        let lr: Double, alpha: Double, eps: Double, weightDecay: Double, momentum: Double, centered: Bool, maximize: Bool
+        init(_ g: ParamGroup) {
+            (lr, alpha, eps, weightDecay, momentum) = (g.lr, g["alpha"], g["eps"], g["weight_decay"], g["momentum"])
+            (centered, maximize) = (g["centered"] != 0, g["maximize"] != 0)
+        }
+    }
+
+    public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
+
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let momentum = group["momentum"], centered = group["centered"] != 0
+        let h = group.derived as? Hyper ?? Hyper(group)
         let sq = try state.buffer("square_avg", like: param)
-        let buf = momentum > 0 ? try state.buffer("momentum_buffer", like: param) : nil
-        let gavg = centered ? try state.buffer("grad_avg", like: param) : nil
+        let buf = h.momentum > 0 ? try state.buffer("momentum_buffer", like: param) : nil
+        let gavg = h.centered ? try state.buffer("grad_avg", like: param) : nil
         withElements(param) { T in
-            rmspropUpdate(T, param, grad, sq, buf, gavg, lr: group.lr, alpha: group["alpha"], eps: group["eps"],
-                          weightDecay: group["weight_decay"], momentum: momentum, maximize: group["maximize"] != 0)
+            rmspropUpdate(T, param, grad, sq, buf, gavg, lr: h.lr, alpha: h.alpha, eps: h.eps, weightDecay: h.weightDecay,
+                          momentum: h.momentum, maximize: h.maximize)
         }
     }
 }

@@ -30,13 +30,24 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// A group's options as SGD reads them (made once per change, not looked up by name per parameter).
+    private final class Hyper {
+        let lr: Double, momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool, maximize: Bool
+        init(_ g: ParamGroup) {
+            (lr, momentum, dampening, weightDecay) = (g.lr, g["momentum"], g["dampening"], g["weight_decay"])
+            (nesterov, maximize) = (g["nesterov"] != 0, g["maximize"] != 0)
+        }
+    }
+
+    public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
+
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let momentum = group["momentum"]
+        let h = group.derived as? Hyper ?? Hyper(group)
         let first = state.existingBuffer("momentum_buffer") == nil
-        let buf = momentum != 0 ? try state.buffer("momentum_buffer", like: param) : nil
+        let buf = h.momentum != 0 ? try state.buffer("momentum_buffer", like: param) : nil
         withElements(param) { T in
-            sgdUpdate(T, param, grad, buf, first: first, lr: group.lr, momentum: momentum, dampening: group["dampening"],
-                      weightDecay: group["weight_decay"], nesterov: group["nesterov"] != 0, maximize: group["maximize"] != 0)
+            sgdUpdate(T, param, grad, buf, first: first, lr: h.lr, momentum: h.momentum, dampening: h.dampening,
+                      weightDecay: h.weightDecay, nesterov: h.nesterov, maximize: h.maximize)
         }
     }
 }

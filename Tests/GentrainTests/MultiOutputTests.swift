@@ -98,6 +98,14 @@ final class MultiOutputTests: XCTestCase {
         XCTAssertThrowsError(try lstmGates(x, x.to(.float64), Tensor.randn([2, 2])))
     }
 
+    /// A batch of empty products returns at once, however long the batch (it looped over 2^48 empty
+    /// products, found by fuzz_capi).
+    func testEmptyBatchedProductsReturnAtOnce() throws {
+        let a = try Tensor(empty: [1 << 40, 0, 3]), b = try Tensor.randn([3, 2])
+        XCTAssertEqual(try a.matmul(b).shape, [1 << 40, 0, 2])
+        XCTAssertEqual(try b.t().matmul(a.transpose(1, 2)).shape, [1 << 40, 2, 0])
+    }
+
     /// Every backend (oneDNN, OpenBLAS, the packing GEMM, the in-place kernel) gives the same float32
     /// products, for transposed operands and a bias.
     func testGemmBackendsAgree() throws {

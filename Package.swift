@@ -13,7 +13,7 @@
 // The product Gentrain and everything it depends on build without unsafe flags, so a client can
 // depend on this package by version. Wide kernels carry `target` attributes in C instead of build
 // flags. The flags that only tune (exclusivity checks off, math without errno, DWARF 4 for
-// valgrind) are given on the command line of the project's own builds (CMakeLists.txt); only the
+// valgrind, classic value-operation lowering) are given on the command line of the project's own builds (CMakeLists.txt); only the
 // C ABI's library, which clients of the Swift package do not build, keeps linker flags here.
 import PackageDescription
 

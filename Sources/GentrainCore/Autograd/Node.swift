@@ -160,10 +160,14 @@ public final class Node {
     /// Adds `g` to the pending gradient of output `k`.
     @inline(__always)
     func accumulate(_ g: Tensor, output k: Int) throws {
+        // `if let`, not `map … ?? g`: the optional chain's temporaries were destroyed through
+        // the runtime's generic witnesses (W7: 280 of 4,885 instructions per op).
         if k == 0 {
-            pendingGrad = try pendingGrad.map { try $0.adding(gradient: g) } ?? g
+            if let p = pendingGrad { pendingGrad = try p.adding(gradient: g) } else { pendingGrad = g }
+        } else if let p = pendingOthers[k - 1] {
+            pendingOthers[k - 1] = try p.adding(gradient: g)
         } else {
-            pendingOthers[k - 1] = try pendingOthers[k - 1].map { try $0.adding(gradient: g) } ?? g
+            pendingOthers[k - 1] = g
         }
     }
 

@@ -57,6 +57,25 @@ final class AutogradTests: XCTestCase {
         XCTAssertThrowsError(try Autograd.backward([y])) { XCTAssertEqual(($0 as! GentrainError).kind, .autograd) }
     }
 
+    /// A leaf's own backward with a gradient that has a history adds it into `.grad` without
+    /// recording (grad mode is the pass's `create_graph` from the first delivery on, as PyTorch's
+    /// AccumulateGrad): recorded, `.grad` referred back to the leaf, a cycle that leaked.
+    func testSeedsDeliveredToALeafRootRecordNothing() throws {
+        let x = try leaf([1, 2, 3])
+        let shared = try Tensor.ones([3])
+        x.grad = shared.detach()   // its storage shared, so the delivery adds out of place
+        weak var node: Node?
+        do {
+            let g = try x * 2
+            try x.backward(g)
+            node = g.gradFn
+        }
+        XCTAssertEqual(try values(x.grad), [3, 5, 7])
+        XCTAssertNil(x.grad?.gradFn)
+        XCTAssertFalse(x.grad!.requiresGrad)
+        XCTAssertNil(node, "the gradient's graph outlived it: .grad holds a history")
+    }
+
     func testGradientsOfFanOutAndBroadcast() throws {
         let a = try leaf([1, 2, 3], [3, 1]), b = try leaf([10, 20])
         let y = try (a * b + a).sum()

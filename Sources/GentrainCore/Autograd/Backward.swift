@@ -244,6 +244,12 @@ private struct BackwardPass {
     /// Delivers the seeds, then runs each node once all its consumers have given it their
     /// gradients, passing its inputs' gradients on (to nodes, or to the sink for leaves).
     mutating func sweep(_ seeds: [Tensor]) throws {
+        // Gradients record a graph only for create_graph; set once for the pass, before the seeds
+        // are delivered (a seed given for a leaf root that requires grad, added to the leaf's
+        // `.grad` with grad mode on, gave the `.grad` a history: a cycle back to the leaf).
+        let previousMode = GradMode.isEnabled
+        GradMode.isEnabled = create
+        defer { GradMode.isEnabled = previousMode }
         for (root, seed) in zip(roots, seeds) {
             if let fn = root.gradFn {
                 if fn.needed { try fn.accumulate(seed, output: root.outputIndex) }
@@ -252,10 +258,6 @@ private struct BackwardPass {
                 if targets == nil { try hooks.delivered(root) }
             }
         }
-        // Gradient functions record a graph only for create_graph; set once for the pass.
-        let previousMode = GradMode.isEnabled
-        GradMode.isEnabled = create
-        defer { GradMode.isEnabled = previousMode }
         var ready: [Node] = []
         for root in roots {
             if let fn = root.gradFn, fn.needed, fn.dependencies == 0, !fn.queued {

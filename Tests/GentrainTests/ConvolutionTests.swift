@@ -3,10 +3,10 @@ import XCTest
 import Gentrain
 
 /// The convolution passes: oneDNN's and the GEMM path's agree, for every pass and the second
-/// order, on the geometries oneDNN serves (the golden table checks both against PyTorch).
+/// order (the golden table checks both against PyTorch); which one runs is measured per pass.
 final class ConvolutionTests: XCTestCase {
-    /// Geometries with at least 8 channels per group: strides, padding, dilation, groups, odd
-    /// sizes, batch 1, strides that skip the edge, and the DCGAN critic's 64 → 128 layer.
+    /// Strides, padding, dilation, groups, odd sizes, batch 1, strides that skip the edge, and the
+    /// DCGAN critic's 64 → 128 layer.
     let geometries: [ConvolutionGeometry] = [
         try! ConvolutionGeometry(src: [64, 64, 14, 14], weight: [128, 64, 4, 4], window: WindowGeometry(kernel: (4, 4), stride: (2, 2), padding: (1, 1)), groups: 1),
         try! ConvolutionGeometry(src: [1, 16, 9, 7], weight: [24, 8, 3, 2], window: WindowGeometry(kernel: (3, 2), stride: (1, 2), padding: (2, 0), dilation: (2, 1)), groups: 2),
@@ -15,14 +15,32 @@ final class ConvolutionTests: XCTestCase {
         try! ConvolutionGeometry(src: [2, 8, 5, 7], weight: [16, 8, 2, 1], window: WindowGeometry(kernel: (2, 1), stride: (3, 3)), groups: 1),
     ]
 
-    func testOneDNNServesWideGeometriesOnly() throws {
-        guard GemmBackend.convolutionsOnOneDNN else { throw XCTSkip("oneDNN is not in use") }
-        for g in geometries {
+    func testOneDNNServesEveryGeometryAndEachPassIsMeasuredOnce() throws {
+        guard OneDNN.library != nil else { throw XCTSkip("oneDNN is not installed") }
+        let image = try ConvolutionGeometry(src: [4, 1, 28, 28], weight: [64, 1, 4, 4], window: WindowGeometry(kernel: (4, 4), stride: (2, 2), padding: (1, 1)), groups: 1)
+        for g in geometries + [image] {
             let conv = try XCTUnwrap(OneDNNConvolution.serving(g), "\(g.src) (*) \(g.weight)")
             XCTAssertTrue(conv === OneDNNConvolution.serving(g), "primitives are kept per geometry")
         }
-        let image = try ConvolutionGeometry(src: [4, 1, 28, 28], weight: [64, 1, 4, 4], window: WindowGeometry(kernel: (4, 4), stride: (2, 2), padding: (1, 1)), groups: 1)
-        XCTAssertNil(OneDNNConvolution.serving(image), "one input channel stays on the GEMM path")
+        let before = GemmBackend.current
+        defer { try? GemmBackend.set(before) }
+        // A forced GEMM backend decides without measuring: oneDNN's primitives under onednn only.
+        try GemmBackend.set(.onednn)
+        XCTAssertEqual(ConvolutionBackend.forPass(.forward, image) { _ in XCTFail("measured a forced pass") }, .onednn)
+        try GemmBackend.set(.openblas)
+        XCTAssertEqual(ConvolutionBackend.forPass(.forward, image) { _ in XCTFail("measured a forced pass") }, .gemm)
+        // Measured: the first pass of a class times both backends, later ones reuse the choice.
+        try GemmBackend.set(nil)
+        guard GemmBackend.current == nil else { throw XCTSkip("one GEMM backend only: nothing is measured") }
+        let g = try ConvolutionGeometry(src: [2, 3, 11, 9], weight: [5, 3, 3, 3], window: WindowGeometry(kernel: (3, 3), padding: (1, 1)), groups: 1)
+        var tried: [ConvolutionBackend] = []
+        let first = ConvolutionBackend.chosen(.backwardWeights, g) ?? ConvolutionBackend.forPass(.backwardWeights, g) { tried.append($0) }
+        XCTAssertTrue(tried.isEmpty || (Set(tried) == Set(ConvolutionBackend.allCases) && tried.count >= 6), "\(tried)")
+        XCTAssertEqual(ConvolutionBackend.chosen(.backwardWeights, g), first)
+        XCTAssertEqual(ConvolutionBackend.forPass(.backwardWeights, g) { _ in XCTFail("measured twice") }, first)
+        let (src, dst) = (try Tensor.randn(g.src), try Tensor.randn(g.dst))
+        let once = try values(Tensor.convolution(.backwardWeights, src, dst, g))
+        XCTAssertEqual(try values(Tensor.convolution(.backwardWeights, src, dst, g)), once, "equal inputs, equal bits")
     }
 
     func testBackendsAgreeOnEveryPassAndSecondOrder() throws {

@@ -19,10 +19,9 @@ import Glibc
 /// 0.15 s), and the fastest serves every product of the class from then on, this one included,
 /// so equal inputs always give equal bits. float64 always runs on OpenBLAS.
 ///
-/// Choices are kept in a file per CPU and library versions (`$GENTRAIN_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/gentrain` or `~/.cache/gentrain`; `GENTRAIN_CACHE_DIR=none` keeps them in the
-/// process only), so later processes on the machine make the same choices without measuring and
-/// a run resumed in a new process computes the same bits. `GENTRAIN_GEMM=openblas`, `=onednn`,
+/// Choices are kept in a file per CPU and library versions (`ChoiceFile.gemm`), so later
+/// processes on the machine make the same choices without measuring and a run resumed in a new
+/// process computes the same bits. `GENTRAIN_GEMM=openblas`, `=onednn`,
 /// `=packing` or `=inplace` (or `set`) forces one backend for everything.
 package enum GemmBackend: String, CaseIterable, Sendable {
     case openblas, onednn, packing, inplace
@@ -57,7 +56,14 @@ package enum GemmBackend: String, CaseIterable, Sendable {
     }()
     /// With one backend besides the in-place kernel there is nothing to measure.
     private static var defaultForcing: GemmBackend? { allCases.filter { $0.isAvailable && $0 != .inplace }.count > 1 ? nil : .openblas }
-    nonisolated(unsafe) private static var chosen: [Int: GemmBackend] = GemmChoiceFile.shared?.read() ?? [:]
+    nonisolated(unsafe) private static var chosen: [Int: GemmBackend] = {
+        var choices: [Int: GemmBackend] = [:]
+        for (key, name) in ChoiceFile.gemm?.read() ?? [] {
+            guard let key = Int(key), key >= 0, key < 1 << 25, let backend = GemmBackend(rawValue: name), backend.isAvailable else { continue }
+            choices[key] = backend
+        }
+        return choices
+    }()
 
     /// The backend forced for every product (nil: chosen per class by measurement).
     package static var current: GemmBackend? { lock.withLock { forced } }
@@ -71,9 +77,6 @@ package enum GemmBackend: String, CaseIterable, Sendable {
         }
         lock.withLock { forced = backend ?? defaultForcing }
     }
-
-    /// Whether convolutions may run on oneDNN's primitives (unless OpenBLAS is forced).
-    package static var convolutionsOnOneDNN: Bool { OneDNN.library != nil && current != .openblas }
 
     /// The class of a product: its sizes' bit lengths, transposes and threads, packed.
     static func productClass(_ m: Int, _ n: Int, _ k: Int, _ ta: CBLAS_TRANSPOSE, _ tb: CBLAS_TRANSPOSE) -> Int {
@@ -112,7 +115,7 @@ package enum GemmBackend: String, CaseIterable, Sendable {
             if let forced { return forced }
             if let earlier = chosen[key] { return earlier }   // another thread measured the class first
             chosen[key] = measured
-            GemmChoiceFile.shared?.append(key, measured)
+            ChoiceFile.gemm?.append(String(key), measured.rawValue)
             return measured
         }
     }
@@ -123,63 +126,4 @@ package func monotonicSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-/// The file that keeps the measured choices of this CPU and these libraries: one line
-/// "<class> <backend>" per choice, appended (whole lines: O_APPEND) as classes are measured.
-/// A line that does not parse, or names a class out of range, is ignored.
-struct GemmChoiceFile {
-    let path: String
-
-    static let shared: GemmChoiceFile? = {
-        let env = getenv("GENTRAIN_CACHE_DIR").map { String(cString: $0) }
-        if env == "none" || env == "" { return nil }
-        let dir: String
-        if let env {
-            dir = env
-        } else if let xdg = getenv("XDG_CACHE_HOME").map({ String(cString: $0) }), xdg.hasPrefix("/") {
-            dir = xdg + "/gentrain"
-        } else if let home = getenv("HOME").map({ String(cString: $0) }), home.hasPrefix("/") {
-            dir = home + "/.cache/gentrain"
-        } else {
-            return nil
-        }
-        mkdir(dir, 0o755)   // the parent of an XDG or home cache may need creating too
-        var signature = [CChar](repeating: 0, count: 128)
-        gt_cpu_signature(&signature, Int32(signature.count))
-        let cpu = String(cString: signature)
-        let blas = openblas_get_config().map { String(cString: $0) } ?? "openblas"
-        let name = "gemm-\(cpu)-\(stableHash(blas + (OneDNN.library != nil ? " onednn 2" : "") + (GemmBackend.packing.isAvailable ? " packing 1" : "") + " inplace 1")).txt"
-        return GemmChoiceFile(path: dir + "/" + name)
-    }()
-
-    /// The choices in the file (none when it is missing or unreadable).
-    func read() -> [Int: GemmBackend] {
-        guard let f = fopen(path, "r") else { return [:] }
-        defer { fclose(f) }
-        var choices: [Int: GemmBackend] = [:]
-        var line = [CChar](repeating: 0, count: 64)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let fields = String(cString: line).split(separator: " ")
-            guard fields.count == 2, let key = Int(fields[0]), key >= 0, key < 1 << 25 else { continue }
-            guard let backend = GemmBackend(rawValue: String(fields[1].filter { $0 != "\n" })), backend.isAvailable else { continue }
-            choices[key] = backend
-        }
-        return choices
-    }
-
-    func append(_ key: Int, _ backend: GemmBackend) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        let line = "\(key) \(backend.rawValue)\n"
-        _ = line.withCString { write(fd, $0, strlen($0)) }
-    }
-}
-
-/// FNV-1a of a string's bytes, in hex: a file name part that is the same in every process.
-private func stableHash(_ s: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in s.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return String(h, radix: 16)
 }

@@ -1,5 +1,3 @@
-import CGentrainDNNL
-
 /// The shapes of one 2-D convolution in PyTorch's NCHW layout:
 /// `src [N, C, H, W]` (*) `weight [O, C/groups, kh, kw]` → `dst [N, O, oh, ow]`.
 package struct ConvolutionGeometry: Hashable, Sendable {
@@ -43,8 +41,9 @@ package enum ConvolutionPass: Sendable {
 
 extension Tensor {
     /// One pass of the convolution `geometry`; `a` and `b` are the pass's two operands in the
-    /// order above, of the geometry's shapes. float32 runs on oneDNN's convolutions when they
-    /// serve the geometry (see `OneDNNConvolution`), anything else as unfold + GEMM + fold.
+    /// order above, of the geometry's shapes. float32 runs on oneDNN's convolutions or as
+    /// unfold + GEMM + fold, whichever was measured faster for the pass (`ConvolutionBackend`);
+    /// other dtypes as unfold + GEMM + fold.
     package static func convolution(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor, _ geometry: ConvolutionGeometry) throws -> Tensor {
         let g = geometry
         let (shapeA, shapeB): ([Int], [Int]) = switch pass {
@@ -62,8 +61,11 @@ extension Tensor {
         let ct = dtype.computeType
         let out = try withNoGrad { () throws -> Tensor in
             let (x, y) = (try a.to(ct).contiguous(), try b.to(ct).contiguous())
-            if ct == .float32, let conv = OneDNNConvolution.serving(g) { return try conv.run(pass, x, y) }
-            return try convolutionByGemm(pass, x, y, g)
+            guard ct == .float32, let conv = OneDNNConvolution.serving(g) else { return try convolutionByGemm(pass, x, y, g) }
+            func run(_ backend: ConvolutionBackend) throws -> Tensor {
+                backend == .onednn ? try conv.run(pass, x, y) : try convolutionByGemm(pass, x, y, g)
+            }
+            return try run(ConvolutionBackend.forPass(pass, g) { _ = try run($0) })
         }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         return try record(result, "ConvolutionBackward", a, b) { node, grad in
@@ -101,67 +103,5 @@ private func convolutionByGemm(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor
     case .backwardWeights:
         let cols = try a.unfoldBatchColumns(g.window).reshape([groups, k, n * l])
         return try dstRows(b).matmul(cols.transpose(1, 2)).reshape(g.weight)                       // [g, O/g, K]
-    }
-}
-
-/// oneDNN's primitives for one convolution geometry (forward, backward data, backward weights),
-/// made on first use and kept per geometry. They serve float32 when oneDNN is loaded and OpenBLAS
-/// is not forced (`GemmBackend.convolutionsOnOneDNN`) and both sides have at least 8 channels per group. With
-/// a narrow side (an image's 1 or 3 channels) the GEMM path is as fast or faster: on the
-/// DCGAN's 1 → 64 layer (batch 64, 28×28, k4 s2) oneDNN's backward-data pass took 2.1 ms
-/// against 0.4 ms, the other two passes about even.
-final class OneDNNConvolution: @unchecked Sendable {
-    private let handle: OpaquePointer
-    private let geometry: ConvolutionGeometry
-
-    private init(_ handle: OpaquePointer, _ geometry: ConvolutionGeometry) {
-        (self.handle, self.geometry) = (handle, geometry)
-    }
-
-    deinit { gt_conv_destroy(handle) }
-
-    private static let lock = Lock()
-    nonisolated(unsafe) private static var cache: [ConvolutionGeometry: OneDNNConvolution?] = [:]
-    /// Geometries kept at most; a full cache starts over (shapes of a training run repeat).
-    private static let capacity = 64
-
-    /// The primitives for `g`, or nil when oneDNN does not serve it.
-    static func serving(_ g: ConvolutionGeometry) -> OneDNNConvolution? {
-        guard GemmBackend.convolutionsOnOneDNN, g.src[1] / g.groups >= 8, g.weight[0] / g.groups >= 8,
-              g.src.allSatisfy({ $0 > 0 }), g.dst.allSatisfy({ $0 > 0 }) else { return nil }
-        return lock.withLock {
-            if let known = cache[g] { return known }   // nil inside: oneDNN refused this geometry
-            if cache.count >= capacity { cache.removeAll() }
-            let w = g.window
-            var desc = gt_conv_geometry(n: g.src[0], c: g.src[1], h: g.src[2], w: g.src[3], o: g.weight[0], kh: g.weight[2],
-                                        kw: g.weight[3], oh: g.dst[2], ow: g.dst[3], stride_h: w.stride.0, stride_w: w.stride.1,
-                                        pad_h: w.padding.0, pad_w: w.padding.1, dilation_h: w.dilation.0,
-                                        dilation_w: w.dilation.1, groups: g.groups)
-            let made = gt_conv_create(&desc).map { OneDNNConvolution($0, g) }
-            cache[g] = made
-            return made
-        }
-    }
-
-    /// Runs `pass` on contiguous float32 operands into a new tensor.
-    func run(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let g = geometry
-        let which: gt_conv_pass = switch pass {
-        case .forward: GT_CONV_FORWARD
-        case .backwardData: GT_CONV_BACKWARD_DATA
-        case .backwardWeights: GT_CONV_BACKWARD_WEIGHTS
-        }
-        let out = try Tensor(empty: pass == .forward ? g.dst : pass == .backwardData ? g.src : g.weight, dtype: .float32)
-        let (workspace, index, size) = try BufferCache.allocate(Swift.max(gt_conv_workspace_size(handle, which), 64))
-        defer { BufferCache.recycle(workspace, index, size) }
-        OpenMP.setThreads(Threads.usable)
-        let (pa, pb, po) = (a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self))
-        let status = switch pass {
-        case .forward: gt_conv_forward(handle, pa, pb, po, workspace)
-        case .backwardData: gt_conv_backward_data(handle, pa, pb, po, workspace)
-        case .backwardWeights: gt_conv_backward_weights(handle, pa, pb, po, workspace)
-        }
-        guard status == 0 else { throw GentrainError(.internal, "convolution: oneDNN failed to run a \(pass) pass of \(shapeString(g.src)) (*) \(shapeString(g.weight))") }
-        return out
     }
 }

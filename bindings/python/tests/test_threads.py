@@ -1,5 +1,6 @@
 """The threading model: the default thread count, the pool's wait policy, and products split over
 the pool giving the single-threaded result. Each case that needs a fresh process runs one."""
+import ctypes
 import os
 import subprocess
 import sys
@@ -99,6 +100,42 @@ def test_measured_backend_choice_is_kept_in_and_across_processes(tmp_path):
     with open(files[0], "a") as f:   # a damaged line is ignored, not trusted
         f.write("not a choice\n-5 onednn\n99999999999 openblas\n12 nothing\n")
     assert run(CHOICE, env) == first
+    assert files[0].read_text().splitlines()[:len(lines)] == lines
+
+
+CONV = ("import numpy as np, sys\nimport gentrain.nn.functional as F\nrng = np.random.default_rng(2)\n"
+        "x = gentrain.from_numpy(rng.standard_normal((4, 8, 12, 12)).astype(np.float32))\n"
+        "w = gentrain.from_numpy(rng.standard_normal((16, 8, 3, 3)).astype(np.float32))\n"
+        "outs = [F.conv2d(x, w, padding=1).numpy() for _ in range(3)]\n"
+        "assert all(o.tobytes() == outs[0].tobytes() for o in outs)\n"
+        "sys.stdout.write(outs[0].tobytes().hex()[:64])")
+
+
+def onednn_installed():
+    try:
+        ctypes.CDLL("libdnnl.so.2")
+        return True
+    except OSError:
+        return False
+
+
+def test_measured_convolution_choice_is_kept_across_processes(tmp_path):
+    """With oneDNN installed, each convolution pass measures oneDNN's primitive against the GEMM
+    path once per geometry; the choice is kept, and a new process reading it computes the same bits."""
+    env = {"GENTRAIN_CACHE_DIR": str(tmp_path), "GENTRAIN_GEMM": None}
+    first = run(CONV, env)
+    files = list(tmp_path.glob("conv-*"))
+    if not onednn_installed():
+        assert not files
+        return
+    assert len(files) == 1
+    lines = files[0].read_text().splitlines()
+    assert lines and all(line.split()[0].startswith("forward/") and line.endswith(("/4x8x12x12/16x8x3x3/1x1/1x1/1x1/1 onednn",
+                                                                                   "/4x8x12x12/16x8x3x3/1x1/1x1/1x1/1 gemm"))
+                         for line in lines), lines
+    with open(files[0], "a") as f:   # damaged lines are ignored, not trusted
+        f.write("not a choice\nforward/1/4x8x12x12 nothing\n" + "x" * 1000 + " gemm\n")
+    assert run(CONV, env) == first
     assert files[0].read_text().splitlines()[:len(lines)] == lines
 
 

@@ -1,0 +1,125 @@
+import CGentrainDNNL
+
+/// Where a float32 convolution pass runs: on oneDNN's primitive (`OneDNNConvolution`) or as
+/// unfold + GEMM + fold (`convolutionByGemm`, on the GEMM backends), chosen by measurement per
+/// pass, geometry and thread count, as `GemmBackend` chooses for products: neither is faster
+/// everywhere. On AMD EPYC family 25 model 1 (AVX2, one thread, batch 64, k4 s2 p1), the DCGAN's
+/// 1 → 64 convolution took 1.02 ms on oneDNN and 0.86 ms on the GEMM path (packing GEMM), its
+/// 128 → 64 transposed convolution 12.1 ms on oneDNN and 15.7–16.3 ms on the GEMM path.
+///
+/// The first pass of a class times both on its own operands (alternating runs, the fastest of
+/// each, at least `minimumSamples` within `budget` seconds) and the faster serves every pass of
+/// the class from then on, this one included, so equal inputs always give equal bits; choices are
+/// kept in `ChoiceFile.convolution` for later processes. A forced GEMM backend (`GENTRAIN_GEMM`)
+/// decides instead: oneDNN's primitives under `onednn`, the GEMM path under the others.
+package enum ConvolutionBackend: String, CaseIterable, Sendable {
+    case onednn, gemm
+
+    private static let minimumSamples = 3, maximumSamples = 20, budget = 0.1
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var chosen: [String: ConvolutionBackend] = {
+        var choices: [String: ConvolutionBackend] = [:]
+        for (key, name) in ChoiceFile.convolution?.read() ?? [] {
+            if let backend = ConvolutionBackend(rawValue: name) { choices[key] = backend }
+        }
+        return choices
+    }()
+
+    /// A pass's class, as the choice file spells it: the pass, the threads and every size of the
+    /// geometry (a model has few), e.g. `forward/2/64x64x14x14/128x64x4x4/2x2/1x1/1x1/1`.
+    static func passClass(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> String {
+        let w = g.window
+        let parts = [g.src, g.weight, [w.stride.0, w.stride.1], [w.padding.0, w.padding.1], [w.dilation.0, w.dilation.1], [g.groups]]
+        return "\(pass)/\(Threads.usable)/" + parts.map { $0.map(String.init).joined(separator: "x") }.joined(separator: "/")
+    }
+
+    /// The backend measured (or read) for `pass` of `g`, nil before its first pass.
+    static func chosen(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> ConvolutionBackend? {
+        let key = passClass(pass, g)
+        return lock.withLock { chosen[key] }
+    }
+
+    /// The backend for `pass` of `g` when oneDNN serves the geometry. The first pass of a class
+    /// measures: `trial(backend)` must run the pass on `backend`.
+    static func forPass(_ pass: ConvolutionPass, _ g: ConvolutionGeometry,
+                        trial: (ConvolutionBackend) throws -> Void) rethrows -> ConvolutionBackend {
+        if let forced = GemmBackend.current { return forced == .onednn ? .onednn : .gemm }
+        let key = passClass(pass, g)
+        if let known = lock.withLock({ chosen[key] }) { return known }
+        var best = [Double](repeating: .infinity, count: allCases.count)
+        let began = monotonicSeconds()
+        for run in 0..<maximumSamples {
+            for (i, backend) in allCases.enumerated() {
+                let start = monotonicSeconds()
+                try trial(backend)
+                best[i] = Swift.min(best[i], monotonicSeconds() - start)
+            }
+            if run + 1 >= minimumSamples && monotonicSeconds() - began > budget { break }
+        }
+        let measured = allCases[best.indices.min { best[$0] < best[$1] }!]
+        return lock.withLock {
+            if let earlier = chosen[key] { return earlier }   // another thread measured the class first
+            chosen[key] = measured
+            ChoiceFile.convolution?.append(key, measured.rawValue)
+            return measured
+        }
+    }
+}
+
+/// oneDNN's primitives for one convolution geometry (forward, backward data, backward weights),
+/// made on first use and kept per geometry, for every geometry oneDNN accepts when it is loaded.
+/// Whether a pass runs on them is measured (`ConvolutionBackend`).
+final class OneDNNConvolution: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let geometry: ConvolutionGeometry
+
+    private init(_ handle: OpaquePointer, _ geometry: ConvolutionGeometry) {
+        (self.handle, self.geometry) = (handle, geometry)
+    }
+
+    deinit { gt_conv_destroy(handle) }
+
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var cache: [ConvolutionGeometry: OneDNNConvolution?] = [:]
+    /// Geometries kept at most; a full cache starts over (shapes of a training run repeat).
+    private static let capacity = 64
+
+    /// The primitives for `g`, or nil when oneDNN does not serve it.
+    static func serving(_ g: ConvolutionGeometry) -> OneDNNConvolution? {
+        guard OneDNN.library != nil, g.src.allSatisfy({ $0 > 0 }), g.dst.allSatisfy({ $0 > 0 }) else { return nil }
+        return lock.withLock {
+            if let known = cache[g] { return known }   // nil inside: oneDNN refused this geometry
+            if cache.count >= capacity { cache.removeAll() }
+            let w = g.window
+            var desc = gt_conv_geometry(n: g.src[0], c: g.src[1], h: g.src[2], w: g.src[3], o: g.weight[0], kh: g.weight[2],
+                                        kw: g.weight[3], oh: g.dst[2], ow: g.dst[3], stride_h: w.stride.0, stride_w: w.stride.1,
+                                        pad_h: w.padding.0, pad_w: w.padding.1, dilation_h: w.dilation.0,
+                                        dilation_w: w.dilation.1, groups: g.groups)
+            let made = gt_conv_create(&desc).map { OneDNNConvolution($0, g) }
+            cache[g] = made
+            return made
+        }
+    }
+
+    /// Runs `pass` on contiguous float32 operands into a new tensor.
+    func run(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let g = geometry
+        let which: gt_conv_pass = switch pass {
+        case .forward: GT_CONV_FORWARD
+        case .backwardData: GT_CONV_BACKWARD_DATA
+        case .backwardWeights: GT_CONV_BACKWARD_WEIGHTS
+        }
+        let out = try Tensor(empty: pass == .forward ? g.dst : pass == .backwardData ? g.src : g.weight, dtype: .float32)
+        let (workspace, index, size) = try BufferCache.allocate(Swift.max(gt_conv_workspace_size(handle, which), 64))
+        defer { BufferCache.recycle(workspace, index, size) }
+        OpenMP.setThreads(Threads.usable)
+        let (pa, pb, po) = (a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self))
+        let status = switch pass {
+        case .forward: gt_conv_forward(handle, pa, pb, po, workspace)
+        case .backwardData: gt_conv_backward_data(handle, pa, pb, po, workspace)
+        case .backwardWeights: gt_conv_backward_weights(handle, pa, pb, po, workspace)
+        }
+        guard status == 0 else { throw GentrainError(.internal, "convolution: oneDNN failed to run a \(pass) pass of \(shapeString(g.src)) (*) \(shapeString(g.weight))") }
+        return out
+    }
+}

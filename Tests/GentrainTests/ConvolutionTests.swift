@@ -34,9 +34,9 @@ final class ConvolutionTests: XCTestCase {
         guard GemmBackend.current == nil else { throw XCTSkip("one GEMM backend only: nothing is measured") }
         let g = try ConvolutionGeometry(src: [2, 3, 11, 9], weight: [5, 3, 3, 3], window: WindowGeometry(kernel: (3, 3), padding: (1, 1)), groups: 1)
         var tried: [ConvolutionBackend] = []
-        let first = ConvolutionBackend.chosen(.backwardWeights, g) ?? ConvolutionBackend.forPass(.backwardWeights, g) { tried.append($0) }
+        let first = ConvolutionBackend.choice(.backwardWeights, g) ?? ConvolutionBackend.forPass(.backwardWeights, g) { tried.append($0) }
         XCTAssertTrue(tried.isEmpty || (Set(tried) == Set(ConvolutionBackend.allCases) && tried.count >= 6), "\(tried)")
-        XCTAssertEqual(ConvolutionBackend.chosen(.backwardWeights, g), first)
+        XCTAssertEqual(ConvolutionBackend.choice(.backwardWeights, g), first)
         XCTAssertEqual(ConvolutionBackend.forPass(.backwardWeights, g) { _ in XCTFail("measured twice") }, first)
         let (src, dst) = (try Tensor.randn(g.src), try Tensor.randn(g.dst))
         let once = try values(Tensor.convolution(.backwardWeights, src, dst, g))

@@ -8,14 +8,18 @@ import CGentrainDNNL
 /// 128 → 64 transposed convolution 12.1 ms on oneDNN and 15.7–16.3 ms on the GEMM path.
 ///
 /// The first pass of a class times both on its own operands (alternating runs, the fastest of
-/// each, at least `minimumSamples` within `budget` seconds) and the faster serves every pass of
-/// the class from then on, this one included, so equal inputs always give equal bits; choices are
-/// kept in `ChoiceFile.convolution` for later processes. A forced GEMM backend (`GENTRAIN_GEMM`)
-/// decides instead: oneDNN's primitives under `onednn`, the GEMM path under the others.
+/// each, at least `minimumSamples` within `budget` seconds unless a pass is long) and the faster
+/// serves every pass of the class from then on, this one included, so equal inputs always give
+/// equal bits; choices are kept in `ChoiceFile.convolution` for later processes. A forced GEMM
+/// backend (`GENTRAIN_GEMM`) decides instead: oneDNN's primitives under `onednn`, the GEMM path
+/// under the others.
 package enum ConvolutionBackend: String, CaseIterable, Sendable {
     case onednn, gemm
 
     private static let minimumSamples = 3, maximumSamples = 20, budget = 0.1
+    /// Seconds after which the measurement stops even short of `minimumSamples`: a pass that
+    /// takes seconds is timed once on each backend (its first use costs three passes, not seven).
+    private static let longPasses = 1.0
     private static let lock = Lock()
     nonisolated(unsafe) private static var chosen: [String: ConvolutionBackend] = {
         var choices: [String: ConvolutionBackend] = [:]
@@ -34,7 +38,7 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
     }
 
     /// The backend measured (or read) for `pass` of `g`, nil before its first pass.
-    static func chosen(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> ConvolutionBackend? {
+    static func choice(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> ConvolutionBackend? {
         let key = passClass(pass, g)
         return lock.withLock { chosen[key] }
     }
@@ -54,7 +58,8 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
                 try trial(backend)
                 best[i] = Swift.min(best[i], monotonicSeconds() - start)
             }
-            if run + 1 >= minimumSamples && monotonicSeconds() - began > budget { break }
+            let elapsed = monotonicSeconds() - began
+            if (run + 1 >= minimumSamples && elapsed > budget) || elapsed > longPasses { break }
         }
         let measured = allCases[best.indices.min { best[$0] < best[$1] }!]
         return lock.withLock {

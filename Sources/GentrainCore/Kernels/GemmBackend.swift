@@ -46,7 +46,6 @@ package enum GemmBackend: String, CaseIterable, Sendable {
     /// batch 64 from C 16.9k → 18.0k steps/s.
     static let inPlaceCandidateLimit = 1 << 20
 
-    private static let minimumSamples = 5, maximumSamples = 60, budget = 0.15
     private static let lock = Lock()
     nonisolated(unsafe) private static var forced: GemmBackend? = {
         if let name = getenv("GENTRAIN_GEMM").map({ String(cString: $0) }), let backend = GemmBackend(rawValue: name) {
@@ -96,21 +95,11 @@ package enum GemmBackend: String, CaseIterable, Sendable {
         let rows = Swift.max(1, Swift.min(m, (1 << 27) / Swift.max(1, n * k)))
         guard let (scratch, index, size) = try? BufferCache.allocate(rows * n * MemoryLayout<Float>.stride) else { return .openblas }
         defer { BufferCache.recycle(scratch, index, size) }
-        // Alternating runs, at least `minimumSamples` and up to `maximumSamples` of each within
-        // `budget` seconds: oneDNN runs a new shape at about half its speed for its first 20–50
+        // At least 5 rounds: oneDNN runs a new shape at about half its speed for its first 20–50
         // calls (measured on AMD EPYC family 25 model 1), so a few runs would misjudge it.
-        let candidates = allCases.filter { $0.isCandidate(macs: m * n * k) }
-        var best = [Double](repeating: .infinity, count: candidates.count)
-        let began = monotonicSeconds()
-        for run in 0..<maximumSamples {
-            for (i, backend) in candidates.enumerated() {
-                let start = monotonicSeconds()
-                trial(backend, rows, scratch)
-                best[i] = Swift.min(best[i], monotonicSeconds() - start)
-            }
-            if run + 1 >= minimumSamples && monotonicSeconds() - began > budget { break }
+        let measured = fastest(allCases.filter { $0.isCandidate(macs: m * n * k) }, rounds: 5...60, budget: 0.15) {
+            trial($0, rows, scratch)
         }
-        let measured = candidates[best.indices.min { best[$0] < best[$1] }!]
         return lock.withLock {
             if let forced { return forced }
             if let earlier = chosen[key] { return earlier }   // another thread measured the class first
@@ -119,6 +108,25 @@ package enum GemmBackend: String, CaseIterable, Sendable {
             return measured
         }
     }
+}
+
+/// The fastest of `candidates` at `trial`: alternating rounds (each candidate once per round), the
+/// best time of each, at least `rounds.lowerBound` and at most `rounds.upperBound` rounds within
+/// `budget` seconds, and no new round after `cap` seconds (a slow trial runs once per candidate).
+func fastest<Candidate>(_ candidates: [Candidate], rounds: ClosedRange<Int>, budget: Double, cap: Double = .infinity,
+                        _ trial: (Candidate) throws -> Void) rethrows -> Candidate {
+    var best = [Double](repeating: .infinity, count: candidates.count)
+    let began = monotonicSeconds()
+    for round in 1...rounds.upperBound {
+        for (i, candidate) in candidates.enumerated() {
+            let start = monotonicSeconds()
+            try trial(candidate)
+            best[i] = Swift.min(best[i], monotonicSeconds() - start)
+        }
+        let elapsed = monotonicSeconds() - began
+        if (round >= rounds.lowerBound && elapsed > budget) || elapsed > cap { break }
+    }
+    return candidates[best.indices.min { best[$0] < best[$1] }!]
 }
 
 /// Seconds on the monotonic clock.

@@ -7,19 +7,15 @@ import CGentrainDNNL
 /// 1 → 64 convolution took 1.02 ms on oneDNN and 0.86 ms on the GEMM path (packing GEMM), its
 /// 128 → 64 transposed convolution 12.1 ms on oneDNN and 15.7–16.3 ms on the GEMM path.
 ///
-/// The first pass of a class times both on its own operands (alternating runs, the fastest of
-/// each, at least `minimumSamples` within `budget` seconds unless a pass is long) and the faster
-/// serves every pass of the class from then on, this one included, so equal inputs always give
-/// equal bits; choices are kept in `ChoiceFile.convolution` for later processes. A forced GEMM
-/// backend (`GENTRAIN_GEMM`) decides instead: oneDNN's primitives under `onednn`, the GEMM path
-/// under the others.
+/// The first pass of a class times both on its own operands (`fastest`: at least 3 alternating
+/// rounds within 0.1 s, or one when a pass takes a second, so that a long pass's first use costs
+/// three passes, not seven) and the faster serves every pass of the class from then on, this one
+/// included, so equal inputs always give equal bits; choices are kept in `ChoiceFile.convolution`
+/// for later processes. A forced GEMM backend (`GENTRAIN_GEMM`) decides instead: oneDNN's
+/// primitives under `onednn`, the GEMM path under the others.
 package enum ConvolutionBackend: String, CaseIterable, Sendable {
     case onednn, gemm
 
-    private static let minimumSamples = 3, maximumSamples = 20, budget = 0.1
-    /// Seconds after which the measurement stops even short of `minimumSamples`: a pass that
-    /// takes seconds is timed once on each backend (its first use costs three passes, not seven).
-    private static let longPasses = 1.0
     private static let lock = Lock()
     nonisolated(unsafe) private static var chosen: [String: ConvolutionBackend] = {
         var choices: [String: ConvolutionBackend] = [:]
@@ -50,18 +46,7 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
         if let forced = GemmBackend.current { return forced == .onednn ? .onednn : .gemm }
         let key = passClass(pass, g)
         if let known = lock.withLock({ chosen[key] }) { return known }
-        var best = [Double](repeating: .infinity, count: allCases.count)
-        let began = monotonicSeconds()
-        for run in 0..<maximumSamples {
-            for (i, backend) in allCases.enumerated() {
-                let start = monotonicSeconds()
-                try trial(backend)
-                best[i] = Swift.min(best[i], monotonicSeconds() - start)
-            }
-            let elapsed = monotonicSeconds() - began
-            if (run + 1 >= minimumSamples && elapsed > budget) || elapsed > longPasses { break }
-        }
-        let measured = allCases[best.indices.min { best[$0] < best[$1] }!]
+        let measured = try fastest(allCases, rounds: 3...20, budget: 0.1, cap: 1, trial)
         return lock.withLock {
             if let earlier = chosen[key] { return earlier }   // another thread measured the class first
             chosen[key] = measured

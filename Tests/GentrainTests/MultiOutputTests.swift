@@ -106,6 +106,16 @@ final class MultiOutputTests: XCTestCase {
         XCTAssertEqual(try b.t().matmul(a.transpose(1, 2)).shape, [1 << 40, 2, 0])
     }
 
+    /// An empty shape's other sizes are bounded as any shape's (2^48 in all), also through reshape:
+    /// [2^62, 0, 2^62] was accepted, and a slice of it overflowed computing its offset (fuzz_capi).
+    func testReshapeBoundsAnEmptyShapeLikeAnyOther() throws {
+        let empty = try Tensor(empty: [1, 0, 0])
+        XCTAssertThrowsError(try empty.reshape([1 << 62, 0, 1 << 62])) { XCTAssertEqual(($0 as! GentrainError).kind, .outOfMemory) }
+        XCTAssertThrowsError(try Tensor(empty: [1 << 62, 0, 1 << 62])) { XCTAssertEqual(($0 as! GentrainError).kind, .outOfMemory) }
+        let fine = try empty.reshape([1 << 20, 0, 1 << 20])
+        XCTAssertEqual(try fine.slice(2, start: 1 << 19).shape, [1 << 20, 0, 1 << 19])
+    }
+
     /// Every backend (oneDNN, OpenBLAS, the packing GEMM, the in-place kernel) gives the same float32
     /// products, for transposed operands and a bias.
     func testGemmBackendsAgree() throws {

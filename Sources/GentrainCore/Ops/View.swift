@@ -43,6 +43,9 @@ extension Tensor {
         } else if known != numel {
             throw GentrainError.shape("reshape: shape \(shapeString(s)) is invalid for input of size \(numel)")
         }
+        // An empty target's other sizes are bounded too (as every shape's): [2^62, 0, 2^62] had
+        // strides whose offsets overflowed in a later slice (fuzz_capi).
+        _ = try checkedNumel(out)
         return out
     }
 

@@ -38,6 +38,9 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertTrue(tried.isEmpty || (Set(tried) == Set(ConvolutionBackend.allCases) && tried.count >= 6), "\(tried)")
         XCTAssertEqual(ConvolutionBackend.choice(.backwardWeights, g), first)
         XCTAssertEqual(ConvolutionBackend.forPass(.backwardWeights, g) { _ in XCTFail("measured twice") }, first)
+        // Images of other sizes with the same bit lengths are the same class: not measured again.
+        let wider = try ConvolutionGeometry(src: [3, 3, 9, 15], weight: g.weight, window: g.window, groups: 1)
+        XCTAssertEqual(ConvolutionBackend.forPass(.backwardWeights, wider) { _ in XCTFail("measured a known class") }, first)
         let (src, dst) = (try Tensor.randn(g.src), try Tensor.randn(g.dst))
         let once = try values(Tensor.convolution(.backwardWeights, src, dst, g))
         XCTAssertEqual(try values(Tensor.convolution(.backwardWeights, src, dst, g)), once, "equal inputs, equal bits")

@@ -2,8 +2,8 @@ import CGentrainDNNL
 
 /// Where a float32 convolution pass runs: on oneDNN's primitive (`OneDNNConvolution`) or as
 /// unfold + GEMM + fold (`convolutionByGemm`, on the GEMM backends), chosen by measurement per
-/// pass, geometry and thread count, as `GemmBackend` chooses for products: neither is faster
-/// everywhere. On AMD EPYC family 25 model 1 (AVX2, one thread, batch 64, k4 s2 p1), the DCGAN's
+/// pass, layer, size class and thread count (`passClass`), as `GemmBackend` chooses for products:
+/// neither is faster everywhere. On AMD EPYC family 25 model 1 (AVX2, one thread, batch 64, k4 s2 p1), the DCGAN's
 /// 1 → 64 convolution took 1.02 ms on oneDNN and 0.86 ms on the GEMM path (packing GEMM), its
 /// 128 → 64 transposed convolution 12.1 ms on oneDNN and 15.7–16.3 ms on the GEMM path.
 ///
@@ -25,12 +25,16 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
         return choices
     }()
 
-    /// A pass's class, as the choice file spells it: the pass, the threads and every size of the
-    /// geometry (a model has few), e.g. `forward/2/64x64x14x14/128x64x4x4/2x2/1x1/1x1/1`.
+    /// A pass's class, as the choice file spells it: the pass, the threads, the batch and image
+    /// sizes by their bit lengths (as `GemmBackend`'s classes: inputs of varying sizes share
+    /// classes, so they are not measured at every new size), and the layer's exact channels,
+    /// kernel, stride, padding, dilation and groups, e.g. `forward/2/n7c64h4w4/128x64x4x4/2x2/1x1/1x1/1`.
     static func passClass(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> String {
+        func bits(_ v: Int) -> Int { Int.bitWidth - v.leadingZeroBitCount }
         let w = g.window
-        let parts = [g.src, g.weight, [w.stride.0, w.stride.1], [w.padding.0, w.padding.1], [w.dilation.0, w.dilation.1], [g.groups]]
-        return "\(pass)/\(Threads.usable)/" + parts.map { $0.map(String.init).joined(separator: "x") }.joined(separator: "/")
+        let src = "n\(bits(g.src[0]))c\(g.src[1])h\(bits(g.src[2]))w\(bits(g.src[3]))"
+        let parts = [g.weight, [w.stride.0, w.stride.1], [w.padding.0, w.padding.1], [w.dilation.0, w.dilation.1], [g.groups]]
+        return "\(pass)/\(Threads.usable)/\(src)/" + parts.map { $0.map(String.init).joined(separator: "x") }.joined(separator: "/")
     }
 
     /// The backend measured (or read) for `pass` of `g`, nil before its first pass.

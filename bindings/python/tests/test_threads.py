@@ -121,7 +121,8 @@ def onednn_installed():
 
 def test_measured_convolution_choice_is_kept_across_processes(tmp_path):
     """With oneDNN installed, each convolution pass measures oneDNN's primitive against the GEMM
-    path once per geometry; the choice is kept, and a new process reading it computes the same bits."""
+    path once per layer and size class; the choice is kept, and a new process reading it computes
+    the same bits."""
     env = {"GENTRAIN_CACHE_DIR": str(tmp_path), "GENTRAIN_GEMM": None}
     first = run(CONV, env)
     files = list(tmp_path.glob("conv-*"))
@@ -130,8 +131,8 @@ def test_measured_convolution_choice_is_kept_across_processes(tmp_path):
         return
     assert len(files) == 1
     lines = files[0].read_text().splitlines()
-    assert lines and all(line.split()[0].startswith("forward/") and line.endswith(("/4x8x12x12/16x8x3x3/1x1/1x1/1x1/1 onednn",
-                                                                                   "/4x8x12x12/16x8x3x3/1x1/1x1/1x1/1 gemm"))
+    assert lines and all(line.split()[0].startswith("forward/") and line.endswith(("/n3c8h4w4/16x8x3x3/1x1/1x1/1x1/1 onednn",
+                                                                                   "/n3c8h4w4/16x8x3x3/1x1/1x1/1x1/1 gemm"))
                          for line in lines), lines
     with open(files[0], "ab") as f:   # damaged lines are ignored, not trusted
         f.write(b"not a choice\nforward/1/4x8x12x12 nothing\n" + b"x" * 1000 + b" gemm\n\xff\xfe\x00 onednn\n \n")

@@ -1,7 +1,7 @@
 // The float32 loops of batch, layer, group and instance norm (FusedNormalization.swift) and of a
 // bias's gradient (columnSums): the statistics and gradient sums in double precision, the
-// elementwise passes in float, each in the three builds of builds.h. The sums run in eight lanes added in a fixed order, so every build
-// gives the same bits (no contraction into FMA either).
+// elementwise passes in float, each in the three builds of builds.h. The sums run in eight lanes
+// added in a fixed order, so every build gives the same bits (no contraction into FMA either).
 #include "builds.h"
 
 #pragma STDC FP_CONTRACT OFF

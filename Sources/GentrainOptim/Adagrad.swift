@@ -42,7 +42,7 @@ public final class Adagrad: Optimizer {
     public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
 
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let h = group.derived as? Hyper ?? Hyper(group)
+        let h = group.derived(Hyper.init)
         let sum = try state.buffer("sum", like: param, initial: h.initialAccumulatorValue)
         let clr = h.lr / (1 + (state.step - 1) * h.lrDecay)
         withElements(param) { T in

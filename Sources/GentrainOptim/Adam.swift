@@ -52,7 +52,7 @@ public class Adam: Optimizer {
     public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
 
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let h = group.derived as? Hyper ?? Hyper(group)
+        let h = group.derived(Hyper.init)
         let m = try state.buffer("exp_avg", like: param), v = try state.buffer("exp_avg_sq", like: param)
         let vmax = h.amsgrad ? try state.buffer("max_exp_avg_sq", like: param) : nil
         let bc1 = 1 - Glibc.pow(h.beta1, state.step)

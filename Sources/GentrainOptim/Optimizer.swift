@@ -12,6 +12,10 @@ public final class ParamGroup {
     /// dropped whenever they change: a step reads no option by name.
     var derived: AnyObject?
 
+    /// `derived` as the optimizer's own type `H`, or made by `make` when it is another's (a group
+    /// given to optimizers of two kinds).
+    func derived<H: AnyObject>(_ make: (ParamGroup) -> H) -> H { derived as? H ?? make(self) }
+
     public init(params: [Tensor], options: [String: Double] = [:]) {
         self.params = params
         self.options = options

@@ -41,7 +41,7 @@ public final class RMSprop: Optimizer {
     public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
 
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let h = group.derived as? Hyper ?? Hyper(group)
+        let h = group.derived(Hyper.init)
         let sq = try state.buffer("square_avg", like: param)
         let buf = h.momentum > 0 ? try state.buffer("momentum_buffer", like: param) : nil
         let gavg = h.centered ? try state.buffer("grad_avg", like: param) : nil

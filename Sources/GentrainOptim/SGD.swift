@@ -42,7 +42,7 @@ public final class SGD: Optimizer {
     public override func derive(_ group: ParamGroup) -> AnyObject { Hyper(group) }
 
     public override func update(_ param: Tensor, _ grad: Tensor, _ state: ParamState, _ group: ParamGroup) throws {
-        let h = group.derived as? Hyper ?? Hyper(group)
+        let h = group.derived(Hyper.init)
         let first = state.existingBuffer("momentum_buffer") == nil
         let buf = h.momentum != 0 ? try state.buffer("momentum_buffer", like: param) : nil
         withElements(param) { T in

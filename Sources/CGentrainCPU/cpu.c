@@ -28,6 +28,8 @@ int gt_cpu_features(void) {
     // F (bit 16), DQ (17), CD (28), BW (30), VL (31); opmask and zmm state (XCR0 bits 5-7).
     unsigned int avx512 = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);
     if ((features & GT_CPU_AVX2_FMA) && (b & avx512) == avx512 && (saved & 0xE6) == 0xE6) features |= GT_CPU_AVX512;
+    // AVX512_BF16: leaf 7, subleaf 1, EAX bit 5.
+    if ((features & GT_CPU_AVX512) && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 5) & 1)) features |= GT_CPU_AVX512_BF16;
     return features;
 }
 

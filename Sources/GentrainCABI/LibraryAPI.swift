@@ -18,7 +18,7 @@ public func gentrain_cpu_capability() -> UnsafePointer<CChar>? {
     let name: StaticString = switch CPU.kernels {
     case .baseline: "DEFAULT"
     case .avx2: "AVX2"
-    case .avx512: "AVX512"
+    case .avx512, .avx512bf16: "AVX512"
     }
     return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
 }

@@ -6,7 +6,11 @@ import CGentrainKernels
 /// blocks sharing an operand packed once) and the small in-place product against a float64 product of the same
 /// (bfloat16-rounded) values, the bfloat16 conversions against `BFloat16`'s, and the unscale pass.
 final class PackingGemmTests: XCTestCase {
-    private var levels: [Int32] { CPU.kernels >= .avx2 ? [Int32(GT_LEVEL_BASELINE), Int32(GT_LEVEL_AVX2)] : [Int32(GT_LEVEL_BASELINE)] }
+    /// Every level up to the CPU's (`GENTRAIN_KERNELS` caps it): at GT_LEVEL_AVX512_BF16, products of
+    /// two bfloat16 operands run on the pairs' kernel.
+    private var levels: [Int32] {
+        [GT_LEVEL_BASELINE, GT_LEVEL_AVX2, GT_LEVEL_AVX512, GT_LEVEL_AVX512_BF16].prefix(CPU.kernels.rawValue + 1).map { Int32($0) }
+    }
 
     /// A pseudo-random value in [-1, 1) that bfloat16 holds exactly (8 significant bits).
     private func value(_ i: Int) -> Float {
@@ -15,16 +19,17 @@ final class PackingGemmTests: XCTestCase {
         return Float(Int(x % 256) - 128) / 128
     }
 
-    /// Sizes around the tile (6 x 16; edge tiles of every row count) and block (256 deep) edges;
-    /// operands row-major, transposed or with gaps between rows and columns, float32 or bfloat16;
-    /// beta 0 (C full of NaN, which must not be read) and 0.5.
+    /// Sizes around the tiles (6 x 16, and 6 x 32 for bfloat16 pairs; edge tiles of every row and
+    /// column count), odd depths (a half pair) and block (256 deep) edges; operands row-major,
+    /// transposed or with gaps between rows and columns, float32 or bfloat16; beta 0 (C full of
+    /// NaN, which must not be read) and 0.5.
     func testProductsAgainstFloat64() {
         let sizes = [(1, 1, 1), (5, 17, 3), (6, 16, 256), (7, 33, 257), (13, 50, 600), (150, 40, 9), (64, 100, 520),
-                     (32, 20, 40), (9, 16, 8)]
+                     (32, 20, 40), (9, 16, 8), (12, 32, 2), (6, 48, 17), (4, 31, 1), (2, 64, 16)]
         for level in levels {
             for (m, n, k) in sizes {
                 for layout in 0..<3 {
-                    for (ea, eb) in [(GT_ELEMENT_F32, GT_ELEMENT_F32), (GT_ELEMENT_BF16, GT_ELEMENT_F32), (GT_ELEMENT_BF16, GT_ELEMENT_BF16)] {
+                    for (ea, eb) in [(GT_ELEMENT_F32, GT_ELEMENT_F32), (GT_ELEMENT_BF16, GT_ELEMENT_F32), (GT_ELEMENT_F32, GT_ELEMENT_BF16), (GT_ELEMENT_BF16, GT_ELEMENT_BF16)] {
                         for beta: Float in [0, 0.5] {
                             check(m, n, k, layout: layout, Int32(ea), Int32(eb), beta: beta, level: level)
                         }
@@ -65,10 +70,11 @@ final class PackingGemmTests: XCTestCase {
                         // In two parts split at a whole sliver, as threads pack a shared operand.
                         let sa = m / 2 / gt_gemm_sliver(Int32(GT_OPERAND_A)) * gt_gemm_sliver(Int32(GT_OPERAND_A))
                         let sb = n / 2 / gt_gemm_sliver(Int32(GT_OPERAND_B)) * gt_gemm_sliver(Int32(GT_OPERAND_B))
-                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, sa, m, level)
-                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, 0, sa, level)
-                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, sb, n, level)
-                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, 0, sb, level)
+                        let packLevel = gt_gemm_level(ga, gb, level)   // the product's, as the engine packs
+                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, sa, m, packLevel)
+                        gt_gemm_pack(Int32(GT_OPERAND_A), m, k, ga, &packedA, 0, sa, packLevel)
+                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, sb, n, packLevel)
+                        gt_gemm_pack(Int32(GT_OPERAND_B), n, k, gb, &packedB, 0, sb, packLevel)
                         let c0 = cp.baseAddress!
                         switch sharing {
                         case 0:

@@ -8,6 +8,7 @@
 enum {
     GT_CPU_AVX2_FMA = 1,  // AVX2, FMA and F16C, with the OS saving ymm registers
     GT_CPU_AVX512 = 2,    // AVX-512 F, CD, BW, DQ and VL, with the OS saving zmm registers
+    GT_CPU_AVX512_BF16 = 4,  // AVX-512 BF16 too (VDPBF16PS: bfloat16 dot products into float32)
 };
 
 /// The GT_CPU_* flags of this CPU (0 on other architectures).

@@ -11,6 +11,7 @@ enum {
     GT_LEVEL_BASELINE = 0,  // x86-64's SSE2 or another architecture
     GT_LEVEL_AVX2 = 1,      // AVX2, FMA and F16C
     GT_LEVEL_AVX512 = 2,    // AVX-512 F/CD/BW/DQ/VL too (the loops without an AVX-512 build run their AVX2 one)
+    GT_LEVEL_AVX512_BF16 = 3,  // AVX-512 BF16 too: products of two bfloat16 operands on VDPBF16PS
 };
 
 /// y[i] = f(x[i]) for n float32 values (y may be x), f one of vector_math.h's functions.
@@ -101,9 +102,16 @@ enum {
     GT_OPERAND_B = 1,
 };
 
-/// `C = A·B + beta·C` with A `[m, k]` and B `[k, n]` in float32 or bfloat16, widened to float32
-/// while they are packed, and C `[m, n]` float32 (row-major, leading dimension `ldc`), accumulated
-/// in float32 with fused multiply-adds, on the caller's thread. `beta` 0 never reads C.
+/// The level a product of `a` and `b` runs at on a CPU of `level`: GT_LEVEL_AVX512_BF16 only when
+/// both operands are bfloat16 (a product with a float32 operand widens the other one). `gt_gemm`
+/// and `gt_gemm_pack` take this level for the product's operands (the packed layouts differ).
+int gt_gemm_level(gt_matrix a, gt_matrix b, int level);
+
+/// `C = A·B + beta·C` with A `[m, k]` and B `[k, n]` in float32 or bfloat16 and C `[m, n]` float32
+/// (row-major, leading dimension `ldc`), accumulated in float32, on the caller's thread: at
+/// GT_LEVEL_AVX512_BF16 (two bfloat16 operands) with bfloat16 dot products on pairs of depth,
+/// below it with fused multiply-adds on operands widened to float32 while they are packed.
+/// `beta` 0 never reads C. `level`: `gt_gemm_level` of the operands.
 /// `packed_a` / `packed_b`: the whole operand already packed by `gt_gemm_pack` (shared by the
 /// blocks of one product that threads compute), or NULL to pack it here.
 /// Returns 0, or -1 when the packing buffers cannot be allocated (C unchanged).

@@ -6,29 +6,36 @@ import CGentrainKernels
 
 /// What the running CPU can do beyond the baseline the engine is compiled for.
 package enum CPU {
-    /// The builds of the wide float32 loops (`WideKernels`), narrowest first.
+    /// The builds of the wide float32 loops (`WideKernels`), narrowest first; `avx512bf16` adds
+    /// the bfloat16 dot products (VDPBF16PS) that products of two bfloat16 operands run on.
     public enum Kernels: Int, Comparable, Sendable {
-        case baseline, avx2, avx512
+        case baseline, avx2, avx512, avx512bf16
 
         public static func < (a: Kernels, b: Kernels) -> Bool { a.rawValue < b.rawValue }
     }
 
     /// The widest build this CPU runs, from CPUID and the registers the OS saves: AVX-512 F, CD,
-    /// BW, DQ and VL (plus AVX2 and FMA), else AVX2 and FMA, else the baseline.
-    /// `GENTRAIN_KERNELS` (`baseline`, `avx2`) caps it.
+    /// BW, DQ and VL (plus AVX2 and FMA) with or without AVX-512 BF16, else AVX2 and FMA, else the
+    /// baseline. `GENTRAIN_KERNELS` (`baseline`, `avx2`, `avx512`) caps it.
     public static let kernels: Kernels = {
         let cap: Kernels = switch getenv("GENTRAIN_KERNELS").map({ String(cString: $0) }) {
         case "baseline": .baseline
         case "avx2": .avx2
-        default: .avx512
+        case "avx512": .avx512
+        default: .avx512bf16
         }
-        let features = gt_cpu_features()
-        let found: Kernels = Int(features) & GT_CPU_AVX512 != 0 ? .avx512
-            : (Int(features) & GT_CPU_AVX2_FMA != 0 ? .avx2 : .baseline)
+        let features = Int(gt_cpu_features())
+        let found: Kernels = features & GT_CPU_AVX512_BF16 != 0 ? .avx512bf16 : features & GT_CPU_AVX512 != 0 ? .avx512
+            : (features & GT_CPU_AVX2_FMA != 0 ? .avx2 : .baseline)
         return Swift.min(found, cap)
     }()
 
     /// The level the C loops (`CGentrainKernels`) run at: the widest build the CPU runs (a loop
     /// without an AVX-512 build runs its AVX2 one on AVX-512 CPUs).
-    package static let cLevel = Int32(kernels == .avx512 ? GT_LEVEL_AVX512 : kernels == .avx2 ? GT_LEVEL_AVX2 : GT_LEVEL_BASELINE)
+    package static let cLevel: Int32 = switch kernels {
+    case .avx512bf16: Int32(GT_LEVEL_AVX512_BF16)
+    case .avx512: Int32(GT_LEVEL_AVX512)
+    case .avx2: Int32(GT_LEVEL_AVX2)
+    case .baseline: Int32(GT_LEVEL_BASELINE)
+    }
 }

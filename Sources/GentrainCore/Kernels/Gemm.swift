@@ -169,16 +169,17 @@ func packedGemm(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix, _ 
 func packingProduct(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix, _ c: UnsafeMutablePointer<Float>,
                     ldc: Int, beta: Float, fallback: ((Int, Int, Int, Int, Int) -> Void)? = nil) -> Bool {
     let split = ProductSplit(m, n, k)
+    let level = gt_gemm_level(a, b, CPU.cLevel)   // the operands' packed layout follows it
     let operand = Int32(split == .columns ? GT_OPERAND_A : GT_OPERAND_B)
     // Plain malloc: without memory each block packs its own (no failure to report).
     let shared: UnsafeMutablePointer<Float>? = split == .none ? nil
         : malloc(gt_gemm_packed_floats(operand, split == .columns ? m : n, k) * MemoryLayout<Float>.stride)?.assumingMemoryBound(to: Float.self)
     defer { free(shared) }
-    if let shared { packWhole(operand, split == .columns ? m : n, k, split == .columns ? a : b, into: shared) }
+    if let shared { packWhole(operand, split == .columns ? m : n, k, split == .columns ? a : b, level: level, into: shared) }
     let (sharedA, sharedB) = split == .columns ? (shared, nil) : (nil, shared)
     let failed = Atomic<Bool>(false)
     blockedProduct(m, n, k, aRowStride: a.row_stride, bColumnStride: b.col_stride, ldc: ldc) { m, n, ao, bo, co in
-        if gt_gemm(m, n, k, a.advanced(by: ao), sharedA, b.advanced(by: bo), sharedB, beta, c + co, ldc, CPU.cLevel) != 0 {
+        if gt_gemm(m, n, k, a.advanced(by: ao), sharedA, b.advanced(by: bo), sharedB, beta, c + co, ldc, level) != 0 {
             if let fallback { fallback(m, n, ao, bo, co) } else { failed.store(true, ordering: .relaxed) }
         }
     }
@@ -186,12 +187,12 @@ func packingProduct(_ m: Int, _ n: Int, _ k: Int, _ a: gt_matrix, _ b: gt_matrix
 }
 
 /// Packs a whole operand for `gt_gemm` (`count` rows of A or columns of B, depth k) over the pool,
-/// each thread whole slivers of it: packed by the caller alone, W2's W_hh and the operand a split
-/// product shares kept the other thread waiting.
-func packWhole(_ operand: Int32, _ count: Int, _ k: Int, _ x: gt_matrix, into out: UnsafeMutablePointer<Float>) {
+/// each thread whole slivers of it, for a product of `level` (`gt_gemm_level`): packed by the
+/// caller alone, W2's W_hh and the operand a split product shares kept the other thread waiting.
+func packWhole(_ operand: Int32, _ count: Int, _ k: Int, _ x: gt_matrix, level: Int32, into out: UnsafeMutablePointer<Float>) {
     let width = gt_gemm_sliver(operand), slivers = (count + width - 1) / width
     parallelFor(slivers, itemSize: width * k, grain: packingGrain) { r in
-        gt_gemm_pack(operand, count, k, x, out, r.lowerBound * width, r.upperBound * width, CPU.cLevel)
+        gt_gemm_pack(operand, count, k, x, out, r.lowerBound * width, r.upperBound * width, level)
     }
 }
 
@@ -216,7 +217,7 @@ final class ReusedOperand<T: FloatElement>: @unchecked Sendable {
             return
         }
         let floats = memory.assumingMemoryBound(to: Float.self)
-        packWhole(Int32(GT_OPERAND_B), n, k, Self.operand(b), into: floats)
+        packWhole(Int32(GT_OPERAND_B), n, k, Self.operand(b), level: CPU.cLevel, into: floats)
         packed = floats
     }
 

@@ -1,4 +1,5 @@
-// Convolution passes on oneDNN's C API (version 2), called through function pointers from
+// Convolution passes on oneDNN's C API (version 2), in float32 or bfloat16 (oneDNN's bfloat16
+// kernels accumulate in float32), called through function pointers from
 // `dlopen("libdnnl.so.2")`: the library is optional at run time, its header is needed only to
 // build this file (without it, every geometry is refused and the engine keeps its own path).
 #include "gentrain_dnnl.h"
@@ -103,8 +104,9 @@ static int make_pass(pass_t *pass, dnnl_primitive_desc_t pd, const int args[3], 
     return ok;
 }
 
-gt_conv *gt_conv_create(const gt_conv_geometry *g) {
+gt_conv *gt_conv_create(const gt_conv_geometry *g, gt_conv_element element) {
     if (!dnnl_available()) return NULL;
+    dnnl_data_type_t type = element == GT_CONV_BF16 ? dnnl_bf16 : dnnl_f32;
     gt_conv *conv = calloc(1, sizeof(gt_conv));
     if (!conv) return NULL;
     dnnl_memory_desc_t src, weights, dst, src_any, weights_any, dst_any;
@@ -116,13 +118,13 @@ gt_conv *gt_conv_create(const gt_conv_geometry *g) {
     // The padding after each axis that makes the output sizes come out as given.
     dnnl_dims_t pad_r = {(g->oh - 1) * g->stride_h + g->dilation_h * (g->kh - 1) + 1 - g->h - g->pad_h,
                          (g->ow - 1) * g->stride_w + g->dilation_w * (g->kw - 1) + 1 - g->w - g->pad_w};
-    int ok = dnnl.dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_nchw) == dnnl_success
-        && dnnl.dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, dnnl_nchw) == dnnl_success
-        && dnnl.dnnl_memory_desc_init_by_tag(&weights, grouped ? 5 : 4, grouped ? gw_dims : w_dims, dnnl_f32,
+    int ok = dnnl.dnnl_memory_desc_init_by_tag(&src, 4, src_dims, type, dnnl_nchw) == dnnl_success
+        && dnnl.dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, type, dnnl_nchw) == dnnl_success
+        && dnnl.dnnl_memory_desc_init_by_tag(&weights, grouped ? 5 : 4, grouped ? gw_dims : w_dims, type,
                                              grouped ? dnnl_goihw : dnnl_oihw) == dnnl_success
-        && dnnl.dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, dnnl_f32, dnnl_format_tag_any) == dnnl_success
-        && dnnl.dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, dnnl_f32, dnnl_format_tag_any) == dnnl_success
-        && dnnl.dnnl_memory_desc_init_by_tag(&weights_any, grouped ? 5 : 4, grouped ? gw_dims : w_dims, dnnl_f32,
+        && dnnl.dnnl_memory_desc_init_by_tag(&src_any, 4, src_dims, type, dnnl_format_tag_any) == dnnl_success
+        && dnnl.dnnl_memory_desc_init_by_tag(&dst_any, 4, dst_dims, type, dnnl_format_tag_any) == dnnl_success
+        && dnnl.dnnl_memory_desc_init_by_tag(&weights_any, grouped ? 5 : 4, grouped ? gw_dims : w_dims, type,
                                              dnnl_format_tag_any) == dnnl_success;
     dnnl_primitive_attr_t attr = NULL;
     ok = ok && dnnl.dnnl_primitive_attr_create(&attr) == dnnl_success
@@ -211,35 +213,38 @@ static int run(const gt_conv *conv, gt_conv_pass which, void *const data[3], cha
     return ok ? 0 : -1;
 }
 
-int gt_conv_forward(const gt_conv *conv, const float *src, const float *weights, float *dst, void *workspace) {
+int gt_conv_forward(const gt_conv *conv, const void *src, const void *weights, void *dst, void *workspace) {
     return run(conv, GT_CONV_FORWARD, (void *[3]){(void *)src, (void *)weights, dst}, workspace);
 }
 
-int gt_conv_backward_data(const gt_conv *conv, const float *diff_dst, const float *weights, float *diff_src,
+int gt_conv_backward_data(const gt_conv *conv, const void *diff_dst, const void *weights, void *diff_src,
                           void *workspace) {
     return run(conv, GT_CONV_BACKWARD_DATA, (void *[3]){(void *)diff_dst, (void *)weights, diff_src}, workspace);
 }
 
-int gt_conv_backward_weights(const gt_conv *conv, const float *src, const float *diff_dst, float *diff_weights,
+int gt_conv_backward_weights(const gt_conv *conv, const void *src, const void *diff_dst, void *diff_weights,
                              void *workspace) {
     return run(conv, GT_CONV_BACKWARD_WEIGHTS, (void *[3]){(void *)src, (void *)diff_dst, diff_weights}, workspace);
 }
 
 #else
 
-gt_conv *gt_conv_create(const gt_conv_geometry *geometry) { (void)geometry; return NULL; }
+gt_conv *gt_conv_create(const gt_conv_geometry *geometry, gt_conv_element element) {
+    (void)geometry; (void)element;
+    return NULL;
+}
 void gt_conv_destroy(gt_conv *conv) { (void)conv; }
 size_t gt_conv_workspace_size(const gt_conv *conv, gt_conv_pass pass) { (void)conv; (void)pass; return 0; }
-int gt_conv_forward(const gt_conv *conv, const float *src, const float *weights, float *dst, void *workspace) {
+int gt_conv_forward(const gt_conv *conv, const void *src, const void *weights, void *dst, void *workspace) {
     (void)conv; (void)src; (void)weights; (void)dst; (void)workspace;
     return -1;
 }
-int gt_conv_backward_data(const gt_conv *conv, const float *diff_dst, const float *weights, float *diff_src,
+int gt_conv_backward_data(const gt_conv *conv, const void *diff_dst, const void *weights, void *diff_src,
                           void *workspace) {
     (void)conv; (void)diff_dst; (void)weights; (void)diff_src; (void)workspace;
     return -1;
 }
-int gt_conv_backward_weights(const gt_conv *conv, const float *src, const float *diff_dst, float *diff_weights,
+int gt_conv_backward_weights(const gt_conv *conv, const void *src, const void *diff_dst, void *diff_weights,
                              void *workspace) {
     (void)conv; (void)src; (void)diff_dst; (void)diff_weights; (void)workspace;
     return -1;

@@ -1,5 +1,6 @@
-// Convolutions on oneDNN (Debian libdnnl2, loaded at run time): the engine's float32 conv2d
-// and conv_transpose2d run on these when the library is present.
+// Convolutions on oneDNN (Debian libdnnl2, loaded at run time): the engine's float32 (and, on
+// CPUs with AVX-512 BF16, bfloat16) conv2d and conv_transpose2d run on these when the library is
+// present and measured faster.
 //
 // One `gt_conv` is one convolution geometry, in PyTorch's NCHW layout:
 //   src [n, c, h, w] (*) weights [o, c/groups, kh, kw] -> dst [n, o, oh, ow]
@@ -22,22 +23,26 @@ typedef struct {
 
 typedef enum { GT_CONV_FORWARD = 0, GT_CONV_BACKWARD_DATA = 1, GT_CONV_BACKWARD_WEIGHTS = 2 } gt_conv_pass;
 
-/// The primitives for one geometry, or NULL when oneDNN is absent or does not take it.
+/// The element type of every tensor of a geometry's passes.
+typedef enum { GT_CONV_F32 = 0, GT_CONV_BF16 = 1 } gt_conv_element;
+
+/// The primitives for one geometry and element type, or NULL when oneDNN is absent or does not
+/// take it (bfloat16 wherever this CPU lacks oneDNN's bfloat16 kernels, as it decides).
 /// Creating costs about a millisecond: callers keep them.
-gt_conv *gt_conv_create(const gt_conv_geometry *geometry);
+gt_conv *gt_conv_create(const gt_conv_geometry *geometry, gt_conv_element element);
 void gt_conv_destroy(gt_conv *conv);
 
 /// Bytes of scratch memory a pass needs (64-byte aligned workspace).
 size_t gt_conv_workspace_size(const gt_conv *conv, gt_conv_pass pass);
 
 /// dst = conv(src, weights). 0 on success. (A bias is the caller's: added, and summed for its
-/// gradient, outside the three linear passes.)
-int gt_conv_forward(const gt_conv *conv, const float *src, const float *weights, float *dst, void *workspace);
+/// gradient, outside the three linear passes.) Tensors of the geometry's element type.
+int gt_conv_forward(const gt_conv *conv, const void *src, const void *weights, void *dst, void *workspace);
 /// diff_src = the adjoint of the convolution applied to diff_dst.
-int gt_conv_backward_data(const gt_conv *conv, const float *diff_dst, const float *weights,
-                          float *diff_src, void *workspace);
+int gt_conv_backward_data(const gt_conv *conv, const void *diff_dst, const void *weights,
+                          void *diff_src, void *workspace);
 /// diff_weights from src and diff_dst.
-int gt_conv_backward_weights(const gt_conv *conv, const float *src, const float *diff_dst,
-                             float *diff_weights, void *workspace);
+int gt_conv_backward_weights(const gt_conv *conv, const void *src, const void *diff_dst,
+                             void *diff_weights, void *workspace);
 
 #endif

@@ -30,6 +30,10 @@ package enum CPU {
         return Swift.min(found, cap)
     }()
 
+    /// Whether products of two bfloat16 operands run on bfloat16 dot products (`avx512bf16`):
+    /// then a bfloat16 convolution computes in bfloat16 too, not through float32 copies.
+    package static var bfloat16Products: Bool { kernels >= .avx512bf16 }
+
     /// The level the C loops (`CGentrainKernels`) run at: the widest build the CPU runs (a loop
     /// without an AVX-512 build runs its AVX2 one on AVX-512 CPUs).
     package static let cLevel: Int32 = switch kernels {

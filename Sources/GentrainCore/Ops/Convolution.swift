@@ -42,8 +42,9 @@ package enum ConvolutionPass: Sendable {
 extension Tensor {
     /// One pass of the convolution `geometry`; `a` and `b` are the pass's two operands in the
     /// order above, of the geometry's shapes. float32 runs on oneDNN's convolutions or as
-    /// unfold + GEMM + fold, whichever was measured faster for the pass (`ConvolutionBackend`);
-    /// other dtypes as unfold + GEMM + fold.
+    /// unfold + GEMM + fold, whichever was measured faster for the pass (`ConvolutionBackend`),
+    /// and so does bfloat16 where its products run on bfloat16 dot products
+    /// (`CPU.bfloat16Products`; elsewhere it computes through float32); float64 as unfold + GEMM + fold.
     package static func convolution(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor, _ geometry: ConvolutionGeometry) throws -> Tensor {
         let g = geometry
         let (shapeA, shapeB): ([Int], [Int]) = switch pass {
@@ -58,14 +59,14 @@ extension Tensor {
             throw GentrainError.dtype("convolution: expected floating point operands of one dtype, got \(a.dtype) and \(b.dtype)")
         }
         let dtype = a.dtype
-        let ct = dtype.computeType
+        let ct = dtype == .bfloat16 && CPU.bfloat16Products ? dtype : dtype.computeType
         let out = try withNoGrad { () throws -> Tensor in
             let (x, y) = (try a.to(ct).contiguous(), try b.to(ct).contiguous())
-            guard ct == .float32, let conv = OneDNNConvolution.serving(g) else { return try convolutionByGemm(pass, x, y, g) }
+            guard let conv = OneDNNConvolution.serving(g, ct) else { return try convolutionByGemm(pass, x, y, g) }
             func run(_ backend: ConvolutionBackend) throws -> Tensor {
                 backend == .onednn ? try conv.run(pass, x, y) : try convolutionByGemm(pass, x, y, g)
             }
-            return try run(ConvolutionBackend.forPass(pass, g) { _ = try run($0) })
+            return try run(ConvolutionBackend.forPass(pass, ct, g) { _ = try run($0) })
         }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         return try record(result, "ConvolutionBackward", a, b) { node, grad in

@@ -1,6 +1,6 @@
 import CGentrainDNNL
 
-/// Where a float32 convolution pass runs: on oneDNN's primitive (`OneDNNConvolution`) or as
+/// Where a float32 (or, with `CPU.bfloat16Products`, bfloat16) convolution pass runs: on oneDNN's primitive (`OneDNNConvolution`) or as
 /// unfold + GEMM + fold (`convolutionByGemm`, on the GEMM backends), chosen by measurement per
 /// pass, layer, size class and thread count (`passClass`), as `GemmBackend` chooses for products:
 /// neither is faster everywhere. On AMD EPYC family 25 model 1 (AVX2, one thread, batch 64, k4 s2 p1), the DCGAN's
@@ -25,30 +25,30 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
         return choices
     }()
 
-    /// A pass's class, as the choice file spells it: the pass, the threads, the batch and image
-    /// sizes by their bit lengths (as `GemmBackend`'s classes: inputs of varying sizes share
+    /// A pass's class, as the choice file spells it: the pass, the dtype, the threads, the batch and
+    /// image sizes by their bit lengths (as `GemmBackend`'s classes: inputs of varying sizes share
     /// classes, so they are not measured at every new size), and the layer's exact channels,
-    /// kernel, stride, padding, dilation and groups, e.g. `forward/2/n7c64h4w4/128x64x4x4/2x2/1x1/1x1/1`.
-    static func passClass(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> String {
+    /// kernel, stride, padding, dilation and groups, e.g. `forward/float32/2/n7c64h4w4/128x64x4x4/2x2/1x1/1x1/1`.
+    static func passClass(_ pass: ConvolutionPass, _ dtype: DType, _ g: ConvolutionGeometry) -> String {
         func bits(_ v: Int) -> Int { Int.bitWidth - v.leadingZeroBitCount }
         let w = g.window
         let src = "n\(bits(g.src[0]))c\(g.src[1])h\(bits(g.src[2]))w\(bits(g.src[3]))"
         let parts = [g.weight, [w.stride.0, w.stride.1], [w.padding.0, w.padding.1], [w.dilation.0, w.dilation.1], [g.groups]]
-        return "\(pass)/\(Threads.usable)/\(src)/" + parts.map { $0.map(String.init).joined(separator: "x") }.joined(separator: "/")
+        return "\(pass)/\(dtype)/\(Threads.usable)/\(src)/" + parts.map { $0.map(String.init).joined(separator: "x") }.joined(separator: "/")
     }
 
-    /// The backend measured (or read) for `pass` of `g`, nil before its first pass.
-    static func choice(_ pass: ConvolutionPass, _ g: ConvolutionGeometry) -> ConvolutionBackend? {
-        let key = passClass(pass, g)
+    /// The backend measured (or read) for `pass` of `g` in `dtype`, nil before its first pass.
+    static func choice(_ pass: ConvolutionPass, _ dtype: DType, _ g: ConvolutionGeometry) -> ConvolutionBackend? {
+        let key = passClass(pass, dtype, g)
         return lock.withLock { chosen[key] }
     }
 
-    /// The backend for `pass` of `g` when oneDNN serves the geometry. The first pass of a class
-    /// measures: `trial(backend)` must run the pass on `backend`.
-    static func forPass(_ pass: ConvolutionPass, _ g: ConvolutionGeometry,
+    /// The backend for `pass` of `g` in `dtype` when oneDNN serves the geometry. The first pass of
+    /// a class measures: `trial(backend)` must run the pass on `backend`.
+    static func forPass(_ pass: ConvolutionPass, _ dtype: DType, _ g: ConvolutionGeometry,
                         trial: (ConvolutionBackend) throws -> Void) rethrows -> ConvolutionBackend {
         if let forced = GemmBackend.current { return forced == .onednn ? .onednn : .gemm }
-        let key = passClass(pass, g)
+        let key = passClass(pass, dtype, g)
         if let known = lock.withLock({ chosen[key] }) { return known }
         let measured = try fastest(allCases, rounds: 3...20, budget: 0.1, cap: 1, trial)
         return lock.withLock {
@@ -60,42 +60,49 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
     }
 }
 
-/// oneDNN's primitives for one convolution geometry (forward, backward data, backward weights),
-/// made on first use and kept per geometry, for every geometry oneDNN accepts when it is loaded.
-/// Whether a pass runs on them is measured (`ConvolutionBackend`).
+/// oneDNN's primitives for one convolution geometry (forward, backward data, backward weights)
+/// in float32 or bfloat16, made on first use and kept per geometry and dtype, for every one
+/// oneDNN accepts when it is loaded. Whether a pass runs on them is measured (`ConvolutionBackend`).
 final class OneDNNConvolution: @unchecked Sendable {
     private let handle: OpaquePointer
     private let geometry: ConvolutionGeometry
+    private let dtype: DType
 
-    private init(_ handle: OpaquePointer, _ geometry: ConvolutionGeometry) {
-        (self.handle, self.geometry) = (handle, geometry)
+    private init(_ handle: OpaquePointer, _ geometry: ConvolutionGeometry, _ dtype: DType) {
+        (self.handle, self.geometry, self.dtype) = (handle, geometry, dtype)
     }
 
     deinit { gt_conv_destroy(handle) }
 
+    private struct Key: Hashable {
+        let geometry: ConvolutionGeometry, dtype: DType
+    }
+
     private static let lock = Lock()
-    nonisolated(unsafe) private static var cache: [ConvolutionGeometry: OneDNNConvolution?] = [:]
+    nonisolated(unsafe) private static var cache: [Key: OneDNNConvolution?] = [:]
     /// Geometries kept at most; a full cache starts over (shapes of a training run repeat).
     private static let capacity = 64
 
-    /// The primitives for `g`, or nil when oneDNN does not serve it.
-    static func serving(_ g: ConvolutionGeometry) -> OneDNNConvolution? {
-        guard OneDNN.library != nil, g.src.allSatisfy({ $0 > 0 }), g.dst.allSatisfy({ $0 > 0 }) else { return nil }
+    /// The primitives for `g` in `dtype` (float32 or bfloat16), or nil when oneDNN does not serve it.
+    static func serving(_ g: ConvolutionGeometry, _ dtype: DType) -> OneDNNConvolution? {
+        guard OneDNN.library != nil, dtype == .float32 || dtype == .bfloat16,
+              g.src.allSatisfy({ $0 > 0 }), g.dst.allSatisfy({ $0 > 0 }) else { return nil }
+        let key = Key(geometry: g, dtype: dtype)
         return lock.withLock {
-            if let known = cache[g] { return known }   // nil inside: oneDNN refused this geometry
+            if let known = cache[key] { return known }   // nil inside: oneDNN refused this geometry
             if cache.count >= capacity { cache.removeAll() }
             let w = g.window
             var desc = gt_conv_geometry(n: g.src[0], c: g.src[1], h: g.src[2], w: g.src[3], o: g.weight[0], kh: g.weight[2],
                                         kw: g.weight[3], oh: g.dst[2], ow: g.dst[3], stride_h: w.stride.0, stride_w: w.stride.1,
                                         pad_h: w.padding.0, pad_w: w.padding.1, dilation_h: w.dilation.0,
                                         dilation_w: w.dilation.1, groups: g.groups)
-            let made = gt_conv_create(&desc).map { OneDNNConvolution($0, g) }
-            cache[g] = made
+            let made = gt_conv_create(&desc, dtype == .bfloat16 ? GT_CONV_BF16 : GT_CONV_F32).map { OneDNNConvolution($0, g, dtype) }
+            cache[key] = made
             return made
         }
     }
 
-    /// Runs `pass` on contiguous float32 operands into a new tensor.
+    /// Runs `pass` on contiguous operands of the primitives' dtype into a new tensor.
     func run(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor) throws -> Tensor {
         let g = geometry
         let which: gt_conv_pass = switch pass {
@@ -103,11 +110,11 @@ final class OneDNNConvolution: @unchecked Sendable {
         case .backwardData: GT_CONV_BACKWARD_DATA
         case .backwardWeights: GT_CONV_BACKWARD_WEIGHTS
         }
-        let out = try Tensor(empty: pass == .forward ? g.dst : pass == .backwardData ? g.src : g.weight, dtype: .float32)
+        let out = try Tensor(empty: pass == .forward ? g.dst : pass == .backwardData ? g.src : g.weight, dtype: dtype)
         let (workspace, index, size) = try BufferCache.allocate(Swift.max(gt_conv_workspace_size(handle, which), 64))
         defer { BufferCache.recycle(workspace, index, size) }
         OpenMP.setThreads(Threads.usable)
-        let (pa, pb, po) = (a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self))
+        let (pa, pb, po) = (a.rawPointer, b.rawPointer, out.rawPointer)
         let status = switch pass {
         case .forward: gt_conv_forward(handle, pa, pb, po, workspace)
         case .backwardData: gt_conv_backward_data(handle, pa, pb, po, workspace)

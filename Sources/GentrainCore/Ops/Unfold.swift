@@ -74,12 +74,17 @@ extension Tensor {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (oh, ow) = (g.positions(h, 0), g.positions(w, 1))
         guard oh > 0, ow > 0 else { throw GentrainError.shape("unfold: the kernel does not fit input \(shapeString(shape)) with this padding") }
-        let ct = dtype.computeType
+        // Values are only copied: bfloat16 moves as it is, float16 through float32.
+        let ct = dtype == .bfloat16 ? dtype : dtype.computeType
         let x = try withNoGrad { try to(ct).contiguous() }
         let rows = try checkedNumel([c, g.kernel.0, g.kernel.1]), l = try checkedNumel([oh, ow])   // no overflow: empty inputs can be tall
         let out = try Tensor(empty: batchInColumns ? [rows, n * l] : [n, rows, l], dtype: ct)
         let layout = batchInColumns ? ColumnLayout.batchInColumns(batch: n, positions: l) : .batchFirst(rows: rows, positions: l)
-        if ct == .float32 { windows(x, out, g, layout, Float(padValue), Float.self) } else { windows(x, out, g, layout, padValue, Double.self) }
+        switch ct {
+        case .bfloat16: windows(x, out, g, layout, BFloat16(Float(padValue)).bitPattern, UInt16.self)
+        case .float32: windows(x, out, g, layout, Float(padValue), Float.self)
+        default: windows(x, out, g, layout, padValue, Double.self)
+        }
         let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
         let inShape = shape
         return try record(result, "UnfoldBackward", self, saves: false) { _, grad in Grads(try grad.foldColumns(into: inShape, g, batchInColumns: batchInColumns)) }
@@ -173,7 +178,8 @@ private func forEachColumnRun(_ g: WindowGeometry, _ w: Int, _ ow: Int, _ body: 
 }
 
 /// The kernel of `unfold`: out[n, (c·kh + i)·kw + j, y·ow + x] = in[n, c, y·sh − ph + i·dh, x·sw − pw + j·dw].
-private func windows<T: FloatElement>(_ x: Tensor, _ out: Tensor, _ g: WindowGeometry, _ layout: ColumnLayout, _ pad: T, _: T.Type) {
+/// `T`: the element as stored (bfloat16 as its bits).
+private func windows<T>(_ x: Tensor, _ out: Tensor, _ g: WindowGeometry, _ layout: ColumnLayout, _ pad: T, _: T.Type) {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (g.positions(h, 0), g.positions(w, 1)), (sy, s) = g.stride, rs = layout.rowStride
     let px = x.pointer(T.self), po = out.pointer(T.self)

@@ -148,6 +148,11 @@ const char *gentrain_status_name(gentrain_status status);
  * "DEFAULT", "AVX2" (float32 loops and, for bfloat16 products, the packing GEMM with AVX2 and
  * FMA) or "AVX512"; a static string. */
 const char *gentrain_cpu_capability(void);
+/* The kernels products of two bfloat16 operands (autocast's matmul, linear and convolutions) run
+ * on here, after GENTRAIN_KERNELS: "AVX512_BF16" (bfloat16 dot products accumulating in float32;
+ * GENTRAIN_KERNELS=avx512 turns them off), "AVX2" (the packing GEMM, which widens bfloat16 to
+ * float32 as it packs) or "DEFAULT" (float32 copies on the BLAS); a static string. */
+const char *gentrain_cpu_bf16_kernels(void);
 
 /* Receives a warning where PyTorch warns (e.g. a regression loss whose target broadcasts to
  * another shape); the call that warned goes on and succeeds. `message` is valid during the

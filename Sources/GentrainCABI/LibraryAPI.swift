@@ -24,6 +24,16 @@ public func gentrain_cpu_capability() -> UnsafePointer<CChar>? {
 }
 
 @c @implementation
+public func gentrain_cpu_bf16_kernels() -> UnsafePointer<CChar>? {
+    let name: StaticString = switch CPU.kernels {
+    case .baseline: "DEFAULT"
+    case .avx2, .avx512: "AVX2"
+    case .avx512bf16: "AVX512_BF16"
+    }
+    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
 public func gentrain_last_error() -> UnsafePointer<CChar>? { UnsafePointer(lastError.value.message) }
 
 private let statusNames: [StaticString] = [

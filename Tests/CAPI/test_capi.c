@@ -43,6 +43,12 @@ static void test_library(void) {
         EXPECT(!strcmp(capability, "DEFAULT") || !strcmp(capability, "AVX2") || !strcmp(capability, "AVX512"));
         if (cap && !strcmp(cap, "baseline")) EXPECT(!strcmp(capability, "DEFAULT"));
         if (cap && !strcmp(cap, "avx2")) EXPECT(strcmp(capability, "AVX512") != 0);
+        /* bfloat16 products: dot products only with AVX-512 BF16, which GENTRAIN_KERNELS=avx512 turns off */
+        const char *bf16 = gentrain_cpu_bf16_kernels();
+        EXPECT(!strcmp(bf16, "DEFAULT") || !strcmp(bf16, "AVX2") || !strcmp(bf16, "AVX512_BF16"));
+        EXPECT(!strcmp(bf16, "DEFAULT") == !strcmp(capability, "DEFAULT"));
+        if (!strcmp(bf16, "AVX512_BF16")) EXPECT(!strcmp(capability, "AVX512"));
+        if (cap && (!strcmp(cap, "avx512") || !strcmp(cap, "avx2"))) EXPECT(strcmp(bf16, "AVX512_BF16") != 0);
     }
     EXPECT(strcmp(gentrain_status_name(GENTRAIN_ERR_SHAPE), "GENTRAIN_ERR_SHAPE") == 0);
     EXPECT(strcmp(gentrain_status_name((gentrain_status)999), "GENTRAIN_ERR_UNKNOWN") == 0);

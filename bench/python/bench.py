@@ -82,7 +82,8 @@ def measure(name, workload, threads, seconds):
     else:
         value = rate(mlp_step(lib, [784, 1024, 1024, 10], 256), seconds)
     kernels = lib.backends.cpu.get_cpu_capability()
-    print(json.dumps({"value": value, "rss": peak_rss_mb(), "kernels": kernels}))
+    bf16 = lib.backends.cpu.get_bf16_kernels() if name == "gentrain" else None
+    print(json.dumps({"value": value, "rss": peak_rss_mb(), "kernels": kernels, "bf16": bf16}))
 
 
 def child(name, workload, threads, seconds):
@@ -135,7 +136,8 @@ def main():
                 print(f"{'':<18}peak RSS MB: gentrain C {c['rss']:.0f}, gentrain Py {py['rss']:.0f}"
                       + (f", PyTorch {pt['rss']:.0f}" if pt else "") + (f", JAX {jx['rss']:.0f}" if jx else ""))
             if workload == "w6":
-                path = "the packing GEMM" if py["kernels"] != "DEFAULT" else "float32 copies on the BLAS"
+                path = {"AVX512_BF16": "bfloat16 dot products, AVX-512 BF16", "AVX2": "the packing GEMM, widened to float32",
+                        "DEFAULT": "float32 copies on the BLAS"}[py["bf16"]]
                 print(f"{'':<18}kernels: gentrain {py['kernels']} (bfloat16 products on {path})"
                       + (f", PyTorch {pt['kernels']}" if pt else ""))
     print("ratios > 1 mean gentrain is faster")

@@ -282,6 +282,7 @@ FUNCTIONS = {
     "gentrain_last_error": (c_char_p, []),
     "gentrain_status_name": (c_char_p, [c_int]),
     "gentrain_cpu_capability": (c_char_p, []),
+    "gentrain_cpu_bf16_kernels": (c_char_p, []),
     "gentrain_set_warning_handler": (None, [c_void_p, c_void_p]),
     "gentrain_set_num_threads": (c_int, [c_int32]),
     "gentrain_get_num_threads": (c_int32, []),

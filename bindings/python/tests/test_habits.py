@@ -209,6 +209,15 @@ def test_cpu_capability_names_the_kernels_in_use():
     env = dict(os.environ, GENTRAIN_KERNELS="baseline", PYTHONPATH=package_dir)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "DEFAULT"
+    # bfloat16 products: dot products where the CPU has AVX-512 BF16, unless GENTRAIN_KERNELS caps it.
+    kernels = gentrain.backends.cpu.get_bf16_kernels()
+    assert kernels in ("DEFAULT", "AVX2", "AVX512_BF16")
+    assert (kernels == "DEFAULT") == (gentrain.backends.cpu.get_cpu_capability() == "DEFAULT")
+    code = "import gentrain; print(gentrain.backends.cpu.get_bf16_kernels(), gentrain.backends.cpu.get_cpu_capability())"
+    for cap, expected in (("baseline", "DEFAULT"), ("avx512", "AVX2")):
+        env = dict(os.environ, GENTRAIN_KERNELS=cap, PYTHONPATH=package_dir)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+        assert out[0] == (expected if kernels != "DEFAULT" else "DEFAULT"), out
 
 
 def test_pad_modes():

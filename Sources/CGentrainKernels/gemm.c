@@ -14,6 +14,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+// The functions that run only at GT_LEVEL_AVX512_BF16 (products of bfloat16 pairs).
+#define BF16_BUILD __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma"), min_vector_width(512)))
 #endif
 
 enum {
@@ -123,6 +125,15 @@ static void pack_along_depth_avx2(const gt_matrix *x, ptrdiff_t base, ptrdiff_t 
         for (long j = 0; j < width; j++) out[p * width + j] = widen(x->data, base + j * across + p, x->element == GT_ELEMENT_BF16);
 }
 
+/// Lane j of a pair of rows of `width` (at most 16) bfloat16: lo[j] | hi[j] << 16.
+BF16_BUILD
+static void interleave_rows(const uint16_t *lo, const uint16_t *hi, long width, uint32_t *out) {
+    const __mmask16 lanes = (__mmask16)((1u << width) - 1);
+    const __m512i a = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(lanes, lo));
+    const __m512i b = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(lanes, hi));
+    _mm512_mask_storeu_epi32(out, lanes, _mm512_or_si512(a, _mm512_slli_epi32(b, 16)));
+}
+
 /// The same in bfloat16 pairs, `kc` deep.
 __attribute__((target("avx2,fma")))
 static void pack_pairs_along_depth_avx2(const gt_matrix *x, ptrdiff_t base, ptrdiff_t across, long width, long kc,
@@ -163,26 +174,27 @@ static inline __attribute__((always_inline)) void pack_as(const gt_matrix *x, pt
 /// gives it, at the same place.
 static void pack_pairs_as(const gt_matrix *x, ptrdiff_t across, ptrdiff_t along, long width, long first, long count,
                           long p0, long kc, float *out) {
-    const uint16_t *v = x->data;
     for (long s = 0; s < count; s += width) {
         long n = count - s < width ? count - s : width;
         ptrdiff_t base = (first + s) * across + p0 * along;
         uint32_t *pairs = (uint32_t *)out;
+        out += width * kc;
+#if defined(__x86_64__)
         if (across == 1 && n == width) {
-            // Neighbours contiguous: two rows of `width` values interleaved per pair (a loop that vectorizes).
+            // Neighbours contiguous: two rows of `width` values interleaved per pair.
             for (long pp = 0; 2 * pp + 1 < kc; pp++) {
-                const uint16_t *lo = v + base + 2 * pp * along, *hi = lo + along;
-                for (long j = 0; j < width; j++) pairs[pp * width + j] = (uint32_t)lo[j] | (uint32_t)hi[j] << 16;
+                const uint16_t *lo = (const uint16_t *)x->data + base + 2 * pp * along;
+                interleave_rows(lo, lo + along, width, pairs + pp * width);
             }
             if (kc % 2) pack_pairs(x, base, across, along, width, n, kc, kc / 2, pairs);
-#if defined(__x86_64__)
-        } else if (along == 1 && n == width) {
-            pack_pairs_along_depth_avx2(x, base, across, width, kc, pairs);
-#endif
-        } else {
-            pack_pairs(x, base, across, along, width, n, kc, 0, pairs);
+            continue;
         }
-        out += width * kc;
+        if (along == 1 && n == width) {
+            pack_pairs_along_depth_avx2(x, base, across, width, kc, pairs);
+            continue;
+        }
+#endif
+        pack_pairs(x, base, across, along, width, n, kc, 0, pairs);
     }
 }
 
@@ -276,8 +288,6 @@ static void kernel_avx2(long kc, const float *a, const float *b, float *c, long 
 #endif
 
 #if defined(__x86_64__)
-#define BF16_BUILD __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma"), min_vector_width(512)))
-
 /// A tile of the first `rows` rows (1...MR) and `halves` · NR columns (one B sliver, or two side by
 /// side: `b0`, `b1`) from pairs (`pack_pairs`' layout), `kp` pairs deep: per pair, `halves` loads
 /// of B (16 pairs each), `rows` broadcasts of A's pairs and rows · halves VDPBF16PS into as many

@@ -50,6 +50,22 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(try values(Tensor.convolution(.backwardWeights, src, dst, g)), once, "equal inputs, equal bits")
     }
 
+    /// oneDNN's primitives run on the OpenMP threads there were when they were made: they are made
+    /// for the thread count of the call and kept per count, so a process set to one thread never
+    /// runs a convolution on two (primitives made earlier did).
+    func testPrimitivesAreMadePerThreadCount() throws {
+        guard OneDNN.library != nil else { throw XCTSkip("oneDNN is not installed") }
+        let before = Threads.count
+        defer { try? Threads.set(before) }
+        try Threads.set(2)
+        let g = geometries[0]
+        let two = try XCTUnwrap(OneDNNConvolution.serving(g, .float32))
+        let one = try XCTUnwrap(Threads.limitingThisThread(to: 1) { OneDNNConvolution.serving(g, .float32) })
+        XCTAssertFalse(one === two, "one primitive served two thread counts")
+        XCTAssertTrue(two === OneDNNConvolution.serving(g, .float32))
+        XCTAssertTrue(one === Threads.limitingThisThread(to: 1) { OneDNNConvolution.serving(g, .float32) })
+    }
+
     /// float32 and, where bfloat16 products run on bfloat16 dot products, bfloat16 (both sides
     /// computing in bfloat16 with float32 accumulation, so they agree to bfloat16's resolution).
     func testBackendsAgreeOnEveryPassAndSecondOrder() throws {

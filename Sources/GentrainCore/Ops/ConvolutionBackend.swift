@@ -61,21 +61,28 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
 }
 
 /// oneDNN's primitives for one convolution geometry (forward, backward data, backward weights)
-/// in float32 or bfloat16, made on first use and kept per geometry and dtype, for every one
-/// oneDNN accepts when it is loaded. Whether a pass runs on them is measured (`ConvolutionBackend`).
+/// in float32 or bfloat16, made on first use and kept per geometry, dtype and thread count, for
+/// every one oneDNN accepts when it is loaded. Whether a pass runs on them is measured
+/// (`ConvolutionBackend`).
+///
+/// A primitive divides its work among the OpenMP threads there are when it is made and runs on
+/// that many from then on, whatever the thread count at the call: made before the threads were
+/// set, a DCGAN's convolutions ran on both cores of a process set to one thread (1.6 cores busy,
+/// AMD EPYC family 25 model 17). So the threads are set first and are part of the key.
 final class OneDNNConvolution: @unchecked Sendable {
     private let handle: OpaquePointer
     private let geometry: ConvolutionGeometry
     private let dtype: DType
+    private let threads: Int
 
-    private init(_ handle: OpaquePointer, _ geometry: ConvolutionGeometry, _ dtype: DType) {
-        (self.handle, self.geometry, self.dtype) = (handle, geometry, dtype)
+    private init(_ handle: OpaquePointer, _ geometry: ConvolutionGeometry, _ dtype: DType, _ threads: Int) {
+        (self.handle, self.geometry, self.dtype, self.threads) = (handle, geometry, dtype, threads)
     }
 
     deinit { gt_conv_destroy(handle) }
 
     private struct Key: Hashable {
-        let geometry: ConvolutionGeometry, dtype: DType
+        let geometry: ConvolutionGeometry, dtype: DType, threads: Int
     }
 
     private static let lock = Lock()
@@ -87,7 +94,8 @@ final class OneDNNConvolution: @unchecked Sendable {
     static func serving(_ g: ConvolutionGeometry, _ dtype: DType) -> OneDNNConvolution? {
         guard OneDNN.library != nil, dtype == .float32 || dtype == .bfloat16,
               g.src.allSatisfy({ $0 > 0 }), g.dst.allSatisfy({ $0 > 0 }) else { return nil }
-        let key = Key(geometry: g, dtype: dtype)
+        let threads = Threads.usable
+        let key = Key(geometry: g, dtype: dtype, threads: threads)
         return lock.withLock {
             if let known = cache[key] { return known }   // nil inside: oneDNN refused this geometry
             if cache.count >= capacity { cache.removeAll() }
@@ -96,7 +104,8 @@ final class OneDNNConvolution: @unchecked Sendable {
                                         kw: g.weight[3], oh: g.dst[2], ow: g.dst[3], stride_h: w.stride.0, stride_w: w.stride.1,
                                         pad_h: w.padding.0, pad_w: w.padding.1, dilation_h: w.dilation.0,
                                         dilation_w: w.dilation.1, groups: g.groups)
-            let made = gt_conv_create(&desc, dtype == .bfloat16 ? GT_CONV_BF16 : GT_CONV_F32).map { OneDNNConvolution($0, g, dtype) }
+            OpenMP.setThreads(threads)
+            let made = gt_conv_create(&desc, dtype == .bfloat16 ? GT_CONV_BF16 : GT_CONV_F32).map { OneDNNConvolution($0, g, dtype, threads) }
             cache[key] = made
             return made
         }
@@ -113,7 +122,7 @@ final class OneDNNConvolution: @unchecked Sendable {
         let out = try Tensor(empty: pass == .forward ? g.dst : pass == .backwardData ? g.src : g.weight, dtype: dtype)
         let (workspace, index, size) = try BufferCache.allocate(Swift.max(gt_conv_workspace_size(handle, which), 64))
         defer { BufferCache.recycle(workspace, index, size) }
-        OpenMP.setThreads(Threads.usable)
+        OpenMP.setThreads(threads)
         let (pa, pb, po) = (a.rawPointer, b.rawPointer, out.rawPointer)
         let status = switch pass {
         case .forward: gt_conv_forward(handle, pa, pb, po, workspace)

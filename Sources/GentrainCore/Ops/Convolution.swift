@@ -41,10 +41,12 @@ package enum ConvolutionPass: Sendable {
 
 extension Tensor {
     /// One pass of the convolution `geometry`; `a` and `b` are the pass's two operands in the
-    /// order above, of the geometry's shapes. float32 runs on oneDNN's convolutions or as
-    /// unfold + GEMM + fold, whichever was measured faster for the pass (`ConvolutionBackend`),
-    /// and so does bfloat16 where its products run on bfloat16 dot products
-    /// (`CPU.bfloat16Products`; elsewhere it computes through float32); float64 as unfold + GEMM + fold.
+    /// order above, of the geometry's shapes. float32 and bfloat16 run on oneDNN's convolutions
+    /// or as unfold + GEMM + fold, whichever was measured faster for the pass
+    /// (`ConvolutionBackend`); float64 and float16 as unfold + GEMM + fold. bfloat16 goes to
+    /// oneDNN as it is where the CPU has bfloat16 dot products (`CPU.bfloat16Products`), else as
+    /// float32 copies; the GEMM path takes it as it is wherever the packing GEMM runs (AVX2: the
+    /// products widen it while they pack).
     package static func convolution(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor, _ geometry: ConvolutionGeometry) throws -> Tensor {
         let g = geometry
         let (shapeA, shapeB): ([Int], [Int]) = switch pass {
@@ -59,16 +61,19 @@ extension Tensor {
             throw GentrainError.dtype("convolution: expected floating point operands of one dtype, got \(a.dtype) and \(b.dtype)")
         }
         let dtype = a.dtype
-        let ct = dtype == .bfloat16 && CPU.bfloat16Products ? dtype : dtype.computeType
+        let bf16 = dtype == .bfloat16
+        let (oneDNNType, gemmType) = (bf16 && CPU.bfloat16Products ? dtype : dtype.computeType,
+                                      bf16 && GemmBackend.packing.isAvailable ? dtype : dtype.computeType)
         let out = try withNoGrad { () throws -> Tensor in
-            let (x, y) = (try a.to(ct).contiguous(), try b.to(ct).contiguous())
-            guard let conv = OneDNNConvolution.serving(g, ct) else { return try convolutionByGemm(pass, x, y, g) }
+            // Each way with its own conversions (measured with them).
+            func byGemm() throws -> Tensor { try convolutionByGemm(pass, a.to(gemmType).contiguous(), b.to(gemmType).contiguous(), g) }
+            guard let conv = OneDNNConvolution.serving(g, oneDNNType) else { return try byGemm() }
             func run(_ backend: ConvolutionBackend) throws -> Tensor {
-                backend == .onednn ? try conv.run(pass, x, y) : try convolutionByGemm(pass, x, y, g)
+                backend == .onednn ? try conv.run(pass, a.to(oneDNNType).contiguous(), b.to(oneDNNType).contiguous()) : try byGemm()
             }
-            return try run(ConvolutionBackend.forPass(pass, ct, g) { _ = try run($0) })
+            return try run(ConvolutionBackend.forPass(pass, dtype, g) { _ = try run($0) })
         }
-        let result = ct == dtype ? out : try withNoGrad { try out.to(dtype) }
+        let result = out.dtype == dtype ? out : try withNoGrad { try out.to(dtype) }
         return try record(result, "ConvolutionBackward", a, b) { node, grad in
             let (needA, needB) = (node.needsInputGrad(0), node.needsInputGrad(1))
             switch pass {

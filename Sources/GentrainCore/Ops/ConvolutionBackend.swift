@@ -1,6 +1,6 @@
 import CGentrainDNNL
 
-/// Where a float32 (or, with `CPU.bfloat16Products`, bfloat16) convolution pass runs: on oneDNN's primitive (`OneDNNConvolution`) or as
+/// Where a float32 or bfloat16 convolution pass runs: on oneDNN's primitive (`OneDNNConvolution`) or as
 /// unfold + GEMM + fold (`convolutionByGemm`, on the GEMM backends), chosen by measurement per
 /// pass, layer, size class and thread count (`passClass`), as `GemmBackend` chooses for products:
 /// neither is faster everywhere. On AMD EPYC family 25 model 1 (AVX2, one thread, batch 64, k4 s2 p1), the DCGAN's
@@ -25,16 +25,19 @@ package enum ConvolutionBackend: String, CaseIterable, Sendable {
         return choices
     }()
 
-    /// A pass's class, as the choice file spells it: the pass, the dtype, the threads, the batch and
-    /// image sizes by their bit lengths (as `GemmBackend`'s classes: inputs of varying sizes share
-    /// classes, so they are not measured at every new size), and the layer's exact channels,
-    /// kernel, stride, padding, dilation and groups, e.g. `forward/float32/2/n7c64h4w4/128x64x4x4/2x2/1x1/1x1/1`.
+    /// A pass's class, as the choice file spells it: the pass, the dtype (bfloat16 without bfloat16
+    /// dot products, where the ways to compare differ, as `bfloat16-widened`), the threads, the
+    /// batch and image sizes by their bit lengths (as `GemmBackend`'s classes: inputs of varying
+    /// sizes share classes, so they are not measured at every new size), and the layer's exact
+    /// channels, kernel, stride, padding, dilation and groups, e.g.
+    /// `forward/float32/2/n7c64h4w4/128x64x4x4/2x2/1x1/1x1/1`.
     static func passClass(_ pass: ConvolutionPass, _ dtype: DType, _ g: ConvolutionGeometry) -> String {
         func bits(_ v: Int) -> Int { Int.bitWidth - v.leadingZeroBitCount }
         let w = g.window
         let src = "n\(bits(g.src[0]))c\(g.src[1])h\(bits(g.src[2]))w\(bits(g.src[3]))"
         let parts = [g.weight, [w.stride.0, w.stride.1], [w.padding.0, w.padding.1], [w.dilation.0, w.dilation.1], [g.groups]]
-        return "\(pass)/\(dtype)/\(Threads.usable)/\(src)/" + parts.map { $0.map(String.init).joined(separator: "x") }.joined(separator: "/")
+        let type = dtype == .bfloat16 && !CPU.bfloat16Products ? "bfloat16-widened" : "\(dtype)"
+        return "\(pass)/\(type)/\(Threads.usable)/\(src)/" + parts.map { $0.map(String.init).joined(separator: "x") }.joined(separator: "/")
     }
 
     /// The backend measured (or read) for `pass` of `g` in `dtype`, nil before its first pass.

@@ -41,12 +41,12 @@ package enum ConvolutionPass: Sendable {
 
 extension Tensor {
     /// One pass of the convolution `geometry`; `a` and `b` are the pass's two operands in the
-    /// order above, of the geometry's shapes. float32 and bfloat16 run on oneDNN's convolutions
-    /// or as unfold + GEMM + fold, whichever was measured faster for the pass
-    /// (`ConvolutionBackend`); float64 and float16 as unfold + GEMM + fold. bfloat16 goes to
-    /// oneDNN as it is where the CPU has bfloat16 dot products (`CPU.bfloat16Products`), else as
-    /// float32 copies; the GEMM path takes it as it is wherever the packing GEMM runs (AVX2: the
-    /// products widen it while they pack).
+    /// order above, of the geometry's shapes. float32, bfloat16 and float16 run on oneDNN's
+    /// convolutions or as unfold + GEMM + fold, whichever was measured faster for the pass
+    /// (`ConvolutionBackend`); float64 as unfold + GEMM + fold. bfloat16 goes to oneDNN as it is
+    /// where the CPU has bfloat16 dot products (`CPU.bfloat16Products`), else as float32 copies,
+    /// and to the GEMM path as it is wherever the packing GEMM runs (AVX2: the products widen it
+    /// while they pack); float16 computes through float32 copies.
     package static func convolution(_ pass: ConvolutionPass, _ a: Tensor, _ b: Tensor, _ geometry: ConvolutionGeometry) throws -> Tensor {
         let g = geometry
         let (shapeA, shapeB): ([Int], [Int]) = switch pass {

@@ -76,7 +76,13 @@ open class Module {
         return out
     }
 
-    public func parameters() -> [Tensor] { namedParameters().map(\.1) }
+    /// `namedParameters()`'s tensors in its order, without making the names (a training loop asks
+    /// every step).
+    public func parameters() -> [Tensor] {
+        var out = namedOwnParameters.map(\.1)
+        for (_, child) in namedChildren { out += child.parameters() }
+        return out
+    }
 
     /// Every buffer of this module and its descendants, with dotted names.
     public func namedBuffers() -> [(String, Tensor)] {

@@ -86,7 +86,7 @@ extension Tensor {
     public func relu() throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .relu, "relu"), "ReluBackward", x) { _, g in
-            Grads(try piecewiseLinearGradient(g, x, slope: 0, "relu"))
+            Grads(try piecewiseLinearGradient(g, x, slope: 0, .relu))
         }
     }
 
@@ -94,7 +94,7 @@ extension Tensor {
     public func leakyRelu(negativeSlope: Double = 0.01) throws -> Tensor {
         let x = self
         return try record(try unaryRaw(x, .leakyRelu(slope: negativeSlope), "leaky_relu"), "LeakyReluBackward", x) { _, g in
-            Grads(try piecewiseLinearGradient(g, x, slope: negativeSlope, "leaky_relu"))
+            Grads(try piecewiseLinearGradient(g, x, slope: negativeSlope, .leakyRelu))
         }
     }
 
@@ -184,11 +184,19 @@ func fusedGradient(_ g: Tensor, _ v: Tensor, _ fused: BinaryOp, _ name: String,
 /// rather than calling `x` unused. That zero is a known zero: the engine does not run the
 /// forward graph's backward functions on it (a gradient penalty's pass skips the critic's
 /// forward products). Without create_graph, one pass over g and x.
-private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, slope: Double, _ name: String) throws -> Tensor {
-    if !GradMode.isEnabled { return try binaryRaw(g, x, .thresholdBackward(slope: slope), "\(name)_backward") }
-    let s = try unaryRaw(x, slope == 0 ? .positiveMask : .leakyMask(slope: slope), name)
+/// The names a piecewise linear activation's gradient goes by (made once, not at every backward).
+private struct PiecewiseLinearNames {
+    let op: String, backward: String, doubleBackward: String
+    static let relu = PiecewiseLinearNames(op: "relu", backward: "relu_backward", doubleBackward: "ThresholdBackwardBackward")
+    static let leakyRelu = PiecewiseLinearNames(op: "leaky_relu", backward: "leaky_relu_backward",
+                                                doubleBackward: "LeakyReluBackwardBackward")
+}
+
+private func piecewiseLinearGradient(_ g: Tensor, _ x: Tensor, slope: Double, _ names: PiecewiseLinearNames) throws -> Tensor {
+    if !GradMode.isEnabled { return try binaryRaw(g, x, .thresholdBackward(slope: slope), names.backward) }
+    let s = try unaryRaw(x, slope == 0 ? .positiveMask : .leakyMask(slope: slope), names.op)
     let out = try withNoGrad { try g.mul(s) }
-    return try record(out, "\(name == "relu" ? "Threshold" : "LeakyRelu")BackwardBackward", g, x) { node, gg in
+    return try record(out, names.doubleBackward, g, x) { node, gg in
         Grads(node.needsInputGrad(0) ? try gg.mul(s) : nil, node.needsInputGrad(1) ? try Tensor.knownZero(x.shape, dtype: x.dtype) : nil)
     }
 }

@@ -7,7 +7,7 @@ private let versionString: StaticString = "0.1.0"
 
 @c @implementation
 public func gentrain_version() -> UnsafePointer<CChar>? {
-    UnsafeRawPointer(versionString.utf8Start).assumingMemoryBound(to: CChar.self)
+    cString(versionString)
 }
 
 @c @implementation
@@ -20,7 +20,7 @@ public func gentrain_cpu_capability() -> UnsafePointer<CChar>? {
     case .avx2: "AVX2"
     case .avx512, .avx512bf16: "AVX512"
     }
-    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+    return cString(name)
 }
 
 @c @implementation
@@ -30,7 +30,12 @@ public func gentrain_cpu_bf16_kernels() -> UnsafePointer<CChar>? {
     case .avx2, .avx512: "AVX2"
     case .avx512bf16: "AVX512_BF16"
     }
-    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+    return cString(name)
+}
+
+/// A static string's bytes (NUL-terminated, never freed) for a C caller.
+private func cString(_ s: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 @c @implementation
@@ -47,8 +52,7 @@ private let unknownStatus: StaticString = "GENTRAIN_ERR_UNKNOWN"
 @c @implementation
 public func gentrain_status_name(_ status: gentrain_status) -> UnsafePointer<CChar>? {
     let i = Int(status.rawValue)
-    let name = i < statusNames.count ? statusNames[i] : unknownStatus
-    return UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+    return cString(i < statusNames.count ? statusNames[i] : unknownStatus)
 }
 
 /// The host's warning handler and its user data.

@@ -31,7 +31,7 @@ package enum CPU {
     }()
 
     /// Whether products of two bfloat16 operands run on bfloat16 dot products (`avx512bf16`):
-    /// then a bfloat16 convolution computes in bfloat16 too, not through float32 copies.
+    /// then oneDNN's convolutions take bfloat16 as it is, not as float32 copies.
     package static var bfloat16Products: Bool { kernels >= .avx512bf16 }
 
     /// The level the C loops (`CGentrainKernels`) run at: the widest build the CPU runs (a loop

@@ -52,6 +52,12 @@ void gt_affine_grad_accumulate_f32(const float *g, const float *x, size_t n, dou
 /// column sums of a bias's gradient.
 void gt_add_rows_f32(const float *x, size_t rows, size_t n, size_t ld, double *acc, int level);
 
+/// dst[i·ldd + j] = src[j·lds + i] for i < rows, j < cols (dst `[rows, cols]`, src `[cols, rows]`,
+/// row-major with leading dimensions `ldd` and `lds`; the two must not overlap), plus beta·dst
+/// when beta is not 0 (then the elements are float32; with beta 0 any 4-byte elements, copied as
+/// they are, and dst is never read).
+void gt_transpose_f32(long rows, long cols, const float *src, long lds, float *dst, long ldd, float beta, int level);
+
 /// Element types of a matrix operand.
 enum {
     GT_ELEMENT_F32 = 0,

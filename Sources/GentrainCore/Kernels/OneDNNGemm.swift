@@ -1,3 +1,4 @@
+import CGentrainKernels
 import COpenBLAS
 #if canImport(Glibc)
 import Glibc
@@ -38,16 +39,10 @@ struct OneDNN {
             OpenMP.setThreads(threads)
             let t = buffer.assumingMemoryBound(to: Float.self)
             _ = sgemmFn(bT ? 78 : 84, aT ? 78 : 84, Int64(n), Int64(m), Int64(k), alpha, b, Int64(ldb), a, Int64(lda), 0, t, Int64(m))
-            // In 32 × 32 tiles (both sides stay in cache), rows of tiles across the threads.
+            // Blocks of 32 rows across the threads.
             parallelFor((m + 31) / 32, grain: 1) { tiles in
-                for i0 in stride(from: tiles.lowerBound * 32, to: Swift.min(tiles.upperBound * 32, m), by: 32) {
-                    for j0 in stride(from: 0, to: n, by: 32) {
-                        for i in i0..<Swift.min(i0 + 32, m) {
-                            let row = c + i * ldc, col = t + i
-                            for j in j0..<Swift.min(j0 + 32, n) { row[j] = (beta == 0 ? 0 : beta * row[j]) + col[j * m] }
-                        }
-                    }
-                }
+                let i0 = tiles.lowerBound * 32
+                gt_transpose_f32(Swift.min(tiles.upperBound * 32, m) - i0, n, t + i0, m, c + i0 * ldc, ldc, beta, CPU.cLevel)
             }
         } else if flops >= 1 << 25 {
             OpenMP.setThreads(threads)

@@ -345,6 +345,65 @@ def c_test():
     return "\n".join(out)
 
 
+# -- C: the fuzzer's calls of every op ---------------------------------------------------------------
+
+# How the fuzzer (Tests/Fuzz/fuzz_capi.c) draws each kind of argument: declarations of locals, in
+# order (C leaves the order of a call's arguments unspecified), and the expression passed.
+FUZZ_ARGS = {
+    "tensor": ("gentrain_tensor *{v} = any_tensor(in);", "{v}"),
+    "tensor?": ("gentrain_tensor *{v} = byte(in) % 4 ? any_tensor(in) : NULL;", "{v}"),
+    "double": ("double {v} = number(in);", "{v}"),
+    "int64": ("int64_t {v} = integer(in);", "{v}"),
+    "count": ("int64_t {v} = integer(in);", "{v}"),
+    "size": ("int64_t {v} = integer(in);", "{v}"),
+    "bool": ("bool {v} = byte(in) % 2;", "{v}"),
+    "dtype": ("gentrain_dtype {v} = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);", "{v}"),
+    "reduction": ("gentrain_reduction {v} = (gentrain_reduction)fuzz_choice(in, 3);", "{v}"),
+    "kl_reduction": ("gentrain_reduction {v} = (gentrain_reduction)fuzz_choice(in, 4);", "{v}"),
+    "double?": ("double {v}_value = number(in);\n        const double *{v} = byte(in) % 2 ? &{v}_value : NULL;", "{v}"),
+    "int64?": ("int64_t {v}_value = integer(in);\n        const int64_t *{v} = byte(in) % 2 ? &{v}_value : NULL;", "{v}"),
+    "dims": ("int64_t {v}_values[4];\n        size_t {v}_count = 0;\n"
+             "        const int64_t *{v} = fuzz_dims(in, {v}_values, &{v}_count);", "{v}, {v}_count"),
+}
+
+
+def fuzz_case(i, op):
+    lines, call = [], []
+    for a in op.args:
+        v = "a_" + a.name
+        if a.type.startswith("enum:"):
+            e = ops.ENUMS[a.type[5:]]
+            decl, expr = f"gentrain_{e.name} {{v}} = (gentrain_{e.name})fuzz_choice(in, {len(e.values)});", "{v}"
+        else:
+            decl, expr = FUZZ_ARGS[a.type]
+        lines.append("        " + decl.format(v=v))
+        call.append(expr.format(v=v))
+    target = "&module" if op.kind == "module" else "&out"
+    dims = [f"small_view(a_{a.name}, a_{a.name}_count)" for a in op.args if a.type == "dims"]
+    head = f"        if ({' && '.join(dims)}) gentrain_{op.c_name}" if dims else f"        gentrain_{op.c_name}"
+    return ([f"    case {i}: {{"] + lines + wrap_call(head, [target] + call, ");") + ["        break;", "    }"])
+
+
+def fuzz_ops():
+    entries = [op for section in ops.SECTIONS.values() for op in section]
+    out = [f"/* Every entry of the op table with fuzzed arguments. {NOTICE} */", "",
+           "/* One op or module constructor of api/ops.py, picked by two bytes: tensors from the pool (NULL",
+           " * and freed ones among them), numbers and integers with their extremes, dtypes, reductions and",
+           " * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose",
+           " * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The",
+           " * result goes to the pool, a module to a module slot. */",
+           "static void generated_op(input *in) {",
+           "    gentrain_tensor *out = NULL;",
+           "    gentrain_module *module = NULL;",
+           "    unsigned pick = byte(in);",
+           "    pick = pick << 8 | byte(in);",
+           f"    switch (pick % {len(entries)}) {{"]
+    for i, op in enumerate(entries):
+        out += fuzz_case(i, op)
+    out += ["    }", "    put(in, out);", "    put_module(in, module);", "}", ""]
+    return "\n".join(out)
+
+
 # -- Swift: golden-file cases named after an op ----------------------------------------------------------
 
 def swift_golden_ops():
@@ -407,6 +466,7 @@ def outputs():
              "bindings/python/gentrain/_ops.py": python_ops(),
              "bindings/python/gentrain/nn/_functional_ops.py": python_functional(),
              "Tests/CAPI/test_generated.c": c_test(),
+             "Tests/Fuzz/fuzz_generated.h": fuzz_ops(),
              "Tests/GentrainTests/GeneratedOps.swift": swift_golden_ops(),
              "docs/pytorch-ops.md": pytorch_table()}
     for section in ops.SECTIONS:

@@ -5,7 +5,8 @@
  * option structs of wrong sizes, autograd, losses,
  * optimizers, schedulers with fuzzed state values, checkpoint save and load, process groups
  * (threads, with fuzzed ranks and sizes), DDP, DataParallel with hostile callbacks, the
- * distributed sampler, DLPack exports and imports of fuzzed descriptions, and frees at
+ * distributed sampler, DLPack exports and imports of fuzzed descriptions, every entry of the op
+ * table with fuzzed arguments (fuzz_generated.h, from api/ops.py), and frees at
  * any point — the freed handles stay in the pool, so later steps use them after free. Any
  * status is fine; a crash, a sanitizer report or a leak is a finding.
  */
@@ -191,8 +192,10 @@ static void make_tensor(input *in) {
     put(in, t);
 }
 
-/* Whether sizes make a view of fewer than 2^24 elements (-1 and other negatives count as 1). */
+/* Whether sizes make a view of fewer than 2^24 elements (-1 and other negatives count as 1; no
+ * sizes, NULL, count as small: the engine refuses them). */
 static int small_view(const int64_t *sizes, size_t n) {
+    if (!sizes) return 1;
     uint64_t total = 1;
     for (size_t i = 0; i < n; i++) {
         if (sizes[i] >= (1 << 24)) return 0;
@@ -201,6 +204,32 @@ static int small_view(const int64_t *sizes, size_t n) {
     }
     return 1;
 }
+
+/* One of `count` values of an enum (a dtype, a reduction, a mode), or now and then one out of range. */
+static int fuzz_choice(input *in, int count) {
+    static const int outside[] = {-1, 0x7fffffff, -0x7fffffff - 1};
+    uint8_t b = byte(in);
+    if (b < 240) return b % count;
+    return b % 4 == 3 ? count : outside[b % 4 % 3];
+}
+
+/* A dims list of 0 to 4 fuzzed values into `values`, its length into `*count`; now and then NULL
+ * with a length of 1 to 4 (which the engine must refuse without reading). */
+static const int64_t *fuzz_dims(input *in, int64_t values[4], size_t *count) {
+    *count = byte(in) % 5;
+    for (size_t i = 0; i < *count; i++) values[i] = integer(in);
+    return byte(in) % 16 == 0 && *count > 0 ? NULL : values;
+}
+
+/* Stores a module in a module slot, freeing the slot's old one. */
+static void put_module(input *in, gentrain_module *m) {
+    if (!m) return;
+    int k = byte(in) % 2;
+    release_module(modules[k]);
+    modules[k] = m;
+}
+
+#include "fuzz_generated.h"
 
 static void unary(input *in) {
     gentrain_tensor *x = any_tensor(in), *out = NULL;
@@ -741,7 +770,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            in.n > 2 ? in.p[2] : -1, in.n > 3 ? in.p[3] : -1);
         switch (op % 10) {
         case 0: case 1: make_tensor(&in); break;
-        case 2: unary(&in); break;
+        case 2:   /* 7 of the 256 opcodes: an entry of the op table */
+            if ((op & 0xC0) == 0xC0) generated_op(&in);
+            else unary(&in);
+            break;
         case 3: layers(&in); break;
         case 4: case 5: binary(&in); break;
         case 6: pieces(&in); break;

@@ -114,6 +114,28 @@ final class TensorTests: XCTestCase {
         XCTAssertThrowsError(try Tensor([1, 2] as [Int64]).exp())
     }
 
+    /// Binary ops over broadcast or strided half-precision operands (computed in float32 blocks,
+    /// without float32 copies): the bits of computing through float32 copies and rounding once,
+    /// runs longer than a block, broadcasts on either side, a transposed and a sliced operand.
+    func testBroadcastHalfPrecisionBinaryOpsRoundOnceFromFloat32() throws {
+        for dtype in [DType.bfloat16, .float16] {
+            let a = try Tensor.randn([3, 5, 4, 700]).to(dtype), bias = try Tensor.randn([1, 5, 1, 1]).to(dtype)
+            let cases: [(Tensor, Tensor)] = [(a, bias), (bias, a), (try a.transpose(1, 3), try Tensor.randn([4, 1]).to(dtype)),
+                                             (try a.narrow(3, start: 3, length: 500), try Tensor.randn([500]).to(dtype)),
+                                             (try a.narrow(3, start: 1, length: 7).transpose(0, 2), try Tensor.randn([4, 1, 1, 1]).to(dtype))]
+            for (x, y) in cases {
+                for op in [BinaryOp.add, .sub, .mul, .div, .maximum] {
+                    let got = try binaryRaw(x, y, op, "test")
+                    let want = try binaryRaw(x.to(.float32), y.to(.float32), op, "test").to(dtype)
+                    XCTAssertEqual(got.dtype, dtype)
+                    XCTAssertEqual(got.shape, want.shape)
+                    XCTAssertEqual(try got.to(.float32).toArray(Float.self).map(\.bitPattern),
+                                   try want.to(.float32).toArray(Float.self).map(\.bitPattern), "\(dtype) \(op) \(x.shape) \(y.shape)")
+                }
+            }
+        }
+    }
+
     func testHostMemory() throws {
         var released = false
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4)

@@ -68,6 +68,43 @@ private func halfBlocks(_ dtype: DType, _ a: Tensor, _ b: Tensor?,
     return out
 }
 
+/// `op` over bfloat16/float16 operands of the result's dtype, broadcast and of any strides, without
+/// float32 copies of them: each run of the output in blocks of 2,048 elements, each operand's
+/// part of a block converted into float32 scratch on the thread's stack (a broadcast one's value
+/// once), the kernel run there, the results stored in `dtype` — the bits of computing through
+/// float32 copies. A bias added to a convolution's bfloat16 output under autocast went through
+/// three passes over the activation (widened copy, sum, rounded copy).
+private func halfRuns(_ dtype: DType, _ a: Tensor, _ b: Tensor, _ shape: [Int], _ op: BinaryOp) throws -> Tensor {
+    let out = try Tensor(empty: shape, dtype: dtype)   // contiguous: its runs have stride 1
+    let size = dtype.itemSize, block = 2048
+    let pa = a.storage.data + a.offset * size, pb = b.storage.data + b.offset * size, po = out.storage.data
+    /// Elements `start`, `start + stride`, ... (`n`) at `base` as float32 into `to`; returns the
+    /// stride they are read with there (0 for a broadcast operand: one value).
+    func widen(_ base: UnsafeMutableRawPointer, _ start: Int, _ stride: Int, _ n: Int, _ to: UnsafeMutablePointer<Float>) -> Int {
+        if stride == 0 || stride == 1 {
+            convertElements(base + start * size, dtype, to, .float32, stride == 0 ? 1 : n)
+            return stride
+        }
+        for j in 0..<n { convertElements(base + (start + j * stride) * size, dtype, to + j, .float32, 1) }
+        return 1
+    }
+    parallelForEachRun(shape, [broadcastStrides(a, to: shape), broadcastStrides(b, to: shape), out.strides],
+                       grain: elementwiseGrain) { off, n, inner in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * block) { scratch in
+            let x = scratch.baseAddress!, y = x + block, z = y + block
+            var i = 0
+            while i < n {
+                let m = Swift.min(block, n - i)
+                let sx = widen(pa, off[0] + i * inner[0], inner[0], m, x), sy = widen(pb, off[1] + i * inner[1], inner[1], m, y)
+                binaryKernel(op, x, sx, y, sy, z, m)
+                convertElements(z, .float32, po + (off[2] + i) * size, dtype, m)
+                i += m
+            }
+        }
+    }
+    return out
+}
+
 /// The dtype of a binary op's result, by PyTorch's promotion (wrapped 0-d scalars count less).
 func resultType(_ a: Tensor, _ b: Tensor) -> DType {
     DType.promote(a.dtype, b.dtype, aIsScalar: a.ndim == 0, bIsScalar: b.ndim == 0)
@@ -80,9 +117,11 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
     if !dtype.isFloatingPoint && op == .div { dtype = .float32 }
     if dtype == .bool && op != .maximum && op != .minimum { dtype = .int64 }
     let ct: DType = dtype.isFloatingPoint ? dtype.computeType : .float64
-    if ct != dtype && dtype.isFloatingPoint && a.dtype == dtype && b.dtype == dtype && a.shape == b.shape
-        && a.isContiguous && b.isContiguous {
-        return try halfBlocks(dtype, a, b) { pa, pb, po, n in binaryKernel(op, pa, 1, pb!, 1, po, n) }
+    if ct != dtype && dtype.isFloatingPoint && a.dtype == dtype && b.dtype == dtype {
+        if a.shape == b.shape && a.isContiguous && b.isContiguous {
+            return try halfBlocks(dtype, a, b) { pa, pb, po, n in binaryKernel(op, pa, 1, pb!, 1, po, n) }
+        }
+        return try halfRuns(dtype, a, b, try broadcastShapes(a.shape, b.shape, name), op)
     }
     guard a.dtype == ct && b.dtype == ct else {
         // Both operands in the compute type, then the result in the result's dtype.

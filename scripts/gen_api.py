@@ -347,23 +347,24 @@ def c_test():
 
 # -- C: the fuzzer's calls of every op ---------------------------------------------------------------
 
-# How the fuzzer (Tests/Fuzz/fuzz_capi.c) draws each kind of argument: declarations of locals, in
-# order (C leaves the order of a call's arguments unspecified), and the expression passed.
+# How the fuzzer (Tests/Fuzz/fuzz_capi.c) draws each kind of argument `{v}`: the declarations of
+# locals, made in order (C leaves the order of a call's arguments unspecified). The call passes
+# `{v}`, and a dims list's length after it.
 FUZZ_ARGS = {
-    "tensor": ("gentrain_tensor *{v} = any_tensor(in);", "{v}"),
-    "tensor?": ("gentrain_tensor *{v} = byte(in) % 4 ? any_tensor(in) : NULL;", "{v}"),
-    "double": ("double {v} = number(in);", "{v}"),
-    "int64": ("int64_t {v} = integer(in);", "{v}"),
-    "count": ("int64_t {v} = integer(in);", "{v}"),
-    "size": ("int64_t {v} = integer(in);", "{v}"),
-    "bool": ("bool {v} = byte(in) % 2;", "{v}"),
-    "dtype": ("gentrain_dtype {v} = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);", "{v}"),
-    "reduction": ("gentrain_reduction {v} = (gentrain_reduction)fuzz_choice(in, 3);", "{v}"),
-    "kl_reduction": ("gentrain_reduction {v} = (gentrain_reduction)fuzz_choice(in, 4);", "{v}"),
-    "double?": ("double {v}_value = number(in);\n        const double *{v} = byte(in) % 2 ? &{v}_value : NULL;", "{v}"),
-    "int64?": ("int64_t {v}_value = integer(in);\n        const int64_t *{v} = byte(in) % 2 ? &{v}_value : NULL;", "{v}"),
+    "tensor": "gentrain_tensor *{v} = any_tensor(in);",
+    "tensor?": "gentrain_tensor *{v} = byte(in) % 4 ? any_tensor(in) : NULL;",
+    "double": "double {v} = number(in);",
+    "int64": "int64_t {v} = integer(in);",
+    "count": "int64_t {v} = integer(in);",
+    "size": "int64_t {v} = integer(in);",
+    "bool": "bool {v} = byte(in) % 2;",
+    "dtype": "gentrain_dtype {v} = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);",
+    "reduction": "gentrain_reduction {v} = (gentrain_reduction)fuzz_choice(in, 3);",
+    "kl_reduction": "gentrain_reduction {v} = (gentrain_reduction)fuzz_choice(in, 4);",
+    "double?": "double {v}_value = number(in);\n        const double *{v} = byte(in) % 2 ? &{v}_value : NULL;",
+    "int64?": "int64_t {v}_value = integer(in);\n        const int64_t *{v} = byte(in) % 2 ? &{v}_value : NULL;",
     "dims": ("int64_t {v}_values[4];\n        size_t {v}_count = 0;\n"
-             "        const int64_t *{v} = fuzz_dims(in, {v}_values, &{v}_count);", "{v}, {v}_count"),
+             "        const int64_t *{v} = fuzz_dims(in, {v}_values, &{v}_count);"),
 }
 
 
@@ -373,11 +374,10 @@ def fuzz_case(i, op):
         v = "a_" + a.name
         if a.type.startswith("enum:"):
             e = ops.ENUMS[a.type[5:]]
-            decl, expr = f"gentrain_{e.name} {{v}} = (gentrain_{e.name})fuzz_choice(in, {len(e.values)});", "{v}"
+            lines.append(f"        gentrain_{e.name} {v} = (gentrain_{e.name})fuzz_choice(in, {len(e.values)});")
         else:
-            decl, expr = FUZZ_ARGS[a.type]
-        lines.append("        " + decl.format(v=v))
-        call.append(expr.format(v=v))
+            lines.append("        " + FUZZ_ARGS[a.type].format(v=v))
+        call.append(f"{v}, {v}_count" if a.type == "dims" else v)
     target = "&module" if op.kind == "module" else "&out"
     dims = [f"small_view(a_{a.name}, a_{a.name}_count)" for a in op.args if a.type == "dims"]
     head = f"        if ({' && '.join(dims)}) gentrain_{op.c_name}" if dims else f"        gentrain_{op.c_name}"

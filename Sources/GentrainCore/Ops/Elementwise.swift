@@ -85,7 +85,12 @@ private func halfRuns(_ dtype: DType, _ a: Tensor, _ b: Tensor, _ shape: [Int], 
             convertElements(base + start * size, dtype, to, .float32, stride == 0 ? 1 : n)
             return stride
         }
-        for j in 0..<n { convertElements(base + (start + j * stride) * size, dtype, to + j, .float32, 1) }
+        let p = (base + start * size).assumingMemoryBound(to: UInt16.self)
+        if dtype == .bfloat16 {
+            for j in 0..<n { to[j] = Float(bitPattern: UInt32(p[j * stride]) << 16) }
+        } else {
+            for j in 0..<n { to[j] = Float(Float16(bitPattern: p[j * stride])) }
+        }
         return 1
     }
     parallelForEachRun(shape, [broadcastStrides(a, to: shape), broadcastStrides(b, to: shape), out.strides],

@@ -28,7 +28,7 @@ scripts/docs.sh
 echo "== The wheel: pip install into a fresh venv, imported with the toolchain and the system's libraries hidden =="
 sh Tests/Python/wheel_install.sh
 echo "== Mixed precision with AVX2 kernels (where the CPU has AVX-512 BF16, its bfloat16 dot products ran above;"
-echo "   here bfloat16 products take the packing GEMM's widening path) =="
+echo "   here bfloat16 products take the packing GEMM's widening path, and oneDNN runs its AVX2 kernels) =="
 GENTRAIN_KERNELS=avx2 GENTRAIN_LIBRARY="$PWD/build/libgentrain.so.0" \
   python3 -m pytest -q bindings/python/tests/test_autocast.py bindings/python/tests/test_amp.py bindings/python/tests/test_training_runs.py
 echo "== The baseline kernels (no AVX2): bfloat16 products through float32 and the BLAS, the C loops' baseline builds;"

@@ -116,12 +116,14 @@ struct OpenMP {
     /// than one thread (W3, W4 at 100,000 spins; AMD EPYC family 25 model 1, 2 cores).
     static let defaultSpinCount = "1000"
 
-    /// libgomp, loaded once, after its wait policy is set. Loading oneDNN goes through here
-    /// first (oneDNN depends on libgomp, and libgomp reads its environment when it loads).
+    /// libgomp, loaded once, after its wait policy is set (and oneDNN's instruction set cap, when
+    /// `GENTRAIN_KERNELS` sets one). Loading oneDNN goes through here first (oneDNN depends on
+    /// libgomp, and libgomp reads its environment when it loads).
     static let runtime: OpenMP? = {
         if getenv("OMP_WAIT_POLICY") == nil && getenv("GOMP_SPINCOUNT") == nil {
             setenv("GOMP_SPINCOUNT", defaultSpinCount, 0)
         }
+        if let isa = CPU.oneDNNCap { setenv("DNNL_MAX_CPU_ISA", isa, 0) }   // read by oneDNN when it first runs
         guard let handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_LOCAL), let s = dlsym(handle, "omp_set_num_threads") else { return nil }
         pthread_atfork(nil, nil) { OpenMP.forked = true }
         return OpenMP(setThreadsFn: unsafeBitCast(s, to: (@convention(c) (Int32) -> Void).self))

@@ -220,6 +220,31 @@ def test_cpu_capability_names_the_kernels_in_use():
         assert out[0] == (expected if kernels != "DEFAULT" else "DEFAULT"), out
 
 
+def test_kernels_cap_caps_onednn_too():
+    """GENTRAIN_KERNELS makes oneDNN's convolutions and products run on that class's kernels as
+    well (its effective instruction set, asked after a convolution), unless DNNL_MAX_CPU_ISA is set."""
+    import ctypes.util
+    import os
+    import subprocess
+    import sys
+    if ctypes.util.find_library("dnnl") is None:
+        pytest.skip("oneDNN is not installed")
+    code = ("import ctypes, gentrain, gentrain.nn.functional as F\n"
+            "F.conv2d(gentrain.randn(2, 8, 9, 9), gentrain.randn(8, 8, 3, 3))\n"
+            "print(ctypes.CDLL('libdnnl.so.2').dnnl_get_effective_cpu_isa())")
+    package_dir = os.path.dirname(os.path.dirname(gentrain.__file__))
+
+    def isa(**variables):
+        env = {k: v for k, v in os.environ.items() if k not in ("GENTRAIN_KERNELS", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA")}
+        env.update(variables, PYTHONPATH=package_dir)
+        return int(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+    avx2, sse41 = 0x7, 0x1   # dnnl_cpu_isa_t: each set includes the narrower ones' bits
+    assert isa(GENTRAIN_KERNELS="avx2") & ~avx2 == 0
+    assert isa(GENTRAIN_KERNELS="baseline") & ~sse41 == 0
+    assert isa(GENTRAIN_KERNELS="avx2", DNNL_MAX_CPU_ISA="SSE41") & ~sse41 == 0   # the environment's own cap wins
+    assert isa() >= isa(GENTRAIN_KERNELS="avx2")
+
+
 def test_pad_modes():
     x = gentrain.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
     expected = {"reflect": [3, 2, 1, 2, 3, 2, 1], "replicate": [1, 1, 1, 2, 3, 3, 3], "circular": [2, 3, 1, 2, 3, 1, 2]}

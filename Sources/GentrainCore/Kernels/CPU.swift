@@ -33,6 +33,11 @@ package enum CPU {
         return Swift.min(found, limit)
     }()
 
+    /// The kernels' name in the choice files' names when `GENTRAIN_KERNELS` caps them (nil
+    /// otherwise): capped kernels, oneDNN's included, run at other speeds, so their measured
+    /// choices are kept apart from the CPU's own.
+    static var cappedName: String? { cap.map { _ in "\(kernels)" } }
+
     /// oneDNN's instruction set cap (its `DNNL_MAX_CPU_ISA`) for a `GENTRAIN_KERNELS` cap, so that
     /// the cap makes the whole engine run as on a CPU of that class — the convolutions and
     /// products on oneDNN's AVX2 kernels under `avx2`, for instance, as on an AMD Zen 2 or 3 —

@@ -220,9 +220,10 @@ def test_cpu_capability_names_the_kernels_in_use():
         assert out[0] == (expected if kernels != "DEFAULT" else "DEFAULT"), out
 
 
-def test_kernels_cap_caps_onednn_too():
+def test_kernels_cap_caps_onednn_too(tmp_path):
     """GENTRAIN_KERNELS makes oneDNN's convolutions and products run on that class's kernels as
-    well (its effective instruction set, asked after a convolution), unless DNNL_MAX_CPU_ISA is set."""
+    well (its effective instruction set, asked after a convolution), unless DNNL_MAX_CPU_ISA is set;
+    the backends measured under a cap are kept in choice files of their own."""
     import ctypes.util
     import os
     import subprocess
@@ -236,13 +237,15 @@ def test_kernels_cap_caps_onednn_too():
 
     def isa(**variables):
         env = {k: v for k, v in os.environ.items() if k not in ("GENTRAIN_KERNELS", "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA")}
-        env.update(variables, PYTHONPATH=package_dir)
+        env.update(variables, PYTHONPATH=package_dir, GENTRAIN_CACHE_DIR=str(tmp_path))
         return int(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
     avx2, sse41 = 0x7, 0x1   # dnnl_cpu_isa_t: each set includes the narrower ones' bits
     assert isa(GENTRAIN_KERNELS="avx2") & ~avx2 == 0
     assert isa(GENTRAIN_KERNELS="baseline") & ~sse41 == 0
     assert isa(GENTRAIN_KERNELS="avx2", DNNL_MAX_CPU_ISA="SSE41") & ~sse41 == 0   # the environment's own cap wins
     assert isa() >= isa(GENTRAIN_KERNELS="avx2")
+    conv_files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("conv-"))
+    assert len(conv_files) == 3, conv_files   # avx2 (twice: the same kernels), baseline, none
 
 
 def test_pad_modes():

@@ -9,7 +9,8 @@ import Glibc
 /// that later processes make the same choices without measuring (and a resumed run computes the
 /// same bits). One file per kind: `gemm` (`GemmBackend`), `conv` (`ConvolutionBackend`).
 ///
-/// Kernels capped by `GENTRAIN_KERNELS` have files of their own. The directory: `$GENTRAIN_CACHE_DIR`, else `$XDG_CACHE_HOME/gentrain` or `~/.cache/gentrain`;
+/// Kernels capped by `GENTRAIN_KERNELS` have files of their own. The directory:
+/// `$GENTRAIN_CACHE_DIR`, else `$XDG_CACHE_HOME/gentrain` or `~/.cache/gentrain`;
 /// `GENTRAIN_CACHE_DIR=none` keeps choices in the process only. The file's contents come from
 /// outside the process: a line is a class and a backend name only if it splits into exactly two
 /// fields, and each user checks both (a class out of range or an unknown backend is ignored).

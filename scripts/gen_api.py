@@ -392,12 +392,13 @@ def fuzz_ops():
            " * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose",
            " * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The",
            " * result goes to the pool, a module to a module slot. */",
+           f"enum {{ GENERATED_OPS = {len(entries)} }};", "",
            "static void generated_op(input *in) {",
            "    gentrain_tensor *out = NULL;",
            "    gentrain_module *module = NULL;",
            "    unsigned pick = byte(in);",
            "    pick = pick << 8 | byte(in);",
-           f"    switch (pick % {len(entries)}) {{"]
+           "    switch (pick % GENERATED_OPS) {"]
     for i, op in enumerate(entries):
         out += fuzz_case(i, op)
     out += ["    }", "    put(in, out);", "    put_module(in, module);", "}", ""]

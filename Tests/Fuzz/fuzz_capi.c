@@ -756,6 +756,48 @@ static void ignore_warning(const char *message, void *user_data) {
     (void)user_data;
 }
 
+/* With GENTRAIN_FUZZ_WRITE_CORPUS=DIR, writes the seed programs there and stops: for each entry of
+ * the op table, a pool of float32 (requiring grad), bfloat16, float64 and int64 tensors, then the
+ * entry with small arguments in three patterns, then backward passes. The programs are written in
+ * this decoder's terms (make_tensor, generated_op, autograd), so they follow its format. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    const char *dir = getenv("GENTRAIN_FUZZ_WRITE_CORPUS");
+    if (!dir) return 0;
+    static const uint8_t pool[] = {
+        /* make_tensor: opcode 0, ndim, sizes (10, s), dtype, how (0 rand, 2 randint), requires grad, slot */
+        0, 2, 10, 3, 10, 4, 0, 0, 1, 0,        /* [3, 4] float32 */
+        0, 1, 10, 4, 0, 0, 1, 1,               /* [4] float32 */
+        0, 2, 10, 3, 10, 4, 2, 0, 1, 2,        /* [3, 4] bfloat16 */
+        0, 2, 10, 3, 10, 4, 1, 0, 1, 3,        /* [3, 4] float64 */
+        0, 2, 10, 3, 10, 4, 5, 2, 2, 5, 0, 4,  /* [3, 4] int64 in [0, 3) */
+        0, 3, 10, 2, 10, 3, 10, 4, 0, 0, 1, 5, /* [2, 3, 4] float32 */
+    };
+    /* Argument bytes: slots 0-5, integers -2...5 (byte % 8 - 2), numbers -1...2.75 (byte % 16 / 4 - 1). */
+    static const uint8_t fills[3][8] = {{0, 1, 6, 3, 2, 1, 0, 4}, {1, 0, 8, 2, 3, 0, 1, 2}, {2, 5, 4, 4, 1, 3, 0, 1}};
+    /* autograd: opcode 7, y slot, x slot, 1 (backward), 0 (no gradient given), 0 (graph freed) */
+    static const uint8_t backward[] = {7, 6, 0, 1, 0, 0, 7, 7, 0, 1, 0, 0, 7, 8, 0, 1, 0, 0};
+    for (unsigned e = 0; e < GENERATED_OPS; e++) {
+        for (int f = 0; f < 3; f++) {
+            uint8_t program[sizeof pool + 3 + 24 + sizeof backward];
+            size_t n = sizeof pool;
+            memcpy(program, pool, n);
+            program[n++] = 202;   /* generated_op: opcode 2 with the top bits set, then the entry */
+            program[n++] = (uint8_t)(e >> 8);
+            program[n++] = (uint8_t)e;
+            for (int i = 0; i < 24; i++) program[n++] = fills[f][i % 8];
+            memcpy(program + n, backward, sizeof backward);
+            n += sizeof backward;
+            char name[600];
+            snprintf(name, sizeof name, "%s/op-%03u-%d", dir, e, f);
+            FILE *out = fopen(name, "wb");
+            if (!out || fwrite(program, 1, n, out) != n || fclose(out) != 0) exit(1);
+        }
+    }
+    exit(0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gentrain_set_warning_handler(ignore_warning, NULL);
     if (!path[0]) snprintf(path, sizeof path, "/tmp/gentrain-fuzz-%d.ckpt", (int)getpid());

@@ -5,12 +5,14 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
+enum { GENERATED_OPS = 117 };
+
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
     gentrain_module *module = NULL;
     unsigned pick = byte(in);
     pick = pick << 8 | byte(in);
-    switch (pick % 117) {
+    switch (pick % GENERATED_OPS) {
     case 0: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);

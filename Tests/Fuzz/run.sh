@@ -58,7 +58,7 @@ echo "== fuzz seed corpus =="
 rm -rf "$out/corpus"
 mkdir -p "$out/corpus/fuzz_capi" "$out/corpus/fuzz_load"
 GENTRAIN_FUZZ_WRITE_CORPUS="$out/corpus/fuzz_load" "$out/fuzz_load"
-cp "$root"/Tests/Fuzz/corpus/fuzz_capi/* "$out/corpus/fuzz_capi/" 2> /dev/null || true
+GENTRAIN_FUZZ_WRITE_CORPUS="$out/corpus/fuzz_capi" "$out/fuzz_capi"
 
 status=0
 for target in fuzz_capi fuzz_load; do

@@ -135,6 +135,9 @@ extension Tensor {
         let i = try sizedDim(d, "scatter_add")
         guard dtype.isFloatingPoint else { throw GentrainError.dtype("scatter_add: expected a floating point tensor, got \(dtype)") }
         let idx = try gatherPlan(i, index, "scatter_add")
+        guard src.ndim == index.ndim else {
+            throw GentrainError.shape("scatter_add: index tensor must have the same number of dimensions as src (\(index.ndim) vs \(src.ndim))")
+        }
         for dd in 0..<index.ndim where index.shape[dd] > src.shape[dd] {
             throw GentrainError.shape("scatter_add: index \(shapeString(index.shape)) exceeds src \(shapeString(src.shape)) at dimension \(dd)")
         }

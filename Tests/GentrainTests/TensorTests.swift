@@ -180,6 +180,8 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(try x.gather(1, Tensor([3, 0, 1, 1, 2, 2] as [Int64], shape: [3, 2])).toArray(Float.self), [3, 0, 5, 5, 10, 10])
         let s = try Tensor.zeros([2, 3]).scatterAdd(1, Tensor([0, 0, 2, 1] as [Int64], shape: [2, 2]), Tensor([1, 2, 3, 4] as [Float], shape: [2, 2]))
         XCTAssertEqual(try s.toArray(Float.self), [3, 0, 0, 0, 4, 3])
+        // Integer running sums wrap around past int64's range, as PyTorch's (they trapped).
+        XCTAssertEqual(try Tensor([Int64.max, 1, 2] as [Int64]).cumsum(dim: 0).toArray(Int64.self), [Int64.max, Int64.min, Int64.min + 2])
         // A src of fewer dimensions than the index is refused (it was read past its shape).
         XCTAssertThrowsError(try Tensor.zeros([2, 3]).scatterAdd(1, Tensor([0, 0, 2, 1] as [Int64], shape: [2, 2]), Tensor([1, 2] as [Float]))) {
             XCTAssertTrue("\($0)".contains("same number of dimensions as src"), "\($0)")

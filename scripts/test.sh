@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The second command of the README: every test suite — C (CTest, with valgrind, the export
 # list, a downstream find_package project, no-toolchain runs, fault injection), the C tests and
-# the libFuzzer targets under ASan + UBSan, Swift (XCTest) and Python (pytest), the self-contained
+# the libFuzzer targets under ASan + UBSan, the C tests under ThreadSanitizer, Swift (XCTest) and Python (pytest), the self-contained
 # wheel in a fresh venv, and the mixed precision tests again on the AVX2 kernels and on the
 # baseline kernels (with the Python package on ctypes alone).
 set -euo pipefail
@@ -13,6 +13,8 @@ echo "== C =="
 (cd build && ctest --output-on-failure)
 echo "== C under ASan + UBSan, and the fuzz targets (GENTRAIN_FUZZ_SECONDS each, default 120) =="
 Tests/Fuzz/run.sh "${GENTRAIN_FUZZ_SECONDS:-120}"
+echo "== C under ThreadSanitizer =="
+scripts/tsan.sh
 echo "== Swift =="
 swift test --disable-swift-testing -Xcc -O2   # the C loops optimized, as in every release build
 Tests/Swift/versioned_client.sh

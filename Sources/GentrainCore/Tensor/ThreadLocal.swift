@@ -2,6 +2,9 @@
 import Glibc
 #endif
 import Synchronization
+#if GENTRAIN_TSAN
+import CGentrainCPU
+#endif
 
 /// A value of reference type kept per thread (pthread keys): grad mode, autocast state and
 /// the C layer's last error message live in one of these.
@@ -37,7 +40,9 @@ package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
 }
 
 /// A lock for the few shared structures of the engine (the standard library's futex-based
-/// mutex: cheap when uncontended, which is the common case).
+/// mutex: cheap when uncontended, which is the common case). In the ThreadSanitizer build the
+/// lock also announces itself to the sanitizer: its contended path runs in the standard library,
+/// which is not instrumented.
 package final class Lock: @unchecked Sendable {
     private let m = Synchronization.Mutex<Void>(())
 
@@ -45,6 +50,15 @@ package final class Lock: @unchecked Sendable {
 
     @inline(__always)
     public func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        #if GENTRAIN_TSAN
+        return try m.withLock { _ in
+            let address = Unmanaged.passUnretained(self).toOpaque()
+            gt_tsan_acquire(address)
+            defer { gt_tsan_release(address) }
+            return try body()
+        }
+        #else
         try m.withLock { _ in try body() }
+        #endif
     }
 }

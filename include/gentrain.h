@@ -986,7 +986,10 @@ gentrain_status gentrain_perceptual_loss(gentrain_tensor **out, gentrain_module 
 /* ---------------------------------------------------------------------------------------
  * Modules, torch.nn (ModuleAPI.swift, CustomModuleAPI.swift; the constructors between the @generated markers
  * come from api/ops.py). A container keeps its children alive; the caller still frees each
- * handle it got.
+ * handle it got. A module may sit in several containers (shared, as tied weights): its parameters
+ * count once, under their first name (PyTorch's parameters()), and the state dict holds them under
+ * every name. A tree nests at most 1000 levels and has at most 2^20 paths to its modules; a
+ * container that would exceed either is GENTRAIN_ERR_INVALID_ARGUMENT.
  * ------------------------------------------------------------------------------------- */
 
 /* nn.Sequential over `n` modules, named "0", "1", ... */

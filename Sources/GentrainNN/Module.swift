@@ -12,6 +12,22 @@ open class Module {
     public private(set) var namedOwnBuffers: [(String, Tensor)] = []
     public private(set) var namedChildren: [(String, Module)] = []
 
+    /// Levels of submodules below this one (0: none), and the paths from it to every module of its
+    /// tree (1: itself alone; a module shared by two parents is reached by two paths), as they
+    /// were when its children were registered: bounded by `maxDepth` and `maxPaths`.
+    public private(set) var depth = 0
+    public private(set) var paths = 1
+
+    /// The deepest a module tree may nest: the walks over it (state dicts, forward, release)
+    /// recurse once per level, on the caller's stack. Python stops near here too (its recursion
+    /// limit); a model nests a few levels.
+    public static let maxDepth = 1000
+
+    /// The most paths a module tree may have: a state dict has an entry per path to each parameter
+    /// and buffer, and a tree whose modules are shared level after level doubles its paths at
+    /// every level.
+    public static let maxPaths = 1 << 20
+
     public init() {}
 
     /// Computes the module's output. Subclasses override this.
@@ -38,11 +54,19 @@ open class Module {
         return tensor
     }
 
-    /// Adds a submodule under `name`.
+    /// Adds a submodule under `name`. Refused: a module that contains this one (a cycle), and
+    /// one that would make the tree deeper than `maxDepth` or give it more than `maxPaths` paths.
     public func registerModule(_ name: String, _ module: Module) throws {
         try checkName(name)
-        guard module !== self else { throw GentrainError(.invalidArgument, "a module cannot contain itself") }
+        guard module.depth < Module.maxDepth, paths + module.paths <= Module.maxPaths else {
+            throw GentrainError(.invalidArgument, "module '\(name)' would make the tree deeper than \(Module.maxDepth) levels or give it more than \(Module.maxPaths) paths to its modules")
+        }
+        guard !module.modules().contains(where: { $0 === self }) else {
+            throw GentrainError(.invalidArgument, "module '\(name)' contains this module: a module cannot contain itself")
+        }
         namedChildren.append((name, module))
+        depth = Swift.max(depth, module.depth + 1)
+        paths += module.paths
     }
 
     private func checkName(_ name: String) throws {
@@ -67,40 +91,74 @@ open class Module {
         return m
     }
 
-    /// Every parameter of this module and its descendants, with dotted names.
-    public func namedParameters() -> [(String, Tensor)] {
-        var out = namedOwnParameters
-        for (childName, child) in namedChildren {
-            out += child.namedParameters().map { ("\(childName).\($0.0)", $0.1) }
+    /// This module and every descendant with its dotted path ("" for this one), in PyTorch's
+    /// order (each module before its children). A module reached twice (shared by two parents) comes
+    /// once, under its first path, unless `removeDuplicates` is false — PyTorch's `named_modules`.
+    public func namedModules(removeDuplicates: Bool = true) -> [(String, Module)] {
+        var out: [(String, Module)] = []
+        walk(removeDuplicates: removeDuplicates, named: true) { out.append(($0, $1)) }
+        return out
+    }
+
+    /// `namedModules()`'s modules, without making the paths.
+    public func modules() -> [Module] {
+        var out: [Module] = []
+        walk(removeDuplicates: true, named: false) { out.append($1) }
+        return out
+    }
+
+    /// Visits the tree depth first, each module before its children, on a stack of its own (not
+    /// the caller's), with each module's path when `named` (else "").
+    private func walk(removeDuplicates: Bool, named: Bool, _ visit: (String, Module) -> Void) {
+        var seen = Set<ObjectIdentifier>(), stack: [(String, Module)] = [("", self)]
+        while let (path, m) = stack.popLast() {
+            if removeDuplicates && !seen.insert(ObjectIdentifier(m)).inserted { continue }
+            visit(path, m)
+            for (name, child) in m.namedChildren.reversed() {
+                stack.append((named ? (path.isEmpty ? name : path + "." + name) : "", child))
+            }
+        }
+    }
+
+    /// The tensors `own` picks from each module, with dotted names, each tensor once (under its
+    /// first name) when `removeDuplicates` — PyTorch's `_named_members`.
+    private func namedMembers(removeDuplicates: Bool, _ own: (Module) -> [(String, Tensor)]) -> [(String, Tensor)] {
+        var seen = Set<ObjectIdentifier>(), out: [(String, Tensor)] = []
+        for (prefix, m) in namedModules(removeDuplicates: removeDuplicates) {
+            for (name, t) in own(m) where !removeDuplicates || seen.insert(ObjectIdentifier(t)).inserted {
+                out.append((prefix.isEmpty ? name : prefix + "." + name, t))
+            }
         }
         return out
+    }
+
+    /// Every parameter of this module and its descendants, with dotted names, each once (a
+    /// parameter shared by two modules, as tied weights, under its first name): PyTorch's
+    /// `named_parameters`.
+    public func namedParameters() -> [(String, Tensor)] {
+        namedMembers(removeDuplicates: true) { $0.namedOwnParameters }
     }
 
     /// `namedParameters()`'s tensors in its order, without making the names (a training loop asks
     /// every step).
     public func parameters() -> [Tensor] {
-        var out = namedOwnParameters.map(\.1)
-        for (_, child) in namedChildren { out += child.parameters() }
+        var seen = Set<ObjectIdentifier>(), out: [Tensor] = []
+        for m in modules() {
+            for (_, t) in m.namedOwnParameters where seen.insert(ObjectIdentifier(t)).inserted { out.append(t) }
+        }
         return out
     }
 
-    /// Every buffer of this module and its descendants, with dotted names.
+    /// Every buffer of this module and its descendants, with dotted names, each once.
     public func namedBuffers() -> [(String, Tensor)] {
-        var out = namedOwnBuffers
-        for (childName, child) in namedChildren {
-            out += child.namedBuffers().map { ("\(childName).\($0.0)", $0.1) }
-        }
-        return out
+        namedMembers(removeDuplicates: true) { $0.namedOwnBuffers }
     }
 
     /// Parameters and buffers by PyTorch's state-dict names, in PyTorch's order (each module's
-    /// own parameters, then its buffers, then its children's).
+    /// own parameters, then its buffers, then its children's): a tensor shared by two modules
+    /// under both names, as PyTorch's `state_dict`.
     public func stateDict() -> [(String, Tensor)] {
-        var out = namedOwnParameters + namedOwnBuffers
-        for (childName, child) in namedChildren {
-            out += child.stateDict().map { ("\(childName).\($0.0)", $0.1) }
-        }
-        return out
+        namedMembers(removeDuplicates: false) { $0.namedOwnParameters + $0.namedOwnBuffers }
     }
 
     /// Copies `state` into the parameters and buffers (PyTorch's `load_state_dict`). With
@@ -112,8 +170,7 @@ open class Module {
 
     /// Sets training mode here and in every descendant (`eval()` is `train(false)`).
     public func train(_ mode: Bool = true) {
-        training = mode
-        for (_, child) in namedChildren { child.train(mode) }
+        for m in modules() { m.training = mode }
     }
 
     public func eval() { train(false) }

@@ -486,6 +486,42 @@ static void test_strict_safetensors(void) {
     gentrain_tensor_free(b);
 }
 
+/* Module trees a host builds: nesting stops at 1000 levels (a chain of 100,000 nested containers
+ * overflowed the stack when walked) and at 2^20 paths (shared modules doubling level after level);
+ * a module shared by two containers gives its parameters once, as PyTorch's parameters(). */
+static void test_module_trees(void) {
+    gentrain_module *m = NULL, *s = NULL;
+    OK(gentrain_module_linear_new(&m, 2, 2, true));
+    int level = 0;
+    for (; level < 100000; level++) {
+        if (gentrain_module_sequential_new(&s, &m, 1) != GENTRAIN_OK) break;
+        gentrain_module_free(m);
+        m = s;
+    }
+    EXPECT(level == 1000 && strstr(gentrain_last_error(), "deeper than 1000 levels"));
+    size_t count = 0;
+    OK(gentrain_module_parameter_count(&count, m));
+    EXPECT(count == 2);
+    gentrain_tensor *x = NULL, *y = NULL;
+    OK(gentrain_tensor_randn(&x, (int64_t[]){3, 2}, 2, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_module_forward(&y, m, x));
+    gentrain_tensor_free(y);
+    gentrain_module_free(m);
+
+    OK(gentrain_module_linear_new(&m, 2, 2, true));
+    for (level = 0; level < 64; level++) {
+        gentrain_module *pair[2] = {m, m};
+        if (gentrain_module_sequential_new(&s, pair, 2) != GENTRAIN_OK) break;
+        gentrain_module_free(m);
+        m = s;
+    }
+    EXPECT(level == 19 && strstr(gentrain_last_error(), "paths"));
+    OK(gentrain_module_parameter_count(&count, m));
+    EXPECT(count == 2);
+    gentrain_module_free(m);
+    gentrain_tensor_free(x);
+}
+
 /* Independent objects on several host threads at once (the documented contract): each thread
  * trains its own MLP (float32 and bfloat16 autocast steps with a GradScaler), convolution and LSTM
  * on shared read-only inputs, while the others do the same and all compete for the engine's pool.
@@ -823,6 +859,7 @@ int main(int argc, char **argv) {
     test_strict_safetensors();
     test_non_finite();
     test_threads();
+    test_module_trees();
     if (!quick) test_independent_threads();
     test_option_bools_as_bytes();
     printf("%d passed, %d failed\n", checks - failures, failures);

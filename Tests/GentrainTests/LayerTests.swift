@@ -245,6 +245,35 @@ extension LayerTests {
         XCTAssertTrue(m.parameters().allSatisfy { $0.grad != nil })
     }
 
+    /// PyTorch's rules for a module or parameter reached twice: parameters, buffers and modules
+    /// once (under the first name), the state dict under every name; and the bounds of a tree.
+    func testSharedModulesComeOnceAndTreesAreBounded() throws {
+        let lin = try Linear(2, 2)
+        let inner = try Sequential([lin, ReLU(), lin])
+        let model = try Sequential([inner, Sequential([inner])])
+        XCTAssertEqual(model.namedParameters().map(\.0), ["0.0.weight", "0.0.bias"])
+        XCTAssertEqual(model.parameters().count, 2)
+        XCTAssertEqual(model.stateDict().map(\.0), ["0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias",
+                                                     "1.0.0.weight", "1.0.0.bias", "1.0.2.weight", "1.0.2.bias"])
+        XCTAssertEqual(model.namedModules().map(\.0), ["", "0", "0.0", "0.1", "1"])
+        XCTAssertEqual(model.namedModules(removeDuplicates: false).count, 10)
+        XCTAssertEqual([model.depth, model.paths], [3, 10])
+        model.eval()
+        XCTAssertFalse(lin.training)
+        // A cycle, a tree too deep, a tree of too many paths: refused, nothing changed.
+        let outer = try Sequential([model])
+        XCTAssertThrowsError(try inner.registerModule("loop", outer))
+        XCTAssertEqual(inner.namedChildren.count, 3)
+        var deep: Module = try Linear(1, 1)
+        for _ in 0..<Module.maxDepth { deep = try Sequential([deep]) }
+        XCTAssertEqual(deep.depth, Module.maxDepth)
+        XCTAssertThrowsError(try Sequential([deep]))
+        var wide: Module = try Linear(1, 1)
+        for _ in 0..<19 { wide = try Sequential([wide, wide]) }
+        XCTAssertEqual(wide.parameters().count, 2)
+        XCTAssertThrowsError(try Sequential([wide, wide, wide]))
+    }
+
     func testConv1dModuleIsTheFunctionWithItsParameters() throws {
         let conv = try Conv1d(4, 6, kernelSize: 3, stride: 2, padding: .explicit(1, 1))
         XCTAssertEqual(conv.stateDict().map(\.0), ["weight", "bias"])

@@ -65,6 +65,30 @@ def test_sequential_slices_are_sequential():
     assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear", "Softsign"]
 
 
+def test_shared_modules_and_tied_weights_come_once_as_in_pytorch():
+    # The expected names are PyTorch 2.13's for the same model.
+    lin = nn.Linear(2, 2)
+    inner = nn.Sequential(lin, nn.ReLU(), lin)
+    model = nn.Sequential(inner, nn.Sequential(inner))
+    assert [n for n, _ in model.named_parameters()] == ["0.0.weight", "0.0.bias"]
+    assert len(list(model.parameters())) == 2
+    assert [n for n, _ in model.named_parameters(remove_duplicate=False)] == [
+        "0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias", "1.0.0.weight", "1.0.0.bias", "1.0.2.weight", "1.0.2.bias"]
+    assert list(model.state_dict()) == [n for n, _ in model.named_parameters(remove_duplicate=False)]
+    assert [n for n, _ in model.named_modules()] == ["", "0", "0.0", "0.1", "1"]
+    assert [n for n, _ in model.named_parameters(prefix="model")] == ["model.0.0.weight", "model.0.0.bias"]
+    assert list(lin.named_parameters(recurse=False)) == list(lin.named_parameters())
+    assert list(model.named_parameters(recurse=False)) == []
+    assert len(list(inner.children())) == 2
+    # Tied weights: an optimizer over parameters() steps the shared tensor once.
+    tied = nn.Sequential(nn.Linear(3, 3, bias=False), nn.Linear(3, 3, bias=False))
+    tied[1].weight = tied[0].weight
+    assert len(list(tied.parameters())) == 1 and list(tied.state_dict()) == ["0.weight", "1.weight"]
+    seen = []
+    model.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "ReLU", "Sequential", "Linear", "ReLU", "Sequential", "Sequential", "Sequential"]
+
+
 def test_module_dtype_conversion_traversal_and_state_dict_loading():
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
     assert [n for n, _ in model.named_modules()] == ["", "0", "1", "2"]

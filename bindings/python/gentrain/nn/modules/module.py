@@ -66,11 +66,27 @@ class Module:
         self._buffers[name] = tensor
         object.__setattr__(self, name, tensor)
 
-    def named_buffers(self, prefix: str = "") -> Iterator[Tuple[str, _t.Tensor]]:
-        for name, b in self._buffers.items():
-            yield prefix + name, b
-        for name, m in self._modules.items():
-            yield from m.named_buffers(prefix + name + ".")
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[Tuple[str, _t.Tensor]]:
+        """Every buffer with its dotted name, each once (a shared one under its first name) unless
+        remove_duplicate is False; only this module's own when recurse is False."""
+        return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[_t.Tensor]:
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def _named_members(self, members, prefix: str, recurse: bool, remove_duplicate: bool):
+        """The tensors `members` gives for each module, with dotted names: PyTorch's order and
+        its rule for tensors reached twice (tied weights)."""
+        memo = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, v in members(module):
+                if v is None or (remove_duplicate and id(v) in memo):
+                    continue
+                if remove_duplicate:
+                    memo.add(id(v))
+                yield module_prefix + ("." if module_prefix else "") + name, v
 
     def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
         setattr(self, name, param)
@@ -85,23 +101,38 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def named_children(self) -> Iterator[Tuple[str, "Module"]]:
-        return iter(self._modules.items())
+        """The direct submodules with their names, each once (a module registered twice under its first name)."""
+        memo = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in memo:
+                memo.add(id(m))
+                yield name, m
 
     def children(self) -> Iterator["Module"]:
-        return iter(self._modules.values())
+        return (m for _, m in self.named_children())
 
-    def named_modules(self, prefix: str = "") -> Iterator[Tuple[str, "Module"]]:
-        """This module and every descendant, with dotted names ("" for this one)."""
+    def named_modules(self, memo: Optional[set] = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[Tuple[str, "Module"]]:
+        """This module and every descendant, with dotted names ("" for this one), each module before
+        its children; a module reached twice (shared) comes once, under its first name, unless
+        remove_duplicate is False. `memo`: the modules already given (ids), as PyTorch's."""
+        if memo is None:
+            memo = set()
+        if id(self) in memo:
+            return
+        if remove_duplicate:
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
-            yield from m.named_modules(prefix + ("." if prefix else "") + name)
+            if m is not None:
+                yield from m.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self) -> Iterator["Module"]:
         return (m for _, m in self.named_modules())
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Calls `fn` on every descendant, then on this module (as PyTorch's, e.g. for initialization)."""
-        for m in self._modules.values():
+        for m in self.children():
             m.apply(fn)
         fn(self)
         return self
@@ -172,18 +203,19 @@ class Module:
                     own[k].copy_(v)
         return _IncompatibleKeys(missing, unexpected)
 
-    def named_parameters(self, prefix: str = "") -> Iterator[Tuple[str, Parameter]]:
-        for name, p in self._parameters.items():
-            yield prefix + name, p
-        for name, m in self._modules.items():
-            yield from m.named_parameters(prefix + name + ".")
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[Tuple[str, Parameter]]:
+        """Every parameter with its dotted name, each once (a parameter shared by two modules, as
+        tied weights, under its first name) unless remove_duplicate is False; only this module's
+        own when recurse is False."""
+        return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
-    def parameters(self) -> Iterator[Parameter]:
-        return (p for _, p in self.named_parameters())
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
     def train(self, mode: bool = True) -> "Module":
         object.__setattr__(self, "training", mode)
-        for m in self._modules.values():
+        for m in self.children():
             m.train(mode)
         return self
 

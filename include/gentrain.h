@@ -1635,7 +1635,7 @@ gentrain_status gentrain_scheduler_lambda_new(gentrain_scheduler **out, gentrain
                                               gentrain_lr_lambda lr_lambda, void *user_data,
                                               gentrain_destructor destroy);
 /* SequentialLR over schedulers built on the same optimizer, switching at the milestones
- * (n_milestones = n - 1). It keeps them alive. */
+ * (n_milestones = n - 1). It keeps them alive. SequentialLRs nest at most 100 levels deep. */
 gentrain_status gentrain_scheduler_sequential_new(gentrain_scheduler **out, gentrain_optimizer *optimizer,
                                                   gentrain_scheduler *const *schedulers, size_t n,
                                                   const int64_t *milestones, size_t n_milestones);

@@ -486,7 +486,7 @@ static void test_strict_safetensors(void) {
     gentrain_tensor_free(b);
 }
 
-/* Module trees a host builds: nesting stops at 1000 levels (a chain of 100,000 nested containers
+/* Module trees (and SequentialLRs) a host builds: nesting stops at 1000 levels (a chain of 100,000 nested containers
  * overflowed the stack when walked) and at 2^20 paths (shared modules doubling level after level);
  * a module shared by two containers gives its parameters once, as PyTorch's parameters(). */
 static void test_module_trees(void) {
@@ -520,6 +520,24 @@ static void test_module_trees(void) {
     EXPECT(count == 2);
     gentrain_module_free(m);
     gentrain_tensor_free(x);
+
+    /* SequentialLR in SequentialLR: at most 100 levels (each step, state dict and load recursed once per level). */
+    gentrain_tensor *p = NULL;
+    gentrain_optimizer *opt = NULL;
+    gentrain_scheduler *sched = NULL, *outer = NULL;
+    OK(gentrain_tensor_randn(&p, (int64_t[]){2}, 1, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_optim_sgd_new(&opt, &p, 1, NULL));
+    OK(gentrain_scheduler_exponential_new(&sched, opt, 0.9));
+    for (level = 0; level < 100000; level++) {
+        if (gentrain_scheduler_sequential_new(&outer, opt, &sched, 1, NULL, 0) != GENTRAIN_OK) break;
+        gentrain_scheduler_free(sched);
+        sched = outer;
+    }
+    EXPECT(level == 100 && strstr(gentrain_last_error(), "more than 100 levels"));
+    OK(gentrain_scheduler_step(sched));
+    gentrain_scheduler_free(sched);
+    gentrain_optim_free(opt);
+    gentrain_tensor_free(p);
 }
 
 /* Independent objects on several host threads at once (the documented contract): each thread

@@ -274,9 +274,17 @@ public final class LambdaLR: LRScheduler {
 public final class SequentialLR: LRScheduler {
     public let schedulers: [LRScheduler]
     public let milestones: [Int]
+    /// Levels of SequentialLR in this one (1: none inside). Its steps, state dicts and loads recurse
+    /// once per level, on the caller's stack: at most `maxDepth`.
+    public let depth: Int
+    public static let maxDepth = 100
 
     public init(_ optimizer: Optimizer, schedulers: [LRScheduler], milestones: [Int]) throws {
         guard !schedulers.isEmpty else { throw GentrainError(.invalidArgument, "SequentialLR expects at least one scheduler") }
+        depth = 1 + (schedulers.map { ($0 as? SequentialLR)?.depth ?? 0 }.max() ?? 0)
+        guard depth <= SequentialLR.maxDepth else {
+            throw GentrainError(.invalidArgument, "SequentialLR: nested more than \(SequentialLR.maxDepth) levels deep")
+        }
         guard schedulers.allSatisfy({ $0.optimizer === optimizer }) else {
             throw GentrainError(.invalidArgument, "SequentialLR expects all schedulers to belong to the same optimizer")
         }

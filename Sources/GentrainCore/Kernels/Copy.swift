@@ -88,6 +88,9 @@ func convertElements(_ src: UnsafeRawPointer, _ from: DType, _ dst: UnsafeMutabl
         parallelFor(n, grain: elementwiseGrain) { r in gt_bf16_to_f32(s + r.lowerBound, d + r.lowerBound, r.count, CPU.cLevel) }
     case (.float32, .float16): convertLoop(src, Float.self, dst, Float16.self, n) { Float16($0) }
     case (.float16, .float32): convertLoop(src, Float16.self, dst, Float.self, n) { Float($0) }
+    // Exact, and wrapping around past int32's range, as PyTorch (through float64 neither held).
+    case (.int64, .int32): convertLoop(src, Int64.self, dst, Int32.self, n) { Int32(truncatingIfNeeded: $0) }
+    case (.int32, .int64): convertLoop(src, Int32.self, dst, Int64.self, n) { Int64($0) }
     default:
         withElementType(from) { S in
             withElementType(to) { D in convertViaDouble(src, S, dst, D, n) }

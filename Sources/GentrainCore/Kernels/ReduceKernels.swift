@@ -36,41 +36,72 @@ extension Int64: OrderedElement {
     var isNaN: Bool { false }
 }
 
-/// The dtype a reduction runs in: float32 for the half types, int32 for bool (extrema), else its own.
-private func reductionType(_ dtype: DType) -> DType { dtype == .bool ? .int32 : dtype.computeType }
+/// The dtype a reduction runs in: float32 for the half types; for sums int64 for integers and
+/// bool, for extrema int32 for bool; else its own.
+private func reductionType(_ dtype: DType, _ op: ReduceOp) -> DType {
+    if op == .sum && !dtype.isFloatingPoint { return .int64 }
+    return dtype == .bool ? .int32 : dtype.computeType
+}
 
-/// Reduces `x` over `dims` (sorted, distinct), keeping them as size 1: sums of floating-point
-/// tensors, extrema of any dtype (in the result, the input's dtype).
+/// Reduces `x` over `dims` (sorted, distinct), keeping them as size 1: sums (of integers and
+/// bool, in int64, wrapping around past its range as PyTorch's) and extrema (in the result, the
+/// input's dtype).
 func reduceRaw(_ x: Tensor, _ dims: [Int], _ op: ReduceOp) throws -> Tensor {
-    let ct = reductionType(x.dtype)
-    guard op != .sum || ct.isFloatingPoint else { throw GentrainError.dtype("sum: the kernel takes floating-point tensors, got \(x.dtype)") }
+    let ct = reductionType(x.dtype, op)
     let src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
     var keepShape = x.shape
     for d in dims { keepShape[d] = 1 }
     let out = try Tensor(empty: keepShape, dtype: ct)
     switch (op, ct) {
     case (.sum, .float32): sumLoop(src, out, Float.self)
+    case (.sum, .int64): sumLoop(src, out, Int64.self)
     case (.sum, _): sumLoop(src, out, Double.self)
     case (_, .float32): extremumLoop(src, out, max: op == .max, Float.self)
     case (_, .int32): extremumLoop(src, out, max: op == .max, Int32.self)
     case (_, .int64): extremumLoop(src, out, max: op == .max, Int64.self)
     default: extremumLoop(src, out, max: op == .max, Double.self)
     }
-    return ct == x.dtype ? out : try withNoGrad { try out.to(x.dtype) }
+    return ct == x.dtype || (op == .sum && ct == .int64) ? out : try withNoGrad { try out.to(x.dtype) }
 }
 
-private func sumLoop<T: FloatElement>(_ x: Tensor, _ out: Tensor, _: T.Type) {
+/// Element types a sum adds in: floats, and int64, which wraps around past its range.
+protocol SumElement: Element {
+    static var zero: Self { get }
+    static func plus(_ a: Self, _ b: Self) -> Self
+    /// The sum of `n` elements `stride` apart.
+    static func run(_ a: UnsafePointer<Self>, _ stride: Int, _ n: Int) -> Self
+}
+
+extension SumElement where Self: FloatElement {
+    static var zero: Self { 0 }
+    @inline(__always) static func plus(_ a: Self, _ b: Self) -> Self { a + b }
+    @inline(__always) static func run(_ a: UnsafePointer<Self>, _ stride: Int, _ n: Int) -> Self { sumRun(a, stride, n) }
+}
+
+extension Float: SumElement {}
+extension Double: SumElement {}
+
+extension Int64: SumElement {
+    @inline(__always) static func plus(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
+    @inline(__always) static func run(_ a: UnsafePointer<Int64>, _ stride: Int, _ n: Int) -> Int64 {
+        var s: Int64 = 0
+        for i in 0..<n { s &+= a[i * stride] }
+        return s
+    }
+}
+
+private func sumLoop<T: SumElement>(_ x: Tensor, _ out: Tensor, _: T.Type) {
     let po = out.pointer(T.self), px = x.pointer(T.self)
-    po.update(repeating: 0, count: out.numel)
+    po.update(repeating: T.zero, count: out.numel)
     forEachRun(x.shape, [x.strides, broadcastStrides(out, to: x.shape)]) { off, n, inner in
         let a = px + off[0], o = po + off[1]
         let sa = inner[0], so = inner[1]
         if so == 0 {
-            o[0] += sumRun(a, sa, n)
+            o[0] = T.plus(o[0], T.run(a, sa, n))
         } else if sa == 1 && so == 1 {
-            for i in 0..<n { o[i] += a[i] }
+            for i in 0..<n { o[i] = T.plus(o[i], a[i]) }
         } else {
-            for i in 0..<n { o[i * so] += a[i * sa] }
+            for i in 0..<n { o[i * so] = T.plus(o[i * so], a[i * sa]) }
         }
     }
 }
@@ -137,7 +168,7 @@ func argExtremumRaw(_ x: Tensor, _ dim: Int, max: Bool) throws -> (values: Tenso
     guard size > 0 else {
         throw GentrainError.index("\(max ? "max" : "min"): cannot reduce over a zero-size dimension \(dim)")
     }
-    let ct = reductionType(x.dtype)
+    let ct = reductionType(x.dtype, max ? .max : .min)
     let src = ct == x.dtype ? x : try withNoGrad { try x.to(ct) }
     var keepShape = x.shape
     keepShape[dim] = 1

@@ -115,12 +115,24 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
     DType.promote(a.dtype, b.dtype, aIsScalar: a.ndim == 0, bIsScalar: b.ndim == 0)
 }
 
-/// `op` over two broadcast operands. Integer operands compute in float64 and convert back,
-/// except `div`, which is true division and gives float32 (the default dtype).
+/// `op` over two broadcast operands. Integer results of add, sub, mul, maximum and minimum are
+/// computed in int64, exactly and wrapping around past the dtype's range as PyTorch's; `div` is
+/// true division and gives float32 (the default dtype); other integer ops compute in float64.
 func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws -> Tensor {
     var dtype = resultType(a, b)
     if !dtype.isFloatingPoint && op == .div { dtype = .float32 }
     if dtype == .bool && op != .maximum && op != .minimum { dtype = .int64 }
+    if !dtype.isFloatingPoint, let wrapping = integerOp(op) {
+        let (x, y) = try withNoGrad { (try a.to(.int64), try b.to(.int64)) }
+        let out = try Tensor(empty: try broadcastShapes(a.shape, b.shape, name), dtype: .int64)
+        let px = x.pointer(Int64.self), py = y.pointer(Int64.self), po = out.pointer(Int64.self)
+        parallelForEachRun(out.shape, [broadcastStrides(x, to: out.shape), broadcastStrides(y, to: out.shape), out.strides],
+                           grain: elementwiseGrain) { off, n, inner in
+            let (p, sp, q, sq, z) = (px + off[0], inner[0], py + off[1], inner[1], po + off[2])
+            for i in 0..<n { z[i] = wrapping(p[i * sp], q[i * sq]) }
+        }
+        return dtype == .int64 ? out : try withNoGrad { try out.to(dtype) }
+    }
     let ct: DType = dtype.isFloatingPoint ? dtype.computeType : .float64
     if ct != dtype && dtype.isFloatingPoint && a.dtype == dtype && b.dtype == dtype {
         if a.shape == b.shape && a.isContiguous && b.isContiguous {
@@ -141,6 +153,18 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
         binaryLoop(op, a, b, out, Double.self)
     }
     return out
+}
+
+/// The int64 arithmetic of `op`, wrapping around (nil: an op integers compute in float64).
+private func integerOp(_ op: BinaryOp) -> ((Int64, Int64) -> Int64)? {
+    switch op {
+    case .add: { $0 &+ $1 }
+    case .sub: { $0 &- $1 }
+    case .mul: { $0 &* $1 }
+    case .maximum: { Swift.max($0, $1) }
+    case .minimum: { Swift.min($0, $1) }
+    default: nil
+    }
 }
 
 private func binaryLoop<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
@@ -170,21 +194,25 @@ func addStrided<T: FloatElement>(into dst: Tensor, _ src: Tensor, _: T.Type) {
     }
 }
 
-/// A comparison of two broadcast operands, giving bool.
+/// A comparison of two broadcast operands, giving bool: integers compare exactly (in int64).
 func compareRaw(_ a: Tensor, _ b: Tensor, _ op: CompareOp, _ name: String) throws -> Tensor {
     let dtype = resultType(a, b)
-    let ct: DType = dtype == .float32 ? .float32 : .float64
+    let ct: DType = dtype == .float32 ? .float32 : dtype.isFloatingPoint ? .float64 : .int64
     let shape = try broadcastShapes(a.shape, b.shape, name)
     let (ac, bc) = try withNoGrad { (try a.to(ct), try b.to(ct)) }
     let out = try Tensor(empty: shape, dtype: .bool)
     let po = out.pointer(Bool.self)
-    func run<T: FloatElement>(_: T.Type) {
+    func run<T: Element & Comparable>(_: T.Type) {
         let pa = ac.pointer(T.self), pb = bc.pointer(T.self)
         forEachRun(shape, [broadcastStrides(ac, to: shape), broadcastStrides(bc, to: shape), out.strides]) { off, n, inner in
             compareKernel(op, pa + off[0], inner[0], pb + off[1], inner[1], po + off[2], n)
         }
     }
-    if ct == .float32 { run(Float.self) } else { run(Double.self) }
+    switch ct {
+    case .float32: run(Float.self)
+    case .int64: run(Int64.self)
+    default: run(Double.self)
+    }
     return out
 }
 

@@ -15,14 +15,15 @@ extension Tensor {
                 : shape.enumerated().filter { !dims.contains($0.offset) }.map(\.element)
     }
 
+    /// The sum over `dims`: in the input's dtype for floating-point tensors, in int64 for integers
+    /// and bool (as PyTorch's).
     public func sum(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
         let d = try reductionDims(dims, "sum")
-        let src = dtype.isFloatingPoint ? self : try to(.float32)
-        let keep = try reduceRaw(src, d, .sum)
+        let keep = try reduceRaw(self, d, .sum)
         let out = keepdim ? keep : keep.view(shape: reducedShape(d, keepdim: false),
                                               strides: contiguousStrides(reducedShape(d, keepdim: false)), offset: 0)
         let inShape = shape, keepShape = keep.shape
-        return try record(out, "SumBackward", src, saves: false) { _, g in Grads(try g.reshape(keepShape).expand(inShape)) }
+        return try record(out, "SumBackward", self, saves: false) { _, g in Grads(try g.reshape(keepShape).expand(inShape)) }
     }
 
     public func mean(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {

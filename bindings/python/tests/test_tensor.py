@@ -91,6 +91,31 @@ def test_reductions_and_indexing_like_numpy():
     assert gentrain.stack([t, t]).shape == (2, 2, 3, 4)
 
 
+def test_integer_arithmetic_is_exact_and_wraps_as_pytorch():
+    # Every expected value is PyTorch 2.13's for the same expression.
+    a, b = gentrain.tensor([2**62 + 1, 2**53 + 1, -7]), gentrain.tensor([2, 1, 2])
+    assert (a + 0).tolist() == [4611686018427387905, 9007199254740993, -7]
+    assert (a * b).tolist() == [-9223372036854775806, 9007199254740993, -14]
+    assert (a - b).tolist() == [4611686018427387903, 9007199254740992, -9]
+    assert (a * 3).tolist() == [-4611686018427387901, 27021597764222979, -21]
+    assert gentrain.tensor([2**63 - 1]).add(1).tolist() == [-2**63]
+    assert gentrain.maximum(a, b).tolist() == [4611686018427387905, 9007199254740993, 2]
+    assert (a == gentrain.tensor([2**62, 2**53, -7])).tolist() == [False, False, True]
+    assert (a > gentrain.tensor([2**62, 2**53, -7])).tolist() == [True, True, False]
+    i32 = gentrain.tensor([2**31 - 1, 5], dtype=gentrain.int32)
+    assert (i32 + 1).tolist() == [-2**31, 6] and (i32 + 1).dtype is gentrain.int32
+    assert gentrain.tensor([2**40 + 3]).to(gentrain.int32).tolist() == [3]
+    # Sums of integers and bool are int64, exact, wrapping; of bfloat16, bfloat16.
+    total = gentrain.tensor([2**62] * 3).sum()
+    assert total.dtype is gentrain.int64 and total.item() == -4611686018427387904
+    hits = gentrain.tensor([True, False, True]).sum()
+    assert hits.dtype is gentrain.int64 and hits.item() == 2 and isinstance(hits.item(), int)
+    assert i32.sum().dtype is gentrain.int64 and i32.sum().item() == 2**31 + 4
+    assert gentrain.tensor([[1, 2], [3, 4]]).sum(0).tolist() == [4, 6]
+    assert gentrain.tensor([1.5, 2.5], dtype=gentrain.bfloat16).sum().dtype is gentrain.bfloat16
+    assert gentrain.tensor([1, 2]).float().mean().item() == 1.5
+
+
 def test_errors_raise_with_the_library_message():
     with pytest.raises(gentrain.ShapeError, match=r"gentrain_add: .*\[2, 3\].*\[4\]"):
         gentrain.zeros(2, 3) + gentrain.zeros(4)

@@ -164,8 +164,10 @@ op("ge", "a", "b:other", swift="{a}.ge({b})", doc="a >= b as a bool tensor, broa
 
 REDUCE = ("dims dims:dim = None", "bool keepdim = False")
 op("sum", "x", *REDUCE, swift="{x}.sum(dims: {dims}, keepdim: {keepdim})", py="method torch",
-   doc="The sum over `ndims` dims (negative counts from the end; ndims 0: every dim) (torch.sum).",
-   pydoc="The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim).")
+   doc="The sum over `ndims` dims (negative counts from the end; ndims 0: every dim) (torch.sum); "
+       "int64 for integer and bool tensors.",
+   pydoc="The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim); "
+         "int64 for integer and bool tensors.")
 op("mean", "x", *REDUCE, swift="{x}.mean(dims: {dims}, keepdim: {keepdim})", py="method torch",
    doc="The mean over `ndims` dims (ndims 0: every dim) (torch.mean).",
    pydoc="The mean over `dim` (an int or a sequence; None: every dim).")

@@ -534,8 +534,8 @@ gentrain_status gentrain_le(gentrain_tensor **out, const gentrain_tensor *a, con
 gentrain_status gentrain_gt(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* a >= b as a bool tensor, broadcasting; no gradient. */
 gentrain_status gentrain_ge(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
-/* The sum over `ndims` dims (negative counts from the end; ndims 0: every dim) (torch.sum).
- * PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
+/* The sum over `ndims` dims (negative counts from the end; ndims 0: every dim) (torch.sum); int64
+ * for integer and bool tensors. PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_sum(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
                              bool keepdim);
 /* The mean over `ndims` dims (ndims 0: every dim) (torch.mean). PyTorch's defaults: dims every dim

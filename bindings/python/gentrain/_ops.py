@@ -104,7 +104,9 @@ class TensorOps:
         return self._op(lib.gentrain_nan_to_num, self._h, float(nan), _c.optional_double(posinf), _c.optional_double(neginf))
 
     def sum(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
-        """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim)."""
+        """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim);
+        int64 for integer and bool tensors.
+        """
         return self._op(lib.gentrain_sum, self._h, *_c.dims(dim), bool(keepdim))
 
     def mean(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
@@ -308,7 +310,9 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: Optional[float] = None, 
 
 
 def sum(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
-    """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim)."""
+    """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim);
+    int64 for integer and bool tensors.
+    """
     return input.sum(dim, keepdim)
 
 

@@ -122,6 +122,14 @@ op("sqrt", "x", swift="{x}.sqrt()", py="method torch", doc="The square root (tor
 op("rsqrt", "x", swift="{x}.rsqrt()", py="method torch", doc="1 / sqrt(x) (torch.rsqrt).")
 op("abs", "x", swift="{x}.abs()", py="method torch", doc="|x|; its gradient is sign(x), 0 at 0 (torch.abs).")
 op("sign", "x", swift="{x}.sign()", py="method torch", doc="-1, 0 or 1; its gradient is zero (torch.sign).")
+op("floor", "x", swift="{x}.floor()", py="method torch",
+   doc="Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero (torch.floor).")
+op("ceil", "x", swift="{x}.ceil()", py="method torch",
+   doc="Rounded up to an integral value, as floor (torch.ceil).")
+op("round", "x", swift="{x}.round()", py="method torch",
+   doc="Rounded to the nearest integral value, ties to even, as floor (torch.round).")
+op("trunc", "x", swift="{x}.trunc()", py="method torch",
+   doc="Rounded toward zero to an integral value, as floor (torch.trunc).")
 op("sin", "x", swift="{x}.sin()", py="method torch", doc="The sine (torch.sin).")
 op("cos", "x", swift="{x}.cos()", py="method torch", doc="The cosine (torch.cos).")
 op("erf", "x", swift="{x}.erf()", py="method torch", doc="The error function (torch.erf).")
@@ -161,6 +169,14 @@ op("lt", "a", "b:other", swift="{a}.lt({b})", doc="a < b as a bool tensor, broad
 op("le", "a", "b:other", swift="{a}.le({b})", doc="a <= b as a bool tensor, broadcasting; no gradient.")
 op("gt", "a", "b:other", swift="{a}.gt({b})", doc="a > b as a bool tensor, broadcasting; no gradient.")
 op("ge", "a", "b:other", swift="{a}.ge({b})", doc="a >= b as a bool tensor, broadcasting; no gradient.")
+op("logical_not", "x", swift="{x}.logicalNot()", py="method torch",
+   doc="A bool tensor, true where x is zero (torch.logical_not); no gradient.")
+op("logical_and", "a", "b:other", swift="{a}.logicalAnd({b})", py="method torch",
+   doc="A bool tensor, true where both are nonzero (NaN counts as nonzero), broadcasting (torch.logical_and); no gradient.")
+op("logical_or", "a", "b:other", swift="{a}.logicalOr({b})", py="method torch",
+   doc="A bool tensor, true where either is nonzero, broadcasting (torch.logical_or); no gradient.")
+op("logical_xor", "a", "b:other", swift="{a}.logicalXor({b})", py="method torch",
+   doc="A bool tensor, true where exactly one is nonzero, broadcasting (torch.logical_xor); no gradient.")
 
 REDUCE = ("dims dims:dim = None", "bool keepdim = False")
 op("sum", "x", *REDUCE, swift="{x}.sum(dims: {dims}, keepdim: {keepdim})", py="method torch",
@@ -179,6 +195,14 @@ op("amax", "x", *REDUCE, swift="{x}.amax(dims: {dims}, keepdim: {keepdim})", py=
 op("amin", "x", *REDUCE, swift="{x}.amin(dims: {dims}, keepdim: {keepdim})", py="method torch",
    doc="The minimum over `ndims` dims (ndims 0: every dim), as amax (torch.amin).",
    pydoc="The minimum over `dim` (None: every dim), as amax.")
+op("any", "x", *REDUCE, swift="{x}.any(dims: {dims}, keepdim: {keepdim})", py="method torch",
+   doc="A bool tensor: whether any element over `ndims` dims (ndims 0: every dim) is nonzero; false over "
+       "none (torch.any).",
+   pydoc="A bool tensor: whether any element over `dim` (None: every dim) is nonzero; false over none.")
+op("all", "x", *REDUCE, swift="{x}.all(dims: {dims}, keepdim: {keepdim})", py="method torch",
+   doc="A bool tensor: whether every element over `ndims` dims (ndims 0: every dim) is nonzero; true over "
+       "none (torch.all).",
+   pydoc="A bool tensor: whether every element over `dim` (None: every dim) is nonzero; true over none.")
 op("logsumexp", "x", *REDUCE, swift="{x}.logsumexp(dims: {dims}, keepdim: {keepdim})", py="method torch",
    doc="log(sum(exp(x))) over `ndims` dims (ndims 0: every dim), computed stably (torch.logsumexp).",
    pydoc="log(sum(exp(x))) over `dim` (None: every dim), computed stably.")

@@ -474,6 +474,15 @@ gentrain_status gentrain_rsqrt(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_abs(gentrain_tensor **out, const gentrain_tensor *x);
 /* -1, 0 or 1; its gradient is zero (torch.sign). */
 gentrain_status gentrain_sign(gentrain_tensor **out, const gentrain_tensor *x);
+/* Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero
+ * (torch.floor). */
+gentrain_status gentrain_floor(gentrain_tensor **out, const gentrain_tensor *x);
+/* Rounded up to an integral value, as floor (torch.ceil). */
+gentrain_status gentrain_ceil(gentrain_tensor **out, const gentrain_tensor *x);
+/* Rounded to the nearest integral value, ties to even, as floor (torch.round). */
+gentrain_status gentrain_round(gentrain_tensor **out, const gentrain_tensor *x);
+/* Rounded toward zero to an integral value, as floor (torch.trunc). */
+gentrain_status gentrain_trunc(gentrain_tensor **out, const gentrain_tensor *x);
 /* The sine (torch.sin). */
 gentrain_status gentrain_sin(gentrain_tensor **out, const gentrain_tensor *x);
 /* The cosine (torch.cos). */
@@ -534,6 +543,15 @@ gentrain_status gentrain_le(gentrain_tensor **out, const gentrain_tensor *a, con
 gentrain_status gentrain_gt(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* a >= b as a bool tensor, broadcasting; no gradient. */
 gentrain_status gentrain_ge(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* A bool tensor, true where x is zero (torch.logical_not); no gradient. */
+gentrain_status gentrain_logical_not(gentrain_tensor **out, const gentrain_tensor *x);
+/* A bool tensor, true where both are nonzero (NaN counts as nonzero), broadcasting
+ * (torch.logical_and); no gradient. */
+gentrain_status gentrain_logical_and(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* A bool tensor, true where either is nonzero, broadcasting (torch.logical_or); no gradient. */
+gentrain_status gentrain_logical_or(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* A bool tensor, true where exactly one is nonzero, broadcasting (torch.logical_xor); no gradient. */
+gentrain_status gentrain_logical_xor(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* The sum over `ndims` dims (negative counts from the end; ndims 0: every dim) (torch.sum); int64
  * for integer and bool tensors. PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_sum(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
@@ -550,6 +568,14 @@ gentrain_status gentrain_amax(gentrain_tensor **out, const gentrain_tensor *x, c
  * dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_amin(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
                               bool keepdim);
+/* A bool tensor: whether any element over `ndims` dims (ndims 0: every dim) is nonzero; false over
+ * none (torch.any). PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
+gentrain_status gentrain_any(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
+                             bool keepdim);
+/* A bool tensor: whether every element over `ndims` dims (ndims 0: every dim) is nonzero; true over
+ * none (torch.all). PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
+gentrain_status gentrain_all(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
+                             bool keepdim);
 /* log(sum(exp(x))) over `ndims` dims (ndims 0: every dim), computed stably (torch.logsumexp).
  * PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_logsumexp(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,

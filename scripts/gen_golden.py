@@ -241,6 +241,24 @@ CASES = {
 }
 
 
+def rng_neutral(f):
+    """f() without moving the global random stream: cases added later leave every other case's data as it was."""
+    state = torch.get_rng_state()
+    try:
+        return f()
+    finally:
+        torch.set_rng_state(state)
+
+
+def rounding_cases():
+    """floor, ceil, round and trunc, on inputs of their own generator (away from the steps, where
+    central differences see the jump; the Python tests check round's ties to even)."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(2, 3, generator=g, dtype=torch.float64) * 3
+    return [op_case(name, [x], fn) for name, fn in [("floor", torch.floor), ("ceil", torch.ceil), ("round", torch.round),
+                                                      ("trunc", torch.trunc)]]
+
+
 def encode(t):
     return {"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""), "requires_grad": t.requires_grad,
             "data": (t.detach() + 0).reshape(-1).tolist()}
@@ -810,7 +828,7 @@ def print_cases():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()]
+    cases = [op_case(name, inputs, fn) for name, (inputs, fn) in CASES.items()] + rng_neutral(rounding_cases)
     with open(os.path.join(OUT, "ops.json"), "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f)
     with open(os.path.join(OUT, "wgan_gp.json"), "w") as f:

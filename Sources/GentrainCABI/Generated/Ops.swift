@@ -114,6 +114,26 @@ public func gentrain_sign(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_floor(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_floor", out) { try tensorArg(x, "x").floor() }
+}
+
+@c @implementation
+public func gentrain_ceil(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_ceil", out) { try tensorArg(x, "x").ceil() }
+}
+
+@c @implementation
+public func gentrain_round(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_round", out) { try tensorArg(x, "x").round() }
+}
+
+@c @implementation
+public func gentrain_trunc(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_trunc", out) { try tensorArg(x, "x").trunc() }
+}
+
+@c @implementation
 public func gentrain_sin(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_sin", out) { try tensorArg(x, "x").sin() }
 }
@@ -239,6 +259,26 @@ public func gentrain_ge(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePoint
 }
 
 @c @implementation
+public func gentrain_logical_not(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_logical_not", out) { try tensorArg(x, "x").logicalNot() }
+}
+
+@c @implementation
+public func gentrain_logical_and(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_logical_and", out) { try tensorArg(a, "a").logicalAnd(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_logical_or(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_logical_or", out) { try tensorArg(a, "a").logicalOr(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_logical_xor(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_logical_xor", out) { try tensorArg(a, "a").logicalXor(tensorArg(b, "b")) }
+}
+
+@c @implementation
 public func gentrain_sum(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
                          _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_sum", out) { try tensorArg(x, "x").sum(dims: int64List(dims, ndims, "dims"), keepdim: keepdim) }
@@ -260,6 +300,18 @@ public func gentrain_amax(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: Unsafe
 public func gentrain_amin(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
                           _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_amin", out) { try tensorArg(x, "x").amin(dims: int64List(dims, ndims, "dims"), keepdim: keepdim) }
+}
+
+@c @implementation
+public func gentrain_any(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
+                         _ keepdim: Bool) -> gentrain_status {
+    producing("gentrain_any", out) { try tensorArg(x, "x").any(dims: int64List(dims, ndims, "dims"), keepdim: keepdim) }
+}
+
+@c @implementation
+public func gentrain_all(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
+                         _ keepdim: Bool) -> gentrain_status {
+    producing("gentrain_all", out) { try tensorArg(x, "x").all(dims: int64List(dims, ndims, "dims"), keepdim: keepdim) }
 }
 
 @c @implementation

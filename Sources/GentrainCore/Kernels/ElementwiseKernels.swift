@@ -7,6 +7,8 @@ import CGentrainKernels
 package enum UnaryOp: Sendable {
     case neg, exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, sign, erf, log1p, expm1
     case reciprocal, square
+    /// Rounding to an integral value: down, up, to the nearest (ties to even, as PyTorch's round), toward zero.
+    case floor, ceil, round, trunc
     /// Exact GELU, `x·Φ(x)`.
     case gelu
     /// SiLU, `x·σ(x)`.
@@ -112,6 +114,10 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .expm1: map1(x, y, n) { T.expm1($0) }
     case .reciprocal: map1(x, y, n) { 1 / $0 }
     case .square: map1(x, y, n) { $0 * $0 }
+    case .floor: map1(x, y, n) { $0.rounded(.down) }
+    case .ceil: map1(x, y, n) { $0.rounded(.up) }
+    case .round: map1(x, y, n) { $0.rounded(.toNearestOrEven) }
+    case .trunc: map1(x, y, n) { $0.rounded(.towardZero) }
     case .gelu: map1(x, y, n) { $0 * T.normalCDF($0) }
     case .silu: map1(x, y, n) { $0 * T.sigmoid($0) }
     case .softsign: map1(x, y, n) { $0 / (1 + Swift.abs($0)) }

@@ -114,11 +114,6 @@ extension Tensor {
     public func gt(_ v: Double) throws -> Tensor { try gt(Tensor.scalar(v, dtype: dtype)) }
     public func ge(_ v: Double) throws -> Tensor { try ge(Tensor.scalar(v, dtype: dtype)) }
 
-    /// Elementwise logical and of two bool tensors.
-    public func logicalAnd(_ other: Tensor) throws -> Tensor {
-        try Tensor.where(self, other, Tensor.scalar(0, dtype: .bool))
-    }
-
     // Number operands: a 0-dimensional tensor of this tensor's dtype, so they do not promote.
     public func add(_ v: Double) throws -> Tensor {
         let out = try unaryRaw(self, .addScalar(v), "add")

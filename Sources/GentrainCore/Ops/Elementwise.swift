@@ -21,8 +21,18 @@ extension UnaryOp {
     }
 }
 
-/// `op` applied to every element of a floating-point tensor.
+/// `op` applied to every element of a floating-point tensor, or of an int32 / int64 one for the
+/// ops integers have (`integerUnary`).
 func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
+    if x.dtype == .int64 || x.dtype == .int32, let f = integerUnary(op) {
+        let src = try withNoGrad { try x.to(.int64).contiguous() }
+        let out = try Tensor(empty: x.shape, dtype: .int64)
+        let (px, py) = (src.pointer(Int64.self), out.pointer(Int64.self))
+        parallelFor(out.numel, grain: elementwiseGrain) { r in
+            for i in r { py[i] = f(px[i]) }
+        }
+        return x.dtype == .int64 ? out : try withNoGrad { try out.to(x.dtype) }
+    }
     guard x.dtype.isFloatingPoint else {
         throw GentrainError.dtype("\(name): expected a floating point tensor, got \(x.dtype)")
     }
@@ -110,6 +120,21 @@ private func halfRuns(_ dtype: DType, _ a: Tensor, _ b: Tensor, _ shape: [Int], 
     return out
 }
 
+/// An op on int64 elements, exact and wrapping around as PyTorch's (nil: integers do not have it).
+private func integerUnary(_ op: UnaryOp) -> ((Int64) -> Int64)? {
+    switch op {
+    case .neg: { 0 &- $0 }
+    case .abs: { $0 < 0 ? 0 &- $0 : $0 }
+    case .sign: { $0.signum() }
+    case .square: { $0 &* $0 }
+    case .floor, .ceil, .round, .trunc: { $0 }
+    case .clamp(let lo, let hi):
+        // Integral bounds (the op promotes integers to float32 for others, as PyTorch).
+        { Swift.min(Swift.max($0, Int64(lo.clampedToInt64)), Int64(hi.clampedToInt64)) }
+    default: nil
+    }
+}
+
 /// The dtype of a binary op's result, by PyTorch's promotion (wrapped 0-d scalars count less).
 func resultType(_ a: Tensor, _ b: Tensor) -> DType {
     DType.promote(a.dtype, b.dtype, aIsScalar: a.ndim == 0, bIsScalar: b.ndim == 0)
@@ -121,7 +146,11 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
 func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws -> Tensor {
     var dtype = resultType(a, b)
     if !dtype.isFloatingPoint && op == .div { dtype = .float32 }
-    if dtype == .bool && op != .maximum && op != .minimum { dtype = .int64 }
+    if dtype == .bool && op == .sub {
+        throw GentrainError.dtype("\(name): subtraction, the `-` operator, with two bool tensors is not supported; use the `^` or logical_xor() operator instead")
+    }
+    // Bool + bool is logical or, bool * bool logical and (bool results, as PyTorch's).
+    if dtype == .bool && ![.add, .mul, .maximum, .minimum].contains(op) { dtype = .int64 }
     if !dtype.isFloatingPoint, let wrapping = integerOp(op) {
         let (x, y) = try withNoGrad { (try a.to(.int64), try b.to(.int64)) }
         let out = try Tensor(empty: try broadcastShapes(a.shape, b.shape, name), dtype: .int64)

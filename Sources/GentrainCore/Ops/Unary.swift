@@ -44,6 +44,18 @@ extension Tensor {
         return try record(try unaryRaw(x, .abs, "abs"), "AbsBackward", x) { _, g in Grads(try g.mul(x.sign())) }
     }
 
+    /// Rounded down, up, to the nearest integer (ties to even) or toward zero, in the input's dtype
+    /// (integers unchanged); their gradient is zero, as PyTorch's.
+    public func floor() throws -> Tensor { try rounding(.floor, "floor", "FloorBackward") }
+    public func ceil() throws -> Tensor { try rounding(.ceil, "ceil", "CeilBackward") }
+    public func round() throws -> Tensor { try rounding(.round, "round", "RoundBackward") }
+    public func trunc() throws -> Tensor { try rounding(.trunc, "trunc", "TruncBackward") }
+
+    private func rounding(_ op: UnaryOp, _ name: String, _ backward: String) throws -> Tensor {
+        let x = self
+        return try record(try unaryRaw(x, op, name), backward, x, saves: false) { _, g in Grads(try g.mul(0)) }
+    }
+
     /// -1, 0 or 1; no gradient (its derivative is zero almost everywhere).
     public func sign() throws -> Tensor {
         let x = self
@@ -161,6 +173,11 @@ extension Tensor {
     /// Limits every element to `[min, max]` (either bound optional); gradient 1 inside.
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {
         let l = lo ?? -Double.infinity, h = hi ?? Double.infinity
+        // Integers stay integers with integral bounds (or none); another bound promotes them to
+        // float32, as PyTorch's result type for a float scalar.
+        if !dtype.isFloatingPoint && ![l, h].allSatisfy({ $0.isInfinite || $0 == $0.rounded() }) {
+            return try to(.float32).clamp(min: lo, max: hi)
+        }
         let x = self
         return try record(try unaryRaw(x, .clamp(min: l, max: h), "clamp"), "ClampBackward", x) { _, g in
             Grads(try g.mul(unaryRaw(x, .insideMask(min: l, max: h), "clamp")))

@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'sum', 'mean', 'amax', 'amin', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -61,6 +61,24 @@ class TensorOps:
         """-1, 0 or 1; its gradient is zero (torch.sign)."""
         return self._tensor_op(fn.gentrain_sign, self)
 
+    def floor(self) -> Tensor:
+        """Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero
+        (torch.floor).
+        """
+        return self._tensor_op(fn.gentrain_floor, self)
+
+    def ceil(self) -> Tensor:
+        """Rounded up to an integral value, as floor (torch.ceil)."""
+        return self._tensor_op(fn.gentrain_ceil, self)
+
+    def round(self) -> Tensor:
+        """Rounded to the nearest integral value, ties to even, as floor (torch.round)."""
+        return self._tensor_op(fn.gentrain_round, self)
+
+    def trunc(self) -> Tensor:
+        """Rounded toward zero to an integral value, as floor (torch.trunc)."""
+        return self._tensor_op(fn.gentrain_trunc, self)
+
     def sin(self) -> Tensor:
         """The sine (torch.sin)."""
         return self._tensor_op(fn.gentrain_sin, self)
@@ -103,6 +121,26 @@ class TensorOps:
         """
         return self._op(lib.gentrain_nan_to_num, self._h, float(nan), _c.optional_double(posinf), _c.optional_double(neginf))
 
+    def logical_not(self) -> Tensor:
+        """A bool tensor, true where x is zero (torch.logical_not); no gradient."""
+        return self._tensor_op(fn.gentrain_logical_not, self)
+
+    def logical_and(self, other: Tensor) -> Tensor:
+        """A bool tensor, true where both are nonzero (NaN counts as nonzero), broadcasting
+        (torch.logical_and); no gradient.
+        """
+        return self._tensor_op(fn.gentrain_logical_and, self, other)
+
+    def logical_or(self, other: Tensor) -> Tensor:
+        """A bool tensor, true where either is nonzero, broadcasting (torch.logical_or); no gradient."""
+        return self._tensor_op(fn.gentrain_logical_or, self, other)
+
+    def logical_xor(self, other: Tensor) -> Tensor:
+        """A bool tensor, true where exactly one is nonzero, broadcasting (torch.logical_xor); no
+        gradient.
+        """
+        return self._tensor_op(fn.gentrain_logical_xor, self, other)
+
     def sum(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim);
         int64 for integer and bool tensors.
@@ -122,6 +160,16 @@ class TensorOps:
     def amin(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The minimum over `dim` (None: every dim), as amax."""
         return self._op(lib.gentrain_amin, self._h, *_c.dims(dim), bool(keepdim))
+
+    def any(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
+        """A bool tensor: whether any element over `dim` (None: every dim) is nonzero; false over none."""
+        return self._op(lib.gentrain_any, self._h, *_c.dims(dim), bool(keepdim))
+
+    def all(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
+        """A bool tensor: whether every element over `dim` (None: every dim) is nonzero; true over
+        none.
+        """
+        return self._op(lib.gentrain_all, self._h, *_c.dims(dim), bool(keepdim))
 
     def logsumexp(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """log(sum(exp(x))) over `dim` (None: every dim), computed stably."""
@@ -257,6 +305,28 @@ def sign(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     return input.sign()
 
 
+def floor(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero
+    (torch.floor).
+    """
+    return input.floor()
+
+
+def ceil(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Rounded up to an integral value, as floor (torch.ceil)."""
+    return input.ceil()
+
+
+def round(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Rounded to the nearest integral value, ties to even, as floor (torch.round)."""
+    return input.round()
+
+
+def trunc(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Rounded toward zero to an integral value, as floor (torch.trunc)."""
+    return input.trunc()
+
+
 def sin(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """The sine (torch.sin)."""
     return input.sin()
@@ -309,6 +379,30 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: Optional[float] = None, 
     return input.nan_to_num(nan, posinf, neginf)
 
 
+def logical_not(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A bool tensor, true where x is zero (torch.logical_not); no gradient."""
+    return input.logical_not()
+
+
+def logical_and(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A bool tensor, true where both are nonzero (NaN counts as nonzero), broadcasting
+    (torch.logical_and); no gradient.
+    """
+    return input.logical_and(other)
+
+
+def logical_or(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A bool tensor, true where either is nonzero, broadcasting (torch.logical_or); no gradient."""
+    return input.logical_or(other)
+
+
+def logical_xor(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A bool tensor, true where exactly one is nonzero, broadcasting (torch.logical_xor); no
+    gradient.
+    """
+    return input.logical_xor(other)
+
+
 def sum(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim);
     int64 for integer and bool tensors.
@@ -331,6 +425,18 @@ def amax(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim
 def amin(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """The minimum over `dim` (None: every dim), as amax."""
     return input.amin(dim, keepdim)
+
+
+def any(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A bool tensor: whether any element over `dim` (None: every dim) is nonzero; false over none."""
+    return input.any(dim, keepdim)
+
+
+def all(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A bool tensor: whether every element over `dim` (None: every dim) is nonzero; true over
+    none.
+    """
+    return input.all(dim, keepdim)
 
 
 def logsumexp(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -503,6 +503,30 @@ class Tensor(_TensorBase, TensorOps):
     def __ge__(self, o):
         return self._binary(o, fn.gentrain_ge)
 
+    def _logical(self, o, f, name):
+        """self (op) o for bool tensors (and Python bools), PyTorch's `&`, `|`, `^` on them; other
+        dtypes (PyTorch's bitwise ops on integers) are refused."""
+        other = o if isinstance(o, Tensor) else full((), o, dtype=_dtype.bool_) if isinstance(o, builtins.bool) else None
+        if other is None or self.dtype is not _dtype.bool_ or other.dtype is not _dtype.bool_:
+            raise TypeError(f"{name}: gentrain supports it on bool tensors only (use logical_and/or/xor for others)")
+        return f(other)
+
+    def __and__(self, o):
+        return self._logical(o, self.logical_and, "&")
+
+    def __or__(self, o):
+        return self._logical(o, self.logical_or, "|")
+
+    def __xor__(self, o):
+        return self._logical(o, self.logical_xor, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self):
+        if self.dtype is not _dtype.bool_:
+            raise TypeError("~: gentrain supports it on bool tensors only (use logical_not for others)")
+        return self.logical_not()
+
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
@@ -1001,7 +1025,8 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     if isinstance(size, builtins.int):
         size = (size,)
     if dtype is None:
-        dtype = _dtype.int64 if isinstance(fill_value, builtins.int) and not isinstance(fill_value, builtins.bool) else _default_dtype[0]
+        dtype = (_dtype.bool_ if isinstance(fill_value, builtins.bool) else
+                 _dtype.int64 if isinstance(fill_value, builtins.int) else _default_dtype[0])
     shape, n = _int64s(size)
     t = _new(lib.gentrain_tensor_full, shape, n, dtype.code, builtins.float(fill_value))
     return t.requires_grad_(True) if requires_grad else t

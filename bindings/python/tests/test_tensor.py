@@ -116,6 +116,39 @@ def test_integer_arithmetic_is_exact_and_wraps_as_pytorch():
     assert gentrain.tensor([1, 2]).float().mean().item() == 1.5
 
 
+def test_bool_logic_rounding_and_integer_unary_ops_as_pytorch():
+    # Every expected value and dtype is PyTorch 2.13's for the same expression.
+    b, c = gentrain.tensor([True, False, True]), gentrain.tensor([True, True, False])
+    assert (b + c).dtype is gentrain.bool and (b + c).tolist() == [True, True, True]
+    assert (b * c).tolist() == [True, False, False]
+    with pytest.raises(gentrain.DTypeError, match="logical_xor"):
+        b - c
+    assert (b & c).tolist() == [True, False, False] and (b | c).tolist() == [True, True, True]
+    assert (b ^ c).tolist() == [False, True, True] and (~b).tolist() == [False, True, False]
+    assert (b & True).tolist() == [True, False, True]
+    with pytest.raises(TypeError):
+        gentrain.tensor([1, 2]) & gentrain.tensor([3, 4])
+    f = gentrain.tensor([1.5, float("nan"), 0.0])
+    assert gentrain.logical_and(f, gentrain.tensor([2, 3, 4])).tolist() == [True, True, False]
+    assert f.logical_not().tolist() == [False, False, True]
+    assert b.any().item() is True and b.all().item() is False
+    assert gentrain.tensor([[True, False], [True, True]]).all(dim=1).tolist() == [False, True]
+    assert gentrain.zeros(0).any().item() is False and gentrain.zeros(0).all().item() is True
+    assert gentrain.full((2,), True).dtype is gentrain.bool
+    x = gentrain.tensor([0.5, 1.5, 2.5, -0.5, -1.5, 2.7])
+    assert x.round().tolist() == [0.0, 2.0, 2.0, -0.0, -2.0, 3.0]
+    assert x.floor().tolist() == [0.0, 1.0, 2.0, -1.0, -2.0, 2.0]
+    assert x.ceil().tolist() == [1.0, 2.0, 3.0, -0.0, -1.0, 3.0]
+    assert x.trunc().tolist() == [0.0, 1.0, 2.0, -0.0, -1.0, 2.0]
+    i = gentrain.tensor([3, -1, 2, -2**63])
+    assert (-i).tolist() == [-3, 1, -2, -2**63] and i.abs().tolist() == [3, 1, 2, -2**63]
+    assert i.sign().tolist() == [1, -1, 1, -1] and i.floor().dtype is gentrain.int64
+    assert i.clamp(min=0).tolist() == [3, 0, 2, 0] and i.clamp(min=0).dtype is gentrain.int64
+    assert i.clamp(min=0.5).dtype is gentrain.float32
+    i32 = gentrain.tensor([-2**31, 4], dtype=gentrain.int32)
+    assert (-i32).tolist() == [-2**31, -4] and (-i32).dtype is gentrain.int32
+
+
 def test_errors_raise_with_the_library_message():
     with pytest.raises(gentrain.ShapeError, match=r"gentrain_add: .*\[2, 3\].*\[4\]"):
         gentrain.zeros(2, 3) + gentrain.zeros(4)

@@ -128,9 +128,9 @@ private func integerUnary(_ op: UnaryOp) -> ((Int64) -> Int64)? {
     case .sign: { $0.signum() }
     case .square: { $0 &* $0 }
     case .floor, .ceil, .round, .trunc: { $0 }
-    case .clamp(let lo, let hi):
+    case .clamp(let lo, let hi) where !lo.isNaN && !hi.isNaN:
         // Integral bounds (the op promotes integers to float32 for others, as PyTorch).
-        { Swift.min(Swift.max($0, Int64(lo.clampedToInt64)), Int64(hi.clampedToInt64)) }
+        { [l = lo.clampedToInt64, h = hi.clampedToInt64] in Swift.min(Swift.max($0, l), h) }
     default: nil
     }
 }

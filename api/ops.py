@@ -101,6 +101,12 @@ op("sub", "a", "b:other", swift="{a}.sub({b})", doc="a - b, broadcasting (torch.
 op("mul", "a", "b:other", swift="{a}.mul({b})", doc="a * b, broadcasting (torch.mul).")
 op("div", "a", "b:other", swift="{a}.div({b})", doc="a / b, broadcasting; true division (torch.div).")
 op("pow", "a", "b:exponent", swift="{a}.pow({b})", doc="a ** b, broadcasting (torch.pow).")
+op("floor_divide", "a", "b:other", swift="{a}.floorDivide({b})", py="method torch",
+   doc="a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an error); "
+       "no derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide).")
+op("remainder", "a", "b:other", swift="{a}.remainder({b})", py="method torch",
+   doc="a - b * floor_divide(a, b), with the sign of b (Python's %), broadcasting; integers exactly (a zero "
+       "divisor is an error) (torch.remainder).")
 op("maximum", "a", "b:other", swift="{a}.maximum({b})", py="method torch",
    doc="The larger of a and b, elementwise; NaN if either is NaN (torch.maximum).")
 op("minimum", "a", "b:other", swift="{a}.minimum({b})", py="method torch",

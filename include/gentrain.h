@@ -440,6 +440,12 @@ gentrain_status gentrain_mul(gentrain_tensor **out, const gentrain_tensor *a, co
 gentrain_status gentrain_div(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* a ** b, broadcasting (torch.pow). */
 gentrain_status gentrain_pow(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an error); no
+ * derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide). */
+gentrain_status gentrain_floor_divide(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* a - b * floor_divide(a, b), with the sign of b (Python's %), broadcasting; integers exactly (a
+ * zero divisor is an error) (torch.remainder). */
+gentrain_status gentrain_remainder(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* The larger of a and b, elementwise; NaN if either is NaN (torch.maximum). */
 gentrain_status gentrain_maximum(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* The smaller of a and b, elementwise; NaN if either is NaN (torch.minimum). */

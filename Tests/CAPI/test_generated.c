@@ -23,6 +23,10 @@ int main(void) {
     EXPECT(gentrain_div(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_pow(&out, NULL, t));
     EXPECT(gentrain_pow(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_floor_divide(&out, NULL, t));
+    EXPECT(gentrain_floor_divide(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_remainder(&out, NULL, t));
+    EXPECT(gentrain_remainder(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_maximum(&out, NULL, t));
     EXPECT(gentrain_maximum(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_minimum(&out, NULL, t));

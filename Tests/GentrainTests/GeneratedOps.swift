@@ -7,6 +7,8 @@ let generatedOps: [String: ([Tensor]) throws -> Tensor] = [
     "mul": { try $0[0].mul($0[1]) },
     "div": { try $0[0].div($0[1]) },
     "pow": { try $0[0].pow($0[1]) },
+    "floor_divide": { try $0[0].floorDivide($0[1]) },
+    "remainder": { try $0[0].remainder($0[1]) },
     "maximum": { try $0[0].maximum($0[1]) },
     "minimum": { try $0[0].minimum($0[1]) },
     "matmul": { try $0[0].matmul($0[1]) },

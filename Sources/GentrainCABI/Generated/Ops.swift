@@ -29,6 +29,16 @@ public func gentrain_pow(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePoin
 }
 
 @c @implementation
+public func gentrain_floor_divide(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_floor_divide", out) { try tensorArg(a, "a").floorDivide(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_remainder(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_remainder", out) { try tensorArg(a, "a").remainder(tensorArg(b, "b")) }
+}
+
+@c @implementation
 public func gentrain_maximum(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
     producing("gentrain_maximum", out) { try tensorArg(a, "a").maximum(tensorArg(b, "b")) }
 }

@@ -34,6 +34,9 @@ package enum UnaryOp: Sendable {
 /// Binary elementwise operations on operands of one dtype.
 package enum BinaryOp: Sendable, Equatable {
     case add, sub, mul, div, pow, maximum, minimum
+    /// Division rounded down, and the remainder with the divisor's sign (Python's // and %, PyTorch's
+    /// floor_divide and remainder).
+    case floorDivide, remainder
     /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output;
     /// g·(Φ(x) + x·φ(x)) and g·σ(x)·(1 + x·(1 − σ(x))): GELU's and SiLU's from their input.
     case tanhBackward, sigmoidBackward, geluBackward, siluBackward
@@ -176,6 +179,27 @@ func map2<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
     }
 }
 
+/// a // b for floats, as PyTorch computes it: from fmod, so that a == b·(a // b) + a % b holds as
+/// nearly as rounding allows; a / b (±inf or NaN) for b = 0.
+@inline(__always)
+func floorDivide<T: FloatElement>(_ a: T, _ b: T) -> T {
+    if b == 0 { return a / b }
+    let mod = a.truncatingRemainder(dividingBy: b)
+    var div = (a - mod) / b
+    if mod != 0 && (b < 0) != (mod < 0) { div -= 1 }
+    guard div != 0 else { return (a / b).sign == .minus ? -0.0 : 0 }
+    var floored = div.rounded(.down)
+    if div - floored > 0.5 { floored += 1 }
+    return floored
+}
+
+/// a % b for floats with the sign of b (Python's, PyTorch's remainder).
+@inline(__always)
+func floatRemainder<T: FloatElement>(_ a: T, _ b: T) -> T {
+    let mod = a.truncatingRemainder(dividingBy: b)
+    return mod != 0 && (b < 0) != (mod < 0) ? mod + b : mod
+}
+
 func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
                                    _ out: UnsafeMutablePointer<T>, _ n: Int) {
     switch op {
@@ -184,6 +208,8 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .mul: map2(a, sa, b, sb, out, n) { $0 * $1 }
     case .div: map2(a, sa, b, sb, out, n) { $0 / $1 }
     case .pow: map2(a, sa, b, sb, out, n) { T.pow($0, $1) }
+    case .floorDivide: map2(a, sa, b, sb, out, n) { floorDivide($0, $1) }
+    case .remainder: map2(a, sa, b, sb, out, n) { floatRemainder($0, $1) }
     case .maximum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.max($0, $1) }
     case .minimum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.min($0, $1) }
     case .tanhBackward: map2(a, sa, b, sb, out, n) { $0 * (1 - $1 * $1) }

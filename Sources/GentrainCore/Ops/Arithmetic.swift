@@ -34,6 +34,25 @@ extension Tensor {
         }
     }
 
+    /// `self // other`, rounded down (torch.floor_divide). As PyTorch's, it has no derivative: a
+    /// backward pass that reaches it is an error.
+    public func floorDivide(_ other: Tensor) throws -> Tensor {
+        let out = try binaryRaw(self, other, .floorDivide, "floor_divide")
+        return try record(out, "FloorDivideBackward", self, other, saves: false) { _, _ in
+            throw GentrainError(.autograd, "derivative for floor_divide is not implemented")
+        }
+    }
+
+    /// `self % other` with the sign of `other` (torch.remainder): gradients g and −g·(self // other).
+    public func remainder(_ other: Tensor) throws -> Tensor {
+        let out = try binaryRaw(self, other, .remainder, "remainder")
+        let (a, b) = (self, other)
+        return try record(out, "RemainderBackward", a, b) { node, g in
+            Grads(node.needsInputGrad(0) ? g : nil,
+                  node.needsInputGrad(1) ? try g.neg().mul(withNoGrad { try a.floorDivide(b) }) : nil)
+        }
+    }
+
     /// `self ** exponent` elementwise. The exponent's gradient is `out · log(self)`, taken as
     /// 0 where `self == 0` and the exponent is non-negative, as PyTorch does.
     public func pow(_ exponent: Tensor) throws -> Tensor {

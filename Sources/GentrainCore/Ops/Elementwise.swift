@@ -140,9 +140,10 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
     DType.promote(a.dtype, b.dtype, aIsScalar: a.ndim == 0, bIsScalar: b.ndim == 0)
 }
 
-/// `op` over two broadcast operands. Integer results of add, sub, mul, maximum and minimum are
-/// computed in int64, exactly and wrapping around past the dtype's range as PyTorch's; `div` is
-/// true division and gives float32 (the default dtype); other integer ops compute in float64.
+/// `op` over two broadcast operands. Integer results of add, sub, mul, maximum, minimum,
+/// floor_divide and remainder are computed in int64, exactly and wrapping around past the dtype's
+/// range as PyTorch's (an integer divided by zero is an error); `div` is true division and gives
+/// float32 (the default dtype); other integer ops compute in float64.
 func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws -> Tensor {
     var dtype = resultType(a, b)
     if !dtype.isFloatingPoint && op == .div { dtype = .float32 }
@@ -153,6 +154,9 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
     if dtype == .bool && ![.add, .mul, .maximum, .minimum].contains(op) { dtype = .int64 }
     if !dtype.isFloatingPoint, let wrapping = integerOp(op) {
         let (x, y) = try withNoGrad { (try a.to(.int64), try b.to(.int64)) }
+        if op == .floorDivide || op == .remainder, try y.eq(0).toArray(Bool.self).contains(true) {
+            throw GentrainError.argument("\(name): ZeroDivisionError (an integer divided by zero)")
+        }
         let out = try Tensor(empty: try broadcastShapes(a.shape, b.shape, name), dtype: .int64)
         let px = x.pointer(Int64.self), py = y.pointer(Int64.self), po = out.pointer(Int64.self)
         parallelForEachRun(out.shape, [broadcastStrides(x, to: out.shape), broadcastStrides(y, to: out.shape), out.strides],
@@ -192,6 +196,16 @@ private func integerOp(_ op: BinaryOp) -> ((Int64, Int64) -> Int64)? {
     case .mul: { $0 &* $1 }
     case .maximum: { Swift.max($0, $1) }
     case .minimum: { Swift.min($0, $1) }
+    case .floorDivide: { a, b in   // b != 0 (checked); Int64.min // -1 wraps around, as PyTorch
+        if b == -1 { return 0 &- a }
+        let q = a / b
+        return (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q
+    }
+    case .remainder: { a, b in
+        if b == -1 { return 0 }
+        let r = a % b
+        return r != 0 && (r < 0) != (b < 0) ? r + b : r
+    }
     default: nil
     }
 }

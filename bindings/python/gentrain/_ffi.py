@@ -350,6 +350,8 @@ FUNCTIONS = {
     "gentrain_mul": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_div": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_pow": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_floor_divide": (c_int, [c_void_p, c_void_p, c_void_p]),
+    "gentrain_remainder": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_maximum": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_minimum": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_add_scalar": (c_int, [c_void_p, c_void_p, c_double]),

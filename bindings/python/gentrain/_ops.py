@@ -9,13 +9,25 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
     """The Tensor methods that forward to one C function."""
 
     __slots__ = ()
+
+    def floor_divide(self, other: Tensor) -> Tensor:
+        """a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an
+        error); no derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide).
+        """
+        return self._tensor_op(fn.gentrain_floor_divide, self, other)
+
+    def remainder(self, other: Tensor) -> Tensor:
+        """a - b * floor_divide(a, b), with the sign of b (Python's %), broadcasting; integers exactly
+        (a zero divisor is an error) (torch.remainder).
+        """
+        return self._tensor_op(fn.gentrain_remainder, self, other)
 
     def maximum(self, other: Tensor) -> Tensor:
         """The larger of a and b, elementwise; NaN if either is NaN (torch.maximum)."""
@@ -248,6 +260,20 @@ class TensorOps:
     def log_softmax(self, dim: int) -> Tensor:
         """log(softmax(x)) along `dim`, computed stably (F.log_softmax)."""
         return self._tensor_int_op(fn.gentrain_log_softmax, self, dim)
+
+
+def floor_divide(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an
+    error); no derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide).
+    """
+    return input.floor_divide(other)
+
+
+def remainder(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a - b * floor_divide(a, b), with the sign of b (Python's %), broadcasting; integers exactly
+    (a zero divisor is an error) (torch.remainder).
+    """
+    return input.remainder(other)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

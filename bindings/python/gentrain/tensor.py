@@ -459,6 +459,18 @@ class Tensor(_TensorBase, TensorOps):
     def __rtruediv__(self, o):
         return self._scalar(o) / self
 
+    def __floordiv__(self, o):
+        return self._binary(o, fn.gentrain_floor_divide)
+
+    def __rfloordiv__(self, o):
+        return self._scalar(o) // self
+
+    def __mod__(self, o):
+        return self._binary(o, fn.gentrain_remainder)
+
+    def __rmod__(self, o):
+        return self._scalar(o) % self
+
     def __pow__(self, o):
         return self._binary(o, fn.gentrain_pow, fn.gentrain_pow_scalar)
 

@@ -147,6 +147,17 @@ def test_bool_logic_rounding_and_integer_unary_ops_as_pytorch():
     assert i.clamp(min=0.5).dtype is gentrain.float32
     i32 = gentrain.tensor([-2**31, 4], dtype=gentrain.int32)
     assert (-i32).tolist() == [-2**31, -4] and (-i32).dtype is gentrain.int32
+    # Python's // and %: rounded down, the remainder with the divisor's sign.
+    a, d = gentrain.tensor([7, -7, 7, -7, -2**63]), gentrain.tensor([2, 2, -2, -2, -1])
+    assert (a // d).tolist() == [3, -4, -4, 3, -2**63] and (a % d).tolist() == [1, 1, -1, -1, 0]
+    f, g = gentrain.tensor([7.5, -7.5, 7.5, -0.0, 1e-30]), gentrain.tensor([2.0, 2.0, -2.0, 3.0, -1.0])
+    assert (f // g).tolist() == [3.0, -4.0, -4.0, -0.0, -1.0] and (f % g).tolist() == [1.5, 0.5, -0.5, -0.0, -1.0]
+    assert (a % 3).tolist() == [1, 2, 1, 2, 1] and (7 // a[:2]).tolist() == [1, -1] and (a // 2.5).dtype is gentrain.float32
+    with pytest.raises(gentrain.InvalidArgumentError, match="ZeroDivisionError"):
+        a // gentrain.tensor([0])
+    x = gentrain.tensor([7.5, -7.5], requires_grad=True)
+    with pytest.raises(gentrain.AutogradError, match="floor_divide"):
+        (x // 2.0).sum().backward()
 
 
 def test_errors_raise_with_the_library_message():

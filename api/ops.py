@@ -251,6 +251,13 @@ op("narrow", "x", "int64 dim", "int64 start", "int64 length",
    doc="A view of `length` entries along `dim` from `start` (torch.narrow).")
 op("select", "x", "int64 dim", "int64 index", swift="{x}.select({dim}, {index})", py="method torch",
    doc="x[..., index, ...] along `dim`, removing that dimension: a view (torch.select).")
+op("tril", "x", "int64 diagonal = 0", swift="{x}.tril(diagonal: {diagonal})", py="method torch",
+   doc="The lower triangle of the last two dims: element (i, j) where j - i <= diagonal, else zero (torch.tril).")
+op("triu", "x", "int64 diagonal = 0", swift="{x}.triu(diagonal: {diagonal})", py="method torch",
+   doc="The upper triangle of the last two dims: element (i, j) where j - i >= diagonal, else zero (torch.triu).")
+op("flip", "x", "dims dims", swift="{x}.flip({dims})", py="method torch",
+   doc="A copy with the elements in reverse order along each of the `ndims` dims (torch.flip).",
+   pydoc="A copy with the elements in reverse order along each of `dims` (an int or a sequence).")
 op("contiguous", "x", swift="{x}.contiguous()", py="method",
    doc="x itself when contiguous, else a row-major copy (Tensor.contiguous).")
 op("clone", "x", swift="{x}.clone()", py="method torch", doc="A copy with its own memory; gradients flow back (torch.clone).")

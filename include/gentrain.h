@@ -623,6 +623,14 @@ gentrain_status gentrain_narrow(gentrain_tensor **out, const gentrain_tensor *x,
                                 int64_t length);
 /* x[..., index, ...] along `dim`, removing that dimension: a view (torch.select). */
 gentrain_status gentrain_select(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, int64_t index);
+/* The lower triangle of the last two dims: element (i, j) where j - i <= diagonal, else zero
+ * (torch.tril). PyTorch's defaults: diagonal 0. */
+gentrain_status gentrain_tril(gentrain_tensor **out, const gentrain_tensor *x, int64_t diagonal);
+/* The upper triangle of the last two dims: element (i, j) where j - i >= diagonal, else zero
+ * (torch.triu). PyTorch's defaults: diagonal 0. */
+gentrain_status gentrain_triu(gentrain_tensor **out, const gentrain_tensor *x, int64_t diagonal);
+/* A copy with the elements in reverse order along each of the `ndims` dims (torch.flip). */
+gentrain_status gentrain_flip(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims);
 /* x itself when contiguous, else a row-major copy (Tensor.contiguous). */
 gentrain_status gentrain_contiguous(gentrain_tensor **out, const gentrain_tensor *x);
 /* A copy with its own memory; gradients flow back (torch.clone). */

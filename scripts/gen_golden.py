@@ -251,14 +251,17 @@ def rng_neutral(f):
 
 
 def rounding_cases():
-    """floor, ceil, round, trunc and remainder, on inputs of their own generator (away from the steps, where
+    """floor, ceil, round, trunc, remainder, tril, triu and flip, on inputs of their own generator (away from the steps, where
     central differences see the jump; the Python tests check round's ties to even)."""
     g = torch.Generator().manual_seed(5)
     x = torch.randn(2, 3, generator=g, dtype=torch.float64) * 3
     d = torch.tensor([[0.7, -1.3, 2.1], [-0.9, 1.7, -2.3]], dtype=torch.float64)
     return [op_case(name, [x], fn) for name, fn in [("floor", torch.floor), ("ceil", torch.ceil), ("round", torch.round),
                                                       ("trunc", torch.trunc)]] + \
-        [op_case("remainder", [x, d], torch.remainder)]
+        [op_case("remainder", [x, d], torch.remainder)] + \
+        [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
+            ("tril", torch.tril), ("triu_1", lambda a: torch.triu(a, 1)), ("tril_minus_2", lambda a: torch.tril(a, -2)),
+            ("flip_0_2", lambda a: torch.flip(a, (0, 2)))]]
 
 
 def encode(t):

@@ -167,6 +167,12 @@ int main(void) {
     EXPECT(gentrain_narrow(NULL, t, 0, 0, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_select(&out, NULL, 0, 0));
     EXPECT(gentrain_select(NULL, t, 0, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_tril(&out, NULL, 0));
+    EXPECT(gentrain_tril(NULL, t, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_triu(&out, NULL, 0));
+    EXPECT(gentrain_triu(NULL, t, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_flip(&out, NULL, (const int64_t[]){1}, 1));
+    EXPECT(gentrain_flip(NULL, t, (const int64_t[]){1}, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_contiguous(&out, NULL));
     EXPECT(gentrain_contiguous(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_clone(&out, NULL));

@@ -76,6 +76,10 @@ enum Golden {
 let opTable = generatedOps.merging(handWrittenOps) { _, handWritten in handWritten }
 
 let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
+    "tril": { try $0[0].tril() },
+    "triu_1": { try $0[0].triu(diagonal: 1) },
+    "tril_minus_2": { try $0[0].tril(diagonal: -2) },
+    "flip_0_2": { try $0[0].flip([0, -1]) },
     "add_broadcast": { try $0[0] + $0[1] },
     "sub_broadcast": { try $0[0] - $0[1] },
     "mul_scalar_tensor": { try $0[0] * $0[1] },

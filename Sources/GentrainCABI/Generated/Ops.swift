@@ -412,6 +412,22 @@ public func gentrain_select(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64
 }
 
 @c @implementation
+public func gentrain_tril(_ out: TensorOut?, _ x: OpaquePointer?, _ diagonal: Int64) -> gentrain_status {
+    producing("gentrain_tril", out) { try tensorArg(x, "x").tril(diagonal: Int(diagonal)) }
+}
+
+@c @implementation
+public func gentrain_triu(_ out: TensorOut?, _ x: OpaquePointer?, _ diagonal: Int64) -> gentrain_status {
+    producing("gentrain_triu", out) { try tensorArg(x, "x").triu(diagonal: Int(diagonal)) }
+}
+
+@c @implementation
+public func gentrain_flip(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?,
+                          _ ndims: Int) -> gentrain_status {
+    producing("gentrain_flip", out) { try tensorArg(x, "x").flip(int64List(dims, ndims, "dims")) }
+}
+
+@c @implementation
 public func gentrain_contiguous(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_contiguous", out) { try tensorArg(x, "x").contiguous() }
 }

@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -222,6 +222,22 @@ class TensorOps:
     def select(self, dim: int, index: int) -> Tensor:
         """x[..., index, ...] along `dim`, removing that dimension: a view (torch.select)."""
         return self._tensor_int_op(fn.gentrain_select, self, dim, index)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims: element (i, j) where j - i <= diagonal, else zero
+        (torch.tril).
+        """
+        return self._tensor_int_op(fn.gentrain_tril, self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims: element (i, j) where j - i >= diagonal, else zero
+        (torch.triu).
+        """
+        return self._tensor_int_op(fn.gentrain_triu, self, diagonal)
+
+    def flip(self, dims: Optional[Union[int, Sequence[int]]]) -> Tensor:
+        """A copy with the elements in reverse order along each of `dims` (an int or a sequence)."""
+        return self._op(lib.gentrain_flip, self._h, *_c.dims(dims))
 
     def contiguous(self) -> Tensor:
         """x itself when contiguous, else a row-major copy (Tensor.contiguous)."""
@@ -512,6 +528,25 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa:
 def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002 - PyTorch's names
     """x[..., index, ...] along `dim`, removing that dimension: a view (torch.select)."""
     return input.select(dim, index)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The lower triangle of the last two dims: element (i, j) where j - i <= diagonal, else zero
+    (torch.tril).
+    """
+    return input.tril(diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The upper triangle of the last two dims: element (i, j) where j - i >= diagonal, else zero
+    (torch.triu).
+    """
+    return input.triu(diagonal)
+
+
+def flip(input: Tensor, dims: Optional[Union[int, Sequence[int]]]) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A copy with the elements in reverse order along each of `dims` (an int or a sequence)."""
+    return input.flip(dims)
 
 
 def clone(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

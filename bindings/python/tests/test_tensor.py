@@ -160,6 +160,22 @@ def test_bool_logic_rounding_and_integer_unary_ops_as_pytorch():
         (x // 2.0).sum().backward()
 
 
+def test_triangles_and_flips_as_pytorch():
+    # A causal mask and a horizontal flip, as language-model and GAN code write them; PyTorch's values.
+    mask = gentrain.ones(3, 4, dtype=gentrain.bool).tril()
+    assert mask.dtype is gentrain.bool
+    assert mask.tolist() == [[True, False, False, False], [True, True, False, False], [True, True, True, False]]
+    x = gentrain.tensor([[1, 2, 3], [4, 5, 6]])
+    assert x.triu(1).tolist() == [[0, 2, 3], [0, 0, 6]] and gentrain.tril(x, -1).tolist() == [[0, 0, 0], [4, 0, 0]]
+    assert x.flip(1).tolist() == [[3, 2, 1], [6, 5, 4]] and x.flip((0, -1)).tolist() == [[6, 5, 4], [3, 2, 1]]
+    assert gentrain.ones(2, 2).triu(2**62).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    scores = gentrain.randn(2, 4, 4, requires_grad=True)
+    scores.masked_fill(gentrain.ones(4, 4, dtype=gentrain.bool).tril().logical_not(), float("-inf")).softmax(-1).sum().backward()
+    assert scores.grad.shape == (2, 4, 4)
+    with pytest.raises(gentrain.ShapeError):
+        gentrain.ones(3).tril()
+
+
 def test_errors_raise_with_the_library_message():
     with pytest.raises(gentrain.ShapeError, match=r"gentrain_add: .*\[2, 3\].*\[4\]"):
         gentrain.zeros(2, 3) + gentrain.zeros(4)

@@ -1,0 +1,31 @@
+/// The triangles of matrices and reversals along dimensions, PyTorch's tril, triu and flip: made of
+/// differentiable ops (where, index_select), so gradients of any order flow through them.
+extension Tensor {
+    /// The lower triangle of the last two dims `[..., m, n]`: element (i, j) where j − i ≤ `diagonal`,
+    /// else zero (torch.tril; `diagonal` 0 is the main diagonal, above it positive).
+    public func tril(diagonal: Int = 0) throws -> Tensor { try triangle(diagonal, lower: true, "tril") }
+
+    /// The upper triangle: element (i, j) where j − i ≥ `diagonal`, else zero (torch.triu).
+    public func triu(diagonal: Int = 0) throws -> Tensor { try triangle(diagonal, lower: false, "triu") }
+
+    private func triangle(_ diagonal: Int, lower: Bool, _ name: String) throws -> Tensor {
+        guard ndim >= 2 else { throw GentrainError.shape("\(name): input tensor must have at least 2 dimensions, got \(ndim)") }
+        let (m, n) = (shape[ndim - 2], shape[ndim - 1])
+        // j against i + diagonal, broadcast to a bool [m, n] (the diagonal clamped: any int64 is one).
+        let k = try Tensor.scalar(Double(Swift.max(Swift.min(diagonal, 1 << 53), -(1 << 53))), dtype: .int64)
+        let (j, bound) = (try Tensor.arange(0, Double(n)).reshape([1, n]), try Tensor.arange(0, Double(m)).reshape([m, 1]).add(k))
+        let keep = try lower ? j.le(bound) : j.ge(bound)
+        return try Tensor.where(keep, self, Tensor.scalar(0, dtype: dtype))
+    }
+
+    /// The elements in reverse order along each of `dims` (torch.flip): a copy.
+    public func flip(_ dims: [Int]) throws -> Tensor {
+        let d = try dims.map { try dim($0, "flip") }
+        guard Set(d).count == d.count else { throw GentrainError.argument("flip: dim appears multiple times in the list of dims") }
+        var out = self
+        for i in d where shape[i] > 1 {
+            out = try out.indexSelect(i, Tensor.arange(Double(shape[i] - 1), -1, step: -1))
+        }
+        return out === self ? try clone() : out
+    }
+}

@@ -101,6 +101,9 @@ op("sub", "a", "b:other", swift="{a}.sub({b})", doc="a - b, broadcasting (torch.
 op("mul", "a", "b:other", swift="{a}.mul({b})", doc="a * b, broadcasting (torch.mul).")
 op("div", "a", "b:other", swift="{a}.div({b})", doc="a / b, broadcasting; true division (torch.div).")
 op("pow", "a", "b:exponent", swift="{a}.pow({b})", doc="a ** b, broadcasting (torch.pow).")
+op("lerp", "x", "end", "double weight", swift="{x}.lerp({end}, weight: {weight})", py="method torch",
+   doc="x + weight * (end - x), broadcasting (torch.lerp with a number weight; an exponential moving average "
+       "of weights is ema.lerp(p, 1 - decay)).")
 op("floor_divide", "a", "b:other", swift="{a}.floorDivide({b})", py="method torch",
    doc="a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an error); "
        "no derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide).")
@@ -127,6 +130,7 @@ op("expm1", "x", swift="{x}.expm1()", py="method torch", doc="e^x - 1, accurate 
 op("sqrt", "x", swift="{x}.sqrt()", py="method torch", doc="The square root (torch.sqrt).")
 op("rsqrt", "x", swift="{x}.rsqrt()", py="method torch", doc="1 / sqrt(x) (torch.rsqrt).")
 op("abs", "x", swift="{x}.abs()", py="method torch", doc="|x|; its gradient is sign(x), 0 at 0 (torch.abs).")
+op("reciprocal", "x", swift="{x}.reciprocal()", py="method torch", doc="1 / x (torch.reciprocal).")
 op("sign", "x", swift="{x}.sign()", py="method torch", doc="-1, 0 or 1; its gradient is zero (torch.sign).")
 op("floor", "x", swift="{x}.floor()", py="method torch",
    doc="Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero (torch.floor).")

@@ -440,6 +440,10 @@ gentrain_status gentrain_mul(gentrain_tensor **out, const gentrain_tensor *a, co
 gentrain_status gentrain_div(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* a ** b, broadcasting (torch.pow). */
 gentrain_status gentrain_pow(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* x + weight * (end - x), broadcasting (torch.lerp with a number weight; an exponential moving
+ * average of weights is ema.lerp(p, 1 - decay)). */
+gentrain_status gentrain_lerp(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *end,
+                              double weight);
 /* a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an error); no
  * derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide). */
 gentrain_status gentrain_floor_divide(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
@@ -478,6 +482,8 @@ gentrain_status gentrain_sqrt(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_rsqrt(gentrain_tensor **out, const gentrain_tensor *x);
 /* |x|; its gradient is sign(x), 0 at 0 (torch.abs). */
 gentrain_status gentrain_abs(gentrain_tensor **out, const gentrain_tensor *x);
+/* 1 / x (torch.reciprocal). */
+gentrain_status gentrain_reciprocal(gentrain_tensor **out, const gentrain_tensor *x);
 /* -1, 0 or 1; its gradient is zero (torch.sign). */
 gentrain_status gentrain_sign(gentrain_tensor **out, const gentrain_tensor *x);
 /* Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero

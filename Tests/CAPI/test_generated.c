@@ -23,6 +23,8 @@ int main(void) {
     EXPECT(gentrain_div(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_pow(&out, NULL, t));
     EXPECT(gentrain_pow(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_lerp(&out, NULL, t, 1.0));
+    EXPECT(gentrain_lerp(NULL, t, t, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_floor_divide(&out, NULL, t));
     EXPECT(gentrain_floor_divide(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_remainder(&out, NULL, t));
@@ -59,6 +61,8 @@ int main(void) {
     EXPECT(gentrain_rsqrt(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_abs(&out, NULL));
     EXPECT(gentrain_abs(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_reciprocal(&out, NULL));
+    EXPECT(gentrain_reciprocal(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_sign(&out, NULL));
     EXPECT(gentrain_sign(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_floor(&out, NULL));

@@ -20,6 +20,7 @@ let generatedOps: [String: ([Tensor]) throws -> Tensor] = [
     "sqrt": { try $0[0].sqrt() },
     "rsqrt": { try $0[0].rsqrt() },
     "abs": { try $0[0].abs() },
+    "reciprocal": { try $0[0].reciprocal() },
     "sign": { try $0[0].sign() },
     "floor": { try $0[0].floor() },
     "ceil": { try $0[0].ceil() },

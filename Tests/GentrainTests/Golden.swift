@@ -77,6 +77,8 @@ let opTable = generatedOps.merging(handWrittenOps) { _, handWritten in handWritt
 
 let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "tril": { try $0[0].tril() },
+    "lerp_third": { try $0[0].lerp($0[1], weight: 0.3) },
+    "lerp_most": { try $0[0].lerp($0[1], weight: 0.9) },
     "triu_1": { try $0[0].triu(diagonal: 1) },
     "tril_minus_2": { try $0[0].tril(diagonal: -2) },
     "flip_0_2": { try $0[0].flip([0, -1]) },

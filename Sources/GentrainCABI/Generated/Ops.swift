@@ -29,6 +29,12 @@ public func gentrain_pow(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePoin
 }
 
 @c @implementation
+public func gentrain_lerp(_ out: TensorOut?, _ x: OpaquePointer?, _ end: OpaquePointer?,
+                          _ weight: Double) -> gentrain_status {
+    producing("gentrain_lerp", out) { try tensorArg(x, "x").lerp(tensorArg(end, "end"), weight: weight) }
+}
+
+@c @implementation
 public func gentrain_floor_divide(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
     producing("gentrain_floor_divide", out) { try tensorArg(a, "a").floorDivide(tensorArg(b, "b")) }
 }
@@ -116,6 +122,11 @@ public func gentrain_rsqrt(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_s
 @c @implementation
 public func gentrain_abs(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_abs", out) { try tensorArg(x, "x").abs() }
+}
+
+@c @implementation
+public func gentrain_reciprocal(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_reciprocal", out) { try tensorArg(x, "x").reciprocal() }
 }
 
 @c @implementation

@@ -34,6 +34,13 @@ extension Tensor {
         }
     }
 
+    /// `self + weight · (end − self)`, PyTorch's lerp (as its kernel: from `end` back when
+    /// weight ≥ 0.5, so that weight 1 gives `end` exactly); gradients 1 − weight and weight.
+    public func lerp(_ end: Tensor, weight: Double) throws -> Tensor {
+        let diff = try end.sub(self)
+        return weight < 0.5 ? try add(diff.mul(weight)) : try end.sub(diff.mul(1 - weight))
+    }
+
     /// `self // other`, rounded down (torch.floor_divide). As PyTorch's, it has no derivative: a
     /// backward pass that reaches it is an error.
     public func floorDivide(_ other: Tensor) throws -> Tensor {

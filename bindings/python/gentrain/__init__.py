@@ -12,7 +12,7 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .serialization import load, save
 from .utils.dlpack import from_dlpack
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
-from .tensor import (Generator, Tensor, arange, argsort, cat, device, empty, empty_like, eye, from_numpy, full,
+from .tensor import (Generator, Tensor, arange, argsort, cat, device, empty, empty_like, eye, from_numpy, full, full_like,
                      get_default_dtype, linspace, multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn,
                      randn_like, randperm, set_default_dtype, sort, stack, tensor, topk, where, zeros, zeros_like)
 

@@ -9,13 +9,19 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
     """The Tensor methods that forward to one C function."""
 
     __slots__ = ()
+
+    def lerp(self, end: Tensor, weight: float) -> Tensor:
+        """x + weight * (end - x), broadcasting (torch.lerp with a number weight; an exponential moving
+        average of weights is ema.lerp(p, 1 - decay)).
+        """
+        return self._op(lib.gentrain_lerp, self._h, end._h, float(weight))
 
     def floor_divide(self, other: Tensor) -> Tensor:
         """a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an
@@ -68,6 +74,10 @@ class TensorOps:
     def abs(self) -> Tensor:
         """|x|; its gradient is sign(x), 0 at 0 (torch.abs)."""
         return self._tensor_op(fn.gentrain_abs, self)
+
+    def reciprocal(self) -> Tensor:
+        """1 / x (torch.reciprocal)."""
+        return self._tensor_op(fn.gentrain_reciprocal, self)
 
     def sign(self) -> Tensor:
         """-1, 0 or 1; its gradient is zero (torch.sign)."""
@@ -278,6 +288,13 @@ class TensorOps:
         return self._tensor_int_op(fn.gentrain_log_softmax, self, dim)
 
 
+def lerp(input: Tensor, end: Tensor, weight: float) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x + weight * (end - x), broadcasting (torch.lerp with a number weight; an exponential moving
+    average of weights is ema.lerp(p, 1 - decay)).
+    """
+    return input.lerp(end, weight)
+
+
 def floor_divide(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an
     error); no derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide).
@@ -340,6 +357,11 @@ def rsqrt(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
 def abs(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """|x|; its gradient is sign(x), 0 at 0 (torch.abs)."""
     return input.abs()
+
+
+def reciprocal(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """1 / x (torch.reciprocal)."""
+    return input.reciprocal()
 
 
 def sign(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -557,6 +557,50 @@ class Tensor(_TensorBase, TensorOps):
 
     clip = clamp
 
+    def clamp_min(self, min):  # noqa: A002 - PyTorch's names
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):  # noqa: A002 - PyTorch's names
+        return self.clamp(max=max)
+
+    def lerp_(self, end, weight):
+        """self = self.lerp(end, weight), in place: an exponential moving average of weights is
+        `ema_p.lerp_(p, 1 - decay)` under no_grad."""
+        return self.copy_(self.lerp(end, weight))
+
+    # -- PyTorch's helpers that take their shape or dtype from another tensor ----------------
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """A tensor of `size` filled with fill_value, in this tensor's dtype unless given."""
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def view_as(self, other):
+        return self.view(*other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(*other.shape)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def true_divide(self, other):
+        return self / other
+
+    def positive(self):
+        return self
+
     # -- reductions ----------------------------------------------------------------------
 
     def var(self, dim=None, correction=1, keepdim=False, unbiased=None):
@@ -1042,6 +1086,10 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     shape, n = _int64s(size)
     t = _new(lib.gentrain_tensor_full, shape, n, dtype.code, builtins.float(fill_value))
     return t.requires_grad_(True) if requires_grad else t
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):

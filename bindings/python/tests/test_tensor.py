@@ -176,6 +176,25 @@ def test_triangles_and_flips_as_pytorch():
         gentrain.ones(3).tril()
 
 
+def test_lerp_ema_and_the_new_like_helpers_as_pytorch():
+    # PyTorch's values: lerp at 0.3 and 1.0, an EMA step in place, the new_*/*_as/*_like helpers.
+    a, b = gentrain.tensor([1.0, 2.0]), gentrain.tensor([3.0, -2.0])
+    np.testing.assert_allclose(a.lerp(b, 0.3).numpy(), [1.6, 0.8], rtol=1e-6)
+    assert a.lerp(b, 1.0).tolist() == [3.0, -2.0]
+    ema, p = gentrain.zeros(2, requires_grad=True), gentrain.tensor([4.0, 8.0])
+    with gentrain.no_grad():
+        ema.lerp_(p, 0.25)
+    assert ema.tolist() == [1.0, 2.0] and ema.requires_grad
+    w = gentrain.tensor([1.0, 2.0], requires_grad=True)
+    w.lerp(b, 0.3).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [0.7, 0.7], rtol=1e-6)
+    assert a.new_zeros(2, 3).shape == (2, 3) and a.new_full((2,), 7).tolist() == [7.0, 7.0]
+    assert a.new_tensor([1, 2]).dtype is gentrain.float32 and gentrain.full_like(a, 3).tolist() == [3.0, 3.0]
+    assert a.clamp_min(1.5).tolist() == [1.5, 2.0] and a.clamp_max(1.5).tolist() == [1.0, 1.5]
+    assert a.reciprocal().tolist() == [1.0, 0.5] and a.type_as(gentrain.tensor([1])).dtype is gentrain.int64
+    assert a.view_as(gentrain.zeros(2, 1)).shape == (2, 1) and a.true_divide(2).tolist() == [0.5, 1.0]
+
+
 def test_errors_raise_with_the_library_message():
     with pytest.raises(gentrain.ShapeError, match=r"gentrain_add: .*\[2, 3\].*\[4\]"):
         gentrain.zeros(2, 3) + gentrain.zeros(4)

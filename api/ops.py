@@ -205,6 +205,9 @@ op("amax", "x", *REDUCE, swift="{x}.amax(dims: {dims}, keepdim: {keepdim})", py=
 op("amin", "x", *REDUCE, swift="{x}.amin(dims: {dims}, keepdim: {keepdim})", py="method torch",
    doc="The minimum over `ndims` dims (ndims 0: every dim), as amax (torch.amin).",
    pydoc="The minimum over `dim` (None: every dim), as amax.")
+op("count_nonzero", "x", "dims dims:dim = None", swift="{x}.countNonzero(dims: {dims})", py="method torch",
+   doc="The int64 number of nonzero elements over `ndims` dims (ndims 0: every dim) (torch.count_nonzero).",
+   pydoc="The int64 number of nonzero elements over `dim` (an int or a sequence; None: every dim).")
 op("any", "x", *REDUCE, swift="{x}.any(dims: {dims}, keepdim: {keepdim})", py="method torch",
    doc="A bool tensor: whether any element over `ndims` dims (ndims 0: every dim) is nonzero; false over "
        "none (torch.any).",
@@ -262,6 +265,11 @@ op("triu", "x", "int64 diagonal = 0", swift="{x}.triu(diagonal: {diagonal})", py
 op("flip", "x", "dims dims", swift="{x}.flip({dims})", py="method torch",
    doc="A copy with the elements in reverse order along each of the `ndims` dims (torch.flip).",
    pydoc="A copy with the elements in reverse order along each of `dims` (an int or a sequence).")
+op("roll", "x", "dims shifts", "dims dims = None", swift="{x}.roll({shifts}, dims: {dims})", py="method torch",
+   doc="A copy with the elements rotated by shifts[i] along dims[i] (element k moves to (k + shift) mod size); "
+       "with ndims 0, the flattened tensor by the one shift (torch.roll).",
+   pydoc="A copy with the elements rotated by shifts[i] along dims[i]; with dims None, the flattened tensor by "
+         "the one shift.")
 op("contiguous", "x", swift="{x}.contiguous()", py="method",
    doc="x itself when contiguous, else a row-major copy (Tensor.contiguous).")
 op("clone", "x", swift="{x}.clone()", py="method torch", doc="A copy with its own memory; gradients flow back (torch.clone).")

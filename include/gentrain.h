@@ -580,6 +580,10 @@ gentrain_status gentrain_amax(gentrain_tensor **out, const gentrain_tensor *x, c
  * dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_amin(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
                               bool keepdim);
+/* The int64 number of nonzero elements over `ndims` dims (ndims 0: every dim)
+ * (torch.count_nonzero). PyTorch's defaults: dims every dim (ndims 0). */
+gentrain_status gentrain_count_nonzero(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims,
+                                       size_t ndims);
 /* A bool tensor: whether any element over `ndims` dims (ndims 0: every dim) is nonzero; false over
  * none (torch.any). PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_any(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
@@ -637,6 +641,11 @@ gentrain_status gentrain_tril(gentrain_tensor **out, const gentrain_tensor *x, i
 gentrain_status gentrain_triu(gentrain_tensor **out, const gentrain_tensor *x, int64_t diagonal);
 /* A copy with the elements in reverse order along each of the `ndims` dims (torch.flip). */
 gentrain_status gentrain_flip(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims);
+/* A copy with the elements rotated by shifts[i] along dims[i] (element k moves to (k + shift) mod
+ * size); with ndims 0, the flattened tensor by the one shift (torch.roll). PyTorch's defaults: dims
+ * every dim (ndims 0). */
+gentrain_status gentrain_roll(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *shifts, size_t nshifts,
+                              const int64_t *dims, size_t ndims);
 /* x itself when contiguous, else a row-major copy (Tensor.contiguous). */
 gentrain_status gentrain_contiguous(gentrain_tensor **out, const gentrain_tensor *x);
 /* A copy with its own memory; gradients flow back (torch.clone). */

@@ -251,7 +251,7 @@ def rng_neutral(f):
 
 
 def rounding_cases():
-    """floor, ceil, round, trunc, remainder, tril, triu, flip, reciprocal and lerp, on inputs of their own generator (away from the steps, where
+    """floor, ceil, round, trunc, remainder, tril, triu, flip, roll, reciprocal and lerp, on inputs of their own generator (away from the steps, where
     central differences see the jump; the Python tests check round's ties to even)."""
     g = torch.Generator().manual_seed(5)
     x = torch.randn(2, 3, generator=g, dtype=torch.float64) * 3
@@ -263,7 +263,9 @@ def rounding_cases():
             ("tril", torch.tril), ("triu_1", lambda a: torch.triu(a, 1)), ("tril_minus_2", lambda a: torch.tril(a, -2)),
             ("flip_0_2", lambda a: torch.flip(a, (0, 2)))]] + \
         [op_case("reciprocal", [x], torch.reciprocal), op_case("lerp_third", [x, d], lambda a, b: torch.lerp(a, b, 0.3)),
-         op_case("lerp_most", [x, d], lambda a, b: torch.lerp(a, b, 0.9))]
+         op_case("lerp_most", [x, d], lambda a, b: torch.lerp(a, b, 0.9))] + \
+        [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
+            ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]]
 
 
 def encode(t):

@@ -137,6 +137,8 @@ int main(void) {
     EXPECT(gentrain_amax(NULL, t, (const int64_t[]){1}, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_amin(&out, NULL, (const int64_t[]){1}, 1, false));
     EXPECT(gentrain_amin(NULL, t, (const int64_t[]){1}, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_count_nonzero(&out, NULL, (const int64_t[]){1}, 1));
+    EXPECT(gentrain_count_nonzero(NULL, t, (const int64_t[]){1}, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_any(&out, NULL, (const int64_t[]){1}, 1, false));
     EXPECT(gentrain_any(NULL, t, (const int64_t[]){1}, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_all(&out, NULL, (const int64_t[]){1}, 1, false));
@@ -177,6 +179,8 @@ int main(void) {
     EXPECT(gentrain_triu(NULL, t, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_flip(&out, NULL, (const int64_t[]){1}, 1));
     EXPECT(gentrain_flip(NULL, t, (const int64_t[]){1}, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_roll(&out, NULL, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1));
+    EXPECT(gentrain_roll(NULL, t, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_contiguous(&out, NULL));
     EXPECT(gentrain_contiguous(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_clone(&out, NULL));

@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 134 };
+enum { GENERATED_OPS = 136 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -384,8 +384,7 @@ static void generated_op(input *in) {
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_count_nonzero(&out, a_x, a_dims, a_dims_count);
         break;
     }
     case 63: {
@@ -394,7 +393,7 @@ static void generated_op(input *in) {
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
         bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 64: {
@@ -403,16 +402,25 @@ static void generated_op(input *in) {
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
         bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_logsumexp(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 65: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_logsumexp(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 66: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumsum(&out, a_x, a_dim);
         break;
     }
-    case 66: {
+    case 67: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -422,7 +430,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_var(&out, a_x, a_dims, a_dims_count, a_correction, a_keepdim);
         break;
     }
-    case 67: {
+    case 68: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         int64_t a_dims_values[4];
@@ -432,14 +440,14 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_norm(&out, a_x, a_p, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 68: {
+    case 69: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         bool a_keepdim = byte(in) % 2;
         gentrain_argmax(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 69: {
+    case 70: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shape_values[4];
         size_t a_shape_count = 0;
@@ -447,7 +455,7 @@ static void generated_op(input *in) {
         if (small_view(a_shape, a_shape_count)) gentrain_reshape(&out, a_x, a_shape, a_shape_count);
         break;
     }
-    case 70: {
+    case 71: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -455,7 +463,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_permute(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 71: {
+    case 72: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -463,21 +471,21 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_expand(&out, a_x, a_sizes, a_sizes_count);
         break;
     }
-    case 72: {
+    case 73: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_flatten(&out, a_x, a_start_dim, a_end_dim);
         break;
     }
-    case 73: {
+    case 74: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim0 = integer(in);
         int64_t a_dim1 = integer(in);
         gentrain_transpose(&out, a_x, a_dim0, a_dim1);
         break;
     }
-    case 74: {
+    case 75: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -485,13 +493,13 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_squeeze(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 75: {
+    case 76: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_unsqueeze(&out, a_x, a_dim);
         break;
     }
-    case 76: {
+    case 77: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -500,7 +508,7 @@ static void generated_op(input *in) {
         gentrain_slice(&out, a_x, a_dim, a_start, a_end, a_step);
         break;
     }
-    case 77: {
+    case 78: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -508,26 +516,26 @@ static void generated_op(input *in) {
         gentrain_narrow(&out, a_x, a_dim, a_start, a_length);
         break;
     }
-    case 78: {
+    case 79: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_index = integer(in);
         gentrain_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 79: {
+    case 80: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_tril(&out, a_x, a_diagonal);
         break;
     }
-    case 80: {
+    case 81: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_triu(&out, a_x, a_diagonal);
         break;
     }
-    case 81: {
+    case 82: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -535,30 +543,43 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_flip(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 82: {
+    case 83: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_shifts_values[4];
+        size_t a_shifts_count = 0;
+        const int64_t *a_shifts = fuzz_dims(in, a_shifts_values, &a_shifts_count);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        if (small_view(a_shifts, a_shifts_count) && small_view(a_dims, a_dims_count)) gentrain_roll(&out, a_x,
+                                                                                                    a_shifts, a_shifts_count,
+                                                                                                    a_dims, a_dims_count);
+        break;
+    }
+    case 84: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_contiguous(&out, a_x);
         break;
     }
-    case 83: {
+    case 85: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_clone(&out, a_x);
         break;
     }
-    case 84: {
+    case 86: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_dtype a_dtype = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);
         gentrain_to_dtype(&out, a_x, a_dtype);
         break;
     }
-    case 85: {
+    case 87: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_index_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 86: {
+    case 88: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -566,14 +587,14 @@ static void generated_op(input *in) {
         gentrain_index_add(&out, a_x, a_dim, a_index, a_source);
         break;
     }
-    case 87: {
+    case 89: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_gather(&out, a_x, a_dim, a_index);
         break;
     }
-    case 88: {
+    case 90: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -581,40 +602,40 @@ static void generated_op(input *in) {
         gentrain_scatter_add(&out, a_x, a_dim, a_index, a_src);
         break;
     }
-    case 89: {
+    case 91: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_mask = any_tensor(in);
         double a_value = number(in);
         gentrain_masked_fill(&out, a_x, a_mask, a_value);
         break;
     }
-    case 90: {
+    case 92: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_linear(&out, a_x, a_weight, a_bias);
         break;
     }
-    case 91: {
+    case 93: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmax(&out, a_x, a_dim);
         break;
     }
-    case 92: {
+    case 94: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_log_softmax(&out, a_x, a_dim);
         break;
     }
-    case 93: {
+    case 95: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
         gentrain_dropout(&out, a_x, a_p, a_training);
         break;
     }
-    case 94: {
+    case 96: {
         gentrain_tensor *a_indices = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         int64_t a_padding_idx_value = integer(in);
@@ -622,13 +643,13 @@ static void generated_op(input *in) {
         gentrain_embedding(&out, a_indices, a_weight, a_padding_idx);
         break;
     }
-    case 95: {
+    case 97: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_upscale_factor = integer(in);
         gentrain_pixel_shuffle(&out, a_x, a_upscale_factor);
         break;
     }
-    case 96: {
+    case 98: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_pad_values[4];
         size_t a_pad_count = 0;
@@ -638,7 +659,7 @@ static void generated_op(input *in) {
         if (small_view(a_pad, a_pad_count)) gentrain_pad_mode(&out, a_x, a_pad, a_pad_count, a_mode, a_value);
         break;
     }
-    case 97: {
+    case 99: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -651,7 +672,7 @@ static void generated_op(input *in) {
                                                                                           a_weight, a_bias, a_eps);
         break;
     }
-    case 98: {
+    case 100: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_groups = integer(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -660,7 +681,7 @@ static void generated_op(input *in) {
         gentrain_group_norm(&out, a_x, a_groups, a_weight, a_bias, a_eps);
         break;
     }
-    case 99: {
+    case 101: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -668,21 +689,21 @@ static void generated_op(input *in) {
         gentrain_instance_norm(&out, a_x, a_weight, a_bias, a_eps);
         break;
     }
-    case 100: {
+    case 102: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_mse_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 101: {
+    case 103: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_l1_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 102: {
+    case 104: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -690,7 +711,7 @@ static void generated_op(input *in) {
         gentrain_smooth_l1_loss(&out, a_input, a_target, a_reduction, a_beta);
         break;
     }
-    case 103: {
+    case 105: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -698,7 +719,7 @@ static void generated_op(input *in) {
         gentrain_huber_loss(&out, a_input, a_target, a_reduction, a_delta);
         break;
     }
-    case 104: {
+    case 106: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -706,7 +727,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 105: {
+    case 107: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -715,7 +736,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy_with_logits(&out, a_input, a_target, a_weight, a_reduction, a_pos_weight);
         break;
     }
-    case 106: {
+    case 108: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
@@ -723,7 +744,7 @@ static void generated_op(input *in) {
         gentrain_kl_div(&out, a_input, a_target, a_reduction, a_log_target);
         break;
     }
-    case 107: {
+    case 109: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_var = any_tensor(in);
@@ -733,7 +754,7 @@ static void generated_op(input *in) {
         gentrain_gaussian_nll_loss(&out, a_input, a_target, a_var, a_full, a_eps, a_reduction);
         break;
     }
-    case 108: {
+    case 110: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         int64_t a_dim = integer(in);
@@ -741,7 +762,7 @@ static void generated_op(input *in) {
         gentrain_cosine_similarity(&out, a_x1, a_x2, a_dim, a_eps);
         break;
     }
-    case 109: {
+    case 111: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -750,68 +771,68 @@ static void generated_op(input *in) {
         gentrain_cosine_embedding_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 110: {
+    case 112: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
         gentrain_vae_kl_divergence(&out, a_mu, a_logvar, a_reduction);
         break;
     }
-    case 111: {
+    case 113: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reparameterize(&out, a_mu, a_logvar);
         break;
     }
-    case 112: {
+    case 114: {
         int64_t a_in_features = integer(in);
         int64_t a_out_features = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_linear_new(&module, a_in_features, a_out_features, a_bias);
         break;
     }
-    case 113: {
+    case 115: {
         gentrain_module_relu_new(&module);
         break;
     }
-    case 114: {
+    case 116: {
         double a_negative_slope = number(in);
         gentrain_module_leaky_relu_new(&module, a_negative_slope);
         break;
     }
-    case 115: {
+    case 117: {
         double a_alpha = number(in);
         gentrain_module_elu_new(&module, a_alpha);
         break;
     }
-    case 116: {
+    case 118: {
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_module_gelu_new(&module, a_approximate);
         break;
     }
-    case 117: {
+    case 119: {
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_module_softplus_new(&module, a_beta, a_threshold);
         break;
     }
-    case 118: {
+    case 120: {
         int64_t a_dim = integer(in);
         gentrain_module_softmax_new(&module, a_dim);
         break;
     }
-    case 119: {
+    case 121: {
         int64_t a_dim = integer(in);
         gentrain_module_log_softmax_new(&module, a_dim);
         break;
     }
-    case 120: {
+    case 122: {
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_module_flatten_new(&module, a_start_dim, a_end_dim);
         break;
     }
-    case 121: {
+    case 123: {
         int64_t a_dim = integer(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -819,12 +840,12 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_module_unflatten_new(&module, a_dim, a_sizes, a_sizes_count);
         break;
     }
-    case 122: {
+    case 124: {
         double a_p = number(in);
         gentrain_module_dropout_new(&module, a_p);
         break;
     }
-    case 123: {
+    case 125: {
         int64_t a_num_features = integer(in);
         double a_eps = number(in);
         double a_momentum_value = number(in);
@@ -834,7 +855,7 @@ static void generated_op(input *in) {
         gentrain_module_batch_norm_new(&module, a_num_features, a_eps, a_momentum, a_affine, a_track_running_stats);
         break;
     }
-    case 124: {
+    case 126: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -846,7 +867,7 @@ static void generated_op(input *in) {
                                                                                                      a_elementwise_affine);
         break;
     }
-    case 125: {
+    case 127: {
         int64_t a_num_groups = integer(in);
         int64_t a_num_channels = integer(in);
         double a_eps = number(in);
@@ -854,7 +875,7 @@ static void generated_op(input *in) {
         gentrain_module_group_norm_new(&module, a_num_groups, a_num_channels, a_eps, a_affine);
         break;
     }
-    case 126: {
+    case 128: {
         int64_t a_num_embeddings = integer(in);
         int64_t a_embedding_dim = integer(in);
         int64_t a_padding_idx_value = integer(in);
@@ -862,18 +883,18 @@ static void generated_op(input *in) {
         gentrain_module_embedding_new(&module, a_num_embeddings, a_embedding_dim, a_padding_idx);
         break;
     }
-    case 127: {
+    case 129: {
         int64_t a_upscale_factor = integer(in);
         gentrain_module_pixel_shuffle_new(&module, a_upscale_factor);
         break;
     }
-    case 128: {
+    case 130: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_avg_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 129: {
+    case 131: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -886,7 +907,7 @@ static void generated_op(input *in) {
                                    a_dilation, a_groups, a_bias);
         break;
     }
-    case 130: {
+    case 132: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -898,7 +919,7 @@ static void generated_op(input *in) {
                                  a_bidirectional);
         break;
     }
-    case 131: {
+    case 133: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -910,14 +931,14 @@ static void generated_op(input *in) {
                                 a_bidirectional);
         break;
     }
-    case 132: {
+    case 134: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_lstm_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 133: {
+    case 135: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;

@@ -82,6 +82,8 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "triu_1": { try $0[0].triu(diagonal: 1) },
     "tril_minus_2": { try $0[0].tril(diagonal: -2) },
     "flip_0_2": { try $0[0].flip([0, -1]) },
+    "roll_two_dims": { try $0[0].roll([1, -5], dims: [0, 2]) },
+    "roll_flat": { try $0[0].roll([7]) },
     "add_broadcast": { try $0[0] + $0[1] },
     "sub_broadcast": { try $0[0] - $0[1] },
     "mul_scalar_tensor": { try $0[0] * $0[1] },

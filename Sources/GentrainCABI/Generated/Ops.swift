@@ -324,6 +324,12 @@ public func gentrain_amin(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: Unsafe
 }
 
 @c @implementation
+public func gentrain_count_nonzero(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?,
+                                   _ ndims: Int) -> gentrain_status {
+    producing("gentrain_count_nonzero", out) { try tensorArg(x, "x").countNonzero(dims: int64List(dims, ndims, "dims")) }
+}
+
+@c @implementation
 public func gentrain_any(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
                          _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_any", out) { try tensorArg(x, "x").any(dims: int64List(dims, ndims, "dims"), keepdim: keepdim) }
@@ -436,6 +442,12 @@ public func gentrain_triu(_ out: TensorOut?, _ x: OpaquePointer?, _ diagonal: In
 public func gentrain_flip(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?,
                           _ ndims: Int) -> gentrain_status {
     producing("gentrain_flip", out) { try tensorArg(x, "x").flip(int64List(dims, ndims, "dims")) }
+}
+
+@c @implementation
+public func gentrain_roll(_ out: TensorOut?, _ x: OpaquePointer?, _ shifts: UnsafePointer<Int64>?, _ nshifts: Int,
+                          _ dims: UnsafePointer<Int64>?, _ ndims: Int) -> gentrain_status {
+    producing("gentrain_roll", out) { try tensorArg(x, "x").roll(int64List(shifts, nshifts, "shifts"), dims: int64List(dims, ndims, "dims")) }
 }
 
 @c @implementation

@@ -22,4 +22,9 @@ extension Tensor {
     public func all(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
         try withNoGrad { try eq(0).sum(dims: dims, keepdim: keepdim).eq(0) }
     }
+
+    /// The number of nonzero elements over `dims` (nil or empty: all), int64 (torch.count_nonzero).
+    public func countNonzero(dims: [Int]? = nil) throws -> Tensor {
+        try withNoGrad { try ne(0).sum(dims: dims) }
+    }
 }

@@ -1,5 +1,6 @@
-/// The triangles of matrices and reversals along dimensions, PyTorch's tril, triu and flip: made of
-/// differentiable ops (where, index_select), so gradients of any order flow through them.
+/// The triangles of matrices, reversals and rotations along dimensions, PyTorch's tril, triu, flip
+/// and roll: made of differentiable ops (where, index_select, cat), so gradients of any order flow
+/// through them.
 extension Tensor {
     /// The lower triangle of the last two dims `[..., m, n]`: element (i, j) where j − i ≤ `diagonal`,
     /// else zero (torch.tril; `diagonal` 0 is the main diagonal, above it positive).
@@ -25,6 +26,25 @@ extension Tensor {
         var out = self
         for i in d where shape[i] > 1 {
             out = try out.indexSelect(i, Tensor.arange(Double(shape[i] - 1), -1, step: -1))
+        }
+        return out === self ? try clone() : out
+    }
+
+    /// The elements rotated by `shifts[i]` along `dims[i]` (torch.roll): element k moves to
+    /// (k + shift) mod size. With no dims, the flattened tensor is rotated by the one shift. A copy.
+    public func roll(_ shifts: [Int], dims: [Int] = []) throws -> Tensor {
+        if dims.isEmpty {
+            guard shifts.count == 1 else { throw GentrainError.argument("roll: expected one shift without dims, got \(shifts.count)") }
+            return try reshape([numel]).roll(shifts, dims: [0]).reshape(shape)
+        }
+        guard shifts.count == dims.count else {
+            throw GentrainError.argument("roll: shifts and dimensions must align, got \(shifts.count) shifts and \(dims.count) dims")
+        }
+        var out = self
+        for (shift, d) in zip(shifts, try dims.map { try dim($0, "roll") }) where shape[d] > 0 {
+            let n = shape[d], s = (shift % n + n) % n
+            guard s != 0 else { continue }
+            out = try Tensor.cat([out.narrow(d, start: n - s, length: s), out.narrow(d, start: 0, length: n - s)], dim: d)
         }
         return out === self ? try clone() : out
     }

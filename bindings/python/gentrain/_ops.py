@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -183,6 +183,10 @@ class TensorOps:
         """The minimum over `dim` (None: every dim), as amax."""
         return self._op(lib.gentrain_amin, self._h, *_c.dims(dim), bool(keepdim))
 
+    def count_nonzero(self, dim: Optional[Union[int, Sequence[int]]] = None) -> Tensor:
+        """The int64 number of nonzero elements over `dim` (an int or a sequence; None: every dim)."""
+        return self._op(lib.gentrain_count_nonzero, self._h, *_c.dims(dim))
+
     def any(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """A bool tensor: whether any element over `dim` (None: every dim) is nonzero; false over none."""
         return self._op(lib.gentrain_any, self._h, *_c.dims(dim), bool(keepdim))
@@ -248,6 +252,12 @@ class TensorOps:
     def flip(self, dims: Optional[Union[int, Sequence[int]]]) -> Tensor:
         """A copy with the elements in reverse order along each of `dims` (an int or a sequence)."""
         return self._op(lib.gentrain_flip, self._h, *_c.dims(dims))
+
+    def roll(self, shifts: Optional[Union[int, Sequence[int]]], dims: Optional[Union[int, Sequence[int]]] = None) -> Tensor:
+        """A copy with the elements rotated by shifts[i] along dims[i]; with dims None, the flattened
+        tensor by the one shift.
+        """
+        return self._op(lib.gentrain_roll, self._h, *_c.dims(shifts), *_c.dims(dims))
 
     def contiguous(self) -> Tensor:
         """x itself when contiguous, else a row-major copy (Tensor.contiguous)."""
@@ -491,6 +501,11 @@ def amin(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim
     return input.amin(dim, keepdim)
 
 
+def count_nonzero(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The int64 number of nonzero elements over `dim` (an int or a sequence; None: every dim)."""
+    return input.count_nonzero(dim)
+
+
 def any(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """A bool tensor: whether any element over `dim` (None: every dim) is nonzero; false over none."""
     return input.any(dim, keepdim)
@@ -569,6 +584,13 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002 - PyTorch's 
 def flip(input: Tensor, dims: Optional[Union[int, Sequence[int]]]) -> Tensor:  # noqa: A002 - PyTorch's names
     """A copy with the elements in reverse order along each of `dims` (an int or a sequence)."""
     return input.flip(dims)
+
+
+def roll(input: Tensor, shifts: Optional[Union[int, Sequence[int]]], dims: Optional[Union[int, Sequence[int]]] = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A copy with the elements rotated by shifts[i] along dims[i]; with dims None, the flattened
+    tensor by the one shift.
+    """
+    return input.roll(shifts, dims)
 
 
 def clone(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -174,6 +174,9 @@ def test_triangles_and_flips_as_pytorch():
     assert scores.grad.shape == (2, 4, 4)
     with pytest.raises(gentrain.ShapeError):
         gentrain.ones(3).tril()
+    assert x.roll(1, 1).tolist() == [[3, 1, 2], [6, 4, 5]] and x.roll((1, -1), (0, 1)).tolist() == [[5, 6, 4], [2, 3, 1]]
+    assert x.roll(2).tolist() == [[5, 6, 1], [2, 3, 4]] and x.roll(-2**62, 1).tolist() == [[2, 3, 1], [5, 6, 4]]
+    assert x.count_nonzero().item() == 6 and gentrain.tensor([[0, 1], [2, 0], [0, 0]]).count_nonzero(0).tolist() == [1, 1]
 
 
 def test_lerp_ema_and_the_new_like_helpers_as_pytorch():

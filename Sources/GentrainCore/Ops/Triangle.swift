@@ -24,7 +24,7 @@ extension Tensor {
         let d = try dims.map { try dim($0, "flip") }
         guard Set(d).count == d.count else { throw GentrainError.argument("flip: dim appears multiple times in the list of dims") }
         var out = self
-        for i in d where shape[i] > 1 {
+        for i in d where ndim > 0 && shape[i] > 1 {   // a 0-d tensor (dims 0 and -1 name it) is its own flip
             out = try out.indexSelect(i, Tensor.arange(Double(shape[i] - 1), -1, step: -1))
         }
         return out === self ? try clone() : out
@@ -41,7 +41,7 @@ extension Tensor {
             throw GentrainError.argument("roll: shifts and dimensions must align, got \(shifts.count) shifts and \(dims.count) dims")
         }
         var out = self
-        for (shift, d) in zip(shifts, try dims.map { try dim($0, "roll") }) where shape[d] > 0 {
+        for (shift, d) in zip(shifts, try dims.map { try sizedDim($0, "roll") }) where shape[d] > 0 {
             let n = shape[d], s = (shift % n + n) % n
             guard s != 0 else { continue }
             out = try Tensor.cat([out.narrow(d, start: n - s, length: s), out.narrow(d, start: 0, length: n - s)], dim: d)

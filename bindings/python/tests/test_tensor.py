@@ -176,6 +176,10 @@ def test_triangles_and_flips_as_pytorch():
         gentrain.ones(3).tril()
     assert x.roll(1, 1).tolist() == [[3, 1, 2], [6, 4, 5]] and x.roll((1, -1), (0, 1)).tolist() == [[5, 6, 4], [2, 3, 1]]
     assert x.roll(2).tolist() == [[5, 6, 1], [2, 3, 4]] and x.roll(-2**62, 1).tolist() == [[2, 3, 1], [5, 6, 4]]
+    scalar = gentrain.tensor(5.0)   # 0-d: flip and a flat roll keep it, a roll along dim 0 is refused (PyTorch's)
+    assert scalar.flip(0).item() == 5.0 and scalar.roll(3).item() == 5.0
+    with pytest.raises(gentrain.IndexError):
+        scalar.roll(1, 0)
     assert x.count_nonzero().item() == 6 and gentrain.tensor([[0, 1], [2, 0], [0, 0]]).count_nonzero(0).tolist() == [1, 1]
 
 

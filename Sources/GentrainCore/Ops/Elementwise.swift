@@ -154,7 +154,7 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
     if dtype == .bool && ![.add, .mul, .maximum, .minimum].contains(op) { dtype = .int64 }
     if !dtype.isFloatingPoint, let wrapping = integerOp(op) {
         let (x, y) = try withNoGrad { (try a.to(.int64), try b.to(.int64)) }
-        if op == .floorDivide || op == .remainder, try y.eq(0).toArray(Bool.self).contains(true) {
+        if op == .floorDivide || op == .remainder, try y.all().item() == 0 {
             throw GentrainError.argument("\(name): ZeroDivisionError (an integer divided by zero)")
         }
         let out = try Tensor(empty: try broadcastShapes(a.shape, b.shape, name), dtype: .int64)

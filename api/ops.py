@@ -110,6 +110,8 @@ op("floor_divide", "a", "b:other", swift="{a}.floorDivide({b})", py="method torc
 op("remainder", "a", "b:other", swift="{a}.remainder({b})", py="method torch",
    doc="a - b * floor_divide(a, b), with the sign of b (Python's %), broadcasting; integers exactly (a zero "
        "divisor is an error) (torch.remainder).")
+op("atan2", "a", "b:other", swift="{a}.atan2({b})", py="method torch",
+   doc="The angle of the point (b, a) in (-pi, pi], broadcasting; integers give float32 (torch.atan2).")
 op("maximum", "a", "b:other", swift="{a}.maximum({b})", py="method torch",
    doc="The larger of a and b, elementwise; NaN if either is NaN (torch.maximum).")
 op("minimum", "a", "b:other", swift="{a}.minimum({b})", py="method torch",
@@ -126,6 +128,8 @@ op("neg", "x", swift="{x}.neg()", py="method torch", doc="-x (torch.neg).")
 op("exp", "x", swift="{x}.exp()", py="method torch", doc="e^x (torch.exp).")
 op("log", "x", swift="{x}.log()", py="method torch", doc="The natural logarithm (torch.log).")
 op("log1p", "x", swift="{x}.log1p()", py="method torch", doc="log(1 + x), accurate near 0 (torch.log1p).")
+op("log2", "x", swift="{x}.log2()", py="method torch", doc="The base-2 logarithm (torch.log2).")
+op("log10", "x", swift="{x}.log10()", py="method torch", doc="The base-10 logarithm (torch.log10).")
 op("expm1", "x", swift="{x}.expm1()", py="method torch", doc="e^x - 1, accurate near 0 (torch.expm1).")
 op("sqrt", "x", swift="{x}.sqrt()", py="method torch", doc="The square root (torch.sqrt).")
 op("rsqrt", "x", swift="{x}.rsqrt()", py="method torch", doc="1 / sqrt(x) (torch.rsqrt).")
@@ -187,6 +191,21 @@ op("logical_or", "a", "b:other", swift="{a}.logicalOr({b})", py="method torch",
    doc="A bool tensor, true where either is nonzero, broadcasting (torch.logical_or); no gradient.")
 op("logical_xor", "a", "b:other", swift="{a}.logicalXor({b})", py="method torch",
    doc="A bool tensor, true where exactly one is nonzero, broadcasting (torch.logical_xor); no gradient.")
+op("bitwise_not", "x", swift="{x}.bitwiseNot()", py="method torch",
+   doc="~x: every bit flipped in an integer tensor, logical not on a bool one; floating point is refused "
+       "(torch.bitwise_not).")
+op("bitwise_and", "a", "b:other", swift="{a}.bitwiseAnd({b})", py="method torch",
+   doc="a & b on integer or bool tensors, broadcasting (torch.bitwise_and).")
+op("bitwise_or", "a", "b:other", swift="{a}.bitwiseOr({b})", py="method torch",
+   doc="a | b on integer or bool tensors, broadcasting (torch.bitwise_or).")
+op("bitwise_xor", "a", "b:other", swift="{a}.bitwiseXor({b})", py="method torch",
+   doc="a ^ b on integer or bool tensors, broadcasting (torch.bitwise_xor).")
+op("bitwise_left_shift", "a", "b:other", swift="{a}.bitwiseLeftShift({b})", py="method torch",
+   doc="a << b on integer tensors, broadcasting; 0 for a negative count or one of at least the dtype's "
+       "width (torch.bitwise_left_shift).")
+op("bitwise_right_shift", "a", "b:other", swift="{a}.bitwiseRightShift({b})", py="method torch",
+   doc="a >> b, arithmetic, on integer tensors, broadcasting; the sign (0 or -1) for a negative count or "
+       "one of at least the dtype's width (torch.bitwise_right_shift).")
 
 REDUCE = ("dims dims:dim = None", "bool keepdim = False")
 op("sum", "x", *REDUCE, swift="{x}.sum(dims: {dims}, keepdim: {keepdim})", py="method torch",
@@ -222,6 +241,15 @@ op("logsumexp", "x", *REDUCE, swift="{x}.logsumexp(dims: {dims}, keepdim: {keepd
 op("cumsum", "x", "int64 dim", swift="{x}.cumsum(dim: {dim})", py="method torch",
    doc="Running sums along `dim` (torch.cumsum): floating dtypes keep theirs (accumulated in "
        "float64), integers and bool give int64.")
+op("cumprod", "x", "int64 dim", swift="{x}.cumprod(dim: {dim})", py="method torch",
+   doc="Running products along `dim` (torch.cumprod), with cumsum's dtypes; the gradient is exact where x "
+       "has zeros.")
+op("prod", "x", "int64? dim = None", "bool keepdim = False", swift="{x}.prod(dim: {dim}, keepdim: {keepdim})",
+   py="method torch",
+   doc="The product over *dim, or over every element when dim is NULL (torch.prod): int64 for integer and "
+       "bool tensors, 1 over no elements; the gradient is exact where x has zeros.",
+   pydoc="The product over `dim`, or over every element when dim is None: int64 for integer and bool "
+         "tensors, 1 over no elements; the gradient is exact where the tensor has zeros.")
 op("var", "x", "dims dims", "int64 correction", "bool keepdim",
    swift="{x}.variance(dims: {dims}, correction: {correction}, keepdim: {keepdim})",
    doc="The variance over `ndims` dims (ndims 0: every dim) with `correction` subtracted from the "
@@ -233,6 +261,16 @@ op("norm", "x", "double p = 2", *REDUCE, swift="{x}.norm(p: {p}, dims: {dims}, k
 op("argmax", "x", "int64 dim", "bool keepdim", swift="{x}.argmax(dim: {dim}, keepdim: {keepdim})",
    doc="The int64 index of the first maximum along `dim` (torch.argmax).")
 
+op("diag", "x", "int64 diagonal = 0", swift="{x}.diag(diagonal: {diagonal})", py="method torch",
+   doc="A 1-D x as the square matrix with x on its `diagonal`-th diagonal (0 the main one, above it "
+       "positive), or that diagonal of a 2-D x as a 1-D copy (torch.diag).")
+op("trace", "x", swift="{x}.trace()", py="method torch",
+   doc="The sum of a matrix's main diagonal; int64 for integer matrices (torch.trace).")
+op("outer", "a", "b:vec2", swift="{a}.outer({b})", py="method torch",
+   doc="The outer product a[i] * b[j] of two 1-D tensors (torch.outer).")
+op("repeat_interleave", "x", "repeats", "int64? dim = None", swift="{x}.repeatInterleave({repeats}, dim: {dim})",
+   doc="Each slice along *dim repeated in place, repeats[i] times (int64/int32 `repeats` of one count per "
+       "slice, or of one count for all), the flattened x when dim is NULL (torch.repeat_interleave).")
 op("reshape", "x", "dims shape", swift="{x}.reshape({shape})",
    doc="The same elements in `shape` (one size may be -1); a view when x is contiguous, else a copy.")
 op("permute", "x", "dims dims", swift="{x}.permute({dims})", doc="A view with the dimensions in the order `dims`.")

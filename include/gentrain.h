@@ -450,6 +450,8 @@ gentrain_status gentrain_floor_divide(gentrain_tensor **out, const gentrain_tens
 /* a - b * floor_divide(a, b), with the sign of b (Python's %), broadcasting; integers exactly (a
  * zero divisor is an error) (torch.remainder). */
 gentrain_status gentrain_remainder(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* The angle of the point (b, a) in (-pi, pi], broadcasting; integers give float32 (torch.atan2). */
+gentrain_status gentrain_atan2(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* The larger of a and b, elementwise; NaN if either is NaN (torch.maximum). */
 gentrain_status gentrain_maximum(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* The smaller of a and b, elementwise; NaN if either is NaN (torch.minimum). */
@@ -474,6 +476,10 @@ gentrain_status gentrain_exp(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_log(gentrain_tensor **out, const gentrain_tensor *x);
 /* log(1 + x), accurate near 0 (torch.log1p). */
 gentrain_status gentrain_log1p(gentrain_tensor **out, const gentrain_tensor *x);
+/* The base-2 logarithm (torch.log2). */
+gentrain_status gentrain_log2(gentrain_tensor **out, const gentrain_tensor *x);
+/* The base-10 logarithm (torch.log10). */
+gentrain_status gentrain_log10(gentrain_tensor **out, const gentrain_tensor *x);
 /* e^x - 1, accurate near 0 (torch.expm1). */
 gentrain_status gentrain_expm1(gentrain_tensor **out, const gentrain_tensor *x);
 /* The square root (torch.sqrt). */
@@ -564,6 +570,23 @@ gentrain_status gentrain_logical_and(gentrain_tensor **out, const gentrain_tenso
 gentrain_status gentrain_logical_or(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* A bool tensor, true where exactly one is nonzero, broadcasting (torch.logical_xor); no gradient. */
 gentrain_status gentrain_logical_xor(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* ~x: every bit flipped in an integer tensor, logical not on a bool one; floating point is refused
+ * (torch.bitwise_not). */
+gentrain_status gentrain_bitwise_not(gentrain_tensor **out, const gentrain_tensor *x);
+/* a & b on integer or bool tensors, broadcasting (torch.bitwise_and). */
+gentrain_status gentrain_bitwise_and(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* a | b on integer or bool tensors, broadcasting (torch.bitwise_or). */
+gentrain_status gentrain_bitwise_or(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* a ^ b on integer or bool tensors, broadcasting (torch.bitwise_xor). */
+gentrain_status gentrain_bitwise_xor(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* a << b on integer tensors, broadcasting; 0 for a negative count or one of at least the dtype's
+ * width (torch.bitwise_left_shift). */
+gentrain_status gentrain_bitwise_left_shift(gentrain_tensor **out, const gentrain_tensor *a,
+                                            const gentrain_tensor *b);
+/* a >> b, arithmetic, on integer tensors, broadcasting; the sign (0 or -1) for a negative count or
+ * one of at least the dtype's width (torch.bitwise_right_shift). */
+gentrain_status gentrain_bitwise_right_shift(gentrain_tensor **out, const gentrain_tensor *a,
+                                             const gentrain_tensor *b);
 /* The sum over `ndims` dims (negative counts from the end; ndims 0: every dim) (torch.sum); int64
  * for integer and bool tensors. PyTorch's defaults: dims every dim (ndims 0), keepdim false. */
 gentrain_status gentrain_sum(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
@@ -599,6 +622,13 @@ gentrain_status gentrain_logsumexp(gentrain_tensor **out, const gentrain_tensor 
 /* Running sums along `dim` (torch.cumsum): floating dtypes keep theirs (accumulated in float64),
  * integers and bool give int64. */
 gentrain_status gentrain_cumsum(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+/* Running products along `dim` (torch.cumprod), with cumsum's dtypes; the gradient is exact where x
+ * has zeros. */
+gentrain_status gentrain_cumprod(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+/* The product over *dim, or over every element when dim is NULL (torch.prod): int64 for integer and
+ * bool tensors, 1 over no elements; the gradient is exact where x has zeros. PyTorch's defaults:
+ * dim none (NULL), keepdim false. */
+gentrain_status gentrain_prod(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dim, bool keepdim);
 /* The variance over `ndims` dims (ndims 0: every dim) with `correction` subtracted from the count
  * (1, Bessel's correction, is PyTorch's default) (torch.var). */
 gentrain_status gentrain_var(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *dims, size_t ndims,
@@ -609,6 +639,19 @@ gentrain_status gentrain_norm(gentrain_tensor **out, const gentrain_tensor *x, d
                               size_t ndims, bool keepdim);
 /* The int64 index of the first maximum along `dim` (torch.argmax). */
 gentrain_status gentrain_argmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, bool keepdim);
+/* A 1-D x as the square matrix with x on its `diagonal`-th diagonal (0 the main one, above it
+ * positive), or that diagonal of a 2-D x as a 1-D copy (torch.diag). PyTorch's defaults: diagonal
+ * 0. */
+gentrain_status gentrain_diag(gentrain_tensor **out, const gentrain_tensor *x, int64_t diagonal);
+/* The sum of a matrix's main diagonal; int64 for integer matrices (torch.trace). */
+gentrain_status gentrain_trace(gentrain_tensor **out, const gentrain_tensor *x);
+/* The outer product a[i] * b[j] of two 1-D tensors (torch.outer). */
+gentrain_status gentrain_outer(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* Each slice along *dim repeated in place, repeats[i] times (int64/int32 `repeats` of one count per
+ * slice, or of one count for all), the flattened x when dim is NULL (torch.repeat_interleave).
+ * PyTorch's defaults: dim none (NULL). */
+gentrain_status gentrain_repeat_interleave(gentrain_tensor **out, const gentrain_tensor *x,
+                                           const gentrain_tensor *repeats, const int64_t *dim);
 /* The same elements in `shape` (one size may be -1); a view when x is contiguous, else a copy. */
 gentrain_status gentrain_reshape(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *shape, size_t ndim);
 /* A view with the dimensions in the order `dims`. */

@@ -265,7 +265,23 @@ def rounding_cases():
         [op_case("reciprocal", [x], torch.reciprocal), op_case("lerp_third", [x, d], lambda a, b: torch.lerp(a, b, 0.3)),
          op_case("lerp_most", [x, d], lambda a, b: torch.lerp(a, b, 0.9))] + \
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
-            ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]]
+            ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
+        products_cases(g, x, d)
+
+
+def products_cases(g, x, d):
+    """log2, log10, atan2, prod, cumprod (with zeros, to the second order), diag, trace and outer, continuing
+    rounding_cases' generator."""
+    pos = torch.rand(2, 3, generator=g, dtype=torch.float64) + 0.5
+    z = torch.randn(3, 4, generator=g, dtype=torch.float64)
+    z[0, 1] = z[2, 0] = z[2, 3] = 0
+    m = torch.randn(3, 4, generator=g, dtype=torch.float64)
+    v = torch.randn(3, generator=g, dtype=torch.float64)
+    return [op_case("log2", [pos], torch.log2), op_case("log10", [pos], torch.log10), op_case("atan2", [x, d], torch.atan2),
+            op_case("prod_all", [m], torch.prod), op_case("prod_dim_1_zeros", [z], lambda a: torch.prod(a, 1)),
+            op_case("cumprod_1_zeros", [z], lambda a: torch.cumprod(a, 1)),
+            op_case("diag_vector_2", [v], lambda a: torch.diag(a, 2)), op_case("diag_matrix_minus_1", [m], lambda a: torch.diag(a, -1)),
+            op_case("trace", [m], torch.trace), op_case("outer", [v, d[0]], torch.outer)]
 
 
 def encode(t):

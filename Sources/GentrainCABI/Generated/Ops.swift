@@ -45,6 +45,11 @@ public func gentrain_remainder(_ out: TensorOut?, _ a: OpaquePointer?, _ b: Opaq
 }
 
 @c @implementation
+public func gentrain_atan2(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_atan2", out) { try tensorArg(a, "a").atan2(tensorArg(b, "b")) }
+}
+
+@c @implementation
 public func gentrain_maximum(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
     producing("gentrain_maximum", out) { try tensorArg(a, "a").maximum(tensorArg(b, "b")) }
 }
@@ -102,6 +107,16 @@ public func gentrain_log(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_sta
 @c @implementation
 public func gentrain_log1p(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_log1p", out) { try tensorArg(x, "x").log1p() }
+}
+
+@c @implementation
+public func gentrain_log2(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_log2", out) { try tensorArg(x, "x").log2() }
+}
+
+@c @implementation
+public func gentrain_log10(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_log10", out) { try tensorArg(x, "x").log10() }
 }
 
 @c @implementation
@@ -300,6 +315,38 @@ public func gentrain_logical_xor(_ out: TensorOut?, _ a: OpaquePointer?, _ b: Op
 }
 
 @c @implementation
+public func gentrain_bitwise_not(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_bitwise_not", out) { try tensorArg(x, "x").bitwiseNot() }
+}
+
+@c @implementation
+public func gentrain_bitwise_and(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_bitwise_and", out) { try tensorArg(a, "a").bitwiseAnd(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_bitwise_or(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_bitwise_or", out) { try tensorArg(a, "a").bitwiseOr(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_bitwise_xor(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_bitwise_xor", out) { try tensorArg(a, "a").bitwiseXor(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_bitwise_left_shift(_ out: TensorOut?, _ a: OpaquePointer?,
+                                        _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_bitwise_left_shift", out) { try tensorArg(a, "a").bitwiseLeftShift(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_bitwise_right_shift(_ out: TensorOut?, _ a: OpaquePointer?,
+                                         _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_bitwise_right_shift", out) { try tensorArg(a, "a").bitwiseRightShift(tensorArg(b, "b")) }
+}
+
+@c @implementation
 public func gentrain_sum(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
                          _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_sum", out) { try tensorArg(x, "x").sum(dims: int64List(dims, ndims, "dims"), keepdim: keepdim) }
@@ -353,6 +400,17 @@ public func gentrain_cumsum(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64
 }
 
 @c @implementation
+public func gentrain_cumprod(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status {
+    producing("gentrain_cumprod", out) { try tensorArg(x, "x").cumprod(dim: Int(dim)) }
+}
+
+@c @implementation
+public func gentrain_prod(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: UnsafePointer<Int64>?,
+                          _ keepdim: Bool) -> gentrain_status {
+    producing("gentrain_prod", out) { try tensorArg(x, "x").prod(dim: dim.map { Int($0.pointee) }, keepdim: keepdim) }
+}
+
+@c @implementation
 public func gentrain_var(_ out: TensorOut?, _ x: OpaquePointer?, _ dims: UnsafePointer<Int64>?, _ ndims: Int,
                          _ correction: Int64, _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_var", out) { try tensorArg(x, "x").variance(dims: int64List(dims, ndims, "dims"), correction: Int(correction), keepdim: keepdim) }
@@ -368,6 +426,27 @@ public func gentrain_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double, _
 public func gentrain_argmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64,
                             _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_argmax", out) { try tensorArg(x, "x").argmax(dim: Int(dim), keepdim: keepdim) }
+}
+
+@c @implementation
+public func gentrain_diag(_ out: TensorOut?, _ x: OpaquePointer?, _ diagonal: Int64) -> gentrain_status {
+    producing("gentrain_diag", out) { try tensorArg(x, "x").diag(diagonal: Int(diagonal)) }
+}
+
+@c @implementation
+public func gentrain_trace(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_trace", out) { try tensorArg(x, "x").trace() }
+}
+
+@c @implementation
+public func gentrain_outer(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_outer", out) { try tensorArg(a, "a").outer(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_repeat_interleave(_ out: TensorOut?, _ x: OpaquePointer?, _ repeats: OpaquePointer?,
+                                       _ dim: UnsafePointer<Int64>?) -> gentrain_status {
+    producing("gentrain_repeat_interleave", out) { try tensorArg(x, "x").repeatInterleave(tensorArg(repeats, "repeats"), dim: dim.map { Int($0.pointee) }) }
 }
 
 @c @implementation

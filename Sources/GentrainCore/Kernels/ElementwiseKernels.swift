@@ -6,7 +6,7 @@ import CGentrainKernels
 /// Unary elementwise operations (parameters where PyTorch's functions take them).
 package enum UnaryOp: Sendable {
     case neg, exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, sign, erf, log1p, expm1
-    case reciprocal, square
+    case log2, log10, reciprocal, square
     /// Rounding to an integral value: down, up, to the nearest (ties to even, as PyTorch's round), toward zero.
     case floor, ceil, round, trunc
     /// Exact GELU, `x·Φ(x)`.
@@ -37,6 +37,8 @@ package enum BinaryOp: Sendable, Equatable {
     /// Division rounded down, and the remainder with the divisor's sign (Python's // and %, PyTorch's
     /// floor_divide and remainder).
     case floorDivide, remainder
+    /// atan2(a, b): the angle of the point (b, a), in (−π, π].
+    case atan2
     /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output;
     /// g·(Φ(x) + x·φ(x)) and g·σ(x)·(1 + x·(1 − σ(x))): GELU's and SiLU's from their input.
     case tanhBackward, sigmoidBackward, geluBackward, siluBackward
@@ -114,6 +116,8 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .sign: map1(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? $0 : 0)) }
     case .erf: map1(x, y, n) { T.erf($0) }
     case .log1p: map1(x, y, n) { T.log1p($0) }
+    case .log2: map1(x, y, n) { T.log2($0) }
+    case .log10: map1(x, y, n) { T.log10($0) }
     case .expm1: map1(x, y, n) { T.expm1($0) }
     case .reciprocal: map1(x, y, n) { 1 / $0 }
     case .square: map1(x, y, n) { $0 * $0 }
@@ -210,6 +214,7 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .pow: map2(a, sa, b, sb, out, n) { T.pow($0, $1) }
     case .floorDivide: map2(a, sa, b, sb, out, n) { floorDivide($0, $1) }
     case .remainder: map2(a, sa, b, sb, out, n) { floatRemainder($0, $1) }
+    case .atan2: map2(a, sa, b, sb, out, n) { T.atan2($0, $1) }
     case .maximum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.max($0, $1) }
     case .minimum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.min($0, $1) }
     case .tanhBackward: map2(a, sa, b, sb, out, n) { $0 * (1 - $1 * $1) }

@@ -41,6 +41,19 @@ extension Tensor {
         return weight < 0.5 ? try add(diff.mul(weight)) : try end.sub(diff.mul(1 - weight))
     }
 
+    /// atan2(self, other), the angle of the point (other, self) in (−π, π], broadcasting
+    /// (torch.atan2; integers give float32); gradients `g·other / r²` and `−g·self / r²` with
+    /// r² = self² + other².
+    public func atan2(_ other: Tensor) throws -> Tensor {
+        let out = try binaryRaw(self, other, .atan2, "atan2")
+        let (a, b) = (self, other)
+        return try record(out, "Atan2Backward", a, b) { node, g in
+            let r2 = try a.square().add(b.square())
+            return Grads(node.needsInputGrad(0) ? try g.mul(b).div(r2) : nil,
+                         node.needsInputGrad(1) ? try g.mul(a).neg().div(r2) : nil)
+        }
+    }
+
     /// `self // other`, rounded down (torch.floor_divide). As PyTorch's, it has no derivative: a
     /// backward pass that reaches it is an error.
     public func floorDivide(_ other: Tensor) throws -> Tensor {

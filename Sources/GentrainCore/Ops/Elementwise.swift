@@ -13,10 +13,21 @@ extension UnaryOp {
     /// [128, 784] reconstruction runs on two threads, a relu over it on one.
     var grain: Int {
         switch self {
-        case .exp, .log, .sin, .cos, .tanh, .sigmoid, .erf, .log1p, .expm1, .gelu, .silu, .geluTanh, .softplus, .powScalar:
+        case .exp, .log, .log2, .log10, .sin, .cos, .tanh, .sigmoid, .erf, .log1p, .expm1, .gelu, .silu, .geluTanh, .softplus, .powScalar:
             transcendentalGrain
         default:
             elementwiseGrain
+        }
+    }
+
+    /// Whether integer and bool inputs compute in float32 (the default dtype), as PyTorch's
+    /// floating-point functions (`torch.tensor([1, 4]).sqrt()` is float32).
+    var promotesIntegers: Bool {
+        switch self {
+        case .exp, .log, .log2, .log10, .log1p, .expm1, .sqrt, .rsqrt, .sin, .cos, .tanh, .sigmoid, .erf, .reciprocal:
+            true
+        default:
+            false
         }
     }
 }
@@ -34,7 +45,10 @@ func unaryRaw(_ x: Tensor, _ op: UnaryOp, _ name: String) throws -> Tensor {
         return x.dtype == .int64 ? out : try withNoGrad { try out.to(x.dtype) }
     }
     guard x.dtype.isFloatingPoint else {
-        throw GentrainError.dtype("\(name): expected a floating point tensor, got \(x.dtype)")
+        guard op.promotesIntegers else {
+            throw GentrainError.dtype("\(name): expected a floating point tensor, got \(x.dtype)")
+        }
+        return try unaryRaw(try withNoGrad { try x.to(.float32) }, op, name)
     }
     let ct = x.dtype.computeType
     if ct != x.dtype && x.isContiguous {
@@ -127,6 +141,7 @@ private func integerUnary(_ op: UnaryOp) -> ((Int64) -> Int64)? {
     case .abs: { $0 < 0 ? 0 &- $0 : $0 }
     case .sign: { $0.signum() }
     case .square: { $0 &* $0 }
+    case .relu: { Swift.max($0, 0) }
     case .floor, .ceil, .round, .trunc: { $0 }
     case .clamp(let lo, let hi) where !lo.isNaN && !hi.isNaN:
         // Integral bounds (the op promotes integers to float32 for others, as PyTorch).
@@ -146,25 +161,17 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
 /// float32 (the default dtype); other integer ops compute in float64.
 func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws -> Tensor {
     var dtype = resultType(a, b)
-    if !dtype.isFloatingPoint && op == .div { dtype = .float32 }
+    if !dtype.isFloatingPoint && (op == .div || op == .atan2) { dtype = .float32 }
     if dtype == .bool && op == .sub {
         throw GentrainError.dtype("\(name): subtraction, the `-` operator, with two bool tensors is not supported; use the `^` or logical_xor() operator instead")
     }
     // Bool + bool is logical or, bool * bool logical and (bool results, as PyTorch's).
     if dtype == .bool && ![.add, .mul, .maximum, .minimum].contains(op) { dtype = .int64 }
     if !dtype.isFloatingPoint, let wrapping = integerOp(op) {
-        let (x, y) = try withNoGrad { (try a.to(.int64), try b.to(.int64)) }
-        if op == .floorDivide || op == .remainder, try y.all().item() == 0 {
+        if op == .floorDivide || op == .remainder, try withNoGrad({ try b.all() }).item() == 0 {
             throw GentrainError.argument("\(name): ZeroDivisionError (an integer divided by zero)")
         }
-        let out = try Tensor(empty: try broadcastShapes(a.shape, b.shape, name), dtype: .int64)
-        let px = x.pointer(Int64.self), py = y.pointer(Int64.self), po = out.pointer(Int64.self)
-        parallelForEachRun(out.shape, [broadcastStrides(x, to: out.shape), broadcastStrides(y, to: out.shape), out.strides],
-                           grain: elementwiseGrain) { off, n, inner in
-            let (p, sp, q, sq, z) = (px + off[0], inner[0], py + off[1], inner[1], po + off[2])
-            for i in 0..<n { z[i] = wrapping(p[i * sp], q[i * sq]) }
-        }
-        return dtype == .int64 ? out : try withNoGrad { try out.to(dtype) }
+        return try integerBinary(a, b, dtype, name, wrapping)
     }
     let ct: DType = dtype.isFloatingPoint ? dtype.computeType : .float64
     if ct != dtype && dtype.isFloatingPoint && a.dtype == dtype && b.dtype == dtype {
@@ -186,6 +193,21 @@ func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws 
         binaryLoop(op, a, b, out, Double.self)
     }
     return out
+}
+
+/// `f` over two broadcast integer or bool operands, computed in int64 and stored in `dtype`
+/// (truncating, as two's complement arithmetic in that dtype would).
+func integerBinary(_ a: Tensor, _ b: Tensor, _ dtype: DType, _ name: String,
+                   _ f: @escaping (Int64, Int64) -> Int64) throws -> Tensor {
+    let (x, y) = try withNoGrad { (try a.to(.int64), try b.to(.int64)) }
+    let out = try Tensor(empty: try broadcastShapes(a.shape, b.shape, name), dtype: .int64)
+    let px = x.pointer(Int64.self), py = y.pointer(Int64.self), po = out.pointer(Int64.self)
+    parallelForEachRun(out.shape, [broadcastStrides(x, to: out.shape), broadcastStrides(y, to: out.shape), out.strides],
+                       grain: elementwiseGrain) { off, n, inner in
+        let (p, sp, q, sq, z) = (px + off[0], inner[0], py + off[1], inner[1], po + off[2])
+        for i in 0..<n { z[i] = f(p[i * sp], q[i * sq]) }
+    }
+    return dtype == .int64 ? out : try withNoGrad { try out.to(dtype) }
 }
 
 /// The int64 arithmetic of `op`, wrapping around (nil: an op integers compute in float64).

@@ -1,5 +1,5 @@
-/// The triangles of matrices, reversals and rotations along dimensions, PyTorch's tril, triu, flip
-/// and roll: made of differentiable ops (where, index_select, cat), so gradients of any order flow
+/// The triangles of matrices, reversals, rotations and repetitions along dimensions, PyTorch's tril,
+/// triu, flip, roll and repeat_interleave: made of differentiable ops (where, index_select, cat), so gradients of any order flow
 /// through them.
 extension Tensor {
     /// The lower triangle of the last two dims `[..., m, n]`: element (i, j) where j − i ≤ `diagonal`,
@@ -47,5 +47,40 @@ extension Tensor {
             out = try Tensor.cat([out.narrow(d, start: n - s, length: s), out.narrow(d, start: 0, length: n - s)], dim: d)
         }
         return out === self ? try clone() : out
+    }
+
+    /// Each slice along `dim` repeated in place (torch.repeat_interleave): `repeats` is an int32 or
+    /// int64 tensor of one count per slice, or of a single count for every slice (0-d or one
+    /// element); counts are >= 0. With no dim the flattened tensor is repeated. A copy, through
+    /// index_select, so gradients of any order flow back.
+    public func repeatInterleave(_ repeats: Tensor, dim d: Int? = nil) throws -> Tensor {
+        guard let d else { return try reshape([numel]).repeatInterleave(repeats, dim: 0) }
+        let axis = try sizedDim(d, "repeat_interleave")
+        guard repeats.dtype == .int64 || repeats.dtype == .int32, repeats.ndim <= 1 else {
+            throw GentrainError.argument("repeat_interleave: repeats must be a 0-d or 1-D int64 or int32 tensor, got \(repeats.ndim)-D \(repeats.dtype)")
+        }
+        let n = shape[axis], counts = try repeats.toArray(Int64.self)
+        guard counts.count == n || counts.count == 1 else {
+            throw GentrainError.shape("repeat_interleave: repeats must have the same size as input along dim, but got repeats.size(0) = \(counts.count) and input.size(0) = \(n)")
+        }
+        guard counts.allSatisfy({ $0 >= 0 }) else {
+            throw GentrainError.argument("repeat_interleave: repeats must be non-negative")
+        }
+        // The result's length, checked (one count for all: that count times n).
+        var total = 0, overflow = false
+        if counts.count == 1 {
+            (total, overflow) = Int(counts[0]).multipliedReportingOverflow(by: n)
+        } else {
+            for c in counts where !overflow { (total, overflow) = total.addingReportingOverflow(Int(c)) }
+        }
+        guard !overflow, total <= maxElements else {
+            throw GentrainError(.outOfMemory, "repeat_interleave: the result has too many elements")
+        }
+        let index = try Tensor(empty: [total], dtype: .int64)
+        var p = index.pointer(Int64.self)
+        for i in 0..<(total == 0 ? 0 : n) {
+            for _ in 0..<counts[counts.count == 1 ? 0 : i] { p.pointee = Int64(i); p += 1 }
+        }
+        return try indexSelect(axis, index)
     }
 }

@@ -15,6 +15,18 @@ extension Tensor {
         return try record(try unaryRaw(x, .log1p, "log1p"), "Log1pBackward", x) { _, g in Grads(try g.div(x.add(1))) }
     }
 
+    /// The base-2 logarithm (torch.log2); gradient `g / (x ln 2)`.
+    public func log2() throws -> Tensor {
+        let x = self
+        return try record(try unaryRaw(x, .log2, "log2"), "Log2Backward", x) { _, g in Grads(try g.div(x.mul(0.69314718055994530942))) }
+    }
+
+    /// The base-10 logarithm (torch.log10); gradient `g / (x ln 10)`.
+    public func log10() throws -> Tensor {
+        let x = self
+        return try record(try unaryRaw(x, .log10, "log10"), "Log10Backward", x) { _, g in Grads(try g.div(x.mul(2.30258509299404568402))) }
+    }
+
     public func expm1() throws -> Tensor {
         try recordWithOutput(try unaryRaw(self, .expm1, "expm1"), "Expm1Backward", self) { _, g, y in Grads(try g.mul(y.add(1))) }
     }

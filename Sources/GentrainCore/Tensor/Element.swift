@@ -15,6 +15,9 @@ public protocol FloatElement: Element, BinaryFloatingPoint {
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
     static func log1p(_ x: Self) -> Self
+    static func log2(_ x: Self) -> Self
+    static func log10(_ x: Self) -> Self
+    static func atan2(_ y: Self, _ x: Self) -> Self
     static func expm1(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
     static func sigmoid(_ x: Self) -> Self
@@ -33,6 +36,9 @@ extension Float: FloatElement {
     @inline(__always) public static func exp(_ x: Float) -> Float { gt_expf(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
     @inline(__always) public static func log1p(_ x: Float) -> Float { log1pf(x) }
+    @inline(__always) public static func log2(_ x: Float) -> Float { log2f(x) }
+    @inline(__always) public static func log10(_ x: Float) -> Float { log10f(x) }
+    @inline(__always) public static func atan2(_ y: Float, _ x: Float) -> Float { atan2f(y, x) }
     @inline(__always) public static func expm1(_ x: Float) -> Float { expm1f(x) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { gt_tanhf(x) }
     @inline(__always) public static func sigmoid(_ x: Float) -> Float { gt_sigmoidf(x) }
@@ -50,6 +56,9 @@ extension Double: FloatElement {
     @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
     @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
     @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    @inline(__always) public static func log2(_ x: Double) -> Double { Glibc.log2(x) }
+    @inline(__always) public static func log10(_ x: Double) -> Double { Glibc.log10(x) }
+    @inline(__always) public static func atan2(_ y: Double, _ x: Double) -> Double { Glibc.atan2(y, x) }
     @inline(__always) public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
     @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
     @inline(__always) public static func sigmoid(_ x: Double) -> Double {

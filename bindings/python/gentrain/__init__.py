@@ -14,7 +14,8 @@ from .utils.dlpack import from_dlpack
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
 from .tensor import (Generator, Tensor, arange, argsort, cat, device, empty, empty_like, eye, from_numpy, full, full_like,
                      get_default_dtype, linspace, multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn,
-                     randn_like, randperm, set_default_dtype, sort, stack, tensor, topk, where, zeros, zeros_like)
+                     randn_like, randperm, repeat_interleave, set_default_dtype, sort, stack, tensor, topk, where, zeros,
+                     zeros_like)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 

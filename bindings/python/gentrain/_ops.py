@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'norm', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -35,6 +35,12 @@ class TensorOps:
         """
         return self._tensor_op(fn.gentrain_remainder, self, other)
 
+    def atan2(self, other: Tensor) -> Tensor:
+        """The angle of the point (b, a) in (-pi, pi], broadcasting; integers give float32
+        (torch.atan2).
+        """
+        return self._tensor_op(fn.gentrain_atan2, self, other)
+
     def maximum(self, other: Tensor) -> Tensor:
         """The larger of a and b, elementwise; NaN if either is NaN (torch.maximum)."""
         return self._tensor_op(fn.gentrain_maximum, self, other)
@@ -58,6 +64,14 @@ class TensorOps:
     def log1p(self) -> Tensor:
         """log(1 + x), accurate near 0 (torch.log1p)."""
         return self._tensor_op(fn.gentrain_log1p, self)
+
+    def log2(self) -> Tensor:
+        """The base-2 logarithm (torch.log2)."""
+        return self._tensor_op(fn.gentrain_log2, self)
+
+    def log10(self) -> Tensor:
+        """The base-10 logarithm (torch.log10)."""
+        return self._tensor_op(fn.gentrain_log10, self)
 
     def expm1(self) -> Tensor:
         """e^x - 1, accurate near 0 (torch.expm1)."""
@@ -163,6 +177,36 @@ class TensorOps:
         """
         return self._tensor_op(fn.gentrain_logical_xor, self, other)
 
+    def bitwise_not(self) -> Tensor:
+        """~x: every bit flipped in an integer tensor, logical not on a bool one; floating point is
+        refused (torch.bitwise_not).
+        """
+        return self._tensor_op(fn.gentrain_bitwise_not, self)
+
+    def bitwise_and(self, other: Tensor) -> Tensor:
+        """a & b on integer or bool tensors, broadcasting (torch.bitwise_and)."""
+        return self._tensor_op(fn.gentrain_bitwise_and, self, other)
+
+    def bitwise_or(self, other: Tensor) -> Tensor:
+        """a | b on integer or bool tensors, broadcasting (torch.bitwise_or)."""
+        return self._tensor_op(fn.gentrain_bitwise_or, self, other)
+
+    def bitwise_xor(self, other: Tensor) -> Tensor:
+        """a ^ b on integer or bool tensors, broadcasting (torch.bitwise_xor)."""
+        return self._tensor_op(fn.gentrain_bitwise_xor, self, other)
+
+    def bitwise_left_shift(self, other: Tensor) -> Tensor:
+        """a << b on integer tensors, broadcasting; 0 for a negative count or one of at least the
+        dtype's width (torch.bitwise_left_shift).
+        """
+        return self._tensor_op(fn.gentrain_bitwise_left_shift, self, other)
+
+    def bitwise_right_shift(self, other: Tensor) -> Tensor:
+        """a >> b, arithmetic, on integer tensors, broadcasting; the sign (0 or -1) for a negative
+        count or one of at least the dtype's width (torch.bitwise_right_shift).
+        """
+        return self._tensor_op(fn.gentrain_bitwise_right_shift, self, other)
+
     def sum(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim);
         int64 for integer and bool tensors.
@@ -207,9 +251,35 @@ class TensorOps:
         """
         return self._tensor_int_op(fn.gentrain_cumsum, self, dim)
 
+    def cumprod(self, dim: int) -> Tensor:
+        """Running products along `dim` (torch.cumprod), with cumsum's dtypes; the gradient is exact
+        where x has zeros.
+        """
+        return self._tensor_int_op(fn.gentrain_cumprod, self, dim)
+
+    def prod(self, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+        """The product over `dim`, or over every element when dim is None: int64 for integer and bool
+        tensors, 1 over no elements; the gradient is exact where the tensor has zeros.
+        """
+        return self._op(lib.gentrain_prod, self._h, _c.optional_int64(dim), bool(keepdim))
+
     def norm(self, p: float = 2, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0."""
         return self._op(lib.gentrain_norm, self._h, float(p), *_c.dims(dim), bool(keepdim))
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-D x as the square matrix with x on its `diagonal`-th diagonal (0 the main one, above it
+        positive), or that diagonal of a 2-D x as a 1-D copy (torch.diag).
+        """
+        return self._tensor_int_op(fn.gentrain_diag, self, diagonal)
+
+    def trace(self) -> Tensor:
+        """The sum of a matrix's main diagonal; int64 for integer matrices (torch.trace)."""
+        return self._tensor_op(fn.gentrain_trace, self)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        """The outer product a[i] * b[j] of two 1-D tensors (torch.outer)."""
+        return self._tensor_op(fn.gentrain_outer, self, vec2)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Dimensions start_dim...end_dim merged into one (torch.flatten)."""
@@ -319,6 +389,13 @@ def remainder(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's
     return input.remainder(other)
 
 
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The angle of the point (b, a) in (-pi, pi], broadcasting; integers give float32
+    (torch.atan2).
+    """
+    return input.atan2(other)
+
+
 def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """The larger of a and b, elementwise; NaN if either is NaN (torch.maximum)."""
     return input.maximum(other)
@@ -347,6 +424,16 @@ def log(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
 def log1p(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """log(1 + x), accurate near 0 (torch.log1p)."""
     return input.log1p()
+
+
+def log2(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The base-2 logarithm (torch.log2)."""
+    return input.log2()
+
+
+def log10(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The base-10 logarithm (torch.log10)."""
+    return input.log10()
 
 
 def expm1(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -477,6 +564,42 @@ def logical_xor(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch
     return input.logical_xor(other)
 
 
+def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """~x: every bit flipped in an integer tensor, logical not on a bool one; floating point is
+    refused (torch.bitwise_not).
+    """
+    return input.bitwise_not()
+
+
+def bitwise_and(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a & b on integer or bool tensors, broadcasting (torch.bitwise_and)."""
+    return input.bitwise_and(other)
+
+
+def bitwise_or(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a | b on integer or bool tensors, broadcasting (torch.bitwise_or)."""
+    return input.bitwise_or(other)
+
+
+def bitwise_xor(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a ^ b on integer or bool tensors, broadcasting (torch.bitwise_xor)."""
+    return input.bitwise_xor(other)
+
+
+def bitwise_left_shift(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a << b on integer tensors, broadcasting; 0 for a negative count or one of at least the
+    dtype's width (torch.bitwise_left_shift).
+    """
+    return input.bitwise_left_shift(other)
+
+
+def bitwise_right_shift(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a >> b, arithmetic, on integer tensors, broadcasting; the sign (0 or -1) for a negative
+    count or one of at least the dtype's width (torch.bitwise_right_shift).
+    """
+    return input.bitwise_right_shift(other)
+
+
 def sum(input: Tensor, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim);
     int64 for integer and bool tensors.
@@ -530,9 +653,40 @@ def cumsum(input: Tensor, dim: int) -> Tensor:  # noqa: A002 - PyTorch's names
     return input.cumsum(dim)
 
 
+def cumprod(input: Tensor, dim: int) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Running products along `dim` (torch.cumprod), with cumsum's dtypes; the gradient is exact
+    where x has zeros.
+    """
+    return input.cumprod(dim)
+
+
+def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The product over `dim`, or over every element when dim is None: int64 for integer and bool
+    tensors, 1 over no elements; the gradient is exact where the tensor has zeros.
+    """
+    return input.prod(dim, keepdim)
+
+
 def norm(input: Tensor, p: float = 2, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0."""
     return input.norm(p, dim, keepdim)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A 1-D x as the square matrix with x on its `diagonal`-th diagonal (0 the main one, above it
+    positive), or that diagonal of a 2-D x as a 1-D copy (torch.diag).
+    """
+    return input.diag(diagonal)
+
+
+def trace(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The sum of a matrix's main diagonal; int64 for integer matrices (torch.trace)."""
+    return input.trace()
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The outer product a[i] * b[j] of two 1-D tensors (torch.outer)."""
+    return input.outer(vec2)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -9,7 +9,7 @@ from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
 import numpy as np
 
 from . import _dtype, _ffi
-from ._convert import dims as _dims, index as _convert_index, int64s as _int64s
+from ._convert import dims as _dims, index as _convert_index, int64s as _int64s, optional_int64 as _optional_int64
 from ._lib import check, fn, lib, native, raise_error
 from ._ops import TensorOps
 
@@ -515,29 +515,44 @@ class Tensor(_TensorBase, TensorOps):
     def __ge__(self, o):
         return self._binary(o, fn.gentrain_ge)
 
-    def _logical(self, o, f, name):
-        """self (op) o for bool tensors (and Python bools), PyTorch's `&`, `|`, `^` on them; other
-        dtypes (PyTorch's bitwise ops on integers) are refused."""
-        other = o if isinstance(o, Tensor) else full((), o, dtype=_dtype.bool_) if isinstance(o, builtins.bool) else None
-        if other is None or self.dtype is not _dtype.bool_ or other.dtype is not _dtype.bool_:
-            raise TypeError(f"{name}: gentrain supports it on bool tensors only (use logical_and/or/xor for others)")
-        return f(other)
+    def _bitwise(self, o, f, reflected=False):
+        """self (op) o, or o (op) self when reflected, for PyTorch's `&`, `|`, `^`, `<<`, `>>` on integer
+        and bool tensors and Python ints and bools (an int counts as a wrapped int64 scalar)."""
+        if isinstance(o, Tensor):
+            other = o
+        elif isinstance(o, builtins.bool):
+            other = full((), o, dtype=_dtype.bool_)
+        elif isinstance(o, builtins.int):
+            other = full((), o, dtype=_dtype.int64)
+        else:
+            return NotImplemented
+        return _tensor_op(f, other, self) if reflected else _tensor_op(f, self, other)
 
     def __and__(self, o):
-        return self._logical(o, self.logical_and, "&")
+        return self._bitwise(o, fn.gentrain_bitwise_and)
 
     def __or__(self, o):
-        return self._logical(o, self.logical_or, "|")
+        return self._bitwise(o, fn.gentrain_bitwise_or)
 
     def __xor__(self, o):
-        return self._logical(o, self.logical_xor, "^")
+        return self._bitwise(o, fn.gentrain_bitwise_xor)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
+    def __lshift__(self, o):
+        return self._bitwise(o, fn.gentrain_bitwise_left_shift)
+
+    def __rshift__(self, o):
+        return self._bitwise(o, fn.gentrain_bitwise_right_shift)
+
+    def __rlshift__(self, o):
+        return self._bitwise(o, fn.gentrain_bitwise_left_shift, reflected=True)
+
+    def __rrshift__(self, o):
+        return self._bitwise(o, fn.gentrain_bitwise_right_shift, reflected=True)
+
     def __invert__(self):
-        if self.dtype is not _dtype.bool_:
-            raise TypeError("~: gentrain supports it on bool tensors only (use logical_not for others)")
-        return self.logical_not()
+        return self.bitwise_not()
 
     add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
@@ -731,6 +746,16 @@ class Tensor(_TensorBase, TensorOps):
         if not 0 <= k <= self.shape[dim]:
             raise RuntimeError(f"selected index k out of range: k={k} for a dimension of size {self.shape[dim]}")
         return SortResult(values.narrow(dim, 0, k), indices.narrow(dim, 0, k))
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Each slice along `dim` repeated in place, `repeats` times (an int, or a tensor of one count
+        per slice); the flattened tensor when dim is None."""
+        if not isinstance(repeats, Tensor):
+            repeats = full((), repeats, dtype=_dtype.int64)
+        out = _new(lib.gentrain_repeat_interleave, self._h, repeats._h, _optional_int64(dim))
+        if output_size is not None and (out.shape[dim] if dim is not None else out.numel()) != output_size:
+            raise RuntimeError(f"repeat_interleave: output_size {output_size} does not match the repeats")
+        return out
 
     def repeat(self, *sizes):
         """Tiles the tensor `sizes[i]` times along each dimension (torch.Tensor.repeat)."""
@@ -984,6 +1009,10 @@ def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002 - PyTorch
 
 def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
     return _sorted(input, dim, descending).indices
+
+
+def repeat_interleave(input, repeats, dim=None, *, output_size=None):  # noqa: A002 - PyTorch's names
+    return input.repeat_interleave(repeats, dim, output_size=output_size)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002

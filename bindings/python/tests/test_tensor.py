@@ -126,8 +126,6 @@ def test_bool_logic_rounding_and_integer_unary_ops_as_pytorch():
     assert (b & c).tolist() == [True, False, False] and (b | c).tolist() == [True, True, True]
     assert (b ^ c).tolist() == [False, True, True] and (~b).tolist() == [False, True, False]
     assert (b & True).tolist() == [True, False, True]
-    with pytest.raises(TypeError):
-        gentrain.tensor([1, 2]) & gentrain.tensor([3, 4])
     f = gentrain.tensor([1.5, float("nan"), 0.0])
     assert gentrain.logical_and(f, gentrain.tensor([2, 3, 4])).tolist() == [True, True, False]
     assert f.logical_not().tolist() == [False, False, True]
@@ -183,6 +181,54 @@ def test_triangles_and_flips_as_pytorch():
     assert x.count_nonzero().item() == 6 and gentrain.tensor([[0, 1], [2, 0], [0, 0]]).count_nonzero(0).tolist() == [1, 1]
 
 
+def test_bitwise_ops_and_integer_math_as_pytorch():
+    # Every expected value and dtype is PyTorch 2.13's for the same expression.
+    i, j = gentrain.tensor([5, -5, 1, 7], dtype=gentrain.int32), gentrain.tensor([-1, 40, 31, 2], dtype=gentrain.int32)
+    assert (i & j).tolist() == [5, 40, 1, 2] and (i | j).tolist() == [-1, -5, 31, 7] and (i ^ j).tolist() == [-6, -45, 30, 5]
+    assert (~i).tolist() == [-6, 4, -2, -8] and (i & j).dtype is gentrain.int32
+    assert (i << j).tolist() == [0, 0, -2**31, 28] and (i >> j).tolist() == [0, -1, 0, 1]
+    assert (i << 3).tolist() == [40, -40, 8, 56] and (i << 3).dtype is gentrain.int32
+    assert (1 << gentrain.tensor([1, 2])).tolist() == [2, 4] and (gentrain.tensor([True, False]) << 1).tolist() == [2, 0]
+    assert gentrain.tensor([2**62]).bitwise_left_shift(gentrain.tensor([1])).tolist() == [-2**63]
+    with pytest.raises(gentrain.DTypeError):
+        gentrain.tensor([True]) << gentrain.tensor([True])
+    with pytest.raises(gentrain.DTypeError):
+        ~gentrain.tensor([1.0])
+    # Integer inputs of floating-point functions compute in float32; relu keeps integers.
+    assert gentrain.tensor([4, 2]).sqrt().dtype is gentrain.float32 and gentrain.tensor([1, 8, 1024]).log2().tolist() == [0, 3, 10]
+    assert gentrain.tensor([-1, 2]).relu().tolist() == [0, 2]
+    np.testing.assert_allclose(gentrain.atan2(gentrain.tensor([1, 2]), gentrain.tensor([3, 0])).numpy(), [0.32175055, 1.5707964])
+
+
+def test_products_diagonals_and_repeats_as_pytorch():
+    # PyTorch's values, gradients through zeros included.
+    m = gentrain.tensor([[1.0, 2, 3], [4, 0, 6]])
+    assert m.prod(1).tolist() == [6.0, 0.0] and m.prod().item() == 0.0 and m.prod(0, keepdim=True).shape == (1, 3)
+    assert m.cumprod(1).tolist() == [[1.0, 2.0, 6.0], [4.0, 0.0, 0.0]]
+    assert gentrain.tensor([2**40, 2**40]).cumprod(0).tolist() == [2**40, 0]
+    assert gentrain.tensor([[1, 2], [3, 4]], dtype=gentrain.int32).prod(1).dtype is gentrain.int64
+    assert gentrain.zeros(2, 0).prod(1).tolist() == [1.0, 1.0]
+    x = gentrain.tensor([[2.0, 0, 3], [1, 4, 5]], requires_grad=True)
+    x.prod(1).sum().backward()
+    assert x.grad.tolist() == [[0.0, 6.0, 0.0], [20.0, 5.0, 4.0]]
+    y = gentrain.tensor([2.0, 0, 3], requires_grad=True)
+    y.cumprod(0).sum().backward()
+    assert y.grad.tolist() == [1.0, 8.0, 0.0]
+    assert gentrain.diag(gentrain.tensor([1, 2]), -1).tolist() == [[0, 0, 0], [1, 0, 0], [0, 2, 0]]
+    a = gentrain.tensor([[1, 2, 3], [4, 5, 6]])
+    assert a.diag(1).tolist() == [2, 6] and a.diag(7).tolist() == [] and a.diag(-2**62).tolist() == []
+    assert gentrain.tensor([[1, 2], [3, 4]], dtype=gentrain.int32).trace().item() == 5
+    assert gentrain.outer(gentrain.tensor([1, 2]), gentrain.tensor([1.0, 2])).tolist() == [[1.0, 2.0], [2.0, 4.0]]
+    assert a.repeat_interleave(gentrain.tensor([1, 2]), dim=0).tolist() == [[1, 2, 3], [4, 5, 6], [4, 5, 6]]
+    assert gentrain.repeat_interleave(gentrain.tensor([1, 2]), 2).tolist() == [1, 1, 2, 2]
+    with pytest.raises(gentrain.InvalidArgumentError, match="non-negative"):
+        gentrain.tensor([1, 2]).repeat_interleave(-1)
+    with pytest.raises(gentrain.ShapeError):
+        gentrain.tensor([1, 2]).repeat_interleave(gentrain.tensor([1, 2, 3]))
+    with pytest.raises(gentrain.GentrainError):
+        gentrain.tensor([1.0]).diag(2**62)
+
+
 def test_lerp_ema_and_the_new_like_helpers_as_pytorch():
     # PyTorch's values: lerp at 0.3 and 1.0, an EMA step in place, the new_*/*_as/*_like helpers.
     a, b = gentrain.tensor([1.0, 2.0]), gentrain.tensor([3.0, -2.0])
@@ -207,8 +253,8 @@ def test_errors_raise_with_the_library_message():
         gentrain.zeros(2, 3) + gentrain.zeros(4)
     with pytest.raises(IndexError, match="out of bounds"):
         gentrain.zeros(3).index_select(0, gentrain.tensor([3]))
-    with pytest.raises(gentrain.DTypeError):
-        gentrain.tensor([1, 2]).exp()
+    with pytest.raises(gentrain.DTypeError, match="bitwise_and"):
+        gentrain.tensor([1.0]) & gentrain.tensor([1.0])
     with pytest.raises(gentrain.AutogradError, match="scalar outputs"):
         gentrain.ones(2, requires_grad=True).mul(2).backward()
     with pytest.raises(IndexError):

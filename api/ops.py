@@ -112,6 +112,18 @@ op("remainder", "a", "b:other", swift="{a}.remainder({b})", py="method torch",
        "divisor is an error) (torch.remainder).")
 op("atan2", "a", "b:other", swift="{a}.atan2({b})", py="method torch",
    doc="The angle of the point (b, a) in (-pi, pi], broadcasting; integers give float32 (torch.atan2).")
+op("fmod", "a", "b:other", swift="{a}.fmod({b})", py="method torch",
+   doc="C's fmod: the remainder of a / b with a's sign, broadcasting; integers exactly (a zero divisor is an "
+       "error) (torch.fmod).")
+op("hypot", "a", "b:other", swift="{a}.hypot({b})", py="method torch",
+   doc="sqrt(a^2 + b^2) without overflow, broadcasting; floating point only (torch.hypot).")
+op("logaddexp", "a", "b:other", swift="{a}.logaddexp({b})", py="method torch",
+   doc="log(e^a + e^b), computed stably, broadcasting; floating point only (torch.logaddexp).")
+op("xlogy", "a", "b:other", swift="{a}.xlogy({b})", py="method torch",
+   doc="a * log(b), 0 where a is 0 and b is not NaN, broadcasting; integers give float32 (torch.xlogy).")
+op("heaviside", "x", "values", swift="{x}.heaviside({values})", py="method torch",
+   doc="0 where x < 0, `values` where x is 0, 1 where x > 0, broadcasting, for x and values of one dtype; no "
+       "gradient (torch.heaviside).")
 op("maximum", "a", "b:other", swift="{a}.maximum({b})", py="method torch",
    doc="The larger of a and b, elementwise; NaN if either is NaN (torch.maximum).")
 op("minimum", "a", "b:other", swift="{a}.minimum({b})", py="method torch",
@@ -147,6 +159,25 @@ op("trunc", "x", swift="{x}.trunc()", py="method torch",
 op("sin", "x", swift="{x}.sin()", py="method torch", doc="The sine (torch.sin).")
 op("cos", "x", swift="{x}.cos()", py="method torch", doc="The cosine (torch.cos).")
 op("erf", "x", swift="{x}.erf()", py="method torch", doc="The error function (torch.erf).")
+op("erfc", "x", swift="{x}.erfc()", py="method torch", doc="1 - erf(x), accurate where erf(x) is near 1 (torch.erfc).")
+op("erfinv", "x", swift="{x}.erfinv()", py="method torch",
+   doc="The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv).")
+op("tan", "x", swift="{x}.tan()", py="method torch", doc="The tangent (torch.tan).")
+op("asin", "x", swift="{x}.asin()", py="method torch", doc="The arcsine, NaN outside [-1, 1] (torch.asin).")
+op("acos", "x", swift="{x}.acos()", py="method torch", doc="The arccosine, NaN outside [-1, 1] (torch.acos).")
+op("atan", "x", swift="{x}.atan()", py="method torch", doc="The arctangent (torch.atan).")
+op("sinh", "x", swift="{x}.sinh()", py="method torch", doc="The hyperbolic sine (torch.sinh).")
+op("cosh", "x", swift="{x}.cosh()", py="method torch", doc="The hyperbolic cosine (torch.cosh).")
+op("asinh", "x", swift="{x}.asinh()", py="method torch", doc="The inverse hyperbolic sine (torch.asinh).")
+op("acosh", "x", swift="{x}.acosh()", py="method torch", doc="The inverse hyperbolic cosine, NaN below 1 (torch.acosh).")
+op("atanh", "x", swift="{x}.atanh()", py="method torch", doc="The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh).")
+op("exp2", "x", swift="{x}.exp2()", py="method torch", doc="2^x (torch.exp2).")
+op("frac", "x", swift="{x}.frac()", py="method torch",
+   doc="x - trunc(x), with x's sign; floating point only (torch.frac).")
+op("sgn", "x", swift="{x}.sgn()", py="method torch", doc="The sign of a real tensor, as sign (torch.sgn).")
+op("deg2rad", "x", swift="{x}.deg2rad()", py="method torch", doc="Degrees in radians (torch.deg2rad).")
+op("rad2deg", "x", swift="{x}.rad2deg()", py="method torch", doc="Radians in degrees (torch.rad2deg).")
+op("sinc", "x", swift="{x}.sinc()", py="method torch", doc="sin(pi x) / (pi x), 1 at 0 (torch.sinc).")
 op("tanh", "x", swift="{x}.tanh()", py="method torch F", doc="The hyperbolic tangent (torch.tanh).")
 op("sigmoid", "x", swift="{x}.sigmoid()", py="method torch F", doc="1 / (1 + e^-x) (torch.sigmoid).")
 op("relu", "x", swift="{x}.relu()", py="method torch F", doc="max(x, 0) (torch.relu).")

@@ -452,6 +452,18 @@ gentrain_status gentrain_floor_divide(gentrain_tensor **out, const gentrain_tens
 gentrain_status gentrain_remainder(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* The angle of the point (b, a) in (-pi, pi], broadcasting; integers give float32 (torch.atan2). */
 gentrain_status gentrain_atan2(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* C's fmod: the remainder of a / b with a's sign, broadcasting; integers exactly (a zero divisor is
+ * an error) (torch.fmod). */
+gentrain_status gentrain_fmod(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* sqrt(a^2 + b^2) without overflow, broadcasting; floating point only (torch.hypot). */
+gentrain_status gentrain_hypot(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* log(e^a + e^b), computed stably, broadcasting; floating point only (torch.logaddexp). */
+gentrain_status gentrain_logaddexp(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* a * log(b), 0 where a is 0 and b is not NaN, broadcasting; integers give float32 (torch.xlogy). */
+gentrain_status gentrain_xlogy(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* 0 where x < 0, `values` where x is 0, 1 where x > 0, broadcasting, for x and values of one dtype;
+ * no gradient (torch.heaviside). */
+gentrain_status gentrain_heaviside(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *values);
 /* The larger of a and b, elementwise; NaN if either is NaN (torch.maximum). */
 gentrain_status gentrain_maximum(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* The smaller of a and b, elementwise; NaN if either is NaN (torch.minimum). */
@@ -507,6 +519,40 @@ gentrain_status gentrain_sin(gentrain_tensor **out, const gentrain_tensor *x);
 gentrain_status gentrain_cos(gentrain_tensor **out, const gentrain_tensor *x);
 /* The error function (torch.erf). */
 gentrain_status gentrain_erf(gentrain_tensor **out, const gentrain_tensor *x);
+/* 1 - erf(x), accurate where erf(x) is near 1 (torch.erfc). */
+gentrain_status gentrain_erfc(gentrain_tensor **out, const gentrain_tensor *x);
+/* The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv). */
+gentrain_status gentrain_erfinv(gentrain_tensor **out, const gentrain_tensor *x);
+/* The tangent (torch.tan). */
+gentrain_status gentrain_tan(gentrain_tensor **out, const gentrain_tensor *x);
+/* The arcsine, NaN outside [-1, 1] (torch.asin). */
+gentrain_status gentrain_asin(gentrain_tensor **out, const gentrain_tensor *x);
+/* The arccosine, NaN outside [-1, 1] (torch.acos). */
+gentrain_status gentrain_acos(gentrain_tensor **out, const gentrain_tensor *x);
+/* The arctangent (torch.atan). */
+gentrain_status gentrain_atan(gentrain_tensor **out, const gentrain_tensor *x);
+/* The hyperbolic sine (torch.sinh). */
+gentrain_status gentrain_sinh(gentrain_tensor **out, const gentrain_tensor *x);
+/* The hyperbolic cosine (torch.cosh). */
+gentrain_status gentrain_cosh(gentrain_tensor **out, const gentrain_tensor *x);
+/* The inverse hyperbolic sine (torch.asinh). */
+gentrain_status gentrain_asinh(gentrain_tensor **out, const gentrain_tensor *x);
+/* The inverse hyperbolic cosine, NaN below 1 (torch.acosh). */
+gentrain_status gentrain_acosh(gentrain_tensor **out, const gentrain_tensor *x);
+/* The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh). */
+gentrain_status gentrain_atanh(gentrain_tensor **out, const gentrain_tensor *x);
+/* 2^x (torch.exp2). */
+gentrain_status gentrain_exp2(gentrain_tensor **out, const gentrain_tensor *x);
+/* x - trunc(x), with x's sign; floating point only (torch.frac). */
+gentrain_status gentrain_frac(gentrain_tensor **out, const gentrain_tensor *x);
+/* The sign of a real tensor, as sign (torch.sgn). */
+gentrain_status gentrain_sgn(gentrain_tensor **out, const gentrain_tensor *x);
+/* Degrees in radians (torch.deg2rad). */
+gentrain_status gentrain_deg2rad(gentrain_tensor **out, const gentrain_tensor *x);
+/* Radians in degrees (torch.rad2deg). */
+gentrain_status gentrain_rad2deg(gentrain_tensor **out, const gentrain_tensor *x);
+/* sin(pi x) / (pi x), 1 at 0 (torch.sinc). */
+gentrain_status gentrain_sinc(gentrain_tensor **out, const gentrain_tensor *x);
 /* The hyperbolic tangent (torch.tanh). */
 gentrain_status gentrain_tanh(gentrain_tensor **out, const gentrain_tensor *x);
 /* 1 / (1 + e^-x) (torch.sigmoid). */

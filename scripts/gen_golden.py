@@ -266,7 +266,24 @@ def rounding_cases():
          op_case("lerp_most", [x, d], lambda a, b: torch.lerp(a, b, 0.9))] + \
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
-        products_cases(g, x, d)
+        products_cases(g, x, d) + special_cases(g)
+
+
+def special_cases(g):
+    """The hyperbolic and inverse trigonometric functions, exp2, erfc, erfinv, frac, deg2rad, rad2deg, sinc, fmod,
+    hypot, logaddexp and xlogy, continuing rounding_cases' generator: inputs inside each function's domain."""
+    r = torch.randn(2, 3, generator=g, dtype=torch.float64)
+    u = torch.rand(2, 3, generator=g, dtype=torch.float64) * 1.6 - 0.8
+    above = torch.rand(2, 3, generator=g, dtype=torch.float64) * 2 + 1.2
+    s = torch.randn(2, 3, generator=g, dtype=torch.float64) * 2 + 0.5
+    t = torch.randn(2, 3, generator=g, dtype=torch.float64)
+    pos = torch.rand(2, 3, generator=g, dtype=torch.float64) + 0.5
+    return [op_case(name, [r], getattr(torch, name)) for name in ("sinh", "cosh", "atan", "asinh", "exp2", "erfc", "frac",
+                                                                    "deg2rad", "rad2deg", "sinc")] + \
+        [op_case(name, [u], getattr(torch, name)) for name in ("tan", "asin", "acos", "atanh", "erfinv")] + \
+        [op_case("acosh", [above], torch.acosh)] + \
+        [op_case(name, [s, t], getattr(torch, name)) for name in ("fmod", "hypot", "logaddexp")] + \
+        [op_case("xlogy", [s, pos], torch.xlogy)]
 
 
 def products_cases(g, x, d):

@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 151 };
+enum { GENERATED_OPS = 173 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -71,219 +71,334 @@ static void generated_op(input *in) {
     case 9: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
-        gentrain_maximum(&out, a_a, a_b);
+        gentrain_fmod(&out, a_a, a_b);
         break;
     }
     case 10: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
-        gentrain_minimum(&out, a_a, a_b);
+        gentrain_hypot(&out, a_a, a_b);
         break;
     }
     case 11: {
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_logaddexp(&out, a_a, a_b);
+        break;
+    }
+    case 12: {
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_xlogy(&out, a_a, a_b);
+        break;
+    }
+    case 13: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tensor *a_values = any_tensor(in);
+        gentrain_heaviside(&out, a_x, a_values);
+        break;
+    }
+    case 14: {
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_maximum(&out, a_a, a_b);
+        break;
+    }
+    case 15: {
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_minimum(&out, a_a, a_b);
+        break;
+    }
+    case 16: {
         gentrain_tensor *a_a = any_tensor(in);
         double a_value = number(in);
         gentrain_add_scalar(&out, a_a, a_value);
         break;
     }
-    case 12: {
+    case 17: {
         gentrain_tensor *a_a = any_tensor(in);
         double a_value = number(in);
         gentrain_mul_scalar(&out, a_a, a_value);
         break;
     }
-    case 13: {
+    case 18: {
         gentrain_tensor *a_a = any_tensor(in);
         double a_value = number(in);
         gentrain_pow_scalar(&out, a_a, a_value);
         break;
     }
-    case 14: {
+    case 19: {
         gentrain_tensor *a_a = any_tensor(in);
         double a_value = number(in);
         gentrain_rsub_scalar(&out, a_a, a_value);
         break;
     }
-    case 15: {
+    case 20: {
         gentrain_tensor *a_a = any_tensor(in);
         double a_value = number(in);
         gentrain_rdiv_scalar(&out, a_a, a_value);
         break;
     }
-    case 16: {
+    case 21: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_matmul(&out, a_a, a_b);
         break;
     }
-    case 17: {
+    case 22: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_neg(&out, a_x);
         break;
     }
-    case 18: {
+    case 23: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_exp(&out, a_x);
         break;
     }
-    case 19: {
+    case 24: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_log(&out, a_x);
         break;
     }
-    case 20: {
+    case 25: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_log1p(&out, a_x);
         break;
     }
-    case 21: {
+    case 26: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_log2(&out, a_x);
         break;
     }
-    case 22: {
+    case 27: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_log10(&out, a_x);
         break;
     }
-    case 23: {
+    case 28: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_expm1(&out, a_x);
         break;
     }
-    case 24: {
+    case 29: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_sqrt(&out, a_x);
         break;
     }
-    case 25: {
+    case 30: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_rsqrt(&out, a_x);
         break;
     }
-    case 26: {
+    case 31: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_abs(&out, a_x);
         break;
     }
-    case 27: {
+    case 32: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_reciprocal(&out, a_x);
         break;
     }
-    case 28: {
+    case 33: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_sign(&out, a_x);
         break;
     }
-    case 29: {
+    case 34: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_floor(&out, a_x);
         break;
     }
-    case 30: {
+    case 35: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_ceil(&out, a_x);
         break;
     }
-    case 31: {
+    case 36: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_round(&out, a_x);
         break;
     }
-    case 32: {
+    case 37: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_trunc(&out, a_x);
         break;
     }
-    case 33: {
+    case 38: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_sin(&out, a_x);
         break;
     }
-    case 34: {
+    case 39: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_cos(&out, a_x);
         break;
     }
-    case 35: {
+    case 40: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_erf(&out, a_x);
         break;
     }
-    case 36: {
+    case 41: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_erfc(&out, a_x);
+        break;
+    }
+    case 42: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_erfinv(&out, a_x);
+        break;
+    }
+    case 43: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tan(&out, a_x);
+        break;
+    }
+    case 44: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_asin(&out, a_x);
+        break;
+    }
+    case 45: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_acos(&out, a_x);
+        break;
+    }
+    case 46: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_atan(&out, a_x);
+        break;
+    }
+    case 47: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_sinh(&out, a_x);
+        break;
+    }
+    case 48: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_cosh(&out, a_x);
+        break;
+    }
+    case 49: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_asinh(&out, a_x);
+        break;
+    }
+    case 50: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_acosh(&out, a_x);
+        break;
+    }
+    case 51: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_atanh(&out, a_x);
+        break;
+    }
+    case 52: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_exp2(&out, a_x);
+        break;
+    }
+    case 53: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_frac(&out, a_x);
+        break;
+    }
+    case 54: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_sgn(&out, a_x);
+        break;
+    }
+    case 55: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_deg2rad(&out, a_x);
+        break;
+    }
+    case 56: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_rad2deg(&out, a_x);
+        break;
+    }
+    case 57: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_sinc(&out, a_x);
+        break;
+    }
+    case 58: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tanh(&out, a_x);
         break;
     }
-    case 37: {
+    case 59: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_sigmoid(&out, a_x);
         break;
     }
-    case 38: {
+    case 60: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_relu(&out, a_x);
         break;
     }
-    case 39: {
+    case 61: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_negative_slope = number(in);
         gentrain_leaky_relu(&out, a_x, a_negative_slope);
         break;
     }
-    case 40: {
+    case 62: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_silu(&out, a_x);
         break;
     }
-    case 41: {
+    case 63: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_softsign(&out, a_x);
         break;
     }
-    case 42: {
+    case 64: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_alpha = number(in);
         gentrain_elu(&out, a_x, a_alpha);
         break;
     }
-    case 43: {
+    case 65: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_softplus(&out, a_x, a_beta, a_threshold);
         break;
     }
-    case 44: {
+    case 66: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_gelu(&out, a_x, a_approximate);
         break;
     }
-    case 45: {
+    case 67: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_min = number(in);
         double a_max = number(in);
         gentrain_clamp(&out, a_x, a_min, a_max);
         break;
     }
-    case 46: {
+    case 68: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isnan(&out, a_x);
         break;
     }
-    case 47: {
+    case 69: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isinf(&out, a_x);
         break;
     }
-    case 48: {
+    case 70: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isfinite(&out, a_x);
         break;
     }
-    case 49: {
+    case 71: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_nan = number(in);
         double a_posinf_value = number(in);
@@ -293,108 +408,108 @@ static void generated_op(input *in) {
         gentrain_nan_to_num(&out, a_x, a_nan, a_posinf, a_neginf);
         break;
     }
-    case 50: {
+    case 72: {
         gentrain_tensor *a_cond = any_tensor(in);
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_where(&out, a_cond, a_a, a_b);
         break;
     }
-    case 51: {
+    case 73: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_eq(&out, a_a, a_b);
         break;
     }
-    case 52: {
+    case 74: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ne(&out, a_a, a_b);
         break;
     }
-    case 53: {
+    case 75: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_lt(&out, a_a, a_b);
         break;
     }
-    case 54: {
+    case 76: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_le(&out, a_a, a_b);
         break;
     }
-    case 55: {
+    case 77: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_gt(&out, a_a, a_b);
         break;
     }
-    case 56: {
+    case 78: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ge(&out, a_a, a_b);
         break;
     }
-    case 57: {
+    case 79: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_logical_not(&out, a_x);
         break;
     }
-    case 58: {
+    case 80: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_and(&out, a_a, a_b);
         break;
     }
-    case 59: {
+    case 81: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_or(&out, a_a, a_b);
         break;
     }
-    case 60: {
+    case 82: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_xor(&out, a_a, a_b);
         break;
     }
-    case 61: {
+    case 83: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_bitwise_not(&out, a_x);
         break;
     }
-    case 62: {
+    case 84: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_and(&out, a_a, a_b);
         break;
     }
-    case 63: {
+    case 85: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_or(&out, a_a, a_b);
         break;
     }
-    case 64: {
+    case 86: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_xor(&out, a_a, a_b);
         break;
     }
-    case 65: {
+    case 87: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_left_shift(&out, a_a, a_b);
         break;
     }
-    case 66: {
+    case 88: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_right_shift(&out, a_a, a_b);
         break;
     }
-    case 67: {
+    case 89: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -403,7 +518,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_sum(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 68: {
+    case 90: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -412,7 +527,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_mean(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 69: {
+    case 91: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -421,7 +536,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_amax(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 70: {
+    case 92: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -430,7 +545,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_amin(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 71: {
+    case 93: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -438,7 +553,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_count_nonzero(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 72: {
+    case 94: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -447,7 +562,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 73: {
+    case 95: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -456,7 +571,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 74: {
+    case 96: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -465,19 +580,19 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_logsumexp(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 75: {
+    case 97: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumsum(&out, a_x, a_dim);
         break;
     }
-    case 76: {
+    case 98: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumprod(&out, a_x, a_dim);
         break;
     }
-    case 77: {
+    case 99: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim_value = integer(in);
         const int64_t *a_dim = byte(in) % 2 ? &a_dim_value : NULL;
@@ -485,7 +600,7 @@ static void generated_op(input *in) {
         gentrain_prod(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 78: {
+    case 100: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -495,7 +610,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_var(&out, a_x, a_dims, a_dims_count, a_correction, a_keepdim);
         break;
     }
-    case 79: {
+    case 101: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         int64_t a_dims_values[4];
@@ -505,31 +620,31 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_norm(&out, a_x, a_p, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 80: {
+    case 102: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         bool a_keepdim = byte(in) % 2;
         gentrain_argmax(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 81: {
+    case 103: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_diag(&out, a_x, a_diagonal);
         break;
     }
-    case 82: {
+    case 104: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_trace(&out, a_x);
         break;
     }
-    case 83: {
+    case 105: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_outer(&out, a_a, a_b);
         break;
     }
-    case 84: {
+    case 106: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_repeats = any_tensor(in);
         int64_t a_dim_value = integer(in);
@@ -537,7 +652,7 @@ static void generated_op(input *in) {
         gentrain_repeat_interleave(&out, a_x, a_repeats, a_dim);
         break;
     }
-    case 85: {
+    case 107: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shape_values[4];
         size_t a_shape_count = 0;
@@ -545,7 +660,7 @@ static void generated_op(input *in) {
         if (small_view(a_shape, a_shape_count)) gentrain_reshape(&out, a_x, a_shape, a_shape_count);
         break;
     }
-    case 86: {
+    case 108: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -553,7 +668,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_permute(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 87: {
+    case 109: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -561,21 +676,21 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_expand(&out, a_x, a_sizes, a_sizes_count);
         break;
     }
-    case 88: {
+    case 110: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_flatten(&out, a_x, a_start_dim, a_end_dim);
         break;
     }
-    case 89: {
+    case 111: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim0 = integer(in);
         int64_t a_dim1 = integer(in);
         gentrain_transpose(&out, a_x, a_dim0, a_dim1);
         break;
     }
-    case 90: {
+    case 112: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -583,13 +698,13 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_squeeze(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 91: {
+    case 113: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_unsqueeze(&out, a_x, a_dim);
         break;
     }
-    case 92: {
+    case 114: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -598,7 +713,7 @@ static void generated_op(input *in) {
         gentrain_slice(&out, a_x, a_dim, a_start, a_end, a_step);
         break;
     }
-    case 93: {
+    case 115: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -606,26 +721,26 @@ static void generated_op(input *in) {
         gentrain_narrow(&out, a_x, a_dim, a_start, a_length);
         break;
     }
-    case 94: {
+    case 116: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_index = integer(in);
         gentrain_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 95: {
+    case 117: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_tril(&out, a_x, a_diagonal);
         break;
     }
-    case 96: {
+    case 118: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_triu(&out, a_x, a_diagonal);
         break;
     }
-    case 97: {
+    case 119: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -633,7 +748,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_flip(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 98: {
+    case 120: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shifts_values[4];
         size_t a_shifts_count = 0;
@@ -646,30 +761,30 @@ static void generated_op(input *in) {
                                                                                                     a_dims, a_dims_count);
         break;
     }
-    case 99: {
+    case 121: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_contiguous(&out, a_x);
         break;
     }
-    case 100: {
+    case 122: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_clone(&out, a_x);
         break;
     }
-    case 101: {
+    case 123: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_dtype a_dtype = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);
         gentrain_to_dtype(&out, a_x, a_dtype);
         break;
     }
-    case 102: {
+    case 124: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_index_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 103: {
+    case 125: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -677,14 +792,14 @@ static void generated_op(input *in) {
         gentrain_index_add(&out, a_x, a_dim, a_index, a_source);
         break;
     }
-    case 104: {
+    case 126: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_gather(&out, a_x, a_dim, a_index);
         break;
     }
-    case 105: {
+    case 127: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -692,40 +807,40 @@ static void generated_op(input *in) {
         gentrain_scatter_add(&out, a_x, a_dim, a_index, a_src);
         break;
     }
-    case 106: {
+    case 128: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_mask = any_tensor(in);
         double a_value = number(in);
         gentrain_masked_fill(&out, a_x, a_mask, a_value);
         break;
     }
-    case 107: {
+    case 129: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_linear(&out, a_x, a_weight, a_bias);
         break;
     }
-    case 108: {
+    case 130: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmax(&out, a_x, a_dim);
         break;
     }
-    case 109: {
+    case 131: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_log_softmax(&out, a_x, a_dim);
         break;
     }
-    case 110: {
+    case 132: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
         gentrain_dropout(&out, a_x, a_p, a_training);
         break;
     }
-    case 111: {
+    case 133: {
         gentrain_tensor *a_indices = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         int64_t a_padding_idx_value = integer(in);
@@ -733,13 +848,13 @@ static void generated_op(input *in) {
         gentrain_embedding(&out, a_indices, a_weight, a_padding_idx);
         break;
     }
-    case 112: {
+    case 134: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_upscale_factor = integer(in);
         gentrain_pixel_shuffle(&out, a_x, a_upscale_factor);
         break;
     }
-    case 113: {
+    case 135: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_pad_values[4];
         size_t a_pad_count = 0;
@@ -749,7 +864,7 @@ static void generated_op(input *in) {
         if (small_view(a_pad, a_pad_count)) gentrain_pad_mode(&out, a_x, a_pad, a_pad_count, a_mode, a_value);
         break;
     }
-    case 114: {
+    case 136: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -762,7 +877,7 @@ static void generated_op(input *in) {
                                                                                           a_weight, a_bias, a_eps);
         break;
     }
-    case 115: {
+    case 137: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_groups = integer(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -771,7 +886,7 @@ static void generated_op(input *in) {
         gentrain_group_norm(&out, a_x, a_groups, a_weight, a_bias, a_eps);
         break;
     }
-    case 116: {
+    case 138: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -779,21 +894,21 @@ static void generated_op(input *in) {
         gentrain_instance_norm(&out, a_x, a_weight, a_bias, a_eps);
         break;
     }
-    case 117: {
+    case 139: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_mse_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 118: {
+    case 140: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_l1_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 119: {
+    case 141: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -801,7 +916,7 @@ static void generated_op(input *in) {
         gentrain_smooth_l1_loss(&out, a_input, a_target, a_reduction, a_beta);
         break;
     }
-    case 120: {
+    case 142: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -809,7 +924,7 @@ static void generated_op(input *in) {
         gentrain_huber_loss(&out, a_input, a_target, a_reduction, a_delta);
         break;
     }
-    case 121: {
+    case 143: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -817,7 +932,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 122: {
+    case 144: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -826,7 +941,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy_with_logits(&out, a_input, a_target, a_weight, a_reduction, a_pos_weight);
         break;
     }
-    case 123: {
+    case 145: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
@@ -834,7 +949,7 @@ static void generated_op(input *in) {
         gentrain_kl_div(&out, a_input, a_target, a_reduction, a_log_target);
         break;
     }
-    case 124: {
+    case 146: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_var = any_tensor(in);
@@ -844,7 +959,7 @@ static void generated_op(input *in) {
         gentrain_gaussian_nll_loss(&out, a_input, a_target, a_var, a_full, a_eps, a_reduction);
         break;
     }
-    case 125: {
+    case 147: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         int64_t a_dim = integer(in);
@@ -852,7 +967,7 @@ static void generated_op(input *in) {
         gentrain_cosine_similarity(&out, a_x1, a_x2, a_dim, a_eps);
         break;
     }
-    case 126: {
+    case 148: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -861,68 +976,68 @@ static void generated_op(input *in) {
         gentrain_cosine_embedding_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 127: {
+    case 149: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
         gentrain_vae_kl_divergence(&out, a_mu, a_logvar, a_reduction);
         break;
     }
-    case 128: {
+    case 150: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reparameterize(&out, a_mu, a_logvar);
         break;
     }
-    case 129: {
+    case 151: {
         int64_t a_in_features = integer(in);
         int64_t a_out_features = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_linear_new(&module, a_in_features, a_out_features, a_bias);
         break;
     }
-    case 130: {
+    case 152: {
         gentrain_module_relu_new(&module);
         break;
     }
-    case 131: {
+    case 153: {
         double a_negative_slope = number(in);
         gentrain_module_leaky_relu_new(&module, a_negative_slope);
         break;
     }
-    case 132: {
+    case 154: {
         double a_alpha = number(in);
         gentrain_module_elu_new(&module, a_alpha);
         break;
     }
-    case 133: {
+    case 155: {
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_module_gelu_new(&module, a_approximate);
         break;
     }
-    case 134: {
+    case 156: {
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_module_softplus_new(&module, a_beta, a_threshold);
         break;
     }
-    case 135: {
+    case 157: {
         int64_t a_dim = integer(in);
         gentrain_module_softmax_new(&module, a_dim);
         break;
     }
-    case 136: {
+    case 158: {
         int64_t a_dim = integer(in);
         gentrain_module_log_softmax_new(&module, a_dim);
         break;
     }
-    case 137: {
+    case 159: {
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_module_flatten_new(&module, a_start_dim, a_end_dim);
         break;
     }
-    case 138: {
+    case 160: {
         int64_t a_dim = integer(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -930,12 +1045,12 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_module_unflatten_new(&module, a_dim, a_sizes, a_sizes_count);
         break;
     }
-    case 139: {
+    case 161: {
         double a_p = number(in);
         gentrain_module_dropout_new(&module, a_p);
         break;
     }
-    case 140: {
+    case 162: {
         int64_t a_num_features = integer(in);
         double a_eps = number(in);
         double a_momentum_value = number(in);
@@ -945,7 +1060,7 @@ static void generated_op(input *in) {
         gentrain_module_batch_norm_new(&module, a_num_features, a_eps, a_momentum, a_affine, a_track_running_stats);
         break;
     }
-    case 141: {
+    case 163: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -957,7 +1072,7 @@ static void generated_op(input *in) {
                                                                                                      a_elementwise_affine);
         break;
     }
-    case 142: {
+    case 164: {
         int64_t a_num_groups = integer(in);
         int64_t a_num_channels = integer(in);
         double a_eps = number(in);
@@ -965,7 +1080,7 @@ static void generated_op(input *in) {
         gentrain_module_group_norm_new(&module, a_num_groups, a_num_channels, a_eps, a_affine);
         break;
     }
-    case 143: {
+    case 165: {
         int64_t a_num_embeddings = integer(in);
         int64_t a_embedding_dim = integer(in);
         int64_t a_padding_idx_value = integer(in);
@@ -973,18 +1088,18 @@ static void generated_op(input *in) {
         gentrain_module_embedding_new(&module, a_num_embeddings, a_embedding_dim, a_padding_idx);
         break;
     }
-    case 144: {
+    case 166: {
         int64_t a_upscale_factor = integer(in);
         gentrain_module_pixel_shuffle_new(&module, a_upscale_factor);
         break;
     }
-    case 145: {
+    case 167: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_avg_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 146: {
+    case 168: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -997,7 +1112,7 @@ static void generated_op(input *in) {
                                    a_dilation, a_groups, a_bias);
         break;
     }
-    case 147: {
+    case 169: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1009,7 +1124,7 @@ static void generated_op(input *in) {
                                  a_bidirectional);
         break;
     }
-    case 148: {
+    case 170: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1021,14 +1136,14 @@ static void generated_op(input *in) {
                                 a_bidirectional);
         break;
     }
-    case 149: {
+    case 171: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_lstm_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 150: {
+    case 172: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;

@@ -50,6 +50,31 @@ public func gentrain_atan2(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePo
 }
 
 @c @implementation
+public func gentrain_fmod(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_fmod", out) { try tensorArg(a, "a").fmod(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_hypot(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_hypot", out) { try tensorArg(a, "a").hypot(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_logaddexp(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_logaddexp", out) { try tensorArg(a, "a").logaddexp(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_xlogy(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_xlogy", out) { try tensorArg(a, "a").xlogy(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_heaviside(_ out: TensorOut?, _ x: OpaquePointer?, _ values: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_heaviside", out) { try tensorArg(x, "x").heaviside(tensorArg(values, "values")) }
+}
+
+@c @implementation
 public func gentrain_maximum(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
     producing("gentrain_maximum", out) { try tensorArg(a, "a").maximum(tensorArg(b, "b")) }
 }
@@ -182,6 +207,91 @@ public func gentrain_cos(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_sta
 @c @implementation
 public func gentrain_erf(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_erf", out) { try tensorArg(x, "x").erf() }
+}
+
+@c @implementation
+public func gentrain_erfc(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_erfc", out) { try tensorArg(x, "x").erfc() }
+}
+
+@c @implementation
+public func gentrain_erfinv(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_erfinv", out) { try tensorArg(x, "x").erfinv() }
+}
+
+@c @implementation
+public func gentrain_tan(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_tan", out) { try tensorArg(x, "x").tan() }
+}
+
+@c @implementation
+public func gentrain_asin(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_asin", out) { try tensorArg(x, "x").asin() }
+}
+
+@c @implementation
+public func gentrain_acos(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_acos", out) { try tensorArg(x, "x").acos() }
+}
+
+@c @implementation
+public func gentrain_atan(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_atan", out) { try tensorArg(x, "x").atan() }
+}
+
+@c @implementation
+public func gentrain_sinh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_sinh", out) { try tensorArg(x, "x").sinh() }
+}
+
+@c @implementation
+public func gentrain_cosh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_cosh", out) { try tensorArg(x, "x").cosh() }
+}
+
+@c @implementation
+public func gentrain_asinh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_asinh", out) { try tensorArg(x, "x").asinh() }
+}
+
+@c @implementation
+public func gentrain_acosh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_acosh", out) { try tensorArg(x, "x").acosh() }
+}
+
+@c @implementation
+public func gentrain_atanh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_atanh", out) { try tensorArg(x, "x").atanh() }
+}
+
+@c @implementation
+public func gentrain_exp2(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_exp2", out) { try tensorArg(x, "x").exp2() }
+}
+
+@c @implementation
+public func gentrain_frac(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_frac", out) { try tensorArg(x, "x").frac() }
+}
+
+@c @implementation
+public func gentrain_sgn(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_sgn", out) { try tensorArg(x, "x").sgn() }
+}
+
+@c @implementation
+public func gentrain_deg2rad(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_deg2rad", out) { try tensorArg(x, "x").deg2rad() }
+}
+
+@c @implementation
+public func gentrain_rad2deg(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_rad2deg", out) { try tensorArg(x, "x").rad2deg() }
+}
+
+@c @implementation
+public func gentrain_sinc(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_sinc", out) { try tensorArg(x, "x").sinc() }
 }
 
 @c @implementation

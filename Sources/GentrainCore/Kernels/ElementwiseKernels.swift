@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CGentrainKernels
 
 /// Elementwise kernels over float32/float64 buffers. Each op is a `switch` outside a plain
@@ -7,6 +10,8 @@ import CGentrainKernels
 package enum UnaryOp: Sendable {
     case neg, exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, sign, erf, log1p, expm1
     case log2, log10, reciprocal, square
+    /// A function of libm's (or erfinv), computed in float64 for every dtype.
+    case math(MathFunction)
     /// Rounding to an integral value: down, up, to the nearest (ties to even, as PyTorch's round), toward zero.
     case floor, ceil, round, trunc
     /// Exact GELU, `x·Φ(x)`.
@@ -39,6 +44,9 @@ package enum BinaryOp: Sendable, Equatable {
     case floorDivide, remainder
     /// atan2(a, b): the angle of the point (b, a), in (−π, π].
     case atan2
+    /// C's fmod (the remainder with the dividend's sign), hypot, log(e^a + e^b) computed stably, and
+    /// a·log(b) with 0 where a is 0 (and b is not NaN).
+    case fmod, hypot, logaddexp, xlogy
     /// g·(1 − y²) and g·y·(1 − y): the first-order backward of tanh and sigmoid from their output;
     /// g·(Φ(x) + x·φ(x)) and g·σ(x)·(1 + x·(1 − σ(x))): GELU's and SiLU's from their input.
     case tanhBackward, sigmoidBackward, geluBackward, siluBackward
@@ -116,6 +124,7 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .sign: map1(x, y, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? $0 : 0)) }
     case .erf: map1(x, y, n) { T.erf($0) }
     case .log1p: map1(x, y, n) { T.log1p($0) }
+    case .math(let f): map1(x, y, n) { T(fromDouble: f($0.doubleValue)) }
     case .log2: map1(x, y, n) { T.log2($0) }
     case .log10: map1(x, y, n) { T.log10($0) }
     case .expm1: map1(x, y, n) { T.expm1($0) }
@@ -215,6 +224,11 @@ func binaryKernel<T: FloatElement>(_ op: BinaryOp, _ a: UnsafePointer<T>, _ sa: 
     case .floorDivide: map2(a, sa, b, sb, out, n) { floorDivide($0, $1) }
     case .remainder: map2(a, sa, b, sb, out, n) { floatRemainder($0, $1) }
     case .atan2: map2(a, sa, b, sb, out, n) { T.atan2($0, $1) }
+    case .fmod: map2(a, sa, b, sb, out, n) { $0.truncatingRemainder(dividingBy: $1) }
+    case .hypot: map2(a, sa, b, sb, out, n) { T(fromDouble: Glibc.hypot($0.doubleValue, $1.doubleValue)) }
+    case .logaddexp:
+        map2(a, sa, b, sb, out, n) { a, b in a.isInfinite && a == b ? a : Swift.max(a, b) + T.log1p(T.exp(-Swift.abs(a - b))) }
+    case .xlogy: map2(a, sa, b, sb, out, n) { a, b in a == 0 && !b.isNaN ? 0 : a * T.log(b) }
     case .maximum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.max($0, $1) }
     case .minimum: map2(a, sa, b, sb, out, n) { $0.isNaN || $1.isNaN ? T.nan : Swift.min($0, $1) }
     case .tanhBackward: map2(a, sa, b, sb, out, n) { $0 * (1 - $1 * $1) }

@@ -24,7 +24,7 @@ extension UnaryOp {
     /// floating-point functions (`torch.tensor([1, 4]).sqrt()` is float32).
     var promotesIntegers: Bool {
         switch self {
-        case .exp, .log, .log2, .log10, .log1p, .expm1, .sqrt, .rsqrt, .sin, .cos, .tanh, .sigmoid, .erf, .reciprocal:
+        case .exp, .log, .log2, .log10, .log1p, .expm1, .sqrt, .rsqrt, .sin, .cos, .tanh, .sigmoid, .erf, .reciprocal, .math:
             true
         default:
             false
@@ -156,19 +156,23 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
 }
 
 /// `op` over two broadcast operands. Integer results of add, sub, mul, maximum, minimum,
-/// floor_divide and remainder are computed in int64, exactly and wrapping around past the dtype's
+/// floor_divide, remainder and fmod are computed in int64, exactly and wrapping around past the dtype's
 /// range as PyTorch's (an integer divided by zero is an error); `div` is true division and gives
-/// float32 (the default dtype); other integer ops compute in float64.
+/// float32 (the default dtype), as atan2's and xlogy's; hypot and logaddexp refuse integers; other
+/// integer ops compute in float64.
 func binaryRaw(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ name: String) throws -> Tensor {
     var dtype = resultType(a, b)
-    if !dtype.isFloatingPoint && (op == .div || op == .atan2) { dtype = .float32 }
+    if !dtype.isFloatingPoint && [.div, .atan2, .xlogy].contains(op) { dtype = .float32 }
+    if !dtype.isFloatingPoint && [.hypot, .logaddexp].contains(op) {
+        throw GentrainError.dtype("\(name): expected floating point tensors, got \(a.dtype) and \(b.dtype)")
+    }
     if dtype == .bool && op == .sub {
         throw GentrainError.dtype("\(name): subtraction, the `-` operator, with two bool tensors is not supported; use the `^` or logical_xor() operator instead")
     }
     // Bool + bool is logical or, bool * bool logical and (bool results, as PyTorch's).
     if dtype == .bool && ![.add, .mul, .maximum, .minimum].contains(op) { dtype = .int64 }
     if !dtype.isFloatingPoint, let wrapping = integerOp(op) {
-        if op == .floorDivide || op == .remainder, try withNoGrad({ try b.all() }).item() == 0 {
+        if [.floorDivide, .remainder, .fmod].contains(op), try withNoGrad({ try b.all() }).item() == 0 {
             throw GentrainError.argument("\(name): ZeroDivisionError (an integer divided by zero)")
         }
         return try integerBinary(a, b, dtype, name, wrapping)
@@ -223,6 +227,7 @@ private func integerOp(_ op: BinaryOp) -> ((Int64, Int64) -> Int64)? {
         let q = a / b
         return (a % b != 0) && ((a < 0) != (b < 0)) ? q - 1 : q
     }
+    case .fmod: { a, b in b == -1 ? 0 : a % b }   // b != 0 (checked); Int64.min % -1 would trap
     case .remainder: { a, b in
         if b == -1 { return 0 }
         let r = a % b

@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -40,6 +40,32 @@ class TensorOps:
         (torch.atan2).
         """
         return self._tensor_op(fn.gentrain_atan2, self, other)
+
+    def fmod(self, other: Tensor) -> Tensor:
+        """C's fmod: the remainder of a / b with a's sign, broadcasting; integers exactly (a zero
+        divisor is an error) (torch.fmod).
+        """
+        return self._tensor_op(fn.gentrain_fmod, self, other)
+
+    def hypot(self, other: Tensor) -> Tensor:
+        """sqrt(a^2 + b^2) without overflow, broadcasting; floating point only (torch.hypot)."""
+        return self._tensor_op(fn.gentrain_hypot, self, other)
+
+    def logaddexp(self, other: Tensor) -> Tensor:
+        """log(e^a + e^b), computed stably, broadcasting; floating point only (torch.logaddexp)."""
+        return self._tensor_op(fn.gentrain_logaddexp, self, other)
+
+    def xlogy(self, other: Tensor) -> Tensor:
+        """a * log(b), 0 where a is 0 and b is not NaN, broadcasting; integers give float32
+        (torch.xlogy).
+        """
+        return self._tensor_op(fn.gentrain_xlogy, self, other)
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        """0 where x < 0, `values` where x is 0, 1 where x > 0, broadcasting, for x and values of one
+        dtype; no gradient (torch.heaviside).
+        """
+        return self._tensor_op(fn.gentrain_heaviside, self, values)
 
     def maximum(self, other: Tensor) -> Tensor:
         """The larger of a and b, elementwise; NaN if either is NaN (torch.maximum)."""
@@ -126,6 +152,74 @@ class TensorOps:
     def erf(self) -> Tensor:
         """The error function (torch.erf)."""
         return self._tensor_op(fn.gentrain_erf, self)
+
+    def erfc(self) -> Tensor:
+        """1 - erf(x), accurate where erf(x) is near 1 (torch.erfc)."""
+        return self._tensor_op(fn.gentrain_erfc, self)
+
+    def erfinv(self) -> Tensor:
+        """The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv)."""
+        return self._tensor_op(fn.gentrain_erfinv, self)
+
+    def tan(self) -> Tensor:
+        """The tangent (torch.tan)."""
+        return self._tensor_op(fn.gentrain_tan, self)
+
+    def asin(self) -> Tensor:
+        """The arcsine, NaN outside [-1, 1] (torch.asin)."""
+        return self._tensor_op(fn.gentrain_asin, self)
+
+    def acos(self) -> Tensor:
+        """The arccosine, NaN outside [-1, 1] (torch.acos)."""
+        return self._tensor_op(fn.gentrain_acos, self)
+
+    def atan(self) -> Tensor:
+        """The arctangent (torch.atan)."""
+        return self._tensor_op(fn.gentrain_atan, self)
+
+    def sinh(self) -> Tensor:
+        """The hyperbolic sine (torch.sinh)."""
+        return self._tensor_op(fn.gentrain_sinh, self)
+
+    def cosh(self) -> Tensor:
+        """The hyperbolic cosine (torch.cosh)."""
+        return self._tensor_op(fn.gentrain_cosh, self)
+
+    def asinh(self) -> Tensor:
+        """The inverse hyperbolic sine (torch.asinh)."""
+        return self._tensor_op(fn.gentrain_asinh, self)
+
+    def acosh(self) -> Tensor:
+        """The inverse hyperbolic cosine, NaN below 1 (torch.acosh)."""
+        return self._tensor_op(fn.gentrain_acosh, self)
+
+    def atanh(self) -> Tensor:
+        """The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh)."""
+        return self._tensor_op(fn.gentrain_atanh, self)
+
+    def exp2(self) -> Tensor:
+        """2^x (torch.exp2)."""
+        return self._tensor_op(fn.gentrain_exp2, self)
+
+    def frac(self) -> Tensor:
+        """x - trunc(x), with x's sign; floating point only (torch.frac)."""
+        return self._tensor_op(fn.gentrain_frac, self)
+
+    def sgn(self) -> Tensor:
+        """The sign of a real tensor, as sign (torch.sgn)."""
+        return self._tensor_op(fn.gentrain_sgn, self)
+
+    def deg2rad(self) -> Tensor:
+        """Degrees in radians (torch.deg2rad)."""
+        return self._tensor_op(fn.gentrain_deg2rad, self)
+
+    def rad2deg(self) -> Tensor:
+        """Radians in degrees (torch.rad2deg)."""
+        return self._tensor_op(fn.gentrain_rad2deg, self)
+
+    def sinc(self) -> Tensor:
+        """sin(pi x) / (pi x), 1 at 0 (torch.sinc)."""
+        return self._tensor_op(fn.gentrain_sinc, self)
 
     def tanh(self) -> Tensor:
         """The hyperbolic tangent (torch.tanh)."""
@@ -396,6 +490,37 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's nam
     return input.atan2(other)
 
 
+def fmod(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """C's fmod: the remainder of a / b with a's sign, broadcasting; integers exactly (a zero
+    divisor is an error) (torch.fmod).
+    """
+    return input.fmod(other)
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """sqrt(a^2 + b^2) without overflow, broadcasting; floating point only (torch.hypot)."""
+    return input.hypot(other)
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """log(e^a + e^b), computed stably, broadcasting; floating point only (torch.logaddexp)."""
+    return input.logaddexp(other)
+
+
+def xlogy(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a * log(b), 0 where a is 0 and b is not NaN, broadcasting; integers give float32
+    (torch.xlogy).
+    """
+    return input.xlogy(other)
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """0 where x < 0, `values` where x is 0, 1 where x > 0, broadcasting, for x and values of one
+    dtype; no gradient (torch.heaviside).
+    """
+    return input.heaviside(values)
+
+
 def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """The larger of a and b, elementwise; NaN if either is NaN (torch.maximum)."""
     return input.maximum(other)
@@ -501,6 +626,91 @@ def cos(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
 def erf(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """The error function (torch.erf)."""
     return input.erf()
+
+
+def erfc(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """1 - erf(x), accurate where erf(x) is near 1 (torch.erfc)."""
+    return input.erfc()
+
+
+def erfinv(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv)."""
+    return input.erfinv()
+
+
+def tan(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The tangent (torch.tan)."""
+    return input.tan()
+
+
+def asin(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The arcsine, NaN outside [-1, 1] (torch.asin)."""
+    return input.asin()
+
+
+def acos(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The arccosine, NaN outside [-1, 1] (torch.acos)."""
+    return input.acos()
+
+
+def atan(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The arctangent (torch.atan)."""
+    return input.atan()
+
+
+def sinh(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The hyperbolic sine (torch.sinh)."""
+    return input.sinh()
+
+
+def cosh(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The hyperbolic cosine (torch.cosh)."""
+    return input.cosh()
+
+
+def asinh(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The inverse hyperbolic sine (torch.asinh)."""
+    return input.asinh()
+
+
+def acosh(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The inverse hyperbolic cosine, NaN below 1 (torch.acosh)."""
+    return input.acosh()
+
+
+def atanh(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh)."""
+    return input.atanh()
+
+
+def exp2(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """2^x (torch.exp2)."""
+    return input.exp2()
+
+
+def frac(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x - trunc(x), with x's sign; floating point only (torch.frac)."""
+    return input.frac()
+
+
+def sgn(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The sign of a real tensor, as sign (torch.sgn)."""
+    return input.sgn()
+
+
+def deg2rad(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Degrees in radians (torch.deg2rad)."""
+    return input.deg2rad()
+
+
+def rad2deg(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Radians in degrees (torch.rad2deg)."""
+    return input.rad2deg()
+
+
+def sinc(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """sin(pi x) / (pi x), 1 at 0 (torch.sinc)."""
+    return input.sinc()
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -200,6 +200,31 @@ def test_bitwise_ops_and_integer_math_as_pytorch():
     np.testing.assert_allclose(gentrain.atan2(gentrain.tensor([1, 2]), gentrain.tensor([3, 0])).numpy(), [0.32175055, 1.5707964])
 
 
+def test_special_functions_as_pytorch():
+    # PyTorch's values (the gradients are checked against PyTorch by the golden cases).
+    x = gentrain.tensor([-0.5, 0.25, 0.9])
+    np.testing.assert_allclose(x.erfinv().numpy(), [-0.476936, 0.225312, 1.163087], atol=1e-6)
+    np.testing.assert_allclose(x.atanh().numpy(), [-0.549306, 0.255413, 1.472219], atol=1e-6)
+    np.testing.assert_allclose(gentrain.sinh(x).numpy(), [-0.521095, 0.252612, 1.026517], atol=1e-6)
+    assert gentrain.tensor([1.0, -1.0]).erfinv().tolist() == [float("inf"), float("-inf")]
+    assert gentrain.fmod(gentrain.tensor([7, -7]), gentrain.tensor([2, 2])).tolist() == [1, -1]
+    assert gentrain.tensor([7.5, -7.5]).fmod(gentrain.tensor([2.0, 2.0])).tolist() == [1.5, -1.5]
+    with pytest.raises(gentrain.InvalidArgumentError, match="ZeroDivisionError"):
+        gentrain.fmod(gentrain.tensor([1]), gentrain.tensor([0]))
+    np.testing.assert_allclose(gentrain.logaddexp(gentrain.tensor([1000.0, -1000.0]), gentrain.tensor([1000.0, -1000.0])).numpy(),
+                               [1000.6931762695312, -999.3068237304688])
+    np.testing.assert_allclose(gentrain.hypot(gentrain.tensor([3e30]), gentrain.tensor([4e30])).numpy(), [5e30], rtol=1e-6)
+    with pytest.raises(gentrain.DTypeError):
+        gentrain.hypot(gentrain.tensor([3]), gentrain.tensor([4]))
+    np.testing.assert_allclose(gentrain.xlogy(gentrain.tensor([0.0, 2.0]), gentrain.tensor([0.0, 3.0])).numpy(), [0.0, 2.1972246])
+    assert gentrain.tensor([1, 2]).sinh().dtype is gentrain.float32
+    assert gentrain.tensor([-1.5, 0.0, 2.0]).heaviside(gentrain.tensor([0.5])).tolist() == [0.0, 0.5, 1.0]
+    assert gentrain.tensor([-1.5, 2.25]).frac().tolist() == [-0.5, 0.25]
+    x = gentrain.tensor([0.0, 0.5], requires_grad=True)
+    x.sinc().sum().backward()
+    assert x.grad.tolist()[0] == 0.0
+
+
 def test_products_diagonals_and_repeats_as_pytorch():
     # PyTorch's values, gradients through zeros included.
     m = gentrain.tensor([[1.0, 2, 3], [4, 0, 6]])

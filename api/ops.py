@@ -26,6 +26,8 @@ for a module constructor (C's `gentrain_module_<name>_new`; `swift` makes the `M
   wording (NULL, counts) does not fit Python.
 - py: where Python gets it: "method" (Tensor.<name>), "torch" (gentrain.<name>), "F"
   (gentrain.nn.functional.<name>). The first tensor is `self` / `input` in Python unless renamed.
+- inplace: F's function also takes PyTorch's `inplace=False` flag (an activation's); the result is a
+  new tensor either way (the engine does not overwrite a tensor autograd may still need).
 """
 
 SECTIONS = {}  # section -> list of ops, in table order
@@ -33,8 +35,9 @@ ENUMS = {}     # name -> Enum: a mode argument's values (C enum, Swift enum, Pyt
 
 
 class Op:
-    def __init__(self, section, name, args, swift, doc, pydoc, py, kind="op"):
+    def __init__(self, section, name, args, swift, doc, pydoc, py, kind="op", inplace=False):
         self.section, self.name, self.swift, self.doc, self.py = section, name, swift, doc, py.split()
+        self.inplace = inplace
         self.pydoc = pydoc or doc
         self.args = [Arg.parse(a) for a in args]
         self.kind = kind
@@ -82,8 +85,8 @@ def section(name):
     SECTIONS[name] = []
 
 
-def op(name, *args, swift, doc, pydoc=None, py=""):
-    SECTIONS[_section].append(Op(_section, name, args, swift, doc, pydoc, py))
+def op(name, *args, swift, doc, pydoc=None, py="", inplace=False):
+    SECTIONS[_section].append(Op(_section, name, args, swift, doc, pydoc, py, inplace=inplace))
 
 
 def module(name, *args, swift, doc):
@@ -180,16 +183,42 @@ op("rad2deg", "x", swift="{x}.rad2deg()", py="method torch", doc="Radians in deg
 op("sinc", "x", swift="{x}.sinc()", py="method torch", doc="sin(pi x) / (pi x), 1 at 0 (torch.sinc).")
 op("tanh", "x", swift="{x}.tanh()", py="method torch F", doc="The hyperbolic tangent (torch.tanh).")
 op("sigmoid", "x", swift="{x}.sigmoid()", py="method torch F", doc="1 / (1 + e^-x) (torch.sigmoid).")
-op("relu", "x", swift="{x}.relu()", py="method torch F", doc="max(x, 0) (torch.relu).")
+op("relu", "x", swift="{x}.relu()", py="method torch F", doc="max(x, 0) (torch.relu).", inplace=True)
 op("leaky_relu", "x", "double negative_slope = 0.01", swift="{x}.leakyRelu(negativeSlope: {negative_slope})", py="F",
-   doc="x where x >= 0, else negative_slope * x (F.leaky_relu).")
-op("silu", "x", swift="{x}.silu()", py="F", doc="x * sigmoid(x) (F.silu, nn.SiLU).")
+   doc="x where x >= 0, else negative_slope * x (F.leaky_relu).", inplace=True)
+op("silu", "x", swift="{x}.silu()", py="F", doc="x * sigmoid(x) (F.silu, nn.SiLU).", inplace=True)
 op("softsign", "x", swift="{x}.softsign()", py="F", doc="x / (1 + |x|) (F.softsign, nn.Softsign).")
 op("elu", "x", "double alpha = 1.0", swift="{x}.elu(alpha: {alpha})", py="F",
-   doc="x where x > 0, else alpha * (e^x - 1) (F.elu); gradients of any order.")
+   doc="x where x > 0, else alpha * (e^x - 1) (F.elu); gradients of any order.", inplace=True)
 op("softplus", "x", "double beta = 1.0", "double threshold = 20.0",
    swift="{x}.softplus(beta: {beta}, threshold: {threshold})", py="F",
    doc="log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (F.softplus).")
+op("hardtanh", "x:input", "double min_val = -1.0", "double max_val = 1.0",
+   swift="{x}.hardtanh(minVal: {min_val}, maxVal: {max_val})", py="F",
+   doc="x limited to [min_val, max_val], min_val <= max_val (F.hardtanh).", inplace=True)
+op("relu6", "x:input", swift="{x}.relu6()", py="F", doc="min(max(x, 0), 6) (F.relu6).", inplace=True)
+op("hardsigmoid", "x:input", swift="{x}.hardsigmoid()", py="F", doc="relu6(x + 3) / 6 (F.hardsigmoid).", inplace=True)
+op("hardswish", "x:input", swift="{x}.hardswish()", py="F", doc="x * relu6(x + 3) / 6 (F.hardswish).", inplace=True)
+op("mish", "x:input", swift="{x}.mish()", py="F", doc="x * tanh(softplus(x)) (F.mish).", inplace=True)
+op("selu", "x:input", swift="{x}.selu()", py="F torch",
+   doc="scale * elu(x, alpha) with SELU's constants alpha 1.6733 and scale 1.0507 (F.selu).", inplace=True)
+op("celu", "x:input", "double alpha = 1.0", swift="{x}.celu(alpha: {alpha})", py="F torch",
+   doc="x where x > 0, else alpha * (exp(x / alpha) - 1); alpha nonzero (F.celu).", inplace=True)
+op("prelu", "x:input", "weight", swift="{x}.prelu({weight})", py="F torch",
+   doc="x where x >= 0, else weight * x, with one slope in `weight` or one per channel (dim 1) (F.prelu).")
+op("glu", "x:input", "int64 dim = -1", swift="{x}.glu(dim: {dim})", py="F",
+   doc="a * sigmoid(b) for the halves a, b of x along `dim`, whose size must be even (F.glu).")
+op("logsigmoid", "x:input", swift="{x}.logsigmoid()", py="F",
+   doc="log(sigmoid(x)), computed stably (F.logsigmoid).")
+op("softmin", "x:input", "int64 dim", swift="{x}.softmin(dim: {dim})", py="F",
+   doc="softmax(-x) along `dim` (F.softmin).")
+op("threshold", "x:input", "double threshold", "double value", swift="{x}.threshold({threshold}, value: {value})",
+   py="F torch", doc="x where x > threshold, else `value` (F.threshold).", inplace=True)
+op("tanhshrink", "x:input", swift="{x}.tanhshrink()", py="F", doc="x - tanh(x) (F.tanhshrink).")
+op("softshrink", "x:input", "double lambd = 0.5", swift="{x}.softshrink(lambd: {lambd})", py="F",
+   doc="x - lambd above lambd, x + lambd below -lambd, else 0; lambd >= 0 (F.softshrink).")
+op("hardshrink", "x:input", "double lambd = 0.5", swift="{x}.hardshrink(lambd: {lambd})", py="F method torch",
+   doc="x where |x| > lambd, else 0 (F.hardshrink).")
 enum("gelu_approximate", "GELUApproximation", ["none", "tanh"], doc="GELU's formula: exact, or the tanh approximation.")
 op("gelu", "x", "enum:gelu_approximate approximate = 'none'", swift="{x}.gelu(approximate: {approximate})", py="F",
    doc="x * Phi(x) with Phi the standard normal CDF, or its tanh approximation (F.gelu).")
@@ -367,7 +396,7 @@ op("log_softmax", "x", "int64 dim", swift="{x}.logSoftmax(dim: {dim})", py="meth
    doc="log(softmax(x)) along `dim`, computed stably (F.log_softmax).")
 op("dropout", "x", "double p = 0.5", "bool training = True", swift="{x}.dropout(p: {p}, training: {training})",
    py="F", doc="Zeroes elements with probability p and scales the rest by 1/(1-p) when training; x "
-               "itself otherwise (F.dropout).")
+               "itself otherwise (F.dropout).", inplace=True)
 op("embedding", "indices:input", "weight", "int64? padding_idx = None",
    swift="embedding({indices}, {weight}, paddingIdx: {padding_idx})", py="F",
    doc="Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]; rows looked up "
@@ -463,6 +492,27 @@ module("gelu", "enum:gelu_approximate approximate = 'none'", swift="Layers.gelu(
 module("softplus", "double beta = 1.0", "double threshold = 20.0",
        swift='Layers.softplus(beta: finite({beta}, "beta"), threshold: finite({threshold}, "threshold"))',
        doc="nn.Softplus(beta, threshold).")
+module("hardtanh", "double min_val = -1.0", "double max_val = 1.0",
+       swift='Layers.hardtanh(minVal: finite({min_val}, "min_val"), maxVal: finite({max_val}, "max_val"))',
+       doc="nn.Hardtanh(min_val, max_val).")
+module("relu6", swift="Layers.relu6()", doc="nn.ReLU6().")
+module("hardsigmoid", swift="Layers.hardsigmoid()", doc="nn.Hardsigmoid().")
+module("hardswish", swift="Layers.hardswish()", doc="nn.Hardswish().")
+module("mish", swift="Layers.mish()", doc="nn.Mish().")
+module("selu", swift="Layers.selu()", doc="nn.SELU().")
+module("celu", "double alpha = 1.0", swift='Layers.celu(alpha: finite({alpha}, "alpha"))', doc="nn.CELU(alpha).")
+module("prelu", "count num_parameters = 1", "double initial = 0.25",
+       swift='PReLU(numParameters: {num_parameters}, initialSlope: finite({initial}, "initial"))',
+       doc="nn.PReLU(num_parameters, init=initial): a learned slope `weight` [num_parameters] (one, or one per "
+           "channel), each starting at `initial`.")
+module("glu", "int64 dim = -1", swift="Layers.glu(dim: moduleDim({dim}))", doc="nn.GLU(dim).")
+module("logsigmoid", swift="Layers.logsigmoid()", doc="nn.LogSigmoid().")
+module("softmin", "int64 dim", swift="Layers.softmin(dim: moduleDim({dim}))", doc="nn.Softmin(dim).")
+module("threshold", "double threshold", "double value",
+       swift='Layers.threshold(finite({threshold}, "threshold"), value: {value})', doc="nn.Threshold(threshold, value).")
+module("tanhshrink", swift="Layers.tanhshrink()", doc="nn.Tanhshrink().")
+module("softshrink", "double lambd = 0.5", swift='Layers.softshrink(lambd: finite({lambd}, "lambd"))', doc="nn.Softshrink(lambd).")
+module("hardshrink", "double lambd = 0.5", swift='Layers.hardshrink(lambd: finite({lambd}, "lambd"))', doc="nn.Hardshrink(lambd).")
 module("softmax", "int64 dim", swift="Layers.softmax(dim: moduleDim({dim}))", doc="nn.Softmax(dim).")
 module("log_softmax", "int64 dim", swift="Layers.logSoftmax(dim: moduleDim({dim}))", doc="nn.LogSoftmax(dim).")
 module("flatten", "int64 start_dim = 1", "int64 end_dim = -1",

@@ -571,6 +571,40 @@ gentrain_status gentrain_elu(gentrain_tensor **out, const gentrain_tensor *x, do
 /* log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (F.softplus). PyTorch's
  * defaults: beta 1.0, threshold 20.0. */
 gentrain_status gentrain_softplus(gentrain_tensor **out, const gentrain_tensor *x, double beta, double threshold);
+/* x limited to [min_val, max_val], min_val <= max_val (F.hardtanh). PyTorch's defaults: min_val
+ * -1.0, max_val 1.0. */
+gentrain_status gentrain_hardtanh(gentrain_tensor **out, const gentrain_tensor *x, double min_val, double max_val);
+/* min(max(x, 0), 6) (F.relu6). */
+gentrain_status gentrain_relu6(gentrain_tensor **out, const gentrain_tensor *x);
+/* relu6(x + 3) / 6 (F.hardsigmoid). */
+gentrain_status gentrain_hardsigmoid(gentrain_tensor **out, const gentrain_tensor *x);
+/* x * relu6(x + 3) / 6 (F.hardswish). */
+gentrain_status gentrain_hardswish(gentrain_tensor **out, const gentrain_tensor *x);
+/* x * tanh(softplus(x)) (F.mish). */
+gentrain_status gentrain_mish(gentrain_tensor **out, const gentrain_tensor *x);
+/* scale * elu(x, alpha) with SELU's constants alpha 1.6733 and scale 1.0507 (F.selu). */
+gentrain_status gentrain_selu(gentrain_tensor **out, const gentrain_tensor *x);
+/* x where x > 0, else alpha * (exp(x / alpha) - 1); alpha nonzero (F.celu). PyTorch's defaults:
+ * alpha 1.0. */
+gentrain_status gentrain_celu(gentrain_tensor **out, const gentrain_tensor *x, double alpha);
+/* x where x >= 0, else weight * x, with one slope in `weight` or one per channel (dim 1) (F.prelu). */
+gentrain_status gentrain_prelu(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight);
+/* a * sigmoid(b) for the halves a, b of x along `dim`, whose size must be even (F.glu). PyTorch's
+ * defaults: dim -1. */
+gentrain_status gentrain_glu(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+/* log(sigmoid(x)), computed stably (F.logsigmoid). */
+gentrain_status gentrain_logsigmoid(gentrain_tensor **out, const gentrain_tensor *x);
+/* softmax(-x) along `dim` (F.softmin). */
+gentrain_status gentrain_softmin(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
+/* x where x > threshold, else `value` (F.threshold). */
+gentrain_status gentrain_threshold(gentrain_tensor **out, const gentrain_tensor *x, double threshold, double value);
+/* x - tanh(x) (F.tanhshrink). */
+gentrain_status gentrain_tanhshrink(gentrain_tensor **out, const gentrain_tensor *x);
+/* x - lambd above lambd, x + lambd below -lambd, else 0; lambd >= 0 (F.softshrink). PyTorch's
+ * defaults: lambd 0.5. */
+gentrain_status gentrain_softshrink(gentrain_tensor **out, const gentrain_tensor *x, double lambd);
+/* x where |x| > lambd, else 0 (F.hardshrink). PyTorch's defaults: lambd 0.5. */
+gentrain_status gentrain_hardshrink(gentrain_tensor **out, const gentrain_tensor *x, double lambd);
 /* GELU's formula: exact, or the tanh approximation. */
 typedef enum gentrain_gelu_approximate {
     GENTRAIN_GELU_APPROXIMATE_NONE = 0,
@@ -1211,6 +1245,37 @@ gentrain_status gentrain_module_elu_new(gentrain_module **out, double alpha);
 gentrain_status gentrain_module_gelu_new(gentrain_module **out, gentrain_gelu_approximate approximate);
 /* nn.Softplus(beta, threshold). PyTorch's defaults: beta 1.0, threshold 20.0. */
 gentrain_status gentrain_module_softplus_new(gentrain_module **out, double beta, double threshold);
+/* nn.Hardtanh(min_val, max_val). PyTorch's defaults: min_val -1.0, max_val 1.0. */
+gentrain_status gentrain_module_hardtanh_new(gentrain_module **out, double min_val, double max_val);
+/* nn.ReLU6(). */
+gentrain_status gentrain_module_relu6_new(gentrain_module **out);
+/* nn.Hardsigmoid(). */
+gentrain_status gentrain_module_hardsigmoid_new(gentrain_module **out);
+/* nn.Hardswish(). */
+gentrain_status gentrain_module_hardswish_new(gentrain_module **out);
+/* nn.Mish(). */
+gentrain_status gentrain_module_mish_new(gentrain_module **out);
+/* nn.SELU(). */
+gentrain_status gentrain_module_selu_new(gentrain_module **out);
+/* nn.CELU(alpha). PyTorch's defaults: alpha 1.0. */
+gentrain_status gentrain_module_celu_new(gentrain_module **out, double alpha);
+/* nn.PReLU(num_parameters, init=initial): a learned slope `weight` [num_parameters] (one, or one
+ * per channel), each starting at `initial`. PyTorch's defaults: num_parameters 1, initial 0.25. */
+gentrain_status gentrain_module_prelu_new(gentrain_module **out, int64_t num_parameters, double initial);
+/* nn.GLU(dim). PyTorch's defaults: dim -1. */
+gentrain_status gentrain_module_glu_new(gentrain_module **out, int64_t dim);
+/* nn.LogSigmoid(). */
+gentrain_status gentrain_module_logsigmoid_new(gentrain_module **out);
+/* nn.Softmin(dim). */
+gentrain_status gentrain_module_softmin_new(gentrain_module **out, int64_t dim);
+/* nn.Threshold(threshold, value). */
+gentrain_status gentrain_module_threshold_new(gentrain_module **out, double threshold, double value);
+/* nn.Tanhshrink(). */
+gentrain_status gentrain_module_tanhshrink_new(gentrain_module **out);
+/* nn.Softshrink(lambd). PyTorch's defaults: lambd 0.5. */
+gentrain_status gentrain_module_softshrink_new(gentrain_module **out, double lambd);
+/* nn.Hardshrink(lambd). PyTorch's defaults: lambd 0.5. */
+gentrain_status gentrain_module_hardshrink_new(gentrain_module **out, double lambd);
 /* nn.Softmax(dim). */
 gentrain_status gentrain_module_softmax_new(gentrain_module **out, int64_t dim);
 /* nn.LogSoftmax(dim). */

@@ -252,9 +252,10 @@ def py_forward(op, names):
     return f"{first}._op(lib.gentrain_{op.name}, {', '.join(py_value(a, n) for n, a in names)})"
 
 
-def py_function(op):
+def py_function(op, functional=False):
     names = py_signature(op)
-    params = names
+    # F's activations take PyTorch's `inplace` flag; the result is a new tensor either way.
+    params = names + ([("inplace", ops.Arg("bool", "inplace", None, "False"))] if functional and op.inplace else [])
     if "method" in op.py:
         body = f"{names[0][0]}.{op.name}({', '.join(n for n, _ in names[1:])})"
     else:
@@ -282,14 +283,14 @@ def python_ops():
 
 def python_functional():
     functional = [op for section in ops.SECTIONS.values() for op in section if "F" in op.py]
-    shared = [op.name for op in functional if "torch" in op.py]   # defined once, in _ops.py
+    shared = [op.name for op in functional if "torch" in op.py and not op.inplace]   # defined once, in _ops.py
     own = [op for op in functional if op.name not in shared]
     out = py_header("The `gentrain.nn.functional` functions that forward to one C function.", "..", own,
                     [f"from .._ops import {', '.join(shared)}  # noqa: F401 - also gentrain.<name>"]) + [
            f"__all__ = [{', '.join(repr(op.name) for op in functional)}]", "", ""]
     for op in functional:
         if op.name not in shared:
-            out += py_function(op) + [""]
+            out += py_function(op, functional=True) + [""]
     return "\n".join(out).rstrip() + "\n"
 
 

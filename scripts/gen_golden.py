@@ -266,7 +266,22 @@ def rounding_cases():
          op_case("lerp_most", [x, d], lambda a, b: torch.lerp(a, b, 0.9))] + \
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
-        products_cases(g, x, d) + special_cases(g)
+        products_cases(g, x, d) + special_cases(g) + activation_cases(g)
+
+
+def activation_cases(g):
+    """The activations of F without a fused kernel, continuing rounding_cases' generator (inputs spread over their
+    kinks' sides, away from the kinks)."""
+    F = torch.nn.functional
+    a = torch.randn(2, 4, generator=g, dtype=torch.float64) * 3
+    slopes = torch.rand(4, generator=g, dtype=torch.float64)
+    return [op_case(name, [a], getattr(F, name)) for name in ("relu6", "hardswish", "mish", "selu", "logsigmoid",
+                                                                "tanhshrink")] + \
+        [op_case("hardtanh_minus_2_3", [a], lambda t: F.hardtanh(t, -2.0, 3.0)),
+         op_case("celu_half", [a], lambda t: F.celu(t, 0.5)), op_case("glu_dim_1", [a], lambda t: F.glu(t, 1)),
+         op_case("softmin_1", [a], lambda t: F.softmin(t, 1)), op_case("threshold_1_minus_2", [a], lambda t: F.threshold(t, 1.0, -2.0)),
+         op_case("softshrink_1", [a], lambda t: F.softshrink(t, 1.0)), op_case("hardshrink_1", [a], lambda t: F.hardshrink(t, 1.0)),
+         op_case("prelu", [a, slopes], F.prelu)]
 
 
 def special_cases(g):

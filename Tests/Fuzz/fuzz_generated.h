@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 173 };
+enum { GENERATED_OPS = 203 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -372,33 +372,118 @@ static void generated_op(input *in) {
     }
     case 66: {
         gentrain_tensor *a_x = any_tensor(in);
+        double a_min_val = number(in);
+        double a_max_val = number(in);
+        gentrain_hardtanh(&out, a_x, a_min_val, a_max_val);
+        break;
+    }
+    case 67: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_relu6(&out, a_x);
+        break;
+    }
+    case 68: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_hardsigmoid(&out, a_x);
+        break;
+    }
+    case 69: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_hardswish(&out, a_x);
+        break;
+    }
+    case 70: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_mish(&out, a_x);
+        break;
+    }
+    case 71: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_selu(&out, a_x);
+        break;
+    }
+    case 72: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_alpha = number(in);
+        gentrain_celu(&out, a_x, a_alpha);
+        break;
+    }
+    case 73: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tensor *a_weight = any_tensor(in);
+        gentrain_prelu(&out, a_x, a_weight);
+        break;
+    }
+    case 74: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dim = integer(in);
+        gentrain_glu(&out, a_x, a_dim);
+        break;
+    }
+    case 75: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_logsigmoid(&out, a_x);
+        break;
+    }
+    case 76: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dim = integer(in);
+        gentrain_softmin(&out, a_x, a_dim);
+        break;
+    }
+    case 77: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_threshold = number(in);
+        double a_value = number(in);
+        gentrain_threshold(&out, a_x, a_threshold, a_value);
+        break;
+    }
+    case 78: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tanhshrink(&out, a_x);
+        break;
+    }
+    case 79: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_lambd = number(in);
+        gentrain_softshrink(&out, a_x, a_lambd);
+        break;
+    }
+    case 80: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_lambd = number(in);
+        gentrain_hardshrink(&out, a_x, a_lambd);
+        break;
+    }
+    case 81: {
+        gentrain_tensor *a_x = any_tensor(in);
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_gelu(&out, a_x, a_approximate);
         break;
     }
-    case 67: {
+    case 82: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_min = number(in);
         double a_max = number(in);
         gentrain_clamp(&out, a_x, a_min, a_max);
         break;
     }
-    case 68: {
+    case 83: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isnan(&out, a_x);
         break;
     }
-    case 69: {
+    case 84: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isinf(&out, a_x);
         break;
     }
-    case 70: {
+    case 85: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isfinite(&out, a_x);
         break;
     }
-    case 71: {
+    case 86: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_nan = number(in);
         double a_posinf_value = number(in);
@@ -408,108 +493,108 @@ static void generated_op(input *in) {
         gentrain_nan_to_num(&out, a_x, a_nan, a_posinf, a_neginf);
         break;
     }
-    case 72: {
+    case 87: {
         gentrain_tensor *a_cond = any_tensor(in);
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_where(&out, a_cond, a_a, a_b);
         break;
     }
-    case 73: {
+    case 88: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_eq(&out, a_a, a_b);
         break;
     }
-    case 74: {
+    case 89: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ne(&out, a_a, a_b);
         break;
     }
-    case 75: {
+    case 90: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_lt(&out, a_a, a_b);
         break;
     }
-    case 76: {
+    case 91: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_le(&out, a_a, a_b);
         break;
     }
-    case 77: {
+    case 92: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_gt(&out, a_a, a_b);
         break;
     }
-    case 78: {
+    case 93: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ge(&out, a_a, a_b);
         break;
     }
-    case 79: {
+    case 94: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_logical_not(&out, a_x);
         break;
     }
-    case 80: {
+    case 95: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_and(&out, a_a, a_b);
         break;
     }
-    case 81: {
+    case 96: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_or(&out, a_a, a_b);
         break;
     }
-    case 82: {
+    case 97: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_xor(&out, a_a, a_b);
         break;
     }
-    case 83: {
+    case 98: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_bitwise_not(&out, a_x);
         break;
     }
-    case 84: {
+    case 99: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_and(&out, a_a, a_b);
         break;
     }
-    case 85: {
+    case 100: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_or(&out, a_a, a_b);
         break;
     }
-    case 86: {
+    case 101: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_xor(&out, a_a, a_b);
         break;
     }
-    case 87: {
+    case 102: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_left_shift(&out, a_a, a_b);
         break;
     }
-    case 88: {
+    case 103: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_bitwise_right_shift(&out, a_a, a_b);
         break;
     }
-    case 89: {
+    case 104: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -518,7 +603,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_sum(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 90: {
+    case 105: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -527,7 +612,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_mean(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 91: {
+    case 106: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -536,7 +621,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_amax(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 92: {
+    case 107: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -545,7 +630,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_amin(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 93: {
+    case 108: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -553,7 +638,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_count_nonzero(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 94: {
+    case 109: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -562,7 +647,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 95: {
+    case 110: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -571,7 +656,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 96: {
+    case 111: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -580,19 +665,19 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_logsumexp(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 97: {
+    case 112: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumsum(&out, a_x, a_dim);
         break;
     }
-    case 98: {
+    case 113: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumprod(&out, a_x, a_dim);
         break;
     }
-    case 99: {
+    case 114: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim_value = integer(in);
         const int64_t *a_dim = byte(in) % 2 ? &a_dim_value : NULL;
@@ -600,7 +685,7 @@ static void generated_op(input *in) {
         gentrain_prod(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 100: {
+    case 115: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -610,7 +695,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_var(&out, a_x, a_dims, a_dims_count, a_correction, a_keepdim);
         break;
     }
-    case 101: {
+    case 116: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         int64_t a_dims_values[4];
@@ -620,31 +705,31 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_norm(&out, a_x, a_p, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 102: {
+    case 117: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         bool a_keepdim = byte(in) % 2;
         gentrain_argmax(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 103: {
+    case 118: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_diag(&out, a_x, a_diagonal);
         break;
     }
-    case 104: {
+    case 119: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_trace(&out, a_x);
         break;
     }
-    case 105: {
+    case 120: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_outer(&out, a_a, a_b);
         break;
     }
-    case 106: {
+    case 121: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_repeats = any_tensor(in);
         int64_t a_dim_value = integer(in);
@@ -652,7 +737,7 @@ static void generated_op(input *in) {
         gentrain_repeat_interleave(&out, a_x, a_repeats, a_dim);
         break;
     }
-    case 107: {
+    case 122: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shape_values[4];
         size_t a_shape_count = 0;
@@ -660,7 +745,7 @@ static void generated_op(input *in) {
         if (small_view(a_shape, a_shape_count)) gentrain_reshape(&out, a_x, a_shape, a_shape_count);
         break;
     }
-    case 108: {
+    case 123: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -668,7 +753,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_permute(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 109: {
+    case 124: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -676,21 +761,21 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_expand(&out, a_x, a_sizes, a_sizes_count);
         break;
     }
-    case 110: {
+    case 125: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_flatten(&out, a_x, a_start_dim, a_end_dim);
         break;
     }
-    case 111: {
+    case 126: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim0 = integer(in);
         int64_t a_dim1 = integer(in);
         gentrain_transpose(&out, a_x, a_dim0, a_dim1);
         break;
     }
-    case 112: {
+    case 127: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -698,13 +783,13 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_squeeze(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 113: {
+    case 128: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_unsqueeze(&out, a_x, a_dim);
         break;
     }
-    case 114: {
+    case 129: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -713,7 +798,7 @@ static void generated_op(input *in) {
         gentrain_slice(&out, a_x, a_dim, a_start, a_end, a_step);
         break;
     }
-    case 115: {
+    case 130: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -721,26 +806,26 @@ static void generated_op(input *in) {
         gentrain_narrow(&out, a_x, a_dim, a_start, a_length);
         break;
     }
-    case 116: {
+    case 131: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_index = integer(in);
         gentrain_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 117: {
+    case 132: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_tril(&out, a_x, a_diagonal);
         break;
     }
-    case 118: {
+    case 133: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_triu(&out, a_x, a_diagonal);
         break;
     }
-    case 119: {
+    case 134: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -748,7 +833,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_flip(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 120: {
+    case 135: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shifts_values[4];
         size_t a_shifts_count = 0;
@@ -761,30 +846,30 @@ static void generated_op(input *in) {
                                                                                                     a_dims, a_dims_count);
         break;
     }
-    case 121: {
+    case 136: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_contiguous(&out, a_x);
         break;
     }
-    case 122: {
+    case 137: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_clone(&out, a_x);
         break;
     }
-    case 123: {
+    case 138: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_dtype a_dtype = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);
         gentrain_to_dtype(&out, a_x, a_dtype);
         break;
     }
-    case 124: {
+    case 139: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_index_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 125: {
+    case 140: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -792,14 +877,14 @@ static void generated_op(input *in) {
         gentrain_index_add(&out, a_x, a_dim, a_index, a_source);
         break;
     }
-    case 126: {
+    case 141: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_gather(&out, a_x, a_dim, a_index);
         break;
     }
-    case 127: {
+    case 142: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -807,40 +892,40 @@ static void generated_op(input *in) {
         gentrain_scatter_add(&out, a_x, a_dim, a_index, a_src);
         break;
     }
-    case 128: {
+    case 143: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_mask = any_tensor(in);
         double a_value = number(in);
         gentrain_masked_fill(&out, a_x, a_mask, a_value);
         break;
     }
-    case 129: {
+    case 144: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_linear(&out, a_x, a_weight, a_bias);
         break;
     }
-    case 130: {
+    case 145: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmax(&out, a_x, a_dim);
         break;
     }
-    case 131: {
+    case 146: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_log_softmax(&out, a_x, a_dim);
         break;
     }
-    case 132: {
+    case 147: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
         gentrain_dropout(&out, a_x, a_p, a_training);
         break;
     }
-    case 133: {
+    case 148: {
         gentrain_tensor *a_indices = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         int64_t a_padding_idx_value = integer(in);
@@ -848,13 +933,13 @@ static void generated_op(input *in) {
         gentrain_embedding(&out, a_indices, a_weight, a_padding_idx);
         break;
     }
-    case 134: {
+    case 149: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_upscale_factor = integer(in);
         gentrain_pixel_shuffle(&out, a_x, a_upscale_factor);
         break;
     }
-    case 135: {
+    case 150: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_pad_values[4];
         size_t a_pad_count = 0;
@@ -864,7 +949,7 @@ static void generated_op(input *in) {
         if (small_view(a_pad, a_pad_count)) gentrain_pad_mode(&out, a_x, a_pad, a_pad_count, a_mode, a_value);
         break;
     }
-    case 136: {
+    case 151: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -877,7 +962,7 @@ static void generated_op(input *in) {
                                                                                           a_weight, a_bias, a_eps);
         break;
     }
-    case 137: {
+    case 152: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_groups = integer(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -886,7 +971,7 @@ static void generated_op(input *in) {
         gentrain_group_norm(&out, a_x, a_groups, a_weight, a_bias, a_eps);
         break;
     }
-    case 138: {
+    case 153: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -894,21 +979,21 @@ static void generated_op(input *in) {
         gentrain_instance_norm(&out, a_x, a_weight, a_bias, a_eps);
         break;
     }
-    case 139: {
+    case 154: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_mse_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 140: {
+    case 155: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_l1_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 141: {
+    case 156: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -916,7 +1001,7 @@ static void generated_op(input *in) {
         gentrain_smooth_l1_loss(&out, a_input, a_target, a_reduction, a_beta);
         break;
     }
-    case 142: {
+    case 157: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -924,7 +1009,7 @@ static void generated_op(input *in) {
         gentrain_huber_loss(&out, a_input, a_target, a_reduction, a_delta);
         break;
     }
-    case 143: {
+    case 158: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -932,7 +1017,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 144: {
+    case 159: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -941,7 +1026,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy_with_logits(&out, a_input, a_target, a_weight, a_reduction, a_pos_weight);
         break;
     }
-    case 145: {
+    case 160: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
@@ -949,7 +1034,7 @@ static void generated_op(input *in) {
         gentrain_kl_div(&out, a_input, a_target, a_reduction, a_log_target);
         break;
     }
-    case 146: {
+    case 161: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_var = any_tensor(in);
@@ -959,7 +1044,7 @@ static void generated_op(input *in) {
         gentrain_gaussian_nll_loss(&out, a_input, a_target, a_var, a_full, a_eps, a_reduction);
         break;
     }
-    case 147: {
+    case 162: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         int64_t a_dim = integer(in);
@@ -967,7 +1052,7 @@ static void generated_op(input *in) {
         gentrain_cosine_similarity(&out, a_x1, a_x2, a_dim, a_eps);
         break;
     }
-    case 148: {
+    case 163: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -976,68 +1061,139 @@ static void generated_op(input *in) {
         gentrain_cosine_embedding_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 149: {
+    case 164: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
         gentrain_vae_kl_divergence(&out, a_mu, a_logvar, a_reduction);
         break;
     }
-    case 150: {
+    case 165: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reparameterize(&out, a_mu, a_logvar);
         break;
     }
-    case 151: {
+    case 166: {
         int64_t a_in_features = integer(in);
         int64_t a_out_features = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_linear_new(&module, a_in_features, a_out_features, a_bias);
         break;
     }
-    case 152: {
+    case 167: {
         gentrain_module_relu_new(&module);
         break;
     }
-    case 153: {
+    case 168: {
         double a_negative_slope = number(in);
         gentrain_module_leaky_relu_new(&module, a_negative_slope);
         break;
     }
-    case 154: {
+    case 169: {
         double a_alpha = number(in);
         gentrain_module_elu_new(&module, a_alpha);
         break;
     }
-    case 155: {
+    case 170: {
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_module_gelu_new(&module, a_approximate);
         break;
     }
-    case 156: {
+    case 171: {
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_module_softplus_new(&module, a_beta, a_threshold);
         break;
     }
-    case 157: {
+    case 172: {
+        double a_min_val = number(in);
+        double a_max_val = number(in);
+        gentrain_module_hardtanh_new(&module, a_min_val, a_max_val);
+        break;
+    }
+    case 173: {
+        gentrain_module_relu6_new(&module);
+        break;
+    }
+    case 174: {
+        gentrain_module_hardsigmoid_new(&module);
+        break;
+    }
+    case 175: {
+        gentrain_module_hardswish_new(&module);
+        break;
+    }
+    case 176: {
+        gentrain_module_mish_new(&module);
+        break;
+    }
+    case 177: {
+        gentrain_module_selu_new(&module);
+        break;
+    }
+    case 178: {
+        double a_alpha = number(in);
+        gentrain_module_celu_new(&module, a_alpha);
+        break;
+    }
+    case 179: {
+        int64_t a_num_parameters = integer(in);
+        double a_initial = number(in);
+        gentrain_module_prelu_new(&module, a_num_parameters, a_initial);
+        break;
+    }
+    case 180: {
+        int64_t a_dim = integer(in);
+        gentrain_module_glu_new(&module, a_dim);
+        break;
+    }
+    case 181: {
+        gentrain_module_logsigmoid_new(&module);
+        break;
+    }
+    case 182: {
+        int64_t a_dim = integer(in);
+        gentrain_module_softmin_new(&module, a_dim);
+        break;
+    }
+    case 183: {
+        double a_threshold = number(in);
+        double a_value = number(in);
+        gentrain_module_threshold_new(&module, a_threshold, a_value);
+        break;
+    }
+    case 184: {
+        gentrain_module_tanhshrink_new(&module);
+        break;
+    }
+    case 185: {
+        double a_lambd = number(in);
+        gentrain_module_softshrink_new(&module, a_lambd);
+        break;
+    }
+    case 186: {
+        double a_lambd = number(in);
+        gentrain_module_hardshrink_new(&module, a_lambd);
+        break;
+    }
+    case 187: {
         int64_t a_dim = integer(in);
         gentrain_module_softmax_new(&module, a_dim);
         break;
     }
-    case 158: {
+    case 188: {
         int64_t a_dim = integer(in);
         gentrain_module_log_softmax_new(&module, a_dim);
         break;
     }
-    case 159: {
+    case 189: {
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_module_flatten_new(&module, a_start_dim, a_end_dim);
         break;
     }
-    case 160: {
+    case 190: {
         int64_t a_dim = integer(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -1045,12 +1201,12 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_module_unflatten_new(&module, a_dim, a_sizes, a_sizes_count);
         break;
     }
-    case 161: {
+    case 191: {
         double a_p = number(in);
         gentrain_module_dropout_new(&module, a_p);
         break;
     }
-    case 162: {
+    case 192: {
         int64_t a_num_features = integer(in);
         double a_eps = number(in);
         double a_momentum_value = number(in);
@@ -1060,7 +1216,7 @@ static void generated_op(input *in) {
         gentrain_module_batch_norm_new(&module, a_num_features, a_eps, a_momentum, a_affine, a_track_running_stats);
         break;
     }
-    case 163: {
+    case 193: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1072,7 +1228,7 @@ static void generated_op(input *in) {
                                                                                                      a_elementwise_affine);
         break;
     }
-    case 164: {
+    case 194: {
         int64_t a_num_groups = integer(in);
         int64_t a_num_channels = integer(in);
         double a_eps = number(in);
@@ -1080,7 +1236,7 @@ static void generated_op(input *in) {
         gentrain_module_group_norm_new(&module, a_num_groups, a_num_channels, a_eps, a_affine);
         break;
     }
-    case 165: {
+    case 195: {
         int64_t a_num_embeddings = integer(in);
         int64_t a_embedding_dim = integer(in);
         int64_t a_padding_idx_value = integer(in);
@@ -1088,18 +1244,18 @@ static void generated_op(input *in) {
         gentrain_module_embedding_new(&module, a_num_embeddings, a_embedding_dim, a_padding_idx);
         break;
     }
-    case 166: {
+    case 196: {
         int64_t a_upscale_factor = integer(in);
         gentrain_module_pixel_shuffle_new(&module, a_upscale_factor);
         break;
     }
-    case 167: {
+    case 197: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_avg_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 168: {
+    case 198: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -1112,7 +1268,7 @@ static void generated_op(input *in) {
                                    a_dilation, a_groups, a_bias);
         break;
     }
-    case 169: {
+    case 199: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1124,7 +1280,7 @@ static void generated_op(input *in) {
                                  a_bidirectional);
         break;
     }
-    case 170: {
+    case 200: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1136,14 +1292,14 @@ static void generated_op(input *in) {
                                 a_bidirectional);
         break;
     }
-    case 171: {
+    case 201: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_lstm_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 172: {
+    case 202: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;

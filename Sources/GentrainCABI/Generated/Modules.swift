@@ -39,6 +39,88 @@ public func gentrain_module_softplus_new(_ out: UnsafeMutablePointer<OpaquePoint
 }
 
 @c @implementation
+public func gentrain_module_hardtanh_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ min_val: Double,
+                                         _ max_val: Double) -> gentrain_status {
+    producingModule("gentrain_module_hardtanh_new", out) { try Layers.hardtanh(minVal: finite(min_val, "min_val"), maxVal: finite(max_val, "max_val")) }
+}
+
+@c @implementation
+public func gentrain_module_relu6_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_relu6_new", out) { Layers.relu6() }
+}
+
+@c @implementation
+public func gentrain_module_hardsigmoid_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_hardsigmoid_new", out) { Layers.hardsigmoid() }
+}
+
+@c @implementation
+public func gentrain_module_hardswish_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_hardswish_new", out) { Layers.hardswish() }
+}
+
+@c @implementation
+public func gentrain_module_mish_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_mish_new", out) { Layers.mish() }
+}
+
+@c @implementation
+public func gentrain_module_selu_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_selu_new", out) { Layers.selu() }
+}
+
+@c @implementation
+public func gentrain_module_celu_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                     _ alpha: Double) -> gentrain_status {
+    producingModule("gentrain_module_celu_new", out) { try Layers.celu(alpha: finite(alpha, "alpha")) }
+}
+
+@c @implementation
+public func gentrain_module_prelu_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ num_parameters: Int64,
+                                      _ initial: Double) -> gentrain_status {
+    producingModule("gentrain_module_prelu_new", out) { try PReLU(numParameters: size(num_parameters, "num_parameters", min: 1), initialSlope: finite(initial, "initial")) }
+}
+
+@c @implementation
+public func gentrain_module_glu_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ dim: Int64) -> gentrain_status {
+    producingModule("gentrain_module_glu_new", out) { try Layers.glu(dim: moduleDim(Int(dim))) }
+}
+
+@c @implementation
+public func gentrain_module_logsigmoid_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_logsigmoid_new", out) { Layers.logsigmoid() }
+}
+
+@c @implementation
+public func gentrain_module_softmin_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                        _ dim: Int64) -> gentrain_status {
+    producingModule("gentrain_module_softmin_new", out) { try Layers.softmin(dim: moduleDim(Int(dim))) }
+}
+
+@c @implementation
+public func gentrain_module_threshold_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ threshold: Double,
+                                          _ value: Double) -> gentrain_status {
+    producingModule("gentrain_module_threshold_new", out) { try Layers.threshold(finite(threshold, "threshold"), value: value) }
+}
+
+@c @implementation
+public func gentrain_module_tanhshrink_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> gentrain_status {
+    producingModule("gentrain_module_tanhshrink_new", out) { Layers.tanhshrink() }
+}
+
+@c @implementation
+public func gentrain_module_softshrink_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                           _ lambd: Double) -> gentrain_status {
+    producingModule("gentrain_module_softshrink_new", out) { try Layers.softshrink(lambd: finite(lambd, "lambd")) }
+}
+
+@c @implementation
+public func gentrain_module_hardshrink_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                           _ lambd: Double) -> gentrain_status {
+    producingModule("gentrain_module_hardshrink_new", out) { try Layers.hardshrink(lambd: finite(lambd, "lambd")) }
+}
+
+@c @implementation
 public func gentrain_module_softmax_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
                                         _ dim: Int64) -> gentrain_status {
     producingModule("gentrain_module_softmax_new", out) { try Layers.softmax(dim: moduleDim(Int(dim))) }

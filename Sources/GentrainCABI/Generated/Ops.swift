@@ -336,6 +336,83 @@ public func gentrain_softplus(_ out: TensorOut?, _ x: OpaquePointer?, _ beta: Do
 }
 
 @c @implementation
+public func gentrain_hardtanh(_ out: TensorOut?, _ x: OpaquePointer?, _ min_val: Double,
+                              _ max_val: Double) -> gentrain_status {
+    producing("gentrain_hardtanh", out) { try tensorArg(x, "x").hardtanh(minVal: min_val, maxVal: max_val) }
+}
+
+@c @implementation
+public func gentrain_relu6(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_relu6", out) { try tensorArg(x, "x").relu6() }
+}
+
+@c @implementation
+public func gentrain_hardsigmoid(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_hardsigmoid", out) { try tensorArg(x, "x").hardsigmoid() }
+}
+
+@c @implementation
+public func gentrain_hardswish(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_hardswish", out) { try tensorArg(x, "x").hardswish() }
+}
+
+@c @implementation
+public func gentrain_mish(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_mish", out) { try tensorArg(x, "x").mish() }
+}
+
+@c @implementation
+public func gentrain_selu(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_selu", out) { try tensorArg(x, "x").selu() }
+}
+
+@c @implementation
+public func gentrain_celu(_ out: TensorOut?, _ x: OpaquePointer?, _ alpha: Double) -> gentrain_status {
+    producing("gentrain_celu", out) { try tensorArg(x, "x").celu(alpha: alpha) }
+}
+
+@c @implementation
+public func gentrain_prelu(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_prelu", out) { try tensorArg(x, "x").prelu(tensorArg(weight, "weight")) }
+}
+
+@c @implementation
+public func gentrain_glu(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status {
+    producing("gentrain_glu", out) { try tensorArg(x, "x").glu(dim: Int(dim)) }
+}
+
+@c @implementation
+public func gentrain_logsigmoid(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_logsigmoid", out) { try tensorArg(x, "x").logsigmoid() }
+}
+
+@c @implementation
+public func gentrain_softmin(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status {
+    producing("gentrain_softmin", out) { try tensorArg(x, "x").softmin(dim: Int(dim)) }
+}
+
+@c @implementation
+public func gentrain_threshold(_ out: TensorOut?, _ x: OpaquePointer?, _ threshold: Double,
+                               _ value: Double) -> gentrain_status {
+    producing("gentrain_threshold", out) { try tensorArg(x, "x").threshold(threshold, value: value) }
+}
+
+@c @implementation
+public func gentrain_tanhshrink(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_tanhshrink", out) { try tensorArg(x, "x").tanhshrink() }
+}
+
+@c @implementation
+public func gentrain_softshrink(_ out: TensorOut?, _ x: OpaquePointer?, _ lambd: Double) -> gentrain_status {
+    producing("gentrain_softshrink", out) { try tensorArg(x, "x").softshrink(lambd: lambd) }
+}
+
+@c @implementation
+public func gentrain_hardshrink(_ out: TensorOut?, _ x: OpaquePointer?, _ lambd: Double) -> gentrain_status {
+    producing("gentrain_hardshrink", out) { try tensorArg(x, "x").hardshrink(lambd: lambd) }
+}
+
+@c @implementation
 public func gentrain_gelu(_ out: TensorOut?, _ x: OpaquePointer?,
                           _ approximate: gentrain_gelu_approximate) -> gentrain_status {
     producing("gentrain_gelu", out) { try tensorArg(x, "x").gelu(approximate: enumArg(approximate.rawValue, "approximate")) }

@@ -172,6 +172,21 @@ public final class Lambda: Module {
     public override func forward(_ input: Tensor) throws -> Tensor { try body(input) }
 }
 
+/// `nn.PReLU(num_parameters, init)`: x where x ≥ 0, else weight · x, with a learned `weight` of
+/// `numParameters` slopes (one, or one per channel), each starting at `init`.
+public final class PReLU: Module {
+    public let weight: Tensor
+
+    public init(numParameters: Int = 1, initialSlope: Double = 0.25) throws {
+        guard numParameters >= 1 else { throw GentrainError(.invalidArgument, "PReLU: num_parameters must be at least 1") }
+        weight = try Tensor.full([numParameters], initialSlope)
+        super.init()
+        try registerParameter("weight", weight)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor { try input.prelu(weight) }
+}
+
 /// The parameter-free layers, named as PyTorch's modules.
 public enum Layers {
     public static func leakyReLU(_ slope: Double = 0.01) -> Module { LeakyReLU(negativeSlope: slope) }
@@ -184,6 +199,24 @@ public enum Layers {
     public static func softplus(beta: Double = 1, threshold: Double = 20) -> Module {
         Lambda("Softplus") { try $0.softplus(beta: beta, threshold: threshold) }
     }
+    public static func hardtanh(minVal: Double = -1, maxVal: Double = 1) -> Module {
+        Lambda("Hardtanh") { try $0.hardtanh(minVal: minVal, maxVal: maxVal) }
+    }
+    public static func relu6() -> Module { Lambda("ReLU6") { try $0.relu6() } }
+    public static func hardsigmoid() -> Module { Lambda("Hardsigmoid") { try $0.hardsigmoid() } }
+    public static func hardswish() -> Module { Lambda("Hardswish") { try $0.hardswish() } }
+    public static func mish() -> Module { Lambda("Mish") { try $0.mish() } }
+    public static func selu() -> Module { Lambda("SELU") { try $0.selu() } }
+    public static func celu(alpha: Double = 1) -> Module { Lambda("CELU") { try $0.celu(alpha: alpha) } }
+    public static func glu(dim: Int = -1) -> Module { Lambda("GLU") { try $0.glu(dim: dim) } }
+    public static func logsigmoid() -> Module { Lambda("LogSigmoid") { try $0.logsigmoid() } }
+    public static func softmin(dim: Int) -> Module { Lambda("Softmin") { try $0.softmin(dim: dim) } }
+    public static func threshold(_ threshold: Double, value: Double) -> Module {
+        Lambda("Threshold") { try $0.threshold(threshold, value: value) }
+    }
+    public static func tanhshrink() -> Module { Lambda("Tanhshrink") { try $0.tanhshrink() } }
+    public static func softshrink(lambd: Double = 0.5) -> Module { Lambda("Softshrink") { try $0.softshrink(lambd: lambd) } }
+    public static func hardshrink(lambd: Double = 0.5) -> Module { Lambda("Hardshrink") { try $0.hardshrink(lambd: lambd) } }
     public static func softmax(dim: Int) -> Module { Lambda("Softmax") { try $0.softmax(dim: dim) } }
     public static func logSoftmax(dim: Int) -> Module { Lambda("LogSoftmax") { try $0.logSoftmax(dim: dim) } }
     public static func flatten(startDim: Int = 1, endDim: Int = -1) -> Module {

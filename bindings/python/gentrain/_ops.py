@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -232,6 +232,10 @@ class TensorOps:
     def relu(self) -> Tensor:
         """max(x, 0) (torch.relu)."""
         return self._tensor_op(fn.gentrain_relu, self)
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        """x where |x| > lambd, else 0 (F.hardshrink)."""
+        return self._tensor_scalar_op(fn.gentrain_hardshrink, self, lambd)
 
     def isnan(self) -> Tensor:
         """A bool tensor, true where x is NaN (never for integers)."""
@@ -726,6 +730,33 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
 def relu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """max(x, 0) (torch.relu)."""
     return input.relu()
+
+
+def selu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """scale * elu(x, alpha) with SELU's constants alpha 1.6733 and scale 1.0507 (F.selu)."""
+    return input._tensor_op(fn.gentrain_selu, input)
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x where x > 0, else alpha * (exp(x / alpha) - 1); alpha nonzero (F.celu)."""
+    return input._tensor_scalar_op(fn.gentrain_celu, input, alpha)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x where x >= 0, else weight * x, with one slope in `weight` or one per channel (dim 1)
+    (F.prelu).
+    """
+    return input._tensor_op(fn.gentrain_prelu, input, weight)
+
+
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x where x > threshold, else `value` (F.threshold)."""
+    return input._op(lib.gentrain_threshold, input._h, float(threshold), float(value))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x where |x| > lambd, else 0 (F.hardshrink)."""
+    return input.hardshrink(lambd)
 
 
 def isnan(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

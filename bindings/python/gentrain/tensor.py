@@ -1032,7 +1032,8 @@ def tensor(data, dtype=None, requires_grad=False):
         t = data.detach().clone()
     else:
         arr = np.asarray(data)
-        if not isinstance(data, np.ndarray) and arr.dtype == np.float64:
+        if not isinstance(data, np.ndarray) and arr.dtype == np.float64 and dtype is None:
+            # Python floats: the default dtype; with a dtype, converted once, from float64.
             arr = arr.astype(np.float32 if _default_dtype[0] is _dtype.float32 else np.float64)
         if arr.dtype.kind in "iu" and arr.dtype != np.int32:
             arr = arr.astype(np.int64)

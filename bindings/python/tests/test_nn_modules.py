@@ -121,3 +121,45 @@ def test_module_dtype_conversion_traversal_and_state_dict_loading():
     assert missing == ["2.bias"] and unexpected == ["extra"]
     with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
         other.load_state_dict(dict(model.state_dict(), **{"0.weight": gentrain.zeros(2, 2)}))
+
+
+def test_activation_modules_as_pytorch():
+    # PyTorch 2.13's values for the same inputs; gradients are checked against PyTorch by the golden cases.
+    x = gentrain.tensor([[-4.0, -2.5, -0.7, 0.3], [1.1, 2.9, 3.5, 7.0]])
+    expected = {
+        nn.Hardtanh(-2.0, 3.0): [[-2.0, -2.0, -0.7, 0.3], [1.1, 2.9, 3.0, 3.0]],
+        nn.ReLU6(): [[0.0, 0.0, 0.0, 0.3], [1.1, 2.9, 3.5, 6.0]],
+        nn.Hardsigmoid(): [[0.0, 0.083333, 0.383333, 0.55], [0.683333, 0.983333, 1.0, 1.0]],
+        nn.Hardswish(): [[-0.0, -0.208333, -0.268333, 0.165], [0.751667, 2.851667, 3.5, 7.0]],
+        nn.Mish(): [[-0.072592, -0.196816, -0.26787, 0.208001], [0.970842, 2.884267, 3.493991, 6.999989]],
+        nn.SELU(): [[-1.725899, -1.613786, -0.885053, 0.31521], [1.155771, 3.047033, 3.677454, 7.354907]],
+        nn.CELU(0.5): [[-0.499832, -0.496631, -0.376702, 0.3], [1.1, 2.9, 3.5, 7.0]],
+        nn.LogSigmoid(): [[-4.01815, -2.57889, -1.103186, -0.554355], [-0.287335, -0.053563, -0.02975, -0.000911]],
+        nn.Tanhshrink(): [[-3.000671, -1.513386, -0.095632, 0.008687], [0.299501, 1.906037, 2.501822, 6.000002]],
+        nn.Threshold(0.5, -3.0): [[-3.0, -3.0, -3.0, -3.0], [1.1, 2.9, 3.5, 7.0]],
+        nn.Softshrink(1.0): [[-3.0, -1.5, -0.0, 0.0], [0.1, 1.9, 2.5, 6.0]],
+        nn.Hardshrink(1.0): [[-4.0, -2.5, 0.0, 0.0], [1.1, 2.9, 3.5, 7.0]],
+        nn.GLU(): [[-1.327249, -1.436106], [1.067757, 2.897358]],
+        nn.Softmin(1): [[0.785187, 0.175199, 0.02896, 0.010654], [0.794435, 0.131319, 0.07207, 0.002176]],
+    }
+    for module, values in expected.items():
+        np.testing.assert_allclose(module(x).numpy(), values, atol=2e-6, err_msg=repr(module))
+    prelu = nn.PReLU(4, init=0.5)
+    assert [n for n, _ in prelu.named_parameters()] == ["weight"] and prelu.weight.tolist() == [0.5] * 4
+    y = prelu(x)
+    assert y.tolist()[0][:2] == [-2.0, -1.25]
+    y.sum().backward()
+    np.testing.assert_allclose(prelu.weight.grad.numpy(), [-4.0, -2.5, -0.7, 0.0], rtol=1e-6)
+    with pytest.raises(ValueError):
+        nn.Hardtanh(1.0, -1.0)
+    # F's activations take PyTorch's inplace flag; the result is a new tensor.
+    assert F.relu(x, inplace=True).tolist() == F.relu(x).tolist() and F.relu(x, inplace=True)[0, :3].tolist() == [0.0] * 3
+    assert F.silu(x, inplace=False).shape == (2, 4)
+    assert F.dropout(x, 0.5, training=False, inplace=True).tolist() == x.tolist()
+    assert repr(nn.Threshold(0.5, -3.0)) == "Threshold(threshold=0.5, value=-3.0)"
+
+
+def test_tensor_from_python_floats_with_a_dtype_is_converted_once():
+    # torch.tensor([0.3], dtype=torch.float64) holds the double 0.3, not the float32 nearest to it.
+    assert gentrain.tensor([0.3], dtype=gentrain.float64).tolist() == [0.3]
+    assert gentrain.tensor([0.3]).dtype is gentrain.float32 and gentrain.tensor([0.3]).tolist() == [np.float32(0.3).item()]

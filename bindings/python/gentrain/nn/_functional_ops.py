@@ -4,21 +4,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from .. import _convert as _c
-from .._ops import tanh, sigmoid, relu, softmax, log_softmax  # noqa: F401 - also gentrain.<name>
+from .._ops import tanh, sigmoid, prelu, hardshrink, softmax, log_softmax  # noqa: F401 - also gentrain.<name>
 from .._lib import fn, lib
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'gelu', 'linear', 'softmax', 'log_softmax', 'dropout', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'softmax', 'log_softmax', 'dropout', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss']
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002 - PyTorch's names
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """max(x, 0) (torch.relu)."""
+    return input.relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """x where x >= 0, else negative_slope * x (F.leaky_relu)."""
     return input._tensor_scalar_op(fn.gentrain_leaky_relu, input, negative_slope)
 
 
-def silu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """x * sigmoid(x) (F.silu, nn.SiLU)."""
     return input._tensor_op(fn.gentrain_silu, input)
 
@@ -28,7 +33,7 @@ def softsign(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     return input._tensor_op(fn.gentrain_softsign, input)
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's names
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """x where x > 0, else alpha * (e^x - 1) (F.elu); gradients of any order."""
     return input._tensor_scalar_op(fn.gentrain_elu, input, alpha)
 
@@ -36,6 +41,71 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002 - PyTorch's names
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (F.softplus)."""
     return input._op(lib.gentrain_softplus, input._h, float(beta), float(threshold))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x limited to [min_val, max_val], min_val <= max_val (F.hardtanh)."""
+    return input._op(lib.gentrain_hardtanh, input._h, float(min_val), float(max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """min(max(x, 0), 6) (F.relu6)."""
+    return input._tensor_op(fn.gentrain_relu6, input)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """relu6(x + 3) / 6 (F.hardsigmoid)."""
+    return input._tensor_op(fn.gentrain_hardsigmoid, input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x * relu6(x + 3) / 6 (F.hardswish)."""
+    return input._tensor_op(fn.gentrain_hardswish, input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x * tanh(softplus(x)) (F.mish)."""
+    return input._tensor_op(fn.gentrain_mish, input)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """scale * elu(x, alpha) with SELU's constants alpha 1.6733 and scale 1.0507 (F.selu)."""
+    return input._tensor_op(fn.gentrain_selu, input)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x where x > 0, else alpha * (exp(x / alpha) - 1); alpha nonzero (F.celu)."""
+    return input._tensor_scalar_op(fn.gentrain_celu, input, alpha)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002 - PyTorch's names
+    """a * sigmoid(b) for the halves a, b of x along `dim`, whose size must be even (F.glu)."""
+    return input._tensor_int_op(fn.gentrain_glu, input, dim)
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """log(sigmoid(x)), computed stably (F.logsigmoid)."""
+    return input._tensor_op(fn.gentrain_logsigmoid, input)
+
+
+def softmin(input: Tensor, dim: int) -> Tensor:  # noqa: A002 - PyTorch's names
+    """softmax(-x) along `dim` (F.softmin)."""
+    return input._tensor_int_op(fn.gentrain_softmin, input, dim)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x where x > threshold, else `value` (F.threshold)."""
+    return input._op(lib.gentrain_threshold, input._h, float(threshold), float(value))
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x - tanh(x) (F.tanhshrink)."""
+    return input._tensor_op(fn.gentrain_tanhshrink, input)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x - lambd above lambd, x + lambd below -lambd, else 0; lambd >= 0 (F.softshrink)."""
+    return input._tensor_scalar_op(fn.gentrain_softshrink, input, lambd)
 
 
 def gelu(input: Tensor, approximate: str = 'none') -> Tensor:  # noqa: A002 - PyTorch's names
@@ -48,7 +118,7 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     return input._tensor_op(fn.gentrain_linear, input, weight, bias)
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002 - PyTorch's names
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """Zeroes elements with probability p and scales the rest by 1/(1-p) when training; x itself
     otherwise (F.dropout).
     """

@@ -1,5 +1,7 @@
 """The modules of gentrain.nn, one file per topic as PyTorch's torch/nn/modules."""
-from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
+                         LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softshrink, Softsign,
+                         Tanh, Tanhshrink, Threshold)
 from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
@@ -17,6 +19,8 @@ from .upsampling import PixelShuffle, Upsample
 
 __all__ = ["Module", "Parameter", "Linear", "Identity", "Conv1d", "Conv2d", "ConvTranspose2d", "Embedding", "ReLU",
            "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softsign", "Tanh", "Sigmoid", "Softmax", "LogSoftmax",
+           "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CELU", "GLU", "LogSigmoid", "Tanhshrink",
+           "Softmin", "Threshold", "Softshrink", "Hardshrink", "PReLU",
            "MaxPool2d", "MaxUnpool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Unflatten", "Dropout",
            "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "Sequential", "ModuleList",
            "ModuleDict", "MultiheadAttention", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "NLLLoss",

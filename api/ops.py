@@ -138,6 +138,19 @@ op("rsub_scalar", "a", "double value", swift="{value} - {a}", doc="value - a.")
 op("rdiv_scalar", "a", "double value", swift="{value} / {a}", doc="value / a.")
 op("matmul", "a", "b:other", swift="{a}.matmul({b})",
    doc="torch.matmul: 1-D and 2-D products, and batched ones with broadcast batch dims.")
+op("dot", "a", "b:tensor", swift="{a}.dot({b})", py="method torch",
+   doc="The inner product of two 1-D tensors of one length and dtype: a 0-d tensor (torch.dot).")
+op("mv", "a", "b:vec", swift="{a}.mv({b})", py="method torch", doc="A matrix [n, m] times a vector [m] (torch.mv).")
+op("mm", "a", "b:mat2", swift="{a}.mm({b})", py="method torch", doc="The product of matrices [n, m] and [m, p] (torch.mm).")
+op("bmm", "a", "b:mat2", swift="{a}.bmm({b})", py="method torch",
+   doc="Batched products of [b, n, m] and [b, m, p] (torch.bmm).")
+op("addmm", "x", "mat1", "mat2", "double beta = 1.0", "double alpha = 1.0",
+   swift="{x}.addmm({mat1}, {mat2}, beta: {beta}, alpha: {alpha})", py="method torch",
+   doc="beta * x + alpha * (mat1 @ mat2), x broadcast to the product's shape; with beta 0, x is ignored "
+       "(torch.addmm).")
+op("baddbmm", "x", "batch1", "batch2", "double beta = 1.0", "double alpha = 1.0",
+   swift="{x}.baddbmm({batch1}, {batch2}, beta: {beta}, alpha: {alpha})", py="method torch",
+   doc="beta * x + alpha * (batch1 @ batch2), batched, as addmm (torch.baddbmm).")
 
 op("neg", "x", swift="{x}.neg()", py="method torch", doc="-x (torch.neg).")
 op("exp", "x", swift="{x}.exp()", py="method torch", doc="e^x (torch.exp).")
@@ -320,6 +333,17 @@ op("norm", "x", "double p = 2", *REDUCE, swift="{x}.norm(p: {p}, dims: {dims}, k
    pydoc="The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0.")
 op("argmax", "x", "int64 dim", "bool keepdim", swift="{x}.argmax(dim: {dim}, keepdim: {keepdim})",
    doc="The int64 index of the first maximum along `dim` (torch.argmax).")
+op("argmin", "x", "int64 dim", "bool keepdim", swift="{x}.argmin(dim: {dim}, keepdim: {keepdim})",
+   doc="The int64 index of the first minimum along `dim` (torch.argmin).")
+op("masked_select", "x", "mask", swift="{x}.maskedSelect({mask})", py="method torch",
+   doc="The elements where the bool `mask` is true (both broadcast to one shape), as a 1-D tensor in row-major "
+       "order; gradients flow back to them (torch.masked_select).")
+op("nonzero", "x", swift="{x}.nonzero()",
+   doc="The int64 indices [n, ndim] of the n nonzero elements in row-major order (torch.nonzero, torch.argwhere).")
+op("bincount", "x", "tensor? weights = None", "size minlength = 0", swift="{x}.bincount(weights: {weights}, minlength: {minlength})",
+   py="method torch",
+   doc="The count of each value 0...max of a 1-D int64/int32 tensor of non-negative values, at least `minlength` "
+       "bins: int64, or the sums of `weights` (one per element; float64 for integer weights) (torch.bincount).")
 
 op("diag", "x", "int64 diagonal = 0", swift="{x}.diag(diagonal: {diagonal})", py="method torch",
    doc="A 1-D x as the square matrix with x on its `diagonal`-th diagonal (0 the main one, above it "
@@ -390,6 +414,9 @@ section("Layers")
 
 op("linear", "x:input", "weight", "tensor? bias = None", swift="linear({x}, {weight}, {bias})", py="F",
    doc="x W^T + b for x [*, in], weight [out, in], bias [out] or NULL (F.linear).")
+op("normalize", "x:input", "double p = 2.0", "int64 dim = 1", "double eps = 1e-12",
+   swift="normalize({x}, p: {p}, dim: {dim}, eps: {eps})", py="F",
+   doc="x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize).")
 op("softmax", "x", "int64 dim", swift="{x}.softmax(dim: {dim})", py="method torch F",
    doc="exp(x) / sum(exp(x)) along `dim` (F.softmax).")
 op("log_softmax", "x", "int64 dim", swift="{x}.logSoftmax(dim: {dim})", py="method torch F",
@@ -468,6 +495,38 @@ op("cosine_embedding_loss", "x1:input1", "x2:input2", "y:target", "double margin
    swift="cosineEmbeddingLoss({x1}, {x2}, {y}, margin: {margin}, reduction: {reduction})", py="F",
    doc="1 - cos(x1, x2) where y is 1, max(0, cos(x1, x2) - margin) where y is -1, per row "
        "(F.cosine_embedding_loss).")
+op("pairwise_distance", "x1", "x2", "double p = 2.0", "double eps = 1e-6", "bool keepdim = False",
+   swift="pairwiseDistance({x1}, {x2}, p: {p}, eps: {eps}, keepdim: {keepdim})", py="F",
+   doc="||x1 - x2 + eps||_p along the last dim (F.pairwise_distance).")
+op("triplet_margin_loss", "anchor", "positive", "negative", "double margin = 1.0", "double p = 2.0", "double eps = 1e-6",
+   "bool swap = False", "reduction reduction = 'mean'",
+   swift="tripletMarginLoss(anchor: {anchor}, positive: {positive}, negative: {negative}, margin: {margin}, p: {p}, "
+         "eps: {eps}, swap: {swap}, reduction: {reduction})", py="F",
+   doc="max(0, margin + d(anchor, positive) - d(anchor, negative)) with pairwise p-distances; `swap` takes the "
+       "smaller of d(anchor, negative) and d(positive, negative) (F.triplet_margin_loss).")
+op("margin_ranking_loss", "x1:input1", "x2:input2", "y:target", "double margin = 0.0", "reduction reduction = 'mean'",
+   swift="marginRankingLoss({x1}, {x2}, {y}, margin: {margin}, reduction: {reduction})", py="F",
+   doc="max(0, -y * (x1 - x2) + margin) for labels y of +-1 (F.margin_ranking_loss).")
+op("hinge_embedding_loss", "input", "target", "double margin = 1.0", "reduction reduction = 'mean'",
+   swift="hingeEmbeddingLoss({input}, {target}, margin: {margin}, reduction: {reduction})", py="F",
+   doc="x where the target is 1, max(0, margin - x) where it is -1 (F.hinge_embedding_loss).")
+op("soft_margin_loss", "input", "target", "reduction reduction = 'mean'",
+   swift="softMarginLoss({input}, {target}, reduction: {reduction})", py="F",
+   doc="log(1 + exp(-y x)) for labels y of +-1, computed stably (F.soft_margin_loss).")
+op("multilabel_soft_margin_loss", "input", "target", "tensor? weight = None", "reduction reduction = 'mean'",
+   swift="multilabelSoftMarginLoss({input}, {target}, weight: {weight}, reduction: {reduction})", py="F",
+   doc="-(y log sigmoid(x) + (1 - y) log sigmoid(-x)), weighted per class by `weight` (or NULL), averaged over the "
+       "classes (the last dim), then reduced over the samples (F.multilabel_soft_margin_loss).")
+op("poisson_nll_loss", "input", "target", "bool log_input = True", "bool full = False", "double eps = 1e-8",
+   "reduction reduction = 'mean'",
+   swift="poissonNLLLoss({input}, {target}, logInput: {log_input}, full: {full}, eps: {eps}, reduction: {reduction})",
+   py="F", doc="exp(x) - y x for log-rates x (log_input), else x - y log(x + eps); `full` adds Stirling's "
+               "approximation of log(y!) where y > 1 (F.poisson_nll_loss).")
+op("multi_margin_loss", "input", "target", "int64 p = 1", "double margin = 1.0", "tensor? weight = None",
+   "reduction reduction = 'mean'",
+   swift="multiMarginLoss({input}, {target}, p: {p}, margin: {margin}, weight: {weight}, reduction: {reduction})", py="F",
+   doc="The sum over classes j other than the target y of max(0, margin - x[y] + x[j])^p / C, p 1 or 2, scaled by "
+       "weight[y] (or NULL), for input [N, C] or [C] and int64 targets [N] or 0-d (F.multi_margin_loss).")
 op("vae_kl_divergence", "mu", "logvar", "kl_reduction reduction",
    swift="vaeKLDivergence(mu: {mu}, logvar: {logvar}, reduction: {reduction})",
    doc="-0.5 * sum(1 + logvar - mu^2 - exp(logvar)), the VAE's KL term, reduced: SUM as in the VAE "

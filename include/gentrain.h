@@ -480,6 +480,22 @@ gentrain_status gentrain_rsub_scalar(gentrain_tensor **out, const gentrain_tenso
 gentrain_status gentrain_rdiv_scalar(gentrain_tensor **out, const gentrain_tensor *a, double value);
 /* torch.matmul: 1-D and 2-D products, and batched ones with broadcast batch dims. */
 gentrain_status gentrain_matmul(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* The inner product of two 1-D tensors of one length and dtype: a 0-d tensor (torch.dot). */
+gentrain_status gentrain_dot(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* A matrix [n, m] times a vector [m] (torch.mv). */
+gentrain_status gentrain_mv(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* The product of matrices [n, m] and [m, p] (torch.mm). */
+gentrain_status gentrain_mm(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* Batched products of [b, n, m] and [b, m, p] (torch.bmm). */
+gentrain_status gentrain_bmm(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* beta * x + alpha * (mat1 @ mat2), x broadcast to the product's shape; with beta 0, x is ignored
+ * (torch.addmm). PyTorch's defaults: beta 1.0, alpha 1.0. */
+gentrain_status gentrain_addmm(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *mat1,
+                               const gentrain_tensor *mat2, double beta, double alpha);
+/* beta * x + alpha * (batch1 @ batch2), batched, as addmm (torch.baddbmm). PyTorch's defaults: beta
+ * 1.0, alpha 1.0. */
+gentrain_status gentrain_baddbmm(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *batch1,
+                                 const gentrain_tensor *batch2, double beta, double alpha);
 /* -x (torch.neg). */
 gentrain_status gentrain_neg(gentrain_tensor **out, const gentrain_tensor *x);
 /* e^x (torch.exp). */
@@ -719,6 +735,19 @@ gentrain_status gentrain_norm(gentrain_tensor **out, const gentrain_tensor *x, d
                               size_t ndims, bool keepdim);
 /* The int64 index of the first maximum along `dim` (torch.argmax). */
 gentrain_status gentrain_argmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, bool keepdim);
+/* The int64 index of the first minimum along `dim` (torch.argmin). */
+gentrain_status gentrain_argmin(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim, bool keepdim);
+/* The elements where the bool `mask` is true (both broadcast to one shape), as a 1-D tensor in row-
+ * major order; gradients flow back to them (torch.masked_select). */
+gentrain_status gentrain_masked_select(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *mask);
+/* The int64 indices [n, ndim] of the n nonzero elements in row-major order (torch.nonzero,
+ * torch.argwhere). */
+gentrain_status gentrain_nonzero(gentrain_tensor **out, const gentrain_tensor *x);
+/* The count of each value 0...max of a 1-D int64/int32 tensor of non-negative values, at least
+ * `minlength` bins: int64, or the sums of `weights` (one per element; float64 for integer weights)
+ * (torch.bincount). PyTorch's defaults: minlength 0. */
+gentrain_status gentrain_bincount(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weights,
+                                  int64_t minlength);
 /* A 1-D x as the square matrix with x on its `diagonal`-th diagonal (0 the main one, above it
  * positive), or that diagonal of a 2-D x as a 1-D copy (torch.diag). PyTorch's defaults: diagonal
  * 0. */
@@ -804,6 +833,15 @@ gentrain_status gentrain_min_dim(gentrain_tensor **values, gentrain_tensor **ind
 gentrain_status gentrain_cat(gentrain_tensor **out, gentrain_tensor *const *tensors, size_t n, int64_t dim);
 /* The `n` same-shaped tensors joined along a new dimension `dim` (torch.stack). */
 gentrain_status gentrain_stack(gentrain_tensor **out, gentrain_tensor *const *tensors, size_t n, int64_t dim);
+/* torch.einsum: the `n` operands combined as the `equation` says ("ij,jk->ik"; letters a-z and A-Z,
+ * "..." for broadcast dimensions; without "->", the output holds "..." and the letters used once,
+ * sorted), as batched matrix products; differentiable to any order. */
+gentrain_status gentrain_einsum(gentrain_tensor **out, const char *equation, gentrain_tensor *const *operands, size_t n);
+/* torch.unique(x, sorted=True, return_inverse=True, return_counts=True) over the flattened x: the
+ * distinct values in ascending order (NaNs last, each distinct), for each element of x the int64
+ * index of its value among them (x's shape), and the int64 count of each value; no gradient. */
+gentrain_status gentrain_unique(gentrain_tensor **values, gentrain_tensor **inverse, gentrain_tensor **counts,
+                                const gentrain_tensor *x);
 /* Views of split_size entries along dim, the last one shorter (torch.split). Writes *count; `outs`
  * must hold that many (GENTRAIN_ERR_INVALID_ARGUMENT, with *count set, when capacity is too small;
  * `outs` may be NULL with capacity 0 to ask for the count). Each piece is a new tensor. */
@@ -918,6 +956,10 @@ gentrain_status gentrain_batch_norm(gentrain_tensor **out, const gentrain_tensor
 /* x W^T + b for x [*, in], weight [out, in], bias [out] or NULL (F.linear). */
 gentrain_status gentrain_linear(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
                                 const gentrain_tensor *bias);
+/* x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize). PyTorch's
+ * defaults: p 2.0, dim 1, eps 1e-12. */
+gentrain_status gentrain_normalize(gentrain_tensor **out, const gentrain_tensor *x, double p, int64_t dim,
+                                   double eps);
 /* exp(x) / sum(exp(x)) along `dim` (F.softmax). */
 gentrain_status gentrain_softmax(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim);
 /* log(softmax(x)) along `dim`, computed stably (F.log_softmax). */
@@ -1108,6 +1150,49 @@ gentrain_status gentrain_cosine_similarity(gentrain_tensor **out, const gentrain
 gentrain_status gentrain_cosine_embedding_loss(gentrain_tensor **out, const gentrain_tensor *x1,
                                                const gentrain_tensor *x2, const gentrain_tensor *y, double margin,
                                                gentrain_reduction reduction);
+/* ||x1 - x2 + eps||_p along the last dim (F.pairwise_distance). PyTorch's defaults: p 2.0, eps
+ * 1e-6, keepdim false. */
+gentrain_status gentrain_pairwise_distance(gentrain_tensor **out, const gentrain_tensor *x1,
+                                           const gentrain_tensor *x2, double p, double eps, bool keepdim);
+/* max(0, margin + d(anchor, positive) - d(anchor, negative)) with pairwise p-distances; `swap`
+ * takes the smaller of d(anchor, negative) and d(positive, negative) (F.triplet_margin_loss).
+ * PyTorch's defaults: margin 1.0, p 2.0, eps 1e-6, swap false, reduction GENTRAIN_REDUCTION_MEAN. */
+gentrain_status gentrain_triplet_margin_loss(gentrain_tensor **out, const gentrain_tensor *anchor,
+                                             const gentrain_tensor *positive, const gentrain_tensor *negative,
+                                             double margin, double p, double eps, bool swap,
+                                             gentrain_reduction reduction);
+/* max(0, -y * (x1 - x2) + margin) for labels y of +-1 (F.margin_ranking_loss). PyTorch's defaults:
+ * margin 0.0, reduction GENTRAIN_REDUCTION_MEAN. */
+gentrain_status gentrain_margin_ranking_loss(gentrain_tensor **out, const gentrain_tensor *x1,
+                                             const gentrain_tensor *x2, const gentrain_tensor *y, double margin,
+                                             gentrain_reduction reduction);
+/* x where the target is 1, max(0, margin - x) where it is -1 (F.hinge_embedding_loss). PyTorch's
+ * defaults: margin 1.0, reduction GENTRAIN_REDUCTION_MEAN. */
+gentrain_status gentrain_hinge_embedding_loss(gentrain_tensor **out, const gentrain_tensor *input,
+                                              const gentrain_tensor *target, double margin,
+                                              gentrain_reduction reduction);
+/* log(1 + exp(-y x)) for labels y of +-1, computed stably (F.soft_margin_loss). PyTorch's defaults:
+ * reduction GENTRAIN_REDUCTION_MEAN. */
+gentrain_status gentrain_soft_margin_loss(gentrain_tensor **out, const gentrain_tensor *input,
+                                          const gentrain_tensor *target, gentrain_reduction reduction);
+/* -(y log sigmoid(x) + (1 - y) log sigmoid(-x)), weighted per class by `weight` (or NULL), averaged
+ * over the classes (the last dim), then reduced over the samples (F.multilabel_soft_margin_loss).
+ * PyTorch's defaults: reduction GENTRAIN_REDUCTION_MEAN. */
+gentrain_status gentrain_multilabel_soft_margin_loss(gentrain_tensor **out, const gentrain_tensor *input,
+                                                     const gentrain_tensor *target, const gentrain_tensor *weight,
+                                                     gentrain_reduction reduction);
+/* exp(x) - y x for log-rates x (log_input), else x - y log(x + eps); `full` adds Stirling's
+ * approximation of log(y!) where y > 1 (F.poisson_nll_loss). PyTorch's defaults: log_input true,
+ * full false, eps 1e-8, reduction GENTRAIN_REDUCTION_MEAN. */
+gentrain_status gentrain_poisson_nll_loss(gentrain_tensor **out, const gentrain_tensor *input,
+                                          const gentrain_tensor *target, bool log_input, bool full, double eps,
+                                          gentrain_reduction reduction);
+/* The sum over classes j other than the target y of max(0, margin - x[y] + x[j])^p / C, p 1 or 2,
+ * scaled by weight[y] (or NULL), for input [N, C] or [C] and int64 targets [N] or 0-d
+ * (F.multi_margin_loss). PyTorch's defaults: p 1, margin 1.0, reduction GENTRAIN_REDUCTION_MEAN. */
+gentrain_status gentrain_multi_margin_loss(gentrain_tensor **out, const gentrain_tensor *input,
+                                           const gentrain_tensor *target, int64_t p, double margin,
+                                           const gentrain_tensor *weight, gentrain_reduction reduction);
 /* -0.5 * sum(1 + logvar - mu^2 - exp(logvar)), the VAE's KL term, reduced: SUM as in the VAE paper,
  * NONE, MEAN over elements, or BATCHMEAN (the sum over the first dimension's size). */
 gentrain_status gentrain_vae_kl_divergence(gentrain_tensor **out, const gentrain_tensor *mu,

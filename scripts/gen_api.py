@@ -248,7 +248,10 @@ def py_forward(op, names):
     first = names[0][0]
     fast = py_fast_call(op)
     if fast:
-        return f"{first}.{fast}(fn.gentrain_{op.name}, {', '.join(n for n, _ in names)})"
+        # A Python number as `other` becomes a 0-d tensor, as PyTorch's binary functions take numbers.
+        args = [f"_c.operand({first}, {n})" if i == 1 and n == "other" and a.type == "tensor" else n
+                for i, (n, a) in enumerate(names)]
+        return f"{first}.{fast}(fn.gentrain_{op.name}, {', '.join(args)})"
     return f"{first}._op(lib.gentrain_{op.name}, {', '.join(py_value(a, n) for n, a in names)})"
 
 

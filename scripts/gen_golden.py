@@ -266,7 +266,46 @@ def rounding_cases():
          op_case("lerp_most", [x, d], lambda a, b: torch.lerp(a, b, 0.9))] + \
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
-        products_cases(g, x, d) + special_cases(g) + activation_cases(g)
+        products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g)
+
+
+def contraction_cases(g):
+    """dot, mv, addmm, baddbmm, einsum (a product, a diagonal, a broadcast batch, an implicit output),
+    masked_select and F.normalize, continuing rounding_cases' generator."""
+    r = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    v, w, m, n = r(4), r(4), r(3, 4), r(4, 2)
+    b1, b2, base = r(2, 3, 4), r(2, 4, 5), r(3, 5)
+    sq, batch = r(3, 3), r(2, 1, 3, 4)
+    mask = torch.rand(3, 4, generator=g) > 0.4
+    return [op_case("dot", [v, w], torch.dot), op_case("mv", [m, v], torch.mv),
+            op_case("addmm_scaled", [r(3, 2), m, n], lambda c, a, b: torch.addmm(c, a, b, beta=0.5, alpha=-2.0)),
+            op_case("baddbmm_scaled", [base, b1, b2], lambda c, a, b: torch.baddbmm(c, a, b, beta=2.0, alpha=0.5)),
+            op_case("einsum_product", [m, n], lambda a, b: torch.einsum("ij,jk->ik", a, b)),
+            op_case("einsum_diagonal", [sq, r(3)], lambda a, b: torch.einsum("ii,i->i", a, b)),
+            op_case("einsum_batch_broadcast", [batch, r(3, 4, 5)], lambda a, b: torch.einsum("...ij,jk->...ik", a, b[0])),
+            op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
+            op_case("masked_select", [m, mask], torch.masked_select),
+            op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def ranking_loss_cases(g):
+    """The margin, ranking and Poisson losses of F, continuing rounding_cases' generator (labels and targets
+    take no gradient; multi_margin_loss has no second derivative in PyTorch: the Python tests check it)."""
+    F = torch.nn.functional
+    a, b, c = (torch.randn(4, 3, generator=g, dtype=torch.float64) for _ in range(3))
+    signs = Const(torch.where(torch.rand(4, 3, generator=g) > 0.5, 1.0, -1.0).double())
+    labels = Const((torch.rand(4, 3, generator=g) > 0.5).double())
+    counts = Const(torch.randint(0, 6, (4, 3), generator=g).double())
+    weights = Const(torch.rand(3, generator=g, dtype=torch.float64) + 0.5)
+    return [op_case("pairwise_distance_p3", [a, b], lambda x, y: F.pairwise_distance(x, y, 3.0)),
+            op_case("triplet_margin_loss_swap", [a, b, c], lambda x, y, z: F.triplet_margin_loss(x, y, z, 0.5, swap=True)),
+            op_case("margin_ranking_loss", [a, b, signs], lambda x, y, t: F.margin_ranking_loss(x, y, t, 0.2)),
+            op_case("hinge_embedding_loss", [a, signs], lambda x, t: F.hinge_embedding_loss(x, t, 0.7)),
+            op_case("soft_margin_loss", [a, signs], F.soft_margin_loss),
+            op_case("multilabel_soft_margin_loss", [a, labels, weights],
+                    lambda x, t, w: F.multilabel_soft_margin_loss(x, t, weight=w)),
+            op_case("poisson_nll_loss_full", [a.abs() + 0.1, counts],
+                    lambda x, t: F.poisson_nll_loss(x, t, log_input=False, full=True))]
 
 
 def activation_cases(g):

@@ -27,6 +27,20 @@ public func gentrain_stack(_ out: TensorOut?, _ tensors: UnsafePointer<OpaquePoi
     producing("gentrain_stack", out) { try Tensor.stack(tensorList(tensors, n, "tensors"), dim: Int(dim)) }
 }
 
+@c @implementation
+public func gentrain_einsum(_ out: TensorOut?, _ equation: UnsafePointer<CChar>?, _ operands: UnsafePointer<OpaquePointer?>?,
+                            _ n: Int) -> gentrain_status {
+    producing("gentrain_einsum", out) { try Tensor.einsum(stringArg(equation, "equation"), tensorList(operands, n, "operands")) }
+}
+
+@c @implementation
+public func gentrain_unique(_ values: TensorOut?, _ inverse: TensorOut?, _ counts: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_unique", [values, inverse, counts]) {
+        let r = try tensorArg(x, "x").unique()
+        return [r.values, r.inverse, r.counts]
+    }
+}
+
 /// The pieces of x split into `splitSize`-long pieces along `dim`, when `outs` has room for them:
 /// the count is known (and reported) before any piece is made.
 private func pieces(_ name: StaticString, _ outs: TensorOut?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?,

@@ -527,6 +527,40 @@ static void test_elementwise(void) {
     gentrain_tensor_free(b);
 }
 
+static void test_einsum_and_unique(void) {
+    float av[6] = {1, 2, 3, 4, 5, 6}, bv[6] = {1, 0, 0, 1, 1, 1};
+    int64_t as[2] = {2, 3}, bs[2] = {3, 2};
+    gentrain_tensor *a = from_floats(av, as, 2), *b = from_floats(bv, bs, 2), *r = NULL;
+    gentrain_tensor *ops[2] = {a, b};
+    OK(gentrain_einsum(&r, "ij,jk->ik", ops, 2));   /* [[1+3, 2+3], [4+6, 5+6]] */
+    float out[4] = {0};
+    OK(gentrain_tensor_copy_to(out, sizeof out, GENTRAIN_FLOAT32, r));
+    EXPECT(out[0] == 4 && out[1] == 5 && out[2] == 10 && out[3] == 11);
+    gentrain_tensor_free(r);
+    FAILS(gentrain_einsum(&r, "ij,jk->iq", ops, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "output subscript q");
+    FAILS(gentrain_einsum(&r, "ij->ij", ops, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "1 operands in the equation, 2 given");
+    FAILS(gentrain_einsum(&r, "i$,jk", ops, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "invalid subscript");
+    FAILS(gentrain_einsum(&r, "ijk,jk", ops, 2), GENTRAIN_ERR_SHAPE, "has 2 dimensions");
+    FAILS(gentrain_einsum(&r, NULL, ops, 2), GENTRAIN_ERR_INVALID_ARGUMENT, "equation is NULL");
+    int64_t iv[5] = {3, 1, 3, 0, 3}, is[1] = {5};
+    gentrain_tensor *x = NULL, *values = NULL, *inverse = NULL, *counts = NULL;
+    OK(gentrain_tensor_from_data(&x, iv, sizeof iv, GENTRAIN_INT64, is, 1));
+    OK(gentrain_unique(&values, &inverse, &counts, x));
+    int64_t v[3] = {0}, inv[5] = {0}, c[3] = {0};
+    OK(gentrain_tensor_copy_to(v, sizeof v, GENTRAIN_INT64, values));
+    OK(gentrain_tensor_copy_to(inv, sizeof inv, GENTRAIN_INT64, inverse));
+    OK(gentrain_tensor_copy_to(c, sizeof c, GENTRAIN_INT64, counts));
+    EXPECT(v[0] == 0 && v[1] == 1 && v[2] == 3 && inv[0] == 2 && inv[3] == 0 && c[2] == 3);
+    gentrain_tensor_free(values);
+    gentrain_tensor_free(inverse);
+    gentrain_tensor_free(counts);
+    FAILS(gentrain_unique(&values, NULL, &counts, x), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    EXPECT(values == NULL && counts == NULL);
+    gentrain_tensor_free(x);
+    gentrain_tensor_free(a);
+    gentrain_tensor_free(b);
+}
+
 static void test_reductions_and_shapes(void) {
     float v[6] = {1, 5, 3, 4, 2, 6};
     int64_t shape[2] = {2, 3};
@@ -2830,6 +2864,7 @@ int main(int argc, char **argv) {
     test_handles();
     test_elementwise();
     test_reductions_and_shapes();
+    test_einsum_and_unique();
     test_autograd();
     test_modules_losses_optimizers();
     test_optim_schedulers();

@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 203 };
+enum { GENERATED_OPS = 222 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -147,343 +147,385 @@ static void generated_op(input *in) {
         break;
     }
     case 22: {
-        gentrain_tensor *a_x = any_tensor(in);
-        gentrain_neg(&out, a_x);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_dot(&out, a_a, a_b);
         break;
     }
     case 23: {
-        gentrain_tensor *a_x = any_tensor(in);
-        gentrain_exp(&out, a_x);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_mv(&out, a_a, a_b);
         break;
     }
     case 24: {
-        gentrain_tensor *a_x = any_tensor(in);
-        gentrain_log(&out, a_x);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_mm(&out, a_a, a_b);
         break;
     }
     case 25: {
-        gentrain_tensor *a_x = any_tensor(in);
-        gentrain_log1p(&out, a_x);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bmm(&out, a_a, a_b);
         break;
     }
     case 26: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_log2(&out, a_x);
+        gentrain_tensor *a_mat1 = any_tensor(in);
+        gentrain_tensor *a_mat2 = any_tensor(in);
+        double a_beta = number(in);
+        double a_alpha = number(in);
+        gentrain_addmm(&out, a_x, a_mat1, a_mat2, a_beta, a_alpha);
         break;
     }
     case 27: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_log10(&out, a_x);
+        gentrain_tensor *a_batch1 = any_tensor(in);
+        gentrain_tensor *a_batch2 = any_tensor(in);
+        double a_beta = number(in);
+        double a_alpha = number(in);
+        gentrain_baddbmm(&out, a_x, a_batch1, a_batch2, a_beta, a_alpha);
         break;
     }
     case 28: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_expm1(&out, a_x);
+        gentrain_neg(&out, a_x);
         break;
     }
     case 29: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sqrt(&out, a_x);
+        gentrain_exp(&out, a_x);
         break;
     }
     case 30: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_rsqrt(&out, a_x);
+        gentrain_log(&out, a_x);
         break;
     }
     case 31: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_abs(&out, a_x);
+        gentrain_log1p(&out, a_x);
         break;
     }
     case 32: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_reciprocal(&out, a_x);
+        gentrain_log2(&out, a_x);
         break;
     }
     case 33: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sign(&out, a_x);
+        gentrain_log10(&out, a_x);
         break;
     }
     case 34: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_floor(&out, a_x);
+        gentrain_expm1(&out, a_x);
         break;
     }
     case 35: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_ceil(&out, a_x);
+        gentrain_sqrt(&out, a_x);
         break;
     }
     case 36: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_round(&out, a_x);
+        gentrain_rsqrt(&out, a_x);
         break;
     }
     case 37: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_trunc(&out, a_x);
+        gentrain_abs(&out, a_x);
         break;
     }
     case 38: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sin(&out, a_x);
+        gentrain_reciprocal(&out, a_x);
         break;
     }
     case 39: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_cos(&out, a_x);
+        gentrain_sign(&out, a_x);
         break;
     }
     case 40: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_erf(&out, a_x);
+        gentrain_floor(&out, a_x);
         break;
     }
     case 41: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_erfc(&out, a_x);
+        gentrain_ceil(&out, a_x);
         break;
     }
     case 42: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_erfinv(&out, a_x);
+        gentrain_round(&out, a_x);
         break;
     }
     case 43: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_tan(&out, a_x);
+        gentrain_trunc(&out, a_x);
         break;
     }
     case 44: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_asin(&out, a_x);
+        gentrain_sin(&out, a_x);
         break;
     }
     case 45: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_acos(&out, a_x);
+        gentrain_cos(&out, a_x);
         break;
     }
     case 46: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_atan(&out, a_x);
+        gentrain_erf(&out, a_x);
         break;
     }
     case 47: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sinh(&out, a_x);
+        gentrain_erfc(&out, a_x);
         break;
     }
     case 48: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_cosh(&out, a_x);
+        gentrain_erfinv(&out, a_x);
         break;
     }
     case 49: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_asinh(&out, a_x);
+        gentrain_tan(&out, a_x);
         break;
     }
     case 50: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_acosh(&out, a_x);
+        gentrain_asin(&out, a_x);
         break;
     }
     case 51: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_atanh(&out, a_x);
+        gentrain_acos(&out, a_x);
         break;
     }
     case 52: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_exp2(&out, a_x);
+        gentrain_atan(&out, a_x);
         break;
     }
     case 53: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_frac(&out, a_x);
+        gentrain_sinh(&out, a_x);
         break;
     }
     case 54: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sgn(&out, a_x);
+        gentrain_cosh(&out, a_x);
         break;
     }
     case 55: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_deg2rad(&out, a_x);
+        gentrain_asinh(&out, a_x);
         break;
     }
     case 56: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_rad2deg(&out, a_x);
+        gentrain_acosh(&out, a_x);
         break;
     }
     case 57: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sinc(&out, a_x);
+        gentrain_atanh(&out, a_x);
         break;
     }
     case 58: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_tanh(&out, a_x);
+        gentrain_exp2(&out, a_x);
         break;
     }
     case 59: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sigmoid(&out, a_x);
+        gentrain_frac(&out, a_x);
         break;
     }
     case 60: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_relu(&out, a_x);
+        gentrain_sgn(&out, a_x);
         break;
     }
     case 61: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_deg2rad(&out, a_x);
+        break;
+    }
+    case 62: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_rad2deg(&out, a_x);
+        break;
+    }
+    case 63: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_sinc(&out, a_x);
+        break;
+    }
+    case 64: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tanh(&out, a_x);
+        break;
+    }
+    case 65: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_sigmoid(&out, a_x);
+        break;
+    }
+    case 66: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_relu(&out, a_x);
+        break;
+    }
+    case 67: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_negative_slope = number(in);
         gentrain_leaky_relu(&out, a_x, a_negative_slope);
         break;
     }
-    case 62: {
+    case 68: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_silu(&out, a_x);
         break;
     }
-    case 63: {
+    case 69: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_softsign(&out, a_x);
         break;
     }
-    case 64: {
+    case 70: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_alpha = number(in);
         gentrain_elu(&out, a_x, a_alpha);
         break;
     }
-    case 65: {
+    case 71: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_softplus(&out, a_x, a_beta, a_threshold);
         break;
     }
-    case 66: {
+    case 72: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_min_val = number(in);
         double a_max_val = number(in);
         gentrain_hardtanh(&out, a_x, a_min_val, a_max_val);
         break;
     }
-    case 67: {
+    case 73: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_relu6(&out, a_x);
         break;
     }
-    case 68: {
+    case 74: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_hardsigmoid(&out, a_x);
         break;
     }
-    case 69: {
+    case 75: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_hardswish(&out, a_x);
         break;
     }
-    case 70: {
+    case 76: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_mish(&out, a_x);
         break;
     }
-    case 71: {
+    case 77: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_selu(&out, a_x);
         break;
     }
-    case 72: {
+    case 78: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_alpha = number(in);
         gentrain_celu(&out, a_x, a_alpha);
         break;
     }
-    case 73: {
+    case 79: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_prelu(&out, a_x, a_weight);
         break;
     }
-    case 74: {
+    case 80: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_glu(&out, a_x, a_dim);
         break;
     }
-    case 75: {
+    case 81: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_logsigmoid(&out, a_x);
         break;
     }
-    case 76: {
+    case 82: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmin(&out, a_x, a_dim);
         break;
     }
-    case 77: {
+    case 83: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_threshold = number(in);
         double a_value = number(in);
         gentrain_threshold(&out, a_x, a_threshold, a_value);
         break;
     }
-    case 78: {
+    case 84: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tanhshrink(&out, a_x);
         break;
     }
-    case 79: {
+    case 85: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_lambd = number(in);
         gentrain_softshrink(&out, a_x, a_lambd);
         break;
     }
-    case 80: {
+    case 86: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_lambd = number(in);
         gentrain_hardshrink(&out, a_x, a_lambd);
         break;
     }
-    case 81: {
+    case 87: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_gelu(&out, a_x, a_approximate);
         break;
     }
-    case 82: {
+    case 88: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_min = number(in);
         double a_max = number(in);
         gentrain_clamp(&out, a_x, a_min, a_max);
         break;
     }
-    case 83: {
+    case 89: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isnan(&out, a_x);
         break;
     }
-    case 84: {
+    case 90: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isinf(&out, a_x);
         break;
     }
-    case 85: {
+    case 91: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isfinite(&out, a_x);
         break;
     }
-    case 86: {
+    case 92: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_nan = number(in);
         double a_posinf_value = number(in);
@@ -493,158 +535,105 @@ static void generated_op(input *in) {
         gentrain_nan_to_num(&out, a_x, a_nan, a_posinf, a_neginf);
         break;
     }
-    case 87: {
+    case 93: {
         gentrain_tensor *a_cond = any_tensor(in);
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_where(&out, a_cond, a_a, a_b);
         break;
     }
-    case 88: {
+    case 94: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_eq(&out, a_a, a_b);
         break;
     }
-    case 89: {
+    case 95: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ne(&out, a_a, a_b);
         break;
     }
-    case 90: {
+    case 96: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_lt(&out, a_a, a_b);
         break;
     }
-    case 91: {
+    case 97: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_le(&out, a_a, a_b);
         break;
     }
-    case 92: {
+    case 98: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_gt(&out, a_a, a_b);
         break;
     }
-    case 93: {
+    case 99: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ge(&out, a_a, a_b);
         break;
     }
-    case 94: {
+    case 100: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_logical_not(&out, a_x);
-        break;
-    }
-    case 95: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_logical_and(&out, a_a, a_b);
-        break;
-    }
-    case 96: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_logical_or(&out, a_a, a_b);
-        break;
-    }
-    case 97: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_logical_xor(&out, a_a, a_b);
-        break;
-    }
-    case 98: {
-        gentrain_tensor *a_x = any_tensor(in);
-        gentrain_bitwise_not(&out, a_x);
-        break;
-    }
-    case 99: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_and(&out, a_a, a_b);
-        break;
-    }
-    case 100: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_or(&out, a_a, a_b);
         break;
     }
     case 101: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_xor(&out, a_a, a_b);
+        gentrain_logical_and(&out, a_a, a_b);
         break;
     }
     case 102: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_left_shift(&out, a_a, a_b);
+        gentrain_logical_or(&out, a_a, a_b);
         break;
     }
     case 103: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_right_shift(&out, a_a, a_b);
+        gentrain_logical_xor(&out, a_a, a_b);
         break;
     }
     case 104: {
         gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_sum(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_bitwise_not(&out, a_x);
         break;
     }
     case 105: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_mean(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_and(&out, a_a, a_b);
         break;
     }
     case 106: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_amax(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_or(&out, a_a, a_b);
         break;
     }
     case 107: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_amin(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_xor(&out, a_a, a_b);
         break;
     }
     case 108: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        if (small_view(a_dims, a_dims_count)) gentrain_count_nonzero(&out, a_x, a_dims, a_dims_count);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_left_shift(&out, a_a, a_b);
         break;
     }
     case 109: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_right_shift(&out, a_a, a_b);
         break;
     }
     case 110: {
@@ -653,7 +642,7 @@ static void generated_op(input *in) {
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
         bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_sum(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 111: {
@@ -662,22 +651,75 @@ static void generated_op(input *in) {
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
         bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_logsumexp(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_mean(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 112: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_amax(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 113: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_amin(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 114: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        if (small_view(a_dims, a_dims_count)) gentrain_count_nonzero(&out, a_x, a_dims, a_dims_count);
+        break;
+    }
+    case 115: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 116: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 117: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_logsumexp(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 118: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumsum(&out, a_x, a_dim);
         break;
     }
-    case 113: {
+    case 119: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumprod(&out, a_x, a_dim);
         break;
     }
-    case 114: {
+    case 120: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim_value = integer(in);
         const int64_t *a_dim = byte(in) % 2 ? &a_dim_value : NULL;
@@ -685,7 +727,7 @@ static void generated_op(input *in) {
         gentrain_prod(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 115: {
+    case 121: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -695,7 +737,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_var(&out, a_x, a_dims, a_dims_count, a_correction, a_keepdim);
         break;
     }
-    case 116: {
+    case 122: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         int64_t a_dims_values[4];
@@ -705,31 +747,56 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_norm(&out, a_x, a_p, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 117: {
+    case 123: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         bool a_keepdim = byte(in) % 2;
         gentrain_argmax(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 118: {
+    case 124: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dim = integer(in);
+        bool a_keepdim = byte(in) % 2;
+        gentrain_argmin(&out, a_x, a_dim, a_keepdim);
+        break;
+    }
+    case 125: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tensor *a_mask = any_tensor(in);
+        gentrain_masked_select(&out, a_x, a_mask);
+        break;
+    }
+    case 126: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_nonzero(&out, a_x);
+        break;
+    }
+    case 127: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tensor *a_weights = byte(in) % 4 ? any_tensor(in) : NULL;
+        int64_t a_minlength = integer(in);
+        gentrain_bincount(&out, a_x, a_weights, a_minlength);
+        break;
+    }
+    case 128: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_diag(&out, a_x, a_diagonal);
         break;
     }
-    case 119: {
+    case 129: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_trace(&out, a_x);
         break;
     }
-    case 120: {
+    case 130: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_outer(&out, a_a, a_b);
         break;
     }
-    case 121: {
+    case 131: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_repeats = any_tensor(in);
         int64_t a_dim_value = integer(in);
@@ -737,7 +804,7 @@ static void generated_op(input *in) {
         gentrain_repeat_interleave(&out, a_x, a_repeats, a_dim);
         break;
     }
-    case 122: {
+    case 132: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shape_values[4];
         size_t a_shape_count = 0;
@@ -745,7 +812,7 @@ static void generated_op(input *in) {
         if (small_view(a_shape, a_shape_count)) gentrain_reshape(&out, a_x, a_shape, a_shape_count);
         break;
     }
-    case 123: {
+    case 133: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -753,7 +820,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_permute(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 124: {
+    case 134: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -761,21 +828,21 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_expand(&out, a_x, a_sizes, a_sizes_count);
         break;
     }
-    case 125: {
+    case 135: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_flatten(&out, a_x, a_start_dim, a_end_dim);
         break;
     }
-    case 126: {
+    case 136: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim0 = integer(in);
         int64_t a_dim1 = integer(in);
         gentrain_transpose(&out, a_x, a_dim0, a_dim1);
         break;
     }
-    case 127: {
+    case 137: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -783,13 +850,13 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_squeeze(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 128: {
+    case 138: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_unsqueeze(&out, a_x, a_dim);
         break;
     }
-    case 129: {
+    case 139: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -798,7 +865,7 @@ static void generated_op(input *in) {
         gentrain_slice(&out, a_x, a_dim, a_start, a_end, a_step);
         break;
     }
-    case 130: {
+    case 140: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -806,26 +873,26 @@ static void generated_op(input *in) {
         gentrain_narrow(&out, a_x, a_dim, a_start, a_length);
         break;
     }
-    case 131: {
+    case 141: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_index = integer(in);
         gentrain_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 132: {
+    case 142: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_tril(&out, a_x, a_diagonal);
         break;
     }
-    case 133: {
+    case 143: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_triu(&out, a_x, a_diagonal);
         break;
     }
-    case 134: {
+    case 144: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -833,7 +900,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_flip(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 135: {
+    case 145: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shifts_values[4];
         size_t a_shifts_count = 0;
@@ -846,30 +913,30 @@ static void generated_op(input *in) {
                                                                                                     a_dims, a_dims_count);
         break;
     }
-    case 136: {
+    case 146: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_contiguous(&out, a_x);
         break;
     }
-    case 137: {
+    case 147: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_clone(&out, a_x);
         break;
     }
-    case 138: {
+    case 148: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_dtype a_dtype = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);
         gentrain_to_dtype(&out, a_x, a_dtype);
         break;
     }
-    case 139: {
+    case 149: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_index_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 140: {
+    case 150: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -877,14 +944,14 @@ static void generated_op(input *in) {
         gentrain_index_add(&out, a_x, a_dim, a_index, a_source);
         break;
     }
-    case 141: {
+    case 151: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_gather(&out, a_x, a_dim, a_index);
         break;
     }
-    case 142: {
+    case 152: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -892,40 +959,48 @@ static void generated_op(input *in) {
         gentrain_scatter_add(&out, a_x, a_dim, a_index, a_src);
         break;
     }
-    case 143: {
+    case 153: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_mask = any_tensor(in);
         double a_value = number(in);
         gentrain_masked_fill(&out, a_x, a_mask, a_value);
         break;
     }
-    case 144: {
+    case 154: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_linear(&out, a_x, a_weight, a_bias);
         break;
     }
-    case 145: {
+    case 155: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_p = number(in);
+        int64_t a_dim = integer(in);
+        double a_eps = number(in);
+        gentrain_normalize(&out, a_x, a_p, a_dim, a_eps);
+        break;
+    }
+    case 156: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmax(&out, a_x, a_dim);
         break;
     }
-    case 146: {
+    case 157: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_log_softmax(&out, a_x, a_dim);
         break;
     }
-    case 147: {
+    case 158: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
         gentrain_dropout(&out, a_x, a_p, a_training);
         break;
     }
-    case 148: {
+    case 159: {
         gentrain_tensor *a_indices = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         int64_t a_padding_idx_value = integer(in);
@@ -933,13 +1008,13 @@ static void generated_op(input *in) {
         gentrain_embedding(&out, a_indices, a_weight, a_padding_idx);
         break;
     }
-    case 149: {
+    case 160: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_upscale_factor = integer(in);
         gentrain_pixel_shuffle(&out, a_x, a_upscale_factor);
         break;
     }
-    case 150: {
+    case 161: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_pad_values[4];
         size_t a_pad_count = 0;
@@ -949,7 +1024,7 @@ static void generated_op(input *in) {
         if (small_view(a_pad, a_pad_count)) gentrain_pad_mode(&out, a_x, a_pad, a_pad_count, a_mode, a_value);
         break;
     }
-    case 151: {
+    case 162: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -962,7 +1037,7 @@ static void generated_op(input *in) {
                                                                                           a_weight, a_bias, a_eps);
         break;
     }
-    case 152: {
+    case 163: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_groups = integer(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -971,7 +1046,7 @@ static void generated_op(input *in) {
         gentrain_group_norm(&out, a_x, a_groups, a_weight, a_bias, a_eps);
         break;
     }
-    case 153: {
+    case 164: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -979,21 +1054,21 @@ static void generated_op(input *in) {
         gentrain_instance_norm(&out, a_x, a_weight, a_bias, a_eps);
         break;
     }
-    case 154: {
+    case 165: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_mse_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 155: {
+    case 166: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_l1_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 156: {
+    case 167: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1001,7 +1076,7 @@ static void generated_op(input *in) {
         gentrain_smooth_l1_loss(&out, a_input, a_target, a_reduction, a_beta);
         break;
     }
-    case 157: {
+    case 168: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1009,7 +1084,7 @@ static void generated_op(input *in) {
         gentrain_huber_loss(&out, a_input, a_target, a_reduction, a_delta);
         break;
     }
-    case 158: {
+    case 169: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1017,7 +1092,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 159: {
+    case 170: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1026,7 +1101,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy_with_logits(&out, a_input, a_target, a_weight, a_reduction, a_pos_weight);
         break;
     }
-    case 160: {
+    case 171: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
@@ -1034,7 +1109,7 @@ static void generated_op(input *in) {
         gentrain_kl_div(&out, a_input, a_target, a_reduction, a_log_target);
         break;
     }
-    case 161: {
+    case 172: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_var = any_tensor(in);
@@ -1044,7 +1119,7 @@ static void generated_op(input *in) {
         gentrain_gaussian_nll_loss(&out, a_input, a_target, a_var, a_full, a_eps, a_reduction);
         break;
     }
-    case 162: {
+    case 173: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         int64_t a_dim = integer(in);
@@ -1052,7 +1127,7 @@ static void generated_op(input *in) {
         gentrain_cosine_similarity(&out, a_x1, a_x2, a_dim, a_eps);
         break;
     }
-    case 163: {
+    case 174: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -1061,139 +1136,213 @@ static void generated_op(input *in) {
         gentrain_cosine_embedding_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 164: {
+    case 175: {
+        gentrain_tensor *a_x1 = any_tensor(in);
+        gentrain_tensor *a_x2 = any_tensor(in);
+        double a_p = number(in);
+        double a_eps = number(in);
+        bool a_keepdim = byte(in) % 2;
+        gentrain_pairwise_distance(&out, a_x1, a_x2, a_p, a_eps, a_keepdim);
+        break;
+    }
+    case 176: {
+        gentrain_tensor *a_anchor = any_tensor(in);
+        gentrain_tensor *a_positive = any_tensor(in);
+        gentrain_tensor *a_negative = any_tensor(in);
+        double a_margin = number(in);
+        double a_p = number(in);
+        double a_eps = number(in);
+        bool a_swap = byte(in) % 2;
+        gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
+        gentrain_triplet_margin_loss(&out, a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap,
+                                     a_reduction);
+        break;
+    }
+    case 177: {
+        gentrain_tensor *a_x1 = any_tensor(in);
+        gentrain_tensor *a_x2 = any_tensor(in);
+        gentrain_tensor *a_y = any_tensor(in);
+        double a_margin = number(in);
+        gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
+        gentrain_margin_ranking_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
+        break;
+    }
+    case 178: {
+        gentrain_tensor *a_input = any_tensor(in);
+        gentrain_tensor *a_target = any_tensor(in);
+        double a_margin = number(in);
+        gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
+        gentrain_hinge_embedding_loss(&out, a_input, a_target, a_margin, a_reduction);
+        break;
+    }
+    case 179: {
+        gentrain_tensor *a_input = any_tensor(in);
+        gentrain_tensor *a_target = any_tensor(in);
+        gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
+        gentrain_soft_margin_loss(&out, a_input, a_target, a_reduction);
+        break;
+    }
+    case 180: {
+        gentrain_tensor *a_input = any_tensor(in);
+        gentrain_tensor *a_target = any_tensor(in);
+        gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
+        gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
+        gentrain_multilabel_soft_margin_loss(&out, a_input, a_target, a_weight, a_reduction);
+        break;
+    }
+    case 181: {
+        gentrain_tensor *a_input = any_tensor(in);
+        gentrain_tensor *a_target = any_tensor(in);
+        bool a_log_input = byte(in) % 2;
+        bool a_full = byte(in) % 2;
+        double a_eps = number(in);
+        gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
+        gentrain_poisson_nll_loss(&out, a_input, a_target, a_log_input, a_full, a_eps, a_reduction);
+        break;
+    }
+    case 182: {
+        gentrain_tensor *a_input = any_tensor(in);
+        gentrain_tensor *a_target = any_tensor(in);
+        int64_t a_p = integer(in);
+        double a_margin = number(in);
+        gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
+        gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
+        gentrain_multi_margin_loss(&out, a_input, a_target, a_p, a_margin, a_weight, a_reduction);
+        break;
+    }
+    case 183: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
         gentrain_vae_kl_divergence(&out, a_mu, a_logvar, a_reduction);
         break;
     }
-    case 165: {
+    case 184: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reparameterize(&out, a_mu, a_logvar);
         break;
     }
-    case 166: {
+    case 185: {
         int64_t a_in_features = integer(in);
         int64_t a_out_features = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_linear_new(&module, a_in_features, a_out_features, a_bias);
         break;
     }
-    case 167: {
+    case 186: {
         gentrain_module_relu_new(&module);
         break;
     }
-    case 168: {
+    case 187: {
         double a_negative_slope = number(in);
         gentrain_module_leaky_relu_new(&module, a_negative_slope);
         break;
     }
-    case 169: {
+    case 188: {
         double a_alpha = number(in);
         gentrain_module_elu_new(&module, a_alpha);
         break;
     }
-    case 170: {
+    case 189: {
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_module_gelu_new(&module, a_approximate);
         break;
     }
-    case 171: {
+    case 190: {
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_module_softplus_new(&module, a_beta, a_threshold);
         break;
     }
-    case 172: {
+    case 191: {
         double a_min_val = number(in);
         double a_max_val = number(in);
         gentrain_module_hardtanh_new(&module, a_min_val, a_max_val);
         break;
     }
-    case 173: {
+    case 192: {
         gentrain_module_relu6_new(&module);
         break;
     }
-    case 174: {
+    case 193: {
         gentrain_module_hardsigmoid_new(&module);
         break;
     }
-    case 175: {
+    case 194: {
         gentrain_module_hardswish_new(&module);
         break;
     }
-    case 176: {
+    case 195: {
         gentrain_module_mish_new(&module);
         break;
     }
-    case 177: {
+    case 196: {
         gentrain_module_selu_new(&module);
         break;
     }
-    case 178: {
+    case 197: {
         double a_alpha = number(in);
         gentrain_module_celu_new(&module, a_alpha);
         break;
     }
-    case 179: {
+    case 198: {
         int64_t a_num_parameters = integer(in);
         double a_initial = number(in);
         gentrain_module_prelu_new(&module, a_num_parameters, a_initial);
         break;
     }
-    case 180: {
+    case 199: {
         int64_t a_dim = integer(in);
         gentrain_module_glu_new(&module, a_dim);
         break;
     }
-    case 181: {
+    case 200: {
         gentrain_module_logsigmoid_new(&module);
         break;
     }
-    case 182: {
+    case 201: {
         int64_t a_dim = integer(in);
         gentrain_module_softmin_new(&module, a_dim);
         break;
     }
-    case 183: {
+    case 202: {
         double a_threshold = number(in);
         double a_value = number(in);
         gentrain_module_threshold_new(&module, a_threshold, a_value);
         break;
     }
-    case 184: {
+    case 203: {
         gentrain_module_tanhshrink_new(&module);
         break;
     }
-    case 185: {
+    case 204: {
         double a_lambd = number(in);
         gentrain_module_softshrink_new(&module, a_lambd);
         break;
     }
-    case 186: {
+    case 205: {
         double a_lambd = number(in);
         gentrain_module_hardshrink_new(&module, a_lambd);
         break;
     }
-    case 187: {
+    case 206: {
         int64_t a_dim = integer(in);
         gentrain_module_softmax_new(&module, a_dim);
         break;
     }
-    case 188: {
+    case 207: {
         int64_t a_dim = integer(in);
         gentrain_module_log_softmax_new(&module, a_dim);
         break;
     }
-    case 189: {
+    case 208: {
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_module_flatten_new(&module, a_start_dim, a_end_dim);
         break;
     }
-    case 190: {
+    case 209: {
         int64_t a_dim = integer(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -1201,12 +1350,12 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_module_unflatten_new(&module, a_dim, a_sizes, a_sizes_count);
         break;
     }
-    case 191: {
+    case 210: {
         double a_p = number(in);
         gentrain_module_dropout_new(&module, a_p);
         break;
     }
-    case 192: {
+    case 211: {
         int64_t a_num_features = integer(in);
         double a_eps = number(in);
         double a_momentum_value = number(in);
@@ -1216,7 +1365,7 @@ static void generated_op(input *in) {
         gentrain_module_batch_norm_new(&module, a_num_features, a_eps, a_momentum, a_affine, a_track_running_stats);
         break;
     }
-    case 193: {
+    case 212: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1228,7 +1377,7 @@ static void generated_op(input *in) {
                                                                                                      a_elementwise_affine);
         break;
     }
-    case 194: {
+    case 213: {
         int64_t a_num_groups = integer(in);
         int64_t a_num_channels = integer(in);
         double a_eps = number(in);
@@ -1236,7 +1385,7 @@ static void generated_op(input *in) {
         gentrain_module_group_norm_new(&module, a_num_groups, a_num_channels, a_eps, a_affine);
         break;
     }
-    case 195: {
+    case 214: {
         int64_t a_num_embeddings = integer(in);
         int64_t a_embedding_dim = integer(in);
         int64_t a_padding_idx_value = integer(in);
@@ -1244,18 +1393,18 @@ static void generated_op(input *in) {
         gentrain_module_embedding_new(&module, a_num_embeddings, a_embedding_dim, a_padding_idx);
         break;
     }
-    case 196: {
+    case 215: {
         int64_t a_upscale_factor = integer(in);
         gentrain_module_pixel_shuffle_new(&module, a_upscale_factor);
         break;
     }
-    case 197: {
+    case 216: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_avg_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 198: {
+    case 217: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -1268,7 +1417,7 @@ static void generated_op(input *in) {
                                    a_dilation, a_groups, a_bias);
         break;
     }
-    case 199: {
+    case 218: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1280,7 +1429,7 @@ static void generated_op(input *in) {
                                  a_bidirectional);
         break;
     }
-    case 200: {
+    case 219: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1292,14 +1441,14 @@ static void generated_op(input *in) {
                                 a_bidirectional);
         break;
     }
-    case 201: {
+    case 220: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_lstm_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 202: {
+    case 221: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;

@@ -10,6 +10,12 @@ public func gentrain_linear(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: Op
 }
 
 @c @implementation
+public func gentrain_normalize(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double, _ dim: Int64,
+                               _ eps: Double) -> gentrain_status {
+    producing("gentrain_normalize", out) { try normalize(tensorArg(x, "x"), p: p, dim: Int(dim), eps: eps) }
+}
+
+@c @implementation
 public func gentrain_softmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64) -> gentrain_status {
     producing("gentrain_softmax", out) { try tensorArg(x, "x").softmax(dim: Int(dim)) }
 }

@@ -69,6 +69,59 @@ public func gentrain_cosine_embedding_loss(_ out: TensorOut?, _ x1: OpaquePointe
 }
 
 @c @implementation
+public func gentrain_pairwise_distance(_ out: TensorOut?, _ x1: OpaquePointer?, _ x2: OpaquePointer?, _ p: Double,
+                                       _ eps: Double, _ keepdim: Bool) -> gentrain_status {
+    producing("gentrain_pairwise_distance", out) { try pairwiseDistance(tensorArg(x1, "x1"), tensorArg(x2, "x2"), p: p, eps: eps, keepdim: keepdim) }
+}
+
+@c @implementation
+public func gentrain_triplet_margin_loss(_ out: TensorOut?, _ anchor: OpaquePointer?, _ positive: OpaquePointer?,
+                                         _ negative: OpaquePointer?, _ margin: Double, _ p: Double, _ eps: Double,
+                                         _ swap: Bool, _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_triplet_margin_loss", out) { try tripletMarginLoss(anchor: tensorArg(anchor, "anchor"), positive: tensorArg(positive, "positive"), negative: tensorArg(negative, "negative"), margin: margin, p: p, eps: eps, swap: swap, reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_margin_ranking_loss(_ out: TensorOut?, _ x1: OpaquePointer?, _ x2: OpaquePointer?,
+                                         _ y: OpaquePointer?, _ margin: Double,
+                                         _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_margin_ranking_loss", out) { try marginRankingLoss(tensorArg(x1, "x1"), tensorArg(x2, "x2"), tensorArg(y, "y"), margin: margin, reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_hinge_embedding_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                                          _ margin: Double, _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_hinge_embedding_loss", out) { try hingeEmbeddingLoss(tensorArg(input, "input"), tensorArg(target, "target"), margin: margin, reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_soft_margin_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                                      _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_soft_margin_loss", out) { try softMarginLoss(tensorArg(input, "input"), tensorArg(target, "target"), reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_multilabel_soft_margin_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                                                 _ weight: OpaquePointer?,
+                                                 _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_multilabel_soft_margin_loss", out) { try multilabelSoftMarginLoss(tensorArg(input, "input"), tensorArg(target, "target"), weight: optionalTensorArg(weight, "weight"), reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_poisson_nll_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                                      _ log_input: Bool, _ full: Bool, _ eps: Double,
+                                      _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_poisson_nll_loss", out) { try poissonNLLLoss(tensorArg(input, "input"), tensorArg(target, "target"), logInput: log_input, full: full, eps: eps, reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
+public func gentrain_multi_margin_loss(_ out: TensorOut?, _ input: OpaquePointer?, _ target: OpaquePointer?,
+                                       _ p: Int64, _ margin: Double, _ weight: OpaquePointer?,
+                                       _ reduction: gentrain_reduction) -> gentrain_status {
+    producing("gentrain_multi_margin_loss", out) { try multiMarginLoss(tensorArg(input, "input"), tensorArg(target, "target"), p: Int(p), margin: margin, weight: optionalTensorArg(weight, "weight"), reduction: reductionArg(reduction)) }
+}
+
+@c @implementation
 public func gentrain_vae_kl_divergence(_ out: TensorOut?, _ mu: OpaquePointer?, _ logvar: OpaquePointer?,
                                        _ reduction: gentrain_reduction) -> gentrain_status {
     producing("gentrain_vae_kl_divergence", out) { try vaeKLDivergence(mu: tensorArg(mu, "mu"), logvar: tensorArg(logvar, "logvar"), reduction: klReductionArg(reduction)) }

@@ -115,6 +115,38 @@ public func gentrain_matmul(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaqueP
 }
 
 @c @implementation
+public func gentrain_dot(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_dot", out) { try tensorArg(a, "a").dot(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_mv(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_mv", out) { try tensorArg(a, "a").mv(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_mm(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_mm", out) { try tensorArg(a, "a").mm(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_bmm(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_bmm", out) { try tensorArg(a, "a").bmm(tensorArg(b, "b")) }
+}
+
+@c @implementation
+public func gentrain_addmm(_ out: TensorOut?, _ x: OpaquePointer?, _ mat1: OpaquePointer?, _ mat2: OpaquePointer?,
+                           _ beta: Double, _ alpha: Double) -> gentrain_status {
+    producing("gentrain_addmm", out) { try tensorArg(x, "x").addmm(tensorArg(mat1, "mat1"), tensorArg(mat2, "mat2"), beta: beta, alpha: alpha) }
+}
+
+@c @implementation
+public func gentrain_baddbmm(_ out: TensorOut?, _ x: OpaquePointer?, _ batch1: OpaquePointer?,
+                             _ batch2: OpaquePointer?, _ beta: Double, _ alpha: Double) -> gentrain_status {
+    producing("gentrain_baddbmm", out) { try tensorArg(x, "x").baddbmm(tensorArg(batch1, "batch1"), tensorArg(batch2, "batch2"), beta: beta, alpha: alpha) }
+}
+
+@c @implementation
 public func gentrain_neg(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_neg", out) { try tensorArg(x, "x").neg() }
 }
@@ -613,6 +645,29 @@ public func gentrain_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double, _
 public func gentrain_argmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64,
                             _ keepdim: Bool) -> gentrain_status {
     producing("gentrain_argmax", out) { try tensorArg(x, "x").argmax(dim: Int(dim), keepdim: keepdim) }
+}
+
+@c @implementation
+public func gentrain_argmin(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64,
+                            _ keepdim: Bool) -> gentrain_status {
+    producing("gentrain_argmin", out) { try tensorArg(x, "x").argmin(dim: Int(dim), keepdim: keepdim) }
+}
+
+@c @implementation
+public func gentrain_masked_select(_ out: TensorOut?, _ x: OpaquePointer?,
+                                   _ mask: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_masked_select", out) { try tensorArg(x, "x").maskedSelect(tensorArg(mask, "mask")) }
+}
+
+@c @implementation
+public func gentrain_nonzero(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_nonzero", out) { try tensorArg(x, "x").nonzero() }
+}
+
+@c @implementation
+public func gentrain_bincount(_ out: TensorOut?, _ x: OpaquePointer?, _ weights: OpaquePointer?,
+                              _ minlength: Int64) -> gentrain_status {
+    producing("gentrain_bincount", out) { try tensorArg(x, "x").bincount(weights: optionalTensorArg(weights, "weights"), minlength: size(minlength, "minlength", min: 0)) }
 }
 
 @c @implementation

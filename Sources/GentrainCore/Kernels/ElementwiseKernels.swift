@@ -145,9 +145,9 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: Uns
     case .softplus(let beta, let threshold):
         let b = T(beta), t = T(threshold)
         map1(x, y, n) { $0 * b > t ? $0 : T.log1p(T.exp($0 * b)) / b }
-    case .clamp(let lo, let hi):
+    case .clamp(let lo, let hi):   // a NaN bound gives NaN, as PyTorch's
         let l = T(lo), h = T(hi)
-        map1(x, y, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, l), h) }
+        if lo.isNaN || hi.isNaN { map1(x, y, n) { _ in T.nan } } else { map1(x, y, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, l), h) } }
     case .powScalar(let e):
         let p = T(e)
         if e == 2 { map1(x, y, n) { $0 * $0 } }

@@ -27,6 +27,9 @@ extension Tensor {
     }
 
     public func mean(dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
+        guard dtype.isFloatingPoint else {
+            throw GentrainError.dtype("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype)")
+        }
         let d = try reductionDims(dims, "mean")
         let count = d.reduce(1) { $0 * shape[$1] }
         return try sum(dims: d, keepdim: keepdim).div(Double(count))
@@ -75,6 +78,11 @@ extension Tensor {
     /// The minimum along `dim` and the index of the first minimum.
     public func min(dim d: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         try extremumWithIndices(d, keepdim, max: false)
+    }
+
+    /// The index of the first minimum along `dim` (torch.argmin).
+    public func argmin(dim d: Int, keepdim: Bool = false) throws -> Tensor {
+        try withNoGrad { try min(dim: d, keepdim: keepdim).indices }
     }
 
     /// The index of the maximum along `dim`.

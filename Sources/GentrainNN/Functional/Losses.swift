@@ -173,3 +173,86 @@ func warnIfBroadcast(_ input: Tensor, _ target: Tensor) {
         Warnings.warn("Using a target size (\(shapeString(target.shape))) that is different to the input size (\(shapeString(input.shape))). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.")
     }
 }
+
+/// ‖x1 − x2 + eps‖_p along the last dim (PyTorch's `F.pairwise_distance`, defaults p 2, eps 1e-6).
+public func pairwiseDistance(_ x1: Tensor, _ x2: Tensor, p: Double = 2, eps: Double = 1e-6, keepdim: Bool = false) throws -> Tensor {
+    let d = try x1.sub(x2).add(eps)
+    return try d.norm(p: p, dims: [Swift.max(d.ndim - 1, 0)], keepdim: keepdim)
+}
+
+/// max(0, margin + d(a, p) − d(a, n)) with pairwise distances; `swap` uses min(d(a, n), d(p, n))
+/// (PyTorch's `F.triplet_margin_loss`).
+public func tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: Double = 1, p: Double = 2,
+                              eps: Double = 1e-6, swap: Bool = false, reduction: Reduction = .mean) throws -> Tensor {
+    guard anchor.ndim == positive.ndim, anchor.ndim == negative.ndim else {
+        throw GentrainError(.shape, "triplet_margin_loss: the anchor, positive and negative must have the same number of dimensions, got \(anchor.ndim), \(positive.ndim) and \(negative.ndim)")
+    }
+    let toPositive = try pairwiseDistance(anchor, positive, p: p, eps: eps)
+    var toNegative = try pairwiseDistance(anchor, negative, p: p, eps: eps)
+    if swap { toNegative = try toNegative.minimum(pairwiseDistance(positive, negative, p: p, eps: eps)) }
+    return try reduce(toPositive.sub(toNegative).add(margin).clamp(min: 0), reduction)
+}
+
+/// max(0, −y · (x1 − x2) + margin) for labels y of ±1 (PyTorch's `F.margin_ranking_loss`).
+public func marginRankingLoss(_ x1: Tensor, _ x2: Tensor, _ y: Tensor, margin: Double = 0,
+                              reduction: Reduction = .mean) throws -> Tensor {
+    try reduce(y.neg().mul(x1.sub(x2)).add(margin).clamp(min: 0), reduction)
+}
+
+/// x where y is 1, max(0, margin − x) where y is −1 (PyTorch's `F.hinge_embedding_loss`).
+public func hingeEmbeddingLoss(_ x: Tensor, _ y: Tensor, margin: Double = 1, reduction: Reduction = .mean) throws -> Tensor {
+    let zero = try Tensor.scalar(0, dtype: x.dtype)
+    let hinge = try Tensor.where(y.ne(1), x.neg().add(margin).clamp(min: 0), zero)
+    return try reduce(hinge.add(Tensor.where(y.ne(-1), x, zero)), reduction)
+}
+
+/// log(1 + exp(−y · x)) for labels y of ±1 (PyTorch's `F.soft_margin_loss`), computed stably.
+public func softMarginLoss(_ x: Tensor, _ y: Tensor, reduction: Reduction = .mean) throws -> Tensor {
+    try reduce(y.neg().mul(x).softplus(), reduction)
+}
+
+/// −(y·log σ(x) + (1 − y)·log σ(−x)), weighted per class by `weight`, averaged over the classes
+/// (the last dim), then reduced over the samples (PyTorch's `F.multilabel_soft_margin_loss`).
+public func multilabelSoftMarginLoss(_ x: Tensor, _ y: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) throws -> Tensor {
+    guard x.ndim >= 1 else { throw GentrainError(.shape, "multilabel_soft_margin_loss: expected an input of at least 1 dimension") }
+    var loss = try y.mul(x.logsigmoid()).add(y.neg().add(1).mul(x.neg().logsigmoid())).neg()
+    if let weight { loss = try loss.mul(weight) }
+    let classes = x.shape[x.ndim - 1]
+    return try reduce(loss.sum(dims: [x.ndim - 1]).div(Double(classes)), reduction)
+}
+
+/// The Poisson negative log-likelihood: exp(x) − y·x for log-rates x (`logInput`), else
+/// x − y·log(x + eps); `full` adds Stirling's approximation of log(y!) where y > 1 (PyTorch's
+/// `F.poisson_nll_loss`).
+public func poissonNLLLoss(_ x: Tensor, _ y: Tensor, logInput: Bool = true, full: Bool = false, eps: Double = 1e-8,
+                           reduction: Reduction = .mean) throws -> Tensor {
+    var loss = logInput ? try x.exp().sub(y.mul(x)) : try x.sub(y.mul(x.add(eps).log()))
+    if full {
+        let safe = try Tensor.where(y.gt(1), y, Tensor.scalar(1, dtype: y.dtype))   // the term is 0 where y <= 1
+        let stirling = try safe.mul(safe.log()).sub(safe).add(safe.mul(2 * Double.pi).log().mul(0.5))
+        loss = try loss.add(Tensor.where(y.gt(1), stirling, Tensor.scalar(0, dtype: stirling.dtype)))
+    }
+    return try reduce(loss, reduction)
+}
+
+/// Σ_{j ≠ y} max(0, margin − x[y] + x[j])^p / C per sample of x [N, C] (or [C]) with class indices
+/// y [N] (or 0-d), p 1 or 2, scaled by weight[y] when given (PyTorch's `F.multi_margin_loss`).
+public func multiMarginLoss(_ x: Tensor, _ y: Tensor, p: Int = 1, margin: Double = 1, weight: Tensor? = nil,
+                            reduction: Reduction = .mean) throws -> Tensor {
+    guard p == 1 || p == 2 else { throw GentrainError(.invalidArgument, "multi_margin_loss: only p == 1 and p == 2 supported, got \(p)") }
+    guard x.ndim == 1 || x.ndim == 2, y.ndim == x.ndim - 1 else {
+        throw GentrainError(.shape, "multi_margin_loss: expected an input [N, C] or [C] and a target [N] or 0-d, got \(shapeString(x.shape)) and \(shapeString(y.shape))")
+    }
+    let rows = x.ndim == 2 ? x : try x.unsqueeze(0), target = try y.reshape([-1])
+    let classes = rows.shape[1]
+    guard target.shape[0] == rows.shape[0] else {
+        throw GentrainError(.shape, "multi_margin_loss: the target has \(target.shape[0]) entries for \(rows.shape[0]) samples")
+    }
+    let picked = try rows.gather(1, target.unsqueeze(1))   // [N, 1], every index range-checked
+    var z = try rows.sub(picked).add(margin).clamp(min: 0)
+    if p == 2 { z = try z.square() }
+    if let weight { z = try z.mul(weight.indexSelect(0, target).unsqueeze(1)) }
+    let own = try Tensor.arange(0, Double(classes)).reshape([1, classes]).eq(target.unsqueeze(1))
+    let loss = try Tensor.where(own, Tensor.scalar(0, dtype: z.dtype), z).sum(dims: [1]).div(Double(classes))
+    return try reduce(x.ndim == 2 ? loss : loss.reshape([]), reduction)
+}

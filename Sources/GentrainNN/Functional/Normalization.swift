@@ -45,6 +45,12 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVar: Tensor?, we
 }
 
 /// Layer normalization over the trailing `normalizedShape`, PyTorch's `F.layer_norm`.
+/// x divided by its p-norm along `dim`, the norm at least `eps` (PyTorch's F.normalize, defaults
+/// p 2, dim 1, eps 1e-12).
+public func normalize(_ x: Tensor, p: Double = 2, dim: Int = 1, eps: Double = 1e-12) throws -> Tensor {
+    try x.div(x.norm(p: p, dims: [dim], keepdim: true).clamp(min: eps))
+}
+
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
     let k = normalizedShape.count
     guard k >= 1, k <= x.ndim, Array(x.shape.suffix(k)) == normalizedShape else {

@@ -12,10 +12,10 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .serialization import load, save
 from .utils.dlpack import from_dlpack
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
-from .tensor import (Generator, Tensor, arange, argsort, cat, device, empty, empty_like, eye, from_numpy, full, full_like,
-                     get_default_dtype, linspace, multinomial, ones, ones_like, rand, rand_like, randint, randint_like, randn,
-                     randn_like, randperm, repeat_interleave, set_default_dtype, sort, stack, tensor, topk, where, zeros,
-                     zeros_like)
+from .tensor import (Generator, Tensor, arange, argsort, cat, device, einsum, empty, empty_like, eye, from_numpy, full,
+                     full_like, get_default_dtype, hstack, linspace, logspace, meshgrid, multinomial, ones, ones_like, rand,
+                     rand_like, randint, randint_like, randn, randn_like, randperm, repeat_interleave, set_default_dtype, sort,
+                     stack, std_mean, tensor, topk, var_mean, vstack, where, zeros, zeros_like)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 
@@ -55,7 +55,9 @@ def matmul(a, b):
 
 
 # The hand-written Tensor methods that PyTorch also has as torch.<name>.
-for _name in ("clamp", "var", "std", "max", "min", "argmax", "reshape", "permute", "split", "chunk", "eq", "ne",
-              "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square", "mm", "bmm"):
+for _name in ("clamp", "clip", "var", "std", "max", "min", "argmax", "argmin", "reshape", "permute", "split", "chunk", "eq",
+              "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square", "nonzero", "argwhere", "unique",
+              "unbind", "diff", "movedim", "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "fliplr", "flipud", "take",
+              "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

@@ -28,6 +28,11 @@ def index(value):
     return _checked.integer(value)
 
 
+def operand(x, value):
+    """A binary op's second operand: a tensor as it is, a Python number as x's 0-d scalar."""
+    return value if hasattr(value, "_h") else x._scalar(value)
+
+
 def handle(tensor):
     """An optional tensor's handle (None is NULL)."""
     return None if tensor is None else tensor._h

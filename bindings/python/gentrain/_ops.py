@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -27,39 +27,39 @@ class TensorOps:
         """a / b rounded down (Python's //), broadcasting; integers exactly (a zero divisor is an
         error); no derivative, as PyTorch's: a backward pass through it fails (torch.floor_divide).
         """
-        return self._tensor_op(fn.gentrain_floor_divide, self, other)
+        return self._tensor_op(fn.gentrain_floor_divide, self, _c.operand(self, other))
 
     def remainder(self, other: Tensor) -> Tensor:
         """a - b * floor_divide(a, b), with the sign of b (Python's %), broadcasting; integers exactly
         (a zero divisor is an error) (torch.remainder).
         """
-        return self._tensor_op(fn.gentrain_remainder, self, other)
+        return self._tensor_op(fn.gentrain_remainder, self, _c.operand(self, other))
 
     def atan2(self, other: Tensor) -> Tensor:
         """The angle of the point (b, a) in (-pi, pi], broadcasting; integers give float32
         (torch.atan2).
         """
-        return self._tensor_op(fn.gentrain_atan2, self, other)
+        return self._tensor_op(fn.gentrain_atan2, self, _c.operand(self, other))
 
     def fmod(self, other: Tensor) -> Tensor:
         """C's fmod: the remainder of a / b with a's sign, broadcasting; integers exactly (a zero
         divisor is an error) (torch.fmod).
         """
-        return self._tensor_op(fn.gentrain_fmod, self, other)
+        return self._tensor_op(fn.gentrain_fmod, self, _c.operand(self, other))
 
     def hypot(self, other: Tensor) -> Tensor:
         """sqrt(a^2 + b^2) without overflow, broadcasting; floating point only (torch.hypot)."""
-        return self._tensor_op(fn.gentrain_hypot, self, other)
+        return self._tensor_op(fn.gentrain_hypot, self, _c.operand(self, other))
 
     def logaddexp(self, other: Tensor) -> Tensor:
         """log(e^a + e^b), computed stably, broadcasting; floating point only (torch.logaddexp)."""
-        return self._tensor_op(fn.gentrain_logaddexp, self, other)
+        return self._tensor_op(fn.gentrain_logaddexp, self, _c.operand(self, other))
 
     def xlogy(self, other: Tensor) -> Tensor:
         """a * log(b), 0 where a is 0 and b is not NaN, broadcasting; integers give float32
         (torch.xlogy).
         """
-        return self._tensor_op(fn.gentrain_xlogy, self, other)
+        return self._tensor_op(fn.gentrain_xlogy, self, _c.operand(self, other))
 
     def heaviside(self, values: Tensor) -> Tensor:
         """0 where x < 0, `values` where x is 0, 1 where x > 0, broadcasting, for x and values of one
@@ -69,11 +69,37 @@ class TensorOps:
 
     def maximum(self, other: Tensor) -> Tensor:
         """The larger of a and b, elementwise; NaN if either is NaN (torch.maximum)."""
-        return self._tensor_op(fn.gentrain_maximum, self, other)
+        return self._tensor_op(fn.gentrain_maximum, self, _c.operand(self, other))
 
     def minimum(self, other: Tensor) -> Tensor:
         """The smaller of a and b, elementwise; NaN if either is NaN (torch.minimum)."""
-        return self._tensor_op(fn.gentrain_minimum, self, other)
+        return self._tensor_op(fn.gentrain_minimum, self, _c.operand(self, other))
+
+    def dot(self, tensor: Tensor) -> Tensor:
+        """The inner product of two 1-D tensors of one length and dtype: a 0-d tensor (torch.dot)."""
+        return self._tensor_op(fn.gentrain_dot, self, tensor)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        """A matrix [n, m] times a vector [m] (torch.mv)."""
+        return self._tensor_op(fn.gentrain_mv, self, vec)
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        """The product of matrices [n, m] and [m, p] (torch.mm)."""
+        return self._tensor_op(fn.gentrain_mm, self, mat2)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched products of [b, n, m] and [b, m, p] (torch.bmm)."""
+        return self._tensor_op(fn.gentrain_bmm, self, mat2)
+
+    def addmm(self, mat1: Tensor, mat2: Tensor, beta: float = 1.0, alpha: float = 1.0) -> Tensor:
+        """beta * x + alpha * (mat1 @ mat2), x broadcast to the product's shape; with beta 0, x is
+        ignored (torch.addmm).
+        """
+        return self._op(lib.gentrain_addmm, self._h, mat1._h, mat2._h, float(beta), float(alpha))
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, beta: float = 1.0, alpha: float = 1.0) -> Tensor:
+        """beta * x + alpha * (batch1 @ batch2), batched, as addmm (torch.baddbmm)."""
+        return self._op(lib.gentrain_baddbmm, self._h, batch1._h, batch2._h, float(beta), float(alpha))
 
     def neg(self) -> Tensor:
         """-x (torch.neg)."""
@@ -263,17 +289,17 @@ class TensorOps:
         """A bool tensor, true where both are nonzero (NaN counts as nonzero), broadcasting
         (torch.logical_and); no gradient.
         """
-        return self._tensor_op(fn.gentrain_logical_and, self, other)
+        return self._tensor_op(fn.gentrain_logical_and, self, _c.operand(self, other))
 
     def logical_or(self, other: Tensor) -> Tensor:
         """A bool tensor, true where either is nonzero, broadcasting (torch.logical_or); no gradient."""
-        return self._tensor_op(fn.gentrain_logical_or, self, other)
+        return self._tensor_op(fn.gentrain_logical_or, self, _c.operand(self, other))
 
     def logical_xor(self, other: Tensor) -> Tensor:
         """A bool tensor, true where exactly one is nonzero, broadcasting (torch.logical_xor); no
         gradient.
         """
-        return self._tensor_op(fn.gentrain_logical_xor, self, other)
+        return self._tensor_op(fn.gentrain_logical_xor, self, _c.operand(self, other))
 
     def bitwise_not(self) -> Tensor:
         """~x: every bit flipped in an integer tensor, logical not on a bool one; floating point is
@@ -283,27 +309,27 @@ class TensorOps:
 
     def bitwise_and(self, other: Tensor) -> Tensor:
         """a & b on integer or bool tensors, broadcasting (torch.bitwise_and)."""
-        return self._tensor_op(fn.gentrain_bitwise_and, self, other)
+        return self._tensor_op(fn.gentrain_bitwise_and, self, _c.operand(self, other))
 
     def bitwise_or(self, other: Tensor) -> Tensor:
         """a | b on integer or bool tensors, broadcasting (torch.bitwise_or)."""
-        return self._tensor_op(fn.gentrain_bitwise_or, self, other)
+        return self._tensor_op(fn.gentrain_bitwise_or, self, _c.operand(self, other))
 
     def bitwise_xor(self, other: Tensor) -> Tensor:
         """a ^ b on integer or bool tensors, broadcasting (torch.bitwise_xor)."""
-        return self._tensor_op(fn.gentrain_bitwise_xor, self, other)
+        return self._tensor_op(fn.gentrain_bitwise_xor, self, _c.operand(self, other))
 
     def bitwise_left_shift(self, other: Tensor) -> Tensor:
         """a << b on integer tensors, broadcasting; 0 for a negative count or one of at least the
         dtype's width (torch.bitwise_left_shift).
         """
-        return self._tensor_op(fn.gentrain_bitwise_left_shift, self, other)
+        return self._tensor_op(fn.gentrain_bitwise_left_shift, self, _c.operand(self, other))
 
     def bitwise_right_shift(self, other: Tensor) -> Tensor:
         """a >> b, arithmetic, on integer tensors, broadcasting; the sign (0 or -1) for a negative
         count or one of at least the dtype's width (torch.bitwise_right_shift).
         """
-        return self._tensor_op(fn.gentrain_bitwise_right_shift, self, other)
+        return self._tensor_op(fn.gentrain_bitwise_right_shift, self, _c.operand(self, other))
 
     def sum(self, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The sum over `dim` (an int or a sequence; negative counts from the end; None: every dim);
@@ -364,6 +390,19 @@ class TensorOps:
     def norm(self, p: float = 2, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:
         """The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0."""
         return self._op(lib.gentrain_norm, self._h, float(p), *_c.dims(dim), bool(keepdim))
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        """The elements where the bool `mask` is true (both broadcast to one shape), as a 1-D tensor in
+        row-major order; gradients flow back to them (torch.masked_select).
+        """
+        return self._tensor_op(fn.gentrain_masked_select, self, mask)
+
+    def bincount(self, weights: Optional[Tensor] = None, minlength: int = 0) -> Tensor:
+        """The count of each value 0...max of a 1-D int64/int32 tensor of non-negative values, at least
+        `minlength` bins: int64, or the sums of `weights` (one per element; float64 for integer
+        weights) (torch.bincount).
+        """
+        return self._op(lib.gentrain_bincount, self._h, _c.handle(weights), _c.index(minlength))
 
     def diag(self, diagonal: int = 0) -> Tensor:
         """A 1-D x as the square matrix with x on its `diagonal`-th diagonal (0 the main one, above it
@@ -533,6 +572,38 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's n
 def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """The smaller of a and b, elementwise; NaN if either is NaN (torch.minimum)."""
     return input.minimum(other)
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The inner product of two 1-D tensors of one length and dtype: a 0-d tensor (torch.dot)."""
+    return input.dot(tensor)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """A matrix [n, m] times a vector [m] (torch.mv)."""
+    return input.mv(vec)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The product of matrices [n, m] and [m, p] (torch.mm)."""
+    return input.mm(mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Batched products of [b, n, m] and [b, m, p] (torch.bmm)."""
+    return input.bmm(mat2)
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, beta: float = 1.0, alpha: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """beta * x + alpha * (mat1 @ mat2), x broadcast to the product's shape; with beta 0, x is
+    ignored (torch.addmm).
+    """
+    return input.addmm(mat1, mat2, beta, alpha)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, beta: float = 1.0, alpha: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """beta * x + alpha * (batch1 @ batch2), batched, as addmm (torch.baddbmm)."""
+    return input.baddbmm(batch1, batch2, beta, alpha)
 
 
 def neg(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -911,6 +982,21 @@ def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Ten
 def norm(input: Tensor, p: float = 2, dim: Optional[Union[int, Sequence[int]]] = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """The p-norm over `dim` (None: every dim); p is 2, 1, inf or any p > 0."""
     return input.norm(p, dim, keepdim)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The elements where the bool `mask` is true (both broadcast to one shape), as a 1-D tensor in
+    row-major order; gradients flow back to them (torch.masked_select).
+    """
+    return input.masked_select(mask)
+
+
+def bincount(input: Tensor, weights: Optional[Tensor] = None, minlength: int = 0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The count of each value 0...max of a 1-D int64/int32 tensor of non-negative values, at least
+    `minlength` bins: int64, or the sums of `weights` (one per element; float64 for integer
+    weights) (torch.bincount).
+    """
+    return input.bincount(weights, minlength)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002 - PyTorch's names

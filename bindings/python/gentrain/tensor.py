@@ -483,20 +483,6 @@ class Tensor(_TensorBase, TensorOps):
     def __matmul__(self, o):
         return _tensor_op(fn.gentrain_matmul, self, o)
 
-    def mm(self, mat2):
-        """torch.mm: the product of two matrices (no broadcasting)."""
-        if self.dim() != 2 or mat2.dim() != 2:
-            raise RuntimeError(f"mm: expected 2-D tensors, got {self.dim()}-D and {mat2.dim()}-D")
-        return self @ mat2
-
-    def bmm(self, mat2):
-        """torch.bmm: batched products of [b, n, m] and [b, m, p] (no broadcasting)."""
-        if self.dim() != 3 or mat2.dim() != 3:
-            raise RuntimeError(f"bmm: expected 3-D tensors, got {self.dim()}-D and {mat2.dim()}-D")
-        if self.shape[0] != mat2.shape[0]:
-            raise RuntimeError(f"bmm: batch sizes differ ({self.shape[0]} and {mat2.shape[0]})")
-        return self @ mat2
-
     def __eq__(self, o):
         return self._binary(o, fn.gentrain_eq)
 
@@ -566,6 +552,9 @@ class Tensor(_TensorBase, TensorOps):
         return self ** 2
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        if isinstance(min, Tensor) or isinstance(max, Tensor):   # elementwise bounds, broadcast
+            out = self if min is None else self.maximum(min)
+            return out if max is None else out.minimum(max)
         lo = -builtins.float("inf") if min is None else min
         hi = builtins.float("inf") if max is None else max
         return _new(lib.gentrain_clamp, self._h, builtins.float(lo), builtins.float(hi))
@@ -624,8 +613,118 @@ class Tensor(_TensorBase, TensorOps):
         dims, n = _dims(dim)
         return _new(lib.gentrain_var, self._h, dims, n, correction, keepdim)
 
-    def std(self, dim=None, correction=1, keepdim=False):
-        return self.var(dim, correction, keepdim).sqrt()
+    def std(self, dim=None, correction=1, keepdim=False, unbiased=None):
+        return self.var(dim, correction, keepdim, unbiased).sqrt()
+
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        """The sum over `dim` (None: every dim), computed in `dtype` when given (torch.sum)."""
+        return TensorOps.sum(self if dtype is None else self.to(dtype), dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return TensorOps.mean(self if dtype is None else self.to(dtype), dim, keepdim)
+
+    def nansum(self, dim=None, keepdim=False):
+        """The sum with NaNs counted as zero."""
+        return where(self.isnan(), zeros((), dtype=self.dtype), self).sum(dim, keepdim)
+
+    def nanmean(self, dim=None, keepdim=False):
+        """The mean of the elements that are not NaN."""
+        return self.nansum(dim, keepdim) / self.isnan().logical_not().sum(dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return MinMaxResult(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    def argmin(self, dim=None, keepdim=False):
+        if dim is None:
+            flat = self.reshape(-1)
+            return _new(lib.gentrain_argmin, flat._h, 0, False)
+        return _new(lib.gentrain_argmin, self._h, dim, keepdim)
+
+    def nonzero(self, *, as_tuple=False):
+        """The int64 indices [n, ndim] of the nonzero elements, or one index tensor per dim."""
+        indices = _new(lib.gentrain_nonzero, self._h)
+        if not as_tuple:
+            return indices
+        return tuple(indices.select(1, d) for d in range(self.ndim)) if self.ndim else (indices.reshape(-1),)
+
+    argwhere = nonzero
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        """The distinct values in ascending order (over the flattened tensor), with the inverse indices
+        and the counts when asked for."""
+        if dim is not None:
+            raise NotImplementedError("unique: gentrain supports dim=None (the flattened tensor) only")
+        values, inverse, counts = c_void_p(), c_void_p(), c_void_p()
+        check(lib.gentrain_unique(byref(values), byref(inverse), byref(counts), self._h))
+        out = (Tensor._wrap(values.value), Tensor._wrap(inverse.value), Tensor._wrap(counts.value))
+        picked = (out[0],) + ((out[1],) if return_inverse else ()) + ((out[2],) if return_counts else ())
+        return picked[0] if len(picked) == 1 else picked
+
+    def unbind(self, dim=0):
+        """The slices along `dim` as a tuple of views."""
+        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    def diff(self, n=1, dim=-1):
+        """Differences of neighbours along `dim`, n times (torch.diff)."""
+        out = self
+        for _ in range(n):
+            size = out.shape[dim]
+            out = out.narrow(dim, 1, size - 1) - out.narrow(dim, 0, size - 1)
+        return out
+
+    def movedim(self, source, destination):
+        """The dims at `source` moved to `destination` (ints or sequences), the others in order."""
+        src = [source] if isinstance(source, builtins.int) else list(source)
+        dst = [destination] if isinstance(destination, builtins.int) else list(destination)
+        src, dst = [d % self.ndim for d in src], [d % self.ndim for d in dst]
+        rest = iter(d for d in range(self.ndim) if d not in src)
+        order = [src[dst.index(i)] if i in dst else next(rest) for i in range(self.ndim)]
+        return self.permute(*order)
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    @property
+    def mT(self):  # noqa: N802 - PyTorch's name
+        return self.transpose(-2, -1)
+
+    def ravel(self):
+        return self.reshape(-1)
+
+    def tile(self, dims):
+        """repeat with `dims` padded by leading ones to the tensor's rank (torch.tile)."""
+        dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+        return self.repeat(*((1,) * (self.ndim - len(dims)) + dims))
+
+    def fliplr(self):
+        return self.flip(1)
+
+    def flipud(self):
+        return self.flip(0)
+
+    def take(self, index):
+        """The elements of the flattened tensor at `index`, in its shape (torch.take)."""
+        return self.reshape(-1).index_select(0, index.reshape(-1)).reshape(*index.shape)
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|self - other| <= atol + rtol |other| elementwise, infinities equal to themselves."""
+        other = other if isinstance(other, Tensor) else self._scalar(other)
+        close = ((self - other).abs() <= atol + rtol * other.abs()) | (self == other)
+        return close | (self.isnan() & other.isnan()) if equal_nan else close
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return builtins.bool(self.isclose(other, rtol, atol, equal_nan).all())
+
+    def equal(self, other):
+        """Whether both have the same shape and elements."""
+        return self.shape == other.shape and builtins.bool((self == other).all())
 
     def _extremum(self, fn, reduce_all, dim, keepdim):
         if dim is None:
@@ -959,6 +1058,7 @@ def _check_device(d):
 
 
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
+MinMaxResult = collections.namedtuple("MinMaxResult", ["min", "max"])
 
 
 def _sorted(x, dim, descending):
@@ -1009,6 +1109,50 @@ def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002 - PyTorch
 
 def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
     return _sorted(input, dim, descending).indices
+
+
+def einsum(equation, *operands):
+    """Einstein summation as PyTorch's torch.einsum("ij,jk->ik", a, b) (operands also as one list)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    hs, n = _handles(operands)
+    return _new(lib.gentrain_einsum, equation.encode(), hs, n)
+
+
+def hstack(tensors):
+    """Joined along dim 1, or dim 0 for 1-D tensors (torch.hstack)."""
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Joined along dim 0, 1-D tensors as rows (torch.vstack)."""
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids of 1-D tensors (torch.meshgrid; indexing "ij" or "xy")."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    swap = indexing == "xy" and len(tensors) >= 2
+    ordered = (tensors[1], tensors[0], *tensors[2:]) if swap else tensors
+    shape = [t.numel() for t in ordered]
+    grids = [t.reshape(*[-1 if i == k else 1 for i in range(len(ordered))]).expand(*shape) for k, t in enumerate(ordered)]
+    return tuple((grids[1], grids[0], *grids[2:]) if swap else grids)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None):
+    """base ** linspace(start, end, steps) (torch.logspace)."""
+    return (builtins.float(base) ** linspace(start, end, steps, dtype=_dtype.float64)).to(_resolve_dtype(dtype))
+
+
+def std_mean(input, dim=None, correction=1, keepdim=False, unbiased=None):  # noqa: A002 - PyTorch's names
+    return input.std(dim, correction, keepdim, unbiased), input.mean(dim, keepdim)
+
+
+def var_mean(input, dim=None, correction=1, keepdim=False, unbiased=None):  # noqa: A002 - PyTorch's names
+    return input.var(dim, correction, keepdim, unbiased), input.mean(dim, keepdim)
 
 
 def repeat_interleave(input, repeats, dim=None, *, output_size=None):  # noqa: A002 - PyTorch's names

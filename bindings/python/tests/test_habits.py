@@ -411,3 +411,54 @@ def test_instance_and_group_norm_of_empty_batches_and_channels():
     assert F.instance_norm(gentrain.randn(2, 0, 3, 3)).shape == (2, 0, 3, 3)
     assert F.instance_norm(gentrain.randn(0, 4, 3, 3), weight=gentrain.ones(4), bias=gentrain.zeros(4)).shape == (0, 4, 3, 3)
     assert F.group_norm(gentrain.randn(0, 4, 3, 3), 2, weight=gentrain.ones(4)).shape == (0, 4, 3, 3)
+
+
+def test_selection_products_and_einsum_as_pytorch():
+    # Every expected value is PyTorch 2.13's for the same expression.
+    x = gentrain.tensor([3, 1, 3, 0, 1, 3])
+    values, inverse, counts = gentrain.unique(x, return_inverse=True, return_counts=True)
+    assert values.tolist() == [0, 1, 3] and inverse.tolist() == [2, 1, 2, 0, 1, 2] and counts.tolist() == [1, 2, 3]
+    assert x.unique().tolist() == [0, 1, 3] and x.bincount().tolist() == [1, 2, 0, 3]
+    assert gentrain.bincount(gentrain.tensor([3, 1, 3, 0]), weights=gentrain.tensor([0.5, 1, 2, 3]), minlength=6).tolist() == [
+        3.0, 1.0, 0.0, 2.5, 0.0, 0.0]
+    m = gentrain.tensor([[1.5, -2.0, 3.0], [0.5, 2.0, -1.0]])
+    assert (m > 0).nonzero().tolist() == [[0, 0], [0, 2], [1, 0], [1, 1]]
+    rows, cols = (m > 0).nonzero(as_tuple=True)
+    assert rows.tolist() == [0, 0, 1, 1] and cols.tolist() == [0, 2, 0, 1]
+    assert m.masked_select(m > 0).tolist() == [1.5, 3.0, 0.5, 2.0] and m.argmin().item() == 1 and m.argmin(1).tolist() == [1, 2]
+    q = gentrain.arange(12.0).reshape(1, 1, 3, 4)
+    assert gentrain.einsum("bhqd,bhkd->bhqk", q, gentrain.ones(1, 1, 2, 4)).tolist() == [[[[6.0, 6.0], [22.0, 22.0], [38.0, 38.0]]]]
+    assert gentrain.einsum("ii->", gentrain.eye(3)).item() == 3.0 and gentrain.einsum("i,i", [gentrain.ones(2), gentrain.ones(2)]).item() == 2.0
+    with pytest.raises(gentrain.GentrainError, match="einsum"):
+        gentrain.einsum("ij,jk->ik", gentrain.ones(2, 3), gentrain.ones(2, 3))
+    a, b = gentrain.tensor([1.0, 2.0]), gentrain.tensor([3.0, 4.0])
+    assert gentrain.dot(a, b).item() == 11.0 and gentrain.mv(gentrain.eye(2), a).tolist() == [1.0, 2.0]
+    assert gentrain.addmm(gentrain.ones(2, 2), gentrain.eye(2), gentrain.eye(2), beta=0.5, alpha=2).tolist() == [[2.5, 0.5], [0.5, 2.5]]
+    assert gentrain.ones(2, 2).mm(gentrain.ones(2, 2)).tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    with pytest.raises(gentrain.ShapeError):
+        gentrain.ones(2).mm(gentrain.ones(2, 2))
+    y = gentrain.tensor([[0.1, 0.2, 0.4], [0.8, -0.3, 0.5]])
+    np.testing.assert_allclose(F.multi_margin_loss(y, gentrain.tensor([2, 0])).item(), 0.36666667461395264, rtol=1e-6)
+    np.testing.assert_allclose(F.multi_margin_loss(y, gentrain.tensor([2, 0]), p=2, margin=0.5, weight=gentrain.tensor([1.0, 2, 3]),
+                                                   reduction="none").numpy(), [0.13, 0.013333332], rtol=1e-5)
+    np.testing.assert_allclose(F.normalize(gentrain.tensor([[3.0, 4.0]])).numpy(), [[0.6, 0.8]], rtol=1e-6)
+
+
+def test_tensor_helpers_pytorch_code_reaches_for():
+    m = gentrain.tensor([[1.5, -2.0, 3.0], [0.5, 2.0, -1.0]])
+    assert gentrain.hstack([m, m]).shape == (2, 6) and gentrain.vstack([m[0], m[1]]).tolist() == m.tolist()
+    gx, gy = gentrain.meshgrid(gentrain.arange(2), gentrain.arange(3), indexing="xy")
+    assert gx.tolist() == [[0, 1], [0, 1], [0, 1]] and gy.tolist() == [[0, 0], [1, 1], [2, 2]]
+    assert gentrain.logspace(0, 2, 3).tolist() == [1.0, 10.0, 100.0]
+    assert [t.tolist() for t in m.unbind(0)] == m.tolist() and m.diff(dim=1).tolist() == [[-3.5, 5.0], [1.5, -3.0]]
+    assert m.movedim(0, 1).shape == (3, 2) and m.mT.shape == (3, 2) and m.ravel().shape == (6,)
+    assert m.tile((2,)).shape == (2, 6) and m.take(gentrain.tensor([0, 5])).tolist() == [1.5, -1.0]
+    assert m.sum(dtype=gentrain.float64).dtype is gentrain.float64 and m.std(1, unbiased=False).shape == (2,)
+    assert gentrain.allclose(m, m + 1e-9) and gentrain.equal(m, m.clone()) and not gentrain.equal(m, m[0])
+    assert gentrain.tensor([1.0, float("nan")]).nansum().item() == 1.0 and gentrain.tensor([1.0, float("nan"), 3.0]).nanmean().item() == 2.0
+    assert m.aminmax().min.item() == -2.0 and m.element_size() == 4
+    assert m.clamp(min=gentrain.zeros(3)).tolist() == [[1.5, 0.0, 3.0], [0.5, 2.0, 0.0]]
+    assert all(math.isnan(v) for v in m.clamp(min=float("nan")).reshape(-1).tolist())
+    assert gentrain.fmod(m, 1.5).tolist() == [[0.0, -0.5, 0.0], [0.5, 0.5, -1.0]] and m.maximum(0.0).tolist()[0] == [1.5, 0.0, 3.0]
+    with pytest.raises(gentrain.DTypeError, match="mean"):
+        gentrain.tensor([1, 2]).mean()

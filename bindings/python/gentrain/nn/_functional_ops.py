@@ -10,7 +10,7 @@ from .._lib import fn, lib
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'softmax', 'log_softmax', 'dropout', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'normalize', 'softmax', 'log_softmax', 'dropout', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -118,6 +118,11 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     return input._tensor_op(fn.gentrain_linear, input, weight, bias)
 
 
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize)."""
+    return input._op(lib.gentrain_normalize, input._h, float(p), _c.index(dim), float(eps))
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
     """Zeroes elements with probability p and scales the rest by 1/(1-p) when training; x itself
     otherwise (F.dropout).
@@ -213,3 +218,53 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     (F.cosine_embedding_loss).
     """
     return input1._op(lib.gentrain_cosine_embedding_loss, input1._h, input2._h, target._h, float(margin), _c.reduction(reduction))
+
+
+def pairwise_distance(input: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """||x1 - x2 + eps||_p along the last dim (F.pairwise_distance)."""
+    return input._op(lib.gentrain_pairwise_distance, input._h, x2._h, float(p), float(eps), bool(keepdim))
+
+
+def triplet_margin_loss(input: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, reduction: str = 'mean') -> Tensor:  # noqa: A002 - PyTorch's names
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) with pairwise p-distances; `swap`
+    takes the smaller of d(anchor, negative) and d(positive, negative) (F.triplet_margin_loss).
+    """
+    return input._op(lib.gentrain_triplet_margin_loss, input._h, positive._h, negative._h, float(margin), float(p), float(eps), bool(swap), _c.reduction(reduction))
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, reduction: str = 'mean') -> Tensor:
+    """max(0, -y * (x1 - x2) + margin) for labels y of +-1 (F.margin_ranking_loss)."""
+    return input1._op(lib.gentrain_margin_ranking_loss, input1._h, input2._h, target._h, float(margin), _c.reduction(reduction))
+
+
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, reduction: str = 'mean') -> Tensor:  # noqa: A002 - PyTorch's names
+    """x where the target is 1, max(0, margin - x) where it is -1 (F.hinge_embedding_loss)."""
+    return input._op(lib.gentrain_hinge_embedding_loss, input._h, target._h, float(margin), _c.reduction(reduction))
+
+
+def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = 'mean') -> Tensor:  # noqa: A002 - PyTorch's names
+    """log(1 + exp(-y x)) for labels y of +-1, computed stably (F.soft_margin_loss)."""
+    return input._op(lib.gentrain_soft_margin_loss, input._h, target._h, _c.reduction(reduction))
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, reduction: str = 'mean') -> Tensor:  # noqa: A002 - PyTorch's names
+    """-(y log sigmoid(x) + (1 - y) log sigmoid(-x)), weighted per class by `weight` (or NULL),
+    averaged over the classes (the last dim), then reduced over the samples
+    (F.multilabel_soft_margin_loss).
+    """
+    return input._op(lib.gentrain_multilabel_soft_margin_loss, input._h, target._h, _c.handle(weight), _c.reduction(reduction))
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, eps: float = 1e-8, reduction: str = 'mean') -> Tensor:  # noqa: A002 - PyTorch's names
+    """exp(x) - y x for log-rates x (log_input), else x - y log(x + eps); `full` adds Stirling's
+    approximation of log(y!) where y > 1 (F.poisson_nll_loss).
+    """
+    return input._op(lib.gentrain_poisson_nll_loss, input._h, target._h, bool(log_input), bool(full), float(eps), _c.reduction(reduction))
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Optional[Tensor] = None, reduction: str = 'mean') -> Tensor:  # noqa: A002 - PyTorch's names
+    """The sum over classes j other than the target y of max(0, margin - x[y] + x[j])^p / C, p 1 or
+    2, scaled by weight[y] (or NULL), for input [N, C] or [C] and int64 targets [N] or 0-d
+    (F.multi_margin_loss).
+    """
+    return input._op(lib.gentrain_multi_margin_loss, input._h, target._h, _c.index(p), float(margin), _c.handle(weight), _c.reduction(reduction))

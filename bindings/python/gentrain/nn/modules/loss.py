@@ -128,3 +128,76 @@ class CosineEmbeddingLoss(_Loss):
 
     def forward(self, input1: _t.Tensor, input2: _t.Tensor, target: _t.Tensor) -> _t.Tensor:
         return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(0, margin + d(anchor, positive) − d(anchor, negative)) with pairwise p-distances."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor: _t.Tensor, positive: _t.Tensor, negative: _t.Tensor) -> _t.Tensor:
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap, self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, −y · (x1 − x2) + margin)."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1: _t.Tensor, input2: _t.Tensor, target: _t.Tensor) -> _t.Tensor:
+        return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """x where y is 1, max(0, margin − x) where y is −1."""
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input: _t.Tensor, target: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + exp(−y · x))."""
+
+    def forward(self, input: _t.Tensor, target: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.soft_margin_loss(input, target, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    """Binary cross-entropy on logits per class, averaged over the classes."""
+
+    def __init__(self, weight: Optional[_t.Tensor] = None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input: _t.Tensor, target: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """The Poisson negative log-likelihood of (log-)rates."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input: _t.Tensor, target: _t.Tensor) -> _t.Tensor:
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps, self.reduction)
+
+
+class MultiMarginLoss(_Loss):
+    """The multi-class hinge loss, p 1 or 2."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Optional[_t.Tensor] = None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.p, self.margin, self.weight = p, margin, weight
+
+    def forward(self, input: _t.Tensor, target: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)

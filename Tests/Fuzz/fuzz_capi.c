@@ -295,7 +295,7 @@ static void unary(input *in) {
 static void binary(input *in) {
     gentrain_tensor *a = any_tensor(in), *b = any_tensor(in), *c = any_tensor(in), *out = NULL;
     int64_t d = integer(in);
-    switch (byte(in) % 19) {
+    switch (byte(in) % 21) {
     case 0: gentrain_add(&out, a, b); break;
     case 1: gentrain_sub(&out, a, b); break;
     case 2: gentrain_mul(&out, a, b); break;
@@ -336,6 +336,23 @@ static void binary(input *in) {
             break;
         default: gentrain_tensor_version(byte(in) % 2 ? &version : NULL, a); break;
         }
+        break;
+    }
+    case 18: {   /* an equation of fuzzed letters, ellipses, commas and arrows over one to three operands */
+        static const char alphabet[] = "abijkA.,->";
+        char equation[24];
+        size_t n = byte(in) % sizeof equation;
+        for (size_t i = 0; i < n; i++) equation[i] = alphabet[byte(in) % (sizeof alphabet - 1)];
+        equation[n] = 0;
+        gentrain_tensor *list[3] = {a, b, c};
+        gentrain_einsum(&out, equation, list, 1 + byte(in) % 3);
+        break;
+    }
+    case 19: {
+        gentrain_tensor *inverse = NULL, *counts = NULL;
+        gentrain_unique(&out, &inverse, &counts, a);
+        put(in, inverse);
+        put(in, counts);
         break;
     }
     default: gentrain_conv2d(&out, a, b, byte(in) % 2 ? c : NULL, NULL); break;

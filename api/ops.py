@@ -406,6 +406,13 @@ op("gather", "x", "int64 dim", "index", swift="{x}.gather({dim}, {index})", py="
    doc="out[i][j] = x[i][index[i][j]] for dim 1, and so on (torch.gather).")
 op("scatter_add", "x", "int64 dim", "index", "src", swift="{x}.scatterAdd({dim}, {index}, {src})",
    py="method torch", doc="x with `src` added at `index` along `dim`, the inverse of gather (torch.scatter_add).")
+op("scatter", "x", "int64 dim", "index", "src", swift="{x}.scatter({dim}, {index}, {src})",
+   doc="x with src[...][j][...] written at index[...][j][...] along `dim` (the last write wins where an index "
+       "repeats); every index is range-checked (torch.scatter).")
+op("diagonal", "x", "int64 offset = 0", "int64 dim1 = 0", "int64 dim2 = 1",
+   swift="{x}.diagonal(offset: {offset}, dim1: {dim1}, dim2: {dim2})", py="method torch",
+   doc="The offset-th diagonal (0 the main one, above it positive) of the matrices in dims dim1 and dim2, as the "
+       "last dim of a copy without those dims (torch.diagonal).")
 op("masked_fill", "x", "mask", "double value", swift="{x}.maskedFill({mask}, {value})", py="method torch",
    doc="x with `value` where the bool `mask` (broadcast to x) is true (torch.masked_fill).")
 
@@ -414,6 +421,19 @@ section("Layers")
 
 op("linear", "x:input", "weight", "tensor? bias = None", swift="linear({x}, {weight}, {bias})", py="F",
    doc="x W^T + b for x [*, in], weight [out, in], bias [out] or NULL (F.linear).")
+op("cdist", "x1", "x2", "double p = 2.0", swift="cdist({x1}, {x2}, p: {p})", py="torch",
+   doc="The p-distances between the rows of x1 [*, P, M] and x2 [*, R, M] -> [*, P, R], batch dims broadcast; "
+       "p = 2 with more than 25 rows through matrix products, as PyTorch (torch.cdist).")
+op("rms_norm", "x:input", "dims normalized_shape", "tensor? weight = None", "double? eps = None",
+   swift="rmsNorm({x}, normalizedShape: {normalized_shape}, weight: {weight}, eps: {eps})", py="F",
+   doc="x * rsqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims, times `weight` (that shape, or NULL); "
+       "eps NULL for the dtype's machine epsilon (F.rms_norm).",
+   pydoc="x * rsqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims, times `weight` when given; eps None "
+         "for the dtype's machine epsilon.")
+op("gumbel_softmax", "logits", "double tau = 1.0", "bool hard = False", "int64 dim = -1",
+   swift="gumbelSoftmax({logits}, tau: {tau}, hard: {hard}, dim: {dim})", py="F",
+   doc="softmax((logits + g) / tau) along `dim` with Gumbel noise g from the default generator; `hard` gives the "
+       "one-hot argmax with the soft sample's gradient (F.gumbel_softmax).")
 op("normalize", "x:input", "double p = 2.0", "int64 dim = 1", "double eps = 1e-12",
    swift="normalize({x}, p: {p}, dim: {dim}, eps: {eps})", py="F",
    doc="x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize).")
@@ -424,6 +444,16 @@ op("log_softmax", "x", "int64 dim", swift="{x}.logSoftmax(dim: {dim})", py="meth
 op("dropout", "x", "double p = 0.5", "bool training = True", swift="{x}.dropout(p: {p}, training: {training})",
    py="F", doc="Zeroes elements with probability p and scales the rest by 1/(1-p) when training; x "
                "itself otherwise (F.dropout).", inplace=True)
+op("dropout1d", "x:input", "double p = 0.5", "bool training = True",
+   swift="{x}.featureDropout(p: {p}, training: {training}, spatialDims: 1)", py="F", inplace=True,
+   doc="Whole channels of [N, C, L] (or [C, L]) zeroed with probability p, the rest scaled by 1/(1-p), when "
+       "training (F.dropout1d).")
+op("dropout2d", "x:input", "double p = 0.5", "bool training = True",
+   swift="{x}.featureDropout(p: {p}, training: {training}, spatialDims: 2)", py="F", inplace=True,
+   doc="Whole channels of [N, C, H, W] (or [C, H, W]) zeroed with probability p, as dropout1d (F.dropout2d).")
+op("dropout3d", "x:input", "double p = 0.5", "bool training = True",
+   swift="{x}.featureDropout(p: {p}, training: {training}, spatialDims: 3)", py="F", inplace=True,
+   doc="Whole channels of [N, C, D, H, W] (or [C, D, H, W]) zeroed with probability p, as dropout1d (F.dropout3d).")
 op("embedding", "indices:input", "weight", "int64? padding_idx = None",
    swift="embedding({indices}, {weight}, paddingIdx: {padding_idx})", py="F",
    doc="Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]; rows looked up "
@@ -580,6 +610,15 @@ module("flatten", "int64 start_dim = 1", "int64 end_dim = -1",
 module("unflatten", "int64 dim", "dims sizes", swift="Layers.unflatten(dim: moduleDim({dim}), sizes: {sizes})",
        doc="nn.Unflatten(dim, sizes[0..nsizes)): dim `dim` of the input as `sizes` (one of them may be -1).")
 module("dropout", "double p = 0.5", swift="Dropout({p})", doc="nn.Dropout(p): active in training mode only.")
+module("dropout1d", "double p = 0.5", swift="FeatureDropout({p}, spatialDims: 1)",
+       doc="nn.Dropout1d(p): whole channels zeroed in training mode only.")
+module("dropout2d", "double p = 0.5", swift="FeatureDropout({p}, spatialDims: 2)", doc="nn.Dropout2d(p).")
+module("dropout3d", "double p = 0.5", swift="FeatureDropout({p}, spatialDims: 3)", doc="nn.Dropout3d(p).")
+module("rms_norm", "dims normalized_shape", "double? eps = None", "bool elementwise_affine = True",
+       swift='RMSNorm(parameterShape({normalized_shape}, "normalized_shape"), eps: ({eps}).map {{ try epsilon($0) }}, '
+             'elementwiseAffine: {elementwise_affine})',
+       doc="nn.RMSNorm(normalized_shape[0..ndim), *eps, elementwise_affine): a weight of ones; eps NULL for the "
+           "dtype's machine epsilon.")
 module("batch_norm", "count num_features", "double eps = 1e-5", "double? momentum = 0.1", "bool affine = True",
        "bool track_running_stats = True",
        swift='BatchNorm({num_features}, eps: epsilon({eps}), momentum: ({momentum}).map {{ try unitInterval($0, "momentum") }}, '

@@ -817,6 +817,15 @@ gentrain_status gentrain_gather(gentrain_tensor **out, const gentrain_tensor *x,
 /* x with `src` added at `index` along `dim`, the inverse of gather (torch.scatter_add). */
 gentrain_status gentrain_scatter_add(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
                                      const gentrain_tensor *index, const gentrain_tensor *src);
+/* x with src[...][j][...] written at index[...][j][...] along `dim` (the last write wins where an
+ * index repeats); every index is range-checked (torch.scatter). */
+gentrain_status gentrain_scatter(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
+                                 const gentrain_tensor *index, const gentrain_tensor *src);
+/* The offset-th diagonal (0 the main one, above it positive) of the matrices in dims dim1 and dim2,
+ * as the last dim of a copy without those dims (torch.diagonal). PyTorch's defaults: offset 0, dim1
+ * 0, dim2 1. */
+gentrain_status gentrain_diagonal(gentrain_tensor **out, const gentrain_tensor *x, int64_t offset, int64_t dim1,
+                                  int64_t dim2);
 /* x with `value` where the bool `mask` (broadcast to x) is true (torch.masked_fill). */
 gentrain_status gentrain_masked_fill(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *mask,
                                      double value);
@@ -956,6 +965,20 @@ gentrain_status gentrain_batch_norm(gentrain_tensor **out, const gentrain_tensor
 /* x W^T + b for x [*, in], weight [out, in], bias [out] or NULL (F.linear). */
 gentrain_status gentrain_linear(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
                                 const gentrain_tensor *bias);
+/* The p-distances between the rows of x1 [*, P, M] and x2 [*, R, M] -> [*, P, R], batch dims
+ * broadcast; p = 2 with more than 25 rows through matrix products, as PyTorch (torch.cdist).
+ * PyTorch's defaults: p 2.0. */
+gentrain_status gentrain_cdist(gentrain_tensor **out, const gentrain_tensor *x1, const gentrain_tensor *x2, double p);
+/* x * rsqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims, times `weight` (that shape,
+ * or NULL); eps NULL for the dtype's machine epsilon (F.rms_norm). PyTorch's defaults: eps none
+ * (NULL). */
+gentrain_status gentrain_rms_norm(gentrain_tensor **out, const gentrain_tensor *x, const int64_t *normalized_shape,
+                                  size_t ndim, const gentrain_tensor *weight, const double *eps);
+/* softmax((logits + g) / tau) along `dim` with Gumbel noise g from the default generator; `hard`
+ * gives the one-hot argmax with the soft sample's gradient (F.gumbel_softmax). PyTorch's defaults:
+ * tau 1.0, hard false, dim -1. */
+gentrain_status gentrain_gumbel_softmax(gentrain_tensor **out, const gentrain_tensor *logits, double tau, bool hard,
+                                        int64_t dim);
 /* x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize). PyTorch's
  * defaults: p 2.0, dim 1, eps 1e-12. */
 gentrain_status gentrain_normalize(gentrain_tensor **out, const gentrain_tensor *x, double p, int64_t dim,
@@ -967,6 +990,15 @@ gentrain_status gentrain_log_softmax(gentrain_tensor **out, const gentrain_tenso
 /* Zeroes elements with probability p and scales the rest by 1/(1-p) when training; x itself
  * otherwise (F.dropout). PyTorch's defaults: p 0.5, training true. */
 gentrain_status gentrain_dropout(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
+/* Whole channels of [N, C, L] (or [C, L]) zeroed with probability p, the rest scaled by 1/(1-p),
+ * when training (F.dropout1d). PyTorch's defaults: p 0.5, training true. */
+gentrain_status gentrain_dropout1d(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
+/* Whole channels of [N, C, H, W] (or [C, H, W]) zeroed with probability p, as dropout1d
+ * (F.dropout2d). PyTorch's defaults: p 0.5, training true. */
+gentrain_status gentrain_dropout2d(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
+/* Whole channels of [N, C, D, H, W] (or [C, D, H, W]) zeroed with probability p, as dropout1d
+ * (F.dropout3d). PyTorch's defaults: p 0.5, training true. */
+gentrain_status gentrain_dropout3d(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
 /* Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]; rows looked up at
  * *padding_idx (negative counts from the end; NULL for none) pass no gradient (F.embedding).
  * PyTorch's defaults: padding_idx none (NULL). */
@@ -1372,6 +1404,16 @@ gentrain_status gentrain_module_flatten_new(gentrain_module **out, int64_t start
 gentrain_status gentrain_module_unflatten_new(gentrain_module **out, int64_t dim, const int64_t *sizes, size_t ndim);
 /* nn.Dropout(p): active in training mode only. PyTorch's defaults: p 0.5. */
 gentrain_status gentrain_module_dropout_new(gentrain_module **out, double p);
+/* nn.Dropout1d(p): whole channels zeroed in training mode only. PyTorch's defaults: p 0.5. */
+gentrain_status gentrain_module_dropout1d_new(gentrain_module **out, double p);
+/* nn.Dropout2d(p). PyTorch's defaults: p 0.5. */
+gentrain_status gentrain_module_dropout2d_new(gentrain_module **out, double p);
+/* nn.Dropout3d(p). PyTorch's defaults: p 0.5. */
+gentrain_status gentrain_module_dropout3d_new(gentrain_module **out, double p);
+/* nn.RMSNorm(normalized_shape[0..ndim), *eps, elementwise_affine): a weight of ones; eps NULL for
+ * the dtype's machine epsilon. PyTorch's defaults: eps none (NULL), elementwise_affine true. */
+gentrain_status gentrain_module_rms_norm_new(gentrain_module **out, const int64_t *normalized_shape, size_t ndim,
+                                             const double *eps, bool elementwise_affine);
 /* nn.BatchNorm1d / nn.BatchNorm2d(num_features, eps, *momentum, affine, track_running_stats):
  * running statistics as buffers (running_mean, running_var, num_batches_tracked) updated with
  * momentum, or their cumulative average when momentum is NULL (PyTorch's None); batch statistics in

@@ -266,7 +266,8 @@ def rounding_cases():
          op_case("lerp_most", [x, d], lambda a, b: torch.lerp(a, b, 0.9))] + \
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
-        products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g)
+        products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
+        distance_cases(g)
 
 
 def contraction_cases(g):
@@ -286,6 +287,17 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def distance_cases(g):
+    """scatter, diagonal, cdist by matrix products (PyTorch's cdist by differences has no second derivative: the
+    Python tests check it), F.rms_norm, continuing rounding_cases' generator."""
+    r = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    index = torch.tensor([[0, 2], [1, 3], [3, 0]])   # no repeats within a row: with them, the last write wins
+    return [op_case("scatter_dim_1", [r(3, 4), index, r(3, 2)], lambda x, i, src: x.scatter(1, i, src)),
+            op_case("diagonal_1_0_2", [r(3, 2, 4)], lambda x: torch.diagonal(x, 1, 0, 2)),
+            op_case("cdist_matrix_products", [r(30, 3), r(4, 3)], torch.cdist),
+            op_case("rms_norm_weight", [r(3, 4), r(4)], lambda x, w: torch.nn.functional.rms_norm(x, (4,), w))]
 
 
 def ranking_loss_cases(g):

@@ -10,6 +10,25 @@ public func gentrain_linear(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: Op
 }
 
 @c @implementation
+public func gentrain_cdist(_ out: TensorOut?, _ x1: OpaquePointer?, _ x2: OpaquePointer?,
+                           _ p: Double) -> gentrain_status {
+    producing("gentrain_cdist", out) { try cdist(tensorArg(x1, "x1"), tensorArg(x2, "x2"), p: p) }
+}
+
+@c @implementation
+public func gentrain_rms_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ normalized_shape: UnsafePointer<Int64>?,
+                              _ ndim: Int, _ weight: OpaquePointer?,
+                              _ eps: UnsafePointer<Double>?) -> gentrain_status {
+    producing("gentrain_rms_norm", out) { try rmsNorm(tensorArg(x, "x"), normalizedShape: int64List(normalized_shape, ndim, "normalized_shape"), weight: optionalTensorArg(weight, "weight"), eps: eps?.pointee) }
+}
+
+@c @implementation
+public func gentrain_gumbel_softmax(_ out: TensorOut?, _ logits: OpaquePointer?, _ tau: Double, _ hard: Bool,
+                                    _ dim: Int64) -> gentrain_status {
+    producing("gentrain_gumbel_softmax", out) { try gumbelSoftmax(tensorArg(logits, "logits"), tau: tau, hard: hard, dim: Int(dim)) }
+}
+
+@c @implementation
 public func gentrain_normalize(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double, _ dim: Int64,
                                _ eps: Double) -> gentrain_status {
     producing("gentrain_normalize", out) { try normalize(tensorArg(x, "x"), p: p, dim: Int(dim), eps: eps) }
@@ -29,6 +48,24 @@ public func gentrain_log_softmax(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: 
 public func gentrain_dropout(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double,
                              _ training: Bool) -> gentrain_status {
     producing("gentrain_dropout", out) { try tensorArg(x, "x").dropout(p: p, training: training) }
+}
+
+@c @implementation
+public func gentrain_dropout1d(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double,
+                               _ training: Bool) -> gentrain_status {
+    producing("gentrain_dropout1d", out) { try tensorArg(x, "x").featureDropout(p: p, training: training, spatialDims: 1) }
+}
+
+@c @implementation
+public func gentrain_dropout2d(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double,
+                               _ training: Bool) -> gentrain_status {
+    producing("gentrain_dropout2d", out) { try tensorArg(x, "x").featureDropout(p: p, training: training, spatialDims: 2) }
+}
+
+@c @implementation
+public func gentrain_dropout3d(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double,
+                               _ training: Bool) -> gentrain_status {
+    producing("gentrain_dropout3d", out) { try tensorArg(x, "x").featureDropout(p: p, training: training, spatialDims: 3) }
 }
 
 @c @implementation

@@ -151,6 +151,32 @@ public func gentrain_module_dropout_new(_ out: UnsafeMutablePointer<OpaquePointe
 }
 
 @c @implementation
+public func gentrain_module_dropout1d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                          _ p: Double) -> gentrain_status {
+    producingModule("gentrain_module_dropout1d_new", out) { try FeatureDropout(p, spatialDims: 1) }
+}
+
+@c @implementation
+public func gentrain_module_dropout2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                          _ p: Double) -> gentrain_status {
+    producingModule("gentrain_module_dropout2d_new", out) { try FeatureDropout(p, spatialDims: 2) }
+}
+
+@c @implementation
+public func gentrain_module_dropout3d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                          _ p: Double) -> gentrain_status {
+    producingModule("gentrain_module_dropout3d_new", out) { try FeatureDropout(p, spatialDims: 3) }
+}
+
+@c @implementation
+public func gentrain_module_rms_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                         _ normalized_shape: UnsafePointer<Int64>?, _ ndim: Int,
+                                         _ eps: UnsafePointer<Double>?,
+                                         _ elementwise_affine: Bool) -> gentrain_status {
+    producingModule("gentrain_module_rms_norm_new", out) { try RMSNorm(parameterShape(int64List(normalized_shape, ndim, "normalized_shape"), "normalized_shape"), eps: (eps?.pointee).map { try epsilon($0) }, elementwiseAffine: elementwise_affine) }
+}
+
+@c @implementation
 public func gentrain_module_batch_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ num_features: Int64,
                                            _ eps: Double, _ momentum: UnsafePointer<Double>?, _ affine: Bool,
                                            _ track_running_stats: Bool) -> gentrain_status {

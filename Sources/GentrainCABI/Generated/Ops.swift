@@ -811,6 +811,18 @@ public func gentrain_scatter_add(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: 
 }
 
 @c @implementation
+public func gentrain_scatter(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64, _ index: OpaquePointer?,
+                             _ src: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_scatter", out) { try tensorArg(x, "x").scatter(Int(dim), tensorArg(index, "index"), tensorArg(src, "src")) }
+}
+
+@c @implementation
+public func gentrain_diagonal(_ out: TensorOut?, _ x: OpaquePointer?, _ offset: Int64, _ dim1: Int64,
+                              _ dim2: Int64) -> gentrain_status {
+    producing("gentrain_diagonal", out) { try tensorArg(x, "x").diagonal(offset: Int(offset), dim1: Int(dim1), dim2: Int(dim2)) }
+}
+
+@c @implementation
 public func gentrain_masked_fill(_ out: TensorOut?, _ x: OpaquePointer?, _ mask: OpaquePointer?,
                                  _ value: Double) -> gentrain_status {
     producing("gentrain_masked_fill", out) { try tensorArg(x, "x").maskedFill(tensorArg(mask, "mask"), value) }

@@ -1,4 +1,4 @@
-/// Diagonals and outer products, PyTorch's diag, trace and outer: made of index_select, sum and
+/// Diagonals and outer products, PyTorch's diag, diagonal, trace and outer: made of index_select, sum and
 /// mul, so gradients of any order flow through them.
 extension Tensor {
     /// torch.diag: a 1-D x of n elements becomes the [m, m] matrix (m = n + |diagonal|) with x on
@@ -19,14 +19,26 @@ extension Tensor {
             let padded = try Tensor.cat([Tensor.zeros([1], dtype: dtype), self])
             return try padded.indexSelect(0, idx).reshape([m, m])
         case 2:
-            let (r, c) = (shape[0], shape[1])
-            let kk = Swift.min(Swift.max(k, -r), c)   // beyond the edges every diagonal is empty
-            let length = Swift.max(0, kk >= 0 ? Swift.min(r, c - kk) : Swift.min(r + kk, c))
-            let idx = (0..<length).map { Int64(kk >= 0 ? $0 * c + $0 + kk : ($0 - kk) * c + $0) }
-            return try reshape([r * c]).indexSelect(0, Tensor(idx, shape: [length]))
+            return try diagonal(offset: k)
         default:
             throw GentrainError.shape("diag: expected a 1-D or 2-D tensor, got \(ndim)-D")
         }
+    }
+
+    /// The `offset`-th diagonal of the matrices in dims dim1 and dim2 (torch.diagonal: 0 the main one,
+    /// above it positive), as the last dim of a copy without those two dims.
+    public func diagonal(offset: Int = 0, dim1: Int = 0, dim2: Int = 1) throws -> Tensor {
+        let (a, b) = (try sizedDim(dim1, "diagonal"), try sizedDim(dim2, "diagonal"))
+        guard a != b else { throw GentrainError.argument("diagonal: dimensions cannot be identical \(dim1), \(dim2)") }
+        let rest = (0..<ndim).filter { $0 != a && $0 != b }
+        var m = try permute(rest + [a, b])
+        let (r, c) = (shape[a], shape[b])
+        let k = Swift.min(Swift.max(offset, -r), c)   // beyond the edges every diagonal is empty
+        m = k >= 0 ? try m.narrow(ndim - 1, start: k, length: c - k) : try m.narrow(ndim - 2, start: -k, length: r + k)
+        let (rows, cols) = (m.shape[ndim - 2], m.shape[ndim - 1])
+        let flat = try m.reshape(Array(m.shape.dropLast(2)) + [rows * cols])
+        let length = Swift.min(rows, cols)
+        return try flat.indexSelect(flat.ndim - 1, Tensor.arange(0, Double(length * (cols + 1)), step: Double(cols + 1)))
     }
 
     /// The sum of a matrix's main diagonal (torch.trace); int64 for integer matrices.

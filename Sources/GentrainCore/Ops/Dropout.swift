@@ -13,4 +13,24 @@ extension Tensor {
         let out = try mul(mask)   // in the compute type; a bfloat16/float16 input gets its own dtype back, as PyTorch's
         return out.dtype == dtype ? out : try out.to(dtype)
     }
+
+    /// Whole channels zeroed with probability p and the rest scaled by 1/(1−p) when training
+    /// (PyTorch's F.dropout1d, dropout2d, dropout3d for `spatialDims` 1, 2, 3): x is [N, C, *spatial]
+    /// or [C, *spatial], one draw per (sample, channel).
+    public func featureDropout(p: Double = 0.5, training: Bool = true, spatialDims: Int, generator: Generator? = nil) throws -> Tensor {
+        let name = "dropout\(spatialDims)d"
+        guard ndim == spatialDims + 1 || ndim == spatialDims + 2 else {
+            throw GentrainError.shape("\(name): expected a \(spatialDims + 1)-D or \(spatialDims + 2)-D input, got \(ndim)-D")
+        }
+        guard p >= 0 && p <= 1 else { throw GentrainError.argument("\(name): probability has to be between 0 and 1, but got \(p)") }
+        guard training && p > 0 else { return self }
+        let channels = ndim - spatialDims
+        let mask = try Tensor(empty: Array(shape.prefix(channels)) + [Int](repeating: 1, count: spatialDims), dtype: dtype.computeType)
+        let keep = 1 - p, scale = p == 1 ? 0 : 1 / keep
+        withGenerator(generator) { g in
+            mask.setElements(count: mask.numel) { _ in g.nextDouble() < keep ? scale : 0 }
+        }
+        let out = try mul(mask)
+        return out.dtype == dtype ? out : try out.to(dtype)
+    }
 }

@@ -107,10 +107,7 @@ private struct EinsumTerm {
                 throw GentrainError.shape("einsum: subscript \(EinsumEquation.name(t.labels[i])) is repeated for operand but the sizes don't match, \(n) != \(t.tensor.shape[j])")
             }
             let rest = t.labels.indices.filter { $0 != i && $0 != j }
-            let moved = try t.tensor.permute(rest + [i, j])
-            let flat = try moved.reshape(Array(moved.shape.dropLast(2)) + [n * n])
-            let diagonal = try flat.indexSelect(flat.ndim - 1, Tensor.arange(0, Double(n * n), step: Double(n + 1)))
-            t = EinsumTerm(diagonal, rest.map { t.labels[$0] } + [t.labels[i]])
+            t = EinsumTerm(try t.tensor.diagonal(dim1: i, dim2: j), rest.map { t.labels[$0] } + [t.labels[i]])
         }
         return t
     }

@@ -1,4 +1,4 @@
-/// Indexing ops: index_select, index_add, gather, scatter_add, masked_fill, embedding.
+/// Indexing ops: index_select, index_add, gather, scatter, scatter_add, masked_fill, embedding.
 /// Every index is checked against its dimension before any memory is touched.
 extension Tensor {
     /// The index values of an int32/int64 tensor, each checked to lie in `-size..<size`
@@ -167,6 +167,57 @@ extension Tensor {
             }
             return Grads(g, gs)
         }
+    }
+
+    /// This tensor with `src[…][j][…]` written at `index[…][j][…]` along `dim` (PyTorch's `scatter`;
+    /// where an index repeats, the last write wins, as PyTorch's CPU kernel). Gradients: this tensor's
+    /// outside the written places, src's gathered back from them.
+    public func scatter(_ d: Int, _ index: Tensor, _ src: Tensor) throws -> Tensor {
+        let i = try sizedDim(d, "scatter")
+        let idx = try gatherPlan(i, index, "scatter")
+        guard src.ndim == index.ndim else {
+            throw GentrainError.shape("scatter: index tensor must have the same number of dimensions as src (\(index.ndim) vs \(src.ndim))")
+        }
+        for dd in 0..<index.ndim where index.shape[dd] > src.shape[dd] {
+            throw GentrainError.shape("scatter: index \(shapeString(index.shape)) exceeds src \(shapeString(src.shape)) at dimension \(dd)")
+        }
+        let (out, values) = try withNoGrad { (try contiguousCopy(), try src.to(dtype)) }
+        let written = try Tensor.zeros(shape, dtype: .bool)
+        var walk = out.strides
+        if ndim > 0 { walk[i] = 0 }
+        let step = ndim == 0 ? 0 : out.strides[i]
+        func run<T>(_: T.Type) {   // elements moved as same-sized integers
+            let po = out.pointer(T.self), ps = values.pointer(T.self), pw = written.pointer(Bool.self), pi = idx.pointer(Int64.self)
+            var k = 0
+            forEachRun(index.shape, [walk, values.strides]) { off, n, inner in
+                for e in 0..<n {
+                    let at = off[0] + e * inner[0] + Int(pi[k]) * step
+                    po[at] = ps[off[1] + e * inner[1]]
+                    pw[at] = true
+                    k += 1
+                }
+            }
+        }
+        switch dtype.itemSize {
+        case 1: run(UInt8.self)
+        case 2: run(UInt16.self)
+        case 4: run(UInt32.self)
+        default: run(UInt64.self)
+        }
+        let srcShape = src.shape
+        return try record(out, "ScatterBackward", self, src, saves: false) { node, g in
+            var gs: Tensor? = nil
+            if node.needsInputGrad(1) {
+                gs = try g.gather(i, index)
+                if gs!.shape != srcShape { gs = try Tensor.zeros(srcShape, dtype: g.dtype).sliceAssign(gs!) }
+            }
+            return Grads(node.needsInputGrad(0) ? try g.maskedFill(written, 0) : nil, gs)
+        }
+    }
+
+    /// `scatter` of one number: `value` at every place `index` names along `dim`.
+    public func scatter(_ d: Int, _ index: Tensor, value: Double) throws -> Tensor {
+        try scatter(d, index, Tensor.full(index.shape, value, dtype: dtype))
     }
 
     /// Zeros of this shape with `part` written at the leading corner (differentiable in `part`).

@@ -174,12 +174,6 @@ func warnIfBroadcast(_ input: Tensor, _ target: Tensor) {
     }
 }
 
-/// ‖x1 − x2 + eps‖_p along the last dim (PyTorch's `F.pairwise_distance`, defaults p 2, eps 1e-6).
-public func pairwiseDistance(_ x1: Tensor, _ x2: Tensor, p: Double = 2, eps: Double = 1e-6, keepdim: Bool = false) throws -> Tensor {
-    let d = try x1.sub(x2).add(eps)
-    return try d.norm(p: p, dims: [Swift.max(d.ndim - 1, 0)], keepdim: keepdim)
-}
-
 /// max(0, margin + d(a, p) − d(a, n)) with pairwise distances; `swap` uses min(d(a, n), d(p, n))
 /// (PyTorch's `F.triplet_margin_loss`).
 public func tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: Double = 1, p: Double = 2,

@@ -51,6 +51,18 @@ public func normalize(_ x: Tensor, p: Double = 2, dim: Int = 1, eps: Double = 1e
     try x.div(x.norm(p: p, dims: [dim], keepdim: true).clamp(min: eps))
 }
 
+/// x · rsqrt(mean(x²) + eps) over the trailing `normalizedShape` dims, times `weight` (that
+/// shape) when given (PyTorch's `F.rms_norm`; eps nil: the dtype's machine epsilon, as PyTorch).
+public func rmsNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, eps: Double? = nil) throws -> Tensor {
+    let k = normalizedShape.count
+    guard k >= 1, k <= x.ndim, Array(x.shape.suffix(k)) == normalizedShape else {
+        throw GentrainError(.shape, "rms_norm: normalized_shape \(shapeString(normalizedShape)) does not match the trailing dims of the input \(shapeString(x.shape))")
+    }
+    let epsilon = eps ?? [.float64: Double.ulpOfOne, .bfloat16: 0x1p-7, .float16: 0x1p-10][x.dtype] ?? Double(Float.ulpOfOne)
+    let y = try x.mul(x.square().mean(dims: Array(x.ndim - k ..< x.ndim), keepdim: true).add(epsilon).rsqrt())
+    return try weight.map { try y.mul($0) } ?? y
+}
+
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
     let k = normalizedShape.count
     guard k >= 1, k <= x.ndim, Array(x.shape.suffix(k)) == normalizedShape else {

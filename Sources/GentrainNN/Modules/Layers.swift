@@ -133,6 +133,23 @@ public final class LayerNorm: Module {
     }
 }
 
+/// `nn.RMSNorm(normalized_shape, eps, elementwise_affine)`: `rmsNorm` with a learned `weight` of
+/// ones when elementwise_affine.
+public final class RMSNorm: Module {
+    public let normalizedShape: [Int], eps: Double?, weight: Tensor?
+
+    public init(_ normalizedShape: [Int], eps: Double? = nil, elementwiseAffine: Bool = true) throws {
+        (self.normalizedShape, self.eps) = (normalizedShape, eps)
+        weight = elementwiseAffine ? try Tensor.ones(normalizedShape) : nil
+        super.init()
+        try registerWeightAndBias(weight, nil)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try rmsNorm(input, normalizedShape: normalizedShape, weight: weight, eps: eps)
+    }
+}
+
 extension Module {
     /// Registers a layer's (optional) "weight" and "bias" parameters.
     func registerWeightAndBias(_ weight: Tensor?, _ bias: Tensor?) throws {
@@ -294,6 +311,20 @@ public final class Dropout: Module {
         super.init()
     }
     public override func forward(_ input: Tensor) throws -> Tensor { try input.dropout(p: p, training: training) }
+}
+
+/// `nn.Dropout1d`, `nn.Dropout2d`, `nn.Dropout3d` (`spatialDims` 1, 2, 3): whole channels zeroed
+/// with probability p in training mode.
+public final class FeatureDropout: Module {
+    public let p: Double, spatialDims: Int
+    public init(_ p: Double = 0.5, spatialDims: Int) throws {
+        guard p >= 0 && p <= 1 else { throw GentrainError(.invalidArgument, "dropout probability has to be between 0 and 1, but got \(p)") }
+        (self.p, self.spatialDims) = (p, spatialDims)
+        super.init()
+    }
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try input.featureDropout(p: p, training: training, spatialDims: spatialDims)
+    }
 }
 
 /// `nn.Embedding`: weight `[num, dim]` from N(0, 1); the `paddingIdx` row starts at zero and

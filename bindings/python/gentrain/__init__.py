@@ -3,7 +3,7 @@
 Reads like PyTorch: `gentrain.tensor`, `Tensor` operators and methods, `autograd.grad`,
 `no_grad()`, `nn.Linear`, `nn.Sequential`, `nn.functional.cross_entropy`, `optim.Adam`.
 """
-from . import amp, autograd, backends, distributed, distributions, generative, nn, optim, utils
+from . import amp, autograd, backends, distributed, distributions, generative, linalg, nn, optim, utils
 from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, float64, half, int32, int64, long
 from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, IndexError, InvalidArgumentError,
                    InvalidHandleError, MisuseError, NonFiniteError, ShapeError, DistributedError, lib as _lib)
@@ -58,6 +58,6 @@ def matmul(a, b):
 for _name in ("clamp", "clip", "var", "std", "max", "min", "argmax", "argmin", "reshape", "permute", "split", "chunk", "eq",
               "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square", "nonzero", "argwhere", "unique",
               "unbind", "diff", "movedim", "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "fliplr", "flipud", "take",
-              "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax"):
+              "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax", "scatter"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

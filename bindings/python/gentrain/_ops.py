@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'masked_fill', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'diagonal', 'masked_fill', 'cdist', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -491,6 +491,12 @@ class TensorOps:
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """x with `src` added at `index` along `dim`, the inverse of gather (torch.scatter_add)."""
         return self._op(lib.gentrain_scatter_add, self._h, _c.index(dim), index._h, src._h)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The offset-th diagonal (0 the main one, above it positive) of the matrices in dims dim1 and
+        dim2, as the last dim of a copy without those dims (torch.diagonal).
+        """
+        return self._tensor_int_op(fn.gentrain_diagonal, self, offset, dim1, dim2)
 
     def masked_fill(self, mask: Tensor, value: float) -> Tensor:
         """x with `value` where the bool `mask` (broadcast to x) is true (torch.masked_fill)."""
@@ -1101,9 +1107,23 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
     return input.scatter_add(dim, index, src)
 
 
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The offset-th diagonal (0 the main one, above it positive) of the matrices in dims dim1 and
+    dim2, as the last dim of a copy without those dims (torch.diagonal).
+    """
+    return input.diagonal(offset, dim1, dim2)
+
+
 def masked_fill(input: Tensor, mask: Tensor, value: float) -> Tensor:  # noqa: A002 - PyTorch's names
     """x with `value` where the bool `mask` (broadcast to x) is true (torch.masked_fill)."""
     return input.masked_fill(mask, value)
+
+
+def cdist(input: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The p-distances between the rows of x1 [*, P, M] and x2 [*, R, M] -> [*, P, R], batch dims
+    broadcast; p = 2 with more than 25 rows through matrix products, as PyTorch (torch.cdist).
+    """
+    return input._op(lib.gentrain_cdist, input._h, x2._h, float(p))
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -660,6 +660,18 @@ class Tensor(_TensorBase, TensorOps):
         picked = (out[0],) + ((out[1],) if return_inverse else ()) + ((out[2],) if return_counts else ())
         return picked[0] if len(picked) == 1 else picked
 
+    def scatter(self, dim, index, src=None, value=None):
+        """This tensor with `src` (a tensor, or a number: every place the same) written at `index`
+        along `dim` (torch.scatter)."""
+        src = value if src is None else src
+        if not isinstance(src, Tensor):
+            src = full(index.shape, src, dtype=self.dtype)
+        return _new(lib.gentrain_scatter, self._h, dim, index._h, src._h)
+
+    def scatter_(self, dim, index, src=None, value=None):
+        """scatter in place (one-hot codes: `codes.scatter_(1, indices, 1)`)."""
+        return self.copy_(self.scatter(dim, index, src, value))
+
     def unbind(self, dim=0):
         """The slices along `dim` as a tuple of views."""
         return tuple(self.select(dim, i) for i in range(self.shape[dim]))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import gentrain
+import gentrain.nn as nn
 import gentrain.nn.functional as F
 
 
@@ -462,3 +463,35 @@ def test_tensor_helpers_pytorch_code_reaches_for():
     assert gentrain.fmod(m, 1.5).tolist() == [[0.0, -0.5, 0.0], [0.5, 0.5, -1.0]] and m.maximum(0.0).tolist()[0] == [1.5, 0.0, 3.0]
     with pytest.raises(gentrain.DTypeError, match="mean"):
         gentrain.tensor([1, 2]).mean()
+
+
+def test_scatter_distances_and_channel_dropout_as_pytorch():
+    # PyTorch 2.13's values (gradients against PyTorch in the golden cases).
+    codes = gentrain.zeros(3, 4).scatter_(1, gentrain.tensor([[1], [3], [0]]), 1.0)
+    assert codes.tolist() == [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0]]
+    x = gentrain.zeros(3, 2).scatter(0, gentrain.tensor([[0, 0], [0, 2]]), gentrain.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert x.tolist() == [[3.0, 2.0], [0.0, 0.0], [0.0, 4.0]]   # a repeated index: the last write wins
+    with pytest.raises(IndexError):
+        gentrain.zeros(2, 2).scatter(1, gentrain.tensor([[2]]), 1.0)
+    m = gentrain.arange(24.0).reshape(2, 3, 4)
+    assert m.diagonal(1, 1, 2).tolist() == [[1.0, 6.0, 11.0], [13.0, 18.0, 23.0]] and m[0].diagonal(-1).tolist() == [4.0, 9.0]
+    a, b = gentrain.tensor([[0.0, 0.0], [3.0, 4.0]]), gentrain.tensor([[0.0, 0.0], [6.0, 8.0], [1.0, 1.0]])
+    np.testing.assert_allclose(gentrain.cdist(a, b).numpy(), [[0.0, 10.0, 1.4142135], [5.0, 5.0, 3.6055512]], rtol=1e-6)
+    np.testing.assert_allclose(gentrain.cdist(a, b, p=1.0).numpy(), [[0.0, 14.0, 2.0], [7.0, 7.0, 5.0]])
+    big = gentrain.randn(40, 3)
+    np.testing.assert_allclose(gentrain.cdist(big, big[:5]).numpy()[:5].diagonal(), np.zeros(5), atol=1e-3)
+    np.testing.assert_allclose(gentrain.linalg.vector_norm(gentrain.tensor([[3.0, 4.0]]), dim=1).numpy(), [5.0])
+    assert gentrain.linalg.norm(gentrain.tensor([[3.0, 4.0], [0.0, 0.0]])).item() == 5.0
+    rms = nn.RMSNorm(2)
+    np.testing.assert_allclose(rms(gentrain.tensor([[3.0, 4.0]])).numpy(), [[0.8485281, 1.1313708]], rtol=1e-6)
+    assert [n for n, _ in rms.named_parameters()] == ["weight"]
+    y = F.dropout2d(gentrain.ones(100, 50, 2, 2), 0.3)
+    assert bool((y[:, :, 0, 0] == y[:, :, 1, 1]).all()) and set(y.reshape(-1).tolist()) <= {0.0, np.float32(1 / 0.7).item()}
+    assert nn.Dropout2d(0.3).eval()(gentrain.ones(1, 2, 2, 2)).tolist() == gentrain.ones(1, 2, 2, 2).tolist()
+    with pytest.raises(gentrain.ShapeError):
+        F.dropout2d(gentrain.ones(2, 2))
+    logits = gentrain.randn(4, 5, requires_grad=True)
+    sample = F.gumbel_softmax(logits, tau=0.5, hard=True)
+    assert sample.sum(1).tolist() == [1.0] * 4 and set(sample.detach().reshape(-1).tolist()) == {0.0, 1.0}
+    (sample * gentrain.arange(5.0)).sum().backward()
+    assert logits.grad.shape == (4, 5) and bool(logits.grad.isfinite().all())

@@ -10,7 +10,7 @@ from .._lib import fn, lib
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'normalize', 'softmax', 'log_softmax', 'dropout', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -118,6 +118,20 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     return input._tensor_op(fn.gentrain_linear, input, weight, bias)
 
 
+def rms_norm(input: Tensor, normalized_shape: Optional[Union[int, Sequence[int]]], weight: Optional[Tensor] = None, eps: Optional[float] = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x * rsqrt(mean(x^2) + eps) over the trailing `normalized_shape` dims, times `weight` when
+    given; eps None for the dtype's machine epsilon.
+    """
+    return input._op(lib.gentrain_rms_norm, input._h, *_c.dims(normalized_shape), _c.handle(weight), _c.optional_double(eps))
+
+
+def gumbel_softmax(input: Tensor, tau: float = 1.0, hard: bool = False, dim: int = -1) -> Tensor:  # noqa: A002 - PyTorch's names
+    """softmax((logits + g) / tau) along `dim` with Gumbel noise g from the default generator;
+    `hard` gives the one-hot argmax with the soft sample's gradient (F.gumbel_softmax).
+    """
+    return input._op(lib.gentrain_gumbel_softmax, input._h, float(tau), bool(hard), _c.index(dim))
+
+
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002 - PyTorch's names
     """x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize)."""
     return input._op(lib.gentrain_normalize, input._h, float(p), _c.index(dim), float(eps))
@@ -128,6 +142,27 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     otherwise (F.dropout).
     """
     return input._op(lib.gentrain_dropout, input._h, float(p), bool(training))
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Whole channels of [N, C, L] (or [C, L]) zeroed with probability p, the rest scaled by
+    1/(1-p), when training (F.dropout1d).
+    """
+    return input._op(lib.gentrain_dropout1d, input._h, float(p), bool(training))
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Whole channels of [N, C, H, W] (or [C, H, W]) zeroed with probability p, as dropout1d
+    (F.dropout2d).
+    """
+    return input._op(lib.gentrain_dropout2d, input._h, float(p), bool(training))
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Whole channels of [N, C, D, H, W] (or [C, D, H, W]) zeroed with probability p, as dropout1d
+    (F.dropout3d).
+    """
+    return input._op(lib.gentrain_dropout3d, input._h, float(p), bool(training))
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None) -> Tensor:  # noqa: A002 - PyTorch's names

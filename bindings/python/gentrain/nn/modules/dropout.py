@@ -18,3 +18,24 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout1d(Dropout):
+    """Zeroes whole channels of [N, C, L] with probability p, in training mode only."""
+
+    _function = "dropout1d"
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return getattr(F, self._function)(input, self.p, self.training)
+
+
+class Dropout2d(Dropout1d):
+    """Zeroes whole channels of [N, C, H, W] with probability p, in training mode only."""
+
+    _function = "dropout2d"
+
+
+class Dropout3d(Dropout1d):
+    """Zeroes whole channels of [N, C, D, H, W] with probability p, in training mode only."""
+
+    _function = "dropout3d"

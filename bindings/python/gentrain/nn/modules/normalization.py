@@ -71,6 +71,24 @@ class LayerNorm(_Norm):
         return f"{self.normalized_shape}, eps={self.eps}"
 
 
+class RMSNorm(Module):
+    """x · rsqrt(mean(x²) + eps) over the last dims given by `normalized_shape`, times a weight of ones
+    (eps None: the dtype's machine epsilon)."""
+
+    def __init__(self, normalized_shape: Union[int, Sequence[int]], eps: Optional[float] = None,
+                 elementwise_affine: bool = True):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.eps = eps
+        self.weight = Parameter(_t.ones(*self.normalized_shape)) if elementwise_affine else None
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
+
+
 class GroupNorm(_Norm):
     """Normalizes each of `num_groups` channel groups, then per-channel weight and bias."""
 

@@ -2,7 +2,9 @@
 # The C tests against libgentrain built with ThreadSanitizer (its Swift and C code): the tests
 # that use the library from several threads at once — independent models on four host threads
 # (test_contract), the data-parallel process groups on threads (test_distributed) — and the rest
-# of the C suite, whose kernels run on the engine's pool. Exits non-zero on any report.
+# of the C suite, whose kernels run on the engine's pool; then the Python tests that call it from
+# several Python threads (test_threads, test_native, test_distributed: ctypes releases the GIL),
+# with the sanitizer's runtime preloaded into the interpreter. Exits non-zero on any report.
 #
 # The standard library is linked in uninstrumented, so two of its orderings are invisible to the
 # sanitizer: the engine's lock announces itself (Swift flag GENTRAIN_TSAN, ThreadLocal.swift), and
@@ -38,3 +40,10 @@ echo "== C tests under ThreadSanitizer =="
 "$out/test_capi" "$root/Tests/GentrainTests/Golden"
 "$out/test_contract" "$out/contract"
 "$out/test_distributed"
+
+echo "== Python tests on host threads under ThreadSanitizer =="
+tsan_runtime=$(ls "$(dirname "$(dirname "$(command -v swift)")")"/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.so | head -1)
+GENTRAIN_PYTHON_NATIVE=0 GENTRAIN_LIBRARY="$libdir/libgentrain.so.0" PYTHONPATH="$root/bindings/python" \
+  LD_PRELOAD="$tsan_runtime $runtime/libdispatch.so $runtime/libBlocksRuntime.so" LD_LIBRARY_PATH="$runtime" \
+  python3 -m pytest -q -p no:cacheprovider "$root/bindings/python/tests/test_threads.py" \
+  "$root/bindings/python/tests/test_native.py" "$root/bindings/python/tests/test_distributed.py"

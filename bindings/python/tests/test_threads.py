@@ -143,3 +143,36 @@ def test_measured_convolution_choice_is_kept_across_processes(tmp_path):
 def test_no_choice_file_when_the_cache_is_off(tmp_path):
     run(CHOICE, {"GENTRAIN_CACHE_DIR": "none", "HOME": str(tmp_path), "XDG_CACHE_HOME": None, "GENTRAIN_GEMM": None})
     assert not any(tmp_path.rglob("gemm-*"))
+
+
+def test_independent_models_on_host_threads_train_as_on_one():
+    # Four Python threads, each training its own model (ctypes releases the GIL around every call, so
+    # the library runs them at once): each ends with the weights the same run gives on its own.
+    import threading
+
+    def train(seed, results):
+        generator = gentrain.Generator().manual_seed(seed)
+        model = gentrain.nn.Sequential(gentrain.nn.Linear(8, 16), gentrain.nn.Tanh(), gentrain.nn.Linear(16, 1))
+        with gentrain.no_grad():
+            for p in model.parameters():
+                p.copy_(gentrain.randn(*p.shape, generator=generator) * 0.3)
+        opt = gentrain.optim.Adam(model.parameters(), lr=1e-2)
+        x, y = gentrain.randn(32, 8, generator=generator), gentrain.randn(32, 1, generator=generator)
+        for _ in range(20):
+            opt.zero_grad()
+            gentrain.nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+        results[seed] = [p.detach().numpy().copy() for p in model.parameters()]
+
+    alone = {}
+    for seed in range(4):
+        train(seed, alone)
+    together = {}
+    threads = [threading.Thread(target=train, args=(seed, together)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for seed in range(4):
+        for a, b in zip(alone[seed], together[seed]):
+            np.testing.assert_array_equal(a, b)

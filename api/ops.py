@@ -460,6 +460,27 @@ op("embedding", "indices:input", "weight", "int64? padding_idx = None",
        "at *padding_idx (negative counts from the end; NULL for none) pass no gradient (F.embedding).",
    pydoc="Rows of weight [num_embeddings, dim] at `input` -> [*input.shape, dim]; rows looked up at "
          "`padding_idx` (negative counts from the end) pass no gradient.")
+op("pixel_unshuffle", "x:input", "count downscale_factor", swift="pixelUnshuffle({x}, downscaleFactor: {downscale_factor})",
+   py="F", doc="[N, C, H r, W r] -> [N, C r^2, H, W], the inverse of pixel_shuffle (F.pixel_unshuffle).")
+op("max_pool1d", "x:input", "count kernel_size", "int64? stride = None", "size padding = 0", "count dilation = 1",
+   "bool ceil_mode = False",
+   swift="maxPool1d({x}, kernel: {kernel_size}, stride: try ({stride}).map {{ try size(Int64($0), \"stride\", min: 1) }}, "
+         "padding: {padding}, dilation: {dilation}, ceilMode: {ceil_mode})", py="F",
+   doc="The maximum of each window along the last dim of [N, C, L] or [C, L]; *stride NULL is the kernel size "
+       "(F.max_pool1d).", pydoc="The maximum of each window along the last dim of [N, C, L] or [C, L]; stride None is "
+                              "the kernel size.")
+op("avg_pool1d", "x:input", "count kernel_size", "int64? stride = None", "size padding = 0", "bool ceil_mode = False",
+   "bool count_include_pad = True",
+   swift="avgPool1d({x}, kernel: {kernel_size}, stride: try ({stride}).map {{ try size(Int64($0), \"stride\", min: 1) }}, "
+         "padding: {padding}, ceilMode: {ceil_mode}, countIncludePad: {count_include_pad})", py="F",
+   doc="The mean of each window along the last dim of [N, C, L] or [C, L]; *stride NULL is the kernel size "
+       "(F.avg_pool1d).", pydoc="The mean of each window along the last dim of [N, C, L] or [C, L]; stride None is "
+                              "the kernel size.")
+op("conv_transpose1d", "x:input", "weight", "tensor? bias = None", "count stride = 1", "size padding = 0",
+   "size output_padding = 0", "count groups = 1", "count dilation = 1",
+   swift="convTranspose1d({x}, {weight}, bias: {bias}, stride: {stride}, padding: {padding}, outputPadding: {output_padding}, "
+         "groups: {groups}, dilation: {dilation})", py="F",
+   doc="Transposed 1-D convolution of [N, Cin, L] with weight [Cin, Cout/groups, k] (F.conv_transpose1d).")
 op("pixel_shuffle", "x:input", "count upscale_factor", swift="pixelShuffle({x}, upscaleFactor: {upscale_factor})", py="F",
    doc="[N, C r^2, H, W] -> [N, C, H r, W r] (F.pixel_shuffle).")
 enum("padding_mode", "PadMode", ["constant", "reflect", "replicate", "circular"],
@@ -640,6 +661,23 @@ module("embedding", "count num_embeddings", "count embedding_dim", "int64? paddi
            "padding_idx NULL for none, else its row starts at zero and gets no gradient.")
 module("pixel_shuffle", "count upscale_factor", swift="Layers.pixelShuffle({upscale_factor})",
        doc="nn.PixelShuffle(upscale_factor).")
+module("pixel_unshuffle", "count downscale_factor", swift="Layers.pixelUnshuffle({downscale_factor})",
+       doc="nn.PixelUnshuffle(downscale_factor).")
+module("max_pool1d", "count kernel_size", "int64? stride = None", "size padding = 0", "count dilation = 1", "bool ceil_mode = False",
+       swift="Layers.maxPool1d({kernel_size}, stride: try ({stride}).map {{ try size(Int64($0), \"stride\", min: 1) }}, "
+             "padding: {padding}, dilation: {dilation}, ceilMode: {ceil_mode})",
+       doc="nn.MaxPool1d(kernel_size, *stride, padding, dilation, ceil_mode); stride NULL is the kernel size.")
+module("avg_pool1d", "count kernel_size", "int64? stride = None", "size padding = 0", "bool ceil_mode = False",
+       "bool count_include_pad = True",
+       swift="Layers.avgPool1d({kernel_size}, stride: try ({stride}).map {{ try size(Int64($0), \"stride\", min: 1) }}, "
+             "padding: {padding}, ceilMode: {ceil_mode}, countIncludePad: {count_include_pad})",
+       doc="nn.AvgPool1d(kernel_size, *stride, padding, ceil_mode, count_include_pad); stride NULL is the kernel size.")
+module("conv_transpose1d", "count in_channels", "count out_channels", "count kernel_size", "count stride = 1",
+       "size padding = 0", "size output_padding = 0", "count groups = 1", "bool bias = True", "count dilation = 1",
+       swift="ConvTranspose1d({in_channels}, {out_channels}, kernelSize: {kernel_size}, stride: {stride}, padding: {padding}, "
+             "outputPadding: {output_padding}, groups: {groups}, bias: {bias}, dilation: {dilation})",
+       doc="nn.ConvTranspose1d(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias, "
+           "dilation) over [N, C, L], with PyTorch's initialization.")
 module("adaptive_avg_pool2d", "count height", "count width", swift="Layers.adaptiveAvgPool2d(({height}, {width}))",
        doc="nn.AdaptiveAvgPool2d((height, width)).")
 module("conv1d", "count in_channels", "count out_channels", "count kernel_size", "count stride = 1",

@@ -1004,6 +1004,23 @@ gentrain_status gentrain_dropout3d(gentrain_tensor **out, const gentrain_tensor 
  * PyTorch's defaults: padding_idx none (NULL). */
 gentrain_status gentrain_embedding(gentrain_tensor **out, const gentrain_tensor *indices,
                                    const gentrain_tensor *weight, const int64_t *padding_idx);
+/* [N, C, H r, W r] -> [N, C r^2, H, W], the inverse of pixel_shuffle (F.pixel_unshuffle). */
+gentrain_status gentrain_pixel_unshuffle(gentrain_tensor **out, const gentrain_tensor *x, int64_t downscale_factor);
+/* The maximum of each window along the last dim of [N, C, L] or [C, L]; *stride NULL is the kernel
+ * size (F.max_pool1d). PyTorch's defaults: stride none (NULL), padding 0, dilation 1, ceil_mode
+ * false. */
+gentrain_status gentrain_max_pool1d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_size,
+                                    const int64_t *stride, int64_t padding, int64_t dilation, bool ceil_mode);
+/* The mean of each window along the last dim of [N, C, L] or [C, L]; *stride NULL is the kernel
+ * size (F.avg_pool1d). PyTorch's defaults: stride none (NULL), padding 0, ceil_mode false,
+ * count_include_pad true. */
+gentrain_status gentrain_avg_pool1d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_size,
+                                    const int64_t *stride, int64_t padding, bool ceil_mode, bool count_include_pad);
+/* Transposed 1-D convolution of [N, Cin, L] with weight [Cin, Cout/groups, k] (F.conv_transpose1d).
+ * PyTorch's defaults: stride 1, padding 0, output_padding 0, groups 1, dilation 1. */
+gentrain_status gentrain_conv_transpose1d(gentrain_tensor **out, const gentrain_tensor *x,
+                                          const gentrain_tensor *weight, const gentrain_tensor *bias, int64_t stride,
+                                          int64_t padding, int64_t output_padding, int64_t groups, int64_t dilation);
 /* [N, C r^2, H, W] -> [N, C, H r, W r] (F.pixel_shuffle). */
 gentrain_status gentrain_pixel_shuffle(gentrain_tensor **out, const gentrain_tensor *x, int64_t upscale_factor);
 /* How padding fills the border: a constant, the input mirrored at its edge (edge not repeated), the edge repeated, or the input wrapped around (F.pad's modes). */
@@ -1435,6 +1452,24 @@ gentrain_status gentrain_module_embedding_new(gentrain_module **out, int64_t num
                                               const int64_t *padding_idx);
 /* nn.PixelShuffle(upscale_factor). */
 gentrain_status gentrain_module_pixel_shuffle_new(gentrain_module **out, int64_t upscale_factor);
+/* nn.PixelUnshuffle(downscale_factor). */
+gentrain_status gentrain_module_pixel_unshuffle_new(gentrain_module **out, int64_t downscale_factor);
+/* nn.MaxPool1d(kernel_size, *stride, padding, dilation, ceil_mode); stride NULL is the kernel size.
+ * PyTorch's defaults: stride none (NULL), padding 0, dilation 1, ceil_mode false. */
+gentrain_status gentrain_module_max_pool1d_new(gentrain_module **out, int64_t kernel_size, const int64_t *stride,
+                                               int64_t padding, int64_t dilation, bool ceil_mode);
+/* nn.AvgPool1d(kernel_size, *stride, padding, ceil_mode, count_include_pad); stride NULL is the
+ * kernel size. PyTorch's defaults: stride none (NULL), padding 0, ceil_mode false,
+ * count_include_pad true. */
+gentrain_status gentrain_module_avg_pool1d_new(gentrain_module **out, int64_t kernel_size, const int64_t *stride,
+                                               int64_t padding, bool ceil_mode, bool count_include_pad);
+/* nn.ConvTranspose1d(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+ * groups, bias, dilation) over [N, C, L], with PyTorch's initialization. PyTorch's defaults: stride
+ * 1, padding 0, output_padding 0, groups 1, bias true, dilation 1. */
+gentrain_status gentrain_module_conv_transpose1d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
+                                                     int64_t kernel_size, int64_t stride, int64_t padding,
+                                                     int64_t output_padding, int64_t groups, bool bias,
+                                                     int64_t dilation);
 /* nn.AdaptiveAvgPool2d((height, width)). */
 gentrain_status gentrain_module_adaptive_avg_pool2d_new(gentrain_module **out, int64_t height, int64_t width);
 /* nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over

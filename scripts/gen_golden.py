@@ -267,7 +267,7 @@ def rounding_cases():
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
         products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
-        distance_cases(g)
+        distance_cases(g) + window_cases(g)
 
 
 def contraction_cases(g):
@@ -287,6 +287,17 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def window_cases(g):
+    """The 1-D poolings, conv_transpose1d and pixel_unshuffle, continuing rounding_cases' generator."""
+    F = torch.nn.functional
+    r = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    return [op_case("max_pool1d_3_2_1", [r(2, 3, 9)], lambda x: F.max_pool1d(x, 3, 2, 1)),
+            op_case("avg_pool1d_3_2_1_excluding_pad", [r(2, 3, 9)], lambda x: F.avg_pool1d(x, 3, 2, 1, False, False)),
+            op_case("conv_transpose1d_strided", [r(2, 4, 5), r(4, 3, 3), r(3)],
+                    lambda x, w, b: F.conv_transpose1d(x, w, b, 2, 1, 1, 1, 2)),
+            op_case("pixel_unshuffle_2", [r(2, 3, 4, 6)], lambda x: F.pixel_unshuffle(x, 2))]
 
 
 def distance_cases(g):

@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 234 };
+enum { GENERATED_OPS = 242 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -1075,11 +1075,52 @@ static void generated_op(input *in) {
     }
     case 168: {
         gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_downscale_factor = integer(in);
+        gentrain_pixel_unshuffle(&out, a_x, a_downscale_factor);
+        break;
+    }
+    case 169: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_kernel_size = integer(in);
+        int64_t a_stride_value = integer(in);
+        const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
+        int64_t a_padding = integer(in);
+        int64_t a_dilation = integer(in);
+        bool a_ceil_mode = byte(in) % 2;
+        gentrain_max_pool1d(&out, a_x, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode);
+        break;
+    }
+    case 170: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_kernel_size = integer(in);
+        int64_t a_stride_value = integer(in);
+        const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
+        int64_t a_padding = integer(in);
+        bool a_ceil_mode = byte(in) % 2;
+        bool a_count_include_pad = byte(in) % 2;
+        gentrain_avg_pool1d(&out, a_x, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad);
+        break;
+    }
+    case 171: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tensor *a_weight = any_tensor(in);
+        gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
+        int64_t a_stride = integer(in);
+        int64_t a_padding = integer(in);
+        int64_t a_output_padding = integer(in);
+        int64_t a_groups = integer(in);
+        int64_t a_dilation = integer(in);
+        gentrain_conv_transpose1d(&out, a_x, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups,
+                                  a_dilation);
+        break;
+    }
+    case 172: {
+        gentrain_tensor *a_x = any_tensor(in);
         int64_t a_upscale_factor = integer(in);
         gentrain_pixel_shuffle(&out, a_x, a_upscale_factor);
         break;
     }
-    case 169: {
+    case 173: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_pad_values[4];
         size_t a_pad_count = 0;
@@ -1089,7 +1130,7 @@ static void generated_op(input *in) {
         if (small_view(a_pad, a_pad_count)) gentrain_pad_mode(&out, a_x, a_pad, a_pad_count, a_mode, a_value);
         break;
     }
-    case 170: {
+    case 174: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -1102,7 +1143,7 @@ static void generated_op(input *in) {
                                                                                           a_weight, a_bias, a_eps);
         break;
     }
-    case 171: {
+    case 175: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_groups = integer(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1111,7 +1152,7 @@ static void generated_op(input *in) {
         gentrain_group_norm(&out, a_x, a_groups, a_weight, a_bias, a_eps);
         break;
     }
-    case 172: {
+    case 176: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1119,21 +1160,21 @@ static void generated_op(input *in) {
         gentrain_instance_norm(&out, a_x, a_weight, a_bias, a_eps);
         break;
     }
-    case 173: {
+    case 177: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_mse_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 174: {
+    case 178: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_l1_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 175: {
+    case 179: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1141,7 +1182,7 @@ static void generated_op(input *in) {
         gentrain_smooth_l1_loss(&out, a_input, a_target, a_reduction, a_beta);
         break;
     }
-    case 176: {
+    case 180: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1149,7 +1190,7 @@ static void generated_op(input *in) {
         gentrain_huber_loss(&out, a_input, a_target, a_reduction, a_delta);
         break;
     }
-    case 177: {
+    case 181: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1157,7 +1198,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 178: {
+    case 182: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1166,7 +1207,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy_with_logits(&out, a_input, a_target, a_weight, a_reduction, a_pos_weight);
         break;
     }
-    case 179: {
+    case 183: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
@@ -1174,7 +1215,7 @@ static void generated_op(input *in) {
         gentrain_kl_div(&out, a_input, a_target, a_reduction, a_log_target);
         break;
     }
-    case 180: {
+    case 184: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_var = any_tensor(in);
@@ -1184,7 +1225,7 @@ static void generated_op(input *in) {
         gentrain_gaussian_nll_loss(&out, a_input, a_target, a_var, a_full, a_eps, a_reduction);
         break;
     }
-    case 181: {
+    case 185: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         int64_t a_dim = integer(in);
@@ -1192,7 +1233,7 @@ static void generated_op(input *in) {
         gentrain_cosine_similarity(&out, a_x1, a_x2, a_dim, a_eps);
         break;
     }
-    case 182: {
+    case 186: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -1201,7 +1242,7 @@ static void generated_op(input *in) {
         gentrain_cosine_embedding_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 183: {
+    case 187: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         double a_p = number(in);
@@ -1210,7 +1251,7 @@ static void generated_op(input *in) {
         gentrain_pairwise_distance(&out, a_x1, a_x2, a_p, a_eps, a_keepdim);
         break;
     }
-    case 184: {
+    case 188: {
         gentrain_tensor *a_anchor = any_tensor(in);
         gentrain_tensor *a_positive = any_tensor(in);
         gentrain_tensor *a_negative = any_tensor(in);
@@ -1223,7 +1264,7 @@ static void generated_op(input *in) {
                                      a_reduction);
         break;
     }
-    case 185: {
+    case 189: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -1232,7 +1273,7 @@ static void generated_op(input *in) {
         gentrain_margin_ranking_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 186: {
+    case 190: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         double a_margin = number(in);
@@ -1240,14 +1281,14 @@ static void generated_op(input *in) {
         gentrain_hinge_embedding_loss(&out, a_input, a_target, a_margin, a_reduction);
         break;
     }
-    case 187: {
+    case 191: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_soft_margin_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 188: {
+    case 192: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1255,7 +1296,7 @@ static void generated_op(input *in) {
         gentrain_multilabel_soft_margin_loss(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 189: {
+    case 193: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         bool a_log_input = byte(in) % 2;
@@ -1265,7 +1306,7 @@ static void generated_op(input *in) {
         gentrain_poisson_nll_loss(&out, a_input, a_target, a_log_input, a_full, a_eps, a_reduction);
         break;
     }
-    case 190: {
+    case 194: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         int64_t a_p = integer(in);
@@ -1275,139 +1316,139 @@ static void generated_op(input *in) {
         gentrain_multi_margin_loss(&out, a_input, a_target, a_p, a_margin, a_weight, a_reduction);
         break;
     }
-    case 191: {
+    case 195: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
         gentrain_vae_kl_divergence(&out, a_mu, a_logvar, a_reduction);
         break;
     }
-    case 192: {
+    case 196: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reparameterize(&out, a_mu, a_logvar);
         break;
     }
-    case 193: {
+    case 197: {
         int64_t a_in_features = integer(in);
         int64_t a_out_features = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_linear_new(&module, a_in_features, a_out_features, a_bias);
         break;
     }
-    case 194: {
+    case 198: {
         gentrain_module_relu_new(&module);
         break;
     }
-    case 195: {
+    case 199: {
         double a_negative_slope = number(in);
         gentrain_module_leaky_relu_new(&module, a_negative_slope);
         break;
     }
-    case 196: {
+    case 200: {
         double a_alpha = number(in);
         gentrain_module_elu_new(&module, a_alpha);
         break;
     }
-    case 197: {
+    case 201: {
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_module_gelu_new(&module, a_approximate);
         break;
     }
-    case 198: {
+    case 202: {
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_module_softplus_new(&module, a_beta, a_threshold);
         break;
     }
-    case 199: {
+    case 203: {
         double a_min_val = number(in);
         double a_max_val = number(in);
         gentrain_module_hardtanh_new(&module, a_min_val, a_max_val);
         break;
     }
-    case 200: {
+    case 204: {
         gentrain_module_relu6_new(&module);
         break;
     }
-    case 201: {
+    case 205: {
         gentrain_module_hardsigmoid_new(&module);
         break;
     }
-    case 202: {
+    case 206: {
         gentrain_module_hardswish_new(&module);
         break;
     }
-    case 203: {
+    case 207: {
         gentrain_module_mish_new(&module);
         break;
     }
-    case 204: {
+    case 208: {
         gentrain_module_selu_new(&module);
         break;
     }
-    case 205: {
+    case 209: {
         double a_alpha = number(in);
         gentrain_module_celu_new(&module, a_alpha);
         break;
     }
-    case 206: {
+    case 210: {
         int64_t a_num_parameters = integer(in);
         double a_initial = number(in);
         gentrain_module_prelu_new(&module, a_num_parameters, a_initial);
         break;
     }
-    case 207: {
+    case 211: {
         int64_t a_dim = integer(in);
         gentrain_module_glu_new(&module, a_dim);
         break;
     }
-    case 208: {
+    case 212: {
         gentrain_module_logsigmoid_new(&module);
         break;
     }
-    case 209: {
+    case 213: {
         int64_t a_dim = integer(in);
         gentrain_module_softmin_new(&module, a_dim);
         break;
     }
-    case 210: {
+    case 214: {
         double a_threshold = number(in);
         double a_value = number(in);
         gentrain_module_threshold_new(&module, a_threshold, a_value);
         break;
     }
-    case 211: {
+    case 215: {
         gentrain_module_tanhshrink_new(&module);
         break;
     }
-    case 212: {
+    case 216: {
         double a_lambd = number(in);
         gentrain_module_softshrink_new(&module, a_lambd);
         break;
     }
-    case 213: {
+    case 217: {
         double a_lambd = number(in);
         gentrain_module_hardshrink_new(&module, a_lambd);
         break;
     }
-    case 214: {
+    case 218: {
         int64_t a_dim = integer(in);
         gentrain_module_softmax_new(&module, a_dim);
         break;
     }
-    case 215: {
+    case 219: {
         int64_t a_dim = integer(in);
         gentrain_module_log_softmax_new(&module, a_dim);
         break;
     }
-    case 216: {
+    case 220: {
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_module_flatten_new(&module, a_start_dim, a_end_dim);
         break;
     }
-    case 217: {
+    case 221: {
         int64_t a_dim = integer(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -1415,27 +1456,27 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_module_unflatten_new(&module, a_dim, a_sizes, a_sizes_count);
         break;
     }
-    case 218: {
+    case 222: {
         double a_p = number(in);
         gentrain_module_dropout_new(&module, a_p);
         break;
     }
-    case 219: {
+    case 223: {
         double a_p = number(in);
         gentrain_module_dropout1d_new(&module, a_p);
         break;
     }
-    case 220: {
+    case 224: {
         double a_p = number(in);
         gentrain_module_dropout2d_new(&module, a_p);
         break;
     }
-    case 221: {
+    case 225: {
         double a_p = number(in);
         gentrain_module_dropout3d_new(&module, a_p);
         break;
     }
-    case 222: {
+    case 226: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1448,7 +1489,7 @@ static void generated_op(input *in) {
                                                                                                    a_elementwise_affine);
         break;
     }
-    case 223: {
+    case 227: {
         int64_t a_num_features = integer(in);
         double a_eps = number(in);
         double a_momentum_value = number(in);
@@ -1458,7 +1499,7 @@ static void generated_op(input *in) {
         gentrain_module_batch_norm_new(&module, a_num_features, a_eps, a_momentum, a_affine, a_track_running_stats);
         break;
     }
-    case 224: {
+    case 228: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1470,7 +1511,7 @@ static void generated_op(input *in) {
                                                                                                      a_elementwise_affine);
         break;
     }
-    case 225: {
+    case 229: {
         int64_t a_num_groups = integer(in);
         int64_t a_num_channels = integer(in);
         double a_eps = number(in);
@@ -1478,7 +1519,7 @@ static void generated_op(input *in) {
         gentrain_module_group_norm_new(&module, a_num_groups, a_num_channels, a_eps, a_affine);
         break;
     }
-    case 226: {
+    case 230: {
         int64_t a_num_embeddings = integer(in);
         int64_t a_embedding_dim = integer(in);
         int64_t a_padding_idx_value = integer(in);
@@ -1486,18 +1527,57 @@ static void generated_op(input *in) {
         gentrain_module_embedding_new(&module, a_num_embeddings, a_embedding_dim, a_padding_idx);
         break;
     }
-    case 227: {
+    case 231: {
         int64_t a_upscale_factor = integer(in);
         gentrain_module_pixel_shuffle_new(&module, a_upscale_factor);
         break;
     }
-    case 228: {
+    case 232: {
+        int64_t a_downscale_factor = integer(in);
+        gentrain_module_pixel_unshuffle_new(&module, a_downscale_factor);
+        break;
+    }
+    case 233: {
+        int64_t a_kernel_size = integer(in);
+        int64_t a_stride_value = integer(in);
+        const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
+        int64_t a_padding = integer(in);
+        int64_t a_dilation = integer(in);
+        bool a_ceil_mode = byte(in) % 2;
+        gentrain_module_max_pool1d_new(&module, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode);
+        break;
+    }
+    case 234: {
+        int64_t a_kernel_size = integer(in);
+        int64_t a_stride_value = integer(in);
+        const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
+        int64_t a_padding = integer(in);
+        bool a_ceil_mode = byte(in) % 2;
+        bool a_count_include_pad = byte(in) % 2;
+        gentrain_module_avg_pool1d_new(&module, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad);
+        break;
+    }
+    case 235: {
+        int64_t a_in_channels = integer(in);
+        int64_t a_out_channels = integer(in);
+        int64_t a_kernel_size = integer(in);
+        int64_t a_stride = integer(in);
+        int64_t a_padding = integer(in);
+        int64_t a_output_padding = integer(in);
+        int64_t a_groups = integer(in);
+        bool a_bias = byte(in) % 2;
+        int64_t a_dilation = integer(in);
+        gentrain_module_conv_transpose1d_new(&module, a_in_channels, a_out_channels, a_kernel_size, a_stride,
+                                             a_padding, a_output_padding, a_groups, a_bias, a_dilation);
+        break;
+    }
+    case 236: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_avg_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 229: {
+    case 237: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -1510,7 +1590,7 @@ static void generated_op(input *in) {
                                    a_dilation, a_groups, a_bias);
         break;
     }
-    case 230: {
+    case 238: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1522,7 +1602,7 @@ static void generated_op(input *in) {
                                  a_bidirectional);
         break;
     }
-    case 231: {
+    case 239: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1534,14 +1614,14 @@ static void generated_op(input *in) {
                                 a_bidirectional);
         break;
     }
-    case 232: {
+    case 240: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_lstm_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 233: {
+    case 241: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;

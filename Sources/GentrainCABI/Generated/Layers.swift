@@ -75,6 +75,34 @@ public func gentrain_embedding(_ out: TensorOut?, _ indices: OpaquePointer?, _ w
 }
 
 @c @implementation
+public func gentrain_pixel_unshuffle(_ out: TensorOut?, _ x: OpaquePointer?,
+                                     _ downscale_factor: Int64) -> gentrain_status {
+    producing("gentrain_pixel_unshuffle", out) { try pixelUnshuffle(tensorArg(x, "x"), downscaleFactor: size(downscale_factor, "downscale_factor", min: 1)) }
+}
+
+@c @implementation
+public func gentrain_max_pool1d(_ out: TensorOut?, _ x: OpaquePointer?, _ kernel_size: Int64,
+                                _ stride: UnsafePointer<Int64>?, _ padding: Int64, _ dilation: Int64,
+                                _ ceil_mode: Bool) -> gentrain_status {
+    producing("gentrain_max_pool1d", out) { try maxPool1d(tensorArg(x, "x"), kernel: size(kernel_size, "kernel_size", min: 1), stride: try (stride.map { Int($0.pointee) }).map { try size(Int64($0), "stride", min: 1) }, padding: size(padding, "padding", min: 0), dilation: size(dilation, "dilation", min: 1), ceilMode: ceil_mode) }
+}
+
+@c @implementation
+public func gentrain_avg_pool1d(_ out: TensorOut?, _ x: OpaquePointer?, _ kernel_size: Int64,
+                                _ stride: UnsafePointer<Int64>?, _ padding: Int64, _ ceil_mode: Bool,
+                                _ count_include_pad: Bool) -> gentrain_status {
+    producing("gentrain_avg_pool1d", out) { try avgPool1d(tensorArg(x, "x"), kernel: size(kernel_size, "kernel_size", min: 1), stride: try (stride.map { Int($0.pointee) }).map { try size(Int64($0), "stride", min: 1) }, padding: size(padding, "padding", min: 0), ceilMode: ceil_mode, countIncludePad: count_include_pad) }
+}
+
+@c @implementation
+public func gentrain_conv_transpose1d(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?,
+                                      _ bias: OpaquePointer?, _ stride: Int64, _ padding: Int64,
+                                      _ output_padding: Int64, _ groups: Int64,
+                                      _ dilation: Int64) -> gentrain_status {
+    producing("gentrain_conv_transpose1d", out) { try convTranspose1d(tensorArg(x, "x"), tensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), stride: size(stride, "stride", min: 1), padding: size(padding, "padding", min: 0), outputPadding: size(output_padding, "output_padding", min: 0), groups: size(groups, "groups", min: 1), dilation: size(dilation, "dilation", min: 1)) }
+}
+
+@c @implementation
 public func gentrain_pixel_shuffle(_ out: TensorOut?, _ x: OpaquePointer?,
                                    _ upscale_factor: Int64) -> gentrain_status {
     producing("gentrain_pixel_shuffle", out) { try pixelShuffle(tensorArg(x, "x"), upscaleFactor: size(upscale_factor, "upscale_factor", min: 1)) }

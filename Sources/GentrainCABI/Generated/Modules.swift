@@ -210,6 +210,34 @@ public func gentrain_module_pixel_shuffle_new(_ out: UnsafeMutablePointer<Opaque
 }
 
 @c @implementation
+public func gentrain_module_pixel_unshuffle_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                                _ downscale_factor: Int64) -> gentrain_status {
+    producingModule("gentrain_module_pixel_unshuffle_new", out) { try Layers.pixelUnshuffle(size(downscale_factor, "downscale_factor", min: 1)) }
+}
+
+@c @implementation
+public func gentrain_module_max_pool1d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ kernel_size: Int64,
+                                           _ stride: UnsafePointer<Int64>?, _ padding: Int64, _ dilation: Int64,
+                                           _ ceil_mode: Bool) -> gentrain_status {
+    producingModule("gentrain_module_max_pool1d_new", out) { try Layers.maxPool1d(size(kernel_size, "kernel_size", min: 1), stride: try (stride.map { Int($0.pointee) }).map { try size(Int64($0), "stride", min: 1) }, padding: size(padding, "padding", min: 0), dilation: size(dilation, "dilation", min: 1), ceilMode: ceil_mode) }
+}
+
+@c @implementation
+public func gentrain_module_avg_pool1d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ kernel_size: Int64,
+                                           _ stride: UnsafePointer<Int64>?, _ padding: Int64, _ ceil_mode: Bool,
+                                           _ count_include_pad: Bool) -> gentrain_status {
+    producingModule("gentrain_module_avg_pool1d_new", out) { try Layers.avgPool1d(size(kernel_size, "kernel_size", min: 1), stride: try (stride.map { Int($0.pointee) }).map { try size(Int64($0), "stride", min: 1) }, padding: size(padding, "padding", min: 0), ceilMode: ceil_mode, countIncludePad: count_include_pad) }
+}
+
+@c @implementation
+public func gentrain_module_conv_transpose1d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in_channels: Int64,
+                                                 _ out_channels: Int64, _ kernel_size: Int64, _ stride: Int64,
+                                                 _ padding: Int64, _ output_padding: Int64, _ groups: Int64,
+                                                 _ bias: Bool, _ dilation: Int64) -> gentrain_status {
+    producingModule("gentrain_module_conv_transpose1d_new", out) { try ConvTranspose1d(size(in_channels, "in_channels", min: 1), size(out_channels, "out_channels", min: 1), kernelSize: size(kernel_size, "kernel_size", min: 1), stride: size(stride, "stride", min: 1), padding: size(padding, "padding", min: 0), outputPadding: size(output_padding, "output_padding", min: 0), groups: size(groups, "groups", min: 1), bias: bias, dilation: size(dilation, "dilation", min: 1)) }
+}
+
+@c @implementation
 public func gentrain_module_adaptive_avg_pool2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ height: Int64,
                                                     _ width: Int64) -> gentrain_status {
     producingModule("gentrain_module_adaptive_avg_pool2d_new", out) { try Layers.adaptiveAvgPool2d((size(height, "height", min: 1), size(width, "width", min: 1))) }

@@ -91,6 +91,27 @@ public func convTranspose2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, 
     return try bias.map { try out.add($0.reshape([1, cout, 1, 1])) } ?? out
 }
 
+/// Transposed 1-D convolution, PyTorch's `F.conv_transpose1d`: `x` `[N, Cin, L]`, `weight`
+/// `[Cin, Cout/groups, k]`, as `convTranspose2d` over rows of height 1.
+public func convTranspose1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, groups: Int = 1, dilation: Int = 1) throws -> Tensor {
+    guard x.ndim == 3, weight.ndim == 3 else {
+        throw GentrainError(.shape, "conv_transpose1d: expected input [N, Cin, L] and weight [Cin, Cout/groups, k], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
+    }
+    return try convTranspose2d(x.unsqueeze(2), weight.unsqueeze(2), bias: bias, stride: (1, stride), padding: (0, padding),
+                               outputPadding: (0, outputPadding), groups: groups, dilation: (1, dilation)).squeeze(2)
+}
+
+/// Rearranges `[N, C, H·r, W·r]` into `[N, C·r², H, W]`, PyTorch's `F.pixel_unshuffle` (the inverse
+/// of `pixelShuffle`).
+public func pixelUnshuffle(_ x: Tensor, downscaleFactor r: Int) throws -> Tensor {
+    guard x.ndim == 4, r > 0, r <= 1 << 20, x.shape[2] % r == 0, x.shape[3] % r == 0 else {
+        throw GentrainError(.shape, "pixel_unshuffle: expected [N, C, H·\(r), W·\(r)], got \(shapeString(x.shape))")
+    }
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2] / r, x.shape[3] / r)
+    return try x.reshape([n, c, h, r, w, r]).permute([0, 1, 3, 5, 2, 4]).reshape([n, c * r * r, h, w])
+}
+
 /// Rearranges `[N, C·r², H, W]` into `[N, C, H·r, W·r]`, PyTorch's `F.pixel_shuffle` (the
 /// upsampling layer of super-resolution generators).
 public func pixelShuffle(_ x: Tensor, upscaleFactor r: Int) throws -> Tensor {

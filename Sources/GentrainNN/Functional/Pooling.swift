@@ -19,6 +19,32 @@ public func maxPool2dWithIndices(_ x: Tensor, kernel: (Int, Int), stride: (Int, 
                                                      ceilMode: ceilMode))
 }
 
+/// `maxPool2d` along the last dim of `[N, C, L]` or `[C, L]` (PyTorch's `F.max_pool1d`).
+public func maxPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                      ceilMode: Bool = false) throws -> Tensor {
+    try overRows(x, "max_pool1d") {
+        try maxPool2d($0, kernel: (1, kernel), stride: stride.map { (1, $0) }, padding: (0, padding), dilation: (1, dilation),
+                      ceilMode: ceilMode)
+    }
+}
+
+/// `avgPool2d` along the last dim of `[N, C, L]` or `[C, L]` (PyTorch's `F.avg_pool1d`).
+public func avgPool1d(_ x: Tensor, kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                      countIncludePad: Bool = true) throws -> Tensor {
+    try overRows(x, "avg_pool1d") {
+        try avgPool2d($0, kernel: (1, kernel), stride: stride.map { (1, $0) }, padding: (0, padding), ceilMode: ceilMode,
+                      countIncludePad: countIncludePad)
+    }
+}
+
+/// A 2-D pooling over `[N, C, 1, L]` for a 1-D one over `[N, C, L]` (or unbatched `[C, L]`).
+private func overRows(_ x: Tensor, _ name: String, _ pool: (Tensor) throws -> Tensor) throws -> Tensor {
+    guard x.ndim == 2 || x.ndim == 3 else { throw GentrainError(.shape, "\(name): expected [N, C, L] or [C, L], got \(shapeString(x.shape))") }
+    let batched = x.ndim == 3 ? x : try x.unsqueeze(0)
+    let y = try pool(batched.unsqueeze(2)).squeeze(dims: [2])
+    return x.ndim == 3 ? y : try y.squeeze(dims: [0])
+}
+
 /// Mean over each window, PyTorch's `F.avg_pool2d`: each window's sum divided by its size
 /// clipped to the padded input (`ceilMode`'s last window can be smaller), or clipped to the input
 /// itself when `countIncludePad` is false, or by `divisorOverride` when given.

@@ -79,6 +79,29 @@ public final class ConvTranspose2d: Module {
     }
 }
 
+/// `nn.ConvTranspose1d`: weight `[in, out/groups, k]`, bias `[out]`, over `[N, C, L]`.
+public final class ConvTranspose1d: Module {
+    public let weight: Tensor, bias: Tensor?
+    public let stride: Int, padding: Int, outputPadding: Int, groups: Int, dilation: Int
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
+                groups: Int = 1, bias: Bool = true, dilation: Int = 1) throws {
+        guard groups > 0, inChannels % groups == 0, outChannels % groups == 0, kernelSize > 0 else {
+            throw GentrainError(.invalidArgument, "ConvTranspose1d: channels must be divisible by groups and the kernel positive")
+        }
+        (self.stride, self.padding, self.outputPadding, self.groups, self.dilation) = (stride, padding, outputPadding, groups, dilation)
+        (weight, self.bias) = try convParameters(weightShape: [inChannels, outChannels / groups, kernelSize], outChannels: outChannels,
+                                                 bias: bias)
+        super.init()
+        try registerWeightAndBias(weight, self.bias)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try convTranspose1d(input, weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                            groups: groups, dilation: dilation)
+    }
+}
+
 /// `nn.BatchNorm1d` / `nn.BatchNorm2d`: weight ones, bias zeros, buffers `running_mean`,
 /// `running_var`, `num_batches_tracked`; batch statistics in training, running ones in eval.
 /// `momentum` nil: the running statistics are cumulative averages (PyTorch's momentum=None);
@@ -270,6 +293,18 @@ public enum Layers {
         Lambda("Upsample") { try GentrainNN.upsample($0, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners) }
     }
     public static func pixelShuffle(_ r: Int) -> Module { Lambda("PixelShuffle") { try GentrainNN.pixelShuffle($0, upscaleFactor: r) } }
+    public static func pixelUnshuffle(_ r: Int) -> Module {
+        Lambda("PixelUnshuffle") { try GentrainNN.pixelUnshuffle($0, downscaleFactor: r) }
+    }
+    public static func maxPool1d(_ kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) -> Module {
+        Lambda("MaxPool1d") { try GentrainNN.maxPool1d($0, kernel: kernel, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode) }
+    }
+    public static func avgPool1d(_ kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                                 countIncludePad: Bool = true) -> Module {
+        Lambda("AvgPool1d") {
+            try GentrainNN.avgPool1d($0, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
+        }
+    }
     public static func instanceNorm2d(eps: Double = 1e-5) -> Module { Lambda("InstanceNorm2d") { try instanceNorm($0, eps: eps) } }
 }
 

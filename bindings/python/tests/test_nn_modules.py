@@ -163,3 +163,16 @@ def test_tensor_from_python_floats_with_a_dtype_is_converted_once():
     # torch.tensor([0.3], dtype=torch.float64) holds the double 0.3, not the float32 nearest to it.
     assert gentrain.tensor([0.3], dtype=gentrain.float64).tolist() == [0.3]
     assert gentrain.tensor([0.3]).dtype is gentrain.float32 and gentrain.tensor([0.3]).tolist() == [np.float32(0.3).item()]
+
+
+def test_one_dimensional_layers_as_pytorch():
+    # PyTorch 2.13's shapes and values for the same inputs (gradients in the golden cases).
+    x = gentrain.arange(12.0).reshape(1, 2, 6)
+    assert nn.MaxPool1d(2)(x).tolist() == [[[1.0, 3.0, 5.0], [7.0, 9.0, 11.0]]]
+    assert F.avg_pool1d(x, 3, 3).tolist() == [[[1.0, 4.0], [7.0, 10.0]]] and nn.AvgPool1d(2)(x[0]).shape == (2, 3)
+    up = nn.ConvTranspose1d(2, 3, 4, stride=2, padding=1)
+    assert up(x).shape == (1, 3, 12) and [n for n, _ in up.named_parameters()] == ["weight", "bias"]
+    assert F.conv_transpose1d(gentrain.ones(1, 1, 3), gentrain.ones(1, 1, 2)).tolist() == [[[1.0, 2.0, 2.0, 1.0]]]
+    y = gentrain.arange(16.0).reshape(1, 1, 4, 4)
+    assert nn.PixelUnshuffle(2)(y)[0, :, 0, 0].tolist() == [0.0, 1.0, 4.0, 5.0]
+    assert F.pixel_shuffle(F.pixel_unshuffle(y, 2), 2).tolist() == y.tolist()

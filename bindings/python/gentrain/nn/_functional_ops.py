@@ -10,7 +10,7 @@ from .._lib import fn, lib
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding', 'pixel_unshuffle', 'max_pool1d', 'avg_pool1d', 'conv_transpose1d', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -170,6 +170,32 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None) 
     `padding_idx` (negative counts from the end) pass no gradient.
     """
     return input._op(lib.gentrain_embedding, input._h, weight._h, _c.optional_int64(padding_idx))
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002 - PyTorch's names
+    """[N, C, H r, W r] -> [N, C r^2, H, W], the inverse of pixel_shuffle (F.pixel_unshuffle)."""
+    return input._op(lib.gentrain_pixel_unshuffle, input._h, _c.index(downscale_factor))
+
+
+def max_pool1d(input: Tensor, kernel_size: int, stride: Optional[int] = None, padding: int = 0, dilation: int = 1, ceil_mode: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The maximum of each window along the last dim of [N, C, L] or [C, L]; stride None is the
+    kernel size.
+    """
+    return input._op(lib.gentrain_max_pool1d, input._h, _c.index(kernel_size), _c.optional_int64(stride), _c.index(padding), _c.index(dilation), bool(ceil_mode))
+
+
+def avg_pool1d(input: Tensor, kernel_size: int, stride: Optional[int] = None, padding: int = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The mean of each window along the last dim of [N, C, L] or [C, L]; stride None is the kernel
+    size.
+    """
+    return input._op(lib.gentrain_avg_pool1d, input._h, _c.index(kernel_size), _c.optional_int64(stride), _c.index(padding), bool(ceil_mode), bool(count_include_pad))
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: int = 1, padding: int = 0, output_padding: int = 0, groups: int = 1, dilation: int = 1) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Transposed 1-D convolution of [N, Cin, L] with weight [Cin, Cout/groups, k]
+    (F.conv_transpose1d).
+    """
+    return input._op(lib.gentrain_conv_transpose1d, input._h, weight._h, _c.handle(bias), _c.index(stride), _c.index(padding), _c.index(output_padding), _c.index(groups), _c.index(dilation))
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002 - PyTorch's names

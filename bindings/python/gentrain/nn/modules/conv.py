@@ -49,6 +49,24 @@ class Conv1d(Module):
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
+class ConvTranspose1d(Module):
+    """Transposed 1-D convolution over [N, C, L], weight [in, out/groups, k]; fan_in = out_channels/groups ·
+    kernel_size."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                 output_padding: int = 0, groups: int = 1, bias: bool = True, dilation: int = 1):
+        super().__init__()
+        _check_groups("ConvTranspose1d", in_channels, out_channels, groups)
+        self.stride, self.padding, self.output_padding, self.groups, self.dilation = stride, padding, output_padding, groups, dilation
+        bound = fan_in_bound(out_channels // groups * kernel_size)
+        self.weight = uniform_parameter((in_channels, out_channels // groups, kernel_size), bound)
+        self.bias = uniform_parameter((out_channels,), bound) if bias else None
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.dilation)
+
+
 class ConvTranspose2d(Module):
     """Transposed 2-D convolution, weight [in, out/groups, kh, kw]; fan_in = out_channels/groups ·
     kernel area."""

@@ -28,6 +28,8 @@ for a module constructor (C's `gentrain_module_<name>_new`; `swift` makes the `M
   (gentrain.nn.functional.<name>). The first tensor is `self` / `input` in Python unless renamed.
 - inplace: F's function also takes PyTorch's `inplace=False` flag (an activation's); the result is a
   new tensor either way (the engine does not overwrite a tensor autograd may still need).
+- underscore: a one-tensor method op also gets its in-place variant, `gentrain_<name>_(x)` and
+  `Tensor.<name>_()` (PyTorch's exp_, sigmoid_, ...), recorded as the other in-place ops.
 """
 
 SECTIONS = {}  # section -> list of ops, in table order
@@ -35,11 +37,12 @@ ENUMS = {}     # name -> Enum: a mode argument's values (C enum, Swift enum, Pyt
 
 
 class Op:
-    def __init__(self, section, name, args, swift, doc, pydoc, py, kind="op", inplace=False):
+    def __init__(self, section, name, args, swift, doc, pydoc, py, kind="op", inplace=False, underscore=False):
         self.section, self.name, self.swift, self.doc, self.py = section, name, swift, doc, py.split()
-        self.inplace = inplace
+        self.inplace, self.underscore = inplace, underscore
         self.pydoc = pydoc or doc
         self.args = [Arg.parse(a) for a in args]
+        assert not underscore or ([a.type for a in self.args] == ["tensor"] and "method" in self.py), name
         self.kind = kind
 
     @property
@@ -85,8 +88,8 @@ def section(name):
     SECTIONS[name] = []
 
 
-def op(name, *args, swift, doc, pydoc=None, py="", inplace=False):
-    SECTIONS[_section].append(Op(_section, name, args, swift, doc, pydoc, py, inplace=inplace))
+def op(name, *args, swift, doc, pydoc=None, py="", inplace=False, underscore=False):
+    SECTIONS[_section].append(Op(_section, name, args, swift, doc, pydoc, py, inplace=inplace, underscore=underscore))
 
 
 def module(name, *args, swift, doc):
@@ -152,51 +155,51 @@ op("baddbmm", "x", "batch1", "batch2", "double beta = 1.0", "double alpha = 1.0"
    swift="{x}.baddbmm({batch1}, {batch2}, beta: {beta}, alpha: {alpha})", py="method torch",
    doc="beta * x + alpha * (batch1 @ batch2), batched, as addmm (torch.baddbmm).")
 
-op("neg", "x", swift="{x}.neg()", py="method torch", doc="-x (torch.neg).")
-op("exp", "x", swift="{x}.exp()", py="method torch", doc="e^x (torch.exp).")
-op("log", "x", swift="{x}.log()", py="method torch", doc="The natural logarithm (torch.log).")
-op("log1p", "x", swift="{x}.log1p()", py="method torch", doc="log(1 + x), accurate near 0 (torch.log1p).")
-op("log2", "x", swift="{x}.log2()", py="method torch", doc="The base-2 logarithm (torch.log2).")
-op("log10", "x", swift="{x}.log10()", py="method torch", doc="The base-10 logarithm (torch.log10).")
-op("expm1", "x", swift="{x}.expm1()", py="method torch", doc="e^x - 1, accurate near 0 (torch.expm1).")
-op("sqrt", "x", swift="{x}.sqrt()", py="method torch", doc="The square root (torch.sqrt).")
-op("rsqrt", "x", swift="{x}.rsqrt()", py="method torch", doc="1 / sqrt(x) (torch.rsqrt).")
-op("abs", "x", swift="{x}.abs()", py="method torch", doc="|x|; its gradient is sign(x), 0 at 0 (torch.abs).")
-op("reciprocal", "x", swift="{x}.reciprocal()", py="method torch", doc="1 / x (torch.reciprocal).")
-op("sign", "x", swift="{x}.sign()", py="method torch", doc="-1, 0 or 1; its gradient is zero (torch.sign).")
+op("neg", "x", swift="{x}.neg()", py="method torch", doc="-x (torch.neg).", underscore=True)
+op("exp", "x", swift="{x}.exp()", py="method torch", doc="e^x (torch.exp).", underscore=True)
+op("log", "x", swift="{x}.log()", py="method torch", doc="The natural logarithm (torch.log).", underscore=True)
+op("log1p", "x", swift="{x}.log1p()", py="method torch", doc="log(1 + x), accurate near 0 (torch.log1p).", underscore=True)
+op("log2", "x", swift="{x}.log2()", py="method torch", doc="The base-2 logarithm (torch.log2).", underscore=True)
+op("log10", "x", swift="{x}.log10()", py="method torch", doc="The base-10 logarithm (torch.log10).", underscore=True)
+op("expm1", "x", swift="{x}.expm1()", py="method torch", doc="e^x - 1, accurate near 0 (torch.expm1).", underscore=True)
+op("sqrt", "x", swift="{x}.sqrt()", py="method torch", doc="The square root (torch.sqrt).", underscore=True)
+op("rsqrt", "x", swift="{x}.rsqrt()", py="method torch", doc="1 / sqrt(x) (torch.rsqrt).", underscore=True)
+op("abs", "x", swift="{x}.abs()", py="method torch", doc="|x|; its gradient is sign(x), 0 at 0 (torch.abs).", underscore=True)
+op("reciprocal", "x", swift="{x}.reciprocal()", py="method torch", doc="1 / x (torch.reciprocal).", underscore=True)
+op("sign", "x", swift="{x}.sign()", py="method torch", doc="-1, 0 or 1; its gradient is zero (torch.sign).", underscore=True)
 op("floor", "x", swift="{x}.floor()", py="method torch",
-   doc="Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero (torch.floor).")
+   doc="Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero (torch.floor).", underscore=True)
 op("ceil", "x", swift="{x}.ceil()", py="method torch",
-   doc="Rounded up to an integral value, as floor (torch.ceil).")
+   doc="Rounded up to an integral value, as floor (torch.ceil).", underscore=True)
 op("round", "x", swift="{x}.round()", py="method torch",
-   doc="Rounded to the nearest integral value, ties to even, as floor (torch.round).")
+   doc="Rounded to the nearest integral value, ties to even, as floor (torch.round).", underscore=True)
 op("trunc", "x", swift="{x}.trunc()", py="method torch",
-   doc="Rounded toward zero to an integral value, as floor (torch.trunc).")
-op("sin", "x", swift="{x}.sin()", py="method torch", doc="The sine (torch.sin).")
-op("cos", "x", swift="{x}.cos()", py="method torch", doc="The cosine (torch.cos).")
-op("erf", "x", swift="{x}.erf()", py="method torch", doc="The error function (torch.erf).")
-op("erfc", "x", swift="{x}.erfc()", py="method torch", doc="1 - erf(x), accurate where erf(x) is near 1 (torch.erfc).")
+   doc="Rounded toward zero to an integral value, as floor (torch.trunc).", underscore=True)
+op("sin", "x", swift="{x}.sin()", py="method torch", doc="The sine (torch.sin).", underscore=True)
+op("cos", "x", swift="{x}.cos()", py="method torch", doc="The cosine (torch.cos).", underscore=True)
+op("erf", "x", swift="{x}.erf()", py="method torch", doc="The error function (torch.erf).", underscore=True)
+op("erfc", "x", swift="{x}.erfc()", py="method torch", doc="1 - erf(x), accurate where erf(x) is near 1 (torch.erfc).", underscore=True)
 op("erfinv", "x", swift="{x}.erfinv()", py="method torch",
-   doc="The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv).")
-op("tan", "x", swift="{x}.tan()", py="method torch", doc="The tangent (torch.tan).")
-op("asin", "x", swift="{x}.asin()", py="method torch", doc="The arcsine, NaN outside [-1, 1] (torch.asin).")
-op("acos", "x", swift="{x}.acos()", py="method torch", doc="The arccosine, NaN outside [-1, 1] (torch.acos).")
-op("atan", "x", swift="{x}.atan()", py="method torch", doc="The arctangent (torch.atan).")
-op("sinh", "x", swift="{x}.sinh()", py="method torch", doc="The hyperbolic sine (torch.sinh).")
-op("cosh", "x", swift="{x}.cosh()", py="method torch", doc="The hyperbolic cosine (torch.cosh).")
-op("asinh", "x", swift="{x}.asinh()", py="method torch", doc="The inverse hyperbolic sine (torch.asinh).")
-op("acosh", "x", swift="{x}.acosh()", py="method torch", doc="The inverse hyperbolic cosine, NaN below 1 (torch.acosh).")
-op("atanh", "x", swift="{x}.atanh()", py="method torch", doc="The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh).")
-op("exp2", "x", swift="{x}.exp2()", py="method torch", doc="2^x (torch.exp2).")
+   doc="The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv).", underscore=True)
+op("tan", "x", swift="{x}.tan()", py="method torch", doc="The tangent (torch.tan).", underscore=True)
+op("asin", "x", swift="{x}.asin()", py="method torch", doc="The arcsine, NaN outside [-1, 1] (torch.asin).", underscore=True)
+op("acos", "x", swift="{x}.acos()", py="method torch", doc="The arccosine, NaN outside [-1, 1] (torch.acos).", underscore=True)
+op("atan", "x", swift="{x}.atan()", py="method torch", doc="The arctangent (torch.atan).", underscore=True)
+op("sinh", "x", swift="{x}.sinh()", py="method torch", doc="The hyperbolic sine (torch.sinh).", underscore=True)
+op("cosh", "x", swift="{x}.cosh()", py="method torch", doc="The hyperbolic cosine (torch.cosh).", underscore=True)
+op("asinh", "x", swift="{x}.asinh()", py="method torch", doc="The inverse hyperbolic sine (torch.asinh).", underscore=True)
+op("acosh", "x", swift="{x}.acosh()", py="method torch", doc="The inverse hyperbolic cosine, NaN below 1 (torch.acosh).", underscore=True)
+op("atanh", "x", swift="{x}.atanh()", py="method torch", doc="The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh).", underscore=True)
+op("exp2", "x", swift="{x}.exp2()", py="method torch", doc="2^x (torch.exp2).", underscore=True)
 op("frac", "x", swift="{x}.frac()", py="method torch",
-   doc="x - trunc(x), with x's sign; floating point only (torch.frac).")
+   doc="x - trunc(x), with x's sign; floating point only (torch.frac).", underscore=True)
 op("sgn", "x", swift="{x}.sgn()", py="method torch", doc="The sign of a real tensor, as sign (torch.sgn).")
-op("deg2rad", "x", swift="{x}.deg2rad()", py="method torch", doc="Degrees in radians (torch.deg2rad).")
-op("rad2deg", "x", swift="{x}.rad2deg()", py="method torch", doc="Radians in degrees (torch.rad2deg).")
-op("sinc", "x", swift="{x}.sinc()", py="method torch", doc="sin(pi x) / (pi x), 1 at 0 (torch.sinc).")
-op("tanh", "x", swift="{x}.tanh()", py="method torch F", doc="The hyperbolic tangent (torch.tanh).")
-op("sigmoid", "x", swift="{x}.sigmoid()", py="method torch F", doc="1 / (1 + e^-x) (torch.sigmoid).")
-op("relu", "x", swift="{x}.relu()", py="method torch F", doc="max(x, 0) (torch.relu).", inplace=True)
+op("deg2rad", "x", swift="{x}.deg2rad()", py="method torch", doc="Degrees in radians (torch.deg2rad).", underscore=True)
+op("rad2deg", "x", swift="{x}.rad2deg()", py="method torch", doc="Radians in degrees (torch.rad2deg).", underscore=True)
+op("sinc", "x", swift="{x}.sinc()", py="method torch", doc="sin(pi x) / (pi x), 1 at 0 (torch.sinc).", underscore=True)
+op("tanh", "x", swift="{x}.tanh()", py="method torch F", doc="The hyperbolic tangent (torch.tanh).", underscore=True)
+op("sigmoid", "x", swift="{x}.sigmoid()", py="method torch F", doc="1 / (1 + e^-x) (torch.sigmoid).", underscore=True)
+op("relu", "x", swift="{x}.relu()", py="method torch F", doc="max(x, 0) (torch.relu).", inplace=True, underscore=True)
 op("leaky_relu", "x", "double negative_slope = 0.01", swift="{x}.leakyRelu(negativeSlope: {negative_slope})", py="F",
    doc="x where x >= 0, else negative_slope * x (F.leaky_relu).", inplace=True)
 op("silu", "x", swift="{x}.silu()", py="F", doc="x * sigmoid(x) (F.silu, nn.SiLU).", inplace=True)

@@ -498,83 +498,197 @@ gentrain_status gentrain_baddbmm(gentrain_tensor **out, const gentrain_tensor *x
                                  const gentrain_tensor *batch2, double beta, double alpha);
 /* -x (torch.neg). */
 gentrain_status gentrain_neg(gentrain_tensor **out, const gentrain_tensor *x);
+/* neg in place (Tensor.neg_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_neg_(gentrain_tensor *x);
 /* e^x (torch.exp). */
 gentrain_status gentrain_exp(gentrain_tensor **out, const gentrain_tensor *x);
+/* exp in place (Tensor.exp_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_exp_(gentrain_tensor *x);
 /* The natural logarithm (torch.log). */
 gentrain_status gentrain_log(gentrain_tensor **out, const gentrain_tensor *x);
+/* log in place (Tensor.log_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_log_(gentrain_tensor *x);
 /* log(1 + x), accurate near 0 (torch.log1p). */
 gentrain_status gentrain_log1p(gentrain_tensor **out, const gentrain_tensor *x);
+/* log1p in place (Tensor.log1p_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_log1p_(gentrain_tensor *x);
 /* The base-2 logarithm (torch.log2). */
 gentrain_status gentrain_log2(gentrain_tensor **out, const gentrain_tensor *x);
+/* log2 in place (Tensor.log2_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_log2_(gentrain_tensor *x);
 /* The base-10 logarithm (torch.log10). */
 gentrain_status gentrain_log10(gentrain_tensor **out, const gentrain_tensor *x);
+/* log10 in place (Tensor.log10_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_log10_(gentrain_tensor *x);
 /* e^x - 1, accurate near 0 (torch.expm1). */
 gentrain_status gentrain_expm1(gentrain_tensor **out, const gentrain_tensor *x);
+/* expm1 in place (Tensor.expm1_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_expm1_(gentrain_tensor *x);
 /* The square root (torch.sqrt). */
 gentrain_status gentrain_sqrt(gentrain_tensor **out, const gentrain_tensor *x);
+/* sqrt in place (Tensor.sqrt_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_sqrt_(gentrain_tensor *x);
 /* 1 / sqrt(x) (torch.rsqrt). */
 gentrain_status gentrain_rsqrt(gentrain_tensor **out, const gentrain_tensor *x);
+/* rsqrt in place (Tensor.rsqrt_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_rsqrt_(gentrain_tensor *x);
 /* |x|; its gradient is sign(x), 0 at 0 (torch.abs). */
 gentrain_status gentrain_abs(gentrain_tensor **out, const gentrain_tensor *x);
+/* abs in place (Tensor.abs_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_abs_(gentrain_tensor *x);
 /* 1 / x (torch.reciprocal). */
 gentrain_status gentrain_reciprocal(gentrain_tensor **out, const gentrain_tensor *x);
+/* reciprocal in place (Tensor.reciprocal_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_reciprocal_(gentrain_tensor *x);
 /* -1, 0 or 1; its gradient is zero (torch.sign). */
 gentrain_status gentrain_sign(gentrain_tensor **out, const gentrain_tensor *x);
+/* sign in place (Tensor.sign_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_sign_(gentrain_tensor *x);
 /* Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero
  * (torch.floor). */
 gentrain_status gentrain_floor(gentrain_tensor **out, const gentrain_tensor *x);
+/* floor in place (Tensor.floor_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_floor_(gentrain_tensor *x);
 /* Rounded up to an integral value, as floor (torch.ceil). */
 gentrain_status gentrain_ceil(gentrain_tensor **out, const gentrain_tensor *x);
+/* ceil in place (Tensor.ceil_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_ceil_(gentrain_tensor *x);
 /* Rounded to the nearest integral value, ties to even, as floor (torch.round). */
 gentrain_status gentrain_round(gentrain_tensor **out, const gentrain_tensor *x);
+/* round in place (Tensor.round_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_round_(gentrain_tensor *x);
 /* Rounded toward zero to an integral value, as floor (torch.trunc). */
 gentrain_status gentrain_trunc(gentrain_tensor **out, const gentrain_tensor *x);
+/* trunc in place (Tensor.trunc_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_trunc_(gentrain_tensor *x);
 /* The sine (torch.sin). */
 gentrain_status gentrain_sin(gentrain_tensor **out, const gentrain_tensor *x);
+/* sin in place (Tensor.sin_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_sin_(gentrain_tensor *x);
 /* The cosine (torch.cos). */
 gentrain_status gentrain_cos(gentrain_tensor **out, const gentrain_tensor *x);
+/* cos in place (Tensor.cos_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_cos_(gentrain_tensor *x);
 /* The error function (torch.erf). */
 gentrain_status gentrain_erf(gentrain_tensor **out, const gentrain_tensor *x);
+/* erf in place (Tensor.erf_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_erf_(gentrain_tensor *x);
 /* 1 - erf(x), accurate where erf(x) is near 1 (torch.erfc). */
 gentrain_status gentrain_erfc(gentrain_tensor **out, const gentrain_tensor *x);
+/* erfc in place (Tensor.erfc_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_erfc_(gentrain_tensor *x);
 /* The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv). */
 gentrain_status gentrain_erfinv(gentrain_tensor **out, const gentrain_tensor *x);
+/* erfinv in place (Tensor.erfinv_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_erfinv_(gentrain_tensor *x);
 /* The tangent (torch.tan). */
 gentrain_status gentrain_tan(gentrain_tensor **out, const gentrain_tensor *x);
+/* tan in place (Tensor.tan_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_tan_(gentrain_tensor *x);
 /* The arcsine, NaN outside [-1, 1] (torch.asin). */
 gentrain_status gentrain_asin(gentrain_tensor **out, const gentrain_tensor *x);
+/* asin in place (Tensor.asin_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_asin_(gentrain_tensor *x);
 /* The arccosine, NaN outside [-1, 1] (torch.acos). */
 gentrain_status gentrain_acos(gentrain_tensor **out, const gentrain_tensor *x);
+/* acos in place (Tensor.acos_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_acos_(gentrain_tensor *x);
 /* The arctangent (torch.atan). */
 gentrain_status gentrain_atan(gentrain_tensor **out, const gentrain_tensor *x);
+/* atan in place (Tensor.atan_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_atan_(gentrain_tensor *x);
 /* The hyperbolic sine (torch.sinh). */
 gentrain_status gentrain_sinh(gentrain_tensor **out, const gentrain_tensor *x);
+/* sinh in place (Tensor.sinh_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_sinh_(gentrain_tensor *x);
 /* The hyperbolic cosine (torch.cosh). */
 gentrain_status gentrain_cosh(gentrain_tensor **out, const gentrain_tensor *x);
+/* cosh in place (Tensor.cosh_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_cosh_(gentrain_tensor *x);
 /* The inverse hyperbolic sine (torch.asinh). */
 gentrain_status gentrain_asinh(gentrain_tensor **out, const gentrain_tensor *x);
+/* asinh in place (Tensor.asinh_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_asinh_(gentrain_tensor *x);
 /* The inverse hyperbolic cosine, NaN below 1 (torch.acosh). */
 gentrain_status gentrain_acosh(gentrain_tensor **out, const gentrain_tensor *x);
+/* acosh in place (Tensor.acosh_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_acosh_(gentrain_tensor *x);
 /* The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh). */
 gentrain_status gentrain_atanh(gentrain_tensor **out, const gentrain_tensor *x);
+/* atanh in place (Tensor.atanh_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_atanh_(gentrain_tensor *x);
 /* 2^x (torch.exp2). */
 gentrain_status gentrain_exp2(gentrain_tensor **out, const gentrain_tensor *x);
+/* exp2 in place (Tensor.exp2_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_exp2_(gentrain_tensor *x);
 /* x - trunc(x), with x's sign; floating point only (torch.frac). */
 gentrain_status gentrain_frac(gentrain_tensor **out, const gentrain_tensor *x);
+/* frac in place (Tensor.frac_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_frac_(gentrain_tensor *x);
 /* The sign of a real tensor, as sign (torch.sgn). */
 gentrain_status gentrain_sgn(gentrain_tensor **out, const gentrain_tensor *x);
 /* Degrees in radians (torch.deg2rad). */
 gentrain_status gentrain_deg2rad(gentrain_tensor **out, const gentrain_tensor *x);
+/* deg2rad in place (Tensor.deg2rad_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_deg2rad_(gentrain_tensor *x);
 /* Radians in degrees (torch.rad2deg). */
 gentrain_status gentrain_rad2deg(gentrain_tensor **out, const gentrain_tensor *x);
+/* rad2deg in place (Tensor.rad2deg_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_rad2deg_(gentrain_tensor *x);
 /* sin(pi x) / (pi x), 1 at 0 (torch.sinc). */
 gentrain_status gentrain_sinc(gentrain_tensor **out, const gentrain_tensor *x);
+/* sinc in place (Tensor.sinc_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_sinc_(gentrain_tensor *x);
 /* The hyperbolic tangent (torch.tanh). */
 gentrain_status gentrain_tanh(gentrain_tensor **out, const gentrain_tensor *x);
+/* tanh in place (Tensor.tanh_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_tanh_(gentrain_tensor *x);
 /* 1 / (1 + e^-x) (torch.sigmoid). */
 gentrain_status gentrain_sigmoid(gentrain_tensor **out, const gentrain_tensor *x);
+/* sigmoid in place (Tensor.sigmoid_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_sigmoid_(gentrain_tensor *x);
 /* max(x, 0) (torch.relu). */
 gentrain_status gentrain_relu(gentrain_tensor **out, const gentrain_tensor *x);
+/* relu in place (Tensor.relu_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_relu_(gentrain_tensor *x);
 /* x where x >= 0, else negative_slope * x (F.leaky_relu). PyTorch's defaults: negative_slope 0.01. */
 gentrain_status gentrain_leaky_relu(gentrain_tensor **out, const gentrain_tensor *x, double negative_slope);
 /* x * sigmoid(x) (F.silu, nn.SiLU). */

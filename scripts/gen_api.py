@@ -97,6 +97,10 @@ def header_section(section, declared):
                 out += c_enum(ops.ENUMS[a.type[5:]])
         out += c_comment(op)
         out += wrap_call(f"gentrain_status gentrain_{op.c_name}", c_params(op), ");")
+        if op.underscore:
+            out += [f"/* {op.name} in place (Tensor.{op.name}_): x's elements replaced, recorded for autograd as the",
+                    " * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */",
+                    f"gentrain_status gentrain_{op.name}_(gentrain_tensor *x);"]
     return out
 
 
@@ -153,7 +157,12 @@ def swift_entry(op):
     head = wrap_call(f"public func gentrain_{op.c_name}", params, ") -> gentrain_status {")
     producer = "producingModule" if module else "producing"
     call = f"try {call}" if op.args else call   # an engine call without arguments (ReLU()) cannot throw
-    return ["@c @implementation"] + head + [f'    {producer}("gentrain_{op.c_name}", out) {{ {call} }}', "}", ""]
+    entry = ["@c @implementation"] + head + [f'    {producer}("gentrain_{op.c_name}", out) {{ {call} }}', "}", ""]
+    if op.underscore:   # the in-place variant: the op of the tensor's old value, written over it
+        inner = op.swift.format(**{op.args[0].name: "$0"})
+        entry += ["@c @implementation", f"public func gentrain_{op.name}_(_ x: OpaquePointer?) -> gentrain_status {{",
+                  f'    writing("gentrain_{op.name}_", x) {{ try $0.inPlace("{op.name}_") {{ try {inner} }} }}', "}", ""]
+    return entry
 
 
 def swift_file(section):
@@ -277,6 +286,9 @@ def python_ops():
     for op in methods:
         names = py_signature(op, "self")
         lines = py_def(op.name, names, op.pydoc, py_forward(op, names))
+        if op.underscore:
+            lines += [f"def {op.name}_(self) -> Tensor:", '    """' + op.name + ' in place."""',
+                      f"    return self._in_place(lib.gentrain_{op.name}_)", ""]
         out += ["    " + line if line else "" for line in lines]
     out += [""]
     for op in torch:
@@ -343,6 +355,8 @@ def c_test():
                 out.append(f"    REFUSES_NULL_HANDLE(gentrain_{op.c_name}(&out, {c_args(op, first)}));")
             out.append(f"    EXPECT(gentrain_{op.c_name}({', '.join(['NULL'] + [c_args(op, None)] * bool(op.args))}) == "
                        "GENTRAIN_ERR_INVALID_ARGUMENT);")
+            if op.underscore:
+                out.append(f"    EXPECT(gentrain_{op.name}_(NULL) == GENTRAIN_ERR_INVALID_HANDLE);")
     out += ["    gentrain_tensor_free(t);",
             '    printf("%d checks, %d failures\\n", checks, failures);',
             "    return failures != 0;", "}", ""]
@@ -390,13 +404,14 @@ def fuzz_case(i, op):
 
 def fuzz_ops():
     entries = [op for section in ops.SECTIONS.values() for op in section]
+    in_place = [op for op in entries if op.underscore]
     out = [f"/* Every entry of the op table with fuzzed arguments. {NOTICE} */", "",
            "/* One op or module constructor of api/ops.py, picked by two bytes: tensors from the pool (NULL",
            " * and freed ones among them), numbers and integers with their extremes, dtypes, reductions and",
            " * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose",
            " * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The",
            " * result goes to the pool, a module to a module slot. */",
-           f"enum {{ GENERATED_OPS = {len(entries)} }};", "",
+           f"enum {{ GENERATED_OPS = {len(entries) + len(in_place)} }};", "",
            "static void generated_op(input *in) {",
            "    gentrain_tensor *out = NULL;",
            "    gentrain_module *module = NULL;",
@@ -405,6 +420,8 @@ def fuzz_ops():
            "    switch (pick % GENERATED_OPS) {"]
     for i, op in enumerate(entries):
         out += fuzz_case(i, op)
+    for i, op in enumerate(in_place, len(entries)):   # the in-place variants, on a tensor of the pool
+        out += [f"    case {i}: gentrain_{op.name}_(any_tensor(in)); break;"]
     out += ["    }", "    put(in, out);", "    put_module(in, module);", "}", ""]
     return "\n".join(out)
 

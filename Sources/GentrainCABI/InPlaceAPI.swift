@@ -4,8 +4,8 @@ import GentrainCore
 // In-place ops: each writes into its first tensor under that tensor's use guard (two threads
 // writing one tensor at once is a misuse, reported as such).
 
-/// Runs `body` on the tensor `x` for the in-place op `function`.
-private func writing(_ function: StaticString, _ x: OpaquePointer?, _ body: (Tensor) throws -> Void) -> gentrain_status {
+/// Runs `body` on the tensor `x` for the in-place op `function` (also the generated ones: exp_, ...).
+func writing(_ function: StaticString, _ x: OpaquePointer?, _ body: (Tensor) throws -> Void) -> gentrain_status {
     guarded(function) {
         let t = try tensorArg(x, "x")
         try t.use.exclusive("x") { try body(t) }

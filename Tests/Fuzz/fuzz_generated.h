@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 242 };
+enum { GENERATED_OPS = 280 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -1628,6 +1628,44 @@ static void generated_op(input *in) {
         gentrain_module_gru_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
+    case 242: gentrain_neg_(any_tensor(in)); break;
+    case 243: gentrain_exp_(any_tensor(in)); break;
+    case 244: gentrain_log_(any_tensor(in)); break;
+    case 245: gentrain_log1p_(any_tensor(in)); break;
+    case 246: gentrain_log2_(any_tensor(in)); break;
+    case 247: gentrain_log10_(any_tensor(in)); break;
+    case 248: gentrain_expm1_(any_tensor(in)); break;
+    case 249: gentrain_sqrt_(any_tensor(in)); break;
+    case 250: gentrain_rsqrt_(any_tensor(in)); break;
+    case 251: gentrain_abs_(any_tensor(in)); break;
+    case 252: gentrain_reciprocal_(any_tensor(in)); break;
+    case 253: gentrain_sign_(any_tensor(in)); break;
+    case 254: gentrain_floor_(any_tensor(in)); break;
+    case 255: gentrain_ceil_(any_tensor(in)); break;
+    case 256: gentrain_round_(any_tensor(in)); break;
+    case 257: gentrain_trunc_(any_tensor(in)); break;
+    case 258: gentrain_sin_(any_tensor(in)); break;
+    case 259: gentrain_cos_(any_tensor(in)); break;
+    case 260: gentrain_erf_(any_tensor(in)); break;
+    case 261: gentrain_erfc_(any_tensor(in)); break;
+    case 262: gentrain_erfinv_(any_tensor(in)); break;
+    case 263: gentrain_tan_(any_tensor(in)); break;
+    case 264: gentrain_asin_(any_tensor(in)); break;
+    case 265: gentrain_acos_(any_tensor(in)); break;
+    case 266: gentrain_atan_(any_tensor(in)); break;
+    case 267: gentrain_sinh_(any_tensor(in)); break;
+    case 268: gentrain_cosh_(any_tensor(in)); break;
+    case 269: gentrain_asinh_(any_tensor(in)); break;
+    case 270: gentrain_acosh_(any_tensor(in)); break;
+    case 271: gentrain_atanh_(any_tensor(in)); break;
+    case 272: gentrain_exp2_(any_tensor(in)); break;
+    case 273: gentrain_frac_(any_tensor(in)); break;
+    case 274: gentrain_deg2rad_(any_tensor(in)); break;
+    case 275: gentrain_rad2deg_(any_tensor(in)); break;
+    case 276: gentrain_sinc_(any_tensor(in)); break;
+    case 277: gentrain_tanh_(any_tensor(in)); break;
+    case 278: gentrain_sigmoid_(any_tensor(in)); break;
+    case 279: gentrain_relu_(any_tensor(in)); break;
     }
     put(in, out);
     put_module(in, module);

@@ -152,8 +152,18 @@ public func gentrain_neg(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_sta
 }
 
 @c @implementation
+public func gentrain_neg_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_neg_", x) { try $0.inPlace("neg_") { try $0.neg() } }
+}
+
+@c @implementation
 public func gentrain_exp(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_exp", out) { try tensorArg(x, "x").exp() }
+}
+
+@c @implementation
+public func gentrain_exp_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_exp_", x) { try $0.inPlace("exp_") { try $0.exp() } }
 }
 
 @c @implementation
@@ -162,8 +172,18 @@ public func gentrain_log(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_sta
 }
 
 @c @implementation
+public func gentrain_log_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_log_", x) { try $0.inPlace("log_") { try $0.log() } }
+}
+
+@c @implementation
 public func gentrain_log1p(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_log1p", out) { try tensorArg(x, "x").log1p() }
+}
+
+@c @implementation
+public func gentrain_log1p_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_log1p_", x) { try $0.inPlace("log1p_") { try $0.log1p() } }
 }
 
 @c @implementation
@@ -172,8 +192,18 @@ public func gentrain_log2(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_log2_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_log2_", x) { try $0.inPlace("log2_") { try $0.log2() } }
+}
+
+@c @implementation
 public func gentrain_log10(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_log10", out) { try tensorArg(x, "x").log10() }
+}
+
+@c @implementation
+public func gentrain_log10_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_log10_", x) { try $0.inPlace("log10_") { try $0.log10() } }
 }
 
 @c @implementation
@@ -182,8 +212,18 @@ public func gentrain_expm1(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_s
 }
 
 @c @implementation
+public func gentrain_expm1_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_expm1_", x) { try $0.inPlace("expm1_") { try $0.expm1() } }
+}
+
+@c @implementation
 public func gentrain_sqrt(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_sqrt", out) { try tensorArg(x, "x").sqrt() }
+}
+
+@c @implementation
+public func gentrain_sqrt_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_sqrt_", x) { try $0.inPlace("sqrt_") { try $0.sqrt() } }
 }
 
 @c @implementation
@@ -192,8 +232,18 @@ public func gentrain_rsqrt(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_s
 }
 
 @c @implementation
+public func gentrain_rsqrt_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_rsqrt_", x) { try $0.inPlace("rsqrt_") { try $0.rsqrt() } }
+}
+
+@c @implementation
 public func gentrain_abs(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_abs", out) { try tensorArg(x, "x").abs() }
+}
+
+@c @implementation
+public func gentrain_abs_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_abs_", x) { try $0.inPlace("abs_") { try $0.abs() } }
 }
 
 @c @implementation
@@ -202,8 +252,18 @@ public func gentrain_reciprocal(_ out: TensorOut?, _ x: OpaquePointer?) -> gentr
 }
 
 @c @implementation
+public func gentrain_reciprocal_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_reciprocal_", x) { try $0.inPlace("reciprocal_") { try $0.reciprocal() } }
+}
+
+@c @implementation
 public func gentrain_sign(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_sign", out) { try tensorArg(x, "x").sign() }
+}
+
+@c @implementation
+public func gentrain_sign_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_sign_", x) { try $0.inPlace("sign_") { try $0.sign() } }
 }
 
 @c @implementation
@@ -212,8 +272,18 @@ public func gentrain_floor(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_s
 }
 
 @c @implementation
+public func gentrain_floor_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_floor_", x) { try $0.inPlace("floor_") { try $0.floor() } }
+}
+
+@c @implementation
 public func gentrain_ceil(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_ceil", out) { try tensorArg(x, "x").ceil() }
+}
+
+@c @implementation
+public func gentrain_ceil_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_ceil_", x) { try $0.inPlace("ceil_") { try $0.ceil() } }
 }
 
 @c @implementation
@@ -222,8 +292,18 @@ public func gentrain_round(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_s
 }
 
 @c @implementation
+public func gentrain_round_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_round_", x) { try $0.inPlace("round_") { try $0.round() } }
+}
+
+@c @implementation
 public func gentrain_trunc(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_trunc", out) { try tensorArg(x, "x").trunc() }
+}
+
+@c @implementation
+public func gentrain_trunc_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_trunc_", x) { try $0.inPlace("trunc_") { try $0.trunc() } }
 }
 
 @c @implementation
@@ -232,8 +312,18 @@ public func gentrain_sin(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_sta
 }
 
 @c @implementation
+public func gentrain_sin_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_sin_", x) { try $0.inPlace("sin_") { try $0.sin() } }
+}
+
+@c @implementation
 public func gentrain_cos(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_cos", out) { try tensorArg(x, "x").cos() }
+}
+
+@c @implementation
+public func gentrain_cos_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_cos_", x) { try $0.inPlace("cos_") { try $0.cos() } }
 }
 
 @c @implementation
@@ -242,8 +332,18 @@ public func gentrain_erf(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_sta
 }
 
 @c @implementation
+public func gentrain_erf_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_erf_", x) { try $0.inPlace("erf_") { try $0.erf() } }
+}
+
+@c @implementation
 public func gentrain_erfc(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_erfc", out) { try tensorArg(x, "x").erfc() }
+}
+
+@c @implementation
+public func gentrain_erfc_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_erfc_", x) { try $0.inPlace("erfc_") { try $0.erfc() } }
 }
 
 @c @implementation
@@ -252,8 +352,18 @@ public func gentrain_erfinv(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_
 }
 
 @c @implementation
+public func gentrain_erfinv_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_erfinv_", x) { try $0.inPlace("erfinv_") { try $0.erfinv() } }
+}
+
+@c @implementation
 public func gentrain_tan(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_tan", out) { try tensorArg(x, "x").tan() }
+}
+
+@c @implementation
+public func gentrain_tan_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_tan_", x) { try $0.inPlace("tan_") { try $0.tan() } }
 }
 
 @c @implementation
@@ -262,8 +372,18 @@ public func gentrain_asin(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_asin_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_asin_", x) { try $0.inPlace("asin_") { try $0.asin() } }
+}
+
+@c @implementation
 public func gentrain_acos(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_acos", out) { try tensorArg(x, "x").acos() }
+}
+
+@c @implementation
+public func gentrain_acos_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_acos_", x) { try $0.inPlace("acos_") { try $0.acos() } }
 }
 
 @c @implementation
@@ -272,8 +392,18 @@ public func gentrain_atan(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_atan_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_atan_", x) { try $0.inPlace("atan_") { try $0.atan() } }
+}
+
+@c @implementation
 public func gentrain_sinh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_sinh", out) { try tensorArg(x, "x").sinh() }
+}
+
+@c @implementation
+public func gentrain_sinh_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_sinh_", x) { try $0.inPlace("sinh_") { try $0.sinh() } }
 }
 
 @c @implementation
@@ -282,8 +412,18 @@ public func gentrain_cosh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_cosh_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_cosh_", x) { try $0.inPlace("cosh_") { try $0.cosh() } }
+}
+
+@c @implementation
 public func gentrain_asinh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_asinh", out) { try tensorArg(x, "x").asinh() }
+}
+
+@c @implementation
+public func gentrain_asinh_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_asinh_", x) { try $0.inPlace("asinh_") { try $0.asinh() } }
 }
 
 @c @implementation
@@ -292,8 +432,18 @@ public func gentrain_acosh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_s
 }
 
 @c @implementation
+public func gentrain_acosh_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_acosh_", x) { try $0.inPlace("acosh_") { try $0.acosh() } }
+}
+
+@c @implementation
 public func gentrain_atanh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_atanh", out) { try tensorArg(x, "x").atanh() }
+}
+
+@c @implementation
+public func gentrain_atanh_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_atanh_", x) { try $0.inPlace("atanh_") { try $0.atanh() } }
 }
 
 @c @implementation
@@ -302,8 +452,18 @@ public func gentrain_exp2(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_exp2_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_exp2_", x) { try $0.inPlace("exp2_") { try $0.exp2() } }
+}
+
+@c @implementation
 public func gentrain_frac(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_frac", out) { try tensorArg(x, "x").frac() }
+}
+
+@c @implementation
+public func gentrain_frac_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_frac_", x) { try $0.inPlace("frac_") { try $0.frac() } }
 }
 
 @c @implementation
@@ -317,8 +477,18 @@ public func gentrain_deg2rad(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain
 }
 
 @c @implementation
+public func gentrain_deg2rad_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_deg2rad_", x) { try $0.inPlace("deg2rad_") { try $0.deg2rad() } }
+}
+
+@c @implementation
 public func gentrain_rad2deg(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_rad2deg", out) { try tensorArg(x, "x").rad2deg() }
+}
+
+@c @implementation
+public func gentrain_rad2deg_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_rad2deg_", x) { try $0.inPlace("rad2deg_") { try $0.rad2deg() } }
 }
 
 @c @implementation
@@ -327,8 +497,18 @@ public func gentrain_sinc(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_st
 }
 
 @c @implementation
+public func gentrain_sinc_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_sinc_", x) { try $0.inPlace("sinc_") { try $0.sinc() } }
+}
+
+@c @implementation
 public func gentrain_tanh(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_tanh", out) { try tensorArg(x, "x").tanh() }
+}
+
+@c @implementation
+public func gentrain_tanh_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_tanh_", x) { try $0.inPlace("tanh_") { try $0.tanh() } }
 }
 
 @c @implementation
@@ -337,8 +517,18 @@ public func gentrain_sigmoid(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain
 }
 
 @c @implementation
+public func gentrain_sigmoid_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_sigmoid_", x) { try $0.inPlace("sigmoid_") { try $0.sigmoid() } }
+}
+
+@c @implementation
 public func gentrain_relu(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_relu", out) { try tensorArg(x, "x").relu() }
+}
+
+@c @implementation
+public func gentrain_relu_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_relu_", x) { try $0.inPlace("relu_") { try $0.relu() } }
 }
 
 @c @implementation

@@ -90,6 +90,20 @@ extension Tensor {
     @discardableResult
     public func div_(_ other: Tensor) throws -> Tensor { try applyInPlace("div_", [other]) { old, o in try old.div(o[0]) } }
 
+    /// Replaces the elements with `f` of them, PyTorch's unary in-place methods (`exp_`, `sigmoid_`, …),
+    /// recorded as the other in-place ops; a result of another dtype (exp_ of integers) is an error,
+    /// as PyTorch's.
+    @discardableResult
+    public func inPlace(_ name: String, _ f: (Tensor) throws -> Tensor) throws -> Tensor {
+        try applyInPlace(name, []) { old, _ in
+            let result = try f(old)
+            guard result.dtype == old.dtype else {
+                throw GentrainError.dtype("\(name): result type \(result.dtype) can't be cast to the desired output type \(old.dtype)")
+            }
+            return result
+        }
+    }
+
     /// Limits the elements to [min, max] in place, PyTorch's `clamp_`.
     @discardableResult
     public func clamp_(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {

@@ -105,49 +105,97 @@ class TensorOps:
         """-x (torch.neg)."""
         return self._tensor_op(fn.gentrain_neg, self)
 
+    def neg_(self) -> Tensor:
+        """neg in place."""
+        return self._in_place(lib.gentrain_neg_)
+
     def exp(self) -> Tensor:
         """e^x (torch.exp)."""
         return self._tensor_op(fn.gentrain_exp, self)
+
+    def exp_(self) -> Tensor:
+        """exp in place."""
+        return self._in_place(lib.gentrain_exp_)
 
     def log(self) -> Tensor:
         """The natural logarithm (torch.log)."""
         return self._tensor_op(fn.gentrain_log, self)
 
+    def log_(self) -> Tensor:
+        """log in place."""
+        return self._in_place(lib.gentrain_log_)
+
     def log1p(self) -> Tensor:
         """log(1 + x), accurate near 0 (torch.log1p)."""
         return self._tensor_op(fn.gentrain_log1p, self)
+
+    def log1p_(self) -> Tensor:
+        """log1p in place."""
+        return self._in_place(lib.gentrain_log1p_)
 
     def log2(self) -> Tensor:
         """The base-2 logarithm (torch.log2)."""
         return self._tensor_op(fn.gentrain_log2, self)
 
+    def log2_(self) -> Tensor:
+        """log2 in place."""
+        return self._in_place(lib.gentrain_log2_)
+
     def log10(self) -> Tensor:
         """The base-10 logarithm (torch.log10)."""
         return self._tensor_op(fn.gentrain_log10, self)
+
+    def log10_(self) -> Tensor:
+        """log10 in place."""
+        return self._in_place(lib.gentrain_log10_)
 
     def expm1(self) -> Tensor:
         """e^x - 1, accurate near 0 (torch.expm1)."""
         return self._tensor_op(fn.gentrain_expm1, self)
 
+    def expm1_(self) -> Tensor:
+        """expm1 in place."""
+        return self._in_place(lib.gentrain_expm1_)
+
     def sqrt(self) -> Tensor:
         """The square root (torch.sqrt)."""
         return self._tensor_op(fn.gentrain_sqrt, self)
+
+    def sqrt_(self) -> Tensor:
+        """sqrt in place."""
+        return self._in_place(lib.gentrain_sqrt_)
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x) (torch.rsqrt)."""
         return self._tensor_op(fn.gentrain_rsqrt, self)
 
+    def rsqrt_(self) -> Tensor:
+        """rsqrt in place."""
+        return self._in_place(lib.gentrain_rsqrt_)
+
     def abs(self) -> Tensor:
         """|x|; its gradient is sign(x), 0 at 0 (torch.abs)."""
         return self._tensor_op(fn.gentrain_abs, self)
+
+    def abs_(self) -> Tensor:
+        """abs in place."""
+        return self._in_place(lib.gentrain_abs_)
 
     def reciprocal(self) -> Tensor:
         """1 / x (torch.reciprocal)."""
         return self._tensor_op(fn.gentrain_reciprocal, self)
 
+    def reciprocal_(self) -> Tensor:
+        """reciprocal in place."""
+        return self._in_place(lib.gentrain_reciprocal_)
+
     def sign(self) -> Tensor:
         """-1, 0 or 1; its gradient is zero (torch.sign)."""
         return self._tensor_op(fn.gentrain_sign, self)
+
+    def sign_(self) -> Tensor:
+        """sign in place."""
+        return self._in_place(lib.gentrain_sign_)
 
     def floor(self) -> Tensor:
         """Rounded down to an integral value, in x's dtype (integers unchanged); its gradient is zero
@@ -155,81 +203,161 @@ class TensorOps:
         """
         return self._tensor_op(fn.gentrain_floor, self)
 
+    def floor_(self) -> Tensor:
+        """floor in place."""
+        return self._in_place(lib.gentrain_floor_)
+
     def ceil(self) -> Tensor:
         """Rounded up to an integral value, as floor (torch.ceil)."""
         return self._tensor_op(fn.gentrain_ceil, self)
+
+    def ceil_(self) -> Tensor:
+        """ceil in place."""
+        return self._in_place(lib.gentrain_ceil_)
 
     def round(self) -> Tensor:
         """Rounded to the nearest integral value, ties to even, as floor (torch.round)."""
         return self._tensor_op(fn.gentrain_round, self)
 
+    def round_(self) -> Tensor:
+        """round in place."""
+        return self._in_place(lib.gentrain_round_)
+
     def trunc(self) -> Tensor:
         """Rounded toward zero to an integral value, as floor (torch.trunc)."""
         return self._tensor_op(fn.gentrain_trunc, self)
+
+    def trunc_(self) -> Tensor:
+        """trunc in place."""
+        return self._in_place(lib.gentrain_trunc_)
 
     def sin(self) -> Tensor:
         """The sine (torch.sin)."""
         return self._tensor_op(fn.gentrain_sin, self)
 
+    def sin_(self) -> Tensor:
+        """sin in place."""
+        return self._in_place(lib.gentrain_sin_)
+
     def cos(self) -> Tensor:
         """The cosine (torch.cos)."""
         return self._tensor_op(fn.gentrain_cos, self)
+
+    def cos_(self) -> Tensor:
+        """cos in place."""
+        return self._in_place(lib.gentrain_cos_)
 
     def erf(self) -> Tensor:
         """The error function (torch.erf)."""
         return self._tensor_op(fn.gentrain_erf, self)
 
+    def erf_(self) -> Tensor:
+        """erf in place."""
+        return self._in_place(lib.gentrain_erf_)
+
     def erfc(self) -> Tensor:
         """1 - erf(x), accurate where erf(x) is near 1 (torch.erfc)."""
         return self._tensor_op(fn.gentrain_erfc, self)
+
+    def erfc_(self) -> Tensor:
+        """erfc in place."""
+        return self._in_place(lib.gentrain_erfc_)
 
     def erfinv(self) -> Tensor:
         """The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv)."""
         return self._tensor_op(fn.gentrain_erfinv, self)
 
+    def erfinv_(self) -> Tensor:
+        """erfinv in place."""
+        return self._in_place(lib.gentrain_erfinv_)
+
     def tan(self) -> Tensor:
         """The tangent (torch.tan)."""
         return self._tensor_op(fn.gentrain_tan, self)
+
+    def tan_(self) -> Tensor:
+        """tan in place."""
+        return self._in_place(lib.gentrain_tan_)
 
     def asin(self) -> Tensor:
         """The arcsine, NaN outside [-1, 1] (torch.asin)."""
         return self._tensor_op(fn.gentrain_asin, self)
 
+    def asin_(self) -> Tensor:
+        """asin in place."""
+        return self._in_place(lib.gentrain_asin_)
+
     def acos(self) -> Tensor:
         """The arccosine, NaN outside [-1, 1] (torch.acos)."""
         return self._tensor_op(fn.gentrain_acos, self)
+
+    def acos_(self) -> Tensor:
+        """acos in place."""
+        return self._in_place(lib.gentrain_acos_)
 
     def atan(self) -> Tensor:
         """The arctangent (torch.atan)."""
         return self._tensor_op(fn.gentrain_atan, self)
 
+    def atan_(self) -> Tensor:
+        """atan in place."""
+        return self._in_place(lib.gentrain_atan_)
+
     def sinh(self) -> Tensor:
         """The hyperbolic sine (torch.sinh)."""
         return self._tensor_op(fn.gentrain_sinh, self)
+
+    def sinh_(self) -> Tensor:
+        """sinh in place."""
+        return self._in_place(lib.gentrain_sinh_)
 
     def cosh(self) -> Tensor:
         """The hyperbolic cosine (torch.cosh)."""
         return self._tensor_op(fn.gentrain_cosh, self)
 
+    def cosh_(self) -> Tensor:
+        """cosh in place."""
+        return self._in_place(lib.gentrain_cosh_)
+
     def asinh(self) -> Tensor:
         """The inverse hyperbolic sine (torch.asinh)."""
         return self._tensor_op(fn.gentrain_asinh, self)
+
+    def asinh_(self) -> Tensor:
+        """asinh in place."""
+        return self._in_place(lib.gentrain_asinh_)
 
     def acosh(self) -> Tensor:
         """The inverse hyperbolic cosine, NaN below 1 (torch.acosh)."""
         return self._tensor_op(fn.gentrain_acosh, self)
 
+    def acosh_(self) -> Tensor:
+        """acosh in place."""
+        return self._in_place(lib.gentrain_acosh_)
+
     def atanh(self) -> Tensor:
         """The inverse hyperbolic tangent, NaN outside [-1, 1] (torch.atanh)."""
         return self._tensor_op(fn.gentrain_atanh, self)
+
+    def atanh_(self) -> Tensor:
+        """atanh in place."""
+        return self._in_place(lib.gentrain_atanh_)
 
     def exp2(self) -> Tensor:
         """2^x (torch.exp2)."""
         return self._tensor_op(fn.gentrain_exp2, self)
 
+    def exp2_(self) -> Tensor:
+        """exp2 in place."""
+        return self._in_place(lib.gentrain_exp2_)
+
     def frac(self) -> Tensor:
         """x - trunc(x), with x's sign; floating point only (torch.frac)."""
         return self._tensor_op(fn.gentrain_frac, self)
+
+    def frac_(self) -> Tensor:
+        """frac in place."""
+        return self._in_place(lib.gentrain_frac_)
 
     def sgn(self) -> Tensor:
         """The sign of a real tensor, as sign (torch.sgn)."""
@@ -239,25 +367,49 @@ class TensorOps:
         """Degrees in radians (torch.deg2rad)."""
         return self._tensor_op(fn.gentrain_deg2rad, self)
 
+    def deg2rad_(self) -> Tensor:
+        """deg2rad in place."""
+        return self._in_place(lib.gentrain_deg2rad_)
+
     def rad2deg(self) -> Tensor:
         """Radians in degrees (torch.rad2deg)."""
         return self._tensor_op(fn.gentrain_rad2deg, self)
+
+    def rad2deg_(self) -> Tensor:
+        """rad2deg in place."""
+        return self._in_place(lib.gentrain_rad2deg_)
 
     def sinc(self) -> Tensor:
         """sin(pi x) / (pi x), 1 at 0 (torch.sinc)."""
         return self._tensor_op(fn.gentrain_sinc, self)
 
+    def sinc_(self) -> Tensor:
+        """sinc in place."""
+        return self._in_place(lib.gentrain_sinc_)
+
     def tanh(self) -> Tensor:
         """The hyperbolic tangent (torch.tanh)."""
         return self._tensor_op(fn.gentrain_tanh, self)
+
+    def tanh_(self) -> Tensor:
+        """tanh in place."""
+        return self._in_place(lib.gentrain_tanh_)
 
     def sigmoid(self) -> Tensor:
         """1 / (1 + e^-x) (torch.sigmoid)."""
         return self._tensor_op(fn.gentrain_sigmoid, self)
 
+    def sigmoid_(self) -> Tensor:
+        """sigmoid in place."""
+        return self._in_place(lib.gentrain_sigmoid_)
+
     def relu(self) -> Tensor:
         """max(x, 0) (torch.relu)."""
         return self._tensor_op(fn.gentrain_relu, self)
+
+    def relu_(self) -> Tensor:
+        """relu in place."""
+        return self._in_place(lib.gentrain_relu_)
 
     def hardshrink(self, lambd: float = 0.5) -> Tensor:
         """x where |x| > lambd, else 0 (F.hardshrink)."""

@@ -299,6 +299,11 @@ class Tensor(_TensorBase, TensorOps):
         check(lib.gentrain_clamp_(self._h, lo, hi))
         return self
 
+    def _in_place(self, f):
+        """Calls the in-place C function f on this tensor (the generated exp_, sigmoid_, ...)."""
+        check(f(self._h))
+        return self
+
     def fill_(self, value):
         check(lib.gentrain_fill_(self._h, float(value)))
         return self

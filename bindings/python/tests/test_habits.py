@@ -495,3 +495,20 @@ def test_scatter_distances_and_channel_dropout_as_pytorch():
     assert sample.sum(1).tolist() == [1.0] * 4 and set(sample.detach().reshape(-1).tolist()) == {0.0, 1.0}
     (sample * gentrain.arange(5.0)).sum().backward()
     assert logits.grad.shape == (4, 5) and bool(logits.grad.isfinite().all())
+
+
+def test_generated_in_place_methods_record_as_pytorch():
+    x = gentrain.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert y.sigmoid_() is y
+    y.sum().backward()   # d sigmoid(2x)/dx = 2 s (1 - s)
+    s = 1 / (1 + np.exp(-2 * np.array([0.5, -1.0, 2.0], dtype=np.float32)))
+    np.testing.assert_allclose(x.grad.numpy(), 2 * s * (1 - s), rtol=1e-6)
+    with pytest.raises(gentrain.AutogradError, match="leaf"):
+        x.exp_()
+    with pytest.raises(gentrain.DTypeError, match="can't be cast"):
+        gentrain.tensor([1, 2]).exp_()
+    assert gentrain.tensor([-3, 2]).abs_().tolist() == [3, 2] and gentrain.tensor([1.0, 4.0]).sqrt_().tolist() == [1.0, 2.0]
+    with gentrain.no_grad():
+        x.clamp_(-1.0, 1.0).tanh_()
+    np.testing.assert_allclose(x.detach().numpy(), np.tanh([0.5, -1.0, 1.0]), rtol=1e-6)

@@ -15,7 +15,8 @@ from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
 from .tensor import (Generator, Tensor, arange, argsort, cat, device, einsum, empty, empty_like, eye, from_numpy, full,
                      full_like, get_default_dtype, hstack, linspace, logspace, meshgrid, multinomial, ones, ones_like, rand,
                      rand_like, randint, randint_like, randn, randn_like, randperm, repeat_interleave, set_default_dtype, sort,
-                     stack, std_mean, tensor, topk, var_mean, vstack, where, zeros, zeros_like)
+                     stack, std_mean, tensor, tensordot, kron, cross, topk, tril_indices, triu_indices, var_mean, vstack,
+                     where, zeros, zeros_like)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 
@@ -58,6 +59,7 @@ def matmul(a, b):
 for _name in ("clamp", "clip", "var", "std", "max", "min", "argmax", "argmin", "reshape", "permute", "split", "chunk", "eq",
               "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square", "nonzero", "argwhere", "unique",
               "unbind", "diff", "movedim", "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "fliplr", "flipud", "take",
-              "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax", "scatter"):
+              "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax", "scatter", "rot90", "diag_embed",
+              "narrow_copy"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

@@ -677,6 +677,29 @@ class Tensor(_TensorBase, TensorOps):
         """scatter in place (one-hot codes: `codes.scatter_(1, indices, 1)`)."""
         return self.copy_(self.scatter(dim, index, src, value))
 
+    def unflatten(self, dim, sizes):
+        """Dim `dim` as the dims `sizes` (one may be -1)."""
+        d = dim % self.ndim
+        return self.reshape(*self.shape[:d], *sizes, *self.shape[d + 1:])
+
+    def narrow_copy(self, dim, start, length):
+        return self.narrow(dim, start, length).clone()
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotated by 90 degrees k times from the first of `dims` toward the second (torch.rot90)."""
+        a, b = dims
+        k %= 4
+        if k == 1:
+            return self.flip(b).transpose(a, b)
+        if k == 2:
+            return self.flip((a, b))
+        return self.transpose(a, b).flip(b) if k == 3 else self.clone()
+
+    def diag_embed(self):
+        """The last dim as the diagonal of square matrices (torch.diag_embed with offset 0)."""
+        n = self.shape[-1]
+        return self.unsqueeze(-1) * eye(n, dtype=self.dtype)
+
     def unbind(self, dim=0):
         """The slices along `dim` as a tuple of views."""
         return tuple(self.select(dim, i) for i in range(self.shape[dim]))
@@ -1134,6 +1157,43 @@ def einsum(equation, *operands):
         operands = tuple(operands[0])
     hs, n = _handles(operands)
     return _new(lib.gentrain_einsum, equation.encode(), hs, n)
+
+
+def tensordot(a, b, dims=2):
+    """Sums over the last `dims` dims of a and the first of b, or over the dims listed in a pair of
+    sequences (torch.tensordot), as one matrix product."""
+    if isinstance(dims, builtins.int):
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = [d % a.ndim for d in dims[0]], [d % b.ndim for d in dims[1]]
+    keep_a, keep_b = [d for d in range(a.ndim) if d not in da], [d for d in range(b.ndim) if d not in db]
+    left = a.permute(*keep_a, *da).reshape(math.prod(a.shape[d] for d in keep_a), math.prod(a.shape[d] for d in da))
+    right = b.permute(*db, *keep_b).reshape(math.prod(b.shape[d] for d in db), math.prod(b.shape[d] for d in keep_b))
+    return (left @ right).reshape(*[a.shape[d] for d in keep_a], *[b.shape[d] for d in keep_b])
+
+
+def kron(a, b):
+    """The Kronecker product of two tensors of one rank (torch.kron)."""
+    n = a.ndim
+    out = a.reshape(*[s for d in a.shape for s in (d, 1)]) * b.reshape(*[s for d in b.shape for s in (1, d)])
+    return out.reshape(*[a.shape[i] * b.shape[i] for i in range(n)])
+
+
+def cross(a, b, dim=-1):
+    """The cross product of 3-vectors along `dim` (torch.linalg.cross; torch.cross with a dim)."""
+    def part(t, i):
+        return t.narrow(dim, i, 1)
+    return cat([part(a, 1) * part(b, 2) - part(a, 2) * part(b, 1), part(a, 2) * part(b, 0) - part(a, 0) * part(b, 2),
+                part(a, 0) * part(b, 1) - part(a, 1) * part(b, 0)], dim % a.ndim)
+
+
+def triu_indices(row, col, offset=0):
+    """The [2, n] int64 indices of the upper triangle of a row x col matrix (torch.triu_indices)."""
+    return ones(row, col, dtype=_dtype.bool_).triu(offset).nonzero().t().contiguous()
+
+
+def tril_indices(row, col, offset=0):
+    return ones(row, col, dtype=_dtype.bool_).tril(offset).nonzero().t().contiguous()
 
 
 def hstack(tensors):

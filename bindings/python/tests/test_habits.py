@@ -512,3 +512,14 @@ def test_generated_in_place_methods_record_as_pytorch():
     with gentrain.no_grad():
         x.clamp_(-1.0, 1.0).tanh_()
     np.testing.assert_allclose(x.detach().numpy(), np.tanh([0.5, -1.0, 1.0]), rtol=1e-6)
+
+
+def test_products_and_rearrangements_of_the_long_tail_as_pytorch():
+    # PyTorch 2.13's values for the same expressions.
+    m = gentrain.tensor([[1.5, -2.0, 3.0], [0.5, 2.0, -1.0]])
+    assert gentrain.rot90(m).tolist() == [[3.0, -1.0], [-2.0, 2.0], [1.5, 0.5]]
+    assert gentrain.tensordot(gentrain.arange(24.0).reshape(2, 3, 4), gentrain.arange(12.0).reshape(3, 4)).tolist() == [506.0, 1298.0]
+    assert gentrain.kron(gentrain.eye(2), gentrain.tensor([[1.0, 2.0], [3.0, 4.0]]))[2:, 2:].tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert gentrain.cross(gentrain.tensor([[1.0, 0.0, 0.0]]), gentrain.tensor([[0.0, 1.0, 0.0]]), dim=1).tolist() == [[0.0, 0.0, 1.0]]
+    assert gentrain.triu_indices(3, 3).tolist() == [[0, 0, 0, 1, 1, 2], [0, 1, 2, 1, 2, 2]]
+    assert m.unflatten(1, (3, 1)).shape == (2, 3, 1) and m.diag_embed().shape == (2, 3, 3)

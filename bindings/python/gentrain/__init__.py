@@ -60,6 +60,6 @@ for _name in ("clamp", "clip", "var", "std", "max", "min", "argmax", "argmin", "
               "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square", "nonzero", "argwhere", "unique",
               "unbind", "diff", "movedim", "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "fliplr", "flipud", "take",
               "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax", "scatter", "rot90", "diag_embed",
-              "narrow_copy"):
+              "narrow_copy", "median", "quantile"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

@@ -677,6 +677,53 @@ class Tensor(_TensorBase, TensorOps):
         """scatter in place (one-hot codes: `codes.scatter_(1, indices, 1)`)."""
         return self.copy_(self.scatter(dim, index, src, value))
 
+    def median(self, dim=None, keepdim=False):
+        """The lower of the two middle values (NaN if any element is NaN), over every element, or
+        `(values, indices)` along `dim` (torch.median); gradients flow to the chosen elements."""
+        if dim is None:
+            return self.reshape(-1).median(0).values
+        values, indices = _sorted(self, dim, False)   # NaNs sort last
+        d = dim % builtins.max(self.ndim, 1)
+        n = self.shape[d] if self.ndim else 1
+        nan = self.isnan().any(d, keepdim=True) if self.ndim else self.isnan()
+        if not self.ndim:
+            return MaxResult(self, zeros((), dtype=_dtype.int64))
+        k = where(nan, full(nan.shape, n - 1, dtype=_dtype.int64), full(nan.shape, (n - 1) // 2, dtype=_dtype.int64))
+        picked_values, picked = values.gather(d, k), indices.gather(d, k)
+        if not keepdim:
+            picked_values, picked = picked_values.squeeze(d), picked.squeeze(d)
+        return MaxResult(picked_values, picked)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """The q-th quantiles (q a number or a 1-D tensor in [0, 1]) over every element or along `dim`,
+        between the sorted values as `interpolation` says (torch.quantile); NaN where an element is NaN."""
+        if interpolation not in ("linear", "lower", "higher", "nearest", "midpoint"):
+            raise ValueError(f"quantile: interpolation must be one of linear, lower, higher, midpoint, nearest; got {interpolation!r}")
+        x = self.reshape(-1) if dim is None else self
+        d = 0 if dim is None else dim % x.ndim
+        qs = q.tolist() if isinstance(q, Tensor) else q
+        many = isinstance(qs, list)
+        if any(not 0 <= v <= 1 for v in (qs if many else [qs])):
+            raise ValueError("quantile() q values must be in the range [0, 1]")
+        values = _sorted(x, d, False).values
+        n, nan = x.shape[d], x.isnan().any(d, keepdim=True)
+        out = []
+        for v in (qs if many else [qs]):
+            rank = v * (n - 1)
+            lo, hi = math.floor(rank), math.ceil(rank)
+            if interpolation == "nearest":   # ties to even, as PyTorch's round
+                lo = hi = builtins.round(rank)
+            elif interpolation == "lower":
+                hi = lo
+            elif interpolation == "higher":
+                lo = hi
+            a, b = values.narrow(d, lo, 1), values.narrow(d, hi, 1)
+            weight = 0.5 if interpolation == "midpoint" else rank - lo if interpolation == "linear" else 0.0
+            result = a if lo == hi else a.lerp(b, weight)
+            result = where(nan, full((), math.nan, dtype=result.dtype), result)
+            out.append(result if keepdim and dim is not None else result.squeeze(d) if dim is not None else result.reshape(()))
+        return stack(out) if many else out[0]
+
     def unflatten(self, dim, sizes):
         """Dim `dim` as the dims `sizes` (one may be -1)."""
         d = dim % self.ndim

@@ -523,3 +523,18 @@ def test_products_and_rearrangements_of_the_long_tail_as_pytorch():
     assert gentrain.cross(gentrain.tensor([[1.0, 0.0, 0.0]]), gentrain.tensor([[0.0, 1.0, 0.0]]), dim=1).tolist() == [[0.0, 0.0, 1.0]]
     assert gentrain.triu_indices(3, 3).tolist() == [[0, 0, 0, 1, 1, 2], [0, 1, 2, 1, 2, 2]]
     assert m.unflatten(1, (3, 1)).shape == (2, 3, 1) and m.diag_embed().shape == (2, 3, 3)
+
+
+def test_median_and_quantile_as_pytorch():
+    # PyTorch 2.13's values: the lower middle, NaN propagated, linear and the other interpolations.
+    x = gentrain.tensor([[1.5, -2.0, 3.0, 0.0], [0.5, 2.0, -1.0, float("nan")]])
+    values, indices = x.median(1)
+    assert values.tolist()[0] == 0.0 and math.isnan(values.tolist()[1]) and indices.tolist() == [3, 3]
+    assert math.isnan(x.median().item()) and x[0].median().item() == 0.0
+    assert gentrain.quantile(x[0], gentrain.tensor([0.25, 0.5])).tolist() == [-0.5, 0.75]
+    np.testing.assert_allclose(gentrain.quantile(x[0], 0.3).item(), -0.2, rtol=1e-6)
+    assert [gentrain.quantile(x[0], 0.4, interpolation=i).item() for i in ("nearest", "lower", "higher", "midpoint")] == [
+        0.0, 0.0, 1.5, 0.75]
+    w = gentrain.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    w.median().backward()
+    assert w.grad.tolist() == [0.0, 0.0, 1.0]

@@ -16,7 +16,7 @@ from .tensor import (Generator, Tensor, arange, argsort, cat, device, einsum, em
                      full_like, get_default_dtype, hstack, linspace, logspace, meshgrid, multinomial, ones, ones_like, rand,
                      rand_like, randint, randint_like, randn, randn_like, randperm, repeat_interleave, set_default_dtype, sort,
                      stack, std_mean, tensor, tensordot, kron, cross, topk, tril_indices, triu_indices, var_mean, vstack,
-                     where, zeros, zeros_like)
+                     where, zeros, zeros_like, searchsorted, bucketize, histc, block_diag, cartesian_prod, combinations)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 
@@ -60,6 +60,7 @@ for _name in ("clamp", "clip", "var", "std", "max", "min", "argmax", "argmin", "
               "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "pow", "square", "nonzero", "argwhere", "unique",
               "unbind", "diff", "movedim", "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "fliplr", "flipud", "take",
               "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax", "scatter", "rot90", "diag_embed",
-              "narrow_copy", "median", "quantile"):
+              "narrow_copy", "median", "quantile", "index_fill", "masked_scatter", "logcumsumexp", "cummax", "cummin",
+              "channel_shuffle"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

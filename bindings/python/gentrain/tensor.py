@@ -724,6 +724,50 @@ class Tensor(_TensorBase, TensorOps):
             out.append(result if keepdim and dim is not None else result.squeeze(d) if dim is not None else result.reshape(()))
         return stack(out) if many else out[0]
 
+    def index_fill(self, dim, index, value):
+        """`value` at `index` along `dim`, this tensor elsewhere (torch.index_fill)."""
+        d = dim % builtins.max(self.ndim, 1)
+        size = self.shape[d] if self.ndim else 1
+        picked = zeros(size, dtype=_dtype.bool_).scatter(0, index.reshape(-1), True)
+        mask = picked.reshape(*[size if i == d else 1 for i in range(self.ndim)])
+        return where(mask, full((), value, dtype=self.dtype), self)
+
+    def masked_scatter(self, mask, source):
+        """This tensor with the elements where `mask` (broadcast) is true taken, in order, from `source`."""
+        mask = mask.expand(*self.shape)
+        places = mask.reshape(-1).nonzero().reshape(-1)
+        return self.reshape(-1).scatter(0, places, source.reshape(-1).narrow(0, 0, places.shape[0])).reshape(*self.shape)
+
+    def logcumsumexp(self, dim):
+        """log(cumsum(exp(x))) along `dim`, shifted by the maximum for stability."""
+        m = self.detach().amax(dim, keepdim=True)
+        m = where(m.isinf(), zeros((), dtype=m.dtype), m)
+        return (self - m).exp().cumsum(dim).log() + m
+
+    def cummax(self, dim):
+        """The running maximum along `dim` and the index where it was reached (torch.cummax)."""
+        return self._running(dim, np.maximum, np.greater_equal)
+
+    def cummin(self, dim):
+        return self._running(dim, np.minimum, np.less_equal)
+
+    def _running(self, dim, combine, replaces):
+        keys = self.detach().numpy()
+        d = dim % builtins.max(self.ndim, 1)
+        moved = np.moveaxis(keys.reshape(keys.shape or (1,)), d, 0)
+        best, index = moved.copy(), np.zeros(moved.shape, dtype=np.int64)
+        for i in range(1, moved.shape[0]):
+            take = replaces(moved[i], best[i - 1]) | np.isnan(moved[i])
+            take &= ~np.isnan(best[i - 1])
+            best[i] = np.where(take, moved[i], best[i - 1])
+            index[i] = np.where(take, i, index[i - 1])
+        indices = tensor(np.ascontiguousarray(np.moveaxis(index, 0, d)).reshape(keys.shape))
+        return MaxResult(self.gather(d, indices) if self.ndim else self, indices)
+
+    def channel_shuffle(self, groups):
+        n, c = self.shape[0], self.shape[1]
+        return self.reshape(n, groups, c // groups, *self.shape[2:]).transpose(1, 2).reshape(*self.shape)
+
     def unflatten(self, dim, sizes):
         """Dim `dim` as the dims `sizes` (one may be -1)."""
         d = dim % self.ndim
@@ -1204,6 +1248,62 @@ def einsum(equation, *operands):
         operands = tuple(operands[0])
     hs, n = _handles(operands)
     return _new(lib.gentrain_einsum, equation.encode(), hs, n)
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None):
+    """Where each value would go in the sorted last dim of `sorted_sequence` (torch.searchsorted)."""
+    right = right or side == "right"
+    seq, vals = sorted_sequence.detach().numpy(), (values if isinstance(values, Tensor) else tensor(values)).detach().numpy()
+    if seq.ndim == 1:
+        found = np.searchsorted(seq, vals, side="right" if right else "left")
+    else:
+        found = np.stack([np.searchsorted(s, v, side="right" if right else "left")
+                          for s, v in zip(seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1]))]).reshape(vals.shape)
+    return tensor(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002 - PyTorch's names
+    """The bucket of each element among the sorted 1-D `boundaries` (torch.bucketize)."""
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histc(input, bins=100, min=0, max=0):  # noqa: A002 - PyTorch's names
+    """Counts in `bins` equal bins over [min, max] (the data's range when both are 0), in the input's dtype."""
+    data = input.detach().numpy().reshape(-1).astype(np.float64)
+    lo, hi = (float(data.min()), float(data.max())) if min == max and data.size else (float(min), float(max))
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    counts, _ = np.histogram(data[(data >= lo) & (data <= hi)], bins=bins, range=(lo, hi))
+    return tensor(counts.astype(np.float64)).to(input.dtype)
+
+
+def block_diag(*tensors):
+    """The matrices on the diagonal of one matrix, zeros elsewhere (torch.block_diag)."""
+    mats = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
+    width = builtins.sum(m.shape[1] for m in mats)
+    rows, left = [], 0
+    for m in mats:
+        pad = [zeros(m.shape[0], left, dtype=m.dtype), m, zeros(m.shape[0], width - left - m.shape[1], dtype=m.dtype)]
+        rows.append(cat(pad, 1))
+        left += m.shape[1]
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of the 1-D tensors' elements, one per row (torch.cartesian_prod)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def combinations(input, r=2, with_replacement=False):  # noqa: A002 - PyTorch's names
+    """The r-element combinations of a 1-D tensor's elements, one per row (torch.combinations)."""
+    import itertools
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = list(pick(range(input.shape[0]), r))
+    if not rows:
+        return zeros(0, r, dtype=input.dtype)
+    return input.index_select(0, tensor(np.array(rows, dtype=np.int64).reshape(-1))).reshape(len(rows), r)
 
 
 def tensordot(a, b, dims=2):

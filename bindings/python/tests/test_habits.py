@@ -538,3 +538,22 @@ def test_median_and_quantile_as_pytorch():
     w = gentrain.tensor([3.0, 1.0, 2.0], requires_grad=True)
     w.median().backward()
     assert w.grad.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_searching_counting_and_running_extremes_as_pytorch():
+    # PyTorch 2.13's values for the same expressions.
+    m = gentrain.tensor([[1.5, -2.0, 3.0], [0.5, 2.0, -1.0]])
+    assert m.index_fill(1, gentrain.tensor([0, 2]), -1.0).tolist() == [[-1.0, -2.0, -1.0], [-1.0, 2.0, -1.0]]
+    assert gentrain.zeros(2, 3).masked_scatter(m > 0, gentrain.arange(6.0)).tolist() == [[0.0, 0.0, 1.0], [2.0, 3.0, 0.0]]
+    values, indices = gentrain.tensor([1.0, 3.0, 3.0, 2.0, float("nan"), 5.0]).cummax(0)
+    assert indices.tolist() == [0, 1, 2, 2, 4, 4] and math.isnan(values.tolist()[5])
+    np.testing.assert_allclose(m.logcumsumexp(1).numpy(), [[1.5, 1.5297504663, 3.2069070339], [0.5, 2.2014133930, 2.2413113117]],
+                               rtol=1e-6)
+    assert gentrain.searchsorted(gentrain.tensor([1.0, 2.0, 3.0]), gentrain.tensor([2.5, 2.0])).tolist() == [2, 1]
+    assert gentrain.bucketize(gentrain.tensor([2.5, 0.1]), gentrain.tensor([1.0, 2.0, 3.0]), right=True).tolist() == [2, 0]
+    assert gentrain.histc(m, bins=4).tolist() == [2.0, 0.0, 2.0, 2.0]
+    assert gentrain.block_diag(gentrain.ones(1, 1), gentrain.ones(2, 2) * 2).tolist() == [[1.0, 0.0, 0.0], [0.0, 2.0, 2.0], [0.0, 2.0, 2.0]]
+    assert gentrain.cartesian_prod(gentrain.tensor([1, 2]), gentrain.tensor([3, 4])).tolist() == [[1, 3], [1, 4], [2, 3], [2, 4]]
+    assert gentrain.combinations(gentrain.tensor([1, 2, 3])).tolist() == [[1, 2], [1, 3], [2, 3]]
+    assert F.channel_shuffle(gentrain.arange(8.0).reshape(1, 4, 2, 1), 2).reshape(-1).tolist() == [
+        0.0, 1.0, 4.0, 5.0, 2.0, 3.0, 6.0, 7.0]

@@ -227,3 +227,8 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("Class values must be smaller than num_classes." if int(tensor.min().item()) >= 0
                            else "Class values must be non-negative.")
     return (tensor.unsqueeze(-1) == arange(num_classes)).long()
+
+
+def channel_shuffle(input, groups):  # noqa: A002 - PyTorch's name
+    """The channels of [N, C, *] regrouped: C = groups x (C / groups), transposed (F.channel_shuffle)."""
+    return input.channel_shuffle(groups)

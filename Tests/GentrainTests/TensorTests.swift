@@ -111,7 +111,8 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(try (bf * 2).dtype, .bfloat16)
         XCTAssertEqual(try bf.exp().dtype, .bfloat16)
         XCTAssertEqual(try h.sum().dtype, .float16)
-        XCTAssertThrowsError(try Tensor([1, 2] as [Int64]).exp())
+        XCTAssertEqual(try Tensor([1, 2] as [Int64]).exp().dtype, .float32)   // integers in float32, as PyTorch's exp
+        XCTAssertThrowsError(try Tensor([1, 2] as [Int64]).gelu())
     }
 
     /// Binary ops over broadcast or strided half-precision operands (computed in float32 blocks,

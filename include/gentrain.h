@@ -602,6 +602,19 @@ gentrain_status gentrain_erfinv(gentrain_tensor **out, const gentrain_tensor *x)
 /* erfinv in place (Tensor.erfinv_): x's elements replaced, recorded for autograd as the
  * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
 gentrain_status gentrain_erfinv_(gentrain_tensor *x);
+/* log|Gamma(x)| (torch.lgamma). */
+gentrain_status gentrain_lgamma(gentrain_tensor **out, const gentrain_tensor *x);
+/* lgamma in place (Tensor.lgamma_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_lgamma_(gentrain_tensor *x);
+/* psi(x) = Gamma'(x) / Gamma(x): -inf at 0, NaN at the negative integers (torch.digamma). */
+gentrain_status gentrain_digamma(gentrain_tensor **out, const gentrain_tensor *x);
+/* digamma in place (Tensor.digamma_): x's elements replaced, recorded for autograd as the
+ * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
+gentrain_status gentrain_digamma_(gentrain_tensor *x);
+/* The n-th derivative of digamma, n in 0...100 (Tensor.polygamma(n); torch.polygamma(n, x) takes n
+ * first). */
+gentrain_status gentrain_polygamma(gentrain_tensor **out, const gentrain_tensor *x, int64_t n);
 /* The tangent (torch.tan). */
 gentrain_status gentrain_tan(gentrain_tensor **out, const gentrain_tensor *x);
 /* tan in place (Tensor.tan_): x's elements replaced, recorded for autograd as the

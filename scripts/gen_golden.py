@@ -267,7 +267,7 @@ def rounding_cases():
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
         products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
-        distance_cases(g) + window_cases(g)
+        distance_cases(g) + window_cases(g) + gamma_cases(g)
 
 
 def contraction_cases(g):
@@ -287,6 +287,15 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def gamma_cases(g):
+    """lgamma, digamma and polygamma on positive inputs and negative ones between the poles, continuing
+    rounding_cases' generator."""
+    x = torch.rand(2, 3, generator=g, dtype=torch.float64) * 6 + 0.2
+    x[0, 0], x[1, 1] = -2.5, -0.3
+    return [op_case("lgamma", [x], torch.lgamma), op_case("digamma", [x], torch.digamma),
+            op_case("polygamma_2", [x], lambda t: torch.polygamma(2, t))]
 
 
 def window_cases(g):

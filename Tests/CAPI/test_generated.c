@@ -132,6 +132,14 @@ int main(void) {
     REFUSES_NULL_HANDLE(gentrain_erfinv(&out, NULL));
     EXPECT(gentrain_erfinv(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     EXPECT(gentrain_erfinv_(NULL) == GENTRAIN_ERR_INVALID_HANDLE);
+    REFUSES_NULL_HANDLE(gentrain_lgamma(&out, NULL));
+    EXPECT(gentrain_lgamma(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    EXPECT(gentrain_lgamma_(NULL) == GENTRAIN_ERR_INVALID_HANDLE);
+    REFUSES_NULL_HANDLE(gentrain_digamma(&out, NULL));
+    EXPECT(gentrain_digamma(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    EXPECT(gentrain_digamma_(NULL) == GENTRAIN_ERR_INVALID_HANDLE);
+    REFUSES_NULL_HANDLE(gentrain_polygamma(&out, NULL, 0));
+    EXPECT(gentrain_polygamma(NULL, t, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_tan(&out, NULL));
     EXPECT(gentrain_tan(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     EXPECT(gentrain_tan_(NULL) == GENTRAIN_ERR_INVALID_HANDLE);

@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 280 };
+enum { GENERATED_OPS = 285 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -295,237 +295,253 @@ static void generated_op(input *in) {
     }
     case 49: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_tan(&out, a_x);
+        gentrain_lgamma(&out, a_x);
         break;
     }
     case 50: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_asin(&out, a_x);
+        gentrain_digamma(&out, a_x);
         break;
     }
     case 51: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_acos(&out, a_x);
+        int64_t a_n = integer(in);
+        gentrain_polygamma(&out, a_x, a_n);
         break;
     }
     case 52: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_atan(&out, a_x);
+        gentrain_tan(&out, a_x);
         break;
     }
     case 53: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sinh(&out, a_x);
+        gentrain_asin(&out, a_x);
         break;
     }
     case 54: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_cosh(&out, a_x);
+        gentrain_acos(&out, a_x);
         break;
     }
     case 55: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_asinh(&out, a_x);
+        gentrain_atan(&out, a_x);
         break;
     }
     case 56: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_acosh(&out, a_x);
+        gentrain_sinh(&out, a_x);
         break;
     }
     case 57: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_atanh(&out, a_x);
+        gentrain_cosh(&out, a_x);
         break;
     }
     case 58: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_exp2(&out, a_x);
+        gentrain_asinh(&out, a_x);
         break;
     }
     case 59: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_frac(&out, a_x);
+        gentrain_acosh(&out, a_x);
         break;
     }
     case 60: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sgn(&out, a_x);
+        gentrain_atanh(&out, a_x);
         break;
     }
     case 61: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_deg2rad(&out, a_x);
+        gentrain_exp2(&out, a_x);
         break;
     }
     case 62: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_rad2deg(&out, a_x);
+        gentrain_frac(&out, a_x);
         break;
     }
     case 63: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sinc(&out, a_x);
+        gentrain_sgn(&out, a_x);
         break;
     }
     case 64: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_tanh(&out, a_x);
+        gentrain_deg2rad(&out, a_x);
         break;
     }
     case 65: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_sigmoid(&out, a_x);
+        gentrain_rad2deg(&out, a_x);
         break;
     }
     case 66: {
         gentrain_tensor *a_x = any_tensor(in);
-        gentrain_relu(&out, a_x);
+        gentrain_sinc(&out, a_x);
         break;
     }
     case 67: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_tanh(&out, a_x);
+        break;
+    }
+    case 68: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_sigmoid(&out, a_x);
+        break;
+    }
+    case 69: {
+        gentrain_tensor *a_x = any_tensor(in);
+        gentrain_relu(&out, a_x);
+        break;
+    }
+    case 70: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_negative_slope = number(in);
         gentrain_leaky_relu(&out, a_x, a_negative_slope);
         break;
     }
-    case 68: {
+    case 71: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_silu(&out, a_x);
         break;
     }
-    case 69: {
+    case 72: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_softsign(&out, a_x);
         break;
     }
-    case 70: {
+    case 73: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_alpha = number(in);
         gentrain_elu(&out, a_x, a_alpha);
         break;
     }
-    case 71: {
+    case 74: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_softplus(&out, a_x, a_beta, a_threshold);
         break;
     }
-    case 72: {
+    case 75: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_min_val = number(in);
         double a_max_val = number(in);
         gentrain_hardtanh(&out, a_x, a_min_val, a_max_val);
         break;
     }
-    case 73: {
+    case 76: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_relu6(&out, a_x);
         break;
     }
-    case 74: {
+    case 77: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_hardsigmoid(&out, a_x);
         break;
     }
-    case 75: {
+    case 78: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_hardswish(&out, a_x);
         break;
     }
-    case 76: {
+    case 79: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_mish(&out, a_x);
         break;
     }
-    case 77: {
+    case 80: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_selu(&out, a_x);
         break;
     }
-    case 78: {
+    case 81: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_alpha = number(in);
         gentrain_celu(&out, a_x, a_alpha);
         break;
     }
-    case 79: {
+    case 82: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_prelu(&out, a_x, a_weight);
         break;
     }
-    case 80: {
+    case 83: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_glu(&out, a_x, a_dim);
         break;
     }
-    case 81: {
+    case 84: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_logsigmoid(&out, a_x);
         break;
     }
-    case 82: {
+    case 85: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmin(&out, a_x, a_dim);
         break;
     }
-    case 83: {
+    case 86: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_threshold = number(in);
         double a_value = number(in);
         gentrain_threshold(&out, a_x, a_threshold, a_value);
         break;
     }
-    case 84: {
+    case 87: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tanhshrink(&out, a_x);
         break;
     }
-    case 85: {
+    case 88: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_lambd = number(in);
         gentrain_softshrink(&out, a_x, a_lambd);
         break;
     }
-    case 86: {
+    case 89: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_lambd = number(in);
         gentrain_hardshrink(&out, a_x, a_lambd);
         break;
     }
-    case 87: {
+    case 90: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_gelu(&out, a_x, a_approximate);
         break;
     }
-    case 88: {
+    case 91: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_min = number(in);
         double a_max = number(in);
         gentrain_clamp(&out, a_x, a_min, a_max);
         break;
     }
-    case 89: {
+    case 92: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isnan(&out, a_x);
         break;
     }
-    case 90: {
+    case 93: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isinf(&out, a_x);
         break;
     }
-    case 91: {
+    case 94: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_isfinite(&out, a_x);
         break;
     }
-    case 92: {
+    case 95: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_nan = number(in);
         double a_posinf_value = number(in);
@@ -535,132 +551,105 @@ static void generated_op(input *in) {
         gentrain_nan_to_num(&out, a_x, a_nan, a_posinf, a_neginf);
         break;
     }
-    case 93: {
+    case 96: {
         gentrain_tensor *a_cond = any_tensor(in);
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_where(&out, a_cond, a_a, a_b);
         break;
     }
-    case 94: {
+    case 97: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_eq(&out, a_a, a_b);
         break;
     }
-    case 95: {
+    case 98: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ne(&out, a_a, a_b);
         break;
     }
-    case 96: {
+    case 99: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_lt(&out, a_a, a_b);
         break;
     }
-    case 97: {
+    case 100: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_le(&out, a_a, a_b);
         break;
     }
-    case 98: {
+    case 101: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_gt(&out, a_a, a_b);
         break;
     }
-    case 99: {
+    case 102: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_ge(&out, a_a, a_b);
         break;
     }
-    case 100: {
+    case 103: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_logical_not(&out, a_x);
         break;
     }
-    case 101: {
+    case 104: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_and(&out, a_a, a_b);
         break;
     }
-    case 102: {
+    case 105: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_or(&out, a_a, a_b);
         break;
     }
-    case 103: {
+    case 106: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_logical_xor(&out, a_a, a_b);
         break;
     }
-    case 104: {
+    case 107: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_bitwise_not(&out, a_x);
-        break;
-    }
-    case 105: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_and(&out, a_a, a_b);
-        break;
-    }
-    case 106: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_or(&out, a_a, a_b);
-        break;
-    }
-    case 107: {
-        gentrain_tensor *a_a = any_tensor(in);
-        gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_xor(&out, a_a, a_b);
         break;
     }
     case 108: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_left_shift(&out, a_a, a_b);
+        gentrain_bitwise_and(&out, a_a, a_b);
         break;
     }
     case 109: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
-        gentrain_bitwise_right_shift(&out, a_a, a_b);
+        gentrain_bitwise_or(&out, a_a, a_b);
         break;
     }
     case 110: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_sum(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_xor(&out, a_a, a_b);
         break;
     }
     case 111: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_mean(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_left_shift(&out, a_a, a_b);
         break;
     }
     case 112: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dims_values[4];
-        size_t a_dims_count = 0;
-        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_amax(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        gentrain_tensor *a_a = any_tensor(in);
+        gentrain_tensor *a_b = any_tensor(in);
+        gentrain_bitwise_right_shift(&out, a_a, a_b);
         break;
     }
     case 113: {
@@ -669,7 +658,7 @@ static void generated_op(input *in) {
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
         bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_amin(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_sum(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 114: {
@@ -677,7 +666,8 @@ static void generated_op(input *in) {
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
-        if (small_view(a_dims, a_dims_count)) gentrain_count_nonzero(&out, a_x, a_dims, a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_mean(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 115: {
@@ -686,7 +676,7 @@ static void generated_op(input *in) {
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
         bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_amax(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 116: {
@@ -695,10 +685,36 @@ static void generated_op(input *in) {
         size_t a_dims_count = 0;
         const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
         bool a_keepdim = byte(in) % 2;
-        if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        if (small_view(a_dims, a_dims_count)) gentrain_amin(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
     case 117: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        if (small_view(a_dims, a_dims_count)) gentrain_count_nonzero(&out, a_x, a_dims, a_dims_count);
+        break;
+    }
+    case 118: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_any(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 119: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dims_values[4];
+        size_t a_dims_count = 0;
+        const int64_t *a_dims = fuzz_dims(in, a_dims_values, &a_dims_count);
+        bool a_keepdim = byte(in) % 2;
+        if (small_view(a_dims, a_dims_count)) gentrain_all(&out, a_x, a_dims, a_dims_count, a_keepdim);
+        break;
+    }
+    case 120: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -707,19 +723,19 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_logsumexp(&out, a_x, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 118: {
+    case 121: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumsum(&out, a_x, a_dim);
         break;
     }
-    case 119: {
+    case 122: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_cumprod(&out, a_x, a_dim);
         break;
     }
-    case 120: {
+    case 123: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim_value = integer(in);
         const int64_t *a_dim = byte(in) % 2 ? &a_dim_value : NULL;
@@ -727,7 +743,7 @@ static void generated_op(input *in) {
         gentrain_prod(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 121: {
+    case 124: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -737,7 +753,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_var(&out, a_x, a_dims, a_dims_count, a_correction, a_keepdim);
         break;
     }
-    case 122: {
+    case 125: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         int64_t a_dims_values[4];
@@ -747,56 +763,56 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_norm(&out, a_x, a_p, a_dims, a_dims_count, a_keepdim);
         break;
     }
-    case 123: {
+    case 126: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         bool a_keepdim = byte(in) % 2;
         gentrain_argmax(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 124: {
+    case 127: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         bool a_keepdim = byte(in) % 2;
         gentrain_argmin(&out, a_x, a_dim, a_keepdim);
         break;
     }
-    case 125: {
+    case 128: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_mask = any_tensor(in);
         gentrain_masked_select(&out, a_x, a_mask);
         break;
     }
-    case 126: {
+    case 129: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_nonzero(&out, a_x);
         break;
     }
-    case 127: {
+    case 130: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weights = byte(in) % 4 ? any_tensor(in) : NULL;
         int64_t a_minlength = integer(in);
         gentrain_bincount(&out, a_x, a_weights, a_minlength);
         break;
     }
-    case 128: {
+    case 131: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_diag(&out, a_x, a_diagonal);
         break;
     }
-    case 129: {
+    case 132: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_trace(&out, a_x);
         break;
     }
-    case 130: {
+    case 133: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_outer(&out, a_a, a_b);
         break;
     }
-    case 131: {
+    case 134: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_repeats = any_tensor(in);
         int64_t a_dim_value = integer(in);
@@ -804,7 +820,7 @@ static void generated_op(input *in) {
         gentrain_repeat_interleave(&out, a_x, a_repeats, a_dim);
         break;
     }
-    case 132: {
+    case 135: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shape_values[4];
         size_t a_shape_count = 0;
@@ -812,7 +828,7 @@ static void generated_op(input *in) {
         if (small_view(a_shape, a_shape_count)) gentrain_reshape(&out, a_x, a_shape, a_shape_count);
         break;
     }
-    case 133: {
+    case 136: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -820,7 +836,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_permute(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 134: {
+    case 137: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -828,21 +844,21 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_expand(&out, a_x, a_sizes, a_sizes_count);
         break;
     }
-    case 135: {
+    case 138: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_flatten(&out, a_x, a_start_dim, a_end_dim);
         break;
     }
-    case 136: {
+    case 139: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim0 = integer(in);
         int64_t a_dim1 = integer(in);
         gentrain_transpose(&out, a_x, a_dim0, a_dim1);
         break;
     }
-    case 137: {
+    case 140: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -850,13 +866,13 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_squeeze(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 138: {
+    case 141: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_unsqueeze(&out, a_x, a_dim);
         break;
     }
-    case 139: {
+    case 142: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -865,7 +881,7 @@ static void generated_op(input *in) {
         gentrain_slice(&out, a_x, a_dim, a_start, a_end, a_step);
         break;
     }
-    case 140: {
+    case 143: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -873,26 +889,26 @@ static void generated_op(input *in) {
         gentrain_narrow(&out, a_x, a_dim, a_start, a_length);
         break;
     }
-    case 141: {
+    case 144: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_index = integer(in);
         gentrain_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 142: {
+    case 145: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_tril(&out, a_x, a_diagonal);
         break;
     }
-    case 143: {
+    case 146: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_triu(&out, a_x, a_diagonal);
         break;
     }
-    case 144: {
+    case 147: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -900,7 +916,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_flip(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 145: {
+    case 148: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shifts_values[4];
         size_t a_shifts_count = 0;
@@ -913,30 +929,30 @@ static void generated_op(input *in) {
                                                                                                     a_dims, a_dims_count);
         break;
     }
-    case 146: {
+    case 149: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_contiguous(&out, a_x);
         break;
     }
-    case 147: {
+    case 150: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_clone(&out, a_x);
         break;
     }
-    case 148: {
+    case 151: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_dtype a_dtype = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);
         gentrain_to_dtype(&out, a_x, a_dtype);
         break;
     }
-    case 149: {
+    case 152: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_index_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 150: {
+    case 153: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -944,14 +960,14 @@ static void generated_op(input *in) {
         gentrain_index_add(&out, a_x, a_dim, a_index, a_source);
         break;
     }
-    case 151: {
+    case 154: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_gather(&out, a_x, a_dim, a_index);
         break;
     }
-    case 152: {
+    case 155: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -959,7 +975,7 @@ static void generated_op(input *in) {
         gentrain_scatter_add(&out, a_x, a_dim, a_index, a_src);
         break;
     }
-    case 153: {
+    case 156: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -967,7 +983,7 @@ static void generated_op(input *in) {
         gentrain_scatter(&out, a_x, a_dim, a_index, a_src);
         break;
     }
-    case 154: {
+    case 157: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_offset = integer(in);
         int64_t a_dim1 = integer(in);
@@ -975,28 +991,28 @@ static void generated_op(input *in) {
         gentrain_diagonal(&out, a_x, a_offset, a_dim1, a_dim2);
         break;
     }
-    case 155: {
+    case 158: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_mask = any_tensor(in);
         double a_value = number(in);
         gentrain_masked_fill(&out, a_x, a_mask, a_value);
         break;
     }
-    case 156: {
+    case 159: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_linear(&out, a_x, a_weight, a_bias);
         break;
     }
-    case 157: {
+    case 160: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         double a_p = number(in);
         gentrain_cdist(&out, a_x1, a_x2, a_p);
         break;
     }
-    case 158: {
+    case 161: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -1009,7 +1025,7 @@ static void generated_op(input *in) {
                                                                                         a_weight, a_eps);
         break;
     }
-    case 159: {
+    case 162: {
         gentrain_tensor *a_logits = any_tensor(in);
         double a_tau = number(in);
         bool a_hard = byte(in) % 2;
@@ -1017,7 +1033,7 @@ static void generated_op(input *in) {
         gentrain_gumbel_softmax(&out, a_logits, a_tau, a_hard, a_dim);
         break;
     }
-    case 160: {
+    case 163: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         int64_t a_dim = integer(in);
@@ -1025,47 +1041,47 @@ static void generated_op(input *in) {
         gentrain_normalize(&out, a_x, a_p, a_dim, a_eps);
         break;
     }
-    case 161: {
+    case 164: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmax(&out, a_x, a_dim);
         break;
     }
-    case 162: {
+    case 165: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_log_softmax(&out, a_x, a_dim);
-        break;
-    }
-    case 163: {
-        gentrain_tensor *a_x = any_tensor(in);
-        double a_p = number(in);
-        bool a_training = byte(in) % 2;
-        gentrain_dropout(&out, a_x, a_p, a_training);
-        break;
-    }
-    case 164: {
-        gentrain_tensor *a_x = any_tensor(in);
-        double a_p = number(in);
-        bool a_training = byte(in) % 2;
-        gentrain_dropout1d(&out, a_x, a_p, a_training);
-        break;
-    }
-    case 165: {
-        gentrain_tensor *a_x = any_tensor(in);
-        double a_p = number(in);
-        bool a_training = byte(in) % 2;
-        gentrain_dropout2d(&out, a_x, a_p, a_training);
         break;
     }
     case 166: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
-        gentrain_dropout3d(&out, a_x, a_p, a_training);
+        gentrain_dropout(&out, a_x, a_p, a_training);
         break;
     }
     case 167: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_p = number(in);
+        bool a_training = byte(in) % 2;
+        gentrain_dropout1d(&out, a_x, a_p, a_training);
+        break;
+    }
+    case 168: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_p = number(in);
+        bool a_training = byte(in) % 2;
+        gentrain_dropout2d(&out, a_x, a_p, a_training);
+        break;
+    }
+    case 169: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_p = number(in);
+        bool a_training = byte(in) % 2;
+        gentrain_dropout3d(&out, a_x, a_p, a_training);
+        break;
+    }
+    case 170: {
         gentrain_tensor *a_indices = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         int64_t a_padding_idx_value = integer(in);
@@ -1073,13 +1089,13 @@ static void generated_op(input *in) {
         gentrain_embedding(&out, a_indices, a_weight, a_padding_idx);
         break;
     }
-    case 168: {
+    case 171: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_downscale_factor = integer(in);
         gentrain_pixel_unshuffle(&out, a_x, a_downscale_factor);
         break;
     }
-    case 169: {
+    case 172: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
@@ -1090,7 +1106,7 @@ static void generated_op(input *in) {
         gentrain_max_pool1d(&out, a_x, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode);
         break;
     }
-    case 170: {
+    case 173: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
@@ -1101,7 +1117,7 @@ static void generated_op(input *in) {
         gentrain_avg_pool1d(&out, a_x, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad);
         break;
     }
-    case 171: {
+    case 174: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1114,13 +1130,13 @@ static void generated_op(input *in) {
                                   a_dilation);
         break;
     }
-    case 172: {
+    case 175: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_upscale_factor = integer(in);
         gentrain_pixel_shuffle(&out, a_x, a_upscale_factor);
         break;
     }
-    case 173: {
+    case 176: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_pad_values[4];
         size_t a_pad_count = 0;
@@ -1130,7 +1146,7 @@ static void generated_op(input *in) {
         if (small_view(a_pad, a_pad_count)) gentrain_pad_mode(&out, a_x, a_pad, a_pad_count, a_mode, a_value);
         break;
     }
-    case 174: {
+    case 177: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -1143,7 +1159,7 @@ static void generated_op(input *in) {
                                                                                           a_weight, a_bias, a_eps);
         break;
     }
-    case 175: {
+    case 178: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_groups = integer(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1152,7 +1168,7 @@ static void generated_op(input *in) {
         gentrain_group_norm(&out, a_x, a_groups, a_weight, a_bias, a_eps);
         break;
     }
-    case 176: {
+    case 179: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1160,21 +1176,21 @@ static void generated_op(input *in) {
         gentrain_instance_norm(&out, a_x, a_weight, a_bias, a_eps);
         break;
     }
-    case 177: {
+    case 180: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_mse_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 178: {
+    case 181: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_l1_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 179: {
+    case 182: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1182,7 +1198,7 @@ static void generated_op(input *in) {
         gentrain_smooth_l1_loss(&out, a_input, a_target, a_reduction, a_beta);
         break;
     }
-    case 180: {
+    case 183: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1190,7 +1206,7 @@ static void generated_op(input *in) {
         gentrain_huber_loss(&out, a_input, a_target, a_reduction, a_delta);
         break;
     }
-    case 181: {
+    case 184: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1198,7 +1214,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 182: {
+    case 185: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1207,7 +1223,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy_with_logits(&out, a_input, a_target, a_weight, a_reduction, a_pos_weight);
         break;
     }
-    case 183: {
+    case 186: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
@@ -1215,7 +1231,7 @@ static void generated_op(input *in) {
         gentrain_kl_div(&out, a_input, a_target, a_reduction, a_log_target);
         break;
     }
-    case 184: {
+    case 187: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_var = any_tensor(in);
@@ -1225,7 +1241,7 @@ static void generated_op(input *in) {
         gentrain_gaussian_nll_loss(&out, a_input, a_target, a_var, a_full, a_eps, a_reduction);
         break;
     }
-    case 185: {
+    case 188: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         int64_t a_dim = integer(in);
@@ -1233,7 +1249,7 @@ static void generated_op(input *in) {
         gentrain_cosine_similarity(&out, a_x1, a_x2, a_dim, a_eps);
         break;
     }
-    case 186: {
+    case 189: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -1242,7 +1258,7 @@ static void generated_op(input *in) {
         gentrain_cosine_embedding_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 187: {
+    case 190: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         double a_p = number(in);
@@ -1251,7 +1267,7 @@ static void generated_op(input *in) {
         gentrain_pairwise_distance(&out, a_x1, a_x2, a_p, a_eps, a_keepdim);
         break;
     }
-    case 188: {
+    case 191: {
         gentrain_tensor *a_anchor = any_tensor(in);
         gentrain_tensor *a_positive = any_tensor(in);
         gentrain_tensor *a_negative = any_tensor(in);
@@ -1264,7 +1280,7 @@ static void generated_op(input *in) {
                                      a_reduction);
         break;
     }
-    case 189: {
+    case 192: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -1273,7 +1289,7 @@ static void generated_op(input *in) {
         gentrain_margin_ranking_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 190: {
+    case 193: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         double a_margin = number(in);
@@ -1281,14 +1297,14 @@ static void generated_op(input *in) {
         gentrain_hinge_embedding_loss(&out, a_input, a_target, a_margin, a_reduction);
         break;
     }
-    case 191: {
+    case 194: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_soft_margin_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 192: {
+    case 195: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1296,7 +1312,7 @@ static void generated_op(input *in) {
         gentrain_multilabel_soft_margin_loss(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 193: {
+    case 196: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         bool a_log_input = byte(in) % 2;
@@ -1306,7 +1322,7 @@ static void generated_op(input *in) {
         gentrain_poisson_nll_loss(&out, a_input, a_target, a_log_input, a_full, a_eps, a_reduction);
         break;
     }
-    case 194: {
+    case 197: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         int64_t a_p = integer(in);
@@ -1316,139 +1332,139 @@ static void generated_op(input *in) {
         gentrain_multi_margin_loss(&out, a_input, a_target, a_p, a_margin, a_weight, a_reduction);
         break;
     }
-    case 195: {
+    case 198: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
         gentrain_vae_kl_divergence(&out, a_mu, a_logvar, a_reduction);
         break;
     }
-    case 196: {
+    case 199: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reparameterize(&out, a_mu, a_logvar);
         break;
     }
-    case 197: {
+    case 200: {
         int64_t a_in_features = integer(in);
         int64_t a_out_features = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_linear_new(&module, a_in_features, a_out_features, a_bias);
         break;
     }
-    case 198: {
+    case 201: {
         gentrain_module_relu_new(&module);
         break;
     }
-    case 199: {
+    case 202: {
         double a_negative_slope = number(in);
         gentrain_module_leaky_relu_new(&module, a_negative_slope);
         break;
     }
-    case 200: {
+    case 203: {
         double a_alpha = number(in);
         gentrain_module_elu_new(&module, a_alpha);
         break;
     }
-    case 201: {
+    case 204: {
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_module_gelu_new(&module, a_approximate);
         break;
     }
-    case 202: {
+    case 205: {
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_module_softplus_new(&module, a_beta, a_threshold);
         break;
     }
-    case 203: {
+    case 206: {
         double a_min_val = number(in);
         double a_max_val = number(in);
         gentrain_module_hardtanh_new(&module, a_min_val, a_max_val);
         break;
     }
-    case 204: {
+    case 207: {
         gentrain_module_relu6_new(&module);
         break;
     }
-    case 205: {
+    case 208: {
         gentrain_module_hardsigmoid_new(&module);
         break;
     }
-    case 206: {
+    case 209: {
         gentrain_module_hardswish_new(&module);
         break;
     }
-    case 207: {
+    case 210: {
         gentrain_module_mish_new(&module);
         break;
     }
-    case 208: {
+    case 211: {
         gentrain_module_selu_new(&module);
         break;
     }
-    case 209: {
+    case 212: {
         double a_alpha = number(in);
         gentrain_module_celu_new(&module, a_alpha);
         break;
     }
-    case 210: {
+    case 213: {
         int64_t a_num_parameters = integer(in);
         double a_initial = number(in);
         gentrain_module_prelu_new(&module, a_num_parameters, a_initial);
         break;
     }
-    case 211: {
+    case 214: {
         int64_t a_dim = integer(in);
         gentrain_module_glu_new(&module, a_dim);
         break;
     }
-    case 212: {
+    case 215: {
         gentrain_module_logsigmoid_new(&module);
         break;
     }
-    case 213: {
+    case 216: {
         int64_t a_dim = integer(in);
         gentrain_module_softmin_new(&module, a_dim);
         break;
     }
-    case 214: {
+    case 217: {
         double a_threshold = number(in);
         double a_value = number(in);
         gentrain_module_threshold_new(&module, a_threshold, a_value);
         break;
     }
-    case 215: {
+    case 218: {
         gentrain_module_tanhshrink_new(&module);
         break;
     }
-    case 216: {
+    case 219: {
         double a_lambd = number(in);
         gentrain_module_softshrink_new(&module, a_lambd);
         break;
     }
-    case 217: {
+    case 220: {
         double a_lambd = number(in);
         gentrain_module_hardshrink_new(&module, a_lambd);
         break;
     }
-    case 218: {
+    case 221: {
         int64_t a_dim = integer(in);
         gentrain_module_softmax_new(&module, a_dim);
         break;
     }
-    case 219: {
+    case 222: {
         int64_t a_dim = integer(in);
         gentrain_module_log_softmax_new(&module, a_dim);
         break;
     }
-    case 220: {
+    case 223: {
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_module_flatten_new(&module, a_start_dim, a_end_dim);
         break;
     }
-    case 221: {
+    case 224: {
         int64_t a_dim = integer(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -1456,27 +1472,27 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_module_unflatten_new(&module, a_dim, a_sizes, a_sizes_count);
         break;
     }
-    case 222: {
+    case 225: {
         double a_p = number(in);
         gentrain_module_dropout_new(&module, a_p);
         break;
     }
-    case 223: {
+    case 226: {
         double a_p = number(in);
         gentrain_module_dropout1d_new(&module, a_p);
         break;
     }
-    case 224: {
+    case 227: {
         double a_p = number(in);
         gentrain_module_dropout2d_new(&module, a_p);
         break;
     }
-    case 225: {
+    case 228: {
         double a_p = number(in);
         gentrain_module_dropout3d_new(&module, a_p);
         break;
     }
-    case 226: {
+    case 229: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1489,7 +1505,7 @@ static void generated_op(input *in) {
                                                                                                    a_elementwise_affine);
         break;
     }
-    case 227: {
+    case 230: {
         int64_t a_num_features = integer(in);
         double a_eps = number(in);
         double a_momentum_value = number(in);
@@ -1499,7 +1515,7 @@ static void generated_op(input *in) {
         gentrain_module_batch_norm_new(&module, a_num_features, a_eps, a_momentum, a_affine, a_track_running_stats);
         break;
     }
-    case 228: {
+    case 231: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1511,7 +1527,7 @@ static void generated_op(input *in) {
                                                                                                      a_elementwise_affine);
         break;
     }
-    case 229: {
+    case 232: {
         int64_t a_num_groups = integer(in);
         int64_t a_num_channels = integer(in);
         double a_eps = number(in);
@@ -1519,7 +1535,7 @@ static void generated_op(input *in) {
         gentrain_module_group_norm_new(&module, a_num_groups, a_num_channels, a_eps, a_affine);
         break;
     }
-    case 230: {
+    case 233: {
         int64_t a_num_embeddings = integer(in);
         int64_t a_embedding_dim = integer(in);
         int64_t a_padding_idx_value = integer(in);
@@ -1527,17 +1543,17 @@ static void generated_op(input *in) {
         gentrain_module_embedding_new(&module, a_num_embeddings, a_embedding_dim, a_padding_idx);
         break;
     }
-    case 231: {
+    case 234: {
         int64_t a_upscale_factor = integer(in);
         gentrain_module_pixel_shuffle_new(&module, a_upscale_factor);
         break;
     }
-    case 232: {
+    case 235: {
         int64_t a_downscale_factor = integer(in);
         gentrain_module_pixel_unshuffle_new(&module, a_downscale_factor);
         break;
     }
-    case 233: {
+    case 236: {
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
         const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
@@ -1547,7 +1563,7 @@ static void generated_op(input *in) {
         gentrain_module_max_pool1d_new(&module, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode);
         break;
     }
-    case 234: {
+    case 237: {
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
         const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
@@ -1557,7 +1573,7 @@ static void generated_op(input *in) {
         gentrain_module_avg_pool1d_new(&module, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad);
         break;
     }
-    case 235: {
+    case 238: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -1571,13 +1587,13 @@ static void generated_op(input *in) {
                                              a_padding, a_output_padding, a_groups, a_bias, a_dilation);
         break;
     }
-    case 236: {
+    case 239: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_avg_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 237: {
+    case 240: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -1590,7 +1606,7 @@ static void generated_op(input *in) {
                                    a_dilation, a_groups, a_bias);
         break;
     }
-    case 238: {
+    case 241: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1602,7 +1618,7 @@ static void generated_op(input *in) {
                                  a_bidirectional);
         break;
     }
-    case 239: {
+    case 242: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1614,58 +1630,60 @@ static void generated_op(input *in) {
                                 a_bidirectional);
         break;
     }
-    case 240: {
+    case 243: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_lstm_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 241: {
+    case 244: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_gru_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 242: gentrain_neg_(any_tensor(in)); break;
-    case 243: gentrain_exp_(any_tensor(in)); break;
-    case 244: gentrain_log_(any_tensor(in)); break;
-    case 245: gentrain_log1p_(any_tensor(in)); break;
-    case 246: gentrain_log2_(any_tensor(in)); break;
-    case 247: gentrain_log10_(any_tensor(in)); break;
-    case 248: gentrain_expm1_(any_tensor(in)); break;
-    case 249: gentrain_sqrt_(any_tensor(in)); break;
-    case 250: gentrain_rsqrt_(any_tensor(in)); break;
-    case 251: gentrain_abs_(any_tensor(in)); break;
-    case 252: gentrain_reciprocal_(any_tensor(in)); break;
-    case 253: gentrain_sign_(any_tensor(in)); break;
-    case 254: gentrain_floor_(any_tensor(in)); break;
-    case 255: gentrain_ceil_(any_tensor(in)); break;
-    case 256: gentrain_round_(any_tensor(in)); break;
-    case 257: gentrain_trunc_(any_tensor(in)); break;
-    case 258: gentrain_sin_(any_tensor(in)); break;
-    case 259: gentrain_cos_(any_tensor(in)); break;
-    case 260: gentrain_erf_(any_tensor(in)); break;
-    case 261: gentrain_erfc_(any_tensor(in)); break;
-    case 262: gentrain_erfinv_(any_tensor(in)); break;
-    case 263: gentrain_tan_(any_tensor(in)); break;
-    case 264: gentrain_asin_(any_tensor(in)); break;
-    case 265: gentrain_acos_(any_tensor(in)); break;
-    case 266: gentrain_atan_(any_tensor(in)); break;
-    case 267: gentrain_sinh_(any_tensor(in)); break;
-    case 268: gentrain_cosh_(any_tensor(in)); break;
-    case 269: gentrain_asinh_(any_tensor(in)); break;
-    case 270: gentrain_acosh_(any_tensor(in)); break;
-    case 271: gentrain_atanh_(any_tensor(in)); break;
-    case 272: gentrain_exp2_(any_tensor(in)); break;
-    case 273: gentrain_frac_(any_tensor(in)); break;
-    case 274: gentrain_deg2rad_(any_tensor(in)); break;
-    case 275: gentrain_rad2deg_(any_tensor(in)); break;
-    case 276: gentrain_sinc_(any_tensor(in)); break;
-    case 277: gentrain_tanh_(any_tensor(in)); break;
-    case 278: gentrain_sigmoid_(any_tensor(in)); break;
-    case 279: gentrain_relu_(any_tensor(in)); break;
+    case 245: gentrain_neg_(any_tensor(in)); break;
+    case 246: gentrain_exp_(any_tensor(in)); break;
+    case 247: gentrain_log_(any_tensor(in)); break;
+    case 248: gentrain_log1p_(any_tensor(in)); break;
+    case 249: gentrain_log2_(any_tensor(in)); break;
+    case 250: gentrain_log10_(any_tensor(in)); break;
+    case 251: gentrain_expm1_(any_tensor(in)); break;
+    case 252: gentrain_sqrt_(any_tensor(in)); break;
+    case 253: gentrain_rsqrt_(any_tensor(in)); break;
+    case 254: gentrain_abs_(any_tensor(in)); break;
+    case 255: gentrain_reciprocal_(any_tensor(in)); break;
+    case 256: gentrain_sign_(any_tensor(in)); break;
+    case 257: gentrain_floor_(any_tensor(in)); break;
+    case 258: gentrain_ceil_(any_tensor(in)); break;
+    case 259: gentrain_round_(any_tensor(in)); break;
+    case 260: gentrain_trunc_(any_tensor(in)); break;
+    case 261: gentrain_sin_(any_tensor(in)); break;
+    case 262: gentrain_cos_(any_tensor(in)); break;
+    case 263: gentrain_erf_(any_tensor(in)); break;
+    case 264: gentrain_erfc_(any_tensor(in)); break;
+    case 265: gentrain_erfinv_(any_tensor(in)); break;
+    case 266: gentrain_lgamma_(any_tensor(in)); break;
+    case 267: gentrain_digamma_(any_tensor(in)); break;
+    case 268: gentrain_tan_(any_tensor(in)); break;
+    case 269: gentrain_asin_(any_tensor(in)); break;
+    case 270: gentrain_acos_(any_tensor(in)); break;
+    case 271: gentrain_atan_(any_tensor(in)); break;
+    case 272: gentrain_sinh_(any_tensor(in)); break;
+    case 273: gentrain_cosh_(any_tensor(in)); break;
+    case 274: gentrain_asinh_(any_tensor(in)); break;
+    case 275: gentrain_acosh_(any_tensor(in)); break;
+    case 276: gentrain_atanh_(any_tensor(in)); break;
+    case 277: gentrain_exp2_(any_tensor(in)); break;
+    case 278: gentrain_frac_(any_tensor(in)); break;
+    case 279: gentrain_deg2rad_(any_tensor(in)); break;
+    case 280: gentrain_rad2deg_(any_tensor(in)); break;
+    case 281: gentrain_sinc_(any_tensor(in)); break;
+    case 282: gentrain_tanh_(any_tensor(in)); break;
+    case 283: gentrain_sigmoid_(any_tensor(in)); break;
+    case 284: gentrain_relu_(any_tensor(in)); break;
     }
     put(in, out);
     put_module(in, module);

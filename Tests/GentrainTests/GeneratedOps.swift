@@ -43,6 +43,8 @@ let generatedOps: [String: ([Tensor]) throws -> Tensor] = [
     "erf": { try $0[0].erf() },
     "erfc": { try $0[0].erfc() },
     "erfinv": { try $0[0].erfinv() },
+    "lgamma": { try $0[0].lgamma() },
+    "digamma": { try $0[0].digamma() },
     "tan": { try $0[0].tan() },
     "asin": { try $0[0].asin() },
     "acos": { try $0[0].acos() },

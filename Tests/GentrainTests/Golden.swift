@@ -112,6 +112,7 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "avg_pool1d_3_2_1_excluding_pad": { try avgPool1d($0[0], kernel: 3, stride: 2, padding: 1, countIncludePad: false) },
     "conv_transpose1d_strided": { try convTranspose1d($0[0], $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1, dilation: 2) },
     "pixel_unshuffle_2": { try pixelUnshuffle($0[0], downscaleFactor: 2) },
+    "polygamma_2": { try $0[0].polygamma(2) },
     "triplet_margin_loss_swap": { try tripletMarginLoss(anchor: $0[0], positive: $0[1], negative: $0[2], margin: 0.5, swap: true) },
     "margin_ranking_loss": { try marginRankingLoss($0[0], $0[1], $0[2], margin: 0.2) },
     "hinge_embedding_loss": { try hingeEmbeddingLoss($0[0], $0[1], margin: 0.7) },

@@ -357,6 +357,31 @@ public func gentrain_erfinv_(_ x: OpaquePointer?) -> gentrain_status {
 }
 
 @c @implementation
+public func gentrain_lgamma(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_lgamma", out) { try tensorArg(x, "x").lgamma() }
+}
+
+@c @implementation
+public func gentrain_lgamma_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_lgamma_", x) { try $0.inPlace("lgamma_") { try $0.lgamma() } }
+}
+
+@c @implementation
+public func gentrain_digamma(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_digamma", out) { try tensorArg(x, "x").digamma() }
+}
+
+@c @implementation
+public func gentrain_digamma_(_ x: OpaquePointer?) -> gentrain_status {
+    writing("gentrain_digamma_", x) { try $0.inPlace("digamma_") { try $0.digamma() } }
+}
+
+@c @implementation
+public func gentrain_polygamma(_ out: TensorOut?, _ x: OpaquePointer?, _ n: Int64) -> gentrain_status {
+    producing("gentrain_polygamma", out) { try tensorArg(x, "x").polygamma(Int(n)) }
+}
+
+@c @implementation
 public func gentrain_tan(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
     producing("gentrain_tan", out) { try tensorArg(x, "x").tan() }
 }

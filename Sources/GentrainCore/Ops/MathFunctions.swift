@@ -1,5 +1,5 @@
 /// PyTorch's less common elementwise math: hyperbolic and inverse trigonometric functions, exp2,
-/// erfc, erfinv, and the binary fmod, hypot, logaddexp, xlogy, each with its gradient (of any
+/// erfc, erfinv, lgamma, digamma, polygamma, and the binary fmod, hypot, logaddexp, xlogy, each with its gradient (of any
 /// order); frac, sgn, deg2rad, rad2deg, sinc and heaviside from other ops. Integer inputs compute
 /// in float32, as PyTorch's.
 extension Tensor {
@@ -28,6 +28,18 @@ extension Tensor {
     /// The inverse of erf on [−1, 1]; gradient `√π/2·e^(y²)·g`.
     public func erfinv() throws -> Tensor {
         try math(.erfinv, "ErfinvBackward") { _, y, g in try g.mul(y.square().exp()).mul(0.88622692545275801365) }
+    }
+
+    /// log|Γ(x)| (torch.lgamma); gradient `g·ψ(x)`.
+    public func lgamma() throws -> Tensor { try math(.lgamma, "LgammaBackward") { x, _, g in try g.mul(x.digamma()) } }
+    /// ψ(x) = Γ'(x)/Γ(x) (torch.digamma); gradient `g·ψ⁽¹⁾(x)`.
+    public func digamma() throws -> Tensor { try math(.digamma, "DigammaBackward") { x, _, g in try g.mul(x.polygamma(1)) } }
+
+    /// ψ⁽ⁿ⁾(x), the n-th derivative of digamma, n ≥ 0 (torch.polygamma); gradient `g·ψ⁽ⁿ⁺¹⁾(x)`.
+    public func polygamma(_ n: Int) throws -> Tensor {
+        guard n >= 0, n <= 100 else { throw GentrainError.argument("polygamma: n must be in 0...100, got \(n)") }
+        if n == 0 { return try digamma() }
+        return try math(.polygamma(n), "PolygammaBackward") { x, _, g in try g.mul(x.polygamma(n + 1)) }
     }
 
     /// `f` of every element, recorded with `backward(x, y, g)` (x the input, y the output, both

@@ -16,7 +16,8 @@ from .tensor import (Generator, Tensor, arange, argsort, cat, device, einsum, em
                      full_like, get_default_dtype, hstack, linspace, logspace, meshgrid, multinomial, ones, ones_like, rand,
                      rand_like, randint, randint_like, randn, randn_like, randperm, repeat_interleave, set_default_dtype, sort,
                      stack, std_mean, tensor, tensordot, kron, cross, topk, tril_indices, triu_indices, var_mean, vstack,
-                     where, zeros, zeros_like, searchsorted, bucketize, histc, block_diag, cartesian_prod, combinations)
+                     where, zeros, zeros_like, searchsorted, bucketize, histc, block_diag, cartesian_prod, combinations,
+                     polygamma)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 

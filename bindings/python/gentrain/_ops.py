@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'diagonal', 'masked_fill', 'cdist', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'lgamma', 'digamma', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'diagonal', 'masked_fill', 'cdist', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -270,6 +270,28 @@ class TensorOps:
     def erfinv_(self) -> Tensor:
         """erfinv in place."""
         return self._in_place(lib.gentrain_erfinv_)
+
+    def lgamma(self) -> Tensor:
+        """log|Gamma(x)| (torch.lgamma)."""
+        return self._tensor_op(fn.gentrain_lgamma, self)
+
+    def lgamma_(self) -> Tensor:
+        """lgamma in place."""
+        return self._in_place(lib.gentrain_lgamma_)
+
+    def digamma(self) -> Tensor:
+        """psi(x) = Gamma'(x) / Gamma(x): -inf at 0, NaN at the negative integers (torch.digamma)."""
+        return self._tensor_op(fn.gentrain_digamma, self)
+
+    def digamma_(self) -> Tensor:
+        """digamma in place."""
+        return self._in_place(lib.gentrain_digamma_)
+
+    def polygamma(self, n: int) -> Tensor:
+        """The n-th derivative of digamma, n in 0...100 (Tensor.polygamma(n); torch.polygamma(n, x)
+        takes n first).
+        """
+        return self._tensor_int_op(fn.gentrain_polygamma, self, n)
 
     def tan(self) -> Tensor:
         """The tangent (torch.tan)."""
@@ -869,6 +891,16 @@ def erfc(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
 def erfinv(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """The inverse of erf on [-1, 1]: +-infinity at +-1, NaN outside (torch.erfinv)."""
     return input.erfinv()
+
+
+def lgamma(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """log|Gamma(x)| (torch.lgamma)."""
+    return input.lgamma()
+
+
+def digamma(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """psi(x) = Gamma'(x) / Gamma(x): -inf at 0, NaN at the negative integers (torch.digamma)."""
+    return input.digamma()
 
 
 def tan(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names

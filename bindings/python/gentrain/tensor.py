@@ -1250,6 +1250,11 @@ def einsum(equation, *operands):
     return _new(lib.gentrain_einsum, equation.encode(), hs, n)
 
 
+def polygamma(n, input):  # noqa: A002 - PyTorch's names
+    """The n-th derivative of digamma (torch.polygamma: n first)."""
+    return input.polygamma(n)
+
+
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None):
     """Where each value would go in the sorted last dim of `sorted_sequence` (torch.searchsorted)."""
     right = right or side == "right"

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import math
+
 import numpy as np
 import pytest
 
@@ -220,6 +222,13 @@ def test_special_functions_as_pytorch():
     assert gentrain.tensor([1, 2]).sinh().dtype is gentrain.float32
     assert gentrain.tensor([-1.5, 0.0, 2.0]).heaviside(gentrain.tensor([0.5])).tolist() == [0.0, 0.5, 1.0]
     assert gentrain.tensor([-1.5, 2.25]).frac().tolist() == [-0.5, 0.25]
+    g = gentrain.tensor([-2.5, 0.3, 1.0, 7.5], dtype=gentrain.float64)
+    np.testing.assert_allclose(g.lgamma().numpy(), [-0.05624371649767405, 1.0957979948180756, 0.0, 7.534364236758733], rtol=1e-12)
+    np.testing.assert_allclose(g.digamma().numpy(), [1.1031566406452433, -3.502524222200133, -0.5772156649015328, 1.9467574842460869],
+                               rtol=1e-12)
+    np.testing.assert_allclose(gentrain.polygamma(2, g).numpy(), [-0.1082040516417282, -75.27253658872601, -2.404113806319188,
+                                                                  -0.02030525253664467], rtol=1e-12)
+    assert math.isinf(gentrain.tensor([0.0]).digamma().item()) and math.isnan(gentrain.tensor([-1.0]).digamma().item())
     x = gentrain.tensor([0.0, 0.5], requires_grad=True)
     x.sinc().sum().backward()
     assert x.grad.tolist()[0] == 0.0

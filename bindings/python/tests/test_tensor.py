@@ -1,9 +1,8 @@
 import gc
+import math
 import os
 import subprocess
 import sys
-
-import math
 
 import numpy as np
 import pytest

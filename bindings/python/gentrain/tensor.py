@@ -390,6 +390,21 @@ class Tensor(_TensorBase, TensorOps):
         mask, source = tensor(picked_mask.reshape(self.shape)), self._operand(spread)   # alive through the call
         check(lib.gentrain_masked_assign_(self._h, mask._h, source._h))
 
+    def index_put_(self, indices, values, accumulate=False):
+        """x[indices] = values in place (a tuple of index tensors, PyTorch's index_put_); with
+        `accumulate`, values are added, repeated indices adding up."""
+        if not accumulate:
+            self._assign_index(tuple(indices), values)
+            return self
+        positions = np.arange(self.numel(), dtype=np.int64).reshape(self.shape)[tuple(i.numpy() for i in indices)]
+        values = (values if isinstance(values, Tensor) else tensor(values, dtype=self.dtype)).to(self.dtype)
+        added = zeros(self.numel(), dtype=self.dtype).index_add(0, tensor(np.asarray(positions).reshape(-1)),
+                                                               values.expand(*np.shape(positions)).reshape(-1))
+        return self.add_(added.reshape(*self.shape))
+
+    def index_put(self, indices, values, accumulate=False):
+        return self.clone().index_put_(indices, values, accumulate)
+
     @property
     def is_leaf(self):
         b = c_bool()

@@ -557,3 +557,11 @@ def test_searching_counting_and_running_extremes_as_pytorch():
     assert gentrain.combinations(gentrain.tensor([1, 2, 3])).tolist() == [[1, 2], [1, 3], [2, 3]]
     assert F.channel_shuffle(gentrain.arange(8.0).reshape(1, 4, 2, 1), 2).reshape(-1).tolist() == [
         0.0, 1.0, 4.0, 5.0, 2.0, 3.0, 6.0, 7.0]
+
+
+def test_index_put_as_pytorch():
+    x = gentrain.zeros(5)
+    x.index_put_((gentrain.tensor([0, 2, 0]),), gentrain.tensor([1.0, 2.0, 3.0]), accumulate=True)
+    assert x.tolist() == [4.0, 0.0, 2.0, 0.0, 0.0]
+    y = gentrain.zeros(2, 3).index_put((gentrain.tensor([0, 1]), gentrain.tensor([2, 0])), gentrain.tensor(7.0))
+    assert y.tolist() == [[0.0, 0.0, 7.0], [7.0, 0.0, 0.0]]

@@ -185,7 +185,8 @@ op("lgamma", "x", swift="{x}.lgamma()", py="method torch", doc="log|Gamma(x)| (t
 op("digamma", "x", swift="{x}.digamma()", py="method torch",
    doc="psi(x) = Gamma'(x) / Gamma(x): -inf at 0, NaN at the negative integers (torch.digamma).", underscore=True)
 op("polygamma", "x", "int64 n", swift="{x}.polygamma({n})", py="method",
-   doc="The n-th derivative of digamma, n in 0...100 (Tensor.polygamma(n); torch.polygamma(n, x) takes n first).")
+   doc="The n-th derivative of digamma, n in 0...100; NaN for x below -1000 when n >= 1 (Tensor.polygamma(n); "
+       "torch.polygamma(n, x) takes n first).")
 op("tan", "x", swift="{x}.tan()", py="method torch", doc="The tangent (torch.tan).", underscore=True)
 op("asin", "x", swift="{x}.asin()", py="method torch", doc="The arcsine, NaN outside [-1, 1] (torch.asin).", underscore=True)
 op("acos", "x", swift="{x}.acos()", py="method torch", doc="The arccosine, NaN outside [-1, 1] (torch.acos).", underscore=True)

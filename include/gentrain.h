@@ -612,8 +612,8 @@ gentrain_status gentrain_digamma(gentrain_tensor **out, const gentrain_tensor *x
 /* digamma in place (Tensor.digamma_): x's elements replaced, recorded for autograd as the
  * other in-place ops; a result of another dtype than x's is GENTRAIN_ERR_DTYPE. */
 gentrain_status gentrain_digamma_(gentrain_tensor *x);
-/* The n-th derivative of digamma, n in 0...100 (Tensor.polygamma(n); torch.polygamma(n, x) takes n
- * first). */
+/* The n-th derivative of digamma, n in 0...100; NaN for x below -1000 when n >= 1
+ * (Tensor.polygamma(n); torch.polygamma(n, x) takes n first). */
 gentrain_status gentrain_polygamma(gentrain_tensor **out, const gentrain_tensor *x, int64_t n);
 /* The tangent (torch.tan). */
 gentrain_status gentrain_tan(gentrain_tensor **out, const gentrain_tensor *x);

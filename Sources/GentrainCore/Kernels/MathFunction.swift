@@ -58,12 +58,12 @@ private func psi(_ x: Double) -> Double {
 /// B₂, B₄, …, B₁₄.
 private let bernoulliNumbers: [Double] = [1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6]
 
-/// ψ⁽ⁿ⁾(x), n ≥ 1: the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) − (−1)ⁿ n!/xⁿ⁺¹ up to 20 (for x > −10⁶;
+/// ψ⁽ⁿ⁾(x), n ≥ 1: the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) − (−1)ⁿ n!/xⁿ⁺¹ up to 20 (for x ≥ −1000, NaN below;
 /// the poles at 0 and the negative integers give ±∞ by the sign of (−1)ⁿ⁺¹), then the asymptotic series
 /// (−1)ⁿ⁺¹ [(n−1)!/xⁿ + n!/(2xⁿ⁺¹) + Σₖ B₂ₖ (2k+n−1)!/((2k)! x²ᵏ⁺ⁿ)].
 private func psi(_ n: Int, _ x: Double) -> Double {
     let sign: Double = n % 2 == 1 ? 1 : -1   // (−1)ⁿ⁺¹
-    if x.isNaN || x < -1e6 || n > 100 { return .nan }
+    if x.isNaN || x < -1000 || n > 100 { return .nan }   // below −1000 the recurrence would take too long
     if x <= 0 && x == x.rounded(.down) { return sign * .infinity }
     var factorial = 1.0
     for i in stride(from: 2, through: n, by: 1) { factorial *= Double(i) }   // n!

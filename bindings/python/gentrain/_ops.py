@@ -288,8 +288,8 @@ class TensorOps:
         return self._in_place(lib.gentrain_digamma_)
 
     def polygamma(self, n: int) -> Tensor:
-        """The n-th derivative of digamma, n in 0...100 (Tensor.polygamma(n); torch.polygamma(n, x)
-        takes n first).
+        """The n-th derivative of digamma, n in 0...100; NaN for x below -1000 when n >= 1
+        (Tensor.polygamma(n); torch.polygamma(n, x) takes n first).
         """
         return self._tensor_int_op(fn.gentrain_polygamma, self, n)
 

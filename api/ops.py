@@ -443,6 +443,20 @@ op("gumbel_softmax", "logits", "double tau = 1.0", "bool hard = False", "int64 d
    swift="gumbelSoftmax({logits}, tau: {tau}, hard: {hard}, dim: {dim})", py="F",
    doc="softmax((logits + g) / tau) along `dim` with Gumbel noise g from the default generator; `hard` gives the "
        "one-hot argmax with the soft sample's gradient (F.gumbel_softmax).")
+enum("grid_sample_mode", "GridSampleMode", ["bilinear", "nearest"],
+     doc="How grid_sample reads between pixels: the four neighbours weighted, or the nearest one.")
+enum("grid_padding_mode", "GridPaddingMode", ["zeros", "border"],
+     doc="What grid_sample reads outside the input: zeros, or the nearest border pixel.")
+op("grid_sample", "x:input", "grid", "enum:grid_sample_mode mode = 'bilinear'", "enum:grid_padding_mode padding_mode = 'zeros'",
+   "bool align_corners = False",
+   swift="gridSample({x}, {grid}, mode: {mode}, paddingMode: {padding_mode}, alignCorners: {align_corners})", py="F",
+   doc="The input [N, C, H, W] read at the grid's locations [N, Hout, Wout, 2] (x, y in [-1, 1]; align_corners: -1 "
+       "and 1 are the corner pixels' centres, else their outer edges) -> [N, C, Hout, Wout]; gradients reach the input "
+       "and, bilinear, the grid (F.grid_sample).")
+op("affine_grid", "theta", "dims size", "bool align_corners = False",
+   swift="affineGrid({theta}, size: {size}, alignCorners: {align_corners})", py="F",
+   doc="The sampling grid [N, H, W, 2] of the affine maps theta [N, 2, 3] for an output of `size` [N, C, H, W] "
+       "(F.affine_grid).")
 op("normalize", "x:input", "double p = 2.0", "int64 dim = 1", "double eps = 1e-12",
    swift="normalize({x}, p: {p}, dim: {dim}, eps: {eps})", py="F",
    doc="x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize).")

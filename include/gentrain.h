@@ -1106,6 +1106,28 @@ gentrain_status gentrain_rms_norm(gentrain_tensor **out, const gentrain_tensor *
  * tau 1.0, hard false, dim -1. */
 gentrain_status gentrain_gumbel_softmax(gentrain_tensor **out, const gentrain_tensor *logits, double tau, bool hard,
                                         int64_t dim);
+/* How grid_sample reads between pixels: the four neighbours weighted, or the nearest one. */
+typedef enum gentrain_grid_sample_mode {
+    GENTRAIN_GRID_SAMPLE_MODE_BILINEAR = 0,
+    GENTRAIN_GRID_SAMPLE_MODE_NEAREST = 1
+} gentrain_grid_sample_mode;
+/* What grid_sample reads outside the input: zeros, or the nearest border pixel. */
+typedef enum gentrain_grid_padding_mode {
+    GENTRAIN_GRID_PADDING_MODE_ZEROS = 0,
+    GENTRAIN_GRID_PADDING_MODE_BORDER = 1
+} gentrain_grid_padding_mode;
+/* The input [N, C, H, W] read at the grid's locations [N, Hout, Wout, 2] (x, y in [-1, 1];
+ * align_corners: -1 and 1 are the corner pixels' centres, else their outer edges) -> [N, C, Hout,
+ * Wout]; gradients reach the input and, bilinear, the grid (F.grid_sample). PyTorch's defaults:
+ * mode GENTRAIN_GRID_SAMPLE_MODE_BILINEAR, padding_mode GENTRAIN_GRID_PADDING_MODE_ZEROS,
+ * align_corners false. */
+gentrain_status gentrain_grid_sample(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *grid,
+                                     gentrain_grid_sample_mode mode, gentrain_grid_padding_mode padding_mode,
+                                     bool align_corners);
+/* The sampling grid [N, H, W, 2] of the affine maps theta [N, 2, 3] for an output of `size` [N, C,
+ * H, W] (F.affine_grid). PyTorch's defaults: align_corners false. */
+gentrain_status gentrain_affine_grid(gentrain_tensor **out, const gentrain_tensor *theta, const int64_t *size,
+                                     size_t nsize, bool align_corners);
 /* x divided by its p-norm along `dim`, the norm taken as at least eps (F.normalize). PyTorch's
  * defaults: p 2.0, dim 1, eps 1e-12. */
 gentrain_status gentrain_normalize(gentrain_tensor **out, const gentrain_tensor *x, double p, int64_t dim,

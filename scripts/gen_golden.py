@@ -267,7 +267,7 @@ def rounding_cases():
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
         products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
-        distance_cases(g) + window_cases(g) + gamma_cases(g)
+        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g)
 
 
 def contraction_cases(g):
@@ -287,6 +287,19 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def grid_cases(g):
+    """F.grid_sample (bilinear: gradients for the input and the grid) and F.affine_grid, continuing rounding_cases'
+    generator."""
+    F = torch.nn.functional
+    image = torch.randn(2, 3, 4, 5, generator=g, dtype=torch.float64)
+    grid = torch.rand(2, 3, 6, 2, generator=g, dtype=torch.float64) * 2.4 - 1.2
+    theta = torch.randn(2, 2, 3, generator=g, dtype=torch.float64)
+    return [op_case("grid_sample_bilinear_zeros", [image, grid], lambda x, t: F.grid_sample(x, t, align_corners=False)),
+            op_case("grid_sample_bilinear_border_corners", [image, grid],
+                    lambda x, t: F.grid_sample(x, t, padding_mode="border", align_corners=True)),
+            op_case("affine_grid_2_3_4_5", [theta], lambda t: F.affine_grid(t, [2, 3, 4, 5], align_corners=False))]
 
 
 def gamma_cases(g):

@@ -379,6 +379,10 @@ int main(void) {
     EXPECT(gentrain_rms_norm(NULL, t, (const int64_t[]){1}, 1, NULL, NULL) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_gumbel_softmax(&out, NULL, 1.0, false, 0));
     EXPECT(gentrain_gumbel_softmax(NULL, t, 1.0, false, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_grid_sample(&out, NULL, t, GENTRAIN_GRID_SAMPLE_MODE_BILINEAR, GENTRAIN_GRID_PADDING_MODE_ZEROS, false));
+    EXPECT(gentrain_grid_sample(NULL, t, t, GENTRAIN_GRID_SAMPLE_MODE_BILINEAR, GENTRAIN_GRID_PADDING_MODE_ZEROS, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_affine_grid(&out, NULL, (const int64_t[]){1}, 1, false));
+    EXPECT(gentrain_affine_grid(NULL, t, (const int64_t[]){1}, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_normalize(&out, NULL, 1.0, 0, 1.0));
     EXPECT(gentrain_normalize(NULL, t, 1.0, 0, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_softmax(&out, NULL, 0));

@@ -29,6 +29,19 @@ public func gentrain_gumbel_softmax(_ out: TensorOut?, _ logits: OpaquePointer?,
 }
 
 @c @implementation
+public func gentrain_grid_sample(_ out: TensorOut?, _ x: OpaquePointer?, _ grid: OpaquePointer?,
+                                 _ mode: gentrain_grid_sample_mode, _ padding_mode: gentrain_grid_padding_mode,
+                                 _ align_corners: Bool) -> gentrain_status {
+    producing("gentrain_grid_sample", out) { try gridSample(tensorArg(x, "x"), tensorArg(grid, "grid"), mode: enumArg(mode.rawValue, "mode"), paddingMode: enumArg(padding_mode.rawValue, "padding_mode"), alignCorners: align_corners) }
+}
+
+@c @implementation
+public func gentrain_affine_grid(_ out: TensorOut?, _ theta: OpaquePointer?, _ size: UnsafePointer<Int64>?,
+                                 _ nsize: Int, _ align_corners: Bool) -> gentrain_status {
+    producing("gentrain_affine_grid", out) { try affineGrid(tensorArg(theta, "theta"), size: int64List(size, nsize, "size"), alignCorners: align_corners) }
+}
+
+@c @implementation
 public func gentrain_normalize(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Double, _ dim: Int64,
                                _ eps: Double) -> gentrain_status {
     producing("gentrain_normalize", out) { try normalize(tensorArg(x, "x"), p: p, dim: Int(dim), eps: eps) }

@@ -54,6 +54,14 @@ GELU_APPROXIMATE_TANH = 1
 INTERPOLATE_NEAREST = 0
 INTERPOLATE_BILINEAR = 1
 
+# gentrain_grid_sample_mode
+GRID_SAMPLE_MODE_BILINEAR = 0
+GRID_SAMPLE_MODE_NEAREST = 1
+
+# gentrain_grid_padding_mode
+GRID_PADDING_MODE_ZEROS = 0
+GRID_PADDING_MODE_BORDER = 1
+
 # gentrain_padding_mode
 PADDING_MODE_CONSTANT = 0
 PADDING_MODE_REFLECT = 1
@@ -572,6 +580,8 @@ FUNCTIONS = {
     "gentrain_cdist": (c_int, [c_void_p, c_void_p, c_void_p, c_double]),
     "gentrain_rms_norm": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p]),
     "gentrain_gumbel_softmax": (c_int, [c_void_p, c_void_p, c_double, c_bool, c_int64]),
+    "gentrain_grid_sample": (c_int, [c_void_p, c_void_p, c_void_p, c_int, c_int, c_bool]),
+    "gentrain_affine_grid": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t, c_bool]),
     "gentrain_normalize": (c_int, [c_void_p, c_void_p, c_double, c_int64, c_double]),
     "gentrain_softmax": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_log_softmax": (c_int, [c_void_p, c_void_p, c_int64]),

@@ -176,3 +176,20 @@ def test_one_dimensional_layers_as_pytorch():
     y = gentrain.arange(16.0).reshape(1, 1, 4, 4)
     assert nn.PixelUnshuffle(2)(y)[0, :, 0, 0].tolist() == [0.0, 1.0, 4.0, 5.0]
     assert F.pixel_shuffle(F.pixel_unshuffle(y, 2), 2).tolist() == y.tolist()
+
+
+def test_spatial_transformer_sampling_as_pytorch():
+    # PyTorch 2.13's values: the identity grid reproduces the image, a shift reads the neighbour (zeros
+    # past the edge, the border pixel with padding_mode="border"); gradients in the golden cases.
+    image = gentrain.arange(12.0).reshape(1, 1, 3, 4)
+    identity = gentrain.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    grid = F.affine_grid(identity, [1, 1, 3, 4], align_corners=False)
+    np.testing.assert_allclose(F.grid_sample(image, grid, align_corners=False).numpy(), image.numpy(), atol=1e-6)
+    shift = gentrain.tensor([[[1.0, 0.0, 0.5], [0.0, 1.0, 0.0]]])   # a quarter of the [-1, 1] width: one pixel
+    moved = F.grid_sample(image, F.affine_grid(shift, [1, 1, 3, 4], align_corners=False), align_corners=False)
+    np.testing.assert_allclose(moved.numpy()[0, 0, 0], [1.0, 2.0, 3.0, 0.0], atol=1e-6)
+    border = F.grid_sample(image, F.affine_grid(shift, [1, 1, 3, 4], align_corners=False), padding_mode="border",
+                           align_corners=False)
+    np.testing.assert_allclose(border.numpy()[0, 0, 0], [1.0, 2.0, 3.0, 3.0], atol=1e-6)
+    nearest = F.grid_sample(image, gentrain.tensor([[[[0.1, -0.1]]]]), mode="nearest", align_corners=True)
+    assert nearest.tolist() == [[[[6.0]]]]

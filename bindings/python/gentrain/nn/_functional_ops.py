@@ -10,7 +10,7 @@ from .._lib import fn, lib
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding', 'pixel_unshuffle', 'max_pool1d', 'avg_pool1d', 'conv_transpose1d', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'grid_sample', 'affine_grid', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding', 'pixel_unshuffle', 'max_pool1d', 'avg_pool1d', 'conv_transpose1d', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -130,6 +130,21 @@ def gumbel_softmax(input: Tensor, tau: float = 1.0, hard: bool = False, dim: int
     `hard` gives the one-hot argmax with the soft sample's gradient (F.gumbel_softmax).
     """
     return input._op(lib.gentrain_gumbel_softmax, input._h, float(tau), bool(hard), _c.index(dim))
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = 'bilinear', padding_mode: str = 'zeros', align_corners: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The input [N, C, H, W] read at the grid's locations [N, Hout, Wout, 2] (x, y in [-1, 1];
+    align_corners: -1 and 1 are the corner pixels' centres, else their outer edges) -> [N, C,
+    Hout, Wout]; gradients reach the input and, bilinear, the grid (F.grid_sample).
+    """
+    return input._op(lib.gentrain_grid_sample, input._h, grid._h, _c.choice("grid_sample_mode", mode), _c.choice("grid_padding_mode", padding_mode), bool(align_corners))
+
+
+def affine_grid(input: Tensor, size: Optional[Union[int, Sequence[int]]], align_corners: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The sampling grid [N, H, W, 2] of the affine maps theta [N, 2, 3] for an output of `size`
+    [N, C, H, W] (F.affine_grid).
+    """
+    return input._op(lib.gentrain_affine_grid, input._h, *_c.dims(size), bool(align_corners))
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002 - PyTorch's names

@@ -499,6 +499,9 @@ op("avg_pool1d", "x:input", "count kernel_size", "int64? stride = None", "size p
    doc="The mean of each window along the last dim of [N, C, L] or [C, L]; *stride NULL is the kernel size "
        "(F.avg_pool1d).", pydoc="The mean of each window along the last dim of [N, C, L] or [C, L]; stride None is "
                               "the kernel size.")
+op("adaptive_max_pool2d", "x:input", "count height", "count width", swift="adaptiveMaxPool2d({x}, outputSize: ({height}, {width}))",
+   doc="The maximum of each of height x width windows tiling [N, C, H, W] (window i along an axis of n spans "
+       "floor(i n / out) ..< ceil((i + 1) n / out)); tied maxima share the gradient (F.adaptive_max_pool2d).")
 op("conv_transpose1d", "x:input", "weight", "tensor? bias = None", "count stride = 1", "size padding = 0",
    "size output_padding = 0", "count groups = 1", "count dilation = 1",
    swift="convTranspose1d({x}, {weight}, bias: {bias}, stride: {stride}, padding: {padding}, outputPadding: {output_padding}, "
@@ -701,6 +704,8 @@ module("conv_transpose1d", "count in_channels", "count out_channels", "count ker
              "outputPadding: {output_padding}, groups: {groups}, bias: {bias}, dilation: {dilation})",
        doc="nn.ConvTranspose1d(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias, "
            "dilation) over [N, C, L], with PyTorch's initialization.")
+module("adaptive_max_pool2d", "count height", "count width", swift="Layers.adaptiveMaxPool2d(({height}, {width}))",
+       doc="nn.AdaptiveMaxPool2d((height, width)).")
 module("adaptive_avg_pool2d", "count height", "count width", swift="Layers.adaptiveAvgPool2d(({height}, {width}))",
        doc="nn.AdaptiveAvgPool2d((height, width)).")
 module("conv1d", "count in_channels", "count out_channels", "count kernel_size", "count stride = 1",

@@ -1165,6 +1165,11 @@ gentrain_status gentrain_max_pool1d(gentrain_tensor **out, const gentrain_tensor
  * count_include_pad true. */
 gentrain_status gentrain_avg_pool1d(gentrain_tensor **out, const gentrain_tensor *x, int64_t kernel_size,
                                     const int64_t *stride, int64_t padding, bool ceil_mode, bool count_include_pad);
+/* The maximum of each of height x width windows tiling [N, C, H, W] (window i along an axis of n
+ * spans floor(i n / out) ..< ceil((i + 1) n / out)); tied maxima share the gradient
+ * (F.adaptive_max_pool2d). */
+gentrain_status gentrain_adaptive_max_pool2d(gentrain_tensor **out, const gentrain_tensor *x, int64_t height,
+                                             int64_t width);
 /* Transposed 1-D convolution of [N, Cin, L] with weight [Cin, Cout/groups, k] (F.conv_transpose1d).
  * PyTorch's defaults: stride 1, padding 0, output_padding 0, groups 1, dilation 1. */
 gentrain_status gentrain_conv_transpose1d(gentrain_tensor **out, const gentrain_tensor *x,
@@ -1619,6 +1624,8 @@ gentrain_status gentrain_module_conv_transpose1d_new(gentrain_module **out, int6
                                                      int64_t kernel_size, int64_t stride, int64_t padding,
                                                      int64_t output_padding, int64_t groups, bool bias,
                                                      int64_t dilation);
+/* nn.AdaptiveMaxPool2d((height, width)). */
+gentrain_status gentrain_module_adaptive_max_pool2d_new(gentrain_module **out, int64_t height, int64_t width);
 /* nn.AdaptiveAvgPool2d((height, width)). */
 gentrain_status gentrain_module_adaptive_avg_pool2d_new(gentrain_module **out, int64_t height, int64_t width);
 /* nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over

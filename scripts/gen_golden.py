@@ -290,8 +290,8 @@ def contraction_cases(g):
 
 
 def grid_cases(g):
-    """F.grid_sample (bilinear: gradients for the input and the grid) and F.affine_grid, continuing rounding_cases'
-    generator."""
+    """F.grid_sample (bilinear: gradients for the input and the grid), F.affine_grid and F.adaptive_max_pool2d,
+    continuing rounding_cases' generator."""
     F = torch.nn.functional
     image = torch.randn(2, 3, 4, 5, generator=g, dtype=torch.float64)
     grid = torch.rand(2, 3, 6, 2, generator=g, dtype=torch.float64) * 2.4 - 1.2
@@ -299,7 +299,9 @@ def grid_cases(g):
     return [op_case("grid_sample_bilinear_zeros", [image, grid], lambda x, t: F.grid_sample(x, t, align_corners=False)),
             op_case("grid_sample_bilinear_border_corners", [image, grid],
                     lambda x, t: F.grid_sample(x, t, padding_mode="border", align_corners=True)),
-            op_case("affine_grid_2_3_4_5", [theta], lambda t: F.affine_grid(t, [2, 3, 4, 5], align_corners=False))]
+            op_case("affine_grid_2_3_4_5", [theta], lambda t: F.affine_grid(t, [2, 3, 4, 5], align_corners=False)),
+            op_case("adaptive_max_pool2d_3_2", [torch.randn(2, 3, 7, 5, generator=g, dtype=torch.float64)],
+                    lambda x: F.adaptive_max_pool2d(x, (3, 2)))]
 
 
 def gamma_cases(g):

@@ -405,6 +405,8 @@ int main(void) {
     EXPECT(gentrain_max_pool1d(NULL, t, 1, NULL, 0, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_avg_pool1d(&out, NULL, 1, NULL, 0, false, false));
     EXPECT(gentrain_avg_pool1d(NULL, t, 1, NULL, 0, false, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_adaptive_max_pool2d(&out, NULL, 1, 1));
+    EXPECT(gentrain_adaptive_max_pool2d(NULL, t, 1, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_conv_transpose1d(&out, NULL, t, NULL, 1, 0, 0, 1, 1));
     EXPECT(gentrain_conv_transpose1d(NULL, t, t, NULL, 1, 0, 0, 1, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_pixel_shuffle(&out, NULL, 1));
@@ -574,6 +576,9 @@ int main(void) {
     OK(gentrain_module_conv_transpose1d_new(&module, 1, 1, 1, 1, 0, 0, 1, false, 1));
     gentrain_module_free(module);
     EXPECT(gentrain_module_conv_transpose1d_new(NULL, 1, 1, 1, 1, 0, 0, 1, false, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    OK(gentrain_module_adaptive_max_pool2d_new(&module, 1, 1));
+    gentrain_module_free(module);
+    EXPECT(gentrain_module_adaptive_max_pool2d_new(NULL, 1, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     OK(gentrain_module_adaptive_avg_pool2d_new(&module, 1, 1));
     gentrain_module_free(module);
     EXPECT(gentrain_module_adaptive_avg_pool2d_new(NULL, 1, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);

@@ -116,6 +116,7 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "grid_sample_bilinear_zeros": { try gridSample($0[0], $0[1]) },
     "grid_sample_bilinear_border_corners": { try gridSample($0[0], $0[1], paddingMode: .border, alignCorners: true) },
     "affine_grid_2_3_4_5": { try affineGrid($0[0], size: [2, 3, 4, 5]) },
+    "adaptive_max_pool2d_3_2": { try adaptiveMaxPool2d($0[0], outputSize: (3, 2)) },
     "triplet_margin_loss_swap": { try tripletMarginLoss(anchor: $0[0], positive: $0[1], negative: $0[2], margin: 0.5, swap: true) },
     "margin_ranking_loss": { try marginRankingLoss($0[0], $0[1], $0[2], margin: 0.2) },
     "hinge_embedding_loss": { try hingeEmbeddingLoss($0[0], $0[1], margin: 0.7) },

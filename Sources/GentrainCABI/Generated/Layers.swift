@@ -108,6 +108,12 @@ public func gentrain_avg_pool1d(_ out: TensorOut?, _ x: OpaquePointer?, _ kernel
 }
 
 @c @implementation
+public func gentrain_adaptive_max_pool2d(_ out: TensorOut?, _ x: OpaquePointer?, _ height: Int64,
+                                         _ width: Int64) -> gentrain_status {
+    producing("gentrain_adaptive_max_pool2d", out) { try adaptiveMaxPool2d(tensorArg(x, "x"), outputSize: (size(height, "height", min: 1), size(width, "width", min: 1))) }
+}
+
+@c @implementation
 public func gentrain_conv_transpose1d(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?,
                                       _ bias: OpaquePointer?, _ stride: Int64, _ padding: Int64,
                                       _ output_padding: Int64, _ groups: Int64,

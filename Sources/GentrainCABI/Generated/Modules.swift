@@ -238,6 +238,12 @@ public func gentrain_module_conv_transpose1d_new(_ out: UnsafeMutablePointer<Opa
 }
 
 @c @implementation
+public func gentrain_module_adaptive_max_pool2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ height: Int64,
+                                                    _ width: Int64) -> gentrain_status {
+    producingModule("gentrain_module_adaptive_max_pool2d_new", out) { try Layers.adaptiveMaxPool2d((size(height, "height", min: 1), size(width, "width", min: 1))) }
+}
+
+@c @implementation
 public func gentrain_module_adaptive_avg_pool2d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ height: Int64,
                                                     _ width: Int64) -> gentrain_status {
     producingModule("gentrain_module_adaptive_avg_pool2d_new", out) { try Layers.adaptiveAvgPool2d((size(height, "height", min: 1), size(width, "width", min: 1))) }

@@ -115,20 +115,33 @@ public func maxUnpool2d(_ x: Tensor, indices: Tensor, kernel: (Int, Int), stride
 /// Averages over `outputSize` windows that tile the input, PyTorch's `F.adaptive_avg_pool2d`:
 /// window i along an axis of size n spans `⌊i·n/out⌋ ..< ⌈(i+1)·n/out⌉`.
 public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Tensor {
+    try adaptivePool2d(x, outputSize, "adaptive_avg_pool2d") { try $0.mean(dims: [$1], keepdim: $2) }
+}
+
+/// The maximum of each of `outputSize` windows that tile the input, as `adaptiveAvgPool2d`'s
+/// (PyTorch's `F.adaptive_max_pool2d`; tied maxima share the gradient).
+public func adaptiveMaxPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Tensor {
+    try adaptivePool2d(x, outputSize, "adaptive_max_pool2d") { try $0.amax(dims: [$1], keepdim: $2) }
+}
+
+/// `reduce(t, dim, keepdim)` over the windows along H, then along W (a window's mean and maximum
+/// are those of its rows' ones).
+private func adaptivePool2d(_ x: Tensor, _ outputSize: (Int, Int), _ name: String,
+                            _ reduce: (Tensor, Int, Bool) throws -> Tensor) throws -> Tensor {
     guard x.ndim == 4, outputSize.0 > 0, outputSize.1 > 0 else {
-        throw GentrainError(.shape, "adaptive_avg_pool2d: expected [N, C, H, W] and a positive output size, got \(shapeString(x.shape))")
+        throw GentrainError(.shape, "\(name): expected [N, C, H, W] and a positive output size, got \(shapeString(x.shape))")
     }
     func along(_ t: Tensor, _ dim: Int, _ out: Int) throws -> Tensor {
         let n = t.shape[dim]
-        if n % out == 0 {   // equal windows: one reshape and mean
+        if n % out == 0 {   // equal windows: one reshape and reduction
             var s = t.shape
             s[dim] = out
             s.insert(n / out, at: dim + 1)
-            return try t.reshape(s).mean(dims: [dim + 1])
+            return try reduce(t.reshape(s), dim + 1, false)
         }
         return try Tensor.cat((0..<out).map { i in
             let start = i * n / out, end = ((i + 1) * n + out - 1) / out
-            return try t.narrow(dim, start: start, length: end - start).mean(dims: [dim], keepdim: true)
+            return try reduce(t.narrow(dim, start: start, length: end - start), dim, true)
         }, dim: dim)
     }
     return try along(along(x, 2, outputSize.0), 3, outputSize.1)

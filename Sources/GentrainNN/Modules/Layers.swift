@@ -281,6 +281,9 @@ public enum Layers {
                                      countIncludePad: countIncludePad, divisorOverride: divisorOverride)
         }
     }
+    public static func adaptiveMaxPool2d(_ size: (Int, Int)) -> Module {
+        Lambda("AdaptiveMaxPool2d") { try GentrainNN.adaptiveMaxPool2d($0, outputSize: size) }
+    }
     public static func adaptiveAvgPool2d(_ size: (Int, Int)) -> Module {
         Lambda("AdaptiveAvgPool2d") { try GentrainNN.adaptiveAvgPool2d($0, outputSize: size) }
     }

@@ -193,3 +193,9 @@ def test_spatial_transformer_sampling_as_pytorch():
     np.testing.assert_allclose(border.numpy()[0, 0, 0], [1.0, 2.0, 3.0, 3.0], atol=1e-6)
     nearest = F.grid_sample(image, gentrain.tensor([[[[0.1, -0.1]]]]), mode="nearest", align_corners=True)
     assert nearest.tolist() == [[[[6.0]]]]
+
+
+def test_adaptive_max_pooling_as_pytorch():
+    x = gentrain.arange(35.0).reshape(1, 1, 7, 5)
+    assert F.adaptive_max_pool2d(x, (3, 2)).tolist() == [[[[12.0, 14.0], [22.0, 24.0], [32.0, 34.0]]]]   # PyTorch's
+    assert nn.AdaptiveMaxPool2d(1)(x).item() == 34.0

@@ -143,6 +143,13 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     return _new(lib.gentrain_adaptive_avg_pool2d, input._h, h, w)
 
 
+def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool2d: gentrain has return_indices for max_pool2d only")
+    h, w = _pair(output_size)
+    return _new(lib.gentrain_adaptive_max_pool2d, input._h, h, w)
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):  # noqa: A002
     if mode not in ("nearest", "bilinear"):
         raise NotImplementedError("gentrain's interpolate supports mode 'nearest' and 'bilinear'")
@@ -178,6 +185,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 __all__ += ["conv2d", "conv1d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "max_unpool2d", "avg_pool2d", "adaptive_avg_pool2d",
+            "adaptive_max_pool2d",
             "interpolate", "pad", "batch_norm"]
 
 

@@ -13,7 +13,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm, RMSNorm
-from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d
 from .rnn import GRU, LSTM, GRUCell, LSTMCell
 from .sparse import Embedding
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample
@@ -24,6 +24,7 @@ __all__ = ["Module", "Parameter", "Linear", "Identity", "Conv1d", "Conv2d", "Con
            "Softmin", "Threshold", "Softshrink", "Hardshrink", "PReLU",
            "MaxPool2d", "MaxUnpool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Unflatten", "Dropout",
            "Dropout1d", "Dropout2d", "Dropout3d", "RMSNorm", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "PixelUnshuffle",
+           "AdaptiveMaxPool2d",
            "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "Sequential", "ModuleList",
            "ModuleDict", "MultiheadAttention", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "NLLLoss",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "KLDivLoss",

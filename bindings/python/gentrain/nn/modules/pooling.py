@@ -71,6 +71,18 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
+    """Max pooling to `output_size`."""
+
+    def __init__(self, output_size: _size, return_indices: bool = False):
+        super().__init__(output_size)
+        if return_indices:
+            raise NotImplementedError("AdaptiveMaxPool2d: gentrain has return_indices for MaxPool2d only")
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.adaptive_max_pool2d(input, self.output_size)
+
+
 class MaxPool1d(Module):
     """The maximum of each window along the last dim of [N, C, L]; stride None is the kernel size."""
 

@@ -4,6 +4,7 @@
 /// diagonals, sums, permutes and one batched matmul per pair of operands, so it is as fast as the
 /// products it reduces to and differentiable to any order.
 extension Tensor {
+    /// The `operands` combined as `equation` says (torch.einsum("ij,jk->ik", a, b)).
     public static func einsum(_ equation: String, _ operands: [Tensor]) throws -> Tensor {
         let (inputs, output) = try EinsumEquation.parse(equation, operands.map(\.ndim))
         var terms = try zip(operands, inputs).map { try EinsumTerm($0, $1).diagonalized() }

@@ -3,7 +3,9 @@
 /// order); frac, sgn, deg2rad, rad2deg, sinc and heaviside from other ops. Integer inputs compute
 /// in float32, as PyTorch's.
 extension Tensor {
+    /// The hyperbolic sine (torch.sinh); gradient `g·cosh(x)`.
     public func sinh() throws -> Tensor { try math(.sinh, "SinhBackward") { x, _, g in try g.mul(x.cosh()) } }
+    /// The hyperbolic cosine (torch.cosh); gradient `g·sinh(x)`.
     public func cosh() throws -> Tensor { try math(.cosh, "CoshBackward") { x, _, g in try g.mul(x.sinh()) } }
     /// Gradient `g·(1 + y²)`.
     public func tan() throws -> Tensor { try math(.tan, "TanBackward") { _, y, g in try g.mul(y.square().add(1)) } }
@@ -103,8 +105,9 @@ extension Tensor {
     /// The sign of a real tensor (torch.sgn, sign for complex numbers elsewhere).
     public func sgn() throws -> Tensor { try sign() }
 
-    /// Degrees to radians and back (torch.deg2rad, torch.rad2deg).
+    /// Degrees in radians (torch.deg2rad).
     public func deg2rad() throws -> Tensor { try floating().mul(0.017453292519943295769) }
+    /// Radians in degrees (torch.rad2deg).
     public func rad2deg() throws -> Tensor { try floating().mul(57.295779513082320877) }
 
     /// sin(πx) / (πx), 1 at 0 (torch.sinc); its gradient is 0 at 0, and so is its second-order term

@@ -46,7 +46,7 @@ extension Tensor {
         let index = try Tensor(values, shape: [values.count])
         return try withNoGrad {
             guard let weights else {
-                return try Tensor.zeros([length], dtype: .int64).to(.float64).indexAdd(0, index, Tensor.ones([numel], dtype: .float64)).to(.int64)
+                return try Tensor.zeros([length], dtype: .float64).indexAdd(0, index, Tensor.ones([numel], dtype: .float64)).to(.int64)
             }
             guard weights.shape == shape else {
                 throw GentrainError.shape("bincount: weights should have the same length as input, got \(shapeString(weights.shape)) and \(shapeString(shape))")

@@ -147,8 +147,9 @@ private struct ShardPlan {
 }
 
 /// Where a model's calls run: their shards on the workers, or one after another on the caller's
-/// thread. Per (model, input shape, options), the first six calls alternate and are timed (forward
-/// only); then the faster way is kept. A small MLP at batch 64 runs slower on two workers than on
+/// thread. Per (model, input shape, options), the first twelve calls alternate, the last eight of
+/// them timed (forward only; the first four warm up both ways: products measuring their backend,
+/// a worker's first buffers); then the faster way is kept. A small MLP at batch 64 runs slower on two workers than on
 /// one thread (handing shards to another thread and waking it costs more than the shard's work:
 /// AMD EPYC family 25 model 1, 2 cores); a VAE at batch 128 runs 1.3× faster. (The caller's thread
 /// once ran the whole batch in one forward, which is faster still for such a model but gives a
@@ -156,9 +157,9 @@ private struct ShardPlan {
 final class ShardScheduling: @unchecked Sendable {
     static let shared = ShardScheduling()
     private let lock = Lock()
-    private var entries: [Int: (workers: Double, caller: Double, tried: Int)] = [:]
+    private var entries: [Int: (workers: Double, caller: Double, calls: Int)] = [:]
     private var lastModel = 0
-    private static let trials = 6
+    private static let (warmUp, trials) = (4, 12)
 
     /// A caller identity for a new model, never reused (an object's address is: a model freed
     /// and another made at its address would inherit its measurements).
@@ -182,7 +183,7 @@ final class ShardScheduling: @unchecked Sendable {
     func onWorkers(_ key: Int) -> Bool {
         lock.withLock {
             guard let e = entries[key] else { return true }
-            return e.tried < Self.trials ? e.tried % 2 == 0 : e.workers <= e.caller
+            return e.calls < Self.trials ? e.calls % 2 == 0 : e.workers <= e.caller
         }
     }
 
@@ -190,9 +191,11 @@ final class ShardScheduling: @unchecked Sendable {
         lock.withLock {
             if entries.count > 4096 { entries = [:] }   // many shapes: measure again
             var e = entries[key] ?? (.infinity, .infinity, 0)
-            guard e.tried < Self.trials else { return }
-            if onWorkers { e.workers = Swift.min(e.workers, seconds) } else { e.caller = Swift.min(e.caller, seconds) }
-            e.tried += 1
+            guard e.calls < Self.trials else { return }
+            if e.calls >= Self.warmUp {
+                if onWorkers { e.workers = Swift.min(e.workers, seconds) } else { e.caller = Swift.min(e.caller, seconds) }
+            }
+            e.calls += 1
             entries[key] = e
         }
     }

@@ -26,14 +26,14 @@ private final class HostModule: Module {
 /// tensor it returns; a failure status is thrown with the callback's message.
 func callForward(_ forward: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
                  _ what: String) throws -> Tensor {
+    try HostStack.check("\(what): the forward callback")
     let borrowed = try newHandle(input)
     defer { HandleTable.shared.remove(borrowed, .tensor) }
     var result: OpaquePointer? = nil
     let status = forward(&result, borrowed, userData)
     defer { if let result { HandleTable.shared.remove(result, .tensor) } }
     guard status == GENTRAIN_OK else {
-        let detail = String(cString: gentrain_last_error()!)
-        throw GentrainError(.callbackFailed, "\(what): the forward callback failed with \(String(cString: gentrain_status_name(status)!))" + (detail.isEmpty ? "" : " (\(detail))"))
+        throw GentrainError(.callbackFailed, callbackFailure("\(what): the forward callback", status))
     }
     guard let result else { throw GentrainError(.callbackFailed, "\(what): the forward callback returned no output") }
     return try tensorArg(result, "the forward callback's output")

@@ -20,8 +20,7 @@ private final class CustomCallbacks {
 
     /// The failure of a callback, with the message its own gentrain calls left, if any.
     func failure(_ which: String, _ status: gentrain_status) -> GentrainError {
-        let detail = String(cString: gentrain_last_error()!)
-        return GentrainError(.callbackFailed, "custom op '\(name)': the \(which) callback failed with \(String(cString: gentrain_status_name(status)!))" + (detail.isEmpty ? "" : " (\(detail))"))
+        GentrainError(.callbackFailed, callbackFailure("custom op '\(name)': the \(which) callback", status))
     }
 }
 
@@ -53,6 +52,7 @@ public func gentrain_custom_op(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n
         guard let cb = callbacks else { throw GentrainError(.invalidArgument, "name, forward or backward is NULL") }
         let xs = try tensorList(inputs, nInputs, "inputs")
         return try customOp(cb.name, xs, forward: { detached in
+            try HostStack.check("custom op '\(cb.name)': the forward callback")
             let handles = try borrowed(detached)
             defer { release(handles) }
             var result: OpaquePointer? = nil
@@ -66,6 +66,7 @@ public func gentrain_custom_op(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ n
             }
             return output
         }, backward: { saved, output, grad in
+            try HostStack.check("custom op '\(cb.name)': the backward callback")
             let handles = try borrowed(saved)
             let extra = try borrowed([output, grad])
             defer { release(handles); release(extra) }

@@ -52,8 +52,7 @@ private func hostBackend(_ c: gentrain_collectives, _ owner: HostData) throws ->
     let abort = c.abort
     func check(_ status: gentrain_status, _ what: String) throws {
         guard status == GENTRAIN_OK else {
-            let detail = String(cString: gentrain_last_error()!)
-            throw GentrainError(.distributed, "the host's \(what) failed with \(String(cString: gentrain_status_name(status)!))" + (detail.isEmpty ? "" : " (\(detail))"))
+            throw GentrainError(.distributed, callbackFailure("the host's \(what)", status))
         }
     }
     return try HostCollectives(

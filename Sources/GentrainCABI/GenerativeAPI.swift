@@ -28,13 +28,14 @@ public func gentrain_gradient_penalty(_ out: TensorOut?, _ critic: gentrain_tens
     producing("gentrain_gradient_penalty", out) {
         guard let critic else { throw GentrainError(.invalidArgument, "critic is NULL") }
         return try GANLoss.gradientPenalty(critic: { x in
+            try HostStack.check("the critic callback")
             let input = try newHandle(x)
             defer { HandleTable.shared.remove(input, .tensor) }
             var result: OpaquePointer? = nil
             let status = critic(&result, input, userData)
             defer { HandleTable.shared.remove(result, .tensor) }
             guard status == GENTRAIN_OK else {
-                throw GentrainError(.callbackFailed, "the critic callback failed with \(String(cString: gentrain_status_name(status)!)): \(String(cString: gentrain_last_error()!))")
+                throw GentrainError(.callbackFailed, callbackFailure("the critic callback", status))
             }
             return try tensorArg(result, "the critic's output")
         }, real: tensorArg(real, "real"), fake: tensorArg(fake, "fake"), lambda: lambda)

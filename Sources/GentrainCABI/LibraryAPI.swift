@@ -41,6 +41,19 @@ private func cString(_ s: StaticString) -> UnsafePointer<CChar> {
 @c @implementation
 public func gentrain_last_error() -> UnsafePointer<CChar>? { UnsafePointer(lastError.value.message) }
 
+/// "`what` failed with STATUS: the host's last error": the message of a host callback's failure.
+/// Of a failure nested in others (a callback that called the library, whose callback failed, ...)
+/// the message keeps the first and last 1 KiB of the one below it: the outermost context and the
+/// cause, without copying a message that grows with every level of a deep recursion.
+func callbackFailure(_ what: String, _ status: gentrain_status) -> String {
+    var detail = String(cString: gentrain_last_error()!)
+    if detail.utf8.count > 2048 {
+        let bytes = Array(detail.utf8)
+        detail = String(decoding: bytes[..<1024], as: UTF8.self) + " … " + String(decoding: bytes[(bytes.count - 1024)...], as: UTF8.self)
+    }
+    return "\(what) failed with \(String(cString: gentrain_status_name(status)!))" + (detail.isEmpty ? "" : ": \(detail)")
+}
+
 private let statusNames: [StaticString] = [
     "GENTRAIN_OK", "GENTRAIN_ERR_INVALID_ARGUMENT", "GENTRAIN_ERR_INVALID_HANDLE", "GENTRAIN_ERR_SHAPE",
     "GENTRAIN_ERR_DTYPE", "GENTRAIN_ERR_OUT_OF_MEMORY", "GENTRAIN_ERR_IO", "GENTRAIN_ERR_NON_FINITE",

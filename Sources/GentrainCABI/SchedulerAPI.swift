@@ -80,6 +80,7 @@ private final class LambdaCallback {
     deinit { destroy?(userData) }
 
     func callAsFunction(_ epoch: Int, _ group: Int) throws -> Double {
+        try HostStack.check("lr_lambda callback")
         var factor = Double.nan
         let status = fn(&factor, Int64(epoch), group, userData)
         guard status == GENTRAIN_OK else {

@@ -1235,7 +1235,7 @@ static void test_custom_op(void) {
     EXPECT(calls[2] == 1);   /* the graph is gone: user data released once */
 
     FAILS(gentrain_custom_op(&y, "broken", ins, 1, failing_forward, cube_backward, calls, count_release_pair),
-          GENTRAIN_ERR_CALLBACK_FAILED, "custom op 'broken': the forward callback failed with GENTRAIN_ERR_SHAPE (gentrain_reshape");
+          GENTRAIN_ERR_CALLBACK_FAILED, "custom op 'broken': the forward callback failed with GENTRAIN_ERR_SHAPE: gentrain_reshape");
     EXPECT(y == NULL && calls[2] == 2);
     FAILS(gentrain_custom_op(&y, "nothing", ins, 1, NULL, cube_backward, calls, count_release_pair),
           GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");

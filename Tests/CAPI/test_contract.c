@@ -857,6 +857,67 @@ static void test_option_bools_as_bytes(void) {
     gentrain_tensor_free(p);
 }
 
+/* A host that recurses through the library without end: a custom module whose forward calls
+ * itself, a custom op whose forward applies itself. Each level is a host callback the engine
+ * calls; when a quarter of the thread's stack (at most 256 KiB) is what is left, the engine fails
+ * the call instead of overflowing the stack, on the main thread and on a thread with a small stack. */
+typedef struct {
+    gentrain_module *self;
+    int depth, deepest;
+} recursion;
+
+static gentrain_status recurse_module(gentrain_tensor **out, const gentrain_tensor *input, void *user_data) {
+    recursion *r = user_data;
+    if (++r->depth > r->deepest) r->deepest = r->depth;
+    gentrain_status s = gentrain_module_forward(out, r->self, input);
+    r->depth--;
+    return s;
+}
+
+static gentrain_status recurse_op(gentrain_tensor **out, const gentrain_tensor *const *inputs, size_t n, void *user_data);
+static gentrain_status no_backward(gentrain_tensor **grads, const gentrain_tensor *grad, const gentrain_tensor *const *inputs,
+                                   size_t n, const gentrain_tensor *output, void *user_data) {
+    (void)grads, (void)grad, (void)inputs, (void)n, (void)output, (void)user_data;
+    return GENTRAIN_ERR_UNSUPPORTED;
+}
+
+static gentrain_status recurse_op(gentrain_tensor **out, const gentrain_tensor *const *inputs, size_t n, void *user_data) {
+    recursion *r = user_data;
+    if (++r->depth > r->deepest) r->deepest = r->depth;
+    gentrain_status s = gentrain_custom_op(out, "recurse", (gentrain_tensor *const *)inputs, n, recurse_op, no_backward, r, NULL);
+    r->depth--;
+    return s;
+}
+
+static void *host_recursion(void *unused) {
+    (void)unused;
+    recursion r = {0};
+    gentrain_tensor *x = NULL, *y = NULL;
+    OK(gentrain_tensor_randn(&x, (int64_t[]){4}, 1, GENTRAIN_FLOAT32, NULL));
+    OK(gentrain_module_custom_new(&r.self, recurse_module, &r, NULL, NULL, NULL, 0, NULL, NULL, 0));
+    FAILS(gentrain_module_forward(&y, r.self, x), "host callbacks nested too deep");
+    EXPECT(y == NULL && r.depth == 0 && r.deepest > 100);
+    recursion op = {0};
+    FAILS(gentrain_custom_op(&y, "recurse", &x, 1, recurse_op, no_backward, &op, NULL), "host callbacks nested too deep");
+    EXPECT(y == NULL && op.depth == 0 && op.deepest > 100);
+    OK(gentrain_relu(&y, x));   /* and the library goes on working */
+    gentrain_tensor_free(y);
+    gentrain_module_free(r.self);
+    gentrain_tensor_free(x);
+    return NULL;
+}
+
+static void test_host_recursion(void) {
+    host_recursion(NULL);
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setstacksize(&attributes, 512 << 10);
+    pthread_t thread;
+    EXPECT(pthread_create(&thread, &attributes, host_recursion, NULL) == 0);
+    pthread_join(thread, NULL);
+    pthread_attr_destroy(&attributes);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_contract WORK_DIR [--quick]\n");
@@ -879,6 +940,7 @@ int main(int argc, char **argv) {
     test_threads();
     test_module_trees();
     if (!quick) test_independent_threads();
+    if (!quick) test_host_recursion();
     test_option_bools_as_bytes();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;

@@ -361,6 +361,17 @@ op("trace", "x", swift="{x}.trace()", py="method torch",
    doc="The sum of a matrix's main diagonal; int64 for integer matrices (torch.trace).")
 op("outer", "a", "b:vec2", swift="{a}.outer({b})", py="method torch",
    doc="The outer product a[i] * b[j] of two 1-D tensors (torch.outer).")
+op("det", "x:A", swift="{x}.det()", py="method torch",
+   doc="The determinant of each square matrix in the last two dims of a float32 or float64 tensor, from its LU "
+       "factorization (torch.linalg.det); its gradient at a singular matrix is an error.")
+op("logdet", "x", swift="{x}.logdet()", py="method torch",
+   doc="The log of each square matrix's determinant: NaN where it is negative, -inf where it is zero (torch.logdet).")
+op("inverse", "x", swift="{x}.inv()", py="method torch",
+   doc="The inverse of each square matrix in the last two dims (torch.linalg.inv); a singular matrix is an error.")
+op("linalg_solve", "a:A", "b:B", swift="{a}.solve({b})",
+   doc="X with A X = B for the square matrices A [*, n, n] and B [*, n, k] or [*, n] (a vector per matrix when "
+       "1-D or of A's shape without its last dim), batch dims broadcast; a singular A is an error "
+       "(torch.linalg.solve).")
 op("repeat_interleave", "x", "repeats", "int64? dim = None", swift="{x}.repeatInterleave({repeats}, dim: {dim})",
    doc="Each slice along *dim repeated in place, repeats[i] times (int64/int32 `repeats` of one count per "
        "slice, or of one count for all), the flattened x when dim is NULL (torch.repeat_interleave).")

@@ -883,6 +883,19 @@ gentrain_status gentrain_diag(gentrain_tensor **out, const gentrain_tensor *x, i
 gentrain_status gentrain_trace(gentrain_tensor **out, const gentrain_tensor *x);
 /* The outer product a[i] * b[j] of two 1-D tensors (torch.outer). */
 gentrain_status gentrain_outer(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
+/* The determinant of each square matrix in the last two dims of a float32 or float64 tensor, from
+ * its LU factorization (torch.linalg.det); its gradient at a singular matrix is an error. */
+gentrain_status gentrain_det(gentrain_tensor **out, const gentrain_tensor *x);
+/* The log of each square matrix's determinant: NaN where it is negative, -inf where it is zero
+ * (torch.logdet). */
+gentrain_status gentrain_logdet(gentrain_tensor **out, const gentrain_tensor *x);
+/* The inverse of each square matrix in the last two dims (torch.linalg.inv); a singular matrix is
+ * an error. */
+gentrain_status gentrain_inverse(gentrain_tensor **out, const gentrain_tensor *x);
+/* X with A X = B for the square matrices A [*, n, n] and B [*, n, k] or [*, n] (a vector per matrix
+ * when 1-D or of A's shape without its last dim), batch dims broadcast; a singular A is an error
+ * (torch.linalg.solve). */
+gentrain_status gentrain_linalg_solve(gentrain_tensor **out, const gentrain_tensor *a, const gentrain_tensor *b);
 /* Each slice along *dim repeated in place, repeats[i] times (int64/int32 `repeats` of one count per
  * slice, or of one count for all), the flattened x when dim is NULL (torch.repeat_interleave).
  * PyTorch's defaults: dim none (NULL). */
@@ -978,6 +991,11 @@ gentrain_status gentrain_einsum(gentrain_tensor **out, const char *equation, gen
  * index of its value among them (x's shape), and the int64 count of each value; no gradient. */
 gentrain_status gentrain_unique(gentrain_tensor **values, gentrain_tensor **inverse, gentrain_tensor **counts,
                                 const gentrain_tensor *x);
+/* torch.linalg.slogdet: for each square matrix in the last two dims of a float32 or float64 A, the
+ * sign of its determinant (-1, 0 or 1; no gradient) and the log of its absolute value (-inf where
+ * it is zero; gradient g A^-T), from its LU factorization: exact where the determinant itself would
+ * overflow or underflow. */
+gentrain_status gentrain_slogdet(gentrain_tensor **sign, gentrain_tensor **logabsdet, const gentrain_tensor *A);
 /* Views of split_size entries along dim, the last one shorter (torch.split). Writes *count; `outs`
  * must hold that many (GENTRAIN_ERR_INVALID_ARGUMENT, with *count set, when capacity is too small;
  * `outs` may be NULL with capacity 0 to ask for the count). Each piece is a new tensor. */

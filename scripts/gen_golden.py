@@ -267,7 +267,7 @@ def rounding_cases():
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
         products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
-        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g)
+        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g) + lu_cases(g)
 
 
 def contraction_cases(g):
@@ -287,6 +287,22 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def lu_cases(g):
+    """torch.linalg's det, slogdet, logdet, inv and solve (of matrices kept well away from singular: a
+    multiple of the identity added), continuing rounding_cases' generator."""
+    r = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    a = r(2, 3, 3) + 3 * torch.eye(3, dtype=torch.float64)
+    m = r(3, 3)
+    spd = m @ m.T + torch.eye(3, dtype=torch.float64)
+    return [op_case("det", [a], torch.linalg.det),
+            op_case("slogdet_logabsdet", [-a], lambda x: torch.linalg.slogdet(x).logabsdet),
+            op_case("logdet", [spd], torch.logdet),
+            op_case("inverse", [a], torch.linalg.inv),
+            op_case("linalg_solve", [a, r(2, 3, 2)], torch.linalg.solve),
+            op_case("linalg_solve_vectors", [a, r(2, 3)], torch.linalg.solve),
+            op_case("linalg_solve_broadcast", [a[0], r(2, 3, 2)], torch.linalg.solve)]
 
 
 def grid_cases(g):

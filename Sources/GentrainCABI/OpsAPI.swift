@@ -41,6 +41,14 @@ public func gentrain_unique(_ values: TensorOut?, _ inverse: TensorOut?, _ count
     }
 }
 
+@c @implementation
+public func gentrain_slogdet(_ sign: TensorOut?, _ logabsdet: TensorOut?, _ a: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_slogdet", [sign, logabsdet]) {
+        let r = try tensorArg(a, "A").slogdet()
+        return [r.sign, r.logabsdet]
+    }
+}
+
 /// The pieces of x split into `splitSize`-long pieces along `dim`, when `outs` has room for them:
 /// the count is known (and reported) before any piece is made.
 private func pieces(_ name: StaticString, _ outs: TensorOut?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?,

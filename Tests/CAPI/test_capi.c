@@ -561,6 +561,32 @@ static void test_einsum_and_unique(void) {
     gentrain_tensor_free(b);
 }
 
+/* The LU-based linear algebra from C: a determinant's sign and log, a solve, and the errors. */
+static void test_linear_algebra(void) {
+    float av[4] = {7, 4, 6, 2}, bv[2] = {1, 2};   /* det(A) = -10 */
+    int64_t as[2] = {2, 2}, bs[1] = {2};
+    gentrain_tensor *a = from_floats(av, as, 2), *b = from_floats(bv, bs, 1), *sign = NULL, *logabs = NULL, *x = NULL;
+    OK(gentrain_slogdet(&sign, &logabs, a));
+    EXPECT(item(sign) == -1 && fabs(item(logabs) - log(10.0)) < 1e-6);
+    gentrain_tensor_free(sign);
+    gentrain_tensor_free(logabs);
+    OK(gentrain_linalg_solve(&x, a, b));   /* 7x + 4y = 1, 6x + 2y = 2: x = 0.6, y = -0.8 */
+    float xv[2] = {0};
+    OK(gentrain_tensor_copy_to(xv, sizeof xv, GENTRAIN_FLOAT32, x));
+    EXPECT(fabsf(xv[0] - 0.6f) < 1e-6f && fabsf(xv[1] + 0.8f) < 1e-6f);
+    gentrain_tensor_free(x);
+    FAILS(gentrain_slogdet(&sign, NULL, a), GENTRAIN_ERR_INVALID_ARGUMENT, "NULL");
+    FAILS(gentrain_slogdet(&sign, &logabs, b), GENTRAIN_ERR_SHAPE, "at least 2 dimensions");
+    EXPECT(sign == NULL && logabs == NULL);
+    float sv[4] = {1, 2, 2, 4};
+    gentrain_tensor *singular = from_floats(sv, as, 2);
+    FAILS(gentrain_linalg_solve(&x, singular, b), GENTRAIN_ERR_INVALID_ARGUMENT, "singular");
+    FAILS(gentrain_inverse(&x, singular), GENTRAIN_ERR_INVALID_ARGUMENT, "diagonal element 2 is zero");
+    gentrain_tensor_free(singular);
+    gentrain_tensor_free(a);
+    gentrain_tensor_free(b);
+}
+
 static void test_reductions_and_shapes(void) {
     float v[6] = {1, 5, 3, 4, 2, 6};
     int64_t shape[2] = {2, 3};
@@ -2865,6 +2891,7 @@ int main(int argc, char **argv) {
     test_elementwise();
     test_reductions_and_shapes();
     test_einsum_and_unique();
+    test_linear_algebra();
     test_autograd();
     test_modules_losses_optimizers();
     test_optim_schedulers();

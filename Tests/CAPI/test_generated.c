@@ -321,6 +321,14 @@ int main(void) {
     EXPECT(gentrain_trace(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_outer(&out, NULL, t));
     EXPECT(gentrain_outer(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_det(&out, NULL));
+    EXPECT(gentrain_det(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_logdet(&out, NULL));
+    EXPECT(gentrain_logdet(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_inverse(&out, NULL));
+    EXPECT(gentrain_inverse(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_linalg_solve(&out, NULL, t));
+    EXPECT(gentrain_linalg_solve(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_repeat_interleave(&out, NULL, t, NULL));
     EXPECT(gentrain_repeat_interleave(NULL, t, t, NULL) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_reshape(&out, NULL, (const int64_t[]){1}, 1));

@@ -295,7 +295,7 @@ static void unary(input *in) {
 static void binary(input *in) {
     gentrain_tensor *a = any_tensor(in), *b = any_tensor(in), *c = any_tensor(in), *out = NULL;
     int64_t d = integer(in);
-    switch (byte(in) % 21) {
+    switch (byte(in) % 22) {
     case 0: gentrain_add(&out, a, b); break;
     case 1: gentrain_sub(&out, a, b); break;
     case 2: gentrain_mul(&out, a, b); break;
@@ -353,6 +353,12 @@ static void binary(input *in) {
         gentrain_unique(&out, &inverse, &counts, a);
         put(in, inverse);
         put(in, counts);
+        break;
+    }
+    case 20: {
+        gentrain_tensor *logabsdet = NULL;
+        gentrain_slogdet(&out, &logabsdet, a);
+        put(in, logabsdet);
         break;
     }
     default: gentrain_conv2d(&out, a, b, byte(in) % 2 ? c : NULL, NULL); break;

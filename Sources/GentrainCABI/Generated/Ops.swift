@@ -901,6 +901,26 @@ public func gentrain_outer(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePo
 }
 
 @c @implementation
+public func gentrain_det(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_det", out) { try tensorArg(x, "x").det() }
+}
+
+@c @implementation
+public func gentrain_logdet(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_logdet", out) { try tensorArg(x, "x").logdet() }
+}
+
+@c @implementation
+public func gentrain_inverse(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_inverse", out) { try tensorArg(x, "x").inv() }
+}
+
+@c @implementation
+public func gentrain_linalg_solve(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
+    producing("gentrain_linalg_solve", out) { try tensorArg(a, "a").solve(tensorArg(b, "b")) }
+}
+
+@c @implementation
 public func gentrain_repeat_interleave(_ out: TensorOut?, _ x: OpaquePointer?, _ repeats: OpaquePointer?,
                                        _ dim: UnsafePointer<Int64>?) -> gentrain_status {
     producing("gentrain_repeat_interleave", out) { try tensorArg(x, "x").repeatInterleave(tensorArg(repeats, "repeats"), dim: dim.map { Int($0.pointee) }) }

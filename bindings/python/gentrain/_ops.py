@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'lgamma', 'digamma', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'diagonal', 'masked_fill', 'cdist', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'lgamma', 'digamma', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'det', 'logdet', 'inverse', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'diagonal', 'masked_fill', 'cdist', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -591,6 +591,24 @@ class TensorOps:
     def outer(self, vec2: Tensor) -> Tensor:
         """The outer product a[i] * b[j] of two 1-D tensors (torch.outer)."""
         return self._tensor_op(fn.gentrain_outer, self, vec2)
+
+    def det(self) -> Tensor:
+        """The determinant of each square matrix in the last two dims of a float32 or float64 tensor,
+        from its LU factorization (torch.linalg.det); its gradient at a singular matrix is an error.
+        """
+        return self._tensor_op(fn.gentrain_det, self)
+
+    def logdet(self) -> Tensor:
+        """The log of each square matrix's determinant: NaN where it is negative, -inf where it is zero
+        (torch.logdet).
+        """
+        return self._tensor_op(fn.gentrain_logdet, self)
+
+    def inverse(self) -> Tensor:
+        """The inverse of each square matrix in the last two dims (torch.linalg.inv); a singular matrix
+        is an error.
+        """
+        return self._tensor_op(fn.gentrain_inverse, self)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Dimensions start_dim...end_dim merged into one (torch.flatten)."""
@@ -1204,6 +1222,27 @@ def trace(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
 def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """The outer product a[i] * b[j] of two 1-D tensors (torch.outer)."""
     return input.outer(vec2)
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of each square matrix in the last two dims of a float32 or float64 tensor,
+    from its LU factorization (torch.linalg.det); its gradient at a singular matrix is an error.
+    """
+    return A.det()
+
+
+def logdet(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The log of each square matrix's determinant: NaN where it is negative, -inf where it is zero
+    (torch.logdet).
+    """
+    return input.logdet()
+
+
+def inverse(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The inverse of each square matrix in the last two dims (torch.linalg.inv); a singular matrix
+    is an error.
+    """
+    return input.inverse()
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002 - PyTorch's names

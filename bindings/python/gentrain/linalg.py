@@ -1,10 +1,36 @@
-"""gentrain.linalg: PyTorch's torch.linalg norms, on the engine's norm and matmul."""
+"""gentrain.linalg: PyTorch's torch.linalg norms (on the engine's norm and matmul), and the
+determinants, inverses and solves of square matrices (on LAPACK's LU factorization)."""
 import builtins
 import math
 
+from ._lib import fn
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve"]
+
+
+def det(A: Tensor) -> Tensor:  # noqa: N803 - PyTorch's names
+    """The determinant of each square matrix in the last two dims (torch.linalg.det)."""
+    return A.det()
+
+
+def slogdet(A: Tensor):  # noqa: N803
+    """(sign, logabsdet) of each square matrix's determinant (torch.linalg.slogdet)."""
+    return A.slogdet()
+
+
+def inv(A: Tensor) -> Tensor:  # noqa: N803
+    """The inverse of each square matrix in the last two dims (torch.linalg.inv); singular: an error."""
+    return A.inverse()
+
+
+def solve(A: Tensor, B: Tensor, *, left=True) -> Tensor:  # noqa: N803
+    """X with A X = B (left=True), or X A = B (left=False), for square matrices A; batch dims broadcast
+    (torch.linalg.solve)."""
+    if not left:   # X A = B  <=>  Aᵀ Xᵀ = Bᵀ (a vector x: Aᵀ x = b)
+        vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+        return solve(A.mT, B) if vector else solve(A.mT, B.mT).mT
+    return Tensor._tensor_op(fn.gentrain_linalg_solve, A, B)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - PyTorch's names

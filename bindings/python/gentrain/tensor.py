@@ -680,6 +680,13 @@ class Tensor(_TensorBase, TensorOps):
         picked = (out[0],) + ((out[1],) if return_inverse else ()) + ((out[2],) if return_counts else ())
         return picked[0] if len(picked) == 1 else picked
 
+    def slogdet(self):
+        """The sign and the log of the absolute value of each square matrix's determinant
+        (torch.linalg.slogdet), as a (sign, logabsdet) named tuple."""
+        sign, logabsdet = c_void_p(), c_void_p()
+        check(lib.gentrain_slogdet(byref(sign), byref(logabsdet), self._h))
+        return SlogdetResult(Tensor._wrap(sign.value), Tensor._wrap(logabsdet.value))
+
     def scatter(self, dim, index, src=None, value=None):
         """This tensor with `src` (a tensor, or a number: every place the same) written at `index`
         along `dim` (torch.scatter)."""
@@ -1205,6 +1212,7 @@ def _check_device(d):
 
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
 MinMaxResult = collections.namedtuple("MinMaxResult", ["min", "max"])
+SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 
 
 def _sorted(x, dim, descending):

@@ -565,3 +565,69 @@ def test_index_put_as_pytorch():
     assert x.tolist() == [4.0, 0.0, 2.0, 0.0, 0.0]
     y = gentrain.zeros(2, 3).index_put((gentrain.tensor([0, 1]), gentrain.tensor([2, 0])), gentrain.tensor(7.0))
     assert y.tolist() == [[0.0, 0.0, 7.0], [7.0, 0.0, 0.0]]
+
+
+def test_linalg_det_inv_solve_against_closed_forms():
+    a = gentrain.tensor([[4.0, 7.0], [2.0, 6.0]], dtype=gentrain.float64)
+    assert gentrain.linalg.det(a).item() == pytest.approx(10.0) and a.det().item() == pytest.approx(10.0)
+    np.testing.assert_allclose(gentrain.linalg.inv(a).numpy(), [[0.6, -0.7], [-0.2, 0.4]], rtol=1e-12)
+    np.testing.assert_allclose(gentrain.inverse(a).numpy(), a.inverse().numpy())
+    swapped = gentrain.tensor([[7.0, 4.0], [6.0, 2.0]], dtype=gentrain.float64)   # det -10
+    sign, logabs = gentrain.linalg.slogdet(swapped)
+    assert (sign.item(), logabs.item()) == (-1.0, pytest.approx(math.log(10)))
+    assert gentrain.slogdet(a).sign.item() == 1.0 and gentrain.logdet(a).item() == pytest.approx(math.log(10))
+    assert math.isnan(gentrain.logdet(swapped).item()) and swapped.logdet().isnan().item()
+    singular = gentrain.tensor([[1.0, 2.0], [2.0, 4.0]])
+    assert gentrain.linalg.det(singular).item() == 0.0
+    assert tuple(t.item() for t in gentrain.linalg.slogdet(singular)) == (0.0, -math.inf)
+    assert gentrain.logdet(singular).item() == -math.inf
+    with pytest.raises(gentrain.InvalidArgumentError, match="singular"):
+        gentrain.linalg.inv(singular)
+    with pytest.raises(gentrain.InvalidArgumentError, match="singular"):
+        gentrain.linalg.solve(singular, gentrain.ones(2))
+    with pytest.raises(gentrain.DTypeError):
+        gentrain.linalg.det(gentrain.tensor([[1, 2], [3, 4]]))
+    with pytest.raises(gentrain.ShapeError, match="square"):
+        gentrain.linalg.inv(gentrain.ones(2, 3))
+    # Solves: batched, vectors, broadcast batch dims, and left=False; each against A X = B.
+    A = gentrain.randn(3, 4, 4, dtype=gentrain.float64) + 4 * gentrain.eye(4, dtype=gentrain.float64)
+    B = gentrain.randn(3, 4, 2, dtype=gentrain.float64)
+    np.testing.assert_allclose((A @ gentrain.linalg.solve(A, B)).numpy(), B.numpy(), atol=1e-12)
+    b = gentrain.randn(3, 4, dtype=gentrain.float64)
+    x = gentrain.linalg.solve(A, b)
+    assert x.shape == (3, 4)
+    np.testing.assert_allclose((A @ x.unsqueeze(-1)).squeeze(-1).numpy(), b.numpy(), atol=1e-12)
+    x = gentrain.linalg.solve(A[0], B)   # one A for the batch of B
+    np.testing.assert_allclose((A[0] @ x).numpy(), B.numpy(), atol=1e-12)
+    x = gentrain.linalg.solve(A, B.mT, left=False)
+    np.testing.assert_allclose((x @ A).numpy(), B.mT.numpy(), atol=1e-12)
+    assert gentrain.linalg.det(gentrain.zeros(0, 0)).item() == 1.0 and gentrain.linalg.inv(gentrain.zeros(2, 0, 0)).shape == (2, 0, 0)
+
+
+def test_linalg_gradients_match_finite_differences():
+    A = gentrain.randn(3, 3, dtype=gentrain.float64) + 3 * gentrain.eye(3, dtype=gentrain.float64)
+    B = gentrain.randn(3, 2, dtype=gentrain.float64)
+    W = gentrain.randn(3, 3, dtype=gentrain.float64)   # weights for the outputs' sum
+
+    def numeric(f, x, eps=1e-6):
+        g = np.zeros(x.shape)
+        base = x.numpy()
+        for idx in np.ndindex(*x.shape):
+            plus, minus = base.copy(), base.copy()
+            plus[idx] += eps
+            minus[idx] -= eps
+            g[idx] = (f(gentrain.tensor(plus)).item() - f(gentrain.tensor(minus)).item()) / (2 * eps)
+        return g
+
+    for f in (lambda a: gentrain.linalg.det(a), lambda a: gentrain.linalg.slogdet(a).logabsdet,
+              lambda a: (gentrain.linalg.inv(a) * W).sum(), lambda a: (gentrain.linalg.solve(a, B) * W[:, :2]).sum()):
+        a = A.clone().requires_grad_()
+        f(a).backward()
+        np.testing.assert_allclose(a.grad.numpy(), numeric(f, A), rtol=1e-6, atol=1e-8)
+    b = B.clone().requires_grad_()
+    (gentrain.linalg.solve(A, b) * W[:, :2]).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), numeric(lambda t: (gentrain.linalg.solve(A, t) * W[:, :2]).sum(), B),
+                               rtol=1e-6, atol=1e-8)
+    s = gentrain.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    with pytest.raises(gentrain.InvalidArgumentError, match="singular"):
+        gentrain.linalg.det(s).backward()

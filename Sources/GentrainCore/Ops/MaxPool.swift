@@ -18,8 +18,8 @@ extension Tensor {
         // No planes: an empty result, without the per-position tables below (an empty input's
         // height can be 2^47).
         guard n * c > 0 else {
-            let empty = try Tensor(empty: [n, c, oh, ow], dtype: dtype)
-            return (try record(empty, "MaxPool2DBackward", self) { _, _ in Grads(try Tensor.zeros([n, c, h, w], dtype: empty.dtype)) },
+            let (empty, dt) = (try Tensor(empty: [n, c, oh, ow], dtype: dtype), dtype)   // the node must not hold its output
+            return (try record(empty, "MaxPool2DBackward", self) { _, _ in Grads(try Tensor.zeros([n, c, h, w], dtype: dt)) },
                     try Tensor(empty: [n, c, oh, ow], dtype: .int64))
         }
         let ct = dtype.computeType

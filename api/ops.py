@@ -429,6 +429,13 @@ op("scatter_add", "x", "int64 dim", "index", "src", swift="{x}.scatterAdd({dim},
 op("scatter", "x", "int64 dim", "index", "src", swift="{x}.scatter({dim}, {index}, {src})",
    doc="x with src[...][j][...] written at index[...][j][...] along `dim` (the last write wins where an index "
        "repeats); every index is range-checked (torch.scatter).")
+enum("scatter_reduction", "ScatterReduction", ["sum", "prod", "mean", "amax", "amin"],
+     doc="How scatter_reduce combines the values that meet at one place.")
+op("scatter_reduce", "x", "int64 dim", "index", "src", "enum:scatter_reduction reduce", "bool include_self = True",
+   swift="{x}.scatterReduce({dim}, {index}, {src}, reduce: {reduce}, includeSelf: {include_self})", py="method torch",
+   doc="x (floating point) with src[...][j][...] reduced into place index[...][j][...] along `dim` by sum, prod, "
+       "mean, amax or amin; include_self false leaves x's values out of the places an index reaches "
+       "(torch.scatter_reduce). Ties of amax / amin share the gradient evenly.")
 op("diagonal", "x", "int64 offset = 0", "int64 dim1 = 0", "int64 dim2 = 1",
    swift="{x}.diagonal(offset: {offset}, dim1: {dim1}, dim2: {dim2})", py="method torch",
    doc="The offset-th diagonal (0 the main one, above it positive) of the matrices in dims dim1 and dim2, as the "

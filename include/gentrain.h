@@ -961,6 +961,21 @@ gentrain_status gentrain_scatter_add(gentrain_tensor **out, const gentrain_tenso
  * index repeats); every index is range-checked (torch.scatter). */
 gentrain_status gentrain_scatter(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
                                  const gentrain_tensor *index, const gentrain_tensor *src);
+/* How scatter_reduce combines the values that meet at one place. */
+typedef enum gentrain_scatter_reduction {
+    GENTRAIN_SCATTER_REDUCTION_SUM = 0,
+    GENTRAIN_SCATTER_REDUCTION_PROD = 1,
+    GENTRAIN_SCATTER_REDUCTION_MEAN = 2,
+    GENTRAIN_SCATTER_REDUCTION_AMAX = 3,
+    GENTRAIN_SCATTER_REDUCTION_AMIN = 4
+} gentrain_scatter_reduction;
+/* x (floating point) with src[...][j][...] reduced into place index[...][j][...] along `dim` by
+ * sum, prod, mean, amax or amin; include_self false leaves x's values out of the places an index
+ * reaches (torch.scatter_reduce). Ties of amax / amin share the gradient evenly. PyTorch's
+ * defaults: include_self true. */
+gentrain_status gentrain_scatter_reduce(gentrain_tensor **out, const gentrain_tensor *x, int64_t dim,
+                                        const gentrain_tensor *index, const gentrain_tensor *src,
+                                        gentrain_scatter_reduction reduce, bool include_self);
 /* The offset-th diagonal (0 the main one, above it positive) of the matrices in dims dim1 and dim2,
  * as the last dim of a copy without those dims (torch.diagonal). PyTorch's defaults: offset 0, dim1
  * 0, dim2 1. */

@@ -267,7 +267,7 @@ def rounding_cases():
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
         products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
-        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g) + lu_cases(g)
+        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g) + lu_cases(g) + scatter_reduce_cases(g)
 
 
 def contraction_cases(g):
@@ -287,6 +287,17 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def scatter_reduce_cases(g):
+    """scatter_reduce by product (a repeated place: its double backward is not linear), mean without self,
+    and amax (no ties: central differences), continuing rounding_cases' generator."""
+    r = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    index = torch.tensor([[0, 1, 2], [1, 1, 0], [0, 3, 2], [2, 1, 0], [0, 1, 1]])
+    return [op_case("scatter_reduce_prod", [r(4, 3), index, r(5, 3)], lambda x, i, s: x.scatter_reduce(0, i, s, "prod")),
+            op_case("scatter_reduce_mean_exclude_self", [r(4, 3), index, r(5, 3)],
+                    lambda x, i, s: x.scatter_reduce(0, i, s, "mean", include_self=False)),
+            op_case("scatter_reduce_amax", [r(4, 3), index, r(5, 3)], lambda x, i, s: x.scatter_reduce(0, i, s, "amax"))]
 
 
 def lu_cases(g):

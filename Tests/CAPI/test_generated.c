@@ -375,6 +375,8 @@ int main(void) {
     EXPECT(gentrain_scatter_add(NULL, t, 0, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_scatter(&out, NULL, 0, t, t));
     EXPECT(gentrain_scatter(NULL, t, 0, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_scatter_reduce(&out, NULL, 0, t, t, GENTRAIN_SCATTER_REDUCTION_SUM, false));
+    EXPECT(gentrain_scatter_reduce(NULL, t, 0, t, t, GENTRAIN_SCATTER_REDUCTION_SUM, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_diagonal(&out, NULL, 0, 0, 0));
     EXPECT(gentrain_diagonal(NULL, t, 0, 0, 0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_masked_fill(&out, NULL, t, 1.0));

@@ -1052,6 +1052,13 @@ public func gentrain_scatter(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int6
 }
 
 @c @implementation
+public func gentrain_scatter_reduce(_ out: TensorOut?, _ x: OpaquePointer?, _ dim: Int64, _ index: OpaquePointer?,
+                                    _ src: OpaquePointer?, _ reduce: gentrain_scatter_reduction,
+                                    _ include_self: Bool) -> gentrain_status {
+    producing("gentrain_scatter_reduce", out) { try tensorArg(x, "x").scatterReduce(Int(dim), tensorArg(index, "index"), tensorArg(src, "src"), reduce: enumArg(reduce.rawValue, "reduce"), includeSelf: include_self) }
+}
+
+@c @implementation
 public func gentrain_diagonal(_ out: TensorOut?, _ x: OpaquePointer?, _ offset: Int64, _ dim1: Int64,
                               _ dim2: Int64) -> gentrain_status {
     producing("gentrain_diagonal", out) { try tensorArg(x, "x").diagonal(offset: Int(offset), dim1: Int(dim1), dim2: Int(dim2)) }

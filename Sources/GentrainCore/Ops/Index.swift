@@ -79,7 +79,7 @@ extension Tensor {
     /// strides that walk it.
     /// The index of gather/scatter_add as a contiguous int64 tensor, every value checked to lie in
     /// `0..<shape[i]` (one pass, no array of Swift integers).
-    private func gatherPlan(_ i: Int, _ index: Tensor, _ op: String) throws -> Tensor {
+    func gatherPlan(_ i: Int, _ index: Tensor, _ op: String) throws -> Tensor {
         guard index.ndim == ndim else {
             throw GentrainError.shape("\(op): index tensor must have the same number of dimensions as input (\(index.ndim) vs \(ndim))")
         }

@@ -50,6 +50,13 @@ GAN_HINGE_GENERATOR = 5
 GELU_APPROXIMATE_NONE = 0
 GELU_APPROXIMATE_TANH = 1
 
+# gentrain_scatter_reduction
+SCATTER_REDUCTION_SUM = 0
+SCATTER_REDUCTION_PROD = 1
+SCATTER_REDUCTION_MEAN = 2
+SCATTER_REDUCTION_AMAX = 3
+SCATTER_REDUCTION_AMIN = 4
+
 # gentrain_interpolate_mode
 INTERPOLATE_NEAREST = 0
 INTERPOLATE_BILINEAR = 1
@@ -554,6 +561,7 @@ FUNCTIONS = {
     "gentrain_gather": (c_int, [c_void_p, c_void_p, c_int64, c_void_p]),
     "gentrain_scatter_add": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_void_p]),
     "gentrain_scatter": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_void_p]),
+    "gentrain_scatter_reduce": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_void_p, c_int, c_bool]),
     "gentrain_diagonal": (c_int, [c_void_p, c_void_p, c_int64, c_int64, c_int64]),
     "gentrain_masked_fill": (c_int, [c_void_p, c_void_p, c_void_p, c_double]),
     "gentrain_max_dim": (c_int, [c_void_p, c_void_p, c_void_p, c_int64, c_bool]),

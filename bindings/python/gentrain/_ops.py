@@ -9,7 +9,7 @@ from ._lib import fn, lib
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'lgamma', 'digamma', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'det', 'logdet', 'inverse', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'diagonal', 'masked_fill', 'cdist', 'softmax', 'log_softmax']
+__all__ = ['lerp', 'floor_divide', 'remainder', 'atan2', 'fmod', 'hypot', 'logaddexp', 'xlogy', 'heaviside', 'maximum', 'minimum', 'dot', 'mv', 'mm', 'bmm', 'addmm', 'baddbmm', 'neg', 'exp', 'log', 'log1p', 'log2', 'log10', 'expm1', 'sqrt', 'rsqrt', 'abs', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'sin', 'cos', 'erf', 'erfc', 'erfinv', 'lgamma', 'digamma', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'exp2', 'frac', 'sgn', 'deg2rad', 'rad2deg', 'sinc', 'tanh', 'sigmoid', 'relu', 'selu', 'celu', 'prelu', 'threshold', 'hardshrink', 'isnan', 'isinf', 'isfinite', 'nan_to_num', 'logical_not', 'logical_and', 'logical_or', 'logical_xor', 'bitwise_not', 'bitwise_and', 'bitwise_or', 'bitwise_xor', 'bitwise_left_shift', 'bitwise_right_shift', 'sum', 'mean', 'amax', 'amin', 'count_nonzero', 'any', 'all', 'logsumexp', 'cumsum', 'cumprod', 'prod', 'norm', 'masked_select', 'bincount', 'diag', 'trace', 'outer', 'det', 'logdet', 'inverse', 'flatten', 'transpose', 'squeeze', 'unsqueeze', 'narrow', 'select', 'tril', 'triu', 'flip', 'roll', 'clone', 'index_select', 'index_add', 'gather', 'scatter_add', 'scatter_reduce', 'diagonal', 'masked_fill', 'cdist', 'softmax', 'log_softmax']
 
 
 class TensorOps:
@@ -684,6 +684,13 @@ class TensorOps:
         """x with `src` added at `index` along `dim`, the inverse of gather (torch.scatter_add)."""
         return self._op(lib.gentrain_scatter_add, self._h, _c.index(dim), index._h, src._h)
 
+    def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, include_self: bool = True) -> Tensor:
+        """x (floating point) with src[...][j][...] reduced into place index[...][j][...] along `dim`
+        by sum, prod, mean, amax or amin; include_self false leaves x's values out of the places an
+        index reaches (torch.scatter_reduce). Ties of amax / amin share the gradient evenly.
+        """
+        return self._op(lib.gentrain_scatter_reduce, self._h, _c.index(dim), index._h, src._h, _c.choice("scatter_reduction", reduce), bool(include_self))
+
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         """The offset-th diagonal (0 the main one, above it positive) of the matrices in dims dim1 and
         dim2, as the last dim of a copy without those dims (torch.diagonal).
@@ -1328,6 +1335,14 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002 - Py
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
     """x with `src` added at `index` along `dim`, the inverse of gather (torch.scatter_add)."""
     return input.scatter_add(dim, index, src)
+
+
+def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, include_self: bool = True) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x (floating point) with src[...][j][...] reduced into place index[...][j][...] along `dim`
+    by sum, prod, mean, amax or amin; include_self false leaves x's values out of the places an
+    index reaches (torch.scatter_reduce). Ties of amax / amin share the gradient evenly.
+    """
+    return input.scatter_reduce(dim, index, src, reduce, include_self)
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002 - PyTorch's names

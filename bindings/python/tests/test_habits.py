@@ -631,3 +631,25 @@ def test_linalg_gradients_match_finite_differences():
     s = gentrain.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
     with pytest.raises(gentrain.InvalidArgumentError, match="singular"):
         gentrain.linalg.det(s).backward()
+
+
+def test_scatter_reduce_as_pytorch():
+    # A three-way tie of a maximum (self and two of src) shares the gradient: 3 / 3 each.
+    x = gentrain.tensor([1.0, 5.0], requires_grad=True)
+    s = gentrain.tensor([5.0, 5.0, 2.0], requires_grad=True)
+    y = x.scatter_reduce(0, gentrain.tensor([1, 1, 0]), s, "amax")
+    y.backward(gentrain.tensor([1.0, 3.0]))
+    assert y.tolist() == [2.0, 5.0] and x.grad.tolist() == [0.0, 1.0] and s.grad.tolist() == [1.0, 1.0, 1.0]
+    # A product without self: the zero factor's gradient is the product of the others.
+    x = gentrain.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    s = gentrain.tensor([0.0, 4.0, 5.0], requires_grad=True)
+    y = gentrain.scatter_reduce(x, 0, gentrain.tensor([0, 0, 2]), s, reduce="prod", include_self=False)
+    y.sum().backward()
+    assert y.tolist() == [0.0, 0.0, 5.0] and x.grad.tolist() == [0.0, 1.0, 0.0] and s.grad.tolist() == [4.0, 0.0, 1.0]
+    m = gentrain.zeros(3).scatter_reduce(0, gentrain.tensor([0, 0, 2]), gentrain.tensor([1.0, 2.0, 3.0]), "mean",
+                                         include_self=False)
+    assert m.tolist() == [1.5, 0.0, 3.0]
+    with pytest.raises(ValueError, match="must be one of"):
+        x.scatter_reduce(0, gentrain.tensor([0]), gentrain.tensor([1.0]), "median")
+    with pytest.raises(gentrain.IndexError):
+        x.scatter_reduce(0, gentrain.tensor([3]), gentrain.tensor([1.0]), "sum")

@@ -495,6 +495,20 @@ op("dropout2d", "x:input", "double p = 0.5", "bool training = True",
 op("dropout3d", "x:input", "double p = 0.5", "bool training = True",
    swift="{x}.featureDropout(p: {p}, training: {training}, spatialDims: 3)", py="F", inplace=True,
    doc="Whole channels of [N, C, D, H, W] (or [C, D, H, W]) zeroed with probability p, as dropout1d (F.dropout3d).")
+enum("embedding_bag_mode", "EmbeddingBagMode", ["sum", "mean", "max"], doc="How embedding_bag reduces a bag's rows.")
+op("embedding_bag", "x:input", "weight", "tensor? offsets = None", "enum:embedding_bag_mode mode = 'mean'",
+   "tensor? per_sample_weights = None", "bool include_last_offset = False", "int64? padding_idx = None",
+   swift="embeddingBag({x}, {weight}, offsets: {offsets}, mode: {mode}, perSampleWeights: {per_sample_weights}, "
+         "includeLastOffset: {include_last_offset}, paddingIdx: {padding_idx})", py="F",
+   doc="The rows of weight [num_embeddings, dim] for each bag of indices, reduced by sum, mean or max -> [bags, dim]: "
+       "x is [bags, n], or 1-D with ascending `offsets` (the first 0) where bag b is x[offsets[b]:offsets[b + 1]] "
+       "(with include_last_offset, offsets' last entry ends the last bag). per_sample_weights (x's shape) "
+       "scale the rows, for sum only; indices equal to *padding_idx are left out; an empty bag gives zeros "
+       "(F.embedding_bag).")
+op("local_response_norm", "x:input", "count window:size", "double alpha = 0.0001", "double beta = 0.75", "double k = 1.0",
+   swift="localResponseNorm({x}, size: {window}, alpha: {alpha}, beta: {beta}, k: {k})", py="F",
+   doc="x / (k + alpha * mean of x^2 over `window` neighbouring channels)^beta, the mean along dim 1 of [N, C, *] "
+       "(3-D or more) with zeros past the edges, always divided by window (F.local_response_norm's size).")
 op("embedding", "indices:input", "weight", "int64? padding_idx = None",
    swift="embedding({indices}, {weight}, paddingIdx: {padding_idx})", py="F",
    doc="Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]; rows looked up "
@@ -679,6 +693,9 @@ module("dropout1d", "double p = 0.5", swift="FeatureDropout({p}, spatialDims: 1)
        doc="nn.Dropout1d(p): whole channels zeroed in training mode only.")
 module("dropout2d", "double p = 0.5", swift="FeatureDropout({p}, spatialDims: 2)", doc="nn.Dropout2d(p).")
 module("dropout3d", "double p = 0.5", swift="FeatureDropout({p}, spatialDims: 3)", doc="nn.Dropout3d(p).")
+module("local_response_norm", "count window:size", "double alpha = 0.0001", "double beta = 0.75", "double k = 1.0",
+       swift="LocalResponseNorm({window}, alpha: {alpha}, beta: {beta}, k: {k})",
+       doc="nn.LocalResponseNorm(size = window, alpha, beta, k): local_response_norm as a module.")
 module("rms_norm", "dims normalized_shape", "double? eps = None", "bool elementwise_affine = True",
        swift='RMSNorm(parameterShape({normalized_shape}, "normalized_shape"), eps: ({eps}).map {{ try epsilon($0) }}, '
              'elementwiseAffine: {elementwise_affine})',

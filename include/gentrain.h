@@ -1181,6 +1181,27 @@ gentrain_status gentrain_dropout2d(gentrain_tensor **out, const gentrain_tensor 
 /* Whole channels of [N, C, D, H, W] (or [C, D, H, W]) zeroed with probability p, as dropout1d
  * (F.dropout3d). PyTorch's defaults: p 0.5, training true. */
 gentrain_status gentrain_dropout3d(gentrain_tensor **out, const gentrain_tensor *x, double p, bool training);
+/* How embedding_bag reduces a bag's rows. */
+typedef enum gentrain_embedding_bag_mode {
+    GENTRAIN_EMBEDDING_BAG_MODE_SUM = 0,
+    GENTRAIN_EMBEDDING_BAG_MODE_MEAN = 1,
+    GENTRAIN_EMBEDDING_BAG_MODE_MAX = 2
+} gentrain_embedding_bag_mode;
+/* The rows of weight [num_embeddings, dim] for each bag of indices, reduced by sum, mean or max ->
+ * [bags, dim]: x is [bags, n], or 1-D with ascending `offsets` (the first 0) where bag b is
+ * x[offsets[b]:offsets[b + 1]] (with include_last_offset, offsets' last entry ends the last bag).
+ * per_sample_weights (x's shape) scale the rows, for sum only; indices equal to *padding_idx are
+ * left out; an empty bag gives zeros (F.embedding_bag). PyTorch's defaults: mode
+ * GENTRAIN_EMBEDDING_BAG_MODE_MEAN, include_last_offset false, padding_idx none (NULL). */
+gentrain_status gentrain_embedding_bag(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
+                                       const gentrain_tensor *offsets, gentrain_embedding_bag_mode mode,
+                                       const gentrain_tensor *per_sample_weights, bool include_last_offset,
+                                       const int64_t *padding_idx);
+/* x / (k + alpha * mean of x^2 over `window` neighbouring channels)^beta, the mean along dim 1 of
+ * [N, C, *] (3-D or more) with zeros past the edges, always divided by window
+ * (F.local_response_norm's size). PyTorch's defaults: alpha 0.0001, beta 0.75, k 1.0. */
+gentrain_status gentrain_local_response_norm(gentrain_tensor **out, const gentrain_tensor *x, int64_t window,
+                                             double alpha, double beta, double k);
 /* Rows of weight [num_embeddings, dim] at `indices` -> [*indices.shape, dim]; rows looked up at
  * *padding_idx (negative counts from the end; NULL for none) pass no gradient (F.embedding).
  * PyTorch's defaults: padding_idx none (NULL). */
@@ -1614,6 +1635,10 @@ gentrain_status gentrain_module_dropout1d_new(gentrain_module **out, double p);
 gentrain_status gentrain_module_dropout2d_new(gentrain_module **out, double p);
 /* nn.Dropout3d(p). PyTorch's defaults: p 0.5. */
 gentrain_status gentrain_module_dropout3d_new(gentrain_module **out, double p);
+/* nn.LocalResponseNorm(size = window, alpha, beta, k): local_response_norm as a module. PyTorch's
+ * defaults: alpha 0.0001, beta 0.75, k 1.0. */
+gentrain_status gentrain_module_local_response_norm_new(gentrain_module **out, int64_t window, double alpha,
+                                                        double beta, double k);
 /* nn.RMSNorm(normalized_shape[0..ndim), *eps, elementwise_affine): a weight of ones; eps NULL for
  * the dtype's machine epsilon. PyTorch's defaults: eps none (NULL), elementwise_affine true. */
 gentrain_status gentrain_module_rms_norm_new(gentrain_module **out, const int64_t *normalized_shape, size_t ndim,

@@ -267,7 +267,7 @@ def rounding_cases():
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
         products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
-        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g) + lu_cases(g) + scatter_reduce_cases(g)
+        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g) + lu_cases(g) + scatter_reduce_cases(g) + bag_cases(g)
 
 
 def contraction_cases(g):
@@ -287,6 +287,21 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def bag_cases(g):
+    """F.embedding_bag (bags by offsets with per-sample weights; rows of a 2-D input by max, a padding index
+    left out of a mean) and F.local_response_norm, continuing rounding_cases' generator."""
+    F = torch.nn.functional
+    r = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    ids, offsets = torch.tensor([1, 2, 4, 5, 4, 0]), torch.tensor([0, 2, 3])
+    rows = torch.tensor([[1, 2, 3], [4, 4, 0]])
+    return [op_case("embedding_bag_sum_weighted", [ids, r(6, 3), offsets, Const(r(6))],   # no double backward in PyTorch
+                    lambda i, w, o, p: F.embedding_bag(i, w, o, mode="sum", per_sample_weights=p)),
+            op_case("embedding_bag_max_rows", [rows, r(6, 3)], lambda i, w: F.embedding_bag(i, w, mode="max")),
+            op_case("embedding_bag_mean_padding", [ids, r(6, 3), offsets],
+                    lambda i, w, o: F.embedding_bag(i, w, o, mode="mean", padding_idx=4)),
+            op_case("local_response_norm_3", [r(2, 5, 3, 2)], lambda x: F.local_response_norm(x, 3, 0.5, 0.6, 1.5))]
 
 
 def scatter_reduce_cases(g):

@@ -407,6 +407,10 @@ int main(void) {
     EXPECT(gentrain_dropout2d(NULL, t, 1.0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_dropout3d(&out, NULL, 1.0, false));
     EXPECT(gentrain_dropout3d(NULL, t, 1.0, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_embedding_bag(&out, NULL, t, NULL, GENTRAIN_EMBEDDING_BAG_MODE_SUM, NULL, false, NULL));
+    EXPECT(gentrain_embedding_bag(NULL, t, t, NULL, GENTRAIN_EMBEDDING_BAG_MODE_SUM, NULL, false, NULL) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_local_response_norm(&out, NULL, 1, 1.0, 1.0, 1.0));
+    EXPECT(gentrain_local_response_norm(NULL, t, 1, 1.0, 1.0, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_embedding(&out, NULL, t, NULL));
     EXPECT(gentrain_embedding(NULL, t, t, NULL) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_pixel_unshuffle(&out, NULL, 1));
@@ -556,6 +560,9 @@ int main(void) {
     OK(gentrain_module_dropout3d_new(&module, 1.0));
     gentrain_module_free(module);
     EXPECT(gentrain_module_dropout3d_new(NULL, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    OK(gentrain_module_local_response_norm_new(&module, 1, 1.0, 1.0, 1.0));
+    gentrain_module_free(module);
+    EXPECT(gentrain_module_local_response_norm_new(NULL, 1, 1.0, 1.0, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     OK(gentrain_module_rms_norm_new(&module, (const int64_t[]){1}, 1, NULL, false));
     gentrain_module_free(module);
     EXPECT(gentrain_module_rms_norm_new(NULL, (const int64_t[]){1}, 1, NULL, false) == GENTRAIN_ERR_INVALID_ARGUMENT);

@@ -82,6 +82,20 @@ public func gentrain_dropout3d(_ out: TensorOut?, _ x: OpaquePointer?, _ p: Doub
 }
 
 @c @implementation
+public func gentrain_embedding_bag(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?,
+                                   _ offsets: OpaquePointer?, _ mode: gentrain_embedding_bag_mode,
+                                   _ per_sample_weights: OpaquePointer?, _ include_last_offset: Bool,
+                                   _ padding_idx: UnsafePointer<Int64>?) -> gentrain_status {
+    producing("gentrain_embedding_bag", out) { try embeddingBag(tensorArg(x, "x"), tensorArg(weight, "weight"), offsets: optionalTensorArg(offsets, "offsets"), mode: enumArg(mode.rawValue, "mode"), perSampleWeights: optionalTensorArg(per_sample_weights, "per_sample_weights"), includeLastOffset: include_last_offset, paddingIdx: padding_idx.map { Int($0.pointee) }) }
+}
+
+@c @implementation
+public func gentrain_local_response_norm(_ out: TensorOut?, _ x: OpaquePointer?, _ window: Int64, _ alpha: Double,
+                                         _ beta: Double, _ k: Double) -> gentrain_status {
+    producing("gentrain_local_response_norm", out) { try localResponseNorm(tensorArg(x, "x"), size: size(window, "window", min: 1), alpha: alpha, beta: beta, k: k) }
+}
+
+@c @implementation
 public func gentrain_embedding(_ out: TensorOut?, _ indices: OpaquePointer?, _ weight: OpaquePointer?,
                                _ padding_idx: UnsafePointer<Int64>?) -> gentrain_status {
     producing("gentrain_embedding", out) { try embedding(tensorArg(indices, "indices"), tensorArg(weight, "weight"), paddingIdx: padding_idx.map { Int($0.pointee) }) }

@@ -169,6 +169,12 @@ public func gentrain_module_dropout3d_new(_ out: UnsafeMutablePointer<OpaquePoin
 }
 
 @c @implementation
+public func gentrain_module_local_response_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ window: Int64,
+                                                    _ alpha: Double, _ beta: Double, _ k: Double) -> gentrain_status {
+    producingModule("gentrain_module_local_response_norm_new", out) { try LocalResponseNorm(size(window, "window", min: 1), alpha: alpha, beta: beta, k: k) }
+}
+
+@c @implementation
 public func gentrain_module_rms_norm_new(_ out: UnsafeMutablePointer<OpaquePointer?>?,
                                          _ normalized_shape: UnsafePointer<Int64>?, _ ndim: Int,
                                          _ eps: UnsafePointer<Double>?,

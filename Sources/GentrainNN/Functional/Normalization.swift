@@ -63,6 +63,23 @@ public func rmsNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, 
     return try weight.map { try y.mul($0) } ?? y
 }
 
+/// x / (k + α · mean of x² over `size` neighbouring channels)^β, the mean over a window along dim 1
+/// with zeros past the edges (size / 2 channels before, (size − 1) / 2 after) and always divided by
+/// `size` (PyTorch's `F.local_response_norm`, for [N, C, *] of 3 dims or more: an average pooling of
+/// x² along the channels, as PyTorch computes it).
+public func localResponseNorm(_ x: Tensor, size: Int, alpha: Double = 1e-4, beta: Double = 0.75, k: Double = 1) throws -> Tensor {
+    guard x.ndim >= 3 else {
+        throw GentrainError(.shape, "local_response_norm: Expected 3D or higher dimensionality input (got \(x.ndim) dimensions)")
+    }
+    guard size >= 1 else { throw GentrainError(.invalidArgument, "local_response_norm: size must be positive, got \(size)") }
+    let (n, c) = (x.shape[0], x.shape[1])
+    let rest = x.shape.dropFirst(2).reduce(1, *)
+    let squares = try x.square().reshape([n, 1, c, rest])
+    let padded = try squares.pad([0, 0, size / 2, (size - 1) / 2])
+    let mean = try avgPool2d(padded, kernel: (size, 1), stride: (1, 1)).reshape(x.shape)
+    return try x.div(mean.mul(alpha).add(k).pow(beta))
+}
+
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) throws -> Tensor {
     let k = normalizedShape.count
     guard k >= 1, k <= x.ndim, Array(x.shape.suffix(k)) == normalizedShape else {

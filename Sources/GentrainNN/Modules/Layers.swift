@@ -173,6 +173,21 @@ public final class RMSNorm: Module {
     }
 }
 
+/// `nn.LocalResponseNorm(size, alpha, beta, k)`: `localResponseNorm` as a module (no parameters).
+public final class LocalResponseNorm: Module {
+    public let size: Int, alpha: Double, beta: Double, k: Double
+
+    public init(_ size: Int, alpha: Double = 1e-4, beta: Double = 0.75, k: Double = 1) throws {
+        guard size >= 1 else { throw GentrainError(.invalidArgument, "LocalResponseNorm: size must be positive, got \(size)") }
+        (self.size, self.alpha, self.beta, self.k) = (size, alpha, beta, k)
+        super.init()
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try localResponseNorm(input, size: size, alpha: alpha, beta: beta, k: k)
+    }
+}
+
 extension Module {
     /// Registers a layer's (optional) "weight" and "bias" parameters.
     func registerWeightAndBias(_ weight: Tensor?, _ bias: Tensor?) throws {

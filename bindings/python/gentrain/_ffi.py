@@ -69,6 +69,11 @@ GRID_SAMPLE_MODE_NEAREST = 1
 GRID_PADDING_MODE_ZEROS = 0
 GRID_PADDING_MODE_BORDER = 1
 
+# gentrain_embedding_bag_mode
+EMBEDDING_BAG_MODE_SUM = 0
+EMBEDDING_BAG_MODE_MEAN = 1
+EMBEDDING_BAG_MODE_MAX = 2
+
 # gentrain_padding_mode
 PADDING_MODE_CONSTANT = 0
 PADDING_MODE_REFLECT = 1
@@ -602,6 +607,8 @@ FUNCTIONS = {
     "gentrain_dropout1d": (c_int, [c_void_p, c_void_p, c_double, c_bool]),
     "gentrain_dropout2d": (c_int, [c_void_p, c_void_p, c_double, c_bool]),
     "gentrain_dropout3d": (c_int, [c_void_p, c_void_p, c_double, c_bool]),
+    "gentrain_embedding_bag": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_int, c_void_p, c_bool, c_void_p]),
+    "gentrain_local_response_norm": (c_int, [c_void_p, c_void_p, c_int64, c_double, c_double, c_double]),
     "gentrain_embedding": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_pixel_unshuffle": (c_int, [c_void_p, c_void_p, c_int64]),
     "gentrain_max_pool1d": (c_int, [c_void_p, c_void_p, c_int64, c_void_p, c_int64, c_int64, c_bool]),
@@ -697,6 +704,7 @@ FUNCTIONS = {
     "gentrain_module_dropout1d_new": (c_int, [c_void_p, c_double]),
     "gentrain_module_dropout2d_new": (c_int, [c_void_p, c_double]),
     "gentrain_module_dropout3d_new": (c_int, [c_void_p, c_double]),
+    "gentrain_module_local_response_norm_new": (c_int, [c_void_p, c_int64, c_double, c_double, c_double]),
     "gentrain_module_rms_norm_new": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_bool]),
     "gentrain_module_batch_norm_new": (c_int, [c_void_p, c_int64, c_double, c_void_p, c_bool, c_bool]),
     "gentrain_module_layer_norm_new": (c_int, [c_void_p, c_void_p, c_size_t, c_double, c_bool]),

@@ -653,3 +653,27 @@ def test_scatter_reduce_as_pytorch():
         x.scatter_reduce(0, gentrain.tensor([0]), gentrain.tensor([1.0]), "median")
     with pytest.raises(gentrain.IndexError):
         x.scatter_reduce(0, gentrain.tensor([3]), gentrain.tensor([1.0]), "sum")
+
+
+def test_embedding_bag_and_local_response_norm_modules():
+    bag = nn.EmbeddingBag(10, 3, mode="sum", padding_idx=0)
+    assert bag.weight.shape == (10, 3) and bag.weight[0].tolist() == [0.0, 0.0, 0.0]
+    ids, offsets = gentrain.tensor([1, 2, 0, 4, 4]), gentrain.tensor([0, 3, 3])
+    y = bag(ids, offsets)   # bags [1, 2, 0], [], [4, 4]; the padding index is left out
+    np.testing.assert_allclose(y.detach().numpy(), np.stack([(bag.weight[1] + bag.weight[2]).detach().numpy(),
+                                                              np.zeros(3), (2 * bag.weight[4]).detach().numpy()]), rtol=1e-6)
+    y.sum().backward()
+    assert bag.weight.grad[0].tolist() == [0.0] * 3 and bag.weight.grad[4].tolist() == [2.0] * 3
+    mean = F.embedding_bag(gentrain.tensor([[1, 2], [3, 3]]), bag.weight, mode="mean")
+    np.testing.assert_allclose(mean[1].detach().numpy(), bag.weight[3].detach().numpy(), rtol=1e-6)
+    with pytest.raises(gentrain.InvalidArgumentError, match="only supported for mode='sum'"):
+        F.embedding_bag(ids, bag.weight, offsets, mode="max", per_sample_weights=gentrain.ones(5))
+    with pytest.raises(gentrain.IndexError, match="ascend"):
+        F.embedding_bag(ids, bag.weight, gentrain.tensor([0, 4, 2]))
+    with pytest.raises(gentrain.ShapeError, match="1D with offsets"):
+        F.embedding_bag(ids, bag.weight)
+    lrn = nn.LocalResponseNorm(2, alpha=1.0, beta=1.0, k=1.0)
+    x = gentrain.tensor([[[1.0], [2.0], [3.0]]])   # channel c over channels c-1 and c: (x[c-1]² + x[c]²) / 2
+    np.testing.assert_allclose(lrn(x).reshape(-1).numpy(), [1 / 1.5, 2 / 3.5, 3 / 7.5], rtol=1e-6)
+    with pytest.raises(gentrain.ShapeError, match="3D or higher"):
+        lrn(gentrain.ones(2, 3))

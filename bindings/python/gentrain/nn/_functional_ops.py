@@ -10,7 +10,7 @@ from .._lib import fn, lib
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'grid_sample', 'affine_grid', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding', 'pixel_unshuffle', 'max_pool1d', 'avg_pool1d', 'conv_transpose1d', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'grid_sample', 'affine_grid', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding_bag', 'local_response_norm', 'embedding', 'pixel_unshuffle', 'max_pool1d', 'avg_pool1d', 'conv_transpose1d', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -178,6 +178,24 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     (F.dropout3d).
     """
     return input._op(lib.gentrain_dropout3d, input._h, float(p), bool(training))
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Optional[Tensor] = None, mode: str = 'mean', per_sample_weights: Optional[Tensor] = None, include_last_offset: bool = False, padding_idx: Optional[int] = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The rows of weight [num_embeddings, dim] for each bag of indices, reduced by sum, mean or
+    max -> [bags, dim]: x is [bags, n], or 1-D with ascending `offsets` (the first 0) where bag
+    b is x[offsets[b]:offsets[b + 1]] (with include_last_offset, offsets' last entry ends the
+    last bag). per_sample_weights (x's shape) scale the rows, for sum only; indices equal to
+    *padding_idx are left out; an empty bag gives zeros (F.embedding_bag).
+    """
+    return input._op(lib.gentrain_embedding_bag, input._h, weight._h, _c.handle(offsets), _c.choice("embedding_bag_mode", mode), _c.handle(per_sample_weights), bool(include_last_offset), _c.optional_int64(padding_idx))
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 0.0001, beta: float = 0.75, k: float = 1.0) -> Tensor:  # noqa: A002 - PyTorch's names
+    """x / (k + alpha * mean of x^2 over `window` neighbouring channels)^beta, the mean along dim 1
+    of [N, C, *] (3-D or more) with zeros past the edges, always divided by window
+    (F.local_response_norm's size).
+    """
+    return input._op(lib.gentrain_local_response_norm, input._h, _c.index(size), float(alpha), float(beta), float(k))
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None) -> Tensor:  # noqa: A002 - PyTorch's names

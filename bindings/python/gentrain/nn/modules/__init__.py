@@ -12,18 +12,18 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                    NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm, RMSNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm, LocalResponseNorm, RMSNorm
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d
 from .rnn import GRU, LSTM, GRUCell, LSTMCell
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample
 
-__all__ = ["Module", "Parameter", "Linear", "Identity", "Conv1d", "Conv2d", "ConvTranspose2d", "Embedding", "ReLU",
+__all__ = ["Module", "Parameter", "Linear", "Identity", "Conv1d", "Conv2d", "ConvTranspose2d", "Embedding", "EmbeddingBag", "ReLU",
            "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softsign", "Tanh", "Sigmoid", "Softmax", "LogSoftmax",
            "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CELU", "GLU", "LogSigmoid", "Tanhshrink",
            "Softmin", "Threshold", "Softshrink", "Hardshrink", "PReLU",
            "MaxPool2d", "MaxUnpool2d", "AvgPool2d", "AdaptiveAvgPool2d", "PixelShuffle", "Upsample", "Flatten", "Unflatten", "Dropout",
-           "Dropout1d", "Dropout2d", "Dropout3d", "RMSNorm", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "PixelUnshuffle",
+           "Dropout1d", "Dropout2d", "Dropout3d", "RMSNorm", "LocalResponseNorm", "ConvTranspose1d", "MaxPool1d", "AvgPool1d", "PixelUnshuffle",
            "AdaptiveMaxPool2d",
            "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm2d", "Sequential", "ModuleList",
            "ModuleDict", "MultiheadAttention", "LSTM", "GRU", "LSTMCell", "GRUCell", "CrossEntropyLoss", "NLLLoss",

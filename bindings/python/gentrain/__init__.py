@@ -62,6 +62,6 @@ for _name in ("clamp", "clip", "var", "std", "max", "min", "argmax", "argmin", "
               "unbind", "diff", "movedim", "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "fliplr", "flipud", "take",
               "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax", "scatter", "rot90", "diag_embed",
               "narrow_copy", "median", "quantile", "index_fill", "masked_scatter", "logcumsumexp", "cummax", "cummin",
-              "channel_shuffle", "slogdet"):
+              "channel_shuffle", "slogdet", "put"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

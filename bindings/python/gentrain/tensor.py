@@ -402,6 +402,27 @@ class Tensor(_TensorBase, TensorOps):
                                                                values.expand(*np.shape(positions)).reshape(-1))
         return self.add_(added.reshape(*self.shape))
 
+    def put_(self, index, source, accumulate=False):
+        """source's elements written (with `accumulate`, added) in place at `index` into the flattened
+        tensor, negative indices counting from the end (PyTorch's put_)."""
+        positions = np.asarray(index.numpy(), dtype=np.int64).reshape(-1)
+        n = self.numel()
+        if positions.size and (positions.min() < -n or positions.max() >= n):
+            bad = positions[(positions < -n) | (positions >= n)][0]
+            raise IndexError(f"put_: index {bad} is out of range for a tensor of {n} elements")
+        source = source if isinstance(source, Tensor) else tensor(source, dtype=self.dtype)
+        if source.numel() != positions.size:
+            raise ValueError(f"put_: expected source to have {positions.size} elements, got {source.numel()}")
+        if self.ndim == 0:
+            flat = self.reshape(1).put(index, source, accumulate)
+            return self.copy_(flat.reshape(()))
+        places = tuple(tensor(c) for c in np.unravel_index(positions % builtins.max(n, 1), self.shape))
+        return self.index_put_(places, source.reshape(-1), accumulate)
+
+    def put(self, index, source, accumulate=False):
+        """A copy of this tensor with put_ applied (torch.put)."""
+        return self.clone().put_(index, source, accumulate)
+
     def index_put(self, indices, values, accumulate=False):
         return self.clone().index_put_(indices, values, accumulate)
 

@@ -677,3 +677,15 @@ def test_embedding_bag_and_local_response_norm_modules():
     np.testing.assert_allclose(lrn(x).reshape(-1).numpy(), [1 / 1.5, 2 / 3.5, 3 / 7.5], rtol=1e-6)
     with pytest.raises(gentrain.ShapeError, match="3D or higher"):
         lrn(gentrain.ones(2, 3))
+
+
+def test_put_as_pytorch():
+    a = gentrain.zeros(2, 3)
+    assert a.put_(gentrain.tensor([1, -1, 1]), gentrain.tensor([9.0, 8.0, 7.0]), accumulate=True) is a
+    assert a.tolist() == [[0.0, 16.0, 0.0], [0.0, 0.0, 8.0]]
+    x = gentrain.ones(2, 2, requires_grad=True)
+    y = gentrain.put(x * 2, gentrain.tensor([0, 3]), gentrain.tensor([5.0, 6.0]))
+    y.sum().backward()
+    assert y.tolist() == [[5.0, 2.0], [2.0, 6.0]] and x.grad.tolist() == [[0.0, 2.0], [2.0, 0.0]]
+    with pytest.raises(IndexError, match="out of range"):
+        gentrain.zeros(3).put_(gentrain.tensor([3]), gentrain.tensor([1.0]))

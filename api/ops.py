@@ -515,6 +515,12 @@ op("embedding", "indices:input", "weight", "int64? padding_idx = None",
        "at *padding_idx (negative counts from the end; NULL for none) pass no gradient (F.embedding).",
    pydoc="Rows of weight [num_embeddings, dim] at `input` -> [*input.shape, dim]; rows looked up at "
          "`padding_idx` (negative counts from the end) pass no gradient.")
+op("conv3d", "x:input", "weight", "tensor? bias = None", "dims stride = None", "dims padding = None",
+   "dims dilation = None", "count groups = 1",
+   swift='conv3d({x}, {weight}, bias: {bias}, stride: triple({stride}, "stride", default: 1), '
+         'padding: triple({padding}, "padding", default: 0), dilation: triple({dilation}, "dilation", default: 1), groups: {groups})',
+   py="F", doc="The 3-D convolution of x [N, C, D, H, W] with weight [O, C/groups, kd, kh, kw] and *bias [O]; stride, padding "
+               "and dilation as 3 entries, 1 for all three, or none for 1, 0, 1 (F.conv3d).")
 op("pixel_unshuffle", "x:input", "count downscale_factor", swift="pixelUnshuffle({x}, downscaleFactor: {downscale_factor})",
    py="F", doc="[N, C, H r, W r] -> [N, C r^2, H, W], the inverse of pixel_shuffle (F.pixel_unshuffle).")
 op("max_pool1d", "x:input", "count kernel_size", "int64? stride = None", "size padding = 0", "count dilation = 1",
@@ -743,6 +749,13 @@ module("adaptive_max_pool2d", "count height", "count width", swift="Layers.adapt
        doc="nn.AdaptiveMaxPool2d((height, width)).")
 module("adaptive_avg_pool2d", "count height", "count width", swift="Layers.adaptiveAvgPool2d(({height}, {width}))",
        doc="nn.AdaptiveAvgPool2d((height, width)).")
+module("conv3d", "count in_channels", "count out_channels", "dims kernel_size", "dims stride = None",
+       "dims padding = None", "dims dilation = None", "count groups = 1", "bool bias = True",
+       swift='Conv3d({in_channels}, {out_channels}, kernelSize: triple({kernel_size}, "kernel_size"), '
+             'stride: triple({stride}, "stride", default: 1), padding: triple({padding}, "padding", default: 0), '
+             'dilation: triple({dilation}, "dilation", default: 1), groups: {groups}, bias: {bias})',
+       doc="nn.Conv3d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over [N, C, D, H, W], "
+           "each size as 3 entries or 1 for all three (none: 1, 0, 1), with PyTorch's initialization.")
 module("conv1d", "count in_channels", "count out_channels", "count kernel_size", "count stride = 1",
        "size padding = 0", "count dilation = 1", "count groups = 1", "bool bias = True",
        swift="Conv1d({in_channels}, {out_channels}, kernelSize: {kernel_size}, stride: {stride}, "

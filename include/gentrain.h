@@ -1207,6 +1207,14 @@ gentrain_status gentrain_local_response_norm(gentrain_tensor **out, const gentra
  * PyTorch's defaults: padding_idx none (NULL). */
 gentrain_status gentrain_embedding(gentrain_tensor **out, const gentrain_tensor *indices,
                                    const gentrain_tensor *weight, const int64_t *padding_idx);
+/* The 3-D convolution of x [N, C, D, H, W] with weight [O, C/groups, kd, kh, kw] and *bias [O];
+ * stride, padding and dilation as 3 entries, 1 for all three, or none for 1, 0, 1 (F.conv3d).
+ * PyTorch's defaults: stride every dim (ndims 0), padding every dim (ndims 0), dilation every dim
+ * (ndims 0), groups 1. */
+gentrain_status gentrain_conv3d(gentrain_tensor **out, const gentrain_tensor *x, const gentrain_tensor *weight,
+                                const gentrain_tensor *bias, const int64_t *stride, size_t nstride,
+                                const int64_t *padding, size_t npadding, const int64_t *dilation, size_t ndilation,
+                                int64_t groups);
 /* [N, C, H r, W r] -> [N, C r^2, H, W], the inverse of pixel_shuffle (F.pixel_unshuffle). */
 gentrain_status gentrain_pixel_unshuffle(gentrain_tensor **out, const gentrain_tensor *x, int64_t downscale_factor);
 /* The maximum of each window along the last dim of [N, C, L] or [C, L]; *stride NULL is the kernel
@@ -1686,6 +1694,14 @@ gentrain_status gentrain_module_conv_transpose1d_new(gentrain_module **out, int6
 gentrain_status gentrain_module_adaptive_max_pool2d_new(gentrain_module **out, int64_t height, int64_t width);
 /* nn.AdaptiveAvgPool2d((height, width)). */
 gentrain_status gentrain_module_adaptive_avg_pool2d_new(gentrain_module **out, int64_t height, int64_t width);
+/* nn.Conv3d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over
+ * [N, C, D, H, W], each size as 3 entries or 1 for all three (none: 1, 0, 1), with PyTorch's
+ * initialization. PyTorch's defaults: stride every dim (ndims 0), padding every dim (ndims 0),
+ * dilation every dim (ndims 0), groups 1, bias true. */
+gentrain_status gentrain_module_conv3d_new(gentrain_module **out, int64_t in_channels, int64_t out_channels,
+                                           const int64_t *kernel_size, size_t nkernel_size, const int64_t *stride,
+                                           size_t nstride, const int64_t *padding, size_t npadding,
+                                           const int64_t *dilation, size_t ndilation, int64_t groups, bool bias);
 /* nn.Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias) over
  * [N, C, L], with PyTorch's initialization. PyTorch's defaults: stride 1, padding 0, dilation 1,
  * groups 1, bias true. */

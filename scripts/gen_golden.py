@@ -267,7 +267,7 @@ def rounding_cases():
         [op_case(name, [torch.randn(2, 3, 4, generator=g, dtype=torch.float64)], fn) for name, fn in [
             ("roll_two_dims", lambda a: torch.roll(a, (1, -5), (0, 2))), ("roll_flat", lambda a: torch.roll(a, 7))]] + \
         products_cases(g, x, d) + special_cases(g) + activation_cases(g) + ranking_loss_cases(g) + contraction_cases(g) + \
-        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g) + lu_cases(g) + scatter_reduce_cases(g) + bag_cases(g)
+        distance_cases(g) + window_cases(g) + gamma_cases(g) + grid_cases(g) + lu_cases(g) + scatter_reduce_cases(g) + bag_cases(g) + conv3d_cases(g)
 
 
 def contraction_cases(g):
@@ -287,6 +287,14 @@ def contraction_cases(g):
             op_case("einsum_implicit", [m, r(4, 3)], lambda a, b: torch.einsum("ij,jk", a, b)),
             op_case("masked_select", [m, mask], torch.masked_select),
             op_case("normalize_p1_dim0", [m], lambda a: torch.nn.functional.normalize(a, p=1.0, dim=0))]
+
+
+def conv3d_cases(g):
+    """F.conv3d, strided, padded, dilated and grouped, continuing rounding_cases' generator."""
+    r = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+    return [op_case("conv3d_strided_grouped", [r(1, 4, 6, 5, 5), r(6, 2, 3, 2, 2), r(6)],
+                    lambda x, w, b: torch.nn.functional.conv3d(x, w, b, stride=(2, 1, 2), padding=(1, 0, 1), dilation=(2, 1, 1),
+                                                               groups=2))]
 
 
 def bag_cases(g):

@@ -74,6 +74,17 @@ func int64List(_ p: UnsafePointer<Int64>?, _ n: Int, _ what: String) throws -> [
     return (0..<n).map { Int(p[$0]) }
 }
 
+/// A 3-D setting from a C list: its 3 entries, 1 entry for all three (PyTorch's int), or none
+/// for `default` (nil: required).
+func triple(_ v: [Int], _ what: String, default d: Int? = nil) throws -> (Int, Int, Int) {
+    switch (v.count, d) {
+    case (3, _): return (v[0], v[1], v[2])
+    case (1, _): return (v[0], v[0], v[0])
+    case (0, let d?): return (d, d, d)
+    default: throw GentrainError(.invalidArgument, "\(what) needs 3 entries (or 1 for all three), got \(v.count)")
+    }
+}
+
 func dtypeArg(_ d: gentrain_dtype) throws -> DType {
     guard let dt = DType(rawValue: Int32(bitPattern: d.rawValue)) else {
         throw GentrainError(.dtype, "unknown dtype \(d.rawValue)")

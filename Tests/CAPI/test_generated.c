@@ -413,6 +413,8 @@ int main(void) {
     EXPECT(gentrain_local_response_norm(NULL, t, 1, 1.0, 1.0, 1.0) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_embedding(&out, NULL, t, NULL));
     EXPECT(gentrain_embedding(NULL, t, t, NULL) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_conv3d(&out, NULL, t, NULL, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, 1));
+    EXPECT(gentrain_conv3d(NULL, t, t, NULL, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_pixel_unshuffle(&out, NULL, 1));
     EXPECT(gentrain_pixel_unshuffle(NULL, t, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_max_pool1d(&out, NULL, 1, NULL, 0, 1, false));
@@ -599,6 +601,9 @@ int main(void) {
     OK(gentrain_module_adaptive_avg_pool2d_new(&module, 1, 1));
     gentrain_module_free(module);
     EXPECT(gentrain_module_adaptive_avg_pool2d_new(NULL, 1, 1) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    OK(gentrain_module_conv3d_new(&module, 1, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, 1, false));
+    gentrain_module_free(module);
+    EXPECT(gentrain_module_conv3d_new(NULL, 1, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, (const int64_t[]){1}, 1, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     OK(gentrain_module_conv1d_new(&module, 1, 1, 1, 1, 0, 1, 1, false));
     gentrain_module_free(module);
     EXPECT(gentrain_module_conv1d_new(NULL, 1, 1, 1, 1, 0, 1, 1, false) == GENTRAIN_ERR_INVALID_ARGUMENT);

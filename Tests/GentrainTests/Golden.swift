@@ -117,6 +117,9 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
     "embedding_bag_max_rows": { try embeddingBag($0[0], $0[1], mode: .max) },
     "embedding_bag_mean_padding": { try embeddingBag($0[0], $0[1], offsets: $0[2], mode: .mean, paddingIdx: 4) },
     "local_response_norm_3": { try localResponseNorm($0[0], size: 3, alpha: 0.5, beta: 0.6, k: 1.5) },
+    "conv3d_strided_grouped": {
+        try conv3d($0[0], $0[1], bias: $0[2], stride: (2, 1, 2), padding: (1, 0, 1), dilation: (2, 1, 1), groups: 2)
+    },
     "linalg_solve_broadcast": { try $0[0].solve($0[1]) },
     "max_pool1d_3_2_1": { try maxPool1d($0[0], kernel: 3, stride: 2, padding: 1) },
     "avg_pool1d_3_2_1_excluding_pad": { try avgPool1d($0[0], kernel: 3, stride: 2, padding: 1, countIncludePad: false) },

@@ -102,6 +102,14 @@ public func gentrain_embedding(_ out: TensorOut?, _ indices: OpaquePointer?, _ w
 }
 
 @c @implementation
+public func gentrain_conv3d(_ out: TensorOut?, _ x: OpaquePointer?, _ weight: OpaquePointer?, _ bias: OpaquePointer?,
+                            _ stride: UnsafePointer<Int64>?, _ nstride: Int, _ padding: UnsafePointer<Int64>?,
+                            _ npadding: Int, _ dilation: UnsafePointer<Int64>?, _ ndilation: Int,
+                            _ groups: Int64) -> gentrain_status {
+    producing("gentrain_conv3d", out) { try conv3d(tensorArg(x, "x"), tensorArg(weight, "weight"), bias: optionalTensorArg(bias, "bias"), stride: triple(int64List(stride, nstride, "stride"), "stride", default: 1), padding: triple(int64List(padding, npadding, "padding"), "padding", default: 0), dilation: triple(int64List(dilation, ndilation, "dilation"), "dilation", default: 1), groups: size(groups, "groups", min: 1)) }
+}
+
+@c @implementation
 public func gentrain_pixel_unshuffle(_ out: TensorOut?, _ x: OpaquePointer?,
                                      _ downscale_factor: Int64) -> gentrain_status {
     producing("gentrain_pixel_unshuffle", out) { try pixelUnshuffle(tensorArg(x, "x"), downscaleFactor: size(downscale_factor, "downscale_factor", min: 1)) }

@@ -256,6 +256,16 @@ public func gentrain_module_adaptive_avg_pool2d_new(_ out: UnsafeMutablePointer<
 }
 
 @c @implementation
+public func gentrain_module_conv3d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in_channels: Int64,
+                                       _ out_channels: Int64, _ kernel_size: UnsafePointer<Int64>?,
+                                       _ nkernel_size: Int, _ stride: UnsafePointer<Int64>?, _ nstride: Int,
+                                       _ padding: UnsafePointer<Int64>?, _ npadding: Int,
+                                       _ dilation: UnsafePointer<Int64>?, _ ndilation: Int, _ groups: Int64,
+                                       _ bias: Bool) -> gentrain_status {
+    producingModule("gentrain_module_conv3d_new", out) { try Conv3d(size(in_channels, "in_channels", min: 1), size(out_channels, "out_channels", min: 1), kernelSize: triple(int64List(kernel_size, nkernel_size, "kernel_size"), "kernel_size"), stride: triple(int64List(stride, nstride, "stride"), "stride", default: 1), padding: triple(int64List(padding, npadding, "padding"), "padding", default: 0), dilation: triple(int64List(dilation, ndilation, "dilation"), "dilation", default: 1), groups: size(groups, "groups", min: 1), bias: bias) }
+}
+
+@c @implementation
 public func gentrain_module_conv1d_new(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ in_channels: Int64,
                                        _ out_channels: Int64, _ kernel_size: Int64, _ stride: Int64, _ padding: Int64,
                                        _ dilation: Int64, _ groups: Int64, _ bias: Bool) -> gentrain_status {

@@ -40,6 +40,42 @@ public func conv2d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (
     return try bias.map { try y.add($0.reshape([1, o, 1, 1])) } ?? y
 }
 
+/// 3-D convolution, PyTorch's `F.conv3d`: `x` `[N, C, D, H, W]`, `weight` `[O, C/groups, kd, kh, kw]`,
+/// `bias` `[O]`. Each of the kernel's kd depth taps is one 2-D convolution over the input's depth
+/// slices it meets (as one batch), and the taps' results add up: made of `conv2d`, index_select
+/// and reshapes, so its gradients of every order are theirs.
+public func conv3d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int, Int) = (1, 1, 1),
+                   padding: (Int, Int, Int) = (0, 0, 0), dilation: (Int, Int, Int) = (1, 1, 1), groups: Int = 1) throws -> Tensor {
+    guard x.ndim == 5, weight.ndim == 5 else {
+        throw GentrainError(.shape, "conv3d: expected input [N, C, D, H, W] and weight [O, C/groups, kd, kh, kw], got \(shapeString(x.shape)) and \(shapeString(weight.shape))")
+    }
+    for (v, name, low) in [(stride.0, "stride", 1), (stride.1, "stride", 1), (stride.2, "stride", 1), (padding.0, "padding", 0),
+                           (padding.1, "padding", 0), (padding.2, "padding", 0), (dilation.0, "dilation", 1),
+                           (dilation.1, "dilation", 1), (dilation.2, "dilation", 1)] where v < low || v > Int(Int32.max) {
+        throw GentrainError(.invalidArgument, "conv3d: \(name) must be in \(low)...\(Int32.max), got \(v)")
+    }
+    let (n, c, d, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], x.shape[4])
+    let (o, kd) = (weight.shape[0], weight.shape[2])
+    let span = dilation.0 * (kd - 1) + 1, padded = d + 2 * padding.0
+    guard kd > 0, padded >= span else {
+        throw GentrainError(.shape, "conv3d: Calculated padded input size per channel: (\(padded)). Kernel size: (\(kd)). Kernel size can't be greater than actual input size")
+    }
+    let depth = (padded - span) / stride.0 + 1
+    let input = padding.0 > 0 ? try x.pad([0, 0, 0, 0, padding.0, padding.0]) : x
+    var out: Tensor? = nil
+    for k in 0..<kd {
+        // The depths tap k meets, k·dilation + j·stride for each output depth j, as a batch of images.
+        let at = try Tensor.arange(Double(k * dilation.0), Double(k * dilation.0 + (depth - 1) * stride.0 + 1),
+                                   step: Double(stride.0)).to(.int64)
+        let images = try input.indexSelect(2, at).permute([0, 2, 1, 3, 4]).reshape([n * depth, c, h, w])
+        let y = try conv2d(images, weight.select(2, k), bias: k == 0 ? bias : nil, stride: (stride.1, stride.2),
+                           padding: .explicit(padding.1, padding.2), dilation: (dilation.1, dilation.2), groups: groups)
+        out = try out.map { try $0.add(y) } ?? y
+    }
+    let y = out!   // [N·depth, O, oh, ow]
+    return try y.reshape([n, depth, o, y.shape[2], y.shape[3]]).permute([0, 2, 1, 3, 4]).contiguous()
+}
+
 /// 1-D convolution, PyTorch's `F.conv1d`: `x` `[N, C, L]`, `weight` `[O, C/groups, k]`.
 public func conv1d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: ConvPadding = .explicit(0, 0),
                    dilation: Int = 1, groups: Int = 1) throws -> Tensor {

@@ -34,6 +34,28 @@ public final class Conv2d: Module {
     }
 }
 
+/// `nn.Conv3d`: weight `[out, in/groups, kd, kh, kw]`, bias `[out]`, over `[N, C, D, H, W]`.
+public final class Conv3d: Module {
+    public let weight: Tensor, bias: Tensor?
+    public let stride: (Int, Int, Int), padding: (Int, Int, Int), dilation: (Int, Int, Int), groups: Int
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int, Int), stride: (Int, Int, Int) = (1, 1, 1),
+                padding: (Int, Int, Int) = (0, 0, 0), dilation: (Int, Int, Int) = (1, 1, 1), groups: Int = 1, bias: Bool = true) throws {
+        guard groups > 0, inChannels % groups == 0, outChannels % groups == 0, kernelSize.0 > 0, kernelSize.1 > 0, kernelSize.2 > 0 else {
+            throw GentrainError(.invalidArgument, "Conv3d: channels must be divisible by groups and the kernel positive")
+        }
+        (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
+        (weight, self.bias) = try convParameters(weightShape: [outChannels, inChannels / groups, kernelSize.0, kernelSize.1, kernelSize.2],
+                                                 outChannels: outChannels, bias: bias)
+        super.init()
+        try registerWeightAndBias(weight, self.bias)
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try conv3d(input, weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+}
+
 /// `nn.Conv1d`: weight `[out, in/groups, k]`, bias `[out]`, over `[N, C, L]`.
 public final class Conv1d: Module {
     public let weight: Tensor, bias: Tensor?

@@ -689,3 +689,21 @@ def test_put_as_pytorch():
     assert y.tolist() == [[5.0, 2.0], [2.0, 6.0]] and x.grad.tolist() == [[0.0, 2.0], [2.0, 0.0]]
     with pytest.raises(IndexError, match="out of range"):
         gentrain.zeros(3).put_(gentrain.tensor([3]), gentrain.tensor([1.0]))
+
+
+def test_conv3d_module_and_errors():
+    m = nn.Conv3d(2, 4, 3, padding=1)
+    assert m.weight.shape == (4, 2, 3, 3, 3) and m.bias.shape == (4,)
+    assert float(m.weight.abs().max()) <= 1 / math.sqrt(2 * 27)
+    x = gentrain.randn(1, 2, 4, 5, 6, requires_grad=True)
+    y = m(x)
+    assert y.shape == (1, 4, 4, 5, 6)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and m.weight.grad.shape == m.weight.shape
+    # A 1x1x1 kernel of ones with stride 2 picks every other voxel.
+    picked = F.conv3d(gentrain.arange(64.0).reshape(1, 1, 4, 4, 4), gentrain.ones(1, 1, 1, 1, 1), stride=2)
+    assert picked.reshape(-1).tolist() == [0.0, 2.0, 8.0, 10.0, 32.0, 34.0, 40.0, 42.0]
+    with pytest.raises(gentrain.InvalidArgumentError, match="3 entries"):
+        F.conv3d(gentrain.randn(1, 2, 3, 3, 3), gentrain.randn(1, 2, 1, 1, 1), padding=(1, 1))
+    with pytest.raises(gentrain.ShapeError, match="Kernel size can't be greater"):
+        F.conv3d(gentrain.randn(1, 2, 2, 3, 3), gentrain.randn(1, 2, 3, 1, 1))

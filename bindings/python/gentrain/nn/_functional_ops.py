@@ -10,7 +10,7 @@ from .._lib import fn, lib
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'grid_sample', 'affine_grid', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding_bag', 'local_response_norm', 'embedding', 'pixel_unshuffle', 'max_pool1d', 'avg_pool1d', 'conv_transpose1d', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
+__all__ = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'silu', 'softsign', 'elu', 'softplus', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'mish', 'selu', 'celu', 'prelu', 'glu', 'logsigmoid', 'softmin', 'threshold', 'tanhshrink', 'softshrink', 'hardshrink', 'gelu', 'linear', 'rms_norm', 'gumbel_softmax', 'grid_sample', 'affine_grid', 'normalize', 'softmax', 'log_softmax', 'dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'embedding_bag', 'local_response_norm', 'embedding', 'conv3d', 'pixel_unshuffle', 'max_pool1d', 'avg_pool1d', 'conv_transpose1d', 'pixel_shuffle', 'layer_norm', 'group_norm', 'instance_norm', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div', 'cosine_similarity', 'cosine_embedding_loss', 'pairwise_distance', 'triplet_margin_loss', 'margin_ranking_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss', 'poisson_nll_loss', 'multi_margin_loss']
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -203,6 +203,14 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: Optional[int] = None) 
     `padding_idx` (negative counts from the end) pass no gradient.
     """
     return input._op(lib.gentrain_embedding, input._h, weight._h, _c.optional_int64(padding_idx))
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: Optional[Union[int, Sequence[int]]] = None, padding: Optional[Union[int, Sequence[int]]] = None, dilation: Optional[Union[int, Sequence[int]]] = None, groups: int = 1) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The 3-D convolution of x [N, C, D, H, W] with weight [O, C/groups, kd, kh, kw] and *bias
+    [O]; stride, padding and dilation as 3 entries, 1 for all three, or none for 1, 0, 1
+    (F.conv3d).
+    """
+    return input._op(lib.gentrain_conv3d, input._h, weight._h, _c.handle(bias), *_c.dims(stride), *_c.dims(padding), *_c.dims(dilation), _c.index(groups))
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002 - PyTorch's names

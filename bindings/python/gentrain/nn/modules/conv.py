@@ -49,6 +49,24 @@ class Conv1d(Module):
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
+class Conv3d(Module):
+    """3-D convolution over [N, C, D, H, W]; each size an int or a triple; fan_in = in_channels/groups · kd·kh·kw."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True):
+        super().__init__()
+        _check_groups("Conv3d", in_channels, out_channels, groups)
+        self.kernel_size = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * 3
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        kd, kh, kw = self.kernel_size
+        bound = fan_in_bound(in_channels // groups * kd * kh * kw)
+        self.weight = uniform_parameter((out_channels, in_channels // groups, kd, kh, kw), bound)
+        self.bias = uniform_parameter((out_channels,), bound) if bias else None
+
+    def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
+        return F.conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
 class ConvTranspose1d(Module):
     """Transposed 1-D convolution over [N, C, L], weight [in, out/groups, k]; fan_in = out_channels/groups ·
     kernel_size."""

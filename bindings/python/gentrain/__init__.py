@@ -3,7 +3,7 @@
 Reads like PyTorch: `gentrain.tensor`, `Tensor` operators and methods, `autograd.grad`,
 `no_grad()`, `nn.Linear`, `nn.Sequential`, `nn.functional.cross_entropy`, `optim.Adam`.
 """
-from . import amp, autograd, backends, distributed, distributions, generative, linalg, nn, optim, utils
+from . import amp, autograd, backends, distributed, distributions, generative, linalg, nn, optim, special, utils
 from ._dtype import bfloat16, bool_, double, dtype, float, float16, float32, float64, half, int32, int64, long
 from ._lib import (AutogradError, CallbackError, DTypeError, GentrainError, IndexError, InvalidArgumentError,
                    InvalidHandleError, MisuseError, NonFiniteError, ShapeError, DistributedError, lib as _lib)
@@ -62,6 +62,7 @@ for _name in ("clamp", "clip", "var", "std", "max", "min", "argmax", "argmin", "
               "unbind", "diff", "movedim", "moveaxis", "swapaxes", "swapdims", "ravel", "tile", "fliplr", "flipud", "take",
               "isclose", "allclose", "equal", "nansum", "nanmean", "aminmax", "scatter", "rot90", "diag_embed",
               "narrow_copy", "median", "quantile", "index_fill", "masked_scatter", "logcumsumexp", "cummax", "cummin",
-              "channel_shuffle", "slogdet", "put"):
+              "channel_shuffle", "slogdet", "put", "true_divide", "addcmul", "addcdiv", "copysign", "logit", "dist",
+              "renorm", "kthvalue", "mode", "unique_consecutive", "softmax", "log_softmax", "cumsum", "lerp", "norm"):
     globals()[_name] = getattr(Tensor, _name)
 del _name

@@ -581,7 +581,128 @@ class Tensor(_TensorBase, TensorOps):
     def __invert__(self):
         return self.bitwise_not()
 
-    add, sub, mul, div, pow, matmul = __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__
+    add, sub, mul, pow, matmul = __add__, __sub__, __mul__, __pow__, __matmul__
+    true_divide = __truediv__
+
+    def div(self, other, *, rounding_mode=None):
+        """self / other; rounding_mode "trunc" rounds the quotient toward zero, "floor" down (torch.div)."""
+        q = self / other
+        if rounding_mode is None:
+            return q
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        if q.dtype.is_floating_point:
+            return q.trunc() if rounding_mode == "trunc" else q.floor()
+        return self // other if rounding_mode == "floor" else (self.abs() // other.abs() if isinstance(other, Tensor)
+                                                               else self.abs() // builtins.abs(other)) * (self * other).sign()
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """self + value · tensor1 · tensor2, broadcasting (torch.addcmul)."""
+        return self + tensor1 * tensor2 * value
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """self + value · tensor1 / tensor2, broadcasting (torch.addcdiv)."""
+        return self + tensor1 / tensor2 * value
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self.copy_(self.addcmul(tensor1, tensor2, value=value))
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self.copy_(self.addcdiv(tensor1, tensor2, value=value))
+
+    def signbit(self):
+        """True where the sign bit is set: negative numbers, -0.0 and NaNs with the bit (torch.signbit)."""
+        if not self.dtype.is_floating_point:
+            return self < 0
+        return tensor(np.signbit(self.detach().numpy()))
+
+    def copysign(self, other):
+        """|self| with the sign of `other` (a tensor or a number; -0.0 counts as negative) (torch.copysign)."""
+        other = other if isinstance(other, Tensor) else self._scalar(other)
+        return where(other.signbit(), -self.abs(), self.abs())
+
+    def logit(self, eps=None):
+        """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given (torch.logit)."""
+        p = self if eps is None else self.clamp(eps, 1 - eps)
+        return (p / (1 - p)).log()
+
+    def dist(self, other, p=2):
+        """The p-norm of self - other (torch.dist)."""
+        return (self - other).norm(p)
+
+    def renorm(self, p, dim, maxnorm):
+        """Each slice along `dim` whose p-norm exceeds maxnorm scaled down to it (torch.renorm)."""
+        others = [d for d in range(self.ndim) if d != dim % self.ndim]
+        norms = self.norm(p, others, keepdim=True)
+        return self * where(norms > maxnorm, maxnorm / (norms + 1e-7), full((), 1.0, dtype=self.dtype))
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """The k-th smallest value along `dim` (1-based) and its index (torch.kthvalue)."""
+        values, indices = self.sort(dim)
+        picked = SortResult(values.narrow(dim, k - 1, 1), indices.narrow(dim, k - 1, 1))
+        return picked if keepdim else SortResult(picked.values.squeeze(dim), picked.indices.squeeze(dim))
+
+    def mode(self, dim=-1, keepdim=False):
+        """The most frequent value along `dim` (the smallest of equally frequent ones) and the index of its
+        last occurrence (torch.mode)."""
+        moved = self.detach().movedim(dim, -1) if self.ndim else self.detach().reshape(1)
+        rows = moved.numpy().reshape(-1, moved.shape[-1]) if moved.numel() else np.zeros((0, 1))
+        values, where_ = [], []
+        for row in rows:
+            uniq, counts = np.unique(row, return_counts=True)
+            v = uniq[np.argmax(counts)]
+            values.append(v)
+            where_.append(np.nonzero(row == v)[0][-1])
+        shape = tuple(moved.shape[:-1])
+        out = SortResult(tensor(np.asarray(values).reshape(shape), dtype=self.dtype),
+                         tensor(np.asarray(where_, dtype=np.int64).reshape(shape)))
+        return SortResult(out.values.unsqueeze(dim), out.indices.unsqueeze(dim)) if keepdim and self.ndim else out
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        """Each run of equal consecutive elements (of the flattened tensor) as one value (torch.unique_consecutive)."""
+        if dim is not None:
+            raise NotImplementedError("unique_consecutive: gentrain supports dim=None (the flattened tensor) only")
+        flat = self.reshape(-1)
+        if flat.numel() == 0:
+            picked = (flat,) + ((flat.long(),) if return_inverse else ()) + ((flat.long(),) if return_counts else ())
+            return picked[0] if len(picked) == 1 else picked
+        starts = cat([full((1,), True, dtype=_dtype.bool_), flat[1:] != flat[:-1]])
+        values = flat.masked_select(starts)
+        out = (values,)
+        if return_inverse:
+            out += ((starts.long().cumsum(0) - 1).reshape(*self.shape),)
+        if return_counts:
+            at = cat([starts.nonzero().reshape(-1), full((1,), flat.numel(), dtype=_dtype.int64)])
+            out += (at[1:] - at[:-1],)
+        return out[0] if len(out) == 1 else out
+
+    def detach_(self):
+        """Detaches this tensor from its graph in place: it becomes a leaf without requires_grad."""
+        out = self.detach()
+        self._h, out._h = out._h, self._h
+        return self
+
+    def softmax(self, dim, dtype=None):
+        return TensorOps.softmax(self if dtype is None else self.to(dtype), dim)
+
+    def log_softmax(self, dim, dtype=None):
+        return TensorOps.log_softmax(self if dtype is None else self.to(dtype), dim)
+
+    def cumsum(self, dim, dtype=None):
+        return TensorOps.cumsum(self if dtype is None else self.to(dtype), dim)
+
+    def lerp(self, end, weight):
+        """self + weight · (end - self): a number weight on the fused kernel, a tensor weight broadcast."""
+        return self + weight * (end - self) if isinstance(weight, Tensor) else TensorOps.lerp(self, end, weight)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The p-norm over `dim` (None: every dim); "fro" is the 2-norm, "nuc" is not computed."""
+        x = self if dtype is None else self.to(dtype)
+        if p == "fro" or p is None:
+            p = 2
+        if isinstance(p, str):
+            raise NotImplementedError(f"norm: p={p!r} needs singular values, which gentrain does not compute")
+        return TensorOps.norm(x, p, dim, keepdim)
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     # -- unary math ----------------------------------------------------------------------
@@ -591,6 +712,9 @@ class Tensor(_TensorBase, TensorOps):
 
     def square(self):
         return self ** 2
+
+    def square_(self):
+        return self.mul_(self)
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         if isinstance(min, Tensor) or isinstance(max, Tensor):   # elementwise bounds, broadcast
@@ -693,11 +817,15 @@ class Tensor(_TensorBase, TensorOps):
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
         """The distinct values in ascending order (over the flattened tensor), with the inverse indices
         and the counts when asked for."""
-        if dim is not None:
-            raise NotImplementedError("unique: gentrain supports dim=None (the flattened tensor) only")
-        values, inverse, counts = c_void_p(), c_void_p(), c_void_p()
-        check(lib.gentrain_unique(byref(values), byref(inverse), byref(counts), self._h))
-        out = (Tensor._wrap(values.value), Tensor._wrap(inverse.value), Tensor._wrap(counts.value))
+        if dim is not None:   # whole slices along dim, compared as rows, in lexicographic order (no gradient)
+            d = dim % builtins.max(self.ndim, 1)
+            v, inv, cnt = np.unique(self.detach().numpy(), axis=d, return_inverse=True, return_counts=True)
+            out = (tensor(v, dtype=self.dtype), tensor(np.asarray(inv, dtype=np.int64).reshape(-1)),
+                   tensor(np.asarray(cnt, dtype=np.int64)))
+        else:
+            values, inverse, counts = c_void_p(), c_void_p(), c_void_p()
+            check(lib.gentrain_unique(byref(values), byref(inverse), byref(counts), self._h))
+            out = (Tensor._wrap(values.value), Tensor._wrap(inverse.value), Tensor._wrap(counts.value))
         picked = (out[0],) + ((out[1],) if return_inverse else ()) + ((out[2],) if return_counts else ())
         return picked[0] if len(picked) == 1 else picked
 
@@ -908,10 +1036,14 @@ class Tensor(_TensorBase, TensorOps):
         return MaxResult(Tensor._wrap(values.value), Tensor._wrap(indices.value))
 
     def max(self, dim=None, keepdim=False):
-        """The maximum, or `(values, indices)` along `dim`."""
+        """The maximum, `(values, indices)` along `dim`, or the elementwise maximum with another tensor."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         return self._extremum(lib.gentrain_max_dim, self.amax, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
         return self._extremum(lib.gentrain_min_dim, self.amin, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):

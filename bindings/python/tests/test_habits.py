@@ -707,3 +707,48 @@ def test_conv3d_module_and_errors():
         F.conv3d(gentrain.randn(1, 2, 3, 3, 3), gentrain.randn(1, 2, 1, 1, 1), padding=(1, 1))
     with pytest.raises(gentrain.ShapeError, match="Kernel size can't be greater"):
         F.conv3d(gentrain.randn(1, 2, 2, 3, 3), gentrain.randn(1, 2, 3, 1, 1))
+
+
+def test_second_probe_conveniences_as_pytorch():
+    x = gentrain.tensor([[1.5, -2.0, 3.0], [0.5, 2.0, -1.0]])
+    np.testing.assert_allclose(gentrain.addcmul(x, x, x, value=0.5).numpy(), (x + 0.5 * x * x).numpy())
+    np.testing.assert_allclose(x.addcdiv(x, x + 5, value=2).numpy(), (x + 2 * x / (x + 5)).numpy(), rtol=1e-6)
+    assert x.kthvalue(2, 1).values.tolist() == [1.5, 0.5] and x.kthvalue(2, 1).indices.tolist() == [0, 0]
+    assert gentrain.tensor([1, 2, 2, 3]).mode().values.item() == 2
+    assert gentrain.div(x, 2, rounding_mode="trunc").tolist() == [[0.0, -1.0, 1.0], [0.0, 1.0, -0.0]]
+    assert gentrain.div(x, 2, rounding_mode="floor").tolist() == [[0.0, -1.0, 1.0], [0.0, 1.0, -1.0]]
+    assert gentrain.copysign(x, -1.0).tolist() == [[-1.5, -2.0, -3.0], [-0.5, -2.0, -1.0]]
+    assert x.max(gentrain.zeros(2, 3)).tolist() == [[1.5, 0.0, 3.0], [0.5, 2.0, 0.0]]
+    assert x.cumsum(1, dtype=gentrain.float64).dtype == gentrain.float64
+    assert F.log_softmax(x, 1, dtype=gentrain.float64).dtype == gentrain.float64
+    assert x.norm(p="fro").item() == pytest.approx(math.sqrt(20.5)) and gentrain.dist(x, x * 0).item() == pytest.approx(math.sqrt(20.5))
+    np.testing.assert_allclose(gentrain.lerp(x, gentrain.zeros(2, 3), gentrain.full((2, 3), 0.5)).numpy(), (x * 0.5).numpy())
+    assert gentrain.unique_consecutive(gentrain.tensor([1, 1, 2, 2, 3, 1]), return_counts=True)[1].tolist() == [2, 2, 1, 1]
+    assert gentrain.unique(gentrain.tensor([[1, 2], [1, 2], [0, 1]]), dim=0).tolist() == [[0, 1], [1, 2]]
+    assert gentrain.special.expit(gentrain.tensor([0.0])).item() == 0.5 and gentrain.special.entr(gentrain.tensor([0.0])).item() == 0.0
+    y = x.clone()
+    assert y.square_() is y and y.tolist() == [[2.25, 4.0, 9.0], [0.25, 4.0, 1.0]]
+    e = nn.Embedding.from_pretrained(x)
+    assert e(gentrain.tensor([1])).tolist() == [[0.5, 2.0, -1.0]] and not e.weight.requires_grad
+    params = nn.ParameterList([gentrain.ones(2), gentrain.zeros(3)])
+    assert len(params) == 2 and [p.shape for p in params.parameters()] == [(2,), (3,)]
+    assert list(nn.ParameterDict({"a": gentrain.ones(1)}).state_dict()) == ["a"]
+    assert nn.init.eye_(gentrain.empty(2, 3)).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    lin = nn.Linear(3, 2)
+    v = nn.utils.parameters_to_vector(lin.parameters())
+    assert v.shape == (8,)
+    nn.utils.vector_to_parameters(gentrain.arange(8.0), lin.parameters())
+    assert lin.bias.tolist() == [6.0, 7.0]
+    opt = gentrain.optim.SGD(lin.parameters(), lr=0.1)
+    sched = gentrain.optim.lr_scheduler.PolynomialLR(opt, total_iters=4, power=2.0)
+    lrs = []
+    for _ in range(3):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs == pytest.approx([0.05625, 0.025, 0.00625])
+    img = gentrain.tensor([[[[3.0, 1.0, 4.0, 1.0], [5.0, 9.0, 2.0, 6.0], [5.0, 3.0, 5.0, 8.0]]]])
+    assert F.adaptive_max_pool2d(img, (2, 3), return_indices=True)[1].tolist() == [[[[5, 5, 7], [5, 5, 11]]]]
+    assert F.max_pool1d(img[0], 2, 1, return_indices=True)[1].tolist() == [[[0, 2, 2], [1, 1, 3], [0, 2, 3]]]
+    assert F.adaptive_avg_pool1d(gentrain.arange(6.0).reshape(1, 1, 6), 4).tolist() == [[[0.5, 1.5, 3.5, 4.5]]]
+    assert F.interpolate(gentrain.arange(2.0).reshape(1, 1, 2), scale_factor=2, mode="nearest").tolist() == [[[0.0, 0.0, 1.0, 1.0]]]

@@ -7,10 +7,12 @@ import functools
 import math
 from ctypes import byref, sizeof
 
+import numpy as np
+
 from .. import _convert, _ffi
 from .._convert import handle as _h, reduction as _reduction
 from .._lib import check, lib
-from ..tensor import Tensor, _new
+from ..tensor import Tensor, _new, tensor
 from . import _functional_ops
 from ._functional_ops import *  # noqa: F401,F403 - the generated functions are part of this module
 
@@ -53,6 +55,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         var = full_tensor(tuple(input.shape), float(var), dtype=input.dtype)
     return _new(lib.gentrain_gaussian_nll_loss, input._h, target._h, var._h, bool(full), float(eps), _reduction(reduction))
 
+
+# softmax and log_softmax with PyTorch's `dtype` (the input converted first).
+softmax, log_softmax = Tensor.softmax, Tensor.log_softmax
 
 __all__ = _functional_ops.__all__ + ["cross_entropy", "nll_loss", "gaussian_nll_loss", "Tensor"]
 
@@ -143,14 +148,65 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     return _new(lib.gentrain_adaptive_avg_pool2d, input._h, h, w)
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool2d: gentrain has return_indices for max_pool2d only")
+def _adaptive_size(input, output_size):
+    """An adaptive pooling's (h, w): None entries keep the input's size."""
     h, w = _pair(output_size)
-    return _new(lib.gentrain_adaptive_max_pool2d, input._h, h, w)
+    return (input.shape[-2] if h is None else h), (input.shape[-1] if w is None else w)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
+    """The maximum of each of h x w windows that tile the input; with `return_indices`, also where each
+    maximum is in its input plane (the first of equal ones)."""
+    h, w = _adaptive_size(input, output_size)
+    out = _new(lib.gentrain_adaptive_max_pool2d, input._h, h, w)
+    if not return_indices:
+        return out
+    x = input.detach().numpy()
+    rows, cols = x.shape[-2:]
+    indices = np.empty(x.shape[:-2] + (h, w), dtype=np.int64)
+    for i in range(h):
+        r0, r1 = i * rows // h, ((i + 1) * rows + h - 1) // h
+        for j in range(w):
+            c0, c1 = j * cols // w, ((j + 1) * cols + w - 1) // w
+            at = x[..., r0:r1, c0:c1].reshape(x.shape[:-2] + (-1,)).argmax(-1)
+            indices[..., i, j] = (r0 + at // (c1 - c0)) * cols + c0 + at % (c1 - c0)
+    return out, tensor(indices)
+
+
+def adaptive_avg_pool1d(input, output_size):  # noqa: A002
+    """The mean of each of `output_size` windows that tile the last dim of [N, C, L] or [C, L]."""
+    x = input.unsqueeze(-2) if input.ndim == 3 else input.unsqueeze(0).unsqueeze(-2)
+    out = adaptive_avg_pool2d(x, (1, int(output_size))).squeeze(-2)
+    return out if input.ndim == 3 else out.squeeze(0)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
+    """The maximum of each of `output_size` windows that tile the last dim of [N, C, L] or [C, L]."""
+    x = input.unsqueeze(-2) if input.ndim == 3 else input.unsqueeze(0).unsqueeze(-2)
+    out = adaptive_max_pool2d(x, (1, int(output_size)), return_indices)
+    out = out if return_indices else (out,)
+    out = tuple(t.squeeze(-2) if input.ndim == 3 else t.squeeze(-2).squeeze(0) for t in out)
+    return out if return_indices else out[0]
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):  # noqa: A002
+    """The maximum of each window along the last dim of [N, C, L] or [C, L]; stride None is the kernel size.
+    With `return_indices`, also where each maximum is along that dim."""
+    if not return_indices:
+        return _functional_ops.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, indices = max_pool2d(input.unsqueeze(-2), (1, kernel_size), (1, kernel_size if stride is None else stride),
+                              (0, padding), (1, dilation), ceil_mode, return_indices=True)
+    return out.squeeze(-2), indices.squeeze(-2)
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):  # noqa: A002
+    if input.ndim == 3:   # [N, C, L]: one row of an image ("linear" is bilinear there)
+        if mode not in ("nearest", "linear"):
+            raise NotImplementedError("gentrain's interpolate of [N, C, L] supports mode 'nearest' and 'linear'")
+        one = lambda v: None if v is None else (1, v[0] if isinstance(v, (tuple, list)) else v)
+        return interpolate(input.unsqueeze(-2), one(size), None if scale_factor is None else
+                           (1.0, (scale_factor[0] if isinstance(scale_factor, (tuple, list)) else scale_factor)),
+                           "bilinear" if mode == "linear" else mode, align_corners, recompute_scale_factor).squeeze(-2)
     if mode not in ("nearest", "bilinear"):
         raise NotImplementedError("gentrain's interpolate supports mode 'nearest' and 'bilinear'")
     if align_corners is not None and mode == "nearest":
@@ -185,7 +241,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 __all__ += ["conv2d", "conv1d", "conv_transpose2d", "unfold", "fold", "max_pool2d", "max_unpool2d", "avg_pool2d", "adaptive_avg_pool2d",
-            "adaptive_max_pool2d",
+            "adaptive_max_pool2d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "max_pool1d",
             "interpolate", "pad", "batch_norm"]
 
 

@@ -2,7 +2,8 @@
 from ctypes import byref, c_double
 
 from .._lib import check, lib
-from ..tensor import _generator
+from ..grad_mode import no_grad
+from ..tensor import _generator, eye
 
 _MODES = ("fan_in", "fan_out")
 
@@ -61,5 +62,13 @@ def calculate_gain(nonlinearity, param=None):
     return out.value
 
 
-__all__ = ["uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "calculate_gain"]
+def eye_(tensor):
+    """The 2-D tensor set to the identity (ones on the main diagonal), in place."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    with no_grad():
+        return tensor.copy_(eye(*tensor.shape, dtype=tensor.dtype))
+
+
+__all__ = ["uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_", "xavier_uniform_", "xavier_normal_",
+           "kaiming_uniform_", "kaiming_normal_", "calculate_gain"]

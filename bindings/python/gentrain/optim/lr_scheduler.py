@@ -109,6 +109,14 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, lib.gentrain_scheduler_lambda_new, ctypes.cast(self._callback, c_void_p), None, None)
 
 
+class PolynomialLR(LambdaLR):
+    """lr = base_lr · (1 - min(epoch, total_iters) / total_iters)^power (PyTorch's PolynomialLR, in closed form)."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0):
+        total, power = int(total_iters), float(power)
+        super().__init__(optimizer, lambda epoch: (1.0 - min(epoch, total) / total) ** power)
+
+
 class SequentialLR(LRScheduler):
     def __init__(self, optimizer, schedulers, milestones):
         self._schedulers = list(schedulers)
@@ -155,4 +163,4 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 __all__ = ["LRScheduler", "ExponentialLR", "StepLR", "MultiStepLR", "LinearLR", "CosineAnnealingLR",
-           "CosineAnnealingWarmRestarts", "LambdaLR", "SequentialLR", "OneCycleLR", "ReduceLROnPlateau"]
+           "CosineAnnealingWarmRestarts", "LambdaLR", "PolynomialLR", "SequentialLR", "OneCycleLR", "ReduceLROnPlateau"]

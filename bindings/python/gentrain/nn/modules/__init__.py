@@ -3,7 +3,7 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Ha
                          LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softshrink, Softsign,
                          Tanh, Tanhshrink, Threshold)
 from .attention import MultiheadAttention
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, Sequential, ParameterDict, ParameterList
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
@@ -18,7 +18,7 @@ from .rnn import GRU, LSTM, GRUCell, LSTMCell
 from .sparse import Embedding, EmbeddingBag
 from .upsampling import PixelShuffle, PixelUnshuffle, Upsample
 
-__all__ = ["Module", "Parameter", "Linear", "Identity", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Embedding", "EmbeddingBag", "ReLU",
+__all__ = ["Module", "Parameter", "Linear", "Identity", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "Embedding", "EmbeddingBag", "ParameterList", "ParameterDict", "ReLU",
            "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Softsign", "Tanh", "Sigmoid", "Softmax", "LogSoftmax",
            "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish", "SELU", "CELU", "GLU", "LogSigmoid", "Tanhshrink",
            "Softmin", "Threshold", "Softshrink", "Hardshrink", "PReLU",

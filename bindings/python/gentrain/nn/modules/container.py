@@ -1,7 +1,7 @@
 """Containers: Sequential, ModuleList, ModuleDict."""
 from typing import Iterable, Iterator, Mapping, Optional, Union
 
-from .module import Module
+from .module import Module, Parameter
 
 
 class Sequential(Module):
@@ -82,3 +82,55 @@ class ModuleDict(Module):
 
     def items(self):
         return self._modules.items()
+
+
+class ParameterList(Module):
+    """Parameters in a list, named "0", "1", …; tensors given are made parameters (nn.ParameterList)."""
+
+    def __init__(self, values: Iterable = ()):
+        super().__init__()
+        for v in values:
+            self.append(v)
+
+    def append(self, value) -> "ParameterList":
+        self.register_parameter(str(len(self._parameters)), value if isinstance(value, Parameter) else Parameter(value))
+        return self
+
+    def __getitem__(self, i: int):
+        return list(self._parameters.values())[i]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+
+class ParameterDict(Module):
+    """Parameters by name in insertion order; tensors given are made parameters (nn.ParameterDict)."""
+
+    def __init__(self, parameters: Optional[Mapping] = None):
+        super().__init__()
+        for name, v in dict(parameters or {}).items():
+            self[name] = v
+
+    def __setitem__(self, name: str, value) -> None:
+        self.register_parameter(name, value if isinstance(value, Parameter) else Parameter(value))
+
+    def __getitem__(self, name: str):
+        return self._parameters[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()

@@ -30,6 +30,15 @@ class Embedding(Module):
     def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002 - PyTorch's name
         return F.embedding(input, self.weight, self.padding_idx)
 
+    @classmethod
+    def from_pretrained(cls, embeddings: _t.Tensor, freeze: bool = True, padding_idx: Optional[int] = None) -> "Embedding":
+        """An Embedding whose weight is a copy of the 2-D `embeddings`, trained unless `freeze`."""
+        if embeddings.ndim != 2:
+            raise ValueError("Embeddings parameter is expected to be 2-dimensional")
+        e = cls(embeddings.shape[0], embeddings.shape[1], padding_idx)
+        e.weight = Parameter(embeddings.clone(), requires_grad=not freeze)
+        return e
+
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"
 

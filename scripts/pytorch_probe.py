@@ -91,10 +91,103 @@ cases = {
  'F.channel_shuffle': lambda m: m.nn.functional.channel_shuffle(m.ones(1, 4, 1, 1), 2), 'F.silu_inplace': lambda m: m.nn.functional.silu(X(m), inplace=True),
  'F.softplus': lambda m: m.nn.functional.softplus(X(m), beta=2), 'F.threshold': lambda m: m.nn.functional.threshold(X(m), 0.5, 0.0),
 }
+# A second round: training-script habits (modules, optimizers, schedulers, autograd, more of F).
+def lin(m):
+    m.manual_seed(0); l = m.nn.Linear(3, 2)
+    with m.no_grad():
+        l.weight.copy_(m.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]])); l.bias.fill_(0.1)
+    return l
+def opt_run(m, make_opt, make_sched=None, steps=3):
+    l = lin(m); o = make_opt(m, l.parameters()); s = make_sched(m, o) if make_sched else None; lrs = []
+    for _ in range(steps):
+        o.zero_grad(); l(X(m)).pow(2).sum().backward(); o.step()
+        if s: s.step()
+        lrs.append(round(o.param_groups[0]['lr'], 8))
+    return [l.weight, lrs]
+cases.update({
+ 'addcmul': lambda m: m.addcmul(X(m), X(m), X(m), value=0.5), 'addcdiv': lambda m: m.addcdiv(X(m), X(m), X(m) + 5, value=2),
+ 'clamp_min': lambda m: X(m).clamp_min(0), 'clamp_max': lambda m: X(m).clamp_max(0), 'kthvalue': lambda m: X(m).kthvalue(2, 1),
+ 'mode': lambda m: m.tensor([1, 2, 2, 3]).mode(), 'argsort_desc': lambda m: X(m).argsort(1, descending=True),
+ 'topk_small': lambda m: X(m).topk(2, largest=False), 'sort_stable': lambda m: m.tensor([2, 1, 2, 1]).sort(stable=True),
+ 'cumsum_dtype': lambda m: m.tensor([1, 2]).cumsum(0, dtype=m.float32), 'where_scalar': lambda m: m.where(X(m) > 0, X(m), 0.0),
+ 'masked_fill_': lambda m: X(m).masked_fill_(X(m) < 0, 0), 'lerp_t': lambda m: m.lerp(X(m), m.zeros(2, 3), m.full((2, 3), 0.5)),
+ 'flatten_se': lambda m: m.ones(2, 3, 4).flatten(1, 2), 'std_corr': lambda m: X(m).std(correction=0), 'amax_dims': lambda m: X(m).amax((0, 1)),
+ 'min_other': lambda m: m.min(X(m), m.zeros(2, 3)), 'max_other': lambda m: X(m).max(m.zeros(2, 3)), 'any_dim': lambda m: (X(m) > 2).any(1),
+ 'all_dim': lambda m: (X(m) > -5).all(0), 'prod_dim': lambda m: X(m).prod(1), 'norm_p1': lambda m: X(m).norm(p=1, dim=1),
+ 'norm_fro': lambda m: X(m).norm(p='fro'), 'dist': lambda m: m.dist(X(m), m.zeros(2, 3)), 'renorm': lambda m: X(m).renorm(2, 0, 1.0),
+ 'trunc_div': lambda m: m.div(X(m), 2, rounding_mode='trunc'), 'floor_div': lambda m: m.div(X(m), 2, rounding_mode='floor'),
+ 'true_divide': lambda m: m.true_divide(m.tensor([3]), 2), 'signbit': lambda m: X(m).signbit(), 'copysign': lambda m: m.copysign(X(m), -1.0),
+ 'nextafter': lambda m: m.nextafter(m.tensor([1.0]), m.tensor([2.0])) > 1, 'logit': lambda m: m.logit(m.tensor([0.25, 0.5])),
+ 'expit': lambda m: m.special.expit(X(m)), 'special_erf': lambda m: m.special.erf(X(m)), 'xlog1py': lambda m: m.special.xlog1py(X(m).abs(), X(m).abs()),
+ 'entr': lambda m: m.special.entr(m.tensor([0.5, 0.0])), 'logsumexp_t': lambda m: m.logsumexp(X(m), 1), 'square_': lambda m: X(m).square_(),
+ 'rsub': lambda m: 1 - X(m), 'neg_op': lambda m: -X(m), 'abs_op': lambda m: abs(X(m)), 'matmul_op': lambda m: X(m) @ X(m).T,
+ 'ge_scalar': lambda m: X(m) >= 1.5, 'int_div': lambda m: m.tensor([7, -7]) // 2, 'int_mod': lambda m: m.tensor([7, -7]) % 3,
+ 'item_int': lambda m: m.tensor([3]).item(), 'tolist_bool': lambda m: (X(m) > 0).tolist(), 'len': lambda m: len(X(m)),
+ 'iter_rows': lambda m: [r.sum() for r in X(m)], 'bool_scalar': lambda m: bool(m.tensor(1.0)), 'float_scalar': lambda m: float(m.tensor([2.5])),
+ 'index_bool': lambda m: X(m)[X(m) > 0], 'index_list': lambda m: X(m)[[1, 0]], 'index_ellipsis': lambda m: m.ones(2, 3, 4)[..., 1],
+ 'index_none': lambda m: X(m)[:, None].shape, 'index_neg_step': lambda m: X(m)[:, ::2], 'setitem_mask': lambda m: (lambda t: (t.__setitem__(t < 0, 0.0), t)[1])(X(m)),
+ 'nn.Embedding.from_pretrained': lambda m: m.nn.Embedding.from_pretrained(X(m))(m.tensor([1])),
+ 'nn.Module.apply': lambda m: sum(p.sum() for p in lin(m).apply(lambda mod: None).parameters()),
+ 'state_dict_keys': lambda m: list(m.nn.Sequential(m.nn.Linear(2, 2), m.nn.ReLU(), m.nn.Linear(2, 1)).state_dict().keys()),
+ 'named_children': lambda m: [n for n, _ in m.nn.Sequential(m.nn.Linear(2, 2), m.nn.ReLU()).named_children()],
+ 'requires_grad_': lambda m: [p.requires_grad for p in lin(m).requires_grad_(False).parameters()],
+ 'num_params': lambda m: sum(p.numel() for p in m.nn.Linear(3, 2).parameters()),
+ 'ModuleList': lambda m: len(m.nn.ModuleList([m.nn.Linear(1, 1) for _ in range(3)])),
+ 'ModuleDict': lambda m: list(m.nn.ModuleDict({'a': m.nn.Linear(1, 1)}).keys()),
+ 'ParameterList': lambda m: len(list(m.nn.ParameterList([m.nn.Parameter(m.ones(2))]).parameters())),
+ 'Sequential_index': lambda m: type(m.nn.Sequential(m.nn.Linear(1, 1), m.nn.ReLU())[1]).__name__,
+ 'Sequential_slice': lambda m: len(m.nn.Sequential(m.nn.Linear(1, 1), m.nn.ReLU(), m.nn.Tanh())[1:]),
+ 'SGD_momentum': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
+ 'AdamW': lambda m: opt_run(m, lambda m, p: m.optim.AdamW(p, lr=0.01)),
+ 'StepLR': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, o: m.optim.lr_scheduler.StepLR(o, 2, 0.5)),
+ 'MultiStepLR': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, o: m.optim.lr_scheduler.MultiStepLR(o, [1, 2], 0.1)),
+ 'CosineAnnealingLR': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, o: m.optim.lr_scheduler.CosineAnnealingLR(o, 4)),
+ 'LinearLR': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, o: m.optim.lr_scheduler.LinearLR(o, 0.5, 1.0, 2)),
+ 'OneCycleLR': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, o: m.optim.lr_scheduler.OneCycleLR(o, 1.0, total_steps=4)),
+ 'LambdaLR': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, o: m.optim.lr_scheduler.LambdaLR(o, lambda e: 0.5 ** e)),
+ 'PolynomialLR': lambda m: opt_run(m, lambda m, p: m.optim.SGD(p, lr=0.1), lambda m, o: m.optim.lr_scheduler.PolynomialLR(o, 4, 2.0)),
+ 'ReduceLROnPlateau': lambda m: (lambda o: [m.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0).step(1.0) for _ in range(1)] and o.param_groups[0]['lr'])(m.optim.SGD(lin(m).parameters(), lr=0.1)),
+ 'clip_grad_value_': lambda m: (lambda l: (l(X(m)).sum().backward(), m.nn.utils.clip_grad_value_(l.parameters(), 0.5), l.weight.grad)[2])(lin(m)),
+ 'clip_grad_norm_ret': lambda m: (lambda l: (l(X(m)).sum().backward(), m.nn.utils.clip_grad_norm_(l.parameters(), 0.5))[1])(lin(m)),
+ 'params_to_vector': lambda m: m.nn.utils.parameters_to_vector(lin(m).parameters()),
+ 'init_constant_': lambda m: m.nn.init.constant_(m.empty(2), 0.3), 'init_zeros_': lambda m: m.nn.init.zeros_(m.empty(2)),
+ 'init_eye_': lambda m: m.nn.init.eye_(m.empty(2, 2)), 'init_ones_': lambda m: m.nn.init.ones_(m.empty(2)),
+ 'calculate_gain': lambda m: m.nn.init.calculate_gain('leaky_relu', 0.2),
+ 'TensorDataset': lambda m: [t for t in m.utils.data.TensorDataset(X(m), m.tensor([0, 1]))[1]],
+ 'DataLoader_len': lambda m: len(m.utils.data.DataLoader(m.utils.data.TensorDataset(m.ones(10, 2)), batch_size=3)),
+ 'DataLoader_last': lambda m: [b[0].shape[0] for b in m.utils.data.DataLoader(m.utils.data.TensorDataset(m.ones(10, 2)), batch_size=3, drop_last=True)],
+ 'autograd.grad': lambda m: (lambda x: m.autograd.grad((x ** 3).sum(), x)[0])(m.tensor([1., 2], requires_grad=True)),
+ 'backward_retain': lambda m: (lambda x: ((x * x).sum().backward(retain_graph=True), x.grad)[1])(m.tensor([1., 2], requires_grad=True)),
+ 'no_grad_dec': lambda m: m.no_grad()(lambda: (m.ones(1, requires_grad=True) * 2).requires_grad)(),
+ 'enable_grad': lambda m: (lambda: [m.no_grad().__enter__(), m.enable_grad().__enter__(), (m.ones(1, requires_grad=True) * 2).requires_grad][2])(),
+ 'set_grad_enabled': lambda m: (lambda ctx: (ctx.__enter__(), (m.ones(1, requires_grad=True) * 2).requires_grad, ctx.__exit__(None, None, None))[1])(m.set_grad_enabled(False)),
+ 'detach_': lambda m: m.ones(1, requires_grad=True).clone().detach_().requires_grad, 'retain_grad': lambda m: (lambda x: (lambda y: (y.retain_grad(), y.sum().backward(), y.grad)[2])(x * 2))(m.ones(2, requires_grad=True)),
+ 'is_leaf': lambda m: (m.ones(1, requires_grad=True) * 2).is_leaf, 'grad_fn_name': lambda m: type((m.ones(1, requires_grad=True) * 2).grad_fn).__name__,
+ 'register_hook': lambda m: (lambda x: (x.register_hook(lambda g: g * 3), (x * 2).sum().backward(), x.grad)[2])(m.ones(2, requires_grad=True)),
+ 'F.one_hot_nc': lambda m: m.nn.functional.one_hot(m.tensor([1, 0]), 3), 'F.pad_reflect': lambda m: m.nn.functional.pad(m.arange(4.).reshape(1, 1, 4), (2, 1), mode='reflect'),
+ 'F.kl_div_log_target': lambda m: m.nn.functional.kl_div(X(m).log_softmax(1), X(m).log_softmax(1), reduction='batchmean', log_target=True),
+ 'F.huber': lambda m: m.nn.functional.huber_loss(X(m), m.zeros(2, 3), delta=0.5), 'F.smooth_l1': lambda m: m.nn.functional.smooth_l1_loss(X(m), m.zeros(2, 3), beta=0.5),
+ 'F.bce_pos_weight': lambda m: m.nn.functional.binary_cross_entropy_with_logits(X(m), m.ones(2, 3), pos_weight=m.tensor([1., 2, 3])),
+ 'F.ce_ignore': lambda m: m.nn.functional.cross_entropy(X(m), m.tensor([0, -100])), 'F.ce_weight': lambda m: m.nn.functional.cross_entropy(X(m), m.tensor([0, 2]), weight=m.tensor([1., 2, 3])),
+ 'F.nll_none': lambda m: m.nn.functional.nll_loss(X(m), m.tensor([0, 2]), reduction='none'), 'F.cosine_sim': lambda m: m.nn.functional.cosine_similarity(X(m), X(m) + 1),
+ 'F.layer_norm': lambda m: m.nn.functional.layer_norm(X(m), (3,)), 'F.group_norm': lambda m: m.nn.functional.group_norm(m.arange(8.).reshape(1, 4, 2), 2),
+ 'F.instance_norm': lambda m: m.nn.functional.instance_norm(m.arange(8.).reshape(1, 2, 4)), 'F.elu': lambda m: m.nn.functional.elu(X(m), alpha=0.5),
+ 'F.leaky_relu': lambda m: m.nn.functional.leaky_relu(X(m), 0.2), 'F.gelu_tanh': lambda m: m.nn.functional.gelu(X(m), approximate='tanh'),
+ 'F.softsign': lambda m: m.nn.functional.softsign(X(m)), 'F.log_softmax_dtype': lambda m: m.nn.functional.log_softmax(X(m), 1, dtype=m.float64),
+ 'F.avg_pool2d_ceil': lambda m: m.nn.functional.avg_pool2d(m.ones(1, 1, 5, 5), 2, ceil_mode=True), 'F.max_pool2d_idx': lambda m: m.nn.functional.max_pool2d(m.arange(16.).reshape(1, 1, 4, 4), 2, return_indices=True),
+ 'F.adaptive_avg1d': lambda m: m.nn.functional.adaptive_avg_pool1d(m.arange(6.).reshape(1, 1, 6), 4), 'F.interp_bilinear_ac': lambda m: m.nn.functional.interpolate(m.arange(4.).reshape(1, 1, 2, 2), size=(3, 3), mode='bilinear', align_corners=True),
+ 'F.upsample_nearest': lambda m: m.nn.functional.interpolate(m.arange(2.).reshape(1, 1, 2), scale_factor=2, mode='nearest'),
+ 'F.max_pool1d_idx': lambda m: m.nn.functional.max_pool1d(m.arange(4.).reshape(1, 1, 4), 2, return_indices=True),
+ 'F.adaptive_max_idx': lambda m: m.nn.functional.adaptive_max_pool2d(m.arange(16.).reshape(1, 1, 4, 4), 2, return_indices=True),
+ 'unique_dim': lambda m: m.unique(m.tensor([[1, 2], [1, 2], [0, 1]]), dim=0),
+ 'unique_consecutive': lambda m: m.unique_consecutive(m.tensor([1, 1, 2, 2, 3, 1])),
+})
+
+
 def same(a, b):
-    """Equal, NaNs equal to NaNs."""
+    """Equal within float32's last digits (a relative 1e-6), NaNs equal to NaNs."""
     if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
+        return a == b or abs(a - b) <= 1e-6 * max(abs(a), abs(b)) or (math.isnan(a) and math.isnan(b))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return a == b

@@ -358,6 +358,28 @@ gentrain_status gentrain_autograd_grad(gentrain_tensor **results, gentrain_tenso
                                        gentrain_tensor *const *grad_outputs, bool retain_graph,
                                        bool create_graph, bool allow_unused);
 
+/* A gradient hook (torch.Tensor.register_hook): called with the tensor's gradient (borrowed for
+ * the call) once a backward pass or gentrain_autograd_grad has computed all of it, before it flows
+ * on; writes a replacement of the same shape to *out (a new tensor, handed over), or leaves *out
+ * NULL to keep the gradient. Another status fails the pass with GENTRAIN_ERR_CALLBACK_FAILED. */
+typedef gentrain_status (*gentrain_grad_hook_fn)(gentrain_tensor **out, const gentrain_tensor *grad, void *user_data);
+typedef struct gentrain_hook gentrain_hook;
+/* Registers `fn` on `tensor` (which requires grad; hooks run in registration order, each on the
+ * previous one's result) and writes a handle to *out that removes it. `destroy` (may be NULL) is
+ * called with user_data when the hook is gone: removed, or its tensor's graph freed; also when
+ * registering fails. */
+gentrain_status gentrain_tensor_register_hook(gentrain_hook **out, gentrain_tensor *tensor, gentrain_grad_hook_fn fn,
+                                              void *user_data, gentrain_destructor destroy);
+/* Unregisters the hook (RemovableHandle.remove()); again, or after its tensor is gone, does nothing. */
+gentrain_status gentrain_hook_remove(gentrain_hook *hook);
+/* Frees the handle; the hook stays registered unless it was removed. NULL does nothing. */
+void gentrain_hook_free(gentrain_hook *hook);
+/* torch.Tensor.retain_grad: a non-leaf tensor that requires grad keeps its gradient in .grad in later
+ * backward passes (added up as a leaf's); nothing for a leaf. */
+gentrain_status gentrain_tensor_retain_grad(gentrain_tensor *tensor);
+/* Whether the tensor is a non-leaf that retains its gradient (torch.Tensor.retains_grad). */
+gentrain_status gentrain_tensor_retains_grad(bool *out, const gentrain_tensor *tensor);
+
 /* ---------------------------------------------------------------------------------------
  * In-place ops (InPlaceAPI.swift): PyTorch's add_, mul_, ..., and index assignment
  * -------------------------------------------------------------------------------------

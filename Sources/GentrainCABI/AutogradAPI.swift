@@ -29,3 +29,65 @@ public func gentrain_autograd_grad(_ results: UnsafeMutablePointer<OpaquePointer
         for (i, h) in try newHandles(grads).enumerated() { results[i] = h }
     }
 }
+
+/// A host's gradient hook and its data; the destructor runs when the hook is gone.
+private final class HostGradHook {
+    let fn: gentrain_grad_hook_fn
+    let userData: UnsafeMutableRawPointer?
+    let destroy: gentrain_destructor?
+
+    init(_ fn: gentrain_grad_hook_fn, _ userData: UnsafeMutableRawPointer?, _ destroy: gentrain_destructor?) {
+        (self.fn, self.userData, self.destroy) = (fn, userData, destroy)
+    }
+
+    deinit { destroy?(userData) }
+
+    /// Calls the hook on `grad` (borrowed) and takes over the tensor it returns, if any.
+    func callAsFunction(_ grad: Tensor) throws -> Tensor? {
+        try HostStack.check("the gradient hook")
+        let borrowed = try newHandle(grad)
+        defer { HandleTable.shared.remove(borrowed, .tensor) }
+        var result: OpaquePointer? = nil
+        let status = fn(&result, borrowed, userData)
+        defer { if let result { HandleTable.shared.remove(result, .tensor) } }
+        guard status == GENTRAIN_OK else { throw GentrainError(.callbackFailed, callbackFailure("the gradient hook", status)) }
+        return try result.map { try tensorArg($0, "the gradient hook's result") }
+    }
+}
+
+@c @implementation
+public func gentrain_tensor_register_hook(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ tensor: OpaquePointer?,
+                                          _ fn: gentrain_grad_hook_fn?, _ userData: UnsafeMutableRawPointer?,
+                                          _ destroy: gentrain_destructor?) -> gentrain_status {
+    let hook = fn.map { HostGradHook($0, userData, destroy) }   // owns user_data from here on
+    if hook == nil { destroy?(userData) }
+    out?.pointee = nil
+    return guarded("gentrain_tensor_register_hook") {
+        guard let out else { throw GentrainError(.invalidArgument, "out is NULL") }
+        guard let hook else { throw GentrainError(.invalidArgument, "fn is NULL") }
+        let handle = try tensorArg(tensor).registerHook { try hook($0) }
+        out.pointee = try HandleTable.shared.insert(handle, .hook)
+    }
+}
+
+@c @implementation
+public func gentrain_hook_remove(_ hook: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_hook_remove") {
+        unsafeDowncast(try HandleTable.shared.lookup(hook, .hook, "hook"), to: HookHandle.self).remove()
+    }
+}
+
+@c @implementation
+public func gentrain_hook_free(_ hook: OpaquePointer?) {
+    HandleTable.shared.remove(hook, .hook)
+}
+
+@c @implementation
+public func gentrain_tensor_retain_grad(_ tensor: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_tensor_retain_grad") { try tensorArg(tensor).retainGrad() }
+}
+
+@c @implementation
+public func gentrain_tensor_retains_grad(_ out: UnsafeMutablePointer<Bool>?, _ tensor: OpaquePointer?) -> gentrain_status {
+    guarded("gentrain_tensor_retains_grad") { try write(out) { try tensorArg(tensor).retainsGrad } }
+}

@@ -9,7 +9,7 @@ import GentrainOptim
 
 /// What a handle refers to; a handle passed where another kind is expected is an error.
 enum HandleKind: String {
-    case tensor, module, optimizer, scheduler, checkpoint, gradScaler, processGroup, ddp, generator
+    case tensor, module, optimizer, scheduler, checkpoint, gradScaler, processGroup, ddp, generator, hook
 }
 
 /// The live handles. A handle value encodes a slot index and the slot's generation, so a

@@ -561,6 +561,84 @@ static void test_einsum_and_unique(void) {
     gentrain_tensor_free(b);
 }
 
+/* Gradient hooks from C: a hook that triples a leaf's gradient, one on a non-leaf that sees its
+ * whole gradient, retain_grad, removal, the destructor, and hooks that fail or return a wrong shape. */
+static int hook_calls, hook_destroyed;
+
+static gentrain_status triple_grad(gentrain_tensor **out, const gentrain_tensor *grad, void *user_data) {
+    (void)user_data;
+    hook_calls++;
+    return gentrain_mul_scalar(out, grad, 3.0);
+}
+
+static gentrain_status failing_hook(gentrain_tensor **out, const gentrain_tensor *grad, void *user_data) {
+    (void)out, (void)grad, (void)user_data;
+    return GENTRAIN_ERR_INVALID_ARGUMENT;
+}
+
+static gentrain_status reshaping_hook(gentrain_tensor **out, const gentrain_tensor *grad, void *user_data) {
+    (void)user_data;
+    return gentrain_sum(out, grad, NULL, 0, false);
+}
+
+static void count_destroyed(void *user_data) {
+    (void)user_data;
+    hook_destroyed++;
+}
+
+static void test_gradient_hooks(void) {
+    float xv[2] = {1, -2};
+    int64_t xs[1] = {2};
+    gentrain_tensor *x = from_floats(xv, xs, 1), *y = NULL, *s = NULL, *grad = NULL;
+    gentrain_hook *hook = NULL, *other = NULL;
+    OK(gentrain_tensor_set_requires_grad(x, true));
+    OK(gentrain_tensor_register_hook(&hook, x, triple_grad, NULL, count_destroyed));
+    OK(gentrain_mul_scalar(&y, x, 2.0));
+    OK(gentrain_tensor_retain_grad(y));
+    bool retains = false;
+    OK(gentrain_tensor_retains_grad(&retains, y));
+    EXPECT(retains);
+    OK(gentrain_tensor_register_hook(&other, y, triple_grad, NULL, count_destroyed));
+    OK(gentrain_sum(&s, y, NULL, 0, false));
+    OK(gentrain_backward(s, NULL, false, false));   /* dy = 1, tripled: 3; dx = 2 * 3, tripled: 18 */
+    float g[2] = {0};
+    OK(gentrain_tensor_grad(&grad, x));
+    OK(gentrain_tensor_copy_to(g, sizeof g, GENTRAIN_FLOAT32, grad));
+    EXPECT(g[0] == 18 && g[1] == 18 && hook_calls == 2);
+    gentrain_tensor_free(grad);
+    OK(gentrain_tensor_grad(&grad, y));
+    OK(gentrain_tensor_copy_to(g, sizeof g, GENTRAIN_FLOAT32, grad));
+    EXPECT(g[0] == 3 && g[1] == 3);
+    gentrain_tensor_free(grad);
+    OK(gentrain_hook_remove(hook));
+    OK(gentrain_hook_remove(hook));   /* again: nothing */
+    EXPECT(hook_destroyed == 1);
+    gentrain_hook_free(hook);
+    gentrain_hook_free(other);   /* the handle only: the hook stays with y's graph until it is freed */
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(y);
+    EXPECT(hook_destroyed == 2);
+    FAILS(gentrain_tensor_register_hook(&hook, x, NULL, NULL, count_destroyed), GENTRAIN_ERR_INVALID_ARGUMENT, "fn is NULL");
+    EXPECT(hook == NULL && hook_destroyed == 3);
+    gentrain_tensor *plain = from_floats(xv, xs, 1);
+    FAILS(gentrain_tensor_register_hook(&hook, plain, triple_grad, NULL, count_destroyed), GENTRAIN_ERR_AUTOGRAD, "require");
+    EXPECT(hook == NULL && hook_destroyed == 4);
+    gentrain_tensor_free(plain);
+    OK(gentrain_tensor_register_hook(&hook, x, failing_hook, NULL, NULL));
+    OK(gentrain_sum(&s, x, NULL, 0, false));
+    FAILS(gentrain_backward(s, NULL, false, false), GENTRAIN_ERR_CALLBACK_FAILED, "the gradient hook failed with GENTRAIN_ERR_INVALID_ARGUMENT");
+    OK(gentrain_hook_remove(hook));
+    gentrain_hook_free(hook);
+    gentrain_tensor_free(s);
+    OK(gentrain_tensor_register_hook(&hook, x, reshaping_hook, NULL, NULL));
+    OK(gentrain_sum(&s, x, NULL, 0, false));
+    FAILS(gentrain_backward(s, NULL, false, false), GENTRAIN_ERR_SHAPE, "the gradient returned has shape");
+    FAILS(gentrain_hook_remove(NULL), GENTRAIN_ERR_INVALID_HANDLE, "hook");
+    gentrain_hook_free(hook);
+    gentrain_tensor_free(s);
+    gentrain_tensor_free(x);
+}
+
 /* The LU-based linear algebra from C: a determinant's sign and log, a solve, and the errors. */
 static void test_linear_algebra(void) {
     float av[4] = {7, 4, 6, 2}, bv[2] = {1, 2};   /* det(A) = -10 */
@@ -2893,6 +2971,7 @@ int main(int argc, char **argv) {
     test_reductions_and_shapes();
     test_einsum_and_unique();
     test_linear_algebra();
+    test_gradient_hooks();
     test_autograd();
     test_modules_losses_optimizers();
     test_optim_schedulers();

@@ -268,4 +268,31 @@ extension AutogradTests {
         let maybe = try Autograd.grad(outputs: [y.sum()], inputs: [x, unused], allowUnused: true)
         XCTAssertNil(maybe[1])
     }
+
+    /// Tensor hooks see a tensor's whole gradient (a leaf used twice: the sum, through a
+    /// nonlinear hook once), may replace it, run in order, and are removable; retain_grad keeps a
+    /// non-leaf's gradient (after its hooks); the hooks also run for grad(). PyTorch's values.
+    func testGradientHooksAndRetainGradAsPyTorch() throws {
+        let a = try leaf([1, -2])
+        let y = try a.mul(3)
+        try y.retainGrad()
+        XCTAssertTrue(y.retainsGrad)
+        XCTAssertFalse(a.retainsGrad)
+        var seen: [[Double]] = []
+        try y.registerHook { g in seen.append(try g.toArray(Double.self)); return try g.mul(2) }
+        try a.registerHook { g in try g.clamp(max: 7) }
+        try y.mul(y).add(a.mul(4)).sum().backward()   // dy = 2y = [6, -12], doubled; da = 3 · dy + 4 = [40, -68], clamped
+        XCTAssertEqual(seen, [[6, -12]])
+        XCTAssertEqual(try y.grad!.toArray(Double.self), [12, -24])
+        XCTAssertEqual(try a.grad!.toArray(Double.self), [7, -68])
+
+        let b = try leaf([1, 2])
+        let handle = try b.registerHook { g in try g.add(100) }
+        XCTAssertEqual(try Autograd.grad(outputs: [b.mul(b).sum()], inputs: [b])[0].toArray(Double.self), [102, 104])
+        handle.remove()
+        XCTAssertEqual(try Autograd.grad(outputs: [b.mul(b).sum()], inputs: [b])[0].toArray(Double.self), [2, 4])
+        XCTAssertThrowsError(try Tensor([1.0]).registerHook { $0 })
+        try b.registerHook { g in try g.sum() }   // a gradient of another shape is an error
+        XCTAssertThrowsError(try b.mul(b).sum().backward())
+    }
 }

@@ -254,8 +254,7 @@ private struct BackwardPass {
             if let fn = root.gradFn {
                 if fn.needed { try fn.accumulate(seed, output: root.outputIndex) }
             } else {
-                try sink.deliver(seed, toLeaf: root, shared: true)
-                if targets == nil { try hooks.delivered(root) }
+                try deliver(seed, toLeaf: root, shared: true)
             }
         }
         var ready: [Node] = []
@@ -267,6 +266,7 @@ private struct BackwardPass {
         }
         while let node = ready.popLast() {
             guard node.hasPendingGrad else { continue }
+            if let h = node.outputHooks { try node.runOutputHooks(h, retaining: targets == nil) }
             if let wanted = nodeTarget[ObjectIdentifier(node)] {
                 for (i, k) in wanted { sink.results[i] = node.pending(k) }
             }
@@ -276,8 +276,7 @@ private struct BackwardPass {
                 case .none: continue
                 case .leaf(let t):
                     guard targets == nil || leafTarget[ObjectIdentifier(t)] != nil else { continue }
-                    try sink.deliver(try gradient(grads, i, of: node), toLeaf: t)
-                    if targets == nil { try hooks.delivered(t) }
+                    try deliver(try gradient(grads, i, of: node), toLeaf: t)
                 case .node(let child, let k):
                     guard child.needed else { continue }
                     try child.accumulate(try gradient(grads, i, of: node), output: k)
@@ -286,7 +285,19 @@ private struct BackwardPass {
                 }
             }
         }
+        for (leaf, g) in try hooks.takeHeld() { try deliver(g, toLeaf: leaf, held: true) }
         try hooks.finish()
+        if targets != nil { try sink.runLeafHooksOnResults() }
+    }
+
+    /// Hands a leaf its gradient: backward() adds it to `.grad` (through the leaf's gradient
+    /// hooks, once all of the pass's gradient for it has arrived: `held`), grad() to its result.
+    @inline(__always)
+    private mutating func deliver(_ g: Tensor, toLeaf t: Tensor, shared: Bool = false, held: Bool = false) throws {
+        guard targets == nil else { return try sink.deliver(g, toLeaf: t, shared: shared) }
+        guard let whole = held ? g : try hooks.arriving(g, at: t) else { return }
+        try sink.deliver(whole, toLeaf: t, shared: shared)
+        try hooks.delivered(t)
     }
 
     /// Calls the node's backward function on its pending gradients (freeing it unless retained);
@@ -368,6 +379,14 @@ private struct GradientSink {
     init(targets: [Tensor]?, leafTarget: [ObjectIdentifier: Int], create: Bool, mark: Int) {
         (self.targets, self.leafTarget, self.create, self.mark) = (targets, leafTarget, create, mark)
         results = Array(repeating: nil, count: targets?.count ?? 0)
+    }
+
+    /// grad()'s results for leaves with gradient hooks, through them (each result is the whole
+    /// gradient of the pass).
+    mutating func runLeafHooksOnResults() throws {
+        for (i, t) in (targets ?? []).enumerated() where t.gradFn == nil && t.hooks?.gradient.isEmpty == false {
+            if let g = results[i] { results[i] = try runLeafGradientHooks(t, g) }
+        }
     }
 
     /// Adds `g` to a leaf's gradient, or to `grad()`'s result for it (`shared`: the caller may

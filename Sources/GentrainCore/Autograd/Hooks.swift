@@ -1,26 +1,40 @@
-/// Hooks into backward passes, as PyTorch's `Tensor.register_post_accumulate_grad_hook` and
-/// the autograd engine's `queue_callback`: what distributed data parallel training needs to
-/// start reducing a gradient as soon as it is final, and to finish when the pass ends.
+/// Hooks into backward passes: PyTorch's `Tensor.register_hook` (a function of a tensor's
+/// gradient, which may replace it), `retain_grad`, `register_post_accumulate_grad_hook`, and the
+/// autograd engine's `queue_callback` — what distributed data parallel training needs to start
+/// reducing a gradient as soon as it is final, and to finish when the pass ends.
 
 /// A registered hook; `remove()` unregisters it (PyTorch's `RemovableHandle`).
 public final class HookHandle {
-    private weak var tensor: Tensor?
-    private let id: Int
+    private let removal: () -> Void
 
-    fileprivate init(_ tensor: Tensor, _ id: Int) { (self.tensor, self.id) = (tensor, id) }
+    fileprivate init(_ removal: @escaping () -> Void) { self.removal = removal }
 
-    public func remove() {
-        tensor?.postAccumulateGradHooks?.list.removeAll { $0.id == id }
-    }
+    public func remove() { removal() }
 }
 
-/// A leaf's post-accumulate hooks, in registration order.
-final class PostAccumulateGradHooks {
-    var list: [(id: Int, hook: (Tensor) throws -> Void)] = []
+/// A hook on a gradient: it sees the gradient and returns a replacement, or nil to keep it.
+public typealias GradientHook = (Tensor) throws -> Tensor?
+
+/// A leaf's hooks, in registration order: on its gradient (the pass's whole gradient for it,
+/// before it is added to `.grad`) and after accumulation.
+final class TensorHooks {
+    var gradient: [(id: Int, hook: GradientHook)] = []
+    var postAccumulate: [(id: Int, hook: (Tensor) throws -> Void)] = []
 }
+
+/// The hooks on a node's outputs (non-leaf tensors), by output index, and the outputs whose
+/// gradient is kept in their `.grad` (retain_grad); run once the node's gradients are complete.
+final class OutputHooks {
+    var gradient: [(id: Int, output: Int, hook: GradientHook)] = []
+    var retained: [(output: Int, tensor: WeakTensor)] = []
+}
+
+/// A tensor a node's hooks refer to without keeping it alive (the tensor holds the node).
+struct WeakTensor { weak var tensor: Tensor? }
 
 private let hookIDs = Lock()
 nonisolated(unsafe) private var lastHookID = 0
+private func nextHookID() -> Int { hookIDs.withLock { lastHookID += 1; return lastHookID } }
 
 extension Tensor {
     /// Calls `hook(self)` during each `backward()` once this leaf's `.grad` holds every
@@ -31,11 +45,77 @@ extension Tensor {
         guard gradFn == nil && leafRequiresGrad else {
             throw GentrainError.autograd("post accumulate grad hooks can only be registered on leaf tensors that require grad")
         }
-        let id = hookIDs.withLock { lastHookID += 1; return lastHookID }
-        if postAccumulateGradHooks == nil { postAccumulateGradHooks = PostAccumulateGradHooks() }
-        postAccumulateGradHooks!.list.append((id, hook))
-        return HookHandle(self, id)
+        let id = nextHookID()
+        if hooks == nil { hooks = TensorHooks() }
+        hooks!.postAccumulate.append((id, hook))
+        return HookHandle { [weak self] in self?.hooks?.postAccumulate.removeAll { $0.id == id } }
     }
+
+    /// Calls `hook(gradient)` whenever this tensor's gradient has been computed in a backward
+    /// pass (all of it: the sum over the tensor's uses), before it flows on — into a leaf's
+    /// `.grad` or `grad()`'s result, or into the op that made the tensor; a tensor the hook
+    /// returns replaces the gradient (PyTorch's `Tensor.register_hook`). Hooks run in
+    /// registration order, each on the previous one's result.
+    @discardableResult
+    public func registerHook(_ hook: @escaping GradientHook) throws -> HookHandle {
+        guard requiresGrad else { throw GentrainError.autograd("cannot register a hook on a tensor that doesn't require gradient") }
+        let id = nextHookID()
+        if let fn = gradFn {
+            if fn.outputHooks == nil { fn.outputHooks = OutputHooks() }
+            fn.outputHooks!.gradient.append((id, outputIndex, hook))
+            return HookHandle { [weak fn] in fn?.outputHooks?.gradient.removeAll { $0.id == id } }
+        }
+        if hooks == nil { hooks = TensorHooks() }
+        hooks!.gradient.append((id, hook))
+        return HookHandle { [weak self] in self?.hooks?.gradient.removeAll { $0.id == id } }
+    }
+
+    /// Keeps this non-leaf tensor's gradient in its `.grad` in later backward passes, added up
+    /// as a leaf's (PyTorch's `retain_grad`); a leaf keeps its gradient anyway.
+    public func retainGrad() throws {
+        guard requiresGrad else { throw GentrainError.autograd("can't retain_grad on Tensor that has requires_grad=False") }
+        guard let fn = gradFn, !retainsGrad else { return }
+        if fn.outputHooks == nil { fn.outputHooks = OutputHooks() }
+        fn.outputHooks!.retained.append((outputIndex, WeakTensor(tensor: self)))
+    }
+
+    /// Whether this non-leaf tensor keeps its gradient in `.grad` (`retainGrad`).
+    public var retainsGrad: Bool {
+        guard let fn = gradFn else { return false }
+        return fn.outputHooks?.retained.contains { $0.output == outputIndex && $0.tensor.tensor === self } ?? false
+    }
+}
+
+extension Node {
+    /// Runs the hooks on this node's outputs on their complete pending gradients (replacing
+    /// them), then (a backward() pass: `retaining`) hands the retained outputs their gradients.
+    func runOutputHooks(_ h: OutputHooks, retaining: Bool) throws {
+        for entry in h.gradient {
+            guard let g = pending(entry.output), let replaced = try entry.hook(g) else { continue }
+            guard replaced.shape == g.shape else {
+                throw GentrainError.shape("hook: the gradient returned has shape \(shapeString(replaced.shape)) where \(shapeString(g.shape)) was expected")
+            }
+            if entry.output == 0 { pendingGrad = replaced } else { pendingOthers[entry.output - 1] = replaced }
+        }
+        for entry in h.retained where retaining {
+            guard let t = entry.tensor.tensor, let g = pending(entry.output) else { continue }
+            let kept = try g.materialized()
+            t.grad = try t.grad.map { try $0 + kept } ?? (GradMode.isEnabled ? kept : kept.detach())
+        }
+    }
+}
+
+/// Runs a leaf's gradient hooks on its whole gradient of a pass.
+func runLeafGradientHooks(_ leaf: Tensor, _ g: Tensor) throws -> Tensor {
+    var g = g
+    for (_, hook) in leaf.hooks?.gradient ?? [] {
+        guard let replaced = try hook(g) else { continue }
+        guard replaced.shape == g.shape else {
+            throw GentrainError.shape("hook: the gradient returned has shape \(shapeString(replaced.shape)) where \(shapeString(g.shape)) was expected")
+        }
+        g = replaced
+    }
+    return g
 }
 
 extension Autograd {
@@ -84,34 +164,61 @@ final class PassCallbacks {
     }
 }
 
-/// The leaves with post-accumulate hooks that a pass reaches, and how many gradients each
-/// still expects; a leaf's hooks run when its last gradient arrives.
+/// The leaves with hooks that a backward() pass reaches, and how many gradients each still
+/// expects: a leaf with gradient hooks has its gradients held and summed until the last one
+/// arrives, which goes through its hooks to `.grad`; post-accumulate hooks run then.
 struct LeafHooks {
-    private var expected: [ObjectIdentifier: (leaf: Tensor, remaining: Int, delivered: Bool)] = [:]
+    private var expected: [ObjectIdentifier: (leaf: Tensor, remaining: Int, delivered: Bool, held: Tensor?)] = [:]
 
     @inline(__always)
     mutating func expect(_ leaf: Tensor) {
-        guard leaf.postAccumulateGradHooks?.list.isEmpty == false else { return }
-        expected[ObjectIdentifier(leaf), default: (leaf, 0, false)].remaining += 1
+        guard leaf.hooks != nil else { return }
+        expected[ObjectIdentifier(leaf), default: (leaf, 0, false, nil)].remaining += 1
     }
 
-    /// One gradient reached `leaf`'s `.grad`: runs its hooks if it was the last one.
+    /// A gradient for `leaf`: what to add to its `.grad` now — the gradient, or, for a leaf with
+    /// gradient hooks, nil until its last gradient of the pass, then their sum through the hooks.
+    @inline(__always)
+    mutating func arriving(_ g: Tensor, at leaf: Tensor) throws -> Tensor? {
+        guard leaf.hooks?.gradient.isEmpty == false, var e = expected[ObjectIdentifier(leaf)] else { return g }
+        e.held = try e.held.map { try $0.adding(gradient: g) } ?? g
+        e.remaining -= 1
+        defer { expected[ObjectIdentifier(leaf)] = e }
+        guard e.remaining == 0 else { return nil }
+        let whole = e.held!
+        e.held = nil
+        return try runLeafGradientHooks(leaf, whole)
+    }
+
+    /// One gradient reached `leaf`'s `.grad`: runs its post-accumulate hooks if it was the last one.
     @inline(__always)
     mutating func delivered(_ leaf: Tensor) throws {
-        guard leaf.postAccumulateGradHooks?.list.isEmpty == false, var e = expected[ObjectIdentifier(leaf)] else { return }
-        e.remaining -= 1
+        guard leaf.hooks?.postAccumulate.isEmpty == false, var e = expected[ObjectIdentifier(leaf)] else { return }
+        if leaf.hooks?.gradient.isEmpty != false { e.remaining -= 1 }   // else counted by `arriving`
         e.delivered = true
         expected[ObjectIdentifier(leaf)] = e
         if e.remaining == 0 { try Self.run(leaf) }
     }
 
-    /// At the end of the sweep: leaves that got some but not all expected gradients (a consumer
-    /// that received none did not run) are final now.
+    /// At the end of the sweep, the held gradients of leaves that got some but not all expected
+    /// ones (a consumer that received none did not run), through their hooks: for the caller to
+    /// deliver (then `delivered` runs their post-accumulate hooks).
+    mutating func takeHeld() throws -> [(leaf: Tensor, gradient: Tensor)] {
+        var out: [(leaf: Tensor, gradient: Tensor)] = []
+        for (key, e) in expected {
+            guard let held = e.held else { continue }
+            (expected[key]!.held, expected[key]!.remaining) = (nil, 0)
+            out.append((e.leaf, try runLeafGradientHooks(e.leaf, held)))
+        }
+        return out
+    }
+
+    /// At the end of the sweep: leaves that got some but not all expected gradients are final now.
     func finish() throws {
         for (_, e) in expected where e.delivered && e.remaining > 0 { try Self.run(e.leaf) }
     }
 
     private static func run(_ leaf: Tensor) throws {
-        for (_, hook) in leaf.postAccumulateGradHooks?.list ?? [] { try hook(leaf) }
+        for (_, hook) in leaf.hooks?.postAccumulate ?? [] { try hook(leaf) }
     }
 }

@@ -70,6 +70,9 @@ public final class Node {
     /// The pass that last visited the node, and whether that pass has queued it to run.
     var visitMark = 0
     var queued = false
+    /// Hooks on this node's outputs and the outputs that retain their gradient (nil for almost
+    /// every node).
+    var outputHooks: OutputHooks?
     /// Held by the pass that walks the node: a second thread's pass through it is a misuse.
     let use = UseGuard()
     /// The tensors the backward function reads, with their storages' versions when recorded

@@ -26,9 +26,9 @@ public final class Tensor {
     var viewBase: Tensor?
     /// The accumulated gradient of a leaf, set by `backward`.
     public var grad: Tensor?
-    /// Hooks `backward` calls once this leaf's gradient is final for the pass (see `Hooks.swift`).
+    /// A leaf's hooks: on its gradient before it reaches `.grad`, and after (see `Hooks.swift`).
     /// (Out of line and nil for almost every tensor: creating and freeing tensors costs nothing more.)
-    var postAccumulateGradHooks: PostAccumulateGradHooks?
+    var hooks: TensorHooks?
     /// Guards `grad` and in-place updates against two threads at once (see `UseGuard`).
     package let use = UseGuard()
 

@@ -283,6 +283,7 @@ class PlateauOptions(Structure):
 Deleter = CFUNCTYPE(None, c_void_p, c_void_p)
 Destructor = CFUNCTYPE(None, c_void_p)
 WarningFn = CFUNCTYPE(None, c_char_p, c_void_p)
+GradHookFn = CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, c_void_p)
 CustomForward = CFUNCTYPE(c_int, POINTER(c_void_p), POINTER(c_void_p), c_size_t, c_void_p)
 CustomBackward = CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, POINTER(c_void_p), c_size_t, c_void_p, c_void_p)
 TensorFn = CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, c_void_p)
@@ -353,6 +354,11 @@ FUNCTIONS = {
     "gentrain_tensor_detach": (c_int, [c_void_p, c_void_p]),
     "gentrain_backward": (c_int, [c_void_p, c_void_p, c_bool, c_bool]),
     "gentrain_autograd_grad": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t, c_void_p, c_bool, c_bool, c_bool]),
+    "gentrain_tensor_register_hook": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "gentrain_hook_remove": (c_int, [c_void_p]),
+    "gentrain_hook_free": (None, [c_void_p]),
+    "gentrain_tensor_retain_grad": (c_int, [c_void_p]),
+    "gentrain_tensor_retains_grad": (c_int, [c_void_p, c_void_p]),
     "gentrain_add_": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_sub_": (c_int, [c_void_p, c_void_p, c_double]),
     "gentrain_mul_": (c_int, [c_void_p, c_void_p]),

@@ -3,6 +3,7 @@ import builtins
 import collections
 import math
 import ctypes
+import itertools
 import weakref
 from ctypes import byref, c_bool, c_double, c_int, c_int64, c_size_t, c_void_p
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from . import _dtype, _ffi
 from ._convert import dims as _dims, index as _convert_index, int64s as _int64s, optional_int64 as _optional_int64
-from ._lib import check, fn, lib, native, raise_error
+from ._lib import check, fn, lib, native, pending_callback_error, raise_error
 from ._ops import TensorOps
 
 _Int64Array = ctypes.c_int64 * _ffi.MAX_DIMS
@@ -45,6 +46,47 @@ def _handover(t):
     out = c_void_p()
     check(lib.gentrain_tensor_retain(byref(out), t._h))
     return out.value
+
+
+_hooks = {}   # key -> the Python hook, while the engine holds it
+_hook_keys = itertools.count(1)
+
+
+@_ffi.GradHookFn
+def _run_hook(out, grad, key):
+    try:
+        result = _hooks[key](_retain(grad))
+        out[0] = None if result is None else _handover(result)
+        return 0
+    except BaseException as e:  # noqa: BLE001 - raised again by the pass that called it
+        pending_callback_error.value = e
+        return 9   # GENTRAIN_ERR_CALLBACK_FAILED
+
+
+@_ffi.Destructor
+def _drop_hook(key):
+    _hooks.pop(key, None)
+
+
+class _HookHandle:
+    """A registered gradient hook (torch.utils.hooks.RemovableHandle): remove() unregisters it."""
+
+    def __init__(self, t, hook):
+        key = next(_hook_keys)
+        _hooks[key] = hook
+        out = c_void_p()
+        check(lib.gentrain_tensor_register_hook(byref(out), t._h, ctypes.cast(_run_hook, c_void_p), c_void_p(key),
+                                                ctypes.cast(_drop_hook, c_void_p)))
+        self._h = out.value
+
+    def remove(self):
+        if self._h:
+            check(lib.gentrain_hook_remove(self._h))
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            lib.gentrain_hook_free(self._h)
+            self._h = None
 
 
 def _shape_args(size):
@@ -425,6 +467,22 @@ class Tensor(_TensorBase, TensorOps):
 
     def index_put(self, indices, values, accumulate=False):
         return self.clone().index_put_(indices, values, accumulate)
+
+    def register_hook(self, hook):
+        """Calls hook(grad) once a backward pass has computed this tensor's whole gradient, before it
+        flows on; a tensor it returns replaces the gradient (torch.Tensor.register_hook). Returns a
+        handle whose remove() unregisters it."""
+        return _HookHandle(self, hook)
+
+    def retain_grad(self):
+        """Keeps this non-leaf tensor's gradient in .grad in later backward passes."""
+        check(lib.gentrain_tensor_retain_grad(self._h))
+
+    @property
+    def retains_grad(self):
+        b = c_bool()
+        check(lib.gentrain_tensor_retains_grad(byref(b), self._h))
+        return b.value
 
     @property
     def is_leaf(self):

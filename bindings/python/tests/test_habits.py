@@ -752,3 +752,29 @@ def test_second_probe_conveniences_as_pytorch():
     assert F.max_pool1d(img[0], 2, 1, return_indices=True)[1].tolist() == [[[0, 2, 2], [1, 1, 3], [0, 2, 3]]]
     assert F.adaptive_avg_pool1d(gentrain.arange(6.0).reshape(1, 1, 6), 4).tolist() == [[[0.5, 1.5, 3.5, 4.5]]]
     assert F.interpolate(gentrain.arange(2.0).reshape(1, 1, 2), scale_factor=2, mode="nearest").tolist() == [[[0.0, 0.0, 1.0, 1.0]]]
+
+
+def test_register_hook_and_retain_grad_as_pytorch():
+    x = gentrain.ones(2, requires_grad=True)
+    handle = x.register_hook(lambda g: g * 3)
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    a = gentrain.tensor([1.0, -2.0], requires_grad=True)
+    y = a * 3
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: (seen.append(g.tolist()), g * 2)[1])
+    a.register_hook(lambda g: g.clamp(max=7.0))   # the whole gradient of a leaf used twice, clamped once
+    (y * y + a * 4).sum().backward()
+    assert seen == [[6.0, -12.0]] and y.grad.tolist() == [12.0, -24.0] and a.grad.tolist() == [7.0, -68.0]
+    assert y.retains_grad and not a.retains_grad
+    c = gentrain.ones(2, requires_grad=True)
+    c.register_hook(lambda g: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        c.sum().backward()
+    with pytest.raises(gentrain.AutogradError, match="doesn't require gradient"):
+        gentrain.ones(2).register_hook(lambda g: g)

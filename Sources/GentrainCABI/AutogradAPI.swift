@@ -43,16 +43,7 @@ private final class HostGradHook {
     deinit { destroy?(userData) }
 
     /// Calls the hook on `grad` (borrowed) and takes over the tensor it returns, if any.
-    func callAsFunction(_ grad: Tensor) throws -> Tensor? {
-        try HostStack.check("the gradient hook")
-        let borrowed = try newHandle(grad)
-        defer { HandleTable.shared.remove(borrowed, .tensor) }
-        var result: OpaquePointer? = nil
-        let status = fn(&result, borrowed, userData)
-        defer { if let result { HandleTable.shared.remove(result, .tensor) } }
-        guard status == GENTRAIN_OK else { throw GentrainError(.callbackFailed, callbackFailure("the gradient hook", status)) }
-        return try result.map { try tensorArg($0, "the gradient hook's result") }
-    }
+    func callAsFunction(_ grad: Tensor) throws -> Tensor? { try callHost(fn, userData, grad, "the gradient hook") }
 }
 
 @c @implementation

@@ -22,21 +22,28 @@ private final class HostModule: Module {
     }
 }
 
-/// Calls a host's forward callback on `input` (a handle borrowed for the call) and takes over the
-/// tensor it returns; a failure status is thrown with the callback's message.
-func callForward(_ forward: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
-                 _ what: String) throws -> Tensor {
-    try HostStack.check("\(what): the forward callback")
+/// Calls a host's callback of a tensor (a module's forward, a gradient hook: one C signature) on
+/// `input` (a handle borrowed for the call) and takes over the tensor it returns (nil: none); a
+/// failure status is thrown with the callback's message.
+func callHost(_ fn: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
+              _ what: String) throws -> Tensor? {
+    try HostStack.check(what)
     let borrowed = try newHandle(input)
     defer { HandleTable.shared.remove(borrowed, .tensor) }
     var result: OpaquePointer? = nil
-    let status = forward(&result, borrowed, userData)
+    let status = fn(&result, borrowed, userData)
     defer { if let result { HandleTable.shared.remove(result, .tensor) } }
-    guard status == GENTRAIN_OK else {
-        throw GentrainError(.callbackFailed, callbackFailure("\(what): the forward callback", status))
+    guard status == GENTRAIN_OK else { throw GentrainError(.callbackFailed, callbackFailure(what, status)) }
+    return try result.map { try tensorArg($0, "\(what)'s output") }
+}
+
+/// Calls a host's forward callback on `input`: its output, which it must return.
+func callForward(_ forward: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
+                 _ what: String) throws -> Tensor {
+    guard let output = try callHost(forward, userData, input, "\(what): the forward callback") else {
+        throw GentrainError(.callbackFailed, "\(what): the forward callback returned no output")
     }
-    guard let result else { throw GentrainError(.callbackFailed, "\(what): the forward callback returned no output") }
-    return try tensorArg(result, "the forward callback's output")
+    return output
 }
 
 @c @implementation

@@ -184,6 +184,61 @@ cases.update({
 })
 
 
+# A third round: what generative-model training adds (sampling, EMA, spectral norm, distributions).
+def _in_inference_mode(m):
+    with m.inference_mode():
+        return (m.ones(1, requires_grad=True) * 2).requires_grad
+cases.update({
+ 'multinomial_shape': lambda m: m.multinomial(m.tensor([0.2, 0.8]), 5, replacement=True).shape,
+ 'bernoulli_shape': lambda m: m.bernoulli(m.full((3,), 0.5)).shape, 'uniform_': lambda m: m.empty(3).uniform_(0, 1).shape,
+ 'normal_': lambda m: m.empty(3).normal_().shape, 'bernoulli_': lambda m: m.empty(3).bernoulli_(0.5).shape,
+ 'exponential_': lambda m: m.empty(3).exponential_().shape, 'random_': lambda m: m.empty(3).random_(0, 5).shape,
+ 'rand_gen': lambda m: m.rand(2, generator=m.Generator().manual_seed(1)).shape,
+ 'spectral_norm': lambda m: round(float(m.linalg.matrix_norm(m.nn.utils.spectral_norm(m.nn.Linear(3, 3)).weight, 2).detach()), 1) if hasattr(m.linalg, 'matrix_norm') else 0,
+ 'weight_norm': lambda m: list(dict(m.nn.utils.weight_norm(m.nn.Linear(3, 2)).named_parameters()).keys()),
+ 'AveragedModel': lambda m: type(m.optim.swa_utils.AveragedModel(m.nn.Linear(2, 2))).__name__,
+ 'ema_avg_fn': lambda m: callable(m.optim.swa_utils.get_ema_multi_avg_fn(0.999)),
+ 'bicubic': lambda m: m.nn.functional.interpolate(m.arange(16.).reshape(1, 1, 4, 4), scale_factor=2, mode='bicubic', align_corners=False),
+ 'nearest_exact': lambda m: m.nn.functional.interpolate(m.arange(4.).reshape(1, 1, 2, 2), size=(3, 3), mode='nearest-exact'),
+ 'Upsample_bilinear': lambda m: m.nn.Upsample(scale_factor=2, mode='bilinear')(m.arange(4.).reshape(1, 1, 2, 2)),
+ 'convT_outpad': lambda m: m.nn.functional.conv_transpose2d(m.ones(1, 1, 2, 2), m.ones(1, 1, 3, 3), stride=2, padding=1, output_padding=1),
+ 'GroupNorm32': lambda m: m.nn.GroupNorm(2, 4)(m.arange(16.).reshape(1, 4, 2, 2)),
+ 'Normal_logprob': lambda m: m.distributions.Normal(m.zeros(2), m.ones(2)).log_prob(m.tensor([0.5, -1.0])),
+ 'Normal_entropy': lambda m: m.distributions.Normal(m.zeros(2), m.ones(2)).entropy(),
+ 'Categorical_logprob': lambda m: m.distributions.Categorical(logits=m.tensor([[1., 2., 3.]])).log_prob(m.tensor([2])),
+ 'kl_normal': lambda m: m.distributions.kl_divergence(m.distributions.Normal(m.zeros(1), m.ones(1)), m.distributions.Normal(m.ones(1), m.ones(1) * 2)),
+ 'Independent': lambda m: m.distributions.Independent(m.distributions.Normal(m.zeros(2, 3), m.ones(2, 3)), 1).log_prob(m.zeros(2, 3)),
+ 'MultivariateNormal': lambda m: m.distributions.MultivariateNormal(m.zeros(2), m.eye(2)).log_prob(m.zeros(2)),
+ 'sdpa_mask': lambda m: m.nn.functional.scaled_dot_product_attention(m.ones(1, 2, 3), m.ones(1, 2, 3), m.arange(6.).reshape(1, 2, 3), attn_mask=m.tensor([[True, False], [True, True]])),
+ 'chunk_dim1': lambda m: [t.shape for t in m.ones(2, 6).chunk(2, dim=1)], 'flatten_start': lambda m: m.ones(2, 3, 4).flatten(start_dim=1).shape,
+ 'cumprod_sched': lambda m: m.cumprod(1 - m.linspace(1e-4, 0.02, 5), dim=0), 'gather_t': lambda m: m.arange(10.).gather(-1, m.tensor([3, 7])),
+ 'sqrt_recip': lambda m: (1 / m.tensor([0.25, 4.0])).sqrt(), 'silu_mod': lambda m: m.nn.SiLU()(m.tensor([1.0, -1.0])),
+ 'Mish_mod': lambda m: m.nn.Mish()(m.tensor([1.0])), 'GELU_tanh_mod': lambda m: m.nn.GELU(approximate='tanh')(m.tensor([1.0])),
+ 'Identity': lambda m: m.nn.Identity(54, unused=1)(m.ones(2)), 'Unflatten': lambda m: m.nn.Unflatten(1, (2, 3))(m.ones(1, 6)).shape,
+ 'sinusoidal': lambda m: m.cat([m.sin(m.arange(3.)[:, None] * m.exp(-m.arange(2.))[None]), m.cos(m.arange(3.)[:, None] * m.exp(-m.arange(2.)))], dim=-1),
+ 'einsum_attn': lambda m: m.einsum('bhqd,bhkd->bhqk', m.ones(1, 2, 3, 4), m.ones(1, 2, 5, 4)).shape,
+ 'repeat': lambda m: m.ones(2, 1).repeat(1, 3).shape, 'expand_neg': lambda m: m.ones(2, 1).expand(-1, 3).shape,
+ 'zeros_like_dtype': lambda m: m.zeros_like(m.ones(2), dtype=m.int64), 'full_like': lambda m: m.full_like(m.ones(2), 7),
+ 'arange_dtype': lambda m: m.arange(3, dtype=m.float32), 'tensor_float64': lambda m: m.tensor([1, 2], dtype=m.float64),
+ 'clone_detach': lambda m: m.ones(2, requires_grad=True).clone().detach().requires_grad, 'to_dtype': lambda m: m.ones(2).to(m.float16).dtype == m.float16,
+ 'type_as': lambda m: m.ones(2).type_as(m.zeros(1, dtype=m.float64)), 'log_softmax_neg': lambda m: m.tensor([[1., 2.]]).log_softmax(-1),
+ 'BCE_logits_mod': lambda m: m.nn.BCEWithLogitsLoss()(m.tensor([0.5]), m.tensor([1.0])), 'MSE_sum': lambda m: m.nn.MSELoss(reduction='sum')(m.ones(2), m.zeros(2)),
+ 'L1Loss': lambda m: m.nn.L1Loss()(m.ones(2), m.zeros(2)), 'KLDivLoss': lambda m: m.nn.KLDivLoss(reduction='batchmean')(m.tensor([[-1.0, -1.0]]), m.tensor([[0.5, 0.5]])),
+ 'CrossEntropy_mod': lambda m: m.nn.CrossEntropyLoss(label_smoothing=0.1)(m.tensor([[1., 2.]]), m.tensor([1])),
+ 'inference_mode': lambda m: _in_inference_mode(m),
+ 'model_eval_train': lambda m: m.nn.Dropout(0.5).eval().training, 'modules_count': lambda m: len(list(m.nn.Sequential(m.nn.Linear(1, 1), m.nn.Sequential(m.nn.ReLU())).modules())),
+ 'load_state_dict_strict': lambda m: (lambda a, b: (b.load_state_dict(a.state_dict()), b.weight.tolist() == a.weight.tolist())[1])(m.nn.Linear(2, 2), m.nn.Linear(2, 2)),
+ 'zero_grad_set_none': lambda m: (lambda l: (l(m.ones(1, 2)).sum().backward(), l.zero_grad(), l.weight.grad)[2])(m.nn.Linear(2, 1)),
+ 'param_requires': lambda m: m.nn.Parameter(m.ones(2)).requires_grad, 'buffer': lambda m: (lambda mod: (mod.register_buffer('b', m.ones(2)), list(dict(mod.named_buffers()).keys()))[1])(m.nn.Module()),
+ 'optim_add_group': lambda m: (lambda o: (o.add_param_group({'params': [m.nn.Parameter(m.ones(1))], 'lr': 0.5}), len(o.param_groups))[1])(m.optim.SGD([m.nn.Parameter(m.ones(1))], lr=0.1)),
+ 'optim_state_dict_keys': lambda m: sorted(m.optim.Adam([m.nn.Parameter(m.ones(1))]).state_dict().keys()),
+ 'manual_seed_randn': lambda m: (m.manual_seed(0), m.randn(2).shape)[1], 'get_rng_state': lambda m: type(m.get_rng_state()).__name__,
+ 'multinomial_noreplace': lambda m: sorted(m.multinomial(m.tensor([0.5, 0.5]), 2).tolist()),
+ 'randperm': lambda m: sorted(m.randperm(4).tolist()), 'normal_fn': lambda m: m.normal(m.zeros(2), m.ones(2)).shape,
+ 'poisson': lambda m: m.poisson(m.ones(3)).shape, 'dirichlet': lambda m: m.distributions.Dirichlet(m.ones(3)).sample().shape,
+})
+
+
 def same(a, b):
     """Equal within float32's last digits (a relative 1e-6), NaNs equal to NaNs."""
     if isinstance(a, float) and isinstance(b, float):

@@ -12,8 +12,8 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .serialization import load, save
 from .utils.dlpack import from_dlpack
 from ._ops import *  # noqa: F401,F403 - the generated gentrain.<op> functions
-from .tensor import (Generator, Tensor, arange, argsort, cat, device, einsum, empty, empty_like, eye, from_numpy, full,
-                     full_like, get_default_dtype, hstack, linspace, logspace, meshgrid, multinomial, ones, ones_like, rand,
+from .tensor import (Generator, Tensor, arange, argsort, bernoulli, cat, device, einsum, empty, empty_like, eye, from_numpy, full,
+                     full_like, get_default_dtype, hstack, linspace, logspace, meshgrid, multinomial, normal, ones, ones_like, rand,
                      rand_like, randint, randint_like, randn, randn_like, randperm, repeat_interleave, set_default_dtype, sort,
                      stack, std_mean, tensor, tensordot, kron, cross, topk, tril_indices, triu_indices, var_mean, vstack,
                      where, zeros, zeros_like, searchsorted, bucketize, histc, block_diag, cartesian_prod, combinations,

@@ -11,7 +11,7 @@ from .grad_mode import no_grad
 from .nn import functional as F
 from .tensor import Tensor, rand, randn, stack, tensor
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "kl_divergence"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "Uniform", "kl_divergence"]
 
 
 def _size(sample_shape) -> tuple:
@@ -201,13 +201,50 @@ class Normal(Distribution):
         return f"Normal(loc: {list(self.loc.shape)}, scale: {list(self.scale.shape)})"
 
 
+class Independent(Distribution):
+    """`base` with its last `reinterpreted_batch_ndims` batch dims read as one event: log_prob and
+    entropy summed over them (a diagonal Gaussian over a vector: Independent(Normal(mu, sigma), 1))."""
+
+    def __init__(self, base_distribution: Distribution, reinterpreted_batch_ndims: int, validate_args=None):
+        self.base_dist, self.reinterpreted_batch_ndims = base_distribution, int(reinterpreted_batch_ndims)
+
+    def _sum(self, t: Tensor) -> Tensor:
+        k = self.reinterpreted_batch_ndims
+        return t.sum(list(range(t.ndim - k, t.ndim))) if k else t
+
+    @property
+    def mean(self):
+        return self.base_dist.mean
+
+    @property
+    def variance(self):
+        return self.base_dist.variance
+
+    def sample(self, sample_shape: Sequence[int] = ()):
+        return self.base_dist.sample(sample_shape)
+
+    def rsample(self, sample_shape: Sequence[int] = ()):
+        return self.base_dist.rsample(sample_shape)
+
+    def log_prob(self, value) -> Tensor:
+        return self._sum(self.base_dist.log_prob(value))
+
+    def entropy(self) -> Tensor:
+        return self._sum(self.base_dist.entropy())
+
+    def __repr__(self):
+        return f"Independent({self.base_dist!r}, {self.reinterpreted_batch_ndims})"
+
+
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
-    """KL(p || q) for two Normals (elementwise) or two Categoricals (over the classes)."""
+    """KL(p || q) for two Normals (elementwise), two Categoricals (over the classes), or two Independents of those."""
     if isinstance(p, Normal) and isinstance(q, Normal):
         ratio = p.scale / q.scale
         return 0.5 * (ratio * ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1) - ratio.log()
     if isinstance(p, Categorical) and isinstance(q, Categorical):
         return (p.probs * (p.logits - q.logits)).sum(-1)
+    if isinstance(p, Independent) and isinstance(q, Independent) and p.reinterpreted_batch_ndims == q.reinterpreted_batch_ndims:
+        return p._sum(kl_divergence(p.base_dist, q.base_dist))
     raise NotImplementedError(f"kl_divergence is not implemented for {type(p).__name__} and {type(q).__name__}")
 
 

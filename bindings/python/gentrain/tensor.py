@@ -1179,6 +1179,45 @@ class Tensor(_TensorBase, TensorOps):
         from .nn import init
         return init.normal_(self._writable_leaf("normal_"), mean, std, generator)
 
+    def bernoulli_(self, p=0.5, generator=None):
+        """Fills self in place with 1 with probability p (a number or a tensor), else 0."""
+        draws = rand(*self.shape, generator=generator) < p
+        from .grad_mode import no_grad
+        with no_grad():
+            return self._writable_leaf("bernoulli_").copy_(draws)
+
+    def bernoulli(self, generator=None):
+        """1 with probability self (each element in [0, 1]), else 0, in self's dtype (torch.bernoulli)."""
+        return (rand(*self.shape, generator=generator) < self.detach()).to(self.dtype)
+
+    def exponential_(self, lambd=1.0, generator=None):
+        """Fills self in place with samples of the exponential distribution of rate lambd."""
+        u = rand(*self.shape, generator=generator, dtype=_dtype.float64)
+        from .grad_mode import no_grad
+        with no_grad():
+            return self._writable_leaf("exponential_").copy_(-(1 - u).log() / lambd)
+
+    def random_(self, from_=0, to=None, generator=None):
+        """Fills self in place with integers uniform in [from_, to) (one bound: [0, from_))."""
+        low, high = (0, from_) if to is None else (from_, to)
+        from .grad_mode import no_grad
+        with no_grad():
+            return self._writable_leaf("random_").copy_(randint(low, high, tuple(self.shape), generator=generator))
+
+    def __deepcopy__(self, memo):
+        """A copy with its own storage, as PyTorch's: a leaf keeps requires_grad (and a copy of .grad)."""
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.")
+        copied = self.detach().clone()
+        if type(self) is not Tensor:   # Parameter
+            copied = type(self)(copied, self.requires_grad)
+        elif self.requires_grad:
+            copied.requires_grad_(True)
+        if self.grad is not None:
+            copied.grad = self.grad.detach().clone()
+        memo[id(self)] = copied
+        return copied
+
     def _writable_leaf(self, op):
         """Self, unless it is a leaf that requires grad while grad mode is on (PyTorch refuses
         in-place random fills of those outside no_grad, as every in-place op)."""
@@ -1812,6 +1851,20 @@ class Generator:
 def randperm(n, generator=None, dtype=None):
     """A random permutation of 0 ... n-1 (torch.randperm), int64 by default."""
     return _new(lib.gentrain_randperm, int(n), _resolve_dtype(dtype, _dtype.int64).code, _generator(generator))
+
+
+def bernoulli(input, generator=None):  # noqa: A002 - PyTorch's names
+    return input.bernoulli(generator)
+
+
+def normal(mean, std=1.0, size=None, generator=None):
+    """Samples of N(mean, std²): tensor means and standard deviations broadcast (torch.normal), or numbers
+    with a `size`."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        return randn(*size, generator=generator) * std + mean
+    shape = np.broadcast_shapes(*[tuple(t.shape) for t in (mean, std) if isinstance(t, Tensor)])
+    like = mean if isinstance(mean, Tensor) else std
+    return randn(*shape, generator=generator, dtype=like.dtype) * std + mean
 
 
 def randint(low, high=None, size=(), generator=None, dtype=None):

@@ -778,3 +778,62 @@ def test_register_hook_and_retain_grad_as_pytorch():
         c.sum().backward()
     with pytest.raises(gentrain.AutogradError, match="doesn't require gradient"):
         gentrain.ones(2).register_hook(lambda g: g)
+
+
+def test_deepcopy_ema_spectral_norm_hooks_and_sampling():
+    import copy
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.BatchNorm1d(2))
+    twin = copy.deepcopy(model)
+    assert all(p is not q and p.tolist() == q.tolist() for p, q in zip(model.parameters(), twin.parameters()))
+    assert isinstance(twin[0].weight, nn.Parameter) and twin[0].weight.requires_grad
+    with gentrain.no_grad():
+        twin[0].weight.add_(1.0)
+    assert twin[0].weight.tolist() != model[0].weight.tolist()
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(gentrain.ones(2, requires_grad=True) * 2)
+    # An exponential moving average of the weights.
+    lin = nn.Linear(2, 2)
+    ema = gentrain.optim.swa_utils.AveragedModel(lin, multi_avg_fn=gentrain.optim.swa_utils.get_ema_multi_avg_fn(0.9))
+    start = lin.weight.detach().clone()
+    ema.update_parameters(lin)   # the first copies
+    with gentrain.no_grad():
+        lin.weight.add_(1.0)
+    ema.update_parameters(lin)
+    np.testing.assert_allclose(ema.module.weight.detach().numpy(), (start + 0.1).numpy(), rtol=1e-6)
+    assert ema.n_averaged.item() == 2 and ema(gentrain.ones(1, 2)).shape == (1, 2)
+    swa = gentrain.optim.swa_utils.AveragedModel(lin)
+    swa.update_parameters(lin)
+    with gentrain.no_grad():
+        lin.weight.add_(2.0)
+    swa.update_parameters(lin)   # the plain average of the two
+    np.testing.assert_allclose(swa.module.weight.detach().numpy(), (start + 2.0).numpy(), rtol=1e-6)
+    # Spectral normalization: the weight's largest singular value goes to 1 under power iteration.
+    gentrain.manual_seed(0)
+    critic = nn.utils.spectral_norm(nn.Linear(5, 4))
+    for _ in range(30):
+        critic(gentrain.ones(1, 5))
+    assert np.linalg.svd(critic.weight.detach().numpy(), compute_uv=False)[0] == pytest.approx(1.0, abs=1e-4)
+    assert sorted(dict(critic.named_parameters())) == ["bias", "weight_orig"]
+    assert sorted(dict(critic.named_buffers())) == ["weight_u", "weight_v"]
+    critic(gentrain.ones(1, 5)).sum().backward()
+    assert critic.weight_orig.grad.shape == (4, 5)
+    nn.utils.remove_spectral_norm(critic)
+    assert sorted(dict(critic.named_parameters())) == ["bias", "weight"]
+    wn = nn.utils.weight_norm(nn.Linear(3, 2))
+    assert sorted(dict(wn.named_parameters())) == ["bias", "weight_g", "weight_v"] and wn.weight_g.shape == (2, 1)
+    # Forward hooks.
+    handle = lin.register_forward_hook(lambda m, args, out: out * 0)
+    assert lin(gentrain.ones(1, 2)).tolist() == [[0.0, 0.0]]
+    handle.remove()
+    pre = lin.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+    assert lin(gentrain.ones(1, 2)).tolist() == [lin.bias.tolist()]
+    pre.remove()
+    # Sampling helpers.
+    gentrain.manual_seed(1)
+    assert 0.2 < gentrain.bernoulli(gentrain.full((2000,), 0.3)).mean().item() < 0.4
+    assert gentrain.normal(gentrain.zeros(2), gentrain.ones(3, 1)).shape == (3, 2)
+    assert set(gentrain.empty(50).random_(0, 3).tolist()) <= {0.0, 1.0, 2.0}
+    assert gentrain.empty(50).exponential_(2.0).min().item() >= 0
+    d = gentrain.distributions.Independent(gentrain.distributions.Normal(gentrain.zeros(2, 3), gentrain.ones(2, 3) * 2), 1)
+    assert d.log_prob(gentrain.ones(2, 3) * 0.5).tolist() == pytest.approx([-4.930007] * 2)
+    assert nn.Identity(54, unused=1)(gentrain.ones(2)).tolist() == [1.0, 1.0]

@@ -7,7 +7,7 @@ from ctypes import byref, c_double, c_size_t, c_void_p
 
 from .._lib import check, lib
 from ..tensor import Tensor, _handles, tensor
-from . import lr_scheduler  # noqa: F401
+from . import lr_scheduler, swa_utils  # noqa: F401
 
 
 def _options(options):

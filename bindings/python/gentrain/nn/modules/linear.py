@@ -22,7 +22,10 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Returns its input."""
+    """Returns its input; any constructor arguments are ignored, as PyTorch's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
 
     def forward(self, input: _t.Tensor) -> _t.Tensor:  # noqa: A002
         return input

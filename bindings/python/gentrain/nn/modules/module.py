@@ -1,4 +1,5 @@
 """Module and Parameter: registration, named parameters and buffers, train/eval, state dicts."""
+import itertools
 import math
 from collections import OrderedDict, namedtuple
 from ctypes import c_char_p
@@ -35,6 +36,19 @@ def uniform_parameter(shape: Tuple[int, ...], bound: float) -> Parameter:
 def fan_in_bound(fan_in: int) -> float:
     """1/√fan_in, PyTorch's bound for default weights and biases (0 for an empty fan)."""
     return 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+
+_hook_keys = itertools.count()
+
+
+class _RemovableHandle:
+    """What register_forward_(pre_)hook returns: remove() unregisters the hook."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
 
 
 class Module:
@@ -98,7 +112,35 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_call_hooks")
+        if not hooks:
+            return self.forward(*args, **kwargs)
+        for hook in list(hooks["pre"].values()):
+            changed = hook(self, args)
+            if changed is not None:
+                args = changed if isinstance(changed, tuple) else (changed,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(hooks["post"].values()):
+            changed = hook(self, args, out)
+            if changed is not None:
+                out = changed
+        return out
+
+    def _register_call_hook(self, kind: str, hook) -> "_RemovableHandle":
+        if "_call_hooks" not in self.__dict__:
+            object.__setattr__(self, "_call_hooks", {"pre": OrderedDict(), "post": OrderedDict()})
+        key = next(_hook_keys)
+        self._call_hooks[kind][key] = hook
+        return _RemovableHandle(self._call_hooks[kind], key)
+
+    def register_forward_pre_hook(self, hook) -> "_RemovableHandle":
+        """hook(module, args) runs before each forward; a value it returns replaces the positional
+        arguments (a tuple, or one value). Returns a handle whose remove() unregisters it."""
+        return self._register_call_hook("pre", hook)
+
+    def register_forward_hook(self, hook) -> "_RemovableHandle":
+        """hook(module, args, output) runs after each forward; a value it returns replaces the output."""
+        return self._register_call_hook("post", hook)
 
     def named_children(self) -> Iterator[Tuple[str, "Module"]]:
         """The direct submodules with their names, each once (a module registered twice under its first name)."""

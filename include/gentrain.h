@@ -362,7 +362,8 @@ gentrain_status gentrain_autograd_grad(gentrain_tensor **results, gentrain_tenso
  * the call) once a backward pass or gentrain_autograd_grad has computed all of it, before it flows
  * on; writes a replacement of the same shape to *out (a new tensor, handed over), or leaves *out
  * NULL to keep the gradient. Another status fails the pass with GENTRAIN_ERR_CALLBACK_FAILED. */
-typedef gentrain_status (*gentrain_grad_hook_fn)(gentrain_tensor **out, const gentrain_tensor *grad, void *user_data);
+typedef gentrain_status
+    (*gentrain_grad_hook_fn)(gentrain_tensor **out, const gentrain_tensor *grad, void *user_data);
 typedef struct gentrain_hook gentrain_hook;
 /* Registers `fn` on `tensor` (which requires grad; hooks run in registration order, each on the
  * previous one's result) and writes a handle to *out that removes it. `destroy` (may be NULL) is

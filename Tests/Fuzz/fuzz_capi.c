@@ -494,11 +494,37 @@ static void pieces(input *in) {
 }
 
 static int trace;
+static gentrain_hook *hooks[2];
+
+/* The gradient hooks the fuzzer registers, by user_data: one halves the gradient, one returns a
+ * gradient of another shape, one fails, one keeps it. */
+static gentrain_status fuzz_hook(gentrain_tensor **out, const gentrain_tensor *grad, void *user_data) {
+    switch ((intptr_t)user_data) {
+    case 0: return gentrain_mul_scalar(out, grad, 0.5);
+    case 1: return gentrain_sum(out, grad, NULL, 0, false);
+    case 2: return GENTRAIN_ERR_INVALID_ARGUMENT;
+    default: return GENTRAIN_OK;
+    }
+}
 
 static void autograd(input *in) {
     gentrain_tensor *y = any_tensor(in), *x = any_tensor(in);
     if (trace) fprintf(stderr, "  autograd y=%p x=%p\n", (void *)y, (void *)x);
-    if (byte(in) % 2) {
+    uint8_t kind = byte(in);
+    if (kind % 4 >= 2) {   /* hooks: register one on x, or remove one, or make x retain its gradient */
+        int k = byte(in) % 2;
+        if (kind % 4 == 2) {
+            gentrain_hook_free(hooks[k]);
+            hooks[k] = NULL;
+            gentrain_tensor_register_hook(&hooks[k], x, fuzz_hook, (void *)(intptr_t)(byte(in) % 4), NULL);
+        } else if (byte(in) % 2) {
+            gentrain_hook_remove(hooks[k]);
+        } else {
+            gentrain_tensor_retain_grad(x);
+        }
+        return;
+    }
+    if (kind % 2) {
         if (trace) fprintf(stderr, "  backward\n");
         /* Not with create_graph: then a leaf's .grad refers back to the leaf (PyTorch's documented
          * cycle, reported through the warning handler), which leaks once the host has dropped
@@ -885,6 +911,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         schedulers[k] = NULL;
         optimizers[k] = NULL;
         modules[k] = NULL;
+    }
+    for (int k = 0; k < 2; k++) {
+        gentrain_hook_free(hooks[k]);
+        hooks[k] = NULL;
     }
     gentrain_checkpoint_free(checkpoint);
     checkpoint = NULL;

@@ -91,10 +91,7 @@ extension Node {
     /// them), then (a backward() pass: `retaining`) hands the retained outputs their gradients.
     func runOutputHooks(_ h: OutputHooks, retaining: Bool) throws {
         for entry in h.gradient {
-            guard let g = pending(entry.output), let replaced = try entry.hook(g) else { continue }
-            guard replaced.shape == g.shape else {
-                throw GentrainError.shape("hook: the gradient returned has shape \(shapeString(replaced.shape)) where \(shapeString(g.shape)) was expected")
-            }
+            guard let g = pending(entry.output), let replaced = try replacement(entry.hook, g) else { continue }
             if entry.output == 0 { pendingGrad = replaced } else { pendingOthers[entry.output - 1] = replaced }
         }
         for entry in h.retained where retaining {
@@ -109,13 +106,21 @@ extension Node {
 func runLeafGradientHooks(_ leaf: Tensor, _ g: Tensor) throws -> Tensor {
     var g = g
     for (_, hook) in leaf.hooks?.gradient ?? [] {
-        guard let replaced = try hook(g) else { continue }
-        guard replaced.shape == g.shape else {
-            throw GentrainError.shape("hook: the gradient returned has shape \(shapeString(replaced.shape)) where \(shapeString(g.shape)) was expected")
-        }
-        g = replaced
+        if let replaced = try replacement(hook, g) { g = replaced }
     }
     return g
+}
+
+/// What `hook` returns for `g`, checked to have g's shape; a tensor someone else also holds (the
+/// host may keep what it returned) is copied, since the pass may take a gradient over as a leaf's
+/// `.grad` and add into it later (a clone: differentiable under create_graph).
+private func replacement(_ hook: GradientHook, _ g: Tensor) throws -> Tensor? {
+    guard var replaced = try hook(g) else { return nil }
+    guard replaced.shape == g.shape else {
+        throw GentrainError.shape("hook: the gradient returned has shape \(shapeString(replaced.shape)) where \(shapeString(g.shape)) was expected")
+    }
+    if !isKnownUniquelyReferenced(&replaced) { replaced = try replaced.clone() }
+    return replaced
 }
 
 extension Autograd {

@@ -65,7 +65,8 @@ def _run_hook(out, grad, key):
 
 @_ffi.Destructor
 def _drop_hook(key):
-    _hooks.pop(key, None)
+    if _hooks is not None:   # None while the interpreter shuts down
+        _hooks.pop(key, None)
 
 
 class _HookHandle:

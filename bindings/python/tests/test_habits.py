@@ -837,3 +837,12 @@ def test_deepcopy_ema_spectral_norm_hooks_and_sampling():
     d = gentrain.distributions.Independent(gentrain.distributions.Normal(gentrain.zeros(2, 3), gentrain.ones(2, 3) * 2), 1)
     assert d.log_prob(gentrain.ones(2, 3) * 0.5).tolist() == pytest.approx([-4.930007] * 2)
     assert nn.Identity(54, unused=1)(gentrain.ones(2)).tolist() == [1.0, 1.0]
+
+
+def test_a_hooks_returned_tensor_is_not_taken_over_as_grad():
+    kept = gentrain.tensor([5.0, 5.0])
+    x = gentrain.ones(2, requires_grad=True)
+    x.register_hook(lambda g: kept)
+    for _ in range(3):
+        (x * 2).sum().backward()   # .grad accumulates in place after the first pass: never into `kept`
+    assert x.grad.tolist() == [15.0, 15.0] and kept.tolist() == [5.0, 5.0]

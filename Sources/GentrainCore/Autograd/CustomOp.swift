@@ -12,14 +12,20 @@ public func customOp(_ name: String, _ inputs: [Tensor], forward: ([Tensor]) thr
     let saved = inputs
     defer { out.gradFn?.runsOnZeroGradients = true }   // the host's backward is always called
     return try recordOutput(out, name, inputs) { node, g, y in
-        let grads = try backward(saved, y, g)
+        var grads = try backward(saved, y, g)
         guard grads.count == saved.count else {
             throw GentrainError.autograd("\(name): backward returned \(grads.count) gradients for \(saved.count) inputs")
         }
-        for (i, (gi, x)) in zip(grads, saved).enumerated() {
-            if let gi, gi.shape != x.shape {
+        for (i, x) in saved.enumerated() {
+            guard var gi = grads[i] else { continue }
+            grads[i] = nil
+            if gi.shape != x.shape {
                 throw GentrainError.autograd("\(name): backward returned a gradient of shape \(shapeString(gi.shape)) for input \(i) of shape \(shapeString(x.shape))")
             }
+            // A tensor the host still holds (one it keeps, or the gradient it was given) is
+            // copied: the pass may take a gradient over as a leaf's .grad and add into it later.
+            if !isKnownUniquelyReferenced(&gi) { gi = try gi.clone() }
+            grads[i] = gi
         }
         return Grads(grads)
     }

@@ -846,3 +846,21 @@ def test_a_hooks_returned_tensor_is_not_taken_over_as_grad():
     for _ in range(3):
         (x * 2).sum().backward()   # .grad accumulates in place after the first pass: never into `kept`
     assert x.grad.tolist() == [15.0, 15.0] and kept.tolist() == [5.0, 5.0]
+
+
+def test_a_custom_backwards_kept_tensor_is_not_taken_over_as_grad():
+    kept = gentrain.tensor([5.0, 5.0])
+
+    class Constant(gentrain.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return kept
+
+    x = gentrain.ones(2, requires_grad=True)
+    for _ in range(3):
+        Constant.apply(x).sum().backward()
+    assert x.grad.tolist() == [15.0, 15.0] and kept.tolist() == [5.0, 5.0]   # before: both [20, 20]

@@ -116,7 +116,10 @@ extension Tensor {
         guard dtype == .float32 || dtype == .float64 else {
             throw GentrainError.dtype("\(op): expected a float32 or float64 tensor, got \(dtype) (PyTorch's linear algebra has no integer or half-precision kernels either)")
         }
-        guard shape[ndim - 1] <= Int(Int32.max) else { throw GentrainError.argument("\(op): matrices of \(shape[ndim - 1]) rows exceed LAPACK's sizes") }
+        // LAPACK indexes a matrix's elements with 32-bit integers.
+        guard shape[ndim - 1] <= 46340 else {
+            throw GentrainError.argument("\(op): matrices of \(shape[ndim - 1]) rows exceed LAPACK's 32-bit indices (at most 46340 rows)")
+        }
     }
 
     /// The batch's values, one per matrix, as a tensor of the batch's shape and this dtype.
@@ -231,7 +234,9 @@ extension Tensor {
         guard b.dtype == dtype else { throw GentrainError.dtype("linalg.solve: Expected A and B to have the same dtype, but found A of type \(dtype) and B of type \(b.dtype) instead") }
         let batch = try broadcastShapes(Array(shape.dropLast(2)), Array(rhs.shape.dropLast(2)), "linalg.solve")
         let (n, k) = (shape[ndim - 1], rhs.shape[rhs.ndim - 1])
-        guard k <= Int(Int32.max) else { throw GentrainError.argument("linalg.solve: \(k) right-hand sides exceed LAPACK's sizes") }
+        guard k <= Int(Int32.max) / Swift.max(n, 1) else {
+            throw GentrainError.argument("linalg.solve: \(k) right-hand sides of \(n) rows exceed LAPACK's 32-bit indices")
+        }
         let a = try expand(batch + [n, n]), bs = try rhs.expand(batch + [n, k])
         let x = try a.solvedFor(bs)
         return vector ? try x.squeeze(dims: [-1]) : x

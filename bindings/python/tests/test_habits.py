@@ -864,3 +864,10 @@ def test_a_custom_backwards_kept_tensor_is_not_taken_over_as_grad():
     for _ in range(3):
         Constant.apply(x).sum().backward()
     assert x.grad.tolist() == [15.0, 15.0] and kept.tolist() == [5.0, 5.0]   # before: both [20, 20]
+
+
+def test_linalg_refuses_what_lapacks_32_bit_indices_cannot_reach():
+    with pytest.raises(gentrain.InvalidArgumentError, match="32-bit indices"):
+        gentrain.linalg.det(gentrain.zeros(46341, 1).expand(46341, 46341))   # a view: nothing allocated
+    with pytest.raises(gentrain.InvalidArgumentError, match="32-bit indices"):
+        gentrain.linalg.solve(gentrain.eye(2), gentrain.zeros(2, 1).expand(2, 2**40))

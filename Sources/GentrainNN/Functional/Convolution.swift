@@ -56,19 +56,25 @@ public func conv3d(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: (
     }
     let (n, c, d, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], x.shape[4])
     let (o, kd) = (weight.shape[0], weight.shape[2])
-    let span = dilation.0 * (kd - 1) + 1, padded = d + 2 * padding.0
+    // (An expanded weight can have any kd: its span is computed without overflow.)
+    let (reach, over) = dilation.0.multipliedReportingOverflow(by: Swift.max(kd - 1, 0))
+    let span = over || reach >= Int.max / 2 ? Int.max : reach + 1, padded = d + 2 * padding.0
     guard kd > 0, padded >= span else {
         throw GentrainError(.shape, "conv3d: Calculated padded input size per channel: (\(padded)). Kernel size: (\(kd)). Kernel size can't be greater than actual input size")
     }
     let depth = (padded - span) / stride.0 + 1
-    let input = padding.0 > 0 ? try x.pad([0, 0, 0, 0, padding.0, padding.0]) : x
+    let (images, tooMany) = n.multipliedReportingOverflow(by: depth)
+    guard !tooMany else { throw GentrainError(.outOfMemory, "conv3d: \(n) × \(depth) output images are too many") }
+    let input = padding.0 > 0 && x.numel > 0 ? try x.pad([0, 0, 0, 0, padding.0, padding.0]) : x
     var out: Tensor? = nil
-    for k in 0..<kd {
-        // The depths tap k meets, k·dilation + j·stride for each output depth j, as a batch of images.
-        let at = try Tensor.arange(Double(k * dilation.0), Double(k * dilation.0 + (depth - 1) * stride.0 + 1),
-                                   step: Double(stride.0)).to(.int64)
-        let images = try input.indexSelect(2, at).permute([0, 2, 1, 3, 4]).reshape([n * depth, c, h, w])
-        let y = try conv2d(images, weight.select(2, k), bias: k == 0 ? bias : nil, stride: (stride.1, stride.2),
+    // With no input or no weights every tap but the first (which carries the bias) adds nothing.
+    for k in 0..<(x.numel == 0 || weight.numel == 0 ? 1 : kd) {
+        // The depths tap k meets, k·dilation + j·stride for each output depth j, as a batch of images
+        // (no input: images of no elements, without gathering).
+        let batch = x.numel == 0 ? try Tensor.zeros([images, c, h, w], dtype: x.dtype) : try input.indexSelect(2, Tensor.arange(
+            Double(k * dilation.0), Double(k * dilation.0 + (depth - 1) * stride.0 + 1), step: Double(stride.0)).to(.int64))
+            .permute([0, 2, 1, 3, 4]).reshape([images, c, h, w])
+        let y = try conv2d(batch, weight.select(2, k), bias: k == 0 ? bias : nil, stride: (stride.1, stride.2),
                            padding: .explicit(padding.1, padding.2), dilation: (dilation.1, dilation.2), groups: groups)
         out = try out.map { try $0.add(y) } ?? y
     }

@@ -871,3 +871,13 @@ def test_linalg_refuses_what_lapacks_32_bit_indices_cannot_reach():
         gentrain.linalg.det(gentrain.zeros(46341, 1).expand(46341, 46341))   # a view: nothing allocated
     with pytest.raises(gentrain.InvalidArgumentError, match="32-bit indices"):
         gentrain.linalg.solve(gentrain.eye(2), gentrain.zeros(2, 1).expand(2, 2**40))
+
+
+def test_conv3d_of_expanded_weights_and_empty_inputs_neither_loops_nor_overflows():
+    deep = gentrain.zeros(1, 1, 1, 1, 1).expand(1, 1, 2**31, 1, 1)   # 2^31 depth taps, nothing allocated
+    assert F.conv3d(gentrain.zeros(0, 1, 1, 1, 1), deep, padding=(2**31 - 1, 0, 0)).shape == (0, 1, 2**31, 1, 1)
+    with pytest.raises(gentrain.ShapeError, match="Kernel size"):
+        F.conv3d(gentrain.zeros(1, 1, 3, 1, 1), gentrain.zeros(1, 1, 1, 1, 1).expand(1, 1, 2**40, 1, 1), dilation=(2**31 - 1, 1, 1))
+    with pytest.raises(MemoryError, match="too many"):
+        F.conv3d(gentrain.zeros(2**40, 0, 3, 1, 1), gentrain.zeros(1, 0, 1, 1, 1), padding=(2**31 - 1, 0, 0))
+    assert F.conv3d(gentrain.zeros(2, 0, 3, 2, 2), gentrain.zeros(4, 0, 2, 1, 1), gentrain.ones(4)).sum().item() == 64.0

@@ -368,6 +368,10 @@ op("logdet", "x", swift="{x}.logdet()", py="method torch",
    doc="The log of each square matrix's determinant: NaN where it is negative, -inf where it is zero (torch.logdet).")
 op("inverse", "x", swift="{x}.inv()", py="method torch",
    doc="The inverse of each square matrix in the last two dims (torch.linalg.inv); a singular matrix is an error.")
+op("linalg_cholesky", "x:A", "bool upper = False", swift="{x}.cholesky(upper: {upper})",
+   doc="The lower-triangular L with A = L L^T for each symmetric positive-definite matrix in the last two dims "
+       "(float32 or float64; only A's lower triangle is read), or L^T with `upper`; a matrix that is not "
+       "positive-definite is an error (torch.linalg.cholesky).")
 op("linalg_solve", "a:A", "b:B", swift="{a}.solve({b})",
    doc="X with A X = B for the square matrices A [*, n, n] and B [*, n, k] or [*, n] (a vector per matrix when "
        "1-D or of A's shape without its last dim), batch dims broadcast; a singular A is an error "

@@ -915,6 +915,10 @@ gentrain_status gentrain_logdet(gentrain_tensor **out, const gentrain_tensor *x)
 /* The inverse of each square matrix in the last two dims (torch.linalg.inv); a singular matrix is
  * an error. */
 gentrain_status gentrain_inverse(gentrain_tensor **out, const gentrain_tensor *x);
+/* The lower-triangular L with A = L L^T for each symmetric positive-definite matrix in the last two
+ * dims (float32 or float64; only A's lower triangle is read), or L^T with `upper`; a matrix that is
+ * not positive-definite is an error (torch.linalg.cholesky). PyTorch's defaults: upper false. */
+gentrain_status gentrain_linalg_cholesky(gentrain_tensor **out, const gentrain_tensor *x, bool upper);
 /* X with A X = B for the square matrices A [*, n, n] and B [*, n, k] or [*, n] (a vector per matrix
  * when 1-D or of A's shape without its last dim), batch dims broadcast; a singular A is an error
  * (torch.linalg.solve). */

@@ -336,7 +336,10 @@ def lu_cases(g):
             op_case("inverse", [a], torch.linalg.inv),
             op_case("linalg_solve", [a, r(2, 3, 2)], torch.linalg.solve),
             op_case("linalg_solve_vectors", [a, r(2, 3)], torch.linalg.solve),
-            op_case("linalg_solve_broadcast", [a[0], r(2, 3, 2)], torch.linalg.solve)]
+            op_case("linalg_solve_broadcast", [a[0], r(2, 3, 2)], torch.linalg.solve),
+            # Of a Gram matrix (symmetric in the input, so central differences see the symmetrized gradient).
+            op_case("linalg_cholesky_gram", [r(2, 3, 3)],
+                    lambda m: torch.linalg.cholesky(m @ m.mT + 3 * torch.eye(3, dtype=torch.float64)))]
 
 
 def grid_cases(g):

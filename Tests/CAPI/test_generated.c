@@ -327,6 +327,8 @@ int main(void) {
     EXPECT(gentrain_logdet(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_inverse(&out, NULL));
     EXPECT(gentrain_inverse(NULL, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
+    REFUSES_NULL_HANDLE(gentrain_linalg_cholesky(&out, NULL, false));
+    EXPECT(gentrain_linalg_cholesky(NULL, t, false) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_linalg_solve(&out, NULL, t));
     EXPECT(gentrain_linalg_solve(NULL, t, t) == GENTRAIN_ERR_INVALID_ARGUMENT);
     REFUSES_NULL_HANDLE(gentrain_repeat_interleave(&out, NULL, t, NULL));

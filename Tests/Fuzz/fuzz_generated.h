@@ -5,7 +5,7 @@
  * modes out of range too, dims lists of fuzzed length (NULL with a length too; sizes whose
  * product reaches 2^24 are not passed: a valid huge view is a slow input, not a finding). The
  * result goes to the pool, a module to a module slot. */
-enum { GENERATED_OPS = 299 };
+enum { GENERATED_OPS = 300 };
 
 static void generated_op(input *in) {
     gentrain_tensor *out = NULL;
@@ -828,12 +828,18 @@ static void generated_op(input *in) {
         break;
     }
     case 137: {
+        gentrain_tensor *a_x = any_tensor(in);
+        bool a_upper = byte(in) % 2;
+        gentrain_linalg_cholesky(&out, a_x, a_upper);
+        break;
+    }
+    case 138: {
         gentrain_tensor *a_a = any_tensor(in);
         gentrain_tensor *a_b = any_tensor(in);
         gentrain_linalg_solve(&out, a_a, a_b);
         break;
     }
-    case 138: {
+    case 139: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_repeats = any_tensor(in);
         int64_t a_dim_value = integer(in);
@@ -841,7 +847,7 @@ static void generated_op(input *in) {
         gentrain_repeat_interleave(&out, a_x, a_repeats, a_dim);
         break;
     }
-    case 139: {
+    case 140: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shape_values[4];
         size_t a_shape_count = 0;
@@ -849,7 +855,7 @@ static void generated_op(input *in) {
         if (small_view(a_shape, a_shape_count)) gentrain_reshape(&out, a_x, a_shape, a_shape_count);
         break;
     }
-    case 140: {
+    case 141: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -857,7 +863,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_permute(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 141: {
+    case 142: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -865,21 +871,21 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_expand(&out, a_x, a_sizes, a_sizes_count);
         break;
     }
-    case 142: {
+    case 143: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_flatten(&out, a_x, a_start_dim, a_end_dim);
         break;
     }
-    case 143: {
+    case 144: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim0 = integer(in);
         int64_t a_dim1 = integer(in);
         gentrain_transpose(&out, a_x, a_dim0, a_dim1);
         break;
     }
-    case 144: {
+    case 145: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -887,13 +893,13 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_squeeze(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 145: {
+    case 146: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_unsqueeze(&out, a_x, a_dim);
         break;
     }
-    case 146: {
+    case 147: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -902,7 +908,7 @@ static void generated_op(input *in) {
         gentrain_slice(&out, a_x, a_dim, a_start, a_end, a_step);
         break;
     }
-    case 147: {
+    case 148: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_start = integer(in);
@@ -910,26 +916,26 @@ static void generated_op(input *in) {
         gentrain_narrow(&out, a_x, a_dim, a_start, a_length);
         break;
     }
-    case 148: {
+    case 149: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         int64_t a_index = integer(in);
         gentrain_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 149: {
+    case 150: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_tril(&out, a_x, a_diagonal);
         break;
     }
-    case 150: {
+    case 151: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_diagonal = integer(in);
         gentrain_triu(&out, a_x, a_diagonal);
         break;
     }
-    case 151: {
+    case 152: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dims_values[4];
         size_t a_dims_count = 0;
@@ -937,7 +943,7 @@ static void generated_op(input *in) {
         if (small_view(a_dims, a_dims_count)) gentrain_flip(&out, a_x, a_dims, a_dims_count);
         break;
     }
-    case 152: {
+    case 153: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_shifts_values[4];
         size_t a_shifts_count = 0;
@@ -950,30 +956,30 @@ static void generated_op(input *in) {
                                                                                                     a_dims, a_dims_count);
         break;
     }
-    case 153: {
+    case 154: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_contiguous(&out, a_x);
         break;
     }
-    case 154: {
+    case 155: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_clone(&out, a_x);
         break;
     }
-    case 155: {
+    case 156: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_dtype a_dtype = (gentrain_dtype)fuzz_choice(in, GENTRAIN_BOOL + 1);
         gentrain_to_dtype(&out, a_x, a_dtype);
         break;
     }
-    case 156: {
+    case 157: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_index_select(&out, a_x, a_dim, a_index);
         break;
     }
-    case 157: {
+    case 158: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -981,19 +987,11 @@ static void generated_op(input *in) {
         gentrain_index_add(&out, a_x, a_dim, a_index, a_source);
         break;
     }
-    case 158: {
-        gentrain_tensor *a_x = any_tensor(in);
-        int64_t a_dim = integer(in);
-        gentrain_tensor *a_index = any_tensor(in);
-        gentrain_gather(&out, a_x, a_dim, a_index);
-        break;
-    }
     case 159: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
-        gentrain_tensor *a_src = any_tensor(in);
-        gentrain_scatter_add(&out, a_x, a_dim, a_index, a_src);
+        gentrain_gather(&out, a_x, a_dim, a_index);
         break;
     }
     case 160: {
@@ -1001,10 +999,18 @@ static void generated_op(input *in) {
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
         gentrain_tensor *a_src = any_tensor(in);
-        gentrain_scatter(&out, a_x, a_dim, a_index, a_src);
+        gentrain_scatter_add(&out, a_x, a_dim, a_index, a_src);
         break;
     }
     case 161: {
+        gentrain_tensor *a_x = any_tensor(in);
+        int64_t a_dim = integer(in);
+        gentrain_tensor *a_index = any_tensor(in);
+        gentrain_tensor *a_src = any_tensor(in);
+        gentrain_scatter(&out, a_x, a_dim, a_index, a_src);
+        break;
+    }
+    case 162: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_tensor *a_index = any_tensor(in);
@@ -1014,7 +1020,7 @@ static void generated_op(input *in) {
         gentrain_scatter_reduce(&out, a_x, a_dim, a_index, a_src, a_reduce, a_include_self);
         break;
     }
-    case 162: {
+    case 163: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_offset = integer(in);
         int64_t a_dim1 = integer(in);
@@ -1022,28 +1028,28 @@ static void generated_op(input *in) {
         gentrain_diagonal(&out, a_x, a_offset, a_dim1, a_dim2);
         break;
     }
-    case 163: {
+    case 164: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_mask = any_tensor(in);
         double a_value = number(in);
         gentrain_masked_fill(&out, a_x, a_mask, a_value);
         break;
     }
-    case 164: {
+    case 165: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_linear(&out, a_x, a_weight, a_bias);
         break;
     }
-    case 165: {
+    case 166: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         double a_p = number(in);
         gentrain_cdist(&out, a_x1, a_x2, a_p);
         break;
     }
-    case 166: {
+    case 167: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -1056,7 +1062,7 @@ static void generated_op(input *in) {
                                                                                         a_weight, a_eps);
         break;
     }
-    case 167: {
+    case 168: {
         gentrain_tensor *a_logits = any_tensor(in);
         double a_tau = number(in);
         bool a_hard = byte(in) % 2;
@@ -1064,7 +1070,7 @@ static void generated_op(input *in) {
         gentrain_gumbel_softmax(&out, a_logits, a_tau, a_hard, a_dim);
         break;
     }
-    case 168: {
+    case 169: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_grid = any_tensor(in);
         gentrain_grid_sample_mode a_mode = (gentrain_grid_sample_mode)fuzz_choice(in, 2);
@@ -1073,7 +1079,7 @@ static void generated_op(input *in) {
         gentrain_grid_sample(&out, a_x, a_grid, a_mode, a_padding_mode, a_align_corners);
         break;
     }
-    case 169: {
+    case 170: {
         gentrain_tensor *a_theta = any_tensor(in);
         int64_t a_size_values[4];
         size_t a_size_count = 0;
@@ -1083,7 +1089,7 @@ static void generated_op(input *in) {
                                                                    a_align_corners);
         break;
     }
-    case 170: {
+    case 171: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         int64_t a_dim = integer(in);
@@ -1091,47 +1097,47 @@ static void generated_op(input *in) {
         gentrain_normalize(&out, a_x, a_p, a_dim, a_eps);
         break;
     }
-    case 171: {
+    case 172: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_softmax(&out, a_x, a_dim);
         break;
     }
-    case 172: {
+    case 173: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_dim = integer(in);
         gentrain_log_softmax(&out, a_x, a_dim);
-        break;
-    }
-    case 173: {
-        gentrain_tensor *a_x = any_tensor(in);
-        double a_p = number(in);
-        bool a_training = byte(in) % 2;
-        gentrain_dropout(&out, a_x, a_p, a_training);
         break;
     }
     case 174: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
-        gentrain_dropout1d(&out, a_x, a_p, a_training);
+        gentrain_dropout(&out, a_x, a_p, a_training);
         break;
     }
     case 175: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
-        gentrain_dropout2d(&out, a_x, a_p, a_training);
+        gentrain_dropout1d(&out, a_x, a_p, a_training);
         break;
     }
     case 176: {
         gentrain_tensor *a_x = any_tensor(in);
         double a_p = number(in);
         bool a_training = byte(in) % 2;
-        gentrain_dropout3d(&out, a_x, a_p, a_training);
+        gentrain_dropout2d(&out, a_x, a_p, a_training);
         break;
     }
     case 177: {
+        gentrain_tensor *a_x = any_tensor(in);
+        double a_p = number(in);
+        bool a_training = byte(in) % 2;
+        gentrain_dropout3d(&out, a_x, a_p, a_training);
+        break;
+    }
+    case 178: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_offsets = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1144,7 +1150,7 @@ static void generated_op(input *in) {
                                a_padding_idx);
         break;
     }
-    case 178: {
+    case 179: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_window = integer(in);
         double a_alpha = number(in);
@@ -1153,7 +1159,7 @@ static void generated_op(input *in) {
         gentrain_local_response_norm(&out, a_x, a_window, a_alpha, a_beta, a_k);
         break;
     }
-    case 179: {
+    case 180: {
         gentrain_tensor *a_indices = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         int64_t a_padding_idx_value = integer(in);
@@ -1161,7 +1167,7 @@ static void generated_op(input *in) {
         gentrain_embedding(&out, a_indices, a_weight, a_padding_idx);
         break;
     }
-    case 180: {
+    case 181: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1186,13 +1192,13 @@ static void generated_op(input *in) {
                                                                                                                                                         a_groups);
         break;
     }
-    case 181: {
+    case 182: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_downscale_factor = integer(in);
         gentrain_pixel_unshuffle(&out, a_x, a_downscale_factor);
         break;
     }
-    case 182: {
+    case 183: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
@@ -1203,7 +1209,7 @@ static void generated_op(input *in) {
         gentrain_max_pool1d(&out, a_x, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode);
         break;
     }
-    case 183: {
+    case 184: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
@@ -1214,14 +1220,14 @@ static void generated_op(input *in) {
         gentrain_avg_pool1d(&out, a_x, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad);
         break;
     }
-    case 184: {
+    case 185: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_adaptive_max_pool2d(&out, a_x, a_height, a_width);
         break;
     }
-    case 185: {
+    case 186: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = any_tensor(in);
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1234,13 +1240,13 @@ static void generated_op(input *in) {
                                   a_dilation);
         break;
     }
-    case 186: {
+    case 187: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_upscale_factor = integer(in);
         gentrain_pixel_shuffle(&out, a_x, a_upscale_factor);
         break;
     }
-    case 187: {
+    case 188: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_pad_values[4];
         size_t a_pad_count = 0;
@@ -1250,7 +1256,7 @@ static void generated_op(input *in) {
         if (small_view(a_pad, a_pad_count)) gentrain_pad_mode(&out, a_x, a_pad, a_pad_count, a_mode, a_value);
         break;
     }
-    case 188: {
+    case 189: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
@@ -1263,7 +1269,7 @@ static void generated_op(input *in) {
                                                                                           a_weight, a_bias, a_eps);
         break;
     }
-    case 189: {
+    case 190: {
         gentrain_tensor *a_x = any_tensor(in);
         int64_t a_groups = integer(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1272,7 +1278,7 @@ static void generated_op(input *in) {
         gentrain_group_norm(&out, a_x, a_groups, a_weight, a_bias, a_eps);
         break;
     }
-    case 190: {
+    case 191: {
         gentrain_tensor *a_x = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
         gentrain_tensor *a_bias = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1280,21 +1286,21 @@ static void generated_op(input *in) {
         gentrain_instance_norm(&out, a_x, a_weight, a_bias, a_eps);
         break;
     }
-    case 191: {
+    case 192: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_mse_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 192: {
+    case 193: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_l1_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 193: {
+    case 194: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1302,7 +1308,7 @@ static void generated_op(input *in) {
         gentrain_smooth_l1_loss(&out, a_input, a_target, a_reduction, a_beta);
         break;
     }
-    case 194: {
+    case 195: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
@@ -1310,7 +1316,7 @@ static void generated_op(input *in) {
         gentrain_huber_loss(&out, a_input, a_target, a_reduction, a_delta);
         break;
     }
-    case 195: {
+    case 196: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1318,7 +1324,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 196: {
+    case 197: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1327,7 +1333,7 @@ static void generated_op(input *in) {
         gentrain_binary_cross_entropy_with_logits(&out, a_input, a_target, a_weight, a_reduction, a_pos_weight);
         break;
     }
-    case 197: {
+    case 198: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
@@ -1335,7 +1341,7 @@ static void generated_op(input *in) {
         gentrain_kl_div(&out, a_input, a_target, a_reduction, a_log_target);
         break;
     }
-    case 198: {
+    case 199: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_var = any_tensor(in);
@@ -1345,7 +1351,7 @@ static void generated_op(input *in) {
         gentrain_gaussian_nll_loss(&out, a_input, a_target, a_var, a_full, a_eps, a_reduction);
         break;
     }
-    case 199: {
+    case 200: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         int64_t a_dim = integer(in);
@@ -1353,7 +1359,7 @@ static void generated_op(input *in) {
         gentrain_cosine_similarity(&out, a_x1, a_x2, a_dim, a_eps);
         break;
     }
-    case 200: {
+    case 201: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -1362,7 +1368,7 @@ static void generated_op(input *in) {
         gentrain_cosine_embedding_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 201: {
+    case 202: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         double a_p = number(in);
@@ -1371,7 +1377,7 @@ static void generated_op(input *in) {
         gentrain_pairwise_distance(&out, a_x1, a_x2, a_p, a_eps, a_keepdim);
         break;
     }
-    case 202: {
+    case 203: {
         gentrain_tensor *a_anchor = any_tensor(in);
         gentrain_tensor *a_positive = any_tensor(in);
         gentrain_tensor *a_negative = any_tensor(in);
@@ -1384,7 +1390,7 @@ static void generated_op(input *in) {
                                      a_reduction);
         break;
     }
-    case 203: {
+    case 204: {
         gentrain_tensor *a_x1 = any_tensor(in);
         gentrain_tensor *a_x2 = any_tensor(in);
         gentrain_tensor *a_y = any_tensor(in);
@@ -1393,7 +1399,7 @@ static void generated_op(input *in) {
         gentrain_margin_ranking_loss(&out, a_x1, a_x2, a_y, a_margin, a_reduction);
         break;
     }
-    case 204: {
+    case 205: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         double a_margin = number(in);
@@ -1401,14 +1407,14 @@ static void generated_op(input *in) {
         gentrain_hinge_embedding_loss(&out, a_input, a_target, a_margin, a_reduction);
         break;
     }
-    case 205: {
+    case 206: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 3);
         gentrain_soft_margin_loss(&out, a_input, a_target, a_reduction);
         break;
     }
-    case 206: {
+    case 207: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         gentrain_tensor *a_weight = byte(in) % 4 ? any_tensor(in) : NULL;
@@ -1416,7 +1422,7 @@ static void generated_op(input *in) {
         gentrain_multilabel_soft_margin_loss(&out, a_input, a_target, a_weight, a_reduction);
         break;
     }
-    case 207: {
+    case 208: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         bool a_log_input = byte(in) % 2;
@@ -1426,7 +1432,7 @@ static void generated_op(input *in) {
         gentrain_poisson_nll_loss(&out, a_input, a_target, a_log_input, a_full, a_eps, a_reduction);
         break;
     }
-    case 208: {
+    case 209: {
         gentrain_tensor *a_input = any_tensor(in);
         gentrain_tensor *a_target = any_tensor(in);
         int64_t a_p = integer(in);
@@ -1436,139 +1442,139 @@ static void generated_op(input *in) {
         gentrain_multi_margin_loss(&out, a_input, a_target, a_p, a_margin, a_weight, a_reduction);
         break;
     }
-    case 209: {
+    case 210: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reduction a_reduction = (gentrain_reduction)fuzz_choice(in, 4);
         gentrain_vae_kl_divergence(&out, a_mu, a_logvar, a_reduction);
         break;
     }
-    case 210: {
+    case 211: {
         gentrain_tensor *a_mu = any_tensor(in);
         gentrain_tensor *a_logvar = any_tensor(in);
         gentrain_reparameterize(&out, a_mu, a_logvar);
         break;
     }
-    case 211: {
+    case 212: {
         int64_t a_in_features = integer(in);
         int64_t a_out_features = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_linear_new(&module, a_in_features, a_out_features, a_bias);
         break;
     }
-    case 212: {
+    case 213: {
         gentrain_module_relu_new(&module);
         break;
     }
-    case 213: {
+    case 214: {
         double a_negative_slope = number(in);
         gentrain_module_leaky_relu_new(&module, a_negative_slope);
         break;
     }
-    case 214: {
+    case 215: {
         double a_alpha = number(in);
         gentrain_module_elu_new(&module, a_alpha);
         break;
     }
-    case 215: {
+    case 216: {
         gentrain_gelu_approximate a_approximate = (gentrain_gelu_approximate)fuzz_choice(in, 2);
         gentrain_module_gelu_new(&module, a_approximate);
         break;
     }
-    case 216: {
+    case 217: {
         double a_beta = number(in);
         double a_threshold = number(in);
         gentrain_module_softplus_new(&module, a_beta, a_threshold);
         break;
     }
-    case 217: {
+    case 218: {
         double a_min_val = number(in);
         double a_max_val = number(in);
         gentrain_module_hardtanh_new(&module, a_min_val, a_max_val);
         break;
     }
-    case 218: {
+    case 219: {
         gentrain_module_relu6_new(&module);
         break;
     }
-    case 219: {
+    case 220: {
         gentrain_module_hardsigmoid_new(&module);
         break;
     }
-    case 220: {
+    case 221: {
         gentrain_module_hardswish_new(&module);
         break;
     }
-    case 221: {
+    case 222: {
         gentrain_module_mish_new(&module);
         break;
     }
-    case 222: {
+    case 223: {
         gentrain_module_selu_new(&module);
         break;
     }
-    case 223: {
+    case 224: {
         double a_alpha = number(in);
         gentrain_module_celu_new(&module, a_alpha);
         break;
     }
-    case 224: {
+    case 225: {
         int64_t a_num_parameters = integer(in);
         double a_initial = number(in);
         gentrain_module_prelu_new(&module, a_num_parameters, a_initial);
         break;
     }
-    case 225: {
+    case 226: {
         int64_t a_dim = integer(in);
         gentrain_module_glu_new(&module, a_dim);
         break;
     }
-    case 226: {
+    case 227: {
         gentrain_module_logsigmoid_new(&module);
         break;
     }
-    case 227: {
+    case 228: {
         int64_t a_dim = integer(in);
         gentrain_module_softmin_new(&module, a_dim);
         break;
     }
-    case 228: {
+    case 229: {
         double a_threshold = number(in);
         double a_value = number(in);
         gentrain_module_threshold_new(&module, a_threshold, a_value);
         break;
     }
-    case 229: {
-        gentrain_module_tanhshrink_new(&module);
-        break;
-    }
     case 230: {
-        double a_lambd = number(in);
-        gentrain_module_softshrink_new(&module, a_lambd);
+        gentrain_module_tanhshrink_new(&module);
         break;
     }
     case 231: {
         double a_lambd = number(in);
-        gentrain_module_hardshrink_new(&module, a_lambd);
+        gentrain_module_softshrink_new(&module, a_lambd);
         break;
     }
     case 232: {
-        int64_t a_dim = integer(in);
-        gentrain_module_softmax_new(&module, a_dim);
+        double a_lambd = number(in);
+        gentrain_module_hardshrink_new(&module, a_lambd);
         break;
     }
     case 233: {
         int64_t a_dim = integer(in);
-        gentrain_module_log_softmax_new(&module, a_dim);
+        gentrain_module_softmax_new(&module, a_dim);
         break;
     }
     case 234: {
+        int64_t a_dim = integer(in);
+        gentrain_module_log_softmax_new(&module, a_dim);
+        break;
+    }
+    case 235: {
         int64_t a_start_dim = integer(in);
         int64_t a_end_dim = integer(in);
         gentrain_module_flatten_new(&module, a_start_dim, a_end_dim);
         break;
     }
-    case 235: {
+    case 236: {
         int64_t a_dim = integer(in);
         int64_t a_sizes_values[4];
         size_t a_sizes_count = 0;
@@ -1576,27 +1582,27 @@ static void generated_op(input *in) {
         if (small_view(a_sizes, a_sizes_count)) gentrain_module_unflatten_new(&module, a_dim, a_sizes, a_sizes_count);
         break;
     }
-    case 236: {
+    case 237: {
         double a_p = number(in);
         gentrain_module_dropout_new(&module, a_p);
         break;
     }
-    case 237: {
+    case 238: {
         double a_p = number(in);
         gentrain_module_dropout1d_new(&module, a_p);
         break;
     }
-    case 238: {
+    case 239: {
         double a_p = number(in);
         gentrain_module_dropout2d_new(&module, a_p);
         break;
     }
-    case 239: {
+    case 240: {
         double a_p = number(in);
         gentrain_module_dropout3d_new(&module, a_p);
         break;
     }
-    case 240: {
+    case 241: {
         int64_t a_window = integer(in);
         double a_alpha = number(in);
         double a_beta = number(in);
@@ -1604,7 +1610,7 @@ static void generated_op(input *in) {
         gentrain_module_local_response_norm_new(&module, a_window, a_alpha, a_beta, a_k);
         break;
     }
-    case 241: {
+    case 242: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1617,7 +1623,7 @@ static void generated_op(input *in) {
                                                                                                    a_elementwise_affine);
         break;
     }
-    case 242: {
+    case 243: {
         int64_t a_num_features = integer(in);
         double a_eps = number(in);
         double a_momentum_value = number(in);
@@ -1627,7 +1633,7 @@ static void generated_op(input *in) {
         gentrain_module_batch_norm_new(&module, a_num_features, a_eps, a_momentum, a_affine, a_track_running_stats);
         break;
     }
-    case 243: {
+    case 244: {
         int64_t a_normalized_shape_values[4];
         size_t a_normalized_shape_count = 0;
         const int64_t *a_normalized_shape = fuzz_dims(in, a_normalized_shape_values, &a_normalized_shape_count);
@@ -1639,7 +1645,7 @@ static void generated_op(input *in) {
                                                                                                      a_elementwise_affine);
         break;
     }
-    case 244: {
+    case 245: {
         int64_t a_num_groups = integer(in);
         int64_t a_num_channels = integer(in);
         double a_eps = number(in);
@@ -1647,7 +1653,7 @@ static void generated_op(input *in) {
         gentrain_module_group_norm_new(&module, a_num_groups, a_num_channels, a_eps, a_affine);
         break;
     }
-    case 245: {
+    case 246: {
         int64_t a_num_embeddings = integer(in);
         int64_t a_embedding_dim = integer(in);
         int64_t a_padding_idx_value = integer(in);
@@ -1655,17 +1661,17 @@ static void generated_op(input *in) {
         gentrain_module_embedding_new(&module, a_num_embeddings, a_embedding_dim, a_padding_idx);
         break;
     }
-    case 246: {
+    case 247: {
         int64_t a_upscale_factor = integer(in);
         gentrain_module_pixel_shuffle_new(&module, a_upscale_factor);
         break;
     }
-    case 247: {
+    case 248: {
         int64_t a_downscale_factor = integer(in);
         gentrain_module_pixel_unshuffle_new(&module, a_downscale_factor);
         break;
     }
-    case 248: {
+    case 249: {
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
         const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
@@ -1675,7 +1681,7 @@ static void generated_op(input *in) {
         gentrain_module_max_pool1d_new(&module, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode);
         break;
     }
-    case 249: {
+    case 250: {
         int64_t a_kernel_size = integer(in);
         int64_t a_stride_value = integer(in);
         const int64_t *a_stride = byte(in) % 2 ? &a_stride_value : NULL;
@@ -1685,7 +1691,7 @@ static void generated_op(input *in) {
         gentrain_module_avg_pool1d_new(&module, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad);
         break;
     }
-    case 250: {
+    case 251: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -1699,19 +1705,19 @@ static void generated_op(input *in) {
                                              a_padding, a_output_padding, a_groups, a_bias, a_dilation);
         break;
     }
-    case 251: {
+    case 252: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_max_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 252: {
+    case 253: {
         int64_t a_height = integer(in);
         int64_t a_width = integer(in);
         gentrain_module_adaptive_avg_pool2d_new(&module, a_height, a_width);
         break;
     }
-    case 253: {
+    case 254: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size_values[4];
@@ -1740,7 +1746,7 @@ static void generated_op(input *in) {
                                                                                                                                                                                                                      a_bias);
         break;
     }
-    case 254: {
+    case 255: {
         int64_t a_in_channels = integer(in);
         int64_t a_out_channels = integer(in);
         int64_t a_kernel_size = integer(in);
@@ -1753,7 +1759,7 @@ static void generated_op(input *in) {
                                    a_dilation, a_groups, a_bias);
         break;
     }
-    case 255: {
+    case 256: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1765,7 +1771,7 @@ static void generated_op(input *in) {
                                  a_bidirectional);
         break;
     }
-    case 256: {
+    case 257: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         int64_t a_num_layers = integer(in);
@@ -1777,60 +1783,60 @@ static void generated_op(input *in) {
                                 a_bidirectional);
         break;
     }
-    case 257: {
+    case 258: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_lstm_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 258: {
+    case 259: {
         int64_t a_input_size = integer(in);
         int64_t a_hidden_size = integer(in);
         bool a_bias = byte(in) % 2;
         gentrain_module_gru_cell_new(&module, a_input_size, a_hidden_size, a_bias);
         break;
     }
-    case 259: gentrain_neg_(any_tensor(in)); break;
-    case 260: gentrain_exp_(any_tensor(in)); break;
-    case 261: gentrain_log_(any_tensor(in)); break;
-    case 262: gentrain_log1p_(any_tensor(in)); break;
-    case 263: gentrain_log2_(any_tensor(in)); break;
-    case 264: gentrain_log10_(any_tensor(in)); break;
-    case 265: gentrain_expm1_(any_tensor(in)); break;
-    case 266: gentrain_sqrt_(any_tensor(in)); break;
-    case 267: gentrain_rsqrt_(any_tensor(in)); break;
-    case 268: gentrain_abs_(any_tensor(in)); break;
-    case 269: gentrain_reciprocal_(any_tensor(in)); break;
-    case 270: gentrain_sign_(any_tensor(in)); break;
-    case 271: gentrain_floor_(any_tensor(in)); break;
-    case 272: gentrain_ceil_(any_tensor(in)); break;
-    case 273: gentrain_round_(any_tensor(in)); break;
-    case 274: gentrain_trunc_(any_tensor(in)); break;
-    case 275: gentrain_sin_(any_tensor(in)); break;
-    case 276: gentrain_cos_(any_tensor(in)); break;
-    case 277: gentrain_erf_(any_tensor(in)); break;
-    case 278: gentrain_erfc_(any_tensor(in)); break;
-    case 279: gentrain_erfinv_(any_tensor(in)); break;
-    case 280: gentrain_lgamma_(any_tensor(in)); break;
-    case 281: gentrain_digamma_(any_tensor(in)); break;
-    case 282: gentrain_tan_(any_tensor(in)); break;
-    case 283: gentrain_asin_(any_tensor(in)); break;
-    case 284: gentrain_acos_(any_tensor(in)); break;
-    case 285: gentrain_atan_(any_tensor(in)); break;
-    case 286: gentrain_sinh_(any_tensor(in)); break;
-    case 287: gentrain_cosh_(any_tensor(in)); break;
-    case 288: gentrain_asinh_(any_tensor(in)); break;
-    case 289: gentrain_acosh_(any_tensor(in)); break;
-    case 290: gentrain_atanh_(any_tensor(in)); break;
-    case 291: gentrain_exp2_(any_tensor(in)); break;
-    case 292: gentrain_frac_(any_tensor(in)); break;
-    case 293: gentrain_deg2rad_(any_tensor(in)); break;
-    case 294: gentrain_rad2deg_(any_tensor(in)); break;
-    case 295: gentrain_sinc_(any_tensor(in)); break;
-    case 296: gentrain_tanh_(any_tensor(in)); break;
-    case 297: gentrain_sigmoid_(any_tensor(in)); break;
-    case 298: gentrain_relu_(any_tensor(in)); break;
+    case 260: gentrain_neg_(any_tensor(in)); break;
+    case 261: gentrain_exp_(any_tensor(in)); break;
+    case 262: gentrain_log_(any_tensor(in)); break;
+    case 263: gentrain_log1p_(any_tensor(in)); break;
+    case 264: gentrain_log2_(any_tensor(in)); break;
+    case 265: gentrain_log10_(any_tensor(in)); break;
+    case 266: gentrain_expm1_(any_tensor(in)); break;
+    case 267: gentrain_sqrt_(any_tensor(in)); break;
+    case 268: gentrain_rsqrt_(any_tensor(in)); break;
+    case 269: gentrain_abs_(any_tensor(in)); break;
+    case 270: gentrain_reciprocal_(any_tensor(in)); break;
+    case 271: gentrain_sign_(any_tensor(in)); break;
+    case 272: gentrain_floor_(any_tensor(in)); break;
+    case 273: gentrain_ceil_(any_tensor(in)); break;
+    case 274: gentrain_round_(any_tensor(in)); break;
+    case 275: gentrain_trunc_(any_tensor(in)); break;
+    case 276: gentrain_sin_(any_tensor(in)); break;
+    case 277: gentrain_cos_(any_tensor(in)); break;
+    case 278: gentrain_erf_(any_tensor(in)); break;
+    case 279: gentrain_erfc_(any_tensor(in)); break;
+    case 280: gentrain_erfinv_(any_tensor(in)); break;
+    case 281: gentrain_lgamma_(any_tensor(in)); break;
+    case 282: gentrain_digamma_(any_tensor(in)); break;
+    case 283: gentrain_tan_(any_tensor(in)); break;
+    case 284: gentrain_asin_(any_tensor(in)); break;
+    case 285: gentrain_acos_(any_tensor(in)); break;
+    case 286: gentrain_atan_(any_tensor(in)); break;
+    case 287: gentrain_sinh_(any_tensor(in)); break;
+    case 288: gentrain_cosh_(any_tensor(in)); break;
+    case 289: gentrain_asinh_(any_tensor(in)); break;
+    case 290: gentrain_acosh_(any_tensor(in)); break;
+    case 291: gentrain_atanh_(any_tensor(in)); break;
+    case 292: gentrain_exp2_(any_tensor(in)); break;
+    case 293: gentrain_frac_(any_tensor(in)); break;
+    case 294: gentrain_deg2rad_(any_tensor(in)); break;
+    case 295: gentrain_rad2deg_(any_tensor(in)); break;
+    case 296: gentrain_sinc_(any_tensor(in)); break;
+    case 297: gentrain_tanh_(any_tensor(in)); break;
+    case 298: gentrain_sigmoid_(any_tensor(in)); break;
+    case 299: gentrain_relu_(any_tensor(in)); break;
     }
     put(in, out);
     put_module(in, module);

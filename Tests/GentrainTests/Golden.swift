@@ -121,6 +121,9 @@ let handWrittenOps: [String: ([Tensor]) throws -> Tensor] = [
         try conv3d($0[0], $0[1], bias: $0[2], stride: (2, 1, 2), padding: (1, 0, 1), dilation: (2, 1, 1), groups: 2)
     },
     "linalg_solve_broadcast": { try $0[0].solve($0[1]) },
+    "linalg_cholesky_gram": {
+        try $0[0].matmul($0[0].transpose(-2, -1)).add(Tensor.eye(3, dtype: .float64).mul(3)).cholesky()
+    },
     "max_pool1d_3_2_1": { try maxPool1d($0[0], kernel: 3, stride: 2, padding: 1) },
     "avg_pool1d_3_2_1_excluding_pad": { try avgPool1d($0[0], kernel: 3, stride: 2, padding: 1, countIncludePad: false) },
     "conv_transpose1d_strided": { try convTranspose1d($0[0], $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1, dilation: 2) },

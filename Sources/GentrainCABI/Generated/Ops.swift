@@ -916,6 +916,11 @@ public func gentrain_inverse(_ out: TensorOut?, _ x: OpaquePointer?) -> gentrain
 }
 
 @c @implementation
+public func gentrain_linalg_cholesky(_ out: TensorOut?, _ x: OpaquePointer?, _ upper: Bool) -> gentrain_status {
+    producing("gentrain_linalg_cholesky", out) { try tensorArg(x, "x").cholesky(upper: upper) }
+}
+
+@c @implementation
 public func gentrain_linalg_solve(_ out: TensorOut?, _ a: OpaquePointer?, _ b: OpaquePointer?) -> gentrain_status {
     producing("gentrain_linalg_solve", out) { try tensorArg(a, "a").solve(tensorArg(b, "b")) }
 }

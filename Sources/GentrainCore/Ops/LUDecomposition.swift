@@ -6,47 +6,6 @@
 /// LAPACK reads matrices column by column: a row-major matrix A is, to it, Aᵀ. Its LU gives
 /// det(Aᵀ) = det(A); solving Aᵀ Z = I gives Z = (A⁻¹)ᵀ, which read row by row is A⁻¹; and the
 /// transposed solve (`trans` "T") of that LU solves A X = B.
-import COpenBLAS
-
-/// LAPACK's LU routines for one element type.
-private protocol LapackElement: FloatElement {
-    static func getrf(_ n: Int32, _ a: UnsafeMutablePointer<Self>, _ pivots: UnsafeMutablePointer<Int32>) -> Int32
-    static func getrs(_ transposed: Bool, _ n: Int32, _ nrhs: Int32, _ lu: UnsafePointer<Self>,
-                      _ pivots: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Self>) -> Int32
-}
-
-extension Float: LapackElement {
-    static func getrf(_ n: Int32, _ a: UnsafeMutablePointer<Float>, _ pivots: UnsafeMutablePointer<Int32>) -> Int32 {
-        var (n, lda, info) = (n, Swift.max(n, 1), Int32(0))
-        sgetrf_(&n, &n, a, &lda, pivots, &info)
-        return info
-    }
-
-    static func getrs(_ transposed: Bool, _ n: Int32, _ nrhs: Int32, _ lu: UnsafePointer<Float>,
-                      _ pivots: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Float>) -> Int32 {
-        var (n, nrhs, ld, info) = (n, nrhs, Swift.max(n, 1), Int32(0))
-        var trans: CChar = transposed ? 84 : 78   // "T", "N"
-        sgetrs_(&trans, &n, &nrhs, lu, &ld, pivots, b, &ld, &info, 1)
-        return info
-    }
-}
-
-extension Double: LapackElement {
-    static func getrf(_ n: Int32, _ a: UnsafeMutablePointer<Double>, _ pivots: UnsafeMutablePointer<Int32>) -> Int32 {
-        var (n, lda, info) = (n, Swift.max(n, 1), Int32(0))
-        dgetrf_(&n, &n, a, &lda, pivots, &info)
-        return info
-    }
-
-    static func getrs(_ transposed: Bool, _ n: Int32, _ nrhs: Int32, _ lu: UnsafePointer<Double>,
-                      _ pivots: UnsafePointer<Int32>, _ b: UnsafeMutablePointer<Double>) -> Int32 {
-        var (n, nrhs, ld, info) = (n, nrhs, Swift.max(n, 1), Int32(0))
-        var trans: CChar = transposed ? 84 : 78
-        dgetrs_(&trans, &n, &nrhs, lu, &ld, pivots, b, &ld, &info, 1)
-        return info
-    }
-}
-
 /// The LU factors of a batch of square matrices: each matrix's factors in place of a contiguous
 /// copy, its row interchanges (1-based, LAPACK's), and LAPACK's `info` (i > 0: U[i-1, i-1] is zero).
 private struct LUFactors {
@@ -108,7 +67,7 @@ private struct LUFactors {
 
 extension Tensor {
     /// The matrices of the last two dims, checked square, float32 or float64 and within LAPACK's sizes.
-    private func checkSquare(_ op: String) throws {
+    func checkSquare(_ op: String) throws {
         guard ndim >= 2 else { throw GentrainError.shape("\(op): The input tensor A must have at least 2 dimensions.") }
         guard shape[ndim - 1] == shape[ndim - 2] else {
             throw GentrainError.shape("\(op): A must be batches of square matrices, but they are \(shape[ndim - 2]) by \(shape[ndim - 1]) matrices")

@@ -548,6 +548,7 @@ FUNCTIONS = {
     "gentrain_det": (c_int, [c_void_p, c_void_p]),
     "gentrain_logdet": (c_int, [c_void_p, c_void_p]),
     "gentrain_inverse": (c_int, [c_void_p, c_void_p]),
+    "gentrain_linalg_cholesky": (c_int, [c_void_p, c_void_p, c_bool]),
     "gentrain_linalg_solve": (c_int, [c_void_p, c_void_p, c_void_p]),
     "gentrain_repeat_interleave": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p]),
     "gentrain_reshape": (c_int, [c_void_p, c_void_p, c_void_p, c_size_t]),

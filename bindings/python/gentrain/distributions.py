@@ -11,7 +11,8 @@ from .grad_mode import no_grad
 from .nn import functional as F
 from .tensor import Tensor, rand, randn, stack, tensor
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "Normal", "Uniform", "kl_divergence"]
+__all__ = ["Bernoulli", "Categorical", "Distribution", "Independent", "MultivariateNormal", "Normal", "Uniform",
+           "kl_divergence"]
 
 
 def _size(sample_shape) -> tuple:
@@ -199,6 +200,60 @@ class Normal(Distribution):
 
     def __repr__(self):
         return f"Normal(loc: {list(self.loc.shape)}, scale: {list(self.scale.shape)})"
+
+
+class MultivariateNormal(Distribution):
+    """N(loc, Σ) over the last dim, Σ given as `covariance_matrix` (factored by Cholesky) or as its lower
+    Cholesky factor `scale_tril`; batch dims of both broadcast."""
+
+    has_rsample = True
+
+    def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
+        if (covariance_matrix is None) + (precision_matrix is None) + (scale_tril is None) != 2:
+            raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
+        if precision_matrix is not None:
+            covariance_matrix = precision_matrix.inverse()
+        from . import linalg
+        self.scale_tril = scale_tril if scale_tril is not None else linalg.cholesky(covariance_matrix)
+        self.loc = _as_tensor(loc)
+        k = self.loc.shape[-1]
+        batch = tuple((self.loc.unsqueeze(-1) + self.scale_tril[..., :1]).shape[:-2])
+        self.batch_shape, self.event_shape = batch, (k,)
+
+    @property
+    def mean(self):
+        return self.loc.expand(*self.batch_shape, *self.event_shape)
+
+    @property
+    def covariance_matrix(self):
+        return self.scale_tril @ self.scale_tril.mT
+
+    @property
+    def variance(self):
+        return (self.scale_tril ** 2).sum(-1).expand(*self.batch_shape, *self.event_shape)
+
+    def rsample(self, sample_shape: Sequence[int] = ()):
+        """loc + L ε with ε ~ N(0, I): differentiable in loc and the scale."""
+        eps = randn(*_size(sample_shape), *self.batch_shape, *self.event_shape, dtype=self.loc.dtype)
+        return self.loc + (self.scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
+
+    def _half_log_det(self):
+        return self.scale_tril.diagonal(0, -2, -1).log().sum(-1)
+
+    def log_prob(self, value) -> Tensor:
+        from . import linalg
+        diff = _as_tensor(value) - self.loc
+        shape = tuple((diff.unsqueeze(-1) + self.scale_tril[..., :1]).shape[:-1])
+        m = linalg.solve(self.scale_tril.expand(*shape[:-1], *self.scale_tril.shape[-2:]), diff.expand(*shape))
+        k = self.event_shape[0]
+        return -0.5 * (k * math.log(2 * math.pi) + (m * m).sum(-1)) - self._half_log_det()
+
+    def entropy(self) -> Tensor:
+        k = self.event_shape[0]
+        return (0.5 * k * (1.0 + math.log(2 * math.pi)) + self._half_log_det()).expand(*self.batch_shape)
+
+    def __repr__(self):
+        return f"MultivariateNormal(loc: {list(self.loc.shape)}, scale_tril: {list(self.scale_tril.shape)})"
 
 
 class Independent(Distribution):

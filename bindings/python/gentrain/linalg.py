@@ -3,10 +3,10 @@ determinants, inverses and solves of square matrices (on LAPACK's LU factorizati
 import builtins
 import math
 
-from ._lib import fn
+from ._lib import fn, lib
 from .tensor import Tensor
 
-__all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "det", "slogdet", "inv", "solve", "cholesky"]
 
 
 def det(A: Tensor) -> Tensor:  # noqa: N803 - PyTorch's names
@@ -58,3 +58,8 @@ def norm(x: Tensor, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: 
     if isinstance(dim, (tuple, list)) and len(dim) == 2 or dim is None and x.ndim == 2:
         return matrix_norm(x, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     return vector_norm(x, ord, dim, keepdim, dtype=dtype)
+
+
+def cholesky(A: Tensor, *, upper=False) -> Tensor:  # noqa: N803
+    """L with A = L Lᵀ for symmetric positive-definite matrices (torch.linalg.cholesky); Lᵀ with `upper`."""
+    return A._op(lib.gentrain_linalg_cholesky, A._h, bool(upper))

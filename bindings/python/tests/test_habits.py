@@ -881,3 +881,20 @@ def test_conv3d_of_expanded_weights_and_empty_inputs_neither_loops_nor_overflows
     with pytest.raises(MemoryError, match="too many"):
         F.conv3d(gentrain.zeros(2**40, 0, 3, 1, 1), gentrain.zeros(1, 0, 1, 1, 1), padding=(2**31 - 1, 0, 0))
     assert F.conv3d(gentrain.zeros(2, 0, 3, 2, 2), gentrain.zeros(4, 0, 2, 1, 1), gentrain.ones(4)).sum().item() == 64.0
+
+
+def test_cholesky_and_multivariate_normal():
+    m = gentrain.tensor([[2.0, 0.5, 0.0], [0.5, 1.5, 0.3], [0.0, 0.3, 1.0]], dtype=gentrain.float64)
+    L = gentrain.linalg.cholesky(m)
+    np.testing.assert_allclose((L @ L.mT).numpy(), m.numpy(), atol=1e-12)
+    assert L.triu(1).abs().sum().item() == 0.0
+    np.testing.assert_allclose(gentrain.linalg.cholesky(m, upper=True).numpy(), L.mT.numpy())
+    with pytest.raises(gentrain.InvalidArgumentError, match="not positive-definite"):
+        gentrain.linalg.cholesky(gentrain.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    d = gentrain.distributions.MultivariateNormal(gentrain.zeros(3, dtype=gentrain.float64), covariance_matrix=m)
+    x = gentrain.tensor([0.3, -0.2, 0.5], dtype=gentrain.float64)
+    expected = -0.5 * (3 * math.log(2 * math.pi) + float(x.numpy() @ np.linalg.solve(m.numpy(), x.numpy()))) \
+        - 0.5 * math.log(np.linalg.det(m.numpy()))
+    assert d.log_prob(x).item() == pytest.approx(expected, rel=1e-12)
+    assert d.entropy().item() == pytest.approx(0.5 * 3 * (1 + math.log(2 * math.pi)) + 0.5 * math.log(np.linalg.det(m.numpy())))
+    assert d.rsample((5,)).shape == (5, 3)

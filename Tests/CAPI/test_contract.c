@@ -907,8 +907,18 @@ static void *host_recursion(void *unused) {
     return NULL;
 }
 
+/* ThreadSanitizer keeps a shadow call stack of 65,536 frames per thread, which the main thread's
+ * 24,000 levels overflow (a crash of the sanitizer's own): under it only the small stack's ~970. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_THREAD_SANITIZER 1
+#endif
+#endif
+
 static void test_host_recursion(void) {
+#ifndef UNDER_THREAD_SANITIZER
     host_recursion(NULL);
+#endif
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setstacksize(&attributes, 512 << 10);

@@ -18,11 +18,11 @@ private final class HostModule: Module {
     deinit { destroy?(userData) }
 
     override func forward(_ input: Tensor) throws -> Tensor {
-        try callForward(forwardFn, userData, input, "custom module")
+        try callForOutput(forwardFn, userData, input, "custom module: the forward callback")
     }
 }
 
-/// Calls a host's callback of a tensor (a module's forward, a gradient hook: one C signature) on
+/// Calls a host's callback of a tensor (a module's forward, a critic, a gradient hook: one C signature) on
 /// `input` (a handle borrowed for the call) and takes over the tensor it returns (nil: none); a
 /// failure status is thrown with the callback's message.
 func callHost(_ fn: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
@@ -37,11 +37,11 @@ func callHost(_ fn: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPoin
     return try result.map { try tensorArg($0, "\(what)'s output") }
 }
 
-/// Calls a host's forward callback on `input`: its output, which it must return.
-func callForward(_ forward: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
-                 _ what: String) throws -> Tensor {
-    guard let output = try callHost(forward, userData, input, "\(what): the forward callback") else {
-        throw GentrainError(.callbackFailed, "\(what): the forward callback returned no output")
+/// `callHost` for a callback that must return a tensor (a module's forward, a critic).
+func callForOutput(_ fn: gentrain_module_forward_fn, _ userData: UnsafeMutableRawPointer?, _ input: Tensor,
+                   _ what: String) throws -> Tensor {
+    guard let output = try callHost(fn, userData, input, what) else {
+        throw GentrainError(.callbackFailed, "\(what) returned no output")
     }
     return output
 }

@@ -245,7 +245,7 @@ public func gentrain_data_parallel_apply(_ out: UnsafeMutablePointer<OpaquePoint
         caller.combine(UInt(bitPattern: userData))
         return try dataParallelApply(tensorArg(input, "input"), parameters: tensorList(parameters, nParameters, "parameters"),
                                      options: dataParallelOptions(options), caller: caller.finalize()) { shard, _ in
-            try callForward(forward, data, shard, "data parallel")
+            try callForOutput(forward, data, shard, "data parallel: the forward callback")
         }
     }
 }

@@ -27,18 +27,8 @@ public func gentrain_gradient_penalty(_ out: TensorOut?, _ critic: gentrain_tens
                                       _ real: OpaquePointer?, _ fake: OpaquePointer?, _ lambda: Double) -> gentrain_status {
     producing("gentrain_gradient_penalty", out) {
         guard let critic else { throw GentrainError(.invalidArgument, "critic is NULL") }
-        return try GANLoss.gradientPenalty(critic: { x in
-            try HostStack.check("the critic callback")
-            let input = try newHandle(x)
-            defer { HandleTable.shared.remove(input, .tensor) }
-            var result: OpaquePointer? = nil
-            let status = critic(&result, input, userData)
-            defer { HandleTable.shared.remove(result, .tensor) }
-            guard status == GENTRAIN_OK else {
-                throw GentrainError(.callbackFailed, callbackFailure("the critic callback", status))
-            }
-            return try tensorArg(result, "the critic's output")
-        }, real: tensorArg(real, "real"), fake: tensorArg(fake, "fake"), lambda: lambda)
+        return try GANLoss.gradientPenalty(critic: { x in try callForOutput(critic, userData, x, "the critic callback") },
+                                           real: tensorArg(real, "real"), fake: tensorArg(fake, "fake"), lambda: lambda)
     }
 }
 

@@ -426,6 +426,13 @@ extension Tensor {
         offset == 0 && isContiguous && storage.byteCount == numel * dtype.itemSize && isKnownUniquelyReferenced(&storage)
     }
 
+    /// A gradient from outside the engine (a custom op's backward, a hook) that someone else still
+    /// holds — one the host keeps, or the gradient it was given — becomes a clone (differentiable
+    /// under create_graph): a pass may take a gradient over as a leaf's `.grad` and add into it later.
+    static func unshare(_ g: inout Tensor) throws {
+        if !isKnownUniquelyReferenced(&g) { g = try g.clone() }
+    }
+
     /// This tensor when it owns its storage densely and has no history, else a fresh copy:
     /// a `.grad` never aliases memory someone else can see.
     func ownedCopy() throws -> Tensor {

@@ -22,9 +22,7 @@ public func customOp(_ name: String, _ inputs: [Tensor], forward: ([Tensor]) thr
             if gi.shape != x.shape {
                 throw GentrainError.autograd("\(name): backward returned a gradient of shape \(shapeString(gi.shape)) for input \(i) of shape \(shapeString(x.shape))")
             }
-            // A tensor the host still holds (one it keeps, or the gradient it was given) is
-            // copied: the pass may take a gradient over as a leaf's .grad and add into it later.
-            if !isKnownUniquelyReferenced(&gi) { gi = try gi.clone() }
+            try Tensor.unshare(&gi)
             grads[i] = gi
         }
         return Grads(grads)

@@ -111,15 +111,13 @@ func runLeafGradientHooks(_ leaf: Tensor, _ g: Tensor) throws -> Tensor {
     return g
 }
 
-/// What `hook` returns for `g`, checked to have g's shape; a tensor someone else also holds (the
-/// host may keep what it returned) is copied, since the pass may take a gradient over as a leaf's
-/// `.grad` and add into it later (a clone: differentiable under create_graph).
+/// What `hook` returns for `g`, checked to have g's shape (`unshare`d: the host may keep it).
 private func replacement(_ hook: GradientHook, _ g: Tensor) throws -> Tensor? {
     guard var replaced = try hook(g) else { return nil }
     guard replaced.shape == g.shape else {
         throw GentrainError.shape("hook: the gradient returned has shape \(shapeString(replaced.shape)) where \(shapeString(g.shape)) was expected")
     }
-    if !isKnownUniquelyReferenced(&replaced) { replaced = try replaced.clone() }
+    try Tensor.unshare(&replaced)
     return replaced
 }
 

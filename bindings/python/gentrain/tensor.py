@@ -644,16 +644,20 @@ class Tensor(_TensorBase, TensorOps):
     true_divide = __truediv__
 
     def div(self, other, *, rounding_mode=None):
-        """self / other; rounding_mode "trunc" rounds the quotient toward zero, "floor" down (torch.div)."""
-        q = self / other
+        """self / other; rounding_mode "trunc" rounds the quotient toward zero, "floor" down (torch.div):
+        integers stay integers then."""
         if rounding_mode is None:
-            return q
+            return self / other
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-        if q.dtype.is_floating_point:
+        integral = not self.dtype.is_floating_point and (not other.dtype.is_floating_point if isinstance(other, Tensor)
+                                                          else isinstance(other, int))
+        if not integral:
+            q = self / other
             return q.trunc() if rounding_mode == "trunc" else q.floor()
-        return self // other if rounding_mode == "floor" else (self.abs() // other.abs() if isinstance(other, Tensor)
-                                                               else self.abs() // builtins.abs(other)) * (self * other).sign()
+        if rounding_mode == "floor":
+            return self // other
+        return builtins.abs(self) // builtins.abs(other) * (self * other).sign()
 
     def addcmul(self, tensor1, tensor2, *, value=1):
         """self + value · tensor1 · tensor2, broadcasting (torch.addcmul)."""

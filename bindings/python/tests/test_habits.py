@@ -898,3 +898,11 @@ def test_cholesky_and_multivariate_normal():
     assert d.log_prob(x).item() == pytest.approx(expected, rel=1e-12)
     assert d.entropy().item() == pytest.approx(0.5 * 3 * (1 + math.log(2 * math.pi)) + 0.5 * math.log(np.linalg.det(m.numpy())))
     assert d.rsample((5,)).shape == (5, 3)
+
+
+def test_integer_division_with_a_rounding_mode_stays_integral():
+    a, b = gentrain.tensor([7, -7, 7, -7]), gentrain.tensor([2, 2, -2, -2])
+    t, f = gentrain.div(a, b, rounding_mode="trunc"), gentrain.div(a, b, rounding_mode="floor")
+    assert t.dtype == gentrain.int64 and t.tolist() == [3, -3, -3, 3]
+    assert f.dtype == gentrain.int64 and f.tolist() == [3, -4, -4, 3]
+    assert gentrain.div(a, 2.0, rounding_mode="trunc").tolist() == [3.0, -3.0, 3.0, -3.0]
